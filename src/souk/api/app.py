@@ -1,0 +1,65 @@
+"""ASGI app factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from types import ModuleType
+
+from fastapi import FastAPI
+
+from souk.api.context import AppContext
+from souk.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Feature modules, in start-up order. A module that does not exist yet is skipped.
+FEATURES = (
+    "souk.api.routes.health",
+    "souk.api.routes.auth",
+    "souk.api.routes.rooms",
+    "souk.api.routes.signaling",
+    "souk.api.routes.calls",
+    "souk.api.routes.rtm",
+    "souk.api.routes.agent",
+    "souk.api.routes.pages",
+)
+
+
+def _load_features() -> list[ModuleType]:
+    mods = []
+    for name in FEATURES:
+        try:
+            mods.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return mods
+
+
+def create_app(settings: Settings, ctx: AppContext | None = None) -> FastAPI:
+    """Build the app. ``ctx`` may be passed by tests to inject services."""
+    from souk.api.bootstrap import build_context  # core services: storage, tokens, media
+
+    features = _load_features()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            context = ctx or await build_context(settings, stack)
+            app.state.ctx = context
+            for mod in features:
+                start = getattr(mod, "start", None)
+                if start is not None:
+                    await start(context, stack)
+            yield
+
+    app = FastAPI(title="Souk", version="0.1.0", lifespan=lifespan)
+    from souk.api.errors import install_error_handlers
+
+    install_error_handlers(app)
+    for mod in features:
+        app.include_router(mod.router)
+    return app

@@ -1,0 +1,29 @@
+"""Typed application state shared by the route modules (no attribute bags).
+
+The app factory builds the core services; each feature module's ``start(ctx, stack)`` fills in its own
+field and registers clean-up on the AsyncExitStack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from souk.auth.tokens import TokenService
+from souk.core.settings import Settings
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    tokens: TokenService
+    # Filled in by the app factory / feature modules at start-up. Typed as Any here only until the
+    # owning module lands; each owner narrows its own field's type.
+    storage: Any = None
+    media: Any = None
+    calls: Any = None
+    rtm: Any = None
+    assistant: Any = None

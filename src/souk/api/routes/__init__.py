@@ -1,0 +1,1 @@
+"""Route modules. Each exposes ``router`` and optionally ``async def start(ctx, stack)``."""

@@ -1,0 +1,185 @@
+"""Short-lived signed access tokens, the way LiveKit and Agora mint them.
+
+A token names the merchant (tenant), the identity, the room it is good for, a role and explicit
+privileges. It is an HS256 JWT signed with the server's token secret. Every signaling and API call
+checks one; nobody but Souk ever talks to Janus.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import jwt
+
+from souk.core.errors import BadRequest, Forbidden, TokenExpired, Unauthenticated
+from souk.core.ids import new_id
+
+
+class Role(str, Enum):
+    HOST = "host"  # owns a room (live host, seller in a consult)
+    COHOST = "cohost"
+    MODERATOR = "moderator"
+    MEMBER = "member"  # a normal participant (shopper in a consult, speaker in a voice room)
+    AUDIENCE = "audience"  # watches / listens only
+    GUEST = "guest"  # anonymous, read-mostly
+    AGENT = "agent"  # support staff or the AI agent
+    SERVICE = "service"  # server-to-server
+
+
+class Privilege(str, Enum):
+    PUBLISH = "publish"
+    SUBSCRIBE = "subscribe"
+    CHAT = "chat"
+    MODERATE = "moderate"
+    ADMIN = "admin"  # manage rooms of the merchant
+
+
+DEFAULT_PRIVILEGES: dict[Role, frozenset[Privilege]] = {
+    Role.HOST: frozenset({Privilege.PUBLISH, Privilege.SUBSCRIBE, Privilege.CHAT, Privilege.MODERATE}),
+    Role.COHOST: frozenset({Privilege.PUBLISH, Privilege.SUBSCRIBE, Privilege.CHAT}),
+    Role.MODERATOR: frozenset({Privilege.SUBSCRIBE, Privilege.CHAT, Privilege.MODERATE}),
+    Role.MEMBER: frozenset({Privilege.PUBLISH, Privilege.SUBSCRIBE, Privilege.CHAT}),
+    Role.AUDIENCE: frozenset({Privilege.SUBSCRIBE, Privilege.CHAT}),
+    Role.GUEST: frozenset({Privilege.SUBSCRIBE}),
+    Role.AGENT: frozenset({Privilege.PUBLISH, Privilege.SUBSCRIBE, Privilege.CHAT, Privilege.MODERATE}),
+    Role.SERVICE: frozenset(Privilege),
+}
+
+ANY_ROOM = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    merchant_id: str
+    identity: str
+    room: str  # a room id, or "*" for any room of the merchant (staff consoles)
+    role: Role
+    privileges: frozenset[Privilege]
+    expires_at: float
+    issued_at: float = 0.0
+    name: str = ""
+    token_id: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def can(self, privilege: Privilege) -> bool:
+        return privilege in self.privileges
+
+    def require(self, privilege: Privilege) -> None:
+        if privilege not in self.privileges:
+            raise Forbidden(
+                f"role {self.role.value!r} may not {privilege.value}", code="privilege_missing"
+            )
+
+    def require_room(self, room_id: str) -> None:
+        if self.room != ANY_ROOM and self.room != room_id:
+            raise Forbidden("token is not valid for this room", code="wrong_room")
+
+    def require_merchant(self, merchant_id: str) -> None:
+        if self.merchant_id != merchant_id:
+            raise Forbidden("token belongs to another merchant", code="wrong_merchant")
+
+
+class TokenService:
+    """Mints and verifies access tokens. Pure: the clock is injectable, no I/O."""
+
+    ALGORITHM = "HS256"
+
+    def __init__(
+        self,
+        secret: str,
+        *,
+        issuer: str = "souk",
+        default_ttl_s: int = 3600,
+        max_ttl_s: int = 24 * 3600,
+        now: Any = time.time,
+    ) -> None:
+        if len(secret) < 32:
+            raise ValueError("token secret must be at least 32 characters")
+        self._secret = secret
+        self._issuer = issuer
+        self._default_ttl = default_ttl_s
+        self._max_ttl = max_ttl_s
+        self._now = now
+
+    def mint(
+        self,
+        *,
+        merchant_id: str,
+        identity: str,
+        room: str,
+        role: Role | str,
+        privileges: frozenset[Privilege] | set[Privilege] | list[str] | None = None,
+        ttl_s: int | None = None,
+        name: str = "",
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        try:
+            role = Role(role)
+        except ValueError as exc:
+            raise BadRequest(f"unknown role {role!r}", code="bad_role") from exc
+        if not identity or len(identity) > 128:
+            raise BadRequest("identity must be 1-128 characters", code="bad_identity")
+        if not room or len(room) > 128:
+            raise BadRequest("room must be 1-128 characters", code="bad_room")
+        ttl = self._default_ttl if ttl_s is None else int(ttl_s)
+        if not (1 <= ttl <= self._max_ttl):
+            raise BadRequest(f"ttl must be between 1 and {self._max_ttl} seconds", code="bad_ttl")
+        if privileges is None:
+            privs = DEFAULT_PRIVILEGES[role]
+        else:
+            try:
+                privs = frozenset(Privilege(p) for p in privileges)
+            except ValueError as exc:
+                raise BadRequest(f"unknown privilege in {sorted(map(str, privileges))}",
+                                 code="bad_privilege") from exc
+        now = self._now()
+        claims: dict[str, Any] = {
+            "iss": self._issuer,
+            "sub": identity,
+            "mid": merchant_id,
+            "room": room,
+            "role": role.value,
+            "prv": sorted(p.value for p in privs),
+            "iat": int(now),
+            "exp": int(now + ttl),
+            "jti": new_id("tok"),
+        }
+        if name:
+            claims["name"] = name[:80]
+        if metadata:
+            claims["md"] = metadata
+        return jwt.encode(claims, self._secret, algorithm=self.ALGORITHM)
+
+    def verify(self, token: str | None) -> AccessClaims:
+        if not token:
+            raise Unauthenticated("an access token is required", code="token_missing")
+        try:
+            raw = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[self.ALGORITHM],
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "iss"], "verify_exp": False},
+            )
+        except jwt.InvalidTokenError as exc:
+            raise Unauthenticated(f"invalid access token: {exc}", code="token_invalid") from exc
+        if raw["exp"] <= self._now():
+            raise TokenExpired("access token has expired", code="token_expired")
+        try:
+            return AccessClaims(
+                merchant_id=str(raw["mid"]),
+                identity=str(raw["sub"]),
+                room=str(raw["room"]),
+                role=Role(raw["role"]),
+                privileges=frozenset(Privilege(p) for p in raw.get("prv", [])),
+                expires_at=float(raw["exp"]),
+                issued_at=float(raw["iat"]),
+                name=str(raw.get("name", "")),
+                token_id=str(raw.get("jti", "")),
+                metadata=dict(raw.get("md") or {}),
+            )
+        except (KeyError, ValueError) as exc:
+            raise Unauthenticated("access token is missing claims", code="token_invalid") from exc

@@ -1,0 +1,1 @@
+"""The ``souk`` command. Each area registers its sub-commands from its own module."""

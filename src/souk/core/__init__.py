@@ -1,0 +1,1 @@
+"""Core: settings, errors, logging, ids, clock and task helpers. Imports nothing else of Souk."""

@@ -1,0 +1,183 @@
+"""One Settings object for the whole process.
+
+Values come from (highest first): explicit keyword arguments, ``SOUK_*`` environment variables
+(nested with ``__``, e.g. ``SOUK_JANUS__MODE=external``), an optional TOML file named by
+``SOUK_CONFIG`` or passed to :func:`load_settings`, then the defaults below.
+Nothing here runs at import time; entry points call :func:`load_settings` and pass the result down.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from souk.core.errors import ConfigError
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""  # e.g. https://souk.example.com; defaults to http://host:port
+    max_ws_message_bytes: int = 64 * 1024
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+
+class AuthSettings(BaseModel):
+    # Signing key for access tokens. Generated into data_dir on first start when empty.
+    token_secret: SecretStr = SecretStr("")
+    token_ttl_s: int = 3600
+    max_token_ttl_s: int = 24 * 3600
+    issuer: str = "souk"
+
+
+class JanusSettings(BaseModel):
+    mode: Literal["embedded", "external"] = "embedded"
+    binary: str = "janus"
+    # external mode: the Janus WebSocket API URLs of every node (first one is the default node)
+    urls: list[str] = Field(default_factory=list)
+    ws_port: int = 0  # embedded: 0 picks a free port
+    admin_ws_port: int = 0
+    api_secret: SecretStr = SecretStr("")  # generated when empty
+    admin_key: SecretStr = SecretStr("")  # generated when empty
+    admin_secret: SecretStr = SecretStr("")  # generated when empty
+    rtp_port_range: str = "20000-40000"
+    event_loops: int = 0  # 0 = number of cores
+    ice_enforce_list: str = ""  # e.g. "eth0" or the veth end carrying 127.0.0.2 in tests
+    nat_1_1_mapping: str = ""
+    stun_server: str = ""
+    turn_server: str = ""
+    turn_user: str = ""
+    turn_password: SecretStr = SecretStr("")
+    region: str = "local"
+    request_timeout_s: float = 10.0
+    keepalive_s: float = 25.0
+    restart_backoff_s: float = 0.5
+
+    @field_validator("rtp_port_range")
+    @classmethod
+    def _check_range(cls, v: str) -> str:
+        try:
+            lo, hi = (int(x) for x in v.split("-"))
+        except ValueError as exc:
+            raise ValueError(f"rtp_port_range must look like 20000-40000, got {v!r}") from exc
+        if not (1024 <= lo < hi <= 65535):
+            raise ValueError(f"rtp_port_range out of bounds: {v!r}")
+        return v
+
+
+class CallSettings(BaseModel):
+    ring_timeout_s: float = 30.0
+    max_call_s: float = 2 * 3600
+
+
+class AgentSettings(BaseModel):
+    models_dir: str = ""  # default: <data_dir>/models
+    llm_base_url: str = ""  # OpenAI-compatible; empty = offline brain
+    llm_api_key: SecretStr = SecretStr("")
+    llm_model: str = ""
+    llm_timeout_s: float = 20.0
+    stt_base_url: str = ""
+    tts_base_url: str = ""
+    end_of_turn_silence_ms: int = 300
+    cpu_threads: int = 1
+
+
+class RtmSettings(BaseModel):
+    port: int = 0  # 0 = served on the API port only
+    tick_ms: int = 15
+    history_on_join: int = 50
+    max_message_bytes: int = 4096
+    queue_limit: int = 2000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SOUK_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    data_dir: str = "./var"
+    database_url: str = ""  # default: sqlite+aiosqlite:///<data_dir>/souk.db
+    redis_url: str = ""  # empty = in-process bus
+    log_level: str = "INFO"
+    node_id: str = ""
+    demo: bool = False
+
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    janus: JanusSettings = Field(default_factory=JanusSettings)
+    calls: CallSettings = Field(default_factory=CallSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    rtm: RtmSettings = Field(default_factory=RtmSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser().resolve()
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_path / 'souk.db'}"
+
+    @property
+    def models_path(self) -> Path:
+        return Path(self.agent.models_dir).expanduser().resolve() if self.agent.models_dir else (
+            self.data_path / "models"
+        )
+
+
+def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Build Settings from an optional TOML file, the environment and keyword overrides."""
+    path = config_file or os.environ.get("SOUK_CONFIG")
+    file_values: dict[str, Any] = {}
+    if path:
+        try:
+            file_values = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    try:
+        # The TOML file is the lowest-priority layer: the environment overrides it, keywords override both.
+        env_only = Settings()
+        merged = _deep_merge(file_values, _explicit(env_only))
+        merged = _deep_merge(merged, overrides)
+        return Settings(**merged)
+    except ValueError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc
+
+
+def _explicit(model: BaseModel) -> dict[str, Any]:
+    """The fields that were actually set (from the environment), recursively."""
+    out: dict[str, Any] = {}
+    for name in model.model_fields_set:
+        value = getattr(model, name)
+        out[name] = _explicit(value) if isinstance(value, BaseModel) else value
+    return out
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,11 @@
+"""Bundled demo data (a copy of the demo seller's store)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+
+def demo_store_json() -> dict[str, Any]:
+    return json.loads(resources.files(__package__).joinpath("demo_store.json").read_text(encoding="utf-8"))

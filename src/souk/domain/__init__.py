@@ -1,0 +1,1 @@
+"""Commerce domain: catalog, customers, orders, shipping, policies. Pure Python, no I/O."""
