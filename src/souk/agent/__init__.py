@@ -1,0 +1,1 @@
+"""The conversational AI engine: frames, pipeline, turn-taking, providers, transports. No commerce."""
