@@ -86,6 +86,7 @@ class TokenService:
     """Mints and verifies access tokens. Pure: the clock is injectable, no I/O."""
 
     ALGORITHM = "HS256"
+    CLOCK_SKEW_S = 30  # tolerated difference between nodes' clocks for "issued at"
 
     def __init__(
         self,
@@ -124,7 +125,7 @@ class TokenService:
             raise BadRequest("identity must be 1-128 characters", code="bad_identity")
         if not room or len(room) > 128:
             raise BadRequest("room must be 1-128 characters", code="bad_room")
-        ttl = self._default_ttl if ttl_s is None else int(ttl_s)
+        ttl = min(self._default_ttl, self._max_ttl) if ttl_s is None else int(ttl_s)
         if not (1 <= ttl <= self._max_ttl):
             raise BadRequest(f"ttl must be between 1 and {self._max_ttl} seconds", code="bad_ttl")
         if privileges is None:
@@ -162,11 +163,14 @@ class TokenService:
                 self._secret,
                 algorithms=[self.ALGORITHM],
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "sub", "iss"], "verify_exp": False},
+                options={"require": ["exp", "iat", "sub", "iss"], "verify_exp": False, "verify_iat": False},
             )
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated(f"invalid access token: {exc}", code="token_invalid") from exc
-        if raw["exp"] <= self._now():
+        now = self._now()
+        if raw["iat"] > now + self.CLOCK_SKEW_S:
+            raise Unauthenticated("access token issued in the future", code="token_invalid")
+        if raw["exp"] <= now:
             raise TokenExpired("access token has expired", code="token_expired")
         try:
             return AccessClaims(
