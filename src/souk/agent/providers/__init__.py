@@ -1,0 +1,1 @@
+"""Speech providers behind small Protocols: VAD, speech-to-text, text-to-speech (offline and HTTP)."""

@@ -1,0 +1,111 @@
+"""Offline text-to-speech: Piper (en_US voice from its package) and espeak-ng for other languages.
+
+Text is cut into clauses and the first clause is synthesized first, so audio starts while the rest is
+still being made. Output is 16 kHz mono s16le PCM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+import shutil
+import wave
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from souk.agent.audio import float_to_pcm, resample
+from souk.core.errors import ConfigError, Unavailable
+
+log = logging.getLogger(__name__)
+
+# espeak-ng voices per ISO 639-1 code (cmn-latn-pinyin: plain "cmn" misreads Chinese characters here)
+ESPEAK_VOICES = {
+    "en": "en-us", "es": "es", "zh": "cmn-latn-pinyin", "ar": "ar", "id": "id", "pt": "pt-br", "fr": "fr",
+    "de": "de", "it": "it", "tr": "tr", "ru": "ru", "hi": "hi", "vi": "vi", "ms": "ms", "ja": "ja",
+}
+_CLAUSE = re.compile(r"(?<=[.!?;:,。！？；：，、،؟])\s*")
+FIRST_WORDS = 4  # ~1 s of speech: Piper makes it in ~50 ms here
+MAX_TEXT = 2000  # characters spoken per reply; the rest is left to the transcript
+
+
+def split_clauses(text: str, first_min: int = 8, rest_min: int = 40) -> list[str]:
+    """Clauses to synthesize: a short first one (fast first audio), then longer chunks."""
+    parts = [p.strip() for p in _CLAUSE.split(text[:MAX_TEXT]) if p and p.strip()]
+    out: list[str] = []
+    buf = ""
+    for p in parts:
+        buf = f"{buf} {p}".strip() if buf else p
+        if len(buf) >= (first_min if not out else rest_min):
+            out.append(buf)
+            buf = ""
+    if buf:
+        if out and len(buf) < 12:
+            out[-1] = f"{out[-1]} {buf}"
+        else:
+            out.append(buf)
+    if out:
+        words = out[0].split()
+        if len(words) > FIRST_WORDS + 2:  # a long first clause: speak its first words on their own
+            out[0:1] = [" ".join(words[:FIRST_WORDS]), " ".join(words[FIRST_WORDS:])]
+    return out
+
+
+class OfflineTts:
+    """Piper for English (when its voice is available), espeak-ng for everything else."""
+
+    def __init__(self, piper_model: Path | None, piper_config: Path | None = None, *,
+                 espeak: str | None = None, workers: int = 2) -> None:
+        self._piper = None
+        if piper_model is not None:
+            from piper import PiperVoice
+
+            self._piper = PiperVoice.load(piper_model, config_path=piper_config)
+            self._piper_rate = self._piper.config.sample_rate
+        self._espeak = espeak or shutil.which("espeak-ng")
+        if self._espeak is None and self._piper is None:
+            raise ConfigError("no offline TTS: install espeak-ng or the Piper voice", code="tts_missing")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tts")
+
+    def synthesize_sync(self, text: str, language: str) -> bytes:
+        lang = (language or "en").split("-")[0].lower()
+        if lang == "en" and self._piper is not None:
+            chunks = [c.audio_float_array for c in self._piper.synthesize(text)]
+            if not chunks:
+                return b""
+            return float_to_pcm(resample(np.concatenate(chunks), self._piper_rate))
+        return self._espeak_sync(text, ESPEAK_VOICES.get(lang, "en-us"))
+
+    def _espeak_sync(self, text: str, voice: str) -> bytes:
+        import subprocess
+
+        if self._espeak is None:
+            raise Unavailable("espeak-ng is not installed", code="tts_missing")
+        proc = subprocess.run([self._espeak, "-v", voice, "-s", "165", "--stdout", "--", text],
+                              capture_output=True, timeout=20, check=False)
+        if proc.returncode != 0 or not proc.stdout:
+            raise Unavailable(f"espeak-ng failed: {proc.stderr[-200:]!r}", code="tts_failed")
+        with wave.open(io.BytesIO(proc.stdout)) as w:
+            rate = w.getframerate()
+            x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
+        return float_to_pcm(resample(x, rate))
+
+    async def stream(self, text: str, language: str) -> AsyncIterator[tuple[str, bytes]]:
+        loop = asyncio.get_running_loop()
+        clauses = split_clauses(text)
+        if not clauses:
+            return
+        # the next clause is synthesized while the current one is handed out
+        pending = loop.run_in_executor(self._pool, self.synthesize_sync, clauses[0], language)
+        for i, clause in enumerate(clauses):
+            pcm = await pending
+            if i + 1 < len(clauses):
+                pending = loop.run_in_executor(self._pool, self.synthesize_sync, clauses[i + 1], language)
+            yield clause, pcm
+
+    async def aclose(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
