@@ -24,7 +24,7 @@ class OrderStatus(str, Enum):
     EXCEPTION = "exception"
 
     @classmethod
-    def parse(cls, value: str) -> "OrderStatus":
+    def parse(cls, value: str) -> OrderStatus:
         try:
             return cls(value)
         except ValueError:

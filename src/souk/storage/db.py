@@ -1,0 +1,137 @@
+"""The async engine and its transactions, tuned per backend.
+
+SQLite (aiosqlite): WAL journal, foreign keys on, a busy timeout, and write transactions opened with
+``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing when one upgrades a stale read
+snapshot. PostgreSQL (asyncpg): READ COMMITTED; correctness of stock comes from conditional UPDATEs.
+Driver errors are translated to SoukError kinds here, in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from souk.core.errors import BadRequest, ConfigError, Conflict, NotFound, SoukError, Unavailable
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+_WRITE = "souk_write"
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An async engine for ``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://...``."""
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(f"database_url is not a valid URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.get_driver_name() != "aiosqlite":
+            parsed = parsed.set(drivername="sqlite+aiosqlite")
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        _tune_sqlite(engine)
+        return engine
+    if backend == "postgresql":
+        if parsed.get_driver_name() != "asyncpg":
+            parsed = parsed.set(drivername="postgresql+asyncpg")
+        return create_async_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    raise ConfigError(f"unsupported database backend {backend!r}: use sqlite+aiosqlite or postgresql+asyncpg")
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN is ours (see _on_begin).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cur.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Database:
+    """Owns the engine; hands out read and write transactions with errors translated."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(**{_WRITE: True})
+        self._closed = False
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        with translate_errors():
+            async with self.engine.connect() as conn, conn.begin():
+                yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        with translate_errors():
+            async with self._writer.begin() as conn:
+                yield conn
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self.engine.dispose()
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn driver errors into SoukErrors (our own errors pass through untouched)."""
+    try:
+        yield
+    except (DBAPIError, sqlite3.Error) as exc:
+        raise _translate(exc) from exc
+    except (TimeoutError, OSError, sa.exc.TimeoutError) as exc:  # refused/reset connections, pool timeouts
+        raise Unavailable(f"database unreachable: {exc}", code="db_unavailable") from exc
+
+
+def _translate(exc: BaseException) -> SoukError:
+    text = str(getattr(exc, "orig", exc)).lower()
+    if isinstance(exc, IntegrityError):
+        if "foreign key" in text:
+            return NotFound("a referenced record (merchant, customer, product, room...) does not exist",
+                            code="reference_missing", details={"db": _short(text)})
+        if "check" in text:
+            return BadRequest("value violates a constraint", code="constraint_violated",
+                              details={"db": _short(text)})
+        if "not null" in text or "null value" in text:
+            return BadRequest("a required value is missing", code="value_missing", details={"db": _short(text)})
+        return Conflict("record already exists", code="duplicate", details={"db": _short(text)})
+    if isinstance(exc, OperationalError) or "connection" in text or "locked" in text:
+        return Unavailable(f"database unavailable: {_short(text)}", code="db_unavailable")
+    if "deadlock" in text or "could not serialize" in text:
+        return Unavailable("database conflict, retry", code="db_retry")
+    if "value too long" in text or "invalid input" in text or "out of range" in text:
+        return BadRequest(f"value rejected by the database: {_short(text)}", code="bad_value")
+    return SoukError(f"database error: {_short(text)}", code="db_error")
+
+
+def _short(text: str) -> str:
+    return text.splitlines()[0][:300] if text else ""

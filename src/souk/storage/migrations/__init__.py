@@ -1,0 +1,1 @@
+"""Alembic migrations for Souk's schema (run by souk.storage.migrate, never at import time)."""

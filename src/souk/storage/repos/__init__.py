@@ -1,0 +1,1 @@
+"""SQL implementations of the ports in souk.domain.ports, one module per aggregate."""

@@ -1,0 +1,57 @@
+"""Merchants (tenants)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from souk.core.errors import BadRequest, Conflict, NotFound
+from souk.domain.models import Merchant
+from souk.storage.repos.base import Repo, require_text
+from souk.storage.schema import merchants
+
+
+def merchant_record(row: Any) -> Merchant:
+    return Merchant(id=row.id, name=row.name, ships_from=row.ships_from, currency=row.currency,
+                    languages=tuple(row.languages), timezone=row.timezone)
+
+
+def _values(m: Merchant) -> dict[str, Any]:
+    require_text(m.id, "merchant id", max_len=64)
+    require_text(m.name, "merchant name")
+    if len(m.currency) != 3:
+        raise BadRequest(f"currency must be an ISO 4217 code, got {m.currency!r}", code="bad_value")
+    return {"name": m.name, "currency": m.currency.upper(), "languages": list(m.languages),
+            "timezone": m.timezone, "ships_from": m.ships_from}
+
+
+class SqlMerchantRepo(Repo):
+    async def create(self, merchant: Merchant) -> Merchant:
+        values = _values(merchant)
+        async with self._db.write() as conn:
+            exists = await conn.scalar(sa.select(merchants.c.id).where(merchants.c.id == merchant.id))
+            if exists is not None:
+                raise Conflict(f"merchant {merchant.id!r} already exists", code="merchant_exists")
+            await conn.execute(merchants.insert().values(id=merchant.id, created_at=self._now(), **values))
+        return await self.get(merchant.id)
+
+    async def upsert(self, merchant: Merchant) -> Merchant:
+        values = _values(merchant)
+        async with self._db.write() as conn:
+            updated = await conn.execute(merchants.update().where(merchants.c.id == merchant.id).values(**values))
+            if updated.rowcount == 0:
+                await conn.execute(merchants.insert().values(id=merchant.id, created_at=self._now(), **values))
+        return await self.get(merchant.id)
+
+    async def get(self, merchant_id: str) -> Merchant:
+        async with self._db.read() as conn:
+            row = (await conn.execute(sa.select(merchants).where(merchants.c.id == merchant_id))).first()
+        if row is None:
+            raise NotFound(f"merchant {merchant_id!r} not found", code="merchant_not_found")
+        return merchant_record(row)
+
+    async def list(self) -> list[Merchant]:
+        async with self._db.read() as conn:
+            rows = (await conn.execute(sa.select(merchants).order_by(merchants.c.id))).all()
+        return [merchant_record(r) for r in rows]

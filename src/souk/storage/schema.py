@@ -1,0 +1,232 @@
+"""The relational schema (SQLAlchemy Core). Alembic migrations in ./migrations create exactly this.
+
+Tenancy: every tenant table carries ``merchant_id``; natural keys from a store (sku, customer id,
+order id) are unique per merchant only, so their primary keys are (merchant_id, key).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from souk.storage.types import JSONDoc, Money, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = sa.MetaData(naming_convention=NAMING)
+
+
+def _merchant_fk() -> sa.Column[str]:
+    return sa.Column("merchant_id", sa.String(64), sa.ForeignKey("merchants.id"), nullable=False)
+
+
+merchants = sa.Table(
+    "merchants", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("languages", JSONDoc, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("ships_from", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_keys = sa.Table(
+    "api_keys", metadata,
+    sa.Column("key_id", sa.String(32), primary_key=True),
+    _merchant_fk(),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("key_hash", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.Index("ix_api_keys_merchant", "merchant_id"),
+)
+
+users = sa.Table(
+    "users", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("languages", JSONDoc, nullable=False),
+    sa.Column("skills", JSONDoc, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+    sa.CheckConstraint("role IN ('seller', 'agent', 'admin', 'shopper')", name="role"),
+    sa.UniqueConstraint("merchant_id", "email", name="uq_users_merchant_email"),
+    sa.Index("ix_users_merchant_role", "merchant_id", "role"),
+)
+
+products = sa.Table(
+    "products", metadata,
+    _merchant_fk(),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("price", Money, nullable=False),
+    sa.Column("weight_kg", sa.Float, nullable=False),
+    sa.Column("names", JSONDoc, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("attributes", JSONDoc, nullable=False),
+    sa.Column("stock", sa.Integer, nullable=False),
+    sa.Column("restock_date", sa.Date, nullable=True),
+    sa.PrimaryKeyConstraint("merchant_id", "sku"),
+    sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
+    sa.CheckConstraint("price >= 0", name="price_not_negative"),
+)
+
+customers = sa.Table(
+    "customers", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("language", sa.String(16), nullable=False),
+    sa.Column("vip", sa.Boolean, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+    sa.Index("ix_customers_merchant_email", "merchant_id", "email"),
+)
+
+orders = sa.Table(
+    "orders", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("placed_on", sa.Date, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("shipping_method", sa.String(32), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("subtotal", Money, nullable=False),
+    sa.Column("shipping", Money, nullable=False),
+    sa.Column("total", Money, nullable=False),
+    sa.Column("currency_paid", sa.String(3), nullable=False),
+    sa.Column("shipped_on", sa.Date, nullable=True),
+    sa.Column("delivered_on", sa.Date, nullable=True),
+    sa.Column("carrier", sa.String(64), nullable=True),
+    sa.Column("tracking_number", sa.String(64), nullable=True),
+    sa.Column("eta_from", sa.Date, nullable=True),
+    sa.Column("eta_to", sa.Date, nullable=True),
+    sa.Column("refund_status", sa.String(64), nullable=True),
+    sa.Column("refunded", Money, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+    sa.ForeignKeyConstraint(["merchant_id", "customer_id"], ["customers.merchant_id", "customers.id"],
+                            name="fk_orders_customer"),
+    sa.Index("ix_orders_merchant_customer", "merchant_id", "customer_id"),
+    sa.Index("ix_orders_merchant_status", "merchant_id", "status"),
+)
+
+order_lines = sa.Table(
+    "order_lines", metadata,
+    _merchant_fk(),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("line_no", sa.Integer, nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("qty", sa.Integer, nullable=False),
+    sa.Column("unit_price", Money, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "order_id", "line_no"),
+    sa.ForeignKeyConstraint(["merchant_id", "order_id"], ["orders.merchant_id", "orders.id"],
+                            name="fk_order_lines_order", ondelete="CASCADE"),
+    sa.ForeignKeyConstraint(["merchant_id", "sku"], ["products.merchant_id", "products.sku"],
+                            name="fk_order_lines_product"),
+    sa.CheckConstraint("qty > 0", name="qty_positive"),
+)
+
+shipping_zones = sa.Table(
+    "shipping_zones", metadata,
+    _merchant_fk(),
+    sa.Column("region", sa.String(64), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("countries", JSONDoc, nullable=False),
+    sa.Column("standard_min_days", sa.Integer, nullable=False),
+    sa.Column("standard_max_days", sa.Integer, nullable=False),
+    sa.Column("express_min_days", sa.Integer, nullable=False),
+    sa.Column("express_max_days", sa.Integer, nullable=False),
+    sa.Column("free_shipping_over", Money, nullable=False),
+    sa.Column("duties", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "region"),
+)
+
+policies = sa.Table(
+    "policies", metadata,
+    sa.Column("merchant_id", sa.String(64), sa.ForeignKey("merchants.id"), primary_key=True),
+    sa.Column("document", JSONDoc, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+faq = sa.Table(
+    "faq", metadata,
+    _merchant_fk(),
+    sa.Column("topic", sa.String(64), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "topic"),
+)
+
+rooms = sa.Table(
+    "rooms", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("metadata", JSONDoc, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+    sa.CheckConstraint("kind IN ('consult', 'live', 'voice')", name="kind"),
+    sa.CheckConstraint("status IN ('open', 'closed')", name="status"),
+    sa.Index("ix_rooms_merchant_status", "merchant_id", "status"),
+)
+
+participants = sa.Table(
+    "participants", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _merchant_fk(),
+    sa.Column("room_id", sa.String(64), nullable=False),
+    sa.Column("identity", sa.String(128), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("joined_at", UTCDateTime, nullable=False),
+    sa.Column("left_at", UTCDateTime, nullable=True),
+    sa.ForeignKeyConstraint(["merchant_id", "room_id"], ["rooms.merchant_id", "rooms.id"],
+                            name="fk_participants_room"),
+    sa.Index("ix_participants_room_identity", "merchant_id", "room_id", "identity"),
+    # At most one open stay per identity and room (partial unique index on both backends).
+    sa.Index("uq_participants_present", "merchant_id", "room_id", "identity", unique=True,
+             sqlite_where=sa.text("left_at IS NULL"), postgresql_where=sa.text("left_at IS NULL")),
+)
+
+call_records = sa.Table(
+    "call_records", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("room_id", sa.String(64), nullable=True),
+    sa.Column("shopper_identity", sa.String(128), nullable=False),
+    sa.Column("seller_identity", sa.String(128), nullable=True),
+    sa.Column("product_sku", sa.String(64), nullable=True),
+    sa.Column("language", sa.String(16), nullable=True),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
+    sa.Column("answered_at", UTCDateTime, nullable=True),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("duration_s", sa.Float, nullable=True),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+    sa.ForeignKeyConstraint(["merchant_id", "room_id"], ["rooms.merchant_id", "rooms.id"],
+                            name="fk_call_records_room"),
+    sa.CheckConstraint(
+        "outcome IS NULL OR outcome IN ('completed', 'declined', 'missed', 'cancelled', 'failed')",
+        name="outcome"),
+    sa.Index("ix_call_records_merchant_requested", "merchant_id", "requested_at"),
+    sa.Index("ix_call_records_merchant_seller", "merchant_id", "seller_identity"),
+)
+
+TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
+                 rooms, participants, call_records)

@@ -1,0 +1,83 @@
+"""The Storage facade: one object exposing every repository, built by ``open_storage(settings)``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from types import TracebackType
+from typing import Self
+
+from souk.core.clock import Clock, SystemClock
+from souk.core.settings import Settings
+from souk.domain.store import StoreSnapshot
+from souk.storage import migrate
+from souk.storage.db import Database, create_engine
+from souk.storage.repos.apikeys import SqlApiKeyRepo
+from souk.storage.repos.calls import SqlCallRepo
+from souk.storage.repos.catalog import SqlCatalogRepo
+from souk.storage.repos.customers import SqlCustomerRepo
+from souk.storage.repos.merchants import SqlMerchantRepo
+from souk.storage.repos.orders import SqlOrderRepo
+from souk.storage.repos.reader import SqlStoreReader
+from souk.storage.repos.rooms import SqlRoomRepo
+from souk.storage.repos.storeinfo import SqlStoreInfoRepo
+from souk.storage.repos.users import SqlUserRepo
+
+log = logging.getLogger(__name__)
+
+
+class Storage:
+    """Repositories over one database. Every tenant-scoped call takes ``merchant_id`` first."""
+
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        clock = clock or SystemClock()
+        self.db = db
+        self.clock = clock
+        self.merchants = SqlMerchantRepo(db, clock)
+        self.api_keys = SqlApiKeyRepo(db, clock)
+        self.users = SqlUserRepo(db, clock)
+        self.catalog = SqlCatalogRepo(db, clock)
+        self.customers = SqlCustomerRepo(db, clock)
+        self.orders = SqlOrderRepo(db, clock)
+        self.store_info = SqlStoreInfoRepo(db, clock)
+        self.reader = SqlStoreReader(db, clock)
+        self.rooms = SqlRoomRepo(db, clock)
+        self.calls = SqlCallRepo(db, clock)
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.db.dialect
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.clock.wall(), dt.UTC)
+
+    async def snapshot(self, merchant_id: str, *, as_of: dt.date | None = None) -> StoreSnapshot:
+        """StoreReader: the merchant's whole store, read consistently."""
+        return await self.reader.snapshot(merchant_id, as_of=as_of)
+
+    async def aclose(self) -> None:
+        await self.db.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+async def open_storage(
+    settings: Settings, *, clock: Clock | None = None, run_migrations: bool = True, url: str | None = None
+) -> Storage:
+    """Connect to ``settings.db_url`` (or ``url``), migrate it to head, and return the Storage."""
+    db = Database(create_engine(url or settings.db_url))
+    try:
+        if run_migrations:
+            await migrate.upgrade(db.engine)
+    except BaseException:
+        await db.aclose()
+        raise
+    log.info("storage open (%s)", db.dialect)
+    return Storage(db, clock)
