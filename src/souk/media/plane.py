@@ -1,0 +1,352 @@
+"""The MediaPlane facade: everything other areas need from Janus, in Souk terms.
+
+Usage (the API layer)::
+
+    plane = await MediaPlane.start(settings)          # embedded Janus or external nodes, per settings.janus
+    info = await plane.ensure_room("room_01j...", kind="consult", max_publishers=2)
+    pub = await plane.join_publisher(info.room_id, display="alice")
+    answer = await pub.publish(Jsep("offer", browser_sdp))   # -> send answer.sdp to the browser
+    await pub.trickle(candidate_dict_or_None)
+    async for ev in pub.events(): ...                 # PublisherJoined / PublisherLeft / WebrtcUp / ...
+    sub = await plane.subscribe(info.room_id, [other_feed_id])
+    # send sub.offer.sdp to the browser; when its answer comes back:
+    await sub.start(Jsep("answer", browser_answer_sdp))
+    await sub.aclose(); await pub.aclose(); await plane.destroy_room(info.room_id)
+    await plane.aclose()
+
+Souk room ids are strings; Janus room ids are derived from them deterministically
+(:func:`souk.media.roomids.janus_room_id`), and the room secret is derived server-side from the admin key,
+so nothing Janus-specific ever needs to reach a browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from souk.core.clock import Clock, SystemClock
+from souk.core.errors import ConfigError, SoukError, Unavailable
+from souk.core.settings import Settings
+from souk.core.tasks import TaskOwner
+from souk.media.admin import JanusAdmin
+from souk.media.client import JanusConnection, JanusSession
+from souk.media.errors import NoSuchFeed
+from souk.media.nodes import JanusNode, NodePool
+from souk.media.roomids import janus_room_id, room_secret
+from souk.media.supervisor import JanusSupervisor
+from souk.media.types import NodeHealth, RoomInfo, RoomKind
+from souk.media.videoroom import PLUGIN, Publisher, RoomControl, Subscriber, join_publisher, join_subscriber
+
+__all__ = ["MediaPlane", "Publisher", "RoomSpec", "Subscriber"]
+
+log = logging.getLogger(__name__)
+
+BITRATES: dict[str, int] = {"consult": 1_000_000, "live": 2_500_000, "conference": 768_000}
+FEED_RETRY_S = 0.1
+RECONNECT_MAX_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSpec:
+    room_id: str
+    kind: RoomKind
+    max_publishers: int
+    bitrate: int
+    record: bool
+    description: str
+
+
+class _Link:
+    """A live connection to one node: its session and the control handle for room requests."""
+
+    def __init__(self, node: JanusNode, conn: JanusConnection, session: JanusSession, control: RoomControl):
+        self.node = node
+        self.conn = conn
+        self.session = session
+        self.control = control
+
+    @property
+    def alive(self) -> bool:
+        return self.conn.is_open and self.session.alive
+
+
+class MediaPlane:
+    """Rooms and participants on one or more Janus nodes. Build with :meth:`start`; ``aclose()`` when done."""
+
+    def __init__(self, settings: Settings, pool: NodePool, *, supervisor: JanusSupervisor | None = None,
+                 clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.supervisor = supervisor
+        self.clock = clock or SystemClock()
+        self.recordings_dir: Path = settings.data_path / "recordings"
+        self._links: dict[str, _Link] = {}
+        self._linking: dict[str, asyncio.Lock] = {}
+        self._rooms: dict[str, RoomSpec] = {}
+        self._participants: set[Publisher | Subscriber] = set()
+        self._tasks = TaskOwner("media-plane")
+        self._closed = False
+
+    # ------------------------------------------------------------------ life cycle
+
+    @classmethod
+    async def start(cls, settings: Settings, *, workdir: Path | None = None, clock: Clock | None = None
+                    ) -> MediaPlane:
+        """Start the embedded Janus (``janus.mode = "embedded"``) or attach to ``janus.urls`` (external)."""
+        js = settings.janus
+        pool = NodePool()
+        supervisor = None
+        if js.mode == "embedded":
+            supervisor = JanusSupervisor(settings, workdir=workdir, clock=clock)
+            pool.add(await supervisor.start())
+        else:
+            if not js.urls:
+                raise ConfigError("janus.mode is external but janus.urls is empty")
+            for i, url in enumerate(js.urls):
+                pool.add(JanusNode(node_id=f"node{i + 1}", url=url, region=js.region,
+                                   api_secret=js.api_secret.get_secret_value(),
+                                   admin_secret=js.admin_secret.get_secret_value(),
+                                   admin_key=js.admin_key.get_secret_value()))
+        plane = cls(settings, pool, supervisor=supervisor, clock=clock)
+        try:
+            for node in pool.nodes():
+                try:
+                    await plane._link(node.node_id)
+                except SoukError as exc:
+                    if len(pool.nodes()) == 1:
+                        raise
+                    log.error("media node %s unreachable at start: %s", node.node_id, exc)
+                    pool.set_up(node.node_id, False)
+        except BaseException:
+            await plane.aclose()
+            raise
+        if supervisor is not None:
+            supervisor.on_restart.append(plane._on_embedded_restart)
+        return plane
+
+    async def aclose(self) -> None:
+        """Close participants, sessions, connections and the embedded Janus. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._tasks.aclose()
+        for p in list(self._participants):
+            await p.aclose()
+        for link in list(self._links.values()):
+            await link.session.destroy()
+            await link.conn.aclose()
+        self._links.clear()
+        if self.supervisor is not None:
+            await self.supervisor.aclose()
+
+    # ------------------------------------------------------------------ rooms
+
+    async def ensure_room(self, room_id: str, *, kind: RoomKind = "consult", max_publishers: int = 2,
+                          bitrate: int | None = None, record: bool = False, description: str = "",
+                          region: str | None = None) -> RoomInfo:
+        """Create the room on its node if missing (idempotent). Returns where it lives."""
+        if not 1 <= max_publishers <= 64:
+            raise ConfigError("max_publishers must be 1..64")
+        spec = RoomSpec(room_id, kind, max_publishers, bitrate or BITRATES[kind], record,
+                        description or f"souk {kind} {room_id}")
+        node = self.pool.place(room_id, region)
+        link = await self._link(node.node_id)
+        created = await self._create(link, spec)
+        self._rooms[room_id] = spec
+        return RoomInfo(room_id=room_id, janus_room=janus_room_id(room_id), node_id=node.node_id, kind=kind,
+                        max_publishers=max_publishers, created=created)
+
+    async def _create(self, link: _Link, spec: RoomSpec) -> bool:
+        rec_dir = None
+        if spec.record:
+            self.recordings_dir.mkdir(parents=True, exist_ok=True)
+            rec_dir = str(self.recordings_dir)
+        return await link.control.create(
+            janus_room_id(spec.room_id), secret=self._secret(link.node, spec.room_id),
+            pin=self._pin(link.node, spec.room_id), description=spec.description,
+            publishers=spec.max_publishers, bitrate=spec.bitrate, record=spec.record, rec_dir=rec_dir)
+
+    async def destroy_room(self, room_id: str) -> bool:
+        """Destroy the room (participants get RoomDestroyed). False if it did not exist. Idempotent."""
+        node_id = self.pool.node_of(room_id)
+        self._rooms.pop(room_id, None)
+        if node_id is None:
+            return False
+        try:
+            link = await self._link(node_id)
+            node = self.pool.get(node_id)
+            return await link.control.destroy(janus_room_id(room_id), secret=self._secret(node, room_id))
+        finally:
+            self.pool.release(room_id)
+
+    def room_spec(self, room_id: str) -> RoomSpec | None:
+        return self._rooms.get(room_id)
+
+    # ------------------------------------------------------------------ participants
+
+    async def join_publisher(self, room_id: str, *, display: str = "") -> Publisher:
+        """Join ``room_id`` as a publisher (call :meth:`Publisher.publish` with the browser's offer next).
+
+        ``publisher.existing`` lists the feeds already publishing; later ones arrive as PublisherJoined.
+        Raises NoSuchRoom (404) if :meth:`ensure_room` was not called, RoomFull (409) when full.
+        """
+        link, node = await self._room_link(room_id)
+        handle = await link.session.attach(PLUGIN)
+        try:
+            pub = await join_publisher(handle, room_id, janus_room_id(room_id), display=display,
+                                       pin=self._pin(node, room_id), on_close=self._closed_participant)
+        except BaseException:
+            await handle.detach()
+            raise
+        self._opened(pub, node.node_id)
+        return pub
+
+    async def subscribe(self, room_id: str, feeds: Sequence[int], *, wait_s: float = 5.0) -> Subscriber:
+        """Subscribe to ``feeds``; ``subscriber.offer`` is Janus's offer for the browser.
+
+        A feed that is not up yet (its publisher's webrtcup has not happened: Janus says 428) is retried
+        every 100 ms for up to ``wait_s`` seconds before NoSuchFeed is raised.
+        """
+        link, node = await self._room_link(room_id)
+        handle = await link.session.attach(PLUGIN)
+        deadline = self.clock.now() + wait_s
+        try:
+            while True:
+                try:
+                    sub = await join_subscriber(handle, room_id, janus_room_id(room_id), feeds,
+                                                pin=self._pin(node, room_id), on_close=self._closed_participant)
+                    break
+                except NoSuchFeed:
+                    if self.clock.now() + FEED_RETRY_S > deadline:
+                        raise
+                    await self.clock.sleep(FEED_RETRY_S)
+        except BaseException:
+            await handle.detach()
+            raise
+        self._opened(sub, node.node_id)
+        return sub
+
+    def _opened(self, p: Publisher | Subscriber, node_id: str) -> None:
+        self._participants.add(p)
+        p._node_id = node_id  # type: ignore[union-attr]
+        self.pool.load(node_id).handles += 1
+
+    def _closed_participant(self, p: object) -> None:
+        if p in self._participants:
+            self._participants.discard(p)  # type: ignore[arg-type]
+            node_id = getattr(p, "_node_id", None)
+            if node_id is not None and node_id in {n.node_id for n in self.pool.nodes()}:
+                load = self.pool.load(node_id)
+                load.handles = max(0, load.handles - 1)
+
+    @property
+    def participants(self) -> int:
+        return len(self._participants)
+
+    # ------------------------------------------------------------------ nodes
+
+    async def health(self) -> list[NodeHealth]:
+        out = []
+        for node in self.pool.nodes():
+            load = self.pool.load(node.node_id)
+            try:
+                link = await self._link(node.node_id)
+                info = await link.conn.info(timeout=2.0)
+                up, detail = True, info.version_string
+            except SoukError as exc:
+                up, detail = False, str(exc)
+            out.append(NodeHealth(node.node_id, node.url, node.region, up, load.rooms, load.handles, detail))
+        return out
+
+    async def admin(self, node_id: str | None = None) -> JanusAdmin:
+        """An admin API client for a node (caller closes it). Needs the node's admin URL and secret."""
+        node = self.pool.get(node_id) if node_id else self.pool.nodes()[0]
+        if not node.admin_url:
+            raise ConfigError(f"media node {node.node_id} has no admin API URL")
+        return await JanusAdmin.open(node.admin_url, admin_secret=node.admin_secret)
+
+    def session_id(self, node_id: str | None = None) -> int | None:
+        """The Janus session id this plane uses on a node (for admin checks), None when not linked."""
+        link = self._links.get(node_id or self.pool.nodes()[0].node_id)
+        return link.session.session_id if link and link.alive else None
+
+    async def _room_link(self, room_id: str) -> tuple[_Link, JanusNode]:
+        node_id = self.pool.node_of(room_id)
+        if node_id is None:
+            from souk.media.errors import NoSuchRoom
+
+            raise NoSuchRoom(f"room {room_id} is not on the media plane (ensure_room first)", janus_code=426)
+        return await self._link(node_id), self.pool.get(node_id)
+
+    async def _link(self, node_id: str) -> _Link:
+        """The live link to a node, (re)connecting when needed (one attempt per call)."""
+        if self._closed:
+            raise Unavailable("media plane is closed")
+        link = self._links.get(node_id)
+        if link is not None and link.alive:
+            return link
+        lock = self._linking.setdefault(node_id, asyncio.Lock())
+        async with lock:
+            link = self._links.get(node_id)
+            if link is not None and link.alive:
+                return link
+            node = self.pool.get(node_id)
+            js = self.settings.janus
+            conn = await JanusConnection.open(node.url, api_secret=node.api_secret, timeout=js.request_timeout_s,
+                                              clock=self.clock, name=node.node_id)
+            try:
+                session = await conn.create_session(js.keepalive_s)
+                control = RoomControl(await session.attach(PLUGIN), node.admin_key)
+            except BaseException:
+                await conn.aclose()
+                raise
+            fresh = _Link(node, conn, session, control)
+            self._links[node_id] = fresh
+            self.pool.set_up(node_id, True)
+            self._tasks.spawn(self._watch(fresh), f"watch:{node_id}")
+            if link is not None:
+                await self._restore_rooms(fresh)
+            return fresh
+
+    async def _watch(self, link: _Link) -> None:
+        """When a node's connection drops, reconnect with backoff and re-create its rooms."""
+        await link.conn.closed.wait()
+        if self._closed:
+            return
+        node_id = link.node.node_id
+        log.warning("media node %s connection lost (%s); reconnecting", node_id, link.conn.close_reason)
+        self.pool.set_up(node_id, False)
+        delay = self.settings.janus.restart_backoff_s
+        while not self._closed:
+            try:
+                await self._link(node_id)
+                log.info("media node %s reconnected", node_id)
+                return
+            except SoukError as exc:
+                log.warning("media node %s reconnect failed: %s", node_id, exc)
+            await self.clock.sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX_S)
+
+    async def _restore_rooms(self, link: _Link) -> None:
+        for room_id in self.pool.rooms_on(link.node.node_id):
+            spec = self._rooms.get(room_id)
+            if spec is None:
+                continue
+            try:
+                await self._create(link, spec)
+            except SoukError as exc:
+                log.error("could not restore room %s on %s: %s", room_id, link.node.node_id, exc)
+
+    def _on_embedded_restart(self, node: JanusNode) -> None:
+        self.pool.replace(node)
+
+    @staticmethod
+    def _secret(node: JanusNode, room_id: str) -> str:
+        return room_secret(room_id, node.admin_key or node.api_secret or "souk")
+
+    @staticmethod
+    def _pin(node: JanusNode, room_id: str) -> str:
+        return room_secret("pin:" + room_id, node.admin_key or node.api_secret or "souk")[:32]
