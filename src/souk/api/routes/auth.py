@@ -1,0 +1,75 @@
+"""Access tokens.
+
+``POST /v1/tokens`` (merchant API key: ``Authorization: Bearer sk_...``) mints a short-lived access token
+for one identity, one room (or ``*`` for staff consoles, ``lobby`` for a shopper about to request a consult),
+a role and optional explicit privileges. This is what a merchant's own backend calls.
+
+``POST /v1/demo/tokens`` exists only when Settings.demo is true (``souk demo``): it hands the bundled demo
+pages a shopper token (``lobby``) or a seller console token (``*``, role agent) for the demo merchant
+without an API key. Never enable demo mode on a public host.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from souk.api.auth import LOBBY_ROOM, ApiKeyMerchant, Ctx
+from souk.auth.tokens import ANY_ROOM, Role
+from souk.core.errors import NotFound
+from souk.core.ids import new_id
+
+router = APIRouter()
+
+DEMO_MERCHANT = "lumen"
+DEMO_TTL_S = 2 * 3600
+
+
+class TokenRequest(BaseModel):
+    identity: str = Field(min_length=1, max_length=128)
+    room: str = Field(min_length=1, max_length=128)
+    role: Role
+    privileges: list[str] | None = None
+    ttl_s: int | None = None
+    name: str = Field(default="", max_length=80)
+
+
+class TokenResponse(BaseModel):
+    token: str
+    identity: str
+    room: str
+    role: str
+    merchant_id: str
+    expires_in: int
+
+
+@router.post("/v1/tokens", response_model=TokenResponse)
+async def mint_token(body: TokenRequest, merchant_id: ApiKeyMerchant, ctx: Ctx) -> TokenResponse:
+    token = ctx.tokens.mint(merchant_id=merchant_id, identity=body.identity, room=body.room, role=body.role,
+                            privileges=body.privileges, ttl_s=body.ttl_s, name=body.name)
+    claims = ctx.tokens.verify(token)
+    return TokenResponse(token=token, identity=claims.identity, room=claims.room, role=claims.role.value,
+                         merchant_id=merchant_id, expires_in=int(claims.expires_at - claims.issued_at))
+
+
+class DemoTokenRequest(BaseModel):
+    as_: Literal["shopper", "seller"] = Field(alias="as")
+    name: str = Field(default="", max_length=80)
+
+
+@router.post("/v1/demo/tokens", response_model=TokenResponse)
+async def demo_token(body: DemoTokenRequest, ctx: Ctx) -> TokenResponse:
+    if not ctx.settings.demo:
+        raise NotFound("demo tokens are only available in demo mode", code="demo_disabled")
+    if body.as_ == "shopper":
+        identity, room, role = new_id("shopper"), LOBBY_ROOM, Role.MEMBER
+        name = body.name or "Shopper"
+    else:
+        identity, room, role = "seller-demo", ANY_ROOM, Role.AGENT
+        name = body.name or "Lumen seller"
+    token = ctx.tokens.mint(merchant_id=DEMO_MERCHANT, identity=identity, room=room, role=role,
+                            ttl_s=DEMO_TTL_S, name=name)
+    return TokenResponse(token=token, identity=identity, room=room, role=role.value, merchant_id=DEMO_MERCHANT,
+                         expires_in=DEMO_TTL_S)

@@ -1,0 +1,123 @@
+"""Consult calls (1v1 video): request from a product page, ring, accept / decline, hang up, records.
+
+- ``POST /v1/consults`` (shopper token for room ``lobby``; or any non-staff token of the merchant):
+  ``{product_sku, language, name}`` -> the call (ringing) and a token for its room. The shopper then
+  connects ``/v1/signal`` with that token and gets ``call`` events (accepted / declined / missed).
+- ``POST /v1/consults/{id}/accept`` (staff token) -> the call and a room token (role host) for the seller.
+- ``POST /v1/consults/{id}/decline`` (staff), ``POST /v1/consults/{id}/hangup`` (either side; both ends).
+- ``GET /v1/consults`` (staff): calls ringing or in progress now, plus recent call records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from souk.api.auth import Claims, Ctx, is_staff, require_staff
+from souk.api.signal.hub import call_info
+from souk.auth.tokens import Role
+from souk.consult.models import Call
+from souk.core.errors import Forbidden
+from souk.domain.calls import CallRecord
+
+router = APIRouter()
+
+
+class ConsultRequest(BaseModel):
+    product_sku: str = Field(min_length=1, max_length=64)
+    language: str = Field(default="en", min_length=2, max_length=16)
+    name: str = Field(default="", max_length=80)
+
+
+class CallOut(BaseModel):
+    call: dict[str, Any]
+    token: str | None = None
+
+
+class RecordOut(BaseModel):
+    id: str
+    room_id: str | None
+    shopper: str
+    seller: str | None
+    product_sku: str | None
+    language: str | None
+    requested_at: dt.datetime
+    answered_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    outcome: str | None
+    duration_s: float | None
+
+    @classmethod
+    def of(cls, r: CallRecord) -> RecordOut:
+        return cls(id=r.id, room_id=r.room_id, shopper=r.shopper_identity, seller=r.seller_identity,
+                   product_sku=r.product_sku, language=r.language, requested_at=r.requested_at,
+                   answered_at=r.answered_at, ended_at=r.ended_at,
+                   outcome=r.outcome.value if r.outcome else None, duration_s=r.duration_s)
+
+
+class ConsultList(BaseModel):
+    active: list[dict[str, Any]]
+    recent: list[RecordOut]
+
+
+def _out(ctx: Any, call: Call, token: str | None = None) -> CallOut:
+    import msgspec
+
+    info = msgspec.to_builtins(call_info(call, ctx.settings.calls.ring_timeout_s))
+    return CallOut(call=info, token=token)
+
+
+def _room_token(ctx: Any, call: Call, identity: str, role: Role, name: str) -> str:
+    ttl = int(min(ctx.settings.calls.max_call_s + ctx.settings.calls.ring_timeout_s + 300,
+                  ctx.settings.auth.max_token_ttl_s))
+    return str(ctx.tokens.mint(merchant_id=call.merchant_id, identity=identity, room=call.room_id, role=role,
+                               ttl_s=ttl, name=name))
+
+
+@router.post("/v1/consults", response_model=CallOut, status_code=201)
+async def request_consult(body: ConsultRequest, claims: Claims, ctx: Ctx) -> CallOut:
+    if is_staff(claims):
+        raise Forbidden("staff tokens answer consults; shoppers request them", code="shopper_only")
+    call = await ctx.calls.request(claims.merchant_id, shopper=claims.identity, product_sku=body.product_sku,
+                                   language=body.language, shopper_name=body.name or claims.name)
+    return _out(ctx, call, _room_token(ctx, call, claims.identity, Role.MEMBER, call.shopper_name))
+
+
+@router.get("/v1/consults", response_model=ConsultList)
+async def list_consults(claims: Claims, ctx: Ctx, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> ConsultList:
+    require_staff(claims)
+    active = [_out(ctx, c).call for c in ctx.calls.active(claims.merchant_id)]
+    recent = [RecordOut.of(r) for r in await ctx.calls.recent(claims.merchant_id, limit)]
+    return ConsultList(active=active, recent=recent)
+
+
+@router.get("/v1/consults/{call_id}", response_model=CallOut)
+async def get_consult(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
+    call = ctx.calls.get(claims.merchant_id, call_id)
+    if not is_staff(claims):
+        claims.require_room(call.room_id)
+    return _out(ctx, call)
+
+
+@router.post("/v1/consults/{call_id}/accept", response_model=CallOut)
+async def accept(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
+    require_staff(claims)
+    call = await ctx.calls.accept(claims.merchant_id, call_id, claims.identity)
+    return _out(ctx, call, _room_token(ctx, call, claims.identity, Role.HOST, claims.name))
+
+
+@router.post("/v1/consults/{call_id}/decline", response_model=CallOut)
+async def decline(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
+    require_staff(claims)
+    return _out(ctx, await ctx.calls.decline(claims.merchant_id, call_id, claims.identity))
+
+
+@router.post("/v1/consults/{call_id}/hangup", response_model=CallOut)
+async def hangup(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
+    call = ctx.calls.get(claims.merchant_id, call_id)
+    if not is_staff(claims):
+        claims.require_room(call.room_id)
+    return _out(ctx, await ctx.calls.hangup(claims.merchant_id, call_id, claims.identity))

@@ -1,0 +1,24 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from souk.api.auth import Ctx
+
+router = APIRouter()
+
+
+@router.get("/healthz")
+async def healthz(ctx: Ctx) -> dict[str, Any]:
+    media_ok: bool | None = None
+    health = getattr(ctx.media, "health", None)
+    if health is not None:
+        try:
+            nodes = await health()
+            media_ok = all(n.up for n in nodes)
+        except Exception:  # reported, not raised: this is the health endpoint
+            media_ok = False
+    return {"ok": media_ok is not False, "media": media_ok, "rooms_live": len(ctx.hub.rooms)}

@@ -1,0 +1,159 @@
+"""The signaling WebSocket: ``/v1/signal``.
+
+Authenticate either with ``?token=<access token>`` on the URL, or by connecting bare and sending
+``{"type":"auth","token":"..."}`` as the first message within 10 s (keeps tokens out of proxy logs).
+The server answers ``welcome``; then see souk.api.signal.messages for the protocol.
+
+- A staff token (room ``*``) also receives the merchant's console events: ``call`` (ringing, accepted,
+  declined, missed, cancelled, ended) for every consult call.
+- A room-scoped token receives ``call`` events for its room from the moment it connects.
+- Oversized frames (> Settings.server.max_ws_message_bytes), malformed JSON, unknown types, unknown rooms
+  and bad SDP get an ``error`` with a stable code; the socket stays open. Auth failures close the socket
+  with the 44xx code from souk.api.errors after sending the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from souk.api.auth import is_staff
+from souk.api.context import AppContext
+from souk.api.errors import ws_close_code
+from souk.api.signal import messages as m
+from souk.api.signal.hub import Outbox, call_info
+from souk.api.signal.session import SignalSession
+from souk.auth.tokens import AccessClaims
+from souk.core.errors import SoukError, TooLarge, Unauthenticated
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+AUTH_TIMEOUT_S = 10.0
+
+
+@router.websocket("/v1/signal")
+async def signal(ws: WebSocket) -> None:
+    ctx: AppContext = ws.app.state.ctx
+    limit = ctx.settings.server.max_ws_message_bytes
+    await ws.accept()
+    outbox = Outbox()
+    try:
+        claims = await _authenticate(ws, ctx, limit)
+    except SoukError as exc:
+        await _refuse(ws, exc)
+        return
+    except WebSocketDisconnect:
+        return
+    session = SignalSession(claims=claims, hub=ctx.hub, media=ctx.media, rooms=ctx.rooms, outbox=outbox,
+                            gone=ctx.calls)
+    writer = asyncio.create_task(_writer(ws, outbox), name=f"signal-writer:{claims.identity}")
+    _watch(ctx, claims, outbox)
+    outbox.push(m.Welcome(identity=claims.identity, merchant=claims.merchant_id, room=claims.room,
+                          role=claims.role.value, privileges=sorted(p.value for p in claims.privileges),
+                          max_message_bytes=limit))
+    if is_staff(claims):
+        for call in ctx.calls.active(claims.merchant_id):
+            outbox.push(m.CallEvent(call=call_info(call, ctx.settings.calls.ring_timeout_s)))
+    elif (call := ctx.calls.by_room(claims.room)) is not None:
+        outbox.push(m.CallEvent(call=call_info(call, ctx.settings.calls.ring_timeout_s)))
+    try:
+        while not writer.done():
+            raw = await _receive(ws)
+            if raw is None:
+                break
+            reply = await _one(session, raw, limit, claims)
+            if not outbox.push(reply):
+                break
+            if outbox.overflowed:
+                break
+    except WebSocketDisconnect:
+        pass
+    finally:
+        ctx.hub.unwatch(outbox)
+        try:
+            await session.aclose()
+        finally:
+            outbox.close()
+            if outbox.overflowed:
+                writer.cancel()
+                await _close(ws, 4429, "slow consumer: outbound queue overflowed")
+            await asyncio.gather(writer, return_exceptions=True)
+
+
+async def _one(session: SignalSession, raw: str | bytes, limit: int, claims: AccessClaims) -> m.ServerMessage:
+    if len(raw) > limit:
+        return m.Error(code=m.ErrorCode.TOO_LARGE, message=f"message of {len(raw)} bytes exceeds {limit}")
+    try:
+        msg = m.decode_client(raw)
+    except m.DecodeFailure as exc:
+        return m.Error(id=exc.request_id, code=exc.code, message=exc.message)
+    try:
+        return await session.handle(msg)
+    except SoukError as exc:
+        return m.Error(id=msg.id, code=exc.code, message=exc.message)
+    except Exception:
+        log.exception("signaling %s from %s failed", type(msg).__name__, claims.identity)
+        return m.Error(id=msg.id, code="internal", message="internal error; the request was not applied")
+
+
+def _watch(ctx: AppContext, claims: AccessClaims, outbox: Outbox) -> None:
+    if is_staff(claims):
+        ctx.hub.watch_console(claims.merchant_id, outbox)
+    else:
+        ctx.hub.watch_room(claims.room, outbox)
+
+
+async def _authenticate(ws: WebSocket, ctx: AppContext, limit: int) -> AccessClaims:
+    token = ws.query_params.get("token")
+    if token:
+        return ctx.tokens.verify(token)
+    try:
+        raw = await asyncio.wait_for(_receive(ws), AUTH_TIMEOUT_S)
+    except TimeoutError as exc:
+        raise Unauthenticated("no auth message within 10 s", code="token_missing") from exc
+    if raw is None:
+        raise WebSocketDisconnect(1000)
+    if len(raw) > limit:
+        raise TooLarge("auth message too large", code=m.ErrorCode.TOO_LARGE)
+    try:
+        msg = m.decode_client(raw)
+    except m.DecodeFailure as exc:
+        raise Unauthenticated(f"first message must be auth: {exc.message}", code="token_missing") from exc
+    if not isinstance(msg, m.Auth):
+        raise Unauthenticated("first message must be {\"type\":\"auth\",\"token\":...}", code="token_missing")
+    return ctx.tokens.verify(msg.token)
+
+
+async def _receive(ws: WebSocket) -> str | bytes | None:
+    message: dict[str, Any] = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        return None
+    text = message.get("text")
+    return text if text is not None else message.get("bytes") or b""
+
+
+async def _writer(ws: WebSocket, outbox: Outbox) -> None:
+    while True:
+        frame = await outbox.queue.get()
+        if frame is None:
+            return
+        await ws.send_text(frame.decode())
+
+
+async def _refuse(ws: WebSocket, exc: SoukError) -> None:
+    try:
+        await ws.send_text(m.encode(m.Error(code=exc.code, message=exc.message)).decode())
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    await _close(ws, ws_close_code(exc), exc.code)
+
+
+async def _close(ws: WebSocket, code: int, reason: str) -> None:
+    try:
+        await ws.close(code=code, reason=reason[:120])
+    except (RuntimeError, WebSocketDisconnect):
+        pass

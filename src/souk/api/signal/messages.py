@@ -1,0 +1,267 @@
+"""Signaling wire types (pure: no I/O). JSON objects tagged by ``type``.
+
+Client -> server requests carry an ``id`` chosen by the client; the reply (``ack``, ``joined``,
+``answer``, ``offer`` or ``error``) echoes it. Server pushes (events) have no id.
+
+Protocol, in order:
+  connect ``/v1/signal?token=<access token>`` (or connect bare and send ``{"type":"auth","token":...}``
+  as the first message) -> server sends ``welcome``;
+  ``join`` -> ``joined`` (participants and published feeds already in the room);
+  ``publish`` (SDP offer) -> ``answer`` (Janus's SDP answer);
+  ``subscribe`` (a feed's participant id) -> ``offer`` (Janus's SDP offer, with ``sub``) -> client ``answer``;
+  ``trickle`` (ICE candidates for ``pub`` or a ``sub``), ``mute``, ``unsubscribe``, ``unpublish``, ``leave``.
+Errors: ``{"type":"error","id":...,"code":"...","message":"..."}`` with a stable code (see ``ErrorCode``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+MediaKind = Literal["audio", "video"]
+CallState = Literal["ringing", "accepted", "declined", "missed", "cancelled", "ended"]
+
+
+class _Msg(msgspec.Struct, tag_field="type", forbid_unknown_fields=False, omit_defaults=True):
+    pass
+
+
+# ---- client -> server ---------------------------------------------------------------------------
+
+
+class Auth(_Msg, tag="auth"):
+    token: str
+    id: str = ""
+
+
+class Join(_Msg, tag="join"):
+    room: str
+    id: str = ""
+    name: str = ""
+
+
+class Publish(_Msg, tag="publish"):
+    sdp: str
+    id: str = ""
+    audio: bool = True
+    video: bool = True
+
+
+class Subscribe(_Msg, tag="subscribe"):
+    feed: str  # the publishing participant's identity
+    id: str = ""
+
+
+class Answer(_Msg, tag="answer"):
+    sub: str
+    sdp: str
+    id: str = ""
+
+
+class Candidate(msgspec.Struct, omit_defaults=True):
+    candidate: str
+    sdpMid: str | None = None  # noqa: N815 - browser field names
+    sdpMLineIndex: int | None = None  # noqa: N815
+
+
+class Trickle(_Msg, tag="trickle"):
+    target: str  # "pub" or a subscription id
+    candidate: Candidate | None = None  # None = gathering completed
+    id: str = ""
+
+
+class Mute(_Msg, tag="mute"):
+    kind: MediaKind
+    muted: bool
+    id: str = ""
+
+
+class Unsubscribe(_Msg, tag="unsubscribe"):
+    sub: str
+    id: str = ""
+
+
+class Unpublish(_Msg, tag="unpublish"):
+    id: str = ""
+
+
+class Leave(_Msg, tag="leave"):
+    id: str = ""
+
+
+class Ping(_Msg, tag="ping"):
+    id: str = ""
+
+
+ClientMessage = Auth | Join | Publish | Subscribe | Answer | Trickle | Mute | Unsubscribe | Unpublish | Leave | Ping
+
+# ---- server -> client ---------------------------------------------------------------------------
+
+
+class ParticipantInfo(msgspec.Struct, omit_defaults=True):
+    identity: str
+    role: str
+    name: str = ""
+
+
+class FeedInfo(msgspec.Struct, omit_defaults=True):
+    participant: str
+    audio: bool = True
+    video: bool = True
+    audio_muted: bool = False
+    video_muted: bool = False
+
+
+class CallInfo(msgspec.Struct, omit_defaults=True):
+    call_id: str
+    room: str
+    shopper: str
+    state: CallState
+    product_sku: str = ""
+    product_name: str = ""
+    language: str = ""
+    shopper_name: str = ""
+    seller: str = ""
+    requested_at: float = 0.0
+    answered_at: float = 0.0
+    ended_at: float = 0.0
+    ring_timeout_s: float = 0.0
+
+
+class Welcome(_Msg, tag="welcome"):
+    identity: str
+    merchant: str
+    room: str
+    role: str
+    privileges: list[str]
+    max_message_bytes: int
+    id: str = ""
+
+
+class Ack(_Msg, tag="ack"):
+    id: str = ""
+
+
+class Pong(_Msg, tag="pong"):
+    id: str = ""
+
+
+class Joined(_Msg, tag="joined"):
+    room: str
+    participants: list[ParticipantInfo]
+    feeds: list[FeedInfo]
+    id: str = ""
+
+
+class SdpAnswer(_Msg, tag="answer"):
+    sdp: str
+    id: str = ""
+
+
+class SdpOffer(_Msg, tag="offer"):
+    sub: str
+    feed: str
+    sdp: str
+    id: str = ""
+
+
+class ParticipantJoined(_Msg, tag="participant.joined"):
+    participant: ParticipantInfo
+
+
+class ParticipantLeft(_Msg, tag="participant.left"):
+    identity: str
+
+
+class Published(_Msg, tag="published"):
+    feed: FeedInfo
+
+
+class Unpublished(_Msg, tag="unpublished"):
+    participant: str
+
+
+class MediaState(_Msg, tag="media"):
+    """Media state: a feed's mute flags changed, or one of this client's own PeerConnections came up/down."""
+
+    participant: str
+    audio_muted: bool = False
+    video_muted: bool = False
+    target: str = ""  # "pub" / sub id when about this client's own connection
+    webrtc: str = ""  # "up" / "down"
+
+
+class CallEvent(_Msg, tag="call"):
+    call: CallInfo
+
+
+class Error(_Msg, tag="error"):
+    code: str
+    message: str
+    id: str = ""
+
+
+ServerMessage = (
+    Welcome | Ack | Pong | Joined | SdpAnswer | SdpOffer | ParticipantJoined | ParticipantLeft | Published
+    | Unpublished | MediaState | CallEvent | Error
+)
+
+
+class ErrorCode:
+    """Stable error codes on the socket (clients switch on these)."""
+
+    MALFORMED = "malformed"  # not JSON, or not an object of a known shape
+    UNKNOWN_TYPE = "unknown_type"
+    TOO_LARGE = "too_large"
+    NOT_JOINED = "not_joined"
+    ALREADY_JOINED = "already_joined"
+    NOT_PUBLISHING = "not_publishing"
+    ALREADY_PUBLISHING = "already_publishing"
+    UNKNOWN_FEED = "unknown_feed"
+    UNKNOWN_SUBSCRIPTION = "unknown_subscription"
+    BAD_SDP = "bad_sdp"
+
+
+_decoder = msgspec.json.Decoder(ClientMessage)
+_encoder = msgspec.json.Encoder()
+
+
+def encode(msg: ServerMessage | ClientMessage) -> bytes:
+    return _encoder.encode(msg)
+
+
+class DecodeFailure(Exception):
+    def __init__(self, code: str, message: str, request_id: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+
+def decode_client(data: bytes | str) -> ClientMessage:
+    """Decode one client message, or raise DecodeFailure with a stable code and a readable message."""
+    try:
+        return _decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        request_id = _peek_id(data)
+        if "Invalid value" in text and "`$.type`" in text:
+            return _raise(ErrorCode.UNKNOWN_TYPE, f"unknown message type ({text})", request_id)
+        return _raise(ErrorCode.MALFORMED, f"invalid message: {text}", request_id)
+    except msgspec.DecodeError as exc:
+        return _raise(ErrorCode.MALFORMED, f"message is not valid JSON: {exc}")
+
+
+def _raise(code: str, message: str, request_id: str = "") -> ClientMessage:
+    raise DecodeFailure(code, message, request_id)
+
+
+def _peek_id(data: bytes | str) -> str:
+    try:
+        raw = msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return ""
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        return str(raw["id"])[:64]
+    return ""

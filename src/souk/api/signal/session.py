@@ -1,0 +1,302 @@
+"""One client's signaling session: join, publish, subscribe, trickle, mute, leave, over the media plane.
+
+Every Janus handle this session opens is tracked here and released on leave, on error and on
+disconnect (``aclose``), so a client can never leak a handle, whatever it sends.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from souk.api.signal import messages as m
+from souk.api.signal.hub import Member, Outbox, SignalHub
+from souk.auth.tokens import AccessClaims, Privilege
+from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound, SoukError
+from souk.core.ids import new_id
+from souk.core.tasks import TaskOwner
+
+log = logging.getLogger(__name__)
+
+MAX_SUBSCRIPTIONS = 16
+_SDP_MEDIA = re.compile(r"^m=(audio|video|application) \d+ ", re.MULTILINE)
+
+
+class RoomDirectory(Protocol):
+    async def open_room_kind(self, merchant_id: str, room_id: str) -> str:
+        """The kind of an open room of this merchant; NotFound (unknown_room) / Conflict (room_closed)."""
+
+    async def record_join(self, merchant_id: str, room_id: str, identity: str, role: str, name: str) -> None: ...
+
+    async def record_leave(self, merchant_id: str, room_id: str, identity: str) -> None: ...
+
+
+class GoneListener(Protocol):
+    async def participant_gone(self, room_id: str, identity: str) -> None: ...
+
+
+def check_sdp(sdp: str, expected: str) -> None:
+    """Cheap sanity check before anything reaches Janus: a clear bad_sdp instead of a Janus code."""
+    if not sdp.startswith("v=0") or not _SDP_MEDIA.search(sdp):
+        raise BadRequest(f"{expected} is not an SDP (needs v=0 and at least one m= line)", code=m.ErrorCode.BAD_SDP)
+
+
+@dataclass
+class Subscription:
+    id: str
+    feed: str
+    handle: Any
+
+
+class SignalSession:
+    def __init__(
+        self,
+        *,
+        claims: AccessClaims,
+        hub: SignalHub,
+        media: Any,
+        rooms: RoomDirectory,
+        outbox: Outbox,
+        gone: GoneListener | None = None,
+    ) -> None:
+        self.claims = claims
+        self.hub = hub
+        self.media = media
+        self.rooms = rooms
+        self.outbox = outbox
+        self.gone = gone
+        self.room_id: str | None = None
+        self.publisher: Any = None
+        self.subs: dict[str, Subscription] = {}
+        self._tasks = TaskOwner(f"signal:{claims.identity}")
+        self._closed = False
+
+    @property
+    def identity(self) -> str:
+        return self.claims.identity
+
+    # ---- dispatch ----
+    async def handle(self, msg: m.ClientMessage) -> m.ServerMessage:
+        match msg:
+            case m.Ping():
+                return m.Pong(id=msg.id)
+            case m.Join():
+                return await self.join(msg)
+            case m.Publish():
+                return await self.publish(msg)
+            case m.Subscribe():
+                return await self.subscribe(msg)
+            case m.Answer():
+                return await self.answer(msg)
+            case m.Trickle():
+                return await self.trickle(msg)
+            case m.Mute():
+                return await self.mute(msg)
+            case m.Unsubscribe():
+                await self._drop_sub(self._sub(msg.sub))
+                return m.Ack(id=msg.id)
+            case m.Unpublish():
+                self._joined()
+                if self.publisher is None:
+                    raise Conflict("not publishing", code=m.ErrorCode.NOT_PUBLISHING)
+                await self._drop_publisher()
+                return m.Ack(id=msg.id)
+            case m.Leave():
+                await self.leave("left")
+                return m.Ack(id=msg.id)
+            case m.Auth():
+                raise Conflict("already authenticated", code="already_authenticated")
+        raise BadRequest("unsupported message", code=m.ErrorCode.UNKNOWN_TYPE)
+
+    # ---- room ----
+    async def join(self, msg: m.Join) -> m.Joined:
+        if self.room_id is not None:
+            raise Conflict(f"already joined {self.room_id}", code=m.ErrorCode.ALREADY_JOINED)
+        self.claims.require_room(msg.room)
+        if not (self.claims.can(Privilege.SUBSCRIBE) or self.claims.can(Privilege.PUBLISH)):
+            raise Forbidden("token may neither publish nor subscribe", code="privilege_missing")
+        kind = await self.rooms.open_room_kind(self.claims.merchant_id, msg.room)
+        await self.media.ensure_room(msg.room, kind="consult" if kind == "consult" else "conference",
+                                     max_publishers=2 if kind == "consult" else 16)
+        old = self.hub.member(msg.room, self.identity)
+        if old is not None and old.session is not self:
+            await old.session.leave("replaced")  # same identity reconnected: the new socket wins
+        member = Member(identity=self.identity, role=self.claims.role.value,
+                        name=msg.name[:80] or self.claims.name, session=self)
+        self.room_id = msg.room
+        room = self.hub.add_member(msg.room, self.claims.merchant_id, member)
+        await self.rooms.record_join(self.claims.merchant_id, msg.room, self.identity, member.role, member.name)
+        others = [x for x in room.members.values() if x.identity != self.identity]
+        return m.Joined(
+            id=msg.id, room=msg.room, participants=[x.info() for x in others],
+            feeds=[x.feed() for x in others if x.feed_id is not None],
+        )
+
+    async def leave(self, reason: str) -> None:
+        room_id = self.room_id
+        if room_id is None:
+            return
+        for sub in list(self.subs.values()):
+            await self._drop_sub(sub)
+        await self._drop_publisher()
+        self.room_id = None
+        self.hub.remove_member(room_id, self.identity, self)
+        await self.rooms.record_leave(self.claims.merchant_id, room_id, self.identity)
+        log.info("%s left %s (%s)", self.identity, room_id, reason)
+
+    # ---- publishing ----
+    async def publish(self, msg: m.Publish) -> m.SdpAnswer:
+        room_id = self._joined()
+        self.claims.require(Privilege.PUBLISH)
+        if self.publisher is not None:
+            raise Conflict("already publishing", code=m.ErrorCode.ALREADY_PUBLISHING)
+        check_sdp(msg.sdp, "publish offer")
+        from souk.media.types import Jsep
+
+        handle = await self.media.join_publisher(room_id, display=self.identity)
+        self.publisher = handle
+        try:
+            answer = await handle.publish(Jsep("offer", msg.sdp))
+        except SoukError as exc:
+            await self._drop_publisher()
+            raise _sdp_error(exc) from exc
+        except BaseException:
+            await self._drop_publisher()
+            raise
+        member = self.hub.member(room_id, self.identity)
+        if member is not None:
+            member.audio, member.video = msg.audio, msg.video
+        self._tasks.spawn(self._pump(handle, "pub"), "pub-events")
+        return m.SdpAnswer(id=msg.id, sdp=answer.sdp)
+
+    async def _drop_publisher(self) -> None:
+        handle, self.publisher = self.publisher, None
+        if handle is None:
+            return
+        await _close(handle)
+        if self.room_id is not None:
+            member = self.hub.member(self.room_id, self.identity)
+            if member is not None and member.session is self and member.feed_id is not None:
+                member.feed_id = None
+                self.hub.broadcast(self.room_id, m.Unpublished(participant=self.identity), exclude=self.identity)
+
+    async def mute(self, msg: m.Mute) -> m.Ack:
+        room_id = self._joined()
+        if self.publisher is None:
+            raise Conflict("not publishing", code=m.ErrorCode.NOT_PUBLISHING)
+        await self.publisher.mute(msg.kind, msg.muted)
+        member = self.hub.member(room_id, self.identity)
+        if member is not None:
+            setattr(member, f"{msg.kind}_muted", msg.muted)
+            self.hub.broadcast(room_id, m.MediaState(participant=self.identity, audio_muted=member.audio_muted,
+                                                     video_muted=member.video_muted))
+        return m.Ack(id=msg.id)
+
+    # ---- subscribing ----
+    async def subscribe(self, msg: m.Subscribe) -> m.SdpOffer:
+        room_id = self._joined()
+        self.claims.require(Privilege.SUBSCRIBE)
+        if len(self.subs) >= MAX_SUBSCRIPTIONS:
+            raise Conflict(f"at most {MAX_SUBSCRIPTIONS} subscriptions", code="too_many_subscriptions")
+        member = self.hub.member(room_id, msg.feed)
+        if member is None or member.feed_id is None or msg.feed == self.identity:
+            raise NotFound(f"{msg.feed!r} is not publishing in this room", code=m.ErrorCode.UNKNOWN_FEED)
+        handle = await self.media.subscribe(room_id, [member.feed_id])
+        sub = Subscription(id=new_id("sub"), feed=msg.feed, handle=handle)
+        self.subs[sub.id] = sub
+        self._tasks.spawn(self._pump(handle, sub.id), f"sub-events-{sub.id}")
+        return m.SdpOffer(id=msg.id, sub=sub.id, feed=msg.feed, sdp=handle.offer.sdp)
+
+    async def answer(self, msg: m.Answer) -> m.Ack:
+        self._joined()
+        sub = self._sub(msg.sub)
+        check_sdp(msg.sdp, "answer")
+        from souk.media.types import Jsep
+
+        try:
+            await sub.handle.start(Jsep("answer", msg.sdp))
+        except SoukError as exc:
+            await self._drop_sub(sub)
+            raise _sdp_error(exc) from exc
+        return m.Ack(id=msg.id)
+
+    async def trickle(self, msg: m.Trickle) -> m.Ack:
+        self._joined()
+        handle = self.publisher if msg.target == "pub" else self._sub(msg.target).handle
+        if handle is None:
+            raise Conflict("not publishing", code=m.ErrorCode.NOT_PUBLISHING)
+        cand = None if msg.candidate is None else {
+            k: v for k, v in (("candidate", msg.candidate.candidate), ("sdpMid", msg.candidate.sdpMid),
+                              ("sdpMLineIndex", msg.candidate.sdpMLineIndex)) if v is not None}
+        await handle.trickle(cand)
+        return m.Ack(id=msg.id)
+
+    def _sub(self, sub_id: str) -> Subscription:
+        sub = self.subs.get(sub_id)
+        if sub is None:
+            raise NotFound(f"no subscription {sub_id!r}", code=m.ErrorCode.UNKNOWN_SUBSCRIPTION)
+        return sub
+
+    async def _drop_sub(self, sub: Subscription) -> None:
+        self.subs.pop(sub.id, None)
+        await _close(sub.handle)
+
+    # ---- media events ----
+    async def _pump(self, handle: Any, target: str) -> None:
+        from souk.media import events as ev
+
+        async for event in handle.events():
+            match event:
+                case ev.WebrtcUp():
+                    self.outbox.push(m.MediaState(participant=self.identity, target=target, webrtc="up"))
+                    if target == "pub":
+                        self._announce_feed(handle)
+                case ev.HangUp():
+                    self.outbox.push(m.MediaState(participant=self.identity, target=target, webrtc="down"))
+                case ev.HandleGone():
+                    self.outbox.push(m.MediaState(participant=self.identity, target=target, webrtc="down"))
+                    return
+                case _:
+                    pass
+
+    def _announce_feed(self, handle: Any) -> None:
+        if self.room_id is None or handle is not self.publisher:
+            return
+        member = self.hub.member(self.room_id, self.identity)
+        if member is None or member.session is not self:
+            return
+        member.feed_id = int(handle.feed_id)
+        self.hub.broadcast(self.room_id, m.Published(feed=member.feed()), exclude=self.identity)
+
+    def _joined(self) -> str:
+        if self.room_id is None:
+            raise Conflict("join a room first", code=m.ErrorCode.NOT_JOINED)
+        return self.room_id
+
+    async def aclose(self) -> None:
+        """The socket is gone: release every handle, leave the room, tell the call flow."""
+        if self._closed:
+            return
+        self._closed = True
+        room_id = self.room_id
+        await self.leave("disconnected")
+        await self._tasks.aclose()
+        if room_id is not None and self.gone is not None:
+            await self.gone.participant_gone(room_id, self.identity)
+
+
+def _sdp_error(exc: SoukError) -> SoukError:
+    from souk.media.errors import InvalidSdp, JanusBadRequest
+
+    if isinstance(exc, InvalidSdp | JanusBadRequest):
+        return BadRequest(f"Janus rejected the SDP: {exc.message}", code=m.ErrorCode.BAD_SDP)
+    return exc
+
+
+async def _close(handle: Any) -> None:
+    try:
+        await handle.aclose()
+    except SoukError as exc:
+        log.warning("closing media handle failed: %s", exc.message)

@@ -1,0 +1,205 @@
+"""The consult call state machine: request -> ring -> accept / decline / missed / cancel -> hang up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+
+from souk.consult.models import Call, CallState
+from souk.consult.ports import CallListener, CallStore, ProductNames, RoomCloser
+from souk.core.clock import Clock
+from souk.domain.calls import CallRecord
+from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from souk.core.ids import new_id
+from souk.core.settings import CallSettings
+from souk.core.tasks import TaskOwner
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_MAX = 16
+SKU_MAX = 64
+
+
+class ConsultService:
+    """Owns every live call of this process. Finished calls are kept briefly for late readers."""
+
+    def __init__(
+        self,
+        settings: CallSettings,
+        *,
+        store: CallStore,
+        products: ProductNames,
+        clock: Clock,
+        rooms: RoomCloser | None = None,
+        keep_finished: int = 256,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._products = products
+        self._clock = clock
+        self._rooms = rooms
+        self._listeners: list[CallListener] = []
+        self._calls: dict[str, Call] = {}
+        self._finished: OrderedDict[str, Call] = OrderedDict()
+        self._keep_finished = keep_finished
+        self._timers: dict[str, asyncio.Task[None]] = {}
+        self._tasks = TaskOwner("consult")
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    # ---- wiring ----
+    def add_listener(self, listener: CallListener) -> None:
+        self._listeners.append(listener)
+
+    def set_room_closer(self, rooms: RoomCloser) -> None:
+        self._rooms = rooms
+
+    # ---- queries ----
+    def get(self, merchant_id: str, call_id: str) -> Call:
+        call = self._calls.get(call_id) or self._finished.get(call_id)
+        if call is None or call.merchant_id != merchant_id:
+            raise NotFound(f"no call {call_id!r}", code="unknown_call")
+        return call
+
+    def by_room(self, room_id: str) -> Call | None:
+        return next((c for c in self._calls.values() if c.room_id == room_id), None)
+
+    def active(self, merchant_id: str) -> list[Call]:
+        return sorted((c for c in self._calls.values() if c.merchant_id == merchant_id),
+                      key=lambda c: c.requested_at)
+
+    async def recent(self, merchant_id: str, limit: int = 20) -> list[CallRecord]:
+        return await self._store.recent_calls(merchant_id, max(1, min(limit, 200)))
+
+    # ---- transitions ----
+    async def request(
+        self, merchant_id: str, *, shopper: str, product_sku: str, language: str, shopper_name: str = ""
+    ) -> Call:
+        if not product_sku or len(product_sku) > SKU_MAX:
+            raise BadRequest("product_sku must be 1-64 characters", code="bad_product")
+        if not language or len(language) > LANGUAGE_MAX:
+            raise BadRequest("language must be 1-16 characters", code="bad_language")
+        name = await self._products.product_name(merchant_id, product_sku, language)
+        if name is None:
+            raise NotFound(f"no product {product_sku!r}", code="unknown_product")
+        async with self._lock:
+            self._check_open()
+            if any(c.shopper == shopper and c.merchant_id == merchant_id for c in self._calls.values()):
+                raise Conflict("this shopper already has a call in progress", code="call_in_progress")
+            room_id = new_id("room")
+            call = Call(
+                id=new_id("call"), merchant_id=merchant_id, room_id=room_id, shopper=shopper,
+                shopper_name=shopper_name[:80], product_sku=product_sku, product_name=name,
+                language=language, state=CallState.RINGING, requested_at=self._clock.wall(),
+            )
+            await self._store.create_room(merchant_id, room_id, {"kind": "consult", "call_id": call.id,
+                                                                 "product_sku": product_sku})
+            await self._store.save_call(call)
+            self._calls[call.id] = call
+            self._arm(call.id, self._settings.ring_timeout_s, CallState.MISSED)
+        log.info("call %s ringing (merchant=%s room=%s sku=%s)", call.id, merchant_id, room_id, product_sku)
+        self._notify(call)
+        return call
+
+    async def accept(self, merchant_id: str, call_id: str, seller: str) -> Call:
+        async with self._lock:
+            call = self._live(merchant_id, call_id)
+            if call.state is not CallState.RINGING:
+                raise Conflict(f"call is {call.state.value}, not ringing", code="call_not_ringing")
+            call = call.replace(state=CallState.ACCEPTED, seller=seller, answered_at=self._clock.wall())
+            self._calls[call_id] = call
+            await self._store.save_call(call)
+            self._arm(call_id, self._settings.max_call_s, CallState.ENDED)
+        self._notify(call)
+        return call
+
+    async def decline(self, merchant_id: str, call_id: str, seller: str) -> Call:
+        async with self._lock:
+            call = self._live(merchant_id, call_id)
+            if call.state is not CallState.RINGING:
+                raise Conflict(f"call is {call.state.value}, not ringing", code="call_not_ringing")
+            call = await self._finish(call.replace(seller=seller), CallState.DECLINED, seller)
+        return call
+
+    async def hangup(self, merchant_id: str, call_id: str, identity: str) -> Call:
+        """End the call for both sides. From the shopper while ringing this is a cancel."""
+        async with self._lock:
+            call = self._calls.get(call_id)
+            if call is None:
+                done = self._finished.get(call_id)
+                if done is not None and done.merchant_id == merchant_id:
+                    return done  # idempotent: hanging up twice is fine
+            call = self._live(merchant_id, call_id)
+            if identity not in (call.shopper, call.seller) and call.seller:
+                raise Forbidden("only the call's participants may hang up", code="not_in_call")
+            state = CallState.CANCELLED if call.state is CallState.RINGING else CallState.ENDED
+            return await self._finish(call, state, identity)
+
+    async def participant_gone(self, room_id: str, identity: str) -> None:
+        """A participant's signaling connection dropped for good: end the call on their behalf."""
+        call = self.by_room(room_id)
+        if call is not None and identity in (call.shopper, call.seller):
+            try:
+                await self.hangup(call.merchant_id, call.id, identity)
+            except Conflict:
+                pass
+
+    # ---- internals ----
+    def _live(self, merchant_id: str, call_id: str) -> Call:
+        call = self._calls.get(call_id)
+        if call is None or call.merchant_id != merchant_id:
+            if call_id in self._finished and self._finished[call_id].merchant_id == merchant_id:
+                raise Conflict(f"call already {self._finished[call_id].state.value}", code="call_finished")
+            raise NotFound(f"no call {call_id!r}", code="unknown_call")
+        return call
+
+    async def _finish(self, call: Call, state: CallState, by: str) -> Call:
+        call = call.replace(state=state, ended_at=self._clock.wall(), ended_by=by)
+        self._calls.pop(call.id, None)
+        self._finished[call.id] = call
+        while len(self._finished) > self._keep_finished:
+            self._finished.popitem(last=False)
+        timer = self._timers.pop(call.id, None)
+        if timer is not None and timer is not asyncio.current_task():
+            timer.cancel()
+        await self._store.save_call(call)
+        await self._store.close_room(call.merchant_id, call.room_id)
+        log.info("call %s %s by %s after %.1fs", call.id, state.value, by or "timer", call.duration_s)
+        self._notify(call)
+        if self._rooms is not None:
+            self._tasks.spawn(self._rooms.close_room(call.room_id, state.value), f"close-{call.room_id}")
+        return call
+
+    def _arm(self, call_id: str, after_s: float, then: CallState) -> None:
+        old = self._timers.pop(call_id, None)
+        if old is not None:
+            old.cancel()
+        self._timers[call_id] = self._tasks.spawn(self._timer(call_id, after_s, then), f"timer-{call_id}")
+
+    async def _timer(self, call_id: str, after_s: float, then: CallState) -> None:
+        await self._clock.sleep(after_s)
+        async with self._lock:
+            call = self._calls.get(call_id)
+            if call is None or self._timers.get(call_id) is not asyncio.current_task():
+                return
+            self._timers.pop(call_id, None)
+            await self._finish(call, then, "")
+
+    def _notify(self, call: Call) -> None:
+        for listener in self._listeners:
+            try:
+                listener.call_changed(call)
+            except Exception:  # a listener bug must not break the call flow
+                log.exception("call listener failed for %s", call.id)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise Conflict("consult service is shutting down", code="shutting_down")
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._tasks.aclose()
+        self._timers.clear()

@@ -1,0 +1,51 @@
+"""Server-side page rendering: string.Template files, every dynamic value HTML-escaped here."""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from souk.domain.models import Product
+
+STATIC_DIR = Path(str(resources.files("souk.web").joinpath("static")))
+
+
+@lru_cache(maxsize=16)
+def _template(name: str) -> Template:
+    return Template(resources.files("souk.web").joinpath("templates", name).read_text(encoding="utf-8"))
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def page(name: str, **values: Any) -> str:
+    """Render a template; values ending in ``_html`` are trusted fragments, everything else is escaped."""
+    safe = {k: (v if k.endswith("_html") else esc(v)) for k, v in values.items()}
+    return _template(name).substitute(safe)
+
+
+def json_attr(value: Any) -> str:
+    """JSON for a data-* attribute (escaped as an attribute value)."""
+    return esc(json.dumps(value, separators=(",", ":")))
+
+
+def product_card_html(p: Product, merchant_id: str, currency: str, lang: str = "en") -> str:
+    return (
+        f'<a class="card" href="/shop/{esc(p.sku)}?m={esc(merchant_id)}">'
+        f'<span class="cat">{esc(p.category)}</span><strong>{esc(p.name(lang))}</strong>'
+        f'<span class="price">{esc(currency)} {esc(p.price)}</span></a>'
+    )
+
+
+def attributes_html(p: Product) -> str:
+    rows = []
+    for key, value in p.attributes.items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        rows.append(f"<tr><th>{esc(key.replace('_', ' '))}</th><td>{esc(shown)}</td></tr>")
+    return "".join(rows)

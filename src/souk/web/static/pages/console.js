@@ -1,0 +1,168 @@
+// Seller console: incoming calls ring here; accept / decline; the call; recent call records.
+import { connect } from "/static/sdk/souk.js";
+import { CallUI, api, tokenFromHash } from "./call-ui.js";
+
+const $ = (id) => document.getElementById(id);
+const ui = new CallUI();
+const state = { token: null, console: null, ringing: new Map(), call: null, client: null, room: null, roomToken: null };
+window.soukConsole = state; // for tests and debugging
+
+async function staffToken() {
+  const fromHash = tokenFromHash();
+  if (fromHash) return fromHash;
+  return (await api("/v1/demo/tokens", null, { as: "seller" })).token;
+}
+
+let ringer = null;
+function ring(on) {
+  try {
+    if (on && !ringer) {
+      const ctx = new AudioContext();
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = 660;
+      gain.gain.value = 0.05;
+      osc.connect(gain).connect(ctx.destination);
+      osc.start();
+      const pulse = setInterval(() => { gain.gain.value = gain.gain.value ? 0 : 0.05; }, 500);
+      ringer = { ctx, pulse };
+    } else if (!on && ringer) {
+      clearInterval(ringer.pulse);
+      ringer.ctx.close();
+      ringer = null;
+    }
+  } catch { /* audio may be blocked until the page is clicked */ }
+}
+
+function when(unixS) {
+  return unixS ? new Date(unixS * 1000).toLocaleTimeString() : "";
+}
+
+function renderIncoming() {
+  const list = $("incoming");
+  const calls = [...state.ringing.values()];
+  ring(calls.length > 0 && !state.call);
+  if (!calls.length) {
+    const li = document.createElement("li");
+    li.className = "empty";
+    li.textContent = "No one is calling right now.";
+    list.replaceChildren(li);
+    return;
+  }
+  list.replaceChildren(...calls.map((c) => {
+    const li = document.createElement("li");
+    li.className = "ringing";
+    li.dataset.callId = c.call_id;
+    const who = document.createElement("div");
+    const strong = document.createElement("strong");
+    strong.textContent = c.shopper_name || c.shopper;
+    const about = document.createElement("span");
+    about.textContent = ` about ${c.product_name || c.product_sku} (${c.product_sku}) · ${c.language} · since ${when(c.requested_at)}`;
+    who.append(strong, about);
+    const accept = document.createElement("button");
+    accept.className = "primary accept";
+    accept.textContent = "Accept";
+    accept.onclick = () => acceptCall(c);
+    const decline = document.createElement("button");
+    decline.className = "decline";
+    decline.textContent = "Decline";
+    decline.onclick = () => api(`/v1/consults/${encodeURIComponent(c.call_id)}/decline`, state.token, {}).catch((e) => ui.error(e));
+    li.append(who, accept, decline);
+    return li;
+  }));
+}
+
+async function refreshRecords() {
+  try {
+    const data = await api("/v1/consults?limit=15", state.token);
+    $("records").replaceChildren(...data.recent.map((r) => {
+      const tr = document.createElement("tr");
+      const cells = [
+        new Date(r.requested_at).toLocaleString(), r.shopper, r.product_sku || "", r.outcome || "in progress",
+        r.duration_s ? `${Math.round(r.duration_s)} s` : "",
+      ];
+      for (const text of cells) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.append(td);
+      }
+      tr.className = r.outcome || "live";
+      return tr;
+    }));
+  } catch (e) { console.warn("records", e); }
+}
+
+function onConsoleCall({ call }) {
+  if (call.state === "ringing") state.ringing.set(call.call_id, call);
+  else state.ringing.delete(call.call_id);
+  renderIncoming();
+  if (call.state !== "ringing") refreshRecords();
+  if (state.call && call.call_id === state.call.call_id) onOwnCall(call);
+}
+
+function onOwnCall(call) {
+  state.call = call;
+  if (["ended", "cancelled", "declined", "missed"].includes(call.state)) finish(call.state === "ended" ? "Call ended." : `Call ${call.state}.`);
+}
+
+async function acceptCall(c) {
+  if (state.call) return;
+  ring(false);
+  state.call = c;
+  ui.show(`Connecting to ${c.shopper_name || c.shopper}…`);
+  try {
+    const res = await api(`/v1/consults/${encodeURIComponent(c.call_id)}/accept`, state.token, {});
+    state.call = res.call;
+    state.roomToken = res.token;
+    ui.startTimer(res.call.answered_at);
+    state.client = await connect({ token: res.token });
+    state.client.on("call", ({ call }) => onOwnCall(call));
+    state.room = await state.client.join(res.call.room);
+    ui.attach(state.room);
+    ui.status(`In call with ${c.shopper_name || c.shopper} about ${c.product_name || c.product_sku}`);
+    await state.room.publish({ audio: true, video: true });
+  } catch (e) {
+    ui.error(e);
+    if (state.call && state.roomToken) {
+      await api(`/v1/consults/${encodeURIComponent(state.call.call_id)}/hangup`, state.roomToken, {}).catch(() => {});
+    }
+    finish("Call failed.", true);
+  }
+}
+
+function finish(text, keepError = false) {
+  if (state.client) state.client.close();
+  state.client = null;
+  state.room = null;
+  state.call = null;
+  state.roomToken = null;
+  ui.end(text);
+  if (!keepError) $("call-error").classList.add("hidden");
+  renderIncoming();
+  refreshRecords();
+}
+
+$("hangup-btn").addEventListener("click", async () => {
+  if (state.call && state.roomToken) {
+    await api(`/v1/consults/${encodeURIComponent(state.call.call_id)}/hangup`, state.roomToken, {}).catch(() => {});
+  }
+  finish("Call ended.");
+});
+
+async function start() {
+  const status = $("console-status");
+  try {
+    state.token = await staffToken();
+    state.console = await connect({ token: state.token });
+    state.console.on("call", onConsoleCall);
+    state.console.on("close", () => { status.textContent = "disconnected — reload to reconnect"; status.className = "error"; });
+    status.textContent = `online as ${state.console.welcome.identity}`;
+    status.className = "online";
+    refreshRecords();
+  } catch (e) {
+    status.textContent = `offline: ${e.message}`;
+    status.className = "error";
+  }
+}
+
+start();

@@ -1,0 +1,82 @@
+// Shopper product page: "Video call the seller".
+import { connect } from "/static/sdk/souk.js";
+import { CallUI, api, tokenFromHash } from "./call-ui.js";
+
+const product = document.getElementById("product");
+const button = document.getElementById("call-btn");
+const ui = new CallUI();
+const state = { call: null, client: null, room: null, roomToken: null, phase: "idle" };
+window.soukCall = state; // for tests and debugging
+
+async function lobbyToken() {
+  const fromHash = tokenFromHash();
+  if (fromHash) return fromHash;
+  const res = await api("/v1/demo/tokens", null, { as: "shopper" });
+  return res.token;
+}
+
+const FINAL = {
+  declined: "The seller can't take a call right now. Please try again later.",
+  missed: "The seller didn't answer. Please try again later.",
+  cancelled: "Call cancelled.",
+  ended: "Call ended.",
+};
+
+function onCall({ call }) {
+  state.call = call;
+  if (call.state === "ringing") ui.status("Ringing the seller…");
+  else if (call.state === "accepted") {
+    state.phase = "in-call";
+    ui.status("Connected with the seller");
+    ui.startTimer(call.answered_at);
+  } else finish(FINAL[call.state] || "Call ended.");
+}
+
+async function startCall() {
+  button.disabled = true;
+  state.phase = "calling";
+  ui.show("Calling the seller…");
+  try {
+    const res = await api("/v1/consults", await lobbyToken(), {
+      product_sku: product.dataset.sku, language: product.dataset.lang || navigator.language.slice(0, 2) || "en",
+    });
+    state.call = res.call;
+    state.roomToken = res.token;
+    state.client = await connect({ token: res.token });
+    state.client.on("call", onCall);
+    state.client.on("close", () => { if (state.phase !== "idle") finish("The connection to the call was lost."); });
+    // Join and publish while it rings, so the seller sees us the moment they accept.
+    state.room = await state.client.join(res.call.room);
+    ui.attach(state.room);
+    await state.room.publish({ audio: true, video: true });
+  } catch (err) {
+    await hangupCall();
+    finish("Call failed.");
+    ui.error(err);
+  }
+}
+
+async function hangupCall() {
+  const { call, roomToken } = state;
+  if (call && roomToken && !["declined", "missed", "cancelled", "ended"].includes(call.state)) {
+    try {
+      await api(`/v1/consults/${encodeURIComponent(call.call_id)}/hangup`, roomToken, {});
+    } catch { /* the server may have ended it already */ }
+  }
+}
+
+function finish(text) {
+  if (state.phase === "idle") return;
+  state.phase = "idle";
+  if (state.client) state.client.close();
+  state.client = null;
+  state.room = null;
+  ui.end(text);
+  button.disabled = false;
+}
+
+button.addEventListener("click", startCall);
+document.getElementById("hangup-btn").addEventListener("click", async () => {
+  await hangupCall();
+  finish("Call ended.");
+});

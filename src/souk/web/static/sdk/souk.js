@@ -1,0 +1,325 @@
+// Souk browser SDK: one signaling WebSocket per client, media browser <-> Janus.
+// Plain ES module, no bundler.  import { connect } from "/static/sdk/souk.js";
+//
+//   const client = await connect({ token });            // opens /v1/signal, waits for "welcome"
+//   client.on("call", (m) => ...);                       // server events: call, participant.joined, published...
+//   const room = await client.join(roomId);              // -> participants and feeds already there
+//   await room.publish({ audio: true, video: true });    // getUserMedia + offer -> Janus answer
+//   room.on("track", ({ participant, stream }) => ...);  // remote media (auto-subscribes by default)
+//   room.mute("audio", true); await room.switchDevice("video", deviceId);
+//   const q = await room.quality();                      // { rttMs, lossPct, inKbps, outKbps, framesDecoded, level }
+//   await room.leave(); client.close();
+//
+// Errors are SoukError with a stable .code: camera_denied, camera_missing, camera_busy, network,
+// connection_closed, timeout, and every server code (token_expired, wrong_room, privilege_missing...).
+
+export { SoukError } from "./errors.js";
+import { SoukError, mediaError } from "./errors.js";
+import { Emitter } from "./emitter.js";
+import { readQuality } from "./quality.js";
+
+// Messaging lives in /static/rtm/ (another module); re-export it here once it lands:
+// export { chat } from "../rtm/chat.js";
+
+const DEFAULT_TIMEOUT_MS = 15000;
+
+function wsUrl(base, token) {
+  const u = new URL("/v1/signal", base || window.location.href);
+  u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+  if (token) u.searchParams.set("token", token);
+  return u.toString();
+}
+
+export async function connect({ token, baseUrl = "", timeoutMs = DEFAULT_TIMEOUT_MS, iceServers } = {}) {
+  const client = new Client(wsUrl(baseUrl, token), timeoutMs, iceServers);
+  await client._open();
+  return client;
+}
+
+export async function listDevices() {
+  if (!navigator.mediaDevices?.enumerateDevices) return { audio: [], video: [] };
+  const all = await navigator.mediaDevices.enumerateDevices();
+  return {
+    audio: all.filter((d) => d.kind === "audioinput"),
+    video: all.filter((d) => d.kind === "videoinput"),
+  };
+}
+
+export class Client extends Emitter {
+  constructor(url, timeoutMs, iceServers) {
+    super();
+    this.url = url;
+    this.timeoutMs = timeoutMs;
+    this.iceServers = iceServers || [];
+    this.ws = null;
+    this.welcome = null;
+    this.pending = new Map();
+    this.seq = 0;
+    this.closed = false;
+    this.room = null;
+  }
+
+  _open() {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const ws = new WebSocket(this.url);
+      this.ws = ws;
+      const timer = setTimeout(() => fail(new SoukError("timeout", "signaling server did not answer")), this.timeoutMs);
+      const fail = (err) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      };
+      ws.onmessage = (ev) => {
+        let msg;
+        try { msg = JSON.parse(ev.data); } catch { return; }
+        if (!settled && msg.type === "welcome") {
+          settled = true;
+          clearTimeout(timer);
+          this.welcome = msg;
+          resolve(this);
+          return;
+        }
+        if (!settled && msg.type === "error") {
+          fail(new SoukError(msg.code, msg.message));
+          return;
+        }
+        this._dispatch(msg);
+      };
+      ws.onerror = () => fail(new SoukError("network", "could not reach the signaling server"));
+      ws.onclose = (ev) => {
+        fail(new SoukError("connection_closed", ev.reason || `signaling closed (${ev.code})`));
+        this._closed(ev);
+      };
+    });
+  }
+
+  _dispatch(msg) {
+    if (msg.id && this.pending.has(msg.id)) {
+      const p = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      clearTimeout(p.timer);
+      if (msg.type === "error") p.reject(new SoukError(msg.code, msg.message));
+      else p.resolve(msg);
+      return;
+    }
+    if (msg.type === "error") this.emit("error", new SoukError(msg.code, msg.message));
+    else this.emit(msg.type, msg);
+    this.emit("message", msg);
+  }
+
+  _closed(ev) {
+    if (this.closed) return;
+    this.closed = true;
+    const err = new SoukError(ev.code === 1000 ? "connection_closed" : "network",
+      ev.reason || "signaling connection lost");
+    for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(err); }
+    this.pending.clear();
+    this.emit("close", { code: ev.code, reason: ev.reason });
+  }
+
+  request(msg) {
+    if (this.closed || !this.ws || this.ws.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new SoukError("connection_closed", "signaling connection is closed"));
+    }
+    const id = String(++this.seq);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new SoukError("timeout", `no reply to ${msg.type}`));
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.ws.send(JSON.stringify({ ...msg, id }));
+    });
+  }
+
+  send(msg) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  async join(roomId, { autoSubscribe = true, name = "" } = {}) {
+    const reply = await this.request({ type: "join", room: roomId, name });
+    this.room = new Room(this, roomId, reply, autoSubscribe);
+    return this.room;
+  }
+
+  close() {
+    if (this.room) this.room._teardown();
+    if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000, "bye");
+  }
+}
+
+export class Room extends Emitter {
+  constructor(client, roomId, joined, autoSubscribe) {
+    super();
+    this.client = client;
+    this.id = roomId;
+    this.identity = client.welcome.identity;
+    this.participants = new Map((joined.participants || []).map((p) => [p.identity, p]));
+    this.feeds = new Map((joined.feeds || []).map((f) => [f.participant, f]));
+    this.autoSubscribe = autoSubscribe;
+    this.pub = null; // { pc, stream }
+    this.subs = new Map(); // sub id -> { pc, participant, stream }
+    this.localStream = null;
+    this.muted = { audio: false, video: false };
+    this._off = [
+      client.on("participant.joined", (m) => { this.participants.set(m.participant.identity, m.participant); this.emit("participant.joined", m.participant); }),
+      client.on("participant.left", (m) => { this.participants.delete(m.identity); this._dropFeed(m.identity); this.emit("participant.left", m); }),
+      client.on("published", (m) => this._onPublished(m.feed)),
+      client.on("unpublished", (m) => this._dropFeed(m.participant)),
+      client.on("media", (m) => this.emit("media", m)),
+    ];
+    if (autoSubscribe) {
+      for (const feed of this.feeds.values()) {
+        if (feed.participant !== this.identity) this.subscribe(feed.participant).catch((e) => this.emit("error", e));
+      }
+    }
+  }
+
+  _onPublished(feed) {
+    this.feeds.set(feed.participant, feed);
+    this.emit("published", feed);
+    if (this.autoSubscribe && feed.participant !== this.identity && ![...this.subs.values()].some((s) => s.participant === feed.participant)) {
+      this.subscribe(feed.participant).catch((e) => this.emit("error", e));
+    }
+  }
+
+  _dropFeed(participant) {
+    this.feeds.delete(participant);
+    for (const [id, sub] of this.subs) {
+      if (sub.participant === participant) {
+        sub.pc.close();
+        this.subs.delete(id);
+        this.emit("track.ended", { participant });
+      }
+    }
+  }
+
+  _pc() {
+    return new RTCPeerConnection({ iceServers: this.client.welcome.ice_servers || this.client.iceServers });
+  }
+
+  async getMedia({ audio = true, video = true, audioDeviceId, videoDeviceId } = {}) {
+    if (!navigator.mediaDevices?.getUserMedia) {
+      throw new SoukError("camera_missing", "this browser cannot capture a camera (needs HTTPS or localhost)");
+    }
+    const c = {
+      audio: audio ? (audioDeviceId ? { deviceId: { exact: audioDeviceId } } : true) : false,
+      video: video ? (videoDeviceId ? { deviceId: { exact: videoDeviceId } } : { width: 640, height: 360 }) : false,
+    };
+    try {
+      return await navigator.mediaDevices.getUserMedia(c);
+    } catch (e) {
+      throw mediaError(e);
+    }
+  }
+
+  async publish(opts = {}) {
+    if (this.pub) throw new SoukError("already_publishing", "already publishing");
+    const stream = opts.stream || (await this.getMedia(opts));
+    this.localStream = stream;
+    const pc = this._pc();
+    this.pub = { pc, stream };
+    for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+    const early = [];
+    let answered = false;
+    pc.onicecandidate = (ev) => {
+      const cand = ev.candidate ? ev.candidate.toJSON() : null;
+      if (cand && !cand.candidate) return;
+      if (answered) this.client.send({ type: "trickle", target: "pub", candidate: cand });
+      else early.push(cand);
+    };
+    pc.onconnectionstatechange = () => this.emit("connection", { target: "pub", state: pc.connectionState });
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    const reply = await this.client.request({
+      type: "publish", sdp: offer.sdp,
+      audio: stream.getAudioTracks().length > 0, video: stream.getVideoTracks().length > 0,
+    });
+    await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
+    answered = true;
+    for (const cand of early) this.client.send({ type: "trickle", target: "pub", candidate: cand });
+    this.emit("local", { stream });
+    return stream;
+  }
+
+  async subscribe(participant) {
+    const reply = await this.client.request({ type: "subscribe", feed: participant });
+    const pc = this._pc();
+    const stream = new MediaStream();
+    const sub = { pc, participant, stream, id: reply.sub };
+    this.subs.set(reply.sub, sub);
+    pc.ontrack = (ev) => {
+      stream.addTrack(ev.track);
+      this.emit("track", { participant, stream, track: ev.track });
+    };
+    const early = [];
+    let answered = false;
+    pc.onicecandidate = (ev) => {
+      const cand = ev.candidate ? ev.candidate.toJSON() : null;
+      if (cand && !cand.candidate) return;
+      if (answered) this.client.send({ type: "trickle", target: reply.sub, candidate: cand });
+      else early.push(cand);
+    };
+    pc.onconnectionstatechange = () => this.emit("connection", { target: reply.sub, participant, state: pc.connectionState });
+    await pc.setRemoteDescription({ type: "offer", sdp: reply.sdp });
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    await this.client.request({ type: "answer", sub: reply.sub, sdp: answer.sdp });
+    answered = true;
+    for (const cand of early) this.client.send({ type: "trickle", target: reply.sub, candidate: cand });
+    return sub;
+  }
+
+  async mute(kind, muted) {
+    const tracks = this.localStream ? (kind === "audio" ? this.localStream.getAudioTracks() : this.localStream.getVideoTracks()) : [];
+    for (const t of tracks) t.enabled = !muted;
+    this.muted[kind] = muted;
+    if (this.pub) await this.client.request({ type: "mute", kind, muted });
+  }
+
+  async switchDevice(kind, deviceId) {
+    if (!this.pub) return;
+    const fresh = await this.getMedia({ audio: kind === "audio", video: kind === "video",
+      audioDeviceId: kind === "audio" ? deviceId : undefined, videoDeviceId: kind === "video" ? deviceId : undefined });
+    const track = kind === "audio" ? fresh.getAudioTracks()[0] : fresh.getVideoTracks()[0];
+    const sender = this.pub.pc.getSenders().find((s) => s.track && s.track.kind === kind);
+    if (!sender || !track) return;
+    const old = sender.track;
+    await sender.replaceTrack(track);
+    track.enabled = !this.muted[kind];
+    this.localStream.removeTrack(old);
+    this.localStream.addTrack(track);
+    old.stop();
+    this.emit("local", { stream: this.localStream });
+  }
+
+  async quality() {
+    return readQuality(this.pub?.pc || null, [...this.subs.values()].map((s) => s.pc));
+  }
+
+  _teardown() {
+    for (const off of this._off) off();
+    for (const sub of this.subs.values()) sub.pc.close();
+    this.subs.clear();
+    if (this.pub) {
+      this.pub.pc.close();
+      this.pub = null;
+    }
+    if (this.localStream) {
+      for (const t of this.localStream.getTracks()) t.stop();
+      this.localStream = null;
+    }
+  }
+
+  async leave() {
+    this._teardown();
+    try {
+      await this.client.request({ type: "leave" });
+    } catch (e) {
+      if (e.code !== "connection_closed") throw e;
+    }
+    if (this.client.room === this) this.client.room = null;
+  }
+}
