@@ -1,0 +1,255 @@
+"""aiortc bots for tests and benchmarks: a publisher with a frame-counter video track and a tone, a
+subscriber that reports time to its first decoded video frame, and a non-decoding subscriber.
+
+Rules learnt on this machine (NOTES): never ask Google's STUN (``RTCConfiguration(iceServers=[])``);
+aiortc gathers every candidate inside setLocalDescription, so its SDP goes to Janus complete (trickle off);
+subscribers answer as DTLS *server* (a private aiortc attribute, pinned by ``aiortc==1.16.0`` and checked by
+:func:`check_aiortc_internals`), which removes the 1 s DTLS retransmit stall on ~11% of joins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import logging
+import queue
+import time
+from typing import Any
+
+import av
+import numpy as np
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack
+from aiortc.rtcrtpreceiver import RTCRtpReceiver
+
+from souk.core.errors import ConfigError
+from souk.core.tasks import TaskOwner
+from souk.media.types import Jsep
+
+log = logging.getLogger(__name__)
+
+WIDTH, HEIGHT = 320, 180
+BITS = 16
+BAND = 48  # rows of the top band that carries the counter
+_DECODER_QUEUE_ATTR = "_RTCRtpReceiver__decoder_queue"
+
+
+def check_aiortc_internals() -> None:
+    """Fail loudly if the private aiortc attributes the bots rely on have moved (aiortc upgrade)."""
+    import aiortc
+    from aiortc.rtcdtlstransport import RTCDtlsTransport
+
+    if not hasattr(RTCDtlsTransport, "_set_role"):
+        raise ConfigError(f"aiortc {aiortc.__version__}: RTCDtlsTransport._set_role is gone; re-check bots")
+    if "__decoder_queue" not in RTCRtpReceiver.__init__.__code__.co_names and \
+            _DECODER_QUEUE_ATTR not in RTCRtpReceiver.__init__.__code__.co_names:
+        raise ConfigError(f"aiortc {aiortc.__version__}: RTCRtpReceiver decoder queue moved; re-check bots")
+
+
+def _config() -> RTCConfiguration:
+    return RTCConfiguration(iceServers=[])
+
+
+# ------------------------------------------------------------------ synthetic media
+
+
+def counter_frame(n: int, width: int = WIDTH, height: int = HEIGHT) -> av.VideoFrame:
+    """A yuv420p frame whose top band shows ``n`` (mod 2**16) as 16 black/white blocks, MSB first."""
+    y = np.full((height, width), 90, dtype=np.uint8)
+    block = width // BITS
+    for bit in range(BITS):
+        if (n >> (BITS - 1 - bit)) & 1:
+            y[:BAND, bit * block:(bit + 1) * block] = 235
+        else:
+            y[:BAND, bit * block:(bit + 1) * block] = 16
+    # a moving bar below the band so the encoder has motion to code
+    x = (n * 4) % width
+    y[BAND + 8:, x:x + 8] = 200
+    uv = np.full((height // 2, width), 128, dtype=np.uint8)
+    return av.VideoFrame.from_ndarray(np.vstack([y, uv]), format="yuv420p")
+
+
+def read_counter(frame: av.VideoFrame) -> int:
+    """Read back the number :func:`counter_frame` drew (robust to VP8 coding at normal quality)."""
+    y = frame.to_ndarray(format="gray")
+    width = y.shape[1]
+    block = width // BITS
+    row = BAND // 2
+    n = 0
+    for bit in range(BITS):
+        sample = int(y[row - 4:row + 4, bit * block + block // 4: (bit + 1) * block - block // 4].mean())
+        n = (n << 1) | (1 if sample > 128 else 0)
+    return n
+
+
+class CounterVideoTrack(VideoStreamTrack):
+    """30 fps synthetic video; frame i carries counter i."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        frame = counter_frame(self.count)
+        frame.pts, frame.time_base = pts, time_base
+        self.count += 1
+        return frame
+
+
+class ToneAudioTrack(MediaStreamTrack):
+    """A 440 Hz tone, 48 kHz mono, 20 ms frames, paced in real time."""
+
+    kind = "audio"
+    RATE = 48000
+    SAMPLES = 960
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._n = 0
+        self._start: float | None = None
+        t = np.arange(self.SAMPLES * 50) / self.RATE
+        self._wave = (np.sin(2 * np.pi * 440 * t) * 3000).astype(np.int16)
+
+    async def recv(self) -> av.AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.monotonic()
+        else:
+            wait = self._start + self._n * 0.02 - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        offset = (self._n % 50) * self.SAMPLES
+        frame = av.AudioFrame.from_ndarray(self._wave[None, offset:offset + self.SAMPLES], format="s16",
+                                           layout="mono")
+        frame.sample_rate = self.RATE
+        frame.pts = self._n * self.SAMPLES
+        frame.time_base = fractions.Fraction(1, self.RATE)
+        self._n += 1
+        return frame
+
+
+# ------------------------------------------------------------------ peers
+
+
+class PublisherBot:
+    """Publishes the counter video (and optionally the tone). ``offer()`` -> Janus -> ``accept(answer)``."""
+
+    def __init__(self, *, audio: bool = True, video: bool = True) -> None:
+        self.pc = RTCPeerConnection(_config())
+        self.video = CounterVideoTrack() if video else None
+        if self.video is not None:
+            self.pc.addTrack(self.video)
+        if audio:
+            self.pc.addTrack(ToneAudioTrack())
+
+    async def offer(self) -> Jsep:
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return Jsep("offer", self.pc.localDescription.sdp)
+
+    async def accept(self, answer: Jsep) -> None:
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
+
+    @property
+    def frames_sent(self) -> int:
+        return self.video.count if self.video else 0
+
+    async def aclose(self) -> None:
+        await self.pc.close()
+
+
+class _NoDecodeQueue(queue.Queue):  # type: ignore[type-arg]
+    """Stands in for aiortc's decoder queue: counts encoded frames instead of decoding them."""
+
+    def __init__(self, on_frame: Any) -> None:
+        super().__init__()
+        self._on_frame = on_frame
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is None:  # the receiver stopping: let the decoder thread exit
+            super().put(None, block, timeout)
+        else:
+            self._on_frame(item)
+
+
+class SubscriberBot:
+    """Answers Janus's offer as DTLS server and counts video frames (decoded, or encoded when decode=False).
+
+    ``first_frame_at`` is the ``time.monotonic()`` of the first video frame; ``wait_first_frame()`` waits
+    for it. With decode=True, ``last_counter`` is the counter read from the latest decoded frame.
+    """
+
+    def __init__(self, *, decode: bool = True) -> None:
+        self.decode = decode
+        self.pc = RTCPeerConnection(_config())
+        self.frames = 0
+        self.audio_frames = 0
+        self.last_counter = -1
+        self.first_frame_at: float | None = None
+        self._first = asyncio.get_running_loop().create_future()
+        self._tasks = TaskOwner("subscriber-bot")
+        self.pc.on("track", self._on_track)
+
+    def _frame(self) -> None:
+        self.frames += 1
+        if self.first_frame_at is None:
+            self.first_frame_at = time.monotonic()
+            if not self._first.done():
+                self._first.set_result(self.first_frame_at)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if track.kind == "video" and self.decode:
+            self._tasks.spawn(self._read_video(track), "video")
+        elif track.kind == "audio" and self.decode:
+            self._tasks.spawn(self._drain_audio(track), "audio")
+
+    async def _read_video(self, track: MediaStreamTrack) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                self._frame()
+                if isinstance(frame, av.VideoFrame):
+                    self.last_counter = read_counter(frame)
+        except MediaStreamError:
+            return
+
+    async def _drain_audio(self, track: MediaStreamTrack) -> None:
+        try:
+            while True:
+                await track.recv()
+                self.audio_frames += 1
+        except MediaStreamError:
+            return
+
+    async def answer(self, offer: Jsep) -> Jsep:
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type=offer.type))
+        for tr in self.pc.getTransceivers():
+            tr.receiver.transport._set_role("server")  # DTLS server: see module docstring
+            if not self.decode:
+                kind = tr.kind
+
+                def on_frame(_item: Any, kind: str = kind) -> None:
+                    if kind == "video":
+                        self._frame()
+                    else:
+                        self.audio_frames += 1
+
+                setattr(tr.receiver, _DECODER_QUEUE_ATTR, _NoDecodeQueue(on_frame))
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        return Jsep("answer", self.pc.localDescription.sdp)
+
+    async def wait_first_frame(self, timeout: float = 10.0) -> float:
+        return await asyncio.wait_for(asyncio.shield(self._first), timeout)
+
+    async def wait_frames(self, n: int, timeout: float = 10.0) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.frames < n:
+            if loop.time() > deadline:
+                raise TimeoutError(f"got {self.frames} of {n} video frames in {timeout}s")
+            await asyncio.sleep(0.02)
+
+    async def aclose(self) -> None:
+        await self._tasks.aclose()
+        await self.pc.close()
