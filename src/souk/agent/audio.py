@@ -19,7 +19,7 @@ def resample(x: np.ndarray, src_rate: int, dst_rate: int = SAMPLE_RATE) -> np.nd
     """Band-limited resampling of a whole buffer (FFT method; fine for clauses of a few seconds)."""
     if src_rate == dst_rate or x.size == 0:
         return x.astype(np.float32, copy=False)
-    n_out = int(round(x.shape[0] * dst_rate / src_rate))
+    n_out = round(x.shape[0] * dst_rate / src_rate)
     spec = np.fft.rfft(x)
     keep = n_out // 2 + 1
     if keep <= spec.shape[0]:

@@ -99,6 +99,10 @@ class ResumeOutput(ControlFrame):
 
 @dataclass(frozen=True, slots=True)
 class Cancel(ControlFrame):
+    """An utterance was cut off for good (the user took the floor); ``heard_text`` is what they heard."""
+
+    utterance_id: int
+    heard_text: str
     reason: str = ""
 
 

@@ -135,4 +135,4 @@ def guard_repetition(text: str, max_repeats: int = 2) -> str:
 
 def _guard_chars(text: str, max_repeats: int = 3) -> str:
     # unspaced scripts: collapse a substring of 1-6 characters repeated more than max_repeats times
-    return re.sub(r"(.{1,6}?)\1{%d,}" % max_repeats, lambda m: m.group(1) * max_repeats, text)
+    return re.sub(rf"(.{{1,6}}?)\1{{{max_repeats},}}", lambda m: m.group(1) * max_repeats, text)

@@ -1,0 +1,91 @@
+"""Echo handling: remove the agent's own voice leaking back into the microphone before VAD sees it.
+
+The output stage records what it plays (``EchoReference.played``) on the session clock. For each
+microphone window the canceller finds the delay (0..``max_delay_ms``) at which the played signal best
+matches the window, keeps a smoothed gain estimated only on windows the echo dominates, and subtracts the
+delayed, scaled reference. What is left (the user, plus residual echo) goes to VAD. A browser's own AEC
+(getUserMedia ``echoCancellation``) handles room acoustics; this catches the flat leak that remains, and
+the leak of clients without AEC.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from souk.agent.frames import SAMPLE_RATE
+
+
+class EchoReference:
+    """A bounded history of the agent audio played, as (play start time, float samples) chunks."""
+
+    def __init__(self, keep_s: float = 1.5) -> None:
+        self._chunks: deque[tuple[float, np.ndarray]] = deque()
+        self._keep = keep_s
+        self.last_played_t = -1e9
+
+    def played(self, t: float, pcm: bytes) -> None:
+        x = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        self._chunks.append((t, x))
+        self.last_played_t = t + x.shape[0] / SAMPLE_RATE
+        while self._chunks and self._chunks[0][0] < t - self._keep:
+            self._chunks.popleft()
+
+    def active(self, t: float, tail_s: float) -> bool:
+        return t <= self.last_played_t + tail_s
+
+    def window(self, start_t: float, n: int) -> np.ndarray:
+        """``n`` samples of what was played from ``start_t`` on (zeros where nothing was played)."""
+        out = np.zeros(n, dtype=np.float32)
+        for t0, x in self._chunks:
+            off = round((t0 - start_t) * SAMPLE_RATE)
+            if off >= n or off + x.shape[0] <= 0:
+                continue
+            a, b = max(0, off), min(n, off + x.shape[0])
+            out[a:b] = x[a - off:b - off]
+        return out
+
+    def clear(self) -> None:
+        self._chunks.clear()
+
+
+class EchoCanceller:
+    def __init__(self, reference: EchoReference, *, max_delay_ms: float = 400.0, tail_ms: float = 450.0) -> None:
+        self.ref = reference
+        self._max_delay = int(max_delay_ms * SAMPLE_RATE / 1000)
+        self._tail = tail_ms / 1000
+        self._delay: int | None = None
+        self._gain = 0.0
+        self.windows_cancelled = 0
+
+    def process(self, t_end: float, mic: np.ndarray) -> np.ndarray:
+        """``mic``: float samples of a window that ended at ``t_end``. Returns the echo-reduced window."""
+        if not self.ref.active(t_end - mic.shape[0] / SAMPLE_RATE, self._tail):
+            return mic
+        n = mic.shape[0]
+        span = n + self._max_delay
+        ref = self.ref.window(t_end - span / SAMPLE_RATE, span)  # ref[k] played at t_end - (span - k)/SR
+        if not np.any(ref):
+            return mic
+        # correlation of the mic window with every candidate delay d (reference segment ends d samples ago)
+        m = 1 << (span + n - 1).bit_length()
+        corr = np.fft.irfft(np.fft.rfft(ref, m) * np.conj(np.fft.rfft(mic, m)), m)[: span - n + 1]
+        energy = np.convolve(ref * ref, np.ones(n, dtype=np.float32), mode="valid")[: span - n + 1]
+        score = corr / np.sqrt(energy + 1e-9)
+        k = int(np.argmax(score))
+        seg = ref[k:k + n]
+        seg_e = float(np.dot(seg, seg))
+        mic_e = float(np.dot(mic, mic))
+        if seg_e < 1e-7:
+            return mic
+        coherence = float(corr[k]) / np.sqrt(seg_e * mic_e + 1e-12)
+        if coherence > 0.6:  # the echo dominates this window: trust its delay and gain
+            self._delay = k
+            g = float(corr[k]) / seg_e
+            self._gain = g if self._gain == 0.0 else 0.7 * self._gain + 0.3 * g
+        if self._delay is None or self._gain <= 0.0:
+            return mic
+        seg = ref[self._delay:self._delay + n]
+        self.windows_cancelled += 1
+        return mic - self._gain * seg

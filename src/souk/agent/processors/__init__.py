@@ -1,0 +1,1 @@
+"""The voice pipeline's processors: VAD -> turn-taking -> responder -> output."""

@@ -1,0 +1,43 @@
+"""Audio in -> 32 ms VAD windows (echo-cancelled first)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from souk.agent.audio import float_to_pcm
+from souk.agent.echo import EchoCanceller
+from souk.agent.frames import SAMPLE_RATE, AudioIn, Frame, VadWindow
+from souk.agent.pipeline import Processor
+from souk.agent.providers.base import Vad
+
+
+class VadProcessor(Processor):
+    name = "vad"
+
+    def __init__(self, vad: Vad, echo: EchoCanceller | None = None, *, threshold: float = 0.5) -> None:
+        super().__init__()
+        self._vad = vad
+        self._echo = echo
+        self._threshold = threshold
+        self._win_bytes = vad.window_samples * 2
+        self._buf = bytearray()
+
+    async def process(self, frame: Frame) -> None:
+        if not isinstance(frame, AudioIn):
+            await self.push(frame)
+            return
+        self._buf += frame.pcm
+        n_windows = len(self._buf) // self._win_bytes
+        # the arrival time belongs to the end of the buffered audio; earlier windows ended before it
+        for i in range(n_windows):
+            pcm = bytes(self._buf[i * self._win_bytes:(i + 1) * self._win_bytes])
+            tail = (len(self._buf) - (i + 1) * self._win_bytes) / 2 / SAMPLE_RATE
+            t = frame.t - tail
+            if self._echo is not None:
+                x = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+                y = self._echo.process(t, x)
+                if y is not x:
+                    pcm = float_to_pcm(y)
+            p = self._vad.probability(pcm)
+            await self.push(VadWindow(t, p, p >= self._threshold, pcm))
+        del self._buf[: n_windows * self._win_bytes]
