@@ -108,6 +108,10 @@ def translate_errors() -> Iterator[None]:
         yield
     except (DBAPIError, sqlite3.Error) as exc:
         raise _translate(exc) from exc
+    except sa.exc.StatementError as exc:  # a value our column types refused before it reached the driver
+        if isinstance(exc.orig, ValueError | TypeError):
+            raise BadRequest(f"bad value: {exc.orig}", code="bad_value") from exc
+        raise
     except (TimeoutError, OSError, sa.exc.TimeoutError) as exc:  # refused/reset connections, pool timeouts
         raise Unavailable(f"database unreachable: {exc}", code="db_unavailable") from exc
 
