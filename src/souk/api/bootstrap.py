@@ -84,6 +84,8 @@ class _RoomCloser:
 
     async def close_room(self, room_id: str, reason: str) -> None:
         await self._hub.close_room(room_id, reason)
+        if self._media is None:
+            return
         try:
             await self._media.destroy_room(room_id)
         except Exception as exc:  # the room may never have been created on Janus (nobody joined)
@@ -97,13 +99,18 @@ async def build_context(
     clock: Clock | None = None,
     storage: Any = None,
     media: Any = None,
+    with_media: bool = True,
 ) -> AppContext:
-    """Start the core services. Tests may pass their own clock, storage or media plane."""
+    """Start the core services. Tests may pass their own clock, storage or media plane.
+
+    ``with_media=False`` starts no media plane (REST-only tests, ``souk token``): signaling joins then
+    fail with ``media_unavailable``.
+    """
     clock = clock or SystemClock()
     tokens = token_service(settings, clock if not isinstance(clock, SystemClock) else None)
     if storage is None:
         storage = await open_storage(settings, stack)
-    if media is None:
+    if media is None and with_media:
         media = await start_media(settings, stack)
     adapter = StorageAdapter(storage)
     hub = SignalHub(ring_timeout_s=settings.calls.ring_timeout_s)

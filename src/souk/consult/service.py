@@ -156,15 +156,17 @@ class ConsultService:
 
     async def _finish(self, call: Call, state: CallState, by: str) -> Call:
         call = call.replace(state=state, ended_at=self._clock.wall(), ended_by=by)
-        self._calls.pop(call.id, None)
-        self._finished[call.id] = call
-        while len(self._finished) > self._keep_finished:
-            self._finished.popitem(last=False)
         timer = self._timers.pop(call.id, None)
         if timer is not None and timer is not asyncio.current_task():
             timer.cancel()
-        await self._store.save_call(call)
-        await self._store.close_room(call.merchant_id, call.room_id)
+        try:
+            await self._store.save_call(call)
+            await self._store.close_room(call.merchant_id, call.room_id)
+        finally:  # the call is over for both sides even if the record could not be written
+            self._calls.pop(call.id, None)
+            self._finished[call.id] = call
+            while len(self._finished) > self._keep_finished:
+                self._finished.popitem(last=False)
         log.info("call %s %s by %s after %.1fs", call.id, state.value, by or "timer", call.duration_s)
         self._notify(call)
         if self._rooms is not None:
@@ -175,10 +177,11 @@ class ConsultService:
         old = self._timers.pop(call_id, None)
         if old is not None:
             old.cancel()
-        self._timers[call_id] = self._tasks.spawn(self._timer(call_id, after_s, then), f"timer-{call_id}")
+        deadline = self._clock.now() + after_s  # fixed now, however late the task first runs
+        self._timers[call_id] = self._tasks.spawn(self._timer(call_id, deadline, then), f"timer-{call_id}")
 
-    async def _timer(self, call_id: str, after_s: float, then: CallState) -> None:
-        await self._clock.sleep(after_s)
+    async def _timer(self, call_id: str, deadline: float, then: CallState) -> None:
+        await self._clock.sleep(deadline - self._clock.now())
         async with self._lock:
             call = self._calls.get(call_id)
             if call is None or self._timers.get(call_id) is not asyncio.current_task():

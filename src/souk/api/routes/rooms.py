@@ -99,10 +99,11 @@ async def close_room(room_id: str, auth: MerchantAuthDep, ctx: Ctx) -> RoomOut:
         await ctx.calls.hangup(auth.merchant_id, call.id, call.seller or auth.actor)
     else:
         await ctx.hub.close_room(room_id, "closed")
-        try:
-            await ctx.media.destroy_room(room_id)
-        except NotFound:
-            pass
+        if ctx.media is not None:
+            try:
+                await ctx.media.destroy_room(room_id)
+            except NotFound:
+                pass
     room = await ctx.storage.rooms.close(auth.merchant_id, room_id)
     return RoomOut.of(room)
 

@@ -105,7 +105,7 @@ class ParticipantInfo(msgspec.Struct, omit_defaults=True):
     name: str = ""
 
 
-class FeedInfo(msgspec.Struct, omit_defaults=True):
+class FeedInfo(msgspec.Struct):
     participant: str
     audio: bool = True
     video: bool = True
@@ -182,7 +182,7 @@ class Unpublished(_Msg, tag="unpublished"):
     participant: str
 
 
-class MediaState(_Msg, tag="media"):
+class MediaState(_Msg, tag="media", omit_defaults=False):
     """Media state: a feed's mute flags changed, or one of this client's own PeerConnections came up/down."""
 
     participant: str

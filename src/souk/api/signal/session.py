@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from souk.api.signal import messages as m
 from souk.api.signal.hub import Member, Outbox, SignalHub
 from souk.auth.tokens import AccessClaims, Privilege
-from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound, SoukError
+from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound, SoukError, Unavailable
 from souk.core.ids import new_id
 from souk.core.tasks import TaskOwner
 
@@ -118,6 +118,8 @@ class SignalSession:
         if not (self.claims.can(Privilege.SUBSCRIBE) or self.claims.can(Privilege.PUBLISH)):
             raise Forbidden("token may neither publish nor subscribe", code="privilege_missing")
         kind = await self.rooms.open_room_kind(self.claims.merchant_id, msg.room)
+        if self.media is None:
+            raise Unavailable("no media plane is running", code="media_unavailable")
         await self.media.ensure_room(msg.room, kind="consult" if kind == "consult" else "conference",
                                      max_publishers=2 if kind == "consult" else 16)
         old = self.hub.member(msg.room, self.identity)
@@ -186,7 +188,7 @@ class SignalSession:
         room_id = self._joined()
         if self.publisher is None:
             raise Conflict("not publishing", code=m.ErrorCode.NOT_PUBLISHING)
-        await self.publisher.mute(msg.kind, msg.muted)
+        await self.publisher.set_media(**{msg.kind: not msg.muted})
         member = self.hub.member(room_id, self.identity)
         if member is not None:
             setattr(member, f"{msg.kind}_muted", msg.muted)
