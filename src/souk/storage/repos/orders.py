@@ -99,7 +99,8 @@ class SqlOrderRepo(Repo):
             await conn.execute(orders.insert().values(
                 merchant_id=merchant_id, created_at=now, updated_at=now, **order_values(order)))
             await conn.execute(order_lines.insert(), line_values(merchant_id, order_id, lines))
-        return order
+            stored = await load_orders(conn, merchant_id, orders.c.id == order_id)
+        return stored[0]
 
     async def put(self, merchant_id: str, order: Order) -> Order:
         values = order_values(order)
