@@ -1,0 +1,94 @@
+"""``souk rtm node`` (a standalone RTM node) and ``souk bench rtm``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import signal
+import sys
+from typing import Any
+
+from souk.core.errors import ConfigError
+from souk.core.settings import Settings
+
+
+def register(sub: Any, bench: Any) -> None:
+    rtm = sub.add_parser("rtm", help="real-time messaging").add_subparsers(dest="rtm", required=True)
+    node = rtm.add_parser("node", help="run one RTM node (picows WebSocket listener) until SIGTERM")
+    node.add_argument("--host", default=None)
+    node.add_argument("--port", type=int, default=None, help="listener port (default: settings rtm.port)")
+    node.add_argument("--redis", default=None, help="Redis URL (default: settings redis_url; empty = embedded)")
+    node.add_argument("--user-rate", type=float, default=None, help="messages a second per user")
+    node.set_defaults(func=run_node)
+
+    b = bench.add_parser("rtm", help="RTM fan-out vs python-socketio (one busy channel)")
+    b.add_argument("--json", action="store_true", help="print only the JSON result")
+    b.add_argument("--nodes", type=int, default=1, help="Souk nodes sharing a Redis started by the bench")
+    b.add_argument("--hold", type=float, default=30.0, help="seconds the best step must hold")
+    b.add_argument("--probe", type=float, default=6.0, help="seconds of each search probe")
+    b.add_argument("--rate", type=float, default=100.0, help="inbound messages a second")
+    b.add_argument("--receivers", type=int, default=3, help="load-generator processes")
+    b.add_argument("--souk-steps", default="1000,1600,2200,2800", help="client counts to probe")
+    b.add_argument("--sio-steps", default="100,160,220,300,400", help="client counts to probe (socketio)")
+    b.add_argument("--skip-socketio", action="store_true")
+    b.set_defaults(func=run_bench)
+
+
+def run_node(args: argparse.Namespace, settings: Settings) -> int:
+    from souk.auth.tokens import TokenService
+    from souk.rtm.config import RtmConfig
+    from souk.rtm.node import start_node
+
+    secret = settings.auth.token_secret.get_secret_value()
+    if len(secret) < 32:
+        raise ConfigError("souk rtm node needs auth.token_secret (SOUK_AUTH__TOKEN_SECRET, >= 32 chars)")
+    tokens = TokenService(secret, issuer=settings.auth.issuer)
+    config = RtmConfig.from_settings(settings.rtm)
+    if args.user_rate is not None:
+        config = dataclasses.replace(config, user_rate_per_s=args.user_rate, user_burst=args.user_rate * 2)
+    redis_url = settings.redis_url if args.redis is None else args.redis
+    port = settings.rtm.port if args.port is None else args.port
+    host = args.host or settings.server.host
+
+    async def main() -> None:
+        from souk.api.errors import ws_close_code
+
+        settings.data_path.mkdir(parents=True, exist_ok=True)
+        node = await start_node(config, tokens, redis_url=redis_url, host=host, port=port,
+                                sqlite_path=None if redis_url else str(settings.data_path / "rtm.db"),
+                                node_id=settings.node_id, close_code=ws_close_code)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        print(f"READY {node.port}", flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await node.aclose()
+
+    try:
+        import uvloop
+
+        uvloop.run(main())
+    except ImportError:
+        asyncio.run(main())
+    return 0
+
+
+def run_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from souk.rtm.bench.run import BenchConfig, run_bench as bench
+
+    cfg = BenchConfig(hold_s=args.hold, probe_s=args.probe, rate=args.rate, receivers=args.receivers,
+                      nodes=args.nodes, skip_socketio=args.skip_socketio, tick_ms=settings.rtm.tick_ms,
+                      souk_steps=tuple(int(x) for x in args.souk_steps.split(",")),
+                      sio_steps=tuple(int(x) for x in args.sio_steps.split(",")))
+
+    def log(msg: str) -> None:
+        print(f"[bench rtm] {msg}", file=sys.stderr, flush=True)
+
+    result = bench(cfg, log)
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0
