@@ -114,7 +114,8 @@ async def _authenticate(ws: WebSocket, ctx: AppContext, limit: int) -> AccessCla
     try:
         raw = await asyncio.wait_for(_receive(ws), AUTH_TIMEOUT_S)
     except TimeoutError as exc:
-        raise Unauthenticated("no auth message within 10 s", code="token_missing") from exc
+        raise Unauthenticated(f"no token: pass ?token= or send an auth message within {AUTH_TIMEOUT_S:g} s",
+                              code="token_missing") from exc
     if raw is None:
         raise WebSocketDisconnect(1000)
     if len(raw) > limit:
