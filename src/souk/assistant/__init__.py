@@ -1,0 +1,1 @@
+"""The commerce assistant: where the agent engine meets the store (tools, offline brain, LLM brain)."""

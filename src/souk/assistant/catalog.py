@@ -1,0 +1,132 @@
+"""Product references and semantic search over one store snapshot.
+
+Two signals: lexical overlap with the localized names (and the description), weighted by how rare each
+word is in the catalog, and the e5 cosine between the turn and each product's text. Built once per
+catalog (the snapshot's products), then each look-up is one query embedding plus numpy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from souk.agent.embed.base import Embedder
+from souk.domain.models import Product
+
+_TOKEN = re.compile(r"[a-z0-9áéíóúñüàâãõçêô]+|[\u0600-\u06FF]+")
+_CJK = re.compile(r"[\u4E00-\u9FFF]")
+_STOP = frozenset("""the a an of for with and to in on is it my your de del la el los las con para por y en un una
+    o e com do da um uma dan untuk yang dengan di ke this that can i does do be are""".split())
+HIGH_VALUE_CATEGORIES = frozenset({"jewelry", "watches", "furniture"})
+_HIGH_VALUE_WORDS = re.compile(r"\b(watch|chair|sofa|table|desk|bed|wardrobe|cabinet)\b", re.IGNORECASE)
+
+
+def is_high_value(product: Product) -> bool:
+    return product.category in HIGH_VALUE_CATEGORIES or bool(_HIGH_VALUE_WORDS.search(product.name("en")))
+
+
+def _ar_stem(tok: str) -> str:
+    for prefix in ("وال", "بال", "لل", "ال", "و", "ب"):
+        if tok.startswith(prefix) and len(tok) - len(prefix) >= 3:
+            return tok[len(prefix):]
+    return tok
+
+
+def tokens(text: str) -> list[str]:
+    out = []
+    for t in _TOKEN.findall(text.lower()):
+        if t in _STOP or (len(t) < 2 and not t.isdigit()):
+            continue
+        if "\u0600" <= t[0] <= "\u06FF":
+            t = _ar_stem(t)
+        elif len(t) > 4 and t.endswith("es") and not t.endswith("ses"):
+            t = t[:-2]
+        elif len(t) > 3 and t.endswith("s") and not t.endswith("ss"):
+            t = t[:-1]
+        out.append(t)
+    cjk = "".join(_CJK.findall(text))
+    out.extend(cjk[i:i + 2] for i in range(len(cjk) - 1))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    product: Product
+    score: float
+    lexical: float
+    semantic: float
+
+
+class ProductIndex:
+    def __init__(self, products: tuple[Product, ...], embedder: Embedder) -> None:
+        self.products = products
+        self._embedder = embedder
+        self._name_tokens: list[set[str]] = []
+        self._desc_tokens: list[set[str]] = []
+        df: Counter[str] = Counter()
+        for p in products:
+            names = set()
+            for name in p.names.values():
+                names.update(tokens(name))
+            names.update(tokens(p.sku))
+            desc = set(tokens(p.description)) | set(tokens(p.category))
+            for value in p.attributes.values():
+                if isinstance(value, list):
+                    desc.update(tokens(" ".join(map(str, value))))
+            desc -= names
+            self._name_tokens.append(names)
+            self._desc_tokens.append(desc)
+            df.update(names | desc)
+        n = max(len(products), 1)
+        self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        texts = [f"{p.name('en')}. {p.category}. {p.description} " + " / ".join(p.names.values()) for p in products]
+        self._vectors: npt.NDArray[np.float32] = embedder.passages(texts) if products else np.zeros((0, 1), np.float32)
+
+    def _lexical(self, text: str) -> npt.NDArray[np.float64]:
+        toks = set(tokens(text))
+        scores = np.zeros(len(self.products))
+        for i, (names, desc) in enumerate(zip(self._name_tokens, self._desc_tokens)):
+            hit = sum(self._idf.get(t, 0.0) for t in toks & names)
+            hit += 0.35 * sum(self._idf.get(t, 0.0) for t in toks & desc)
+            scores[i] = hit
+        return scores
+
+    def _semantic(self, text: str) -> npt.NDArray[np.float64]:
+        if not len(self.products):
+            return np.zeros(0)
+        q = self._embedder.query(text)
+        return (self._vectors @ q).astype(np.float64)
+
+    def rank(self, text: str) -> list[Match]:
+        lex = self._lexical(text)
+        sem = self._semantic(text)
+        score = lex + 6.0 * np.maximum(sem - 0.78, 0)
+        order = np.argsort(-score)
+        return [Match(self.products[i], float(score[i]), float(lex[i]), float(sem[i])) for i in order]
+
+    def resolve(self, text: str) -> Product | None:
+        """The one product a turn refers to, or None when no product is named clearly enough."""
+        ranked = self.rank(text)
+        if not ranked:
+            return None
+        best = ranked[0]
+        runner = ranked[1].score if len(ranked) > 1 else 0.0
+        if best.lexical >= 1.2 and best.score >= runner + 0.3:
+            return best.product
+        if best.semantic >= 0.86 and best.score >= runner + 0.15:
+            return best.product
+        return None
+
+    def search(self, text: str, *, max_price: Decimal | None = None, limit: int = 3) -> list[Match]:
+        ranked = [m for m in self.rank(text) if max_price is None or m.product.price <= max_price]
+        if not ranked:
+            return []
+        top = ranked[0].score
+        good = [m for m in ranked if m.score >= max(0.25, top * 0.5) or m.semantic >= 0.84]
+        return good[:limit]

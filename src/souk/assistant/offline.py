@@ -1,0 +1,221 @@
+"""The offline brain: embeddings router + slot filling + tools + templates. No LLM, a few ms a turn."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from souk.agent.brain import BrainReply
+from souk.agent.embed.base import Embedder
+from souk.assistant import handlers as h
+from souk.assistant import safety
+from souk.assistant.catalog import ProductIndex
+from souk.assistant.lang import SUPPORTED, detect_language
+from souk.assistant.messages import say
+from souk.assistant.router import CONFIDENT, IntentRouter
+from souk.assistant.slots import extract, normalize
+from souk.assistant.state import DialogState, Recorder
+from souk.assistant.store import SnapshotSource
+from souk.assistant.tools import Caller, CommerceTools
+from souk.domain.store import StoreSnapshot
+
+log = logging.getLogger(__name__)
+
+MAX_TURN_CHARS = 2000  # what the brain reads of one message; the rest is acknowledged, not processed
+LOW_CONFIDENCE_HANDOFF = 3  # consecutive turns not understood before a person takes over
+
+HANDLERS: dict[str, Callable[[h.Turn], h.Outcome]] = {
+    "order_status": h.order_status, "list_orders": h.list_orders, "shipping": h.shipping, "duties": h.duties,
+    "returns": h.returns, "warranty": h.warranty, "product_info": h.product_info,
+    "product_search": h.product_search, "stock": h.stock, "payment": h.payment, "video": h.video,
+    "gift_wrap": h.gift_wrap, "size_guide": h.simple("size_guide"), "order_change": h.order_change,
+    "discount": h.simple("discount"), "hours": h.hours, "greeting": h.simple("greeting"),
+    "thanks": h.simple("thanks"),
+}
+_FOLLOW_UP_INTENTS = {"shipping", "duties", "payment", "returns"}
+_PRODUCT_INTENTS = {"product_info", "stock", "warranty", "returns", "gift_wrap", "video", "product_search"}
+
+
+class OfflineBrain:
+    """Implements souk.agent.brain.Brain. Heavy parts (router, product index) are built once and shared."""
+
+    def __init__(self, store: SnapshotSource, *, merchant_id: str, embedder: Embedder) -> None:
+        self._store = store
+        self.merchant_id = merchant_id
+        self._embedder = embedder
+        self._router: IntentRouter | None = None
+        self._index: tuple[tuple[object, ...], ProductIndex] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def router(self) -> IntentRouter:
+        if self._router is None:
+            with self._lock:
+                if self._router is None:
+                    self._router = IntentRouter(self._embedder)
+        return self._router
+
+    def index_for(self, snap: StoreSnapshot) -> ProductIndex:
+        key = tuple((p.sku, p.price, p.stock, tuple(p.names.items()), p.description) for p in snap.products)
+        cached = self._index
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        with self._lock:
+            index = ProductIndex(snap.products, self._embedder)
+            self._index = (key, index)
+        return index
+
+    async def warm(self) -> None:
+        """Load the model and build the router and product index off the event loop."""
+        snap = await self._store.snapshot(self.merchant_id)
+        await asyncio.to_thread(lambda: (self.router, self.index_for(snap)))
+
+    async def snapshot(self) -> StoreSnapshot:
+        return await self._store.snapshot(self.merchant_id)
+
+    def new_session(self, *, customer_id: str | None = None, language: str | None = None,
+                    channel: str = "text") -> "OfflineSession":
+        return OfflineSession(self, customer_id=customer_id, language=language, channel=channel)
+
+
+class OfflineSession:
+    def __init__(self, brain: OfflineBrain, *, customer_id: str | None, language: str | None, channel: str) -> None:
+        self._brain = brain
+        self.channel = channel
+        self.state = DialogState(caller=Caller(customer_id=customer_id),
+                                 lang=language if language in SUPPORTED else None)
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    async def reply(self, user_text: str, *, language_hint: str | None = None) -> BrainReply:
+        async with self._lock:
+            snap = await self._brain.snapshot()
+            return await asyncio.to_thread(self.reply_sync, user_text, snap, language_hint)
+
+    def truncate_last_reply(self, heard_text: str) -> None:
+        hist = self.state.history
+        if hist and hist[-1][0] == "assistant":
+            hist[-1] = ("assistant", heard_text)
+
+    async def aclose(self) -> None:
+        self._closed = True
+
+    # --- one turn ----------------------------------------------------------------------------------------
+    def reply_sync(self, user_text: str, snap: StoreSnapshot, language_hint: str | None = None) -> BrainReply:
+        started = time.perf_counter()
+        st = self.state
+        raw = user_text if isinstance(user_text, str) else str(user_text)
+        too_long = len(raw) > MAX_TURN_CHARS
+        text = " ".join(normalize(raw[:MAX_TURN_CHARS]).split())
+        prior = st.lang
+        if prior is None and st.caller.customer_id:
+            customer = snap.customer(st.caller.customer_id)
+            prior = customer.language if customer and customer.language in SUPPORTED else None
+        lang = detect_language(text, prior=prior, hint=language_hint) if text else (prior or "en")
+        st.lang = lang
+        rec = Recorder(CommerceTools(snap, self._brain.index_for(snap), st.caller))
+        turn = h.Turn(text=text, lang=lang, slots=extract(text), state=st, rec=rec, snap=snap,
+                      index=self._brain.index_for(snap))
+        intent, confidence, outcome = self._decide(turn)
+        st.turns += 1
+        st.last_intent = intent if intent not in ("clarify",) else st.last_intent
+        reply_text = (say("too_long", lang) if too_long else "") + outcome.text
+        st.history.append(("user", text[:500]))
+        st.history.append(("assistant", reply_text))
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.debug("turn %d intent=%s conf=%.3f lang=%s %.1f ms", st.turns, intent, confidence, lang, elapsed_ms)
+        return BrainReply(text=reply_text, language=lang, handoff=outcome.handoff,  # type: ignore[arg-type]
+                          handoff_reason=outcome.reason, tool_calls=tuple(rec.calls), cards=tuple(rec.cards),
+                          metadata={"intent": intent, "confidence": round(confidence, 3),
+                                    "brain_ms": round(elapsed_ms, 2)})
+
+    def _decide(self, t: h.Turn) -> tuple[str, float, h.Outcome]:
+        st = t.state
+        text = t.text
+        if not text:
+            return "greeting", 1.0, h.simple("greeting")(t)
+        if safety.is_injection(text):
+            st.clear_pending()
+            return "injection", 1.0, h.Outcome(say("injection", t.lang))
+        if safety.wants_human(text):
+            st.clear_pending()
+            return "human", 1.0, h.handoff(t, "requested")
+        damaged, lost, claim = safety.damage_claim(text)
+        if damaged or (lost and claim):
+            oid = t.slots.order_ids[0] if t.slots.order_ids else st.last_order_id
+            if oid:
+                st.last_order_id = oid
+            st.clear_pending()
+            reason = "damaged_parcel" if damaged else "lost_parcel_claim"
+            return "complaint", 1.0, h.handoff(t, reason, "why_damage", oid=f" ({oid})" if oid else "")
+        if safety.is_angry(text):
+            return "complaint", 1.0, h.handoff(t, "angry_customer", "why_angry")
+        if safety.wants_to_see(text):
+            st.clear_pending()
+            return "video", 1.0, h.video(t)
+
+        filled = self._fill_pending(t)
+        if filled is not None:
+            st.low_confidence_streak = 0
+            return filled
+        route = self._brain.router.route(text)
+        intent, conf = route.intent, route.confidence
+        intent = self._contextual(t, intent, conf, bool(route.cued))
+        if intent == "complaint":
+            if lost:
+                return "complaint", conf, h.lost_parcel(t)
+            return "complaint", conf, h.handoff(t, "product_problem", "why_angry")
+        if intent == "human":
+            return "human", conf, h.handoff(t, "requested")
+        understood = conf >= CONFIDENT or intent in route.cued or intent != route.intent
+        if not understood:
+            st.low_confidence_streak += 1
+            if st.low_confidence_streak >= LOW_CONFIDENCE_HANDOFF:
+                st.low_confidence_streak = 0
+                return "human", conf, h.handoff(t, "low_confidence", "why_confused")
+            return "clarify", conf, h.Outcome(say("clarify", t.lang))
+        st.low_confidence_streak = 0
+        if intent not in ("greeting", "thanks"):
+            st.clear_pending()
+        return intent, conf, HANDLERS[intent](t)
+
+    def _fill_pending(self, t: h.Turn) -> tuple[str, float, h.Outcome] | None:
+        st = t.state
+        if st.pending is None or st.pending_intent is None:
+            return None
+        intent = st.pending_intent
+        if st.pending == "email" and t.slots.emails:
+            return intent, 1.0, h.order_status(t, intent)
+        if st.pending == "order_id" and t.slots.order_ids:
+            st.pending_order_id = None
+            return intent, 1.0, h.order_status(t, intent)
+        if st.pending == "country" and t.slots.countries:
+            return intent, 1.0, HANDLERS[intent](t)
+        if st.pending == "product" and t.product is not None:
+            return intent, 1.0, HANDLERS[intent](t)
+        return None
+
+    def _contextual(self, t: h.Turn, intent: str, conf: float, cued: bool) -> str:
+        """Resolve short follow-ups ("and to Brazil?", "it's order 1014") against the conversation."""
+        st = t.state
+        s = t.slots
+        if s.emails and st.last_order_id and intent not in ("returns", "order_change"):
+            st.ask("email", "order_status", st.last_order_id)
+            return "order_status"
+        weak = conf < CONFIDENT + 0.03
+        if s.order_ids and intent in ("list_orders", "greeting", "thanks", "product_info", "stock", "product_search"):
+            return "order_status"
+        if s.order_ids and weak and intent not in ("order_change", "returns", "complaint"):
+            return "order_status"
+        if s.countries and (weak or intent in ("greeting", "thanks", "stock", "product_info")) \
+                and st.last_intent in _FOLLOW_UP_INTENTS:
+            return st.last_intent  # type: ignore[return-value]
+        if s.method and weak and st.last_intent == "shipping":
+            return "shipping"
+        if weak and intent not in _PRODUCT_INTENTS and t.product is not None:
+            return "product_info"
+        return intent
+

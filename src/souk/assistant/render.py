@@ -1,0 +1,176 @@
+"""Turn tool results into sentences in the shopper's language (localized dates, numbers, money)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from souk.assistant.locale import fmt_date, fmt_days, fmt_money, fmt_range, join_list
+from souk.assistant.messages import REFUND_STATUS, STATUS, say, word
+from souk.assistant.places import country_name
+
+# attribute key -> label per language (en, es, pt, id, zh, ar) and an optional unit key
+_ATTR: dict[str, tuple[tuple[str, str, str, str, str, str], str]] = {
+    "sizes": (("sizes", "tallas", "tamanhos", "ukuran", "尺码", "المقاسات"), ""),
+    "colors": (("colors", "colores", "cores", "warna", "颜色", "الألوان"), ""),
+    "shades": (("shades", "tonos", "tons", "warna", "色号", "الدرجات"), ""),
+    "material": (("material", "material", "material", "bahan", "材质", "الخامة"), ""),
+    "battery_hours": (("battery", "batería", "bateria", "baterai", "电池续航", "البطارية"), "h"),
+    "battery_days": (("battery", "batería", "bateria", "baterai", "电池续航", "البطارية"), "d"),
+    "warranty_months": (("warranty", "garantía", "garantia", "garansi", "保修", "الضمان"), "m"),
+    "compatible_models": (("compatible with", "compatible con", "compatível com", "kompatibel dengan", "适用机型",
+                           "متوافق مع"), ""),
+    "water_resistance": (("water resistance", "resistencia al agua", "resistência à água", "tahan air", "防水等级",
+                          "مقاومة الماء"), ""),
+    "waterproof_mm": (("waterproof rating", "impermeabilidad", "impermeabilidade", "tahan air", "防水指数",
+                       "مقاومة الماء"), "mm"),
+    "waterproof_m": (("waterproof to", "sumergible hasta", "à prova d'água até", "tahan air sampai", "防水深度",
+                      "مقاومة للماء حتى"), "m_depth"),
+    "metal": (("metal", "metal", "metal", "logam", "金属", "المعدن"), ""),
+    "breathable": (("breathable", "transpirable", "respirável", "menyerap keringat", "透气", "قابل للتنفس"), ""),
+    "vegan": (("vegan", "vegano", "vegano", "vegan", "纯素", "نباتي"), ""),
+    "certificate": (("certificate", "certificado", "certificado", "sertifikat", "证书", "شهادة"), ""),
+    "max_load_kg": (("max load", "carga máxima", "carga máxima", "beban maks", "最大承重", "الحمل الأقصى"), "kg"),
+    "runtime_min": (("runtime", "autonomía", "autonomia", "daya tahan", "续航", "مدة التشغيل"), "min"),
+}
+_COL = {"en": 0, "es": 1, "pt": 2, "id": 3, "zh": 4, "ar": 5}
+_YES = {"en": "yes", "es": "sí", "pt": "sim", "id": "ya", "zh": "是", "ar": "نعم"}
+_UNITS = {
+    "h": {"en": "{v} hours", "es": "{v} horas", "pt": "{v} horas", "id": "{v} jam", "zh": "{v}小时", "ar": "{v} ساعة"},
+    "d": {"en": "{v} days", "es": "{v} días", "pt": "{v} dias", "id": "{v} hari", "zh": "{v}天", "ar": "{v} يوما"},
+    "m": {"en": "{v} months", "es": "{v} meses", "pt": "{v} meses", "id": "{v} bulan", "zh": "{v}个月", "ar": "{v} شهرا"},
+    "mm": {"en": "{v} mm", "es": "{v} mm", "pt": "{v} mm", "id": "{v} mm", "zh": "{v}毫米", "ar": "{v} مم"},
+    "m_depth": {"en": "{v} m", "es": "{v} m", "pt": "{v} m", "id": "{v} m", "zh": "{v}米", "ar": "{v} م"},
+    "kg": {"en": "{v} kg", "es": "{v} kg", "pt": "{v} kg", "id": "{v} kg", "zh": "{v}公斤", "ar": "{v} كغ"},
+    "min": {"en": "{v} min", "es": "{v} min", "pt": "{v} min", "id": "{v} menit", "zh": "{v}分钟", "ar": "{v} دقيقة"},
+}
+
+
+def _date(value: str | None, lang: str) -> str:
+    return fmt_date(dt.date.fromisoformat(value), lang) if value else "-"
+
+
+def product_name(names: dict[str, str], lang: str) -> str:
+    return names.get(lang) or names.get("en") or next(iter(names.values()), "?")
+
+
+def attributes(attrs: dict[str, Any], lang: str) -> str:
+    parts: list[str] = []
+    col = _COL.get(lang, 0)
+    for key, value in attrs.items():
+        spec = _ATTR.get(key)
+        if spec is None:
+            label = key.replace("_", " ")
+            unit = ""
+        else:
+            label, unit = spec[0][col], spec[1]
+        if isinstance(value, bool):
+            if not value:
+                continue
+            text = _YES.get(lang, "yes")
+        elif isinstance(value, list):
+            text = ", ".join(map(str, value))
+        else:
+            text = str(value)
+            if unit:
+                text = _UNITS[unit].get(lang, _UNITS[unit]["en"]).format(v=text)
+        parts.append(f"{label}: {text}")
+    if not parts:
+        return ""
+    sep = "; " if lang not in ("zh",) else ";"
+    return (" " if lang != "zh" else "") + sep.join(parts) + ("." if lang != "zh" else "。")
+
+
+def order_text(order: dict[str, Any], lang: str, currency: str) -> str:
+    status = order["status"]
+    label = word(STATUS, status, lang)
+    oid = order["order_id"]
+    carrier = order.get("carrier") or "-"
+    tracking = order.get("tracking_number") or "-"
+    if status in ("processing", "pending", "exception"):
+        text = say("order_processing", lang, oid=oid, status=label, placed=_date(order.get("placed_on"), lang))
+    elif status in ("shipped", "in_transit", "out_for_delivery"):
+        eta = order.get("estimated_delivery")
+        eta_text = fmt_range(dt.date.fromisoformat(eta[0]), dt.date.fromisoformat(eta[1]), lang) if eta else "-"
+        text = say("order_moving", lang, oid=oid, status=label, shipped=_date(order.get("shipped_on"), lang),
+                   carrier=carrier, tracking=tracking, eta=eta_text)
+    elif status == "delivered":
+        text = say("order_delivered", lang, oid=oid, status=label,
+                   delivered=_date(order.get("delivered_on"), lang), carrier=carrier, tracking=tracking)
+    elif status == "customs_hold":
+        text = say("order_customs", lang, oid=oid, status=label, carrier=carrier, tracking=tracking)
+    else:
+        refund = ""
+        if order.get("refunded"):
+            rs = word(REFUND_STATUS, order.get("refund_status") or "pending", lang)
+            refund = say("refund_line", lang, amount=fmt_money(Decimal(order["refunded"]), currency, lang),
+                         refund_status=rs)
+        text = say("order_closed", lang, oid=oid, status=label, refund=refund)
+    items = join_list([f"{ln['qty']} × {product_name(ln['names'], lang)}" for ln in order["lines"]], lang)
+    text += say("order_items", lang, items=items, total=fmt_money(Decimal(order["total"]), currency, lang))
+    return text
+
+
+def shipping_text(info: dict[str, Any], lang: str, method: str | None) -> str:
+    country = country_name(info["country"], lang)
+    if not info.get("ships"):
+        return say("no_ship", lang, country=country, origin=info.get("ships_from") or "-")
+    key = {"express": "shipping_express", "standard": "shipping_standard"}.get(method or "", "shipping")
+    return say(key, lang, country=country, std=fmt_days(*info["standard_days"], lang),
+               exp=fmt_days(*info["express_days"], lang),
+               free=fmt_money(Decimal(info["free_shipping_over"]), info["currency"], lang))
+
+
+def duties_text(info: dict[str, Any], lang: str, currency: str) -> str:
+    code = info["country"]
+    country = country_name(code, lang)
+    if not info.get("ships"):
+        return say("no_ship", lang, country=country, origin="-")
+    mode = info["mode"]
+    duties = info["duties"]
+    if mode == "duty_free_under_threshold":
+        cap = _amount(duties, "USD") or Decimal(800)
+        return say("duties_us", lang, country=country, cap=fmt_money(cap, currency, lang))
+    if mode == "ddu_over_threshold":
+        cap = _amount(duties, "USD", last=True) or Decimal(3)
+        return say("duties_id", lang, country=country, cap=fmt_money(cap, currency, lang))
+    if mode == "ddu":
+        return say("duties_ddu", lang, country=country)
+    if mode == "included":
+        extra = ""
+        gbp = _amount(duties, "GBP")
+        if code == "GB" and gbp is not None:
+            extra = say("duties_uk_extra", lang, cap=f"{gbp:g}")
+        return say("duties_included", lang, country=country, extra=extra)
+    return say("duties_ddp", lang, country=country)
+
+
+def _amount(text: str, currency: str, *, last: bool = False) -> Decimal | None:
+    found = re.findall(rf"{currency}\s*(\d+(?:\.\d+)?)", text)
+    if not found:
+        return None
+    return Decimal(found[-1] if last else found[0])
+
+
+def product_text(p: dict[str, Any], lang: str, currency: str, *, with_stock: bool = True) -> str:
+    name = product_name(p["names"], lang)
+    stock = ""
+    if with_stock:
+        stock = " " + stock_text(p, lang)
+    return say("product", lang, name=name, price=fmt_money(Decimal(p["price"]), currency, lang),
+               description=p["description"], attrs=attributes(p["attributes"], lang), stock=stock)
+
+
+def stock_text(p: dict[str, Any], lang: str) -> str:
+    name = product_name(p["names"], lang)
+    if p["in_stock"]:
+        return say("in_stock", lang, name=name)
+    if p.get("restock_date"):
+        return say("out_of_stock", lang, name=name, date=_date(p["restock_date"], lang))
+    return say("out_of_stock_nodate", lang, name=name)
+
+
+def country(code: str, lang: str) -> str:
+    return country_name(code, lang)

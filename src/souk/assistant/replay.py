@@ -1,0 +1,103 @@
+"""Replay evaluation cases through a brain (all cases in one process) and write one result per case.
+
+Case format: {"id", "customer", "turns": [...]} (extra keys such as "lang"/"expect" are ignored).
+Result format: {"id", "replies": [{"text", "language", "handoff", "handoff_reason", "tool_calls", ...}]}.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from souk.agent.brain import Brain, BrainReply
+from souk.core.errors import BadRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    customer: str | None
+    turns: tuple[str, ...]
+
+
+def read_cases(path: str | Path) -> list[Case]:
+    cases: list[Case] = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise BadRequest(f"cannot read cases file {path}: {exc}", code="cases_unreadable") from exc
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            turns = raw["turns"]
+            if not isinstance(turns, list) or not all(isinstance(t, str) for t in turns):
+                raise TypeError("turns must be a list of strings")
+            cases.append(Case(id=str(raw["id"]), customer=raw.get("customer"), turns=tuple(turns)))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadRequest(f"{path}:{n}: bad case: {exc}", code="bad_case") from exc
+    return cases
+
+
+def reply_json(reply: BrainReply) -> dict[str, Any]:
+    return {
+        "text": reply.text, "language": reply.language, "handoff": reply.handoff,
+        "handoff_reason": reply.handoff_reason,
+        "tool_calls": [{"name": c.name, "arguments": c.arguments, "error": c.error} for c in reply.tool_calls],
+        "intent": reply.metadata.get("intent"), "brain_ms": reply.metadata.get("brain_ms"),
+    }
+
+
+@dataclass
+class ReplayStats:
+    cases: int = 0
+    turns: int = 0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    max_ms: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+async def replay(brain: Brain, cases: Iterable[Case]) -> tuple[list[dict[str, Any]], ReplayStats]:
+    results: list[dict[str, Any]] = []
+    latencies: list[float] = []
+    stats = ReplayStats()
+    for case in cases:
+        session = brain.new_session(customer_id=case.customer)
+        replies = []
+        try:
+            for turn in case.turns:
+                t0 = time.perf_counter()
+                reply = await session.reply(turn)
+                latencies.append((time.perf_counter() - t0) * 1000)
+                replies.append(reply_json(reply))
+        finally:
+            await session.aclose()
+        results.append({"id": case.id, "replies": replies})
+        stats.cases += 1
+        stats.turns += len(case.turns)
+    if latencies:
+        ordered = sorted(latencies)
+        stats.p50_ms = round(statistics.median(ordered), 2)
+        stats.p95_ms = round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2)
+        stats.max_ms = round(ordered[-1], 2)
+    return results, stats
+
+
+def write_results(path: str | Path, results: Iterable[dict[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for r in results:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def iter_lines(results: list[dict[str, Any]]) -> Iterator[str]:
+    for r in results:
+        yield json.dumps(r, ensure_ascii=False)

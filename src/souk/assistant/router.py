@@ -1,0 +1,54 @@
+"""Nearest-neighbour intent routing over example utterances, backed by keyword cues.
+
+Score of an intent = mean of its two closest examples' cosines + a bonus per cue that fires. The
+confidence is that score; the caller compares it with a threshold and asks a clarifying question below it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from souk.agent.embed.base import Embedder
+from souk.assistant.intents import CUES, EXAMPLES
+
+CUE_BONUS = 0.06
+CONFIDENT = 0.86  # below this (and with no cue) the brain asks what the shopper means
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    intent: str
+    confidence: float
+    scores: tuple[tuple[str, float], ...]  # every intent, best first
+    cued: frozenset[str]
+
+    def score(self, intent: str) -> float:
+        return dict(self.scores).get(intent, 0.0)
+
+
+class IntentRouter:
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        labels: list[str] = []
+        texts: list[str] = []
+        for intent, examples in EXAMPLES.items():
+            labels.extend([intent] * len(examples))
+            texts.extend(examples)
+        self._labels = np.array(labels)
+        self._intents = tuple(EXAMPLES)
+        self._matrix = embedder.queries(texts)
+
+    def route(self, text: str) -> Route:
+        q = self._embedder.query(text)
+        sims = self._matrix @ q
+        clip = text[:600]
+        cued = frozenset(i for i, rx in CUES.items() if rx.search(clip))
+        scored: list[tuple[str, float]] = []
+        for intent in self._intents:
+            s = np.sort(sims[self._labels == intent])[::-1]
+            base = float(s[:2].mean()) if len(s) > 1 else float(s[0])
+            scored.append((intent, base + (CUE_BONUS if intent in cued else 0.0)))
+        scored.sort(key=lambda kv: kv[1], reverse=True)
+        return Route(scored[0][0], scored[0][1], tuple(scored), cued)

@@ -1,0 +1,90 @@
+"""Slot extraction from one user turn: order ids, e-mails, countries/cities, prices, shipping method."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from souk.assistant.places import CITIES, COUNTRIES
+
+MAX_SLOT_TEXT = 4000  # characters of a turn that slot extraction looks at
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９", "0123456789" * 3)
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_ORDER_ID = re.compile(r"(?<![A-Za-z0-9.$€£/-])#?(\d{4,7})(?![A-Za-z]|[.,]\d|\d|\s*(?:usd|dólares|dolares|dollars|\$|mm|kg|km|ml|g\b))",
+                       re.IGNORECASE)
+_PRICE = re.compile(
+    r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|menos de|por debajo de|hasta|até|abaixo de|"
+    r"di bawah|kurang dari|maksimal|低于|不超过|以下|少于|أقل من|تحت|بأقل من)\s*(?:usd|us\$|\$|rp)?\s*"
+    r"(\d+(?:[.,]\d+)?)\s*(?:usd|dollars|dólares|dolares|dólares|美元|块|دولار)?",
+    re.IGNORECASE,
+)
+_PRICE_SUFFIX = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:美元|块)?\s*(?:以下|以内)")
+_EXPRESS = re.compile(r"express|expr[eé]s|expresso|ekspres|kilat|快递|加急|特快|急件|السريع|سريع|fast shipping|"
+                      r"priority", re.IGNORECASE)
+_STANDARD = re.compile(r"standard|estándar|estandar|padrão|padrao|reguler|biasa|标准|普通|العادي|قياسي",
+                       re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Slots:
+    order_ids: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    max_price: Decimal | None = None
+    method: str | None = None  # "express" | "standard"
+    numbers: tuple[str, ...] = field(default=())
+
+
+def normalize(text: str) -> str:
+    return text.translate(_DIGITS)
+
+
+def _latin_hit(low: str, name: str) -> bool:
+    if not name.isascii() and not any(c.isalpha() and c.isascii() for c in name):
+        return name in low  # CJK / Arabic: substring
+    return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", low) is not None
+
+
+def find_countries(text: str) -> tuple[str, ...]:
+    low = text.lower()
+    found: list[tuple[int, str]] = []
+    for table in (COUNTRIES, CITIES):
+        for code, names in table.items():
+            for name in names:
+                if _latin_hit(low, name):
+                    pos = low.find(name)
+                    found.append((pos, code))
+                    break
+    # Arabic prefixes (ب / ل / في): "بالسعودية", "للسعودية"
+    if not found:
+        for code, names in COUNTRIES.items():
+            for name in names:
+                if name.startswith("ال") and name[2:] and name[2:] in text:
+                    found.append((text.find(name[2:]), code))
+                    break
+    seen: list[str] = []
+    for _, code in sorted(found):
+        if code not in seen:
+            seen.append(code)
+    return tuple(seen)
+
+
+def extract(text: str) -> Slots:
+    text = normalize(text[:MAX_SLOT_TEXT])
+    emails = tuple(dict.fromkeys(m.group(0).strip(".").lower() for m in _EMAIL.finditer(text)))
+    scrubbed = _EMAIL.sub(" ", text)
+    order_ids = tuple(dict.fromkeys(m.group(1) for m in _ORDER_ID.finditer(scrubbed)))
+    max_price: Decimal | None = None
+    m = _PRICE.search(scrubbed) or _PRICE_SUFFIX.search(scrubbed)
+    if m:
+        try:
+            max_price = Decimal(m.group(1).replace(",", "."))
+        except InvalidOperation:
+            max_price = None
+    if max_price is not None:
+        order_ids = tuple(o for o in order_ids if Decimal(o) != max_price)
+    method = "express" if _EXPRESS.search(scrubbed) else ("standard" if _STANDARD.search(scrubbed) else None)
+    return Slots(order_ids=order_ids, emails=emails, countries=find_countries(scrubbed), max_price=max_price,
+                 method=method, numbers=tuple(re.findall(r"\d+", scrubbed)[:20]))
