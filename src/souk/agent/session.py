@@ -61,9 +61,7 @@ class VoiceEngine:
             return
         self._closed = True
         await self.tts.aclose()
-        close = getattr(self.stt, "close", None)
-        if close is not None:
-            close()
+        await self.stt.aclose()
 
 
 class VoiceSession:

@@ -47,6 +47,9 @@ class ScriptedStt:
         await self.clock.sleep(self.delay_s)
         return SttResult(self.script(audio_s), language or "en", 1.0, audio_s, self.delay_s)
 
+    async def aclose(self) -> None:
+        pass
+
 
 class WordTts:
     """0.25 s of (quiet) audio per word, one chunk per clause."""

@@ -21,6 +21,8 @@ class VadProcessor(Processor):
         self._threshold = threshold
         self._win_bytes = vad.window_samples * 2
         self._buf = bytearray()
+        self._last_t = -1e9
+        self._window_s = vad.window_samples / SAMPLE_RATE
 
     async def process(self, frame: Frame) -> None:
         if not isinstance(frame, AudioIn):
@@ -32,7 +34,10 @@ class VadProcessor(Processor):
         for i in range(n_windows):
             pcm = bytes(self._buf[i * self._win_bytes:(i + 1) * self._win_bytes])
             tail = (len(self._buf) - (i + 1) * self._win_bytes) / 2 / SAMPLE_RATE
-            t = frame.t - tail
+            # audio time, kept monotonic: a burst of audio sent faster than real time still spans its
+            # own duration, so turn timing (end-of-turn silence) follows the audio, not the network
+            t = max(frame.t - tail, self._last_t + self._window_s)
+            self._last_t = t
             if self._echo is not None:
                 x = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
                 y = self._echo.process(t, x)

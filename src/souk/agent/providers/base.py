@@ -31,6 +31,8 @@ class SpeechToText(Protocol):
     async def transcribe(self, pcm: bytes, *, language: str | None = None) -> SttResult:
         """Transcribe 16 kHz mono s16le PCM; ``language`` skips detection when known."""
 
+    async def aclose(self) -> None: ...
+
 
 class TextToSpeech(Protocol):
     def stream(self, text: str, language: str) -> AsyncIterator[tuple[str, bytes]]:

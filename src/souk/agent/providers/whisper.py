@@ -107,7 +107,7 @@ class WhisperStt:
         lang, p = max(allowed, key=lambda x: x[1])
         return lang, p / total
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 

@@ -1,0 +1,251 @@
+"""The voice WebSocket: ``/v1/voice``. Browser microphone in, the agent's voice out, with barge-in.
+
+Authenticate with ``?token=<access token>`` or a first message ``{"type":"auth","token":"..."}``;
+``?language=es`` fixes the language (otherwise it is detected per turn).
+
+Client -> server
+  binary: microphone PCM, 16 kHz mono s16le, normally 20 ms (640 bytes) a message; any whole number of
+          samples up to 1 s is accepted.
+  text:   {"type":"text","text":"..."}  a typed turn (at most 10 kB)
+          {"type":"interrupt"}          stop the agent now (push-to-stop)
+          {"type":"ping"} -> {"type":"pong"};  {"type":"bye"} closes.
+Server -> client
+  binary: the agent's audio, 16 kHz mono s16le, 20 ms a message, paced in real time (~60 ms ahead).
+  text:   ready, vad, transcript, agent_text (with handoff / tool_calls / cards from the brain),
+          audio_start, interrupted (flush your playback buffer), resumed, audio_end, metrics, error.
+Bad input gets an ``error`` event and is dropped; 50 bad messages in a row, an auth failure or a client
+that does not read its audio closes the socket with a 44xx code from souk.api.errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from contextlib import AsyncExitStack
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from souk.agent.service import VoiceService
+from souk.api.context import AppContext
+from souk.api.errors import ws_close_code
+from souk.auth.tokens import AccessClaims, Role
+from souk.core.errors import BadRequest, SoukError, TooLarge, Unauthenticated, Unavailable
+from souk.core.ids import new_id
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+AUTH_TIMEOUT_S = 10.0
+MAX_AUDIO_BYTES = 32_000  # 1 s of audio in one message
+MAX_TEXT_BYTES = 10_240
+MAX_BAD_IN_A_ROW = 50
+OUTBOX_LIMIT = 500  # ~10 s of agent audio frames plus events
+
+
+async def start(ctx: AppContext, stack: AsyncExitStack) -> None:
+    if getattr(ctx, "voice", None) is not None:
+        return  # a test injected its own
+    settings = ctx.settings
+
+    def load() -> Any:
+        from souk.agent.factory import build_voice_engine
+
+        return build_voice_engine(settings)
+
+    service = VoiceService(load)
+    ctx.voice = service
+    stack.push_async_callback(service.aclose)
+
+
+class _SocketOutput:
+    """VoiceOutput over a WebSocket: a bounded outbox drained by one writer task."""
+
+    def __init__(self, ws: WebSocket) -> None:
+        self._ws = ws
+        self.queue: asyncio.Queue[bytes | str | None] = asyncio.Queue(OUTBOX_LIMIT)
+        self.overflowed = False
+
+    def _put(self, item: bytes | str) -> None:
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            with contextlib.suppress(asyncio.QueueFull):
+                self.queue.put_nowait(None)
+
+    async def send_audio(self, pcm: bytes) -> None:
+        self._put(pcm)
+
+    async def send_event(self, event: dict[str, Any]) -> None:
+        self._put(json.dumps(event, ensure_ascii=False, default=str))
+
+    async def writer(self) -> None:
+        while True:
+            item = await self.queue.get()
+            if item is None:
+                return
+            if isinstance(item, bytes):
+                await self._ws.send_bytes(item)
+            else:
+                await self._ws.send_text(item)
+
+    def close(self) -> None:
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
+
+
+def _customer_id(claims: AccessClaims) -> str | None:
+    if claims.role in (Role.GUEST, Role.AUDIENCE):
+        return None
+    cid = claims.metadata.get("customer_id")
+    return str(cid) if cid else claims.identity
+
+
+@router.websocket("/v1/voice")
+async def voice(ws: WebSocket) -> None:
+    ctx: AppContext = ws.app.state.ctx
+    await ws.accept()
+    try:
+        claims = await _authenticate(ws, ctx)
+        service: VoiceService | None = getattr(ctx, "voice", None)
+        if service is None or ctx.assistant is None:
+            raise Unavailable("the voice assistant is not configured on this server", code="voice_unavailable")
+        if service.sessions >= service.max_sessions:
+            raise Unavailable("too many voice sessions on this node; try again shortly",
+                              code="voice_busy", retryable=True)
+        engine = await service.engine()
+        language = _language(ws.query_params.get("language"))
+    except SoukError as exc:
+        await _refuse(ws, exc)
+        return
+    except WebSocketDisconnect:
+        return
+    out = _SocketOutput(ws)
+    sid = new_id("voice")
+    brain = ctx.assistant.new_session(customer_id=_customer_id(claims), language=language, channel="voice")
+    session = engine.new_session(brain, out, language=language, session_id=sid)
+    service.sessions += 1
+    writer = asyncio.create_task(out.writer(), name=f"voice-writer:{sid}")
+    await out.send_event({"type": "ready", "session": sid, "sample_rate": 16000, "frame_ms": 20,
+                          "format": "s16le", "language": language})
+    session.start()
+    close_code, reason = 1000, "bye"
+    try:
+        close_code, reason = await _read_loop(ws, session, out, writer)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        service.sessions -= 1
+        await session.aclose()
+        out.close()
+        if out.overflowed:
+            writer.cancel()
+            close_code, reason = 4429, "slow consumer: agent audio not read"
+        await asyncio.gather(writer, return_exceptions=True)
+        if close_code != 1000 or reason != "disconnected":
+            await _close(ws, close_code, reason)
+
+
+async def _read_loop(ws: WebSocket, session: Any, out: _SocketOutput, writer: asyncio.Task[None]) -> tuple[int, str]:
+    bad = 0
+    while not writer.done() and not out.overflowed:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return 1000, "disconnected"
+        data = message.get("bytes")
+        text = message.get("text")
+        try:
+            if data is not None:
+                _check_audio(data)
+                if data:
+                    await session.feed_audio(data)
+            elif text is not None and await _control(text, session, out):
+                return 1000, "bye"
+            bad = 0
+        except SoukError as exc:
+            bad += 1
+            await out.send_event({"type": "error", **exc.to_dict()})
+            if bad >= MAX_BAD_IN_A_ROW:
+                return ws_close_code(exc), "too many bad messages"
+    return 1000, "closed"
+
+
+def _check_audio(data: bytes) -> None:
+    if len(data) > MAX_AUDIO_BYTES:
+        raise TooLarge(f"audio message of {len(data)} bytes exceeds {MAX_AUDIO_BYTES} (1 s); send 20 ms frames",
+                       code="audio_too_large")
+    if len(data) % 2:
+        raise BadRequest("audio must be 16-bit PCM: an odd number of bytes is not", code="bad_audio")
+
+
+async def _control(text: str, session: Any, out: _SocketOutput) -> bool:
+    if len(text.encode()) > MAX_TEXT_BYTES:
+        raise TooLarge(f"text message exceeds {MAX_TEXT_BYTES} bytes", code="text_too_large")
+    try:
+        msg = json.loads(text)
+    except ValueError as exc:
+        raise BadRequest("text messages must be JSON objects", code="bad_json") from exc
+    if not isinstance(msg, dict):
+        raise BadRequest("text messages must be JSON objects", code="bad_json")
+    kind = msg.get("type")
+    if kind == "text":
+        body = msg.get("text")
+        if not isinstance(body, str) or not body.strip():
+            raise BadRequest("text needs a non-empty string field 'text'", code="bad_text")
+        await session.send_text(body.strip())
+    elif kind == "interrupt":
+        session.interrupt()
+    elif kind == "ping":
+        await out.send_event({"type": "pong"})
+    elif kind == "bye":
+        return True
+    elif kind == "auth":
+        pass  # a client that sends auth even with ?token=
+    else:
+        raise BadRequest(f"unknown message type {kind!r}", code="unknown_type")
+    return False
+
+
+def _language(value: str | None) -> str | None:
+    if not value:
+        return None
+    lang = value.strip().lower().split("-")[0]
+    if not (2 <= len(lang) <= 3 and lang.isalpha()):
+        raise BadRequest(f"language must be an ISO 639-1 code, got {value!r}", code="bad_language")
+    return lang
+
+
+async def _authenticate(ws: WebSocket, ctx: AppContext) -> AccessClaims:
+    token = ws.query_params.get("token")
+    if token:
+        return ctx.tokens.verify(token)
+    try:
+        message = await asyncio.wait_for(ws.receive(), AUTH_TIMEOUT_S)
+    except TimeoutError as exc:
+        raise Unauthenticated("no auth message within 10 s", code="token_missing") from exc
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(1000)
+    text = message.get("text") or ""
+    try:
+        msg = json.loads(text) if len(text) <= MAX_TEXT_BYTES else None
+    except ValueError:
+        msg = None
+    if not isinstance(msg, dict) or msg.get("type") != "auth" or not isinstance(msg.get("token"), str):
+        raise Unauthenticated('first message must be {"type":"auth","token":...}', code="token_missing")
+    return ctx.tokens.verify(msg["token"])
+
+
+async def _refuse(ws: WebSocket, exc: SoukError) -> None:
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await ws.send_text(json.dumps({"type": "error", **exc.to_dict()}))
+    await _close(ws, ws_close_code(exc), exc.code)
+
+
+async def _close(ws: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+        await ws.close(code=code, reason=reason[:120])
