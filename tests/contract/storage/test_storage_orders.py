@@ -92,7 +92,7 @@ async def test_status_refund_and_cancel(two_shops: Storage) -> None:
         await s.orders.record_refund(A, "o2", Decimal("0.01"))
     assert err.value.code == "refund_exceeds_total"
     with pytest.raises(BadRequest):
-        await s.orders.record_refund(A, "o2", Decimal("-1"))
+        await s.orders.record_refund(A, "o2", Decimal(-1))
     with pytest.raises(BadRequest):
         await s.orders.update_status(A, "o2", "teleported")  # type: ignore[arg-type]
     with pytest.raises(BadRequest):

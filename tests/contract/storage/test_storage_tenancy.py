@@ -40,7 +40,7 @@ async def test_catalog_customers_and_orders_are_per_merchant(two_shops: Storage)
     with pytest.raises(NotFound):
         await s.orders.cancel(A, "O-1")
     with pytest.raises(NotFound):
-        await s.orders.record_refund(A, "O-1", Decimal("1"))
+        await s.orders.record_refund(A, "O-1", Decimal(1))
     assert (await s.orders.get(B, "O-1")).status is OrderStatus.PENDING
 
     # A's order with the same id is a different order.
