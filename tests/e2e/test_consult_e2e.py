@@ -1,0 +1,121 @@
+"""The issue's scenario in real headless Chromium, browser to browser through Janus:
+a shopper presses "Video call the seller", the console rings, the seller accepts, both decode each
+other's video and receive audio, and hanging up ends both sides.
+
+Run alone with: python -m souk.media.netns run -- .venv/bin/python -m pytest tests/e2e -k consult
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from tests.fixtures.browser import Souk
+
+pytestmark = [pytest.mark.browser, pytest.mark.janus]
+
+QUALITY = "async (key) => { const s = window[key]; return s && s.room ? await s.room.quality() : null; }"
+
+
+async def quality(page: Any, key: str) -> dict[str, Any] | None:
+    result: dict[str, Any] | None = await page.evaluate(QUALITY, key)
+    return result
+
+
+async def wait_media(page: Any, key: str, frames: int, timeout: float = 20.0) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    q: dict[str, Any] | None = None
+    while loop.time() < deadline:
+        q = await quality(page, key)
+        if q and q["framesDecoded"] >= frames and q["audioPackets"] > 0:
+            return q
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"{key}: no remote media after {timeout}s: {q}")
+
+
+async def handles(souk: Souk) -> int:
+    admin = await souk.ctx.media.admin()
+    try:
+        return await admin.count_handles()
+    finally:
+        await admin.aclose()
+
+
+async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: Any) -> None:
+    base = souk_media.base_url
+    baseline = await handles(souk_media)
+    seller = await (await chromium.new_context()).new_page()
+    shopper = await (await chromium.new_context()).new_page()
+    errors: list[str] = []
+    for p in (seller, shopper):
+        p.on("pageerror", lambda e: errors.append(str(e)))
+
+    await seller.goto(f"{base}/console")
+    await seller.wait_for_selector("#console-status.online", timeout=10_000)
+    await shopper.goto(f"{base}/shop/AP-1002")
+    await shopper.click("#call-btn")
+
+    accept = seller.locator("#incoming li.ringing button.accept")
+    await accept.wait_for(timeout=10_000)
+    assert "Waterproof Hiking Jacket" in await seller.inner_text("#incoming")
+    await accept.click()
+
+    # both sides decode the other's video and receive audio, and keep doing so
+    s1 = await wait_media(shopper, "soukCall", frames=5)
+    c1 = await wait_media(seller, "soukConsole", frames=5)
+    await asyncio.sleep(1.0)
+    s2 = await wait_media(shopper, "soukCall", frames=s1["framesDecoded"] + 5)
+    c2 = await wait_media(seller, "soukConsole", frames=c1["framesDecoded"] + 5)
+    assert s2["audioPackets"] > s1["audioPackets"] and c2["audioPackets"] > c1["audioPackets"]
+    assert s2["audioEnergy"] > 0 and c2["audioEnergy"] > 0  # the fake microphone's beep arrives
+    assert await shopper.inner_text("#call-status") == "Connected with the seller"
+    assert (await shopper.inner_text("#call-timer")).startswith("00:0")
+    assert await handles(souk_media) == baseline + 4  # two publishers, two subscribers
+
+    # mute and camera toggles reach the other side as media state
+    await shopper.click("#mute-btn")
+    assert await shopper.inner_text("#mute-btn") == "Unmute"
+    await shopper.click("#camera-btn")
+    assert await shopper.inner_text("#camera-btn") == "Camera on"
+    members = {m.identity: m for rooms in souk_media.ctx.hub.rooms.values() for m in rooms.members.values()}
+    shopper_member = next(m for i, m in members.items() if i.startswith("shopper_"))
+    assert shopper_member.audio_muted and shopper_member.video_muted
+
+    # the shopper hangs up: both sides end, the record is completed, no Janus handle is left
+    await shopper.click("#hangup-btn")
+    await shopper.wait_for_function("() => window.soukCall.phase === 'idle'", timeout=10_000)
+    await seller.wait_for_function("() => window.soukConsole.call === null", timeout=10_000)
+    assert await shopper.inner_text("#call-status") == "Call ended."
+    assert await seller.inner_text("#call-status") == "Call ended."
+    await seller.wait_for_selector("#records tr.completed", timeout=10_000)
+    records = await souk_media.ctx.storage.calls.list("lumen")
+    assert records[0].outcome is not None and records[0].outcome.value == "completed"
+    assert records[0].product_sku == "AP-1002" and records[0].seller_identity == "seller-demo"
+    for _ in range(100):
+        if await handles(souk_media) == baseline:
+            break
+        await asyncio.sleep(0.05)
+    assert await handles(souk_media) == baseline
+    assert errors == []
+
+
+async def test_consult_camera_denied_shows_a_clear_message(souk_media: Souk, chromium: Any) -> None:
+    ctx = await chromium.new_context()
+    await ctx.add_init_script(
+        "navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));")
+    shopper = await ctx.new_page()
+    await shopper.goto(f"{souk_media.base_url}/shop/AP-1001")
+    await shopper.click("#call-btn")
+    await shopper.wait_for_selector("#call-error:not(.hidden)", timeout=10_000)
+    assert "permission was denied" in await shopper.inner_text("#call-error")
+    # the aborted request did not leave the seller's console ringing
+    for _ in range(100):
+        if not souk_media.ctx.calls.active("lumen"):
+            break
+        await asyncio.sleep(0.05)
+    assert souk_media.ctx.calls.active("lumen") == []
+    records = await souk_media.ctx.storage.calls.list("lumen")
+    assert records[0].outcome is not None and records[0].outcome.value == "cancelled"
