@@ -78,3 +78,13 @@ async def test_concurrent_multi_line_checkouts_in_opposite_orders_neither_overse
     results = await asyncio.gather(*(buy(i) for i in range(60)))
     assert sum(results) == 20
     assert (await storage.catalog.get(A, "X")).stock == 0 and (await storage.catalog.get(A, "Y")).stock == 0
+
+
+async def test_concurrent_upserts_of_a_new_row_all_succeed(storage: Storage) -> None:
+    await _shop(storage, {})
+    stocks = list(range(1, 21))
+    await asyncio.gather(*(storage.catalog.upsert(A, product("NEW", stock=n)) for n in stocks))
+    await asyncio.gather(*(storage.customers.upsert(A, Customer(
+        id="C-9", name=f"v{n}", email="c9@example.com", country="US", language="en")) for n in stocks))
+    assert (await storage.catalog.get(A, "NEW")).stock in stocks  # one of them won, whole
+    assert len(await storage.catalog.list(A)) == 1 and len(await storage.customers.list(A)) == 2

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from souk.core.clock import Clock
 from souk.core.errors import BadRequest
@@ -35,3 +42,15 @@ def check_limit(limit: int) -> int:
     if not 0 < limit <= MAX_LIMIT:
         raise BadRequest(f"limit must be 1..{MAX_LIMIT}, got {limit}", code="bad_value")
     return limit
+
+
+def upsert(
+    conn: AsyncConnection, table: sa.Table, values: dict[str, Any], *, keys: Sequence[str],
+    insert_only: Sequence[str] = (),
+) -> Awaitable[Any]:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE: one atomic statement on SQLite and PostgreSQL alike."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(**values)
+    skip = set(keys) | set(insert_only)
+    changes = {name: stmt.excluded[name] for name in values if name not in skip}
+    return conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes))

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from souk.core.errors import BadRequest, Conflict, NotFound
 from souk.domain.models import Product
-from souk.storage.repos.base import Repo, require_text
+from souk.storage.repos.base import Repo, require_text, upsert
 from souk.storage.schema import products
 
 MAX_STOCK_MOVE = 1_000_000
@@ -70,11 +70,8 @@ async def put_back_stock(conn: AsyncConnection, merchant_id: str, sku: str, qty:
 class SqlCatalogRepo(Repo):
     async def upsert(self, merchant_id: str, product: Product) -> Product:
         values = product_values(product)
-        key = (products.c.merchant_id == merchant_id, products.c.sku == product.sku)
         async with self._db.write() as conn:
-            changed = await conn.execute(products.update().where(*key).values(**values))
-            if changed.rowcount == 0:
-                await conn.execute(products.insert().values(merchant_id=merchant_id, **values))
+            await upsert(conn, products, {"merchant_id": merchant_id, **values}, keys=["merchant_id", "sku"])
         return await self.get(merchant_id, product.sku)
 
     async def get(self, merchant_id: str, sku: str) -> Product:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from souk.core.errors import NotFound
 from souk.domain.models import Customer
-from souk.storage.repos.base import Repo, require_text
+from souk.storage.repos.base import Repo, require_text, upsert
 from souk.storage.schema import customers
 
 
@@ -29,11 +29,8 @@ def customer_values(c: Customer) -> dict[str, Any]:
 class SqlCustomerRepo(Repo):
     async def upsert(self, merchant_id: str, customer: Customer) -> Customer:
         values = customer_values(customer)
-        key = (customers.c.merchant_id == merchant_id, customers.c.id == customer.id)
         async with self._db.write() as conn:
-            changed = await conn.execute(customers.update().where(*key).values(**values))
-            if changed.rowcount == 0:
-                await conn.execute(customers.insert().values(merchant_id=merchant_id, **values))
+            await upsert(conn, customers, {"merchant_id": merchant_id, **values}, keys=["merchant_id", "id"])
         return await self.get(merchant_id, customer.id)
 
     async def get(self, merchant_id: str, customer_id: str) -> Customer:

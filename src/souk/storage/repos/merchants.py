@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from souk.core.errors import BadRequest, Conflict, NotFound
 from souk.domain.models import Merchant
-from souk.storage.repos.base import Repo, require_text
+from souk.storage.repos.base import Repo, require_text, upsert
 from souk.storage.schema import merchants
 
 
@@ -39,9 +39,8 @@ class SqlMerchantRepo(Repo):
     async def upsert(self, merchant: Merchant) -> Merchant:
         values = _values(merchant)
         async with self._db.write() as conn:
-            updated = await conn.execute(merchants.update().where(merchants.c.id == merchant.id).values(**values))
-            if updated.rowcount == 0:
-                await conn.execute(merchants.insert().values(id=merchant.id, created_at=self._now(), **values))
+            await upsert(conn, merchants, {"id": merchant.id, "created_at": self._now(), **values}, keys=["id"],
+                         insert_only=["created_at"])
         return await self.get(merchant.id)
 
     async def get(self, merchant_id: str) -> Merchant:

@@ -14,7 +14,7 @@ from souk.core.errors import BadRequest, Conflict, NotFound
 from souk.core.ids import new_id
 from souk.domain.checkout import NewOrder
 from souk.domain.models import Order, OrderLine, OrderStatus
-from souk.storage.repos.base import Repo, check_limit, require_text
+from souk.storage.repos.base import Repo, check_limit, require_text, upsert
 from souk.storage.repos.catalog import put_back_stock, take_stock
 from souk.storage.schema import customers, order_lines, orders
 
@@ -106,13 +106,10 @@ class SqlOrderRepo(Repo):
         values = order_values(order)
         now = self._now()
         async with self._db.write() as conn:
-            key = (orders.c.merchant_id == merchant_id, orders.c.id == order.id)
+            await upsert(conn, orders, {"merchant_id": merchant_id, "created_at": now, "updated_at": now, **values},
+                         keys=["merchant_id", "id"], insert_only=["created_at"])
             await conn.execute(order_lines.delete().where(
                 order_lines.c.merchant_id == merchant_id, order_lines.c.order_id == order.id))
-            changed = await conn.execute(orders.update().where(*key).values(updated_at=now, **values))
-            if changed.rowcount == 0:
-                await conn.execute(orders.insert().values(
-                    merchant_id=merchant_id, created_at=now, updated_at=now, **values))
             if order.lines:
                 await conn.execute(order_lines.insert(), line_values(merchant_id, order.id, order.lines))
         return await self.get(merchant_id, order.id)

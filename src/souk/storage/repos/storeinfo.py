@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from souk.core.errors import BadRequest, NotFound
 from souk.domain.models import FaqEntry, Policies, ReturnPolicy, ShippingZone
-from souk.storage.repos.base import Repo, require_text
+from souk.storage.repos.base import Repo, require_text, upsert
 from souk.storage.schema import faq, policies, shipping_zones
 
 
@@ -97,11 +97,8 @@ class SqlStoreInfoRepo(Repo):
     async def set_policies(self, merchant_id: str, policies_: Policies) -> None:
         doc = policies_document(policies_)
         async with self._db.write() as conn:
-            changed = await conn.execute(policies.update().where(policies.c.merchant_id == merchant_id)
-                                         .values(document=doc, updated_at=self._now()))
-            if changed.rowcount == 0:
-                await conn.execute(policies.insert().values(merchant_id=merchant_id, document=doc,
-                                                            updated_at=self._now()))
+            await upsert(conn, policies, {"merchant_id": merchant_id, "document": doc, "updated_at": self._now()},
+                         keys=["merchant_id"])
 
     async def policies(self, merchant_id: str) -> Policies:
         async with self._db.read() as conn:
