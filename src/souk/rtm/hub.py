@@ -237,7 +237,7 @@ class Hub:
         batch = Batch(items[0][0] if items else 0, items[-1][0] if items else 0, items, agg, frame)
         high = self._high
         sent = 0
-        for m in chan.members:
+        for m in tuple(chan.members):  # a slow consumer may be cut off inside the loop
             if m.syncing or m.backlog or m.conn.buffered() > high:
                 self._enqueue(m, batch)
                 continue

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import msgspec
+import pytest
+
+from souk.auth.tokens import AccessClaims, TokenService
+from souk.core.clock import ManualClock
+from souk.core.errors import SoukError
+from souk.rtm.config import RtmConfig
+from souk.rtm.hub import Hub
+from souk.rtm.memory import MemoryBroker
+from souk.rtm.service import RtmService
+
+
+@dataclass(eq=False)
+class FakeConn:
+    """Records frames; ``backlog`` simulates bytes stuck in the socket buffer."""
+
+    frames: list[bytes] = field(default_factory=list)
+    backlog: int = 0
+    closed_with: SoukError | None = None
+    closed: bool = False
+
+    def send(self, data: bytes) -> None:
+        assert not self.closed, "send after close"
+        self.frames.append(data)
+
+    def buffered(self) -> int:
+        return self.backlog
+
+    def close(self, error: SoukError | None) -> None:
+        self.closed = True
+        self.closed_with = error
+
+    def decoded(self) -> list[dict]:
+        return [msgspec.json.decode(f) for f in self.frames]
+
+    def seqs(self) -> list[int]:
+        return [m["seq"] for f in self.decoded() if f.get("t") == "b" for m in f["m"]]
+
+
+@dataclass
+class Rig:
+    clock: ManualClock
+    broker: MemoryBroker
+    hub: Hub
+    service: RtmService
+    tokens: TokenService
+
+    def claims(self, identity: str, role: str = "member", room: str = "r1", merchant: str = "m1") -> AccessClaims:
+        return self.tokens.verify(self.tokens.mint(merchant_id=merchant, identity=identity, room=room, role=role))
+
+
+@pytest.fixture
+async def rig() -> AsyncIterator[Rig]:
+    clock = ManualClock()
+    broker = MemoryBroker(clock=clock)
+    config = RtmConfig(queue_limit=20, high_water=1000, user_rate_per_s=2, user_burst=3, channel_rate_per_s=5,
+                       channel_burst=8, max_message_bytes=256, presence_ttl_s=15, heartbeat_s=5)
+    hub = Hub(broker, node_id="n1", queue_limit=config.queue_limit, high_water=config.high_water,
+              heartbeat_s=config.heartbeat_s, presence_ttl_s=config.presence_ttl_s, clock=clock, auto_tick=False)
+    await hub.start()
+    tokens = TokenService("s" * 32, now=clock.wall)
+    yield Rig(clock, broker, hub, RtmService(broker, hub, config, clock=clock), tokens)
+    await hub.aclose()
+    await broker.aclose()
