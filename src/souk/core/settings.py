@@ -96,6 +96,14 @@ class RtmSettings(BaseModel):
     history_on_join: int = 50
     max_message_bytes: int = 4096
     queue_limit: int = 2000
+    max_frame_bytes: int = 16 * 1024  # one client frame
+    high_water: int = 256 * 1024  # socket buffer bytes above which a client counts as slow
+    user_rate_per_s: float = 5.0
+    user_burst: float = 10.0
+    channel_rate_per_s: float = 500.0
+    channel_burst: float = 1000.0
+    heartbeat_s: float = 5.0  # presence heartbeat; entries expire after presence_ttl_s
+    presence_ttl_s: float = 15.0
 
 
 class Settings(BaseSettings):
