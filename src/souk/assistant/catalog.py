@@ -23,6 +23,21 @@ _TOKEN = re.compile(r"[a-z0-9áéíóúñüàâãõçêô]+|[\u0600-\u06FF]+")
 _CJK = re.compile(r"[\u4E00-\u9FFF]")
 _STOP = frozenset("""the a an of for with and to in on is it my your de del la el los las con para por y en un una
     o e com do da um uma dan untuk yang dengan di ke this that can i does do be are""".split())
+# Words that name a whole category, in the supported languages (matched as tokens or CJK substrings).
+CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    "outdoor": ("camping", "camp", "outdoor", "outdoors", "hiking", "trekking", "gym", "workout", "acampar",
+                "senderismo", "aire libre", "ao ar livre", "trilha", "berkemah", "kemah", "mendaki", "露营", "户外",
+                "徒步", "健身", "تخييم", "رحلات", "الهواء الطلق"),
+    "electronics": ("gadget", "gadgets", "electronics", "electronic", "tech", "electrónica", "eletrônicos",
+                    "elektronik", "电子", "数码", "إلكترونيات"),
+    "beauty": ("makeup", "cosmetics", "skincare", "beauty", "maquillaje", "belleza", "maquiagem", "beleza",
+               "kosmetik", "kecantikan", "化妆", "美妆", "护肤", "مكياج", "تجميل"),
+    "jewelry": ("jewelry", "jewellery", "joyería", "joyas", "joias", "perhiasan", "珠宝", "首饰", "مجوهرات"),
+    "apparel": ("clothes", "clothing", "apparel", "ropa", "roupa", "roupas", "baju", "pakaian", "衣服", "服装",
+                "ملابس"),
+    "home": ("home", "kitchen", "house", "furniture", "hogar", "cocina", "muebles", "casa", "cozinha", "móveis",
+             "rumah", "dapur", "家居", "厨房", "家具", "المنزل", "مطبخ", "أثاث"),
+}
 HIGH_VALUE_CATEGORIES = frozenset({"jewelry", "watches", "furniture"})
 _HIGH_VALUE_WORDS = re.compile(r"\b(watch|chair|sofa|table|desk|bed|wardrobe|cabinet)\b", re.IGNORECASE)
 
@@ -90,10 +105,15 @@ class ProductIndex:
 
     def _lexical(self, text: str) -> npt.NDArray[np.float64]:
         toks = set(tokens(text))
+        low = text.lower()
+        cats = {c for c, words in CATEGORY_WORDS.items()
+                if any((w in low) if not w.isascii() else re.search(rf"\b{re.escape(w)}\b", low) for w in words)}
         scores = np.zeros(len(self.products))
         for i, (names, desc) in enumerate(zip(self._name_tokens, self._desc_tokens)):
             hit = sum(self._idf.get(t, 0.0) for t in toks & names)
             hit += 0.35 * sum(self._idf.get(t, 0.0) for t in toks & desc)
+            if self.products[i].category in cats:
+                hit += 0.8
             scores[i] = hit
         return scores
 

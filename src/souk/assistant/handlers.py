@@ -290,7 +290,9 @@ def _search_reply(t: Turn, ranked: dict[str, Any]) -> Outcome:
     items = [f"{render.product_name(p['names'], t.lang)} ({fmt_money(Decimal(p['price']), t.currency, t.lang)})"
              for p in ranked["products"]]
     if len(ranked["products"]) == 1:
-        t.state.last_sku = ranked["products"][0]["sku"]
+        p = ranked["products"][0]
+        t.state.last_sku = p["sku"]
+        return Outcome(render.product_text(p, t.lang, t.currency))
     return Outcome(say("search", t.lang, cap=cap, items=join_list(items, t.lang)))
 
 

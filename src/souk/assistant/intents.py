@@ -108,7 +108,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "tem cupom de desconto?", "ada kode diskon?", "有优惠券吗", "هل يوجد كود خصم",
     ),
     "hours": (
-        "what are your support hours", "when are agents available", "¿a qué hora atienden?",
+        "what are your support hours", "when are agents available", "when are your human agents available",
+        "what time does customer service open", "are you open on weekends", "¿a qué hora atienden?",
         "qual o horário de atendimento?", "jam operasional CS?", "客服几点上班", "ما هي ساعات العمل",
     ),
     "greeting": (
@@ -156,7 +157,8 @@ _CUES: dict[str, str] = {
                     r"إلغاء|تعديل",
     "discount": r"discount|coupon|promo|voucher|price match|descuento|cupón|cupom|desconto|diskon|kupon|优惠|折扣|"
                 r"خصم|كوبون",
-    "hours": r"hours|open|horario|horário|jam operasional|几点|ساعات",
+    "hours": r"support hours|business hours|opening hours|what time|when are .{0,30}(available|online|open)|"
+             r"horario|horário|jam operasional|几点|ساعات العمل",
     "greeting": r"^\s*(hi|hello|hey|hola|olá|ola|halo|hai|你好|您好|مرحبا|السلام عليكم|good (morning|evening))\b",
     "thanks": r"thank|thanks|gracias|obrigad|terima kasih|谢谢|شكرا",
 }

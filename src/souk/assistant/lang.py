@@ -32,7 +32,7 @@ _WORDS: dict[str, frozenset[str]] = {
     "id": frozenset("""yang dan anda untuk dengan pesanan ini di ke dari akan bisa kami hari saya apakah
         apa ada berapa kapan bagaimana mana sudah belum tolong terima kasih kirim pengiriman barang paket
         sampai bayar pembayaran tidak bukan juga mau ingin bisakah itu harga lama berapa dong ya kak
-        mohon""".split()),
+        mohon halo hai selamat pagi siang malam gan sis min""".split()),
 }
 _MARKS = {"es": re.compile(r"[ñ¿¡]"), "pt": re.compile(r"[ãõç]|ção|ções")}
 
@@ -57,8 +57,11 @@ def detect_language(text: str, *, prior: str | None = None, hint: str | None = N
     second = ranked[1][1]
     if top == 0:
         return hint if hint in SUPPORTED else fallback
-    if top - second < 1 and fallback in scores and scores[fallback] >= top - 0.5:
-        return fallback  # a tie: keep the conversation's language
-    if top < 2 and len(words) <= 2 and fallback in SUPPORTED:
-        return fallback if scores.get(fallback, 0) > 0 or hint is None else hint
+    known = prior in SUPPORTED
+    if known and top - second < 1 and scores.get(prior or "", 0) >= top - 0.5:
+        return prior  # type: ignore[return-value]  # a tie: keep the conversation's language
+    if known and top < 2 and len(words) <= 2:
+        return prior  # type: ignore[return-value]  # too little evidence to switch
+    if top - second < 1 and hint in scores and scores[hint or ""] >= top - 0.5:
+        return hint  # type: ignore[return-value]
     return best

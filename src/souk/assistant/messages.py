@@ -332,12 +332,12 @@ T: dict[str, dict[str, str]] = {
         "ar": "أي منتج تقصد؟ أخبرني باسمه، مثلا \"{example}\".",
     },
     "product": {
-        "en": "{name}: {price}. {description}{attrs}{stock}",
-        "es": "{name}: {price}. Descripción de la tienda: {description}{attrs}{stock}",
-        "pt": "{name}: {price}. Descrição da loja: {description}{attrs}{stock}",
-        "id": "{name}: {price}. Deskripsi dari toko: {description}{attrs}{stock}",
-        "zh": "{name}:{price}。商品说明:{description}{attrs}{stock}",
-        "ar": "{name}: {price}. وصف المتجر: {description}{attrs}{stock}",
+        "en": "The {name} costs {price}. {description}{attrs}{stock}",
+        "es": "El artículo {name} cuesta {price}. La descripción de la tienda es: {description}{attrs}{stock}",
+        "pt": "O produto {name} custa {price}. A descrição da loja diz: {description}{attrs}{stock}",
+        "id": "Produk {name} harganya {price}. Ini deskripsi dari toko: {description}{attrs}{stock}",
+        "zh": "{name}售价{price}。商品说明:{description}{attrs}{stock}",
+        "ar": "سعر {name} هو {price}. وصف المتجر: {description}{attrs}{stock}",
     },
     "probe_yes": {
         "en": "Yes, the {name} is compatible with {what}. ",
@@ -370,6 +370,10 @@ T: dict[str, dict[str, str]] = {
         "id": "Ya, {name} ada stoknya dan siap dikirim.",
         "zh": "有的,{name}有现货,可以马上发货。",
         "ar": "نعم، {name} متوفر في المخزون وجاهز للشحن.",
+    },
+    "in_stock_short": {
+        "en": "It is in stock.", "es": "Está en stock.", "pt": "Está em estoque.", "id": "Stok tersedia.",
+        "zh": "有现货。", "ar": "متوفر في المخزون.",
     },
     "out_of_stock": {
         "en": "The {name} is out of stock right now; it is expected back in stock on {date}.",
@@ -603,10 +607,10 @@ STATUS: dict[str, dict[str, str]] = {
 REFUND_STATUS: dict[str, dict[str, str]] = {
     "pending": {"en": "pending", "es": "pendiente", "pt": "pendente", "id": "diproses", "zh": "处理中", "ar": "قيد المعالجة"},
     "issued": {"en": "issued", "es": "emitido", "pt": "emitido", "id": "sudah dikirim", "zh": "已退回", "ar": "تم إصداره"},
+    "refunded": {"en": "refunded", "es": "reembolsado", "pt": "reembolsado", "id": "sudah dikembalikan",
+                 "zh": "已退款", "ar": "تم رده"},
     "completed": {"en": "completed", "es": "completado", "pt": "concluído", "id": "selesai", "zh": "已完成", "ar": "مكتمل"},
 }
-
-COUNTRY_NAMES: dict[str, dict[str, str]] = {}
 
 
 def say(key: str, lang: str, **values: Any) -> str:

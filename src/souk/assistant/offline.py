@@ -25,7 +25,8 @@ from souk.domain.store import StoreSnapshot
 log = logging.getLogger(__name__)
 
 MAX_TURN_CHARS = 2000  # what the brain reads of one message; the rest is acknowledged, not processed
-LOW_CONFIDENCE_HANDOFF = 3  # consecutive turns not understood before a person takes over
+LOW_CONFIDENCE_HANDOFF = 3
+SUPPORTED_SLACK = 0.05  # consecutive turns not understood before a person takes over
 
 HANDLERS: dict[str, Callable[[h.Turn], h.Outcome]] = {
     "order_status": h.order_status, "list_orders": h.list_orders, "shipping": h.shipping, "duties": h.duties,
@@ -163,14 +164,9 @@ class OfflineSession:
             return filled
         route = self._brain.router.route(text)
         intent, conf = route.intent, route.confidence
-        intent = self._contextual(t, intent, conf, bool(route.cued))
-        if intent == "complaint":
-            if lost:
-                return "complaint", conf, h.lost_parcel(t)
-            return "complaint", conf, h.handoff(t, "product_problem", "why_angry")
-        if intent == "human":
-            return "human", conf, h.handoff(t, "requested")
-        understood = conf >= CONFIDENT or intent in route.cued or intent != route.intent
+        intent = self._contextual(t, intent, conf)
+        understood = (conf >= CONFIDENT or intent in route.cued or intent != route.intent
+                      or (conf >= CONFIDENT - SUPPORTED_SLACK and self._supported(t, intent)))
         if not understood:
             st.low_confidence_streak += 1
             if st.low_confidence_streak >= LOW_CONFIDENCE_HANDOFF:
@@ -178,9 +174,30 @@ class OfflineSession:
                 return "human", conf, h.handoff(t, "low_confidence", "why_confused")
             return "clarify", conf, h.Outcome(say("clarify", t.lang))
         st.low_confidence_streak = 0
+        if intent == "complaint":
+            if lost:
+                return "complaint", conf, h.lost_parcel(t)
+            return "complaint", conf, h.handoff(t, "product_problem", "why_angry")
+        if intent == "human":
+            return "human", conf, h.handoff(t, "requested")
         if intent not in ("greeting", "thanks"):
             st.clear_pending()
+        if intent == "returns" and t.slots.order_ids:
+            first = h.order_status(t)
+            return intent, conf, h.Outcome(first.text + " " + h.returns(t).text, first.handoff, first.reason)
         return intent, conf, HANDLERS[intent](t)
+
+    @staticmethod
+    def _supported(t: h.Turn, intent: str) -> bool:
+        """The turn carries the slot this intent needs: a weaker routing score is then enough."""
+        s = t.slots
+        if intent in ("order_status", "order_change", "list_orders"):
+            return bool(s.order_ids or s.emails)
+        if intent in ("shipping", "duties", "payment"):
+            return bool(s.countries)
+        if intent in _PRODUCT_INTENTS:
+            return t.product is not None
+        return False
 
     def _fill_pending(self, t: h.Turn) -> tuple[str, float, h.Outcome] | None:
         st = t.state
@@ -198,7 +215,7 @@ class OfflineSession:
             return intent, 1.0, HANDLERS[intent](t)
         return None
 
-    def _contextual(self, t: h.Turn, intent: str, conf: float, cued: bool) -> str:
+    def _contextual(self, t: h.Turn, intent: str, conf: float) -> str:
         """Resolve short follow-ups ("and to Brazil?", "it's order 1014") against the conversation."""
         st = t.state
         s = t.slots
@@ -206,6 +223,8 @@ class OfflineSession:
             st.ask("email", "order_status", st.last_order_id)
             return "order_status"
         weak = conf < CONFIDENT + 0.03
+        if s.order_ids and s.emails:
+            return "order_status"
         if s.order_ids and intent in ("list_orders", "greeting", "thanks", "product_info", "stock", "product_search"):
             return "order_status"
         if s.order_ids and weak and intent not in ("order_change", "returns", "complaint"):

@@ -33,6 +33,18 @@ _ATTR: dict[str, tuple[tuple[str, str, str, str, str, str], str]] = {
     "vegan": (("vegan", "vegano", "vegano", "vegan", "纯素", "نباتي"), ""),
     "certificate": (("certificate", "certificado", "certificado", "sertifikat", "证书", "شهادة"), ""),
     "max_load_kg": (("max load", "carga máxima", "carga máxima", "beban maks", "最大承重", "الحمل الأقصى"), "kg"),
+    "cold_hours": (("keeps cold", "mantiene frío", "mantém gelado", "dingin selama", "保冷", "يحافظ على البرودة"), "h"),
+    "hot_hours": (("keeps hot", "mantiene caliente", "mantém quente", "panas selama", "保温", "يحافظ على السخونة"),
+                  "h"),
+    "volume_l": (("volume", "volumen", "volume", "volume", "容量", "السعة"), "l"),
+    "volume_ml": (("volume", "volumen", "volume", "volume", "容量", "السعة"), "ml"),
+    "weight_kg": (("weight", "peso", "peso", "berat", "重量", "الوزن"), "kg"),
+    "capacity": (("capacity (people)", "capacidad (personas)", "capacidade (pessoas)", "kapasitas (orang)",
+                  "容纳人数", "السعة (أشخاص)"), ""),
+    "length_cm": (("length", "largo", "comprimento", "panjang", "长度", "الطول"), "cm"),
+    "diameter_mm": (("diameter", "diámetro", "diâmetro", "diameter", "直径", "القطر"), "mm"),
+    "ingredients": (("ingredients", "ingredientes", "ingredientes", "bahan aktif", "成分", "المكونات"), ""),
+    "watts": (("power", "potencia", "potência", "daya", "功率", "القدرة"), "w"),
     "runtime_min": (("runtime", "autonomía", "autonomia", "daya tahan", "续航", "مدة التشغيل"), "min"),
 }
 _COL = {"en": 0, "es": 1, "pt": 2, "id": 3, "zh": 4, "ar": 5}
@@ -44,6 +56,10 @@ _UNITS = {
     "mm": {"en": "{v} mm", "es": "{v} mm", "pt": "{v} mm", "id": "{v} mm", "zh": "{v}毫米", "ar": "{v} مم"},
     "m_depth": {"en": "{v} m", "es": "{v} m", "pt": "{v} m", "id": "{v} m", "zh": "{v}米", "ar": "{v} م"},
     "kg": {"en": "{v} kg", "es": "{v} kg", "pt": "{v} kg", "id": "{v} kg", "zh": "{v}公斤", "ar": "{v} كغ"},
+    "l": {"en": "{v} L", "es": "{v} L", "pt": "{v} L", "id": "{v} L", "zh": "{v}升", "ar": "{v} لتر"},
+    "ml": {"en": "{v} ml", "es": "{v} ml", "pt": "{v} ml", "id": "{v} ml", "zh": "{v}毫升", "ar": "{v} مل"},
+    "cm": {"en": "{v} cm", "es": "{v} cm", "pt": "{v} cm", "id": "{v} cm", "zh": "{v}厘米", "ar": "{v} سم"},
+    "w": {"en": "{v} W", "es": "{v} W", "pt": "{v} W", "id": "{v} W", "zh": "{v}瓦", "ar": "{v} واط"},
     "min": {"en": "{v} min", "es": "{v} min", "pt": "{v} min", "id": "{v} menit", "zh": "{v}分钟", "ar": "{v} دقيقة"},
 }
 
@@ -158,15 +174,15 @@ def product_text(p: dict[str, Any], lang: str, currency: str, *, with_stock: boo
     name = product_name(p["names"], lang)
     stock = ""
     if with_stock:
-        stock = " " + stock_text(p, lang)
+        stock = (" " if lang != "zh" else "") + stock_text(p, lang, short=True)
     return say("product", lang, name=name, price=fmt_money(Decimal(p["price"]), currency, lang),
                description=p["description"], attrs=attributes(p["attributes"], lang), stock=stock)
 
 
-def stock_text(p: dict[str, Any], lang: str) -> str:
+def stock_text(p: dict[str, Any], lang: str, *, short: bool = False) -> str:
     name = product_name(p["names"], lang)
     if p["in_stock"]:
-        return say("in_stock", lang, name=name)
+        return say("in_stock_short" if short else "in_stock", lang, name=name)
     if p.get("restock_date"):
         return say("out_of_stock", lang, name=name, date=_date(p["restock_date"], lang))
     return say("out_of_stock_nodate", lang, name=name)

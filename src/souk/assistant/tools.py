@@ -198,11 +198,13 @@ def _duty_mode(code: str, text: str) -> str:
         return "duty_free_under_threshold"
     if code == "ID" and "on delivery" in low:
         return "ddu_over_threshold"
-    if "ddu" in low or "on delivery" in low:
+    if "(ddu)" in low or "collected by local customs" in low:
         return "ddu"
     if "vat is included" in low or "included in the price" in low:
         return "included"
-    return "ddp"
+    if "(ddp)" in low or "prepaid" in low:
+        return "ddp"
+    return "ddu" if "duty on delivery" in low or "taxes on delivery" in low else "ddp"
 
 
 TOOL_NAMES = ("get_order", "list_my_orders", "shipping_info", "duties_info", "return_policy", "warranty_info",
