@@ -16,7 +16,8 @@ from souk.core.errors import SoukError
 from souk.core.logging import configure_logging
 from souk.core.settings import load_settings
 
-AREAS = ("souk.cli.server", "souk.cli.media", "souk.cli.agent", "souk.cli.voice", "souk.cli.rtm", "souk.cli.live")
+AREAS = ("souk.cli.server", "souk.cli.media", "souk.cli.agent", "souk.cli.voice", "souk.cli.rtm", "souk.cli.live",
+         "souk.storage.commands")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -80,27 +80,27 @@ class SqlOrderRepo(Repo):
                 customers.c.merchant_id == merchant_id, customers.c.id == new.customer_id))
             if known is None:
                 raise NotFound(f"customer {new.customer_id!r} not found", code="customer_not_found")
+            exists = await conn.scalar(sa.select(orders.c.id).where(
+                orders.c.merchant_id == merchant_id, orders.c.id == order_id))
+            if exists is not None:
+                raise Conflict(f"order {order_id!r} already exists", code="order_exists")
+            # Row locks on stock are held from here to commit: keep this stretch short. A fixed lock
+            # order (by sku) keeps two multi-line checkouts from deadlocking each other.
             priced: dict[str, Decimal] = {}
-            # A fixed lock order (by sku) keeps two multi-line checkouts from deadlocking each other.
             for cart_line in sorted(new.lines, key=lambda ln: ln.sku):
                 _, priced[cart_line.sku] = await take_stock(conn, merchant_id, cart_line.sku, cart_line.qty)
             lines = tuple(OrderLine(sku=ln.sku, qty=ln.qty, unit_price=priced[ln.sku]) for ln in new.lines)
             subtotal = sum((ln.total for ln in lines), Decimal("0.00"))
             order = Order(
                 id=order_id, customer_id=new.customer_id, placed_on=placed_on or now.date(),
-                status=OrderStatus.PENDING, shipping_method=new.shipping_method, country=new.country,
+                status=OrderStatus.PENDING, shipping_method=new.shipping_method, country=new.country.upper(),
                 lines=lines, subtotal=subtotal, shipping=new.shipping, total=subtotal + new.shipping,
                 currency_paid=new.currency_paid, note=new.note,
             )
-            exists = await conn.scalar(sa.select(orders.c.id).where(
-                orders.c.merchant_id == merchant_id, orders.c.id == order_id))
-            if exists is not None:
-                raise Conflict(f"order {order_id!r} already exists", code="order_exists")
             await conn.execute(orders.insert().values(
                 merchant_id=merchant_id, created_at=now, updated_at=now, **order_values(order)))
             await conn.execute(order_lines.insert(), line_values(merchant_id, order_id, lines))
-            stored = await load_orders(conn, merchant_id, orders.c.id == order_id)
-        return stored[0]
+        return order
 
     async def put(self, merchant_id: str, order: Order) -> Order:
         values = order_values(order)
