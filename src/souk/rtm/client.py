@@ -28,7 +28,7 @@ class _Listener(WSListener):
             self.client._on_frame(_decode.decode(frame.get_payload_as_bytes()))
         elif frame.msg_type is WSMsgType.CLOSE:
             self.client.close_code = int(frame.get_close_code())
-            self.client.close_reason = frame.get_close_message().decode("utf-8", "replace")
+            self.client.close_reason = (frame.get_close_message() or b"").decode("utf-8", "replace")
             transport.disconnect()
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
@@ -37,9 +37,10 @@ class _Listener(WSListener):
 
 
 class RtmClient:
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, *, socket_factory: Any = None) -> None:
         self.url = url
         self.token = token
+        self._socket_factory = socket_factory
         self.transport: WSTransport | None = None
         self.frames: list[dict[str, Any]] = []  # every control frame received (hello, ack, err, ...)
         self.messages: dict[str, list[dict[str, Any]]] = {}
@@ -55,7 +56,8 @@ class RtmClient:
 
     async def connect(self) -> RtmClient:
         sep = "&" if "?" in self.url else "?"
-        self.transport, _ = await ws_connect(lambda: _Listener(self), f"{self.url}{sep}token={self.token}")
+        self.transport, _ = await ws_connect(lambda: _Listener(self), f"{self.url}{sep}token={self.token}",
+                                             socket_factory=self._socket_factory)
         self._disconnected.clear()
         self.close_code = None
         await self.wait_for(lambda f: f.get("t") == "hello")
@@ -92,11 +94,11 @@ class RtmClient:
             self.frames.append(f)
         self._notify()
 
-    async def wait_for(self, pred: Any, timeout: float = 5.0) -> dict[str, Any]:
-        """The first control frame (seen or future) matching ``pred``."""
+    async def wait_for(self, pred: Any, timeout: float = 5.0, start: int = 0) -> dict[str, Any]:
+        """The first control frame from index ``start`` on (seen or future) matching ``pred``."""
         async def _wait() -> dict[str, Any]:
             while True:
-                for f in self.frames:
+                for f in self.frames[start:]:
                     if pred(f):
                         return f
                 if self._disconnected.is_set():
@@ -122,9 +124,9 @@ class RtmClient:
     async def request(self, obj: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
         """Send a frame with an id and wait for its ack (raises the server's error as SoukError)."""
         obj.setdefault("id", new_id("c"))
+        start = len(self.frames)
         self.send(obj)
-        f = await self.wait_for(lambda f: f.get("id") == obj["id"] and f.get("t") != "hello",
-                                timeout)
+        f = await self.wait_for(lambda f: f.get("id") == obj["id"] and f.get("t") != "hello", timeout, start)
         if f["t"] == "err":
             raise SoukError(f["message"], code=f["code"], details=f.get("details"))
         return f
