@@ -51,9 +51,13 @@ class EchoReference:
 
 
 class EchoCanceller:
-    def __init__(self, reference: EchoReference, *, max_delay_ms: float = 400.0, tail_ms: float = 450.0) -> None:
+    def __init__(self, reference: EchoReference, *, max_delay_ms: float = 400.0, lookahead_ms: float = 100.0,
+                 tail_ms: float = 450.0) -> None:
         self.ref = reference
-        self._max_delay = int(max_delay_ms * SAMPLE_RATE / 1000)
+        # delays from -lookahead (a client that plays frames as soon as they arrive, ahead of schedule)
+        # to +max_delay (jitter buffers, device latency, the way back)
+        self._ahead = int(lookahead_ms * SAMPLE_RATE / 1000)
+        self._max_delay = int(max_delay_ms * SAMPLE_RATE / 1000) + self._ahead
         self._tail = tail_ms / 1000
         self._delay: int | None = None
         self._gain = 0.0
@@ -65,7 +69,7 @@ class EchoCanceller:
             return mic
         n = mic.shape[0]
         span = n + self._max_delay
-        ref = self.ref.window(t_end - span / SAMPLE_RATE, span)  # ref[k] played at t_end - (span - k)/SR
+        ref = self.ref.window(t_end + (self._ahead - span) / SAMPLE_RATE, span)
         if not np.any(ref):
             return mic
         # correlation of the mic window with every candidate delay d (reference segment ends d samples ago)

@@ -42,7 +42,7 @@ def build_voice_engine(settings: Settings, *, stt_workers: int = 2) -> VoiceEngi
         tts = OfflineTts(piper, paths.piper_config if piper else None)
     config = VoiceConfig(turn=TurnConfig(end_of_turn_ms=float(a.end_of_turn_silence_ms)))
     engine = VoiceEngine(vad=SileroModel(paths.silero_vad), stt=stt, tts=tts, config=config,
-                         speculation=SpeculationPolicy(max_in_flight=max(1, stt_workers - 1)))
+                         speculation=SpeculationPolicy(max_in_flight=stt_workers))
     log.info("voice engine ready in %.2f s (stt=%s, tts=%s)", time.perf_counter() - t0,
              type(stt).__name__, type(tts).__name__)
     return engine

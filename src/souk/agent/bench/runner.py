@@ -1,0 +1,223 @@
+"""The bench: a voice server in a subprocess, paced clients over the real WebSocket, JSON figures out."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import secrets
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from typing import IO, Any, Self
+
+from souk.agent.bench.client import Turn, VoiceClient
+from souk.agent.bench.utterances import BARGE_IN, UTTERANCES, Utterance, synthesize, wer
+from souk.auth.tokens import TokenService
+from souk.core.errors import Unavailable
+from souk.core.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class BenchOptions:
+    brain: str = "canned"
+    rounds: int = 2
+    sessions: int = 4
+    bargeins: int = 10
+    echo_db: float = -26.0
+    echo_s: float = 30.0
+    concurrent_turns: int = 4
+
+
+def _pct(xs: list[float], p: float) -> float:
+    if not xs:
+        return 0.0
+    s = sorted(xs)
+    k = max(0, min(len(s) - 1, round(p / 100 * (len(s) - 1))))
+    return round(s[k], 1)
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Server:
+    def __init__(self, brain: str) -> None:
+        self.port = _port()
+        self.secret = secrets.token_urlsafe(32)
+        self.brain = brain
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> Self:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "souk.cli.voice", "serve", "--port", str(self.port), "--secret", self.secret,
+            "--brain", self.brain, stdout=asyncio.subprocess.DEVNULL, env=dict(os.environ))
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.returncode is not None:
+                raise Unavailable(f"voice server exited with {self.proc.returncode}", code="bench_server")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                await asyncio.sleep(0.2)
+        raise Unavailable("voice server did not start in 90 s", code="bench_server")
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 15)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+    def token(self, n: int) -> str:
+        return TokenService(self.secret).mint(merchant_id="bench", identity=f"bench_{n}", room="lobby",
+                                              role="member")
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/v1/voice"
+
+
+async def _one_turn(c: VoiceClient, u: Utterance, *, cut: bool = True, timeout: float = 20.0) -> Turn:
+    """Speak ``u``; the turn ends at the agent's first audio (then cut it short) or at the timeout."""
+    await c.quiet()
+    turn = Turn()
+    c.turn = turn
+    since = c.mark()
+    c.say(u.pcm + bytes(640 * 5), u.speech_start_byte, u.speech_end_byte)
+    await c.wait_event("audio_start", since, timeout=timeout)
+    deadline = time.monotonic() + 5
+    while not turn.first_audio and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+    turn.sent_last_speech = c.last_speech_sent
+    if cut:
+        await asyncio.sleep(0.3)
+        m = c.mark()
+        await c.send_json({"type": "interrupt"})
+        await c.wait_event("audio_end", m, timeout=10)
+    c.turn = None
+    return turn
+
+
+def _v2v(t: Turn) -> float | None:
+    if not t.first_audio or not t.sent_last_speech or t.first_audio < t.sent_last_speech:
+        return None
+    return (t.first_audio - t.sent_last_speech) * 1000
+
+
+async def run(opts: BenchOptions, settings: Settings, log: IO[str] | None = None) -> dict[str, Any]:
+    def say(msg: str) -> None:
+        if log is not None:
+            print(f"[bench agent] {msg}", file=log, flush=True)
+
+    utts = [synthesize(lang, text) for lang, text in UTTERANCES]
+    barge = synthesize(*BARGE_IN)
+    say(f"{len(utts)} utterances synthesized; starting the voice server ({opts.brain} brain, subprocess)")
+    result: dict[str, Any] = {"transport": "websocket", "server": "subprocess", "brain": opts.brain,
+                              "cpu_count": os.cpu_count(), "echo_db": opts.echo_db}
+    async with _Server(opts.brain) as server:
+        # 1. single session: voice-to-voice per utterance, WER on English
+        c = VoiceClient(server.url, echo_db=opts.echo_db)
+        await c.connect(server.token(0))
+        await _one_turn(c, utts[0])  # warm-up (first decode, first synthesis)
+        lat: list[float] = []
+        by_lang: dict[str, list[float]] = {}
+        stages: dict[str, list[float]] = {}
+        edits = words = 0
+        langs_ok = 0
+        for r in range(opts.rounds):
+            for u in utts:
+                t = await _one_turn(c, u)
+                v = _v2v(t)
+                if v is not None:
+                    lat.append(v)
+                    by_lang.setdefault(u.language, []).append(v)
+                for k, val in t.metrics.items():
+                    if k.endswith("_ms") or k == "stt_speculative":
+                        stages.setdefault(k, []).append(float(val))
+                if r == 0:
+                    langs_ok += t.language == u.language
+                    if u.language == "en":
+                        e, n = wer(u.text, t.transcript)
+                        edits += e
+                        words += n
+            say(f"round {r + 1}: p50 {_pct(lat, 50)} ms over {len(lat)} turns")
+        result.update({
+            "voice_to_voice_p50_ms": _pct(lat, 50), "voice_to_voice_p95_ms": _pct(lat, 95),
+            "voice_to_voice_max_ms": _pct(lat, 100), "voice_to_voice_n": len(lat),
+            "voice_to_voice_p50_by_language_ms": {k: _pct(v, 50) for k, v in by_lang.items()},
+            "wer_en": round(edits / max(1, words), 3),
+            "language_id_correct": f"{langs_ok}/{len(utts)}",
+            "stages_p50_ms": {k: _pct(v, 50) for k, v in sorted(stages.items())},
+            "stages_p95_ms": {k: _pct(v, 95) for k, v in sorted(stages.items()) if k != "stt_speculative"},
+        })
+
+        # 2. barge-in: speak over the agent; onset -> "interrupted"
+        bi: list[float] = []
+        for i in range(opts.bargeins):
+            await _one_turn(c, utts[i % 6], cut=False)
+            await asyncio.sleep(0.8 + random.random() * 0.5)  # the agent is mid-sentence
+            if not c.audio_times or time.monotonic() - c.audio_times[-1] > 0.2:
+                continue  # the reply was too short to talk over
+            since = c.mark()
+            c.say(barge.pcm, barge.speech_start_byte, barge.speech_end_byte)
+            t_int, _ = await c.wait_event("interrupted", since, timeout=5,
+                                          pred=lambda e: e.get("reason") == "barge_in")
+            bi.append((t_int - c.first_speech_sent) * 1000 if c.first_speech_sent else 0.0)
+            await c.wait_event("audio_start", since, timeout=20)  # the answer to the barge-in
+            m = c.mark()
+            await c.send_json({"type": "interrupt"})
+            await c.wait_event("audio_end", m, timeout=10)
+        result.update({"bargein_p50_ms": _pct(bi, 50), "bargein_p95_ms": _pct(bi, 95), "bargein_n": len(bi)})
+        say(f"barge-in p95 {_pct(bi, 95)} ms over {len(bi)}")
+
+        # 3. echo only: the agent talks, its voice leaks back at echo_db, the user says nothing
+        false_bi = 0
+        heard_s = 0.0
+        while heard_s < opts.echo_s:
+            await c.quiet()
+            played0 = c.bytes_played
+            since = c.mark()
+            await _one_turn(c, utts[int(heard_s) % 6], cut=False)
+            await c.quiet(timeout=40)
+            heard_s += (c.bytes_played - played0) / 32000
+            false_bi += sum(1 for _, e in c.events[since:]
+                            if e["type"] == "interrupted" and e.get("reason") == "barge_in")
+        result.update({"false_bargeins": false_bi, "echo_listened_s": round(heard_s, 1)})
+        say(f"false barge-ins: {false_bi} in {heard_s:.0f} s of echo")
+        await c.close()
+
+        # 4. concurrent sessions, turns staggered at random as real shoppers would be
+        clients = [VoiceClient(server.url, echo_db=opts.echo_db) for _ in range(opts.sessions)]
+        for i, cl in enumerate(clients):
+            await cl.connect(server.token(i + 1))
+
+        async def shopper(cl: VoiceClient, seed: int) -> list[float]:
+            rnd = random.Random(seed)
+            out: list[float] = []
+            await asyncio.sleep(rnd.random() * 1.5)
+            for _ in range(opts.concurrent_turns):
+                v = _v2v(await _one_turn(cl, utts[rnd.randrange(len(utts))], timeout=30))
+                if v is not None:
+                    out.append(v)
+                await asyncio.sleep(rnd.random() * 1.0)
+            return out
+
+        conc = [v for vs in await asyncio.gather(*(shopper(cl, i) for i, cl in enumerate(clients))) for v in vs]
+        for cl in clients:
+            await cl.close()
+        result.update({"concurrent_sessions": opts.sessions, "concurrent_p50_ms": _pct(conc, 50),
+                       "concurrent_p95_ms": _pct(conc, 95), "concurrent_n": len(conc)})
+        say(f"{opts.sessions} concurrent: p95 {_pct(conc, 95)} ms over {len(conc)}")
+    result["targets_met"] = {
+        "p50<500": result["voice_to_voice_p50_ms"] < 500, "p95<750": result["voice_to_voice_p95_ms"] < 750,
+        "bargein_p95<200": 0 < result["bargein_p95_ms"] < 200, "false_bargeins==0": false_bi == 0,
+        "concurrent_p95<1000": result["concurrent_p95_ms"] < 1000,
+    }
+    return result
