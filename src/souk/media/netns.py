@@ -33,7 +33,8 @@ EXIT_NO_NETNS = 3
 
 def inside_netns() -> bool:
     """True inside a namespace made by this module (the marker is set and vA carries 127.0.0.2)."""
-    return os.environ.get(MARKER) == "1" and os.path.exists(f"/sys/class/net/{VETH}")
+    # /proc/sys/net is per network namespace (/sys/class/net shows the namespace that mounted /sys)
+    return os.environ.get(MARKER) == "1" and os.path.exists(f"/proc/sys/net/ipv4/conf/{VETH}")
 
 
 def check_unshare() -> str | None:
@@ -112,6 +113,8 @@ def reexec_in_netns(netem: str | None = None, netem_dev: str = "lo") -> None:
     """
     if inside_netns():
         return
+    if os.environ.get(MARKER) == "1":
+        raise ConfigError(f"{MARKER}=1 is set but {VETH} does not exist here; refusing to re-exec again")
     problem = check_unshare()
     if problem:
         raise ConfigError(problem)

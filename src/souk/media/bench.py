@@ -1,0 +1,77 @@
+"""Raw media-plane measurements (the plane's own API, no Souk REST/WebSocket in the path).
+
+``souk bench connect`` (API area) calls :func:`measure_raw_connect` for its ``raw_*`` figures, to compare
+with the same join done through Souk's signaling.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from souk.core.ids import new_id
+from souk.media.bots import PublisherBot, SubscriberBot
+from souk.media.plane import MediaPlane
+
+
+@dataclass(frozen=True, slots=True)
+class RawConnectResult:
+    decode: bool
+    join_to_first_frame_ms: tuple[float, ...]
+    failures: int = 0
+    errors: tuple[str, ...] = field(default=())
+
+    def summary(self, prefix: str = "raw_") -> dict[str, Any]:
+        xs = sorted(self.join_to_first_frame_ms)
+        out: dict[str, Any] = {f"{prefix}runs": len(xs) + self.failures, f"{prefix}failures": self.failures,
+                               f"{prefix}decode": self.decode}
+        if xs:
+            out.update({
+                f"{prefix}p50_ms": round(statistics.median(xs), 1),
+                f"{prefix}p95_ms": round(xs[min(len(xs) - 1, int(0.95 * len(xs)))], 1),
+                f"{prefix}max_ms": round(xs[-1], 1),
+                f"{prefix}slow_over_1s": sum(1 for x in xs if x > 1000),
+            })
+        return out
+
+
+async def raw_join_to_first_frame(plane: MediaPlane, room_id: str, feed_id: int, *, decode: bool = True,
+                                  timeout: float = 10.0) -> float:
+    """Milliseconds from the subscriber join request to its first video frame (decoded if ``decode``)."""
+    bot = SubscriberBot(decode=decode)
+    sub = None
+    try:
+        t0 = time.monotonic()
+        sub = await plane.subscribe(room_id, [feed_id])
+        await sub.start(await bot.answer(sub.offer))
+        first = await bot.wait_first_frame(timeout)
+        return (first - t0) * 1000
+    finally:
+        if sub is not None:
+            await sub.aclose()
+        await bot.aclose()
+
+
+async def measure_raw_connect(plane: MediaPlane, *, runs: int = 20, decode: bool = True) -> RawConnectResult:
+    """Publish the counter bot into a fresh room, then join ``runs`` subscribers one after another."""
+    room_id = new_id("bench")
+    await plane.ensure_room(room_id, kind="consult", max_publishers=1)
+    pub_bot = PublisherBot()
+    pub = await plane.join_publisher(room_id, display="bench-publisher")
+    times: list[float] = []
+    errors: list[str] = []
+    try:
+        await pub_bot.accept(await pub.publish(await pub_bot.offer()))
+        await pub.wait_webrtcup(10.0)
+        for _ in range(runs):
+            try:
+                times.append(await raw_join_to_first_frame(plane, room_id, pub.feed_id, decode=decode))
+            except (TimeoutError, OSError) as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        await pub.aclose()
+        await pub_bot.aclose()
+        await plane.destroy_room(room_id)
+    return RawConnectResult(decode, tuple(times), len(errors), tuple(errors[:5]))
