@@ -78,6 +78,10 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**{_WRITE: True})
+        # Reads see one snapshot for the whole transaction (StoreSnapshot reads seven tables). SQLite's
+        # deferred BEGIN in WAL mode already does; PostgreSQL needs REPEATABLE READ (read-only: never fails).
+        self._reader = (engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+                        if engine.dialect.name == "postgresql" else engine)
         self._closed = False
         # SQLite has one writer at a time. Queue this process's writers here, in FIFO order, instead of
         # letting them poll the file lock with the busy handler's sleeps (which wastes most of the time
@@ -91,7 +95,7 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         with translate_errors():
-            async with self.engine.connect() as conn, conn.begin():
+            async with self._reader.connect() as conn, conn.begin():
                 yield conn
 
     @asynccontextmanager

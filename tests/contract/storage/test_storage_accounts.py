@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from souk.core.clock import ManualClock
 from souk.core.errors import BadRequest, Conflict, NotFound, Unauthenticated
+from souk.core.settings import Settings
 from souk.domain.accounts import UserRole
 from souk.domain.models import Merchant
-from souk.storage import Storage
+from souk.storage import Storage, open_storage
 from tests.contract.storage.conftest import A, merchant
 
 
@@ -53,6 +55,21 @@ async def test_api_key_lifecycle(storage: Storage, storage_clock: ManualClock) -
         await storage.api_keys.revoke(A, "000000000000")
     with pytest.raises(NotFound):
         await storage.api_keys.create("no-such-merchant")
+
+
+async def test_revocation_on_one_node_is_immediate_on_another(storage: Storage, storage_url: str,
+                                                              tmp_path: Path) -> None:
+    await storage.merchants.create(merchant(A))
+    key, rec = await storage.api_keys.create(A)
+    other = await open_storage(Settings(data_dir=str(tmp_path)), url=storage_url)  # a second process/node
+    try:
+        assert (await other.api_keys.verify(key)).key_id == rec.key_id
+        assert (await other.api_keys.verify(key)).key_id == rec.key_id  # remembered: no second scrypt
+        await storage.api_keys.revoke(A, rec.key_id)
+        with pytest.raises(Unauthenticated):
+            await other.api_keys.verify(key)
+    finally:
+        await other.aclose()
 
 
 async def test_users_create_filter_update(storage: Storage) -> None:

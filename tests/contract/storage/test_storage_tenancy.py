@@ -113,7 +113,9 @@ async def test_keys_users_rooms_and_calls_are_per_merchant(two_shops: Storage) -
 async def test_unknown_or_foreign_api_keys_are_rejected(two_shops: Storage) -> None:
     s = two_shops
     key, rec = await s.api_keys.create(A)
+    assert (await s.api_keys.verify(key)).key_id == rec.key_id  # a verified key is remembered...
     forged = key[:-4] + ("AAAA" if not key.endswith("AAAA") else "BBBB")
     for bad in (forged, "sk_nope_secret", "not-a-key", "", f"sk_{rec.key_id}_"):
         with pytest.raises(Unauthenticated):
-            await s.api_keys.verify(bad)
+            await s.api_keys.verify(bad)  # ...but only that exact key passes
+    assert (await s.api_keys.verify(key)).key_id == rec.key_id

@@ -86,7 +86,7 @@ class SqlRoomRepo(Repo):
     async def close(self, merchant_id: str, room_id: str) -> Room:
         now = self._now()
         async with self._db.write() as conn:
-            room = await _get(conn, merchant_id, room_id)
+            room = await _get(conn, merchant_id, room_id, lock="update")
             if room.is_open:
                 await conn.execute(rooms.update().where(
                     rooms.c.merchant_id == merchant_id, rooms.c.id == room_id)
@@ -104,7 +104,7 @@ class SqlRoomRepo(Repo):
         require_text(role_value, "role", max_len=16)
         try:
             async with self._db.write() as conn:
-                room = await _get(conn, merchant_id, room_id)
+                room = await _get(conn, merchant_id, room_id, lock="share")
                 if not room.is_open:
                     raise Conflict(f"room {room_id!r} is closed", code="room_closed", details={"room": room_id})
                 present = await _present(conn, merchant_id, room_id, identity)
@@ -149,9 +149,12 @@ class SqlRoomRepo(Repo):
         return [participant_record(r) for r in rows]
 
 
-async def _get(conn: AsyncConnection, merchant_id: str, room_id: str) -> Room:
-    row = (await conn.execute(sa.select(rooms).where(
-        rooms.c.merchant_id == merchant_id, rooms.c.id == room_id))).first()
+async def _get(conn: AsyncConnection, merchant_id: str, room_id: str, *, lock: str = "") -> Room:
+    """The room; ``lock="share"`` keeps it from closing under a join, ``"update"`` serialises closes."""
+    q = sa.select(rooms).where(rooms.c.merchant_id == merchant_id, rooms.c.id == room_id)
+    if lock:
+        q = q.with_for_update(read=lock == "share")
+    row = (await conn.execute(q)).first()
     if row is None:
         raise _room_not_found(room_id)
     return room_record(row)
