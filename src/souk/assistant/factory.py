@@ -21,15 +21,12 @@ def build_offline(store: SnapshotSource | None = None, *, merchant_id: str | Non
 
 def build_brain(settings: Settings, store: SnapshotSource | None = None, *,
                 merchant_id: str | None = None) -> Brain:
+    """The offline brain, or (with ``agent.llm_base_url`` set) an LLM brain that falls back to it."""
     offline = build_offline(store, merchant_id=merchant_id)
     if not settings.agent.llm_base_url:
         return offline
-    from souk.agent.llm.openai import OpenAIChatLLM
-    from souk.assistant.llm_brain import LLMBrain
+    from souk.assistant.llm_brain import llm_brain_factory
 
-    llm = OpenAIChatLLM(base_url=settings.agent.llm_base_url, model=settings.agent.llm_model,
-                        api_key=settings.agent.llm_api_key.get_secret_value(),
-                        timeout_s=settings.agent.llm_timeout_s)
     log.info("assistant uses the LLM at %s (model %s), offline brain as fallback",
              settings.agent.llm_base_url, settings.agent.llm_model)
-    return LLMBrain(llm, offline)
+    return llm_brain_factory(settings)(offline)

@@ -86,6 +86,7 @@ class OfflineSession:
     def __init__(self, brain: OfflineBrain, *, customer_id: str | None, language: str | None, channel: str) -> None:
         self._brain = brain
         self.channel = channel
+        self._claimed_customer = customer_id
         self.state = DialogState(caller=Caller(customer_id=customer_id),
                                  lang=language if language in SUPPORTED else None)
         self._lock = asyncio.Lock()
@@ -108,6 +109,10 @@ class OfflineSession:
     def reply_sync(self, user_text: str, snap: StoreSnapshot, language_hint: str | None = None) -> BrainReply:
         started = time.perf_counter()
         st = self.state
+        # A token identity that is no customer of this store (a guest id, a staff id) is anonymous here:
+        # it must prove ownership of an order like any visitor.
+        claimed = self._claimed_customer
+        st.caller.customer_id = claimed if claimed and snap.customer(claimed) is not None else None
         raw = user_text if isinstance(user_text, str) else str(user_text)
         too_long = len(raw) > MAX_TURN_CHARS
         text = " ".join(normalize(raw[:MAX_TURN_CHARS]).split())

