@@ -131,9 +131,9 @@ class SqlRoomRepo(Repo):
             if present is None:
                 await _get(conn, merchant_id, room_id)  # NotFound for an unknown room
                 raise NotFound(f"{identity!r} is not in room {room_id!r}", code="participant_not_found")
-            await conn.execute(participants.update().where(participants.c.id == present.id)
-                               .values(left_at=self._now()))
-            row = (await conn.execute(sa.select(participants).where(participants.c.id == present.id))).one()
+            mine = (participants.c.merchant_id == merchant_id, participants.c.id == present.id)
+            await conn.execute(participants.update().where(*mine).values(left_at=self._now()))
+            row = (await conn.execute(sa.select(participants).where(*mine))).one()
         return participant_record(row)
 
     async def participants(
