@@ -93,8 +93,12 @@ def wrapper_argv(cmd: Sequence[str], netem: str | None = None, netem_dev: str = 
     return argv + ["--", *cmd]
 
 
-def run(cmd: Sequence[str], netem: str | None = None, netem_dev: str = "lo") -> int:
-    """Run ``cmd`` in a fresh namespace and return its exit code (EXIT_NO_NETNS if none can be made)."""
+def run(cmd: Sequence[str], netem: str | None = None, netem_dev: str = "lo", *, fallback: bool = False) -> int:
+    """Run ``cmd`` in a fresh namespace and return its exit code (EXIT_NO_NETNS if none can be made).
+
+    With ``fallback``, a machine without namespaces runs ``cmd`` as is after a warning (WebRTC tests then
+    skip with a reason instead of the whole run failing).
+    """
     if not cmd:
         raise ConfigError("no command given")
     if inside_netns() and not netem:
@@ -102,6 +106,9 @@ def run(cmd: Sequence[str], netem: str | None = None, netem_dev: str = "lo") -> 
     problem = check_unshare()
     if problem:
         print(f"souk.media.netns: {problem}", file=sys.stderr)
+        if fallback:
+            print("souk.media.netns: running without a namespace; WebRTC media tests will skip", file=sys.stderr)
+            return subprocess.call(list(cmd))
         return EXIT_NO_NETNS
     return subprocess.call(wrapper_argv(cmd, netem, netem_dev))
 
@@ -129,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("mode", choices=["run", "_inner", "check"])
     parser.add_argument("--netem", default=None, help='tc netem arguments, e.g. "delay 75ms loss 2%%"')
     parser.add_argument("--netem-dev", default="lo")
+    parser.add_argument("--fallback", action="store_true",
+                        help="run the command without a namespace (after a warning) when none can be made")
     argv = list(sys.argv[1:] if argv is None else argv)
     cut = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:cut])
@@ -139,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_NO_NETNS if problem else 0
     if args.mode == "run":
         try:
-            return run(cmd, args.netem, args.netem_dev)
+            return run(cmd, args.netem, args.netem_dev, fallback=args.fallback)
         except ConfigError as exc:
             print(f"souk.media.netns: {exc.message}", file=sys.stderr)
             return 2

@@ -111,6 +111,24 @@ class MediaPlane:
                                    admin_secret=js.admin_secret.get_secret_value(),
                                    admin_key=js.admin_key.get_secret_value()))
         plane = cls(settings, pool, supervisor=supervisor, clock=clock)
+        await plane._link_all()
+        if supervisor is not None:
+            supervisor.on_restart.append(plane._on_embedded_restart)
+        return plane
+
+    @classmethod
+    async def attach(cls, settings: Settings, nodes: Sequence[JanusNode], *, clock: Clock | None = None
+                     ) -> MediaPlane:
+        """Attach to already-running Janus nodes given in full (URLs, admin URL, secrets): tests, tools."""
+        pool = NodePool()
+        for node in nodes:
+            pool.add(node)
+        plane = cls(settings, pool, clock=clock)
+        await plane._link_all()
+        return plane
+
+    async def _link_all(self) -> None:
+        plane, pool = self, self.pool
         try:
             for node in pool.nodes():
                 try:
@@ -123,9 +141,6 @@ class MediaPlane:
         except BaseException:
             await plane.aclose()
             raise
-        if supervisor is not None:
-            supervisor.on_restart.append(plane._on_embedded_restart)
-        return plane
 
     async def aclose(self) -> None:
         """Close participants, sessions, connections and the embedded Janus. Idempotent."""
