@@ -32,6 +32,7 @@ class SignalClient:
         self._ids = itertools.count(1)
         self._reader = asyncio.create_task(self._read(), name="signal-client-reader")
         self.dropped_events = 0
+        self.one_way_delay_s = 0.0  # benchmarks: emulate a slow link on this client's side
 
     @classmethod
     async def connect(cls, url: str, token: str, *, timeout: float = 10.0) -> SignalClient:
@@ -72,12 +73,16 @@ class SignalClient:
         rid = str(next(self._ids))
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
+        if self.one_way_delay_s:
+            await asyncio.sleep(self.one_way_delay_s)
         await self.ws.send(json.dumps({**msg, "id": rid}))
         try:
             reply = await asyncio.wait_for(fut, self.timeout)
         except TimeoutError as exc:
             self._pending.pop(rid, None)
             raise Timeout(f"no reply to {msg.get('type')}", code="timeout") from exc
+        if self.one_way_delay_s:
+            await asyncio.sleep(self.one_way_delay_s)
         if reply.get("type") == "error":
             raise SignalError(reply.get("message", ""), code=reply.get("code", "error"))
         return reply

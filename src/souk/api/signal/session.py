@@ -6,6 +6,7 @@ disconnect (``aclose``), so a client can never leak a handle, whatever it sends.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ class SignalSession:
         self.publisher: Any = None
         self.subs: dict[str, Subscription] = {}
         self._tasks = TaskOwner(f"signal:{claims.identity}")
+        self._record: asyncio.Task[None] | None = None
         self._closed = False
 
     @property
@@ -120,8 +122,9 @@ class SignalSession:
         kind = await self.rooms.open_room_kind(self.claims.merchant_id, msg.room)
         if self.media is None:
             raise Unavailable("no media plane is running", code="media_unavailable")
-        await self.media.ensure_room(msg.room, kind="consult" if kind == "consult" else "conference",
-                                     max_publishers=2 if kind == "consult" else 16)
+        if self.media.room_spec(msg.room) is None:  # known rooms are restored by the plane itself
+            await self.media.ensure_room(msg.room, kind="consult" if kind == "consult" else "conference",
+                                         max_publishers=2 if kind == "consult" else 16)
         old = self.hub.member(msg.room, self.identity)
         if old is not None and old.session is not self:
             await old.session.leave("replaced")  # same identity reconnected: the new socket wins
@@ -129,7 +132,10 @@ class SignalSession:
                         name=msg.name[:80] or self.claims.name, session=self)
         self.room_id = msg.room
         room = self.hub.add_member(msg.room, self.claims.merchant_id, member)
-        await self.rooms.record_join(self.claims.merchant_id, msg.room, self.identity, member.role, member.name)
+        # the participant record is bookkeeping: written off the join's critical path, in order with its leave
+        self._record = self._tasks.spawn(
+            self.rooms.record_join(self.claims.merchant_id, msg.room, self.identity, member.role, member.name),
+            "record-join")
         others = [x for x in room.members.values() if x.identity != self.identity]
         return m.Joined(
             id=msg.id, room=msg.room, participants=[x.info() for x in others],
@@ -145,6 +151,9 @@ class SignalSession:
         await self._drop_publisher()
         self.room_id = None
         self.hub.remove_member(room_id, self.identity, self)
+        record, self._record = self._record, None
+        if record is not None:
+            await asyncio.gather(record, return_exceptions=True)
         await self.rooms.record_leave(self.claims.merchant_id, room_id, self.identity)
         log.info("%s left %s (%s)", self.identity, room_id, reason)
 

@@ -1,0 +1,308 @@
+"""`souk bench connect`: subscriber join -> first decoded video frame, through Souk vs raw on Janus.
+
+One run, one Janus: the bench starts the embedded Janus (in a private network namespace, see
+souk.media.netns), runs ``souk serve`` as a separate process attached to that Janus, and measures
+(a) through Souk: a fresh subscriber with its own access token (minted over REST with the demo API key)
+    connects the signaling WebSocket; the clock starts at its ``join`` request (join -> subscribe -> answer)
+    and stops at its first decoded video frame; the publisher is an aiortc bot publishing through Souk too;
+(b) raw: the same join on Janus through the media plane's own client, no Souk in the path
+    (souk.media.bench.raw_join_to_first_frame).
+Subscribers run in a worker process (aiortc is single-threaded). With ``--netem`` the worker lives in its own
+"shopper" namespace joined to Janus's by a veth pair shaped with netem in both directions, so only the
+shopper's link (signaling and media) is shaped; the raw figures stay unshaped (``raw_shaped: false``).
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from souk.core.settings import Settings
+
+SLOW_MS = 500.0
+
+
+def parse_netem(spec: str) -> dict[str, float]:
+    """``"delay 75ms loss 2%"`` -> {"delay_s": 0.075, "loss": 0.02} (the subset of tc netem we emulate)."""
+    words = spec.split()
+    out = {"delay_s": 0.0, "loss": 0.0}
+    i = 0
+    while i < len(words):
+        key = words[i]
+        value = words[i + 1] if i + 1 < len(words) else ""
+        if key == "delay" and value.endswith("ms"):
+            out["delay_s"] = float(value[:-2]) / 1000
+        elif key == "delay" and value.endswith("s"):
+            out["delay_s"] = float(value[:-1])
+        elif key == "loss" and value.endswith("%"):
+            out["loss"] = float(value[:-1]) / 100
+        else:
+            raise ValueError(f"unsupported netem spec {spec!r}: use e.g. 'delay 75ms loss 2%'")
+        i += 2
+    if not (0 <= out["delay_s"] <= 5 and 0 <= out["loss"] < 1):
+        raise ValueError(f"netem values out of range: {spec!r}")
+    return out
+
+
+def register(bench: Any) -> None:
+    p = bench.add_parser("connect", help="join -> first decoded frame through Souk vs raw Janus (JSON)")
+    p.add_argument("--rounds", type=int, default=40)
+    p.add_argument("--netem", default=None, help='shape the shopper side, e.g. "delay 75ms loss 2%%"')
+    p.add_argument("--json", action="store_true", help="print only the JSON object (default prints it too)")
+    p.set_defaults(func=_bench)
+
+
+def _pct(xs: list[float], q: float) -> float | None:
+    if not xs:
+        return None
+    s = sorted(xs)
+    return round(s[min(len(s) - 1, int(q * len(s)))], 1)
+
+
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from souk.media.netns import reexec_in_netns
+
+    if args.rounds < 1:
+        print("souk: --rounds must be >= 1", file=sys.stderr)
+        return 2
+    reexec_in_netns()  # returns only inside the namespace (settings are re-read there)
+    result = asyncio.run(_run(args, settings))
+    print(json.dumps(result))
+    return 0 if not result.get("errors") else 1
+
+
+def _free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    import httpx
+
+    from souk.api.signal.client import SignalClient
+    from souk.cli.server import seed_and_key
+    from souk.media.bench import raw_join_to_first_frame
+    from souk.media.bots import PublisherBot
+    from souk.media.plane import MediaPlane
+    from souk.media.types import Jsep
+
+    netem = args.netem
+    tmp = tempfile.TemporaryDirectory(prefix="souk-bench-connect-")
+    data = Path(tmp.name)
+    janus = settings.janus.model_copy(update={"mode": "embedded", "ws_port": 0, "admin_ws_port": 0})
+    shaping = parse_netem(netem) if netem else None
+    settings = settings.model_copy(update={"data_dir": str(data), "janus": janus, "database_url": "",
+                                           "demo": True})
+    plane = await MediaPlane.start(settings, workdir=data / "janus")
+    server: subprocess.Popen[bytes] | None = None
+    errors: list[str] = []
+    raw_ms: list[float] = []
+    out: dict[str, Any] = {}
+    pub_client = None
+    pub_bot = raw_bot = raw_pub = None
+    try:
+        node = plane.pool.nodes()[0]
+        _, api_key = await seed_and_key(settings)
+        port = _free_port()
+        host = "127.0.0.1"
+        env = {**os.environ, "SOUK_DATA_DIR": str(data), "SOUK_DEMO": "false", "SOUK_JANUS__MODE": "external",
+               "SOUK_JANUS__URLS": json.dumps([node.url]), "SOUK_JANUS__API_SECRET": node.api_secret,
+               "SOUK_JANUS__ADMIN_KEY": node.admin_key, "SOUK_JANUS__ADMIN_SECRET": node.admin_secret,
+               "SOUK_LOG_LEVEL": "WARNING"}
+        server = subprocess.Popen([sys.executable, "-m", "souk.cli.main", "serve", "--host", host,
+                                   "--port", str(port)], env=env)
+        base = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {api_key}"},
+                                     timeout=20) as http:
+            await _wait_up(http, server)
+            room = (await http.post("/v1/rooms", json={"kind": "consult"})).json()["id"]
+
+            async def mint(identity: str, role: str) -> str:
+                r = await http.post("/v1/tokens", json={"identity": identity, "room": room, "role": role})
+                r.raise_for_status()
+                return str(r.json()["token"])
+
+            pub_client = await SignalClient.connect(base.replace("http", "ws") + "/v1/signal",
+                                                    await mint("seller", "host"))
+            await pub_client.request({"type": "join", "room": room})
+            pub_bot = PublisherBot()
+            reply = await pub_client.request({"type": "publish", "sdp": (await pub_bot.offer()).sdp})
+            await pub_bot.accept(Jsep("answer", reply["sdp"]))
+            await _wait_publishing(http, room)
+            tokens = [await mint(f"shopper-{i}", "member") for i in range(args.rounds)]
+
+        # raw: the same join straight on Janus through the media plane (publisher in its own room)
+        raw_room = "bench-raw-" + room
+        await plane.ensure_room(raw_room, kind="consult", max_publishers=1)
+        raw_bot = PublisherBot()
+        raw_pub = await plane.join_publisher(raw_room, display="raw-publisher")
+        await raw_bot.accept(await raw_pub.publish(await raw_bot.offer()))
+        await raw_pub.wait_webrtcup(10.0)
+        raw_job = {"mode": "raw", "url": node.url, "api_secret": node.api_secret, "admin_key": node.admin_key,
+                   "room": raw_room, "feed_id": raw_pub.feed_id, "rounds": args.rounds}
+        raw = await _run_worker(raw_job)  # a process of its own, like the Souk subscribers
+        raw_ms = raw.get("ms", [])
+        errors += raw.get("errors", [])
+
+        job = {"ws_url": f"ws://127.0.0.1:{port}/v1/signal", "room": room, "feed": "seller", "tokens": tokens,
+               "shaping": shaping}
+        souk = await _run_worker(job)
+        errors += souk.get("errors", [])
+        souk_ms: list[float] = souk.get("ms", [])
+        out = {
+            "rounds": args.rounds,
+            "souk_p50_ms": _pct(souk_ms, 0.5), "souk_p95_ms": _pct(souk_ms, 0.95),
+            "raw_p50_ms": _pct(raw_ms, 0.5), "raw_p95_ms": _pct(raw_ms, 0.95),
+            "slow_joins": sum(1 for x in souk_ms if x > SLOW_MS) + (args.rounds - len(souk_ms)),
+            "souk_max_ms": round(max(souk_ms), 1) if souk_ms else None,
+            "raw_max_ms": round(max(raw_ms), 1) if raw_ms else None,
+            "souk_mean_ms": round(statistics.fmean(souk_ms), 1) if souk_ms else None,
+            "souk_connect_p50_ms": _pct(souk.get("connect_ms", []), 0.5),
+            "souk_ok": len(souk_ms), "raw_ok": len(raw_ms),
+            "netem": netem,
+            "netem_side": "shopper subscriber only: its UDP (media, ICE, DTLS) and signaling, both directions, "
+                          "emulated in its process" if netem else None,
+            "raw_shaped": False,
+            "measured": "subscriber join request -> first decoded video frame (aiortc, VP8 640x360)",
+            "cpu_cores": os.cpu_count(),
+        }
+        if errors:
+            out["errors"] = errors[:10]
+        return out
+    finally:
+        if pub_client is not None:
+            await pub_client.aclose()
+        for closer in (raw_pub, raw_bot, pub_bot):
+            if closer is not None:
+                await closer.aclose()
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        await plane.aclose()
+        tmp.cleanup()
+
+
+async def _wait_up(http: Any, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"souk serve exited with {server.returncode}")
+        try:
+            if (await http.get("/healthz")).status_code == 200:
+                return
+        except Exception:  # not listening yet  # noqa: BLE001
+            pass
+        await asyncio.sleep(0.1)
+    raise TimeoutError("souk serve did not come up in 30 s")
+
+
+async def _wait_publishing(http: Any, room: str) -> None:
+    for _ in range(200):
+        parts = (await http.get(f"/v1/rooms/{room}/participants")).json()
+        if any(p["publishing"] for p in parts):
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the publisher never came up")
+
+
+async def _run_worker(job: dict[str, Any]) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "souk.cli.connect", "worker"]
+    proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
+                                                stdout=asyncio.subprocess.PIPE)
+    stdout, _ = await proc.communicate(json.dumps(job).encode())
+    try:
+        result: dict[str, Any] = json.loads(stdout.decode().strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {"ms": [], "errors": [f"worker exited with {proc.returncode} and no result"]}
+    return result
+
+
+async def _raw_worker(job: dict[str, Any]) -> dict[str, Any]:
+    from souk.core.settings import load_settings
+    from souk.media.bench import raw_join_to_first_frame
+    from souk.media.plane import MediaPlane
+
+    settings = load_settings(None, janus={"mode": "external", "urls": [job["url"]],
+                                          "api_secret": job["api_secret"], "admin_key": job["admin_key"]})
+    plane = await MediaPlane.start(settings)
+    ms: list[float] = []
+    errors: list[str] = []
+    try:
+        await plane.ensure_room(job["room"], kind="consult", max_publishers=1)
+        for _ in range(job["rounds"]):
+            try:
+                ms.append(await raw_join_to_first_frame(plane, job["room"], int(job["feed_id"])))
+            except Exception as exc:  # reported, the bench goes on  # noqa: BLE001
+                errors.append(f"raw: {type(exc).__name__}: {exc}")
+            await asyncio.sleep(0.05)
+    finally:
+        await plane.aclose()
+    return {"ms": ms, "errors": errors}
+
+
+async def _worker(job: dict[str, Any]) -> dict[str, Any]:
+    if job.get("mode") == "raw":
+        return await _raw_worker(job)
+    from souk.api.signal.client import SignalClient
+    from souk.media.bots import SubscriberBot
+    from souk.media.types import Jsep
+
+    shaping = job.get("shaping")
+    if shaping:
+        from souk.cli.shaping import shape_datagrams
+
+        shape_datagrams(asyncio.get_running_loop(), **shaping)
+    ms: list[float] = []
+    connect_ms: list[float] = []
+    errors: list[str] = []
+    for token in job["tokens"]:
+        client = bot = None
+        try:
+            c0 = time.monotonic()
+            client = await SignalClient.connect(job["ws_url"], token)
+            if shaping:
+                client.one_way_delay_s = shaping["delay_s"]
+            connect_ms.append((time.monotonic() - c0) * 1000)
+            bot = SubscriberBot()
+            t0 = time.monotonic()
+            await client.request({"type": "join", "room": job["room"]})
+            offer = await client.request({"type": "subscribe", "feed": job["feed"]})
+            answer = await bot.answer(Jsep("offer", offer["sdp"]))
+            await client.request({"type": "answer", "sub": offer["sub"], "sdp": answer.sdp})
+            first = await bot.wait_first_frame(10.0)
+            ms.append((first - t0) * 1000)
+            await client.request({"type": "leave"})
+        except Exception as exc:  # one failed round is reported, the bench goes on  # noqa: BLE001
+            errors.append(f"souk: {type(exc).__name__}: {exc}")
+        finally:
+            if bot is not None:
+                await bot.aclose()
+            if client is not None:
+                await client.aclose()
+        await asyncio.sleep(0.05)
+    return {"ms": ms, "connect_ms": connect_ms, "errors": errors}
+
+
+def _worker_main() -> int:
+    job = json.loads(sys.stdin.read())
+    print(json.dumps(asyncio.run(_worker(job))), flush=True)
+    return 0
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:
+    sys.exit(_worker_main())

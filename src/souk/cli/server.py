@@ -1,0 +1,162 @@
+"""`souk serve`, `souk demo`, `souk token`, `souk doctor` (and `souk bench connect`, from cli/connect.py)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from souk.core.settings import Settings
+
+DEMO_PRODUCT = "AP-1001"
+
+
+def register(sub: Any, bench: Any) -> None:
+    serve = sub.add_parser("serve", help="run the Souk server (API, signaling, pages) with its Janus")
+    serve.add_argument("--host", default=None, help="override server.host")
+    serve.add_argument("--port", type=int, default=None, help="override server.port")
+    serve.set_defaults(func=_serve)
+
+    demo = sub.add_parser("demo", help="seed the demo store, print the page URLs and an API key, then serve")
+    demo.add_argument("--host", default=None)
+    demo.add_argument("--port", type=int, default=None)
+    demo.add_argument("--no-serve", action="store_true", help="seed and print, do not start the server")
+    demo.set_defaults(func=_demo)
+
+    token = sub.add_parser("token", help="mint an access token with this server's secret")
+    token.add_argument("--merchant", default="lumen")
+    token.add_argument("--identity", required=True)
+    token.add_argument("--room", required=True, help="a room id, '*' (staff console) or 'lobby' (shopper)")
+    token.add_argument("--role", default="member",
+                       help="host, cohost, moderator, member, audience, guest, agent, service")
+    token.add_argument("--privileges", default=None, help="comma separated: publish,subscribe,chat,moderate,admin")
+    token.add_argument("--ttl", type=int, default=None, help="seconds (default auth.token_ttl_s)")
+    token.add_argument("--name", default="")
+    token.set_defaults(func=_token)
+
+    doctor = sub.add_parser("doctor", help="check Janus, ports, storage and the offline models")
+    doctor.add_argument("--json", action="store_true")
+    doctor.set_defaults(func=_doctor)
+
+    from souk.cli.connect import register as register_connect
+
+    register_connect(bench)
+
+
+def _with_server(settings: Settings, host: str | None, port: int | None, **extra: Any) -> Settings:
+    server = settings.server.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v})
+    return settings.model_copy(update={"server": server, **extra})
+
+
+def run_server(settings: Settings) -> None:
+    import uvicorn
+
+    from souk.api.app import create_app
+
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.server.host, port=settings.server.port, log_level="warning",
+                ws_max_size=4 * settings.server.max_ws_message_bytes, lifespan="on")
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    settings = _with_server(settings, args.host, args.port)
+    print(f"souk: serving on {settings.server.base_url}", file=sys.stderr)
+    run_server(settings)
+    return 0
+
+
+async def seed_and_key(settings: Settings) -> tuple[str, str]:
+    """Seed the demo store (idempotent) and return (merchant id, a usable demo API key)."""
+    from souk.storage import open_storage, seed_demo
+
+    storage = await open_storage(settings)
+    try:
+        seed = await seed_demo(storage)
+        key = seed.api_key
+        if key is None:  # the first key was shown once and is only stored hashed: mint a fresh one
+            for old in await storage.api_keys.list(seed.merchant_id):
+                if old.label == "demo-cli" and old.active:
+                    await storage.api_keys.revoke(seed.merchant_id, old.key_id)
+            key, _ = await storage.api_keys.create(seed.merchant_id, label="demo-cli")
+        return seed.merchant_id, key
+    finally:
+        await storage.aclose()
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    settings = _with_server(settings, args.host, args.port, demo=True)
+    merchant, key = asyncio.run(seed_and_key(settings))
+    base = settings.server.base_url
+    print(f"""
+Souk demo: the store "{merchant}" is seeded.
+
+  Shopper product page   {base}/shop/{DEMO_PRODUCT}
+  Store front            {base}/
+  Seller console         {base}/console
+  Demo API key           {key}
+                         (shown once; mint tokens with POST {base}/v1/tokens, Authorization: Bearer <key>)
+
+Open the console in one tab and the product page in another, then press "Video call the seller".
+Demo mode hands out tokens to the demo pages without a key: never expose it publicly.
+""", flush=True)
+    if args.no_serve:
+        return 0
+    run_server(settings)
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from souk.api.bootstrap import token_service
+
+    privileges = [p.strip() for p in args.privileges.split(",") if p.strip()] if args.privileges else None
+    tokens = token_service(settings)
+    token = tokens.mint(merchant_id=args.merchant, identity=args.identity, room=args.room, role=args.role,
+                        privileges=privileges, ttl_s=args.ttl, name=args.name)
+    print(token)
+    return 0
+
+
+def doctor_checks(settings: Settings) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, ok: bool, detail: str, hint: str = "", required: bool = True) -> None:
+        out.append({"name": name, "ok": ok, "detail": detail, "hint": hint, "required": required})
+
+    from souk.media.doctor import check_netns, media_checks, port_free
+
+    for c in media_checks(settings):
+        add(c.name, c.ok, c.detail, c.hint)
+    host, port = settings.server.host, settings.server.port
+    try:
+        free = port_free(port, host)
+        add("server port free", free, f"{host}:{port}" + ("" if free else " is in use"),
+            "" if free else "stop what holds it or pass --port")
+    except OSError as exc:
+        add("server port free", False, f"{host}:{port}: {exc}", "check server.host")
+    n = check_netns()
+    add(n.name, n.ok, n.detail, n.hint, required=False)
+    try:
+        from souk.agent import models
+    except ImportError as exc:
+        add("offline models", False, f"souk.agent.models unavailable: {exc}", "", required=False)
+    else:
+        try:
+            for s in models.check(settings):
+                add(f"model {s.name}", s.ok, s.detail or s.path, "" if s.ok else "run `make setup` (or "
+                    "`python -m souk.agent.models install`)", required=False)
+        except Exception as exc:  # a broken model check is reported, not fatal to the doctor
+            add("offline models", False, f"check failed: {exc}", "run `make setup`", required=False)
+    return out
+
+
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    checks = doctor_checks(settings)
+    if args.json:
+        print(json.dumps(checks, indent=2))
+    else:
+        for c in checks:
+            mark = "ok  " if c["ok"] else ("FAIL" if c["required"] else "warn")
+            print(f"{mark} {c['name']}: {c['detail']}" + (f"  -> {c['hint']}" if c["hint"] and not c["ok"] else ""))
+    return 0 if all(c["ok"] for c in checks if c["required"]) else 1
