@@ -62,9 +62,13 @@ class EchoCanceller:
         self._delay: int | None = None
         self._gain = 0.0
         self.windows_cancelled = 0
+        # Expected energy (mean square) of the echo left in the last window, for the double-talk gate:
+        # during playback, VAD speech only counts when the residual is well above it.
+        self.echo_floor = 0.0
 
     def process(self, t_end: float, mic: np.ndarray) -> np.ndarray:
         """``mic``: float samples of a window that ended at ``t_end``. Returns the echo-reduced window."""
+        self.echo_floor = 0.0
         if not self.ref.active(t_end - mic.shape[0] / SAMPLE_RATE, self._tail):
             return mic
         n = mic.shape[0]
@@ -76,6 +80,11 @@ class EchoCanceller:
         m = 1 << (span + n - 1).bit_length()
         corr = np.fft.irfft(np.fft.rfft(ref, m) * np.conj(np.fft.rfft(mic, m)), m)[: span - n + 1]
         energy = np.convolve(ref * ref, np.ones(n, dtype=np.float32), mode="valid")[: span - n + 1]
+        # Residual echo can remain (delay drift, a non-flat room): whatever the delay, the echo in this
+        # window is at most the loudest candidate segment times the leak gain (assume -20 dB before the
+        # gain is known).
+        leak = self._gain if self._gain > 0.0 else 0.1
+        self.echo_floor = float(np.max(energy)) / n * leak * leak
         score = corr / np.sqrt(energy + 1e-9)
         k = int(np.argmax(score))
         seg = ref[k:k + n]

@@ -155,3 +155,45 @@ def test_echo_canceller_removes_the_agents_own_voice() -> None:
             before += float(np.sum(win ** 2))
             after += float(np.sum(out ** 2))
     assert 10 * np.log10(before / max(after, 1e-12)) > 20  # at least 20 dB of echo removed
+
+
+class _AlwaysSpeech:
+    window_samples = 512
+
+    def probability(self, window: bytes) -> float:
+        return 0.9
+
+    def reset(self) -> None:
+        pass
+
+
+async def test_echo_gate_ignores_the_agents_voice_but_not_the_user() -> None:
+    from souk.agent.frames import VadWindow
+    from souk.agent.processors.vad import VadProcessor
+
+    rng = np.random.default_rng(1)
+    agent = (rng.normal(0, 0.3, 16000 * 3)).astype(np.float32)  # 3 s of loud "agent speech"
+    ref = EchoReference()
+    t0 = 10.0
+    ec = EchoCanceller(ref)
+    ec._gain = 0.0
+    vad = VadProcessor(_AlwaysSpeech(), ec)
+    out = FrameQueue(maxsize=1000)
+    vad.link(out)
+    leak = 10 ** (-26 / 20)
+    user = rng.normal(0, 0.15, 16000).astype(np.float32)
+    for i in range(0, 16000 * 2, 320):  # 2 s: echo only, then echo + the user talking
+        # the output stage records each frame at its scheduled play time, 60 ms ahead
+        ref.played(t0 + i / 16000, (np.clip(agent[i:i + 320], -1, 1) * 32767).astype("<i2").tobytes())
+        mic = leak * agent[i - 1600:i - 1600 + 320] if i >= 1600 else np.zeros(320, np.float32)  # 100 ms delay
+        if i >= 16000:
+            mic = mic + user[i - 16000:i - 16000 + 320]
+        await vad.process(AudioIn((np.clip(mic, -1, 1) * 32767).astype("<i2").tobytes(), t0 + (i + 320) / 16000))
+    windows = []
+    while len(out):
+        f = await out.get()
+        assert isinstance(f, VadWindow)
+        windows.append(f)
+    first, second = windows[: len(windows) // 2], windows[len(windows) // 2 + 1:]
+    assert not any(w.speech for w in first)  # echo alone never counts as the user speaking
+    assert all(w.speech for w in second)
