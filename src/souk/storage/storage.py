@@ -9,6 +9,7 @@ from typing import Self
 
 from souk.core.clock import Clock, SystemClock
 from souk.core.settings import Settings
+from souk.domain.ports import StoragePort
 from souk.domain.store import StoreSnapshot
 from souk.storage import migrate
 from souk.storage.db import Database, create_engine
@@ -81,3 +82,8 @@ async def open_storage(
         raise
     log.info("storage open (%s)", db.dialect)
     return Storage(db, clock)
+
+
+def _implements_the_ports(storage: Storage) -> StoragePort:
+    """Never called: makes mypy prove that Storage and every SQL repository match souk.domain.ports."""
+    return storage
