@@ -59,9 +59,12 @@ class DemoSeed:
 
 async def seed_demo(storage: Storage, data: Mapping[str, Any] | None = None) -> DemoSeed:
     snap = parse_store(data if data is not None else demo_store_json())
-    key, key_id, key_hash = await asyncio.to_thread(generate_api_key)
     now = storage.now()
     mid = snap.merchant.id
+    async with storage.db.read() as conn:
+        have_key = await conn.scalar(_demo_key_query(mid))
+    # scrypt costs ~50-100 ms: only mint when the demo key is missing (re-checked under the write lock).
+    key, key_id, key_hash = ("", "", "") if have_key else await asyncio.to_thread(generate_api_key)
     async with storage.db.write() as conn:
         counts = await _insert_store(conn, snap, now)
         seller = await conn.scalar(sa.select(users.c.id).where(
@@ -73,11 +76,11 @@ async def seed_demo(storage: Storage, data: Mapping[str, Any] | None = None) -> 
                 email="seller@lumen.example", languages=["en", "zh", "es"],
                 skills=sorted({p.category for p in snap.products}), active=True, created_at=now))
             counts["users"] = 1
-        existing_key = await conn.scalar(sa.select(api_keys.c.key_id).where(
-            api_keys.c.merchant_id == mid, api_keys.c.label == DEMO_KEY_LABEL, api_keys.c.revoked_at.is_(None))
-            .order_by(api_keys.c.created_at).limit(1))
+        existing_key = await conn.scalar(_demo_key_query(mid))
         counts["api_keys"] = 0
         if existing_key is None:
+            if not key:  # the key we saw was revoked in between: mint one now
+                key, key_id, key_hash = generate_api_key()
             await conn.execute(api_keys.insert().values(
                 key_id=key_id, merchant_id=mid, label=DEMO_KEY_LABEL, key_hash=key_hash, created_at=now))
             counts["api_keys"] = 1
@@ -86,6 +89,13 @@ async def seed_demo(storage: Storage, data: Mapping[str, Any] | None = None) -> 
                       api_key_id=key_id if minted else str(existing_key), inserted=counts)
     log.info("demo seed %s: %s", mid, {k: v for k, v in counts.items() if v} or "nothing new")
     return result
+
+
+def _demo_key_query(mid: str) -> sa.Select[tuple[str]]:
+    return (sa.select(api_keys.c.key_id)
+            .where(api_keys.c.merchant_id == mid, api_keys.c.label == DEMO_KEY_LABEL,
+                   api_keys.c.revoked_at.is_(None))
+            .order_by(api_keys.c.created_at).limit(1))
 
 
 async def _missing(conn: AsyncConnection, table: sa.Table, key: str, mid: str, wanted: list[str]) -> set[str]:

@@ -67,3 +67,12 @@ async def test_seed_does_not_reset_stock_sold_since(storage: Storage) -> None:
     left = await storage.catalog.decrement_stock("lumen", "AP-1001", 3)
     await seed_demo(storage)
     assert (await storage.catalog.get("lumen", "AP-1001")).stock == left
+
+
+async def test_a_revoked_demo_key_is_replaced_on_the_next_seed(storage: Storage) -> None:
+    first = await seed_demo(storage)
+    await storage.api_keys.revoke("lumen", first.api_key_id)
+    again = await seed_demo(storage)
+    assert again.api_key is not None and again.api_key_id != first.api_key_id
+    assert again.inserted == {**{k: 0 for k in again.inserted}, "api_keys": 1}
+    assert (await storage.api_keys.verify(again.api_key)).merchant_id == "lumen"
