@@ -77,9 +77,9 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
 
     # mute and camera toggles reach the other side as media state
     await shopper.click("#mute-btn")
-    assert await shopper.inner_text("#mute-btn") == "Unmute"
+    await shopper.locator("#mute-btn", has_text="Unmute").wait_for(timeout=5_000)
     await shopper.click("#camera-btn")
-    assert await shopper.inner_text("#camera-btn") == "Camera on"
+    await shopper.locator("#camera-btn", has_text="Camera on").wait_for(timeout=5_000)
     members = {m.identity: m for rooms in souk_media.ctx.hub.rooms.values() for m in rooms.members.values()}
     shopper_member = next(m for i, m in members.items() if i.startswith("shopper_"))
     assert shopper_member.audio_muted and shopper_member.video_muted

@@ -280,8 +280,9 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
             connect_ms.append((time.monotonic() - c0) * 1000)
             bot = SubscriberBot()
             t0 = time.monotonic()
-            await client.request({"type": "join", "room": job["room"]})
-            offer = await client.request({"type": "subscribe", "feed": job["feed"]})
+            joined = await client.request({"type": "join", "room": job["room"], "subscribe": True})
+            offers = [o for o in joined.get("offers", []) if o["feed"] == job["feed"]]
+            offer = offers[0] if offers else await client.request({"type": "subscribe", "feed": job["feed"]})
             answer = await bot.answer(Jsep("offer", offer["sdp"]))
             await client.request({"type": "answer", "sub": offer["sub"], "sdp": answer.sdp})
             first = await bot.wait_first_frame(10.0)

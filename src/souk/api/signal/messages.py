@@ -6,7 +6,8 @@ Client -> server requests carry an ``id`` chosen by the client; the reply (``ack
 Protocol, in order:
   connect ``/v1/signal?token=<access token>`` (or connect bare and send ``{"type":"auth","token":...}``
   as the first message) -> server sends ``welcome``;
-  ``join`` -> ``joined`` (participants and published feeds already in the room);
+  ``join`` -> ``joined`` (participants and published feeds already in the room; with ``"subscribe": true``
+  also one ``offer`` per feed, saving a round trip per feed on slow links);
   ``publish`` (SDP offer) -> ``answer`` (Janus's SDP answer);
   ``subscribe`` (a feed's participant id) -> ``offer`` (Janus's SDP offer, with ``sub``) -> client ``answer``;
   ``trickle`` (ICE candidates for ``pub`` or a ``sub``), ``mute``, ``unsubscribe``, ``unpublish``, ``leave``.
@@ -39,6 +40,7 @@ class Join(_Msg, tag="join"):
     room: str
     id: str = ""
     name: str = ""
+    subscribe: bool = False  # also subscribe to every feed already up: offers come back in ``joined``
 
 
 class Publish(_Msg, tag="publish"):
@@ -147,21 +149,22 @@ class Pong(_Msg, tag="pong"):
     id: str = ""
 
 
+class SdpOffer(_Msg, tag="offer"):
+    sub: str
+    feed: str
+    sdp: str
+    id: str = ""
+
+
 class Joined(_Msg, tag="joined"):
     room: str
     participants: list[ParticipantInfo]
     feeds: list[FeedInfo]
     id: str = ""
+    offers: list[SdpOffer] = msgspec.field(default_factory=list)  # with join.subscribe: one per feed
 
 
 class SdpAnswer(_Msg, tag="answer"):
-    sdp: str
-    id: str = ""
-
-
-class SdpOffer(_Msg, tag="offer"):
-    sub: str
-    feed: str
     sdp: str
     id: str = ""
 

@@ -137,10 +137,16 @@ class SignalSession:
             self.rooms.record_join(self.claims.merchant_id, msg.room, self.identity, member.role, member.name),
             "record-join")
         others = [x for x in room.members.values() if x.identity != self.identity]
-        return m.Joined(
-            id=msg.id, room=msg.room, participants=[x.info() for x in others],
-            feeds=[x.feed() for x in others if x.feed_id is not None],
-        )
+        feeds = [x for x in others if x.feed_id is not None]
+        offers = []
+        if msg.subscribe and self.claims.can(Privilege.SUBSCRIBE):
+            for feed in feeds:
+                try:
+                    offers.append(await self._open_subscription(msg.room, feed.identity))
+                except SoukError as exc:  # the client can still subscribe to it on its own
+                    log.warning("join-subscribe of %s to %s failed: %s", self.identity, feed.identity, exc)
+        return m.Joined(id=msg.id, room=msg.room, participants=[x.info() for x in others],
+                        feeds=[x.feed() for x in feeds], offers=offers)
 
     async def leave(self, reason: str) -> None:
         room_id = self.room_id
@@ -211,14 +217,19 @@ class SignalSession:
         self.claims.require(Privilege.SUBSCRIBE)
         if len(self.subs) >= MAX_SUBSCRIPTIONS:
             raise Conflict(f"at most {MAX_SUBSCRIPTIONS} subscriptions", code="too_many_subscriptions")
-        member = self.hub.member(room_id, msg.feed)
-        if member is None or member.feed_id is None or msg.feed == self.identity:
-            raise NotFound(f"{msg.feed!r} is not publishing in this room", code=m.ErrorCode.UNKNOWN_FEED)
+        offer = await self._open_subscription(room_id, msg.feed)
+        offer.id = msg.id
+        return offer
+
+    async def _open_subscription(self, room_id: str, feed: str) -> m.SdpOffer:
+        member = self.hub.member(room_id, feed)
+        if member is None or member.feed_id is None or feed == self.identity:
+            raise NotFound(f"{feed!r} is not publishing in this room", code=m.ErrorCode.UNKNOWN_FEED)
         handle = await self.media.subscribe(room_id, [member.feed_id])
-        sub = Subscription(id=new_id("sub"), feed=msg.feed, handle=handle)
+        sub = Subscription(id=new_id("sub"), feed=feed, handle=handle)
         self.subs[sub.id] = sub
         self._tasks.spawn(self._pump(handle, sub.id), f"sub-events-{sub.id}")
-        return m.SdpOffer(id=msg.id, sub=sub.id, feed=msg.feed, sdp=handle.offer.sdp)
+        return m.SdpOffer(sub=sub.id, feed=feed, sdp=handle.offer.sdp)
 
     async def answer(self, msg: m.Answer) -> m.Ack:
         self._joined()

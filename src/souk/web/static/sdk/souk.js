@@ -139,7 +139,8 @@ export class Client extends Emitter {
   }
 
   async join(roomId, { autoSubscribe = true, name = "" } = {}) {
-    const reply = await this.request({ type: "join", room: roomId, name });
+    // with autoSubscribe the server subscribes us to every feed already up and returns the offers at once
+    const reply = await this.request({ type: "join", room: roomId, name, subscribe: autoSubscribe });
     this.room = new Room(this, roomId, reply, autoSubscribe);
     return this.room;
   }
@@ -171,8 +172,12 @@ export class Room extends Emitter {
       client.on("media", (m) => this.emit("media", m)),
     ];
     if (autoSubscribe) {
+      const offered = new Set((joined.offers || []).map((o) => o.feed));
+      for (const offer of joined.offers || []) this._acceptOffer(offer).catch((e) => this.emit("error", e));
       for (const feed of this.feeds.values()) {
-        if (feed.participant !== this.identity) this.subscribe(feed.participant).catch((e) => this.emit("error", e));
+        if (feed.participant !== this.identity && !offered.has(feed.participant)) {
+          this.subscribe(feed.participant).catch((e) => this.emit("error", e));
+        }
       }
     }
   }
@@ -180,7 +185,7 @@ export class Room extends Emitter {
   _onPublished(feed) {
     this.feeds.set(feed.participant, feed);
     this.emit("published", feed);
-    if (this.autoSubscribe && feed.participant !== this.identity && ![...this.subs.values()].some((s) => s.participant === feed.participant)) {
+    if (this.autoSubscribe && feed.participant !== this.identity && ![...this.subs.values()].some((x) => x.participant === feed.participant)) {
       this.subscribe(feed.participant).catch((e) => this.emit("error", e));
     }
   }
@@ -245,7 +250,11 @@ export class Room extends Emitter {
   }
 
   async subscribe(participant) {
-    const reply = await this.client.request({ type: "subscribe", feed: participant });
+    return this._acceptOffer(await this.client.request({ type: "subscribe", feed: participant }));
+  }
+
+  async _acceptOffer(reply) {
+    const participant = reply.feed;
     const pc = this._pc();
     const stream = new MediaStream();
     const sub = { pc, participant, stream, id: reply.sub };
