@@ -76,8 +76,9 @@ class _Server:
                 await self.proc.wait()
 
     def token(self, n: int) -> str:
-        return TokenService(self.secret).mint(merchant_id="bench", identity=f"bench_{n}", room="lobby",
-                                              role="member")
+        # the demo store's merchant and a customer with orders, so order questions have answers
+        return TokenService(self.secret).mint(merchant_id="lumen", identity=f"bench_{n}", room="lobby",
+                                              role="member", metadata={"customer_id": "C-501"})
 
     @property
     def url(self) -> str:

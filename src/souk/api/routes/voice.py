@@ -127,7 +127,10 @@ async def voice(ws: WebSocket) -> None:
         return
     out = _SocketOutput(ws)
     sid = new_id("voice")
-    brain = ctx.assistant.new_session(customer_id=_customer_id(claims), language=language, channel="voice")
+    # the merchant's own assistant when the service keeps one per merchant, else the one brain given
+    brain_for = getattr(ctx.assistant, "brain_for", None)
+    assistant = brain_for(claims.merchant_id) if brain_for is not None else ctx.assistant
+    brain = assistant.new_session(customer_id=_customer_id(claims), language=language, channel="voice")
     session = engine.new_session(brain, out, language=language, session_id=sid)
     service.sessions += 1
     writer = asyncio.create_task(out.writer(), name=f"voice-writer:{sid}")
