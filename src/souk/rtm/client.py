@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 import msgspec
-from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
+from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
 from souk.core.errors import SoukError, Unavailable
 from souk.core.ids import new_id
@@ -27,8 +27,9 @@ class _Listener(WSListener):
         if frame.msg_type is WSMsgType.TEXT:
             self.client._on_frame(_decode.decode(frame.get_payload_as_bytes()))
         elif frame.msg_type is WSMsgType.CLOSE:
-            self.client.close_code = int(frame.get_close_code())
+            self.client.close_code = int(frame.get_close_code())  # type: ignore[call-overload]
             self.client.close_reason = (frame.get_close_message() or b"").decode("utf-8", "replace")
+            transport.send_close(frame.get_close_code())
             transport.disconnect()
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
@@ -158,5 +159,9 @@ class RtmClient:
 
     async def close(self) -> None:
         if self.transport is not None and not self._disconnected.is_set():
-            self.transport.disconnect()
-            await self.transport.wait_disconnected()
+            self.transport.send_close(WSCloseCode.OK)  # a proper closing handshake, then the socket
+            try:
+                await asyncio.wait_for(self.transport.wait_disconnected(), 1.0)
+            except TimeoutError:
+                self.transport.disconnect()
+                await self.transport.wait_disconnected()

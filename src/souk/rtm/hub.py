@@ -65,7 +65,7 @@ class Member:
 
 
 class _Channel:
-    __slots__ = ("ch_json", "members", "incoming", "agg", "kicks", "out_agg", "online")
+    __slots__ = ("agg", "ch_json", "incoming", "kicks", "members", "online", "out_agg")
 
     def __init__(self, ch: str) -> None:
         self.ch_json = encode(ch)

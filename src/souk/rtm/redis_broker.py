@@ -51,7 +51,7 @@ class RedisBroker:
         self._retain = retain
         self._dedupe_ttl = dedupe_ttl_s
         self._catchup_s = catchup_s
-        self._r: aioredis.Redis | None = None
+        self._r: Any = None  # redis.asyncio.Redis (its stubs type every reply as a union)
         self._pubsub: Any = None
         self._script: Any = None
         self._sink: Sink | None = None
@@ -93,7 +93,7 @@ class RedisBroker:
         if self._r is not None:
             await self._r.aclose()
 
-    def _redis(self) -> aioredis.Redis:
+    def _redis(self) -> Any:
         if self._r is None or self._closed:
             raise Unavailable("redis broker is not running", code="rtm_closed")
         return self._r

@@ -14,8 +14,17 @@ from collections.abc import Callable
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
-from picows import (WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport, WSUpgradeRequest,
-                    WSUpgradeResponse, WSUpgradeResponseWithListener, ws_create_server)
+from picows import (
+    WSCloseCode,
+    WSFrame,
+    WSListener,
+    WSMsgType,
+    WSTransport,
+    WSUpgradeRequest,
+    WSUpgradeResponse,
+    WSUpgradeResponseWithListener,
+    ws_create_server,
+)
 
 from souk.auth.tokens import AccessClaims, TokenService
 from souk.core.errors import SoukError
@@ -35,7 +44,7 @@ def default_close_code(exc: SoukError) -> int:
 
 
 class PicoConn:
-    __slots__ = ("_t", "_close_code", "closed")
+    __slots__ = ("_close_code", "_t", "closed")
 
     def __init__(self, transport: WSTransport, close_code: CloseCode) -> None:
         self._t = transport
@@ -109,7 +118,7 @@ class RtmServer:
         self._server: asyncio.Server | None = None
         self.port = 0
 
-    def _factory(self, request: WSUpgradeRequest) -> object:
+    def _factory(self, request: WSUpgradeRequest) -> WSListener | WSUpgradeResponseWithListener | None:
         url = urlsplit(request.path.decode("latin-1"))
         if url.path != self._path:
             return None

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -94,7 +95,7 @@ class SqliteLog:
         assert self._db is not None
         sql = "SELECT seq, raw FROM rtm_messages WHERE channel=? ORDER BY seq DESC LIMIT ?"
         async with self._db.execute(sql, (channel, limit)) as cur:
-            rows = await cur.fetchall()
+            rows: list[Any] = list(await cur.fetchall())
         return [(int(s), bytes(r)) for s, r in reversed(rows)]
 
     async def delete(self, channel: str, seq: int) -> bool:

@@ -12,22 +12,7 @@ from souk.rtm.broker import Broker
 from souk.rtm.memory import MemoryBroker
 from souk.rtm.redis_broker import RedisBroker
 from souk.rtm.sqlite_log import SqliteLog
-
-
-class RecordingSink:
-    def __init__(self) -> None:
-        self.messages: dict[str, list[tuple[int, bytes]]] = {}
-        self.ephemeral: dict[str, list[dict[str, int]]] = {}
-
-    def on_messages(self, key: str, items: list[tuple[int, bytes]]) -> None:
-        self.messages.setdefault(key, []).extend(items)
-
-    def on_ephemeral(self, key: str, agg: dict[str, int]) -> None:
-        self.ephemeral.setdefault(key, []).append(agg)
-
-    def seqs(self, key: str) -> list[int]:
-        return [s for s, _ in self.messages.get(key, [])]
-
+from tests.contract.rtm.rtm_sink import RecordingSink  # noqa: F401  (re-exported for tests)
 
 BrokerFactory = Callable[[], Broker]
 

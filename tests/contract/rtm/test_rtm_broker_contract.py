@@ -10,7 +10,7 @@ import pytest
 from souk.core.clock import ManualClock
 from souk.rtm.broker import Broker, Draft
 from souk.rtm.envelope import Kind, decode_message
-from tests.contract.rtm.conftest import RecordingSink
+from tests.contract.rtm.rtm_sink import RecordingSink
 
 KEY = "m1/room1"
 

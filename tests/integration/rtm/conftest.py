@@ -9,8 +9,7 @@ import pytest
 from souk.auth.tokens import TokenService
 from souk.rtm.config import RtmConfig
 from souk.rtm.node import RtmNode, start_node
-
-SECRET = "integration-secret-" + "x" * 20
+from tests.integration.rtm.rtm_nodes import SECRET
 
 
 @pytest.fixture
@@ -32,6 +31,3 @@ async def node_factory(tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
     for n in nodes:
         await n.aclose()
 
-
-def ws_url(node: RtmNode) -> str:
-    return f"ws://127.0.0.1:{node.port}/rtm/ws"

@@ -14,7 +14,7 @@ import pytest
 
 from souk.core.errors import SoukError
 from souk.rtm.client import RtmClient
-from tests.integration.rtm.conftest import SECRET
+from tests.integration.rtm.rtm_nodes import SECRET
 
 pytestmark = pytest.mark.redis
 
@@ -73,7 +73,7 @@ async def test_node_killed_mid_stream_loses_no_acknowledged_message(nodes, token
         while not stop.is_set():
             try:
                 acked.append((await c.publish("live1", {"from": tag, "n": n}))["seq"])
-            except (SoukError, asyncio.TimeoutError, ConnectionError):
+            except (TimeoutError, SoukError, ConnectionError):
                 return  # its node died; unacknowledged messages may be lost, acknowledged ones may not
             n += 1
             await asyncio.sleep(0.005)

@@ -12,7 +12,7 @@ from picows import WSError, WSMsgType
 from souk.core.errors import SoukError
 from souk.rtm.client import RtmClient
 from souk.rtm.config import RtmConfig
-from tests.integration.rtm.conftest import ws_url
+from tests.integration.rtm.rtm_nodes import ws_url
 
 FAST = RtmConfig(tick_s=0.01, user_rate_per_s=1000, user_burst=1000, channel_rate_per_s=10_000,
                  channel_burst=10_000)

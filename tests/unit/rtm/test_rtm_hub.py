@@ -6,7 +6,7 @@ import msgspec
 
 from souk.rtm.broker import Draft
 from souk.rtm.envelope import Kind
-from tests.unit.rtm.conftest import FakeConn, Rig
+from tests.unit.rtm.rtm_fakes import FakeConn, Rig
 
 KEY = "m1/r1"
 

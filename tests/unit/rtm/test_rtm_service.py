@@ -7,13 +7,13 @@ import pytest
 
 from souk.core.errors import BadRequest, Forbidden, RateLimited, TooLarge
 from souk.rtm.envelope import Kind, decode_message
-from tests.unit.rtm.conftest import FakeConn, Rig
+from tests.unit.rtm.rtm_fakes import FakeConn, Rig
 
 KEY = "m1/r1"
 
 
 async def last_system(rig: Rig) -> dict:
-    seq, raw = (await rig.broker.history(KEY, since=None, limit=1))[0]
+    _seq, raw = (await rig.broker.history(KEY, since=None, limit=1))[0]
     m = decode_message(raw)
     assert m.k is Kind.SYSTEM
     return m.b

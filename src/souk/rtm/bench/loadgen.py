@@ -106,9 +106,8 @@ class Client(WSListener):
                 transport.send(WSMsgType.TEXT, b"3")
             elif data[:1] == b"0":
                 transport.send(WSMsgType.TEXT, b"40")
-            elif data[:2] == b"40":
-                if not self.ready.done():
-                    self.ready.set_result(None)
+            elif data[:2] == b"40" and not self.ready.done():
+                self.ready.set_result(None)
 
     def _check(self, b: Body, now: float) -> None:
         st = self.stats

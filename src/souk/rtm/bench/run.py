@@ -167,8 +167,8 @@ class Runner:
             time.sleep(1.5)  # drain
             results = []
             for r in recvs:
-                out, _ = r.communicate(msgspec.json.encode(sent) + b"\n", timeout=60)
-                results.append(msgspec.json.decode(out.strip().splitlines()[-1]))
+                raw, _ = r.communicate(msgspec.json.encode(sent) + b"\n", timeout=60)
+                results.append(msgspec.json.decode(raw.strip().splitlines()[-1]))
         finally:
             for r in recvs:
                 _stop(r)
@@ -177,7 +177,7 @@ class Runner:
             for k, v in res["hist"].items():
                 hist[int(k)] = hist.get(int(k), 0) + v
         received = sum(r["received"] for r in results)
-        out = {
+        out: dict[str, Any] = {
             "clients": clients, "duration_s": duration, "sent": sum(sent),
             "deliveries_per_s": round(received / duration),
             "expected_deliveries": sum(sent) * clients, "received": received,

@@ -1,0 +1,201 @@
+"""Real-time messaging over HTTP: server-side publish, history, presence, moderation, and a WebSocket.
+
+Clients normally use the dedicated picows listener (``ws://host:<rtm.port>/rtm/ws?token=``, the hot path,
+beside the signaling socket); when ``rtm.port`` is 0 the same protocol is served here at
+``/v1/rtm/ws?token=`` through ASGI (fine for small rooms, slower per send). ``GET /v1/rtm/info`` tells a
+client which to use. REST calls take an access token, or a merchant API key for server-side publishing
+(acting as the ``service`` role for the whole merchant).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from contextlib import AsyncExitStack
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, Field
+
+from souk.api.auth import Ctx, bearer
+from souk.api.context import AppContext
+from souk.api.errors import ws_close_code
+from souk.auth.apikeys import PREFIX as API_KEY_PREFIX
+from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role
+from souk.core.errors import SoukError, TooLarge, Unavailable
+from souk.rtm.config import RtmConfig
+from souk.rtm.envelope import Kind
+from souk.rtm.node import RtmNode, start_node
+from souk.rtm.session import Session
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+async def start(ctx: AppContext, stack: AsyncExitStack) -> None:
+    s = ctx.settings
+    s.data_path.mkdir(parents=True, exist_ok=True)
+    node = await start_node(
+        RtmConfig.from_settings(s.rtm), ctx.tokens, redis_url=s.redis_url,
+        sqlite_path=None if s.redis_url else str(s.data_path / "rtm.db"), host=s.server.host,
+        port=s.rtm.port if s.rtm.port > 0 else None, node_id=s.node_id, close_code=ws_close_code,
+        clock=ctx.clock)
+    ctx.rtm = node
+    stack.push_async_callback(node.aclose)
+
+
+def _node(ctx: AppContext) -> RtmNode:
+    if ctx.rtm is None:
+        raise Unavailable("real-time messaging is not running", code="rtm_unavailable")
+    node: RtmNode = ctx.rtm
+    return node
+
+
+async def _claims(request: Request, ctx: AppContext) -> AccessClaims:
+    """An access token, or a merchant API key acting as the merchant's service identity."""
+    token = bearer(request)
+    if token is not None and token.startswith(API_KEY_PREFIX):
+        merchant = await ctx.api_keys.verify_api_key(token)
+        return AccessClaims(merchant_id=merchant, identity="server", room=ANY_ROOM, role=Role.SERVICE,
+                            privileges=DEFAULT_PRIVILEGES[Role.SERVICE], expires_at=time.time() + 60,
+                            name="server")
+    return ctx.tokens.verify(token)
+
+
+def _json_list(name: str, raws: list[bytes]) -> Response:
+    return Response(b'{"%s":[' % name.encode() + b",".join(raws) + b"]}", media_type="application/json")
+
+
+class PublishIn(BaseModel):
+    kind: Kind = Kind.CHAT
+    body: Any = None
+    id: str = Field(default="", max_length=64)
+    count: int = Field(default=1, ge=1, le=100)
+
+
+class ModerateIn(BaseModel):
+    action: str
+    user: str = ""
+    seq: int = 0
+    duration_s: float = 0.0
+    words: list[str] = Field(default_factory=list)
+
+
+@router.get("/v1/rtm/info")
+async def info(ctx: Ctx) -> dict[str, Any]:
+    node = _node(ctx)
+    return {"ws_path": "/rtm/ws" if node.port else "/v1/rtm/ws", "ws_port": node.port or None,
+            "max_message_bytes": node.service.config.max_message_bytes, "version": 1}
+
+
+@router.post("/v1/rtm/channels/{ch}/messages")
+async def publish(ch: str, payload: PublishIn, request: Request, ctx: Ctx) -> dict[str, Any]:
+    claims = await _claims(request, ctx)
+    acc = await _node(ctx).service.publish(claims, ch, payload.kind, payload.body, payload.id, payload.count)
+    if acc is None:
+        return {"ephemeral": True}
+    return {"seq": acc.seq, "duplicate": acc.duplicate}
+
+
+@router.get("/v1/rtm/channels/{ch}/messages")
+async def history(ch: str, request: Request, ctx: Ctx, since: int | None = Query(default=None, ge=0),
+                  limit: int = Query(default=50, ge=1, le=1000)) -> Response:
+    claims = await _claims(request, ctx)
+    return _json_list("messages", await _node(ctx).service.history(claims, ch, since=since, limit=limit))
+
+
+@router.get("/v1/rtm/channels/{ch}/presence")
+async def presence(ch: str, request: Request, ctx: Ctx) -> Response:
+    claims = await _claims(request, ctx)
+    return _json_list("members", await _node(ctx).service.presence(claims, ch))
+
+
+@router.post("/v1/rtm/channels/{ch}/moderation")
+async def moderate(ch: str, payload: ModerateIn, request: Request, ctx: Ctx) -> dict[str, Any]:
+    claims = await _claims(request, ctx)
+    acc = await _node(ctx).service.moderate(claims, ch, payload.action, user=payload.user, seq=payload.seq,
+                                             dur=payload.duration_s, words=payload.words)
+    return {"seq": acc.seq if acc else None}
+
+
+class _AsgiConn:
+    """Hub-facing connection over an ASGI WebSocket: a bounded outbox drained by one writer task."""
+
+    def __init__(self, ws: WebSocket, limit_bytes: int) -> None:
+        self._ws = ws
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._bytes = 0
+        self._limit = limit_bytes
+        self.error: SoukError | None = None
+        self.closed = False
+        self.peer_gone = False
+
+    def send(self, data: bytes) -> None:
+        if self.closed:
+            return
+        self._bytes += len(data)
+        self._queue.put_nowait(data)
+
+    def buffered(self) -> int:
+        return self._bytes
+
+    def close(self, error: SoukError | None) -> None:
+        if not self.closed:
+            self.closed = True
+            self.error = error
+            self._queue.put_nowait(None)
+
+    async def writer(self) -> None:
+        while True:
+            data = await self._queue.get()
+            if data is None:
+                break
+            self._bytes -= len(data)
+            await self._ws.send_text(data.decode())
+        if self.peer_gone:
+            return
+        if self.error is not None:
+            await self._ws.send_text('{{"t":"err","code":"{}","message":"{}"}}'.format(
+                self.error.code, self.error.message.replace('"', "'")))
+            await self._ws.close(ws_close_code(self.error), self.error.code)
+        else:
+            await self._ws.close()
+
+
+@router.websocket("/v1/rtm/ws")
+async def rtm_socket(ws: WebSocket) -> None:
+    ctx: AppContext = ws.app.state.ctx
+    try:
+        node = _node(ctx)
+        claims = ctx.tokens.verify(ws.query_params.get("token"))
+    except SoukError as exc:
+        await ws.close(ws_close_code(exc), exc.code)
+        return
+    await ws.accept()
+    conn = _AsgiConn(ws, node.service.config.high_water)
+    session = Session(node.service, claims, conn)
+    writer = asyncio.create_task(conn.writer(), name=f"rtm-asgi-writer:{claims.identity}")
+    conn.send(session.welcome())
+    limit = node.service.config.max_frame_bytes * 4
+    try:
+        while not conn.closed:
+            msg = await ws.receive()
+            if msg["type"] == "websocket.disconnect":
+                conn.peer_gone = True
+                break
+            raw = msg.get("bytes") or (msg.get("text") or "").encode()
+            if len(raw) > limit:
+                conn.close(TooLarge(f"frame of {len(raw)} bytes is too large", code="frame_too_large"))
+                break
+            session.feed(raw)
+    except WebSocketDisconnect:
+        conn.peer_gone = True
+    finally:
+        conn.close(conn.error)
+        await session.aclose()
+        try:
+            await asyncio.wait_for(writer, 2)
+        except (TimeoutError, RuntimeError, WebSocketDisconnect):
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
