@@ -79,7 +79,8 @@ def run_node(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from souk.rtm.bench.run import BenchConfig, run_bench as bench
+    from souk.rtm.bench.run import BenchConfig
+    from souk.rtm.bench.run import run_bench as bench
 
     cfg = BenchConfig(hold_s=args.hold, probe_s=args.probe, rate=args.rate, receivers=args.receivers,
                       nodes=args.nodes, skip_socketio=args.skip_socketio, tick_ms=settings.rtm.tick_ms,
