@@ -19,7 +19,7 @@ from souk.api.stores import StorageAdapter
 from souk.auth.tokens import TokenService
 from souk.consult.service import ConsultService
 from souk.core.clock import Clock, SystemClock
-from souk.core.errors import ConfigError
+from souk.core.errors import ConfigError, SoukError
 from souk.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class _RoomCloser:
             return
         try:
             await self._media.destroy_room(room_id)
-        except Exception as exc:  # the room may never have been created on Janus (nobody joined)
+        except SoukError as exc:  # the room may never have been created on Janus (nobody joined)
             log.debug("destroy_room %s: %s", room_id, exc)
 
 

@@ -7,13 +7,10 @@ field and registers clean-up on the AsyncExitStack.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from souk.auth.tokens import TokenService
 from souk.core.settings import Settings
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass

@@ -18,10 +18,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from souk.core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 SLOW_MS = 500.0
 
@@ -93,7 +95,6 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
 
     from souk.api.signal.client import SignalClient
     from souk.cli.server import seed_and_key
-    from souk.media.bench import raw_join_to_first_frame
     from souk.media.bots import PublisherBot
     from souk.media.plane import MediaPlane
     from souk.media.types import Jsep
@@ -106,7 +107,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     settings = settings.model_copy(update={"data_dir": str(data), "janus": janus, "database_url": "",
                                            "demo": True})
     plane = await MediaPlane.start(settings, workdir=data / "janus")
-    server: subprocess.Popen[bytes] | None = None
+    server: asyncio.subprocess.Process | None = None
     errors: list[str] = []
     raw_ms: list[float] = []
     out: dict[str, Any] = {}
@@ -121,8 +122,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                "SOUK_JANUS__URLS": json.dumps([node.url]), "SOUK_JANUS__API_SECRET": node.api_secret,
                "SOUK_JANUS__ADMIN_KEY": node.admin_key, "SOUK_JANUS__ADMIN_SECRET": node.admin_secret,
                "SOUK_LOG_LEVEL": "WARNING"}
-        server = subprocess.Popen([sys.executable, "-m", "souk.cli.main", "serve", "--host", host,
-                                   "--port", str(port)], env=env)
+        server = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "souk.cli.main", "serve", "--host", host, "--port", str(port), env=env)
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {api_key}"},
                                      timeout=20) as http:
@@ -187,26 +188,29 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         for closer in (raw_pub, raw_bot, pub_bot):
             if closer is not None:
                 await closer.aclose()
-        if server is not None:
+        if server is not None and server.returncode is None:
             server.terminate()
             try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
+                await asyncio.wait_for(server.wait(), 10)
+            except TimeoutError:
                 server.kill()
+                await server.wait()
         await plane.aclose()
         tmp.cleanup()
 
 
-async def _wait_up(http: Any, server: subprocess.Popen[bytes]) -> None:
+async def _wait_up(http: Any, server: asyncio.subprocess.Process) -> None:
+    import httpx
+
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if server.poll() is not None:
+        if server.returncode is not None:
             raise RuntimeError(f"souk serve exited with {server.returncode}")
         try:
             if (await http.get("/healthz")).status_code == 200:
                 return
-        except Exception:  # not listening yet  # noqa: BLE001
-            pass
+        except httpx.TransportError as exc:
+            log.debug("souk serve not up yet: %s", exc)
         await asyncio.sleep(0.1)
     raise TimeoutError("souk serve did not come up in 30 s")
 

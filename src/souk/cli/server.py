@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from souk.core.errors import SoukError
 from souk.core.settings import Settings
 
 DEMO_PRODUCT = "AP-1001"
@@ -146,7 +147,7 @@ def doctor_checks(settings: Settings) -> list[dict[str, Any]]:
             for s in models.check(settings):
                 add(f"model {s.name}", s.ok, s.detail or s.path, "" if s.ok else "run `make setup` (or "
                     "`python -m souk.agent.models install`)", required=False)
-        except Exception as exc:  # a broken model check is reported, not fatal to the doctor
+        except (SoukError, OSError, ValueError) as exc:  # reported, not fatal to the doctor
             add("offline models", False, f"check failed: {exc}", "run `make setup`", required=False)
     return out
 

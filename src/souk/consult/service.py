@@ -9,11 +9,11 @@ from collections import OrderedDict
 from souk.consult.models import Call, CallState
 from souk.consult.ports import CallListener, CallStore, ProductNames, RoomCloser
 from souk.core.clock import Clock
-from souk.domain.calls import CallRecord
 from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from souk.core.ids import new_id
 from souk.core.settings import CallSettings
 from souk.core.tasks import TaskOwner
+from souk.domain.calls import CallRecord
 
 log = logging.getLogger(__name__)
 

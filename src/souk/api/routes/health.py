@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from souk.api.auth import Ctx
+from souk.core.errors import SoukError
 
 router = APIRouter()
 
@@ -19,6 +20,6 @@ async def healthz(ctx: Ctx) -> dict[str, Any]:
         try:
             nodes = await health()
             media_ok = all(n.up for n in nodes)
-        except Exception:  # reported, not raised: this is the health endpoint
+        except SoukError:  # reported, not raised: this is the health endpoint
             media_ok = False
     return {"ok": media_ok is not False, "media": media_ok, "rooms_live": len(ctx.hub.rooms)}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -130,7 +129,7 @@ async def _authenticate(ws: WebSocket, ctx: AppContext, limit: int) -> AccessCla
 
 
 async def _receive(ws: WebSocket) -> str | bytes | None:
-    message: dict[str, Any] = await ws.receive()
+    message = await ws.receive()
     if message["type"] == "websocket.disconnect":
         return None
     text = message.get("text")

@@ -63,8 +63,8 @@ class Answer(_Msg, tag="answer"):
 
 class Candidate(msgspec.Struct, omit_defaults=True):
     candidate: str
-    sdpMid: str | None = None  # noqa: N815 - browser field names
-    sdpMLineIndex: int | None = None  # noqa: N815
+    sdpMid: str | None = None
+    sdpMLineIndex: int | None = None
 
 
 class Trickle(_Msg, tag="trickle"):
