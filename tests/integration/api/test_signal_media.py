@@ -131,3 +131,23 @@ async def test_garbage_and_refusals_leak_no_handle(souk_media: Souk, room: str, 
         assert await settle_handles(souk_media, base) == base
     finally:
         await bot.aclose()
+
+
+async def test_janus_api_is_loopback_only_and_needs_the_secret(souk_media: Souk) -> None:
+    """Shoppers reach Souk only: Janus's APIs listen on 127.0.0.1 and refuse requests without the secret."""
+    import json
+    from urllib.parse import urlsplit
+
+    import websockets
+
+    node = souk_media.ctx.media.pool.nodes()[0]
+    for url in (node.url, node.admin_url):
+        parts = urlsplit(url)
+        assert parts.hostname == "127.0.0.1"
+        with pytest.raises(OSError):  # the netns's non-loopback-interface address: nothing listens there
+            await websockets.connect(f"ws://127.0.0.2:{parts.port}", subprotocols=["janus-protocol"],
+                                     open_timeout=3)
+    async with websockets.connect(node.url, subprotocols=["janus-protocol"]) as ws:
+        await ws.send(json.dumps({"janus": "create", "transaction": "no-secret"}))
+        reply = json.loads(await ws.recv())
+    assert reply["janus"] == "error" and reply["error"]["code"] == 403
