@@ -25,7 +25,7 @@ from souk.core.clock import Clock, SystemClock
 from souk.core.errors import Forbidden, SoukError, Unavailable
 from souk.core.tasks import TaskOwner
 from souk.rtm.broker import Broker
-from souk.rtm.envelope import batch_frame, encode
+from souk.rtm.envelope import batch_frame, control_frame, encode
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,8 @@ class Hub:
 
     # ---- membership ----
     async def join(self, conn: Conn, key: str, ch: str, identity: str, info: bytes, *, since: int | None,
-                   history: int) -> Member:
+                   history: int, ref: str | None = None) -> Member:
+        """Add a member: presence first, then (with ``ref``) the ``joined`` frame, history, live messages."""
         chan = self._channels.get(key)
         if chan is None:
             chan = self._channels[key] = _Channel(ch)
@@ -155,6 +156,8 @@ class Hub:
         try:
             last = await self.broker.subscribe(key)
             await self.broker.heartbeat(key, {self._presence_key(identity): info}, self._presence_ttl)
+            if ref is not None:
+                conn.send(control_frame("joined", id=ref, ch=ch, seq=last))
             if since is None:
                 items = await self.broker.history(key, since=None, limit=history)
                 member.cursor = items[-1][0] if items else max(0, last - history) if history else last

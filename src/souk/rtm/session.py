@@ -109,10 +109,9 @@ class Session:
             raise BadRequest(f"at most {MAX_CHANNELS} channels a connection", code="too_many_channels")
         key = await svc.check_join(self.claims, frame.ch)
         history = svc.config.history_on_join if frame.history is None else max(0, min(frame.history, 1000))
-        last = await svc.broker.last_seq(key)
-        self.conn.send(control_frame("joined", id=frame.id, ch=frame.ch, seq=last))
         member = await svc.hub.join(self.conn, key, frame.ch, self.claims.identity,
-                                    svc.presence_info(self.claims), since=frame.since, history=history)
+                                    svc.presence_info(self.claims), since=frame.since, history=history,
+                                    ref=frame.id)
         if self._closed:
             await svc.hub.leave(member)
             return
