@@ -45,9 +45,13 @@ async def test_room_secret_is_enforced_by_janus(media_plane: MediaPlane) -> None
 
 async def test_join_errors_leave_no_handles(media_plane: MediaPlane, janus_admin: JanusAdmin) -> None:
     base = await _handles(janus_admin, media_plane)  # the plane's control handle
+    await media_plane.ensure_room("room_vanished")
+    link = await media_plane._link("embedded")  # remove it behind the plane's back: Janus itself says 426
+    await link.control.destroy(janus_room_id("room_vanished"), secret=media_plane._secret(link.node, "room_vanished"))
     with pytest.raises(NoSuchRoom) as err:
-        await media_plane.join_publisher("room_never_made")
+        await media_plane.join_publisher("room_vanished")
     assert isinstance(err.value, NotFound) and err.value.janus_code == 426
+    assert await _handles(janus_admin, media_plane) == base  # the handle attached for the join was detached
     await media_plane.ensure_room("room_full", max_publishers=1)
     a = await media_plane.join_publisher("room_full", display="a")
     with pytest.raises(NoSuchFeed):

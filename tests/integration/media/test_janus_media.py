@@ -1,0 +1,109 @@
+"""Real media through Janus with aiortc bots (needs the network namespace: make test runs pytest in one)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from souk.media.admin import JanusAdmin
+from souk.media.bots import PublisherBot, SubscriberBot
+from souk.media.errors import RoomFull
+from souk.media.events import MediaEvent, PublisherJoined, PublisherLeft
+from souk.media.plane import MediaPlane, Publisher
+
+pytestmark = [pytest.mark.janus, pytest.mark.timeout(60)]
+
+
+async def _publish(plane: MediaPlane, room: str, display: str, *, wait: bool = True) -> tuple[Publisher, PublisherBot]:
+    bot = PublisherBot()
+    pub = await plane.join_publisher(room, display=display)
+    await bot.accept(await pub.publish(await bot.offer()))
+    if wait:
+        await pub.wait_webrtcup(10)
+    return pub, bot
+
+
+async def _next_of(pub: Publisher, cls: type, timeout: float = 5.0) -> MediaEvent:
+    while True:
+        ev = await pub.next_event(timeout)
+        if isinstance(ev, cls):
+            return ev
+
+
+async def test_publish_subscribe_decoded_frames_and_clean_up(
+        media_plane: MediaPlane, janus_admin: JanusAdmin, netns: None) -> None:
+    sid = media_plane.session_id()
+    assert sid is not None
+    base = len(await janus_admin.list_handles(sid))
+    await media_plane.ensure_room("room_media", kind="consult", max_publishers=2)
+    watcher = await media_plane.join_publisher("room_media", display="watcher")  # sees others publish
+    pub, pub_bot = await _publish(media_plane, "room_media", "alice", wait=False)
+    # subscribe right away: before the publisher's webrtcup Janus answers 428, the plane waits it out
+    sub = await media_plane.subscribe("room_media", [pub.feed_id], wait_s=10)
+    sub_bot = SubscriberBot(decode=True)
+    await sub.start(await sub_bot.answer(sub.offer))
+    await sub.wait_webrtcup(10)
+    await sub_bot.wait_frames(15, timeout=10)
+    first = sub_bot.last_counter
+    await sub_bot.wait_frames(sub_bot.frames + 10, timeout=10)
+    assert 0 <= first < sub_bot.last_counter <= pub_bot.frames_sent  # real frames from this publisher, in order
+    joined = await _next_of(watcher, PublisherJoined)
+    assert isinstance(joined, PublisherJoined) and joined.feed.feed_id == pub.feed_id
+    assert joined.feed.display == "alice" and joined.feed.video and joined.feed.audio
+    assert len(await janus_admin.list_handles(sid)) == base + 3
+
+    # mute video at Janus: the subscriber stops getting frames; unmute: they come back
+    await pub.set_media(video=False)
+    await asyncio.sleep(0.5)
+    stalled = sub_bot.frames
+    await asyncio.sleep(0.6)
+    assert sub_bot.frames - stalled <= 2
+    await pub.set_media(video=True)
+    await sub_bot.wait_frames(stalled + 10, timeout=10)
+
+    await sub.aclose()
+    await sub_bot.aclose()
+    await pub.aclose()
+    await pub_bot.aclose()
+    left = await _next_of(watcher, PublisherLeft)
+    assert isinstance(left, PublisherLeft) and left.feed_id == pub.feed_id
+    await watcher.aclose()
+    assert len(await janus_admin.list_handles(sid)) == base
+    assert media_plane.participants == 0
+
+
+async def test_non_decoding_subscriber_counts_frames(media_plane: MediaPlane, netns: None) -> None:
+    await media_plane.ensure_room("room_nodecode")
+    pub, pub_bot = await _publish(media_plane, "room_nodecode", "p")
+    sub = await media_plane.subscribe("room_nodecode", [pub.feed_id])
+    bot = SubscriberBot(decode=False)
+    try:
+        await sub.start(await bot.answer(sub.offer))
+        await bot.wait_first_frame(10)
+        await bot.wait_frames(20, timeout=10)
+        assert bot.last_counter == -1 and bot.audio_frames > 0  # counted, never decoded
+    finally:
+        await sub.aclose()
+        await bot.aclose()
+        await pub.aclose()
+        await pub_bot.aclose()
+async def test_room_full(media_plane: MediaPlane, netns: None) -> None:
+    await media_plane.ensure_room("room_cap", max_publishers=1)
+    from souk.media.bots import PublisherBot
+
+    bots = [PublisherBot(audio=False), PublisherBot(audio=False)]
+    pubs = [await media_plane.join_publisher("room_cap", display=str(i)) for i in range(2)]
+    try:
+        await bots[0].accept(await pubs[0].publish(await bots[0].offer()))
+        await pubs[0].wait_webrtcup(10)
+        with pytest.raises(RoomFull) as err:
+            await pubs[1].publish(await bots[1].offer())
+        assert err.value.janus_code == 432
+    finally:
+        for p in pubs:
+            await p.aclose()
+        for b in bots:
+            await b.aclose()
+
+
