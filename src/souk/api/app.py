@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from types import ModuleType
 
@@ -29,9 +29,9 @@ FEATURES = (
 )
 
 
-def _load_features() -> list[ModuleType]:
+def _load_features(names: Sequence[str] = FEATURES) -> list[ModuleType]:
     mods = []
-    for name in FEATURES:
+    for name in names:
         try:
             mods.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:
@@ -40,18 +40,21 @@ def _load_features() -> list[ModuleType]:
     return mods
 
 
-def create_app(settings: Settings, ctx: AppContext | None = None) -> FastAPI:
-    """Build the app. ``ctx`` may be passed by tests to inject services."""
+def create_app(
+    settings: Settings, ctx: AppContext | None = None, *, features: Sequence[str] | None = None
+) -> FastAPI:
+    """Build the app. ``ctx`` may be passed by tests to inject services; ``features`` (module names, default
+    FEATURES) lets an area's tests serve only the routes they exercise."""
     from souk.api.bootstrap import build_context  # core services: storage, tokens, media
 
-    features = _load_features()
+    features_ = _load_features(FEATURES if features is None else features)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             context = ctx or await build_context(settings, stack)
             app.state.ctx = context
-            for mod in features:
+            for mod in features_:
                 start = getattr(mod, "start", None)
                 if start is not None:
                     await start(context, stack)
@@ -61,6 +64,6 @@ def create_app(settings: Settings, ctx: AppContext | None = None) -> FastAPI:
     from souk.api.errors import install_error_handlers
 
     install_error_handlers(app)
-    for mod in features:
+    for mod in features_:
         app.include_router(mod.router)
     return app
