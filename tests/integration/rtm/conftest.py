@@ -31,3 +31,12 @@ async def node_factory(tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
     for n in nodes:
         await n.aclose()
 
+
+
+@pytest.fixture
+async def souk_rtm(tmp_path: Path) -> AsyncIterator[object]:
+    """A real Souk app (uvicorn, seeded storage) serving the core routes plus RTM."""
+    from tests.fixtures.browser import CORE_FEATURES, running_souk
+
+    async with running_souk(tmp_path / "souk", features=(*CORE_FEATURES, "souk.api.routes.rtm")) as s:
+        yield s

@@ -7,7 +7,8 @@ import httpx
 from souk.rtm.client import RtmClient
 
 
-async def test_rest_publish_history_presence_and_asgi_socket(souk) -> None:  # type: ignore[no-untyped-def]
+async def test_rest_publish_history_presence_and_asgi_socket(souk_rtm) -> None:  # type: ignore[no-untyped-def]
+    souk = souk_rtm
     tokens = souk.ctx.tokens
     viewer_token = tokens.mint(merchant_id=souk.merchant_id, identity="viewer", room="live-7", role="audience")
     host_token = tokens.mint(merchant_id=souk.merchant_id, identity="host", room="live-7", role="host")
