@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -356,10 +357,16 @@ def _success_id(reply: m.Incoming, what: str) -> int:
     raise JanusError(f"unexpected reply to {what}: {type(reply).__name__}")
 
 
+_TX = re.compile(rb'"transaction"\s*:\s*"([^"\\]{1,64})"')
+
+
 def _transaction_of(frame: str | bytes) -> str | None:
+    """The transaction a bad frame was meant for, if it can still be read (so its caller fails fast)."""
+    raw = frame.encode("utf-8", "replace") if isinstance(frame, str) else frame
     try:
-        obj = json.loads(frame)
+        obj = json.loads(raw)
     except ValueError:
-        return None
+        match = _TX.search(raw)
+        return match.group(1).decode("utf-8", "replace") if match else None
     tx = obj.get("transaction") if isinstance(obj, dict) else None
     return tx if isinstance(tx, str) else None
