@@ -48,14 +48,15 @@ models: $(VENV)/.installed
 run: setup
 	$(VENV)/bin/souk demo
 
+# Tests run inside a private network namespace (python -m souk.media.netns): WebRTC needs 127.0.0.2 on a veth.
 test: setup-test
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m souk.media.netns run --fallback -- $(PY) -m pytest -m "not slow" -q
 
 test-slow: setup-test
-	$(PY) -m pytest -m slow -q
+	$(PY) -m souk.media.netns run --fallback -- $(PY) -m pytest -m slow -q
 
 test-all: setup-test
-	$(PY) -m pytest -q
+	$(PY) -m souk.media.netns run --fallback -- $(PY) -m pytest -q
 
 lint: setup-test
 	$(VENV)/bin/ruff check src tests
