@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from souk.core.clock import Clock, SystemClock
-from souk.core.errors import Timeout, Unavailable
+from souk.core.errors import SoukError, Timeout, Unavailable
 from souk.core.tasks import TaskOwner
 from souk.media import messages as m
 from souk.media.errors import JanusError, SessionGone, core_error, plugin_error
@@ -185,7 +185,7 @@ class JanusConnection:
         if not self.closed.is_set():
             try:
                 await self._transport.aclose()
-            except Exception as exc:  # closing a dead socket must not mask the caller's error
+            except (OSError, RuntimeError, SoukError) as exc:  # a dead socket must not mask the caller's error
                 log.debug("%s: close failed: %s", self.name, exc)
         await self._tasks.aclose()
         self._lost("closed by us")
@@ -287,16 +287,17 @@ class JanusHandle:
     def conn(self) -> JanusConnection:
         return self.session.conn
 
-    def _ids(self) -> dict[str, int]:
+    def _ids(self) -> tuple[int, int]:
         if not self.alive:
             raise SessionGone(f"janus handle {self.handle_id} is gone ({self.gone_reason})", janus_code=459)
-        return {"session_id": self.session.session_id, "handle_id": self.handle_id}
+        return self.session.session_id, self.handle_id
 
     async def message(self, body: dict[str, Any], jsep: dict[str, Any] | None = None, *,
                       timeout: float | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """Send a plugin request; returns (plugin data, jsep or None). Plugin errors raise JanusError."""
-        reply = await self.conn.request(m.Message(transaction="", body=body, jsep=jsep, **self._ids()),
-                                        timeout=timeout)
+        sid, hid = self._ids()
+        reply = await self.conn.request(m.Message(transaction="", session_id=sid, handle_id=hid, body=body,
+                                                  jsep=jsep), timeout=timeout)
         if isinstance(reply, m.Event | m.Success) and reply.plugindata is not None:
             data = reply.plugindata.data
             if "error_code" in data:
@@ -307,17 +308,21 @@ class JanusHandle:
     async def trickle(self, candidate: dict[str, Any] | None) -> None:
         """Send one ICE candidate, or None for end-of-candidates."""
         cand = candidate if candidate is not None else {"completed": True}
-        await self.conn.request(m.Trickle(transaction="", candidate=cand, **self._ids()), ack_final=True)
+        sid, hid = self._ids()
+        await self.conn.request(m.Trickle(transaction="", session_id=sid, handle_id=hid, candidate=cand),
+                                ack_final=True)
 
     async def hangup(self) -> None:
-        await self.conn.request(m.Hangup(transaction="", **self._ids()))
+        sid, hid = self._ids()
+        await self.conn.request(m.Hangup(transaction="", session_id=sid, handle_id=hid))
 
     async def detach(self) -> None:
         """Detach from Janus. Idempotent; quiet when the handle, session or node is already gone."""
         if not self.alive:
             return
         try:
-            await self.conn.request(m.Detach(transaction="", **self._ids()))
+            sid, hid = self._ids()
+            await self.conn.request(m.Detach(transaction="", session_id=sid, handle_id=hid))
         except (SessionGone, Unavailable):
             pass
         finally:

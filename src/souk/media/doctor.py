@@ -33,7 +33,7 @@ def check_janus_binary(settings: Settings) -> Check:
         return Check(name, False, f"{binary!r} not on PATH", "apt-get install janus (or make setup)")
     try:
         # Janus 1.1 has no --version flag: --help prints the version banner first and exits 0
-        proc = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=10)
+        proc = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Check(name, False, f"{path} does not run: {exc}", "reinstall janus")
     match = re.search(r"\((\d+\.\d+\.\d+)\)", proc.stdout)

@@ -41,7 +41,7 @@ def check_unshare() -> str | None:
     """None when ``unshare -n`` works here, else a sentence saying why not and what to do."""
     if shutil.which("unshare") is None or shutil.which("ip") is None:
         return "unshare (util-linux) and ip (iproute2) are needed: apt-get install util-linux iproute2"
-    proc = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True)
+    proc = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         why = proc.stderr.strip() or f"exit {proc.returncode}"
         return (f"cannot create a network namespace ({why}). Run as root, or give the container "
@@ -72,7 +72,7 @@ def _setup(netem: str | None, netem_dev: str) -> None:
             with open("/proc/sys/" + key.replace(".", "/"), "w") as f:
                 f.write(value)
             continue
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             hint = " (is the sch_netem kernel module available?)" if cmd[0] == "tc" else ""
             raise ConfigError(f"netns setup failed: {' '.join(cmd)}: {proc.stderr.strip()}{hint}")

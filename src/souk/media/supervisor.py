@@ -99,14 +99,16 @@ class JanusSupervisor:
     async def _spawn_and_wait(self) -> None:
         binary = self.settings.janus.binary
         self.workdir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as logf:
-            try:
-                self._proc = await asyncio.create_subprocess_exec(
-                    binary, "-F", str(self.launch.confdir), stdin=asyncio.subprocess.DEVNULL,
-                    stdout=logf, stderr=logf, start_new_session=True,
-                )
-            except FileNotFoundError as exc:
-                raise ConfigError(f"Janus binary {binary!r} not found (apt-get install janus)") from exc
+        logf = await asyncio.to_thread(open, self.log_path, "ab")
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                binary, "-F", str(self.launch.confdir), stdin=asyncio.subprocess.DEVNULL,
+                stdout=logf, stderr=logf, start_new_session=True,
+            )
+        except FileNotFoundError as exc:
+            raise ConfigError(f"Janus binary {binary!r} not found (apt-get install janus)") from exc
+        finally:
+            logf.close()  # the child keeps its own copy of the descriptor
         self._started_at = self.clock.now()
         log.info("janus started pid=%s ws=%s log=%s", self._proc.pid, self.node.url, self.log_path)
         try:

@@ -11,7 +11,7 @@ import pytest
 
 from souk.core.errors import BadRequest, NotFound
 from souk.media.admin import JanusAdmin
-from souk.media.errors import InvalidSdp, JanusError, NoSuchFeed, NoSuchRoom, RoomFull
+from souk.media.errors import InvalidSdp, JanusError, NoSuchFeed, NoSuchRoom
 from souk.media.plane import MediaPlane
 from souk.media.roomids import janus_room_id
 from souk.media.types import Jsep

@@ -38,7 +38,7 @@ def test_apis_on_loopback_only_with_secrets() -> None:
     assert "libjanus_http.so" in core and "libjanus_mqtt.so" in core  # disabled transports
     for kept in ("videoroom", "streaming", "audiobridge"):
         assert f"libjanus_{kept}.so" not in core
-        assert f'admin_key = "room-key"' in files[f"janus.plugin.{kept}.jcfg"]
+        assert 'admin_key = "room-key"' in files[f"janus.plugin.{kept}.jcfg"]
     assert "event_loops = 2" in core and 'rtp_port_range = "20000-40000"' in core
     assert "ice_enforce_list" not in core  # not set -> not written
 

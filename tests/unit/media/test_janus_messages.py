@@ -22,8 +22,8 @@ from souk.media import messages as m
          b'{"janus":"hangup","session_id":1,"handle_id":2,"transaction":"t"}'),
         (m.Message(transaction="t", session_id=1, handle_id=2, body={"request": "start"},
                    jsep={"type": "answer", "sdp": "v=0"}),
-         b'{"janus":"message","session_id":1,"handle_id":2,"body":{"request":"start"},'
-         b'"jsep":{"type":"answer","sdp":"v=0"},"transaction":"t"}'),
+         (b'{"janus":"message","session_id":1,"handle_id":2,"body":{"request":"start"},'
+          b'"jsep":{"type":"answer","sdp":"v=0"},"transaction":"t"}')),
         (m.Trickle(transaction="t", session_id=1, handle_id=2, candidate={"completed": True}),
          b'{"janus":"trickle","session_id":1,"handle_id":2,"candidate":{"completed":true},"transaction":"t"}'),
         (m.ListSessions(transaction="t", admin_secret="a"),
@@ -70,8 +70,8 @@ def test_decode_error() -> None:
         ('{"janus":"detached","session_id":1,"sender":2}', m.DetachedMsg, lambda x: x.sender == 2),
         ('{"janus":"timeout","session_id":1}', m.TimeoutMsg, lambda x: x.session_id == 1),
         ('{"janus":"ack","session_id":1,"transaction":"x"}', m.Ack, lambda x: x.transaction == "x"),
-        ('{"janus":"server_info","transaction":"x","name":"souk","version":1102,"version_string":"1.1.2",'
-         '"plugins":{"janus.plugin.videoroom":{}},"extra":1}', m.ServerInfo,
+        (('{"janus":"server_info","transaction":"x","name":"souk","version":1102,"version_string":"1.1.2",'
+          '"plugins":{"janus.plugin.videoroom":{}},"extra":1}'), m.ServerInfo,
          lambda x: x.version_string == "1.1.2" and "janus.plugin.videoroom" in x.plugins),
     ],
 )
