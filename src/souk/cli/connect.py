@@ -171,6 +171,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             "raw_max_ms": round(max(raw_ms), 1) if raw_ms else None,
             "souk_mean_ms": round(statistics.fmean(souk_ms), 1) if souk_ms else None,
             "souk_connect_p50_ms": _pct(souk.get("connect_ms", []), 0.5),
+            "souk_phases_p50_ms": souk.get("phases_p50_ms", {}),
             "souk_ok": len(souk_ms), "raw_ok": len(raw_ms),
             "netem": netem,
             "netem_side": "shopper subscriber only: its UDP (media, ICE, DTLS) and signaling, both directions, "
@@ -274,6 +275,7 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
     ms: list[float] = []
     connect_ms: list[float] = []
     errors: list[str] = []
+    phases: dict[str, list[float]] = {}
     for token in job["tokens"]:
         client = bot = None
         try:
@@ -283,14 +285,19 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
                 client.one_way_delay_s = shaping["delay_s"]
             connect_ms.append((time.monotonic() - c0) * 1000)
             bot = SubscriberBot()
+            marks: dict[str, float] = {}
+            _watch_states(bot.pc, marks)
             t0 = time.monotonic()
             joined = await client.request({"type": "join", "room": job["room"], "subscribe": True})
             offers = [o for o in joined.get("offers", []) if o["feed"] == job["feed"]]
             offer = offers[0] if offers else await client.request({"type": "subscribe", "feed": job["feed"]})
+            marks["offer"] = time.monotonic()
             answer = await bot.answer(Jsep("offer", offer["sdp"]))
             await client.request({"type": "answer", "sub": offer["sub"], "sdp": answer.sdp})
             first = await bot.wait_first_frame(10.0)
             ms.append((first - t0) * 1000)
+            for name, at in marks.items():
+                phases.setdefault(name, []).append((at - t0) * 1000)
             await client.request({"type": "leave"})
         except Exception as exc:  # one failed round is reported, the bench goes on  # noqa: BLE001
             errors.append(f"souk: {type(exc).__name__}: {exc}")
@@ -300,7 +307,21 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
             if client is not None:
                 await client.aclose()
         await asyncio.sleep(0.05)
-    return {"ms": ms, "connect_ms": connect_ms, "errors": errors}
+    return {"ms": ms, "connect_ms": connect_ms, "errors": errors,
+            "phases_p50_ms": {k: _pct(v, 0.5) for k, v in phases.items()}}
+
+
+def _watch_states(pc: Any, marks: dict[str, float]) -> None:
+    """Record when ICE and then DTLS (the whole PeerConnection) first report connected."""
+    @pc.on("iceconnectionstatechange")
+    def _ice() -> None:
+        if pc.iceConnectionState == "completed" or pc.iceConnectionState == "connected":
+            marks.setdefault("ice_connected", time.monotonic())
+
+    @pc.on("connectionstatechange")
+    def _conn() -> None:
+        if pc.connectionState == "connected":
+            marks.setdefault("dtls_connected", time.monotonic())
 
 
 def _worker_main() -> int:
