@@ -27,7 +27,7 @@ from souk.core.errors import BadRequest, ConfigError, Conflict, NotFound, SoukEr
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
-_WRITE = "souk_write"
+WRITE_OPTION = "souk_write"
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -68,7 +68,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        write = conn.get_execution_options().get(_WRITE, False)
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
@@ -77,7 +77,7 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._writer = engine.execution_options(**{_WRITE: True})
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
         # Reads see one snapshot for the whole transaction (StoreSnapshot reads seven tables). SQLite's
         # deferred BEGIN in WAL mode already does; PostgreSQL needs REPEATABLE READ (read-only: never fails).
         self._reader = (engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)

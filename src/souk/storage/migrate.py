@@ -13,11 +13,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from souk.core.settings import Settings
-from souk.storage.db import create_engine, translate_errors
+from souk.storage.db import WRITE_OPTION, create_engine, translate_errors
 
 log = logging.getLogger(__name__)
 
 SCRIPT_LOCATION = "souk.storage:migrations"
+MIGRATION_LOCK_KEY = 0x50_55_4B_4D  # an arbitrary constant naming "Souk migrations" among advisory locks
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
@@ -54,7 +55,11 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> str:
         command.upgrade(alembic_config(conn), rev)
 
     with translate_errors():
-        async with engine.begin() as conn:
+        # One migrator at a time when several nodes start together: SQLite's BEGIN IMMEDIATE (write
+        # option) or a PostgreSQL advisory lock; Alembic re-reads the version under the lock.
+        async with engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             await conn.run_sync(_run, revision)
     after = await current_revision(engine)
     log.info("database migrated %s -> %s", before or "empty", after)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,15 @@ async def test_migrate_database_for_the_cli(tmp_path: Path) -> None:
     settings = Settings(data_dir=str(tmp_path))
     assert await migrate_database(settings) == head_revision()
     assert await migrate_database(settings) == head_revision()
+
+
+async def test_nodes_starting_together_migrate_once(empty_url: str) -> None:
+    engines = [create_engine(empty_url) for _ in range(3)]
+    try:
+        revisions = await asyncio.gather(*(upgrade(e) for e in engines))
+        assert revisions == [head_revision()] * 3
+        async with engines[0].connect() as conn:
+            assert await conn.run_sync(_diff) == []
+    finally:
+        for e in engines:
+            await e.dispose()
