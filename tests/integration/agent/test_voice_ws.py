@@ -19,13 +19,13 @@ import websockets
 from voice_server import serve, shopper_token
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "agent"))
-from voice_fakes import AmplitudeVadFactory, RecordingBrainSession, WordTts  # noqa: E402
+from voice_fakes import AmplitudeVadFactory, RecordingBrainSession, WordTts
 
-from souk.agent.processors.responder import SpeculationPolicy  # noqa: E402
-from souk.agent.providers.base import SttResult  # noqa: E402
-from souk.agent.service import VoiceService  # noqa: E402
-from souk.agent.session import VoiceConfig, VoiceEngine  # noqa: E402
-from souk.core.clock import SystemClock  # noqa: E402
+from souk.agent.processors.responder import SpeculationPolicy
+from souk.agent.providers.base import SttResult
+from souk.agent.service import VoiceService
+from souk.agent.session import VoiceConfig, VoiceEngine
+from souk.core.clock import SystemClock
 
 
 class FakeBrain:
@@ -112,20 +112,20 @@ async def test_first_message_auth_typed_turn_and_bad_input() -> None:
 
 async def test_garbage_noise_and_silence_never_hang() -> None:
     brain = FakeBrain()
-    async with serve(voice=fake_voice(), brain=brain) as (url, tokens):
-        async with websockets.connect(url + "?token=" + shopper_token(tokens, role="guest")) as ws:
-            await _events(ws, "ready")
-            for _ in range(100):  # 2 s of silence
-                await ws.send(bytes(640))
-            await ws.send(json.dumps({"type": "ping"}))
-            evs = await _events(ws, "pong")
-            assert not [e for e in evs if e["type"] in ("transcript", "error")]
-            for _ in range(60):  # 60 bad messages in a row: the server gives up on this client
-                await ws.send(b"\x01")
-            with pytest.raises(websockets.ConnectionClosed) as closed:
-                while True:
-                    await asyncio.wait_for(ws.recv(), 5)
-            assert closed.value.rcvd.code == 4400
+    async with serve(voice=fake_voice(), brain=brain) as (url, tokens), \
+            websockets.connect(url + "?token=" + shopper_token(tokens, role="guest")) as ws:
+        await _events(ws, "ready")
+        for _ in range(100):  # 2 s of silence
+            await ws.send(bytes(640))
+        await ws.send(json.dumps({"type": "ping"}))
+        evs = await _events(ws, "pong")
+        assert not [e for e in evs if e["type"] in ("transcript", "error")]
+        for _ in range(60):  # 60 bad messages in a row: the server gives up on this client
+            await ws.send(b"\x01")
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd.code == 4400
     assert brain.customers == [None]  # a guest token is an anonymous shopper
 
 
@@ -148,31 +148,31 @@ async def test_spoken_turn_with_real_models() -> None:
     engine = await asyncio.to_thread(build_voice_engine, load_settings())
     brain = FakeBrain()
     try:
-        async with serve(voice=VoiceService.of(engine), brain=brain) as (url, tokens):
-            async with websockets.connect(url + "?token=" + shopper_token(tokens)) as ws:
-                await _events(ws, "ready")
-                pcm = bytes(6400) + _say("Where is my order? I ordered a lamp last week.") + bytes(32000)
-                t_last_speech = 0.0
-                start = time.monotonic()
-                for i in range(0, len(pcm), 640):  # paced like a browser: 20 ms a frame
-                    await ws.send(pcm[i:i + 640])
-                    if i < len(pcm) - 32000:
-                        t_last_speech = time.monotonic()
-                    delay = start + (i // 640 + 1) * 0.02 - time.monotonic()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
-                evs: list[dict[str, Any]] = []
-                audio = 0
-                first_audio = 0.0
-                deadline = time.monotonic() + 10
-                while time.monotonic() < deadline and audio < 25:
-                    msg = await asyncio.wait_for(ws.recv(), 10)
-                    if isinstance(msg, bytes):
-                        assert len(msg) == 640
-                        audio += 1
-                        first_audio = first_audio or time.monotonic()
-                    else:
-                        evs.append(json.loads(msg))
+        async with serve(voice=VoiceService.of(engine), brain=brain) as (url, tokens), \
+                websockets.connect(url + "?token=" + shopper_token(tokens)) as ws:
+            await _events(ws, "ready")
+            pcm = bytes(6400) + _say("Where is my order? I ordered a lamp last week.") + bytes(32000)
+            t_last_speech = 0.0
+            start = time.monotonic()
+            for i in range(0, len(pcm), 640):  # paced like a browser: 20 ms a frame
+                await ws.send(pcm[i:i + 640])
+                if i < len(pcm) - 32000:
+                    t_last_speech = time.monotonic()
+                delay = start + (i // 640 + 1) * 0.02 - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            evs: list[dict[str, Any]] = []
+            audio = 0
+            first_audio = 0.0
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and audio < 25:
+                msg = await asyncio.wait_for(ws.recv(), 10)
+                if isinstance(msg, bytes):
+                    assert len(msg) == 640
+                    audio += 1
+                    first_audio = first_audio or time.monotonic()
+                else:
+                    evs.append(json.loads(msg))
         final = [e for e in evs if e["type"] == "transcript"]
         assert final and "order" in final[0]["text"].lower() and final[0]["language"] == "en"
         assert brain.sessions[0].turns and "order" in brain.sessions[0].turns[0].lower()

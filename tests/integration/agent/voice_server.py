@@ -25,11 +25,14 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serve(*, voice: Any, brain: Any) -> AsyncIterator[tuple[str, TokenService]]:
+async def serve(*, voice: Any, brain: Any, extra: Any = None) -> AsyncIterator[tuple[str, TokenService]]:
     tokens = TokenService(SECRET)
     ctx = AppContext(settings=Settings(), tokens=tokens, assistant=brain, voice=voice)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(voice_app(ctx), host="127.0.0.1", port=port, log_level="warning",
+    app = voice_app(ctx)
+    if extra is not None:
+        extra(app)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="on", ws_max_size=1 << 20))
     task = asyncio.create_task(server._serve(), name="uvicorn-voice")  # no signal handlers inside pytest
     for _ in range(200):

@@ -126,7 +126,7 @@ async def test_barge_in_stops_audio_fast_and_history_keeps_only_what_was_heard()
     # 0.25 s of audio a word, first clause "One two three four." (1 s): the words played, nothing more
     played_ms = ev["played_ms"]
     assert 500 <= played_ms <= 1500
-    words = "One two three four. Five six seven eight.".split()
+    words = ["One", "two", "three", "four.", "Five", "six", "seven", "eight."]
     assert heard == " ".join(words[: int(played_ms // 250)])
     cut = [e for _, e in rig.out.of("audio_end") if e["interrupted"]]
     assert cut and cut[0]["heard_text"] == heard
