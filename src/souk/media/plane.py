@@ -175,10 +175,9 @@ class MediaPlane:
                         max_publishers=max_publishers, created=created)
 
     async def _create(self, link: _Link, spec: RoomSpec) -> bool:
-        rec_dir = None
-        if spec.record:
-            self.recordings_dir.mkdir(parents=True, exist_ok=True)
-            rec_dir = str(self.recordings_dir)
+        # always set: a publisher may ask to record even when the room does not (files land here, not in cwd)
+        self.recordings_dir.mkdir(parents=True, exist_ok=True)
+        rec_dir = str(self.recordings_dir)
         return await link.control.create(
             janus_room_id(spec.room_id), secret=self._secret(link.node, spec.room_id),
             pin=self._pin(link.node, spec.room_id), description=spec.description,

@@ -103,7 +103,7 @@ class JanusSupervisor:
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 binary, "-F", str(self.launch.confdir), stdin=asyncio.subprocess.DEVNULL,
-                stdout=logf, stderr=logf, start_new_session=True,
+                stdout=logf, stderr=logf, start_new_session=True, cwd=self.workdir,
             )
         except FileNotFoundError as exc:
             raise ConfigError(f"Janus binary {binary!r} not found (apt-get install janus)") from exc

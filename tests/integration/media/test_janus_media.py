@@ -107,3 +107,21 @@ async def test_room_full(media_plane: MediaPlane, netns: None) -> None:
             await b.aclose()
 
 
+
+
+async def test_publisher_recording_lands_in_the_recordings_dir(media_plane: MediaPlane, netns: None) -> None:
+    await media_plane.ensure_room("room_rec")
+    bot = PublisherBot()
+    pub = await media_plane.join_publisher("room_rec", display="rec")
+    try:
+        await bot.accept(await pub.publish(await bot.offer(), record=True))
+        await pub.wait_webrtcup(10)
+        await asyncio.sleep(1.0)
+        await pub.unpublish()
+    finally:
+        await pub.aclose()
+        await bot.aclose()
+    files = sorted(p.name for p in media_plane.recordings_dir.glob("*.mjr"))
+    prefix = f"{pub.janus_room}-{pub.feed_id}"
+    assert [f.rsplit("-", 2)[-2] for f in files] == ["audio", "video"] and all(f.startswith(prefix) for f in files)
+    assert all((media_plane.recordings_dir / f).stat().st_size > 1000 for f in files)
