@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Self
 
 from souk.core.clock import Clock, SystemClock
+from souk.core.errors import ConfigError
 from souk.core.settings import Settings
 from souk.domain.ports import StoragePort
 from souk.domain.store import StoreSnapshot
@@ -72,11 +73,20 @@ class Storage:
 async def open_storage(
     settings: Settings, *, clock: Clock | None = None, run_migrations: bool = True, url: str | None = None
 ) -> Storage:
-    """Connect to ``settings.db_url`` (or ``url``), migrate it to head, and return the Storage."""
+    """Connect to ``settings.db_url`` (or ``url``), migrate it to head, and return the Storage.
+
+    With ``run_migrations=False`` (deployments that migrate separately) a schema behind the code is a
+    ConfigError naming the fix instead of a failure on the first query.
+    """
     db = Database(create_engine(url or settings.db_url))
     try:
         if run_migrations:
             await migrate.upgrade(db.engine)
+        else:
+            current, head = await migrate.current_revision(db.engine), migrate.head_revision()
+            if current != head:
+                raise ConfigError(f"database schema is at {current or 'nothing'}, this Souk needs {head}: "
+                                  "run `souk db upgrade`", code="schema_outdated")
     except BaseException:
         await db.aclose()
         raise

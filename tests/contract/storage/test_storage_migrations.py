@@ -85,3 +85,15 @@ async def test_nodes_starting_together_migrate_once(empty_url: str) -> None:
     finally:
         for e in engines:
             await e.dispose()
+
+
+async def test_open_without_migrating_refuses_an_outdated_schema(tmp_path: Path) -> None:
+    from souk.core.errors import ConfigError
+
+    settings = Settings(data_dir=str(tmp_path))
+    with pytest.raises(ConfigError) as err:
+        await open_storage(settings, run_migrations=False)
+    assert "souk db upgrade" in err.value.message
+    await migrate_database(settings)
+    async with await open_storage(settings, run_migrations=False) as storage:
+        assert await storage.merchants.list() == []
