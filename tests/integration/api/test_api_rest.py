@@ -140,7 +140,7 @@ async def test_signaling_refuses_bad_tokens_with_clear_codes(souk: Souk, monkeyp
     msg, closed = await _ws_first(souk, "?token=garbage")
     assert msg["code"] == "token_invalid" and closed.code == 4401
     # expired: minted with the server's secret one hour in the past
-    secret = souk.ctx.tokens._secret  # noqa: SLF001 - the test plays an attacker holding an old token
+    secret = souk.ctx.tokens._secret
     past = TokenService(secret, now=lambda: souk.ctx.clock.wall() - 7200)
     expired = past.mint(merchant_id="lumen", identity="bob", room=room, role="member", ttl_s=60)
     msg, closed = await _ws_first(souk, "?token=" + expired)
@@ -223,3 +223,18 @@ async def test_static_files_cannot_escape_the_static_dir(souk: Souk) -> None:
     async with _client(souk) as c:
         for path in ["/static/../render.py", "/static/%2e%2e/render.py", "/static/sdk/nope.js"]:
             assert (await c.get(path)).status_code == 404
+
+
+async def test_welcome_advertises_the_configured_turn_server(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.fixtures.browser import running_souk
+
+    janus = {"turn_server": "turn.example.net:3478", "turn_user": "u", "turn_password": "p",
+             "stun_server": "stun.example.net:3478"}
+    async with running_souk(tmp_path / "souk", janus=janus) as s:
+        token = s.ctx.tokens.mint(merchant_id="lumen", identity="bob", room="*", role="agent")
+        async with websockets.connect(s.ws_url + "?token=" + token) as ws:
+            welcome = json.loads(await ws.recv())
+    assert welcome["ice_servers"] == [
+        {"urls": "stun:stun.example.net:3478"},
+        {"urls": "turn:turn.example.net:3478", "username": "u", "credential": "p"},
+    ]

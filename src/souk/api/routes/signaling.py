@@ -53,7 +53,7 @@ async def signal(ws: WebSocket) -> None:
     _watch(ctx, claims, outbox)
     outbox.push(m.Welcome(identity=claims.identity, merchant=claims.merchant_id, room=claims.room,
                           role=claims.role.value, privileges=sorted(p.value for p in claims.privileges),
-                          max_message_bytes=limit))
+                          max_message_bytes=limit, ice_servers=ice_servers(ctx)))
     if is_staff(claims):
         for call in ctx.calls.active(claims.merchant_id):
             outbox.push(m.CallEvent(call=call_info(call, ctx.settings.calls.ring_timeout_s)))
@@ -97,6 +97,19 @@ async def _one(session: SignalSession, raw: str | bytes, limit: int, claims: Acc
     except Exception:
         log.exception("signaling %s from %s failed", type(msg).__name__, claims.identity)
         return m.Error(id=msg.id, code="internal", message="internal error; the request was not applied")
+
+
+def ice_servers(ctx: AppContext) -> list[dict[str, str]]:
+    """STUN/TURN for browsers from Settings.janus (empty: host candidates only, fine for a public Janus)."""
+    js = ctx.settings.janus
+    out: list[dict[str, str]] = []
+    if js.stun_server:
+        url = js.stun_server if js.stun_server.startswith(("stun:", "stuns:")) else f"stun:{js.stun_server}"
+        out.append({"urls": url})
+    if js.turn_server:
+        url = js.turn_server if js.turn_server.startswith(("turn:", "turns:")) else f"turn:{js.turn_server}"
+        out.append({"urls": url, "username": js.turn_user, "credential": js.turn_password.get_secret_value()})
+    return out
 
 
 def _watch(ctx: AppContext, claims: AccessClaims, outbox: Outbox) -> None:

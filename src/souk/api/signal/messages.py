@@ -139,6 +139,7 @@ class Welcome(_Msg, tag="welcome"):
     privileges: list[str]
     max_message_bytes: int
     id: str = ""
+    ice_servers: list[dict[str, str]] = msgspec.field(default_factory=list)  # for RTCPeerConnection
 
 
 class Ack(_Msg, tag="ack"):

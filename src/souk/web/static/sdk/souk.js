@@ -202,7 +202,9 @@ export class Room extends Emitter {
   }
 
   _pc() {
-    return new RTCPeerConnection({ iceServers: this.client.welcome.ice_servers || this.client.iceServers });
+    // the page's own iceServers win; else what the server advertises (Settings.janus STUN/TURN); never Google's
+    const servers = this.client.iceServers.length ? this.client.iceServers : (this.client.welcome.ice_servers || []);
+    return new RTCPeerConnection({ iceServers: servers });
   }
 
   async getMedia({ audio = true, video = true, audioDeviceId, videoDeviceId } = {}) {

@@ -1,0 +1,32 @@
+"""`souk bench connect` end to end (a few rounds): it runs, and prints the one JSON object with the keys the
+issue asks for. Figures are not asserted here (benchmarks are commands, not timed tests)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.janus]
+
+KEYS = {"rounds", "souk_p50_ms", "souk_p95_ms", "raw_p50_ms", "raw_p95_ms", "slow_joins"}
+
+
+@pytest.mark.parametrize("netem", [None, "delay 20ms loss 1%"])
+def test_bench_connect_prints_one_json_object(netem: str | None, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    if shutil.which("janus") is None:
+        pytest.skip("janus is not installed")
+    cmd = [sys.executable, "-m", "souk.cli.main", "bench", "connect", "--rounds", "3", "--json"]
+    if netem:
+        cmd += ["--netem", netem]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=tmp_path)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stdout + proc.stderr[-2000:]
+    out = json.loads(lines[0])
+    assert KEYS <= out.keys()
+    assert out["rounds"] == 3 and out["souk_ok"] == 3 and out["raw_ok"] == 3, out
+    assert out["netem"] == netem
+    assert proc.returncode == 0, proc.stderr[-2000:]
