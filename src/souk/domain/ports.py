@@ -214,7 +214,11 @@ class CallRepo(Protocol):
     async def set_room(self, merchant_id: str, call_id: str, room_id: str) -> CallRecord: ...
 
     async def finish(self, merchant_id: str, call_id: str, outcome: CallOutcome) -> CallRecord:
-        """End the call with an outcome; duration = ended - answered (0 if never answered)."""
+        """End the call; duration = ended - answered (0 if never answered).
+
+        An answered call ends ``completed`` or ``failed``; one never answered ends ``declined``, ``missed``,
+        ``cancelled`` or ``failed``. Anything else, or ending a call twice, is a Conflict.
+        """
         ...
 
     async def list(
