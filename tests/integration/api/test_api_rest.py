@@ -69,6 +69,8 @@ async def test_rooms_crud_is_tenant_scoped(souk: Souk) -> None:
         assert closed.json()["status"] == "closed"
         assert (await c.get("/v1/rooms/room_nope")).json()["error"]["code"] == "unknown_room"
         assert (await c.post("/v1/rooms", json={"kind": "disco"})).status_code == 422
+        reserved = await c.post("/v1/rooms", json={"kind": "consult", "room_id": "lobby"})
+        assert reserved.json()["error"]["code"] == "reserved_room_id"  # lobby tokens must never join a room
     # another merchant's staff token sees nothing of lumen's
     other = souk.ctx.tokens.mint(merchant_id="acme", identity="eve", room="*", role="agent")
     async with _client(souk, other) as c:

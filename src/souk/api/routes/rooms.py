@@ -12,13 +12,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from souk.api.auth import Ctx, MerchantAuth, MerchantAuthDep, bearer, get_ctx, merchant_auth
+from souk.api.auth import LOBBY_ROOM, Ctx, MerchantAuth, MerchantAuthDep, bearer, get_ctx, merchant_auth
 from souk.api.context import AppContext
 from souk.auth.apikeys import PREFIX as API_KEY_PREFIX
-from souk.core.errors import NotFound
+from souk.core.errors import BadRequest, NotFound
 from souk.domain.rooms import Room, RoomKind, RoomStatus
 
 router = APIRouter()
+
+# token room values with a meaning of their own ("*" cannot pass the id pattern anyway)
+RESERVED_ROOM_IDS = frozenset({LOBBY_ROOM})
 
 
 class RoomCreate(BaseModel):
@@ -71,6 +74,8 @@ RoomReader = Annotated[str, Depends(room_reader)]
 
 @router.post("/v1/rooms", response_model=RoomOut, status_code=201)
 async def create_room(body: RoomCreate, auth: MerchantAuthDep, ctx: Ctx) -> RoomOut:
+    if body.room_id is not None and body.room_id.lower() in RESERVED_ROOM_IDS:
+        raise BadRequest(f"room id {body.room_id!r} is reserved", code="reserved_room_id")
     room = await ctx.storage.rooms.create(auth.merchant_id, body.kind, room_id=body.room_id,
                                           metadata=body.metadata)
     return RoomOut.of(room)

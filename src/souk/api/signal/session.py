@@ -116,6 +116,8 @@ class SignalSession:
     async def join(self, msg: m.Join) -> m.Joined:
         if self.room_id is not None:
             raise Conflict(f"already joined {self.room_id}", code=m.ErrorCode.ALREADY_JOINED)
+        if msg.room in ("lobby", "*"):  # token scopes, never rooms
+            raise NotFound(f"no room {msg.room!r}", code="unknown_room")
         self.claims.require_room(msg.room)
         if not (self.claims.can(Privilege.SUBSCRIBE) or self.claims.can(Privilege.PUBLISH)):
             raise Forbidden("token may neither publish nor subscribe", code="privilege_missing")
