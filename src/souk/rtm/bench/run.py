@@ -196,7 +196,8 @@ class Runner:
         return out
 
     def search(self, proto: str, urls: list[str], pids: list[int], steps: tuple[int, ...]) -> dict[str, Any]:
-        """Probe ascending counts until one fails, then hold the best passing count (stepping down)."""
+        """Probe ascending counts until one fails (halving below the first if it fails), then hold the
+        best passing count for ``hold_s``, stepping down by a quarter (at most twice more) if the hold fails."""
         probes = []
         passing: list[int] = []
         for i, n in enumerate(steps):
@@ -205,8 +206,16 @@ class Runner:
             if not r["ok"]:
                 break
             passing.append(n)
+        n = steps[0]
+        while not passing and n > 50 and len(probes) < len(steps) + 3:
+            n //= 2
+            r = self.step(proto, urls, pids, n, self.cfg.probe_s, f"probe-low-{n}")
+            probes.append(r)
+            if r["ok"]:
+                passing.append(n)
         held = None
-        for j, n in enumerate(reversed(passing)):
+        candidates = [passing[-1], int(passing[-1] * 0.75), int(passing[-1] * 0.56)] if passing else []
+        for j, n in enumerate(candidates):
             r = self.step(proto, urls, pids, n, self.cfg.hold_s, f"hold{j}-{n}")
             probes.append(r)
             if r["ok"]:
