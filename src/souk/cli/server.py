@@ -42,8 +42,10 @@ def register(sub: Any, bench: Any) -> None:
     doctor.set_defaults(func=_doctor)
 
     from souk.cli.connect import register as register_connect
+    from souk.cli.consult_bench import register as register_consult
 
     register_connect(bench)
+    register_consult(bench)
 
 
 def _with_server(settings: Settings, host: str | None, port: int | None, **extra: Any) -> Settings:

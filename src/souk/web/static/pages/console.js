@@ -1,10 +1,11 @@
 // Seller console: incoming calls ring here; accept / decline; the call; recent call records.
-import { connect } from "/static/sdk/souk.js";
+import { connect, getMedia } from "/static/sdk/souk.js";
 import { CallUI, api, tokenFromHash } from "./call-ui.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = new CallUI();
-const state = { token: null, console: null, ringing: new Map(), call: null, client: null, room: null, roomToken: null };
+const state = { token: null, console: null, ringing: new Map(), call: null, client: null, room: null, roomToken: null,
+  camera: null, marks: {} };
 window.soukConsole = state; // for tests and debugging
 
 async function staffToken() {
@@ -92,9 +93,27 @@ async function refreshRecords() {
   } catch (e) { console.warn("records", e); }
 }
 
+// Start the camera while a call rings, so accepting does not wait for it.
+function warmCamera() {
+  if (!state.camera) {
+    state.camera = getMedia({ audio: true, video: true });
+    state.camera.catch(() => { state.camera = null; });
+  }
+}
+
+function coolCamera() {
+  if (state.camera && !state.call && !state.ringing.size) {
+    const pending = state.camera;
+    state.camera = null;
+    pending.then((s) => s.getTracks().forEach((t) => t.stop()), () => {});
+  }
+}
+
 function onConsoleCall({ call }) {
   if (call.state === "ringing") state.ringing.set(call.call_id, call);
   else state.ringing.delete(call.call_id);
+  if (state.ringing.size && !state.call) warmCamera();
+  else coolCamera();
   renderIncoming();
   if (call.state !== "ringing") refreshRecords();
   if (state.call && call.call_id === state.call.call_id) onOwnCall(call);
@@ -105,8 +124,12 @@ function onOwnCall(call) {
   if (["ended", "cancelled", "declined", "missed"].includes(call.state)) finish(call.state === "ended" ? "Call ended." : `Call ${call.state}.`);
 }
 
+const mark = (name) => { state.marks[name] = Date.now(); };
+
 async function acceptCall(c) {
   if (state.call) return;
+  state.marks = {};
+  mark("accept");
   ring(false);
   state.call = c;
   ui.show(`Connecting to ${c.shopper_name || c.shopper}…`);
@@ -114,13 +137,21 @@ async function acceptCall(c) {
     const res = await api(`/v1/consults/${encodeURIComponent(c.call_id)}/accept`, state.token, {});
     state.call = res.call;
     state.roomToken = res.token;
+    mark("accepted");
     ui.startTimer(res.call.answered_at);
     state.client = await connect({ token: res.token });
+    mark("connected");
     state.client.on("call", ({ call }) => onOwnCall(call));
     state.room = await state.client.join(res.call.room);
+    mark("joined");
     ui.attach(state.room);
     ui.status(`In call with ${c.shopper_name || c.shopper} about ${c.product_name || c.product_sku}`);
-    await state.room.publish({ audio: true, video: true });
+    const pending = state.camera;
+    state.camera = null; // the call owns the stream now (leaving stops its tracks)
+    const stream = pending ? await pending.catch(() => null) : null;
+    mark("camera");
+    await state.room.publish(stream ? { stream } : { audio: true, video: true });
+    mark("published");
   } catch (e) {
     ui.error(e);
     if (state.call && state.roomToken) {

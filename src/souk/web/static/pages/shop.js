@@ -5,7 +5,7 @@ import { CallUI, api, tokenFromHash } from "./call-ui.js";
 const product = document.getElementById("product");
 const button = document.getElementById("call-btn");
 const ui = new CallUI();
-const state = { call: null, client: null, room: null, roomToken: null, phase: "idle" };
+const state = { call: null, client: null, room: null, roomToken: null, phase: "idle", marks: {} };
 window.soukCall = state; // for tests and debugging
 
 async function lobbyToken() {
@@ -24,6 +24,7 @@ const FINAL = {
 
 function onCall({ call }) {
   state.call = call;
+  state.marks[call.state] = Date.now();
   if (call.state === "ringing") ui.status("Ringing the seller…");
   else if (call.state === "accepted") {
     state.phase = "in-call";
@@ -48,6 +49,8 @@ async function startCall() {
     // Join and publish while it rings, so the seller sees us the moment they accept.
     state.room = await state.client.join(res.call.room);
     ui.attach(state.room);
+    state.room.on("published", () => { state.marks.seller_published = Date.now(); });
+    state.room.on("track", () => { state.marks.track = state.marks.track || Date.now(); });
     await state.room.publish({ audio: true, video: true });
   } catch (err) {
     await hangupCall();

@@ -36,6 +36,23 @@ export async function connect({ token, baseUrl = "", timeoutMs = DEFAULT_TIMEOUT
   return client;
 }
 
+// Camera and microphone, with clear SoukError codes (camera_denied, camera_missing, camera_busy).
+// Pages may call it early (e.g. while a call rings) and hand the stream to room.publish({ stream }).
+export async function getMedia({ audio = true, video = true, audioDeviceId, videoDeviceId } = {}) {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    throw new SoukError("camera_missing", "this browser cannot capture a camera (needs HTTPS or localhost)");
+  }
+  const c = {
+    audio: audio ? (audioDeviceId ? { deviceId: { exact: audioDeviceId } } : true) : false,
+    video: video ? (videoDeviceId ? { deviceId: { exact: videoDeviceId } } : { width: 640, height: 360 }) : false,
+  };
+  try {
+    return await navigator.mediaDevices.getUserMedia(c);
+  } catch (e) {
+    throw mediaError(e);
+  }
+}
+
 export async function listDevices() {
   if (!navigator.mediaDevices?.enumerateDevices) return { audio: [], video: [] };
   const all = await navigator.mediaDevices.enumerateDevices();
@@ -207,19 +224,8 @@ export class Room extends Emitter {
     return new RTCPeerConnection({ iceServers: servers });
   }
 
-  async getMedia({ audio = true, video = true, audioDeviceId, videoDeviceId } = {}) {
-    if (!navigator.mediaDevices?.getUserMedia) {
-      throw new SoukError("camera_missing", "this browser cannot capture a camera (needs HTTPS or localhost)");
-    }
-    const c = {
-      audio: audio ? (audioDeviceId ? { deviceId: { exact: audioDeviceId } } : true) : false,
-      video: video ? (videoDeviceId ? { deviceId: { exact: videoDeviceId } } : { width: 640, height: 360 }) : false,
-    };
-    try {
-      return await navigator.mediaDevices.getUserMedia(c);
-    } catch (e) {
-      throw mediaError(e);
-    }
+  getMedia(opts = {}) {
+    return getMedia(opts);
   }
 
   async publish(opts = {}) {

@@ -1,0 +1,161 @@
+"""`souk bench consult`: the issue's scenario timed in real headless Chromium.
+
+Per round: a fresh seller console and shopper product page (separate browser contexts, fake camera and
+microphone), the shopper presses "Video call the seller", the console rings, the seller accepts. Measured:
+call button -> ring shown on the console (as seen from the driver), and the accept click (as the console page
+saw it) -> BOTH pages decoding the other's video (first ``framesDecoded > 0`` on each side's subscription,
+sampled every 10 ms in the pages), with the p50 of each step after the accept. Runs in a
+private network namespace with ``souk serve`` (embedded Janus) as a separate process. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from souk.core.settings import Settings
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--disable-gpu", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
+]
+# Marks, in Date.now() milliseconds, when this page first decodes remote video.
+FIRST_FRAME_PROBE = """(key) => {
+  window.__firstFrame = null;
+  const tick = async () => {
+    const s = window[key];
+    if (s && s.room && s.room.subs.size) {
+      const q = await s.room.quality();
+      if (q.framesDecoded > 0) { window.__firstFrame = Date.now(); return; }
+    }
+    setTimeout(tick, 10);
+  };
+  tick();
+}"""
+
+
+def register(bench: Any) -> None:
+    p = bench.add_parser("consult", help="shopper calls, seller accepts: accept -> both decoding video, "
+                                         "in headless Chromium (JSON)")
+    p.add_argument("--rounds", type=int, default=10)
+    p.add_argument("--json", action="store_true", help="print only the JSON object")
+    p.set_defaults(func=_bench)
+
+
+def _pct(xs: list[float], q: float) -> float | None:
+    s = sorted(xs)
+    return round(s[min(len(s) - 1, int(q * len(s)))], 1) if s else None
+
+
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from souk.media.netns import reexec_in_netns
+
+    if not Path(CHROMIUM).exists():
+        print("souk: chromium is not installed (apt-get install chromium)", file=sys.stderr)
+        return 2
+    reexec_in_netns()
+    out = asyncio.run(_run(args, settings))
+    print(json.dumps(out))
+    return 0 if not out.get("errors") else 1
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    import httpx
+    from playwright.async_api import async_playwright
+
+    from souk.cli.connect import _free_port, _wait_up
+    from souk.cli.server import seed_and_key
+
+    tmp = tempfile.TemporaryDirectory(prefix="souk-bench-consult-")
+    data = Path(tmp.name)
+    settings = settings.model_copy(update={"data_dir": str(data), "database_url": "", "demo": True})
+    await seed_and_key(settings)
+    port = _free_port()
+    env = {**os.environ, "SOUK_DATA_DIR": str(data), "SOUK_DEMO": "true", "SOUK_LOG_LEVEL": "WARNING"}
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "souk.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port), env=env)
+    base = f"http://127.0.0.1:{port}"
+    ring_ms: list[float] = []
+    media_ms: list[float] = []
+    errors: list[str] = []
+    phases: dict[str, list[float]] = {}
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=20) as http:
+            await _wait_up(http, server)
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                for _ in range(args.rounds):
+                    try:
+                        ring, media, marks = await _round(browser, base)
+                        ring_ms.append(ring)
+                        media_ms.append(media)
+                        for name, at in marks.items():
+                            phases.setdefault(name, []).append(at)
+                    except Exception as exc:  # one failed round is reported, the bench goes on  # noqa: BLE001
+                        errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+            finally:
+                await browser.close()
+    finally:
+        if server.returncode is None:
+            server.terminate()
+            await server.wait()
+        tmp.cleanup()
+    out: dict[str, Any] = {
+        "rounds": args.rounds, "ok": len(media_ms),
+        "accept_to_both_video_p50_ms": _pct(media_ms, 0.5), "accept_to_both_video_p95_ms": _pct(media_ms, 0.95),
+        "accept_to_both_video_max_ms": round(max(media_ms), 1) if media_ms else None,
+        "call_to_ring_p50_ms": _pct(ring_ms, 0.5), "call_to_ring_p95_ms": _pct(ring_ms, 0.95),
+        "after_accept_p50_ms": dict(sorted(((k, _pct(v, 0.5)) for k, v in phases.items()),
+                                           key=lambda kv: kv[1] or 0)),
+        "measured": "Chromium <-> Janus <-> Chromium on one host (loopback veth), fake 640x360 camera",
+        "cpu_cores": os.cpu_count(),
+    }
+    if errors:
+        out["errors"] = errors[:10]
+    return out
+
+
+async def _round(browser: Any, base: str) -> tuple[float, float, dict[str, float]]:
+    seller_ctx = await browser.new_context()
+    shopper_ctx = await browser.new_context()
+    try:
+        seller = await seller_ctx.new_page()
+        shopper = await shopper_ctx.new_page()
+        await seller.goto(f"{base}/console")
+        await seller.wait_for_selector("#console-status.online", timeout=15_000)
+        await shopper.goto(f"{base}/shop/AP-1001")
+        t_call = time.time() * 1000
+        await shopper.click("#call-btn")
+        accept = seller.locator("#incoming li.ringing button.accept")
+        await accept.wait_for(timeout=15_000)
+        t_ring = time.time() * 1000
+        await seller.evaluate(FIRST_FRAME_PROBE, "soukConsole")
+        await shopper.evaluate(FIRST_FRAME_PROBE, "soukCall")
+        t_accept = time.time() * 1000
+        await accept.click()
+        marks = []
+        for page in (seller, shopper):
+            await page.wait_for_function("() => window.__firstFrame !== null", timeout=15_000, polling=20)
+            marks.append(float(await page.evaluate("() => window.__firstFrame")))
+        seller_marks = await seller.evaluate("() => window.soukConsole.marks")
+        t0 = float(seller_marks.get("accept", t_accept))  # the click as the page saw it
+        phases = {f"seller_{k}": v - t0 for k, v in seller_marks.items() if k != "accept"}
+        phases.update({f"shopper_{k}": v - t0 for k, v in
+                       (await shopper.evaluate("() => window.soukCall.marks")).items() if k != "ringing"})
+        phases.update({"seller_first_frame": marks[0] - t0, "shopper_first_frame": marks[1] - t0})
+        await shopper.click("#hangup-btn")
+        await seller.wait_for_function("() => window.soukConsole.call === null", timeout=15_000)
+        return t_ring - t_call, max(marks) - t0, phases
+    finally:
+        await seller_ctx.close()
+        await shopper_ctx.close()
