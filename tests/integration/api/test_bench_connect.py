@@ -30,3 +30,16 @@ def test_bench_connect_prints_one_json_object(netem: str | None, tmp_path) -> No
     assert out["rounds"] == 3 and out["souk_ok"] == 3 and out["raw_ok"] == 3, out
     assert out["netem"] == netem
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+@pytest.mark.browser
+def test_bench_consult_prints_one_json_object(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    if shutil.which("janus") is None or shutil.which("chromium") is None:
+        pytest.skip("janus and chromium are needed")
+    cmd = [sys.executable, "-m", "souk.cli.main", "bench", "consult", "--rounds", "2", "--json"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=tmp_path, check=False)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stdout + proc.stderr[-2000:]
+    out = json.loads(lines[0])
+    assert out["rounds"] == 2 and out["ok"] == 2, out
+    assert out["accept_to_both_video_p50_ms"] > 0 and "shopper_first_frame" in out["after_accept_p50_ms"]
