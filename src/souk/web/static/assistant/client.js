@@ -1,0 +1,69 @@
+// Text transport of the shopping assistant: one WebSocket conversation (/v1/agent/ws) with reconnect.
+//   const chat = new AssistantClient({ token });  chat.on("reply", r => ...);  await chat.open();
+//   chat.send("where is my order 1036?");  chat.close();
+// Replies carry { text, language, handoff, handoff_reason, tool_calls, cards, metadata }.
+
+import { Emitter } from "../sdk/emitter.js";
+
+function wsUrl(base, token, language) {
+  const u = new URL("/v1/agent/ws", base || window.location.href);
+  u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+  u.searchParams.set("token", token);
+  if (language) u.searchParams.set("language", language);
+  return u.toString();
+}
+
+export class AssistantClient extends Emitter {
+  constructor({ token, language = null, baseUrl = null, maxRetries = 5 } = {}) {
+    super();
+    this.token = token;
+    this.language = language;
+    this.baseUrl = baseUrl;
+    this.maxRetries = maxRetries;
+    this._ws = null;
+    this._queue = [];
+    this._retries = 0;
+    this._closed = false;
+    this.sessionId = null;
+  }
+
+  open() {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(wsUrl(this.baseUrl, this.token, this.language));
+      this._ws = ws;
+      let ready = false;
+      ws.onmessage = (ev) => {
+        let msg;
+        try { msg = JSON.parse(ev.data); } catch { return; }
+        if (msg.type === "ready") {
+          ready = true; this._retries = 0; this.sessionId = msg.session_id;
+          this.emit("ready", msg); resolve(this);
+          for (const q of this._queue.splice(0)) ws.send(q);
+        } else if (msg.type === "reply") {
+          this.emit("reply", msg);
+        } else if (msg.type === "error") {
+          this.emit("error", msg);
+        }
+      };
+      ws.onclose = (ev) => {
+        this.emit("closed", { code: ev.code, reason: ev.reason });
+        if (!ready) { reject(new Error(ev.reason || `assistant socket closed (${ev.code})`)); return; }
+        if (this._closed || ev.code >= 4400 || this._retries >= this.maxRetries) return;
+        const delay = Math.min(8000, 500 * 2 ** this._retries++);
+        setTimeout(() => this.open().catch((e) => this.emit("error", { code: "reconnect_failed", message: String(e) })), delay);
+      };
+    });
+  }
+
+  send(text) {
+    const frame = JSON.stringify({ type: "message", text: String(text).slice(0, 20000) });
+    if (this._ws && this._ws.readyState === WebSocket.OPEN) this._ws.send(frame);
+    else this._queue.push(frame);
+  }
+
+  close() {
+    this._closed = true;
+    if (this._ws && this._ws.readyState === WebSocket.OPEN) this._ws.send('{"type":"bye"}');
+    if (this._ws) this._ws.close(1000);
+  }
+}

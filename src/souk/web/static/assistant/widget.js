@@ -1,0 +1,148 @@
+// The shopper assistant widget: chat panel with live transcript, order/product cards, an always-visible
+// "talk to a person" button and a hands-free voice button (voice.js).
+//
+//   import { mountAssistant } from "/static/assistant/widget.js";
+//   const assistant = await mountAssistant({ token, target: document.body, language: "en" });
+//   document.body.addEventListener("souk-assistant-handoff", (e) => startConsult(e.detail)); // {kind, reason}
+//   assistant.destroy();
+
+import { AssistantClient } from "./client.js";
+import { renderCards } from "./cards.js";
+
+const LABELS = {
+  en: { title: "Shopping assistant", placeholder: "Ask about orders, shipping, returns…", send: "Send",
+        person: "Talk to a person", voice: "Voice", stop: "Stop voice", human: "Connecting you to a person…",
+        video: "Setting up a video consultation…", ask_person: "I want to talk to a real person" },
+  es: { title: "Asistente de compras", placeholder: "Pregunte por pedidos, envíos, devoluciones…", send: "Enviar",
+        person: "Hablar con una persona", voice: "Voz", stop: "Detener voz", human: "Le conectamos con una persona…",
+        video: "Preparando la videollamada…", ask_person: "Quiero hablar con una persona real" },
+  pt: { title: "Assistente de compras", placeholder: "Pergunte sobre pedidos, envio, devoluções…", send: "Enviar",
+        person: "Falar com uma pessoa", voice: "Voz", stop: "Parar voz", human: "Conectando você a uma pessoa…",
+        video: "Preparando a chamada de vídeo…", ask_person: "Quero falar com uma pessoa real" },
+  id: { title: "Asisten belanja", placeholder: "Tanya pesanan, pengiriman, retur…", send: "Kirim",
+        person: "Bicara dengan CS", voice: "Suara", stop: "Hentikan suara", human: "Menghubungkan Anda ke CS…",
+        video: "Menyiapkan video call…", ask_person: "Saya mau bicara dengan CS manusia" },
+  zh: { title: "购物助手", placeholder: "咨询订单、配送、退货…", send: "发送", person: "转人工", voice: "语音",
+        stop: "结束语音", human: "正在为您转接人工客服…", video: "正在安排视频咨询…", ask_person: "转人工" },
+  ar: { title: "مساعد التسوق", placeholder: "اسأل عن الطلبات والشحن والإرجاع…", send: "إرسال",
+        person: "التحدث مع موظف", voice: "صوت", stop: "إيقاف الصوت", human: "جارٍ تحويلك إلى موظف…",
+        video: "جارٍ تجهيز مكالمة الفيديو…", ask_person: "أريد التحدث مع موظف" },
+};
+
+const CSS = `
+.souk-assistant{position:fixed;right:16px;bottom:16px;width:360px;max-height:70vh;display:flex;flex-direction:column;
+  font:14px/1.4 system-ui,sans-serif;background:#fff;border:1px solid #ddd;border-radius:12px;box-shadow:0 6px 24px #0002;z-index:9999}
+.souk-assistant header{display:flex;gap:6px;align-items:center;padding:8px 10px;border-bottom:1px solid #eee;font-weight:600}
+.souk-assistant header .grow{flex:1}
+.souk-assistant button{border:1px solid #ccc;background:#f7f7f7;border-radius:8px;padding:4px 8px;cursor:pointer}
+.souk-assistant .souk-person{background:#fff3e0;border-color:#f0a040}
+.souk-log{flex:1;overflow-y:auto;padding:8px;display:flex;flex-direction:column;gap:6px}
+.souk-msg{padding:6px 9px;border-radius:10px;max-width:85%;white-space:pre-wrap;word-wrap:break-word}
+.souk-msg.user{align-self:flex-end;background:#e3f0ff}.souk-msg.agent{align-self:flex-start;background:#f2f2f2}
+.souk-msg.partial{opacity:.6;font-style:italic}.souk-msg.notice{align-self:center;background:#fff3e0;font-size:12px}
+.souk-cards{display:flex;gap:6px;overflow-x:auto}.souk-card{border:1px solid #e2e2e2;border-radius:8px;padding:6px;min-width:150px;font-size:12px}
+.souk-card-head{font-weight:600}.souk-card-items{margin:4px 0;padding-left:16px}
+.souk-assistant form{display:flex;gap:6px;padding:8px;border-top:1px solid #eee}.souk-assistant input{flex:1;padding:6px;border:1px solid #ccc;border-radius:8px}
+[dir=rtl] .souk-msg.user{align-self:flex-start}[dir=rtl] .souk-msg.agent{align-self:flex-end}`;
+
+function el(tag, cls, text) {
+  const n = document.createElement(tag);
+  if (cls) n.className = cls;
+  if (text !== undefined) n.textContent = text;
+  return n;
+}
+
+export async function mountAssistant({ token, target = document.body, language = null, baseUrl = null, voice = true } = {}) {
+  if (!token) throw new Error("mountAssistant needs an access token");
+  let lang = language || (navigator.language || "en").slice(0, 2);
+  if (!LABELS[lang]) lang = "en";
+  const L = () => LABELS[lang] || LABELS.en;
+
+  if (!document.getElementById("souk-assistant-css")) {
+    const style = el("style"); style.id = "souk-assistant-css"; style.textContent = CSS; document.head.append(style);
+  }
+  const root = el("section", "souk-assistant");
+  root.setAttribute("aria-label", L().title);
+  const header = el("header");
+  const title = el("span", "grow", L().title);
+  const personBtn = el("button", "souk-person", L().person);
+  const voiceBtn = el("button", "souk-voice", L().voice);
+  header.append(title, personBtn);
+  if (voice) header.append(voiceBtn);
+  const log = el("div", "souk-log");
+  log.setAttribute("aria-live", "polite");
+  const form = el("form");
+  const input = el("input"); input.placeholder = L().placeholder; input.maxLength = 10000;
+  const send = el("button", null, L().send); send.type = "submit";
+  form.append(input, send);
+  root.append(header, log, form);
+  target.append(root);
+
+  const add = (cls, text) => {
+    const m = el("div", `souk-msg ${cls}`, text);
+    log.append(m); log.scrollTop = log.scrollHeight; return m;
+  };
+  const relabel = () => {
+    title.textContent = L().title; personBtn.textContent = L().person; input.placeholder = L().placeholder;
+    send.textContent = L().send; voiceBtn.textContent = voiceSession ? L().stop : L().voice;
+    root.dir = lang === "ar" ? "rtl" : "ltr";
+  };
+  const onAgent = (reply) => {
+    if (reply.language && LABELS[reply.language]) { lang = reply.language; relabel(); }
+    add("agent", reply.text || "");
+    const cards = renderCards(reply.cards, lang);
+    if (cards) { log.append(cards); log.scrollTop = log.scrollHeight; }
+    if (reply.handoff) {
+      add("notice", reply.handoff === "video" ? L().video : L().human);
+      target.dispatchEvent(new CustomEvent("souk-assistant-handoff", {
+        bubbles: true, detail: { kind: reply.handoff, reason: reply.handoff_reason, language: lang },
+      }));
+    }
+  };
+
+  const chat = new AssistantClient({ token, language, baseUrl });
+  chat.on("reply", onAgent);
+  chat.on("error", (e) => add("notice", e.message || e.code || "error"));
+  await chat.open();
+
+  const say = (text) => {
+    const t = String(text || "").trim();
+    if (!t) return;
+    add("user", t);
+    if (voiceSession) voiceSession.say(t); else chat.send(t);
+  };
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); say(input.value); input.value = ""; });
+  personBtn.addEventListener("click", () => say(L().ask_person));
+
+  let voiceSession = null;
+  let partial = null;
+  voiceBtn.addEventListener("click", async () => {
+    if (voiceSession) { const v = voiceSession; voiceSession = null; relabel(); await v.stop(); return; }
+    try {
+      const { startVoice } = await import("./voice.js");
+      voiceSession = await startVoice({ token, language, baseUrl });
+      relabel();
+      voiceSession.on("transcript", ({ text, final }) => {
+        if (final === false) { partial = partial || add("user partial", ""); partial.textContent = text; return; }
+        if (partial) { partial.remove(); partial = null; }
+        add("user", text);
+      });
+      voiceSession.on("agent_text", onAgent);
+      voiceSession.on("error", (e) => add("notice", e.message || e.code));
+      voiceSession.on("state", (s) => { if (s === "closed") { voiceSession = null; relabel(); } });
+    } catch (e) {
+      voiceSession = null; relabel(); add("notice", String(e.message || e));
+    }
+  });
+  relabel();
+
+  return {
+    element: root,
+    say,
+    async destroy() {
+      chat.close();
+      if (voiceSession) await voiceSession.stop();
+      root.remove();
+    },
+  };
+}
