@@ -58,7 +58,8 @@ export class CallUI {
   }
 
   show(status) {
-    this.section.classList.remove("hidden");
+    this.section.classList.remove("hidden", "ended");
+    this.timerEl.textContent = "00:00";
     this.status(status);
     this.errorEl.classList.add("hidden");
   }
@@ -127,6 +128,8 @@ export class CallUI {
   end(text) {
     clearInterval(this.timer);
     clearInterval(this.poller);
+    this.section.classList.add("ended");
+    this.qualityEl.className = "quality unknown";
     this.status(text);
     this.remote.srcObject = null;
     this.local.srcObject = null;

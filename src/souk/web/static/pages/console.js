@@ -76,6 +76,16 @@ function renderIncoming() {
 async function refreshRecords() {
   try {
     const data = await api("/v1/consults?limit=15", state.token);
+    if (!data.recent.length) {
+      const td = document.createElement("td");
+      td.colSpan = 5;
+      td.className = "empty";
+      td.textContent = "No calls yet.";
+      const tr = document.createElement("tr");
+      tr.append(td);
+      $("records").replaceChildren(tr);
+      return;
+    }
     $("records").replaceChildren(...data.recent.map((r) => {
       const tr = document.createElement("tr");
       const cells = [
