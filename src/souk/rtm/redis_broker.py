@@ -44,7 +44,9 @@ return {seq, 0}
 
 class RedisBroker:
     def __init__(self, url: str, *, clock: Clock | None = None, prefix: str = "souk:rtm",
-                 retain: int = 100_000, dedupe_ttl_s: int = 24 * 3600, catchup_s: float = 1.0) -> None:
+                 retain: int = 100_000, dedupe_ttl_s: int = 24 * 3600, catchup_s: float = 1.0,
+                 max_connections: int = 32) -> None:
+        self._max_connections = max_connections
         self._url = url
         self._clock = clock or SystemClock()
         self._p = prefix
@@ -73,7 +75,9 @@ class RedisBroker:
     async def start(self) -> None:
         if self._r is not None:
             return
-        self._r = aioredis.Redis.from_url(self._url, decode_responses=False, health_check_interval=5)
+        pool = aioredis.BlockingConnectionPool.from_url(self._url, max_connections=self._max_connections,
+                                                        timeout=10, health_check_interval=5)
+        self._r = aioredis.Redis(connection_pool=pool)
         try:
             await self._r.ping()
         except RedisError as exc:

@@ -69,6 +69,10 @@ class Session:
             self._error(ref, exc)
             if self._bad >= MAX_BAD_FRAMES:
                 self.conn.close(BadRequest("too many bad frames", code="bad_frames"))
+        except Exception as exc:  # a backend failure (e.g. Redis down): tell the client, keep serving
+            log.exception("rtm frame failed for %s", self.claims.identity)
+            self._error(ref, Unavailable(f"messaging backend error: {type(exc).__name__}", code="rtm_backend",
+                                         retryable=True))
 
     async def _dispatch(self, frame: object) -> None:
         svc = self.service

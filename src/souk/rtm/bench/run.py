@@ -158,11 +158,13 @@ class Runner:
             for r in recvs:
                 _wait_ready(r, "receiver", timeout=120)
             cpu0 = [_cpu_s(p) for p in pids]
+            lg0 = sum(_cpu_s(r.pid) for r in recvs)
             t0 = time.monotonic()
             pub = subprocess.run(lg + ["pub", *common, "--rate", str(cfg.rate), "--duration", str(duration),
                                        "--token", self._token("publisher")], stdout=subprocess.PIPE, check=True)
             wall = time.monotonic() - t0
             cpu = [(_cpu_s(p) - c) / wall * 100 for p, c in zip(pids, cpu0)]
+            lg_cpu = (sum(_cpu_s(r.pid) for r in recvs) - lg0) / wall * 100
             sent = msgspec.json.decode(pub.stdout.strip().splitlines()[-1])["sent"]
             time.sleep(1.5)  # drain
             results = []
@@ -185,14 +187,15 @@ class Runner:
             "duplicates": sum(r["dups"] for r in results),
             "disconnects": sum(r["disconnects"] for r in results),
             "p50_ms": _pct(hist, 0.50), "p99_ms": _pct(hist, 0.99), "max_ms": max(hist) if hist else None,
-            "server_cpu_pct": [round(c) for c in cpu],
+            "server_cpu_pct": [round(c) for c in cpu], "receivers_cpu_pct": round(lg_cpu),
             "errors": [e for r in results for e in r["errors"]][:3],
         }
         out["ok"] = bool(out["p99_ms"] is not None and out["p99_ms"] < P99_LIMIT_MS and out["lost"] == 0
                          and out["reordered"] == 0 and out["disconnects"] == 0 and received > 0)
         self.log(f"{proto} {clients} clients {duration:.0f}s: {out['deliveries_per_s']}/s "
                  f"p99 {out['p99_ms']} ms lost {out['lost']} reordered {out['reordered']} "
-                 f"cpu {out['server_cpu_pct']} -> {'pass' if out['ok'] else 'FAIL'}")
+                 f"cpu server {out['server_cpu_pct']} receivers {out['receivers_cpu_pct']} "
+                 f"-> {'pass' if out['ok'] else 'FAIL'}")
         return out
 
     def search(self, proto: str, urls: list[str], pids: list[int], steps: tuple[int, ...]) -> dict[str, Any]:
