@@ -11,7 +11,9 @@ import io
 import logging
 import re
 import shutil
+import threading
 import wave
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,7 +33,9 @@ ESPEAK_VOICES = {
 }
 _CLAUSE = re.compile(r"(?<=[.!?;:,。！？；：，、،؟])\s*")
 FIRST_WORDS = 3  # under a second of speech: Piper makes it in ~40 ms on an idle core here
-MAX_TEXT = 2000  # characters spoken per reply; the rest is left to the transcript
+MAX_TEXT = 2000
+CACHE_ENTRIES = 256  # ~8 MB of 16 kHz audio at most
+CACHE_MAX_CHARS = 48  # characters spoken per reply; the rest is left to the transcript
 
 
 def split_clauses(text: str, first_min: int = 2, rest_min: int = 20) -> list[str]:
@@ -87,9 +91,30 @@ class OfflineTts:
         if self._espeak is None and self._piper is None:
             raise ConfigError("no offline TTS: install espeak-ng or the Piper voice", code="tts_missing")
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tts")
+        # Replies are often templated ("I can check", "Shipping to Germany:"): short clauses are cached.
+        self._cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.cache_hits = 0
 
     def synthesize_sync(self, text: str, language: str) -> bytes:
         lang = (language or "en").split("-")[0].lower()
+        key = (lang, text)
+        if len(text) <= CACHE_MAX_CHARS:
+            with self._cache_lock:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
+                    self.cache_hits += 1
+                    return hit
+        pcm = self._synthesize(text, lang)
+        if len(text) <= CACHE_MAX_CHARS:
+            with self._cache_lock:
+                self._cache[key] = pcm
+                while len(self._cache) > CACHE_ENTRIES:
+                    self._cache.popitem(last=False)
+        return pcm
+
+    def _synthesize(self, text: str, lang: str) -> bytes:
         if lang == "en" and self._piper is not None:
             chunks = [c.audio_float_array for c in self._piper.synthesize(text)]
             if not chunks:
