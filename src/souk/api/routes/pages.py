@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from souk.api.auth import Ctx
 from souk.api.routes.auth import DEMO_MERCHANT
@@ -33,6 +33,7 @@ async def shop(sku: str, ctx: Ctx, m: str = DEMO_MERCHANT, lang: str = "en") -> 
         "shop.html", lang=lang, store_name=merchant.name, ships_from=merchant.ships_from, sku=product.sku,
         merchant_id=m, product_name=product.name(lang), currency=merchant.currency, price=product.price,
         description=product.description, category=product.category, stock_text=stock,
+        assistant="1" if ctx.assistant is not None else "",  # the agent feature is running
         attributes_html=attributes_html(product)))
 
 
@@ -48,6 +49,11 @@ async def shop_first(ctx: Ctx, m: str = DEMO_MERCHANT) -> RedirectResponse:
 async def console(ctx: Ctx, m: str = DEMO_MERCHANT) -> HTMLResponse:
     merchant = await ctx.storage.merchants.get(m)
     return HTMLResponse(page("console.html", store_name=merchant.name, merchant_id=m))
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    return Response(status_code=204)
 
 
 @router.get("/static/{path:path}")

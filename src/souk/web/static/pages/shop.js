@@ -8,11 +8,17 @@ const ui = new CallUI();
 const state = { call: null, client: null, room: null, roomToken: null, phase: "idle", marks: {} };
 window.soukCall = state; // for tests and debugging
 
+let lobby = null; // one shopper identity for the page: the assistant and the call share it
 async function lobbyToken() {
   const fromHash = tokenFromHash();
   if (fromHash) return fromHash;
-  const res = await api("/v1/demo/tokens", null, { as: "shopper" });
-  return res.token;
+  if (!lobby) lobby = api("/v1/demo/tokens", null, { as: "shopper" }).then((res) => res.token);
+  try {
+    return await lobby;
+  } catch (e) {
+    lobby = null;
+    throw e;
+  }
 }
 
 const FINAL = {
@@ -83,3 +89,19 @@ document.getElementById("hangup-btn").addEventListener("click", async () => {
   await hangupCall();
   finish("Call ended.");
 });
+
+// The shopping assistant (another module) when the server runs it: its "video" hand-off starts this call.
+async function mountAssistant() {
+  if (product.dataset.assistant !== "1") return;
+  try {
+    const { mountAssistant: mount } = await import("/static/assistant/widget.js");
+    await mount({ token: await lobbyToken(), target: document.body, language: product.dataset.lang || "en" });
+    document.body.addEventListener("souk-assistant-handoff", (e) => {
+      if (e.detail && e.detail.kind === "video" && state.phase === "idle") startCall();
+    });
+  } catch (e) {
+    console.warn("souk: the shopping assistant is unavailable", e);
+  }
+}
+
+mountAssistant();
