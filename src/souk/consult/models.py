@@ -17,6 +17,7 @@ class CallState(str, Enum):
     MISSED = "missed"
     CANCELLED = "cancelled"  # the shopper hung up before anyone answered
     ENDED = "ended"
+    FAILED = "failed"  # cut short by the platform (e.g. the server shutting down)
 
     @property
     def final(self) -> bool:
@@ -28,6 +29,7 @@ _OUTCOME = {
     CallState.DECLINED: CallOutcome.DECLINED,
     CallState.MISSED: CallOutcome.MISSED,
     CallState.CANCELLED: CallOutcome.CANCELLED,
+    CallState.FAILED: CallOutcome.FAILED,
 }
 
 

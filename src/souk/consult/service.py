@@ -9,7 +9,7 @@ from collections import OrderedDict
 from souk.consult.models import Call, CallState
 from souk.consult.ports import CallListener, CallStore, ProductNames, RoomCloser
 from souk.core.clock import Clock
-from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound, SoukError
 from souk.core.ids import new_id
 from souk.core.settings import CallSettings
 from souk.core.tasks import TaskOwner
@@ -201,8 +201,15 @@ class ConsultService:
             raise Conflict("consult service is shutting down", code="shutting_down")
 
     async def aclose(self) -> None:
+        """Stop: calls still ringing or live are recorded as failed, then timers and clean-ups stop."""
         if self._closed:
             return
         self._closed = True
+        async with self._lock:
+            for call in list(self._calls.values()):
+                try:
+                    await self._finish(call, CallState.FAILED, "shutdown")
+                except SoukError as exc:
+                    log.error("could not record call %s as failed at shutdown: %s", call.id, exc)
         await self._tasks.aclose()
         self._timers.clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -131,3 +130,17 @@ async def test_bad_requests_are_refused_clearly(env) -> None:
         svc.get("other-merchant", call.id)  # tenancy: another merchant cannot see the call
     with pytest.raises(NotFound):
         await svc.accept("other-merchant", call.id, "x")
+
+
+async def test_shutdown_records_live_calls_as_failed(storage: Storage) -> None:
+    adapter = StorageAdapter(storage)
+    svc = ConsultService(CallSettings(), store=adapter, products=adapter, clock=ManualClock())
+    ringing = await svc.request(M, shopper="s1", product_sku="AP-1001", language="en")
+    live = await svc.request(M, shopper="s2", product_sku="AP-1001", language="en")
+    await svc.accept(M, live.id, "seller-demo")
+    await svc.aclose()
+    await svc.aclose()  # idempotent
+    outcomes = {r.id: r.outcome for r in await storage.calls.list(M)}
+    assert outcomes == {ringing.id: CallOutcome.FAILED, live.id: CallOutcome.FAILED}
+    with pytest.raises(Conflict):
+        await svc.request(M, shopper="s3", product_sku="AP-1001", language="en")

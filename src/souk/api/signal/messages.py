@@ -21,7 +21,7 @@ from typing import Literal
 import msgspec
 
 MediaKind = Literal["audio", "video"]
-CallState = Literal["ringing", "accepted", "declined", "missed", "cancelled", "ended"]
+CallState = Literal["ringing", "accepted", "declined", "missed", "cancelled", "ended", "failed"]
 
 
 class _Msg(msgspec.Struct, tag_field="type", forbid_unknown_fields=False, omit_defaults=True):

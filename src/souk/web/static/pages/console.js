@@ -131,7 +131,7 @@ function onConsoleCall({ call }) {
 
 function onOwnCall(call) {
   state.call = call;
-  if (["ended", "cancelled", "declined", "missed"].includes(call.state)) finish(call.state === "ended" ? "Call ended." : `Call ${call.state}.`);
+  if (["ended", "cancelled", "declined", "missed", "failed"].includes(call.state)) finish(call.state === "ended" ? "Call ended." : `Call ${call.state}.`);
 }
 
 const mark = (name) => { state.marks[name] = Date.now(); };

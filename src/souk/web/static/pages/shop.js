@@ -26,6 +26,7 @@ const FINAL = {
   missed: "The seller didn't answer. Please try again later.",
   cancelled: "Call cancelled.",
   ended: "Call ended.",
+  failed: "The call was interrupted by the service. Please call again.",
 };
 
 function onCall({ call }) {
@@ -67,7 +68,7 @@ async function startCall() {
 
 async function hangupCall() {
   const { call, roomToken } = state;
-  if (call && roomToken && !["declined", "missed", "cancelled", "ended"].includes(call.state)) {
+  if (call && roomToken && !["declined", "missed", "cancelled", "ended", "failed"].includes(call.state)) {
     try {
       await api(`/v1/consults/${encodeURIComponent(call.call_id)}/hangup`, roomToken, {});
     } catch { /* the server may have ended it already */ }
