@@ -65,7 +65,7 @@ class Member:
 
 
 class _Channel:
-    __slots__ = ("agg", "ch_json", "incoming", "kicks", "members", "online", "out_agg")
+    __slots__ = ("agg", "ch_json", "incoming", "kicks", "members", "online", "out_agg", "subscribed")
 
     def __init__(self, ch: str) -> None:
         self.ch_json = encode(ch)
@@ -75,6 +75,7 @@ class _Channel:
         self.kicks: list[tuple[str, str]] = []  # (user, action)
         self.out_agg: dict[str, int] = {}
         self.online = -1
+        self.subscribed = False
 
 
 _SYSTEM = b'"k":"system"'
@@ -155,6 +156,7 @@ class Hub:
         chan.members.add(member)
         try:
             last = await self.broker.subscribe(key)
+            chan.subscribed = True
             await self.broker.heartbeat(key, {self._presence_key(identity): info}, self._presence_ttl)
             if ref is not None:
                 conn.send(control_frame("joined", id=ref, ch=ch, seq=last))
@@ -195,9 +197,16 @@ class Hub:
                 await self.broker.leave(member.key, self._presence_key(member.identity))
             except (SoukError, OSError, ConnectionError) as exc:
                 log.warning("presence leave failed for %s: %s", member.key, exc)
-        if not chan.members and not chan.out_agg:
-            del self._channels[member.key]
-            await self.broker.unsubscribe(member.key)
+        if not chan.members:
+            await self._drop_if_idle(member.key, chan)
+
+    async def _drop_if_idle(self, key: str, chan: _Channel) -> None:
+        if chan.members or chan.out_agg or self._channels.get(key) is not chan:
+            return
+        del self._channels[key]
+        if chan.subscribed:
+            chan.subscribed = False
+            await self.broker.unsubscribe(key)
 
     def _presence_key(self, identity: str) -> str:
         return f"{identity}|{self.node_id}"
@@ -225,6 +234,8 @@ class Hub:
             if chan.out_agg:
                 agg, chan.out_agg = chan.out_agg, {}
                 await self.broker.publish_ephemeral(key, agg)
+                if not chan.members:
+                    await self._drop_if_idle(key, chan)
         for chan in list(self._channels.values()):
             if chan.incoming or chan.agg:
                 self._deliver(chan)

@@ -111,3 +111,14 @@ async def test_leave_removes_presence_and_unsubscribes(rig: Rig) -> None:
     await rig.hub.leave(member)  # type: ignore[arg-type]
     assert await rig.broker.presence(KEY) == []
     assert rig.hub.members(KEY) == []
+
+
+async def test_reactions_from_outside_the_channel_leave_nothing_behind(rig: Rig) -> None:
+    rig.hub.add_ephemeral("m1/quiet", "like", 2)  # e.g. a REST like from a server, no local members
+    await rig.hub.tick()
+    assert rig.hub._channels == {}
+    _, member = await joined(rig, "solo")
+    rig.hub.add_ephemeral(KEY, "like", 1)
+    await rig.hub.leave(member)  # type: ignore[arg-type]
+    await rig.hub.tick()
+    assert rig.hub._channels == {} and KEY not in rig.broker._subscribed
