@@ -68,8 +68,10 @@ class SpeculationPolicy:
         self.wasted = 0
         self.skipped = 0
 
-    def allow(self) -> bool:
-        if self.in_flight >= self.max_in_flight:
+    def allow(self, engine_busy: int | None = None) -> bool:
+        """``engine_busy``: decodes the STT engine is really running (wasted ones included), when it knows."""
+        busy = self.in_flight if engine_busy is None else max(self.in_flight, engine_busy)
+        if busy >= self.max_in_flight:
             self.skipped += 1
             return False
         return True
@@ -128,7 +130,7 @@ class Responder(Processor):
 
     def _start_speculation(self, frame: UserPaused) -> None:
         self._drop_speculation(wasted=True)
-        if not self._policy.allow():
+        if not self._policy.allow(getattr(self._stt, "in_flight", None)):
             return
         self._policy.started += 1
         self._policy.in_flight += 1

@@ -61,14 +61,16 @@ class WhisperStt:
         return self._busy
 
     async def transcribe(self, pcm: bytes, *, language: str | None = None) -> SttResult:
-        loop = asyncio.get_running_loop()
+        # counted until the decode really ends: cancelling the awaiting task does not stop the thread
         with self._lock:
             self._busy += 1
-        try:
-            return await loop.run_in_executor(self._pool, self.transcribe_sync, pcm, language)
-        finally:
-            with self._lock:
-                self._busy -= 1
+        fut = self._pool.submit(self.transcribe_sync, pcm, language)
+        fut.add_done_callback(self._done)
+        return await asyncio.wrap_future(fut)
+
+    def _done(self, _: object) -> None:
+        with self._lock:
+            self._busy -= 1
 
     def transcribe_sync(self, pcm: bytes, language: str | None = None) -> SttResult:
         import ctranslate2
