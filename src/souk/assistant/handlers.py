@@ -27,6 +27,8 @@ _METHOD_SYNONYMS: dict[str, str] = {
     r"credit card|debit card|tarjeta|cartão|kartu kredit|信用卡|بطاقة": "Visa",
     r"alipay|支付宝": "Alipay", r"wechat ?pay|微信支付": "WeChat Pay", r"bitcoin|crypto": "Bitcoin",
     r"bank transfer|transferencia|transferência|transfer bank|银行转账|تحويل بنكي": "Bank transfer",
+    r"مدى": "Mada", r"باي ?بال|贝宝": "PayPal", r"فيزا|维萨": "Visa", r"ماستر ?كارد|万事达": "Mastercard",
+    r"أبل باي|آبل باي|苹果支付": "Apple Pay", r"جوجل باي|谷歌支付": "Google Pay", r"كلارنا": "Klarna",
     r"\bboleto\b": "Boleto", r"gopay": "GoPay", r"shopeepay": "ShopeePay",
 }
 _METHOD_LOCAL = {

@@ -126,11 +126,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 _CUES: dict[str, str] = {
     "order_status": r"where.{0,12}(order|package|parcel)|track|tracking|carrier|shipped yet|arrive|status|"
                     r"dónde está|llega|seguimiento|onde está|rastre|chega|sampai mana|resi|lacak|到哪|物流|"
-                    r"快递单|单号|أين طلب|تتبع|متى يصل|شحنتي",
+                    r"快递单|单号|أين طلب|تتبع|متى يصل|سيصل|شحنتي",
     "list_orders": r"my orders|order history|recent (orders|purchases)|mis pedidos|meus pedidos|daftar pesanan|"
                    r"riwayat|我的所有订单|历史订单|طلباتي",
     "shipping": r"ship|deliver|envío|envio|envían|entrega|frete|kirim|pengiriman|ongkir|ongkos|运费|寄到|配送|"
-                r"包邮|发货|多久|الشحن|شحن|توصيل",
+                r"包邮|发货|发到|寄往|送到|多久|几天|الشحن|شحن|توصيل",
     "duties": r"dut(y|ies)|customs|import tax|vat\b|tariff|aduana|impuesto|iva\b|imposto|alfândega|taxa|bea cukai|"
               r"pajak|关税|进口税|税|جمرك|ضريبة|رسوم",
     "returns": r"return|refund|send it back|exchange|devol|reembolso|troca|trocar|retur|pengembalian|refund|"

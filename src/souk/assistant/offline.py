@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from souk.assistant.tools import Caller, CommerceTools
 from souk.domain.store import StoreSnapshot
 
 log = logging.getLogger(__name__)
+
+_LANG_NOISE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+|#?\d+")  # e-mails, links, numbers
 
 MAX_TURN_CHARS = 2000  # what the brain reads of one message; the rest is acknowledged, not processed
 LOW_CONFIDENCE_HANDOFF = 3
@@ -120,7 +123,7 @@ class OfflineSession:
         if prior is None and st.caller.customer_id:
             customer = snap.customer(st.caller.customer_id)
             prior = customer.language if customer and customer.language in SUPPORTED else None
-        lang = detect_language(text, prior=prior, hint=language_hint) if text else (prior or "en")
+        lang = detect_language(_LANG_NOISE.sub(" ", text), prior=prior, hint=language_hint) if text else (prior or "en")
         st.lang = lang
         rec = Recorder(CommerceTools(snap, self._brain.index_for(snap), st.caller))
         turn = h.Turn(text=text, lang=lang, slots=extract(text), state=st, rec=rec, snap=snap,
@@ -197,7 +200,7 @@ class OfflineSession:
         """The turn carries the slot this intent needs: a weaker routing score is then enough."""
         s = t.slots
         if intent in ("order_status", "order_change", "list_orders"):
-            return bool(s.order_ids or s.emails)
+            return bool(s.order_ids or s.emails or t.state.last_order_id)
         if intent in ("shipping", "duties", "payment"):
             return bool(s.countries)
         if intent in _PRODUCT_INTENTS:
@@ -230,6 +233,12 @@ class OfflineSession:
         weak = conf < CONFIDENT + 0.03
         if s.order_ids and s.emails:
             return "order_status"
+        if intent == "order_status" and s.countries and not s.order_ids and not st.last_order_id:
+            return "shipping"  # "how many days to ship to Saudi Arabia by courier?"
+        if intent == "shipping" and not s.countries and st.last_intent == "order_status" and st.last_order_id:
+            return "order_status"  # "did it arrive?" about the order just discussed
+        if intent == "product_search" and s.max_price is None and t.product is not None:
+            return "product_info"  # a named product: answer about it, not a list
         if s.order_ids and intent in ("list_orders", "greeting", "thanks", "product_info", "stock", "product_search"):
             return "order_status"
         if s.order_ids and weak and intent not in ("order_change", "returns", "complaint"):

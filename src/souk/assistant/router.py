@@ -14,7 +14,10 @@ from souk.agent.embed.base import Embedder
 from souk.assistant.intents import CUES, EXAMPLES
 
 CUE_BONUS = 0.06
-CONFIDENT = 0.86  # below this (and with no cue) the brain asks what the shopper means
+CONFIDENT = 0.86
+PRECEDENCE = (("shipping", "duties"), ("payment", "duties"), ("product_info", "stock"), ("product_info", "warranty"),
+              ("product_info", "returns"), ("shipping", "payment"))
+PRECEDENCE_MARGIN = 0.06  # below this (and with no cue) the brain asks what the shopper means
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,4 +54,12 @@ class IntentRouter:
             base = float(s[:2].mean()) if len(s) > 1 else float(s[0])
             scored.append((intent, base + (CUE_BONUS if intent in cued else 0.0)))
         scored.sort(key=lambda kv: kv[1], reverse=True)
-        return Route(scored[0][0], scored[0][1], tuple(scored), cued)
+        best = scored[0]
+        # When the specific question and the general one both fire, the specific one wins if it is close:
+        # "import tax when shipping to UAE" is about duties, "restock date of X" about stock.
+        for general, specific in PRECEDENCE:
+            if best[0] == general and specific in cued:
+                other = dict(scored)[specific]
+                if other >= best[1] - PRECEDENCE_MARGIN:
+                    best = (specific, other)
+        return Route(best[0], best[1], tuple(scored), cued)
