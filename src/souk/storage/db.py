@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from souk.core.errors import BadRequest, ConfigError, Conflict, NotFound, SoukError, Unavailable
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 WRITE_OPTION = "souk_write"
@@ -83,10 +84,34 @@ class Database:
         self._reader = (engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
                         if engine.dialect.name == "postgresql" else engine)
         self._closed = False
+        self._inflight: set[asyncio.Task[Any]] = set()
         # SQLite has one writer at a time. Queue this process's writers here, in FIFO order, instead of
         # letting them poll the file lock with the busy handler's sleeps (which wastes most of the time
         # under contention); busy_timeout still arbitrates between processes.
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    async def shield(self, work: Coroutine[Any, Any, T], *, name: str = "db") -> T:
+        """Run ``work`` in its own task and wait for it. If the caller is cancelled it gets CancelledError
+        at once and the work still finishes (commit or rollback) in the background; aclose() waits for it.
+
+        Cancelling a task in the middle of a driver call leaves that connection half-way through a
+        transaction (measured here: an aiosqlite connection kept SQLite's write lock until the busy
+        timeout failed every other writer), so database work is never cancelled half-way.
+        """
+        task = asyncio.get_running_loop().create_task(work, name=f"storage:{name}")
+        self._inflight.add(task)
+        task.add_done_callback(self._finished)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            log.debug("caller of %s cancelled; the database work finishes on its own", name)
+            raise
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._inflight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Retrieved here so an abandoned task's error is not reported as "never retrieved".
+            log.debug("%s ended with %r", task.get_name(), task.exception())
 
     @property
     def dialect(self) -> str:
@@ -109,9 +134,19 @@ class Database:
                 yield conn
 
     async def aclose(self) -> None:
-        if not self._closed:
-            self._closed = True
-            await self.engine.dispose()
+        if self._closed:
+            return
+        self._closed = True
+        await self.drain(timeout=SQLITE_BUSY_TIMEOUT_S)  # let abandoned work commit or roll back first
+        await self.engine.dispose()
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait until database work started so far (including work whose callers gave up) is done."""
+        while self._inflight:
+            _, pending = await asyncio.wait(list(self._inflight), timeout=timeout)
+            if pending:
+                log.warning("%d database operations still running after %ss", len(pending), timeout)
+                return
 
 
 @contextmanager

@@ -58,6 +58,10 @@ class DemoSeed:
 
 
 async def seed_demo(storage: Storage, data: Mapping[str, Any] | None = None) -> DemoSeed:
+    return await storage.db.shield(_seed(storage, data), name="seed_demo")
+
+
+async def _seed(storage: Storage, data: Mapping[str, Any] | None) -> DemoSeed:
     snap = parse_store(data if data is not None else demo_store_json())
     now = storage.now()
     mid = snap.merchant.id

@@ -88,3 +88,28 @@ async def test_concurrent_upserts_of_a_new_row_all_succeed(storage: Storage) -> 
         id="C-9", name=f"v{n}", email="c9@example.com", country="US", language="en")) for n in stocks))
     assert (await storage.catalog.get(A, "NEW")).stock in stocks  # one of them won, whole
     assert len(await storage.catalog.list(A)) == 1 and len(await storage.customers.list(A)) == 2
+
+
+async def test_checkouts_cancelled_mid_flight_leave_no_trace_and_a_working_pool(storage: Storage) -> None:
+    await _shop(storage, {"HOT": 1000})
+    rng = random.Random(11)
+
+    async def buy(i: int) -> None:
+        await storage.orders.create(A, NewOrder(customer_id="C-1", lines=(CartLine("HOT", 2),), country="US",
+                                                order_id=f"o{i}"))
+
+    for round_no in range(4):
+        tasks = [asyncio.create_task(buy(round_no * 100 + i)) for i in range(25)]
+        await asyncio.sleep(rng.uniform(0.001, 0.03))
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    await storage.db.drain()  # work whose callers gave up still finishes, in the background
+    snap = await storage.snapshot(A)  # stock and orders read in one transaction
+    assert all(o.lines and o.lines[0].qty == 2 for o in snap.orders)  # no order without its lines
+    left = snap.products[0].stock
+    assert left + 2 * len(snap.orders) == 1000  # units are either on the shelf or in an order
+    # The pool still works, for writes and reads alike.
+    done = await asyncio.gather(*(buy(1000 + i) for i in range(10)))
+    assert len(done) == 10 and (await storage.catalog.get(A, "HOT")).stock == left - 20

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Sequence
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +21,16 @@ MAX_LIMIT = 1000
 
 
 class Repo:
+    """Base of the SQL repositories. Every public coroutine method runs shielded from cancellation
+    (see Database.shield): a caller that gives up gets CancelledError at once, while the database work
+    it started still commits or rolls back cleanly instead of leaving a connection mid-transaction."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, member in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.iscoroutinefunction(member):
+                setattr(cls, name, _shielded(member))
+
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
@@ -28,6 +40,14 @@ class Repo:
 
     def _today(self) -> dt.date:
         return self._now().date()
+
+
+def _shielded(method: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Coroutine[Any, Any, Any]]:
+    @functools.wraps(method)
+    async def run(self: Repo, *args: Any, **kwargs: Any) -> Any:
+        return await self._db.shield(method(self, *args, **kwargs), name=method.__qualname__)
+
+    return run
 
 
 def require_text(value: str | None, what: str, *, max_len: int = 200) -> str:
