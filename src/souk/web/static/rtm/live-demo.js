@@ -83,6 +83,7 @@ async function main() {
     return;
   }
   const client = await chat({ token });
+  text($("state"), client.state);
   client.on("state", (s) => text($("state"), s));
   client.on("error", (e) => text($("error"), `${e.code}: ${e.message}`));
   client.on("close", ({ code, reason }) => { if (reason.code) text($("error"), `disconnected: ${reason.code}`); });
@@ -97,6 +98,7 @@ async function main() {
     text($("likes"), String(room.likes)); text($("online"), String(room.online));
   });
   for (const m of room.messages) addLine(m);
+  room.who().then((p) => { room.online = p.count; text($("online"), String(p.count)); }).catch(() => {});
   $("composer").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const value = $("input").value.trim();
