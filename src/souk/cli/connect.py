@@ -300,7 +300,7 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
                 phases.setdefault(name, []).append((at - t0) * 1000)
             await client.request({"type": "leave"})
         except Exception as exc:  # one failed round is reported, the bench goes on  # noqa: BLE001
-            errors.append(f"souk: {type(exc).__name__}: {exc}")
+            errors.append(f"souk: {type(exc).__name__}: {exc or 'no first frame in time'}")
         finally:
             if bot is not None:
                 await bot.aclose()
