@@ -240,3 +240,20 @@ async def test_welcome_advertises_the_configured_turn_server(tmp_path) -> None: 
         {"urls": "stun:stun.example.net:3478"},
         {"urls": "turn:turn.example.net:3478", "username": "u", "credential": "p"},
     ]
+
+
+async def test_pages_escape_whatever_the_store_data_holds(souk: Souk) -> None:
+    import dataclasses
+
+    product = await souk.ctx.storage.catalog.get("lumen", "AP-1001")
+    evil = dataclasses.replace(product, names={"en": '<script>alert("x")</script>'},
+                               description='"><img src=x onerror=alert(1)>',
+                               attributes={"<b>k</b>": "<i>v</i>"})
+    await souk.ctx.storage.catalog.upsert("lumen", evil)
+    async with _client(souk) as c:
+        shop = (await c.get("/shop/AP-1001")).text
+        index = (await c.get("/")).text
+    for html in (shop, index):
+        assert "<script>alert" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "<img src=x" not in shop and "&lt;img src=x onerror=alert(1)&gt;" in shop
+    assert "<b>k</b>" not in shop and "<i>v</i>" not in shop
