@@ -38,6 +38,42 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "home": ("home", "kitchen", "house", "furniture", "hogar", "cocina", "muebles", "casa", "cozinha", "móveis",
              "rumah", "dapur", "家居", "厨房", "家具", "المنزل", "مطبخ", "أثاث"),
 }
+# Everyday product words in other languages (Portuguese in particular: catalogs often lack pt names),
+# mapped to the English word a catalog name would use. Used to expand a turn before lexical matching.
+PRODUCT_WORDS: dict[str, tuple[str, ...]] = {
+    "earbuds": ("headphones", "headphone", "earphones", "earphone", "headset", "auriculares", "audífonos",
+                "fones", "fone", "耳机", "سماعات", "سماعة", "earbud"),
+    "case": ("cover", "funda", "capa", "capinha", "casing", "手机壳", "جراب"),
+    "charger": ("cargador", "carregador", "充电器", "شاحن"),
+    "dumbbell": ("dumbbells", "weights", "pesas", "haltere", "halteres", "mancuernas", "哑铃", "دمبل"),
+    "bottle": ("flask", "thermos", "garrafa", "termo", "botol", "水瓶", "水壶", "زجاجة"),
+    "vacuum": ("hoover", "aspirador", "aspiradora", "吸尘器", "مكنسة"),
+    "watch": ("relógio", "relogio", "reloj", "jam", "手表", "ساعة"),
+    "necklace": ("colar", "collar", "kalung", "项链", "قلادة", "عقد"),
+    "earrings": ("earring", "brincos", "brinco", "aretes", "pendientes", "anting", "耳环", "أقراط", "حلق"),
+    "lipstick": ("batom", "labial", "lipstik", "口红", "أحمر"),
+    "tent": ("barraca", "tenda", "帐篷", "خيمة"),
+    "jacket": ("jaqueta", "chaqueta", "jaket", "casaco", "夹克", "سترة"),
+    "dress": ("vestido", "gaun", "连衣裙", "裙子", "فستان"),
+    "shirt": ("t-shirt", "tshirt", "tee", "camiseta", "kaos", "t恤", "قميص"),
+    "chair": ("cadeira", "silla", "kursi", "椅子", "كرسي"),
+    "camera": ("câmera", "cámara", "kamera", "相机", "كاميرا"),
+    "serum": ("sérum", "精华", "سيروم"),
+    "foundation": ("base", "粉底", "أساس"),
+    "coffee": ("café", "kopi", "咖啡", "قهوة"),
+    "abaya": ("abaya", "长袍", "عباءة"),
+}
+_WORD_TO_PRODUCT = {w: canon for canon, words in PRODUCT_WORDS.items() for w in words}
+
+
+def expand(text: str) -> str:
+    """Append the English product word for every foreign/synonym product word found in the turn."""
+    low = text.lower()
+    extra = [canon for word, canon in _WORD_TO_PRODUCT.items()
+             if (word in low if not word.isascii() else re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", low))]
+    return text + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
+
+
 HIGH_VALUE_CATEGORIES = frozenset({"jewelry", "watches", "furniture"})
 _HIGH_VALUE_WORDS = re.compile(r"\b(watch|chair|sofa|table|desk|bed|wardrobe|cabinet)\b", re.IGNORECASE)
 
@@ -104,7 +140,7 @@ class ProductIndex:
         self._vectors: npt.NDArray[np.float32] = embedder.passages(texts) if products else np.zeros((0, 1), np.float32)
 
     def _lexical(self, text: str) -> npt.NDArray[np.float64]:
-        toks = set(tokens(text))
+        toks = set(tokens(expand(text)))
         low = text.lower()
         cats = {c for c, words in CATEGORY_WORDS.items()
                 if any((w in low) if not w.isascii() else re.search(rf"\b{re.escape(w)}\b", low) for w in words)}
