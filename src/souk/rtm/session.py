@@ -10,6 +10,8 @@ import asyncio
 import logging
 from collections import deque
 
+import msgspec
+
 from souk.auth.tokens import AccessClaims
 from souk.core.errors import BadRequest, RateLimited, SoukError, Unavailable
 from souk.rtm.envelope import Join, Leave, Moderate, Ping, Publish, Who, control_frame, decode_client, encode
@@ -20,6 +22,7 @@ log = logging.getLogger(__name__)
 
 MAX_CHANNELS = 16
 MAX_BAD_FRAMES = 10
+_INFO = msgspec.json.Decoder(dict)
 
 
 class Session:
@@ -95,9 +98,9 @@ class Session:
             self.conn.send(control_frame("ack", id=frame.id, ch=frame.ch, seq=acc.seq if acc else 0, dup=False))
         elif isinstance(frame, Who):
             infos = await svc.presence(self.claims, frame.ch)
-            ids = sorted(set(infos))
-            self.conn.send(b'{"t":"presence","id":' + _json(frame.id) + b',"ch":' + _json(frame.ch) + b',"count":%d,"members":[' % len(
-                {_ident(i) for i in ids}) + b",".join(ids) + b"]}")
+            members = {_INFO.decode(i).get("id"): i for i in infos}  # one entry per identity, any node
+            self.conn.send(b'{"t":"presence","id":' + encode(frame.id) + b',"ch":' + encode(frame.ch)
+                           + b',"count":%d,"members":[' % len(members) + b",".join(members.values()) + b"]}")
         elif isinstance(frame, Ping):
             self.conn.send(control_frame("pong", id=frame.id))
 
@@ -141,10 +144,3 @@ class Session:
                 log.warning("leave on close failed: %s", exc)
         self._members.clear()
 
-
-def _json(s: str) -> bytes:
-    return encode(s)
-
-
-def _ident(info: bytes) -> bytes:
-    return info.split(b'"id":', 1)[-1].split(b",", 1)[0]
