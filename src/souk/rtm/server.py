@@ -44,19 +44,21 @@ def default_close_code(exc: SoukError) -> int:
 
 
 class PicoConn:
-    __slots__ = ("_close_code", "_t", "closed")
+    __slots__ = ("_t", "_close_code", "closed", "_send", "_buffered")
 
     def __init__(self, transport: WSTransport, close_code: CloseCode) -> None:
         self._t = transport
         self._close_code = close_code
         self.closed = False
+        self._send = transport.send  # bound once: these two run for every member on every tick
+        self._buffered = transport.underlying_transport.get_write_buffer_size
 
     def send(self, data: bytes) -> None:
         if not self.closed:
-            self._t.send(WSMsgType.TEXT, data)
+            self._send(WSMsgType.TEXT, data)
 
     def buffered(self) -> int:
-        return self._t.underlying_transport.get_write_buffer_size()
+        return self._buffered()  # type: ignore[no-any-return]
 
     def close(self, error: SoukError | None) -> None:
         if self.closed:
