@@ -21,8 +21,7 @@ from souk.domain.models import Product
 
 _TOKEN = re.compile(r"[a-z0-9áéíóúñüàâãõçêô]+|[\u0600-\u06FF]+")
 _CJK = re.compile(r"[\u4E00-\u9FFF]")
-_STOP = frozenset("""the a an of for with and to in on is it my your de del la el los las con para por y en un una
-    o e com do da um uma dan untuk yang dengan di ke this that can i does do be are""".split())
+_STOP = frozenset(["the", "a", "an", "of", "for", "with", "and", "to", "in", "on", "is", "it", "my", "your", "de", "del", "la", "el", "los", "las", "con", "para", "por", "y", "en", "un", "una", "o", "e", "com", "do", "da", "um", "uma", "dan", "untuk", "yang", "dengan", "di", "ke", "this", "that", "can", "i", "does", "do", "be", "are"])
 # Words that name a whole category, in the supported languages (matched as tokens or CJK substrings).
 CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "outdoor": ("camping", "camp", "outdoor", "outdoors", "hiking", "trekking", "gym", "workout", "acampar",

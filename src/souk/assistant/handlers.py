@@ -133,7 +133,7 @@ def list_orders(t: Turn) -> Outcome:
 
 
 def order_change(t: Turn) -> Outcome:
-    if t.slots.order_ids or (t.state.last_order_id and re.search(r"\b(it|this|that)\b", t.text, re.I)):
+    if t.slots.order_ids or (t.state.last_order_id and re.search(r"\b(it|this|that)\b", t.text, re.IGNORECASE)):
         return order_status(t, "order_change")
     return Outcome(say("order_change", t.lang))
 

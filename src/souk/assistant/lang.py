@@ -16,23 +16,10 @@ _WORD = re.compile(r"[a-záéíóúñüàâãõçêô]+")
 
 # Frequent function words and shop vocabulary; words shared by two languages appear in both.
 _WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("""the your you is and to of for order it we can a in be are my i where what when how
-        does do did with this that will have has me please want can't cannot is there which much many long
-        ship shipping return price buy pay get an was not at from about would could should hi hello thanks
-        package parcel arrived still yet any there they them our us who why dress case""".split()),
-    "es": frozenset("""el la los las de que su tu es en y por para pedido con un una se días mi mis dónde
-        donde cuándo cuando cómo como cuánto cuanto cuántos cuántas qué puedo quiero hola gracias envío
-        tarda del al está esta estoy hay tiene tienen pagar devolver paquete llega llegó todavía también
-        muy pero sí no lo le me te nos sus este esto eso hasta desde sobre usted ustedes hablar persona
-        favor necesito""".split()),
-    "pt": frozenset("""o a os de que seu você para com não um uma pedido meu minha onde quando como quanto
-        quantos quantas posso quero olá obrigado obrigada envio entrega do da dos das no na nos nas está
-        chegou ainda também muito mas sim ele ela isso este esta até pagar devolver encomenda pacote frete
-        é são tem têm falar pessoa preciso vocês""".split()),
-    "id": frozenset("""yang dan anda untuk dengan pesanan ini di ke dari akan bisa kami hari saya apakah
-        apa ada berapa kapan bagaimana mana sudah belum tolong terima kasih kirim pengiriman barang paket
-        sampai bayar pembayaran tidak bukan juga mau ingin bisakah itu harga lama berapa dong ya kak
-        mohon halo hai selamat pagi siang malam gan sis min""".split()),
+    "en": frozenset(["the", "your", "you", "is", "and", "to", "of", "for", "order", "it", "we", "can", "a", "in", "be", "are", "my", "i", "where", "what", "when", "how", "does", "do", "did", "with", "this", "that", "will", "have", "has", "me", "please", "want", "can't", "cannot", "is", "there", "which", "much", "many", "long", "ship", "shipping", "return", "price", "buy", "pay", "get", "an", "was", "not", "at", "from", "about", "would", "could", "should", "hi", "hello", "thanks", "package", "parcel", "arrived", "still", "yet", "any", "there", "they", "them", "our", "us", "who", "why", "dress", "case"]),
+    "es": frozenset(["el", "la", "los", "las", "de", "que", "su", "tu", "es", "en", "y", "por", "para", "pedido", "con", "un", "una", "se", "días", "mi", "mis", "dónde", "donde", "cuándo", "cuando", "cómo", "como", "cuánto", "cuanto", "cuántos", "cuántas", "qué", "puedo", "quiero", "hola", "gracias", "envío", "tarda", "del", "al", "está", "esta", "estoy", "hay", "tiene", "tienen", "pagar", "devolver", "paquete", "llega", "llegó", "todavía", "también", "muy", "pero", "sí", "no", "lo", "le", "me", "te", "nos", "sus", "este", "esto", "eso", "hasta", "desde", "sobre", "usted", "ustedes", "hablar", "persona", "favor", "necesito"]),
+    "pt": frozenset(["o", "a", "os", "de", "que", "seu", "você", "para", "com", "não", "um", "uma", "pedido", "meu", "minha", "onde", "quando", "como", "quanto", "quantos", "quantas", "posso", "quero", "olá", "obrigado", "obrigada", "envio", "entrega", "do", "da", "dos", "das", "no", "na", "nos", "nas", "está", "chegou", "ainda", "também", "muito", "mas", "sim", "ele", "ela", "isso", "este", "esta", "até", "pagar", "devolver", "encomenda", "pacote", "frete", "é", "são", "tem", "têm", "falar", "pessoa", "preciso", "vocês"]),
+    "id": frozenset(["yang", "dan", "anda", "untuk", "dengan", "pesanan", "ini", "di", "ke", "dari", "akan", "bisa", "kami", "hari", "saya", "apakah", "apa", "ada", "berapa", "kapan", "bagaimana", "mana", "sudah", "belum", "tolong", "terima", "kasih", "kirim", "pengiriman", "barang", "paket", "sampai", "bayar", "pembayaran", "tidak", "bukan", "juga", "mau", "ingin", "bisakah", "itu", "harga", "lama", "berapa", "dong", "ya", "kak", "mohon", "halo", "hai", "selamat", "pagi", "siang", "malam", "gan", "sis", "min"]),
 }
 _MARKS = {"es": re.compile(r"[ñ¿¡]"), "pt": re.compile(r"[ãõç]|ção|ções")}
 

@@ -49,7 +49,7 @@ class LLMBrain:
         self.offline = offline
 
     def new_session(self, *, customer_id: str | None = None, language: str | None = None,
-                    channel: str = "text") -> "LLMSession":
+                    channel: str = "text") -> LLMSession:
         return LLMSession(self, self.offline.new_session(customer_id=customer_id, language=language,
                                                          channel=channel))
 

@@ -6,10 +6,10 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 _MONTHS = {
-    "en": "January February March April May June July August September October November December".split(),
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split(),
-    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro".split(),
-    "id": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember".split(),
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"],
+    "pt": ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"],
+    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"],
     "ar": ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر",
            "نوفمبر", "ديسمبر"],
 }
@@ -32,7 +32,7 @@ def fmt_range(a: dt.date, b: dt.date, lang: str) -> str:
     return f"{fmt_date(a, lang)}{sep}{fmt_date(b, lang)}"
 
 
-def fmt_number(value: Decimal | float | int, lang: str, *, decimals: int = 2) -> str:
+def fmt_number(value: Decimal | float, lang: str, *, decimals: int = 2) -> str:
     q = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     text = f"{q:,.{decimals}f}"
     if decimals and text.endswith("." + "0" * decimals) and decimals == 2 and q == q.to_integral():
@@ -42,7 +42,7 @@ def fmt_number(value: Decimal | float | int, lang: str, *, decimals: int = 2) ->
     return text
 
 
-def fmt_money(value: Decimal | float | int, currency: str, lang: str) -> str:
+def fmt_money(value: Decimal | float, currency: str, lang: str) -> str:
     amount = fmt_number(value, lang)
     if currency == "USD":
         return {

@@ -81,7 +81,7 @@ class OfflineBrain:
         return await self._store.snapshot(self.merchant_id)
 
     def new_session(self, *, customer_id: str | None = None, language: str | None = None,
-                    channel: str = "text") -> "OfflineSession":
+                    channel: str = "text") -> OfflineSession:
         return OfflineSession(self, customer_id=customer_id, language=language, channel=channel)
 
 

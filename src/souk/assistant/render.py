@@ -134,8 +134,8 @@ def shipping_text(info: dict[str, Any], lang: str, method: str | None) -> str:
     if not info.get("ships"):
         return say("no_ship", lang, country=country, origin=info.get("ships_from") or "-")
     key = {"express": "shipping_express", "standard": "shipping_standard"}.get(method or "", "shipping")
-    return say(key, lang, country=country, std=fmt_days(*info["standard_days"], lang),
-               exp=fmt_days(*info["express_days"], lang),
+    std, exp = info["standard_days"], info["express_days"]
+    return say(key, lang, country=country, std=fmt_days(std[0], std[1], lang), exp=fmt_days(exp[0], exp[1], lang),
                free=fmt_money(Decimal(info["free_shipping_over"]), info["currency"], lang))
 
 

@@ -94,8 +94,7 @@ async def replay(brain: Brain, cases: Iterable[Case]) -> tuple[list[dict[str, An
 
 def write_results(path: str | Path, results: Iterable[dict[str, Any]]) -> None:
     with open(path, "w", encoding="utf-8") as fh:
-        for r in results:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
 
 
 def iter_lines(results: list[dict[str, Any]]) -> Iterator[str]:

@@ -94,7 +94,7 @@ class AssistantService:
         self._closed = False
 
     @classmethod
-    def from_settings(cls, settings: Settings, storage: Any = None) -> "AssistantService":
+    def from_settings(cls, settings: Settings, storage: Any = None) -> AssistantService:
         primary = storage if storage is not None and hasattr(storage, "snapshot") else None
         llm_factory = None
         if settings.agent.llm_base_url:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from souk.agent.llm.types import ToolSpec
 
-_STR = {"type": "string"}
+_STR: dict[str, Any] = {"type": "string"}
 
 
-def _obj(props: dict[str, dict[str, object]], required: list[str] | None = None) -> dict[str, object]:
+def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
     return {"type": "object", "properties": props, "required": required or [], "additionalProperties": False}
 
 

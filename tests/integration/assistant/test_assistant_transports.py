@@ -30,8 +30,8 @@ def tokens() -> TokenService:
 
 @pytest.fixture
 def client(brain: OfflineBrain, snap: StoreSnapshot, tokens: TokenService) -> Iterator[TestClient]:
-    service = AssistantService(StaticStore(snap), embedder=brain._embedder)  # noqa: SLF001
-    service._router = brain.router  # noqa: SLF001  # reuse the session's warmed router
+    service = AssistantService(StaticStore(snap), embedder=brain._embedder)
+    service._router = brain.router  # reuse the session's warmed router
     ctx = AppContext(settings=Settings(), tokens=tokens, assistant=service)
 
     @asynccontextmanager

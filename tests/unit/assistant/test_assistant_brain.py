@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from assistant_scoring import check, script_language
+
 from souk.agent.brain import BrainReply
 from souk.assistant.offline import OfflineBrain, OfflineSession
 from souk.assistant.replay import Case, replay
