@@ -14,8 +14,8 @@ from souk.api.signal import messages as m
     ('{"type":"publish","sdp":"v=0","id":"2","audio":false}', m.Publish(sdp="v=0", id="2", audio=False)),
     ('{"type":"subscribe","feed":"alice","id":"3"}', m.Subscribe(feed="alice", id="3")),
     ('{"type":"answer","sub":"sub_1","sdp":"v=0","id":"4"}', m.Answer(sub="sub_1", sdp="v=0", id="4")),
-    ('{"type":"trickle","target":"pub","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.2 5000 typ host",'
-     '"sdpMid":"0","sdpMLineIndex":0}}',
+    (('{"type":"trickle","target":"pub","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.2 5000 typ host",'
+     '"sdpMid":"0","sdpMLineIndex":0}}'),
      m.Trickle(target="pub", candidate=m.Candidate("candidate:1 1 udp 1 127.0.0.2 5000 typ host", "0", 0))),
     ('{"type":"trickle","target":"sub_9","candidate":null}', m.Trickle(target="sub_9", candidate=None)),
     ('{"type":"mute","kind":"audio","muted":true,"id":"5"}', m.Mute(kind="audio", muted=True, id="5")),

@@ -22,6 +22,9 @@ from souk.core.tasks import TaskOwner
 log = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS = 16
+# Souk room kind -> (media plane room kind, publishers): a consult is two people; a live show has a host and
+# a few co-hosts; anything else is a small conference.
+MEDIA_ROOMS: dict[str, tuple[str, int]] = {"consult": ("consult", 2), "live": ("live", 4)}
 _SDP_MEDIA = re.compile(r"^m=(audio|video|application) \d+ ", re.MULTILINE)
 
 
@@ -125,8 +128,8 @@ class SignalSession:
         if self.media is None:
             raise Unavailable("no media plane is running", code="media_unavailable")
         if self.media.room_spec(msg.room) is None:  # known rooms are restored by the plane itself
-            await self.media.ensure_room(msg.room, kind="consult" if kind == "consult" else "conference",
-                                         max_publishers=2 if kind == "consult" else 16)
+            media_kind, publishers = MEDIA_ROOMS.get(kind, ("conference", 16))
+            await self.media.ensure_room(msg.room, kind=media_kind, max_publishers=publishers)
         old = self.hub.member(msg.room, self.identity)
         if old is not None and old.session is not self:
             await old.session.leave("replaced")  # same identity reconnected: the new socket wins
