@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from souk.core.errors import BadRequest, NotFound
 from souk.domain.models import FaqEntry, Policies, ReturnPolicy, ShippingZone
 from souk.storage.repos.base import Repo, require_text, upsert
-from souk.storage.schema import faq, policies, shipping_zones
+from souk.storage.schema import faq as faq_table
+from souk.storage.schema import policies as policies_table
+from souk.storage.schema import shipping_zones
 
 
 def zone_record(row: Any) -> ShippingZone:
@@ -72,13 +74,13 @@ async def read_shipping(conn: AsyncConnection, merchant_id: str) -> list[Shippin
 
 
 async def read_policies(conn: AsyncConnection, merchant_id: str) -> Policies | None:
-    doc = await conn.scalar(sa.select(policies.c.document).where(policies.c.merchant_id == merchant_id))
+    doc = await conn.scalar(sa.select(policies_table.c.document).where(policies_table.c.merchant_id == merchant_id))
     return policies_record(doc) if doc is not None else None
 
 
 async def read_faq(conn: AsyncConnection, merchant_id: str) -> list[FaqEntry]:
-    rows = (await conn.execute(sa.select(faq).where(faq.c.merchant_id == merchant_id)
-                               .order_by(faq.c.position))).all()
+    rows = (await conn.execute(sa.select(faq_table).where(faq_table.c.merchant_id == merchant_id)
+                               .order_by(faq_table.c.position))).all()
     return [FaqEntry(topic=r.topic, answer=r.answer) for r in rows]
 
 
@@ -94,10 +96,10 @@ class SqlStoreInfoRepo(Repo):
         async with self._db.read() as conn:
             return await read_shipping(conn, merchant_id)
 
-    async def set_policies(self, merchant_id: str, policies_: Policies) -> None:
-        doc = policies_document(policies_)
+    async def set_policies(self, merchant_id: str, policies: Policies) -> None:
+        doc = policies_document(policies)
         async with self._db.write() as conn:
-            await upsert(conn, policies, {"merchant_id": merchant_id, "document": doc, "updated_at": self._now()},
+            await upsert(conn, policies_table, {"merchant_id": merchant_id, "document": doc, "updated_at": self._now()},
                          keys=["merchant_id"])
 
     async def policies(self, merchant_id: str) -> Policies:
@@ -107,13 +109,13 @@ class SqlStoreInfoRepo(Repo):
             raise NotFound(f"merchant {merchant_id!r} has no policies", code="policies_not_found")
         return found
 
-    async def set_faq(self, merchant_id: str, entries: Sequence[FaqEntry]) -> None:
+    async def set_faq(self, merchant_id: str, faq: Sequence[FaqEntry]) -> None:
         rows = [{"merchant_id": merchant_id, "topic": require_text(f.topic, "faq topic", max_len=64),
-                 "position": i, "answer": f.answer} for i, f in enumerate(entries)]
+                 "position": i, "answer": f.answer} for i, f in enumerate(faq)]
         async with self._db.write() as conn:
-            await conn.execute(faq.delete().where(faq.c.merchant_id == merchant_id))
+            await conn.execute(faq_table.delete().where(faq_table.c.merchant_id == merchant_id))
             if rows:
-                await conn.execute(faq.insert(), rows)
+                await conn.execute(faq_table.insert(), rows)
 
     async def faq(self, merchant_id: str) -> list[FaqEntry]:
         async with self._db.read() as conn:
