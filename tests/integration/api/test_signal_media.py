@@ -151,3 +151,17 @@ async def test_janus_api_is_loopback_only_and_needs_the_secret(souk_media: Souk)
         await ws.send(json.dumps({"janus": "create", "transaction": "no-secret"}))
         reply = json.loads(await ws.recv())
     assert reply["janus"] == "error" and reply["error"]["code"] == 403
+
+
+async def test_a_dead_publisher_connection_withdraws_its_feed(souk_media: Souk, room: str, peers) -> None:
+    seller, shopper = peers
+    await seller.request({"type": "join", "room": room})
+    await shopper.request({"type": "join", "room": room})
+    bot = await publish_bot(seller)
+    await shopper.next_event("published", feed__participant="seller")
+    await bot.aclose()  # the seller's PeerConnection goes away; its socket stays
+    gone = await shopper.next_event("unpublished", timeout=10, participant="seller")
+    assert gone["participant"] == "seller"
+    with pytest.raises(SignalError) as err:
+        await shopper.request({"type": "subscribe", "feed": "seller"})
+    assert err.value.code == "unknown_feed"

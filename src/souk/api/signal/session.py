@@ -282,6 +282,8 @@ class SignalSession:
                         self._announce_feed(handle)
                 case ev.HangUp():
                     self.outbox.push(m.MediaState(participant=self.identity, target=target, webrtc="down"))
+                    if target == "pub":
+                        self._withdraw_feed(handle)
                 case ev.HandleGone():
                     self.outbox.push(m.MediaState(participant=self.identity, target=target, webrtc="down"))
                     return
@@ -296,6 +298,15 @@ class SignalSession:
             return
         member.feed_id = int(handle.feed_id)
         self.hub.broadcast(self.room_id, m.Published(feed=member.feed()), exclude=self.identity)
+
+    def _withdraw_feed(self, handle: Any) -> None:
+        """The publisher's PeerConnection went down: the feed is no longer subscribable."""
+        if self.room_id is None or handle is not self.publisher:
+            return
+        member = self.hub.member(self.room_id, self.identity)
+        if member is not None and member.session is self and member.feed_id is not None:
+            member.feed_id = None
+            self.hub.broadcast(self.room_id, m.Unpublished(participant=self.identity), exclude=self.identity)
 
     def _joined(self) -> str:
         if self.room_id is None:
