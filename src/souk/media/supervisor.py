@@ -43,13 +43,15 @@ def free_port(host: str = BIND_IP) -> int:
 
 class JanusSupervisor:
     def __init__(self, settings: Settings, *, workdir: Path | None = None, clock: Clock | None = None,
-                 node_id: str = "embedded", health_every_s: float = HEALTH_EVERY_S) -> None:
+                 node_id: str = "embedded", health_every_s: float = HEALTH_EVERY_S,
+                 health_timeout_s: float = 2.0) -> None:
         js = settings.janus
         self.settings = settings
         self.workdir = (workdir or settings.data_path / "janus").resolve()
         self.clock = clock or SystemClock()
         self.node_id = node_id
         self.health_every_s = health_every_s
+        self.health_timeout_s = health_timeout_s
         self.launch = JanusLaunch.from_settings(
             js,
             confdir=self.workdir / "conf",
@@ -177,7 +179,7 @@ class JanusSupervisor:
                 failures = 0
                 continue
             try:
-                await self.health()
+                await self.health(timeout=self.health_timeout_s)
                 failures = 0
             except SoukError as exc:
                 failures += 1

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from souk.core.clock import ManualClock
 from souk.core.errors import ConfigError, Timeout, Unavailable
 from souk.media import messages as m
 from souk.media.admin import JanusAdmin
@@ -174,3 +175,47 @@ async def test_plane_survives_janus_kill9(tmp_path: Path) -> None:
         await again.aclose()
     finally:
         await plane.aclose()
+
+
+async def test_restart_waits_for_backoff_on_the_clock(tmp_path: Path) -> None:
+    clock = ManualClock()
+    sup = JanusSupervisor(janus_settings(tmp_path, restart_backoff_s=5.0), workdir=tmp_path / "janus",
+                          clock=clock, health_every_s=0)
+    await sup.start()
+    try:
+        first = sup.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+
+        async def dead() -> bool:
+            return sup.pid is None
+
+        await _wait_for(dead)
+        await asyncio.sleep(0.3)
+        assert sup.pid is None and sup.restarts == 0  # still backing off: the clock has not moved
+        await clock.advance(5.0)
+
+        async def back() -> bool:
+            return sup.restarts == 1 and sup.pid is not None
+
+        await _wait_for(back)
+    finally:
+        await sup.aclose()
+
+
+async def test_unresponsive_janus_is_killed_and_restarted(tmp_path: Path) -> None:
+    sup = JanusSupervisor(janus_settings(tmp_path, restart_backoff_s=0.05), workdir=tmp_path / "janus",
+                          health_every_s=0.1, health_timeout_s=0.3)
+    await sup.start()
+    try:
+        frozen = sup.pid
+        assert frozen is not None
+        os.kill(frozen, signal.SIGSTOP)  # alive but deaf: only the health check can notice
+
+        async def replaced() -> bool:
+            return sup.restarts == 1 and sup.pid not in (None, frozen)
+
+        await _wait_for(replaced, 15)
+        assert (await sup.health())["version"] == "1.1.2"
+    finally:
+        await sup.aclose()
