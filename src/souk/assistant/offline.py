@@ -46,16 +46,20 @@ _PRODUCT_INTENTS = {"product_info", "stock", "warranty", "returns", "gift_wrap",
 class OfflineBrain:
     """Implements souk.agent.brain.Brain. Heavy parts (router, product index) are built once and shared."""
 
-    def __init__(self, store: SnapshotSource, *, merchant_id: str, embedder: Embedder) -> None:
+    def __init__(self, store: SnapshotSource, *, merchant_id: str, embedder: Embedder,
+                 router: Callable[[], IntentRouter] | None = None) -> None:
         self._store = store
         self.merchant_id = merchant_id
         self._embedder = embedder
+        self._shared_router = router  # a process-wide router shared by every merchant's brain
         self._router: IntentRouter | None = None
         self._index: tuple[tuple[object, ...], ProductIndex] | None = None
         self._lock = threading.Lock()
 
     @property
     def router(self) -> IntentRouter:
+        if self._router is None and self._shared_router is not None:
+            self._router = self._shared_router()
         if self._router is None:
             with self._lock:
                 if self._router is None:

