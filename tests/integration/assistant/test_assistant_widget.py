@@ -1,0 +1,42 @@
+"""The shopper widget in headless Chromium against a real Souk (uvicorn, SQLite seeded with the demo store):
+the assistant reads the store through the database-backed StoreReader."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from souk.auth.tokens import Role
+from tests.fixtures.browser import running_souk
+
+pytestmark = [pytest.mark.browser]
+
+FEATURES = ("souk.api.routes.health", "souk.api.routes.auth", "souk.api.routes.pages", "souk.api.routes.agent")
+
+
+async def test_widget_chat_cards_and_person_button(tmp_path: Path, chromium: Any) -> None:
+    async with running_souk(tmp_path / "souk", features=FEATURES) as souk:
+        service = souk.ctx.assistant
+        await asyncio.wait_for(service.warm(), 120)  # the same work start() began in the background
+        token = souk.ctx.tokens.mint(merchant_id=souk.merchant_id, identity="C-518", room="lobby", role=Role.MEMBER)
+        page = await chromium.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        await page.goto(f"{souk.base_url}/static/assistant/demo.html#token={token}")
+        await page.wait_for_selector(".souk-assistant input")
+        await page.fill(".souk-assistant input", "Where is my order 1036?")
+        await page.press(".souk-assistant input", "Enter")
+        agent = page.locator(".souk-msg.agent", has_text="1Z5760225209")
+        await agent.wait_for(timeout=20_000)
+        assert await page.locator(".souk-card-order", has_text="1036").count() == 1
+        await page.click(".souk-person")
+        await page.locator(".souk-msg.notice").first.wait_for(timeout=20_000)
+        assert await page.evaluate("window.handoffs.map(h => h.kind)") == ["human"]
+        await page.fill(".souk-assistant input", "¿Cuánto tarda el envío a México?")
+        await page.press(".souk-assistant input", "Enter")
+        await page.locator(".souk-msg.agent", has_text="México").wait_for(timeout=20_000)
+        assert await page.locator(".souk-person").inner_text() == "Hablar con una persona"
+        assert errors == []
