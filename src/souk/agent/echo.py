@@ -22,15 +22,23 @@ class EchoReference:
 
     def __init__(self, keep_s: float = 1.5) -> None:
         self._chunks: deque[tuple[float, np.ndarray]] = deque()
+        self._energy: deque[tuple[float, float]] = deque()  # (play time, mean square) per chunk
         self._keep = keep_s
         self.last_played_t = -1e9
 
     def played(self, t: float, pcm: bytes) -> None:
         x = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
         self._chunks.append((t, x))
+        self._energy.append((t, float(np.mean(x * x)) if x.size else 0.0))
         self.last_played_t = t + x.shape[0] / SAMPLE_RATE
         while self._chunks and self._chunks[0][0] < t - self._keep:
             self._chunks.popleft()
+        while self._energy and self._energy[0][0] < t - self._keep:
+            self._energy.popleft()
+
+    def max_energy(self, t_from: float, t_to: float) -> float:
+        """The loudest 20 ms of what was played between ``t_from`` and ``t_to`` (mean square)."""
+        return max((e for t, e in self._energy if t_from <= t <= t_to), default=0.0)
 
     def active(self, t: float, tail_s: float) -> bool:
         return t <= self.last_played_t + tail_s
@@ -48,17 +56,19 @@ class EchoReference:
 
     def clear(self) -> None:
         self._chunks.clear()
+        self._energy.clear()
 
 
 class EchoCanceller:
     def __init__(self, reference: EchoReference, *, max_delay_ms: float = 400.0, lookahead_ms: float = 100.0,
-                 tail_ms: float = 450.0) -> None:
+                 tail_ms: float = 800.0, min_leak: float = 0.1) -> None:
         self.ref = reference
         # delays from -lookahead (a client that plays frames as soon as they arrive, ahead of schedule)
         # to +max_delay (jitter buffers, device latency, the way back)
         self._ahead = int(lookahead_ms * SAMPLE_RATE / 1000)
         self._max_delay = int(max_delay_ms * SAMPLE_RATE / 1000) + self._ahead
         self._tail = tail_ms / 1000
+        self._min_leak = min_leak
         self._delay: int | None = None
         self._gain = 0.0
         self.windows_cancelled = 0
@@ -71,6 +81,11 @@ class EchoCanceller:
         self.echo_floor = 0.0
         if not self.ref.active(t_end - mic.shape[0] / SAMPLE_RATE, self._tail):
             return mic
+        # Residual echo can remain (delay drift under load, a non-flat room, a client whose playback lags):
+        # the echo in this window is at most the loudest 20 ms played over the whole tail, times the leak
+        # (at least -20 dB, whatever was learned).
+        leak = max(self._gain, self._min_leak)
+        self.echo_floor = self.ref.max_energy(t_end - self._tail, t_end + self._ahead / SAMPLE_RATE) * leak * leak
         n = mic.shape[0]
         span = n + self._max_delay
         ref = self.ref.window(t_end + (self._ahead - span) / SAMPLE_RATE, span)
@@ -80,11 +95,6 @@ class EchoCanceller:
         m = 1 << (span + n - 1).bit_length()
         corr = np.fft.irfft(np.fft.rfft(ref, m) * np.conj(np.fft.rfft(mic, m)), m)[: span - n + 1]
         energy = np.convolve(ref * ref, np.ones(n, dtype=np.float32), mode="valid")[: span - n + 1]
-        # Residual echo can remain (delay drift, a non-flat room): whatever the delay, the echo in this
-        # window is at most the loudest candidate segment times the leak gain (assume -20 dB before the
-        # gain is known).
-        leak = self._gain if self._gain > 0.0 else 0.1
-        self.echo_floor = float(np.max(energy)) / n * leak * leak
         score = corr / np.sqrt(energy + 1e-9)
         k = int(np.argmax(score))
         seg = ref[k:k + n]

@@ -65,7 +65,8 @@ class Playback:
         self.paused = True
         if self.handle is not None:
             self.handle.mark_played(played * SAMPLES_PER_FRAME)
-        self.echo.clear()
+        # the reference is kept: audio already sent may still be playing (and leaking back) until the
+        # client flushes on the "interrupted" event
         return played
 
     def resume(self) -> None:
