@@ -75,6 +75,17 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
     assert (await shopper.inner_text("#call-timer")).startswith("00:0")
     assert await handles(souk_media) == baseline + 4  # two publishers, two subscribers
 
+    # the shopper's signaling socket drops: the SDK reconnects within the grace period, rejoins, republishes
+    # and resubscribes; the call goes on and media flows both ways again on fresh PeerConnections
+    await shopper.evaluate("() => window.soukCall.client.ws.close(4000, 'network blip')")
+    await shopper.wait_for_function(
+        "() => window.soukCall.client.reconnecting === false && window.soukCall.client.ws.readyState === 1",
+        timeout=10_000)
+    await wait_media(shopper, "soukCall", frames=5)
+    await wait_media(seller, "soukConsole", frames=5)
+    assert souk_media.ctx.calls.active("lumen")[0].state.value == "accepted"
+    assert await handles(souk_media) == baseline + 4  # the dropped session's handles were released
+
     # mute and camera toggles reach the other side as media state
     await shopper.click("#mute-btn")
     await shopper.locator("#mute-btn", has_text="Unmute").wait_for(timeout=5_000)

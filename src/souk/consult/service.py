@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 LANGUAGE_MAX = 16
 SKU_MAX = 64
+RECONNECT_GRACE_S = 10.0  # how long a dropped participant may take to rejoin before the call ends
 
 
 class ConsultService:
@@ -33,6 +34,7 @@ class ConsultService:
         clock: Clock,
         rooms: RoomCloser | None = None,
         keep_finished: int = 256,
+        reconnect_grace_s: float = RECONNECT_GRACE_S,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -44,6 +46,8 @@ class ConsultService:
         self._finished: OrderedDict[str, Call] = OrderedDict()
         self._keep_finished = keep_finished
         self._timers: dict[str, asyncio.Task[None]] = {}
+        self._gone: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._grace_s = reconnect_grace_s
         self._tasks = TaskOwner("consult")
         self._lock = asyncio.Lock()
         self._closed = False
@@ -137,13 +141,39 @@ class ConsultService:
             return await self._finish(call, state, identity)
 
     async def participant_gone(self, room_id: str, identity: str) -> None:
-        """A participant's signaling connection dropped for good: end the call on their behalf."""
+        """A participant's signaling connection dropped: unless they rejoin within the grace period
+        (a network blip, a reconnecting client), the call ends on their behalf."""
         call = self.by_room(room_id)
-        if call is not None and identity in (call.shopper, call.seller):
-            try:
-                await self.hangup(call.merchant_id, call.id, identity)
-            except Conflict:
-                pass
+        if call is None or identity not in (call.shopper, call.seller):
+            return
+        key = (call.id, identity)
+        old = self._gone.pop(key, None)
+        if old is not None:
+            old.cancel()
+        deadline = self._clock.now() + self._grace_s
+        self._gone[key] = self._tasks.spawn(self._gone_timer(key, call.merchant_id, deadline),
+                                            f"gone-{call.id}-{identity}")
+
+    def participant_back(self, room_id: str, identity: str) -> None:
+        """The participant rejoined the call's room in time: the call goes on."""
+        call = self.by_room(room_id)
+        if call is not None:
+            task = self._gone.pop((call.id, identity), None)
+            if task is not None:
+                task.cancel()
+                log.info("call %s: %s is back", call.id, identity)
+
+    async def _gone_timer(self, key: tuple[str, str], merchant_id: str, deadline: float) -> None:
+        await self._clock.sleep(deadline - self._clock.now())
+        if self._gone.get(key) is not asyncio.current_task():
+            return
+        del self._gone[key]
+        call_id, identity = key
+        log.info("call %s: %s did not come back; ending it", call_id, identity)
+        try:
+            await self.hangup(merchant_id, call_id, identity)
+        except (Conflict, NotFound):
+            pass
 
     # ---- internals ----
     def _live(self, merchant_id: str, call_id: str) -> Call:

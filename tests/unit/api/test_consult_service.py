@@ -144,3 +144,19 @@ async def test_shutdown_records_live_calls_as_failed(storage: Storage) -> None:
     assert outcomes == {ringing.id: CallOutcome.FAILED, live.id: CallOutcome.FAILED}
     with pytest.raises(Conflict):
         await svc.request(M, shopper="s3", product_sku="AP-1001", language="en")
+
+
+async def test_a_dropped_participant_has_a_grace_period_to_come_back(env, storage: Storage) -> None:
+    svc, clock, _ = env
+    call = await svc.request(M, shopper="s1", product_sku="AP-1001", language="en")
+    await svc.accept(M, call.id, "seller-demo")
+    await svc.participant_gone(call.room_id, "s1")
+    await clock.advance(9)
+    svc.participant_back(call.room_id, "s1")  # reconnected in time
+    await clock.advance(30)
+    assert svc.get(M, call.id).state is CallState.ACCEPTED
+    await svc.participant_gone(call.room_id, "seller-demo")
+    await svc.participant_gone(call.room_id, "somebody-else")  # not in the call: ignored
+    await clock.advance(10.1)
+    await settled(svc, call.id, CallState.ENDED)
+    assert svc.get(M, call.id).ended_by == "seller-demo"

@@ -131,7 +131,7 @@ class SignalHub:
             return  # a newer connection of the same identity replaced this one
         del room.members[identity]
         if member.feed_id is not None:
-            self.broadcast(room_id, m.Unpublished(participant=identity))
+            self.unpublished(room_id, identity)
         self.broadcast(room_id, m.ParticipantLeft(identity=identity))
         if not room.members:
             del self.rooms[room_id]
@@ -143,6 +143,14 @@ class SignalHub:
     def participants(self, room_id: str) -> list[Member]:
         room = self.rooms.get(room_id)
         return list(room.members.values()) if room else []
+
+    def unpublished(self, room_id: str, identity: str) -> None:
+        """``identity``'s feed is gone: tell the room, and make every subscriber release its handle on it."""
+        self.broadcast(room_id, m.Unpublished(participant=identity), exclude=identity)
+        room = self.rooms.get(room_id)
+        for member in list(room.members.values()) if room else []:
+            if member.identity != identity:
+                member.session.release_feed(identity)
 
     def broadcast(self, room_id: str, msg: m.ServerMessage, exclude: str = "") -> None:
         room = self.rooms.get(room_id)

@@ -40,6 +40,8 @@ class RoomDirectory(Protocol):
 class GoneListener(Protocol):
     async def participant_gone(self, room_id: str, identity: str) -> None: ...
 
+    def participant_back(self, room_id: str, identity: str) -> None: ...
+
 
 def check_sdp(sdp: str, expected: str) -> None:
     """Cheap sanity check before anything reaches Janus: a clear bad_sdp instead of a Janus code."""
@@ -137,6 +139,8 @@ class SignalSession:
                         name=msg.name[:80] or self.claims.name, session=self)
         self.room_id = msg.room
         room = self.hub.add_member(msg.room, self.claims.merchant_id, member)
+        if self.gone is not None:
+            self.gone.participant_back(msg.room, self.identity)
         # the participant record is bookkeeping: written off the join's critical path, in order with its leave
         self._record = self._tasks.spawn(
             self.rooms.record_join(self.claims.merchant_id, msg.room, self.identity, member.role, member.name),
@@ -202,7 +206,7 @@ class SignalSession:
             member = self.hub.member(self.room_id, self.identity)
             if member is not None and member.session is self and member.feed_id is not None:
                 member.feed_id = None
-                self.hub.broadcast(self.room_id, m.Unpublished(participant=self.identity), exclude=self.identity)
+                self.hub.unpublished(self.room_id, self.identity)
 
     async def mute(self, msg: m.Mute) -> m.Ack:
         room_id = self._joined()
@@ -266,6 +270,14 @@ class SignalSession:
             raise NotFound(f"no subscription {sub_id!r}", code=m.ErrorCode.UNKNOWN_SUBSCRIPTION)
         return sub
 
+    def release_feed(self, feed: str) -> None:
+        """The feed went away: close our subscriptions to it (their Janus handles) in the background."""
+        if self._closed:
+            return  # leaving already closes every subscription
+        for sub in [x for x in self.subs.values() if x.feed == feed]:
+            self.subs.pop(sub.id, None)
+            self._tasks.spawn(_close(sub.handle), f"release-{sub.id}")
+
     async def _drop_sub(self, sub: Subscription) -> None:
         self.subs.pop(sub.id, None)
         await _close(sub.handle)
@@ -306,7 +318,7 @@ class SignalSession:
         member = self.hub.member(self.room_id, self.identity)
         if member is not None and member.session is self and member.feed_id is not None:
             member.feed_id = None
-            self.hub.broadcast(self.room_id, m.Unpublished(participant=self.identity), exclude=self.identity)
+            self.hub.unpublished(self.room_id, self.identity)
 
     def _joined(self) -> str:
         if self.room_id is None:

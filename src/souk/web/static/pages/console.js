@@ -152,6 +152,9 @@ async function acceptCall(c) {
     state.client = await connect({ token: res.token });
     mark("connected");
     state.client.on("call", ({ call }) => onOwnCall(call));
+    state.client.on("reconnecting", () => ui.status("Connection lost, reconnecting…"));
+    state.client.on("reconnected", () => ui.status(`In call with ${c.shopper_name || c.shopper}`));
+    state.client.on("close", () => { if (state.call) finish("The connection to the call was lost."); });
     state.room = await state.client.join(res.call.room);
     mark("joined");
     ui.attach(state.room);
@@ -197,6 +200,13 @@ async function start() {
     state.console = await connect({ token: state.token });
     state.console.on("call", onConsoleCall);
     state.console.on("close", () => { status.textContent = "disconnected — reload to reconnect"; status.className = "error"; });
+    state.console.on("reconnecting", () => { status.textContent = "reconnecting…"; status.className = "muted"; });
+    state.console.on("reconnected", () => {
+      status.textContent = `online as ${state.console.welcome.identity}`;
+      status.className = "online";
+      state.ringing.clear(); // the server re-sends every call still ringing
+      renderIncoming();
+    });
     status.textContent = `online as ${state.console.welcome.identity}`;
     status.className = "online";
     refreshRecords();

@@ -53,6 +53,8 @@ async function startCall() {
     state.client = await connect({ token: res.token });
     state.client.on("call", onCall);
     state.client.on("close", () => { if (state.phase !== "idle") finish("The connection to the call was lost."); });
+    state.client.on("reconnecting", () => ui.status("Connection lost, reconnecting…"));
+    state.client.on("reconnected", () => ui.status(state.phase === "in-call" ? "Connected with the seller" : "Ringing the seller…"));
     // Join and publish while it rings, so the seller sees us the moment they accept.
     state.room = await state.client.join(res.call.room);
     ui.attach(state.room);

@@ -72,7 +72,9 @@ export class Client extends Emitter {
     this.welcome = null;
     this.pending = new Map();
     this.seq = 0;
-    this.closed = false;
+    this.closed = false; // for good: closed by the page, refused by the server, or could not reconnect
+    this.userClosed = false;
+    this.reconnecting = false;
     this.room = null;
   }
 
@@ -107,7 +109,7 @@ export class Client extends Emitter {
       ws.onerror = () => fail(new SoukError("network", "could not reach the signaling server"));
       ws.onclose = (ev) => {
         fail(new SoukError("connection_closed", ev.reason || `signaling closed (${ev.code})`));
-        this._closed(ev);
+        if (ws === this.ws) this._lost(ev);
       };
     });
   }
@@ -126,14 +128,46 @@ export class Client extends Emitter {
     this.emit("message", msg);
   }
 
-  _closed(ev) {
+  _lost(ev) {
     if (this.closed) return;
-    this.closed = true;
     const err = new SoukError(ev.code === 1000 ? "connection_closed" : "network",
       ev.reason || "signaling connection lost");
     for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(err); }
     this.pending.clear();
-    this.emit("close", { code: ev.code, reason: ev.reason });
+    if (this.reconnecting) return; // the reconnect loop sees its attempt fail and goes on
+    // A network drop (1006...) or a slow-consumer cut (4429) is retried; a refusal (44xx: expired token,
+    // forbidden...) or a normal close is final.
+    const final = this.userClosed || !this.welcome || ev.code === 1000 || (ev.code >= 4400 && ev.code < 4500 && ev.code !== 4429);
+    if (final) this._final(ev.code, ev.reason);
+    else this._reconnect(ev);
+  }
+
+  _final(code, reason) {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit("close", { code, reason });
+  }
+
+  // Reconnect within the server's grace period (10 s), rejoin the room, republish and resubscribe.
+  async _reconnect(ev) {
+    this.reconnecting = true;
+    this.emit("reconnecting", { code: ev.code });
+    for (const delay of [200, 500, 1000, 2000, 4000]) {
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.userClosed) break;
+      try {
+        await this._open();
+        if (this.room) await this.room._resume();
+        this.reconnecting = false;
+        this.emit("reconnected", {});
+        return;
+      } catch (e) {
+        if (e && e.code && !["network", "connection_closed", "timeout"].includes(e.code)) break; // refused
+      }
+    }
+    this.reconnecting = false;
+    if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000, "giving up");
+    this._final(ev.code, "could not reconnect");
   }
 
   request(msg) {
@@ -163,6 +197,7 @@ export class Client extends Emitter {
   }
 
   close() {
+    this.userClosed = true;
     if (this.room) this.room._teardown();
     if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000, "bye");
   }
@@ -314,6 +349,24 @@ export class Room extends Emitter {
 
   async quality() {
     return readQuality(this.pub?.pc || null, [...this.subs.values()].map((s) => s.pc));
+  }
+
+  // After a reconnect: the server forgot our handles, so rejoin, resubscribe and republish the same stream.
+  async _resume() {
+    for (const sub of this.subs.values()) sub.pc.close();
+    this.subs.clear();
+    const stream = this.localStream;
+    const republish = !!this.pub;
+    if (this.pub) { this.pub.pc.close(); this.pub = null; }
+    const joined = await this.client.request({ type: "join", room: this.id, subscribe: this.autoSubscribe });
+    this.participants = new Map((joined.participants || []).map((p) => [p.identity, p]));
+    this.feeds = new Map((joined.feeds || []).map((f) => [f.participant, f]));
+    for (const offer of joined.offers || []) this._acceptOffer(offer).catch((e) => this.emit("error", e));
+    if (republish && stream) {
+      this.localStream = null;
+      await this.publish({ stream });
+      for (const kind of ["audio", "video"]) if (this.muted[kind]) await this.mute(kind, true);
+    }
   }
 
   _teardown() {
