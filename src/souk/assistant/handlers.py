@@ -19,6 +19,9 @@ from souk.domain.store import StoreSnapshot
 
 _OPENED = re.compile(r"open(ed)?|used|tried|swatch|abr[ií]|abierto|usad|aberto|usei|dibuka|dipakai|开封|拆|用过|"
                      r"مفتوح|فتحت|استخدمت", re.IGNORECASE)
+_CARRIER_Q = re.compile(r"carrier|courier|shipping company|which company|who is (delivering|shipping)|"
+                        r"transportadora|paqueter[ií]a|mensajer[ií]a|kurir|ekspedisi|jasa kirim|快递公司|哪家快递|"
+                        r"哪个快递|承运|شركة الشحن|شركة التوصيل", re.IGNORECASE)
 _LONG_NUMBER = re.compile(r"(?<!\d)\d{8,}(?!\d)")
 _IPHONE = re.compile(r"iphone\s?(\d{1,2})(\s?pro\s?max|\s?pro|\s?plus|\s?mini)?", re.IGNORECASE)
 _METHOD_SYNONYMS: dict[str, str] = {
@@ -108,7 +111,8 @@ def order_status(t: Turn, intent: str = "order_status") -> Outcome:
     order = result["order"]
     if intent == "order_change":
         return order_change_for(t, order)
-    text = render.order_text(order, t.lang, t.currency)
+    focus = "carrier" if _CARRIER_Q.search(t.text) and not t.slots.order_ids else None
+    text = render.order_text(order, t.lang, t.currency, focus=focus)
     if safety._LOSS.search(t.text) and order["status"] not in ("delivered", "cancelled", "returned", "refunded"):
         text += say("lost_note", t.lang)
     return Outcome(text)

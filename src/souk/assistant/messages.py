@@ -102,6 +102,14 @@ T: dict[str, dict[str, str]] = {
         "zh": "订单{oid}已于{delivered}{status},承运商{carrier}(运单号{tracking})。",
         "ar": "الطلب {oid} {status} في {delivered} عن طريق {carrier} (رقم التتبع {tracking}).",
     },
+    "order_carrier": {
+        "en": "Order {oid} is with {carrier}, tracking number {tracking} (status: {status}).",
+        "es": "El pedido {oid} va con {carrier}, con el número de seguimiento {tracking} (estado: {status}).",
+        "pt": "O pedido {oid} está com a {carrier}, com o código de rastreio {tracking} (status: {status}).",
+        "id": "Pesanan {oid} dikirim dengan {carrier}, nomor resi {tracking} (status: {status}).",
+        "zh": "订单{oid}由{carrier}承运,运单号{tracking}(状态:{status})。",
+        "ar": "الطلب {oid} مع {carrier}، رقم التتبع {tracking} (الحالة: {status}).",
+    },
     "order_customs": {
         "en": "Order {oid} is {status} ({carrier}, tracking number {tracking}). We provide the commercial invoice to customs within 24 hours, then it continues to you.",
         "es": "El pedido {oid} está {status} ({carrier}, número de seguimiento {tracking}). Enviamos la factura comercial a la aduana en un plazo de 24 horas y luego sigue su camino.",

@@ -99,12 +99,14 @@ def attributes(attrs: dict[str, Any], lang: str) -> str:
     return (" " if lang != "zh" else "") + sep.join(parts) + ("." if lang != "zh" else "。")
 
 
-def order_text(order: dict[str, Any], lang: str, currency: str) -> str:
+def order_text(order: dict[str, Any], lang: str, currency: str, *, focus: str | None = None) -> str:
     status = order["status"]
     label = word(STATUS, status, lang)
     oid = order["order_id"]
     carrier = order.get("carrier") or "-"
     tracking = order.get("tracking_number") or "-"
+    if focus == "carrier" and order.get("carrier"):
+        return say("order_carrier", lang, oid=oid, carrier=carrier, tracking=tracking, status=label)
     if status in ("processing", "pending", "exception"):
         text = say("order_processing", lang, oid=oid, status=label, placed=_date(order.get("placed_on"), lang))
     elif status in ("shipped", "in_transit", "out_for_delivery"):
