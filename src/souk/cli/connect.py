@@ -84,7 +84,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if not result.get("errors") else 1
 
 
-def _free_port(host: str = "127.0.0.1") -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
@@ -116,7 +116,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     try:
         node = plane.pool.nodes()[0]
         _, api_key = await seed_and_key(settings)
-        port = _free_port()
+        port = free_port()
         host = "127.0.0.1"
         env = {**os.environ, "SOUK_DATA_DIR": str(data), "SOUK_DEMO": "false", "SOUK_JANUS__MODE": "external",
                "SOUK_JANUS__URLS": json.dumps([node.url]), "SOUK_JANUS__API_SECRET": node.api_secret,
@@ -127,7 +127,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {api_key}"},
                                      timeout=20) as http:
-            await _wait_up(http, server)
+            await wait_up(http, server)
             room = (await http.post("/v1/rooms", json={"kind": "consult"})).json()["id"]
 
             async def mint(identity: str, role: str) -> str:
@@ -200,7 +200,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         tmp.cleanup()
 
 
-async def _wait_up(http: Any, server: asyncio.subprocess.Process) -> None:
+async def wait_up(http: Any, server: asyncio.subprocess.Process) -> None:
     import httpx
 
     deadline = time.monotonic() + 30

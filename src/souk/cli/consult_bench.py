@@ -72,14 +72,14 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     import httpx
     from playwright.async_api import async_playwright
 
-    from souk.cli.connect import _free_port, _wait_up
+    from souk.cli.connect import free_port, wait_up
     from souk.cli.server import seed_and_key
 
     tmp = tempfile.TemporaryDirectory(prefix="souk-bench-consult-")
     data = Path(tmp.name)
     settings = settings.model_copy(update={"data_dir": str(data), "database_url": "", "demo": True})
     await seed_and_key(settings)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SOUK_DATA_DIR": str(data), "SOUK_DEMO": "true", "SOUK_LOG_LEVEL": "WARNING"}
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "souk.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port), env=env)
@@ -90,7 +90,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     phases: dict[str, list[float]] = {}
     try:
         async with httpx.AsyncClient(base_url=base, timeout=20) as http:
-            await _wait_up(http, server)
+            await wait_up(http, server)
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
