@@ -130,3 +130,40 @@ async def test_consult_camera_denied_shows_a_clear_message(souk_media: Souk, chr
     assert souk_media.ctx.calls.active("lumen") == []
     records = await souk_media.ctx.storage.calls.list("lumen")
     assert records[0].outcome is not None and records[0].outcome.value == "cancelled"
+
+
+async def test_consult_declined_then_missed(tmp_path: Any, chromium: Any) -> None:
+    import shutil
+
+    from tests.fixtures.browser import in_netns, running_souk
+
+    if shutil.which("janus") is None or not in_netns():
+        pytest.skip("needs janus and the network namespace (python -m souk.media.netns run -- ...)")
+    async with running_souk(tmp_path / "souk", media=True, calls={"ring_timeout_s": 2.0}) as s:
+        baseline = await handles(s)
+        seller = await (await chromium.new_context()).new_page()
+        shopper = await (await chromium.new_context()).new_page()
+        await seller.goto(f"{s.base_url}/console")
+        await seller.wait_for_selector("#console-status.online", timeout=10_000)
+        await shopper.goto(f"{s.base_url}/shop/AP-1003")
+
+        await shopper.click("#call-btn")
+        decline = seller.locator("#incoming li.ringing button.decline")
+        await decline.wait_for(timeout=10_000)
+        await decline.click()
+        await shopper.locator("#call-status", has_text="can't take a call").wait_for(timeout=10_000)
+        await seller.locator("#incoming li.empty").wait_for(timeout=5_000)
+
+        await shopper.click("#call-btn")  # nobody answers this time
+        await seller.locator("#incoming li.ringing").wait_for(timeout=10_000)
+        await shopper.locator("#call-status", has_text="didn't answer").wait_for(timeout=10_000)
+        await seller.locator("#incoming li.empty").wait_for(timeout=5_000)
+        await seller.locator("#records tr.missed").wait_for(timeout=5_000)
+
+        outcomes = [r.outcome.value for r in await s.ctx.storage.calls.list("lumen") if r.outcome]
+        assert sorted(outcomes) == ["declined", "missed"]
+        for _ in range(100):  # the shopper had joined and published while it rang: all released
+            if await handles(s) == baseline:
+                break
+            await asyncio.sleep(0.05)
+        assert await handles(s) == baseline
