@@ -72,6 +72,9 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
     assert s2["audioPackets"] > s1["audioPackets"] and c2["audioPackets"] > c1["audioPackets"]
     assert s2["audioEnergy"] > 0 and c2["audioEnergy"] > 0  # the fake microphone's beep arrives
     assert await shopper.inner_text("#call-status") == "Connected with the seller"
+    for page in (shopper, seller):  # the getStats-based quality indicator is live
+        await page.wait_for_selector("#quality.good", timeout=6_000)
+        assert "frames" in (await page.get_attribute("#quality", "title") or "")
     assert (await shopper.inner_text("#call-timer")).startswith("00:0")
     assert await handles(souk_media) == baseline + 4  # two publishers, two subscribers
 
