@@ -170,3 +170,13 @@ async def test_consult_declined_then_missed(tmp_path: Any, chromium: Any) -> Non
                 break
             await asyncio.sleep(0.05)
         assert await handles(s) == baseline
+
+
+async def test_consult_network_failure_shows_a_clear_message(souk_media: Souk, chromium: Any) -> None:
+    shopper = await (await chromium.new_context()).new_page()
+    await shopper.goto(f"{souk_media.base_url}/shop/AP-1001")
+    await shopper.route("**/v1/consults", lambda route: route.abort("internetdisconnected"))
+    await shopper.click("#call-btn")
+    await shopper.wait_for_selector("#call-error:not(.hidden)", timeout=10_000)
+    assert "network connection" in await shopper.inner_text("#call-error")
+    assert await shopper.is_enabled("#call-btn")  # the shopper can try again
