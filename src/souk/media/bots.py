@@ -41,9 +41,10 @@ def check_aiortc_internals() -> None:
 
     if not hasattr(RTCDtlsTransport, "_set_role"):
         raise ConfigError(f"aiortc {aiortc.__version__}: RTCDtlsTransport._set_role is gone; re-check bots")
-    if "__decoder_queue" not in RTCRtpReceiver.__init__.__code__.co_names and \
-            _DECODER_QUEUE_ATTR not in RTCRtpReceiver.__init__.__code__.co_names:
-        raise ConfigError(f"aiortc {aiortc.__version__}: RTCRtpReceiver decoder queue moved; re-check bots")
+    names = RTCRtpReceiver.__init__.__code__.co_names
+    for attr in (_DECODER_QUEUE_ATTR, "_RTCRtpReceiver__decoder_thread"):
+        if attr not in names:
+            raise ConfigError(f"aiortc {aiortc.__version__}: RTCRtpReceiver.{attr} is gone; re-check bots")
 
 
 def _config() -> RTCConfiguration:
@@ -226,7 +227,11 @@ class SubscriberBot:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type=offer.type))
         for tr in self.pc.getTransceivers():
             tr.receiver.transport._set_role("server")  # DTLS server: see module docstring
-            if not self.decode:
+            # swap the decoder queue only before the receiver starts its decoder thread (first negotiation):
+            # a thread already waiting on a queue must get its stop signal through that same queue
+            started = getattr(tr.receiver, "_RTCRtpReceiver__decoder_thread", None) is not None
+            if not self.decode and not started and not isinstance(
+                    getattr(tr.receiver, _DECODER_QUEUE_ATTR, None), _NoDecodeQueue):
                 kind = tr.kind
 
                 def on_frame(_item: Any, kind: str = kind) -> None:

@@ -125,3 +125,25 @@ async def test_publisher_recording_lands_in_the_recordings_dir(media_plane: Medi
     prefix = f"{pub.janus_room}-{pub.feed_id}"
     assert [f.rsplit("-", 2)[-2] for f in files] == ["audio", "video"] and all(f.startswith(prefix) for f in files)
     assert all((media_plane.recordings_dir / f).stat().st_size > 1000 for f in files)
+
+
+async def test_subscriber_update_adds_a_feed_with_renegotiation(media_plane: MediaPlane, netns: None) -> None:
+    from souk.media.sdp import media_mids
+
+    await media_plane.ensure_room("room_update", max_publishers=2)
+    a, a_bot = await _publish(media_plane, "room_update", "a")
+    b, b_bot = await _publish(media_plane, "room_update", "b")
+    sub = await media_plane.subscribe("room_update", [a.feed_id])
+    bot = SubscriberBot(decode=False)
+    try:
+        await sub.start(await bot.answer(sub.offer))
+        await bot.wait_frames(5, timeout=10)
+        assert len(media_mids(sub.offer.sdp).get("video", [])) == 1
+        offer = await sub.update(subscribe=[b.feed_id])
+        assert offer is not None and offer.type == "offer"
+        assert len(media_mids(offer.sdp).get("video", [])) == 2 and sub.feeds == (a.feed_id, b.feed_id)
+        await sub.start(await bot.answer(offer))
+        await bot.wait_frames(bot.frames + 20, timeout=10)
+    finally:
+        for closer in (sub, bot, a, a_bot, b, b_bot):
+            await closer.aclose()

@@ -101,3 +101,16 @@ async def test_plane_close_destroys_its_session(janus_node, janus_admin: JanusAd
     await asyncio.sleep(0.05)
     assert sid not in await janus_admin.list_sessions()
     assert plane.participants == 0
+
+
+async def test_trickle_is_forwarded_and_validated(media_plane: MediaPlane) -> None:
+    await media_plane.ensure_room("room_trickle")
+    pub = await media_plane.join_publisher("room_trickle", display="t")
+    try:
+        await pub.trickle({"candidate": "candidate:1 1 udp 2122260223 127.0.0.2 50000 typ host",
+                           "sdpMid": "0", "sdpMLineIndex": 0})
+        await pub.trickle(None)  # end of candidates
+        with pytest.raises(BadRequest):
+            await pub.trickle({"sdpMid": "0"})
+    finally:
+        await pub.aclose()
