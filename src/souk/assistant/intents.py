@@ -143,6 +143,7 @@ _CUES: dict[str, str] = {
     "stock": r"in stock|back in stock|restock|available|availability|sold out|stock|disponible|estoque|"
              r"disponível|stok|tersedia|有货|补货|库存|متوفر|المخزون",
     "payment": r"\bpay\b|pay with|payment|credit card|paypal|klarna|pix|cash on delivery|apple pay|installment|"
+               r"\baccept(s|ed)?\b|acept(an|a|ar)\b|aceit(am|a|ar)\b|boleto|menerima|"
                r"pagar|pago|pagamento|cartão|tarjeta|bayar|pembayaran|ovo|dana|cod|付款|支付|الدفع|مدى|دفع",
     "human": r"real person|human|agent|representative|someone real|talk to (a|an|some)one|speak (to|with)|"
              r"persona real|una persona|un agente|hablar con|atendente|pessoa|falar com|manusia|orang|\bcs\b|"

@@ -10,6 +10,9 @@ _INJECTION = re.compile(
     r"reveal (your|the) (prompt|instructions|rules)|you are now|act as (an? )?(admin|developer|dan)|"
     r"developer mode|jailbreak|pretend (you|to be)|new instructions|override (the|your|all)|"
     r"(set|change|make) the price|price (to|=) ?\$?0|(100|[5-9]\d) ?% ?(off|discount|descuento|desconto|diskon)|"
+    r"(discount|descuento|desconto|diskon|折扣|خصم) (of |de |sebesar )?(100|[5-9]\d) ?%|"
+    r"forget (your|all|the|previous) (rules|instructions)|olvida (tus|las|todas las) (reglas|instrucciones)|"
+    r"esque[çc]a (suas|as|todas as) (regras|instru[çc][õo]es)|lupakan (aturan|instruksi|semua)|"
     r"free (discount|coupon) code|give me (a )?(free|discount|coupon)|"
     r"ignora (todas )?las instrucciones|ignore as instruções|abaikan (semua )?instruksi|忽略(之前|以上|所有)的?(指令|指示)|"
     r"系统提示|تجاهل (كل )?التعليمات",
