@@ -119,6 +119,9 @@ def reexec_in_netns(netem: str | None = None, netem_dev: str = "lo") -> None:
     Raises ConfigError with the reason when namespaces are not permitted.
     """
     if inside_netns():
+        if netem:
+            raise ConfigError("already inside a media namespace: shaping must be set by the outer "
+                              "`python -m souk.media.netns run --netem ...`")
         return
     if os.environ.get(MARKER) == "1":
         raise ConfigError(f"{MARKER}=1 is set but {VETH} does not exist here; refusing to re-exec again")

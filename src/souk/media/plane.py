@@ -33,7 +33,7 @@ from souk.core.settings import Settings
 from souk.core.tasks import TaskOwner
 from souk.media.admin import JanusAdmin
 from souk.media.client import JanusConnection, JanusSession
-from souk.media.errors import NoSuchFeed
+from souk.media.errors import NoSuchFeed, NoSuchRoom
 from souk.media.nodes import JanusNode, NodePool
 from souk.media.roomids import janus_room_id, room_secret
 from souk.media.supervisor import JanusSupervisor
@@ -290,8 +290,6 @@ class MediaPlane:
     async def _room_link(self, room_id: str) -> tuple[_Link, JanusNode]:
         node_id = self.pool.node_of(room_id)
         if node_id is None:
-            from souk.media.errors import NoSuchRoom
-
             raise NoSuchRoom(f"room {room_id} is not on the media plane (ensure_room first)", janus_code=426)
         return await self._link(node_id), self.pool.get(node_id)
 
