@@ -34,6 +34,9 @@ def register(sub: Any, bench: Any) -> None:
     b.add_argument("--souk-steps", default="1000,1600,2200,2800", help="client counts to probe")
     b.add_argument("--sio-steps", default="100,160,220,300,400", help="client counts to probe (socketio)")
     b.add_argument("--skip-socketio", action="store_true")
+    b.add_argument("--nice", type=int, default=0,
+                   help="niceness for every bench process alike (negative needs root): shields the run from "
+                        "unrelated load on a shared machine")
     b.set_defaults(func=run_bench)
 
 
@@ -87,6 +90,7 @@ def run_bench(args: argparse.Namespace, settings: Settings) -> int:
 
     cfg = BenchConfig(hold_s=args.hold, probe_s=args.probe, rate=args.rate, receivers=args.receivers,
                       nodes=args.nodes, skip_socketio=args.skip_socketio, tick_ms=settings.rtm.tick_ms,
+                      nice=args.nice,
                       souk_steps=tuple(int(x) for x in args.souk_steps.split(",")),
                       sio_steps=tuple(int(x) for x in args.sio_steps.split(",")))
 

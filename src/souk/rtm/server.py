@@ -44,7 +44,7 @@ def default_close_code(exc: SoukError) -> int:
 
 
 class PicoConn:
-    __slots__ = ("_t", "_close_code", "closed", "_send", "_buffered")
+    __slots__ = ("_buffered", "_close_code", "_send", "_t", "closed")
 
     def __init__(self, transport: WSTransport, close_code: CloseCode) -> None:
         self._t = transport

@@ -40,6 +40,7 @@ class BenchConfig:
     sio_steps: tuple[int, ...] = (100, 160, 220, 300, 400)
     skip_socketio: bool = False
     tick_ms: int = 15
+    nice: int = 0  # applied to every process of the bench alike (servers, load generator, Redis)
 
 
 def free_port() -> int:
@@ -60,6 +61,11 @@ def _wait_ready(proc: subprocess.Popen[bytes], what: str, timeout: float = 30.0)
     raise RuntimeError(f"{what} was not ready within {timeout} s")
 
 
+def _niced(nice: int, argv: list[str]) -> list[str]:
+    nice_bin = shutil.which("nice")
+    return [nice_bin, "-n", str(nice), *argv] if nice and nice_bin else argv
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -77,14 +83,14 @@ def _cpu_s(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def redis_server() -> Iterator[str]:
+def redis_server(nice: int = 0) -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed (Debian package redis-server)")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="souk-bench-redis-") as tmp:
-        proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", tmp,
-                                 "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+        proc = subprocess.Popen(_niced(nice, [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", tmp,
+                                              "--save", "", "--appendonly", "no", "--protected-mode", "yes"]),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             for _ in range(100):
@@ -117,8 +123,9 @@ class Runner:
             urls = []
             for _ in range(self.cfg.nodes):
                 port = free_port()
-                p = subprocess.Popen([self.py, "-m", "souk.cli.main", "rtm", "node", "--port", str(port),
-                                      "--user-rate", "1000"], env=env, stdout=subprocess.PIPE)
+                p = subprocess.Popen(_niced(self.cfg.nice, [self.py, "-m", "souk.cli.main", "rtm", "node", "--port",
+                                                            str(port), "--user-rate", "1000"]),
+                                     env=env, stdout=subprocess.PIPE)
                 procs.append(p)
                 _wait_ready(p, "souk rtm node")
                 urls.append(f"ws://127.0.0.1:{port}")
@@ -131,7 +138,8 @@ class Runner:
     @contextlib.contextmanager
     def sio_server(self) -> Iterator[tuple[list[str], list[int]]]:
         port = free_port()
-        p = subprocess.Popen([self.py, "-m", "souk.rtm.bench.socketio_server", str(port)], stdout=subprocess.PIPE)
+        p = subprocess.Popen(_niced(self.cfg.nice, [self.py, "-m", "souk.rtm.bench.socketio_server", str(port)]),
+                             stdout=subprocess.PIPE)
         try:
             _wait_ready(p, "socketio server")
             yield [f"ws://127.0.0.1:{port}"], [p.pid]
@@ -153,15 +161,17 @@ class Runner:
                 if n <= 0:
                     break
                 recvs.append(subprocess.Popen(
-                    lg + ["recv", *common, "--clients", str(n), "--offset", str(i * share),
-                          "--token", self._token(f"r{i}")], stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+                    _niced(cfg.nice, lg + ["recv", *common, "--clients", str(n), "--offset", str(i * share),
+                                           "--token", self._token(f"r{i}")]),
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE))
             for r in recvs:
                 _wait_ready(r, "receiver", timeout=120)
             cpu0 = [_cpu_s(p) for p in pids]
             lg0 = sum(_cpu_s(r.pid) for r in recvs)
             t0 = time.monotonic()
-            pub = subprocess.run(lg + ["pub", *common, "--rate", str(cfg.rate), "--duration", str(duration),
-                                       "--token", self._token("publisher")], stdout=subprocess.PIPE, check=True)
+            pub = subprocess.run(_niced(cfg.nice, lg + ["pub", *common, "--rate", str(cfg.rate), "--duration",
+                                                        str(duration), "--token", self._token("publisher")]),
+                                 stdout=subprocess.PIPE, check=True)
             wall = time.monotonic() - t0
             cpu = [(_cpu_s(p) - c) / wall * 100 for p, c in zip(pids, cpu0)]
             lg_cpu = (sum(_cpu_s(r.pid) for r in recvs) - lg0) / wall * 100
@@ -243,9 +253,10 @@ def _pct(hist: dict[int, int], q: float) -> float | None:
 def run_bench(cfg: BenchConfig, log: Any) -> dict[str, Any]:
     runner = Runner(cfg, log)
     result: dict[str, Any] = {"nodes": cfg.nodes, "inbound_per_s": cfg.rate, "hold_s": cfg.hold_s,
-                              "cpu_cores": os.cpu_count()}
+                              "cpu_cores": os.cpu_count(), "nice": cfg.nice,
+                              "load_avg_at_start": round(os.getloadavg()[0], 2)}
     with contextlib.ExitStack() as stack:
-        redis_url = stack.enter_context(redis_server()) if cfg.nodes > 1 else ""
+        redis_url = stack.enter_context(redis_server(cfg.nice)) if cfg.nodes > 1 else ""
         urls, pids = stack.enter_context(runner.souk_servers(redis_url))
         souk = runner.search("souk", urls, pids, cfg.souk_steps)
     held = souk["held"]
