@@ -49,6 +49,7 @@ class Turn:
     rec: Recorder
     snap: StoreSnapshot
     index: ProductIndex
+    channel: str = "text"
     _product: Product | None = None
     _resolved: bool = False
 
@@ -112,7 +113,7 @@ def order_status(t: Turn, intent: str = "order_status") -> Outcome:
     if intent == "order_change":
         return order_change_for(t, order)
     focus = "carrier" if _CARRIER_Q.search(t.text) and not t.slots.order_ids else None
-    text = render.order_text(order, t.lang, t.currency, focus=focus)
+    text = render.order_text(order, t.lang, t.currency, focus=focus, items=t.channel != "voice")
     if safety._LOSS.search(t.text) and order["status"] not in ("delivered", "cancelled", "returned", "refunded"):
         text += say("lost_note", t.lang)
     return Outcome(text)

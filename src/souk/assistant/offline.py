@@ -131,7 +131,7 @@ class OfflineSession:
         st.lang = lang
         rec = Recorder(CommerceTools(snap, self._brain.index_for(snap), st.caller))
         turn = h.Turn(text=text, lang=lang, slots=extract(text), state=st, rec=rec, snap=snap,
-                      index=self._brain.index_for(snap))
+                      index=self._brain.index_for(snap), channel=self.channel)
         intent, confidence, outcome = self._decide(turn)
         st.turns += 1
         st.last_intent = intent if intent not in ("clarify",) else st.last_intent

@@ -99,7 +99,9 @@ def attributes(attrs: dict[str, Any], lang: str) -> str:
     return (" " if lang != "zh" else "") + sep.join(parts) + ("." if lang != "zh" else "。")
 
 
-def order_text(order: dict[str, Any], lang: str, currency: str, *, focus: str | None = None) -> str:
+def order_text(order: dict[str, Any], lang: str, currency: str, *, focus: str | None = None,
+               items: bool = True) -> str:
+    """One order in a sentence or two; ``items=False`` (spoken replies) leaves out the item list."""
     status = order["status"]
     label = word(STATUS, status, lang)
     oid = order["order_id"]
@@ -126,8 +128,9 @@ def order_text(order: dict[str, Any], lang: str, currency: str, *, focus: str | 
             refund = say("refund_line", lang, amount=fmt_money(Decimal(order["refunded"]), currency, lang),
                          refund_status=rs)
         text = say("order_closed", lang, oid=oid, status=label, refund=refund)
-    items = join_list([f"{ln['qty']} × {product_name(ln['names'], lang)}" for ln in order["lines"]], lang)
-    text += say("order_items", lang, items=items, total=fmt_money(Decimal(order["total"]), currency, lang))
+    if items:
+        listed = join_list([f"{ln['qty']} × {product_name(ln['names'], lang)}" for ln in order["lines"]], lang)
+        text += say("order_items", lang, items=listed, total=fmt_money(Decimal(order["total"]), currency, lang))
     return text
 
 

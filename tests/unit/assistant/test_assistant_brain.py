@@ -147,3 +147,9 @@ async def test_shared_dev_set(brain: OfflineBrain) -> None:
     results, _ = await replay(brain, cases)
     failures = {c["id"]: check(c, r["replies"]) for c, r in zip(raw, results) if check(c, r["replies"])}
     assert len(failures) <= 0.05 * len(raw), failures
+
+
+def test_spoken_replies_leave_out_the_item_list(brain: OfflineBrain, snap: StoreSnapshot) -> None:
+    text = brain.new_session(customer_id="C-518").reply_sync("Where is my order 1036?", snap).text
+    voice = brain.new_session(customer_id="C-518", channel="voice").reply_sync("Where is my order 1036?", snap).text
+    assert "Items:" in text and "Items:" not in voice and "1Z5760225209" in voice
