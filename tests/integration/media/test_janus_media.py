@@ -9,7 +9,7 @@ import pytest
 from souk.media.admin import JanusAdmin
 from souk.media.bots import PublisherBot, SubscriberBot
 from souk.media.errors import RoomFull
-from souk.media.events import MediaEvent, PublisherJoined, PublisherLeft
+from souk.media.events import MediaEvent, MediaState, PublisherJoined, PublisherLeft, WebrtcUp
 from souk.media.plane import MediaPlane, Publisher
 
 pytestmark = [pytest.mark.janus, pytest.mark.timeout(60)]
@@ -83,6 +83,10 @@ async def test_non_decoding_subscriber_counts_frames(media_plane: MediaPlane, ne
         await bot.wait_first_frame(10)
         await bot.wait_frames(20, timeout=10)
         assert bot.last_counter == -1 and bot.audio_frames > 0  # counted, never decoded
+        # the publisher's own handle reported its PeerConnection and incoming media, as typed events
+        assert await _next_of(pub, WebrtcUp) == WebrtcUp()
+        media = await _next_of(pub, MediaState)
+        assert isinstance(media, MediaState) and media.receiving and media.kind in ("audio", "video")
     finally:
         await sub.aclose()
         await bot.aclose()
