@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import secrets
+import shutil
 import signal
 import socket
 from collections.abc import Callable
@@ -100,11 +101,17 @@ class JanusSupervisor:
 
     async def _spawn_and_wait(self) -> None:
         binary = self.settings.janus.binary
+        argv = [binary, "-F", str(self.launch.confdir)]
+        if shutil.which("setpriv"):
+            # Janus dies with us even if we are killed -9 (no orphaned Janus holding ports)
+            argv = ["setpriv", "--pdeathsig", "KILL", "--", *argv]
+            if shutil.which(binary) is None:
+                raise ConfigError(f"Janus binary {binary!r} not found (apt-get install janus)")
         self.workdir.mkdir(parents=True, exist_ok=True)
         logf = await asyncio.to_thread(open, self.log_path, "ab")
         try:
             self._proc = await asyncio.create_subprocess_exec(
-                binary, "-F", str(self.launch.confdir), stdin=asyncio.subprocess.DEVNULL,
+                *argv, stdin=asyncio.subprocess.DEVNULL,
                 stdout=logf, stderr=logf, start_new_session=True, cwd=self.workdir,
             )
         except FileNotFoundError as exc:
