@@ -188,7 +188,16 @@ class MediaPlane:
         node_id = self.pool.node_of(room_id)
         self._rooms.pop(room_id, None)
         if node_id is None:
-            return False
+            # not placed by this process (e.g. Souk restarted while external Janus kept the room): room ids
+            # are deterministic, so ask every reachable node
+            found = False
+            for node in self.pool.nodes():
+                try:
+                    link = await self._link(node.node_id)
+                    found |= await link.control.destroy(janus_room_id(room_id), secret=self._secret(node, room_id))
+                except SoukError as exc:
+                    log.warning("destroy_room %s on %s: %s", room_id, node.node_id, exc)
+            return found
         try:
             link = await self._link(node_id)
             node = self.pool.get(node_id)

@@ -114,3 +114,16 @@ async def test_trickle_is_forwarded_and_validated(media_plane: MediaPlane) -> No
             await pub.trickle({"sdpMid": "0"})
     finally:
         await pub.aclose()
+
+
+async def test_another_plane_can_destroy_a_room_it_did_not_create(janus_node, media_plane: MediaPlane,  # type: ignore[no-untyped-def]
+                                                                  tmp_path) -> None:
+    from tests.fixtures.janus import janus_settings
+
+    await media_plane.ensure_room("room_orphan")
+    other = await MediaPlane.attach(janus_settings(tmp_path), [janus_node])  # e.g. Souk after a restart
+    try:
+        assert await other.destroy_room("room_orphan") is True
+        assert await other.destroy_room("room_orphan") is False
+    finally:
+        await other.aclose()
