@@ -42,6 +42,9 @@ async def wait_with_clock(fut: asyncio.Future[Any], timeout: float, clock: Clock
     sleeper = asyncio.ensure_future(clock.sleep(timeout))
     try:
         done, _ = await asyncio.wait({fut, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # our caller was cancelled: don't leave fut running (it may be a queue read)
+        fut.cancel()
+        raise
     finally:
         sleeper.cancel()
     if fut in done:

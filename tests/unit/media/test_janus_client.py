@@ -229,3 +229,17 @@ async def test_destroy_session_detaches_handles_first() -> None:
     await session.destroy()
     assert [r["janus"] for r in fake.sent].count("destroy") == 1
     await conn.aclose()
+
+
+async def test_cancelled_wait_for_an_event_does_not_swallow_the_next_one() -> None:
+    fake = FakeJanus()
+    conn = await _open(fake)
+    handle = await (await conn.create_session(keepalive_s=0)).attach("janus.plugin.videoroom")
+    waiter = asyncio.ensure_future(handle.next(timeout=30))
+    await _settle()
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    fake.push({"janus": "webrtcup", "session_id": 100, "sender": 200})
+    assert isinstance(await handle.next(1.0), m.WebrtcUpMsg)
+    await conn.aclose()
