@@ -22,6 +22,7 @@ _OPENED = re.compile(r"open(ed)?|used|tried|swatch|abr[ií]|abierto|usad|aberto|
 _CARRIER_Q = re.compile(r"carrier|courier|shipping company|which company|who is (delivering|shipping)|"
                         r"transportadora|paqueter[ií]a|mensajer[ií]a|kurir|ekspedisi|jasa kirim|快递公司|哪家快递|"
                         r"哪个快递|承运|شركة الشحن|شركة التوصيل", re.IGNORECASE)
+_ACTIVE = frozenset({"processing", "shipped", "in_transit", "out_for_delivery", "customs_hold", "pending"})
 _LONG_NUMBER = re.compile(r"(?<!\d)\d{8,}(?!\d)")
 _IPHONE = re.compile(r"iphone\s?(\d{1,2})(\s?pro\s?max|\s?pro|\s?plus|\s?mini)?", re.IGNORECASE)
 _METHOD_SYNONYMS: dict[str, str] = {
@@ -88,12 +89,24 @@ def order_status(t: Turn, intent: str = "order_status") -> Outcome:
         return Outcome(say("bad_order_id", t.lang))
     oid = t.slots.order_ids[0] if t.slots.order_ids else (st.pending_order_id or st.last_order_id)
     if oid is None:
+        listing = t.rec("list_my_orders", limit=20) if st.caller.customer_id else {"orders": []}
+        orders = listing["orders"]
+        active = [o for o in orders if o["status"] in _ACTIVE]
+        only = active[0] if len(active) == 1 else (orders[0] if len(orders) == 1 else None)
+        if only is not None and intent == "order_status":
+            # One order on its way: that is the one they mean. Say which others exist.
+            st.clear_pending()
+            st.last_order_id = only["order_id"]
+            t.rec.cards.append(only)
+            text = render.order_text(only, t.lang, t.currency, items=t.channel != "voice")
+            others = [o["order_id"] for o in orders if o is not only][:4]
+            if others:
+                text += say("other_orders", t.lang, ids=", ".join(others))
+            return Outcome(text)
         st.ask("order_id", intent)
         text = say("ask_order_id", t.lang)
-        if st.caller.customer_id:
-            listing = t.rec("list_my_orders", limit=4)
-            if listing["orders"]:
-                text += " " + _orders_line(listing, t.lang)
+        if orders:
+            text += " " + _orders_line({"orders": orders[:4], "total": len(orders)}, t.lang)
         return Outcome(text)
     email = t.slots.emails[0] if t.slots.emails else None
     args: dict[str, Any] = {"order_id": oid}

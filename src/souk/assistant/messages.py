@@ -142,6 +142,14 @@ T: dict[str, dict[str, str]] = {
         "zh": "商品:{items}。合计:{total}。",
         "ar": " المنتجات: {items}. الإجمالي: {total}.",
     },
+    "other_orders": {
+        "en": " If you meant another order ({ids}), tell me its number.",
+        "es": " Si se refiere a otro pedido ({ids}), dígame el número.",
+        "pt": " Se você se refere a outro pedido ({ids}), diga o número.",
+        "id": " Jika yang Anda maksud pesanan lain ({ids}), sebutkan nomornya.",
+        "zh": "如果您问的是其他订单({ids}),请告诉我订单号。",
+        "ar": " إذا كنت تقصد طلبا آخر ({ids})، أخبرني برقمه.",
+    },
     "lost_note": {
         "en": " If tracking shows no movement for 10 days, we reship or refund at no cost.",
         "es": " Si el seguimiento no se mueve en 10 días, le reenviamos el pedido o le devolvemos el dinero sin costo.",

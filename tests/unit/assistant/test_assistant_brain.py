@@ -24,9 +24,16 @@ def talk(brain: OfflineBrain, snap: StoreSnapshot, turns: list[str], customer: s
 
 
 def test_slot_asked_in_one_turn_is_filled_by_the_next(brain: OfflineBrain, snap: StoreSnapshot) -> None:
-    first, second = talk(brain, snap, ["Where is my package?", "It's order 1014"], "C-510")
-    assert "order number" in first.text and first.handoff is None
-    assert "JD9848249509" in second.text and second.tool_calls[0].name == "get_order"
+    first, second = talk(brain, snap, ["Where is my package?", "It's order 1038"], "C-518")  # 4 on their way
+    assert "order number" in first.text and "1027" in first.text and first.handoff is None
+    assert "1Z2394303524" in second.text and second.tool_calls[0].name == "get_order"
+    anonymous = talk(brain, snap, ["Where is my package?", "1014", "oliver.hughes@example.com"])
+    assert "e-mail" in anonymous[1].text and "JD9848249509" in anonymous[2].text
+
+
+def test_the_one_order_on_its_way_is_the_one_meant(brain: OfflineBrain, snap: StoreSnapshot) -> None:
+    (reply,) = talk(brain, snap, ["Where is my package?"], "C-510")  # 1014 shipped, 1030 delivered
+    assert "JD9848249509" in reply.text and "1030" in reply.text and reply.cards[0]["order_id"] == "1014"
 
 
 def test_follow_up_refers_to_the_order_just_discussed(brain: OfflineBrain, snap: StoreSnapshot) -> None:
