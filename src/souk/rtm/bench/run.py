@@ -37,7 +37,7 @@ class BenchConfig:
     receivers: int = 3  # load-generator processes
     nodes: int = 1
     souk_steps: tuple[int, ...] = (1000, 1600, 2200, 2800)
-    sio_steps: tuple[int, ...] = (100, 160, 220, 300, 400)
+    sio_steps: tuple[int, ...] = (80, 120, 160, 220, 300)
     skip_socketio: bool = False
     tick_ms: int = 15
     nice: int = 0  # applied to every process of the bench alike (servers, load generator, Redis)
@@ -198,6 +198,7 @@ class Runner:
             "disconnects": sum(r["disconnects"] for r in results),
             "p50_ms": _pct(hist, 0.50), "p99_ms": _pct(hist, 0.99), "max_ms": max(hist) if hist else None,
             "server_cpu_pct": [round(c) for c in cpu], "receivers_cpu_pct": round(lg_cpu),
+            "server_us_per_delivery": round(sum(cpu) / 100 * wall / received * 1e6, 2) if received else None,
             "errors": [e for r in results for e in r["errors"]][:3],
         }
         out["ok"] = bool(out["p99_ms"] is not None and out["p99_ms"] < P99_LIMIT_MS and out["lost"] == 0
@@ -209,7 +210,7 @@ class Runner:
         return out
 
     def search(self, proto: str, urls: list[str], pids: list[int], steps: tuple[int, ...]) -> dict[str, Any]:
-        """Probe ascending counts until one fails (halving below the first if it fails), then hold the
+        """Probe ascending counts until one fails (stepping down by 30% below the first if it fails), then hold the
         best passing count for ``hold_s``, stepping down by a quarter (at most twice more) if the hold fails."""
         probes = []
         passing: list[int] = []
@@ -220,8 +221,8 @@ class Runner:
                 break
             passing.append(n)
         n = steps[0]
-        while not passing and n > 50 and len(probes) < len(steps) + 3:
-            n //= 2
+        while not passing and n > 20 and len(probes) < len(steps) + 4:
+            n = int(n * 0.7)
             r = self.step(proto, urls, pids, n, self.cfg.probe_s, f"probe-low-{n}")
             probes.append(r)
             if r["ok"]:
@@ -262,6 +263,7 @@ def run_bench(cfg: BenchConfig, log: Any) -> dict[str, Any]:
     held = souk["held"]
     result["souk_max_deliveries_per_s"] = held["deliveries_per_s"] if held else 0
     result["souk_p99_ms_at_max"] = held["p99_ms"] if held else None
+    result["souk_server_us_per_delivery_at_max"] = held["server_us_per_delivery"] if held else None
     result["souk_clients_at_max"] = held["clients"] if held else 0
     result["lost"] = held["lost"] if held else None
     result["reordered"] = held["reordered"] if held else None
@@ -274,6 +276,7 @@ def run_bench(cfg: BenchConfig, log: Any) -> dict[str, Any]:
         sh = sio["held"]
         result["socketio_max_deliveries_per_s"] = sh["deliveries_per_s"] if sh else 0
         result["socketio_p99_ms_at_max"] = sh["p99_ms"] if sh else None
+        result["socketio_server_us_per_delivery_at_max"] = sh["server_us_per_delivery"] if sh else None
         result["socketio_clients_at_max"] = sh["clients"] if sh else 0
         result["socketio_steps"] = sio["steps"]
         if result["socketio_max_deliveries_per_s"]:
