@@ -147,7 +147,7 @@ class PublisherBot:
 
     async def offer(self) -> Jsep:
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        return Jsep("offer", self.pc.localDescription.sdp)
+        return Jsep("offer", self.pc.localDescription.sdp, trickle=False)  # aiortc gathers everything first
 
     async def accept(self, answer: Jsep) -> None:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
@@ -242,7 +242,7 @@ class SubscriberBot:
 
                 setattr(tr.receiver, _DECODER_QUEUE_ATTR, _NoDecodeQueue(on_frame))
         await self.pc.setLocalDescription(await self.pc.createAnswer())
-        return Jsep("answer", self.pc.localDescription.sdp)
+        return Jsep("answer", self.pc.localDescription.sdp, trickle=False)
 
     async def wait_first_frame(self, timeout: float = 10.0) -> float:
         return await asyncio.wait_for(asyncio.shield(self._first), timeout)

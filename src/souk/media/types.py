@@ -15,9 +15,14 @@ class Jsep:
 
     type: JsepType
     sdp: str
+    # False: the SDP already carries every candidate (aiortc); None: the peer trickles (browsers)
+    trickle: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "sdp": self.sdp}
+        out: dict[str, Any] = {"type": self.type, "sdp": self.sdp}
+        if self.trickle is not None:
+            out["trickle"] = self.trickle
+        return out
 
     @classmethod
     def from_dict(cls, data: Any) -> Jsep:
@@ -28,7 +33,8 @@ class Jsep:
         kind, sdp = data.get("type"), data.get("sdp")
         if kind not in ("offer", "answer") or not isinstance(sdp, str) or not sdp.strip():
             raise BadRequest("jsep needs type 'offer' or 'answer' and a non-empty sdp")
-        return cls(type=kind, sdp=sdp)
+        trickle = data.get("trickle")
+        return cls(type=kind, sdp=sdp, trickle=trickle if isinstance(trickle, bool) else None)
 
 
 @dataclass(frozen=True, slots=True)

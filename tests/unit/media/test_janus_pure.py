@@ -111,6 +111,9 @@ def test_looks_like_sdp() -> None:
 
 def test_jsep_from_dict_validates() -> None:
     assert Jsep.from_dict({"type": "offer", "sdp": "v=0"}) == Jsep("offer", "v=0")
+    assert Jsep.from_dict({"type": "answer", "sdp": "v=0", "trickle": False}).to_dict() == {
+        "type": "answer", "sdp": "v=0", "trickle": False}
+    assert Jsep("offer", "v=0").to_dict() == {"type": "offer", "sdp": "v=0"}
     for bad in (None, {}, {"type": "pranswer", "sdp": "v=0"}, {"type": "offer", "sdp": ""}, {"type": "offer"}):
         with pytest.raises(BadRequest):
             Jsep.from_dict(bad)
