@@ -42,7 +42,9 @@ async def test_publish_subscribe_decoded_frames_and_clean_up(
     # subscribe right away: before the publisher's webrtcup Janus answers 428, the plane waits it out
     sub = await media_plane.subscribe("room_media", [pub.feed_id], wait_s=10)
     sub_bot = SubscriberBot(decode=True)
-    await sub.start(await sub_bot.answer(sub.offer))
+    answer = await sub_bot.answer(sub.offer)
+    assert "a=setup:passive" in answer.sdp and "a=setup:active" not in answer.sdp  # we are the DTLS server
+    await sub.start(answer)
     await sub.wait_webrtcup(10)
     await sub_bot.wait_frames(15, timeout=10)
     first = sub_bot.last_counter
