@@ -22,6 +22,8 @@ _OPENED = re.compile(r"open(ed)?|used|tried|swatch|abr[ií]|abierto|usad|aberto|
 _CARRIER_Q = re.compile(r"carrier|courier|shipping company|which company|who is (delivering|shipping)|"
                         r"transportadora|paqueter[ií]a|mensajer[ií]a|kurir|ekspedisi|jasa kirim|快递公司|哪家快递|"
                         r"哪个快递|承运|شركة الشحن|شركة التوصيل", re.IGNORECASE)
+_TRACKING_Q = re.compile(r"tracking|track(ing)? (number|code)|seguimiento|rastreio|rastreamento|resi|单号|追踪|تتبع",
+                         re.IGNORECASE)
 _ACTIVE = frozenset({"processing", "shipped", "in_transit", "out_for_delivery", "customs_hold", "pending"})
 _LONG_NUMBER = re.compile(r"(?<!\d)\d{8,}(?!\d)")
 _IPHONE = re.compile(r"iphone\s?(\d{1,2})(\s?pro\s?max|\s?pro|\s?plus|\s?mini)?", re.IGNORECASE)
@@ -105,6 +107,9 @@ def order_status(t: Turn, intent: str = "order_status") -> Outcome:
             return Outcome(text)
         st.ask("order_id", intent)
         text = say("ask_order_id", t.lang)
+        if _TRACKING_Q.search(t.text):
+            t.rec("faq", topic="tracking")
+            text = say("tracking_faq", t.lang) + text
         if orders:
             text += " " + _orders_line({"orders": orders[:4], "total": len(orders)}, t.lang)
         return Outcome(text)

@@ -1,0 +1,47 @@
+"""Every product, order, zone and template rendered in every language reads as that language (the rule the
+eval scorer applies), whatever English store text (descriptions, carriers) it carries."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from assistant_scoring import script_language
+
+from souk.assistant import render
+from souk.assistant.messages import T
+from souk.assistant.tools import Caller, CommerceTools, order_dict, product_dict
+from souk.domain.store import StoreSnapshot
+
+LANGS = ("en", "es", "pt", "id", "zh", "ar")
+# Fragments that are only ever appended to a full sentence of the same language.
+FRAGMENTS = {"refund_line", "order_items", "duties_uk_extra", "probe_has", "probe_yes", "in_stock_short",
+             "search_cap", "where", "why_angry", "why_damage", "why_confused", "too_long", "label_free",
+             "label_paid", "other_orders", "lost_note", "order_change_ok", "order_change_shipped", "tracking_faq"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_store_facts_render_in_the_language(snap: StoreSnapshot, lang: str) -> None:
+    tools = CommerceTools(snap, None, Caller(None))  # type: ignore[arg-type]  # no catalog search here
+    texts = [render.product_text(product_dict(p), lang, "USD") for p in snap.products]
+    texts += [render.stock_text(product_dict(p), lang) for p in snap.products]
+    texts += [render.order_text(order_dict(o, snap), lang, "USD", focus=f) for o in snap.orders
+              for f in (None, "carrier")]
+    codes = [c for z in snap.shipping for c in z.countries] + ["JP"]
+    texts += [render.shipping_text(tools.shipping_info(c), lang, m) for c in codes for m in (None, "express")]
+    texts += [render.duties_text(tools.duties_info(c), lang, "USD") for c in codes]
+    wrong = [t for t in texts if script_language(t) != lang]
+    assert not wrong, wrong[:3]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_standalone_templates_read_as_the_language(lang: str) -> None:
+    wrong = []
+    for key, row in T.items():
+        if key in FRAGMENTS:
+            continue
+        fields = [f for _, f, _, _ in string.Formatter().parse(row[lang]) if f]
+        text = row[lang].format(**{f: "X" for f in fields})
+        if script_language(text) != lang:
+            wrong.append((key, text))
+    assert not wrong, wrong
