@@ -294,10 +294,13 @@ def _probe(t: Turn, product: Product, info: dict[str, Any]) -> str:
             return say("probe_yes", t.lang, name=name, what=asked)
         return say("probe_no", t.lang, name=name, what=asked, options=", ".join(models))
     low = t.text.lower()
-    for key in ("sizes", "colors", "shades"):
-        values = info["attributes"].get(key) or []
+    for key, values in info["attributes"].items():
+        if not isinstance(values, list) or key == "compatible_models":
+            continue
         hit = [v for v in values if re.search(rf"(?<![\w]){re.escape(str(v).lower())}(?![\w])", low)]
-        if hit and key != "sizes" or (hit and len(hit) < len(values) and any(len(str(v)) > 1 for v in hit)):
+        # one-letter sizes ("S", "M") only count when written in capitals, not as words of the sentence
+        hit = [v for v in hit if len(str(v)) > 1 or re.search(rf"(?<![\w]){re.escape(str(v))}(?![\w])", t.text)]
+        if hit and len(hit) < len(values):
             return say("probe_has", t.lang, name=name, what=", ".join(map(str, hit)))
     return ""
 

@@ -125,6 +125,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 # High-precision cues. Each hit adds a bonus to the intent's embedding score.
 _CUES: dict[str, str] = {
     "order_status": r"where.{0,12}(order|package|parcel)|track|tracking|carrier|shipped yet|arrive|status|"
+                    r"stuck|delayed|taking so long|retrasad|atrasad|demorando|terlambat|卡住|延误|تأخر|متأخر|"
                     r"dónde está|llega|seguimiento|onde está|rastre|chega|sampai mana|resi|lacak|到哪|物流|"
                     r"快递单|单号|أين طلب|تتبع|متى يصل|سيصل|شحنتي",
     "list_orders": r"my orders|order history|recent (orders|purchases)|mis pedidos|meus pedidos|daftar pesanan|"
@@ -137,6 +138,7 @@ _CUES: dict[str, str] = {
                r"退货|退款|换货|إرجاع|ارجاع|استرداد|استبدال",
     "warranty": r"warrant|guarantee|garant|garansi|保修|质保|ضمان",
     "product_info": r"size|sizes|colou?r|material|battery|fit|breathable|waterproof|compatible|weight|made of|"
+                    r"work with|works with|funciona con|funciona com|cocok|适用|يعمل مع|"
                     r"talla|tallas|batería|tamanho|bateria|ukuran|bahan|baterai|尺码|电池|材质|مقاس|بطارية|مادة",
     "product_search": r"do you (have|sell)|looking for|recommend|suggest|gift for|tienen|busco|recomienda|"
                       r"vocês têm|procuro|ada .{0,20}\?|cari|rekomendasi|有没有|推荐|هل لديكم|أبحث",
@@ -157,6 +159,7 @@ _CUES: dict[str, str] = {
     "order_change": r"cancel|change (my|the) (order|address)|modify|cancelar|modificar|alterar|batal|ubah|取消|修改|"
                     r"إلغاء|تعديل",
     "discount": r"discount|coupon|promo|voucher|price match|descuento|cupón|cupom|desconto|diskon|kupon|优惠|折扣|"
+                r"igualan precios|igualar (el )?precio|cobrem? (o )?pre[çc]o|比价|مطابقة الأسعار|"
                 r"خصم|كوبون",
     "hours": r"support hours|business hours|opening hours|what time|when are .{0,30}(available|online|open)|"
              r"horario|horário|jam operasional|几点|ساعات العمل",

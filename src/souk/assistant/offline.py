@@ -25,7 +25,7 @@ from souk.domain.store import StoreSnapshot
 
 log = logging.getLogger(__name__)
 
-_LANG_NOISE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+|#?\d+")  # e-mails, links, numbers
+_LANG_NOISE = re.compile(r"[A-Za-z0-9À-ÿ._%+'-]+@[A-Za-z0-9À-ÿ.-]+|https?://\S+|#?\d+")  # e-mails, links, numbers
 
 MAX_TURN_CHARS = 2000  # what the brain reads of one message; the rest is acknowledged, not processed
 LOW_CONFIDENCE_HANDOFF = 3

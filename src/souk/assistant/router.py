@@ -17,7 +17,8 @@ CUE_BONUS = 0.06
 CONFIDENT = 0.86
 PRECEDENCE = (("shipping", "duties"), ("payment", "duties"), ("product_info", "stock"), ("product_info", "warranty"),
               ("product_info", "returns"), ("shipping", "payment"))
-PRECEDENCE_MARGIN = 0.06  # below this (and with no cue) the brain asks what the shopper means
+PRECEDENCE_MARGIN = 0.06
+CUED_MARGIN = 0.04  # below this (and with no cue) the brain asks what the shopper means
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,11 @@ class IntentRouter:
         best = scored[0]
         # When the specific question and the general one both fire, the specific one wins if it is close:
         # "import tax when shipping to UAE" is about duties, "restock date of X" about stock.
+        if best[0] not in cued and cued:
+            # An embedding-only winner loses to a close intent that the words of the turn point at.
+            backed = [(i, sc) for i, sc in scored if i in cued and sc >= best[1] - CUED_MARGIN]
+            if backed:
+                best = backed[0]
         for general, specific in PRECEDENCE:
             if best[0] == general and specific in cued:
                 other = dict(scored)[specific]

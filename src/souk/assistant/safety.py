@@ -29,7 +29,7 @@ _ANGER = re.compile(
 )
 _HUMAN = re.compile(
     r"(real|actual|live) (person|human|agent)|(talk|speak|chat|connect|transfer|put).{0,25}\b(human|person|agent)\b|"
-    r"^\W*(a )?(human|agent|person)( please)?\W*$|human please|talk to (a|an|some)(one|body| person| agent)|"
+    r"^\W*(an? )?(human|agent|person|operator|representative|someone real)( please)?\W*$|human please|talk to (a|an|some)(one|body| person| agent)|"
     r"speak (to|with) (a|an|some)(one|body| person| agent| manager| representative)|customer service agent|"
     r"\b(representative|supervisor|manager)\b|connect me|"
     r"persona real|hablar con (una persona|un agente|alguien|un humano)|agente humano|pásame con|"

@@ -11,7 +11,7 @@ from souk.assistant.places import CITIES, COUNTRIES
 MAX_SLOT_TEXT = 4000  # characters of a turn that slot extraction looks at
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９", "0123456789" * 3)
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_EMAIL = re.compile(r"[A-Za-z0-9À-ÿ._%+'-]+@[A-Za-z0-9À-ÿ-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _ORDER_ID = re.compile(r"(?<![A-Za-z0-9.$€£/-])#?(\d{4,7})(?![A-Za-z]|[.,]\d|\d|\s*(?:usd|dólares|dolares|dollars|\$|mm|kg|km|ml|g\b))",
                        re.IGNORECASE)
 _PRICE = re.compile(
