@@ -165,6 +165,7 @@ class Hub:
                 member.cursor = items[-1][0] if items else max(0, last - history) if history else last
             else:
                 items = []
+                since = min(since, last)  # a client ahead of the channel (e.g. after a reset) starts here
                 cursor = since
                 while cursor < last:
                     page = await self.broker.history(key, since=cursor, limit=1000)

@@ -122,3 +122,11 @@ async def test_reactions_from_outside_the_channel_leave_nothing_behind(rig: Rig)
     await rig.hub.leave(member)  # type: ignore[arg-type]
     await rig.hub.tick()
     assert rig.hub._channels == {} and KEY not in rig.broker._subscribed
+
+
+async def test_resume_from_a_sequence_the_channel_never_reached(rig: Rig) -> None:
+    await publish(rig, 2)
+    ahead, _ = await joined(rig, "ahead", since=50)
+    await publish(rig, 1)
+    await rig.hub.tick()
+    assert ahead.seqs() == [3]
