@@ -89,6 +89,10 @@ class VoiceClient:
         await self._ws.send(json.dumps(obj))
 
     async def _sender(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self._send_loop()
+
+    async def _send_loop(self) -> None:
         start = time.monotonic()
         k = 0
         while True:
@@ -130,6 +134,10 @@ class VoiceClient:
     # receiving --------------------------------------------------------------------------------
 
     async def _reader(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self._read_loop()
+
+    async def _read_loop(self) -> None:
         async for msg in self._ws:
             now = time.monotonic()
             if isinstance(msg, bytes):

@@ -87,7 +87,7 @@ class _Server:
 
 async def _one_turn(c: VoiceClient, u: Utterance, *, cut: bool = True, timeout: float = 20.0) -> Turn:
     """Speak ``u``; the turn ends at the agent's first audio (then cut it short) or at the timeout."""
-    await c.quiet()
+    await c.quiet(timeout=180)  # a long answer (a return policy) can run for a minute
     turn = Turn()
     c.turn = turn
     since = c.mark()
@@ -173,7 +173,7 @@ async def run(opts: BenchOptions, settings: Settings, log: IO[str] | None = None
             await _one_turn(c, utts[i % 6], cut=False)
             await asyncio.sleep(0.8 + random.random() * 0.5)  # the agent is mid-sentence
             if not c.audio_times or time.monotonic() - c.audio_times[-1] > 0.2:
-                continue  # the reply was too short to talk over
+                continue  # the reply was too short to talk over (it has ended)
             since = c.mark()
             c.say(barge.pcm, barge.speech_start_byte, barge.speech_end_byte)
             t_int, _ = await c.wait_event("interrupted", since, timeout=5,
@@ -190,11 +190,11 @@ async def run(opts: BenchOptions, settings: Settings, log: IO[str] | None = None
         false_bi = 0
         heard_s = 0.0
         while heard_s < opts.echo_s:
-            await c.quiet()
+            await c.quiet(timeout=180)
             played0 = c.bytes_played
             since = c.mark()
             await _one_turn(c, utts[int(heard_s) % 6], cut=False)
-            await c.quiet(timeout=40)
+            await c.quiet(timeout=180)
             heard_s += (c.bytes_played - played0) / 32000
             false_bi += sum(1 for _, e in c.events[since:]
                             if e["type"] == "interrupted" and e.get("reason") == "barge_in")
