@@ -203,7 +203,7 @@ def _mentioned_method(t: Turn) -> str | None:
     for raw in t.snap.policies.payment_methods:
         name, _ = parse_method(raw)
         for part in re.split(r"\s+and\s+|/", name):
-            if re.search(rf"(?<![\w]){re.escape(part.strip().lower())}(?![\w])", low):
+            if re.search(rf"(?<![A-Za-z0-9]){re.escape(part.strip().lower())}(?![A-Za-z0-9])", low):
                 return part.strip()
     for pattern, name in _METHOD_SYNONYMS.items():
         if re.search(pattern, low, re.IGNORECASE):
@@ -297,9 +297,10 @@ def _probe(t: Turn, product: Product, info: dict[str, Any]) -> str:
     for key, values in info["attributes"].items():
         if not isinstance(values, list) or key == "compatible_models":
             continue
-        hit = [v for v in values if re.search(rf"(?<![\w]){re.escape(str(v).lower())}(?![\w])", low)]
+        hit = [v for v in values if re.search(rf"(?<![A-Za-z0-9]){re.escape(str(v).lower())}(?![A-Za-z0-9])", low)]
         # one-letter sizes ("S", "M") only count when written in capitals, not as words of the sentence
-        hit = [v for v in hit if len(str(v)) > 1 or re.search(rf"(?<![\w]){re.escape(str(v))}(?![\w])", t.text)]
+        hit = [v for v in hit if len(str(v)) > 1
+               or re.search(rf"(?<![A-Za-z0-9]){re.escape(str(v))}(?![A-Za-z0-9])", t.text)]
         if hit and len(hit) < len(values):
             return say("probe_has", t.lang, name=name, what=", ".join(map(str, hit)))
     return ""

@@ -245,7 +245,7 @@ class OfflineSession:
             return "product_info"  # a named product: answer about it, not a list
         if s.order_ids and intent in ("list_orders", "greeting", "thanks", "product_info", "stock", "product_search"):
             return "order_status"
-        if s.order_ids and not s.countries and intent == "shipping":
+        if s.order_ids and not s.countries and intent in ("shipping", "duties"):
             return "order_status"  # "when will 1014 be delivered?" is about that order
         if s.order_ids and weak and intent not in ("order_change", "returns", "complaint"):
             return "order_status"

@@ -18,7 +18,9 @@ CONFIDENT = 0.86
 PRECEDENCE = (("shipping", "duties"), ("payment", "duties"), ("product_info", "stock"), ("product_info", "warranty"),
               ("product_info", "returns"), ("shipping", "payment"))
 PRECEDENCE_MARGIN = 0.06
-CUED_MARGIN = 0.04  # below this (and with no cue) the brain asks what the shopper means
+CUED_MARGIN = 0.04
+SMALL_TALK = frozenset({"greeting", "thanks"})
+SMALL_TALK_PENALTY = 0.08  # below this (and with no cue) the brain asks what the shopper means
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,10 @@ class IntentRouter:
             s = np.sort(sims[self._labels == intent])[::-1]
             base = float(s[:2].mean()) if len(s) > 1 else float(s[0])
             scored.append((intent, base + (CUE_BONUS if intent in cued else 0.0)))
+        if not _short(clip) or (cued - SMALL_TALK):
+            # "Hello, where is my order?" is a question with a greeting, not a greeting.
+            cued = cued - SMALL_TALK
+            scored = [(i, sc - (SMALL_TALK_PENALTY if i in SMALL_TALK else 0.0)) for i, sc in scored]
         scored.sort(key=lambda kv: kv[1], reverse=True)
         best = scored[0]
         # When the specific question and the general one both fire, the specific one wins if it is close:
@@ -69,3 +75,10 @@ class IntentRouter:
                 if other >= best[1] - PRECEDENCE_MARGIN:
                     best = (specific, other)
         return Route(best[0], best[1], tuple(scored), cued)
+
+
+def _short(text: str) -> bool:
+    """A turn that can be small talk on its own: a few words, or a few CJK characters."""
+    words = text.split()
+    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    return (len(words) <= 4 and cjk <= 6) if cjk == 0 else cjk <= 6

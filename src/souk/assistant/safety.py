@@ -14,7 +14,8 @@ _INJECTION = re.compile(
     r"forget (your|all|the|previous) (rules|instructions)|olvida (tus|las|todas las) (reglas|instrucciones)|"
     r"esque[çc]a (suas|as|todas as) (regras|instru[çc][õo]es)|lupakan (aturan|instruksi|semua)|"
     r"free (discount|coupon) code|give me (a )?(free|discount|coupon)|"
-    r"ignora (todas )?las instrucciones|ignore as instruções|abaikan (semua )?instruksi|忽略(之前|以上|所有)的?(指令|指示)|"
+    r"ignor[ae] (todas )?(las|as) (instrucciones|instru[çc][õo]es|reglas|regras)|"
+    r"(cupom|cup[óo]n|coupon|kupon|voucher|code|c[óo]digo) (de |of |sebesar )?(100|[5-9]\d) ?%|abaikan (semua )?instruksi|忽略(之前|以上|所有)的?(指令|指示)|"
     r"系统提示|تجاهل (كل )?التعليمات",
     re.IGNORECASE,
 )
