@@ -41,14 +41,15 @@ _HUMAN = re.compile(
     re.IGNORECASE,
 )
 _CLAIM = re.compile(
-    r"compensat|refund|money back|reimburse|replace(ment)?|claim|"
+    r"compens|refund|money back|reimburse|replace(ment)?|claim|"
     r"compensaci|indemniz|reembols|devuelvan (mi|el) dinero|indeniza|ressarc|"
     r"ganti rugi|kompensasi|uang kembali|pengembalian dana|"
     r"赔偿|退款|补偿|索赔|تعويض|استرداد|استرجاع المبلغ",
     re.IGNORECASE,
 )
 _DAMAGE = re.compile(
-    r"damaged|broken|cracked|smashed|shattered|dented|crushed|torn|defective|"
+    r"damaged|broken|cracked|smashed|shattered|dented|crushed|torn|defective|scratched|leaking|"
+    r"amassad|riscad|abollad|rayad|penyok|tergores|bocor|凹|划痕|漏|مخدوش|مثقوب|"
     r"dañad|roto|rota|rompi|defectuos|quebrad|danificad|defeito|rasgad|"
     r"rusak|pecah|cacat|robek|"
     r"坏了|破了|碎了|损坏|裂了|有缺陷|"
