@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 import numpy as np
-from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
+from picows import WSError, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
 HIST_MS = 20_000
 
@@ -52,6 +52,7 @@ class Stats:
         self.reordered = 0
         self.errors: list[str] = []
         self.disconnects = 0
+        self.resumes = 0
         self.publishers = publishers
 
     def flush_lat(self) -> None:
@@ -72,6 +73,9 @@ class Client(WSListener):
         self.ready = asyncio.get_running_loop().create_future()
         self.t: WSTransport | None = None
         self.closed = False
+        self.url = ""
+        self.stopping = False
+        self.resume_task: asyncio.Task[None] | None = None
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self.t = transport
@@ -97,7 +101,11 @@ class Client(WSListener):
                 if not self.ready.done():
                     self.ready.set_result(None)
             elif b'"t":"hello"' in data:
-                transport.send(WSMsgType.TEXT, b'{"t":"join","ch":"%s","history":0}' % self.ch.encode())
+                if self.last_seq:  # a resumed connection: everything after the last sequence it got
+                    transport.send(WSMsgType.TEXT, b'{"t":"join","ch":"%s","since":%d}' % (self.ch.encode(),
+                                                                                        self.last_seq))
+                else:
+                    transport.send(WSMsgType.TEXT, b'{"t":"join","ch":"%s","history":0}' % self.ch.encode())
             elif b'"t":"err"' in data:
                 self.stats.errors.append(data.decode()[:200])
         else:
@@ -132,6 +140,18 @@ class Client(WSListener):
         self.stats.disconnects += 1
         if not self.ready.done():
             self.ready.set_exception(ConnectionError("disconnected before joining"))
+        elif self.proto == "souk" and self.url and not self.stopping:
+            # what a Souk client does when cut off (slow consumer, node restart): reconnect and resume
+            self.resume_task = asyncio.get_running_loop().create_task(self._resume())
+
+    async def _resume(self) -> None:
+        await asyncio.sleep(0.05)
+        try:
+            await ws_connect(lambda: self, self.url, websocket_handshake_timeout=30)
+            self.closed = False
+            self.stats.resumes += 1
+        except (OSError, WSError) as exc:
+            self.stats.errors.append(f"resume failed: {exc}")
 
 
 def _url(proto: str, base: str, token: str) -> str:
@@ -150,12 +170,14 @@ async def recv(args: argparse.Namespace) -> dict[str, Any]:
         async with sem:
             c: Client | None = None
 
+            url = _url(args.proto, urls[i % len(urls)], args.token)
+
             def factory() -> Client:
                 nonlocal c
                 c = Client(args.proto, stats, args.channel)
+                c.url = url
                 return c
-            await ws_connect(factory, _url(args.proto, urls[i % len(urls)], args.token),
-                             websocket_handshake_timeout=30)
+            await ws_connect(factory, url, websocket_handshake_timeout=30)
             assert c is not None
             clients.append(c)
             await asyncio.wait_for(c.ready, 30)
@@ -173,6 +195,8 @@ async def recv(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.sleep(0.2)
     sent = msgspec.json.decode((await stop).strip() or b"[]")
     stats.flush_lat()
+    for c in clients:
+        c.stopping = True
     lost = 0
     for c in clients:
         for p, total in enumerate(sent):
@@ -182,7 +206,7 @@ async def recv(args: argparse.Namespace) -> dict[str, Any]:
         if c.t is not None and not c.closed:
             c.t.disconnect()
     return {"received": stats.received, "dups": stats.dups, "reordered": stats.reordered, "lost": lost,
-            "disconnects": stats.disconnects, "errors": stats.errors[:5],
+            "disconnects": stats.disconnects, "resumes": stats.resumes, "errors": stats.errors[:5],
             "hist": {int(i): int(v) for i, v in zip(*np.nonzero(stats.hist), stats.hist[stats.hist > 0])}}
 
 
