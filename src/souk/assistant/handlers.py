@@ -29,7 +29,8 @@ _LONG_NUMBER = re.compile(r"(?<!\d)\d{8,}(?!\d)")
 _IPHONE = re.compile(r"iphone\s?(\d{1,2})(\s?pro\s?max|\s?pro|\s?plus|\s?mini)?", re.IGNORECASE)
 _METHOD_SYNONYMS: dict[str, str] = {
     r"cash on delivery|\bcod\b|contra ?reembolso|contra ?entrega|pago (en|a la) entrega|pagamento na entrega|"
-    r"bayar di tempat|货到付款|الدفع عند الاستلام|عند الاستلام": "Cash on delivery",
+    r"bayar di tempat|货到付款|الدفع عند الاستلام|عند الاستلام|pay (in )?cash|cash when|en efectivo|em dinheiro|"
+    r"\btunai\b|现金|نقدا|نقداً|كاش": "Cash on delivery",
     r"credit card|debit card|tarjeta|cartão|kartu kredit|信用卡|بطاقة": "Visa",
     r"alipay|支付宝": "Alipay", r"wechat ?pay|微信支付": "WeChat Pay", r"bitcoin|crypto": "Bitcoin",
     r"bank transfer|transferencia|transferência|transfer bank|银行转账|تحويل بنكي": "Bank transfer",

@@ -140,6 +140,7 @@ _CUES: dict[str, str] = {
     "warranty": r"warrant|guarantee|garant|garansi|保修|质保|ضمان",
     "product_info": r"size|sizes|colou?r|material|battery|fit|breathable|waterproof|compatible|weight|made of|"
                     r"work with|works with|funciona con|funciona com|cocok|适用|يعمل مع|"
+                    r"\bcolors?\b|\bcor(es)?\b|warna|颜色|(?<!\w)(ال|بال)?لون(?!\w)|"
                     r"talla|tallas|batería|tamanho|bateria|ukuran|bahan|baterai|尺码|电池|材质|مقاس|بطارية|مادة",
     "product_search": r"do you (have|sell)|looking for|recommend|suggest|gift for|tienen|busco|recomienda|"
                       r"vocês têm|procuro|ada .{0,20}\?|cari|rekomendasi|有没有|推荐|هل لديكم|أبحث",
@@ -157,7 +158,8 @@ _CUES: dict[str, str] = {
     "gift_wrap": r"gift.?wrap|wrap|envoltorio|envolver|embrulh|bungkus kado|kado|礼品包装|包装|تغليف",
     "size_guide": r"which size|true to size|size guide|between sizes|qué talla|qual tamanho|ukuran apa|选什么尺码|"
                   r"المقاس المناسب",
-    "order_change": r"cancel|change (my|the) (order|address)|modify|cancelar|modificar|alterar|batal|ubah|取消|修改|"
+    "order_change": r"cancel|change (my|the) (order|address)|change the address|modify|cancelar|modificar|alterar|batal|ubah|取消|修改|"
+                    r"cambiar (la )?direcci[óo]n|mudar o endere[çc]o|ganti alamat|改地址|تغيير العنوان|تغيير|"
                     r"إلغاء|تعديل",
     "discount": r"discount|coupon|promo|voucher|price match|descuento|cupón|cupom|desconto|diskon|kupon|优惠|折扣|"
                 r"igualan precios|igualar (el )?precio|cobrem? (o )?pre[çc]o|比价|مطابقة الأسعار|"

@@ -177,6 +177,8 @@ class OfflineSession:
         route = self._brain.router.route(text)
         intent, conf = route.intent, route.confidence
         intent = self._contextual(t, intent, conf)
+        if intent == "stock" and "product_info" in route.cued and t.product_or_last() is not None:
+            intent = "product_info"  # "is it available in navy?": the details answer it, stock included
         understood = (conf >= CONFIDENT or intent in route.cued or intent != route.intent
                       or (conf >= CONFIDENT - SUPPORTED_SLACK and self._supported(t, intent)))
         if not understood:

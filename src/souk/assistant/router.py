@@ -16,7 +16,7 @@ from souk.assistant.intents import CUES, EXAMPLES
 CUE_BONUS = 0.06
 CONFIDENT = 0.86
 PRECEDENCE = (("shipping", "duties"), ("payment", "duties"), ("product_info", "stock"), ("product_info", "warranty"),
-              ("product_info", "returns"), ("shipping", "payment"))
+              ("product_info", "returns"), ("shipping", "payment"), ("order_status", "order_change"))
 PRECEDENCE_MARGIN = 0.06
 CUED_MARGIN = 0.04
 SMALL_TALK = frozenset({"greeting", "thanks"})

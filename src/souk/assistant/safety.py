@@ -50,6 +50,9 @@ _CLAIM = re.compile(
 _DAMAGE = re.compile(
     r"damaged|broken|cracked|smashed|shattered|dented|crushed|torn|defective|scratched|leaking|"
     r"amassad|riscad|abollad|rayad|penyok|tergores|bocor|凹|划痕|漏|مخدوش|مثقوب|"
+    r"stopped working|doesn'?t work|does not work|not working|won'?t (turn on|charge)|dead on arrival|"
+    r"no funciona|dej[óo] de funcionar|n[ãa]o funciona|parou de funcionar|tidak berfungsi|mati total|"
+    r"不能用|坏掉|不工作|لا يعمل|توقف عن العمل|"
     r"dañad|roto|rota|rompi|defectuos|quebrad|danificad|defeito|rasgad|"
     r"rusak|pecah|cacat|robek|"
     r"坏了|破了|碎了|损坏|裂了|有缺陷|"
