@@ -143,8 +143,6 @@ class VoiceClient:
             if isinstance(msg, bytes):
                 self.audio_times.append(now)
                 self._play.append(msg)
-                if self.turn is not None and not self.turn.first_audio:
-                    self.turn.first_audio = now
                 continue
             ev = json.loads(msg)
             if ev["type"] == "interrupted" or (ev["type"] == "audio_end" and ev.get("interrupted")):
@@ -159,6 +157,14 @@ class VoiceClient:
             async with self._event_cv:
                 self.events.append((now, ev))
                 self._event_cv.notify_all()
+
+    def first_audio_after(self, t: float) -> float | None:
+        first = None
+        for a in reversed(self.audio_times):
+            if a <= t:
+                break
+            first = a
+        return first
 
     def mark(self) -> int:
         return len(self.events)

@@ -90,13 +90,20 @@ async def _one_turn(c: VoiceClient, u: Utterance, *, cut: bool = True, timeout: 
     await c.quiet(timeout=180)  # a long answer (a return policy) can run for a minute
     turn = Turn()
     c.turn = turn
-    since = c.mark()
     c.say(u.pcm + bytes(640 * 5), u.speech_start_byte, u.speech_end_byte)
-    await c.wait_event("audio_start", since, timeout=timeout)
-    deadline = time.monotonic() + 5
-    while not turn.first_audio and time.monotonic() < deadline:
+    # The agent may already answer at an inner pause (a sentence break longer than the end-of-turn
+    # silence) and be talked over by the rest: what counts is the first agent audio after the LAST
+    # speech frame sent.
+    while c.talking:
+        await asyncio.sleep(0.01)
+    turn.sent_last_speech = last = c.last_speech_sent
+    deadline = time.monotonic() + timeout
+    while (first := c.first_audio_after(last)) is None:
+        if time.monotonic() > deadline:
+            c.turn = None
+            raise TimeoutError(f"no agent audio within {timeout} s")
         await asyncio.sleep(0.005)
-    turn.sent_last_speech = c.last_speech_sent
+    turn.first_audio = first
     if cut:
         await asyncio.sleep(0.3)
         m = c.mark()
@@ -193,11 +200,14 @@ async def run(opts: BenchOptions, settings: Settings, log: IO[str] | None = None
             await c.quiet(timeout=180)
             played0 = c.bytes_played
             since = c.mark()
-            await _one_turn(c, utts[int(heard_s) % 6], cut=False)
+            await _one_turn(c, utts[1 + int(heard_s) % 5], cut=False)  # one-sentence questions
             await c.quiet(timeout=180)
             heard_s += (c.bytes_played - played0) / 32000
-            false_bi += sum(1 for _, e in c.events[since:]
-                            if e["type"] == "interrupted" and e.get("reason") == "barge_in")
+            # only interruptions while the shopper is silent count (a question with an inner pause can
+            # legitimately talk over an early answer)
+            quiet_from = c.last_speech_sent + 0.5
+            false_bi += sum(1 for t_ev, e in c.events[since:]
+                            if e["type"] == "interrupted" and e.get("reason") == "barge_in" and t_ev > quiet_from)
         result.update({"false_bargeins": false_bi, "echo_listened_s": round(heard_s, 1)})
         say(f"false barge-ins: {false_bi} in {heard_s:.0f} s of echo")
         await c.close()
