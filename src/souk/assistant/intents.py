@@ -133,9 +133,10 @@ _CUES: dict[str, str] = {
     "shipping": r"ship|deliver|envío|envio|envían|entrega|frete|kirim|pengiriman|ongkir|ongkos|运费|寄到|配送|"
                 r"包邮|发货|发到|寄往|送到|多久|几天|الشحن|شحن|توصيل",
     "duties": r"dut(y|ies)|customs|import tax|vat\b|tariff|aduana|impuesto|iva\b|imposto|alfândega|taxa|bea cukai|"
-              r"arancel|aduaner|aduaneir|tarif|"
+              r"arancel|aduaner|aduaneir|tarif|ضرائب|جمارك|الجمارك|استيراد|"
               r"pajak|关税|进口税|税|جمرك|ضريبة|رسوم",
     "returns": r"return|refund|send it back|exchange|devol|reembolso|troca|trocar|retur|pengembalian|refund|"
+               r"可以退|能退|退吗|退回|"
                r"退货|退款|换货|إرجاع|ارجاع|استرداد|استبدال",
     "warranty": r"warrant|guarantee|garant|garansi|保修|质保|ضمان",
     "product_info": r"size|sizes|colou?r|material|battery|fit|breathable|waterproof|compatible|weight|made of|"
