@@ -81,11 +81,12 @@ class EchoCanceller:
         self.echo_floor = 0.0
         if not self.ref.active(t_end - mic.shape[0] / SAMPLE_RATE, self._tail):
             return mic
-        # Residual echo can remain (delay drift under load, a non-flat room, a client whose playback lags):
-        # the echo in this window is at most the loudest 20 ms played over the whole tail, times the leak
-        # (at least -20 dB, whatever was learned).
-        leak = max(self._gain, self._min_leak)
-        self.echo_floor = self.ref.max_energy(t_end - self._tail, t_end + self._ahead / SAMPLE_RATE) * leak * leak
+        # Residual echo can remain (delay drift under load, a non-flat room): the echo in this window is at
+        # most the loudest 20 ms played over the delay range, times the learned leak (-20 dB until learned).
+        # A wider window or a higher leak made real barge-ins wait for the loud part of the user's speech.
+        leak = self._gain if self._gain > 0.0 else self._min_leak
+        self.echo_floor = self.ref.max_energy(t_end - self._max_delay / SAMPLE_RATE - 0.05,
+                                              t_end + self._ahead / SAMPLE_RATE) * leak * leak
         n = mic.shape[0]
         span = n + self._max_delay
         ref = self.ref.window(t_end + (self._ahead - span) / SAMPLE_RATE, span)
