@@ -192,8 +192,11 @@ async def test_presence_who(node_factory, tokens) -> None:  # type: ignore[no-un
     p = await a.request({"t": "who", "ch": "live1"})
     assert p["count"] == 2 and sorted(m["id"] for m in p["members"]) == ["a", "b"]
     await b.close()
-    await asyncio.sleep(0.1)
-    assert (await a.request({"t": "who", "ch": "live1"}))["count"] == 1
+
+    async def gone() -> None:
+        while (await a.request({"t": "who", "ch": "live1"}))["count"] != 1:
+            await asyncio.sleep(0.05)
+    await asyncio.wait_for(gone(), 5)
     await a.close()
 
 
