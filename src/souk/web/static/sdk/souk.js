@@ -18,8 +18,8 @@ import { SoukError, mediaError } from "./errors.js";
 import { Emitter } from "./emitter.js";
 import { readQuality } from "./quality.js";
 
-// Messaging lives in /static/rtm/ (another module); re-export it here once it lands:
-// export { chat } from "../rtm/chat.js";
+// Messaging (chat, danmaku, likes, gifts, presence) lives in /static/rtm/chat.js; re-exported here.
+export { chat, Chat, Channel } from "../rtm/chat.js";
 
 const DEFAULT_TIMEOUT_MS = 15000;
 
