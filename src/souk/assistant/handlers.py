@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from souk.assistant import render, safety
+from souk.assistant import aspects, render, safety
 from souk.assistant.catalog import ProductIndex, is_high_value
 from souk.assistant.locale import fmt_money, join_list
 from souk.assistant.messages import STATUS, say, word
@@ -157,9 +157,15 @@ def list_orders(t: Turn) -> Outcome:
 
 
 def order_change(t: Turn) -> Outcome:
-    if t.slots.order_ids or (t.state.last_order_id and re.search(r"\b(it|this|that)\b", t.text, re.IGNORECASE)):
+    st = t.state
+    about_last = st.last_order_id is not None and (
+        st.last_intent in ("order_status", "order_change")
+        or re.search(r"\b(it|this|that)\b", t.text, re.IGNORECASE) is not None)
+    if t.slots.order_ids or about_last:
         return order_status(t, "order_change")
-    return Outcome(say("order_change", t.lang))
+    # Which order? Ask, and keep the request: the number given next is checked for a change.
+    st.ask("order_id", "order_change")
+    return Outcome(say("order_change", t.lang) + say("ask_order_id_change", t.lang))
 
 
 def order_change_for(t: Turn, order: dict[str, Any]) -> Outcome:
@@ -279,7 +285,31 @@ def product_info(t: Turn) -> Outcome:
     t.state.clear_pending()
     info = t.rec("product_info", sku=product.sku)["product"]
     probe = _probe(t, product, info)
-    return Outcome(probe + render.product_text(info, t.lang, t.currency))
+    focus = "" if probe else _focus(t, product, info)
+    return Outcome(probe + focus + render.product_text(info, t.lang, t.currency))
+
+
+def _focus(t: Turn, product: Product, info: dict[str, Any]) -> str:
+    """Lead with the attributes the turn asks about ("how heavy is the tent?" -> its weight)."""
+    wanted = aspects.asked(t.text)
+    if not wanted:
+        return ""
+    attrs: dict[str, Any] = dict(info["attributes"])
+    if any(a.name == "weight" for a in wanted) and not any(k in attrs for k in ("weight_kg", "min_kg", "max_kg")) \
+            and info.get("shipping_weight_kg"):
+        attrs["shipping_weight_kg"] = info["shipping_weight_kg"]  # no product weight listed: the packed weight
+    keys = aspects.answer_keys(wanted, attrs)
+    name = render.product_name(product.names, t.lang)
+    if not keys:
+        # Sizes/colours/etc. not listed; the description may still say it, and the card follows anyway.
+        return say("focus_missing", t.lang, name=name) if _asks_detail(t, wanted) else ""
+    listed = render.attribute_list({k: attrs[k] for k in keys}, t.lang)
+    return say("focus", t.lang, name=name, attrs=listed) if listed else ""
+
+
+def _asks_detail(t: Turn, wanted: tuple[aspects.Aspect, ...]) -> bool:
+    """Only say "not listed" for specific measurable facts, not for words that merely co-occur."""
+    return any(a.name in ("weight", "battery", "capacity", "power", "spf", "load", "resolution") for a in wanted)
 
 
 def _probe(t: Turn, product: Product, info: dict[str, Any]) -> str:
@@ -352,6 +382,18 @@ def gift_wrap(t: Turn) -> Outcome:
     if product is not None and product.category not in ("jewelry", "beauty"):
         return Outcome(say("gift_wrap_no", t.lang, price=price, name=render.product_name(product.names, t.lang)))
     return Outcome(say("gift_wrap", t.lang, price=price))
+
+
+def size_guide(t: Turn) -> Outcome:
+    """The store's size advice, plus the sizes of the product the shopper named."""
+    text = say("size_guide", t.lang)
+    product = t.product_or_last()
+    sizes = product.attributes.get("sizes") if product is not None else None
+    if product is not None and isinstance(sizes, list) and sizes:
+        t.state.last_sku = product.sku
+        text += " " + say("focus", t.lang, name=render.product_name(product.names, t.lang),
+                          attrs=render.attribute_list({"sizes": sizes}, t.lang)).strip()
+    return Outcome(text)
 
 
 def simple(key: str) -> Any:

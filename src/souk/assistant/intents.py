@@ -32,7 +32,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "will I pay import taxes", "do I have to pay customs duties", "is VAT included", "import duty on delivery",
         "¿tengo que pagar impuestos de aduana?", "¿el IVA está incluido?", "vou pagar imposto de importação?",
         "taxa alfandegária", "apakah kena bea cukai?", "pajak impor berapa?", "需要交关税吗", "进口税怎么算",
-        "هل سأدفع رسوم جمركية", "هل الضريبة مشمولة",
+        "هل سأدفع رسوم جمركية", "هل الضريبة مشمولة", "do I pay customs in the US", "are there import fees",
+        "apakah saya harus bayar bea masuk?", "kena pajak impor nggak?", "¿pago aranceles al recibir?",
+        "preciso pagar taxa de importação?", "到货要付税吗", "هل أدفع الجمارك عند الاستلام",
     ),
     "returns": (
         "what is your return policy", "can I return this item", "how many days do I have to return",
@@ -133,6 +135,8 @@ _CUES: dict[str, str] = {
     "shipping": r"ship|deliver|envío|envio|envían|entrega|frete|kirim|pengiriman|ongkir|ongkos|运费|寄到|配送|"
                 r"包邮|发货|发到|寄往|送到|多久|几天|الشحن|شحن|توصيل",
     "duties": r"dut(y|ies)|customs|import tax|vat\b|tariff|aduana|impuesto|iva\b|imposto|alfândega|taxa|bea cukai|"
+              r"bea masuk|\bbea\b|cukai|pajak impor|biaya impor|import (fees?|charges?)|impostos?|"
+              r"海关|税费|الرسوم الجمركية|"
               r"arancel|aduaner|aduaneir|tarif|ضرائب|جمارك|الجمارك|استيراد|"
               r"pajak|关税|进口税|税|جمرك|ضريبة|رسوم",
     "returns": r"return|refund|send it back|exchange|devol|reembolso|troca|trocar|retur|pengembalian|refund|"
@@ -157,8 +161,14 @@ _CUES: dict[str, str] = {
     "complaint": r"damaged|broken|cracked|smashed|lost|never (arrived|received)|wrong item|dañad|roto|rota|"
                  r"perdid|quebrad|danificad|extraviad|rusak|pecah|hilang|坏|破|丢|تالف|مكسور|ضاع|مفقود",
     "gift_wrap": r"gift.?wrap|wrap|envoltorio|envolver|embrulh|bungkus kado|kado|礼品包装|包装|تغليف",
-    "size_guide": r"which size|true to size|size guide|between sizes|qué talla|qual tamanho|ukuran apa|选什么尺码|"
-                  r"المقاس المناسب",
+    "size_guide": r"which size|true to size|size guide|between sizes|qué talla(?!s)|qual tamanho(?!s)|ukuran apa|选什么尺码|"
+                  r"المقاس المناسب|size (up|down)|(usually|normally) wear|"
+                  r"\bbetween (a |an |size )?(?:x{0,3}[sml]|xxl|[pg]{1,2}) (and|or|&) (a |an )?(?:x{0,3}[sml]|xxl|[pg]{1,2})\b|"
+                  r"\bentre (la |el |a |o |talla |tamanho )?(?:x{0,3}[sml]|xxl|[pg]{1,2}) (y|o|e|ou) (la |el |a |o )?(?:x{0,3}[sml]|xxl|[pg]{1,2})\b|"
+                  r"\bantara (ukuran )?(?:x{0,3}[sml]|xxl|[pg]{1,2}) (dan|atau) (?:x{0,3}[sml]|xxl|[pg]{1,2})\b|(?<![A-Za-z])(?:x{0,3}[sml]|xxl|[pg]{1,2}) ?(和|还是|或) ?(?:x{0,3}[sml]|xxl|[pg]{1,2})(?![A-Za-z])|"
+                  r"介于|选哪个码|穿多大|بين مقاس|بين المقاس|talla (m[aá]s )?(grande|peque)|"
+                  r"tamanho (maior|menor)|ukuran (lebih )?(besar|kecil)|qué talla (elijo|escojo|pido)|"
+                  r"what size should",
     "order_change": r"cancel|change (my|the) (order|address)|change the address|modify|cancelar|modificar|alterar|batal|ubah|取消|修改|"
                     r"cambiar (la )?direcci[óo]n|mudar o endere[çc]o|ganti alamat|改地址|تغيير العنوان|تغيير|"
                     r"إلغاء|تعديل",

@@ -363,6 +363,22 @@ T: dict[str, dict[str, str]] = {
         "zh": "{name}售价{price}。商品说明:{description}{attrs}{stock}",
         "ar": "سعر {name} هو {price}. وصف المتجر: {description}{attrs}{stock}",
     },
+    "focus": {
+        "en": "For the {name}, the store lists {attrs}. ",
+        "es": "Para el artículo {name}, la tienda indica {attrs}. ",
+        "pt": "Para o produto {name}, a loja informa {attrs}. ",
+        "id": "Untuk produk {name}, data dari toko: {attrs}. ",
+        "zh": "{name}的参数:{attrs}。",
+        "ar": "بالنسبة إلى {name}، يذكر المتجر ما يلي: {attrs}. ",
+    },
+    "focus_missing": {
+        "en": "The store doesn't list that detail for the {name}; here is everything it lists. ",
+        "es": "La tienda no indica ese dato para el artículo {name}; esto es todo lo que indica. ",
+        "pt": "A loja não informa esse dado para o produto {name}; isto é tudo o que ela informa. ",
+        "id": "Toko tidak mencantumkan detail itu untuk produk {name}; ini semua data yang ada. ",
+        "zh": "商店没有列出{name}的这项信息,以下是全部商品信息。",
+        "ar": "لا يذكر المتجر هذه المعلومة عن {name}؛ إليك كل ما يذكره. ",
+    },
     "probe_yes": {
         "en": "Yes, the {name} is compatible with {what}. ",
         "es": "Sí, el artículo {name} es compatible con {what}. ",
@@ -565,6 +581,14 @@ T: dict[str, dict[str, str]] = {
         "id": "Pesanan bisa diubah atau dibatalkan gratis sampai dikirim (selama statusnya sedang diproses).",
         "zh": "订单在发货前(状态为处理中)可以免费修改或取消。",
         "ar": "يمكن تعديل الطلبات أو إلغاؤها مجانا حتى يتم شحنها (ما دامت حالتها قيد التجهيز).",
+    },
+    "ask_order_id_change": {
+        "en": " Which order is it? Tell me the order number (the 4-digit number in your confirmation e-mail) and I'll check whether it can still be changed.",
+        "es": " ¿De qué pedido se trata? Dígame el número de pedido (el número de 4 dígitos del correo de confirmación) y reviso si todavía se puede modificar.",
+        "pt": " Qual é o pedido? Diga o número do pedido (o número de 4 dígitos do e-mail de confirmação) e eu verifico se ele ainda pode ser alterado.",
+        "id": " Pesanan yang mana? Sebutkan nomor pesanan Anda (4 digit di email konfirmasi) dan akan saya cek apakah masih bisa diubah.",
+        "zh": "请问是哪个订单?请告诉我订单号(确认邮件中的4位数字),我来查一下是否还能修改。",
+        "ar": " ما هو الطلب المقصود؟ أخبرني برقم الطلب (الرقم المكون من 4 أرقام في رسالة التأكيد) وسأتحقق مما إذا كان لا يزال بالإمكان تعديله.",
     },
     "order_change_shipped": {
         "en": " Order {oid} has already shipped, so it can't be changed any more; you can return it within {days} days after delivery.",

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from souk.agent.brain import BrainReply
 from souk.agent.embed.base import Embedder
+from souk.assistant import aspects, safety
 from souk.assistant import handlers as h
-from souk.assistant import safety
 from souk.assistant.catalog import ProductIndex
 from souk.assistant.lang import SUPPORTED, detect_language
 from souk.assistant.messages import say
@@ -35,12 +35,14 @@ HANDLERS: dict[str, Callable[[h.Turn], h.Outcome]] = {
     "order_status": h.order_status, "list_orders": h.list_orders, "shipping": h.shipping, "duties": h.duties,
     "returns": h.returns, "warranty": h.warranty, "product_info": h.product_info,
     "product_search": h.product_search, "stock": h.stock, "payment": h.payment, "video": h.video,
-    "gift_wrap": h.gift_wrap, "size_guide": h.simple("size_guide"), "order_change": h.order_change,
+    "gift_wrap": h.gift_wrap, "size_guide": h.size_guide, "order_change": h.order_change,
     "discount": h.simple("discount"), "hours": h.hours, "greeting": h.simple("greeting"),
     "thanks": h.simple("thanks"),
 }
 _FOLLOW_UP_INTENTS = {"shipping", "duties", "payment", "returns"}
 _PRODUCT_INTENTS = {"product_info", "stock", "warranty", "returns", "gift_wrap", "video", "product_search"}
+# Intents that an attribute question about a clearly named product overrides ("how heavy is the tent?").
+_ATTRIBUTE_OVERRIDES = {"product_info", "product_search", "greeting", "thanks", "hours", "list_orders", "discount"}
 
 
 class OfflineBrain:
@@ -181,6 +183,11 @@ class OfflineSession:
             intent = "product_info"  # "is it available in navy?": the details answer it, stock included
         understood = (conf >= CONFIDENT or intent in route.cued or intent != route.intent
                       or (conf >= CONFIDENT - SUPPORTED_SLACK and self._supported(t, intent)))
+        if t.product is not None and not t.slots.order_ids and aspects.asked(text) \
+                and (intent in _ATTRIBUTE_OVERRIDES or intent not in route.cued or not understood):
+            intent, understood = "product_info", True  # a named product + what it is like: its attributes
+        elif not understood and t.product is not None and not t.slots.order_ids:
+            intent, understood = "product_info", True  # a clearly named product: say what the store knows
         if not understood:
             st.low_confidence_streak += 1
             if st.low_confidence_streak >= LOW_CONFIDENCE_HANDOFF:

@@ -46,6 +46,23 @@ _ATTR: dict[str, tuple[tuple[str, str, str, str, str, str], str]] = {
     "ingredients": (("ingredients", "ingredientes", "ingredientes", "bahan aktif", "成分", "المكونات"), ""),
     "watts": (("power", "potencia", "potência", "daya", "功率", "القدرة"), "w"),
     "runtime_min": (("runtime", "autonomía", "autonomia", "daya tahan", "续航", "مدة التشغيل"), "min"),
+    "shipping_weight_kg": (("weight with packaging", "peso con embalaje", "peso com embalagem",
+                            "berat dengan kemasan", "含包装重量", "الوزن مع التغليف"), "kg"),
+    "min_kg": (("minimum weight", "peso mínimo", "peso mínimo", "berat minimum", "最小重量", "الوزن الأدنى"), "kg"),
+    "max_kg": (("maximum weight", "peso máximo", "peso máximo", "berat maksimum", "最大重量", "الوزن الأقصى"), "kg"),
+    "spf": (("SPF", "FPS", "FPS", "SPF", "防晒指数", "عامل الحماية من الشمس"), ""),
+    "pieces": (("pieces", "piezas", "peças", "jumlah bagian", "件数", "عدد القطع"), ""),
+    "server_ml": (("server", "jarra", "jarra", "server", "分享壶", "الإبريق"), "ml"),
+    "assembly_minutes": (("assembly", "montaje", "montagem", "perakitan", "组装", "التركيب"), "min"),
+    "suction_kpa": (("suction", "succión", "sucção", "daya isap", "吸力", "قوة الشفط"), "kpa"),
+    "ports": (("ports", "puertos", "portas", "port", "接口", "المنافذ"), ""),
+    "plugs": (("plugs", "enchufes", "tomadas", "colokan", "插头", "القوابس"), ""),
+    "resolution": (("resolution", "resolución", "resolução", "resolusi", "分辨率", "الدقة"), ""),
+    "pearl": (("pearl", "perla", "pérola", "mutiara", "珍珠", "اللؤلؤ"), ""),
+    "movement": (("movement", "movimiento", "movimento", "mesin", "机芯", "الحركة"), ""),
+    "crystal": (("crystal", "cristal", "cristal", "kaca", "表镜", "الزجاج"), ""),
+    "skin_types": (("skin types", "tipos de piel", "tipos de pele", "jenis kulit", "适用肤质", "أنواع البشرة"), ""),
+    "volume_g": (("net weight", "peso neto", "peso líquido", "berat bersih", "净含量", "الوزن الصافي"), "g"),
 }
 _COL = {"en": 0, "es": 1, "pt": 2, "id": 3, "zh": 4, "ar": 5}
 _YES = {"en": "yes", "es": "sí", "pt": "sim", "id": "ya", "zh": "是", "ar": "نعم"}
@@ -60,6 +77,8 @@ _UNITS = {
     "ml": {"en": "{v} ml", "es": "{v} ml", "pt": "{v} ml", "id": "{v} ml", "zh": "{v}毫升", "ar": "{v} مل"},
     "cm": {"en": "{v} cm", "es": "{v} cm", "pt": "{v} cm", "id": "{v} cm", "zh": "{v}厘米", "ar": "{v} سم"},
     "w": {"en": "{v} W", "es": "{v} W", "pt": "{v} W", "id": "{v} W", "zh": "{v}瓦", "ar": "{v} واط"},
+    "kpa": {"en": "{v} kPa", "es": "{v} kPa", "pt": "{v} kPa", "id": "{v} kPa", "zh": "{v}千帕", "ar": "{v} كيلوباسكال"},
+    "g": {"en": "{v} g", "es": "{v} g", "pt": "{v} g", "id": "{v} g", "zh": "{v}克", "ar": "{v} غ"},
     "min": {"en": "{v} min", "es": "{v} min", "pt": "{v} min", "id": "{v} menit", "zh": "{v}分钟", "ar": "{v} دقيقة"},
 }
 
@@ -73,6 +92,19 @@ def product_name(names: dict[str, str], lang: str) -> str:
 
 
 def attributes(attrs: dict[str, Any], lang: str) -> str:
+    parts = attribute_parts(attrs, lang)
+    if not parts:
+        return ""
+    sep = "; " if lang not in ("zh",) else ";"
+    return (" " if lang != "zh" else "") + sep.join(parts) + ("." if lang != "zh" else "。")
+
+
+def attribute_list(attrs: dict[str, Any], lang: str) -> str:
+    """``label: value`` pairs joined for the middle of a sentence (no leading space, no full stop)."""
+    return ("; " if lang != "zh" else ";").join(attribute_parts(attrs, lang))
+
+
+def attribute_parts(attrs: dict[str, Any], lang: str) -> list[str]:
     parts: list[str] = []
     col = _COL.get(lang, 0)
     for key, value in attrs.items():
@@ -93,10 +125,7 @@ def attributes(attrs: dict[str, Any], lang: str) -> str:
             if unit:
                 text = _UNITS[unit].get(lang, _UNITS[unit]["en"]).format(v=text)
         parts.append(f"{label}: {text}")
-    if not parts:
-        return ""
-    sep = "; " if lang not in ("zh",) else ";"
-    return (" " if lang != "zh" else "") + sep.join(parts) + ("." if lang != "zh" else "。")
+    return parts
 
 
 def order_text(order: dict[str, Any], lang: str, currency: str, *, focus: str | None = None,

@@ -6,6 +6,7 @@ confidence is that score; the caller compares it with a threshold and asks a cla
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +17,16 @@ from souk.assistant.intents import CUES, EXAMPLES
 CUE_BONUS = 0.06
 CONFIDENT = 0.86
 PRECEDENCE = (("shipping", "duties"), ("payment", "duties"), ("product_info", "stock"), ("product_info", "warranty"),
-              ("product_info", "returns"), ("shipping", "payment"), ("order_status", "order_change"))
+              ("product_info", "returns"), ("shipping", "payment"), ("order_status", "order_change"),
+              ("product_info", "size_guide"))
 PRECEDENCE_MARGIN = 0.06
+# Words that only a duties question uses: they beat "pay"/"ship" in "do I pay import duty when you ship to X?".
+STRONG_DUTIES = re.compile(
+    r"dut(y|ies)|customs (fees?|charges?|dut)|import (tax|dut|fees?|charges?)|\bvat\b|tariffs?|aranceles?|"
+    r"impuestos? de (importaci[oó]n|aduana)|derechos de importaci|imposto de importa|taxas? (de importa|"
+    r"alfandeg)|alfândega|bea masuk|bea cukai|pajak impor|biaya impor|关税|进口税|税费|رسوم جمركية|"
+    r"الرسوم الجمركية|الجمارك|جمارك|ضريبة الاستيراد|ضرائب الاستيراد", re.IGNORECASE)
+_DUTY_OVERRIDES = frozenset({"payment", "shipping", "product_info", "product_search", "greeting", "thanks"})
 CUED_MARGIN = 0.04
 SMALL_TALK = frozenset({"greeting", "thanks"})
 SMALL_TALK_PENALTY = 0.08  # below this (and with no cue) the brain asks what the shopper means
@@ -74,6 +83,8 @@ class IntentRouter:
                 other = dict(scored)[specific]
                 if other >= best[1] - PRECEDENCE_MARGIN:
                     best = (specific, other)
+        if best[0] in _DUTY_OVERRIDES and STRONG_DUTIES.search(clip):
+            best = ("duties", max(dict(scored)["duties"], best[1]))
         return Route(best[0], best[1], tuple(scored), cued)
 
 

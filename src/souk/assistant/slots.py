@@ -47,9 +47,26 @@ def _latin_hit(low: str, name: str) -> bool:
     return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", low) is not None
 
 
+# Upper-case abbreviations that are ordinary words in lower case ("send it to us"): matched case-sensitively,
+# and not in a shouted turn where every word is in capitals.
+_CASED_CODES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<![A-Za-z.])(?:US|USA|U\.S\.(?:A\.?)?|U\.S|EE\.?\s?UU\.?|EUA)(?![A-Za-z])"), "US"),
+)
+
+
+def _shouted(text: str) -> bool:
+    letters = [c for c in text if c.isalpha() and c.isascii()]
+    return len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.7 * len(letters)
+
+
 def find_countries(text: str) -> tuple[str, ...]:
     low = text.lower()
     found: list[tuple[int, str]] = []
+    if not _shouted(text):
+        for pattern, code in _CASED_CODES:
+            m = pattern.search(text)
+            if m:
+                found.append((m.start(), code))
     for table in (COUNTRIES, CITIES):
         for code, names in table.items():
             for name in names:

@@ -64,6 +64,7 @@ def product_dict(p: Product) -> dict[str, Any]:
         "price": _money(p.price), "description": p.description, "attributes": dict(p.attributes),
         "in_stock": p.in_stock, "stock": p.stock, "restock_date": _iso(p.restock_date),
         "warranty_months": p.warranty_months, "high_value": is_high_value(p),
+        "shipping_weight_kg": p.weight_kg,
     }
 
 
