@@ -127,6 +127,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 # High-precision cues. Each hit adds a bonus to the intent's embedding score.
 _CUES: dict[str, str] = {
     "order_status": r"where.{0,12}(order|package|parcel)|track|tracking|carrier|shipped yet|arrive|status|"
+                    r"courier|kurir|ekspedisi|transportadora|paqueter[ií]a|快递公司|哪家快递|شركة الشحن|"
                     r"stuck|delayed|taking so long|retrasad|atrasad|demorando|terlambat|卡住|延误|تأخر|متأخر|"
                     r"dónde está|llega|seguimiento|onde está|rastre|chega|sampai mana|resi|lacak|到哪|物流|"
                     r"快递单|单号|أين طلب|تتبع|متى يصل|سيصل|شحنتي",
