@@ -31,6 +31,7 @@ _METHOD_SYNONYMS: dict[str, str] = {
     r"cash on delivery|\bcod\b|contra ?reembolso|contra ?entrega|pago (en|a la) entrega|pagamento na entrega|"
     r"bayar di tempat|货到付款|الدفع عند الاستلام|عند الاستلام|pay (in )?cash|cash when|en efectivo|em dinheiro|"
     r"\btunai\b|现金|نقدا|نقداً|كاش": "Cash on delivery",
+    r"\bamex\b|أمريكان إكسبريس|美国运通": "American Express",
     r"credit card|debit card|tarjeta|cartão|kartu kredit|信用卡|بطاقة": "Visa",
     r"alipay|支付宝": "Alipay", r"wechat ?pay|微信支付": "WeChat Pay", r"bitcoin|crypto": "Bitcoin",
     r"bank transfer|transferencia|transferência|transfer bank|银行转账|تحويل بنكي": "Bank transfer",
@@ -335,6 +336,18 @@ def _probe(t: Turn, product: Product, info: dict[str, Any]) -> str:
         if hit and len(hit) < len(values):
             return say("probe_has", t.lang, name=name, what=", ".join(map(str, hit)))
     return ""
+
+
+def mentions_variant(t: Turn, product: Product) -> bool:
+    """The turn names one of the product's listed options ("is the abaya available in black?")."""
+    low = t.text.lower()
+    for key, values in product.attributes.items():
+        if not isinstance(values, list) or key == "compatible_models":
+            continue
+        for v in map(str, values):
+            if len(v) > 1 and re.search(rf"(?<![A-Za-z0-9]){re.escape(v.lower())}(?![A-Za-z0-9])", low):
+                return True
+    return False
 
 
 def _cap(t: Turn) -> str | None:

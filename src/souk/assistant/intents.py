@@ -58,6 +58,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "ukurannya apa saja?", "bahannya apa?", "berapa harganya?", "baterainya tahan berapa lama?",
         "这个有什么尺码", "电池能用多久", "是什么材质", "多少钱",
         "ما هي المقاسات المتوفرة", "كم يدوم الشحن للبطارية", "ما هي المادة", "كم السعر",
+        "háblame del producto", "info del producto", "me fala sobre esse produto", "info produk ini dong",
+        "介绍一下这个商品", "أخبرني عن هذا المنتج", "how heavy is it", "is it waterproof",
     ),
     "product_search": (
         "do you have headphones", "recommend a gift under $50", "I'm looking for something for hiking",
@@ -153,6 +155,7 @@ _CUES: dict[str, str] = {
     "stock": r"in stock|back in stock|restock|available|availability|sold out|stock|disponible|estoque|"
              r"disponível|stok|tersedia|有货|补货|库存|متوفر|المخزون",
     "payment": r"\bpay\b|pay with|payment|credit card|paypal|klarna|pix|cash on delivery|apple pay|installment|"
+               r"\bamex\b|american express|\bvisa\b|mastercard|google pay|alipay|wechat pay|支付宝|微信支付|"
                r"\baccept(s|ed)?\b|acept(an|a|ar)\b|aceit(am|a|ar)\b|boleto|menerima|"
                r"pagar|pago|pagamento|cartão|tarjeta|bayar|pembayaran|ovo|dana|cod|付款|支付|الدفع|مدى|دفع",
     "human": r"real person|human|agent|representative|someone real|talk to (a|an|some)one|speak (to|with)|"

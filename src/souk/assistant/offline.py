@@ -179,12 +179,15 @@ class OfflineSession:
         route = self._brain.router.route(text)
         intent, conf = route.intent, route.confidence
         intent = self._contextual(t, intent, conf)
-        if intent == "stock" and "product_info" in route.cued and t.product_or_last() is not None:
+        current = t.product_or_last()
+        if intent == "stock" and current is not None and ("product_info" in route.cued or aspects.asked(text)
+                                                          or h.mentions_variant(t, current)):
             intent = "product_info"  # "is it available in navy?": the details answer it, stock included
         understood = (conf >= CONFIDENT or intent in route.cued or intent != route.intent
                       or (conf >= CONFIDENT - SUPPORTED_SLACK and self._supported(t, intent)))
-        if t.product is not None and not t.slots.order_ids and aspects.asked(text) \
-                and (intent in _ATTRIBUTE_OVERRIDES or intent not in route.cued or not understood):
+        if intent == "human" and "human" not in route.cued:
+            understood = False  # a hand-off needs the shopper's words for it, not a near embedding
+        if self._attribute_question(t, intent, route.cued, understood):
             intent, understood = "product_info", True  # a named product + what it is like: its attributes
         elif not understood and t.product is not None and not t.slots.order_ids:
             intent, understood = "product_info", True  # a clearly named product: say what the store knows
@@ -207,6 +210,28 @@ class OfflineSession:
             first = h.order_status(t)
             return intent, conf, h.Outcome(first.text + " " + h.returns(t).text, first.handoff, first.reason)
         return intent, conf, HANDLERS[intent](t)
+
+    @staticmethod
+    def _attribute_question(t: h.Turn, intent: str, cued: frozenset[str], understood: bool) -> bool:
+        """ "How heavy is the tent?", or "how heavy is it?" right after a product: the product's attributes.
+
+        A generic intent that its words point at ("多久" for shipping) still loses when its slot is missing;
+        policy intents about a product (returns, warranty, gift wrap, video, stock, size advice) keep the turn.
+        """
+        st = t.state
+        s = t.slots
+        if s.order_ids or s.emails or not aspects.asked(t.text):
+            return False
+        if s.countries and intent in ("shipping", "duties", "payment", "order_status"):
+            return False  # "how long is shipping to the UK?"; a plug called "UK" is not a destination
+        named = t.product is not None
+        follow_up = st.last_sku is not None and st.last_intent in _PRODUCT_INTENTS | {"size_guide"}
+        if not (named or follow_up):
+            return False
+        if intent in _ATTRIBUTE_OVERRIDES or not understood or intent not in cued:
+            return True
+        return intent not in ("returns", "warranty", "gift_wrap", "video", "stock", "size_guide", "order_change",
+                              "complaint", "payment", "duties", "human")
 
     @staticmethod
     def _supported(t: h.Turn, intent: str) -> bool:
