@@ -149,9 +149,9 @@ async def test_spoken_turn_with_real_models() -> None:
     brain = FakeBrain()
     try:
         async with serve(voice=VoiceService.of(engine), brain=brain) as (url, tokens), \
-                websockets.connect(url + "?token=" + shopper_token(tokens)) as ws:
+                websockets.connect(url + "?token=" + shopper_token(tokens), max_queue=None) as ws:
             await _events(ws, "ready")
-            pcm = bytes(6400) + _say("Where is my order? I ordered a lamp last week.") + bytes(32000)
+            pcm = bytes(6400) + _say("Where is my order from last week?") + bytes(32000)
             t_last_speech = 0.0
             start = time.monotonic()
             for i in range(0, len(pcm), 640):  # paced like a browser: 20 ms a frame

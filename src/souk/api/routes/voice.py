@@ -43,6 +43,7 @@ MAX_AUDIO_BYTES = 32_000  # 1 s of audio in one message
 MAX_TEXT_BYTES = 10_240
 MAX_BAD_IN_A_ROW = 50
 OUTBOX_LIMIT = 500  # ~10 s of agent audio frames plus events
+FLUSH_TIMEOUT_S = 2.0
 
 
 async def start(ctx: AppContext, stack: AsyncExitStack) -> None:
@@ -147,9 +148,13 @@ async def voice(ws: WebSocket) -> None:
         await session.aclose()
         out.close()
         if out.overflowed:
-            writer.cancel()
             close_code, reason = 4429, "slow consumer: agent audio not read"
-        await asyncio.gather(writer, return_exceptions=True)
+        if out.overflowed or reason == "disconnected":
+            writer.cancel()  # nobody to flush to: a send on a closing socket can wait for its timeout
+        try:
+            await asyncio.wait_for(asyncio.gather(writer, return_exceptions=True), FLUSH_TIMEOUT_S)
+        except TimeoutError:
+            log.info("voice %s: outbox not flushed in %.0f s", sid, FLUSH_TIMEOUT_S)
         if close_code != 1000 or reason != "disconnected":
             await _close(ws, close_code, reason)
 
