@@ -184,4 +184,8 @@ class ProductIndex:
             return []
         top = ranked[0].score
         good = [m for m in ranked if m.score >= max(0.25, top * 0.5) or m.semantic >= 0.84]
+        if not good and max_price is not None:
+            # "any gifts under $30?": nothing named, the budget is the request; the dearest items within it first.
+            within = sorted((m for m in ranked if m.product.in_stock), key=lambda m: m.product.price, reverse=True)
+            return within[:limit]
         return good[:limit]

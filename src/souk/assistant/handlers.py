@@ -219,6 +219,27 @@ def _mentioned_method(t: Turn) -> str | None:
     return None
 
 
+# "Do you accept GCash?": a method name that is none of the store's (Latin-script brand names).
+_ASKED_METHOD = re.compile(
+    r"(?:\bpay(?:ing)?\s+(?:with|using|by|via|through)|\baccept(?:s)?|\btake|\buse|\bpagar\s+(?:con|com|por|via)|"
+    r"\bacept(?:an|a)|\baceit(?:am|a)|\bbayar\s+(?:pakai|pake|dengan|via|lewat)|\bterima|用|(?:الدفع|ادفع)\s+(?:ب|عبر))"
+    r"\s*([A-Za-z][\w.-]{2,})", re.IGNORECASE)
+_GENERIC_PAY_WORDS = frozenset({
+    "card", "cards", "credit", "debit", "cash", "it", "this", "that", "the", "my", "your", "installments",
+    "instalments", "cuotas", "parcelas", "cicilan", "dollars", "usd", "money", "tarjeta", "cartão", "cartao",
+    "kartu", "efectivo", "dinheiro", "tunai", "online", "transfer", "local", "any", "what", "which", "payment",
+    "payments", "orders", "order", "returns", "return", "coupons", "coupon", "una", "uma", "las", "los", "que",
+})
+
+
+def _unknown_method(t: Turn) -> str | None:
+    m = _ASKED_METHOD.search(t.text)
+    if m is None:
+        return None
+    name = m.group(1).strip(".-")
+    return None if name.lower() in _GENERIC_PAY_WORDS else name
+
+
 def payment(t: Turn) -> Outcome:
     code = t.slots.countries[0] if t.slots.countries else None
     if code:
@@ -227,7 +248,7 @@ def payment(t: Turn) -> Outcome:
     names = [m["name"] for m in result["methods"]]
     where = say("where", t.lang, country=render.country(code, t.lang)) if code else ""
     local = [_METHOD_LOCAL.get(n, {}).get(t.lang, n) for n in names]
-    wanted = _mentioned_method(t)
+    wanted = _mentioned_method(t) or _unknown_method(t)
     if wanted is None:
         return Outcome(say("pay_list", t.lang, methods=join_list(local, t.lang), where=where))
     shown = _METHOD_LOCAL.get(wanted, {}).get(t.lang, wanted)

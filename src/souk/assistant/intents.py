@@ -136,6 +136,7 @@ _CUES: dict[str, str] = {
     "list_orders": r"my orders|order history|recent (orders|purchases)|mis pedidos|meus pedidos|daftar pesanan|"
                    r"riwayat|我的所有订单|历史订单|طلباتي",
     "shipping": r"ship|deliver|envío|envio|envían|entrega|frete|kirim|pengiriman|ongkir|ongkos|运费|寄到|配送|"
+                r"ngirim|giriman|b(e)?r(a)?p(a)? lama|lama (kirim|pengiriman|sampai|nyampe)|nyampe|"
                 r"包邮|发货|发到|寄往|送到|多久|几天|الشحن|شحن|توصيل",
     "duties": r"dut(y|ies)|customs|import tax|vat\b|tariff|aduana|impuesto|iva\b|imposto|alfândega|taxa|bea cukai|"
               r"bea masuk|\bbea\b|cukai|pajak impor|biaya impor|import (fees?|charges?)|impostos?|"
@@ -180,6 +181,8 @@ _CUES: dict[str, str] = {
                 r"igualan precios|igualar (el )?precio|cobrem? (o )?pre[çc]o|比价|مطابقة الأسعار|"
                 r"خصم|كوبون",
     "hours": r"support hours|business hours|opening hours|what time|when are .{0,30}(available|online|open)|"
+             r"buka jam|jam berapa|jam buka|jam kerja|a qu[eé] hora|que horas|hor[aá]rio|营业时间|上班时间|几点|"
+             r"ساعات|متى (يفتح|تفتح|تعمل)|"
              r"horario|horário|jam operasional|几点|ساعات العمل",
     "greeting": r"^\s*(hi|hello|hey|hola|olá|ola|halo|hai|你好|您好|مرحبا|السلام عليكم|good (morning|evening))\b",
     "thanks": r"thank|thanks|gracias|obrigad|terima kasih|谢谢|شكرا",

@@ -40,6 +40,13 @@ HANDLERS: dict[str, Callable[[h.Turn], h.Outcome]] = {
     "thanks": h.simple("thanks"),
 }
 _FOLLOW_UP_INTENTS = {"shipping", "duties", "payment", "returns"}
+# "What's in it?" about the order just discussed.
+_ORDER_CONTENTS = re.compile(
+    r"what('s| is| was) in (it|the order|the package|the parcel|my order)|what did i (order|buy|get)|"
+    r"which (items|products)|items in|qu[eé] (productos|art[ií]culos|cosas) (incluye|tiene|trae|contiene|ven[ií]a)|"
+    r"qu[eé] (ped[ií]|compr[eé])|quais (itens|produtos)|o que (eu )?(pedi|comprei|vem)|isi(nya)? (pesanan|paket)|"
+    r"isinya apa|barang(nya)? apa( saja| aja)?|里面有什么|包含什么|买了什么|有哪些商品|ماذا (يحتوي|فيه|طلبت)|محتويات",
+    re.IGNORECASE)
 _PRODUCT_INTENTS = {"product_info", "stock", "warranty", "returns", "gift_wrap", "video", "product_search"}
 # Intents that an attribute question about a clearly named product overrides ("how heavy is the tent?").
 _ATTRIBUTE_OVERRIDES = {"product_info", "product_search", "greeting", "thanks", "hours", "list_orders", "discount"}
@@ -269,6 +276,8 @@ class OfflineSession:
             st.ask("email", "order_status", st.last_order_id)
             return "order_status"
         weak = conf < CONFIDENT + 0.03
+        if st.last_order_id and not s.order_ids and t.product is None and _ORDER_CONTENTS.search(t.text):
+            return "order_status"
         if s.order_ids and s.emails:
             return "order_status"
         if intent == "order_status" and s.countries and not s.order_ids and not st.last_order_id:

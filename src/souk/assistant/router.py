@@ -83,6 +83,9 @@ class IntentRouter:
                 other = dict(scored)[specific]
                 if other >= best[1] - PRECEDENCE_MARGIN:
                     best = (specific, other)
+        if best[0] == "human" and "hours" in cued:
+            # "CS buka jam berapa?": asking when people are there; explicit requests were caught before routing.
+            best = ("hours", max(dict(scored)["hours"], best[1]))
         if best[0] in _DUTY_OVERRIDES and STRONG_DUTIES.search(clip):
             best = ("duties", max(dict(scored)["duties"], best[1]))
         return Route(best[0], best[1], tuple(scored), cued)
