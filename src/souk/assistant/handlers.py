@@ -26,7 +26,8 @@ _TRACKING_Q = re.compile(r"tracking|track(ing)? (number|code)|seguimiento|rastre
                          re.IGNORECASE)
 _ACTIVE = frozenset({"processing", "shipped", "in_transit", "out_for_delivery", "customs_hold", "pending"})
 _LONG_NUMBER = re.compile(r"(?<!\d)\d{8,}(?!\d)")
-_IPHONE = re.compile(r"iphone\s?(\d{1,2})(\s?pro\s?max|\s?pro|\s?plus|\s?mini)?", re.IGNORECASE)
+_IPHONE = re.compile(r"(?:iphone|ايفون|آيفون|أيفون|إيفون|苹果)\s?(\d{1,2})(\s?pro\s?max|\s?pro|\s?plus|\s?mini)?",
+                     re.IGNORECASE)
 _METHOD_SYNONYMS: dict[str, str] = {
     r"cash on delivery|\bcod\b|contra ?reembolso|contra ?entrega|pago (en|a la) entrega|pagamento na entrega|"
     r"bayar di tempat|货到付款|الدفع عند الاستلام|عند الاستلام|pay (in )?cash|cash when|en efectivo|em dinheiro|"

@@ -48,13 +48,13 @@ _CLAIM = re.compile(
     re.IGNORECASE,
 )
 _DAMAGE = re.compile(
-    r"damaged|broken|cracked|smashed|shattered|dented|crushed|torn|defective|scratched|leaking|"
-    r"amassad|riscad|abollad|rayad|penyok|tergores|bocor|凹|划痕|漏|مخدوش|مثقوب|"
+    r"\b(damaged|broken|cracked|smashed|shattered|dented|crushed|torn|defective|scratched|leaking)\b|"
+    r"\bamassad|\briscad|\babollad|\brayad|\bpenyok|\btergores|\bbocor|凹|划痕|漏|مخدوش|مثقوب|"
     r"stopped working|doesn'?t work|does not work|not working|won'?t (turn on|charge)|dead on arrival|"
     r"no funciona|dej[óo] de funcionar|n[ãa]o funciona|parou de funcionar|tidak berfungsi|mati total|"
     r"不能用|坏掉|不工作|لا يعمل|توقف عن العمل|"
-    r"dañad|roto|rota|rompi|defectuos|quebrad|danificad|defeito|rasgad|"
-    r"rusak|pecah|cacat|robek|"
+    r"\bdañad|\brot[oa]s?\b|\brompi(?!\w)|\brompió|\bdefectuos|\bquebrad|\bdanificad|\bdefeito|\brasgad|"
+    r"\brusak|\bpecah|\bcacat|\brobek|"
     r"坏了|破了|碎了|损坏|裂了|有缺陷|"
     r"تالف|مكسور|معيب|ممزق",
     re.IGNORECASE,
