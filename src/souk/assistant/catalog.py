@@ -95,6 +95,8 @@ def tokens(text: str) -> list[str]:
             continue
         if "\u0600" <= t[0] <= "\u06FF":
             t = _ar_stem(t)
+        elif len(t) > 5 and t.endswith("nya"):
+            t = t[:-3]  # Indonesian "-nya" (its/the): "vacuumnya", "tendanya"
         elif len(t) > 4 and t.endswith("es") and not t.endswith("ses"):
             t = t[:-2]
         elif len(t) > 3 and t.endswith("s") and not t.endswith("ss"):

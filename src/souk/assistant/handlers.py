@@ -300,8 +300,15 @@ def product_info(t: Turn) -> Outcome:
     product = t.product_or_last()
     if product is None:
         ranked = t.rec("search_products", query=t.text[:300], max_price=_cap(t))
-        if ranked["products"]:
+        wanted = aspects.asked(t.text)
+        if wanted and len(ranked["products"]) > 1:
+            # "battery of the watch?" with two watches: the one that has a battery is meant.
+            able = [p for p in ranked["products"] if aspects.answer_keys(wanted, p["attributes"])]
+            if len(able) == 1:
+                product = t.snap.product(able[0]["sku"])
+        if product is None and ranked["products"]:
             return _search_reply(t, ranked)
+    if product is None:
         t.state.ask("product", "product_info")
         return Outcome(say("ask_product", t.lang, example=t.snap.products[0].name(t.lang) if t.snap.products else "-"))
     t.state.last_sku = product.sku

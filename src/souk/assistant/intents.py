@@ -139,7 +139,7 @@ _CUES: dict[str, str] = {
                 r"ngirim|giriman|b(e)?r(a)?p(a)? lama|lama (kirim|pengiriman|sampai|nyampe)|nyampe|"
                 r"包邮|发货|发到|寄往|送到|多久|几天|الشحن|شحن|توصيل",
     "duties": r"dut(y|ies)|customs|import tax|vat\b|tariff|aduana|impuesto|iva\b|imposto|alfândega|taxa|bea cukai|"
-              r"bea masuk|\bbea\b|cukai|pajak impor|biaya impor|import (fees?|charges?)|impostos?|"
+              r"bea masuk|\bbea\b|cukai|pajak impor|biaya impor|import (fees?|charges?)|impostos?|\bgst\b|"
               r"海关|税费|الرسوم الجمركية|"
               r"arancel|aduaner|aduaneir|tarif|ضرائب|جمارك|الجمارك|استيراد|"
               r"pajak|关税|进口税|税|جمرك|ضريبة|رسوم",
