@@ -25,6 +25,8 @@ _STOP = frozenset(["the", "a", "an", "of", "for", "with", "and", "to", "in", "on
 # Words that name a whole category, in the supported languages (matched as tokens or CJK substrings).
 CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "outdoor": ("camping", "camp", "outdoor", "outdoors", "hiking", "trekking", "gym", "workout", "acampar",
+                "gimnasio", "ejercicio", "entrenar", "academia", "ginásio", "malhar", "treino", "olahraga", "fitnes",
+                "健身房", "锻炼", "رياضة", "تمارين",
                 "senderismo", "aire libre", "ao ar livre", "trilha", "berkemah", "kemah", "mendaki", "露营", "户外",
                 "徒步", "健身", "تخييم", "رحلات", "الهواء الطلق"),
     "electronics": ("gadget", "gadgets", "electronics", "electronic", "tech", "electrónica", "eletrônicos",

@@ -242,7 +242,9 @@ def _unknown_method(t: Turn) -> str | None:
 
 
 def payment(t: Turn) -> Outcome:
-    code = t.slots.countries[0] if t.slots.countries else None
+    # "can I pay cash on delivery there?" right after shipping/duties for a country: that country
+    code = t.slots.countries[0] if t.slots.countries else (
+        t.state.last_country if t.state.last_intent in ("shipping", "duties", "payment") else None)
     if code:
         t.state.last_country = code
     result = t.rec("payment_methods", country=code)

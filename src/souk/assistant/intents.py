@@ -144,6 +144,7 @@ _CUES: dict[str, str] = {
               r"arancel|aduaner|aduaneir|tarif|ضرائب|جمارك|الجمارك|استيراد|"
               r"pajak|关税|进口税|税|جمرك|ضريبة|رسوم",
     "returns": r"return|refund|send it back|exchange|devol|reembolso|troca|trocar|retur|pengembalian|refund|"
+               r"\btukar|penukaran|cambio de talla|cambiar (la |de )?talla|换尺码|换码|استبدال|"
                r"可以退|能退|退吗|退回|"
                r"退货|退款|换货|إرجاع|ارجاع|استرداد|استبدال",
     "warranty": r"warrant|guarantee|garant|garansi|保修|质保|ضمان",
@@ -172,6 +173,8 @@ _CUES: dict[str, str] = {
                   r"\bentre (la |el |a |o |talla |tamanho )?(?:x{0,3}[sml]|xxl|[pg]{1,2}) (y|o|e|ou) (la |el |a |o )?(?:x{0,3}[sml]|xxl|[pg]{1,2})\b|"
                   r"\bantara (ukuran )?(?:x{0,3}[sml]|xxl|[pg]{1,2}) (dan|atau) (?:x{0,3}[sml]|xxl|[pg]{1,2})\b|(?<![A-Za-z])(?:x{0,3}[sml]|xxl|[pg]{1,2}) ?(和|还是|或) ?(?:x{0,3}[sml]|xxl|[pg]{1,2})(?![A-Za-z])|"
                   r"介于|选哪个码|穿多大|بين مقاس|بين المقاس|talla (m[aá]s )?(grande|peque)|"
+                  r"偏大|偏小|正码|runs? (small|large|big)|viene (grande|peque)|vem (grande|pequen)|kebesaran|"
+                  r"kekecilan|بين مقاسين|"
                   r"tamanho (maior|menor)|ukuran (lebih )?(besar|kecil)|qué talla (elijo|escojo|pido)|"
                   r"what size should",
     "order_change": r"cancel|change (my|the) (order|address)|change the address|modify|cancelar|modificar|alterar|batal|ubah|取消|修改|"

@@ -295,8 +295,9 @@ class OfflineSession:
         if s.countries and (weak or intent in ("greeting", "thanks", "stock", "product_info")) \
                 and st.last_intent in _FOLLOW_UP_INTENTS:
             return st.last_intent  # type: ignore[return-value]
-        if s.method and weak and st.last_intent == "shipping":
-            return "shipping"
+        if s.method and st.last_intent == "shipping" and not s.order_ids \
+                and (weak or intent in ("order_status", "product_info", "product_search", "stock")):
+            return "shipping"  # "and express?" / "快递呢?" right after a shipping answer
         if weak and intent not in _PRODUCT_INTENTS and t.product is not None:
             return "product_info"
         return intent

@@ -51,7 +51,16 @@ def _latin_hit(low: str, name: str) -> bool:
 # and not in a shouted turn where every word is in capitals.
 _CASED_CODES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![A-Za-z.])(?:US|USA|U\.S\.(?:A\.?)?|U\.S|EE\.?\s?UU\.?|EUA)(?![A-Za-z])"), "US"),
+    (re.compile(r"\b(?:to|in|into|from|for|inside) the us\b(?![\w'])", re.IGNORECASE), "US"),  # "ship to the us"
 )
+# Adjectives of nationality ("indonesian customs", "a brazilian address"); "American Express" is a card.
+_DEMONYMS: dict[str, str] = {
+    r"american(?! express)": "US", r"canadian": "CA", r"mexican": "MX", r"brazilian": "BR", r"chilean": "CL",
+    r"colombian": "CO", r"peruvian": "PE", r"argentinian": "AR", r"german": "DE", r"british": "GB",
+    r"emirati": "AE", r"qatari": "QA", r"kuwaiti": "KW", r"egyptian": "EG", r"indonesian": "ID",
+    r"singaporean": "SG", r"malaysian": "MY", r"filipino": "PH", r"vietnamese": "VN",
+}
+_DEMONYM = re.compile(r"\b(" + "|".join(_DEMONYMS) + r")\b", re.IGNORECASE)
 
 
 def _shouted(text: str) -> bool:
@@ -74,6 +83,11 @@ def find_countries(text: str) -> tuple[str, ...]:
                     pos = low.find(name)
                     found.append((pos, code))
                     break
+    if not found:
+        for m in _DEMONYM.finditer(text):
+            word = m.group(1).lower()
+            code = next(c for rx, c in _DEMONYMS.items() if re.fullmatch(rx, word))
+            found.append((m.start(), code))
     # Arabic prefixes (ب / ل / في): "بالسعودية", "للسعودية"
     if not found:
         for code, names in COUNTRIES.items():
