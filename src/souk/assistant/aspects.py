@@ -88,8 +88,12 @@ ASPECTS: tuple[Aspect, ...] = (
 )
 
 
+_NYA = re.compile(r"(\w{3,})nya\b", re.IGNORECASE)
+
+
 def asked(text: str) -> tuple[Aspect, ...]:
-    """The aspects a turn asks about, in catalog order."""
+    """The aspects a turn asks about, in catalog order (Indonesian "-nya" suffixes removed first)."""
+    text = _NYA.sub(r"\1", text)
     return tuple(a for a in ASPECTS if a.words.search(text))
 
 
