@@ -24,6 +24,7 @@ _CARRIER_Q = re.compile(r"carrier|courier|shipping company|which company|who is 
                         r"哪个快递|承运|شركة الشحن|شركة التوصيل", re.IGNORECASE)
 _TRACKING_Q = re.compile(r"tracking|track(ing)? (number|code)|seguimiento|rastreio|rastreamento|resi|单号|追踪|تتبع",
                          re.IGNORECASE)
+MAX_EMAIL_ATTEMPTS = 3  # e-mail proofs tried for one order before the shopper must start over
 _ACTIVE = frozenset({"processing", "shipped", "in_transit", "out_for_delivery", "customs_hold", "pending"})
 _LONG_NUMBER = re.compile(r"(?<!\d)\d{8,}(?!\d)")
 _IPHONE = re.compile(r"(?:iphone|ايفون|آيفون|أيفون|إيفون|苹果)\s?(\d{1,2})(\s?pro\s?max|\s?pro|\s?plus|\s?mini)?",
@@ -125,10 +126,16 @@ def order_status(t: Turn, intent: str = "order_status") -> Outcome:
         if result.get("needs") == "email":
             st.ask("email", intent, oid)
             return Outcome(say("ask_email", t.lang, oid=oid))
-        st.clear_pending()
         key = "order_not_verified" if email and st.caller.customer_id is None else "order_not_found"
+        st.clear_pending()
+        if key == "order_not_verified" and st.email_attempts < MAX_EMAIL_ATTEMPTS - 1:
+            st.email_attempts += 1
+            st.ask("email", intent, oid)  # a typo in the address: the next e-mail is checked for this order
+        else:
+            st.email_attempts = 0
         return Outcome(say(key, t.lang, oid=oid))
     st.clear_pending()
+    st.email_attempts = 0
     st.last_order_id = oid
     order = result["order"]
     if intent == "order_change":

@@ -137,6 +137,7 @@ _CUES: dict[str, str] = {
                    r"riwayat|我的所有订单|历史订单|طلباتي",
     "shipping": r"ship|deliver|envío|envio|envían|entrega|frete|kirim|pengiriman|ongkir|ongkos|运费|寄到|配送|"
                 r"ngirim|giriman|b(e)?r(a)?p(a)? lama|lama (kirim|pengiriman|sampai|nyampe)|nyampe|"
+                r"cu[aá]nto tarda|quanto tempo (demora|leva)|prazo de entrega|"
                 r"包邮|发货|发到|寄往|送到|多久|几天|الشحن|شحن|توصيل",
     "duties": r"dut(y|ies)|customs|import tax|vat\b|tariff|aduana|impuesto|iva\b|imposto|alfândega|taxa|bea cukai|"
               r"bea masuk|\bbea\b|cukai|pajak impor|biaya impor|import (fees?|charges?)|impostos?|\bgst\b|"

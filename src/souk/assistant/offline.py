@@ -295,6 +295,9 @@ class OfflineSession:
         if s.countries and (weak or intent in ("greeting", "thanks", "stock", "product_info")) \
                 and st.last_intent in _FOLLOW_UP_INTENTS:
             return st.last_intent  # type: ignore[return-value]
+        if s.countries and not s.order_ids and t.product is None and st.last_intent not in _FOLLOW_UP_INTENTS \
+                and intent in ("greeting", "thanks") and len(t.text.split()) <= 4:
+            return "shipping"  # a bare place ("a Madrid", "Bandung") is where they want it shipped
         if s.method and st.last_intent == "shipping" and not s.order_ids \
                 and (weak or intent in ("order_status", "product_info", "product_search", "stock")):
             return "shipping"  # "and express?" / "快递呢?" right after a shipping answer

@@ -60,7 +60,7 @@ _DEMONYMS: dict[str, str] = {
     r"emirati": "AE", r"qatari": "QA", r"kuwaiti": "KW", r"egyptian": "EG", r"indonesian": "ID",
     r"singaporean": "SG", r"malaysian": "MY", r"filipino": "PH", r"vietnamese": "VN",
 }
-_DEMONYM = re.compile(r"\b(" + "|".join(_DEMONYMS) + r")\b", re.IGNORECASE)
+_DEMONYM = re.compile(r"\b(" + "|".join(_DEMONYMS) + r")s?\b", re.IGNORECASE)
 
 
 def _shouted(text: str) -> bool:

@@ -24,6 +24,7 @@ class DialogState:
     pending_intent: str | None = None
     pending_order_id: str | None = None
     low_confidence_streak: int = 0
+    email_attempts: int = 0  # failed e-mail proofs for the pending order (a few retries, then start over)
     turns: int = 0
     history: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=2 * HISTORY_TURNS))
 
