@@ -137,7 +137,8 @@ _CUES: dict[str, str] = {
                    r"riwayat|我的所有订单|历史订单|طلباتي",
     "shipping": r"ship|deliver|envío|envio|envían|entrega|frete|kirim|pengiriman|ongkir|ongkos|运费|寄到|配送|"
                 r"ngirim|giriman|b(e)?r(a)?p(a)? lama|lama (kirim|pengiriman|sampai|nyampe)|nyampe|"
-                r"cu[aá]nto tarda|quanto tempo (demora|leva)|prazo de entrega|"
+                r"cu[aá]nto tarda|quanto tempo (demora|leva)|prazo de entrega|\bmandar|\bmandam|\bmandan|"
+                r"\benviar|\benvian|\benviam|"
                 r"包邮|发货|发到|寄往|送到|多久|几天|الشحن|شحن|توصيل",
     "duties": r"dut(y|ies)|customs|import tax|vat\b|tariff|aduana|impuesto|iva\b|imposto|alfândega|taxa|bea cukai|"
               r"bea masuk|\bbea\b|cukai|pajak impor|biaya impor|import (fees?|charges?)|impostos?|\bgst\b|"
@@ -146,10 +147,14 @@ _CUES: dict[str, str] = {
               r"pajak|关税|进口税|税|جمرك|ضريبة|رسوم",
     "returns": r"return|refund|send it back|exchange|devol|reembolso|troca|trocar|retur|pengembalian|refund|"
                r"\btukar|penukaran|cambio de talla|cambiar (la |de )?talla|换尺码|换码|استبدال|"
+               r"wrong size|equivoqu[eé] de talla|talla equivocada|tamanho errado|salah ukuran|尺码不对|买错|"
+               r"مقاس خطأ|cambiarl[ao]|trocá-l[ao]|trocar de tamanho|"
                r"可以退|能退|退吗|退回|"
                r"退货|退款|换货|إرجاع|ارجاع|استرداد|استبدال",
     "warranty": r"warrant|guarantee|garant|garansi|保修|质保|ضمان",
     "product_info": r"size|sizes|colou?r|material|battery|fit|breathable|waterproof|compatible|weight|made of|"
+                    r"\bprice\b|how much (is|are|does)|cu[aá]nto (cuesta|vale)|precio|quanto (custa|é)|preço|"
+                    r"\bharga|多少钱|价格|بكم|سعر|"
                     r"work with|works with|funciona con|funciona com|cocok|适用|يعمل مع|"
                     r"\bcolors?\b|\bcor(es)?\b|warna|颜色|(?<!\w)(ال|بال)?لون(?!\w)|"
                     r"talla|tallas|batería|tamanho|bateria|ukuran|bahan|baterai|尺码|电池|材质|مقاس|بطارية|مادة",

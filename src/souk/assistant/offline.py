@@ -40,6 +40,12 @@ HANDLERS: dict[str, Callable[[h.Turn], h.Outcome]] = {
     "thanks": h.simple("thanks"),
 }
 _FOLLOW_UP_INTENTS = {"shipping", "duties", "payment", "returns"}
+# "Did my bottle arrive?": a possessive, an arrival word and a product is a question about an order.
+_MY_ARRIVAL = re.compile(
+    r"\b(my|mi|mis|meu|minha|meus|saya|aku)\b.{0,40}\b(arriv\w*|deliver\w*|ship(ped)?|lleg\w*|entreg\w*|"
+    r"cheg\w*|sampai|datang|nyampe|dikirim)\b|\b(arriv\w*|lleg[oó]|cheg\w*|sampai|datang)\b.{0,40}"
+    r"\b(my|mi|mis|meu|minha|saya|aku)\b|我的.{0,12}(到了|到哪|送到|发货)|(وصل|يصل).{0,20}(ي\b|طلبي)",
+    re.IGNORECASE)
 # "What's in it?" about the order just discussed.
 _ORDER_CONTENTS = re.compile(
     r"what('s| is| was) in (it|the order|the package|the parcel|my order)|what did i (order|buy|get)|"
@@ -194,7 +200,10 @@ class OfflineSession:
                       or (conf >= CONFIDENT - SUPPORTED_SLACK and self._supported(t, intent)))
         if intent == "human" and "human" not in route.cued:
             understood = False  # a hand-off needs the shopper's words for it, not a near embedding
-        if self._attribute_question(t, intent, route.cued, understood):
+        if (intent in _PRODUCT_INTENTS or intent == "order_status") and st.caller.customer_id \
+                and not aspects.asked(text) and _MY_ARRIVAL.search(text):
+            intent, understood = "order_status", True  # "¿ya llegó mi botella?" is about their order
+        elif self._attribute_question(t, intent, route.cued, understood):
             intent, understood = "product_info", True  # a named product + what it is like: its attributes
         elif not understood and t.product is not None and not t.slots.order_ids:
             intent, understood = "product_info", True  # a clearly named product: say what the store knows

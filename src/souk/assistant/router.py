@@ -18,7 +18,7 @@ CUE_BONUS = 0.06
 CONFIDENT = 0.86
 PRECEDENCE = (("shipping", "duties"), ("payment", "duties"), ("product_info", "stock"), ("product_info", "warranty"),
               ("product_info", "returns"), ("shipping", "payment"), ("order_status", "order_change"),
-              ("product_info", "size_guide"))
+              ("product_info", "size_guide"), ("product_info", "discount"), ("product_search", "discount"))
 PRECEDENCE_MARGIN = 0.06
 # Words that only a duties question uses: they beat "pay"/"ship" in "do I pay import duty when you ship to X?".
 STRONG_DUTIES = re.compile(
