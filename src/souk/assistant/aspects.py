@@ -9,6 +9,7 @@ tent?" -> weight) instead of a generic product card.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -91,9 +92,22 @@ ASPECTS: tuple[Aspect, ...] = (
 _NYA = re.compile(r"(\w{3,})nya\b", re.IGNORECASE)
 
 
-def asked(text: str) -> tuple[Aspect, ...]:
-    """The aspects a turn asks about, in catalog order (Indonesian "-nya" suffixes removed first)."""
+_LATIN_WORD = re.compile(r"[A-Za-zÀ-ÿ]{3,}")
+
+
+def asked(text: str, names: Iterable[str] = ()) -> tuple[Aspect, ...]:
+    """The aspects a turn asks about, in catalog order (Indonesian "-nya" suffixes removed first).
+
+    ``names``: the product's names; their words are not questions ("the *gold* hoop earrings", "the
+    *waterproof* jacket"), so they are blanked out before matching.
+    """
     text = _NYA.sub(r"\1", text)
+    for name in names:
+        if name.isascii() or _LATIN_WORD.search(name):
+            for word in _LATIN_WORD.findall(name):
+                text = re.sub(rf"(?<![A-Za-zÀ-ÿ]){re.escape(word)}(?![A-Za-zÀ-ÿ])", " ", text, flags=re.IGNORECASE)
+        else:
+            text = text.replace(name, " ")
     return tuple(a for a in ASPECTS if a.words.search(text))
 
 

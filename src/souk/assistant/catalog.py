@@ -49,7 +49,7 @@ PRODUCT_WORDS: dict[str, tuple[str, ...]] = {
     "dumbbell": ("dumbbells", "weights", "pesas", "haltere", "halteres", "mancuernas", "哑铃", "دمبل"),
     "bottle": ("flask", "thermos", "garrafa", "termo", "botol", "水瓶", "水壶", "زجاجة"),
     "vacuum": ("hoover", "aspirador", "aspiradora", "吸尘器", "مكنسة"),
-    "watch": ("relógio", "relogio", "reloj", "jam", "手表", "ساعة"),
+    "watch": ("relógio", "relogio", "reloj", "jam tangan", "手表", "ساعة"),
     "necklace": ("colar", "collar", "kalung", "项链", "قلادة", "عقد"),
     "earrings": ("earring", "brincos", "brinco", "aretes", "pendientes", "anting", "耳环", "أقراط", "حلق"),
     "lipstick": ("batom", "labial", "lipstik", "口红", "أحمر"),

@@ -330,7 +330,7 @@ def product_info(t: Turn) -> Outcome:
 
 def _focus(t: Turn, product: Product, info: dict[str, Any]) -> str:
     """Lead with the attributes the turn asks about ("how heavy is the tent?" -> its weight)."""
-    wanted = aspects.asked(t.text)
+    wanted = aspects.asked(t.text, product.names.values())
     if not wanted:
         return ""
     attrs: dict[str, Any] = dict(info["attributes"])

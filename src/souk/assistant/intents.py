@@ -146,6 +146,7 @@ _CUES: dict[str, str] = {
               r"arancel|aduaner|aduaneir|tarif|ضرائب|جمارك|الجمارك|استيراد|"
               r"pajak|关税|进口税|税|جمرك|ضريبة|رسوم",
     "returns": r"return|refund|send it back|exchange|devol|reembolso|troca|trocar|retur|pengembalian|refund|"
+               r"send (it |them |this |that |these |the [\w ]{1,40})?back|kembalikan|寄回|退回|إعادة المنتج|"
                r"\btukar|penukaran|cambio de talla|cambiar (la |de )?talla|换尺码|换码|استبدال|"
                r"wrong size|equivoqu[eé] de talla|talla equivocada|tamanho errado|salah ukuran|尺码不对|买错|"
                r"مقاس خطأ|cambiarl[ao]|trocá-l[ao]|trocar de tamanho|"

@@ -236,7 +236,8 @@ class OfflineSession:
         """
         st = t.state
         s = t.slots
-        if s.order_ids or s.emails or not aspects.asked(t.text):
+        about = t.product_or_last()
+        if s.order_ids or s.emails or about is None or not aspects.asked(t.text, about.names.values()):
             return False
         if s.countries and intent in ("shipping", "duties", "payment", "order_status"):
             return False  # "how long is shipping to the UK?"; a plug called "UK" is not a destination
