@@ -119,3 +119,11 @@ def answer_keys(aspects: tuple[Aspect, ...], attributes: dict[str, object]) -> l
             if aspect.keys.fullmatch(key) and key not in keys:
                 keys.append(key)
     return keys
+
+
+def blank(text: str) -> str:
+    """``text`` with every aspect word removed (what is left names the product, if anything)."""
+    text = _NYA.sub(r"\1", text)
+    for a in ASPECTS:
+        text = a.words.sub(" ", text)
+    return text

@@ -67,6 +67,9 @@ class Turn:
             self._resolved = True
         return self._product
 
+    def pin_product(self, product: Product | None) -> None:
+        self._product, self._resolved = product, True
+
     def product_or_last(self) -> Product | None:
         return self.product or (self.snap.product(self.state.last_sku) if self.state.last_sku else None)
 

@@ -147,6 +147,7 @@ class OfflineSession:
         rec = Recorder(CommerceTools(snap, self._brain.index_for(snap), st.caller))
         turn = h.Turn(text=text, lang=lang, slots=extract(text), state=st, rec=rec, snap=snap,
                       index=self._brain.index_for(snap), channel=self.channel)
+        self._keep_product_in_focus(turn)
         intent, confidence, outcome = self._decide(turn)
         st.turns += 1
         st.last_intent = intent if intent not in ("clarify",) else st.last_intent
@@ -159,6 +160,17 @@ class OfflineSession:
                           handoff_reason=outcome.reason, tool_calls=tuple(rec.calls), cards=tuple(rec.cards),
                           metadata={"intent": intent, "confidence": round(confidence, 3),
                                     "brain_ms": round(elapsed_ms, 2)})
+
+    @staticmethod
+    def _keep_product_in_focus(t: h.Turn) -> None:
+        """ "¿Es impermeable?" about the tent must not switch to the *Chaqueta impermeable*: when the only words
+        that name another product are attribute words, the product under discussion stays."""
+        last = t.state.last_sku
+        found = t.product
+        if last is None or found is None or found.sku == last or not aspects.asked(t.text):
+            return
+        if t.index.resolve(aspects.blank(t.text)) is None:
+            t.pin_product(t.snap.product(last))
 
     def _decide(self, t: h.Turn) -> tuple[str, float, h.Outcome]:
         st = t.state
