@@ -24,6 +24,12 @@ _CARRIER_Q = re.compile(r"carrier|courier|shipping company|which company|who is 
                         r"哪个快递|承运|شركة الشحن|شركة التوصيل", re.IGNORECASE)
 _TRACKING_Q = re.compile(r"tracking|track(ing)? (number|code)|seguimiento|rastreio|rastreamento|resi|单号|追踪|تتبع",
                          re.IGNORECASE)
+# "not the dress, the jacket": the negated product is not the one meant.
+_NEGATED = re.compile(r"\b(not|nope|bukan|n[ãa]o|no)\s+(the|a|el|la|los|las|o|as|os|yang)\s+[^,.;!?\-–]{1,30}[,.;!?\-–]",
+                      re.IGNORECASE)
+# "is this waterproof?" with nothing discussed yet: which product?
+DEICTIC = re.compile(r"\b(this|it|this one|that one|este|esta|esto|isso|isto|esse|essa|ini|itu)\b|这个|这款|那个|"
+                     r"هذا|هذه", re.IGNORECASE)
 MAX_EMAIL_ATTEMPTS = 3  # e-mail proofs tried for one order before the shopper must start over
 _ACTIVE = frozenset({"processing", "shipped", "in_transit", "out_for_delivery", "customs_hold", "pending"})
 _LONG_NUMBER = re.compile(r"(?<!\d)\d{8,}(?!\d)")
@@ -63,7 +69,7 @@ class Turn:
     @property
     def product(self) -> Product | None:
         if not self._resolved:
-            self._product = self.index.resolve(self.text)
+            self._product = self.index.resolve(_NEGATED.sub(" ", self.text))
             self._resolved = True
         return self._product
 
@@ -310,6 +316,10 @@ def warranty(t: Turn) -> Outcome:
 # --- catalog --------------------------------------------------------------------------------------------------
 def product_info(t: Turn) -> Outcome:
     product = t.product_or_last()
+    if product is None and DEICTIC.search(t.text) and t.slots.max_price is None \
+            and t.index.resolve(aspects.blank(DEICTIC.sub(" ", t.text))) is None:
+        t.state.ask("product", "product_info")  # "这个多少钱?" with nothing discussed: which one?
+        return Outcome(say("ask_product", t.lang, example=t.snap.products[0].name(t.lang) if t.snap.products else "-"))
     if product is None:
         ranked = t.rec("search_products", query=t.text[:300], max_price=_cap(t))
         wanted = aspects.asked(t.text)
@@ -484,6 +494,22 @@ def video(t: Turn) -> Outcome:
         return Outcome(say("video_generic", t.lang), "video", "video_consultation")
     t.state.last_sku = product.sku
     return Outcome(say("video", t.lang, name=render.product_name(product.names, t.lang)), "video", "see_product")
+
+
+def customs_hold(t: Turn) -> Outcome:
+    """ "My parcel is stuck at customs": the order if we know which, else the policy and which order."""
+    t.rec("faq", topic="customs_hold")
+    if t.slots.order_ids or t.state.last_order_id:
+        return order_status(t)
+    st = t.state
+    listing = t.rec("list_my_orders", limit=20) if st.caller.customer_id else {"orders": []}
+    held = [o for o in listing["orders"] if o["status"] == "customs_hold"]
+    if len(held) == 1:
+        st.last_order_id = held[0]["order_id"]
+        t.rec.cards.append(held[0])
+        return Outcome(render.order_text(held[0], t.lang, t.currency, items=t.channel != "voice"))
+    st.ask("order_id", "order_status")
+    return Outcome(say("customs_hold_faq", t.lang) + say("ask_order_id", t.lang))
 
 
 def lost_parcel(t: Turn) -> Outcome:

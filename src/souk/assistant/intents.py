@@ -184,7 +184,7 @@ _CUES: dict[str, str] = {
                   r"kekecilan|بين مقاسين|"
                   r"tamanho (maior|menor)|ukuran (lebih )?(besar|kecil)|qué talla (elijo|escojo|pido)|"
                   r"what size should",
-    "order_change": r"cancel|change (my|the) (order|address)|change the address|modify|cancelar|modificar|alterar|batal|ubah|取消|修改|"
+    "order_change": r"(?<!noise )(?<!noise-)cancel(?!l?ing (headphones|earbuds|earphones))|change (my|the) (order|address)|change the address|modify|cancelar|modificar|alterar|batal|ubah|取消|修改|"
                     r"\bchange\b.{0,25}\b(order|size|colou?r|address|item|quantity)\b|"
                     r"cambiar .{0,20}(pedido|talla|direcci|color)|(mudar|trocar) .{0,20}(pedido|tamanho|endere)|"
                     r"ganti .{0,20}(pesanan|ukuran|warna)|(改|换|更改).{0,6}(订单|尺码|地址|颜色)|"

@@ -158,6 +158,14 @@ T: dict[str, dict[str, str]] = {
         "zh": "如果您问的是其他订单({ids}),请告诉我订单号。",
         "ar": " إذا كنت تقصد طلبا آخر ({ids})، أخبرني برقمه.",
     },
+    "customs_hold_faq": {
+        "en": "If customs holds a parcel, we send the commercial invoice within 24 hours so it can be released. ",
+        "es": "Si la aduana retiene un paquete, enviamos la factura comercial en un plazo de 24 horas para que lo liberen. ",
+        "pt": "Se a alfândega retiver uma encomenda, enviamos a fatura comercial em até 24 horas para que ela seja liberada. ",
+        "id": "Jika paket ditahan bea cukai, kami mengirim invoice komersial dalam 24 jam agar paket bisa dilepas. ",
+        "zh": "如果包裹被海关扣留,我们会在24小时内提供商业发票以便清关。",
+        "ar": "إذا احتجزت الجمارك طردا، نرسل الفاتورة التجارية خلال 24 ساعة للإفراج عنه. ",
+    },
     "lost_note": {
         "en": " If tracking shows no movement for 10 days, we reship or refund at no cost.",
         "es": " Si el seguimiento no se mueve en 10 días, le reenviamos el pedido o le devolvemos el dinero sin costo.",

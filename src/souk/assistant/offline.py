@@ -167,6 +167,10 @@ class OfflineSession:
         that name another product are attribute words, the product under discussion stays."""
         last = t.state.last_sku
         found = t.product
+        if last is None and found is not None and h.DEICTIC.search(t.text) \
+                and t.index.resolve(aspects.blank(h.DEICTIC.sub(" ", t.text))) is None:
+            t.pin_product(None)  # "is this waterproof?" with nothing discussed: not the *Waterproof* Jacket
+            return
         if last is None or found is None or found.sku == last or not aspects.asked(t.text):
             return
         if t.index.resolve(aspects.blank(t.text)) is None:
@@ -191,6 +195,9 @@ class OfflineSession:
             st.clear_pending()
             reason = "damaged_parcel" if damaged else "lost_parcel_claim"
             return "complaint", 1.0, h.handoff(t, reason, "why_damage", oid=f" ({oid})" if oid else "")
+        if safety.customs_hold(text) and not (damaged or lost):
+            st.clear_pending()
+            return "order_status", 1.0, h.customs_hold(t)
         if safety.is_angry(text):
             return "complaint", 1.0, h.handoff(t, "angry_customer", "why_angry")
         if safety.wants_to_see(text):

@@ -48,7 +48,8 @@ _CLAIM = re.compile(
     re.IGNORECASE,
 )
 _DAMAGE = re.compile(
-    r"\b(damaged|broken|cracked|smashed|shattered|dented|crushed|torn|defective|scratched|leaking)\b|"
+    r"\b(damaged|broken|broke|cracked|smashed|shattered|dented|crushed|torn|defective|scratched|leaking|"
+    r"snapped|fell apart|came apart)\b|se rompi[óo]|\bquebrou|\bpatah|\bputus|断了|انكسر|"
     r"\bamassad|\briscad|\babollad|\brayad|\bpenyok|\btergores|\bbocor|凹|划痕|漏|مخدوش|مثقوب|"
     r"stopped working|doesn'?t work|does not work|not working|won'?t (turn on|charge)|dead on arrival|"
     r"no funciona|dej[óo] de funcionar|n[ãa]o funciona|parou de funcionar|tidak berfungsi|mati total|"
@@ -99,3 +100,18 @@ def damage_claim(text: str) -> tuple[bool, bool, bool]:
 
 def wants_to_see(text: str) -> bool:
     return bool(_SEE.search(text[:4000]))
+
+
+_CUSTOMS_HOLD = re.compile(
+    r"\b(stuck|held|holding|hold|retained|seized|detained)\b.{0,30}\bcustoms\b|\bcustoms\b.{0,20}\b(hold|holding|held)\b|"
+    r"(retenid|detenid|parad)[oa].{0,20}aduana|aduana.{0,20}(retiene|retuvo|retenid)|"
+    r"(retid|pres|parad)[oa].{0,20}alfândega|alfândega.{0,20}(ret[eé]m|reteve|retid)|"
+    r"(ditahan|tertahan|nyangkut|tertahan di).{0,20}bea ?cukai|bea ?cukai.{0,20}(menahan|ditahan|tahan)|"
+    r"海关.{0,6}(扣|卡|滞留)|(扣|卡|滞留).{0,6}海关|(محتجز|محجوز|عالق).{0,20}الجمارك|الجمارك.{0,20}(احتجزت|تحتجز)",
+    re.IGNORECASE,
+)
+
+
+def customs_hold(text: str) -> bool:
+    """The shopper says a parcel is held by customs (no order number needed to answer the policy)."""
+    return bool(_CUSTOMS_HOLD.search(text[:4000]))
