@@ -267,6 +267,8 @@ def payment(t: Turn) -> Outcome:
     names = [m["name"] for m in result["methods"]]
     where = say("where", t.lang, country=render.country(code, t.lang)) if code else ""
     local = [_METHOD_LOCAL.get(n, {}).get(t.lang, n) for n in names]
+    if t.lang != "en":  # "OVO and DANA" is one store entry; its English "and" reads as English
+        local = [re.sub(r"\s+and\s+", " / ", n) for n in local]
     wanted = _mentioned_method(t) or _unknown_method(t)
     if wanted is None:
         return Outcome(say("pay_list", t.lang, methods=join_list(local, t.lang), where=where))

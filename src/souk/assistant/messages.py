@@ -481,8 +481,8 @@ T: dict[str, dict[str, str]] = {
         "es": "Puede pagar con: {methods}{where}.",
         "pt": "Você pode pagar com: {methods}{where}.",
         "id": "Anda bisa bayar dengan: {methods}{where}.",
-        "zh": "{where}可用的付款方式:{methods}。",
-        "ar": "يمكنك الدفع عبر: {methods}{where}.",
+        "zh": "{where}可用的付款方式:{methods}。部分付款方式只在特定国家或地区提供,结账时会显示您可以使用的付款方式。",
+        "ar": "يمكنك الدفع عبر: {methods}{where}. بعض طرق الدفع متاحة في دول معينة فقط، وستظهر لك الطرق المتاحة عند إتمام الطلب.",
     },
     "where": {
         "en": " in {country}", "es": " en {country}", "pt": " em {country}", "id": " di {country}",
