@@ -4,6 +4,7 @@ duty words next to "pay", attribute follow-ups. Each test names the class, not o
 from __future__ import annotations
 
 import pytest
+from assistant_scoring import script_language
 
 from souk.assistant import aspects
 from souk.assistant.offline import OfflineBrain
@@ -79,3 +80,30 @@ def test_cancel_without_a_number_asks_and_keeps_the_request(brain: OfflineBrain,
 def test_unknown_payment_brand_is_not_listed_as_accepted(brain: OfflineBrain, snap: StoreSnapshot) -> None:
     (reply,) = _ask(brain, snap, "Do you accept GCash in the Philippines?")
     assert "GCash" in reply and "not" in reply.lower()
+
+
+@pytest.mark.parametrize(("lang", "question"), [
+    ("zh", "{zh}多少钱?"), ("ar", "كم سعر {ar}؟"), ("id", "Berapa harga {id}?"), ("es", "¿Cuánto cuesta {es}?"),
+    ("pt", "Quanto custa o {en}?"),
+])
+def test_every_product_answer_reads_as_the_shoppers_language(brain: OfflineBrain, snap: StoreSnapshot, lang: str,
+                                                            question: str) -> None:
+    """Product replies quote English descriptions and attribute values: the reply must still be judged to be in
+    the shopper's language (the eval's script/stop-word rule), for every product of the catalog."""
+    wrong = {}
+    for p in snap.products:
+        names = {k: p.names.get(k) or p.names["en"] for k in ("en", "es", "zh", "ar", "id")}
+        reply = brain.new_session().reply_sync(question.format(**names), snap)
+        if script_language(reply.text) != lang:
+            wrong[p.sku] = reply.text[:120]
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize(("lang", "question"), [
+    ("zh", "你们支持哪些付款方式?"), ("ar", "ما طرق الدفع المتاحة؟"), ("id", "Metode pembayaran apa saja?"),
+    ("es", "¿Qué formas de pago aceptan?"), ("pt", "Quais as formas de pagamento?"),
+])
+def test_payment_lists_read_as_the_shoppers_language(brain: OfflineBrain, snap: StoreSnapshot, lang: str,
+                                                     question: str) -> None:
+    reply = brain.new_session().reply_sync(question, snap)
+    assert script_language(reply.text) == lang and "PayPal" in reply.text
