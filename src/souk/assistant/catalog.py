@@ -7,6 +7,7 @@ catalog (the snapshot's products), then each look-up is one query embedding plus
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections import Counter
@@ -139,11 +140,15 @@ class ProductIndex:
             df.update(names | desc)
         n = max(len(products), 1)
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        self._name_vocab = sorted({t for names in self._name_tokens for t in names if len(t) >= 5 and t.isascii()})
         texts = [f"{p.name('en')}. {p.category}. {p.description} " + " / ".join(p.names.values()) for p in products]
         self._vectors: npt.NDArray[np.float32] = embedder.passages(texts) if products else np.zeros((0, 1), np.float32)
 
     def _lexical(self, text: str) -> npt.NDArray[np.float64]:
         toks = set(tokens(expand(text)))
+        # a misspelt product word ("dumbell", "earbugs") counts as the catalog word it is one typo away from
+        toks |= {close[0] for t in toks if len(t) >= 5 and t not in self._idf and t.isascii()
+                 for close in [difflib.get_close_matches(t, self._name_vocab, n=1, cutoff=0.86)] if close}
         low = text.lower()
         cats = {c for c, words in CATEGORY_WORDS.items()
                 if any((w in low) if not w.isascii() else re.search(rf"\b{re.escape(w)}\b", low) for w in words)}

@@ -223,7 +223,7 @@ def duties(t: Turn) -> Outcome:
     return Outcome(render.duties_text(info, t.lang, t.currency))
 
 
-def _mentioned_method(t: Turn) -> str | None:
+def mentioned_method(t: Turn) -> str | None:
     low = t.text.lower()
     for raw in t.snap.policies.payment_methods:
         name, _ = parse_method(raw)
@@ -269,7 +269,7 @@ def payment(t: Turn) -> Outcome:
     local = [_METHOD_LOCAL.get(n, {}).get(t.lang, n) for n in names]
     if t.lang != "en":  # "OVO and DANA" is one store entry; its English "and" reads as English
         local = [re.sub(r"\s+and\s+", " / ", n) for n in local]
-    wanted = _mentioned_method(t) or _unknown_method(t)
+    wanted = mentioned_method(t) or _unknown_method(t)
     if wanted is None:
         return Outcome(say("pay_list", t.lang, methods=join_list(local, t.lang), where=where))
     shown = _METHOD_LOCAL.get(wanted, {}).get(t.lang, wanted)

@@ -211,6 +211,9 @@ class OfflineSession:
         route = self._brain.router.route(text)
         intent, conf = route.intent, route.confidence
         intent = self._contextual(t, intent, conf)
+        if intent in ("stock", "product_info", "product_search") and t.product is None \
+                and "payment" in route.cued and h.mentioned_method(t):
+            intent = "payment"  # "COD available in Riyadh?" asks about paying, not about a product
         current = t.product_or_last()
         if intent == "stock" and current is not None and ("product_info" in route.cued or aspects.asked(text)
                                                           or h.mentions_variant(t, current)):

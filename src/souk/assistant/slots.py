@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -68,6 +69,21 @@ def _shouted(text: str) -> bool:
     return len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.7 * len(letters)
 
 
+# One-word Latin country names long enough to tell a typo ("brazill", "germnay") from another word.
+_FUZZY_NAMES: dict[str, str] = {n: code for code, names in COUNTRIES.items() for n in names
+                                if n.isascii() and n.isalpha() and len(n) >= 6}
+_FUZZY_WORD = re.compile(r"[a-z]{6,}")
+
+
+def _fuzzy_countries(low: str) -> list[tuple[int, str]]:
+    hits = []
+    for m in _FUZZY_WORD.finditer(low):
+        close = difflib.get_close_matches(m.group(0), _FUZZY_NAMES, n=1, cutoff=0.86)
+        if close:
+            hits.append((m.start(), _FUZZY_NAMES[close[0]]))
+    return hits
+
+
 def find_countries(text: str) -> tuple[str, ...]:
     low = text.lower()
     found: list[tuple[int, str]] = []
@@ -88,6 +104,8 @@ def find_countries(text: str) -> tuple[str, ...]:
             word = m.group(1).lower()
             code = next(c for rx, c in _DEMONYMS.items() if re.fullmatch(rx, word))
             found.append((m.start(), code))
+    if not found:
+        found.extend(_fuzzy_countries(low))
     # Arabic prefixes (ب / ل / في): "بالسعودية", "للسعودية"
     if not found:
         for code, names in COUNTRIES.items():
