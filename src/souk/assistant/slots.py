@@ -78,8 +78,11 @@ _FUZZY_WORD = re.compile(r"[a-z]{6,}")
 def _fuzzy_countries(low: str) -> list[tuple[int, str]]:
     hits = []
     for m in _FUZZY_WORD.finditer(low):
-        close = difflib.get_close_matches(m.group(0), _FUZZY_NAMES, n=1, cutoff=0.86)
-        if close:
+        word = m.group(0)
+        close = difflib.get_close_matches(word, _FUZZY_NAMES, n=1, cutoff=0.84)
+        # "american" (express) is a name plus a suffix, not a typo of it
+        suffix = word[len(close[0]):] if close and word.startswith(close[0]) else None
+        if close and suffix not in ("n", "an", "ian", "s", "ese", "ish", "i") and not _DEMONYM.fullmatch(word):
             hits.append((m.start(), _FUZZY_NAMES[close[0]]))
     return hits
 

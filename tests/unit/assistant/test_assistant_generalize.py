@@ -18,6 +18,8 @@ from souk.domain.store import StoreSnapshot
     ("Do you ship to the us?", ("US",)), ("will indonesian customs charge me?", ("ID",)),
     ("can you send it to us", ()), ("Can you help us with a return", ()), ("do you take American Express", ()),
     ("WHERE IS MY ORDER YOU SENT TO US", ()),  # shouting: "US" is the pronoun
+    ("do i pay dutys in brazill", ("BR",)), ("shipping to germnay?", ("DE",)),  # one typo away
+    ("the shipping label was wrong", ()), ("I want to cancel my payment", ()),  # ordinary words stay words
 ])
 def test_country_abbreviations_and_adjectives(text: str, codes: tuple[str, ...]) -> None:
     assert find_countries(text) == codes
