@@ -59,7 +59,9 @@ _DEMONYMS: dict[str, str] = {
     r"american(?! express)": "US", r"canadian": "CA", r"mexican": "MX", r"brazilian": "BR", r"chilean": "CL",
     r"colombian": "CO", r"peruvian": "PE", r"argentinian": "AR", r"german": "DE", r"british": "GB",
     r"emirati": "AE", r"qatari": "QA", r"kuwaiti": "KW", r"egyptian": "EG", r"indonesian": "ID",
-    r"singaporean": "SG", r"malaysian": "MY", r"filipino": "PH", r"vietnamese": "VN",
+    r"singaporean": "SG", r"malaysian": "MY", r"filipino": "PH", r"vietnamese": "VN", r"french": "FR",
+    r"spanish": "ES", r"italian": "IT", r"dutch": "NL", r"swedish": "SE", r"thai": "TH", r"chinese": "CN",
+    r"japanese": "JP", r"korean": "KR", r"australian": "AU", r"turkish": "TR", r"portuguese": "PT",
 }
 _DEMONYM = re.compile(r"\b(" + "|".join(_DEMONYMS) + r")s?\b", re.IGNORECASE)
 
