@@ -26,19 +26,19 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
 
 from souk.agent.brain import BrainReply
+from souk.api import ws as ws_helpers
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
 from souk.api.errors import ws_close_code
 from souk.assistant.service import AssistantService
 from souk.auth.tokens import AccessClaims, Role
-from souk.core.errors import BadRequest, SoukError, Timeout, TooLarge, Unauthenticated, Unavailable
+from souk.core.errors import BadRequest, SoukError, Timeout, TooLarge, Unavailable
 from souk.core.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
 MAX_TEXT_CHARS = 20_000  # a 10 kB message still gets an answer; the brain reads its first 2,000 characters
-AUTH_TIMEOUT_S = 10.0
 MAX_BAD_IN_A_ROW = 20
 REPLY_TIMEOUT_S = 30.0
 
@@ -123,12 +123,12 @@ async def agent_ws(ws: WebSocket) -> None:
     ctx: AppContext = ws.app.state.ctx
     await ws.accept()
     try:
-        claims = await _authenticate(ws, ctx)
+        claims = await ws_helpers.authenticate(ws, ctx.tokens, max_bytes=8192)
         service = _service(ctx)
         conv = await service.open(claims.merchant_id, claims.identity, customer_of(claims),
                                   language=ws.query_params.get("language"))
     except SoukError as exc:
-        await _refuse(ws, exc)
+        await ws_helpers.refuse(ws, exc)
         return
     except WebSocketDisconnect:
         return
@@ -157,14 +157,14 @@ async def agent_ws(ws: WebSocket) -> None:
                 bad += 1
                 await ws.send_text(json.dumps({"type": "error", **exc.to_dict()}))
                 if bad >= MAX_BAD_IN_A_ROW:
-                    await _close(ws, ws_close_code(exc), "too many bad messages")
+                    await ws_helpers.close(ws, ws_close_code(exc), "too many bad messages")
                     return
     except WebSocketDisconnect:
         pass
     finally:
         with contextlib.suppress(SoukError):
             await service.close(conv.id, claims.merchant_id, claims.identity)
-    await _close(ws, 1000, "bye")
+    await ws_helpers.close(ws, 1000, "bye")
 
 
 def _parse(raw: str) -> dict[str, Any]:
@@ -186,34 +186,3 @@ def _parse(raw: str) -> dict[str, Any]:
         if lang is not None and (not isinstance(lang, str) or len(lang) > 8):
             raise BadRequest("language must be a short code such as 'es'", code="bad_language")
     return msg
-
-
-async def _authenticate(ws: WebSocket, ctx: AppContext) -> AccessClaims:
-    token = ws.query_params.get("token")
-    if token:
-        return ctx.tokens.verify(token)
-    try:
-        message = await asyncio.wait_for(ws.receive(), AUTH_TIMEOUT_S)
-    except TimeoutError as exc:
-        raise Unauthenticated("no auth message within 10 s", code="token_missing") from exc
-    if message["type"] == "websocket.disconnect":
-        raise WebSocketDisconnect(1000)
-    text = message.get("text") or ""
-    try:
-        msg = json.loads(text) if len(text) <= 8192 else None
-    except ValueError:
-        msg = None
-    if not isinstance(msg, dict) or msg.get("type") != "auth" or not isinstance(msg.get("token"), str):
-        raise Unauthenticated('first message must be {"type":"auth","token":...}', code="token_missing")
-    return ctx.tokens.verify(msg["token"])
-
-
-async def _refuse(ws: WebSocket, exc: SoukError) -> None:
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        await ws.send_text(json.dumps({"type": "error", **exc.to_dict()}))
-    await _close(ws, ws_close_code(exc), exc.code)
-
-
-async def _close(ws: WebSocket, code: int, reason: str) -> None:
-    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-        await ws.close(code=code, reason=reason[:120])

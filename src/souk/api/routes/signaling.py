@@ -19,9 +19,9 @@ import logging
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from souk.api import ws as ws_helpers
 from souk.api.auth import is_staff
 from souk.api.context import AppContext
-from souk.api.errors import ws_close_code
 from souk.api.signal import messages as m
 from souk.api.signal.hub import Outbox, call_info
 from souk.api.signal.session import SignalSession
@@ -79,7 +79,7 @@ async def signal(ws: WebSocket) -> None:
             outbox.close()
             if outbox.overflowed:
                 writer.cancel()
-                await _close(ws, 4429, "slow consumer: outbound queue overflowed")
+                await ws_helpers.close(ws, 4429, "slow consumer: outbound queue overflowed")
             await asyncio.gather(writer, return_exceptions=True)
 
 
@@ -158,15 +158,4 @@ async def _writer(ws: WebSocket, outbox: Outbox) -> None:
 
 
 async def _refuse(ws: WebSocket, exc: SoukError) -> None:
-    try:
-        await ws.send_text(m.encode(m.Error(code=exc.code, message=exc.message)).decode())
-    except (WebSocketDisconnect, RuntimeError):
-        pass
-    await _close(ws, ws_close_code(exc), exc.code)
-
-
-async def _close(ws: WebSocket, code: int, reason: str) -> None:
-    try:
-        await ws.close(code=code, reason=reason[:120])
-    except (RuntimeError, WebSocketDisconnect):
-        pass
+    await ws_helpers.refuse(ws, exc, m.encode(m.Error(code=exc.code, message=exc.message)).decode())

@@ -29,16 +29,16 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from souk.agent.service import VoiceService
+from souk.api import ws as ws_helpers
 from souk.api.context import AppContext
 from souk.api.errors import ws_close_code
 from souk.auth.tokens import AccessClaims, Role
-from souk.core.errors import BadRequest, SoukError, TooLarge, Unauthenticated, Unavailable
+from souk.core.errors import BadRequest, SoukError, TooLarge, Unavailable
 from souk.core.ids import new_id
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-AUTH_TIMEOUT_S = 10.0
 MAX_AUDIO_BYTES = 32_000  # 1 s of audio in one message
 MAX_TEXT_BYTES = 10_240
 MAX_BAD_IN_A_ROW = 50
@@ -112,7 +112,7 @@ async def voice(ws: WebSocket) -> None:
     ctx: AppContext = ws.app.state.ctx
     await ws.accept()
     try:
-        claims = await _authenticate(ws, ctx)
+        claims = await ws_helpers.authenticate(ws, ctx.tokens, max_bytes=MAX_TEXT_BYTES)
         service: VoiceService | None = getattr(ctx, "voice", None)
         if service is None or ctx.assistant is None:
             raise Unavailable("the voice assistant is not configured on this server", code="voice_unavailable")
@@ -122,7 +122,7 @@ async def voice(ws: WebSocket) -> None:
         engine = await service.engine()
         language = _language(ws.query_params.get("language"))
     except SoukError as exc:
-        await _refuse(ws, exc)
+        await ws_helpers.refuse(ws, exc)
         return
     except WebSocketDisconnect:
         return
@@ -156,7 +156,7 @@ async def voice(ws: WebSocket) -> None:
         except TimeoutError:
             log.info("voice %s: outbox not flushed in %.0f s", sid, FLUSH_TIMEOUT_S)
         if close_code != 1000 or reason != "disconnected":
-            await _close(ws, close_code, reason)
+            await ws_helpers.close(ws, close_code, reason)
 
 
 async def _read_loop(ws: WebSocket, session: Any, out: _SocketOutput, writer: asyncio.Task[None]) -> tuple[int, str]:
@@ -226,34 +226,3 @@ def _language(value: str | None) -> str | None:
     if not (2 <= len(lang) <= 3 and lang.isalpha()):
         raise BadRequest(f"language must be an ISO 639-1 code, got {value!r}", code="bad_language")
     return lang
-
-
-async def _authenticate(ws: WebSocket, ctx: AppContext) -> AccessClaims:
-    token = ws.query_params.get("token")
-    if token:
-        return ctx.tokens.verify(token)
-    try:
-        message = await asyncio.wait_for(ws.receive(), AUTH_TIMEOUT_S)
-    except TimeoutError as exc:
-        raise Unauthenticated("no auth message within 10 s", code="token_missing") from exc
-    if message["type"] == "websocket.disconnect":
-        raise WebSocketDisconnect(1000)
-    text = message.get("text") or ""
-    try:
-        msg = json.loads(text) if len(text) <= MAX_TEXT_BYTES else None
-    except ValueError:
-        msg = None
-    if not isinstance(msg, dict) or msg.get("type") != "auth" or not isinstance(msg.get("token"), str):
-        raise Unauthenticated('first message must be {"type":"auth","token":...}', code="token_missing")
-    return ctx.tokens.verify(msg["token"])
-
-
-async def _refuse(ws: WebSocket, exc: SoukError) -> None:
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        await ws.send_text(json.dumps({"type": "error", **exc.to_dict()}))
-    await _close(ws, ws_close_code(exc), exc.code)
-
-
-async def _close(ws: WebSocket, code: int, reason: str) -> None:
-    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-        await ws.close(code=code, reason=reason[:120])
