@@ -9,7 +9,7 @@ import httpx
 import pytest
 import websockets
 
-from souk.auth.tokens import TokenService
+from souk.auth.tokens import Privilege, TokenService
 from tests.fixtures.browser import Souk
 
 
@@ -84,6 +84,16 @@ async def test_rooms_crud_is_tenant_scoped(souk: Souk) -> None:
         assert (await c.get(f"/v1/rooms/{room['id']}/participants")).json() == []
         r = await c.post("/v1/rooms", json={"kind": "consult"})
         assert r.status_code == 403 and r.json()["error"]["code"] == "staff_only"
+
+
+async def test_demo_viewer_token_is_audience_of_the_live_demo_channel(souk: Souk) -> None:
+    async with _client(souk) as c:
+        viewer = (await c.post("/v1/demo/tokens", json={"as": "viewer"})).json()
+        bad = await c.post("/v1/demo/tokens", json={"as": "emperor"})
+    assert viewer["room"] == "live-demo" and viewer["role"] == "audience"
+    claims = souk.ctx.tokens.verify(viewer["token"])
+    assert claims.can(Privilege.CHAT) and not claims.can(Privilege.PUBLISH)
+    assert bad.status_code == 422
 
 
 async def test_consult_rest_flow_and_records(souk: Souk) -> None:

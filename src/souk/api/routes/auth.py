@@ -5,7 +5,8 @@ for one identity, one room (or ``*`` for staff consoles, ``lobby`` for a shopper
 a role and optional explicit privileges. This is what a merchant's own backend calls.
 
 ``POST /v1/demo/tokens`` exists only when Settings.demo is true (``souk demo``): it hands the bundled demo
-pages a shopper token (``lobby``) or a seller console token (``*``, role agent) for the demo merchant
+pages a shopper token (``lobby``), a seller console token (``*``, role agent) or a live-chat viewer token
+(room ``live-demo``, role audience) for the demo merchant
 without an API key. Never enable demo mode on a public host.
 """
 
@@ -25,6 +26,7 @@ router = APIRouter()
 
 DEMO_MERCHANT = "lumen"
 DEMO_TTL_S = 2 * 3600
+DEMO_LIVE_ROOM = "live-demo"  # the channel of the bundled live-room chat demo page
 
 
 class TokenRequest(BaseModel):
@@ -55,7 +57,7 @@ async def mint_token(body: TokenRequest, merchant_id: ApiKeyMerchant, ctx: Ctx) 
 
 
 class DemoTokenRequest(BaseModel):
-    as_: Literal["shopper", "seller"] = Field(alias="as")
+    as_: Literal["shopper", "seller", "viewer"] = Field(alias="as")
     name: str = Field(default="", max_length=80)
 
 
@@ -66,6 +68,9 @@ async def demo_token(body: DemoTokenRequest, ctx: Ctx) -> TokenResponse:
     if body.as_ == "shopper":
         identity, room, role = new_id("shopper"), LOBBY_ROOM, Role.MEMBER
         name = body.name or "Shopper"
+    elif body.as_ == "viewer":
+        identity, room, role = new_id("viewer"), DEMO_LIVE_ROOM, Role.AUDIENCE
+        name = body.name or "Viewer"
     else:
         identity, room, role = "seller-demo", ANY_ROOM, Role.AGENT
         name = body.name or "Lumen seller"

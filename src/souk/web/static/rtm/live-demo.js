@@ -1,12 +1,13 @@
 // Live-room chat panel demo: chat list, danmaku over the video, likes (hearts) and gift animations.
-// Open /static/rtm/live-demo.html?token=<access token>&ch=<room>  (token from POST /v1/tokens or `souk token`).
+// Open /static/rtm/live-demo.html?token=<access token>&ch=<room>  (token from POST /v1/tokens or `souk token`);
+// without a token, a server in demo mode (`souk demo`) hands out a viewer token for the "live-demo" channel.
 // Every message body is rendered with textContent: HTML or script in a body shows as text, never runs.
 import { chat, text } from "/static/rtm/chat.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const token = params.get("token");
-const channelName = params.get("ch") || params.get("room");
+let token = params.get("token");
+let channelName = params.get("ch") || params.get("room");
 const GIFTS = { rose: "🌹", rocket: "🚀" };
 
 function fakeVideo() { // a moving gradient stands in for the host's video when none is attached
@@ -78,6 +79,11 @@ function addLine(m) {
 
 async function main() {
   fakeVideo();
+  if (!token) {
+    const res = await fetch("/v1/demo/tokens", { method: "POST", headers: { "Content-Type": "application/json" },
+                                                 body: JSON.stringify({ as: "viewer" }) });
+    if (res.ok) ({ token, room: channelName } = await res.json());
+  }
   if (!token || !channelName) {
     text($("error"), "Open this page with ?token=<access token>&ch=<room id>.");
     return;
