@@ -43,9 +43,31 @@ def product_card_html(p: Product, merchant_id: str, currency: str, lang: str = "
     )
 
 
+# Attribute-key suffixes that carry a unit: "diameter_mm": 20 -> "Diameter", "20 mm".
+_UNITS = {"mm": "mm", "cm": "cm", "m": "m", "kg": "kg", "g": "g", "ml": "ml", "l": "L", "kpa": "kPa",
+          "hours": "h", "days": "days", "months": "months", "minutes": "min", "min": "min"}
+
+
+def attribute_row(key: str, value: object) -> tuple[str, str]:
+    """A product attribute as a (label, value) pair a shopper reads: units moved to the value, yes/no."""
+    words = key.split("_")
+    unit = _UNITS.get(words[-1]) if len(words) > 1 else None
+    if unit:
+        words = words[:-1]
+    label = " ".join(words)
+    label = label[:1].upper() + label[1:]
+    if isinstance(value, bool):
+        shown = "Yes" if value else "No"
+    elif isinstance(value, list):
+        shown = ", ".join(map(str, value))
+    else:
+        shown = f"{value} {unit}" if unit else str(value)
+    return label, shown
+
+
 def attributes_html(p: Product) -> str:
     rows = []
     for key, value in p.attributes.items():
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
-        rows.append(f"<tr><th>{esc(key.replace('_', ' '))}</th><td>{esc(shown)}</td></tr>")
+        label, shown = attribute_row(key, value)
+        rows.append(f"<tr><th>{esc(label)}</th><td>{esc(shown)}</td></tr>")
     return "".join(rows)
