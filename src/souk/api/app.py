@@ -23,6 +23,7 @@ FEATURES = (
     "souk.api.routes.signaling",
     "souk.api.routes.calls",
     "souk.api.routes.rtm",
+    "souk.api.routes.live",
     "souk.api.routes.agent",
     "souk.api.routes.voice",
     "souk.api.routes.pages",

@@ -18,6 +18,7 @@ from souk.storage.repos.apikeys import SqlApiKeyRepo
 from souk.storage.repos.calls import SqlCallRepo
 from souk.storage.repos.catalog import SqlCatalogRepo
 from souk.storage.repos.customers import SqlCustomerRepo
+from souk.storage.repos.flash_sales import SqlFlashSaleRepo
 from souk.storage.repos.merchants import SqlMerchantRepo
 from souk.storage.repos.orders import SqlOrderRepo
 from souk.storage.repos.reader import SqlStoreReader
@@ -45,6 +46,7 @@ class Storage:
         self.reader = SqlStoreReader(db, clock)
         self.rooms = SqlRoomRepo(db, clock)
         self.calls = SqlCallRepo(db, clock)
+        self.flash_sales = SqlFlashSaleRepo(db, clock)  # live shopping (souk.domain.flash_sales)
 
     @property
     def backend(self) -> str:

@@ -1,0 +1,162 @@
+"""Live shopping commerce over REST: pins, flash sales, carts, checkout and viewer prices.
+
+Every call takes an access token for the live room (``Authorization: Bearer <jwt>``). Pins and sales need
+the host side of the room (host, cohost, moderator); viewers (audience) buy, keep a cart and check out.
+Announcements go out as ``system`` messages on the room's RTM channel, ordered with the chat.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from contextlib import AsyncExitStack
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from souk.api.auth import Claims, Ctx
+from souk.api.context import AppContext
+from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role
+from souk.core.clock import SystemClock
+from souk.core.errors import Unavailable
+from souk.domain.models import Order
+from souk.live.service import LiveCommerce
+from souk.rtm.envelope import Kind
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+class RtmPublisher:
+    """Publishes live announcements through the RTM node as the merchant's server identity."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self._ctx = ctx
+
+    async def publish(self, merchant_id: str, room_id: str, body: dict[str, Any], cid: str = "") -> int | None:
+        node = self._ctx.rtm
+        if node is None:
+            raise Unavailable("real-time messaging is not running", code="rtm_unavailable")
+        claims = AccessClaims(merchant_id=merchant_id, identity="live", room=ANY_ROOM, role=Role.SERVICE,
+                              privileges=DEFAULT_PRIVILEGES[Role.SERVICE], expires_at=math.inf, name="live")
+        acc = await node.service.publish(claims, room_id, Kind.SYSTEM, body, cid[:64])
+        return None if acc is None else int(acc.seq)
+
+
+async def start(ctx: AppContext, stack: AsyncExitStack) -> None:
+    service = LiveCommerce(ctx.storage, RtmPublisher(ctx), ctx.clock or SystemClock())
+    service.start()
+    ctx.live = service
+    stack.push_async_callback(service.aclose)
+
+
+def live(ctx: AppContext) -> LiveCommerce:
+    if ctx.live is None:
+        raise Unavailable("live commerce is not running", code="live_unavailable")
+    service: LiveCommerce = ctx.live
+    return service
+
+
+def order_view(o: Order) -> dict[str, Any]:
+    return {"order_id": o.id, "status": o.status.value, "country": o.country, "currency": o.currency_paid,
+            "lines": [{"sku": ln.sku, "qty": ln.qty, "unit_price": str(ln.unit_price)} for ln in o.lines],
+            "subtotal": str(o.subtotal), "shipping": str(o.shipping), "total": str(o.total)}
+
+
+Sku = Field(min_length=1, max_length=64)
+Country = Field(min_length=2, max_length=2, pattern="^[A-Za-z]{2}$")
+
+
+class PinIn(BaseModel):
+    sku: str = Sku
+
+
+class SaleIn(BaseModel):
+    sku: str = Sku
+    units: int = Field(ge=1, le=1_000_000)
+    price: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    duration_s: float = Field(gt=0, le=86_400)
+
+
+class BuyIn(BaseModel):
+    qty: int = Field(default=1, ge=1, le=20)
+    country: str = Country
+    order_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class CartIn(BaseModel):
+    sku: str = Sku
+    qty: int = Field(default=1, ge=1, le=20)
+
+
+class CheckoutIn(BaseModel):
+    country: str = Country
+    order_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+@router.post("/v1/live/{room}/pins")
+async def pin(room: str, body: PinIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    return await live(ctx).pin(claims, room, body.sku)
+
+
+@router.delete("/v1/live/{room}/pins/{sku}")
+async def unpin(room: str, sku: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    return await live(ctx).unpin(claims, room, sku)
+
+
+@router.get("/v1/live/{room}/pins")
+async def pins(room: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    return {"pinned": await live(ctx).pinned(claims, room)}
+
+
+@router.post("/v1/live/{room}/sales")
+async def start_sale(room: str, body: SaleIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    return await live(ctx).start_sale(claims, room, body.sku, units=body.units, price=body.price,
+                                      duration_s=body.duration_s)
+
+
+@router.get("/v1/live/{room}/sales/{sale_id}")
+async def sale(room: str, sale_id: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    return await live(ctx).sale(claims, room, sale_id)
+
+
+@router.post("/v1/live/{room}/sales/{sale_id}/end")
+async def end_sale(room: str, sale_id: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    return await live(ctx).end_sale(claims, room, sale_id)
+
+
+@router.post("/v1/live/{room}/sales/{sale_id}/buy")
+async def buy(room: str, sale_id: str, body: BuyIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    order = await live(ctx).buy_sale(claims, room, sale_id, qty=body.qty, country=body.country,
+                                     order_id=body.order_id)
+    return order_view(order)
+
+
+@router.get("/v1/live/{room}/cart")
+async def cart(room: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    return {"lines": live(ctx).cart(claims, room)}
+
+
+@router.post("/v1/live/{room}/cart")
+async def cart_add(room: str, body: CartIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    return {"lines": await live(ctx).cart_add(claims, room, body.sku, body.qty)}
+
+
+@router.delete("/v1/live/{room}/cart/{sku}")
+async def cart_remove(room: str, sku: str, claims: Claims, ctx: Ctx,
+                      qty: int | None = Query(default=None, ge=1, le=20)) -> dict[str, Any]:
+    return {"lines": live(ctx).cart_remove(claims, room, sku, qty)}
+
+
+@router.post("/v1/live/{room}/checkout")
+async def checkout(room: str, body: CheckoutIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    return order_view(await live(ctx).checkout(claims, room, country=body.country, order_id=body.order_id))
+
+
+@router.get("/v1/live/{room}/quote/{sku}")
+async def quote(room: str, sku: str, claims: Claims, ctx: Ctx,
+                country: str = Query(min_length=2, max_length=2),
+                currency: str | None = Query(default=None, min_length=3, max_length=3)) -> dict[str, Any]:
+    return await live(ctx).quote(claims, room, sku, country=country, currency=currency)

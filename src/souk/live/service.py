@@ -1,0 +1,239 @@
+"""LiveCommerce: pins, flash sales, carts and checkout for live rooms, announced on the room's RTM channel.
+
+Every announcement is a ``system`` message on the room's channel (``merchant/room``), so it is ordered
+with the chat by the channel's sequence. Bodies carry ``type``: ``pin``, ``unpin``, ``sale_start``,
+``sale_end``, ``sale_stock`` (coalesced, see ticker.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from decimal import Decimal
+from typing import Any, Protocol
+
+from souk.auth.tokens import AccessClaims
+from souk.core.clock import Clock
+from souk.core.errors import Conflict, NotFound
+from souk.domain.checkout import NewOrder
+from souk.domain.flash_sales import FlashSale, FlashSaleRepo, FlashSaleSpec
+from souk.domain.landed import convert, currency_for, landed_price
+from souk.domain.models import Customer, Order, Product
+from souk.domain.ports import CatalogRepo, CustomerRepo, OrderRepo, StoreInfoRepo
+from souk.live.access import require_host, require_room
+from souk.live.cart import Carts
+from souk.live.pins import PinBoard
+from souk.live.ticker import StockTicker
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SHIPPING_FEE = Decimal("7.99")  # standard shipping below a zone's free-shipping threshold
+
+
+class LiveStorage(Protocol):
+    @property
+    def catalog(self) -> CatalogRepo: ...
+    @property
+    def customers(self) -> CustomerRepo: ...
+    @property
+    def orders(self) -> OrderRepo: ...
+    @property
+    def store_info(self) -> StoreInfoRepo: ...
+    @property
+    def flash_sales(self) -> FlashSaleRepo: ...
+
+
+class Publisher(Protocol):
+    async def publish(self, merchant_id: str, room_id: str, body: dict[str, Any], cid: str = "") -> int | None:
+        """Publish a system message on the room's channel; returns its sequence number."""
+        ...
+
+
+def product_card(p: Product, lang: str = "en") -> dict[str, Any]:
+    return {"sku": p.sku, "name": p.name(lang), "price": str(p.price), "currency": "USD", "stock": p.stock,
+            "category": p.category, "attributes": p.attributes}
+
+
+def sale_view(s: FlashSale, now: dt.datetime) -> dict[str, Any]:
+    return {"sale_id": s.id, "sku": s.sku, "price": str(s.price), "units": s.units, "remaining": s.remaining,
+            "ends_at": s.ends_at.timestamp(), "seconds_left": round(s.seconds_left(now), 3),
+            "active": s.active(now)}
+
+
+class LiveCommerce:
+    def __init__(self, storage: LiveStorage, publisher: Publisher, clock: Clock, *,
+                 stock_interval_s: float = 0.25, shipping_fee: Decimal = DEFAULT_SHIPPING_FEE) -> None:
+        self._storage = storage
+        self._pub = publisher
+        self._clock = clock
+        self._fee = shipping_fee
+        self.pins = PinBoard()
+        self.carts = Carts()
+        self.ticker = StockTicker(self._emit_stock, clock, interval_s=stock_interval_s)
+
+    def start(self) -> None:
+        self.ticker.start()
+
+    async def aclose(self) -> None:
+        await self.ticker.aclose()
+
+    def _now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self._clock.wall(), dt.UTC)
+
+    async def _emit_stock(self, merchant_id: str, room_id: str, body: dict[str, Any]) -> None:
+        await self._pub.publish(merchant_id, room_id, body)
+
+    # -- pins ---------------------------------------------------------------------------------------
+    async def pin(self, claims: AccessClaims, room_id: str, sku: str) -> dict[str, Any]:
+        require_host(claims, room_id, "pin products")
+        product = await self._storage.catalog.get(claims.merchant_id, sku)
+        self.pins.pin((claims.merchant_id, room_id), sku)
+        body = {"type": "pin", "card": product_card(product), "by": claims.identity}
+        seq = await self._pub.publish(claims.merchant_id, room_id, body)
+        log.info("room %s: %s pinned %s", room_id, claims.identity, sku)
+        return {**body, "seq": seq, "pinned": list(self.pins.pinned((claims.merchant_id, room_id)))}
+
+    async def unpin(self, claims: AccessClaims, room_id: str, sku: str) -> dict[str, Any]:
+        require_host(claims, room_id, "unpin products")
+        if not self.pins.unpin((claims.merchant_id, room_id), sku):
+            raise Conflict(f"product {sku!r} is not pinned in this live room", code="not_pinned",
+                           details={"sku": sku})
+        body = {"type": "unpin", "sku": sku, "by": claims.identity}
+        seq = await self._pub.publish(claims.merchant_id, room_id, body)
+        return {**body, "seq": seq, "pinned": list(self.pins.pinned((claims.merchant_id, room_id)))}
+
+    async def pinned(self, claims: AccessClaims, room_id: str) -> list[dict[str, Any]]:
+        require_room(claims, room_id)
+        cards = []
+        for sku in self.pins.pinned((claims.merchant_id, room_id)):
+            try:
+                cards.append(product_card(await self._storage.catalog.get(claims.merchant_id, sku)))
+            except NotFound:
+                log.warning("room %s: pinned product %s no longer exists", room_id, sku)
+        return cards
+
+    # -- flash sales --------------------------------------------------------------------------------
+    async def start_sale(self, claims: AccessClaims, room_id: str, sku: str, *, units: int, price: Decimal,
+                         duration_s: float) -> dict[str, Any]:
+        require_host(claims, room_id, "start a flash sale")
+        spec = FlashSaleSpec(room_id=room_id, sku=sku, units=units, price=Decimal(price), duration_s=duration_s)
+        self.pins.require_pinned((claims.merchant_id, room_id), sku)
+        product = await self._storage.catalog.get(claims.merchant_id, sku)
+        if product.stock < units:
+            raise Conflict(f"only {product.stock} of {sku} in stock; a sale of {units} would oversell",
+                           code="not_enough_stock", details={"sku": sku, "stock": product.stock})
+        sale = await self._storage.flash_sales.create(claims.merchant_id, spec)
+        body = {"type": "sale_start", **sale_view(sale, self._now()), "card": product_card(product)}
+        seq = await self._pub.publish(claims.merchant_id, room_id, body, cid=f"sale-start-{sale.id}")
+        log.info("room %s: flash sale %s of %d x %s at %s", room_id, sale.id, units, sku, price)
+        return {**body, "seq": seq}
+
+    async def end_sale(self, claims: AccessClaims, room_id: str, sale_id: str) -> dict[str, Any]:
+        require_host(claims, room_id, "end a flash sale")
+        sale = await self._sale_in_room(claims.merchant_id, room_id, sale_id)
+        sale = await self._storage.flash_sales.end(claims.merchant_id, sale.id)
+        body = {"type": "sale_end", **sale_view(sale, self._now())}
+        seq = await self._pub.publish(claims.merchant_id, room_id, body, cid=f"sale-end-{sale.id}")
+        return {**body, "seq": seq}
+
+    async def sale(self, claims: AccessClaims, room_id: str, sale_id: str) -> dict[str, Any]:
+        require_room(claims, room_id)
+        return sale_view(await self._sale_in_room(claims.merchant_id, room_id, sale_id), self._now())
+
+    async def _sale_in_room(self, merchant_id: str, room_id: str, sale_id: str) -> FlashSale:
+        sale = await self._storage.flash_sales.get(merchant_id, sale_id)
+        if sale.room_id != room_id:
+            raise NotFound(f"flash sale {sale_id!r} not found in this room", code="sale_not_found")
+        return sale
+
+    async def buy_sale(self, claims: AccessClaims, room_id: str, sale_id: str, *, qty: int = 1,
+                       country: str, order_id: str | None = None) -> Order:
+        """Buy from a running flash sale: never oversells (the database counter decides)."""
+        require_room(claims, room_id)
+        sale = await self._sale_in_room(claims.merchant_id, room_id, sale_id)
+        self.pins.require_pinned((claims.merchant_id, room_id), sale.sku)
+        customer_id = await self._customer(claims, country)
+        order, after = await self._storage.flash_sales.buy(
+            claims.merchant_id, sale_id, customer_id=customer_id, qty=qty, country=country, order_id=order_id)
+        self.ticker.note(claims.merchant_id, room_id, sale_id, {"type": "sale_stock", **sale_view(after, self._now())})
+        log.info("room %s: %s bought %d from sale %s (order %s, %d left)", room_id, claims.identity, qty,
+                 sale_id, order.id, after.remaining)
+        return order
+
+    # -- cart and checkout --------------------------------------------------------------------------
+    def _cart_key(self, claims: AccessClaims, room_id: str) -> tuple[str, str, str]:
+        require_room(claims, room_id)
+        return (claims.merchant_id, room_id, claims.identity)
+
+    async def cart_add(self, claims: AccessClaims, room_id: str, sku: str, qty: int = 1) -> list[dict[str, Any]]:
+        key = self._cart_key(claims, room_id)
+        self.pins.require_pinned((claims.merchant_id, room_id), sku)
+        product = await self._storage.catalog.get(claims.merchant_id, sku)
+        if not product.in_stock:
+            raise Conflict(f"{sku} is sold out", code="out_of_stock", details={"sku": sku, "available": 0})
+        return _lines(self.carts.add(key, sku, qty))
+
+    def cart_remove(self, claims: AccessClaims, room_id: str, sku: str, qty: int | None = None) -> list[dict[str, Any]]:
+        return _lines(self.carts.remove(self._cart_key(claims, room_id), sku, qty))
+
+    def cart(self, claims: AccessClaims, room_id: str) -> list[dict[str, Any]]:
+        return _lines(self.carts.lines(self._cart_key(claims, room_id)))
+
+    async def checkout(self, claims: AccessClaims, room_id: str, *, country: str,
+                       order_id: str | None = None) -> Order:
+        """Turn the viewer's cart into a real order (orders.create takes the stock, all or nothing). The cart
+        is emptied only once the order exists; a refused checkout keeps it."""
+        key = self._cart_key(claims, room_id)
+        lines = self.carts.lines(key)
+        if not lines:
+            raise Conflict("the cart is empty", code="cart_empty")
+        customer_id = await self._customer(claims, country)
+        merchant = claims.merchant_id
+        zone = next((z for z in await self._storage.store_info.shipping(merchant) if country.upper() in z.countries),
+                    None)
+        if zone is None:
+            raise Conflict(f"this store does not ship to {country.upper()}", code="no_shipping",
+                           details={"country": country.upper()})
+        goods = sum([(await self._storage.catalog.get(merchant, ln.sku)).price * ln.qty for ln in lines],
+                    Decimal("0"))
+        fee = Decimal("0.00") if goods >= zone.free_shipping_over else self._fee
+        order = await self._storage.orders.create(merchant, NewOrder(
+            customer_id=customer_id, lines=lines, country=country.upper(), shipping=fee,
+            note=f"live room {room_id}", order_id=order_id))
+        self.carts.clear(key)
+        log.info("room %s: %s checked out order %s (%s)", room_id, claims.identity, order.id, order.total)
+        return order
+
+    async def _customer(self, claims: AccessClaims, country: str) -> str:
+        """The viewer's customer record (the token identity); created on first purchase."""
+        merchant = claims.merchant_id
+        try:
+            return (await self._storage.customers.get(merchant, claims.identity)).id
+        except NotFound:
+            created = await self._storage.customers.upsert(merchant, Customer(
+                id=claims.identity, name=claims.name or claims.identity,
+                email=str(claims.metadata.get("email") or f"{claims.identity}@live.invalid"),
+                country=country.upper()[:2], language=str(claims.metadata.get("lang") or "en")))
+            return created.id
+
+    # -- prices for a viewer ------------------------------------------------------------------------
+    async def quote(self, claims: AccessClaims, room_id: str, sku: str, *, country: str,
+                    currency: str | None = None) -> dict[str, Any]:
+        require_room(claims, room_id)
+        product = await self._storage.catalog.get(claims.merchant_id, sku)
+        cur = (currency or currency_for(country)).upper()
+        zones = await self._storage.store_info.shipping(claims.merchant_id)
+        zone = next((z for z in zones if country.upper() in z.countries), None)
+        landed = landed_price(product.price, zone, country, shipping_fee_usd=self._fee)
+        out: dict[str, Any] = {"sku": sku, "price": str(product.price), "store_currency": "USD",
+                               "currency": cur, "price_local": str(convert(product.price, cur)),
+                               "indicative": True, "ships": landed is not None}
+        if landed is not None:
+            out["landed"] = {k: (str(v) if isinstance(v, Decimal) else v.value if hasattr(v, "value") else v)
+                             for k, v in dataclasses.asdict(landed).items()}
+        return out
+
+
+def _lines(lines: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return [{"sku": ln.sku, "qty": ln.qty} for ln in lines]
