@@ -19,7 +19,7 @@ from souk.core.errors import Conflict, NotFound
 from souk.domain.checkout import NewOrder
 from souk.domain.flash_sales import FlashSale, FlashSaleRepo, FlashSaleSpec
 from souk.domain.landed import convert, currency_for, landed_price
-from souk.domain.models import Customer, Order, Product
+from souk.domain.models import Customer, Order, Product, ShippingZone
 from souk.domain.ports import CatalogRepo, CustomerRepo, OrderRepo, StoreInfoRepo
 from souk.live.access import require_host, require_room
 from souk.live.cart import Carts
@@ -153,6 +153,7 @@ class LiveCommerce:
         require_room(claims, room_id)
         sale = await self._sale_in_room(claims.merchant_id, room_id, sale_id)
         self.pins.require_pinned((claims.merchant_id, room_id), sale.sku)
+        await self._zone(claims.merchant_id, country)
         customer_id = await self._customer(claims, country)
         order, after = await self._storage.flash_sales.buy(
             claims.merchant_id, sale_id, customer_id=customer_id, qty=qty, country=country, order_id=order_id)
@@ -188,13 +189,9 @@ class LiveCommerce:
         lines = self.carts.lines(key)
         if not lines:
             raise Conflict("the cart is empty", code="cart_empty")
-        customer_id = await self._customer(claims, country)
         merchant = claims.merchant_id
-        zone = next((z for z in await self._storage.store_info.shipping(merchant) if country.upper() in z.countries),
-                    None)
-        if zone is None:
-            raise Conflict(f"this store does not ship to {country.upper()}", code="no_shipping",
-                           details={"country": country.upper()})
+        zone = await self._zone(merchant, country)
+        customer_id = await self._customer(claims, country)
         goods = sum([(await self._storage.catalog.get(merchant, ln.sku)).price * ln.qty for ln in lines],
                     Decimal("0"))
         fee = Decimal("0.00") if goods >= zone.free_shipping_over else self._fee
@@ -204,6 +201,14 @@ class LiveCommerce:
         self.carts.clear(key)
         log.info("room %s: %s checked out order %s (%s)", room_id, claims.identity, order.id, order.total)
         return order
+
+    async def _zone(self, merchant_id: str, country: str) -> ShippingZone:
+        zone = next((z for z in await self._storage.store_info.shipping(merchant_id)
+                     if country.upper() in z.countries), None)
+        if zone is None:
+            raise Conflict(f"this store does not ship to {country.upper()}", code="no_shipping",
+                           details={"country": country.upper()})
+        return zone
 
     async def _customer(self, claims: AccessClaims, country: str) -> str:
         """The viewer's customer record (the token identity); created on first purchase."""

@@ -1,0 +1,169 @@
+"""LiveCommerce on real storage (SQLite and PostgreSQL via the `storage` fixture) and a fake clock.
+
+The publisher here records what would go on the RTM channel; the REST test (test_live_api.py) runs the
+real RTM node."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from souk.auth.tokens import DEFAULT_PRIVILEGES, AccessClaims, Role
+from souk.core.clock import ManualClock
+from souk.core.errors import Conflict, Forbidden
+from souk.data import demo_store_json
+from souk.domain.store import parse_store
+from souk.live.service import LiveCommerce
+from souk.storage import Storage
+from tests.contract.storage.conftest import A, customer, merchant, product
+
+ROOM = "live-1"
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    async def publish(self, merchant_id: str, room_id: str, body: dict[str, Any], cid: str = "") -> int | None:
+        assert (merchant_id, room_id) == (A, ROOM)
+        self.sent.append(body)
+        return len(self.sent)
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [b for b in self.sent if b["type"] == kind]
+
+
+def who(identity: str, role: Role = Role.AUDIENCE) -> AccessClaims:
+    return AccessClaims(merchant_id=A, identity=identity, room=ROOM, role=role, privileges=DEFAULT_PRIVILEGES[role],
+                        expires_at=2e9)
+
+
+HOST = who("host", Role.HOST)
+
+
+@pytest.fixture
+async def shop(storage: Storage) -> Storage:
+    await storage.merchants.create(merchant(A))
+    await storage.catalog.upsert(A, product("HOT", stock=80, price="30.00"))
+    await storage.catalog.upsert(A, product("CAP", stock=2, price="12.00"))
+    await storage.catalog.upsert(A, product("OFF", stock=5, price="9.00"))
+    await storage.customers.upsert(A, customer("C-1"))
+    await storage.store_info.set_shipping(A, parse_store(demo_store_json()).shipping)
+    return storage
+
+
+@pytest.fixture
+async def live(shop: Storage, storage_clock: ManualClock) -> Any:
+    rec = Recorder()
+    service = LiveCommerce(shop, rec, storage_clock)
+    service.start()
+    await asyncio.sleep(0)
+    yield service, rec
+    await service.aclose()
+
+
+async def test_flash_sale_of_50_units_to_200_simultaneous_viewers(live: Any, shop: Storage,
+                                                                  storage_clock: ManualClock) -> None:
+    service, rec = live
+    with pytest.raises(Forbidden) as exc:  # a viewer's fake pin
+        await service.pin(who("v0"), ROOM, "HOT")
+    assert exc.value.code == "not_host" and rec.sent == []
+    with pytest.raises(Conflict) as cexc:  # a sale needs the product pinned
+        await service.start_sale(HOST, ROOM, "HOT", units=50, price=Decimal("19.90"), duration_s=60)
+    assert cexc.value.code == "not_pinned"
+    pinned = await service.pin(HOST, ROOM, "HOT")
+    assert pinned["card"]["sku"] == "HOT" and pinned["seq"] == 1
+    with pytest.raises(Forbidden):
+        await service.start_sale(who("v0"), ROOM, "HOT", units=50, price=Decimal("1"), duration_s=60)
+    sale = await service.start_sale(HOST, ROOM, "HOT", units=50, price=Decimal("19.90"), duration_s=60)
+    assert sale["remaining"] == 50 and sale["seconds_left"] == 60 and sale["active"]
+    assert sale["ends_at"] == storage_clock.wall() + 60  # server-authoritative end, in wall time
+
+    async def buy(i: int) -> str:
+        try:
+            await service.buy_sale(who(f"v{i}"), ROOM, sale["sale_id"], country="SG")
+            return "ok"
+        except Conflict as exc:
+            return exc.code
+
+    results = await asyncio.gather(*(buy(i) for i in range(200)))
+    assert results.count("ok") == 50 and set(results) == {"ok", "sale_sold_out"}
+    orders = await shop.orders.list(A, limit=1000)
+    assert len(orders) == 50 and len({o.customer_id for o in orders}) == 50
+    assert all(o.total == Decimal("19.90") for o in orders)
+    assert (await shop.catalog.get(A, "HOT")).stock == 30
+    assert rec.of("sale_stock") == []  # coalesced: nothing before the tick
+    await storage_clock.advance(0.25)
+    stock = rec.of("sale_stock")
+    assert len(stock) == 1 and stock[0]["remaining"] == 0 and not stock[0]["active"]
+    assert [b["type"] for b in rec.sent] == ["pin", "sale_start", "sale_stock"]
+
+
+async def test_ended_unpinned_and_sold_out_items_are_refused_with_clear_codes(live: Any, shop: Storage,
+                                                                               storage_clock: ManualClock) -> None:
+    service, rec = live
+    await service.pin(HOST, ROOM, "HOT")
+    sale = await service.start_sale(HOST, ROOM, "HOT", units=5, price=Decimal("10"), duration_s=30)
+    with pytest.raises(Conflict) as exc:  # the store does not ship there: no order, no unit taken
+        await service.buy_sale(who("v1"), ROOM, sale["sale_id"], country="JP")
+    assert exc.value.code == "no_shipping"
+    await storage_clock.advance(31)
+    with pytest.raises(Conflict) as exc:
+        await service.buy_sale(who("v1"), ROOM, sale["sale_id"], country="US")
+    assert exc.value.code == "sale_ended"
+    sale2 = await service.start_sale(HOST, ROOM, "HOT", units=5, price=Decimal("10"), duration_s=30)
+    await service.unpin(HOST, ROOM, "HOT")
+    with pytest.raises(Conflict) as exc:
+        await service.buy_sale(who("v1"), ROOM, sale2["sale_id"], country="US")
+    assert exc.value.code == "not_pinned"
+    with pytest.raises(Conflict) as exc:
+        await service.cart_add(who("v1"), ROOM, "OFF")
+    assert exc.value.code == "not_pinned"
+    with pytest.raises(Conflict) as exc:
+        await service.unpin(HOST, ROOM, "HOT")
+    assert exc.value.code == "not_pinned"
+    ended = await service.end_sale(HOST, ROOM, sale2["sale_id"])
+    assert ended["type"] == "sale_end" and not ended["active"]
+    await service.pin(HOST, ROOM, "CAP")
+    await service.cart_add(who("v1"), ROOM, "CAP", 2)
+    await shop.catalog.decrement_stock(A, "CAP", 1)  # someone else bought one meanwhile
+    with pytest.raises(Conflict) as exc:
+        await service.checkout(who("v1"), ROOM, country="US")
+    assert exc.value.code == "out_of_stock"
+    assert service.cart(who("v1"), ROOM) == [{"sku": "CAP", "qty": 2}]  # a refused checkout keeps the cart
+    await shop.catalog.decrement_stock(A, "CAP", 1)
+    with pytest.raises(Conflict) as exc:
+        await service.cart_add(who("v2"), ROOM, "CAP")
+    assert exc.value.code == "out_of_stock"
+    assert await shop.orders.list(A) == []
+
+
+async def test_cart_checkout_creates_a_real_order_with_the_zone_shipping_rules(live: Any, shop: Storage) -> None:
+    service, _ = live
+    await service.pin(HOST, ROOM, "HOT")
+    await service.pin(HOST, ROOM, "CAP")
+    viewer = who("ana")
+    await service.cart_add(viewer, ROOM, "CAP")
+    assert service.cart(viewer, ROOM) == [{"sku": "CAP", "qty": 1}]  # kept on the server: survives a reconnect
+    with pytest.raises(Conflict) as exc:
+        await service.checkout(viewer, ROOM, country="JP")
+    assert exc.value.code == "no_shipping"
+    small = await service.checkout(viewer, ROOM, country="BR")  # under BR's free-shipping threshold (79)
+    assert (small.subtotal, small.shipping, small.total) == (Decimal("12.00"), Decimal("7.99"), Decimal("19.99"))
+    assert service.cart(viewer, ROOM) == []
+    await service.cart_add(viewer, ROOM, "HOT", 3)  # 90.00: over the threshold
+    big = await service.checkout(viewer, ROOM, country="br")
+    assert (big.shipping, big.total, big.country) == (Decimal("0.00"), Decimal("90.00"), "BR")
+    stored = await shop.orders.of_customer(A, "ana")
+    assert {o.id for o in stored} == {small.id, big.id}
+    assert (await shop.customers.get(A, "ana")).country == "BR"
+    with pytest.raises(Conflict) as exc:
+        await service.checkout(viewer, ROOM, country="BR")
+    assert exc.value.code == "cart_empty"
+    quote = await service.quote(viewer, ROOM, "HOT", country="SA")
+    assert quote["currency"] == "SAR" and quote["price_local"] == "112.50" and quote["indicative"]
+    assert quote["landed"]["duty_mode"] == "ddp" and quote["landed"]["pay_now"] == "42.49"  # 30 + 7.99 + 15% prepaid
+    assert (await service.quote(viewer, ROOM, "HOT", country="JP"))["ships"] is False
