@@ -20,12 +20,12 @@ CENT = Decimal("0.01")
 
 #: Units of each currency per 1 USD. INDICATIVE (fixed table, not a live rate).
 INDICATIVE_USD_RATES: dict[str, Decimal] = {
-    "USD": Decimal("1"), "EUR": Decimal("0.92"), "GBP": Decimal("0.79"), "CNY": Decimal("7.20"),
-    "IDR": Decimal("15700"), "SGD": Decimal("1.35"), "MYR": Decimal("4.70"), "THB": Decimal("36.0"),
-    "PHP": Decimal("56.0"), "VND": Decimal("24500"), "SAR": Decimal("3.75"), "AED": Decimal("3.67"),
+    "USD": Decimal(1), "EUR": Decimal("0.92"), "GBP": Decimal("0.79"), "CNY": Decimal("7.20"),
+    "IDR": Decimal(15700), "SGD": Decimal("1.35"), "MYR": Decimal("4.70"), "THB": Decimal("36.0"),
+    "PHP": Decimal("56.0"), "VND": Decimal(24500), "SAR": Decimal("3.75"), "AED": Decimal("3.67"),
     "QAR": Decimal("3.64"), "KWD": Decimal("0.31"), "EGP": Decimal("48.0"), "BRL": Decimal("5.00"),
-    "MXN": Decimal("17.0"), "CLP": Decimal("930"), "COP": Decimal("3900"), "PEN": Decimal("3.75"),
-    "ARS": Decimal("900"), "CAD": Decimal("1.36"), "PLN": Decimal("4.00"), "SEK": Decimal("10.5"),
+    "MXN": Decimal("17.0"), "CLP": Decimal(930), "COP": Decimal(3900), "PEN": Decimal("3.75"),
+    "ARS": Decimal(900), "CAD": Decimal("1.36"), "PLN": Decimal("4.00"), "SEK": Decimal("10.5"),
 }
 
 COUNTRY_CURRENCY: dict[str, str] = {
@@ -133,7 +133,7 @@ def landed_price(goods_usd: Decimal, zone: ShippingZone | None, country: str, *,
     free = goods >= zone.free_shipping_over
     shipping = Decimal("0.00") if free else Decimal(shipping_fee_usd).quantize(CENT)
     mode = duty_mode(zone, country, goods)
-    duty = (goods * INDICATIVE_DUTY_RATES.get(country.upper(), Decimal("0"))).quantize(CENT, ROUND_HALF_UP)
+    duty = (goods * INDICATIVE_DUTY_RATES.get(country.upper(), Decimal(0))).quantize(CENT, ROUND_HALF_UP)
     now = duty if mode is DutyMode.DDP else Decimal("0.00")
     later = duty if mode is DutyMode.DDU else Decimal("0.00")
     cur = currency_for(country)

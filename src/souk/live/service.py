@@ -193,7 +193,7 @@ class LiveCommerce:
         zone = await self._zone(merchant, country)
         customer_id = await self._customer(claims, country)
         goods = sum([(await self._storage.catalog.get(merchant, ln.sku)).price * ln.qty for ln in lines],
-                    Decimal("0"))
+                    Decimal(0))
         fee = Decimal("0.00") if goods >= zone.free_shipping_over else self._fee
         order = await self._storage.orders.create(merchant, NewOrder(
             customer_id=customer_id, lines=lines, country=country.upper(), shipping=fee,

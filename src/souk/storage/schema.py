@@ -228,5 +228,23 @@ call_records = sa.Table(
     sa.Index("ix_call_records_merchant_seller", "merchant_id", "seller_identity"),
 )
 
+# Live shopping (migration 0002): a flash sale's own unit counter, moved only by conditional UPDATEs.
+flash_sales = sa.Table(
+    "flash_sales", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("room_id", sa.String(128), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("price", Money, nullable=False),
+    sa.Column("units", sa.Integer, nullable=False),
+    sa.Column("sold", sa.Integer, nullable=False),
+    sa.Column("starts_at", UTCDateTime, nullable=False),
+    sa.Column("ends_at", UTCDateTime, nullable=False),
+    sa.Column("ended", sa.Boolean, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+    sa.CheckConstraint("sold >= 0 AND sold <= units", name="sold_within_units"),
+    sa.Index("ix_flash_sales_merchant_room", "merchant_id", "room_id"),
+)
+
 TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
-                 rooms, participants, call_records)
+                 rooms, participants, call_records, flash_sales)

@@ -94,3 +94,36 @@ async def test_refusals_leave_both_counters_untouched(storage: Storage) -> None:
     assert nf.value.code == "product_not_found"
     assert (await storage.flash_sales.get(A, sale.id)).sold == 0 and (await storage.catalog.get(A, "HOT")).stock == 3
     assert await storage.orders.list(A) == []
+
+
+async def test_every_flash_sale_statement_filters_by_merchant(storage: Storage) -> None:
+    """The storage suite's tenancy audit, for this repository: every public method, every statement."""
+    import inspect
+    from typing import Any
+
+    from sqlalchemy import event
+
+    from tests.contract.storage.test_storage_tenancy_audit import scoped
+
+    await _shop(storage)
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(storage.db.engine.sync_engine, "before_cursor_execute", record)
+    repo = storage.flash_sales
+    try:
+        sale = await repo.create(A, spec())
+        await repo.get(A, sale.id)
+        await repo.list(A, "live-1")
+        await repo.buy(A, sale.id, customer_id="C-1", qty=1, country="US")
+        with pytest.raises(Conflict):
+            await repo.buy(A, sale.id, customer_id="C-1", qty=UNITS, country="US")
+        await repo.end(A, sale.id)
+    finally:
+        event.remove(storage.db.engine.sync_engine, "before_cursor_execute", record)
+    public = {m for m, _ in inspect.getmembers(repo, inspect.iscoroutinefunction) if not m.startswith("_")}
+    assert public == {"create", "get", "list", "buy", "end"}, "add the new methods to this audit"
+    data = [s for s in statements if s.split()[0].upper() in ("SELECT", "UPDATE", "INSERT", "DELETE")]
+    assert len(data) > 10 and [s for s in data if not scoped(s)] == []

@@ -77,7 +77,7 @@ async def test_flash_sale_of_50_units_to_200_simultaneous_viewers(live: Any, sho
     pinned = await service.pin(HOST, ROOM, "HOT")
     assert pinned["card"]["sku"] == "HOT" and pinned["seq"] == 1
     with pytest.raises(Forbidden):
-        await service.start_sale(who("v0"), ROOM, "HOT", units=50, price=Decimal("1"), duration_s=60)
+        await service.start_sale(who("v0"), ROOM, "HOT", units=50, price=Decimal(1), duration_s=60)
     sale = await service.start_sale(HOST, ROOM, "HOT", units=50, price=Decimal("19.90"), duration_s=60)
     assert sale["remaining"] == 50 and sale["seconds_left"] == 60 and sale["active"]
     assert sale["ends_at"] == storage_clock.wall() + 60  # server-authoritative end, in wall time
@@ -104,9 +104,9 @@ async def test_flash_sale_of_50_units_to_200_simultaneous_viewers(live: Any, sho
 
 async def test_ended_unpinned_and_sold_out_items_are_refused_with_clear_codes(live: Any, shop: Storage,
                                                                                storage_clock: ManualClock) -> None:
-    service, rec = live
+    service, _ = live
     await service.pin(HOST, ROOM, "HOT")
-    sale = await service.start_sale(HOST, ROOM, "HOT", units=5, price=Decimal("10"), duration_s=30)
+    sale = await service.start_sale(HOST, ROOM, "HOT", units=5, price=Decimal(10), duration_s=30)
     with pytest.raises(Conflict) as exc:  # the store does not ship there: no order, no unit taken
         await service.buy_sale(who("v1"), ROOM, sale["sale_id"], country="JP")
     assert exc.value.code == "no_shipping"
@@ -114,7 +114,7 @@ async def test_ended_unpinned_and_sold_out_items_are_refused_with_clear_codes(li
     with pytest.raises(Conflict) as exc:
         await service.buy_sale(who("v1"), ROOM, sale["sale_id"], country="US")
     assert exc.value.code == "sale_ended"
-    sale2 = await service.start_sale(HOST, ROOM, "HOT", units=5, price=Decimal("10"), duration_s=30)
+    sale2 = await service.start_sale(HOST, ROOM, "HOT", units=5, price=Decimal(10), duration_s=30)
     await service.unpin(HOST, ROOM, "HOT")
     with pytest.raises(Conflict) as exc:
         await service.buy_sale(who("v1"), ROOM, sale2["sale_id"], country="US")

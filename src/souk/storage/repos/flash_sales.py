@@ -16,11 +16,10 @@ from souk.core.errors import Conflict, NotFound
 from souk.core.ids import new_id
 from souk.domain.flash_sales import FlashSale, FlashSaleSpec
 from souk.domain.models import Order, OrderLine, OrderStatus
-from souk.storage.live_schema import flash_sales
 from souk.storage.repos.base import Repo, require_text
 from souk.storage.repos.catalog import check_qty, take_stock
 from souk.storage.repos.orders import line_values, order_values
-from souk.storage.schema import customers, order_lines, orders, products
+from souk.storage.schema import customers, flash_sales, order_lines, orders, products
 
 
 def _record(row: Any) -> FlashSale:
