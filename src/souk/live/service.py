@@ -15,7 +15,8 @@ from typing import Any, Protocol
 
 from souk.auth.tokens import AccessClaims
 from souk.core.clock import Clock
-from souk.core.errors import Conflict, NotFound
+from souk.core.errors import Conflict, NotFound, SoukError
+from souk.core.tasks import TaskOwner
 from souk.domain.checkout import NewOrder
 from souk.domain.flash_sales import FlashSale, FlashSaleRepo, FlashSaleSpec
 from souk.domain.landed import convert, currency_for, landed_price
@@ -29,6 +30,7 @@ from souk.live.ticker import StockTicker
 log = logging.getLogger(__name__)
 
 DEFAULT_SHIPPING_FEE = Decimal("7.99")  # standard shipping below a zone's free-shipping threshold
+MAX_TIMED_SALES = 1000  # end-of-sale announcers waiting at once (past it, clients rely on ends_at)
 
 
 class LiveStorage(Protocol):
@@ -71,11 +73,13 @@ class LiveCommerce:
         self.pins = PinBoard()
         self.carts = Carts()
         self.ticker = StockTicker(self._emit_stock, clock, interval_s=stock_interval_s)
+        self._tasks = TaskOwner("live-sales")
 
     def start(self) -> None:
         self.ticker.start()
 
     async def aclose(self) -> None:
+        await self._tasks.aclose()
         await self.ticker.aclose()
 
     def _now(self) -> dt.datetime:
@@ -126,6 +130,8 @@ class LiveCommerce:
         sale = await self._storage.flash_sales.create(claims.merchant_id, spec)
         body = {"type": "sale_start", **sale_view(sale, self._now()), "card": product_card(product)}
         seq = await self._pub.publish(claims.merchant_id, room_id, body, cid=f"sale-start-{sale.id}")
+        if len(self._tasks) < MAX_TIMED_SALES:
+            self._tasks.spawn(self._announce_end(claims.merchant_id, sale), f"end:{sale.id}")
         log.info("room %s: flash sale %s of %d x %s at %s", room_id, sale.id, units, sku, price)
         return {**body, "seq": seq}
 
@@ -136,6 +142,18 @@ class LiveCommerce:
         body = {"type": "sale_end", **sale_view(sale, self._now())}
         seq = await self._pub.publish(claims.merchant_id, room_id, body, cid=f"sale-end-{sale.id}")
         return {**body, "seq": seq}
+
+    async def _announce_end(self, merchant_id: str, sale: FlashSale) -> None:
+        """At the sale's end time, tell the room it is over (the database refuses late buyers regardless)."""
+        await self._clock.sleep(max(0.0, (sale.ends_at - self._now()).total_seconds()))
+        final = await self._storage.flash_sales.get(merchant_id, sale.id)
+        if final.ended:
+            return  # the host ended it and that was announced
+        body = {"type": "sale_end", **sale_view(final, self._now())}
+        try:
+            await self._pub.publish(merchant_id, sale.room_id, body, cid=f"sale-end-{sale.id}")
+        except SoukError as exc:
+            log.warning("room %s: end of sale %s not announced: %s", sale.room_id, sale.id, exc)
 
     async def sale(self, claims: AccessClaims, room_id: str, sale_id: str) -> dict[str, Any]:
         require_room(claims, room_id)

@@ -44,6 +44,15 @@ def who(identity: str, role: Role = Role.AUDIENCE) -> AccessClaims:
 HOST = who("host", Role.HOST)
 
 
+async def eventually(cond: Any) -> None:
+    """Wait (real time, bounded) for work a fake-clock wake-up started to finish its database I/O."""
+    for _ in range(500):
+        if cond():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not met in 5 s")
+
+
 @pytest.fixture
 async def shop(storage: Storage) -> Storage:
     await storage.merchants.create(merchant(A))
@@ -104,13 +113,15 @@ async def test_flash_sale_of_50_units_to_200_simultaneous_viewers(live: Any, sho
 
 async def test_ended_unpinned_and_sold_out_items_are_refused_with_clear_codes(live: Any, shop: Storage,
                                                                                storage_clock: ManualClock) -> None:
-    service, _ = live
+    service, rec = live
     await service.pin(HOST, ROOM, "HOT")
     sale = await service.start_sale(HOST, ROOM, "HOT", units=5, price=Decimal(10), duration_s=30)
     with pytest.raises(Conflict) as exc:  # the store does not ship there: no order, no unit taken
         await service.buy_sale(who("v1"), ROOM, sale["sale_id"], country="JP")
     assert exc.value.code == "no_shipping"
     await storage_clock.advance(31)
+    await eventually(lambda: rec.of("sale_end"))  # announced by the server at ends_at
+    assert rec.of("sale_end")[-1]["sale_id"] == sale["sale_id"]
     with pytest.raises(Conflict) as exc:
         await service.buy_sale(who("v1"), ROOM, sale["sale_id"], country="US")
     assert exc.value.code == "sale_ended"
@@ -127,6 +138,9 @@ async def test_ended_unpinned_and_sold_out_items_are_refused_with_clear_codes(li
     assert exc.value.code == "not_pinned"
     ended = await service.end_sale(HOST, ROOM, sale2["sale_id"])
     assert ended["type"] == "sale_end" and not ended["active"]
+    await storage_clock.advance(30)
+    await asyncio.sleep(0.2)  # the announcer wakes, reads the sale, finds it ended: nothing more goes out
+    assert [b["sale_id"] for b in rec.of("sale_end")] == [sale["sale_id"], sale2["sale_id"]]  # once each
     await service.pin(HOST, ROOM, "CAP")
     await service.cart_add(who("v1"), ROOM, "CAP", 2)
     await shop.catalog.decrement_stock(A, "CAP", 1)  # someone else bought one meanwhile
