@@ -30,6 +30,11 @@ def page(name: str, **values: Any) -> str:
     return _template(name).substitute(safe)
 
 
+def call_panel_html(status: str = "") -> str:
+    """The call UI shared by the shop page and the seller console (timer, quality, videos, controls)."""
+    return _template("_call.html").substitute(status=esc(status))
+
+
 def json_attr(value: Any) -> str:
     """JSON for a data-* attribute (escaped as an attribute value)."""
     return esc(json.dumps(value, separators=(",", ":")))

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from souk.api.auth import Ctx
 from souk.api.routes.auth import DEMO_MERCHANT
 from souk.core.errors import NotFound
-from souk.web.render import STATIC_DIR, attributes_html, page, product_card_html
+from souk.web.render import STATIC_DIR, attributes_html, call_panel_html, page, product_card_html
 
 router = APIRouter()
 
@@ -34,7 +34,7 @@ async def shop(sku: str, ctx: Ctx, m: str = DEMO_MERCHANT, lang: str = "en") -> 
         merchant_id=m, product_name=product.name(lang), currency=merchant.currency, price=product.price,
         description=product.description, category=product.category, stock_text=stock,
         assistant="1" if ctx.assistant is not None else "",  # the agent feature is running
-        attributes_html=attributes_html(product)))
+        attributes_html=attributes_html(product), call_html=call_panel_html("Calling…")))
 
 
 @router.get("/shop")
@@ -48,7 +48,8 @@ async def shop_first(ctx: Ctx, m: str = DEMO_MERCHANT) -> RedirectResponse:
 @router.get("/console", response_class=HTMLResponse)
 async def console(ctx: Ctx, m: str = DEMO_MERCHANT) -> HTMLResponse:
     merchant = await ctx.storage.merchants.get(m)
-    return HTMLResponse(page("console.html", store_name=merchant.name, merchant_id=m))
+    return HTMLResponse(page("console.html", store_name=merchant.name, merchant_id=m,
+                             call_html=call_panel_html()))
 
 
 @router.get("/favicon.ico", include_in_schema=False)
