@@ -12,7 +12,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Coroutine, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, closing, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,7 +42,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         if parsed.get_driver_name() != "aiosqlite":
             parsed = parsed.set(drivername="sqlite+aiosqlite")
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = Path(parsed.database).expanduser()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Switch the file to WAL once, before any pooled connection exists: the switch needs an exclusive
+            # lock, and connections of several engines racing it on a new file could lock each other out.
+            with closing(sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S)) as first:
+                first.execute("PRAGMA journal_mode=WAL")
         engine = create_async_engine(parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         _tune_sqlite(engine)
         return engine
