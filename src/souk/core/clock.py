@@ -67,3 +67,31 @@ class ManualClock:
         self._t = target
         for _ in range(5):
             await asyncio.sleep(0)
+
+
+class RealtimePacer:
+    """Paces fixed-period frames (e.g. 20 ms of audio) against a clock: ``next()`` waits for the n-th slot and
+    returns n, counted from the first call. With ``reanchor_after_s``, a consumer that fell further behind
+    than that (a stalled encoder) starts a new timeline at slot 0 instead of bursting to catch up."""
+
+    def __init__(self, period_s: float, *, reanchor_after_s: float | None = None,
+                 clock: Clock | None = None) -> None:
+        self._period = period_s
+        self._reanchor = reanchor_after_s
+        self._clock: Clock = clock or SystemClock()
+        self._start: float | None = None
+        self._n = 0
+
+    async def next(self) -> int:
+        now = self._clock.now()
+        if self._start is None:
+            self._start = now
+        else:
+            wait = self._start + self._n * self._period - now
+            if wait > 0:
+                await self._clock.sleep(wait)
+            elif self._reanchor is not None and wait < -self._reanchor:
+                self._start, self._n = now, 0
+        n = self._n
+        self._n += 1
+        return n

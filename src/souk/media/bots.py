@@ -22,6 +22,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
 
+from souk.core.clock import RealtimePacer
 from souk.core.errors import ConfigError
 from souk.core.tasks import TaskOwner
 from souk.media.types import Jsep
@@ -107,27 +108,20 @@ class ToneAudioTrack(MediaStreamTrack):
 
     def __init__(self) -> None:
         super().__init__()
-        self._n = 0
-        self._start: float | None = None
+        self._pacer = RealtimePacer(0.02)
         t = np.arange(self.SAMPLES * 50) / self.RATE
         self._wave = (np.sin(2 * np.pi * 440 * t) * 3000).astype(np.int16)
 
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        if self._start is None:
-            self._start = time.monotonic()
-        else:
-            wait = self._start + self._n * 0.02 - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-        offset = (self._n % 50) * self.SAMPLES
+        n = await self._pacer.next()
+        offset = (n % 50) * self.SAMPLES
         frame = av.AudioFrame.from_ndarray(self._wave[None, offset:offset + self.SAMPLES], format="s16",
                                            layout="mono")
         frame.sample_rate = self.RATE
-        frame.pts = self._n * self.SAMPLES
+        frame.pts = n * self.SAMPLES
         frame.time_base = fractions.Fraction(1, self.RATE)
-        self._n += 1
         return frame
 
 

@@ -62,3 +62,24 @@ async def test_task_owner_cancels_everything_and_refuses_after_close() -> None:
     assert task.cancelled() and len(owner) == 0
     with pytest.raises(RuntimeError):
         owner.spawn(forever(), "late")
+
+
+async def test_realtime_pacer_waits_for_each_slot_and_reanchors_after_a_stall() -> None:
+    from souk.core.clock import RealtimePacer
+
+    clock = ManualClock()
+    pacer = RealtimePacer(0.02, reanchor_after_s=0.2, clock=clock)
+    assert await pacer.next() == 0  # the first frame goes at once
+    nxt = asyncio.create_task(pacer.next())
+    await asyncio.sleep(0)
+    assert not nxt.done()  # slot 1 is 20 ms later
+    await clock.advance(0.02)
+    assert await nxt == 1
+    await clock.advance(0.05)  # a little late: no wait, no re-anchor
+    assert await pacer.next() == 2
+    await clock.advance(1.0)  # stalled far past the bound: a new timeline
+    assert await pacer.next() == 0
+    unbounded = RealtimePacer(0.02, clock=clock)
+    assert await unbounded.next() == 0
+    await clock.advance(1.0)
+    assert await unbounded.next() == 1  # without a bound it never re-anchors

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import fractions
 import logging
-import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
@@ -27,6 +26,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from souk.agent.brain import BrainSession
 from souk.agent.frames import FRAME_BYTES, SAMPLE_RATE
 from souk.agent.session import VoiceEngine, VoiceSession
+from souk.core.clock import RealtimePacer
 from souk.core.errors import NotFound, Timeout
 from souk.core.tasks import TaskOwner
 
@@ -43,8 +43,7 @@ class AgentAudioTrack(MediaStreamTrack):
     def __init__(self, max_frames: int = 500) -> None:
         super().__init__()
         self._queue: deque[bytes] = deque(maxlen=max_frames)
-        self._n = 0
-        self._start: float | None = None
+        self._pacer = RealtimePacer(0.02, reanchor_after_s=0.2)  # a stalled encoder re-anchors, never bursts
         self.frames_spoken = 0
 
     def push(self, pcm: bytes) -> None:
@@ -56,14 +55,7 @@ class AgentAudioTrack(MediaStreamTrack):
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        if self._start is None:
-            self._start = time.monotonic()
-        else:
-            wait = self._start + self._n * 0.02 - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            elif wait < -0.2:  # the encoder stalled: re-anchor rather than burst
-                self._start, self._n = time.monotonic(), 0
+        n = await self._pacer.next()
         if self._queue:
             pcm = self._queue.popleft()
             self.frames_spoken += 1
@@ -71,9 +63,8 @@ class AgentAudioTrack(MediaStreamTrack):
             pcm = bytes(FRAME_BYTES)
         frame = av.AudioFrame.from_ndarray(np.frombuffer(pcm, "<i2")[None, :], format="s16", layout="mono")
         frame.sample_rate = SAMPLE_RATE
-        frame.pts = self._n * FRAME_SAMPLES
+        frame.pts = n * FRAME_SAMPLES
         frame.time_base = fractions.Fraction(1, SAMPLE_RATE)
-        self._n += 1
         return frame
 
 
