@@ -13,19 +13,28 @@ import random
 from typing import Any
 
 
-class _ShapedTransport:
-    def __init__(self, inner: Any, loop: asyncio.AbstractEventLoop, delay_s: float, loss: float,
-                 rng: random.Random) -> None:
-        self._inner = inner
+class _Link:
+    """The emulated link, used for both directions: each datagram is dropped with ``loss`` or delayed by ``delay_s``."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, delay_s: float, loss: float, rng: random.Random) -> None:
         self._loop = loop
         self._delay = delay_s
         self._loss = loss
         self._rng = rng
 
-    def sendto(self, data: bytes, addr: Any = None) -> None:
+    def carry(self, deliver: Any, data: bytes, addr: Any) -> None:
         if self._rng.random() < self._loss:
             return
-        self._loop.call_later(self._delay, self._send_now, data, addr)
+        self._loop.call_later(self._delay, deliver, data, addr)
+
+
+class _ShapedTransport:
+    def __init__(self, inner: Any, link: _Link) -> None:
+        self._inner = inner
+        self._link = link
+
+    def sendto(self, data: bytes, addr: Any = None) -> None:
+        self._link.carry(self._send_now, data, addr)
 
     def _send_now(self, data: bytes, addr: Any) -> None:
         if not self._inner.is_closing():
@@ -36,22 +45,16 @@ class _ShapedTransport:
 
 
 class _ShapedProtocol(asyncio.DatagramProtocol):
-    def __init__(self, inner: Any, loop: asyncio.AbstractEventLoop, delay_s: float, loss: float,
-                 rng: random.Random) -> None:
+    def __init__(self, inner: Any, link: _Link) -> None:
         self._inner = inner
-        self._loop = loop
-        self._delay = delay_s
-        self._loss = loss
-        self._rng = rng
+        self._link = link
         self._closed = False
 
     def connection_made(self, transport: Any) -> None:
-        self._inner.connection_made(_ShapedTransport(transport, self._loop, self._delay, self._loss, self._rng))
+        self._inner.connection_made(_ShapedTransport(transport, self._link))
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
-        if self._rng.random() < self._loss:
-            return
-        self._loop.call_later(self._delay, self._deliver, data, addr)
+        self._link.carry(self._deliver, data, addr)
 
     def _deliver(self, data: bytes, addr: Any) -> None:
         if not self._closed:
@@ -70,12 +73,12 @@ class _ShapedProtocol(asyncio.DatagramProtocol):
 
 def shape_datagrams(loop: asyncio.AbstractEventLoop, *, delay_s: float, loss: float, seed: int = 7) -> None:
     """Make every datagram endpoint created on ``loop`` from now on go through the emulated link."""
-    rng = random.Random(seed)
+    link = _Link(loop, delay_s, loss, random.Random(seed))
     original = loop.create_datagram_endpoint
 
     async def create_datagram_endpoint(protocol_factory: Any, *args: Any, **kwargs: Any) -> Any:
         transport, shaped = await original(
-            lambda: _ShapedProtocol(protocol_factory(), loop, delay_s, loss, rng), *args, **kwargs)
+            lambda: _ShapedProtocol(protocol_factory(), link), *args, **kwargs)
         return transport, shaped._inner  # the caller's protocol already holds the shaped transport
 
     loop.create_datagram_endpoint = create_datagram_endpoint  # type: ignore[method-assign]
