@@ -106,6 +106,20 @@ class RtmSettings(BaseModel):
     presence_ttl_s: float = 15.0
 
 
+class LiveSettings(BaseModel):
+    """Live shows: the stage, the audience beyond one media node, recording."""
+
+    # stage (souk.live.stage)
+    max_cohosts: int = Field(default=8, ge=0, le=8)
+    # audience placement and cascading (souk.media.cascade): past this many viewers on a room's origin node,
+    # new viewers go to other nodes fed by rtp_forward
+    viewers_per_node: int = Field(default=300, ge=1)
+    # recording (souk.live.recording)
+    record_by_default: bool = False
+    pp_rec_binary: str = "janus-pp-rec"
+    ffmpeg_binary: str = "ffmpeg"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SOUK_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -124,6 +138,7 @@ class Settings(BaseSettings):
     calls: CallSettings = Field(default_factory=CallSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     rtm: RtmSettings = Field(default_factory=RtmSettings)
+    live: LiveSettings = Field(default_factory=LiveSettings)
 
     @classmethod
     def settings_customise_sources(

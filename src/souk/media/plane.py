@@ -227,8 +227,12 @@ class MediaPlane:
         self._opened(pub, node.node_id)
         return pub
 
-    async def subscribe(self, room_id: str, feeds: Sequence[int], *, wait_s: float = 5.0) -> Subscriber:
+    async def subscribe(self, room_id: str, feeds: Sequence[int], *, wait_s: float = 5.0, audience: bool = False,
+                        region: str | None = None, node_id: str | None = None) -> Subscriber:
         """Subscribe to ``feeds``; ``subscriber.offer`` is Janus's offer for the browser.
+
+        ``audience`` marks a live-show viewer, ``region`` where they are and ``node_id`` forces a node: the
+        cascade (audience beyond one node) uses them; until it lands they are accepted and ignored.
 
         A feed that is not up yet (its publisher's webrtcup has not happened: Janus says 428) is retried
         every 100 ms for up to ``wait_s`` seconds before NoSuchFeed is raised.
