@@ -208,6 +208,24 @@ class MediaPlane:
     def room_spec(self, room_id: str) -> RoomSpec | None:
         return self._rooms.get(room_id)
 
+    async def kick(self, room_id: str, feed_id: int) -> bool:
+        """Throw a publisher out of a room (live stage removal); False when it was not there."""
+        link, node = await self._room_link(room_id)
+        return await link.control.kick(janus_room_id(room_id), feed_id, secret=self._secret(node, room_id))
+
+    async def moderate(self, room_id: str, feed_id: int, *, audio: bool | None = None,
+                       video: bool | None = None) -> None:
+        """Server-side mute (False) / unmute (True) of a publisher's audio and/or video (None: unchanged)."""
+        pub = next((p for p in self._participants if isinstance(p, Publisher) and p.room_id == room_id
+                    and p.feed_id == feed_id), None)
+        if pub is None:
+            raise NoSuchFeed(f"feed {feed_id} is not publishing in {room_id} through this plane", janus_code=428)
+        link, node = await self._room_link(room_id)
+        for kind, flag in (("audio", audio), ("video", video)):
+            if flag is not None:
+                await link.control.moderate(janus_room_id(room_id), feed_id, pub.mids(kind), mute=not flag,
+                                            secret=self._secret(node, room_id))
+
     # ------------------------------------------------------------------ participants
 
     async def join_publisher(self, room_id: str, *, display: str = "") -> Publisher:
