@@ -16,7 +16,7 @@ from typing import Any
 from souk.core.errors import BadRequest, SoukError, Unavailable
 from souk.media import messages as m
 from souk.media.client import HandleItem, JanusHandle, wait_with_clock
-from souk.media.errors import JanusError, NoSuchRoom, RoomExists, SessionGone
+from souk.media.errors import JanusError, NoSuchFeed, NoSuchRoom, RoomExists, SessionGone
 from souk.media.events import (
     HandleGone,
     HangUp,
@@ -126,6 +126,20 @@ class RoomControl:
     async def participants(self, room: int) -> list[dict[str, Any]]:
         data, _ = await self.handle.message({"request": "listparticipants", "room": room})
         return list(data.get("participants") or [])
+
+    async def kick(self, room: int, feed_id: int, *, secret: str) -> bool:
+        """Throw a publisher out of the room (its handle gets ``kicked``); False when no such participant."""
+        try:
+            await self.handle.message({"request": "kick", "room": room, "secret": secret, "id": int(feed_id)})
+        except NoSuchFeed:
+            return False
+        return True
+
+    async def moderate(self, room: int, feed_id: int, mids: Sequence[str], *, mute: bool, secret: str) -> None:
+        """Server-side mute/unmute of a publisher's streams (``mids``): the publisher cannot undo it itself."""
+        for mid in mids:
+            await self.handle.message({"request": "moderate", "room": room, "secret": secret, "id": int(feed_id),
+                                       "mid": str(mid), "mute": bool(mute)})
 
 
 # ------------------------------------------------------------------ participants
@@ -264,6 +278,10 @@ class Publisher(_Participant):
         if streams:
             await self.handle.message({"request": "configure", "streams": streams})
 
+    def mids(self, kind: str) -> list[str]:
+        """The mids of this publisher's ``audio`` or ``video`` streams (known once it published)."""
+        return list(self._mids.get(kind, []))
+
     async def unpublish(self) -> None:
         if self.published:
             self.published = False
@@ -291,6 +309,21 @@ class Subscriber(_Participant):
         check_sdp(answer)
         await self.handle.message({"request": "start"}, answer.to_dict())
         self.started = True
+
+    async def configure_layer(self, substream: int, temporal: int | None = None) -> None:
+        """Pick the simulcast layer relayed to this subscriber (0 lowest .. 2 highest) on every video stream."""
+        if not 0 <= substream <= 2 or (temporal is not None and not 0 <= temporal <= 2):
+            raise BadRequest("substream and temporal must be 0..2", code="bad_layer")
+        mids = media_mids(self.offer.sdp).get("video", [])
+        if not mids:
+            raise BadRequest("this subscription carries no video", code="no_video")
+        streams: list[dict[str, Any]] = []
+        for mid in mids:
+            stream: dict[str, Any] = {"mid": mid, "substream": substream}
+            if temporal is not None:
+                stream["temporal"] = temporal
+            streams.append(stream)
+        await self.handle.message({"request": "configure", "streams": streams})
 
     async def update(self, *, subscribe: Sequence[int] = (), unsubscribe: Sequence[int] = ()) -> Jsep | None:
         """Add/remove feeds; returns Janus's new offer when renegotiation is needed (answer with start)."""
