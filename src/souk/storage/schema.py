@@ -246,5 +246,58 @@ flash_sales = sa.Table(
     sa.Index("ix_flash_sales_merchant_room", "merchant_id", "room_id"),
 )
 
+# Live shopping (migration 0003): coupons for a live room. ``redeemed`` moves only by a conditional UPDATE
+# (below max_redemptions, not ended, not past ends_at) in the checkout's transaction; one row per customer in
+# coupon_redemptions (its primary key) makes a coupon single-use per customer.
+coupons = sa.Table(
+    "coupons", metadata,
+    _merchant_fk(),
+    sa.Column("room_id", sa.String(128), nullable=False),
+    sa.Column("code", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("value", Money, nullable=False),
+    sa.Column("min_spend", Money, nullable=False),
+    sa.Column("max_redemptions", sa.Integer, nullable=True),
+    sa.Column("redeemed", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("ends_at", UTCDateTime, nullable=True),
+    sa.Column("ended", sa.Boolean, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "room_id", "code"),
+    sa.CheckConstraint("kind IN ('percent', 'amount')", name="kind"),
+    sa.CheckConstraint("redeemed >= 0 AND (max_redemptions IS NULL OR redeemed <= max_redemptions)",
+                       name="redeemed_within_max"),
+)
+
+coupon_redemptions = sa.Table(
+    "coupon_redemptions", metadata,
+    _merchant_fk(),
+    sa.Column("room_id", sa.String(128), nullable=False),
+    sa.Column("code", sa.String(32), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("discount", Money, nullable=False),
+    sa.Column("redeemed_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "room_id", "code", "customer_id"),
+    sa.ForeignKeyConstraint(["merchant_id", "room_id", "code"],
+                            ["coupons.merchant_id", "coupons.room_id", "coupons.code"],
+                            name="fk_coupon_redemptions_coupon"),
+    sa.ForeignKeyConstraint(["merchant_id", "order_id"], ["orders.merchant_id", "orders.id"],
+                            name="fk_coupon_redemptions_order"),
+    sa.Index("ix_coupon_redemptions_order", "merchant_id", "order_id"),
+)
+
+# A viewer's cart in a live room: {sku: qty} as one JSON document per (merchant, room, identity), rewritten
+# under the row lock; the checkout that turns it into an order deletes it in the same transaction.
+live_carts = sa.Table(
+    "live_carts", metadata,
+    _merchant_fk(),
+    sa.Column("room_id", sa.String(128), nullable=False),
+    sa.Column("identity", sa.String(128), nullable=False),
+    sa.Column("lines", JSONDoc, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "room_id", "identity"),
+    sa.Index("ix_live_carts_merchant_updated", "merchant_id", "updated_at"),
+)
+
 TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
-                 rooms, participants, call_records, flash_sales)
+                 rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts)
