@@ -31,10 +31,14 @@ class Outbox:
         self.overflowed = False
 
     def push(self, msg: m.ServerMessage) -> bool:
+        return self.push_frame(m.encode(msg))
+
+    def push_frame(self, frame: bytes) -> bool:
+        """Queue an already-encoded frame (a broadcast encodes once for the whole room)."""
         if self.overflowed:
             return False
         try:
-            self.queue.put_nowait(m.encode(msg))
+            self.queue.put_nowait(frame)
             return True
         except asyncio.QueueFull:
             self.overflowed = True
@@ -58,6 +62,7 @@ class Member:
     video: bool = False
     audio_muted: bool = False
     video_muted: bool = False
+    quiet: bool = False  # a live-show viewer: gets feed events but is never announced to the room
 
     def info(self) -> m.ParticipantInfo:
         return m.ParticipantInfo(identity=self.identity, role=self.role, name=self.name)
@@ -93,6 +98,8 @@ class SignalHub:
         self._consoles: dict[str, set[Outbox]] = defaultdict(set)
         self._watchers: dict[str, set[Outbox]] = defaultdict(set)
         self.rooms: dict[str, RoomState] = {}
+        # sessions holding subscriptions into a room they are not members of (live PK partner rooms)
+        self._followers: dict[str, set[SignalSession]] = defaultdict(set)
 
     # ---- subscriptions ----
     def watch_console(self, merchant_id: str, box: Outbox) -> None:
@@ -119,7 +126,8 @@ class SignalHub:
     def add_member(self, room_id: str, merchant_id: str, member: Member) -> RoomState:
         room = self.rooms.setdefault(room_id, RoomState(room_id, merchant_id))
         room.members[member.identity] = member
-        self.broadcast(room_id, m.ParticipantJoined(participant=member.info()), exclude=member.identity)
+        if not member.quiet:
+            self.broadcast(room_id, m.ParticipantJoined(participant=member.info()), exclude=member.identity)
         return room
 
     def remove_member(self, room_id: str, identity: str, session: SignalSession) -> None:
@@ -132,7 +140,8 @@ class SignalHub:
         del room.members[identity]
         if member.feed_id is not None:
             self.unpublished(room_id, identity)
-        self.broadcast(room_id, m.ParticipantLeft(identity=identity))
+        if not member.quiet:
+            self.broadcast(room_id, m.ParticipantLeft(identity=identity))
         if not room.members:
             del self.rooms[room_id]
 
@@ -144,6 +153,11 @@ class SignalHub:
         room = self.rooms.get(room_id)
         return list(room.members.values()) if room else []
 
+    def viewers(self, room_id: str) -> int:
+        """Members never announced to the room (live-show audience)."""
+        room = self.rooms.get(room_id)
+        return sum(1 for x in room.members.values() if x.quiet) if room else 0
+
     def unpublished(self, room_id: str, identity: str) -> None:
         """``identity``'s feed is gone: tell the room, and make every subscriber release its handle on it."""
         self.broadcast(room_id, m.Unpublished(participant=identity), exclude=identity)
@@ -151,17 +165,43 @@ class SignalHub:
         for member in list(room.members.values()) if room else []:
             if member.identity != identity:
                 member.session.release_feed(identity)
+        for session in list(self._followers.get(room_id, ())):
+            session.release_feed(identity, room_id)
+
+    # ---- subscriptions across rooms (live PK) ----
+    def follow(self, room_id: str, session: SignalSession) -> None:
+        self._followers[room_id].add(session)
+
+    def unfollow(self, room_id: str, session: SignalSession) -> None:
+        followers = self._followers.get(room_id)
+        if followers is not None:
+            followers.discard(session)
+            if not followers:
+                del self._followers[room_id]
+
+    def unlink(self, room_a: str, room_b: str) -> None:
+        """A PK ended: every subscription of one room's members into the other room is released."""
+        for here, there in ((room_a, room_b), (room_b, room_a)):
+            for session in list(self._followers.get(there, ())):
+                if session.room_id == here:
+                    session.release_room(there)
 
     def broadcast(self, room_id: str, msg: m.ServerMessage, exclude: str = "") -> None:
         room = self.rooms.get(room_id)
         if room is None:
             return
+        frame = m.encode(msg)  # once for the whole room (a live room may hold thousands of viewers)
         for member in room.members.values():
             if member.identity != exclude:
-                member.session.outbox.push(msg)
+                member.session.outbox.push_frame(frame)
+
+    def tell(self, room_id: str, identity: str, msg: m.ServerMessage) -> bool:
+        member = self.member(room_id, identity)
+        return member is not None and member.session.outbox.push(msg)
 
     async def close_room(self, room_id: str, reason: str) -> None:
-        """Make every member leave the media room (releasing their Janus handles)."""
+        """Tell every member, then make each leave the media room (releasing their Janus handles)."""
+        self.broadcast(room_id, m.RoomClosed(room=room_id, reason=reason))
         for member in list(self.participants(room_id)):
             try:
                 await member.session.leave(reason)

@@ -10,7 +10,8 @@ Protocol, in order:
   also one ``offer`` per feed, saving a round trip per feed on slow links);
   ``publish`` (SDP offer) -> ``answer`` (Janus's SDP answer);
   ``subscribe`` (a feed's participant id) -> ``offer`` (Janus's SDP offer, with ``sub``) -> client ``answer``;
-  ``trickle`` (ICE candidates for ``pub`` or a ``sub``), ``mute``, ``unsubscribe``, ``unpublish``, ``leave``.
+  ``trickle`` (ICE candidates for ``pub`` or a ``sub``), ``mute``, ``unsubscribe``, ``unpublish``, ``leave``;
+  ``layer`` picks a simulcast layer for a subscription (live rooms; see docs/live-stage.md).
 Errors: ``{"type":"error","id":...,"code":"...","message":"..."}`` with a stable code (see ``ErrorCode``).
 """
 
@@ -53,6 +54,7 @@ class Publish(_Msg, tag="publish"):
 class Subscribe(_Msg, tag="subscribe"):
     feed: str  # the publishing participant's identity
     id: str = ""
+    room: str = ""  # live PK: the linked partner room whose host/co-host feed this is (default: own room)
 
 
 class Answer(_Msg, tag="answer"):
@@ -79,6 +81,15 @@ class Mute(_Msg, tag="mute"):
     id: str = ""
 
 
+class Layer(_Msg, tag="layer"):
+    """Pick the simulcast layer of a subscription: substream 0 (lowest) .. 2 (highest), temporal 0..2."""
+
+    sub: str
+    substream: int
+    id: str = ""
+    temporal: int | None = None
+
+
 class Unsubscribe(_Msg, tag="unsubscribe"):
     sub: str
     id: str = ""
@@ -96,7 +107,9 @@ class Ping(_Msg, tag="ping"):
     id: str = ""
 
 
-ClientMessage = Auth | Join | Publish | Subscribe | Answer | Trickle | Mute | Unsubscribe | Unpublish | Leave | Ping
+ClientMessage = (
+    Auth | Join | Publish | Subscribe | Answer | Trickle | Mute | Layer | Unsubscribe | Unpublish | Leave | Ping
+)
 
 # ---- server -> client ---------------------------------------------------------------------------
 
@@ -196,6 +209,21 @@ class MediaState(_Msg, tag="media", omit_defaults=False):
     webrtc: str = ""  # "up" / "down"
 
 
+class RoomClosed(_Msg, tag="room.closed"):
+    """The server made everyone leave the room (``reason``: ``show_ended``, ``call_ended``...)."""
+
+    room: str
+    reason: str
+
+
+class StageEvent(_Msg, tag="stage"):
+    """Live stage changes for this client: ``removed`` (your stage grant was revoked, publishing stopped)."""
+
+    event: str
+    room: str
+    identity: str
+
+
 class CallEvent(_Msg, tag="call"):
     call: CallInfo
 
@@ -208,7 +236,7 @@ class Error(_Msg, tag="error"):
 
 ServerMessage = (
     Welcome | Ack | Pong | Joined | SdpAnswer | SdpOffer | ParticipantJoined | ParticipantLeft | Published
-    | Unpublished | MediaState | CallEvent | Error
+    | Unpublished | MediaState | RoomClosed | StageEvent | CallEvent | Error
 )
 
 
@@ -225,6 +253,8 @@ class ErrorCode:
     UNKNOWN_FEED = "unknown_feed"
     UNKNOWN_SUBSCRIPTION = "unknown_subscription"
     BAD_SDP = "bad_sdp"
+    NOT_ON_STAGE = "not_on_stage"  # live room: publishing needs the host role or an accepted stage grant
+    NOT_LINKED = "not_linked"  # live room: subscribing to another room needs an active PK link
 
 
 _decoder = msgspec.json.Decoder(ClientMessage)

@@ -10,14 +10,18 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from souk.api.signal import messages as m
 from souk.api.signal.hub import Member, Outbox, SignalHub
-from souk.auth.tokens import AccessClaims, Privilege
+from souk.auth.tokens import AccessClaims, Privilege, Role
 from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound, SoukError, Unavailable
 from souk.core.ids import new_id
 from souk.core.tasks import TaskOwner
+
+if TYPE_CHECKING:
+    from souk.live.stage import LiveStage
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +29,8 @@ MAX_SUBSCRIPTIONS = 16
 # Souk room kind -> (media plane room kind, publishers): a consult is two people; a live show has a host and
 # a few co-hosts; anything else is a small conference.
 MEDIA_ROOMS: dict[str, tuple[str, int]] = {"consult": ("consult", 2), "live": ("live", 4)}
+# in a live room these watch: never announced as participants, subscribed as audience (cascade-able)
+AUDIENCE_ROLES = frozenset({Role.AUDIENCE, Role.GUEST})
 _SDP_MEDIA = re.compile(r"^m=(audio|video|application) \d+ ", re.MULTILINE)
 
 
@@ -54,6 +60,7 @@ class Subscription:
     id: str
     feed: str
     handle: Any
+    room: str = ""  # the room of the feed (a live PK partner room, or this session's room)
 
 
 class SignalSession:
@@ -66,6 +73,7 @@ class SignalSession:
         rooms: RoomDirectory,
         outbox: Outbox,
         gone: GoneListener | None = None,
+        stage: LiveStage | None = None,
     ) -> None:
         self.claims = claims
         self.hub = hub
@@ -73,7 +81,9 @@ class SignalSession:
         self.rooms = rooms
         self.outbox = outbox
         self.gone = gone
+        self.stage = stage
         self.room_id: str | None = None
+        self.live = False  # joined a live room: stage rules apply
         self.publisher: Any = None
         self.subs: dict[str, Subscription] = {}
         self._tasks = TaskOwner(f"signal:{claims.identity}")
@@ -101,6 +111,8 @@ class SignalSession:
                 return await self.trickle(msg)
             case m.Mute():
                 return await self.mute(msg)
+            case m.Layer():
+                return await self.layer(msg)
             case m.Unsubscribe():
                 await self._drop_sub(self._sub(msg.sub))
                 return m.Ack(id=msg.id)
@@ -131,12 +143,15 @@ class SignalSession:
             raise Unavailable("no media plane is running", code="media_unavailable")
         if self.media.room_spec(msg.room) is None:  # known rooms are restored by the plane itself
             media_kind, publishers = MEDIA_ROOMS.get(kind, ("conference", 16))
+            if kind == "live" and self.stage is not None:
+                publishers = self.stage.max_publishers
             await self.media.ensure_room(msg.room, kind=media_kind, max_publishers=publishers)
+        self.live = kind == "live"
         old = self.hub.member(msg.room, self.identity)
         if old is not None and old.session is not self:
             await old.session.leave("replaced")  # same identity reconnected: the new socket wins
         member = Member(identity=self.identity, role=self.claims.role.value,
-                        name=msg.name[:80] or self.claims.name, session=self)
+                        name=msg.name[:80] or self.claims.name, session=self, quiet=self.audience)
         self.room_id = msg.room
         room = self.hub.add_member(msg.room, self.claims.merchant_id, member)
         if self.gone is not None:
@@ -145,7 +160,7 @@ class SignalSession:
         self._record = self._tasks.spawn(
             self.rooms.record_join(self.claims.merchant_id, msg.room, self.identity, member.role, member.name),
             "record-join")
-        others = [x for x in room.members.values() if x.identity != self.identity]
+        others = [x for x in room.members.values() if x.identity != self.identity and not x.quiet]
         feeds = [x for x in others if x.feed_id is not None]
         offers = []
         if msg.subscribe and self.claims.can(Privilege.SUBSCRIBE):
@@ -165,6 +180,7 @@ class SignalSession:
             await self._drop_sub(sub)
         await self._drop_publisher()
         self.room_id = None
+        self.live = False
         self.hub.remove_member(room_id, self.identity, self)
         record, self._record = self._record, None
         if record is not None:
@@ -172,19 +188,47 @@ class SignalSession:
         await self.rooms.record_leave(self.claims.merchant_id, room_id, self.identity)
         log.info("%s left %s (%s)", self.identity, room_id, reason)
 
+    @property
+    def audience(self) -> bool:
+        """A viewer of a live show (not announced, subscribes as audience)."""
+        return self.live and self.claims.role in AUDIENCE_ROLES
+
     # ---- publishing ----
+    def _require_stage(self, room_id: str) -> None:
+        if not self.live:
+            return
+        is_host = self.claims.role is Role.HOST
+        if self.stage is None or not self.stage.may_publish(room_id, self.identity, is_host):
+            log.warning("room %s: %s (role %s) tried to publish off stage; refused", room_id, self.identity,
+                        self.claims.role.value)
+            raise Forbidden("publishing in a live room needs the host role or an accepted stage invitation",
+                            code=m.ErrorCode.NOT_ON_STAGE)
+
+    def _recording(self, room_id: str) -> dict[str, Any]:
+        """``record``/``filename`` for Publisher.publish when the live show records (a relative file name)."""
+        show = self.stage.live_show(room_id) if self.live and self.stage is not None else None
+        if show is None or not show.recording or self.stage is None:
+            return {}
+        name = self.stage.recording_name(show, self.identity)
+        base = getattr(self.media, "recordings_dir", None)
+        if base is not None:  # Janus writes into rec_dir/<name> but does not create the folders
+            (Path(base) / name).parent.mkdir(parents=True, exist_ok=True)
+        return {"record": True, "filename": name}
+
     async def publish(self, msg: m.Publish) -> m.SdpAnswer:
         room_id = self._joined()
+        self._require_stage(room_id)
         self.claims.require(Privilege.PUBLISH)
         if self.publisher is not None:
             raise Conflict("already publishing", code=m.ErrorCode.ALREADY_PUBLISHING)
         check_sdp(msg.sdp, "publish offer")
         from souk.media.types import Jsep
 
+        recording = self._recording(room_id)
         handle = await self.media.join_publisher(room_id, display=self.identity)
         self.publisher = handle
         try:
-            answer = await handle.publish(Jsep("offer", msg.sdp))
+            answer = await handle.publish(Jsep("offer", msg.sdp), **recording)
         except SoukError as exc:
             await self._drop_publisher()
             raise _sdp_error(exc) from exc
@@ -196,6 +240,14 @@ class SignalSession:
             member.audio, member.video = msg.audio, msg.video
         self._tasks.spawn(self._pump(handle, "pub"), "pub-events")
         return m.SdpAnswer(id=msg.id, sdp=answer.sdp)
+
+    async def leave_stage(self, reason: str) -> None:
+        """The host removed this co-host (or they left the stage): stop publishing and tell the client."""
+        room_id = self.room_id
+        if room_id is None:
+            return
+        await self._drop_publisher()
+        self.outbox.push(m.StageEvent(event=reason, room=room_id, identity=self.identity))
 
     async def _drop_publisher(self) -> None:
         handle, self.publisher = self.publisher, None
@@ -226,17 +278,36 @@ class SignalSession:
         self.claims.require(Privilege.SUBSCRIBE)
         if len(self.subs) >= MAX_SUBSCRIPTIONS:
             raise Conflict(f"at most {MAX_SUBSCRIPTIONS} subscriptions", code="too_many_subscriptions")
-        offer = await self._open_subscription(room_id, msg.feed)
+        if msg.room and msg.room != room_id:
+            offer = await self._open_partner_subscription(room_id, msg.room, msg.feed)
+        else:
+            offer = await self._open_subscription(room_id, msg.feed)
         offer.id = msg.id
         return offer
+
+    async def _open_partner_subscription(self, room_id: str, partner: str, feed: str) -> m.SdpOffer:
+        """Live PK: a feed of the linked room's host or co-hosts (never of its audience)."""
+        link = self.stage.pk_partner(room_id) if self.live and self.stage is not None else None
+        if link is None or link.partner != partner or self.stage is None:
+            log.warning("room %s: %s asked for a feed of room %s without a PK link; refused", room_id,
+                        self.identity, partner)
+            raise Forbidden(f"room {partner!r} is not linked to this room", code=m.ErrorCode.NOT_LINKED)
+        if not self.stage.on_stage(partner, feed):
+            raise NotFound(f"{feed!r} is not on stage in room {partner!r}", code=m.ErrorCode.UNKNOWN_FEED)
+        return await self._open_subscription(partner, feed)
 
     async def _open_subscription(self, room_id: str, feed: str) -> m.SdpOffer:
         member = self.hub.member(room_id, feed)
         if member is None or member.feed_id is None or feed == self.identity:
             raise NotFound(f"{feed!r} is not publishing in this room", code=m.ErrorCode.UNKNOWN_FEED)
-        handle = await self.media.subscribe(room_id, [member.feed_id])
-        sub = Subscription(id=new_id("sub"), feed=feed, handle=handle)
+        if self.audience:
+            handle = await self.media.subscribe(room_id, [member.feed_id], audience=True)
+        else:
+            handle = await self.media.subscribe(room_id, [member.feed_id])
+        sub = Subscription(id=new_id("sub"), feed=feed, handle=handle, room=room_id)
         self.subs[sub.id] = sub
+        if room_id != self.room_id:
+            self.hub.follow(room_id, self)
         self._tasks.spawn(self._pump(handle, sub.id), f"sub-events-{sub.id}")
         return m.SdpOffer(sub=sub.id, feed=feed, sdp=handle.offer.sdp)
 
@@ -270,16 +341,45 @@ class SignalSession:
             raise NotFound(f"no subscription {sub_id!r}", code=m.ErrorCode.UNKNOWN_SUBSCRIPTION)
         return sub
 
-    def release_feed(self, feed: str) -> None:
+    async def layer(self, msg: m.Layer) -> m.Ack:
+        """Pick the simulcast layer Janus relays on one subscription."""
+        self._joined()
+        sub = self._sub(msg.sub)
+        configure = getattr(sub.handle, "configure_layer", None)
+        if configure is None:
+            raise Conflict("this subscription has no simulcast layers to pick", code="layer_unsupported")
+        await configure(msg.substream, msg.temporal)
+        return m.Ack(id=msg.id)
+
+    def release_feed(self, feed: str, room_id: str | None = None) -> None:
         """The feed went away: close our subscriptions to it (their Janus handles) in the background."""
         if self._closed:
             return  # leaving already closes every subscription
-        for sub in [x for x in self.subs.values() if x.feed == feed]:
-            self.subs.pop(sub.id, None)
-            self._tasks.spawn(_close(sub.handle), f"release-{sub.id}")
+        room_id = room_id or self.room_id
+        for sub in [x for x in self.subs.values() if x.feed == feed and x.room == room_id]:
+            self._release(sub)
+
+    def release_room(self, room_id: str) -> None:
+        """A PK link ended: close every subscription into ``room_id``."""
+        if self._closed:
+            return
+        for sub in [x for x in self.subs.values() if x.room == room_id]:
+            self._release(sub)
+
+    def _release(self, sub: Subscription) -> None:
+        self.subs.pop(sub.id, None)
+        self._unfollow(sub.room)
+        if sub.room != self.room_id:  # the partner room's events do not reach us: say it here
+            self.outbox.push(m.Unpublished(participant=sub.feed))
+        self._tasks.spawn(_close(sub.handle), f"release-{sub.id}")
+
+    def _unfollow(self, room_id: str) -> None:
+        if room_id != self.room_id and not any(x.room == room_id for x in self.subs.values()):
+            self.hub.unfollow(room_id, self)
 
     async def _drop_sub(self, sub: Subscription) -> None:
         self.subs.pop(sub.id, None)
+        self._unfollow(sub.room)
         await _close(sub.handle)
 
     # ---- media events ----
@@ -310,6 +410,9 @@ class SignalSession:
             return
         member.feed_id = int(handle.feed_id)
         self.hub.broadcast(self.room_id, m.Published(feed=member.feed()), exclude=self.identity)
+        if self.live and self.stage is not None:
+            self._tasks.spawn(self.stage.feed_published(self.room_id, self.identity, member.feed_id),
+                              "feed-published")
 
     def _withdraw_feed(self, handle: Any) -> None:
         """The publisher's PeerConnection went down: the feed is no longer subscribable."""
