@@ -26,6 +26,7 @@ class AppContext:
     assistant: Any = None
     voice: Any = None  # souk.agent.service.VoiceService, set by souk.api.routes.voice.start
     live: Any = None  # souk.live.service.LiveCommerce, set by souk.api.routes.live.start
+    stage: Any = None  # souk.live.stage.LiveStage, set by souk.api.routes.stage.start
     # Set by souk.api.bootstrap (API engineer): the storage adapter implementing the small ports the API
     # uses (api_keys.verify_api_key, rooms.open_room_kind, ...), the signaling hub and the clock.
     api_keys: Any = None

@@ -48,7 +48,7 @@ async def signal(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         return
     session = SignalSession(claims=claims, hub=ctx.hub, media=ctx.media, rooms=ctx.rooms, outbox=outbox,
-                            gone=ctx.calls)
+                            gone=ctx.calls, stage=ctx.stage)
     writer = asyncio.create_task(_writer(ws, outbox), name=f"signal-writer:{claims.identity}")
     _watch(ctx, claims, outbox)
     outbox.push(m.Welcome(identity=claims.identity, merchant=claims.merchant_id, room=claims.room,
