@@ -49,6 +49,11 @@ class Call:
     answered_at: float | None = None
     ended_at: float | None = None
     ended_by: str = ""
+    # A consult asked for from a live show: the live room, the viewer's note, and their cart when they asked
+    # ({items, total, currency}; the cart itself stays the viewer's live cart: (merchant, origin_room, shopper)).
+    origin_room: str = ""
+    note: str = ""
+    origin_cart: dict[str, Any] | None = None
 
     @property
     def outcome(self) -> CallOutcome | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from typing import Any
 
 from souk.consult.models import Call, CallState
 from souk.consult.ports import CallListener, CallStore, ProductNames, RoomCloser
@@ -78,13 +79,16 @@ class ConsultService:
 
     # ---- transitions ----
     async def request(
-        self, merchant_id: str, *, shopper: str, product_sku: str, language: str, shopper_name: str = ""
+        self, merchant_id: str, *, shopper: str, product_sku: str, language: str, shopper_name: str = "",
+        origin_room: str = "", note: str = "", cart: dict[str, Any] | None = None,
     ) -> Call:
-        if not product_sku or len(product_sku) > SKU_MAX:
+        """Ring the merchant's sellers. From a live show (``origin_room``) the product is optional and the
+        call carries the viewer's note and cart summary."""
+        if (not product_sku and not origin_room) or len(product_sku) > SKU_MAX:
             raise BadRequest("product_sku must be 1-64 characters", code="bad_product")
         if not language or len(language) > LANGUAGE_MAX:
             raise BadRequest("language must be 1-16 characters", code="bad_language")
-        name = await self._products.product_name(merchant_id, product_sku, language)
+        name = await self._products.product_name(merchant_id, product_sku, language) if product_sku else ""
         if name is None:
             raise NotFound(f"no product {product_sku!r}", code="unknown_product")
         async with self._lock:
@@ -96,9 +100,12 @@ class ConsultService:
                 id=new_id("call"), merchant_id=merchant_id, room_id=room_id, shopper=shopper,
                 shopper_name=shopper_name[:80], product_sku=product_sku, product_name=name,
                 language=language, state=CallState.RINGING, requested_at=self._clock.wall(),
+                origin_room=origin_room, note=note[:280], origin_cart=cart,
             )
-            await self._store.create_room(merchant_id, room_id, {"kind": "consult", "call_id": call.id,
-                                                                 "product_sku": product_sku})
+            meta = {"kind": "consult", "call_id": call.id, "product_sku": product_sku}
+            if origin_room:
+                meta["origin_room"] = origin_room  # the room record keeps where the call came from
+            await self._store.create_room(merchant_id, room_id, meta)
             await self._store.save_call(call)
             self._calls[call.id] = call
             self._arm(call.id, self._settings.ring_timeout_s, CallState.MISSED)

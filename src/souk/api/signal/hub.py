@@ -85,6 +85,7 @@ def call_info(call: Call, ring_timeout_s: float = 0.0) -> m.CallInfo:
         product_sku=call.product_sku, product_name=call.product_name, language=call.language,
         shopper_name=call.shopper_name, seller=call.seller, requested_at=call.requested_at,
         answered_at=call.answered_at or 0.0, ended_at=call.ended_at or 0.0, ring_timeout_s=ring_timeout_s,
+        origin_room=call.origin_room, note=call.note, origin_cart=call.origin_cart,
     )
 
 

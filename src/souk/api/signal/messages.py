@@ -17,7 +17,7 @@ Errors: ``{"type":"error","id":...,"code":"...","message":"..."}`` with a stable
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -142,6 +142,9 @@ class CallInfo(msgspec.Struct, omit_defaults=True):
     answered_at: float = 0.0
     ended_at: float = 0.0
     ring_timeout_s: float = 0.0
+    origin_room: str = ""  # asked for from this live show (souk.api.routes.live consult)
+    note: str = ""
+    origin_cart: dict[str, Any] | None = None  # {items, total, currency} when the viewer asked
 
 
 class Welcome(_Msg, tag="welcome"):
