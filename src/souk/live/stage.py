@@ -170,19 +170,22 @@ class LiveStage:
         await self._notify("show_started", show)
         return show, True
 
-    async def end_show(self, merchant_id: str, room_id: str) -> tuple[Show, str | None]:
-        """End the live show. Returns it (ended) and the PK partner room that was linked, if any."""
+    def end_show(self, merchant_id: str, room_id: str) -> tuple[Show, PkLink | None]:
+        """End the live show. Returns it (ended) and the PK link it had, if any. Call :meth:`show_over` once
+        the room's media is torn down (recording listeners convert files then)."""
         state = self._live(merchant_id, room_id)
         assert state.show is not None
-        partner = self._unlink(state)
+        link = self._unlink(state)
         show = state.show = replace(state.show, ended_at=self.clock.wall())
         state.hands.clear()
         state.invites.clear()
         state.cohosts.clear()
         state.pk_invited_by.clear()
         log.info("room %s: show %s ended", room_id, show.show_id)
+        return show, link
+
+    async def show_over(self, show: Show) -> None:
         await self._notify("show_ended", show)
-        return show, partner
 
     # ---- who may publish ----
     def on_stage(self, room_id: str, identity: str) -> bool:
@@ -201,7 +204,7 @@ class LiveStage:
     # ---- hands ----
     def raise_hand(self, merchant_id: str, room_id: str, identity: str, name: str, note: str = "") -> Hand:
         state = self._live(merchant_id, room_id)
-        if identity in state.cohosts:
+        if identity in state.cohosts or (state.show is not None and identity == state.show.host):
             _refuse(room_id, "already_on_stage", f"{identity} is already on stage")
         if identity not in state.hands and len(state.hands) >= MAX_HANDS:
             log.warning("room %s: hand of %s refused: %d hands queued", room_id, identity, MAX_HANDS)
@@ -269,7 +272,8 @@ class LiveStage:
         if state.cohosts.pop(identity, None) is None and state.invites.pop(identity, None) is None:
             _refuse(room_id, "not_on_stage", f"{identity} is not on stage", kind=NotFound)
 
-    def require_on_stage(self, room_id: str, identity: str) -> None:
+    def require_on_stage(self, merchant_id: str, room_id: str, identity: str) -> None:
+        self._state(merchant_id, room_id)  # another merchant's room: wrong_merchant
         if not self.on_stage(room_id, identity):
             _refuse(room_id, "not_on_stage", f"{identity} is not on stage", kind=NotFound)
 
@@ -305,16 +309,15 @@ class LiveStage:
         state.pk = PkLink(other, inviter.merchant_id, inviter.show.host, active=True)
         return inviter.show, state.show
 
-    def pk_end(self, merchant_id: str, room_id: str) -> str:
-        """End (or withdraw) this room's PK; returns the partner room."""
+    def pk_end(self, merchant_id: str, room_id: str) -> PkLink:
+        """End (or withdraw) this room's PK; returns the link that was there."""
         state = self._state(merchant_id, room_id)
-        partner = self._unlink(state)
-        if partner is None:
+        link = self._unlink(state)
+        if link is None:
             _refuse(room_id, "not_linked", "this room is not in a PK", kind=NotFound)
-        assert partner is not None
-        return partner
+        return link
 
-    def _unlink(self, state: RoomStage) -> str | None:
+    def _unlink(self, state: RoomStage) -> PkLink | None:
         link, state.pk = state.pk, None
         if link is None:
             for other in list(state.pk_invited_by):  # invitations we never answered: withdraw them
@@ -327,7 +330,7 @@ class LiveStage:
             partner.pk_invited_by.pop(state.room_id, None)
             if partner.pk is not None and partner.pk.partner == state.room_id:
                 partner.pk = None
-        return link.partner
+        return link
 
     def pk_partner(self, room_id: str) -> PkLink | None:
         """The active PK link of this room (None while invited only)."""

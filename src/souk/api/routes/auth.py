@@ -6,7 +6,8 @@ a role and optional explicit privileges. This is what a merchant's own backend c
 
 ``POST /v1/demo/tokens`` exists only when Settings.demo is true (``souk demo``): it hands the bundled demo
 pages a shopper token (``lobby``), a seller console token (``*``, role agent) or a live-chat viewer token
-(room ``live-demo``, role audience) for the demo merchant
+(room ``live-demo``, role audience) or the live host's token (``host-demo`` in ``live-demo``, role host)
+for the demo merchant
 without an API key. Never enable demo mode on a public host.
 """
 
@@ -57,7 +58,7 @@ async def mint_token(body: TokenRequest, merchant_id: ApiKeyMerchant, ctx: Ctx) 
 
 
 class DemoTokenRequest(BaseModel):
-    as_: Literal["shopper", "seller", "viewer"] = Field(alias="as")
+    as_: Literal["shopper", "seller", "viewer", "host"] = Field(alias="as")
     name: str = Field(default="", max_length=80)
 
 
@@ -71,6 +72,9 @@ async def demo_token(body: DemoTokenRequest, ctx: Ctx) -> TokenResponse:
     elif body.as_ == "viewer":
         identity, room, role = new_id("viewer"), DEMO_LIVE_ROOM, Role.AUDIENCE
         name = body.name or "Viewer"
+    elif body.as_ == "host":
+        identity, room, role = "host-demo", DEMO_LIVE_ROOM, Role.HOST
+        name = body.name or "Lumen host"
     else:
         identity, room, role = "seller-demo", ANY_ROOM, Role.AGENT
         name = body.name or "Lumen seller"
