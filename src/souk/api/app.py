@@ -24,6 +24,7 @@ FEATURES = (
     "souk.api.routes.calls",
     "souk.api.routes.rtm",
     "souk.api.routes.live",
+    "souk.api.routes.stage",
     "souk.api.routes.agent",
     "souk.api.routes.voice",
     "souk.api.routes.pages",
