@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from souk.core.errors import ConfigError
@@ -57,6 +57,15 @@ class JanusSettings(BaseModel):
     turn_user: str = ""
     turn_password: SecretStr = SecretStr("")
     region: str = "local"
+    # external mode, one entry per url (same order; empty = region above / no admin API / 127.0.0.1):
+    # each node's region, admin WebSocket URL, and the address other nodes rtp_forward to (its relay host)
+    regions: list[str] = Field(default_factory=list)
+    admin_urls: list[str] = Field(default_factory=list)
+    relay_hosts: list[str] = Field(default_factory=list)
+    # audience cascade (souk.media.cascade): how long an edge relay outlives its last viewer, and the TTL of
+    # this Souk process's load entries in the shared registry (Redis when redis_url is set)
+    relay_grace_s: float = Field(default=5.0, ge=0)
+    registry_ttl_s: float = Field(default=15.0, gt=0)
     request_timeout_s: float = 10.0
     keepalive_s: float = 25.0
     restart_backoff_s: float = 0.5
@@ -71,6 +80,13 @@ class JanusSettings(BaseModel):
         if not (1024 <= lo < hi <= 65535):
             raise ValueError(f"rtp_port_range out of bounds: {v!r}")
         return v
+
+    @model_validator(mode="after")
+    def _check_per_url_lists(self) -> JanusSettings:
+        for name in ("regions", "admin_urls", "relay_hosts"):
+            if len(getattr(self, name)) > len(self.urls):
+                raise ValueError(f"janus.{name} has more entries than janus.urls")
+        return self
 
 
 class CallSettings(BaseModel):
