@@ -2,7 +2,8 @@
 
 Every announcement is a ``system`` message on the room's channel (``merchant/room``), so it is ordered
 with the chat by the channel's sequence. Bodies carry ``type``: ``pin``, ``unpin``, ``sale_start``,
-``sale_end``, ``sale_stock`` (coalesced, see ticker.py).
+``sale_end``, ``sale_stock`` (coalesced, see ticker.py), ``coupon``, ``coupon_stock`` (coalesced),
+``coupon_end``. Carts are in the database (storage.live_carts): shared by every node, kept across restarts.
 """
 
 from __future__ import annotations
@@ -17,13 +18,23 @@ from souk.auth.tokens import AccessClaims
 from souk.core.clock import Clock
 from souk.core.errors import Conflict, NotFound, SoukError
 from souk.core.tasks import TaskOwner
-from souk.domain.checkout import NewOrder
+from souk.domain.checkout import CartLine
+from souk.domain.coupons import (
+    CartCheckout,
+    CartRepo,
+    CheckoutResult,
+    Coupon,
+    CouponKind,
+    CouponRepo,
+    CouponSpec,
+    coupon_used,
+)
 from souk.domain.flash_sales import FlashSale, FlashSaleRepo, FlashSaleSpec
 from souk.domain.landed import convert, currency_for, landed_price
 from souk.domain.models import Customer, Order, Product, ShippingZone
 from souk.domain.ports import CatalogRepo, CustomerRepo, OrderRepo, StoreInfoRepo
 from souk.live.access import require_host, require_room
-from souk.live.cart import Carts
+from souk.live.cart import add_to, remove_from
 from souk.live.pins import PinBoard
 from souk.live.ticker import StockTicker
 
@@ -44,6 +55,10 @@ class LiveStorage(Protocol):
     def store_info(self) -> StoreInfoRepo: ...
     @property
     def flash_sales(self) -> FlashSaleRepo: ...
+    @property
+    def coupons(self) -> CouponRepo: ...
+    @property
+    def live_carts(self) -> CartRepo: ...
 
 
 class Publisher(Protocol):
@@ -55,6 +70,12 @@ class Publisher(Protocol):
 def product_card(p: Product, lang: str = "en") -> dict[str, Any]:
     return {"sku": p.sku, "name": p.name(lang), "price": str(p.price), "currency": "USD", "stock": p.stock,
             "category": p.category, "attributes": p.attributes}
+
+
+def coupon_view(c: Coupon, now: dt.datetime) -> dict[str, Any]:
+    return {"code": c.code, "kind": c.kind, "value": str(c.value), "min_spend": str(c.min_spend),
+            "max_redemptions": c.max_redemptions, "remaining": c.remaining,
+            "ends_at": None if c.ends_at is None else c.ends_at.timestamp(), "active": c.active(now)}
 
 
 def sale_view(s: FlashSale, now: dt.datetime) -> dict[str, Any]:
@@ -71,7 +92,6 @@ class LiveCommerce:
         self._clock = clock
         self._fee = shipping_fee
         self.pins = PinBoard()
-        self.carts = Carts()
         self.ticker = StockTicker(self._emit_stock, clock, interval_s=stock_interval_s)
         self._tasks = TaskOwner("live-sales")
 
@@ -180,45 +200,108 @@ class LiveCommerce:
                  sale_id, order.id, after.remaining)
         return order
 
-    # -- cart and checkout --------------------------------------------------------------------------
-    def _cart_key(self, claims: AccessClaims, room_id: str) -> tuple[str, str, str]:
-        require_room(claims, room_id)
-        return (claims.merchant_id, room_id, claims.identity)
+    # -- coupons ------------------------------------------------------------------------------------
+    async def create_coupon(self, claims: AccessClaims, room_id: str, *, code: str, kind: CouponKind,
+                            value: Decimal, min_spend: Decimal = Decimal(0), max_redemptions: int | None = None,
+                            duration_s: float | None = None) -> dict[str, Any]:
+        require_host(claims, room_id, "create coupons")
+        spec = CouponSpec(room_id=room_id, code=code, kind=kind, value=Decimal(value), min_spend=Decimal(min_spend),
+                          max_redemptions=max_redemptions, duration_s=duration_s)
+        coupon = await self._storage.coupons.create(claims.merchant_id, spec)
+        body = {"type": "coupon", **coupon_view(coupon, self._now())}
+        seq = await self._pub.publish(claims.merchant_id, room_id, body, cid=f"coupon-{coupon.code}")
+        if coupon.ends_at is not None and len(self._tasks) < MAX_TIMED_SALES:
+            self._tasks.spawn(self._announce_coupon_end(claims.merchant_id, coupon), f"coupon-end:{coupon.code}")
+        log.info("room %s: %s created coupon %s (%s %s)", room_id, claims.identity, coupon.code, kind, value)
+        return {**body, "seq": seq}
 
-    async def cart_add(self, claims: AccessClaims, room_id: str, sku: str, qty: int = 1) -> list[dict[str, Any]]:
-        key = self._cart_key(claims, room_id)
-        self.pins.require_pinned((claims.merchant_id, room_id), sku)
+    async def coupons(self, claims: AccessClaims, room_id: str) -> list[dict[str, Any]]:
+        require_room(claims, room_id)
+        now = self._now()
+        return [coupon_view(c, now) for c in await self._storage.coupons.list(claims.merchant_id, room_id)]
+
+    async def end_coupon(self, claims: AccessClaims, room_id: str, code: str) -> dict[str, Any]:
+        require_host(claims, room_id, "end coupons")
+        coupon = await self._storage.coupons.end(claims.merchant_id, room_id, code)
+        body = {"type": "coupon_end", **coupon_view(coupon, self._now())}
+        seq = await self._pub.publish(claims.merchant_id, room_id, body, cid=f"coupon-end-{coupon.code}")
+        return {**body, "seq": seq}
+
+    async def _announce_coupon_end(self, merchant_id: str, coupon: Coupon) -> None:
+        assert coupon.ends_at is not None
+        await self._clock.sleep(max(0.0, (coupon.ends_at - self._now()).total_seconds()))
+        final = await self._storage.coupons.get(merchant_id, coupon.room_id, coupon.code)
+        if final.ended:
+            return  # the host ended it and that was announced
+        body = {"type": "coupon_end", **coupon_view(final, self._now())}
+        try:
+            await self._pub.publish(merchant_id, coupon.room_id, body, cid=f"coupon-end-{coupon.code}")
+        except SoukError as exc:
+            log.warning("room %s: end of coupon %s not announced: %s", coupon.room_id, coupon.code, exc)
+
+    # -- cart and checkout --------------------------------------------------------------------------
+    async def cart_add(self, claims: AccessClaims, room_id: str, sku: str, qty: int = 1, *,
+                       require_pin: bool = True) -> list[dict[str, Any]]:
+        """Add to the viewer's cart. ``require_pin=False`` is for callers that checked the product themselves
+        (the replay's chapters: products pinned during the recorded show)."""
+        require_room(claims, room_id)
+        if require_pin:
+            self.pins.require_pinned((claims.merchant_id, room_id), sku)
         product = await self._storage.catalog.get(claims.merchant_id, sku)
         if not product.in_stock:
             raise Conflict(f"{sku} is sold out", code="out_of_stock", details={"sku": sku, "available": 0})
-        return _lines(self.carts.add(key, sku, qty))
+        return _lines(await self._storage.live_carts.update(claims.merchant_id, room_id, claims.identity,
+                                                            add_to(sku, qty)))
 
-    def cart_remove(self, claims: AccessClaims, room_id: str, sku: str, qty: int | None = None) -> list[dict[str, Any]]:
-        return _lines(self.carts.remove(self._cart_key(claims, room_id), sku, qty))
+    async def cart_remove(self, claims: AccessClaims, room_id: str, sku: str,
+                          qty: int | None = None) -> list[dict[str, Any]]:
+        require_room(claims, room_id)
+        return _lines(await self._storage.live_carts.update(claims.merchant_id, room_id, claims.identity,
+                                                            remove_from(sku, qty)))
 
-    def cart(self, claims: AccessClaims, room_id: str) -> list[dict[str, Any]]:
-        return _lines(self.carts.lines(self._cart_key(claims, room_id)))
+    async def cart(self, claims: AccessClaims, room_id: str) -> list[dict[str, Any]]:
+        require_room(claims, room_id)
+        return _lines(await self._storage.live_carts.lines(claims.merchant_id, room_id, claims.identity))
 
-    async def checkout(self, claims: AccessClaims, room_id: str, *, country: str,
-                       order_id: str | None = None) -> Order:
-        """Turn the viewer's cart into a real order (orders.create takes the stock, all or nothing). The cart
-        is emptied only once the order exists; a refused checkout keeps it."""
-        key = self._cart_key(claims, room_id)
-        lines = self.carts.lines(key)
-        if not lines:
-            raise Conflict("the cart is empty", code="cart_empty")
+    async def cart_summary(self, merchant_id: str, room_id: str, identity: str) -> dict[str, Any]:
+        """A viewer's cart as the seller sees it: lines with names and store prices, item count and total
+        (store currency, before shipping and coupons). For the show -> 1v1 consult."""
+        lines: list[dict[str, Any]] = []
+        total = Decimal("0.00")
+        for ln in await self._storage.live_carts.lines(merchant_id, room_id, identity):
+            try:
+                product = await self._storage.catalog.get(merchant_id, ln.sku)
+            except NotFound:
+                lines.append({"sku": ln.sku, "qty": ln.qty, "name": "", "price": None})
+                continue
+            total += product.price * ln.qty
+            lines.append({"sku": ln.sku, "qty": ln.qty, "name": product.name("en"), "price": str(product.price)})
+        return {"room": room_id, "identity": identity, "lines": lines,
+                "items": sum(ln["qty"] for ln in lines), "total": str(total), "currency": "USD"}
+
+    async def checkout(self, claims: AccessClaims, room_id: str, *, country: str, coupon: str | None = None,
+                       order_id: str | None = None) -> CheckoutResult:
+        """Turn the viewer's cart into a real order, redeeming ``coupon`` if given: one transaction reads the
+        cart, redeems, takes the stock, writes the order and deletes the cart (storage.live_carts.checkout).
+        A refused checkout (stock, shipping, any coupon refusal) keeps the cart and the coupon untouched."""
+        require_room(claims, room_id)
         merchant = claims.merchant_id
-        zone = await self._zone(merchant, country)
-        customer_id = await self._customer(claims, country)
-        goods = sum([(await self._storage.catalog.get(merchant, ln.sku)).price * ln.qty for ln in lines],
-                    Decimal(0))
-        fee = Decimal("0.00") if goods >= zone.free_shipping_over else self._fee
-        order = await self._storage.orders.create(merchant, NewOrder(
-            customer_id=customer_id, lines=lines, country=country.upper(), shipping=fee,
-            note=f"live room {room_id}", order_id=order_id))
-        self.carts.clear(key)
-        log.info("room %s: %s checked out order %s (%s)", room_id, claims.identity, order.id, order.total)
-        return order
+        try:
+            zone = await self._zone(merchant, country)
+            customer_id = await self._customer(claims, country)
+            result = await self._storage.live_carts.checkout(merchant, CartCheckout(
+                room_id=room_id, identity=claims.identity, customer_id=customer_id, country=country.upper(),
+                shipping_fee=self._fee, free_shipping_over=zone.free_shipping_over, coupon=coupon,
+                order_id=order_id, note=f"live room {room_id}"))
+        except SoukError as exc:
+            log.info("room %s: checkout by %s refused: %s (%s)", room_id, claims.identity, exc.code, exc)
+            raise
+        if result.coupon is not None:
+            c = result.coupon
+            self.ticker.note(merchant, room_id, f"coupon:{c.code}", {"type": "coupon_stock", **coupon_view(c, self._now())})
+        log.info("room %s: %s checked out order %s (%s, discount %s)", room_id, claims.identity,
+                 result.order.id, result.order.total, result.discount)
+        return result
 
     async def _zone(self, merchant_id: str, country: str) -> ShippingZone:
         zone = next((z for z in await self._storage.store_info.shipping(merchant_id)
@@ -242,21 +325,39 @@ class LiveCommerce:
 
     # -- prices for a viewer ------------------------------------------------------------------------
     async def quote(self, claims: AccessClaims, room_id: str, sku: str, *, country: str,
-                    currency: str | None = None) -> dict[str, Any]:
+                    currency: str | None = None, coupon: str | None = None) -> dict[str, Any]:
+        """Prices for one unit of ``sku``. With ``coupon``: ``coupon`` tells whether it applies (and why
+        not: ``coupon_expired``, ``coupon_exhausted``, ``coupon_min_spend``, ``coupon_used``) and, when it
+        does, ``price_local`` and ``landed`` are for the discounted price. An unknown code is 409
+        ``coupon_invalid``."""
         require_room(claims, room_id)
         product = await self._storage.catalog.get(claims.merchant_id, sku)
         cur = (currency or currency_for(country)).upper()
+        price = product.price
+        coupon_out: dict[str, Any] | None = None
+        if coupon:
+            c = await self._storage.coupons.get(claims.merchant_id, room_id, coupon)
+            refusal = c.refusal(self._now(), product.price)
+            if refusal is None and await self._storage.coupons.used_by(claims.merchant_id, room_id, c.code,
+                                                                       claims.identity):
+                refusal = coupon_used(c.code)
+            discount = Decimal("0.00") if refusal is not None else c.discount(product.price)
+            price = product.price - discount
+            coupon_out = {"code": c.code, "applies": refusal is None, "reason": refusal.code if refusal else None,
+                          "discount": str(discount), "price": str(price)}
         zones = await self._storage.store_info.shipping(claims.merchant_id)
         zone = next((z for z in zones if country.upper() in z.countries), None)
-        landed = landed_price(product.price, zone, country, shipping_fee_usd=self._fee)
+        landed = landed_price(price, zone, country, shipping_fee_usd=self._fee)
         out: dict[str, Any] = {"sku": sku, "price": str(product.price), "store_currency": "USD",
-                               "currency": cur, "price_local": str(convert(product.price, cur)),
+                               "currency": cur, "price_local": str(convert(price, cur)),
                                "indicative": True, "ships": landed is not None}
+        if coupon_out is not None:
+            out["coupon"] = coupon_out
         if landed is not None:
             out["landed"] = {k: (str(v) if isinstance(v, Decimal) else v.value if hasattr(v, "value") else v)
                              for k, v in dataclasses.asdict(landed).items()}
         return out
 
 
-def _lines(lines: tuple[Any, ...]) -> list[dict[str, Any]]:
+def _lines(lines: tuple[CartLine, ...]) -> list[dict[str, Any]]:
     return [{"sku": ln.sku, "qty": ln.qty} for ln in lines]

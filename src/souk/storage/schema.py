@@ -286,7 +286,7 @@ coupon_redemptions = sa.Table(
     sa.Index("ix_coupon_redemptions_order", "merchant_id", "order_id"),
 )
 
-# A viewer's cart in a live room: {sku: qty} as one JSON document per (merchant, room, identity), rewritten
+# A viewer's cart in a live room: [[sku, qty], ...] as one JSON document per (merchant, room, identity), rewritten
 # under the row lock; the checkout that turns it into an order deletes it in the same transaction.
 live_carts = sa.Table(
     "live_carts", metadata,

@@ -16,7 +16,9 @@ from souk.storage import migrate
 from souk.storage.db import Database, create_engine
 from souk.storage.repos.apikeys import SqlApiKeyRepo
 from souk.storage.repos.calls import SqlCallRepo
+from souk.storage.repos.carts import SqlCartRepo
 from souk.storage.repos.catalog import SqlCatalogRepo
+from souk.storage.repos.coupons import SqlCouponRepo
 from souk.storage.repos.customers import SqlCustomerRepo
 from souk.storage.repos.flash_sales import SqlFlashSaleRepo
 from souk.storage.repos.merchants import SqlMerchantRepo
@@ -47,6 +49,8 @@ class Storage:
         self.rooms = SqlRoomRepo(db, clock)
         self.calls = SqlCallRepo(db, clock)
         self.flash_sales = SqlFlashSaleRepo(db, clock)  # live shopping (souk.domain.flash_sales)
+        self.coupons = SqlCouponRepo(db, clock)  # live-room coupons (souk.domain.coupons)
+        self.live_carts = SqlCartRepo(db, clock)  # live-room carts and their checkout (souk.domain.coupons)
 
     @property
     def backend(self) -> str:

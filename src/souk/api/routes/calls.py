@@ -6,6 +6,9 @@
 - ``POST /v1/consults/{id}/accept`` (staff token) -> the call and a room token (role host) for the seller.
 - ``POST /v1/consults/{id}/decline`` (staff), ``POST /v1/consults/{id}/hangup`` (either side; both ends).
 - ``GET /v1/consults`` (staff): calls ringing or in progress now, plus recent call records.
+- A call asked for from a live show (``POST /v1/live/{room}/consult``) carries ``origin_room``; the host side of
+  that live room may accept / decline it too, and ``GET /v1/consults/{id}`` shows the seller side the viewer's
+  live cart (``cart``: lines, items, total).
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from pydantic import BaseModel, Field
 
 from souk.api.auth import Claims, Ctx, is_staff, require_staff
 from souk.api.signal.hub import call_info
-from souk.auth.tokens import Role
+from souk.auth.tokens import AccessClaims, Role
 from souk.consult.models import Call
 from souk.core.errors import Forbidden
 from souk.domain.calls import CallRecord
+from souk.live.access import HOST_ROLES, require_host
 
 router = APIRouter()
 
@@ -35,6 +39,7 @@ class ConsultRequest(BaseModel):
 class CallOut(BaseModel):
     call: dict[str, Any]
     token: str | None = None
+    cart: dict[str, Any] | None = None  # the viewer's live cart, for the seller side of a call from a show
 
 
 class RecordOut(BaseModel):
@@ -63,18 +68,34 @@ class ConsultList(BaseModel):
     recent: list[RecordOut]
 
 
-def _out(ctx: Any, call: Call, token: str | None = None) -> CallOut:
+def call_out(ctx: Any, call: Call, token: str | None = None) -> CallOut:
     import msgspec
 
     info = msgspec.to_builtins(call_info(call, ctx.settings.calls.ring_timeout_s))
     return CallOut(call=info, token=token)
 
 
-def _room_token(ctx: Any, call: Call, identity: str, role: Role, name: str) -> str:
+def room_token(ctx: Any, call: Call, identity: str, role: Role, name: str) -> str:
     ttl = int(min(ctx.settings.calls.max_call_s + ctx.settings.calls.ring_timeout_s + 300,
                   ctx.settings.auth.max_token_ttl_s))
     return str(ctx.tokens.mint(merchant_id=call.merchant_id, identity=identity, room=call.room_id, role=role,
                                ttl_s=ttl, name=name))
+
+
+def _require_answerer(claims: AccessClaims, call: Call, action: str) -> None:
+    """Staff answer any call; a call from a live show may also be answered by that show's host side."""
+    if is_staff(claims):
+        return
+    if call.origin_room and claims.room == call.origin_room:
+        require_host(claims, call.origin_room, action)
+        return
+    require_staff(claims)
+
+
+def _seller_side(claims: AccessClaims, call: Call) -> bool:
+    if is_staff(claims) or (call.seller and claims.identity == call.seller and claims.room == call.room_id):
+        return True
+    return bool(call.origin_room) and claims.room == call.origin_room and claims.role in HOST_ROLES
 
 
 @router.post("/v1/consults", response_model=CallOut, status_code=201)
@@ -83,13 +104,13 @@ async def request_consult(body: ConsultRequest, claims: Claims, ctx: Ctx) -> Cal
         raise Forbidden("staff tokens answer consults; shoppers request them", code="shopper_only")
     call = await ctx.calls.request(claims.merchant_id, shopper=claims.identity, product_sku=body.product_sku,
                                    language=body.language, shopper_name=body.name or claims.name)
-    return _out(ctx, call, _room_token(ctx, call, claims.identity, Role.MEMBER, call.shopper_name))
+    return call_out(ctx, call, room_token(ctx, call, claims.identity, Role.MEMBER, call.shopper_name))
 
 
 @router.get("/v1/consults", response_model=ConsultList)
 async def list_consults(claims: Claims, ctx: Ctx, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> ConsultList:
     require_staff(claims)
-    active = [_out(ctx, c).call for c in ctx.calls.active(claims.merchant_id)]
+    active = [call_out(ctx, c).call for c in ctx.calls.active(claims.merchant_id)]
     recent = [RecordOut.of(r) for r in await ctx.calls.recent(claims.merchant_id, limit)]
     return ConsultList(active=active, recent=recent)
 
@@ -97,22 +118,26 @@ async def list_consults(claims: Claims, ctx: Ctx, limit: Annotated[int, Query(ge
 @router.get("/v1/consults/{call_id}", response_model=CallOut)
 async def get_consult(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
     call = ctx.calls.get(claims.merchant_id, call_id)
-    if not is_staff(claims):
+    seller = _seller_side(claims, call)
+    if not seller:
         claims.require_room(call.room_id)
-    return _out(ctx, call)
+    out = call_out(ctx, call)
+    if seller and call.origin_room and ctx.live is not None:
+        out.cart = await ctx.live.cart_summary(call.merchant_id, call.origin_room, call.shopper)
+    return out
 
 
 @router.post("/v1/consults/{call_id}/accept", response_model=CallOut)
 async def accept(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
-    require_staff(claims)
+    _require_answerer(claims, ctx.calls.get(claims.merchant_id, call_id), "accept this consult")
     call = await ctx.calls.accept(claims.merchant_id, call_id, claims.identity)
-    return _out(ctx, call, _room_token(ctx, call, claims.identity, Role.HOST, claims.name))
+    return call_out(ctx, call, room_token(ctx, call, claims.identity, Role.HOST, claims.name))
 
 
 @router.post("/v1/consults/{call_id}/decline", response_model=CallOut)
 async def decline(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
-    require_staff(claims)
-    return _out(ctx, await ctx.calls.decline(claims.merchant_id, call_id, claims.identity))
+    _require_answerer(claims, ctx.calls.get(claims.merchant_id, call_id), "decline this consult")
+    return call_out(ctx, await ctx.calls.decline(claims.merchant_id, call_id, claims.identity))
 
 
 @router.post("/v1/consults/{call_id}/hangup", response_model=CallOut)
@@ -120,4 +145,4 @@ async def hangup(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
     call = ctx.calls.get(claims.merchant_id, call_id)
     if not is_staff(claims):
         claims.require_room(call.room_id)
-    return _out(ctx, await ctx.calls.hangup(claims.merchant_id, call_id, claims.identity))
+    return call_out(ctx, await ctx.calls.hangup(claims.merchant_id, call_id, claims.identity))

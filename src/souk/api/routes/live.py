@@ -3,6 +3,8 @@
 Every call takes an access token for the live room (``Authorization: Bearer <jwt>``). Pins and sales need
 the host side of the room (host, cohost, moderator); viewers (audience) buy, keep a cart and check out.
 Announcements go out as ``system`` messages on the room's RTM channel, ordered with the chat.
+Coupons (host side creates and ends; viewers apply them at checkout and in quotes), persistent carts, and
+``POST /v1/live/{room}/consult``: a viewer asks for a private 1v1 consult from the show, keeping the cart.
 """
 
 from __future__ import annotations
@@ -11,17 +13,20 @@ import logging
 import math
 from contextlib import AsyncExitStack
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from souk.api.auth import Claims, Ctx
+from souk.api.auth import Claims, Ctx, is_staff
 from souk.api.context import AppContext
+from souk.api.routes.calls import CallOut, call_out, room_token
 from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role
 from souk.core.clock import SystemClock
-from souk.core.errors import Unavailable
+from souk.core.errors import Forbidden, Unavailable
+from souk.domain.coupons import CheckoutResult
 from souk.domain.models import Order
+from souk.live.access import HOST_ROLES, require_room
 from souk.live.service import LiveCommerce
 from souk.rtm.envelope import Kind
 
@@ -65,6 +70,12 @@ def order_view(o: Order) -> dict[str, Any]:
             "subtotal": str(o.subtotal), "shipping": str(o.shipping), "total": str(o.total)}
 
 
+def checkout_view(r: CheckoutResult) -> dict[str, Any]:
+    """The order, with the coupon it redeemed: total = subtotal - discount + shipping."""
+    return {**order_view(r.order), "discount": str(r.discount),
+            "coupon": None if r.coupon is None else r.coupon.code}
+
+
 Sku = Field(min_length=1, max_length=64)
 Country = Field(min_length=2, max_length=2, pattern="^[A-Za-z]{2}$")
 
@@ -91,9 +102,28 @@ class CartIn(BaseModel):
     qty: int = Field(default=1, ge=1, le=20)
 
 
+Code = Field(min_length=1, max_length=40)
+
+
 class CheckoutIn(BaseModel):
     country: str = Country
+    coupon: str | None = Field(default=None, min_length=1, max_length=40)
     order_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class CouponIn(BaseModel):
+    code: str = Code
+    kind: Literal["percent", "amount"]
+    value: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    min_spend: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    max_redemptions: int | None = Field(default=None, ge=1, le=10_000_000)
+    duration_s: float | None = Field(default=None, gt=0, le=30 * 86_400)
+
+
+class ConsultIn(BaseModel):
+    note: str = Field(default="", max_length=280)
+    lang: str = Field(default="en", min_length=2, max_length=16)
+    sku: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 @router.post("/v1/live/{room}/pins")
@@ -136,7 +166,7 @@ async def buy(room: str, sale_id: str, body: BuyIn, claims: Claims, ctx: Ctx) ->
 
 @router.get("/v1/live/{room}/cart")
 async def cart(room: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
-    return {"lines": live(ctx).cart(claims, room)}
+    return {"lines": await live(ctx).cart(claims, room)}
 
 
 @router.post("/v1/live/{room}/cart")
@@ -147,16 +177,57 @@ async def cart_add(room: str, body: CartIn, claims: Claims, ctx: Ctx) -> dict[st
 @router.delete("/v1/live/{room}/cart/{sku}")
 async def cart_remove(room: str, sku: str, claims: Claims, ctx: Ctx,
                       qty: int | None = Query(default=None, ge=1, le=20)) -> dict[str, Any]:
-    return {"lines": live(ctx).cart_remove(claims, room, sku, qty)}
+    return {"lines": await live(ctx).cart_remove(claims, room, sku, qty)}
 
 
 @router.post("/v1/live/{room}/checkout")
 async def checkout(room: str, body: CheckoutIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
-    return order_view(await live(ctx).checkout(claims, room, country=body.country, order_id=body.order_id))
+    return checkout_view(await live(ctx).checkout(claims, room, country=body.country, coupon=body.coupon,
+                                                  order_id=body.order_id))
+
+
+@router.post("/v1/live/{room}/coupons", status_code=201)
+async def create_coupon(room: str, body: CouponIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    return await live(ctx).create_coupon(claims, room, code=body.code, kind=body.kind, value=body.value,
+                                         min_spend=body.min_spend, max_redemptions=body.max_redemptions,
+                                         duration_s=body.duration_s)
+
+
+@router.get("/v1/live/{room}/coupons")
+async def coupons(room: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    return {"coupons": await live(ctx).coupons(claims, room)}
+
+
+@router.post("/v1/live/{room}/coupons/{code}/end")
+async def end_coupon(room: str, code: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    return await live(ctx).end_coupon(claims, room, code)
+
+
+@router.post("/v1/live/{room}/consult", response_model=CallOut, status_code=201)
+async def consult(room: str, body: ConsultIn, claims: Claims, ctx: Ctx) -> CallOut:
+    """A viewer of the show asks for a private 1v1 consult. The call rings on the merchant's consoles (and the
+    host studio) with where it came from and the viewer's cart; the answer is the consult API's: the call and
+    a token that makes the viewer the shopper of the call (their identity, so their live cart stays theirs)."""
+    require_room(claims, room)
+    if is_staff(claims) or claims.role in HOST_ROLES:
+        log.warning("room %s: %s (role %s) asked for a consult; refused", room, claims.identity, claims.role.value)
+        raise Forbidden("a consult from the show is asked for by a viewer; the host side answers it",
+                        code="viewer_only", details={"role": claims.role.value})
+    cart = await live(ctx).cart_summary(claims.merchant_id, room, claims.identity)
+    sku = body.sku or next((ln["sku"] for ln in cart["lines"]), None) or next(iter(live(ctx).pins.pinned(
+        (claims.merchant_id, room))), "")
+    call = await ctx.calls.request(claims.merchant_id, shopper=claims.identity, product_sku=sku,
+                                   language=body.lang, shopper_name=claims.name, origin_room=room,
+                                   note=body.note, cart={"items": cart["items"], "total": cart["total"],
+                                                         "currency": cart["currency"]})
+    log.info("room %s: %s asked for a consult (call %s, cart %d items)", room, claims.identity, call.id,
+             cart["items"])
+    return call_out(ctx, call, room_token(ctx, call, claims.identity, Role.MEMBER, call.shopper_name))
 
 
 @router.get("/v1/live/{room}/quote/{sku}")
 async def quote(room: str, sku: str, claims: Claims, ctx: Ctx,
                 country: str = Query(min_length=2, max_length=2),
-                currency: str | None = Query(default=None, min_length=3, max_length=3)) -> dict[str, Any]:
-    return await live(ctx).quote(claims, room, sku, country=country, currency=currency)
+                currency: str | None = Query(default=None, min_length=3, max_length=3),
+                coupon: str | None = Query(default=None, min_length=1, max_length=40)) -> dict[str, Any]:
+    return await live(ctx).quote(claims, room, sku, country=country, currency=currency, coupon=coupon)
