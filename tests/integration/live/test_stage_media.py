@@ -171,6 +171,9 @@ async def test_host_cohost_audience_mute_remove_and_show_end(souk_live: Souk) ->
             assert r.status_code == 200 and r.json()["audio_muted"] is True
             state = await bo.sig.next_event("media", participant="ana")  # type: ignore[union-attr]
             assert state["audio_muted"] is True
+            await until_stalled(watch_ana, "audio_frames")  # Janus stopped relaying her audio, not her video
+            video = watch_ana.frames
+            await watch_ana.wait_frames(video + 5, timeout=10)
             r = await host.call("POST", "stage/remove", {"identity": "ana"})
             assert r.status_code == 200
             await bo.sig.next_event("unpublished", participant="ana")  # type: ignore[union-attr]
@@ -208,6 +211,20 @@ async def test_host_cohost_audience_mute_remove_and_show_end(souk_live: Souk) ->
             await rtm.close()
             for p in (host, ana, bo):
                 await p.aclose()
+
+
+async def until_stalled(bot: SubscriberBot, counter: str, timeout: float = 10.0) -> None:
+    """Wait until a frame counter that was moving stops moving for a whole second (no timing assertion)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last, since = getattr(bot, counter), loop.time()
+    assert last > 0, f"no {counter} before the mute"
+    while loop.time() - since < 1.0:
+        assert loop.time() < deadline, f"{counter} still moving {timeout}s after the mute"
+        await asyncio.sleep(0.1)
+        now = getattr(bot, counter)
+        if now != last:
+            last, since = now, loop.time()
 
 
 async def feeds_up(souk: Souk, room: str, who: set[str], timeout: float = 15.0) -> None:
