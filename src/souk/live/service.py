@@ -337,10 +337,11 @@ class LiveCommerce:
         coupon_out: dict[str, Any] | None = None
         if coupon:
             c = await self._storage.coupons.get(claims.merchant_id, room_id, coupon)
-            refusal = c.refusal(self._now(), product.price)
+            refusal = c.refusal(self._now())  # the order checkout says them in: ended/exhausted, used, min spend
             if refusal is None and await self._storage.coupons.used_by(claims.merchant_id, room_id, c.code,
                                                                        claims.identity):
                 refusal = coupon_used(c.code)
+            refusal = refusal or c.refusal(self._now(), product.price)
             discount = Decimal("0.00") if refusal is not None else c.discount(product.price)
             price = product.price - discount
             coupon_out = {"code": c.code, "applies": refusal is None, "reason": refusal.code if refusal else None,
