@@ -31,6 +31,7 @@ MAX_SUBSCRIPTIONS = 16
 MEDIA_ROOMS: dict[str, tuple[str, int]] = {"consult": ("consult", 2), "live": ("live", 4)}
 # in a live room these watch: never announced as participants, subscribed as audience (cascade-able)
 AUDIENCE_ROLES = frozenset({Role.AUDIENCE, Role.GUEST})
+STAGE_OWNERS = frozenset({Role.HOST, Role.SERVICE})  # publish in a live room without a stage grant
 _SDP_MEDIA = re.compile(r"^m=(audio|video|application) \d+ ", re.MULTILINE)
 
 
@@ -195,10 +196,9 @@ class SignalSession:
 
     # ---- publishing ----
     def _require_stage(self, room_id: str) -> None:
-        if not self.live:
+        if not self.live or self.claims.role in STAGE_OWNERS:  # the host may always publish (preview too)
             return
-        is_host = self.claims.role is Role.HOST
-        if self.stage is None or not self.stage.may_publish(room_id, self.identity, is_host):
+        if self.stage is None or not self.stage.may_publish(room_id, self.identity, False):
             log.warning("room %s: %s (role %s) tried to publish off stage; refused", room_id, self.identity,
                         self.claims.role.value)
             raise Forbidden("publishing in a live room needs the host role or an accepted stage invitation",
