@@ -18,6 +18,8 @@ class JanusNode:
     api_secret: str = ""
     admin_secret: str = ""
     admin_key: str = ""
+    # the address other nodes rtp_forward to when this node is an audience edge (where its mountpoints bind)
+    relay_host: str = "127.0.0.1"
 
 
 @dataclass(slots=True)

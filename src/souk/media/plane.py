@@ -9,6 +9,8 @@ Usage (the API layer)::
     await pub.trickle(candidate_dict_or_None)
     async for ev in pub.events(): ...                 # PublisherJoined / PublisherLeft / WebrtcUp / ...
     sub = await plane.subscribe(info.room_id, [other_feed_id])
+    view = await plane.subscribe(info.room_id, [host_feed], audience=True, region="eu")  # Subscriber or Viewer
+    plane.audience(info.room_id); plane.relays(info.room_id)   # viewers per node, edge relays (stats)
     # send sub.offer.sdp to the browser; when its answer comes back:
     await sub.start(Jsep("answer", browser_answer_sdp))
     await sub.aclose(); await pub.aclose(); await plane.destroy_room(info.room_id)
@@ -23,7 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,15 +35,19 @@ from souk.core.errors import ConfigError, SoukError, Unavailable
 from souk.core.settings import Settings
 from souk.core.tasks import TaskOwner
 from souk.media.admin import JanusAdmin
+from souk.media.cascade import Cascade, RelayInfo
 from souk.media.client import JanusConnection, JanusSession
+from souk.media.config import BIND_IP
 from souk.media.errors import NoSuchFeed, NoSuchRoom
 from souk.media.nodes import JanusNode, NodePool
+from souk.media.registry import MemoryRegistry, MemoryRegistryStore, NodeRegistry, RedisRegistry
 from souk.media.roomids import janus_room_id, room_secret
+from souk.media.streaming import Viewer
 from souk.media.supervisor import JanusSupervisor
 from souk.media.types import NodeHealth, RoomInfo, RoomKind
 from souk.media.videoroom import PLUGIN, Publisher, RoomControl, Subscriber, join_publisher, join_subscriber
 
-__all__ = ["MediaPlane", "Publisher", "RoomSpec", "Subscriber"]
+__all__ = ["MediaPlane", "Publisher", "RelayInfo", "RoomSpec", "Subscriber", "Viewer"]
 
 log = logging.getLogger(__name__)
 
@@ -77,24 +84,27 @@ class MediaPlane:
     """Rooms and participants on one or more Janus nodes. Build with :meth:`start`; ``aclose()`` when done."""
 
     def __init__(self, settings: Settings, pool: NodePool, *, supervisor: JanusSupervisor | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, registry: NodeRegistry | None = None) -> None:
         self.settings = settings
         self.pool = pool
         self.supervisor = supervisor
         self.clock = clock or SystemClock()
+        self.cascade = Cascade(self, registry or default_registry(settings, self.clock),
+                               per_node=settings.live.viewers_per_node, grace_s=settings.janus.relay_grace_s)
         self.recordings_dir: Path = settings.data_path / "recordings"
         self._links: dict[str, _Link] = {}
         self._linking: dict[str, asyncio.Lock] = {}
         self._rooms: dict[str, RoomSpec] = {}
-        self._participants: set[Publisher | Subscriber] = set()
+        self._participants: set[Publisher | Subscriber | Viewer] = set()
         self._tasks = TaskOwner("media-plane")
         self._closed = False
+        self._closing = False
 
     # ------------------------------------------------------------------ life cycle
 
     @classmethod
-    async def start(cls, settings: Settings, *, workdir: Path | None = None, clock: Clock | None = None
-                    ) -> MediaPlane:
+    async def start(cls, settings: Settings, *, workdir: Path | None = None, clock: Clock | None = None,
+                    registry: NodeRegistry | None = None) -> MediaPlane:
         """Start the embedded Janus (``janus.mode = "embedded"``) or attach to ``janus.urls`` (external)."""
         js = settings.janus
         pool = NodePool()
@@ -106,24 +116,28 @@ class MediaPlane:
             if not js.urls:
                 raise ConfigError("janus.mode is external but janus.urls is empty")
             for i, url in enumerate(js.urls):
-                pool.add(JanusNode(node_id=f"node{i + 1}", url=url, region=js.region,
+                pool.add(JanusNode(node_id=f"node{i + 1}", url=url, region=_nth(js.regions, i) or js.region,
+                                   admin_url=_nth(js.admin_urls, i), relay_host=_nth(js.relay_hosts, i) or BIND_IP,
                                    api_secret=js.api_secret.get_secret_value(),
                                    admin_secret=js.admin_secret.get_secret_value(),
                                    admin_key=js.admin_key.get_secret_value()))
-        plane = cls(settings, pool, supervisor=supervisor, clock=clock)
+        plane = cls(settings, pool, supervisor=supervisor, clock=clock, registry=registry)
         await plane._link_all()
         if supervisor is not None:
             supervisor.on_restart.append(plane._on_embedded_restart)
         return plane
 
     @classmethod
-    async def attach(cls, settings: Settings, nodes: Sequence[JanusNode], *, clock: Clock | None = None
-                     ) -> MediaPlane:
-        """Attach to already-running Janus nodes given in full (URLs, admin URL, secrets): tests, tools."""
+    async def attach(cls, settings: Settings, nodes: Sequence[JanusNode], *, clock: Clock | None = None,
+                     registry: NodeRegistry | None = None) -> MediaPlane:
+        """Attach to already-running Janus nodes given in full (URLs, admin URL, secrets): tests, tools.
+
+        ``registry`` shares audience load with other planes (other Souk processes); default: Redis when
+        ``settings.redis_url`` is set, else this plane alone."""
         pool = NodePool()
         for node in nodes:
             pool.add(node)
-        plane = cls(settings, pool, clock=clock)
+        plane = cls(settings, pool, clock=clock, registry=registry)
         await plane._link_all()
         return plane
 
@@ -144,12 +158,17 @@ class MediaPlane:
 
     async def aclose(self) -> None:
         """Close participants, sessions, connections and the embedded Janus. Idempotent."""
-        if self._closed:
+        if self._closing:
             return
-        self._closed = True
+        self._closing = True
+        self.cascade.closing = True
         await self._tasks.aclose()
         for p in list(self._participants):
             await p.aclose()
+        try:
+            await self.cascade.aclose()  # still needs the links: stops forwarders, destroys mountpoints
+        finally:
+            self._closed = True
         for link in list(self._links.values()):
             await link.session.destroy()
             await link.conn.aclose()
@@ -187,6 +206,7 @@ class MediaPlane:
         """Destroy the room (participants get RoomDestroyed). False if it did not exist. Idempotent."""
         node_id = self.pool.node_of(room_id)
         self._rooms.pop(room_id, None)
+        await self.cascade.drop_room(room_id)
         if node_id is None:
             # not placed by this process (e.g. Souk restarted while external Janus kept the room): room ids
             # are deterministic, so ask every reachable node
@@ -246,23 +266,35 @@ class MediaPlane:
         return pub
 
     async def subscribe(self, room_id: str, feeds: Sequence[int], *, wait_s: float = 5.0, audience: bool = False,
-                        region: str | None = None, node_id: str | None = None) -> Subscriber:
+                        region: str | None = None, node_id: str | None = None) -> Subscriber | Viewer:
         """Subscribe to ``feeds``; ``subscriber.offer`` is Janus's offer for the browser.
 
-        ``audience`` marks a live-show viewer, ``region`` where they are and ``node_id`` forces a node: the
-        cascade (audience beyond one node) uses them; until it lands they are accepted and ignored.
+        ``audience=True`` marks a live-show viewer: it is counted per node and, once the room's origin node
+        serves ``live.viewers_per_node`` of them (or ``node_id`` names another node), placed on an edge node
+        (``region`` first) where it gets a :class:`~souk.media.streaming.Viewer` of a relay instead of a
+        VideoRoom :class:`Subscriber`; both have the same interface (offer, start, trickle, events, aclose).
+        An audience subscription to several feeds stays on the origin. See :mod:`souk.media.cascade`.
 
         A feed that is not up yet (its publisher's webrtcup has not happened: Janus says 428) is retried
         every 100 ms for up to ``wait_s`` seconds before NoSuchFeed is raised.
         """
-        link, node = await self._room_link(room_id)
+        if audience:
+            return await self.cascade.subscribe(room_id, feeds, wait_s=wait_s, region=region, node_id=node_id)
+        origin = self.pool.node_of(room_id)
+        if origin is None:
+            raise NoSuchRoom(f"room {room_id} is not on the media plane (ensure_room first)", janus_code=426)
+        return await self._subscribe_on(room_id, origin, feeds, wait_s, on_close=self._closed_participant)
+
+    async def _subscribe_on(self, room_id: str, node_id: str, feeds: Sequence[int], wait_s: float, *,
+                            on_close: Callable[[object], None]) -> Subscriber:
+        link, node = await self._link(node_id), self.pool.get(node_id)
         handle = await link.session.attach(PLUGIN)
         deadline = self.clock.now() + wait_s
         try:
             while True:
                 try:
                     sub = await join_subscriber(handle, room_id, janus_room_id(room_id), feeds,
-                                                pin=self._pin(node, room_id), on_close=self._closed_participant)
+                                                pin=self._pin(node, room_id), on_close=on_close)
                     break
                 except NoSuchFeed:
                     if self.clock.now() + FEED_RETRY_S > deadline:
@@ -274,7 +306,7 @@ class MediaPlane:
         self._opened(sub, node.node_id)
         return sub
 
-    def _opened(self, p: Publisher | Subscriber, node_id: str) -> None:
+    def _opened(self, p: Publisher | Subscriber | Viewer, node_id: str) -> None:
         self._participants.add(p)
         p._node_id = node_id  # type: ignore[union-attr]
         self.pool.load(node_id).handles += 1
@@ -290,6 +322,14 @@ class MediaPlane:
     @property
     def participants(self) -> int:
         return len(self._participants)
+
+    def audience(self, room_id: str) -> dict[str, int]:
+        """Audience viewers of ``room_id`` this process placed, per node id (stats, tests, benchmarks)."""
+        return self.cascade.audience(room_id)
+
+    def relays(self, room_id: str | None = None) -> list[RelayInfo]:
+        """Edge relays (rtp_forward -> mountpoint) of ``room_id``, or of every room."""
+        return self.cascade.relays(room_id)
 
     # ------------------------------------------------------------------ nodes
 
@@ -393,3 +433,16 @@ class MediaPlane:
     @staticmethod
     def _pin(node: JanusNode, room_id: str) -> str:
         return room_secret("pin:" + room_id, node.admin_key or node.api_secret or "souk")[:32]
+
+
+def default_registry(settings: Settings, clock: Clock) -> NodeRegistry:
+    """Redis when ``settings.redis_url`` is set (several Souk processes share Janus nodes), else in-process."""
+    souk_node = settings.node_id or f"souk-{secrets.token_hex(4)}"
+    ttl = settings.janus.registry_ttl_s
+    if settings.redis_url:
+        return RedisRegistry(settings.redis_url, souk_node, ttl_s=ttl)
+    return MemoryRegistry(MemoryRegistryStore(clock), souk_node, ttl_s=ttl)
+
+
+def _nth(values: Sequence[str], i: int) -> str:
+    return values[i] if i < len(values) else ""
