@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from souk.api.signal.client import SignalClient, SignalError
+from souk.live.stage import Show
 from souk.media.bots import PublisherBot, SubscriberBot
 from souk.media.types import Jsep
 from souk.rtm.client import RtmClient
@@ -89,6 +90,23 @@ class Peer:
             await self.sig.aclose()
 
 
+class Listener:
+    """What the recording step will hear from the stage."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[str, str]] = []
+
+    async def show_started(self, show: Show) -> None:
+        self.heard.append(("started", show.show_id))
+
+    async def show_ended(self, show: Show) -> None:
+        self.heard.append(("ended", show.show_id))
+
+    async def feed_published(self, show: Show, identity: str, feed_id: int) -> None:
+        assert feed_id > 0
+        self.heard.append(("feed", identity))
+
+
 def system(viewer: RtmClient, room: str) -> list[dict[str, Any]]:
     return [x["b"] for x in viewer.messages.get(room, []) if x.get("k") == "system"]
 
@@ -104,6 +122,8 @@ async def test_host_cohost_audience_mute_remove_and_show_end(souk_live: Souk) ->
         ana = Peer(souk, http, "ana", room, "audience")
         bo = Peer(souk, http, "bo", room, "audience")
         rtm = await RtmClient(souk.base_url.replace("http", "ws") + "/v1/rtm/ws", bo.token).connect()
+        listener = Listener()
+        souk.ctx.stage.add_listener(listener)
         try:
             await rtm.join(room)
             r = await ana.call("POST", "show", {"title": "Lamps"})
@@ -202,6 +222,8 @@ async def test_host_cohost_audience_mute_remove_and_show_end(souk_live: Souk) ->
                     break
                 await asyncio.sleep(0.05)
             assert any(f.startswith("hana-1") for f in files) and any(f.startswith("ana-1") for f in files), files
+            assert listener.heard[0] == ("started", show_id) and listener.heard[-1] == ("ended", show_id)
+            assert sorted(listener.heard[1:-1]) == [("feed", "ana"), ("feed", "hana")]
             kinds = [b["type"] for b in system(rtm, room)]
             for kind in ("show_start", "hand_raised", "stage_invite", "stage_joined", "stage_muted", "stage_left",
                          "show_end"):
