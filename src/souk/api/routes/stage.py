@@ -66,6 +66,8 @@ def show_view(ctx: AppContext, claims: AccessClaims, room: str) -> dict[str, Any
     stage = stage_of(ctx)
     state = stage.room(room)
     if state is not None and state.merchant_id != claims.merchant_id:
+        log.warning("room %s: %s of merchant %s asked for another merchant's show; refused", room,
+                    claims.identity, claims.merchant_id)
         raise Forbidden("this room belongs to another merchant", code="wrong_merchant")
     show = state.show if state else None
     members = {x.identity: x for x in ctx.hub.participants(room)}
@@ -158,6 +160,7 @@ async def ensure_live_room(ctx: AppContext, merchant_id: str, room: str) -> None
         log.warning("room %s: show start refused: a %s room", room, record.kind.value)
         raise Conflict(f"room {room!r} is a {record.kind.value} room, not a live room", code="not_live_room")
     if not record.is_open:
+        log.warning("room %s: show start refused: the room is closed", room)
         raise Conflict(f"room {room!r} is closed", code="room_closed")
 
 
@@ -301,6 +304,7 @@ async def stage_mute(room: str, body: MuteIn, claims: Claims, ctx: Ctx) -> dict[
     stage_of(ctx).require_on_stage(claims.merchant_id, room, body.identity)
     member = ctx.hub.member(room, body.identity)
     if member is None or member.feed_id is None:
+        log.warning("room %s: mute of %s refused: not publishing", room, body.identity)
         raise Conflict(f"{body.identity} is not publishing", code="not_publishing")
     if ctx.media is None:
         raise Unavailable("no media plane is running", code="media_unavailable")
