@@ -367,8 +367,6 @@ class Cascade:
             if relay.closed:
                 return
             relay.closed = True
-            if self._relays.get(relay.key) is relay:
-                del self._relays[relay.key]
             if relay.grace is not None and relay.grace is not asyncio.current_task():
                 relay.grace.cancel()
             relay.grace = None
@@ -388,6 +386,9 @@ class Cascade:
                 await mounts.destroy(relay.ports.mountpoint, secret=relay.secret)
             except SoukError as exc:
                 log.warning("destroying mountpoint %s on %s failed: %s", relay.ports.mountpoint, relay.edge, exc)
+            finally:
+                if self._relays.get(relay.key) is relay:  # listed until it is really gone
+                    del self._relays[relay.key]
         if not any(r.room_id == relay.room_id for r in self._relays.values()):
             await self._close_watch(relay.room_id)
 
