@@ -49,6 +49,9 @@ class JanusSettings(BaseModel):
     admin_key: SecretStr = SecretStr("")  # generated when empty
     admin_secret: SecretStr = SecretStr("")  # generated when empty
     rtp_port_range: str = "20000-40000"
+    # where this node's audience-relay mountpoints listen for rtp_forward from origins ("" = Janus's own
+    # streaming default, 10000-60000); keep it apart from rtp_port_range and open it between media nodes
+    relay_port_range: str = ""
     event_loops: int = 0  # 0 = number of cores
     ice_enforce_list: str = ""  # e.g. "eth0" or the veth end carrying 127.0.0.2 in tests
     nat_1_1_mapping: str = ""
@@ -70,9 +73,11 @@ class JanusSettings(BaseModel):
     keepalive_s: float = 25.0
     restart_backoff_s: float = 0.5
 
-    @field_validator("rtp_port_range")
+    @field_validator("rtp_port_range", "relay_port_range")
     @classmethod
     def _check_range(cls, v: str) -> str:
+        if not v:
+            return v  # only relay_port_range may be empty: rtp_port_range has a non-empty default
         try:
             lo, hi = (int(x) for x in v.split("-"))
         except ValueError as exc:
