@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 FEED_POLL_S = 0.1
 EDGE_COOLDOWN_S = 10.0  # a node whose relay failed gets no new viewers for this long
+OTHERS_CACHE_S = 0.5  # how long other Souk processes' counts are reused between placements
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,8 @@ class Cascade:
         self._counted: dict[object, Key] = {}
         self._relay_of: dict[Viewer, _Relay] = {}
         self._cooldown: dict[str, float] = {}
+        self._others: dict[Key, int] = {}
+        self._others_at: float | None = None
         self._dirty = asyncio.Event()
         self._tasks = TaskOwner("media-cascade")
         self._started = False
@@ -218,11 +221,16 @@ class Cascade:
         self._dirty.set()
 
     async def _counts(self) -> dict[Key, int]:
-        try:
-            merged = await self.registry.others()
-        except SoukError as exc:
-            log.warning("load registry unreadable (%s): placing with this process's counts only", exc)
-            merged = {}
+        """Other processes' counts (cached for OTHERS_CACHE_S: they are a heartbeat old anyway) plus ours."""
+        now = self.plane.clock.now()
+        if self._others_at is None or now - self._others_at >= OTHERS_CACHE_S:
+            try:
+                self._others = await self.registry.others()
+            except SoukError as exc:
+                log.warning("load registry unreadable (%s): placing with this process's counts only", exc)
+                self._others = {}
+            self._others_at = now
+        merged = dict(self._others)
         for key, n in self._local.items():
             merged[key] = merged.get(key, 0) + n
         return merged
@@ -434,7 +442,14 @@ class Cascade:
                     for relay in [r for r in self._relays.values() if r.room_id == w.room_id]:
                         await self._teardown(relay, "room destroyed")
             if not w.handle.alive:
-                return
+                break
+        if self._watches.get(w.room_id) is w and not self.closing:
+            # the origin's session is gone (node restart or lost link): its forwarders went with it
+            log.warning("room watcher of %s on %s lost (%s); tearing down its relays", w.room_id, w.origin,
+                        w.handle.gone_reason)
+            for relay in [r for r in self._relays.values() if r.room_id == w.room_id]:
+                await self._teardown(relay, "origin session lost")
+            await self._close_watch(w.room_id)
 
     async def _close_watch(self, room_id: str) -> None:
         w = self._watches.pop(room_id, None)

@@ -51,6 +51,7 @@ class JanusLaunch:
     event_loops: int
     rtp_port_range: str
     recordings_dir: Path
+    relay_port_range: str = ""
     ice_enforce_list: str = ""
     nat_1_1_mapping: str = ""
     stun_server: str = ""
@@ -71,7 +72,7 @@ class JanusLaunch:
         return cls(
             confdir=confdir, ws_port=ws_port, admin_ws_port=admin_ws_port, api_secret=api_secret,
             admin_secret=admin_secret, admin_key=admin_key, event_loops=loops,
-            rtp_port_range=js.rtp_port_range, recordings_dir=recordings_dir,
+            rtp_port_range=js.rtp_port_range, relay_port_range=js.relay_port_range, recordings_dir=recordings_dir,
             ice_enforce_list=js.ice_enforce_list, nat_1_1_mapping=js.nat_1_1_mapping,
             stun_server=js.stun_server, turn_server=js.turn_server, turn_user=js.turn_user,
             turn_password=js.turn_password.get_secret_value(),
@@ -85,7 +86,7 @@ def render_config(c: JanusLaunch) -> dict[str, str]:
         "janus.transport.websockets.jcfg": render_jcfg(_websockets(c)),
         "janus.plugin.videoroom.jcfg": render_jcfg({"general": {"admin_key": c.admin_key, "lock_rtp_forward": True,
                                                                  "events": False}}),
-        "janus.plugin.streaming.jcfg": render_jcfg({"general": {"admin_key": c.admin_key, "events": False}}),
+        "janus.plugin.streaming.jcfg": render_jcfg({"general": _streaming(c)}),
         "janus.plugin.audiobridge.jcfg": render_jcfg({"general": {"admin_key": c.admin_key,
                                                                    "lock_rtp_forward": True, "events": False}}),
     }
@@ -159,6 +160,13 @@ def _core(c: JanusLaunch) -> dict[str, Section]:
         "loggers": {"disable": ",".join(LOGGERS_DISABLED)},
         "events": {"broadcast": False, "disable": ",".join(EVENTS_DISABLED)},
     }
+
+
+def _streaming(c: JanusLaunch) -> dict[str, Value]:
+    general: dict[str, Value] = {"admin_key": c.admin_key, "events": False}
+    if c.relay_port_range:
+        general["rtp_port_range"] = c.relay_port_range  # ports of the audience-relay mountpoints
+    return general
 
 
 def _websockets(c: JanusLaunch) -> dict[str, Section]:

@@ -16,6 +16,7 @@ import pytest
 from souk.core.errors import BadRequest
 from souk.media.bots import PublisherBot, SubscriberBot
 from souk.media.errors import JanusError
+from souk.media.events import HandleGone, HangUp
 from souk.media.nodes import JanusNode
 from souk.media.plane import MediaPlane, Publisher, Subscriber, Viewer
 from souk.media.registry import MemoryRegistry, MemoryRegistryStore
@@ -119,6 +120,9 @@ async def test_second_viewer_decodes_on_the_edge_third_shares_the_relay_publishe
         await pub.aclose()  # the host leaves: the silent watcher on the origin hears it
         await _until(lambda: plane.relays(room) == [])
         assert not await _mountpoint_exists(plane, "node2", relay.mountpoint)
+        # edge viewers hear it like VideoRoom subscribers do (the signaling session reports webrtc down)
+        while not isinstance(await second.next_event(5), HangUp | HandleGone):
+            pass
     finally:
         for c in closers:
             await c.aclose()

@@ -101,3 +101,19 @@ def test_mountpoint_ids_are_stable_and_distinct() -> None:
 def test_bad_ports_are_refused() -> None:
     with pytest.raises(BadRequest):
         create_body(1, admin_key="k", secret="s", pin="p", name="n", audio_port=70000)
+
+
+def test_relay_port_range_goes_to_the_streaming_plugin(tmp_path: Path) -> None:
+    from souk.core.settings import JanusSettings
+    from souk.media.config import JanusLaunch, render_config
+
+    def streaming(**kw: str) -> str:
+        launch = JanusLaunch.from_settings(JanusSettings(**kw), confdir=tmp_path, recordings_dir=tmp_path,
+                                           ws_port=1, admin_ws_port=2, api_secret="a", admin_secret="b",
+                                           admin_key="c", cores=1)
+        return render_config(launch)["janus.plugin.streaming.jcfg"]
+
+    assert "rtp_port_range" not in streaming()
+    assert 'rtp_port_range = "45000-45999"' in streaming(relay_port_range="45000-45999")
+    with pytest.raises(ValueError):
+        JanusSettings(relay_port_range="45000")
