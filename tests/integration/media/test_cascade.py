@@ -19,7 +19,7 @@ from souk.media.errors import JanusError
 from souk.media.events import HandleGone, HangUp
 from souk.media.nodes import JanusNode
 from souk.media.plane import MediaPlane, Publisher, Subscriber, Viewer
-from souk.media.registry import MemoryRegistry, MemoryRegistryStore
+from souk.media.registry import MemoryRegistry, MemoryRegistryStore, RedisRegistry
 from souk.media.streaming import mountpoint_id
 from tests.fixtures.janus import janus_settings
 
@@ -226,21 +226,34 @@ async def test_edge_down_falls_back_to_another_edge_then_the_origin(
         await pub_bot.aclose()
 
 
+@pytest.mark.parametrize("backend", ["memory", pytest.param("redis", marks=pytest.mark.redis)])
 async def test_two_souk_processes_place_on_their_summed_load(
         planes: list[MediaPlane], two_janus_nodes: tuple[JanusNode, JanusNode], tmp_path: Path,
-        netns: None) -> None:
+        netns: None, backend: str, request: pytest.FixtureRequest) -> None:
     store = MemoryRegistryStore()
-    a = await MediaPlane.attach(_settings(tmp_path / "a"), list(two_janus_nodes),
-                                registry=MemoryRegistry(store, "souk-a"))
-    b = await MediaPlane.attach(_settings(tmp_path / "b"), list(two_janus_nodes),
-                                registry=MemoryRegistry(store, "souk-b"))
-    planes += [a, b]
+    made = []
+    for name in ("a", "b"):
+        settings = _settings(tmp_path / name).model_copy(update={"node_id": f"souk-{name}"})
+        if backend == "redis":  # what MediaPlane picks by itself when redis_url is set
+            settings = settings.model_copy(update={"redis_url": request.getfixturevalue("redis_url")})
+            plane = await MediaPlane.attach(settings, list(two_janus_nodes))
+            assert isinstance(plane.cascade.registry, RedisRegistry)
+        else:
+            plane = await MediaPlane.attach(settings, list(two_janus_nodes),
+                                            registry=MemoryRegistry(store, f"souk-{name}"))
+        made.append(plane)
+    a, b = made
+    planes += made
     room = "room_two_souks"
     pub, pub_bot = await _publish(a, room)
     await b.ensure_room(room, kind="live", max_publishers=2, region="local")  # already there: same origin
     sa, sa_bot = await _view(a, room, pub.feed_id)
     assert isinstance(sa, Subscriber)
-    await _until(lambda: "souk-a" in store.entries and bool(store.entries["souk-a"].counts))
+    reader = b.cascade.registry
+    for _ in range(100):  # souk-a's count reaches the shared registry on its next sync
+        if await reader.others():
+            break
+        await asyncio.sleep(0.05)
     sb, sb_bot = await _view(b, room, pub.feed_id)  # the origin already serves souk-a's viewer
     try:
         assert isinstance(sb, Viewer) and b.audience(room) == {"node2": 1}
