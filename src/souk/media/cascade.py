@@ -320,7 +320,7 @@ class Cascade:
         streams = await self._streams(room_id, origin, feed, wait_s)  # origin side: errors go to the caller
         edge_node = plane.pool.get(edge)
         origin_node = plane.pool.get(origin)
-        mp = mountpoint_id(room_id, feed)
+        mp = mountpoint_id(room_id, feed, self.registry.souk_node)
         key = edge_node.admin_key or edge_node.api_secret or "souk"
         secret = room_secret(f"mount:{room_id}:{feed}", key)
         pin = room_secret(f"mount-pin:{room_id}:{feed}", key)[:32]

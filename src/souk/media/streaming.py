@@ -34,9 +34,11 @@ NO_SUCH_MOUNTPOINT = 455
 _MAX_SAFE = (1 << 53) - 1
 
 
-def mountpoint_id(room_id: str, feed_id: int) -> int:
-    """A stable mountpoint id for one feed of one Souk room (the same on every edge node)."""
-    digest = hashlib.blake2b(f"{room_id}\x00{feed_id}".encode(), digest_size=8, person=b"souk-mount").digest()
+def mountpoint_id(room_id: str, feed_id: int, owner: str = "") -> int:
+    """A stable mountpoint id for one feed of one Souk room, per owning Souk process (``owner``): two Souk
+    processes relaying the same feed to the same edge each keep their own mountpoint."""
+    digest = hashlib.blake2b(f"{room_id}\x00{feed_id}\x00{owner}".encode(), digest_size=8,
+                             person=b"souk-mount").digest()
     return (int.from_bytes(digest, "big") & _MAX_SAFE) or 1
 
 

@@ -114,7 +114,7 @@ async def test_second_viewer_decodes_on_the_edge_third_shares_the_relay_publishe
         await third_bot.wait_frames(5, timeout=5)
         (relay,) = plane.relays(room)
         assert (relay.origin, relay.edge, relay.feed_id, relay.viewers) == ("node1", "node2", pub.feed_id, 2)
-        assert relay.mountpoint == mountpoint_id(room, pub.feed_id)
+        assert relay.mountpoint == mountpoint_id(room, pub.feed_id, plane.cascade.registry.souk_node)
         assert plane.audience(room) == {"node1": 1, "node2": 2}
 
         await pub.aclose()  # the host leaves: the silent watcher on the origin hears it
@@ -255,9 +255,13 @@ async def test_two_souk_processes_place_on_their_summed_load(
             break
         await asyncio.sleep(0.05)
     sb, sb_bot = await _view(b, room, pub.feed_id)  # the origin already serves souk-a's viewer
+    sa2, sa2_bot = await _view(a, room, pub.feed_id)  # souk-a's origin share is used up too: its own relay
     try:
         assert isinstance(sb, Viewer) and b.audience(room) == {"node2": 1}
-        await sb_bot.wait_frames(5, timeout=10)
+        assert isinstance(sa2, Viewer) and a.audience(room) == {"node1": 1, "node2": 1}
+        assert a.relays(room)[0].mountpoint != b.relays(room)[0].mountpoint
+        await sa2_bot.wait_frames(5, timeout=10)
+        await sb_bot.wait_frames(sb_bot.frames + 10, timeout=10)  # souk-b's relay was left alone
     finally:
-        for c in (sb, sb_bot, sa, sa_bot, pub, pub_bot):
+        for c in (sa2, sa2_bot, sb, sb_bot, sa, sa_bot, pub, pub_bot):
             await c.aclose()

@@ -96,6 +96,7 @@ def test_mountpoint_ids_are_stable_and_distinct() -> None:
     assert mountpoint_id("room_1", 5) == mountpoint_id("room_1", 5)
     assert len({mountpoint_id("room_1", f) for f in range(100)} | {mountpoint_id("room_2", 5)}) == 101
     assert 0 < mountpoint_id("r", 1) < 2**53
+    assert mountpoint_id("room_1", 5, "souk-a") != mountpoint_id("room_1", 5, "souk-b")  # one per Souk process
 
 
 def test_bad_ports_are_refused() -> None:
