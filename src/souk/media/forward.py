@@ -27,6 +27,8 @@ class FeedStreams:
     feed_id: int
     audio_mid: str | None
     video_mid: str | None
+    # a simulcast video (browsers) is forwarded as one stream whose layer Janus picks, like for a viewer
+    video_simulcast: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +44,14 @@ def feed_streams(feed_id: int, publishers: Sequence[Mapping[str, Any]]) -> FeedS
         if pub.get("id") != feed_id:
             continue
         mids: dict[str, str] = {}
+        simulcast = False
         for s in pub.get("streams") or []:
             if isinstance(s, dict) and not s.get("disabled") and isinstance(s.get("mid"), str):
-                mids.setdefault(str(s.get("type")), s["mid"])
-        return FeedStreams(feed_id, mids.get("audio"), mids.get("video"))
+                kind = str(s.get("type"))
+                if kind not in mids:
+                    mids[kind] = s["mid"]
+                    simulcast |= kind == "video" and bool(s.get("simulcast"))
+        return FeedStreams(feed_id, mids.get("audio"), mids.get("video"), simulcast)
     raise NotFound(f"feed {feed_id} is not publishing", code="no_such_feed")
 
 
@@ -55,7 +61,11 @@ def rtp_forward_body(room: int, feed: FeedStreams, *, host: str, ports: Mountpoi
     if feed.audio_mid is not None:
         streams.append({"mid": feed.audio_mid, "port": ports.audio, "pt": OPUS_PT})
     if feed.video_mid is not None:
-        streams.append({"mid": feed.video_mid, "port": ports.video, "rtcp_port": ports.video_rtcp, "pt": VP8_PT})
+        video: dict[str, Any] = {"mid": feed.video_mid, "port": ports.video, "rtcp_port": ports.video_rtcp,
+                                 "pt": VP8_PT}
+        if feed.video_simulcast:
+            video["simulcast"] = True
+        streams.append(video)
     if not streams:
         raise NotFound(f"feed {feed.feed_id} publishes neither audio nor video", code="no_such_feed")
     return {"request": "rtp_forward", "room": room, "publisher_id": feed.feed_id, "host": host,

@@ -43,6 +43,8 @@ def _bodies() -> dict[str, Any]:
         "rtp_forward": rtp_forward_body(1234, feed, host="127.0.0.2", ports=PORTS, secret="sec", admin_key="key"),
         "rtp_forward_video_only": rtp_forward_body(1234, FeedStreams(555, None, "0"), host="10.0.0.2", ports=PORTS,
                                                    secret="sec", admin_key="key"),
+        "rtp_forward_simulcast": rtp_forward_body(1234, FeedStreams(555, "0", "1", video_simulcast=True),
+                                                  host="127.0.0.2", ports=PORTS, secret="sec", admin_key="key"),
         "stop_rtp_forward": stop_rtp_forward_body(1234, 555, 9, secret="sec", admin_key="key"),
     }
 
@@ -86,6 +88,8 @@ def test_feed_streams_from_publishers_list() -> None:
             {"id": 555, "streams": [{"type": "audio", "mid": "0", "disabled": True}, {"type": "video", "mid": "1"},
                                     {"type": "video", "mid": "2"}]}]
     assert feed_streams(555, pubs) == FeedStreams(555, None, "1")
+    browser = [{"id": 7, "streams": [{"type": "audio", "mid": "0"}, {"type": "video", "mid": "1", "simulcast": True}]}]
+    assert feed_streams(7, browser) == FeedStreams(7, "0", "1", video_simulcast=True)
     with pytest.raises(NotFound):
         feed_streams(9, pubs)
     with pytest.raises(NotFound):
