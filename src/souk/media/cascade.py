@@ -128,6 +128,7 @@ class Cascade:
         self._cooldown: dict[str, float] = {}
         self._others: dict[Key, int] = {}
         self._others_at: float | None = None
+        self._registry_problem: str | None = None
         self._dirty = asyncio.Event()
         self._tasks = TaskOwner("media-cascade")
         self._started = False
@@ -226,8 +227,9 @@ class Cascade:
         if self._others_at is None or now - self._others_at >= OTHERS_CACHE_S:
             try:
                 self._others = await self.registry.others()
+                self._registry_state(None)
             except SoukError as exc:
-                log.warning("load registry unreadable (%s): placing with this process's counts only", exc)
+                self._registry_state(f"unreadable ({exc}): placing with this process's counts only")
                 self._others = {}
             self._others_at = now
         merged = dict(self._others)
@@ -250,8 +252,17 @@ class Cascade:
             self._dirty.clear()
             try:
                 await self.registry.publish(dict(self._local))
+                self._registry_state(None)
             except SoukError as exc:
-                log.warning("load registry write failed: %s", exc)
+                self._registry_state(f"write failed ({exc}): other Souk processes see stale counts")
+
+    def _registry_state(self, problem: str | None) -> None:
+        """Log registry trouble when it starts and when it ends, not on every placement."""
+        if problem is not None and self._registry_problem is None:
+            log.warning("load registry %s", problem)
+        elif problem is None and self._registry_problem is not None:
+            log.info("load registry reachable again")
+        self._registry_problem = problem
 
     def _closed_viewer(self, p: object) -> None:
         self.plane._closed_participant(p)

@@ -265,3 +265,28 @@ async def test_two_souk_processes_place_on_their_summed_load(
     finally:
         for c in (sa2, sa2_bot, sb, sb_bot, sa, sa_bot, pub, pub_bot):
             await c.aclose()
+
+
+async def test_registry_down_places_on_this_process_counts_and_says_so_once(
+        planes: list[MediaPlane], two_janus_nodes: tuple[JanusNode, JanusNode], tmp_path: Path,
+        netns: None, caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+    plane = await MediaPlane.attach(_settings(tmp_path), list(two_janus_nodes),
+                                    registry=RedisRegistry(dead, "souk-a"))
+    planes.append(plane)
+    room = "room_no_redis"
+    pub, pub_bot = await _publish(plane, room)
+    views: list = []
+    try:
+        for _ in range(3):
+            views += await _view(plane, room, pub.feed_id)
+        assert plane.audience(room) == {"node1": 1, "node2": 2}
+        await views[-1].wait_frames(5, timeout=10)
+        assert caplog.text.count("load registry unreadable") == 1
+    finally:
+        for c in views:
+            await c.aclose()
+        await pub.aclose()
+        await pub_bot.aclose()
