@@ -78,7 +78,7 @@ async def _until(cond: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 async def _mountpoint_exists(plane: MediaPlane, node_id: str, mp: int) -> bool:
-    mounts = await plane.cascade._mountpoints(node_id)
+    mounts = await plane.cascade._relays._mountpoints(node_id)
     try:
         await mounts.handle.message({"request": "info", "id": mp})
     except JanusError as exc:
