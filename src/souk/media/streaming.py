@@ -148,7 +148,11 @@ class Viewer(_Participant):
         self.started = True
 
     async def _leave(self) -> None:
-        await self.handle.message({"request": "stop"}, timeout=3.0)
+        # Janus 1.1.2 answers "stop" only for a viewer whose PeerConnection is up: not for one never started,
+        # still connecting, or already hung up (its mountpoint destroyed). Measured: the 3 s timeout each
+        # time. Detaching alone releases those.
+        if self.webrtc_up:
+            await self.handle.message({"request": "stop"}, timeout=3.0)
 
 
 async def watch(handle: JanusHandle, room_id: str, mp: int, feeds: tuple[int, ...], *, pin: str,

@@ -7,6 +7,7 @@ first audience viewer stays on the origin, the next ones go to the edge.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -290,3 +291,23 @@ async def test_registry_down_places_on_this_process_counts_and_says_so_once(
             await c.aclose()
         await pub.aclose()
         await pub_bot.aclose()
+
+
+async def test_concurrent_joins_share_one_relay_and_count_right(plane: MediaPlane,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="souk.media.videoroom")
+    room = "room_rush"
+    pub, pub_bot = await _publish(plane, room)
+    subs = await asyncio.gather(*(plane.subscribe(room, [pub.feed_id], audience=True, wait_s=5) for _ in range(5)))
+    try:
+        assert sorted(type(s).__name__ for s in subs) == ["Subscriber"] + ["Viewer"] * 4
+        assert plane.audience(room) == {"node1": 1, "node2": 4}
+        (relay,) = plane.relays(room)
+        assert relay.viewers == 4
+    finally:
+        for s in subs:
+            await s.aclose()
+        await pub.aclose()
+        await pub_bot.aclose()
+    assert plane.audience(room) == {}
+    assert "leave failed" not in caplog.text  # never-started viewers detach without a "stop" Janus ignores
