@@ -311,3 +311,62 @@ async def test_concurrent_joins_share_one_relay_and_count_right(plane: MediaPlan
         await pub_bot.aclose()
     assert plane.audience(room) == {}
     assert "leave failed" not in caplog.text  # never-started viewers detach without a "stop" Janus ignores
+
+
+async def test_unpublish_tears_the_relay_down(plane: MediaPlane) -> None:
+    room = "room_unpublish"
+    pub, pub_bot = await _publish(plane, room)
+    views: list = []
+    try:
+        views += await _view(plane, room, pub.feed_id)
+        views += await _view(plane, room, pub.feed_id)
+        assert len(plane.relays(room)) == 1
+        await pub.unpublish()  # still in the room, no longer publishing
+        await _until(lambda: plane.relays(room) == [])
+    finally:
+        for c in views:
+            await c.aclose()
+        await pub.aclose()
+        await pub_bot.aclose()
+
+
+async def test_an_edge_dying_under_its_viewers(
+        planes: list[MediaPlane], two_janus_nodes: tuple[JanusNode, JanusNode], tmp_path: Path,
+        netns: None) -> None:
+    from souk.media.events import HandleGone
+    from souk.media.supervisor import JanusSupervisor
+
+    node1, node2 = two_janus_nodes
+    sup = JanusSupervisor(janus_settings(tmp_path / "n3", rtp_port_range="46000-47999",
+                                         relay_port_range="48000-48999"),
+                          workdir=tmp_path / "n3", node_id="node3")
+    node3 = await sup.start()  # same region as the origin: the preferred edge
+    try:
+        plane = await MediaPlane.attach(_settings(tmp_path), [node1, node3, node2])
+        planes.append(plane)
+        room = "room_edge_dies"
+        pub, pub_bot = await _publish(plane, room)
+        views: list = []
+        try:
+            views += await _view(plane, room, pub.feed_id)
+            doomed, doomed_bot = await _view(plane, room, pub.feed_id)
+            views += [doomed, doomed_bot]
+            assert isinstance(doomed, Viewer) and plane.relays(room)[0].edge == "node3"
+            await doomed_bot.wait_frames(3, timeout=10)
+            await sup.aclose()  # node3 dies with a viewer on it
+            while not isinstance(await doomed.next_event(10), HandleGone):
+                pass
+            await _until(lambda: not plane.pool.load("node3").up)
+            await doomed.aclose()  # what the signaling session does when its handle is gone
+            await _until(lambda: plane.relays(room) == [], timeout=GRACE_S + 5)  # forwarder stopped on origin
+            nxt, nxt_bot = await _view(plane, room, pub.feed_id)
+            views += [nxt, nxt_bot]
+            assert isinstance(nxt, Viewer) and plane.relays(room)[0].edge == "node2"
+            await nxt_bot.wait_frames(3, timeout=10)
+        finally:
+            for c in views:
+                await c.aclose()
+            await pub.aclose()
+            await pub_bot.aclose()
+    finally:
+        await sup.aclose()
