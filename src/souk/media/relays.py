@@ -184,6 +184,13 @@ class Relays:
                 return relay
             relay = await self._make_relay(room_id, feed, origin, edge, wait_s)
             self._relays[key] = relay
+            # the room's watcher may have closed while this relay was being built (the room's last other relay
+            # went meanwhile): make sure one is listening for this feed leaving
+            try:
+                await self._room_watch(room_id, origin)
+            except BaseException:
+                self._maybe_idle(relay)
+                raise
             log.info("audience relay up: room %s feed %s %s -> %s (mountpoint %s)", room_id, feed, origin, edge,
                      relay.ports.mountpoint)
             return relay
