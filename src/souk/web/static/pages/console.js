@@ -60,6 +60,13 @@ function renderIncoming() {
     const about = document.createElement("span");
     about.textContent = ` about ${c.product_name || c.product_sku} (${c.product_sku}) · ${c.language} · since ${when(c.requested_at)}`;
     who.append(strong, about);
+    if (c.origin_room) {  // asked for from a live show (POST /v1/live/{room}/consult)
+      const origin = document.createElement("div");
+      origin.className = "origin";
+      const cart = c.origin_cart ? `, cart: ${c.origin_cart.items} items, ${c.origin_cart.total} ${c.origin_cart.currency}` : "";
+      origin.textContent = `from live show ${c.origin_room}${cart}${c.note ? ` · “${c.note}”` : ""}`;
+      who.append(origin);
+    }
     const accept = document.createElement("button");
     accept.className = "primary accept";
     accept.textContent = "Accept";
