@@ -1,5 +1,7 @@
 """aiortc bots for tests and benchmarks: a publisher with a frame-counter video track and a tone, a
 subscriber that reports time to its first decoded video frame, and a non-decoding subscriber.
+``PublisherBot(timestamps=True)`` sends 640x360 frames stamped with the wall-clock send time instead, and
+``SubscriberBot(timestamps=True)`` reads them back into glass-to-glass delays (``souk bench live``).
 
 Rules learnt on this machine (NOTES): never ask Google's STUN (``RTCConfiguration(iceServers=[])``);
 aiortc gathers every candidate inside setLocalDescription, so its SDP goes to Janus complete (trickle off);
@@ -84,6 +86,86 @@ def read_counter(frame: av.VideoFrame) -> int:
     return n
 
 
+# timestamp frames: 40 blocks (10 x 4) in the top band = the send time in ms (mod 2**32) + 8 check bits
+TS_WIDTH, TS_HEIGHT = 640, 360
+TS_COLS, TS_ROWS = 10, 4
+TS_BAND = 192  # rows of the top band that carry the stamp (blocks of 64 x 48 pixels)
+_TS_MOD = 1 << 32
+_TS_NOISE_FRAMES = 8
+
+
+def _ts_check(value: int) -> int:
+    return (sum(value.to_bytes(4, "big")) ^ 0xA5) & 0xFF
+
+
+def timestamp_frame(ms: int, n: int = 0, width: int = TS_WIDTH, height: int = TS_HEIGHT,
+                    noise: np.ndarray | None = None) -> av.VideoFrame:
+    """A yuv420p frame whose top band shows ``ms`` (mod 2**32) and a check byte as large black/white blocks.
+
+    Below the band: a moving bar and, if given, a (cycled) noise texture so the encoder has real work."""
+    value = ms % _TS_MOD
+    word = (value << 8) | _ts_check(value)
+    y = np.full((height, width), 90, dtype=np.uint8)
+    bw, bh = width // TS_COLS, (height * TS_BAND // TS_HEIGHT) // TS_ROWS
+    for i in range(TS_COLS * TS_ROWS):
+        r, c = divmod(i, TS_COLS)
+        y[r * bh:(r + 1) * bh, c * bw:(c + 1) * bw] = 235 if (word >> (39 - i)) & 1 else 16
+    top = bh * TS_ROWS + 8
+    if noise is not None:
+        y[top:top + noise.shape[0], :noise.shape[1]] = noise[:height - top, :width]
+    x = (n * 6) % width
+    y[top:, x:x + 12] = 220
+    uv = np.full((height // 2, width), 128, dtype=np.uint8)
+    return av.VideoFrame.from_ndarray(np.vstack([y, uv]), format="yuv420p")
+
+
+def read_timestamp(frame: av.VideoFrame) -> int | None:
+    """The ms value :func:`timestamp_frame` drew, or None when the check byte does not match (damaged)."""
+    y = frame.to_ndarray(format="gray")
+    height, width = y.shape
+    bw, bh = width // TS_COLS, (height * TS_BAND // TS_HEIGHT) // TS_ROWS
+    word = 0
+    for i in range(TS_COLS * TS_ROWS):
+        r, c = divmod(i, TS_COLS)
+        cell = y[r * bh + bh // 4:(r + 1) * bh - bh // 4, c * bw + bw // 4:(c + 1) * bw - bw // 4]
+        word = (word << 1) | (1 if int(cell.mean()) > 128 else 0)
+    value = word >> 8
+    return value if _ts_check(value) == word & 0xFF else None
+
+
+def timestamp_age_ms(stamp: int, now_ms: int) -> int:
+    """Milliseconds from a stamp to ``now_ms`` (same clock), across the 2**32 wrap."""
+    return (now_ms - stamp) % _TS_MOD
+
+
+def cap_vp8_bitrate(bps: int) -> None:
+    """Cap (and start) aiortc's VP8 encoder at ``bps`` in THIS process (module globals: a bench worker only)."""
+    from aiortc.codecs import vpx
+
+    vpx.MAX_BITRATE = bps
+    vpx.DEFAULT_BITRATE = min(vpx.DEFAULT_BITRATE, bps)
+    vpx.MIN_BITRATE = min(vpx.MIN_BITRATE, bps)
+
+
+class TimestampVideoTrack(VideoStreamTrack):
+    """30 fps 640x360 video; each frame carries ``int(time.time() * 1000)`` taken when it is produced."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+        rng = np.random.default_rng(5)
+        rows = TS_HEIGHT - TS_BAND - 8
+        self._noise = [rng.integers(40, 200, size=(rows, TS_WIDTH), dtype=np.uint8)
+                       for _ in range(_TS_NOISE_FRAMES)]
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        frame = timestamp_frame(int(time.time() * 1000), self.count, noise=self._noise[self.count % len(self._noise)])
+        frame.pts, frame.time_base = pts, time_base
+        self.count += 1
+        return frame
+
+
 class CounterVideoTrack(VideoStreamTrack):
     """30 fps synthetic video; frame i carries counter i."""
 
@@ -129,11 +211,15 @@ class ToneAudioTrack(MediaStreamTrack):
 
 
 class PublisherBot:
-    """Publishes the counter video (and optionally the tone). ``offer()`` -> Janus -> ``accept(answer)``."""
+    """Publishes the counter video (and optionally the tone). ``offer()`` -> Janus -> ``accept(answer)``.
 
-    def __init__(self, *, audio: bool = True, video: bool = True) -> None:
+    ``timestamps=True`` publishes :class:`TimestampVideoTrack` (640x360, send time in each frame) instead."""
+
+    def __init__(self, *, audio: bool = True, video: bool = True, timestamps: bool = False) -> None:
         self.pc = RTCPeerConnection(_config())
-        self.video = CounterVideoTrack() if video else None
+        self.video: CounterVideoTrack | TimestampVideoTrack | None = None
+        if video:
+            self.video = TimestampVideoTrack() if timestamps else CounterVideoTrack()
         if self.video is not None:
             self.pc.addTrack(self.video)
         if audio:
@@ -172,11 +258,16 @@ class SubscriberBot:
     """Answers Janus's offer as DTLS server and counts video frames (decoded, or encoded when decode=False).
 
     ``first_frame_at`` is the ``time.monotonic()`` of the first video frame; ``wait_first_frame()`` waits
-    for it. With decode=True, ``last_counter`` is the counter read from the latest decoded frame.
+    for it. With decode=True, ``last_counter`` is the counter read from the latest decoded frame; with
+    ``timestamps=True`` (implies decoding) each decoded frame's stamp is read instead and its age on arrival
+    (ms, same machine clock) appended to ``delays_ms``; ``bad_stamps`` counts frames whose stamp did not read.
     """
 
-    def __init__(self, *, decode: bool = True) -> None:
-        self.decode = decode
+    def __init__(self, *, decode: bool = True, timestamps: bool = False) -> None:
+        self.decode = decode or timestamps
+        self.timestamps = timestamps
+        self.delays_ms: list[int] = []
+        self.bad_stamps = 0
         self.pc = RTCPeerConnection(_config())
         self.frames = 0
         self.audio_frames = 0
@@ -204,7 +295,13 @@ class SubscriberBot:
             while True:
                 frame = await track.recv()
                 self._frame()
-                if isinstance(frame, av.VideoFrame):
+                if isinstance(frame, av.VideoFrame) and self.timestamps:
+                    stamp = read_timestamp(frame)
+                    if stamp is None:
+                        self.bad_stamps += 1
+                    else:
+                        self.delays_ms.append(timestamp_age_ms(stamp, int(time.time() * 1000)))
+                elif isinstance(frame, av.VideoFrame):
                     self.last_counter = read_counter(frame)
         except MediaStreamError:
             return
