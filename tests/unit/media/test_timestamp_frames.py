@@ -22,7 +22,7 @@ def _vp8_roundtrip(frames: list[av.VideoFrame], bit_rate: int) -> list[av.VideoF
     enc = av.CodecContext.create("libvpx", "w")
     enc.width, enc.height, enc.pix_fmt = TS_WIDTH, TS_HEIGHT, "yuv420p"
     enc.bit_rate = bit_rate
-    enc.framerate = 30
+    enc.framerate = fractions.Fraction(30, 1)
     enc.time_base = fractions.Fraction(1, 30)
     dec = av.CodecContext.create("libvpx", "r")
     out: list[av.VideoFrame] = []
@@ -48,7 +48,7 @@ def test_stamps_survive_vp8_at_600_kbits() -> None:
 
 def test_a_damaged_stamp_reads_as_none_not_a_wrong_time() -> None:
     frame = timestamp_frame(1_790_000_000_123)
-    y = frame.to_ndarray(format="gray").copy()
+    y = np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8).copy()
     y[:48, :64] = 255 - y[:48, :64]  # flip the first block (the stamp's most significant bit)
     uv = np.full((TS_HEIGHT // 2, TS_WIDTH), 128, dtype=np.uint8)
     damaged = av.VideoFrame.from_ndarray(np.vstack([y, uv]), format="yuv420p")
