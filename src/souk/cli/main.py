@@ -17,6 +17,7 @@ from souk.core.logging import configure_logging
 from souk.core.settings import load_settings
 
 AREAS = ("souk.cli.server", "souk.cli.media", "souk.cli.agent", "souk.cli.voice", "souk.cli.rtm", "souk.cli.live",
+         "souk.live.bench",
          "souk.storage.commands")
 
 
