@@ -15,6 +15,7 @@ from souk.media.bots import (
     read_timestamp,
     timestamp_age_ms,
     timestamp_frame,
+    ts_texture_at,
 )
 
 
@@ -37,9 +38,9 @@ def _vp8_roundtrip(frames: list[av.VideoFrame], bit_rate: int) -> list[av.VideoF
 
 def test_stamps_survive_vp8_at_600_kbits() -> None:
     base = 1_790_000_000_123  # a 2026 wall clock in ms: above 2**32, so the wrap is exercised
-    noise = TimestampVideoTrack()._noise
+    texture = TimestampVideoTrack()._texture
     stamps = [base + 33 * i + (i * 7919) % 1000 for i in range(60)]
-    frames = [timestamp_frame(ms, i, noise=noise[i % len(noise)]) for i, ms in enumerate(stamps)]
+    frames = [timestamp_frame(ms, i, noise=ts_texture_at(texture, i)) for i, ms in enumerate(stamps)]
     decoded = _vp8_roundtrip(frames, 600_000)
     assert len(decoded) == len(stamps)
     read = [read_timestamp(f) for f in decoded]
@@ -58,3 +59,20 @@ def test_a_damaged_stamp_reads_as_none_not_a_wrong_time() -> None:
 @pytest.mark.parametrize(("stamp", "now", "age"), [(1000, 1250, 250), ((1 << 32) - 100, 50, 150)])
 def test_age_across_the_wrap(stamp: int, now: int, age: int) -> None:
     assert timestamp_age_ms(stamp, now) == age
+
+
+def test_the_track_content_codes_near_600_kbits_under_aiortcs_vp8_cap() -> None:
+    """Fresh noise every frame would overshoot any cap (~3 Mbit/s); the scrolled texture must not."""
+    from aiortc.codecs.vpx import Vp8Encoder
+
+    enc = Vp8Encoder()
+    enc.target_bitrate = 600_000
+    texture = TimestampVideoTrack()._texture
+    total = 0
+    for i in range(90):  # 3 s at 30 fps
+        frame = timestamp_frame(1_790_000_000_000 + 33 * i, i, noise=ts_texture_at(texture, i))
+        frame.pts, frame.time_base = i * 3000, fractions.Fraction(1, 90000)
+        payloads, _ = enc.encode(frame)
+        total += sum(len(p) for p in payloads)
+    kbps = total * 8 / 3 / 1000
+    assert 300 < kbps < 900, kbps

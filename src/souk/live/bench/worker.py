@@ -1,0 +1,125 @@
+"""A bench worker process: aiortc peers driven over stdin/stdout JSON lines by ``souk bench live``.
+
+aiortc is single-threaded per process, so the bench spreads its peers over several of these. The worker never
+talks to Janus: the orchestrator holds the media plane, passes Janus's offers in and the answers back out.
+Requests are ``{"id": n, "op": ..., ...}``; each gets one reply line ``{"id": n, ...}`` (``"error"`` on failure):
+
+- ``publish`` {bitrate}: a timestamp-video + tone publisher (VP8 capped at ``bitrate``); reply: its offer ``sdp``
+- ``accept`` {sdp}: Janus's answer for that publisher
+- ``view`` {offer, decode, stamps}: a viewer answering ``offer``; reply: ``vid`` and the answer ``sdp``
+- ``stats``: ``cpu_s`` (this process), ``bytes_sent`` (publisher), per viewer packets received/lost and frames,
+  and the glass-to-glass delays recorded since the last ``stats`` (drained)
+- ``quit``: close every peer and exit. End of stdin does the same (the orchestrator went away), so a worker
+  never outlives it; SIGINT is ignored here (Ctrl-C reaches the whole process group: the orchestrator decides).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+import time
+from typing import Any
+
+from souk.core.tasks import TaskOwner
+from souk.media.bots import PublisherBot, SubscriberBot, cap_vp8_bitrate
+from souk.media.types import Jsep
+
+log = logging.getLogger(__name__)
+
+
+class Peers:
+    def __init__(self) -> None:
+        self.publisher: PublisherBot | None = None
+        self.viewers: dict[int, SubscriberBot] = {}
+        self._next = 0
+
+    async def handle(self, req: dict[str, Any]) -> dict[str, Any]:
+        op = req.get("op")
+        if op == "publish":
+            if self.publisher is not None:
+                raise ValueError("this worker already publishes")
+            cap_vp8_bitrate(int(req.get("bitrate", 600_000)))
+            self.publisher = PublisherBot(timestamps=True)
+            return {"sdp": (await self.publisher.offer()).sdp}
+        if op == "accept":
+            if self.publisher is None:
+                raise ValueError("accept before publish")
+            await self.publisher.accept(Jsep("answer", str(req["sdp"])))
+            return {}
+        if op == "view":
+            stamps = bool(req.get("stamps"))
+            bot = SubscriberBot(decode=bool(req.get("decode")), timestamps=stamps)
+            self._next += 1
+            self.viewers[self._next] = bot
+            answer = await bot.answer(Jsep("offer", str(req["offer"])))
+            return {"vid": self._next, "sdp": answer.sdp}
+        if op == "stats":
+            return await self.stats()
+        raise ValueError(f"unknown op {op!r}")
+
+    async def stats(self) -> dict[str, Any]:
+        viewers: dict[str, dict[str, Any]] = {}
+        for vid, bot in self.viewers.items():
+            received = lost = 0
+            for st in (await bot.pc.getStats()).values():
+                if getattr(st, "type", "") == "inbound-rtp" and getattr(st, "kind", "") == "video":
+                    received += int(st.packetsReceived or 0)
+                    lost += int(st.packetsLost or 0)
+            delays, bot.delays_ms = bot.delays_ms, []
+            viewers[str(vid)] = {"received": received, "lost": max(lost, 0), "frames": bot.frames,
+                                 "delays_ms": delays, "bad_stamps": bot.bad_stamps}
+        bytes_sent = 0
+        if self.publisher is not None:
+            for st in (await self.publisher.pc.getStats()).values():
+                if getattr(st, "type", "") == "outbound-rtp" and getattr(st, "kind", "") == "video":
+                    bytes_sent += int(st.bytesSent or 0)
+        return {"cpu_s": time.process_time(), "bytes_sent": bytes_sent, "viewers": viewers}
+
+    async def aclose(self) -> None:
+        for bot in self.viewers.values():
+            await bot.aclose()
+        if self.publisher is not None:
+            await self.publisher.aclose()
+
+
+async def serve() -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    peers = Peers()
+    tasks = TaskOwner("live-bench-worker")
+
+    def reply(msg: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(msg) + "\n")
+        sys.stdout.flush()
+
+    async def one(req: dict[str, Any]) -> None:
+        try:
+            reply({"id": req.get("id"), **await peers.handle(req)})
+        except Exception as exc:  # the orchestrator reports it; the worker goes on  # noqa: BLE001
+            reply({"id": req.get("id"), "error": f"{type(exc).__name__}: {exc}"})
+
+    try:
+        while line := await reader.readline():
+            req = json.loads(line)
+            if req.get("op") == "quit":
+                break
+            tasks.spawn(one(req), str(req.get("op")))
+    finally:
+        await tasks.aclose()
+        await peers.aclose()
+        reply({"id": None, "bye": True})
+
+
+def main() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(serve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
