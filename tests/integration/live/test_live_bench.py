@@ -48,6 +48,7 @@ def test_one_small_step_gives_every_figure(tmp_path: Path, netns: None) -> None:
     assert r["viewers"] == 4 and len(r["steps"]) == 1
     step = r["steps"][0]
     assert step["viewers_silent"] == 0 and not step["bots_saturated"]
+    assert step["peers_measured"] == 4 + 2  # every bulk viewer and both probes, each counted once
     assert r["loss_pct"] is not None and r["loss_pct"] >= 0
     assert r["glass_to_glass_p50_ms"] > 0 and r["glass_to_glass_p95_ms"] >= r["glass_to_glass_p50_ms"]
     assert r["edge_glass_to_glass_p50_ms"] > 0  # the edge probe got frames through the relay

@@ -246,7 +246,10 @@ async def run_bench(settings: Settings, *, steps: list[int], probes: int, step_s
             except BaseException:
                 await sub.aclose()
                 raise
-            views.append(View(worker, int(r["vid"]), kind, sub))
+            vid = int(r["vid"])
+            if any(v.worker is worker and v.vid == vid for v in views):
+                raise RuntimeError(f"worker {worker.name} gave viewer id {vid} twice")
+            views.append(View(worker, vid, kind, sub))
 
         await asyncio.gather(*(attach(probe_worker, k) for k in ["origin_probe"] * probes + ["edge_probe"] * probes))
         await asyncio.sleep(SETTLE_S)
@@ -315,7 +318,7 @@ async def teardown(plane: Any, pub: Any, views: list[View], pool: list[Worker], 
 def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
                    baseline: dict[str, float]) -> dict[str, Any]:
     dt = s1.at - s0.at
-    received = lost = silent = 0
+    received = lost = silent = measured = 0
     origin: list[float] = []
     edge: list[float] = []
     bad = 0
@@ -324,6 +327,7 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
         a, b = s0.viewers.get(key), s1.viewers.get(key)
         if a is None or b is None:
             continue
+        measured += 1
         d_recv, d_lost = b["received"] - a["received"], max(0, b["lost"] - a["lost"])
         received += d_recv
         lost += d_lost
@@ -345,7 +349,7 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
         "janus_cpu_pct_per_viewer": round((janus["node1"] - baseline["node1"]) / target, 3),
         "bot_cpu_pct": bots, "bot_cpu_pct_max": max(viewer_bots, default=0.0),
         "bots_saturated": max(viewer_bots, default=0.0) >= SATURATED_PCT,
-        "viewers_silent": silent, "unreadable_stamps": bad,
+        "viewers_silent": silent, "peers_measured": measured, "unreadable_stamps": bad,
         "publisher_kbps": round(8 * (s1.bytes_sent - s0.bytes_sent) / dt / 1000, 1),
         "held_s": round(dt, 2), "_origin_delays": origin, "_edge_delays": edge,
     }

@@ -53,9 +53,10 @@ class Peers:
             stamps = bool(req.get("stamps"))
             bot = SubscriberBot(decode=bool(req.get("decode")), timestamps=stamps)
             self._next += 1
-            self.viewers[self._next] = bot
+            vid = self._next  # taken before the await: concurrent views each keep their own id
+            self.viewers[vid] = bot
             answer = await bot.answer(Jsep("offer", str(req["offer"])))
-            return {"vid": self._next, "sdp": answer.sdp}
+            return {"vid": vid, "sdp": answer.sdp}
         if op == "stats":
             return await self.stats()
         raise ValueError(f"unknown op {op!r}")
