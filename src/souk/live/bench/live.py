@@ -13,7 +13,8 @@ a tone into a live room on node1. Then:
   count, then held ``--step-s`` seconds while the bench measures video packet loss seen by every viewer
   (inbound-rtp packetsLost over expected), each Janus's CPU (/proc/<pid>/stat), each worker's CPU, the
   publisher's actual bitrate, and the probes' delays. A step where a viewer worker used >= SATURATED_PCT of a
-  core is reported with ``bots_saturated`` and ends the run (its figures measure the bots, not Janus).
+  core, or the machine >= MACHINE_SATURATED_PCT of all cores, is reported with ``bots_saturated`` and ends
+  the run (its figures measure the bots, not Janus).
 
 ``janus_cpu_pct_per_viewer`` = (node1 CPU at the largest held step - node1 CPU with the probes only) / its
 bulk viewers. Glass-to-glass and loss figures are those of the largest held step; ``cascade_extra_p50_ms``
@@ -42,7 +43,8 @@ from souk.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SATURATED_PCT = 85.0
+SATURATED_PCT = 85.0  # of one core, for a viewer worker process
+MACHINE_SATURATED_PCT = 95.0  # of all cores
 TARGETS = {"loss_pct": 0.5, "glass_to_glass_p95_ms": 400.0, "cascade_extra_p50_ms": 50.0, "viewers": 60}
 ROOM = "live-bench"
 SETTLE_S = 1.5
@@ -156,6 +158,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine, from the first line of /proc/stat."""
+    with open("/proc/stat") as f:
+        values = [int(x) for x in f.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return float(sum(values) - idle), float(sum(values))
+
+
 def pct(xs: list[float], q: float) -> float | None:
     if not xs:
         return None
@@ -177,13 +187,14 @@ class Snapshot:
     janus_cpu: dict[str, float]
     worker_cpu: dict[str, float]
     bytes_sent: int
+    machine: tuple[float, float] = (0.0, 0.0)
     viewers: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
 
 
 async def snapshot(pids: dict[str, int], workers: list[Worker], publisher: Worker) -> Snapshot:
     janus = {node: cpu_seconds(pid) for node, pid in pids.items()}
     stats = await asyncio.gather(*(w.request("stats") for w in workers))
-    snap = Snapshot(time.monotonic(), janus, {}, 0)
+    snap = Snapshot(time.monotonic(), janus, {}, 0, machine_cpu())
     for w, st in zip(workers, stats, strict=True):
         snap.worker_cpu[w.name] = float(st["cpu_s"])
         if w is publisher:
@@ -340,6 +351,8 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
     janus = {n: round(100 * (s1.janus_cpu[n] - s0.janus_cpu[n]) / dt, 1) for n in s1.janus_cpu}
     bots = {n: round(100 * (s1.worker_cpu[n] - s0.worker_cpu[n]) / dt, 1) for n in s1.worker_cpu}
     viewer_bots = [c for n, c in bots.items() if n.startswith("viewers")]
+    total = s1.machine[1] - s0.machine[1]
+    machine = round(100 * (s1.machine[0] - s0.machine[0]) / total, 1) if total > 0 else 0.0
     return {
         "viewers": target,
         "loss_pct": round(100 * lost / (received + lost), 3) if received + lost else None,
@@ -348,7 +361,9 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
         "janus_cpu_pct": janus.get("node1"), "edge_janus_cpu_pct": janus.get("node2"),
         "janus_cpu_pct_per_viewer": round((janus["node1"] - baseline["node1"]) / target, 3),
         "bot_cpu_pct": bots, "bot_cpu_pct_max": max(viewer_bots, default=0.0),
-        "bots_saturated": max(viewer_bots, default=0.0) >= SATURATED_PCT,
+        "machine_cpu_pct": machine,
+        # past these the bots (or the machine) are measured, not Janus
+        "bots_saturated": max(viewer_bots, default=0.0) >= SATURATED_PCT or machine >= MACHINE_SATURATED_PCT,
         "viewers_silent": silent, "peers_measured": measured, "unreadable_stamps": bad,
         "publisher_kbps": round(8 * (s1.bytes_sent - s0.bytes_sent) / dt / 1000, 1),
         "held_s": round(dt, 2), "_origin_delays": origin, "_edge_delays": edge,
