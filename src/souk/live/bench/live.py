@@ -283,7 +283,7 @@ async def run_bench(settings: Settings, *, steps: list[int], probes: int, step_s
             await asyncio.sleep(step_s)
             s1_ = await snapshot(pids, pool, publisher)
             step = summarize_step(target, views, s0, s1_, baseline)
-            log.info("live bench: step %s", step)
+            log.info("live bench: step %s", {k: v for k, v in step.items() if not k.startswith("_")})
             results.append(step)
             if step["bots_saturated"] or step["viewers_silent"]:
                 break
