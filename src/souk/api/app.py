@@ -27,6 +27,7 @@ FEATURES = (
     "souk.api.routes.stage",
     "souk.api.routes.agent",
     "souk.api.routes.voice",
+    "souk.api.routes.live_pages",
     "souk.api.routes.pages",
 )
 
