@@ -1,0 +1,144 @@
+"""A live show in real headless Chromium through Janus: the host goes live from the studio, a viewer raises a
+hand, is approved, consents to the recording and publishes as co-host, a second viewer watches both videos
+decode, chats (the host sees it), gets the pinned product in their currency and buys it in a flash sale.
+
+Run alone with: python -m souk.media.netns run -- .venv/bin/python -m pytest tests/e2e -k live
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures.browser import CORE_FEATURES, Souk, in_netns, running_souk
+
+pytestmark = [pytest.mark.browser, pytest.mark.janus]
+
+FEATURES = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk.api.routes.stage",
+            "souk.api.routes.live_pages")
+ROOM = "live-demo"  # the demo tokens' live room
+SKU = "AP-1002"
+
+# framesDecoded per remote participant, read from each subscription's PeerConnection
+FRAMES = """async () => {
+  const room = window.soukWatch && window.soukWatch.room;
+  if (!room) return {};
+  const out = {};
+  for (const sub of room.subs.values()) {
+    const stats = await sub.pc.getStats();
+    stats.forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "video") out[sub.participant] = s.framesDecoded || 0; });
+  }
+  return out;
+}"""
+
+
+@pytest.fixture
+async def souk_live(tmp_path: Path) -> AsyncIterator[Souk]:
+    if shutil.which("janus") is None:
+        pytest.skip("janus is not installed (make setup installs it)")
+    if not in_netns():
+        pytest.skip("needs the network namespace: run through `python -m souk.media.netns run -- pytest ...`")
+    async with running_souk(tmp_path / "souk", media=True, features=FEATURES) as s:
+        yield s
+
+
+async def frames(page: Any) -> dict[str, int]:
+    result: dict[str, int] = await page.evaluate(FRAMES)
+    return result
+
+
+async def wait_frames(page: Any, who: set[str], above: dict[str, int], timeout: float = 25.0) -> dict[str, int]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    got: dict[str, int] = {}
+    while loop.time() < deadline:
+        got = await frames(page)
+        if who <= got.keys() and all(got[w] > above.get(w, 0) + 5 for w in who):
+            return got
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"remote videos not decoding for {who} after {timeout}s: {got}")
+
+
+async def test_live_show_host_cohost_viewer_buys(souk_live: Souk, chromium: Any) -> None:
+    base = souk_live.base_url
+    host = await (await chromium.new_context()).new_page()
+    cohost = await (await chromium.new_context()).new_page()
+    viewer = await (await chromium.new_context()).new_page()
+    errors: list[str] = []
+    for p in (host, cohost, viewer):
+        p.on("pageerror", lambda e: errors.append(str(e)))
+
+    # the host opens the studio (camera preview) and goes live, recording
+    await host.goto(f"{base}/live/{ROOM}/studio")
+    await host.wait_for_function("() => window.soukStudio && window.soukStudio.ready", timeout=15_000)
+    await host.fill("#title", "Autumn <b>jackets</b>")
+    await host.check("#record")
+    await host.click("#live-btn")
+    await host.locator("#show-status", has_text="LIVE").wait_for(timeout=10_000)
+    await host.wait_for_function("() => !!(window.soukStudio.room && window.soukStudio.room.pub)", timeout=15_000)
+
+    # a viewer raises a hand, the host approves, the viewer consents to the recording and publishes
+    await cohost.goto(f"{base}/live/{ROOM}")
+    await cohost.wait_for_function("() => window.soukWatch && window.soukWatch.ready", timeout=15_000)
+    assert await cohost.inner_text("#show-title") == "Autumn <b>jackets</b>"  # inert text, not markup
+    await cohost.click("#hand-btn")
+    approve = host.locator("#hands li button.approve")
+    await approve.wait_for(timeout=10_000)
+    await approve.click()
+    await cohost.locator("#invite").wait_for(state="visible", timeout=10_000)
+    assert await cohost.locator("#invite-rec").is_visible()  # the show records: consent is asked
+    await cohost.click("#accept-btn")
+    await cohost.locator("#notice", has_text="agree to the recording").wait_for(timeout=5_000)  # refused
+    await cohost.check("#consent")
+    await cohost.click("#accept-btn")
+    await cohost.wait_for_function("() => window.soukWatch.onStage === true", timeout=15_000)
+    cohost_id = await cohost.evaluate("() => window.soukWatch.identity")
+    await host.locator(f'#onstage li[data-identity="{cohost_id}"]').wait_for(timeout=15_000)
+
+    # a second viewer sees both videos decoding, and they keep decoding
+    await viewer.goto(f"{base}/live/{ROOM}")
+    await viewer.wait_for_function("() => window.soukWatch && window.soukWatch.ready", timeout=15_000)
+    stage = {"host-demo", cohost_id}
+    first = await wait_frames(viewer, stage, {})
+    await wait_frames(viewer, stage, first)
+    assert await viewer.locator("#stage .tile video").count() == 2
+    await host.wait_for_selector(f'#stage .tile[data-participant="{cohost_id}"] video', timeout=10_000)
+
+    # the viewer chats; the host sees it (as text)
+    await viewer.fill("#chat-input", "<img src=x onerror=alert(1)> love it")
+    await viewer.press("#chat-input", "Enter")
+    await host.locator("#messages li .body", has_text="love it").wait_for(timeout=10_000)
+    assert await host.locator("#messages img").count() == 0
+
+    # the host pins a product; the viewer sees its card priced for their country
+    await host.click(f'#products li[data-sku="{SKU}"] button.pin')
+    await viewer.locator("#pinned").wait_for(state="visible", timeout=10_000)
+    assert "Waterproof Hiking Jacket" in await viewer.inner_text("#pin-name")
+    await viewer.select_option("#country", "GB")
+    await viewer.locator("#pin-price", has_text="GBP").wait_for(timeout=10_000)
+
+    # a flash sale: the viewer buys one, an order is created, the stock and the host's stats follow
+    await host.fill("#sale-units", "3")
+    await host.fill("#sale-price", "99.00")
+    await host.fill("#sale-secs", "120")
+    await host.click(f'#products li[data-sku="{SKU}"] button.sale')
+    await viewer.locator("#sale").wait_for(state="visible", timeout=10_000)
+    assert await viewer.inner_text("#sale-left") == "3"
+    await viewer.click("#buy-btn")
+    await viewer.locator("#order", has_text="Order").wait_for(timeout=10_000)
+    order_id = await viewer.evaluate("() => window.soukWatch.order.order_id")
+    order = await souk_live.ctx.storage.orders.get(souk_live.merchant_id, order_id)
+    assert [(ln.sku, ln.qty) for ln in order.lines] == [(SKU, 1)]
+    await viewer.locator("#sale-left", has_text="2").wait_for(timeout=10_000)
+    await host.locator("#stat-orders", has_text="1").wait_for(timeout=10_000)
+
+    # the host ends the show: every viewer is told
+    await host.click("#end-btn")
+    for page in (viewer, cohost):
+        await page.locator("#notice", has_text="The show has ended").wait_for(timeout=10_000)
+    assert errors == []
