@@ -1,6 +1,7 @@
 """A live show in real headless Chromium through Janus: the host goes live from the studio, a viewer raises a
 hand, is approved, consents to the recording and publishes as co-host, a second viewer watches both videos
-decode, chats (the host sees it), gets the pinned product in their currency and buys it in a flash sale.
+decode, chats (the host sees it), gets the pinned product in their currency and buys it in a flash sale, then
+asks privately: a 1v1 consult with the seller console, both sides decoding, and back to the show.
 
 Run alone with: python -m souk.media.netns run -- .venv/bin/python -m pytest tests/e2e -k live
 """
@@ -37,6 +38,9 @@ FRAMES = """async () => {
 }"""
 
 
+QUALITY = "async (key) => { const s = window[key]; return s && s.room ? await s.room.quality() : null; }"
+
+
 @pytest.fixture
 async def souk_live(tmp_path: Path) -> AsyncIterator[Souk]:
     if shutil.which("janus") is None:
@@ -62,6 +66,18 @@ async def wait_frames(page: Any, who: set[str], above: dict[str, int], timeout: 
             return got
         await asyncio.sleep(0.25)
     raise AssertionError(f"remote videos not decoding for {who} after {timeout}s: {got}")
+
+
+async def wait_quality(page: Any, key: str, timeout: float = 25.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    q: dict[str, Any] | None = None
+    while loop.time() < deadline:
+        q = await page.evaluate(QUALITY, key)
+        if q and q["framesDecoded"] >= 5:
+            return
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"{key}: no remote video after {timeout}s: {q}")
 
 
 async def test_live_show_host_cohost_viewer_buys(souk_live: Souk, chromium: Any) -> None:
@@ -136,6 +152,25 @@ async def test_live_show_host_cohost_viewer_buys(souk_live: Souk, chromium: Any)
     assert [(ln.sku, ln.qty) for ln in order.lines] == [(SKU, 1)]
     await viewer.locator("#sale-left", has_text="2").wait_for(timeout=10_000)
     await host.locator("#stat-orders", has_text="1").wait_for(timeout=10_000)
+
+    # the viewer asks privately: the seller console (the host's browser) rings with the show as origin and
+    # accepts; both sides decode each other's video; hanging up returns the viewer to the show
+    console = await host.context.new_page()
+    console.on("pageerror", lambda e: errors.append(str(e)))
+    await console.goto(f"{base}/console")
+    await console.wait_for_selector("#console-status.online", timeout=10_000)
+    await viewer.click("#consult-btn")
+    accept = console.locator("#incoming li.ringing button.accept")
+    await accept.wait_for(timeout=10_000)
+    assert f"from live show {ROOM}" in await console.inner_text("#incoming")
+    await accept.click()
+    await wait_quality(viewer, "soukConsult")
+    await wait_quality(console, "soukConsole")
+    await viewer.locator("#call-status", has_text="Private call with the host").wait_for(timeout=10_000)
+    await viewer.click("#hangup-btn")
+    await viewer.wait_for_function("() => window.soukConsult.phase === 'idle'", timeout=10_000)
+    await console.wait_for_function("() => window.soukConsole.call === null", timeout=10_000)
+    await wait_frames(viewer, stage, await frames(viewer))  # the show went on underneath
 
     # the host ends the show: every viewer is told
     await host.click("#end-btn")
