@@ -36,6 +36,14 @@ FRAMES = """async () => {
   }
   return out;
 }"""
+WIDTHS = """async () => {
+  const out = {};
+  for (const sub of window.soukWatch.room.subs.values()) {
+    const stats = await sub.pc.getStats();
+    stats.forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "video") out[sub.participant] = s.frameWidth || 0; });
+  }
+  return out;
+}"""
 
 
 QUALITY = "async (key) => { const s = window[key]; return s && s.room ? await s.room.quality() : null; }"
@@ -124,6 +132,14 @@ async def test_live_show_host_cohost_viewer_buys(souk_live: Souk, chromium: Any)
     await wait_frames(viewer, stage, first)
     assert await viewer.locator("#stage .tile video").count() == 2
     await host.wait_for_selector(f'#stage .tile[data-participant="{cohost_id}"] video', timeout=10_000)
+
+    # the studio publishes simulcast: the viewer picks the low layer and the host's video gets smaller
+    widths = await viewer.evaluate(WIDTHS)
+    await viewer.select_option("#layer", "0")
+    await viewer.wait_for_function(
+        f"async () => {{ const w = await ({WIDTHS})(); return w['host-demo'] > 0 && w['host-demo'] < {widths['host-demo']}; }}",
+        timeout=15_000)
+    await wait_frames(viewer, stage, await frames(viewer))
 
     # the viewer chats; the host sees it (as text)
     await viewer.fill("#chat-input", "<img src=x onerror=alert(1)> love it")

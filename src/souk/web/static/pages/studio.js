@@ -120,7 +120,7 @@ async function joinAndPublish() {
     room.on("published", () => refresh().catch(() => {}));
     room.on("media", () => refresh().catch(() => {}));
   }
-  if (!state.room.pub) await state.room.publish({ stream: state.stream });
+  if (!state.room.pub) await state.room.publish({ stream: state.stream, simulcast: true });
 }
 
 async function goLive() {

@@ -36,7 +36,10 @@ async function watch(token) {
   const room = await client.join(ROOM);
   state.room = room;
   state.identity = room.identity;
-  room.on("track", ({ participant, stream }) => tile($("stage"), participant, stream, nameOf(participant)));
+  room.on("track", ({ participant, stream, track }) => {
+    tile($("stage"), participant, stream, nameOf(participant));
+    if (track.kind === "video" && $("layer").value !== "2") room.layer(participant, Number($("layer").value)).catch(() => {});
+  });
   room.on("track.ended", ({ participant }) => dropTile($("stage"), participant));
   room.on("error", (e) => console.warn("souk: subscription failed", e));
   return room;
@@ -269,6 +272,19 @@ async function leftStage(message) {
   if (message) notice(message);
 }
 
+// The simulcast layer of every stage video (the studio publishes simulcast); "High" is Janus's default.
+async function setLayer() {
+  const substream = Number($("layer").value);
+  if (!state.room) return;
+  for (const sub of [...state.room.subs.values()]) {
+    try {
+      await state.room.layer(sub.participant, substream);
+    } catch (e) {
+      if (e.code !== "layer_unsupported") notice(explain(e));
+    }
+  }
+}
+
 async function raiseHand() {
   const btn = $("hand-btn");
   try {
@@ -301,6 +317,7 @@ async function main() {
   });
   $("checkout-form").addEventListener("submit", checkout);
   $("country").addEventListener("change", () => state.pinned && showPinned(state.pinned));
+  $("layer").addEventListener("change", setLayer);
   $("hand-btn").addEventListener("click", raiseHand);
   $("accept-btn").addEventListener("click", acceptInvite);
   $("decline-btn").addEventListener("click", async () => {

@@ -5,6 +5,8 @@
 //   client.on("call", (m) => ...);                       // server events: call, participant.joined, published...
 //   const room = await client.join(roomId);              // -> participants and feeds already there
 //   await room.publish({ audio: true, video: true });    // getUserMedia + offer -> Janus answer
+//   await room.publish({ stream, simulcast: true });     // video as 3 rid encodings (h, m, l) for live shows
+//   await room.layer(participant, 0);                    // pick a simulcast substream (0 low .. 2 high) of a feed
 //   room.on("track", ({ participant, stream }) => ...);  // remote media (auto-subscribes by default)
 //   room.mute("audio", true); await room.switchDevice("video", deviceId);
 //   const q = await room.quality();                      // { rttMs, lossPct, inKbps, outKbps, framesDecoded, level }
@@ -22,6 +24,12 @@ import { readQuality } from "./quality.js";
 export { chat, Chat, Channel } from "../rtm/chat.js";
 
 const DEFAULT_TIMEOUT_MS = 15000;
+// Simulcast encodings, highest first (Janus's default rid order, as janus.js sends them).
+const SIMULCAST = [
+  { rid: "h", active: true, maxBitrate: 1200000 },
+  { rid: "m", active: true, maxBitrate: 400000, scaleResolutionDownBy: 2 },
+  { rid: "l", active: true, maxBitrate: 120000, scaleResolutionDownBy: 4 },
+];
 
 function wsUrl(base, token) {
   const u = new URL("/v1/signal", base || window.location.href);
@@ -269,7 +277,12 @@ export class Room extends Emitter {
     this.localStream = stream;
     const pc = this._pc();
     this.pub = { pc, stream };
-    for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+    this.simulcast = !!opts.simulcast;
+    for (const track of stream.getTracks()) {
+      const init = { direction: "sendonly", streams: [stream] };
+      if (track.kind === "video" && this.simulcast) init.sendEncodings = SIMULCAST.map((e) => ({ ...e }));
+      pc.addTransceiver(track, init);
+    }
     const early = [];
     let answered = false;
     pc.onicecandidate = (ev) => {
@@ -290,6 +303,18 @@ export class Room extends Emitter {
     for (const cand of early) this.client.send({ type: "trickle", target: "pub", candidate: cand });
     this.emit("local", { stream });
     return stream;
+  }
+
+  // Pick the simulcast layer of a feed this room is subscribed to (the publisher sent simulcast):
+  // substream 0 (lowest) .. 2 (highest); temporal 0..2 optional. Live rooms only (server answers
+  // layer_unsupported elsewhere).
+  async layer(participant, substream, temporal) {
+    const sub = [...this.subs.values()].find((s) => s.participant === participant);
+    if (!sub) throw new SoukError("unknown_feed", `not subscribed to ${participant}`);
+    const msg = { type: "layer", sub: sub.id, substream };
+    if (temporal !== undefined) msg.temporal = temporal;
+    await this.client.request(msg);
+    sub.layer = substream;
   }
 
   async subscribe(participant) {
@@ -364,7 +389,7 @@ export class Room extends Emitter {
     for (const offer of joined.offers || []) this._acceptOffer(offer).catch((e) => this.emit("error", e));
     if (republish && stream) {
       this.localStream = null;
-      await this.publish({ stream });
+      await this.publish({ stream, simulcast: this.simulcast });
       for (const kind of ["audio", "video"]) if (this.muted[kind]) await this.mute(kind, true);
     }
   }
