@@ -193,3 +193,46 @@ async def test_live_show_host_cohost_viewer_buys(souk_live: Souk, chromium: Any)
     for page in (viewer, cohost):
         await page.locator("#notice", has_text="The show has ended").wait_for(timeout=10_000)
     assert errors == []
+
+
+async def test_live_pages_clear_messages(souk_live: Souk, chromium: Any) -> None:
+    """Before the show, camera denied in the studio, sold out, a network failure at checkout, show ended."""
+    base = souk_live.base_url
+    viewer = await (await chromium.new_context()).new_page()
+    await viewer.goto(f"{base}/live/{ROOM}")
+    await viewer.locator("#notice", has_text="hasn't started yet").wait_for(timeout=10_000)
+
+    ctx = await chromium.new_context()
+    await ctx.add_init_script(
+        "navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));")
+    host = await ctx.new_page()
+    await host.goto(f"{base}/live/{ROOM}/studio")
+    await host.locator("#notice", has_text="permission was denied").wait_for(timeout=10_000)
+    await host.wait_for_function("() => window.soukStudio && window.soukStudio.ready", timeout=15_000)
+    await host.click("#live-btn")  # the show itself starts; the viewer page follows without a reload
+    await host.locator("#show-status", has_text="LIVE").wait_for(timeout=10_000)
+    await viewer.locator("#show-status", has_text="LIVE").wait_for(timeout=10_000)
+    assert not await viewer.locator("#notice").is_visible()
+
+    await host.click(f'#products li[data-sku="{SKU}"] button.pin')
+    await host.fill("#sale-units", "1")
+    await host.click(f'#products li[data-sku="{SKU}"] button.sale')
+    await viewer.locator("#sale").wait_for(state="visible", timeout=10_000)
+    await viewer.click("#buy-btn")
+    await viewer.locator("#sale-time", has_text="Sold out").wait_for(timeout=10_000)
+    assert await viewer.is_disabled("#buy-btn")
+
+    await viewer.click("#cart-btn")
+    await viewer.locator("#cart li").wait_for(timeout=10_000)
+    await viewer.route("**/checkout", lambda route: route.abort("internetdisconnected"))
+    await viewer.click("#checkout-form button")
+    await viewer.locator("#notice", has_text="network connection failed").wait_for(timeout=10_000)
+    await viewer.unroute("**/checkout")
+    await viewer.fill("#coupon", "NOPE")
+    await viewer.click("#checkout-form button")
+    await viewer.locator("#notice", has_text="coupon").wait_for(timeout=10_000)  # refused, cart kept
+    assert await viewer.locator("#cart li").count() == 1
+
+    await host.click("#end-btn")
+    await viewer.locator("#notice", has_text="The show has ended").wait_for(timeout=10_000)
+    assert await viewer.is_disabled("#hand-btn")
