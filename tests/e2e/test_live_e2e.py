@@ -14,14 +14,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from souk.api.app import FEATURES as APP_FEATURES
+from souk.auth.tokens import Role
 from tests.fixtures.browser import CORE_FEATURES, Souk, in_netns, running_souk
 
 pytestmark = [pytest.mark.browser, pytest.mark.janus]
 
-FEATURES = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk.api.routes.stage",
-            "souk.api.routes.live_pages")
+# everything the app serves but the assistant and voice (so the replay routes join once they land)
+FEATURES = tuple(f for f in APP_FEATURES if f not in ("souk.api.routes.agent", "souk.api.routes.voice"))
+assert set(CORE_FEATURES) <= set(FEATURES) and "souk.api.routes.live_pages" in FEATURES
 ROOM = "live-demo"  # the demo tokens' live room
 SKU = "AP-1002"
 
@@ -193,6 +197,34 @@ async def test_live_show_host_cohost_viewer_buys(souk_live: Souk, chromium: Any)
     for page in (viewer, cohost):
         await page.locator("#notice", has_text="The show has ended").wait_for(timeout=10_000)
     assert errors == []
+
+    await replay_plays(souk_live, viewer)
+
+
+async def replay_plays(souk: Souk, page: Any) -> None:
+    """The recorded show plays on the replay page with chapters (the replay step's routes: skipped until they
+    are served)."""
+    token = souk.ctx.tokens.mint(merchant_id=souk.merchant_id, identity="host-demo", room=ROOM, role=Role.HOST)
+    async with httpx.AsyncClient(base_url=souk.base_url, headers={"Authorization": f"Bearer {token}"}) as http:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        while True:
+            res = await http.get(f"/v1/live/{ROOM}/recordings")
+            if res.status_code == 404 and "detail" in res.json():
+                return  # no such route yet: the replay step has not landed
+            assert res.status_code == 200, res.text
+            data = res.json()
+            items = data.get("recordings", []) if isinstance(data, dict) else data
+            ready = [r for r in items if r.get("status", "ready") == "ready"]
+            if ready:
+                break
+            assert loop.time() < deadline, f"no recording ready: {data}"
+            await asyncio.sleep(0.5)
+    rec_id = ready[0].get("recording_id") or ready[0]["id"]
+    await page.goto(f"{souk.base_url}/replay/{rec_id}#token={token}")
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll('video')].some((v) => v.currentTime > 1 && !v.paused)", timeout=30_000)
+    assert await page.locator("#chapters li, .chapters li, [data-chapter]").count() >= 1
 
 
 async def test_live_pages_clear_messages(souk_live: Souk, chromium: Any) -> None:
