@@ -268,3 +268,17 @@ async def test_live_pages_clear_messages(souk_live: Souk, chromium: Any) -> None
     await host.click("#end-btn")
     await viewer.locator("#notice", has_text="The show has ended").wait_for(timeout=10_000)
     assert await viewer.is_disabled("#hand-btn")
+
+
+async def test_live_page_routes(tmp_path: Path) -> None:
+    """The pages render (products listed in the studio, room escaped) and a bad room id is refused."""
+    features = (*CORE_FEATURES, "souk.api.routes.live_pages")
+    async with running_souk(tmp_path / "souk", features=features) as s, httpx.AsyncClient(base_url=s.base_url) as http:
+        studio = await http.get(f"/live/{ROOM}/studio")
+        assert studio.status_code == 200
+        assert f'data-sku="{SKU}"' in studio.text and 'data-room="live-demo"' in studio.text
+        watch = await http.get(f"/live/{ROOM}")
+        assert watch.status_code == 200 and "/static/pages/watch.js" in watch.text
+        bad = await http.get("/live/%3Cscript%3E")
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_room"
+        assert (await http.get("/static/pages/studio.js")).status_code == 200

@@ -7,6 +7,7 @@ through the REST, signaling and RTM APIs with that token.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from fastapi import APIRouter
@@ -17,6 +18,7 @@ from souk.api.routes.auth import DEMO_MERCHANT
 from souk.core.errors import BadRequest
 from souk.web.render import call_panel_html, esc, page
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 _ROOM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -24,6 +26,7 @@ _ROOM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
 def _room(room: str) -> str:
     if not _ROOM.match(room):
+        log.warning("live page for a bad room id %r refused", room[:70])
         raise BadRequest(f"not a room id: {room[:70]!r}", code="bad_room")
     return room
 
