@@ -21,7 +21,7 @@ from souk.web.render import call_panel_html, esc, page
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-_ROOM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+_ROOM = re.compile(r"^[A-Za-z0-9_-]{1,128}$")  # room ids as POST /v1/rooms accepts them
 
 
 def _room(room: str) -> str:
