@@ -260,6 +260,8 @@ async function main() {
     startChat().catch((e) => notice(`Chat is unavailable: ${explain(e)}`)),
     call("GET", "/pins").then((r) => markPins(r.pinned || [])).catch(() => {}),
     startMedia().catch((e) => notice(explain(e))),
+    import("./studio-consult.js").then((mod) => mod.mountConsults(ROOM)).then((calls) => { state.calls = calls; })
+      .catch((e) => text($("consults-status"), `Private calls are unavailable: ${explain(e)}`)),
   ]);
   state.ready = true;
 }

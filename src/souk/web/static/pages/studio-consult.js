@@ -1,0 +1,108 @@
+// Private calls in the studio: viewers of this show who press "Ask privately" ring here (and on the seller
+// console). Calls ring for the merchant's staff, so this needs a staff token: #staff=<token> in the URL, or on
+// a demo server the demo seller token. Accept opens the call panel; the show keeps running meanwhile.
+import { connect } from "/static/sdk/souk.js";
+import { CallUI } from "./call-ui.js";
+import { $, rest, text } from "./live-common.js";
+
+const FINAL = ["ended", "cancelled", "declined", "missed", "failed"];
+
+export async function mountConsults(roomId) {
+  const state = { token: null, console: null, ringing: new Map(), call: null, client: null, room: null, roomToken: null };
+  window.soukStudioCalls = state; // for tests and debugging
+  const ui = new CallUI();
+  const list = $("consults");
+
+  const render = () => {
+    const calls = [...state.ringing.values()];
+    if (!calls.length) {
+      const li = document.createElement("li");
+      li.className = "empty";
+      li.textContent = "No private call requests.";
+      list.replaceChildren(li);
+      return;
+    }
+    list.replaceChildren(...calls.map((c) => {
+      const li = document.createElement("li");
+      li.className = "ringing";
+      li.dataset.callId = c.call_id;
+      const who = document.createElement("span");
+      who.className = "name";
+      const cart = c.origin_cart && c.origin_cart.items ? ` · cart ${c.origin_cart.items} items, ${c.origin_cart.total} ${c.origin_cart.currency}` : "";
+      text(who, `${c.shopper_name || c.shopper} about ${c.product_name || c.product_sku || "the show"}${cart}${c.note ? ` · “${c.note}”` : ""}`);
+      const accept = document.createElement("button");
+      accept.className = "primary accept";
+      accept.textContent = "Accept";
+      accept.onclick = () => acceptCall(c);
+      const decline = document.createElement("button");
+      decline.className = "decline";
+      decline.textContent = "Decline";
+      decline.onclick = () => rest("POST", `/v1/consults/${encodeURIComponent(c.call_id)}/decline`, state.token, {}).catch((e) => ui.error(e));
+      li.append(who, accept, decline);
+      return li;
+    }));
+  };
+
+  const finish = (message) => {
+    if (state.client) state.client.close(); // leaving stops this call's own camera stream, not the show's
+    state.client = null;
+    state.room = null;
+    state.call = null;
+    state.roomToken = null;
+    ui.end(message);
+    render();
+  };
+
+  async function acceptCall(c) {
+    if (state.call) return;
+    state.call = c;
+    ui.show(`Connecting to ${c.shopper_name || c.shopper}…`);
+    try {
+      const res = await rest("POST", `/v1/consults/${encodeURIComponent(c.call_id)}/accept`, state.token, {});
+      state.call = res.call;
+      state.roomToken = res.token;
+      ui.startTimer(res.call.answered_at);
+      state.client = await connect({ token: res.token });
+      state.client.on("call", ({ call }) => { if (FINAL.includes(call.state)) finish(call.state === "ended" ? "Call ended." : `Call ${call.state}.`); });
+      state.client.on("close", () => { if (state.call) finish("The connection to the call was lost."); });
+      state.room = await state.client.join(res.call.room);
+      ui.attach(state.room);
+      ui.status(`Private call with ${c.shopper_name || c.shopper}`);
+      await state.room.publish({ audio: true, video: true });
+    } catch (e) {
+      if (state.roomToken) await rest("POST", `/v1/consults/${encodeURIComponent(state.call.call_id)}/hangup`, state.roomToken, {}).catch(() => {});
+      finish("Call failed.");
+      ui.error(e);
+    }
+  }
+
+  $("hangup-btn").addEventListener("click", async () => {
+    if (state.call && state.roomToken) {
+      await rest("POST", `/v1/consults/${encodeURIComponent(state.call.call_id)}/hangup`, state.roomToken, {}).catch(() => {});
+    }
+    finish("Call ended.");
+  });
+
+  try {
+    const m = /(?:^#|&)staff=([^&]+)/.exec(window.location.hash);
+    state.token = m ? decodeURIComponent(m[1]) : (await rest("POST", "/v1/demo/tokens", null, { as: "seller" })).token;
+  } catch (e) {
+    text($("consults-status"), "Private calls ring on the seller console (open the studio with #staff=<token> to answer here).");
+    return state;
+  }
+  state.console = await connect({ token: state.token });
+  state.console.on("call", ({ call }) => {
+    if (call.origin_room !== roomId) return; // calls from elsewhere ring on the console
+    if (call.state === "ringing") state.ringing.set(call.call_id, call);
+    else state.ringing.delete(call.call_id);
+    if (state.call && call.call_id === state.call.call_id && FINAL.includes(call.state)) finish(`Call ${call.state}.`);
+    render();
+  });
+  state.console.on("close", () => text($("consults-status"), "Private calls: disconnected — reload to reconnect."));
+  text($("consults-status"), "");
+  render();
+  state.ready = true;
+  return state;
+}
+
+
