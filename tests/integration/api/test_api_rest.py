@@ -55,6 +55,10 @@ async def test_tokens_need_a_valid_api_key(souk: Souk) -> None:
         assert bad.status_code == 422
         bad = await c.post("/v1/tokens", json={**body, "privileges": ["fly"]})
         assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_privilege"
+        r = await c.post("/v1/tokens", json={**body, "region": "ap-southeast"})
+        assert souk.ctx.tokens.verify(r.json()["token"]).metadata == {"region": "ap-southeast"}
+        bad = await c.post("/v1/tokens", json={**body, "region": "<b>"})
+        assert bad.status_code == 422
 
 
 async def test_rooms_crud_is_tenant_scoped(souk: Souk) -> None:

@@ -40,12 +40,14 @@ class AudienceSpy:
     def __init__(self, media: Any) -> None:
         self.media = media
         self.audience: list[bool] = []
+        self.regions: list[str | None] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.media, name)
 
     async def subscribe(self, room_id: str, feeds: list[int], **kw: Any) -> Any:
         self.audience.append(bool(kw.get("audience")))
+        self.regions.append(kw.get("region"))
         return await self.media.subscribe(room_id, feeds, **kw)
 
 
@@ -74,7 +76,14 @@ async def test_the_audience_is_quiet_but_sees_the_stage(souk_live: Souk) -> None
         for v in viewers:  # every viewer hears about the stage's feed
             assert (await v.next_event("published", feed__participant="hana"))["feed"]["video"] is True
         offer = await viewers[0].request({"type": "subscribe", "feed": "hana"})
-        assert offer["feed"] == "hana" and spy.audience == [True]
+        assert offer["feed"] == "hana" and spy.audience == [True] and spy.regions == [None]
+        # a viewer whose token says where they are is placed by region (the token's metadata, /v1/tokens region)
+        far = await SignalClient.connect(souk.ws_url, mint(merchant_id=souk.merchant_id, identity="v-far", room=ROOM,
+                                                           role="audience", metadata={"region": "me-central"}))
+        viewers.append(far)
+        await far.request({"type": "join", "room": ROOM})
+        await far.request({"type": "subscribe", "feed": "hana"})
+        assert spy.regions == [None, "me-central"]
         with pytest.raises(SignalError) as err:
             await viewers[1].request({"type": "subscribe", "feed": "hana", "room": "live-elsewhere"})
         assert err.value.code == "not_linked"
@@ -83,7 +92,7 @@ async def test_the_audience_is_quiet_but_sees_the_stage(souk_live: Souk) -> None
         await host.request({"type": "ping"})
         seen = [host.events.get_nowait()["type"] for _ in range(host.events.qsize())]
         assert "participant.joined" not in seen and "participant.left" not in seen, seen
-        assert souk.ctx.hub.viewers(ROOM) == VIEWERS - 1
+        assert souk.ctx.hub.viewers(ROOM) == VIEWERS  # one left, "v-far" came
         async with httpx.AsyncClient(base_url=souk.base_url) as http:
             r = await http.post(f"/v1/live/{ROOM}/show/end", headers={"Authorization": f"Bearer {host_token}"})
             assert r.status_code == 200

@@ -37,6 +37,9 @@ class TokenRequest(BaseModel):
     privileges: list[str] | None = None
     ttl_s: int | None = None
     name: str = Field(default="", max_length=80)
+    # where the holder is, e.g. "ap-southeast": a live show's audience is placed on media nodes of that
+    # region first when it spills over to edge nodes (janus.regions)
+    region: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
 
 
 class TokenResponse(BaseModel):
@@ -51,7 +54,8 @@ class TokenResponse(BaseModel):
 @router.post("/v1/tokens", response_model=TokenResponse)
 async def mint_token(body: TokenRequest, merchant_id: ApiKeyMerchant, ctx: Ctx) -> TokenResponse:
     token = ctx.tokens.mint(merchant_id=merchant_id, identity=body.identity, room=body.room, role=body.role,
-                            privileges=body.privileges, ttl_s=body.ttl_s, name=body.name)
+                            privileges=body.privileges, ttl_s=body.ttl_s, name=body.name,
+                            metadata={"region": body.region} if body.region else None)
     claims = ctx.tokens.verify(token)
     return TokenResponse(token=token, identity=claims.identity, room=claims.room, role=claims.role.value,
                          merchant_id=merchant_id, expires_in=int(claims.expires_at - claims.issued_at))

@@ -301,7 +301,11 @@ class SignalSession:
         if member is None or member.feed_id is None or feed == self.identity:
             raise NotFound(f"{feed!r} is not publishing in this room", code=m.ErrorCode.UNKNOWN_FEED)
         if self.audience:
-            handle = await self.media.subscribe(room_id, [member.feed_id], audience=True)
+            # where the viewer is (the merchant's backend puts it in the token's metadata): nearest media
+            # region first when the audience spills over to edge nodes
+            region = self.claims.metadata.get("region")
+            handle = await self.media.subscribe(room_id, [member.feed_id], audience=True,
+                                                region=region if isinstance(region, str) else None)
         else:
             handle = await self.media.subscribe(room_id, [member.feed_id])
         sub = Subscription(id=new_id("sub"), feed=feed, handle=handle, room=room_id)
