@@ -25,6 +25,7 @@ FEATURES = (
     "souk.api.routes.rtm",
     "souk.api.routes.live",
     "souk.api.routes.stage",
+    "souk.api.routes.replay",
     "souk.api.routes.agent",
     "souk.api.routes.voice",
     "souk.api.routes.live_pages",
