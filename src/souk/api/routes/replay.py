@@ -1,0 +1,88 @@
+"""Recordings of live shows and their replay (see docs/live-recording.md).
+
+``GET /v1/live/{room}/recordings`` (host side) lists the room's recordings with their status and reason;
+``GET /v1/replays/{id}`` and ``GET /v1/replays/{id}/media/{name}`` (any access token for the room; Range
+requests served by FileResponse) give the replay. Recording ids are ``"{room}.{show_id}"``.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AsyncExitStack
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from souk.api.auth import Claims, Ctx
+from souk.api.context import AppContext
+from souk.core.errors import NotFound, Unavailable
+from souk.live.access import require_host
+from souk.live.recording import Binaries, Recorder
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+_RECORDERS: dict[int, Recorder] = {}
+
+
+async def start(ctx: AppContext, stack: AsyncExitStack) -> None:
+    # the media plane's rec_dir; the same path when no plane runs (the replay side still serves old shows)
+    root = getattr(ctx.media, "recordings_dir", None) or ctx.settings.data_path / "recordings"
+    live = ctx.settings.live
+    ffmpeg = live.ffmpeg_binary
+    ffprobe = ffmpeg[: -len("ffmpeg")] + "ffprobe" if ffmpeg.endswith("ffmpeg") else "ffprobe"
+    rec = Recorder(root, Binaries(pp_rec=live.pp_rec_binary, ffmpeg=ffmpeg, ffprobe=ffprobe))
+    if ctx.stage is not None:
+        ctx.stage.add_listener(rec)
+    else:
+        log.warning("no live stage: recordings are served but no new show is recorded")
+    _RECORDERS[id(ctx)] = rec
+    stack.push_async_callback(rec.aclose)
+    stack.callback(_RECORDERS.pop, id(ctx), None)
+
+
+def recorder(ctx: AppContext) -> Recorder:
+    rec = _RECORDERS.get(id(ctx))
+    if rec is None:
+        raise Unavailable("recording is not running", code="recording_unavailable")
+    return rec
+
+
+def _public(data: dict[str, Any]) -> dict[str, Any]:
+    started, ended = data.get("started_at"), data.get("ended_at")
+    return {
+        "id": data["id"], "room": data["room"], "title": data.get("title", ""), "status": data["status"],
+        "reason": data.get("reason"), "started_at": started, "ended_at": ended,
+        "duration_s": round(ended - started, 2) if started and ended else None,
+        "participants": data.get("participants", []),
+    }
+
+
+@router.get("/v1/live/{room}/recordings")
+async def recordings(room: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    require_host(claims, room, "list recordings")
+    return {"recordings": [_public(d) for d in recorder(ctx).list_room(claims.merchant_id, room)]}
+
+
+@router.get("/v1/replays/{recording_id}")
+async def replay(recording_id: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    _, data = recorder(ctx).get(claims.merchant_id, recording_id)
+    claims.require_room(data["room"])
+    out = _public(data)
+    main = next((p for p in out["participants"] if p.get("main")), None)
+    out["video_url"] = f"/v1/replays/{recording_id}/media/{main['file']}" if main else None
+    out["chapters"] = []  # TODO: from pin system messages in RTM history (not done)
+    out["chat"] = []  # TODO: from RTM history between start and end (not done)
+    return out
+
+
+@router.get("/v1/replays/{recording_id}/media/{name}")
+async def media(recording_id: str, name: str, claims: Claims, ctx: Ctx) -> FileResponse:
+    folder, data = recorder(ctx).get(claims.merchant_id, recording_id)
+    claims.require_room(data["room"])
+    files = {p["file"] for p in data.get("participants", [])}
+    if data["status"] != "ready" or name not in files:
+        log.warning("replay %s: media %r refused (status %s)", recording_id, name, data["status"])
+        raise NotFound("no such replay file", code="replay_media_not_found")
+    return FileResponse(folder / name, media_type="video/webm")

@@ -1,0 +1,58 @@
+"""Recordings API in a real app (no media plane): host-only list, replay JSON, media with Range, tenancy."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from souk.live.recording import write_manifest
+from tests.fixtures.browser import CORE_FEATURES, Souk, running_souk
+
+ROOM = "live-7"
+FEATURES = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk.api.routes.stage",
+            "souk.api.routes.replay")
+
+
+@pytest.fixture
+async def souk_rec(tmp_path: Path) -> AsyncIterator[Souk]:
+    async with running_souk(tmp_path / "souk", features=FEATURES) as s:
+        yield s
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_list_replay_and_ranged_media(souk_rec: Souk) -> None:
+    souk = souk_rec
+    folder = souk.ctx.settings.data_path / "recordings" / souk.merchant_id / ROOM / "s1"
+    write_manifest(folder, {"id": f"{ROOM}.s1", "room": ROOM, "title": "Lamps", "status": "ready", "reason": None,
+                            "started_at": 100.0, "ended_at": 103.0, "host": "hana",
+                            "participants": [{"identity": "hana", "file": "hana-1.webm", "duration_s": 3.0,
+                                              "main": True}]})
+    (folder / "hana-1.webm").write_bytes(bytes(range(256)) * 4)
+    mint = souk.ctx.tokens.mint
+    host = bearer(mint(merchant_id=souk.merchant_id, identity="hana", room=ROOM, role="host"))
+    viewer = bearer(mint(merchant_id=souk.merchant_id, identity="ana", room=ROOM, role="audience"))
+    other = bearer(mint(merchant_id=souk.merchant_id, identity="ana", room="live-1", role="audience"))
+    async with httpx.AsyncClient(base_url=souk.base_url) as http:
+        r = await http.get(f"/v1/live/{ROOM}/recordings", headers=host)
+        assert r.status_code == 200, r.text
+        [rec] = r.json()["recordings"]
+        assert rec["id"] == f"{ROOM}.s1" and rec["status"] == "ready" and rec["duration_s"] == 3.0
+        r = await http.get(f"/v1/live/{ROOM}/recordings", headers=viewer)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "not_host"
+        r = await http.get(f"/v1/replays/{ROOM}.s1", headers=viewer)
+        assert r.status_code == 200 and r.json()["video_url"] == f"/v1/replays/{ROOM}.s1/media/hana-1.webm"
+        r = await http.get(f"/v1/replays/{ROOM}.s1", headers=other)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_room"
+        r = await http.get(f"/v1/replays/{ROOM}.s1/media/hana-1.webm", headers={**viewer, "Range": "bytes=10-19"})
+        assert r.status_code == 206 and r.content == bytes(range(10, 20))
+        for name in ("manifest.json", "..%2Fx"):
+            r = await http.get(f"/v1/replays/{ROOM}.s1/media/{name}", headers=viewer)
+            assert r.status_code == 404, name
+        r = await http.get("/v1/replays/..%2F..%2Fx.s1", headers=viewer)
+        assert r.status_code == 404
