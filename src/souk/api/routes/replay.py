@@ -8,6 +8,7 @@ requests served by FileResponse) give the replay. Recording ids are ``"{room}.{s
 from __future__ import annotations
 
 import logging
+import math
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -16,9 +17,11 @@ from fastapi.responses import FileResponse
 
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
-from souk.core.errors import NotFound, Unavailable
+from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role
+from souk.core.errors import NotFound, SoukError, Unavailable
 from souk.live.access import require_host
 from souk.live.recording import Binaries, Recorder
+from souk.live.replay import assemble, decode
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -72,9 +75,23 @@ async def replay(recording_id: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     out = _public(data)
     main = next((p for p in out["participants"] if p.get("main")), None)
     out["video_url"] = f"/v1/replays/{recording_id}/media/{main['file']}" if main else None
-    out["chapters"] = []  # TODO: from pin system messages in RTM history (not done)
-    out["chat"] = []  # TODO: from RTM history between start and end (not done)
+    out["chapters"], out["chat"] = await _history(ctx, claims.merchant_id, data)
     return out
+
+
+async def _history(ctx: AppContext, merchant_id: str, data: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """Chapters and chat from the room channel's RTM history (the last 1000 messages); empty without RTM."""
+    node = ctx.rtm
+    if node is None or not data.get("started_at"):
+        return [], []
+    claims = AccessClaims(merchant_id=merchant_id, identity="live", room=ANY_ROOM, role=Role.SERVICE,
+                          privileges=DEFAULT_PRIVILEGES[Role.SERVICE], expires_at=math.inf, name="live")
+    try:
+        raws = await node.service.history(claims, data["room"], since=None, limit=1000)
+    except SoukError as exc:
+        log.warning("replay %s: no RTM history: %s", data["id"], exc.message)
+        return [], []
+    return assemble(decode(raws), float(data["started_at"]), data.get("ended_at"))
 
 
 @router.get("/v1/replays/{recording_id}/media/{name}")
