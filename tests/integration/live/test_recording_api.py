@@ -56,3 +56,16 @@ async def test_list_replay_and_ranged_media(souk_rec: Souk) -> None:
             assert r.status_code == 404, name
         r = await http.get("/v1/replays/..%2F..%2Fx.s1", headers=viewer)
         assert r.status_code == 404
+
+
+async def test_replay_page_and_chapter_only_cart(souk_rec: Souk) -> None:
+    souk = souk_rec
+    folder = souk.ctx.settings.data_path / "recordings" / souk.merchant_id / ROOM / "s2"
+    write_manifest(folder, {"id": f"{ROOM}.s2", "room": ROOM, "title": "T", "status": "ready", "reason": None,
+                            "started_at": 100.0, "ended_at": 103.0, "participants": []})
+    viewer = bearer(souk.ctx.tokens.mint(merchant_id=souk.merchant_id, identity="ana", room=ROOM, role="audience"))
+    async with httpx.AsyncClient(base_url=souk.base_url) as http:
+        r = await http.get(f"/replay/{ROOM}.s2")
+        assert r.status_code == 200 and f'data-recording="{ROOM}.s2"' in r.text and "replay.js" in r.text
+        r = await http.post(f"/v1/replays/{ROOM}.s2/cart", json={"sku": "NOPE-1", "qty": 1}, headers=viewer)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "not_a_chapter", r.text

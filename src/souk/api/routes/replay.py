@@ -13,15 +13,17 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
+from souk.api.routes.live import CartIn, live
 from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role
-from souk.core.errors import NotFound, SoukError, Unavailable
+from souk.core.errors import Forbidden, NotFound, SoukError, Unavailable
 from souk.live.access import require_host
 from souk.live.recording import Binaries, Recorder
 from souk.live.replay import assemble, decode
+from souk.web.render import page
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -103,3 +105,22 @@ async def media(recording_id: str, name: str, claims: Claims, ctx: Ctx) -> FileR
         log.warning("replay %s: media %r refused (status %s)", recording_id, name, data["status"])
         raise NotFound("no such replay file", code="replay_media_not_found")
     return FileResponse(folder / name, media_type="video/webm")
+
+
+@router.post("/v1/replays/{recording_id}/cart")
+async def replay_cart_add(recording_id: str, body: CartIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    """Add a chapter's product to the viewer's cart of the room (checkout: POST /v1/live/{room}/checkout)."""
+    _, data = recorder(ctx).get(claims.merchant_id, recording_id)
+    claims.require_room(data["room"])
+    chapters, _ = await _history(ctx, claims.merchant_id, data)
+    if body.sku not in {c["sku"] for c in chapters}:
+        log.warning("replay %s: %s tried to add %s, not a chapter; refused", recording_id, claims.identity, body.sku)
+        raise Forbidden("only products shown in the replay's chapters may be added", code="not_a_chapter",
+                        details={"sku": body.sku})
+    return {"lines": await live(ctx).cart_add(claims, data["room"], body.sku, body.qty, require_pin=False)}
+
+
+@router.get("/replay/{recording_id}", response_class=HTMLResponse)
+async def replay_page(recording_id: str) -> HTMLResponse:
+    """The replay page; its script takes the token from #token= (or a demo viewer token) and calls the API."""
+    return HTMLResponse(page("replay.html", recording_id=recording_id[:200]))
