@@ -29,6 +29,7 @@ _MJR = re.compile(r"^(?P<prefix>.+-\d+)-(?P<kind>video|audio)-\d+\.mjr$")
 TAIL = 400  # chars of converter stderr kept in a failure reason
 MIN_RATIO = 0.5  # an output shorter than half the show (minus slack) counts as short
 SLACK_S = 2.0
+CLOSE_WAIT_S = 10.0  # how long the .mjr.tmp files of a just-ended show may take to close
 
 
 class ConversionError(Exception):
@@ -156,6 +157,10 @@ class Recorder:
             return data
 
     async def _convert(self, folder: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
+        for _ in range(int(CLOSE_WAIT_S / 0.1)):  # Janus renames .mjr.tmp -> .mjr when a recorder closes
+            if not any(folder.glob("*.mjr.tmp")):
+                break
+            await asyncio.sleep(0.1)
         groups: dict[str, dict[str, Path]] = {}
         for f in sorted(folder.iterdir()):
             mt = _MJR.match(f.name)
