@@ -69,3 +69,29 @@ async def test_replay_page_and_chapter_only_cart(souk_rec: Souk) -> None:
         assert r.status_code == 200 and f'data-recording="{ROOM}.s2"' in r.text and "replay.js" in r.text
         r = await http.post(f"/v1/replays/{ROOM}.s2/cart", json={"sku": "NOPE-1", "qty": 1}, headers=viewer)
         assert r.status_code == 403 and r.json()["error"]["code"] == "not_a_chapter", r.text
+
+
+async def test_a_chapter_goes_into_the_viewers_cart(souk_rec: Souk) -> None:
+    """A product pinned during the show is a chapter of its replay, and "add to cart" on it lands in the
+    viewer's cart of the room (checked out like any live cart)."""
+    import time
+
+    souk = souk_rec
+    mint = souk.ctx.tokens.mint
+    host = bearer(mint(merchant_id=souk.merchant_id, identity="hana", room=ROOM, role="host"))
+    viewer = bearer(mint(merchant_id=souk.merchant_id, identity="ana", room=ROOM, role="audience"))
+    start = time.time() - 1
+    folder = souk.ctx.settings.data_path / "recordings" / souk.merchant_id / ROOM / "s3"
+    async with httpx.AsyncClient(base_url=souk.base_url) as http:
+        r = await http.post(f"/v1/live/{ROOM}/pins", json={"sku": "AP-1001"}, headers=host)
+        assert r.status_code == 200, r.text
+        r = await http.delete(f"/v1/live/{ROOM}/pins/AP-1001", headers=host)  # the show moved on
+        assert r.status_code == 200, r.text
+        write_manifest(folder, {"id": f"{ROOM}.s3", "room": ROOM, "title": "T", "status": "ready", "reason": None,
+                                "started_at": start, "ended_at": time.time() + 1, "participants": []})
+        r = await http.get(f"/v1/replays/{ROOM}.s3", headers=viewer)
+        assert [c["sku"] for c in r.json()["chapters"]] == ["AP-1001"], r.text
+        r = await http.post(f"/v1/replays/{ROOM}.s3/cart", json={"sku": "AP-1001", "qty": 2}, headers=viewer)
+        assert r.status_code == 200, r.text
+        r = await http.get(f"/v1/live/{ROOM}/cart", headers=viewer)
+        assert [(x["sku"], x["qty"]) for x in r.json()["lines"]] == [("AP-1001", 2)], r.text
