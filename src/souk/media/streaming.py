@@ -23,7 +23,7 @@ from souk.core.errors import BadRequest
 from souk.media.client import JanusHandle
 from souk.media.errors import JanusError
 from souk.media.types import Jsep
-from souk.media.videoroom import _Participant, check_sdp
+from souk.media.videoroom import _Participant, _Receiver
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class Mountpoints:
 # ------------------------------------------------------------------ viewers
 
 
-class Viewer(_Participant):
+class Viewer(_Receiver):
     """One audience member watching a mountpoint. Janus makes the offer; :meth:`start` takes the answer.
 
     ``room_id`` is the Souk room, ``feeds`` the VideoRoom feed the mountpoint relays, ``node_id`` the edge.
@@ -134,18 +134,8 @@ class Viewer(_Participant):
 
     def __init__(self, handle: JanusHandle, room_id: str, mountpoint: int, feeds: tuple[int, ...], offer: Jsep,
                  on_close: Callable[[_Participant], None] | None = None) -> None:
-        super().__init__(handle, room_id, mountpoint, on_close)
+        super().__init__(handle, room_id, mountpoint, feeds, offer, on_close)
         self.mountpoint = mountpoint
-        self.feeds = feeds
-        self.offer = offer
-        self.started = False
-
-    async def start(self, answer: Jsep) -> None:
-        if answer.type != "answer":
-            raise BadRequest("start needs an SDP answer")
-        check_sdp(answer)
-        await self.handle.message({"request": "start"}, answer.to_dict())
-        self.started = True
 
     async def _leave(self) -> None:
         # Janus 1.1.2 answers "stop" only for a viewer whose PeerConnection is up: not for one never started,

@@ -291,10 +291,9 @@ class Publisher(_Participant):
         await self.handle.message({"request": "leave"}, timeout=3.0)
 
 
-class Subscriber(_Participant):
-    """A subscription to one or more feeds. Janus makes the offer; :meth:`start` takes the answer."""
-
-    role = "subscriber"
+class _Receiver(_Participant):
+    """A handle that receives: Janus makes the offer, :meth:`start` takes the answer (VideoRoom subscribers and
+    Streaming viewers take it the same way)."""
 
     def __init__(self, handle: JanusHandle, room_id: str, janus_room: int, feeds: Sequence[int], offer: Jsep,
                  on_close: Callable[[_Participant], None] | None = None) -> None:
@@ -309,6 +308,12 @@ class Subscriber(_Participant):
         check_sdp(answer)
         await self.handle.message({"request": "start"}, answer.to_dict())
         self.started = True
+
+
+class Subscriber(_Receiver):
+    """A subscription to one or more feeds. Janus makes the offer; :meth:`start` takes the answer."""
+
+    role = "subscriber"
 
     async def configure_layer(self, substream: int, temporal: int | None = None) -> None:
         """Pick the simulcast layer relayed to this subscriber (0 lowest .. 2 highest) on every video stream."""
