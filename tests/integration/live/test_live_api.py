@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from souk.rtm.client import RtmClient
-from tests.fixtures.browser import CORE_FEATURES, Souk, running_souk
+from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, running_souk
 
 ROOM = "live-9"
 
@@ -20,10 +20,6 @@ async def souk_live(tmp_path: Path) -> AsyncIterator[Souk]:
     features = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live")
     async with running_souk(tmp_path / "souk", features=features) as s:
         yield s
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_pin_sale_buy_cart_and_checkout_over_rest(souk_live: Souk) -> None:

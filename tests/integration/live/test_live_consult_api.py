@@ -14,7 +14,7 @@ import pytest
 import websockets
 
 from souk.rtm.client import RtmClient
-from tests.fixtures.browser import CORE_FEATURES, Souk, running_souk
+from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, running_souk
 
 ROOM = "live-7"
 
@@ -24,10 +24,6 @@ async def souk_live(tmp_path: Path) -> AsyncIterator[Souk]:
     features = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live")
     async with running_souk(tmp_path / "souk", features=features) as s:
         yield s
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_coupons_over_rest_announced_applied_and_refused_with_codes(souk_live: Souk) -> None:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from souk.live.recording import write_manifest
-from tests.fixtures.browser import CORE_FEATURES, Souk, running_souk
+from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, running_souk
 
 ROOM = "live-7"
 FEATURES = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk.api.routes.stage",
@@ -20,10 +20,6 @@ FEATURES = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk
 async def souk_rec(tmp_path: Path) -> AsyncIterator[Souk]:
     async with running_souk(tmp_path / "souk", features=FEATURES) as s:
         yield s
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_list_replay_and_ranged_media(souk_rec: Souk) -> None:

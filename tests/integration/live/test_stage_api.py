@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fixtures.browser import CORE_FEATURES, Souk, running_souk
+from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, running_souk
 
 ROOM = "live-7"
 FEATURES = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk.api.routes.stage")
@@ -18,10 +18,6 @@ FEATURES = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk
 async def souk_stage(tmp_path: Path) -> AsyncIterator[Souk]:
     async with running_souk(tmp_path / "souk", features=FEATURES) as s:
         yield s
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 HOST_CALLS = [

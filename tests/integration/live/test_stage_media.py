@@ -18,7 +18,7 @@ from souk.live.stage import Show
 from souk.media.bots import PublisherBot, SubscriberBot
 from souk.media.types import Jsep
 from souk.rtm.client import RtmClient
-from tests.fixtures.browser import CORE_FEATURES, Souk, in_netns, running_souk
+from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, in_netns, running_souk
 
 pytestmark = [pytest.mark.janus]
 
@@ -33,10 +33,6 @@ async def souk_live(tmp_path: Path) -> AsyncIterator[Souk]:
         pytest.skip("needs the network namespace: run through `python -m souk.media.netns run -- pytest ...`")
     async with running_souk(tmp_path / "souk", media=True, features=FEATURES) as s:
         yield s
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 class Peer:
