@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-from souk.core.errors import BadRequest, SoukError, Unavailable
+from souk.core.errors import BadRequest, Conflict, SoukError, Unavailable
 from souk.media import messages as m
 from souk.media.client import HandleItem, JanusHandle, wait_with_clock
 from souk.media.errors import JanusError, NoSuchFeed, NoSuchRoom, RoomExists, SessionGone
@@ -329,6 +329,30 @@ class Subscriber(_Receiver):
                 stream["temporal"] = temporal
             streams.append(stream)
         await self.handle.message({"request": "configure", "streams": streams})
+
+    async def hold(self) -> None:
+        """Relay nothing on any stream (a warm subscription: ICE and DTLS come up, no media flows)."""
+        mids = [mid for kind in ("audio", "video") for mid in media_mids(self.offer.sdp).get(kind, [])]
+        if mids:
+            await self.handle.message({"request": "configure", "streams": [{"mid": x, "send": False} for x in mids]})
+
+    async def switch(self, feed_id: int, source_mids: dict[str, list[str]]) -> list[str]:
+        """Point this subscription's audio/video m-lines at ``feed_id``'s streams (same PeerConnection, no
+        renegotiation; Janus asks the publisher for a keyframe). ``source_mids``: the publisher's mids per kind.
+        Returns the kinds now carried from ``feed_id``; Conflict ``switch_incompatible`` when none could be."""
+        own = media_mids(self.offer.sdp)
+        streams = [{"feed": int(feed_id), "mid": src, "sub_mid": dst}
+                   for kind in ("audio", "video") for dst, src in zip(own.get(kind, []), source_mids.get(kind, []))]
+        if not streams:
+            raise Conflict("the feed has no audio or video stream this subscription can carry",
+                           code="switch_incompatible")
+        data, _ = await self.handle.message({"request": "switch", "streams": streams})
+        kinds = sorted({str(x.get("type")) for x in data.get("streams") or []
+                        if isinstance(x, dict) and x.get("feed_id") == int(feed_id) and x.get("type") in ("audio", "video")})
+        if not kinds:  # Janus skips streams of another codec without an error: say it here
+            raise Conflict("Janus switched no stream (different codecs?)", code="switch_incompatible")
+        self.feeds = (int(feed_id),)
+        return kinds
 
     async def update(self, *, subscribe: Sequence[int] = (), unsubscribe: Sequence[int] = ()) -> Jsep | None:
         """Add/remove feeds; returns Janus's new offer when renegotiation is needed (answer with start)."""

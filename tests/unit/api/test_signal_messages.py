@@ -24,6 +24,8 @@ from souk.api.signal import messages as m
     ('{"type":"leave","id":"9"}', m.Leave(id="9")),
     ('{"type":"ping"}', m.Ping()),
     ('{"type":"auth","token":"t"}', m.Auth(token="t")),
+    ('{"type":"warm","id":"10"}', m.Warm(id="10")),
+    ('{"type":"switch","sub":"sub_1","feed":"seller","id":"11"}', m.Switch(sub="sub_1", feed="seller", id="11")),
 ])
 def test_client_messages_decode(raw: str, expected: m.ClientMessage) -> None:
     assert m.decode_client(raw) == expected
@@ -36,6 +38,10 @@ def test_client_messages_decode(raw: str, expected: m.ClientMessage) -> None:
     (m.SdpAnswer(sdp="v=0", id="3"), {"type": "answer", "sdp": "v=0", "id": "3"}),
     (m.SdpOffer(sub="sub_1", feed="bob", sdp="v=0", id="4"),
      {"type": "offer", "sub": "sub_1", "feed": "bob", "sdp": "v=0", "id": "4"}),
+    (m.SdpOffer(sub="sub_2", feed="me", sdp="v=0", id="6", warm=True),
+     {"type": "offer", "sub": "sub_2", "feed": "me", "sdp": "v=0", "id": "6", "warm": True}),
+    (m.Switched(sub="sub_2", feed="seller", kinds=["audio", "video"], id="7"),
+     {"type": "switched", "sub": "sub_2", "feed": "seller", "kinds": ["audio", "video"], "id": "7"}),
     (m.Joined(room="r", participants=[m.ParticipantInfo("bob", "host")], feeds=[m.FeedInfo("bob")], id="5"),
      {"type": "joined", "room": "r", "participants": [{"identity": "bob", "role": "host"}],
       "feeds": [{"participant": "bob", "audio": True, "video": True, "audio_muted": False,

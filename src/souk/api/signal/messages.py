@@ -11,7 +11,10 @@ Protocol, in order:
   ``publish`` (SDP offer) -> ``answer`` (Janus's SDP answer);
   ``subscribe`` (a feed's participant id) -> ``offer`` (Janus's SDP offer, with ``sub``) -> client ``answer``;
   ``trickle`` (ICE candidates for ``pub`` or a ``sub``), ``mute``, ``unsubscribe``, ``unpublish``, ``leave``;
-  ``layer`` picks a simulcast layer for a subscription (live rooms; see docs/live-stage.md).
+  ``layer`` picks a simulcast layer for a subscription (live rooms; see docs/live-stage.md);
+  ``warm`` -> ``offer`` (``warm: true``): a subscriber connection held on the client's own feed with nothing
+  relayed, answered as usual; ``switch`` (sub, feed) -> ``switched``: that connection now carries ``feed``
+  (a consult warms while it rings, then switches to the seller: no ICE/DTLS on the accept path).
 Errors: ``{"type":"error","id":...,"code":"...","message":"..."}`` with a stable code (see ``ErrorCode``).
 """
 
@@ -90,6 +93,24 @@ class Layer(_Msg, tag="layer"):
     temporal: int | None = None
 
 
+class Warm(_Msg, tag="warm"):
+    """Open a subscriber connection before there is anything to watch (a consult while it rings).
+
+    Janus needs a feed to subscribe to, so the client's own published feed holds the m-lines, with nothing
+    relayed (every stream ``send: false``). The client answers the offer as usual; a later :class:`Switch`
+    points the connected subscription at the other side's feed without renegotiation."""
+
+    id: str = ""
+
+
+class Switch(_Msg, tag="switch"):
+    """Point a subscription's m-lines at another participant's feed in the same room (VideoRoom switch)."""
+
+    sub: str
+    feed: str
+    id: str = ""
+
+
 class Unsubscribe(_Msg, tag="unsubscribe"):
     sub: str
     id: str = ""
@@ -108,7 +129,8 @@ class Ping(_Msg, tag="ping"):
 
 
 ClientMessage = (
-    Auth | Join | Publish | Subscribe | Answer | Trickle | Mute | Layer | Unsubscribe | Unpublish | Leave | Ping
+    Auth | Join | Publish | Subscribe | Warm | Switch | Answer | Trickle | Mute | Layer | Unsubscribe | Unpublish
+    | Leave | Ping
 )
 
 # ---- server -> client ---------------------------------------------------------------------------
@@ -170,6 +192,14 @@ class SdpOffer(_Msg, tag="offer"):
     sub: str
     feed: str
     sdp: str
+    id: str = ""
+    warm: bool = False  # a warm subscription: nothing is relayed until a switch
+
+
+class Switched(_Msg, tag="switched"):
+    sub: str
+    feed: str
+    kinds: list[str]  # the media kinds now carried from ``feed`` ("audio", "video")
     id: str = ""
 
 
@@ -238,7 +268,7 @@ class Error(_Msg, tag="error"):
 
 
 ServerMessage = (
-    Welcome | Ack | Pong | Joined | SdpAnswer | SdpOffer | ParticipantJoined | ParticipantLeft | Published
+    Welcome | Ack | Pong | Joined | SdpAnswer | SdpOffer | Switched | ParticipantJoined | ParticipantLeft | Published
     | Unpublished | MediaState | RoomClosed | StageEvent | CallEvent | Error
 )
 
@@ -258,6 +288,9 @@ class ErrorCode:
     BAD_SDP = "bad_sdp"
     NOT_ON_STAGE = "not_on_stage"  # live room: publishing needs the host role or an accepted stage grant
     NOT_LINKED = "not_linked"  # live room: subscribing to another room needs an active PK link
+    ALREADY_WARM = "already_warm"  # one warm (not yet switched) subscription per client
+    WARM_UNSUPPORTED = "warm_unsupported"  # live-room audience: viewers subscribe when there is a feed
+    SWITCH_INCOMPATIBLE = "switch_incompatible"  # no stream of the same kind and codec to switch to
 
 
 _decoder = msgspec.json.Decoder(ClientMessage)

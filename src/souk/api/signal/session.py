@@ -62,6 +62,7 @@ class Subscription:
     feed: str
     handle: Any
     room: str = ""  # the room of the feed (a live PK partner room, or this session's room)
+    warm: bool = False  # held on our own feed with nothing relayed, until a switch
 
 
 class SignalSession:
@@ -106,6 +107,10 @@ class SignalSession:
                 return await self.publish(msg)
             case m.Subscribe():
                 return await self.subscribe(msg)
+            case m.Warm():
+                return await self.warm(msg)
+            case m.Switch():
+                return await self.switch(msg)
             case m.Answer():
                 return await self.answer(msg)
             case m.Trickle():
@@ -253,6 +258,8 @@ class SignalSession:
         handle, self.publisher = self.publisher, None
         if handle is None:
             return
+        for sub in [x for x in self.subs.values() if x.warm]:  # held on our own feed: it goes with it
+            await self._drop_sub(sub)
         await _close(handle)
         if self.room_id is not None:
             member = self.hub.member(self.room_id, self.identity)
@@ -314,6 +321,57 @@ class SignalSession:
             self.hub.follow(room_id, self)
         self._tasks.spawn(self._pump(handle, sub.id), f"sub-events-{sub.id}")
         return m.SdpOffer(sub=sub.id, feed=feed, sdp=handle.offer.sdp)
+
+    async def warm(self, msg: m.Warm) -> m.SdpOffer:
+        """A subscriber connection opened before the other side publishes (a consult while it rings).
+
+        Janus subscribes only to existing feeds, so our own feed holds the m-lines and Janus relays nothing
+        on them; the client connects it (ICE, DTLS) now, and :meth:`switch` later points it at the other
+        side's feed: the accept then costs one round trip and a keyframe instead of a whole WebRTC setup."""
+        room_id = self._joined()
+        self.claims.require(Privilege.SUBSCRIBE)
+        if self.audience:
+            raise Conflict("live-show viewers subscribe once the show has a feed", code=m.ErrorCode.WARM_UNSUPPORTED)
+        if any(x.warm for x in self.subs.values()):
+            raise Conflict("this client already has a warm subscription", code=m.ErrorCode.ALREADY_WARM)
+        if len(self.subs) >= MAX_SUBSCRIPTIONS:
+            raise Conflict(f"at most {MAX_SUBSCRIPTIONS} subscriptions", code="too_many_subscriptions")
+        publisher = self.publisher
+        if publisher is None:
+            raise Conflict("warm holds the connection on your own feed: publish first",
+                           code=m.ErrorCode.NOT_PUBLISHING)
+        from souk.media.errors import NoSuchFeed
+
+        try:  # waits (up to 5 s) for our own feed to come up in Janus
+            handle = await self.media.subscribe(room_id, [publisher.feed_id])
+        except NoSuchFeed as exc:
+            raise Conflict("your own feed did not come up in time", code=m.ErrorCode.NOT_PUBLISHING) from exc
+        try:
+            await handle.hold()
+        except BaseException:
+            await _close(handle)
+            raise
+        sub = Subscription(id=new_id("sub"), feed=self.identity, handle=handle, room=room_id, warm=True)
+        self.subs[sub.id] = sub
+        self._tasks.spawn(self._pump(handle, sub.id), f"sub-events-{sub.id}")
+        return m.SdpOffer(id=msg.id, sub=sub.id, feed=self.identity, sdp=handle.offer.sdp, warm=True)
+
+    async def switch(self, msg: m.Switch) -> m.Switched:
+        """Point one of our subscriptions at ``msg.feed`` in the same room, on the same PeerConnection."""
+        room_id = self._joined()
+        sub = self._sub(msg.sub)
+        switch = getattr(sub.handle, "switch", None)
+        if switch is None or sub.room != room_id:  # a Streaming viewer or a PK partner room: subscribe instead
+            raise Conflict("this subscription cannot switch feeds", code=m.ErrorCode.SWITCH_INCOMPATIBLE)
+        member = self.hub.member(room_id, msg.feed)
+        publisher = getattr(member.session, "publisher", None) if member is not None else None
+        if (member is None or member.feed_id is None or msg.feed == self.identity or publisher is None
+                or publisher.feed_id != member.feed_id):
+            raise NotFound(f"{msg.feed!r} is not publishing in this room", code=m.ErrorCode.UNKNOWN_FEED)
+        kinds = await switch(member.feed_id, {kind: publisher.mids(kind) for kind in ("audio", "video")})
+        sub.feed, sub.warm = msg.feed, False
+        log.info("room %s: %s switched %s to %s (%s)", room_id, self.identity, sub.id, msg.feed, ",".join(kinds))
+        return m.Switched(id=msg.id, sub=sub.id, feed=msg.feed, kinds=kinds)
 
     async def answer(self, msg: m.Answer) -> m.Ack:
         self._joined()
@@ -422,6 +480,8 @@ class SignalSession:
         """The publisher's PeerConnection went down: the feed is no longer subscribable."""
         if self.room_id is None or handle is not self.publisher:
             return
+        for sub in [x for x in self.subs.values() if x.warm]:  # held on the feed that just went down
+            self._release(sub)
         member = self.hub.member(self.room_id, self.identity)
         if member is not None and member.session is self and member.feed_id is not None:
             member.feed_id = None

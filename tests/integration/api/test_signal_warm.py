@@ -1,0 +1,141 @@
+"""Warm subscriptions through Souk to a real Janus: the shopper's subscriber connection comes up while the
+consult rings (held on her own feed, nothing relayed) and a ``switch`` points it at the seller's feed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from souk.api.signal.client import SignalClient, SignalError
+from souk.media.bots import PublisherBot, SubscriberBot
+from souk.media.types import Jsep
+from tests.fixtures.browser import Souk
+from tests.integration.api.test_signal_media import handles, settle_handles
+
+pytestmark = [pytest.mark.janus]
+
+
+@pytest.fixture
+async def room(souk_media: Souk) -> str:
+    return str((await souk_media.ctx.storage.rooms.create("lumen", "consult")).id)
+
+
+@pytest.fixture
+async def peers(souk_media: Souk, room: str) -> AsyncIterator[tuple[SignalClient, SignalClient]]:
+    t = souk_media.ctx.tokens
+    a = await SignalClient.connect(souk_media.ws_url, t.mint(merchant_id="lumen", identity="seller", room=room,
+                                                             role="host"))
+    b = await SignalClient.connect(souk_media.ws_url, t.mint(merchant_id="lumen", identity="shopper", room=room,
+                                                             role="member"))
+    yield a, b
+    await a.aclose()
+    await b.aclose()
+
+
+async def publish(client: SignalClient, *, timestamps: bool = False) -> PublisherBot:
+    bot = PublisherBot(timestamps=timestamps)
+    reply = await client.request({"type": "publish", "sdp": (await bot.offer()).sdp})
+    await bot.accept(Jsep("answer", reply["sdp"]))
+    return bot
+
+
+async def connected(bot: SubscriberBot, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if bot.pc.connectionState == "connected":
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"warm PeerConnection is {bot.pc.connectionState}")
+
+
+async def test_warm_connection_carries_nothing_until_it_switches_to_the_seller(
+        souk_media: Souk, room: str, peers: tuple[SignalClient, SignalClient]) -> None:
+    seller, shopper = peers
+    base = await handles(souk_media)
+    await shopper.request({"type": "join", "room": room})
+    own = await publish(shopper)
+    warm_bot = SubscriberBot(timestamps=True)  # reads the seller's stamped frames; the shopper's counter fails
+    seller_bot = None
+    try:
+        offer = await shopper.request({"type": "warm"})
+        assert offer["type"] == "offer" and offer["warm"] is True and offer["feed"] == "shopper"
+        await shopper.request({"type": "answer", "sub": offer["sub"],
+                               "sdp": (await warm_bot.answer(Jsep("offer", offer["sdp"]))).sdp})
+        await connected(warm_bot)
+        await asyncio.sleep(0.7)
+        assert warm_bot.frames == 0 and warm_bot.audio_frames == 0  # held: Janus relays nothing, not even ours
+
+        await seller.request({"type": "join", "room": room})
+        seller_bot = await publish(seller, timestamps=True)
+        await shopper.next_event("published", timeout=10, feed__participant="seller")
+        switched = await shopper.request({"type": "switch", "sub": offer["sub"], "feed": "seller"})
+        assert switched == {"type": "switched", "id": switched["id"], "sub": offer["sub"], "feed": "seller",
+                            "kinds": ["audio", "video"]}
+        await warm_bot.wait_frames(10, timeout=10)
+        assert warm_bot.bad_stamps == 0 and warm_bot.delays_ms  # every frame is the seller's stamped video
+        for _ in range(100):
+            if warm_bot.audio_frames:
+                break
+            await asyncio.sleep(0.05)
+        assert warm_bot.audio_frames > 0
+        assert await settle_handles(souk_media, base + 3) == base + 3  # 2 publishers, 1 subscriber: no extra
+
+        # a switched subscription is an ordinary one: it goes when the seller's feed goes
+        await seller.request({"type": "unpublish"})
+        await shopper.next_event("unpublished", timeout=10, participant="seller")
+        with pytest.raises(SignalError) as err:
+            await shopper.request({"type": "switch", "sub": offer["sub"], "feed": "seller"})
+        assert err.value.code == "unknown_subscription"
+        assert await settle_handles(souk_media, base + 1) == base + 1
+    finally:
+        await warm_bot.aclose()
+        await own.aclose()
+        if seller_bot is not None:
+            await seller_bot.aclose()
+    await shopper.request({"type": "leave"})
+    await seller.request({"type": "leave"})
+    assert await settle_handles(souk_media, base) == base
+
+
+async def test_warm_and_switch_refusals_leak_no_handle(
+        souk_media: Souk, room: str, peers: tuple[SignalClient, SignalClient]) -> None:
+    seller, shopper = peers
+    base = await handles(souk_media)
+
+    async def refused(msg: dict[str, object], code: str) -> None:
+        with pytest.raises(SignalError) as err:
+            await shopper.request(msg)
+        assert err.value.code == code, err.value
+
+    await refused({"type": "warm"}, "not_joined")
+    await shopper.request({"type": "join", "room": room})
+    await refused({"type": "warm"}, "not_publishing")
+    await refused({"type": "switch", "sub": "sub_nope", "feed": "seller"}, "unknown_subscription")
+    await refused({"type": "switch", "feed": "seller"}, "malformed")
+    own = await publish(shopper)
+    try:
+        offer = await shopper.request({"type": "warm"})
+        await refused({"type": "warm"}, "already_warm")
+        await refused({"type": "switch", "sub": offer["sub"], "feed": "seller"}, "unknown_feed")  # not there
+        await refused({"type": "switch", "sub": offer["sub"], "feed": "shopper"}, "unknown_feed")  # ourselves
+        await seller.request({"type": "join", "room": room})
+        await refused({"type": "switch", "sub": offer["sub"], "feed": "seller"}, "unknown_feed")  # not publishing
+        assert await settle_handles(souk_media, base + 2) == base + 2  # our publisher and the warm subscription
+
+        # the warm subscription is held on our own feed: unpublishing takes it along
+        await shopper.request({"type": "unpublish"})
+        await refused({"type": "switch", "sub": offer["sub"], "feed": "seller"}, "unknown_subscription")
+        assert await settle_handles(souk_media, base) == base
+    finally:
+        await own.aclose()
+    # and a new publish can warm again
+    own = await publish(shopper)
+    try:
+        offer = await shopper.request({"type": "warm"})
+        assert offer["warm"] is True
+    finally:
+        await own.aclose()
+    await shopper.request({"type": "leave"})
+    await seller.request({"type": "leave"})
+    assert await settle_handles(souk_media, base) == base
