@@ -3,13 +3,20 @@
 One run, one Janus: the bench starts the embedded Janus (in a private network namespace, see
 souk.media.netns), runs ``souk serve`` as a separate process attached to that Janus, and measures
 (a) through Souk: a fresh subscriber with its own access token (minted over REST with the demo API key)
-    connects the signaling WebSocket; the clock starts at its ``join`` request (join -> subscribe -> answer)
-    and stops at its first decoded video frame; the publisher is an aiortc bot publishing through Souk too;
-(b) raw: the same join on Janus through the media plane's own client, no Souk in the path
-    (souk.media.bench.raw_join_to_first_frame).
-Subscribers run in a worker process (aiortc is single-threaded). With ``--netem`` the worker lives in its own
-"shopper" namespace joined to Janus's by a veth pair shaped with netem in both directions, so only the
-shopper's link (signaling and media) is shaped; the raw figures stay unshaped (``raw_shaped: false``).
+    on the signaling WebSocket; the publisher ("seller") is an aiortc bot publishing through Souk too;
+(b) raw: the same steps on Janus through the media plane's own client, no Souk in the path.
+
+Two joins are measured (``--join both``, the default, runs both in the same run):
+- **warm**, what the 1v1 consult does: while the console rings, the shopper publishes her camera and opens her
+  subscriber connection held on her own feed with nothing relayed (signaling ``warm``); the clock starts at
+  the request for the seller's media (``switch``, sent when the seller's feed appears) and stops at the first
+  decoded frame of the seller's video. The keys ``souk_*``, ``raw_*``, ``slow_joins`` are this join.
+- **cold**, a subscriber that starts from nothing: the clock starts at its ``join`` request (join ->
+  offer -> answer -> ICE -> DTLS) and stops at its first decoded video frame. Keys ``cold_souk_*``,
+  ``cold_raw_*``, ``cold_slow_joins`` (or the main keys with ``--join cold``).
+Subscribers run in a worker process (aiortc is single-threaded). With ``--netem`` the worker's UDP (ICE, DTLS,
+media, including the shopper's own publisher) and its signaling are shaped in both directions (this kernel has
+no sch_netem: see souk.cli.shaping); the raw figures stay unshaped (``raw_shaped: false``).
 Prints one JSON object.
 """
 
@@ -61,6 +68,9 @@ def register(bench: Any) -> None:
     p = bench.add_parser("connect", help="join -> first decoded frame through Souk vs raw Janus (JSON)")
     p.add_argument("--rounds", type=int, default=40)
     p.add_argument("--netem", default=None, help='shape the shopper side, e.g. "delay 75ms loss 2%%"')
+    p.add_argument("--join", choices=("both", "warm", "cold"), default="both",
+                   help="warm: the consult's join (connection warmed while ringing, then switch); cold: from "
+                        "nothing; both (default): warm in the main keys, cold in cold_* keys")
     p.add_argument("--json", action="store_true", help="print only the JSON object (default prints it too)")
     p.set_defaults(func=_bench)
 
@@ -109,7 +119,6 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     plane = await MediaPlane.start(settings, workdir=data / "janus")
     server: asyncio.subprocess.Process | None = None
     errors: list[str] = []
-    raw_ms: list[float] = []
     out: dict[str, Any] = {}
     pub_client = None
     pub_bot = raw_bot = raw_pub = None
@@ -142,44 +151,41 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             reply = await pub_client.request({"type": "publish", "sdp": (await pub_bot.offer()).sdp})
             await pub_bot.accept(Jsep("answer", reply["sdp"]))
             await _wait_publishing(http, room)
-            tokens = [await mint(f"shopper-{i}", "member") for i in range(args.rounds)]
+            tokens = {join: [await mint(f"shopper-{join}-{i}", "member") for i in range(args.rounds)]
+                      for join in ("warm", "cold")}
 
-        # raw: the same join straight on Janus through the media plane (publisher in its own room)
+        # raw: the same joins straight on Janus through the media plane (publisher in its own room; the warm
+        # join publishes the subscriber's own feed there too, as the shopper does while it rings)
         raw_room = "bench-raw-" + room
-        await plane.ensure_room(raw_room, kind="consult", max_publishers=1)
+        await plane.ensure_room(raw_room, kind="consult", max_publishers=2)
         raw_bot = PublisherBot()
         raw_pub = await plane.join_publisher(raw_room, display="raw-publisher")
         await raw_bot.accept(await raw_pub.publish(await raw_bot.offer()))
         await raw_pub.wait_webrtcup(10.0)
-        raw_job = {"mode": "raw", "url": node.url, "api_secret": node.api_secret, "admin_key": node.admin_key,
-                   "room": raw_room, "feed_id": raw_pub.feed_id, "rounds": args.rounds}
-        raw = await _run_worker(raw_job)  # a process of its own, like the Souk subscribers
-        raw_ms = raw.get("ms", [])
-        errors += raw.get("errors", [])
-
-        job = {"ws_url": f"ws://127.0.0.1:{port}/v1/signal", "room": room, "feed": "seller", "tokens": tokens,
-               "shaping": shaping}
-        souk = await _run_worker(job)
-        errors += souk.get("errors", [])
-        souk_ms: list[float] = souk.get("ms", [])
-        out = {
+        joins = ("warm", "cold") if args.join == "both" else (args.join,)
+        out["rounds"] = args.rounds
+        for join in joins:
+            raw_job = {"mode": "raw", "join": join, "url": node.url, "api_secret": node.api_secret,
+                       "admin_key": node.admin_key, "room": raw_room, "feed_id": raw_pub.feed_id,
+                       "mids": {k: raw_pub.mids(k) for k in ("audio", "video")}, "rounds": args.rounds}
+            raw = await _run_worker(raw_job)  # a process of its own, like the Souk subscribers
+            errors += raw.get("errors", [])
+            job = {"join": join, "ws_url": f"ws://127.0.0.1:{port}/v1/signal", "room": room, "feed": "seller",
+                   "tokens": tokens[join], "shaping": shaping}
+            souk = await _run_worker(job)
+            errors += souk.get("errors", [])
+            prefix = "cold_" if join == "cold" and join != joins[0] else ""
+            out.update(_figures(prefix, args.rounds, souk, raw))
+        out.update({
             "rounds": args.rounds,
-            "souk_p50_ms": _pct(souk_ms, 0.5), "souk_p95_ms": _pct(souk_ms, 0.95),
-            "raw_p50_ms": _pct(raw_ms, 0.5), "raw_p95_ms": _pct(raw_ms, 0.95),
-            "slow_joins": sum(1 for x in souk_ms if x > SLOW_MS) + (args.rounds - len(souk_ms)),
-            "souk_max_ms": round(max(souk_ms), 1) if souk_ms else None,
-            "raw_max_ms": round(max(raw_ms), 1) if raw_ms else None,
-            "souk_mean_ms": round(statistics.fmean(souk_ms), 1) if souk_ms else None,
-            "souk_connect_p50_ms": _pct(souk.get("connect_ms", []), 0.5),
-            "souk_phases_p50_ms": souk.get("phases_p50_ms", {}),
-            "souk_ok": len(souk_ms), "raw_ok": len(raw_ms),
+            "join": joins[0],
             "netem": netem,
             "netem_side": "shopper subscriber only: its UDP (media, ICE, DTLS) and signaling, both directions, "
                           "emulated in its process" if netem else None,
             "raw_shaped": False,
-            "measured": "subscriber join request -> first decoded video frame (aiortc, VP8 640x360)",
+            "measured": MEASURED[joins[0]] + ("; cold_*: " + MEASURED["cold"] if len(joins) > 1 else ""),
             "cpu_cores": os.cpu_count(),
-        }
+        })
         if errors:
             out["errors"] = errors[:10]
         return out
@@ -198,6 +204,29 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                 await server.wait()
         await plane.aclose()
         tmp.cleanup()
+
+
+MEASURED = {
+    "warm": "request for the seller's media (switch on a subscriber connection warmed while ringing) -> first "
+            "decoded frame of the seller's video (aiortc, VP8 640x360)",
+    "cold": "subscriber join request -> first decoded video frame (aiortc, VP8 640x360)",
+}
+
+
+def _figures(prefix: str, rounds: int, souk: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    souk_ms: list[float] = souk.get("ms", [])
+    raw_ms: list[float] = raw.get("ms", [])
+    return {
+        f"{prefix}souk_p50_ms": _pct(souk_ms, 0.5), f"{prefix}souk_p95_ms": _pct(souk_ms, 0.95),
+        f"{prefix}raw_p50_ms": _pct(raw_ms, 0.5), f"{prefix}raw_p95_ms": _pct(raw_ms, 0.95),
+        f"{prefix}slow_joins": sum(1 for x in souk_ms if x > SLOW_MS) + (rounds - len(souk_ms)),
+        f"{prefix}souk_max_ms": round(max(souk_ms), 1) if souk_ms else None,
+        f"{prefix}raw_max_ms": round(max(raw_ms), 1) if raw_ms else None,
+        f"{prefix}souk_mean_ms": round(statistics.fmean(souk_ms), 1) if souk_ms else None,
+        f"{prefix}souk_connect_p50_ms": _pct(souk.get("connect_ms", []), 0.5),
+        f"{prefix}souk_phases_p50_ms": souk.get("phases_p50_ms", {}),
+        f"{prefix}souk_ok": len(souk_ms), f"{prefix}raw_ok": len(raw_ms),
+    }
 
 
 async def wait_up(http: Any, server: asyncio.subprocess.Process) -> None:
@@ -239,7 +268,7 @@ async def _run_worker(job: dict[str, Any]) -> dict[str, Any]:
 
 async def _raw_worker(job: dict[str, Any]) -> dict[str, Any]:
     from souk.core.settings import load_settings
-    from souk.media.bench import raw_join_to_first_frame
+    from souk.media.bench import raw_join_to_first_frame, raw_switch_to_first_frame
     from souk.media.plane import MediaPlane
 
     settings = load_settings(None, janus={"mode": "external", "urls": [job["url"]],
@@ -248,12 +277,15 @@ async def _raw_worker(job: dict[str, Any]) -> dict[str, Any]:
     ms: list[float] = []
     errors: list[str] = []
     try:
-        await plane.ensure_room(job["room"], kind="consult", max_publishers=1)
+        await plane.ensure_room(job["room"], kind="consult", max_publishers=2)
         for _ in range(job["rounds"]):
             try:
-                ms.append(await raw_join_to_first_frame(plane, job["room"], int(job["feed_id"])))
+                if job.get("join") == "warm":
+                    ms.append(await raw_switch_to_first_frame(plane, job["room"], int(job["feed_id"]), job["mids"]))
+                else:
+                    ms.append(await raw_join_to_first_frame(plane, job["room"], int(job["feed_id"])))
             except Exception as exc:  # reported, the bench goes on  # noqa: BLE001
-                errors.append(f"raw: {type(exc).__name__}: {exc}")
+                errors.append(f"raw {job.get('join')}: {type(exc).__name__}: {exc}")
             await asyncio.sleep(0.05)
     finally:
         await plane.aclose()
@@ -264,51 +296,86 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
     if job.get("mode") == "raw":
         return await _raw_worker(job)
     from souk.api.signal.client import SignalClient
-    from souk.media.bots import SubscriberBot
-    from souk.media.types import Jsep
 
     shaping = job.get("shaping")
     if shaping:
         from souk.cli.shaping import shape_datagrams
 
         shape_datagrams(asyncio.get_running_loop(), **shaping)
+    warm = job.get("join") == "warm"
     ms: list[float] = []
     connect_ms: list[float] = []
     errors: list[str] = []
     phases: dict[str, list[float]] = {}
     for token in job["tokens"]:
-        client = bot = None
+        client = None
         try:
             c0 = time.monotonic()
             client = await SignalClient.connect(job["ws_url"], token)
             if shaping:
-                client.one_way_delay_s = shaping["delay_s"]
+                client.one_way_delay_s, client.segment_loss = shaping["delay_s"], shaping["loss"]
             connect_ms.append((time.monotonic() - c0) * 1000)
-            bot = SubscriberBot()
             marks: dict[str, float] = {}
-            _watch_states(bot.pc, marks)
-            t0 = time.monotonic()
-            joined = await client.request({"type": "join", "room": job["room"], "subscribe": True})
-            offers = [o for o in joined.get("offers", []) if o["feed"] == job["feed"]]
-            offer = offers[0] if offers else await client.request({"type": "subscribe", "feed": job["feed"]})
-            marks["offer"] = time.monotonic()
-            answer = await bot.answer(Jsep("offer", offer["sdp"]))
-            await client.request({"type": "answer", "sub": offer["sub"], "sdp": answer.sdp})
-            first = await bot.wait_first_frame(10.0)
+            t0, first = await (_warm_round if warm else _cold_round)(client, job, marks)
             ms.append((first - t0) * 1000)
             for name, at in marks.items():
                 phases.setdefault(name, []).append((at - t0) * 1000)
             await client.request({"type": "leave"})
         except Exception as exc:  # one failed round is reported, the bench goes on  # noqa: BLE001
-            errors.append(f"souk: {type(exc).__name__}: {exc or 'no first frame in time'}")
+            errors.append(f"souk {job.get('join')}: {type(exc).__name__}: {exc or 'no first frame in time'}")
         finally:
-            if bot is not None:
-                await bot.aclose()
             if client is not None:
                 await client.aclose()
         await asyncio.sleep(0.05)
     return {"ms": ms, "connect_ms": connect_ms, "errors": errors,
             "phases_p50_ms": {k: _pct(v, 0.5) for k, v in phases.items()}}
+
+
+async def _cold_round(client: Any, job: dict[str, Any], marks: dict[str, float]) -> tuple[float, float]:
+    """join (with subscribe) -> offer -> answer -> ICE -> DTLS -> first decoded frame."""
+    from souk.media.bots import SubscriberBot
+    from souk.media.types import Jsep
+
+    bot = SubscriberBot()
+    try:
+        _watch_states(bot.pc, marks)
+        t0 = time.monotonic()
+        joined = await client.request({"type": "join", "room": job["room"], "subscribe": True})
+        offers = [o for o in joined.get("offers", []) if o["feed"] == job["feed"]]
+        offer = offers[0] if offers else await client.request({"type": "subscribe", "feed": job["feed"]})
+        marks["offer"] = time.monotonic()
+        answer = await bot.answer(Jsep("offer", offer["sdp"]))
+        await client.request({"type": "answer", "sub": offer["sub"], "sdp": answer.sdp})
+        return t0, await bot.wait_first_frame(10.0)
+    finally:
+        await bot.aclose()
+
+
+async def _warm_round(client: Any, job: dict[str, Any], marks: dict[str, float]) -> tuple[float, float]:
+    """The consult's shopper: join and publish while it rings, warm the subscriber connection on her own feed;
+    then (the clock starts) ``switch`` it to the seller's feed -> first decoded frame of the seller."""
+    from souk.media.bots import PublisherBot, SubscriberBot
+    from souk.media.types import Jsep
+
+    own = PublisherBot()
+    bot = SubscriberBot()
+    try:
+        await client.request({"type": "join", "room": job["room"]})
+        reply = await client.request({"type": "publish", "sdp": (await own.offer()).sdp})
+        await own.accept(Jsep("answer", reply["sdp"]))
+        offer = await client.request({"type": "warm"})
+        answer = await bot.answer(Jsep("offer", offer["sdp"]))
+        await client.request({"type": "answer", "sub": offer["sub"], "sdp": answer.sdp})
+        await bot.wait_connected(15.0)
+        if bot.frames or bot.audio_frames:
+            raise RuntimeError("the warm connection carried media before the switch")
+        t0 = time.monotonic()
+        await client.request({"type": "switch", "sub": offer["sub"], "feed": job["feed"]})
+        marks["switched"] = time.monotonic()
+        return t0, await bot.wait_first_frame(10.0)
+    finally:
+        await bot.aclose()
+        await own.aclose()
 
 
 def _watch_states(pc: Any, marks: dict[str, float]) -> None:

@@ -3,7 +3,8 @@
 Applied inside the shopper-side worker process only: every UDP datagram it sends or receives (aiortc's
 ICE, DTLS, SRTP) is delayed by ``delay_s`` and dropped with probability ``loss``, independently in each
 direction, which is what ``tc qdisc ... netem delay 75ms loss 2%`` on both ends of the shopper's link does.
-Signaling (TCP) gets the same one-way delay per message (loss on TCP shows up as delay; not emulated).
+Signaling (TCP) gets the same one-way delay per message, and a lost message (same loss rate, each direction)
+arrives one retransmit wait late (souk.api.signal.client.emulated_delay).
 """
 
 from __future__ import annotations

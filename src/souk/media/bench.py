@@ -14,6 +14,7 @@ from typing import Any
 from souk.core.ids import new_id
 from souk.media.bots import PublisherBot, SubscriberBot
 from souk.media.plane import MediaPlane
+from souk.media.videoroom import Subscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,34 @@ async def raw_join_to_first_frame(plane: MediaPlane, room_id: str, feed_id: int,
         if sub is not None:
             await sub.aclose()
         await bot.aclose()
+
+
+async def raw_switch_to_first_frame(plane: MediaPlane, room_id: str, feed_id: int, mids: dict[str, list[str]], *,
+                                    timeout: float = 10.0) -> float:
+    """The warm join without Souk: publish an own feed, hold a subscriber on it (nothing relayed) until it is
+    connected, then milliseconds from the ``switch`` to ``feed_id`` (whose mids per kind are ``mids``) to its
+    first decoded video frame."""
+    own_bot = PublisherBot()
+    bot = SubscriberBot()
+    own = sub = None
+    try:
+        own = await plane.join_publisher(room_id, display="raw-shopper")
+        await own_bot.accept(await own.publish(await own_bot.offer()))
+        sub = await plane.subscribe(room_id, [own.feed_id])
+        assert isinstance(sub, Subscriber)  # not an audience subscription: always a VideoRoom subscriber
+        await sub.hold()
+        await sub.start(await bot.answer(sub.offer))
+        await bot.wait_connected(timeout)
+        if bot.frames:
+            raise RuntimeError("the held subscription relayed media before the switch")
+        t0 = time.monotonic()
+        await sub.switch(feed_id, mids)
+        first = await bot.wait_first_frame(timeout)
+        return (first - t0) * 1000
+    finally:
+        for closer in (sub, own, bot, own_bot):
+            if closer is not None:
+                await closer.aclose()
 
 
 async def measure_raw_connect(plane: MediaPlane, *, runs: int = 20, decode: bool = True) -> RawConnectResult:

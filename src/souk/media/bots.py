@@ -347,6 +347,15 @@ class SubscriberBot:
     async def wait_first_frame(self, timeout: float = 10.0) -> float:
         return await asyncio.wait_for(asyncio.shield(self._first), timeout)
 
+    async def wait_connected(self, timeout: float = 10.0) -> None:
+        """Until the PeerConnection (ICE and DTLS) is connected; TimeoutError if it fails or takes too long."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.pc.connectionState != "connected":
+            if self.pc.connectionState in ("failed", "closed") or loop.time() > deadline:
+                raise TimeoutError(f"PeerConnection {self.pc.connectionState} after {timeout} s")
+            await asyncio.sleep(0.01)
+
     async def wait_frames(self, n: int, timeout: float = 10.0) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

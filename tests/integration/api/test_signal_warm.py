@@ -41,14 +41,6 @@ async def publish(client: SignalClient, *, timestamps: bool = False) -> Publishe
     return bot
 
 
-async def connected(bot: SubscriberBot, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if bot.pc.connectionState == "connected":
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"warm PeerConnection is {bot.pc.connectionState}")
-
-
 async def test_warm_connection_carries_nothing_until_it_switches_to_the_seller(
         souk_media: Souk, room: str, peers: tuple[SignalClient, SignalClient]) -> None:
     seller, shopper = peers
@@ -62,7 +54,7 @@ async def test_warm_connection_carries_nothing_until_it_switches_to_the_seller(
         assert offer["type"] == "offer" and offer["warm"] is True and offer["feed"] == "shopper"
         await shopper.request({"type": "answer", "sub": offer["sub"],
                                "sdp": (await warm_bot.answer(Jsep("offer", offer["sdp"]))).sdp})
-        await connected(warm_bot)
+        await warm_bot.wait_connected()
         await asyncio.sleep(0.7)
         assert warm_bot.frames == 0 and warm_bot.audio_frames == 0  # held: Janus relays nothing, not even ours
 

@@ -65,3 +65,17 @@ async def test_total_loss_drops_everything() -> None:
     finally:
         plain.transport.close()
         s.transport.close()
+
+
+def test_signaling_messages_are_delayed_and_a_lost_one_waits_for_the_retransmit() -> None:
+    import random
+
+    from souk.api.signal.client import emulated_delay
+
+    rng = random.Random(1)
+    assert emulated_delay(0.075, 0.0, rng) == 0.075
+    assert emulated_delay(0.075, 0.999999, rng) == pytest.approx(0.075 + 0.35)  # RTT + 200 ms
+    assert emulated_delay(0.2, 0.999999, rng) == pytest.approx(0.2 + 0.8)  # 2 RTT on a long link
+    delays = [emulated_delay(0.075, 0.02, rng) for _ in range(20000)]
+    late = sum(1 for d in delays if d > 0.075)
+    assert 300 < late < 500  # about 2 %

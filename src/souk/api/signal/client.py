@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import json
 import logging
+import random
 from typing import Any
 
 import websockets
@@ -33,6 +34,8 @@ class SignalClient:
         self._reader = asyncio.create_task(self._read(), name="signal-client-reader")
         self.dropped_events = 0
         self.one_way_delay_s = 0.0  # benchmarks: emulate a slow link on this client's side
+        self.segment_loss = 0.0  # ... and its TCP losses: a lost message arrives one retransmit timeout late
+        self._rng = random.Random(11)
 
     @classmethod
     async def connect(cls, url: str, token: str, *, timeout: float = 10.0) -> SignalClient:
@@ -73,16 +76,16 @@ class SignalClient:
         rid = str(next(self._ids))
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
-        if self.one_way_delay_s:
-            await asyncio.sleep(self.one_way_delay_s)
+        if self.one_way_delay_s or self.segment_loss:
+            await asyncio.sleep(emulated_delay(self.one_way_delay_s, self.segment_loss, self._rng))
         await self.ws.send(json.dumps({**msg, "id": rid}))
         try:
             reply = await asyncio.wait_for(fut, self.timeout)
         except TimeoutError as exc:
             self._pending.pop(rid, None)
             raise Timeout(f"no reply to {msg.get('type')}", code="timeout") from exc
-        if self.one_way_delay_s:
-            await asyncio.sleep(self.one_way_delay_s)
+        if self.one_way_delay_s or self.segment_loss:
+            await asyncio.sleep(emulated_delay(self.one_way_delay_s, self.segment_loss, self._rng))
         if reply.get("type") == "error":
             raise SignalError(reply.get("message", ""), code=reply.get("code", "error"))
         return reply
@@ -103,6 +106,15 @@ class SignalClient:
     async def aclose(self) -> None:
         await self.ws.close()
         await asyncio.gather(self._reader, return_exceptions=True)
+
+
+def emulated_delay(one_way_s: float, loss: float, rng: random.Random) -> float:
+    """One direction of an emulated link for one signaling message: the one-way delay, plus, with probability
+    ``loss``, Linux's wait before it resends a lost lone segment (tail loss probe or RTO: about
+    max(2 RTT, RTT + 200 ms))."""
+    rtt = 2 * one_way_s
+    lost = loss > 0 and rng.random() < loss
+    return one_way_s + (max(2 * rtt, rtt + 0.2) if lost else 0.0)
 
 
 def _get(ev: dict[str, Any], dotted: str) -> Any:
