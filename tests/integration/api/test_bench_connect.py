@@ -13,6 +13,7 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.janus]
 
 KEYS = {"rounds", "souk_p50_ms", "souk_p95_ms", "raw_p50_ms", "raw_p95_ms", "slow_joins"}
+COLD = {"cold_souk_p50_ms", "cold_souk_p95_ms", "cold_raw_p50_ms", "cold_raw_p95_ms", "cold_slow_joins"}
 
 
 @pytest.mark.parametrize("netem", [None, "delay 20ms loss 1%"])
@@ -26,8 +27,11 @@ def test_bench_connect_prints_one_json_object(netem: str | None, tmp_path) -> No
     lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
     assert len(lines) == 1, proc.stdout + proc.stderr[-2000:]
     out = json.loads(lines[0])
-    assert KEYS <= out.keys()
+    assert KEYS | COLD <= out.keys()
+    assert out["join"] == "warm"  # the main keys are the consult's join; the cold join is measured beside it
     assert out["rounds"] == 3 and out["souk_ok"] == 3 and out["raw_ok"] == 3, out
+    assert out["cold_souk_ok"] == 3 and out["cold_raw_ok"] == 3, out
+    assert "switched" in out["souk_phases_p50_ms"] and "dtls_connected" in out["cold_souk_phases_p50_ms"]
     assert out["netem"] == netem
     assert proc.returncode == 0, proc.stderr[-2000:]
 
