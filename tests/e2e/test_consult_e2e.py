@@ -44,6 +44,22 @@ async def handles(souk: Souk) -> int:
         await admin.aclose()
 
 
+SUBS = "() => [...window.soukCall.room.subs.values()].map((s) => ({ id: s.id, participant: s.participant, warm: s.warm }))"
+
+
+async def subs(page: Any) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = await page.evaluate(SUBS)
+    return result
+
+
+async def warmed(shopper: Any) -> str:
+    """Wait for the shopper's warm subscription to be connected; its sub id."""
+    await shopper.wait_for_function("() => window.soukCall.marks.warm", timeout=10_000)
+    [sub] = await subs(shopper)
+    assert sub["warm"] is True and sub["participant"] is None
+    return str(sub["id"])
+
+
 async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: Any) -> None:
     base = souk_media.base_url
     baseline = await handles(souk_media)
@@ -61,6 +77,10 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
     accept = seller.locator("#incoming li.ringing button.accept")
     await accept.wait_for(timeout=10_000)
     assert "Waterproof Hiking Jacket" in await seller.inner_text("#incoming")
+    # while it rings the shopper's subscriber connection comes up, held with no media (a warm subscription)
+    warm_sub = await warmed(shopper)
+    q = await quality(shopper, "soukCall")  # the indicator reads a warm PC that carries nothing
+    assert q is not None and q["framesDecoded"] == 0 and q["audioPackets"] == 0 and q["level"] != "poor"
     await accept.click()
 
     # both sides decode the other's video and receive audio, and keep doing so
@@ -77,6 +97,10 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
         assert "frames" in (await page.get_attribute("#quality", "title") or "")
     assert (await shopper.inner_text("#call-timer")).startswith("00:0")
     assert await handles(souk_media) == baseline + 4  # two publishers, two subscribers
+    # the seller's media came on the warm connection, switched to the seller's feed after the accept
+    marks = await shopper.evaluate("() => window.soukCall.marks")
+    assert marks["warm"] < marks["accepted"] <= marks["switched"], marks
+    assert await subs(shopper) == [{"id": warm_sub, "participant": "seller-demo", "warm": False}]
 
     # the shopper's signaling socket drops: the SDK reconnects within the grace period, rejoins, republishes
     # and resubscribes; the call goes on and media flows both ways again on fresh PeerConnections
@@ -108,6 +132,54 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
     records = await souk_media.ctx.storage.calls.list("lumen")
     assert records[0].outcome is not None and records[0].outcome.value == "completed"
     assert records[0].product_sku == "AP-1002" and records[0].seller_identity == "seller-demo"
+    for _ in range(100):
+        if await handles(souk_media) == baseline:
+            break
+        await asyncio.sleep(0.05)
+    assert await handles(souk_media) == baseline
+    assert errors == []
+
+
+async def test_consult_warm_switch_failure_falls_back_to_subscribe(souk_media: Souk, chromium: Any) -> None:
+    """The server drops the shopper's warm subscription while it rings (as when her own feed flaps): the
+    SDK's switch is refused, it closes the warm connection and subscribes the usual way; the call works."""
+    from souk.api.signal.messages import Unsubscribe
+
+    base = souk_media.base_url
+    baseline = await handles(souk_media)
+    seller = await (await chromium.new_context()).new_page()
+    shopper = await (await chromium.new_context()).new_page()
+    errors: list[str] = []
+    warnings: list[str] = []
+    for p in (seller, shopper):
+        p.on("pageerror", lambda e: errors.append(str(e)))
+    shopper.on("console", lambda msg: warnings.append(msg.text) if msg.type == "warning" else None)
+
+    await seller.goto(f"{base}/console")
+    await seller.wait_for_selector("#console-status.online", timeout=10_000)
+    await shopper.goto(f"{base}/shop/AP-1001")
+    await shopper.click("#call-btn")
+    accept = seller.locator("#incoming li.ringing button.accept")
+    await accept.wait_for(timeout=10_000)
+    warm_sub = await warmed(shopper)
+
+    members = [m for room in souk_media.ctx.hub.rooms.values() for m in room.members.values()]
+    session = next(m.session for m in members if m.identity.startswith("shopper_"))
+    assert session.subs[warm_sub].warm
+    await session.handle(Unsubscribe(sub=warm_sub))  # the browser is not told: its PC still looks connected
+    await accept.click()
+
+    await wait_media(shopper, "soukCall", frames=5)
+    await wait_media(seller, "soukConsole", frames=5)
+    assert any("switching the warm subscription" in w and "unknown_subscription" in w for w in warnings), warnings
+    marks = await shopper.evaluate("() => window.soukCall.marks")
+    assert "switched" not in marks and marks["track"] >= marks["accepted"]
+    [sub] = await subs(shopper)
+    assert sub["id"] != warm_sub and sub["participant"] == "seller-demo" and sub["warm"] is False
+    assert await handles(souk_media) == baseline + 4  # the dropped warm handle is not counted twice or leaked
+
+    await shopper.click("#hangup-btn")
+    await seller.wait_for_function("() => window.soukConsole.call === null", timeout=10_000)
     for _ in range(100):
         if await handles(souk_media) == baseline:
             break

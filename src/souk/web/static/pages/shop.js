@@ -60,12 +60,24 @@ async function startCall() {
     ui.attach(state.room);
     state.room.on("published", () => { state.marks.seller_published = Date.now(); });
     state.room.on("track", () => { state.marks.track = state.marks.track || Date.now(); });
+    state.room.on("switched", () => { state.marks.switched = Date.now(); });
     await state.room.publish({ audio: true, video: true });
+    warmUp(state.room);
   } catch (err) {
     await hangupCall();
     finish("Call failed.");
     ui.error(err);
   }
+}
+
+// Connect the subscriber side too while it rings (ICE + DTLS, no media yet): when the seller's feed comes up
+// the SDK switches this connection to it, so the first seller frame costs a round trip, not a WebRTC setup.
+// Only an optimisation: without it the SDK subscribes the usual way.
+function warmUp(room) {
+  if (room.subs.size) return; // the seller is already there: nothing to warm
+  room.warm()
+    .then(() => { if (state.room === room) state.marks.warm = Date.now(); })
+    .catch((e) => console.warn("souk: no warm connection for the seller's video, subscribing on accept", e.code || e));
 }
 
 async function hangupCall() {

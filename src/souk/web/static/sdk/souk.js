@@ -10,10 +10,19 @@
 //   room.on("track", ({ participant, stream }) => ...);  // remote media (auto-subscribes by default)
 //   room.mute("audio", true); await room.switchDevice("video", deviceId);
 //   const q = await room.quality();                      // { rttMs, lossPct, inKbps, outKbps, framesDecoded, level }
+//   await room.warm();                                   // 1v1 while it rings (after publish): the subscriber PC
+//                                                        // connects now, held with no media; the next feed this
+//                                                        // room subscribes to is `switch`ed onto it (no new ICE/DTLS)
+//   room.on("switched", ({ participant, sub }) => ...);  // the warm PC now carries participant (after its "track"s)
 //   await room.leave(); client.close();
 //
 // Errors are SoukError with a stable .code: camera_denied, camera_missing, camera_busy, network,
 // connection_closed, timeout, and every server code (token_expired, wrong_room, privilege_missing...).
+//
+// Warm subscriptions: warm() is an optimisation and never needed: if the switch fails for any reason
+// (unknown_subscription, unknown_feed, switch_incompatible, a failed warm PC), the SDK closes the warm PC and
+// subscribes as usual. A warm sub sits in room.subs with participant null and warm true, emits neither
+// "track" nor "connection" until it is switched, and is opened again after a reconnect while nobody is subscribed.
 
 export { SoukError } from "./errors.js";
 import { SoukError, mediaError } from "./errors.js";
@@ -24,6 +33,7 @@ import { readQuality } from "./quality.js";
 export { chat, Chat, Channel } from "../rtm/chat.js";
 
 const DEFAULT_TIMEOUT_MS = 15000;
+const WARM_TIMEOUT_MS = 10000; // warm() gives up (and closes the warm PC) after this
 // Simulcast encodings, highest first (Janus's default rid order, as janus.js sends them).
 const SIMULCAST = [
   { rid: "h", active: true, maxBitrate: 1200000 },
@@ -221,9 +231,15 @@ export class Room extends Emitter {
     this.feeds = new Map((joined.feeds || []).map((f) => [f.participant, f]));
     this.autoSubscribe = autoSubscribe;
     this.pub = null; // { pc, stream }
-    this.subs = new Map(); // sub id -> { pc, participant, stream }
+    // sub id -> { pc, participant, stream, id, warm }; a warm sub has participant null until it is switched
+    this.subs = new Map();
     this.localStream = null;
     this.muted = { audio: false, video: false };
+    this.wantWarm = false; // the page called warm(): warm again after a reconnect while nobody is subscribed
+    this.closed = false;
+    this._warm = null; // warm() under way: Promise<sub> until its PeerConnection is connected
+    this._warming = null; // the warm offer/answer exchange under way: Promise<void>, never rejects
+    this._following = new Set(); // participants a subscribe (or switch) is under way for
     this._off = [
       client.on("participant.joined", (m) => { this.participants.set(m.participant.identity, m.participant); this.emit("participant.joined", m.participant); }),
       client.on("participant.left", (m) => { this.participants.delete(m.identity); this._dropFeed(m.identity); this.emit("participant.left", m); }),
@@ -231,31 +247,42 @@ export class Room extends Emitter {
       client.on("unpublished", (m) => this._dropFeed(m.participant)),
       client.on("media", (m) => this.emit("media", m)),
     ];
-    if (autoSubscribe) {
-      const offered = new Set((joined.offers || []).map((o) => o.feed));
-      for (const offer of joined.offers || []) this._acceptOffer(offer).catch((e) => this.emit("error", e));
-      for (const feed of this.feeds.values()) {
-        if (feed.participant !== this.identity && !offered.has(feed.participant)) {
-          this.subscribe(feed.participant).catch((e) => this.emit("error", e));
-        }
-      }
+    if (autoSubscribe) this._subscribeJoined(joined);
+  }
+
+  // The join reply: accept the offers the server made for feeds already up, subscribe to the others.
+  _subscribeJoined(joined) {
+    const offered = new Set((joined.offers || []).map((o) => o.feed));
+    for (const offer of joined.offers || []) this._acceptOffer(offer).catch((e) => this.emit("error", e));
+    for (const feed of this.feeds.values()) {
+      if (feed.participant !== this.identity && !offered.has(feed.participant)) this._follow(feed.participant);
     }
   }
 
   _onPublished(feed) {
     this.feeds.set(feed.participant, feed);
     this.emit("published", feed);
-    if (this.autoSubscribe && feed.participant !== this.identity && ![...this.subs.values()].some((x) => x.participant === feed.participant)) {
-      this.subscribe(feed.participant).catch((e) => this.emit("error", e));
+    if (this.autoSubscribe && feed.participant !== this.identity) this._follow(feed.participant);
+  }
+
+  // Auto-subscribe to a participant once: through the warm subscription if there is one, else a fresh one.
+  async _follow(participant) {
+    if (this._following.has(participant) || [...this.subs.values()].some((x) => x.participant === participant)) return;
+    this._following.add(participant);
+    try {
+      await this.subscribe(participant);
+    } catch (e) {
+      if (!this.closed) this.emit("error", e);
+    } finally {
+      this._following.delete(participant);
     }
   }
 
   _dropFeed(participant) {
     this.feeds.delete(participant);
-    for (const [id, sub] of this.subs) {
+    for (const sub of [...this.subs.values()]) {
       if (sub.participant === participant) {
-        sub.pc.close();
-        this.subs.delete(id);
+        this._discard(sub);
         this.emit("track.ended", { participant });
       }
     }
@@ -317,19 +344,120 @@ export class Room extends Emitter {
     sub.layer = substream;
   }
 
+  // Receive a participant's feed: switches the warm subscription to it when there is one (no new
+  // PeerConnection); if that fails for any reason the warm one is closed and a fresh subscription is made.
   async subscribe(participant) {
+    const warm = await this._takeWarm();
+    if (warm) {
+      try {
+        return await this._switch(warm, participant);
+      } catch (e) {
+        console.warn(`souk: switching the warm subscription to ${participant} failed (${e.code || e.message}); subscribing instead`);
+        this._closeSub(warm);
+      }
+    }
+    if (this.closed) throw new SoukError("connection_closed", "left the room");
     return this._acceptOffer(await this.client.request({ type: "subscribe", feed: participant }));
   }
 
+  // Open the subscriber PeerConnection before there is anyone to watch (a 1v1 call while it rings): ICE
+  // and DTLS come up now, held on our own feed with no media; the next feed this room subscribes to is
+  // switched onto it. Needs a publish first. Resolves with the sub once connected; rejects (and closes it)
+  // on a server refusal (not_publishing, already_warm, warm_unsupported), a failure or after timeoutMs.
+  warm({ timeoutMs = WARM_TIMEOUT_MS } = {}) {
+    this.wantWarm = true;
+    const held = [...this.subs.values()].find((x) => x.warm && !x.claimed && x.ready);
+    if (held) return held.ready;
+    if (!this._warm) this._warm = this._openWarm(timeoutMs).finally(() => { this._warm = null; });
+    return this._warm;
+  }
+
+  async _openWarm(timeoutMs) {
+    if (this.closed) throw new SoukError("connection_closed", "left the room");
+    let sub = null;
+    let failure = null;
+    this._warming = (async () => {
+      try {
+        sub = await this._acceptOffer(await this.client.request({ type: "warm" }));
+      } catch (e) {
+        failure = e;
+      }
+    })();
+    await this._warming;
+    this._warming = null;
+    if (failure) {
+      if (failure.code === "warm_unsupported") this.wantWarm = false; // a live-show viewer: never again
+      throw failure;
+    }
+    sub.ready = this._connected(sub, timeoutMs);
+    try {
+      return await sub.ready;
+    } catch (e) {
+      if (sub.warm && !sub.claimed) this._closeSub(sub); // a switch under way decides for itself
+      throw e;
+    }
+  }
+
+  // An unswitched warm subscription that is still usable, claimed for one switch (waits for a warm
+  // offer/answer under way, a round trip, rather than subscribing beside it).
+  async _takeWarm() {
+    if (this._warming) await this._warming;
+    for (const sub of this.subs.values()) {
+      if (sub.warm && !sub.claimed && !["failed", "closed"].includes(sub.pc.connectionState)) {
+        sub.claimed = true;
+        return sub;
+      }
+    }
+    return null;
+  }
+
+  async _switch(sub, participant) {
+    const reply = await this.client.request({ type: "switch", sub: sub.id, feed: participant });
+    if (this.subs.get(sub.id) !== sub) throw new SoukError("unknown_subscription", "the warm subscription was closed meanwhile");
+    if (["failed", "closed"].includes(sub.pc.connectionState)) throw new SoukError("network", "the warm connection failed");
+    const feed = this.feeds.get(participant);
+    const missing = ["audio", "video"].filter((k) => feed && feed[k] && !(reply.kinds || []).includes(k));
+    if (missing.length) throw new SoukError("switch_incompatible", `the warm subscription cannot carry ${missing.join(", ")}`);
+    sub.participant = participant;
+    sub.warm = false;
+    sub.claimed = false;
+    for (const track of sub.stream.getTracks()) this.emit("track", { participant, stream: sub.stream, track });
+    this.emit("switched", { participant, sub: sub.id });
+    return sub;
+  }
+
+  // Resolves with sub when its PeerConnection is connected; rejects on failed/closed or after timeoutMs.
+  _connected(sub, timeoutMs) {
+    const pc = sub.pc;
+    return new Promise((resolve, reject) => {
+      const done = (err) => {
+        clearTimeout(timer);
+        pc.removeEventListener("connectionstatechange", check);
+        sub.abort = null;
+        if (err) reject(err);
+        else resolve(sub);
+      };
+      const check = () => {
+        if (pc.connectionState === "connected") done();
+        else if (["failed", "closed"].includes(pc.connectionState)) done(new SoukError("network", `the warm connection ${pc.connectionState}`));
+      };
+      const timer = setTimeout(() => done(new SoukError("timeout", `the warm connection did not come up in ${timeoutMs} ms`)), timeoutMs);
+      sub.abort = done; // _discard: pc.close() fires no event
+      pc.addEventListener("connectionstatechange", check);
+      check();
+    });
+  }
+
+  // Answer a Janus subscriber offer (subscribe, join-time offers, warm) on a new PeerConnection.
   async _acceptOffer(reply) {
-    const participant = reply.feed;
     const pc = this._pc();
     const stream = new MediaStream();
-    const sub = { pc, participant, stream, id: reply.sub };
+    const warm = !!reply.warm;
+    const sub = { pc, participant: warm ? null : reply.feed, stream, id: reply.sub, warm };
     this.subs.set(reply.sub, sub);
     pc.ontrack = (ev) => {
       stream.addTrack(ev.track);
-      this.emit("track", { participant, stream, track: ev.track });
+      if (!sub.warm) this.emit("track", { participant: sub.participant, stream, track: ev.track }); // warm: on switch
     };
     const early = [];
     let answered = false;
@@ -339,14 +467,36 @@ export class Room extends Emitter {
       if (answered) this.client.send({ type: "trickle", target: reply.sub, candidate: cand });
       else early.push(cand);
     };
-    pc.onconnectionstatechange = () => this.emit("connection", { target: reply.sub, participant, state: pc.connectionState });
-    await pc.setRemoteDescription({ type: "offer", sdp: reply.sdp });
-    const answer = await pc.createAnswer();
-    await pc.setLocalDescription(answer);
-    await this.client.request({ type: "answer", sub: reply.sub, sdp: answer.sdp });
+    pc.onconnectionstatechange = () => {
+      if (!sub.warm) this.emit("connection", { target: reply.sub, participant: sub.participant, state: pc.connectionState });
+      else if (pc.connectionState === "failed" && !sub.claimed) this._closeSub(sub); // nothing to show: fall back quietly
+    };
+    try {
+      await pc.setRemoteDescription({ type: "offer", sdp: reply.sdp });
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      await this.client.request({ type: "answer", sub: reply.sub, sdp: answer.sdp });
+    } catch (e) {
+      this._closeSub(sub);
+      throw e;
+    }
     answered = true;
     for (const cand of early) this.client.send({ type: "trickle", target: reply.sub, candidate: cand });
     return sub;
+  }
+
+  // Close a subscription here and tell the server (which may have dropped it already: errors ignored).
+  _closeSub(sub) {
+    if (this.subs.get(sub.id) !== sub) return;
+    this._discard(sub);
+    if (!this.closed) this.client.request({ type: "unsubscribe", sub: sub.id }).catch(() => {});
+  }
+
+  // Forget a subscription locally (the server released it, or is told separately).
+  _discard(sub, err = new SoukError("connection_closed", "subscription closed")) {
+    if (this.subs.get(sub.id) === sub) this.subs.delete(sub.id);
+    if (sub.abort) sub.abort(err);
+    sub.pc.close();
   }
 
   async mute(kind, muted) {
@@ -372,32 +522,36 @@ export class Room extends Emitter {
     this.emit("local", { stream: this.localStream });
   }
 
+  // A warm PeerConnection carries no media: it adds its ICE round-trip time and nothing else.
   async quality() {
     return readQuality(this.pub?.pc || null, [...this.subs.values()].map((s) => s.pc));
   }
 
-  // After a reconnect: the server forgot our handles, so rejoin, resubscribe and republish the same stream.
+  // After a reconnect: the server forgot our handles, so rejoin, resubscribe and republish the same stream,
+  // and warm again if the page asked for it and there is still nobody to watch.
   async _resume() {
-    for (const sub of this.subs.values()) sub.pc.close();
-    this.subs.clear();
+    for (const sub of [...this.subs.values()]) this._discard(sub);
     const stream = this.localStream;
     const republish = !!this.pub;
     if (this.pub) { this.pub.pc.close(); this.pub = null; }
     const joined = await this.client.request({ type: "join", room: this.id, subscribe: this.autoSubscribe });
     this.participants = new Map((joined.participants || []).map((p) => [p.identity, p]));
     this.feeds = new Map((joined.feeds || []).map((f) => [f.participant, f]));
-    for (const offer of joined.offers || []) this._acceptOffer(offer).catch((e) => this.emit("error", e));
+    if (this.autoSubscribe) this._subscribeJoined(joined);
     if (republish && stream) {
       this.localStream = null;
       await this.publish({ stream, simulcast: this.simulcast });
       for (const kind of ["audio", "video"]) if (this.muted[kind]) await this.mute(kind, true);
+      if (this.wantWarm && !this.subs.size && !this._following.size) {
+        this.warm().catch((e) => console.warn(`souk: warming again after the reconnect failed (${e.code || e.message})`));
+      }
     }
   }
 
   _teardown() {
+    this.closed = true;
     for (const off of this._off) off();
-    for (const sub of this.subs.values()) sub.pc.close();
-    this.subs.clear();
+    for (const sub of [...this.subs.values()]) this._discard(sub);
     if (this.pub) {
       this.pub.pc.close();
       this.pub = null;
