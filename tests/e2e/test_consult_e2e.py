@@ -8,6 +8,7 @@ Run alone with: python -m souk.media.netns run -- .venv/bin/python -m pytest tes
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -140,52 +141,124 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
     assert errors == []
 
 
+@dataclass
+class Ringing:
+    seller: Any
+    shopper: Any
+    accept: Any  # the seller console's accept button
+    errors: list[str]  # page errors on either side
+    warnings: list[str]  # the shopper page's console warnings
+
+
+async def ringing(souk: Souk, chromium: Any, sku: str = "AP-1001") -> Ringing:
+    """The seller's console online, the shopper's call to it ringing."""
+    seller = await (await chromium.new_context()).new_page()
+    shopper = await (await chromium.new_context()).new_page()
+    r = Ringing(seller, shopper, seller.locator("#incoming li.ringing button.accept"), [], [])
+    for p in (seller, shopper):
+        p.on("pageerror", lambda e: r.errors.append(str(e)))
+    shopper.on("console", lambda msg: r.warnings.append(msg.text) if msg.type == "warning" else None)
+    await seller.goto(f"{souk.base_url}/console")
+    await seller.wait_for_selector("#console-status.online", timeout=10_000)
+    await shopper.goto(f"{souk.base_url}/shop/{sku}")
+    await shopper.click("#call-btn")
+    await r.accept.wait_for(timeout=10_000)
+    return r
+
+
+def shopper_session(souk: Souk) -> Any:
+    members = [m for room in souk.ctx.hub.rooms.values() for m in room.members.values()]
+    return next(m.session for m in members if m.identity.startswith("shopper_"))
+
+
+async def in_call_then_hang_up(souk: Souk, r: Ringing, baseline: int) -> None:
+    """Both sides get media, 2 publishers + 2 subscribers; the hang-up releases every handle."""
+    await wait_media(r.shopper, "soukCall", frames=5)
+    await wait_media(r.seller, "soukConsole", frames=5)
+    assert await handles(souk) == baseline + 4
+    await r.shopper.click("#hangup-btn")
+    await r.seller.wait_for_function("() => window.soukConsole.call === null", timeout=10_000)
+    for _ in range(100):
+        if await handles(souk) == baseline:
+            break
+        await asyncio.sleep(0.05)
+    assert await handles(souk) == baseline
+    assert r.errors == []
+
+
 async def test_consult_warm_switch_failure_falls_back_to_subscribe(souk_media: Souk, chromium: Any) -> None:
     """The server drops the shopper's warm subscription while it rings (as when her own feed flaps): the
     SDK's switch is refused, it closes the warm connection and subscribes the usual way; the call works."""
     from souk.api.signal.messages import Unsubscribe
 
-    base = souk_media.base_url
     baseline = await handles(souk_media)
-    seller = await (await chromium.new_context()).new_page()
-    shopper = await (await chromium.new_context()).new_page()
-    errors: list[str] = []
-    warnings: list[str] = []
-    for p in (seller, shopper):
-        p.on("pageerror", lambda e: errors.append(str(e)))
-    shopper.on("console", lambda msg: warnings.append(msg.text) if msg.type == "warning" else None)
-
-    await seller.goto(f"{base}/console")
-    await seller.wait_for_selector("#console-status.online", timeout=10_000)
-    await shopper.goto(f"{base}/shop/AP-1001")
-    await shopper.click("#call-btn")
-    accept = seller.locator("#incoming li.ringing button.accept")
-    await accept.wait_for(timeout=10_000)
-    warm_sub = await warmed(shopper)
-
-    members = [m for room in souk_media.ctx.hub.rooms.values() for m in room.members.values()]
-    session = next(m.session for m in members if m.identity.startswith("shopper_"))
+    r = await ringing(souk_media, chromium)
+    warm_sub = await warmed(r.shopper)
+    session = shopper_session(souk_media)
     assert session.subs[warm_sub].warm
     await session.handle(Unsubscribe(sub=warm_sub))  # the browser is not told: its PC still looks connected
-    await accept.click()
+    await r.accept.click()
 
-    await wait_media(shopper, "soukCall", frames=5)
-    await wait_media(seller, "soukConsole", frames=5)
-    assert any("switching the warm subscription" in w and "unknown_subscription" in w for w in warnings), warnings
-    marks = await shopper.evaluate("() => window.soukCall.marks")
+    await wait_media(r.shopper, "soukCall", frames=5)
+    assert any("switching the warm subscription" in w and "unknown_subscription" in w for w in r.warnings), r.warnings
+    marks = await r.shopper.evaluate("() => window.soukCall.marks")
     assert "switched" not in marks and marks["track"] >= marks["accepted"]
-    [sub] = await subs(shopper)
+    [sub] = await subs(r.shopper)
     assert sub["id"] != warm_sub and sub["participant"] == "seller-demo" and sub["warm"] is False
-    assert await handles(souk_media) == baseline + 4  # the dropped warm handle is not counted twice or leaked
+    await in_call_then_hang_up(souk_media, r, baseline)  # the dropped warm handle is neither leaked nor reused
 
-    await shopper.click("#hangup-btn")
-    await seller.wait_for_function("() => window.soukConsole.call === null", timeout=10_000)
-    for _ in range(100):
-        if await handles(souk_media) == baseline:
-            break
-        await asyncio.sleep(0.05)
-    assert await handles(souk_media) == baseline
-    assert errors == []
+
+async def test_consult_seller_published_while_warm_is_pending_still_switches(
+        souk_media: Souk, chromium: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seller's feed comes up while the shopper's warm request is still unanswered: the SDK waits for
+    that warm subscription and switches it rather than opening a second one beside it."""
+    from souk.api.signal import messages as m
+    from souk.api.signal.session import SignalSession
+
+    asked, gate = asyncio.Event(), asyncio.Event()
+    warm = SignalSession.warm
+
+    async def held_warm(self: SignalSession, msg: m.Warm) -> m.SdpOffer:
+        asked.set()
+        await gate.wait()
+        return await warm(self, msg)
+
+    monkeypatch.setattr(SignalSession, "warm", held_warm)
+    baseline = await handles(souk_media)
+    r = await ringing(souk_media, chromium)
+    await asyncio.wait_for(asked.wait(), 10)  # the shopper's warm request is in, its answer held back
+    await r.accept.click()
+    await r.shopper.wait_for_function("() => window.soukCall.marks.seller_published", timeout=10_000)
+    assert await subs(r.shopper) == []  # no subscription of its own: waiting for the warm one
+    gate.set()
+
+    await r.shopper.wait_for_function("() => window.soukCall.marks.switched", timeout=10_000)
+    [sub] = await subs(r.shopper)
+    assert sub["participant"] == "seller-demo" and sub["warm"] is False
+    assert r.warnings == []
+    await in_call_then_hang_up(souk_media, r, baseline)
+
+
+async def test_consult_reconnect_while_ringing_warms_again(souk_media: Souk, chromium: Any) -> None:
+    """The shopper's signaling drops while it rings: the SDK rejoins, republishes and warms a new
+    subscription (the server dropped the old one with her session), which the accept then switches."""
+    baseline = await handles(souk_media)
+    r = await ringing(souk_media, chromium)
+    first = await warmed(r.shopper)
+    await r.shopper.evaluate("() => window.soukCall.client.ws.close(4000, 'network blip')")
+    await r.shopper.wait_for_function(
+        """(first) => {
+          const c = window.soukCall.client;
+          const warm = [...window.soukCall.room.subs.values()].filter((s) => s.warm);
+          return c.reconnecting === false && warm.length === 1 && warm[0].id !== first
+            && warm[0].pc.connectionState === "connected";
+        }""", arg=first, timeout=15_000)
+    [again] = await subs(r.shopper)
+    assert await handles(souk_media) == baseline + 2  # her publisher and the new warm subscription only
+    await r.accept.click()
+    await r.shopper.wait_for_function("() => window.soukCall.marks.switched", timeout=10_000)
+    assert await subs(r.shopper) == [{"id": again["id"], "participant": "seller-demo", "warm": False}]
+    await in_call_then_hang_up(souk_media, r, baseline)
 
 
 async def test_consult_camera_denied_shows_a_clear_message(souk_media: Souk, chromium: Any) -> None:

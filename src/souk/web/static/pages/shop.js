@@ -74,9 +74,8 @@ async function startCall() {
 // the SDK switches this connection to it, so the first seller frame costs a round trip, not a WebRTC setup.
 // Only an optimisation: without it the SDK subscribes the usual way.
 function warmUp(room) {
-  if (room.subs.size) return; // the seller is already there: nothing to warm
   room.warm()
-    .then(() => { if (state.room === room) state.marks.warm = Date.now(); })
+    .then((sub) => { if (sub && state.room === room) state.marks.warm = Date.now(); }) // null: seller already there
     .catch((e) => console.warn("souk: no warm connection for the seller's video, subscribing on accept", e.code || e));
 }
 

@@ -80,6 +80,29 @@ export async function listDevices() {
   };
 }
 
+// Wait for a PeerConnection to be connected: { promise, abort(err) }; rejects on failed/closed, after
+// timeoutMs, or through abort (pc.close() fires no event, so whoever closes it calls abort).
+function whenConnected(pc, timeoutMs, what) {
+  let abort;
+  const promise = new Promise((resolve, reject) => {
+    const done = (err) => {
+      clearTimeout(timer);
+      pc.removeEventListener("connectionstatechange", check);
+      if (err) reject(err);
+      else resolve();
+    };
+    const check = () => {
+      if (pc.connectionState === "connected") done();
+      else if (["failed", "closed"].includes(pc.connectionState)) done(new SoukError("network", `${what} ${pc.connectionState}`));
+    };
+    const timer = setTimeout(() => done(new SoukError("timeout", `${what} did not come up in ${timeoutMs} ms`)), timeoutMs);
+    abort = done;
+    pc.addEventListener("connectionstatechange", check);
+    check();
+  });
+  return { promise, abort };
+}
+
 export class Client extends Emitter {
   constructor(url, timeoutMs, iceServers) {
     super();
@@ -238,6 +261,7 @@ export class Room extends Emitter {
     this.wantWarm = false; // the page called warm(): warm again after a reconnect while nobody is subscribed
     this.closed = false;
     this._warm = null; // warm() under way: Promise<sub> until its PeerConnection is connected
+    this._abortWarm = null; // warm() waiting for our publisher to connect: reject that wait
     this._warming = null; // the warm offer/answer exchange under way: Promise<void>, never rejects
     this._following = new Set(); // participants a subscribe (or switch) is under way for
     this._off = [
@@ -362,8 +386,9 @@ export class Room extends Emitter {
 
   // Open the subscriber PeerConnection before there is anyone to watch (a 1v1 call while it rings): ICE
   // and DTLS come up now, held on our own feed with no media; the next feed this room subscribes to is
-  // switched onto it. Needs a publish first. Resolves with the sub once connected; rejects (and closes it)
-  // on a server refusal (not_publishing, already_warm, warm_unsupported), a failure or after timeoutMs.
+  // switched onto it. Call it after publish(). Resolves with the warm sub once connected, or null when a
+  // subscription is already there or under way (nothing to warm); rejects, closing what it opened, on a
+  // server refusal (not_publishing, already_warm, warm_unsupported), a failure, or after timeoutMs.
   warm({ timeoutMs = WARM_TIMEOUT_MS } = {}) {
     this.wantWarm = true;
     const held = [...this.subs.values()].find((x) => x.warm && !x.claimed && x.ready);
@@ -374,6 +399,18 @@ export class Room extends Emitter {
 
   async _openWarm(timeoutMs) {
     if (this.closed) throw new SoukError("connection_closed", "left the room");
+    if (!this.pub) throw new SoukError("not_publishing", "publish first: a warm subscription is held on your own feed");
+    const deadline = Date.now() + timeoutMs;
+    // The server answers our messages in order and holds `warm` until our feed is up in Janus: ask once our
+    // publisher is connected, so none of its trickled candidates queues behind that wait.
+    const pubUp = whenConnected(this.pub.pc, timeoutMs, "the publisher connection");
+    this._abortWarm = pubUp.abort; // _teardown/_resume close the PC, which fires no event
+    try {
+      await pubUp.promise;
+    } finally {
+      this._abortWarm = null;
+    }
+    if (this._following.size || [...this.subs.values()].some((x) => !x.warm)) return null;
     let sub = null;
     let failure = null;
     this._warming = (async () => {
@@ -389,12 +426,16 @@ export class Room extends Emitter {
       if (failure.code === "warm_unsupported") this.wantWarm = false; // a live-show viewer: never again
       throw failure;
     }
-    sub.ready = this._connected(sub, timeoutMs);
+    const up = whenConnected(sub.pc, Math.max(0, deadline - Date.now()), "the warm connection");
+    sub.abort = up.abort;
+    sub.ready = up.promise.then(() => sub);
     try {
       return await sub.ready;
     } catch (e) {
       if (sub.warm && !sub.claimed) this._closeSub(sub); // a switch under way decides for itself
       throw e;
+    } finally {
+      sub.abort = null;
     }
   }
 
@@ -424,28 +465,6 @@ export class Room extends Emitter {
     for (const track of sub.stream.getTracks()) this.emit("track", { participant, stream: sub.stream, track });
     this.emit("switched", { participant, sub: sub.id });
     return sub;
-  }
-
-  // Resolves with sub when its PeerConnection is connected; rejects on failed/closed or after timeoutMs.
-  _connected(sub, timeoutMs) {
-    const pc = sub.pc;
-    return new Promise((resolve, reject) => {
-      const done = (err) => {
-        clearTimeout(timer);
-        pc.removeEventListener("connectionstatechange", check);
-        sub.abort = null;
-        if (err) reject(err);
-        else resolve(sub);
-      };
-      const check = () => {
-        if (pc.connectionState === "connected") done();
-        else if (["failed", "closed"].includes(pc.connectionState)) done(new SoukError("network", `the warm connection ${pc.connectionState}`));
-      };
-      const timer = setTimeout(() => done(new SoukError("timeout", `the warm connection did not come up in ${timeoutMs} ms`)), timeoutMs);
-      sub.abort = done; // _discard: pc.close() fires no event
-      pc.addEventListener("connectionstatechange", check);
-      check();
-    });
   }
 
   // Answer a Janus subscriber offer (subscribe, join-time offers, warm) on a new PeerConnection.
@@ -533,6 +552,7 @@ export class Room extends Emitter {
     for (const sub of [...this.subs.values()]) this._discard(sub);
     const stream = this.localStream;
     const republish = !!this.pub;
+    if (this._abortWarm) this._abortWarm(new SoukError("connection_closed", "signaling reconnected"));
     if (this.pub) { this.pub.pc.close(); this.pub = null; }
     const joined = await this.client.request({ type: "join", room: this.id, subscribe: this.autoSubscribe });
     this.participants = new Map((joined.participants || []).map((p) => [p.identity, p]));
@@ -551,6 +571,7 @@ export class Room extends Emitter {
   _teardown() {
     this.closed = true;
     for (const off of this._off) off();
+    if (this._abortWarm) this._abortWarm(new SoukError("connection_closed", "left the room"));
     for (const sub of [...this.subs.values()]) this._discard(sub);
     if (this.pub) {
       this.pub.pc.close();
