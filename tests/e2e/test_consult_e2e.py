@@ -61,22 +61,55 @@ async def warmed(shopper: Any) -> str:
     return str(sub["id"])
 
 
-async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: Any) -> None:
-    base = souk_media.base_url
-    baseline = await handles(souk_media)
+@dataclass
+class Ringing:
+    seller: Any
+    shopper: Any
+    accept: Any  # the seller console's accept button
+    errors: list[str]  # page errors on either side
+    warnings: list[str]  # the shopper page's console warnings
+
+
+async def ringing(souk: Souk, chromium: Any, sku: str = "AP-1001") -> Ringing:
+    """The seller's console online, the shopper's call to it ringing."""
     seller = await (await chromium.new_context()).new_page()
     shopper = await (await chromium.new_context()).new_page()
-    errors: list[str] = []
+    r = Ringing(seller, shopper, seller.locator("#incoming li.ringing button.accept"), [], [])
     for p in (seller, shopper):
-        p.on("pageerror", lambda e: errors.append(str(e)))
-
-    await seller.goto(f"{base}/console")
+        p.on("pageerror", lambda e: r.errors.append(str(e)))
+    shopper.on("console", lambda msg: r.warnings.append(msg.text) if msg.type == "warning" else None)
+    await seller.goto(f"{souk.base_url}/console")
     await seller.wait_for_selector("#console-status.online", timeout=10_000)
-    await shopper.goto(f"{base}/shop/AP-1002")
+    await shopper.goto(f"{souk.base_url}/shop/{sku}")
     await shopper.click("#call-btn")
+    await r.accept.wait_for(timeout=10_000)
+    return r
 
-    accept = seller.locator("#incoming li.ringing button.accept")
-    await accept.wait_for(timeout=10_000)
+
+def shopper_session(souk: Souk) -> Any:
+    members = [m for room in souk.ctx.hub.rooms.values() for m in room.members.values()]
+    return next(m.session for m in members if m.identity.startswith("shopper_"))
+
+
+async def in_call_then_hang_up(souk: Souk, r: Ringing, baseline: int) -> None:
+    """Both sides get media, 2 publishers + 2 subscribers; the hang-up releases every handle."""
+    await wait_media(r.shopper, "soukCall", frames=5)
+    await wait_media(r.seller, "soukConsole", frames=5)
+    assert await handles(souk) == baseline + 4
+    await r.shopper.click("#hangup-btn")
+    await r.seller.wait_for_function("() => window.soukConsole.call === null", timeout=10_000)
+    for _ in range(100):
+        if await handles(souk) == baseline:
+            break
+        await asyncio.sleep(0.05)
+    assert await handles(souk) == baseline
+    assert r.errors == []
+
+
+async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: Any) -> None:
+    baseline = await handles(souk_media)
+    r = await ringing(souk_media, chromium, "AP-1002")
+    seller, shopper, accept, errors = r.seller, r.shopper, r.accept, r.errors
     assert "Waterproof Hiking Jacket" in await seller.inner_text("#incoming")
     # while it rings the shopper's subscriber connection comes up, held with no media (a warm subscription)
     warm_sub = await warmed(shopper)
@@ -139,51 +172,6 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
         await asyncio.sleep(0.05)
     assert await handles(souk_media) == baseline
     assert errors == []
-
-
-@dataclass
-class Ringing:
-    seller: Any
-    shopper: Any
-    accept: Any  # the seller console's accept button
-    errors: list[str]  # page errors on either side
-    warnings: list[str]  # the shopper page's console warnings
-
-
-async def ringing(souk: Souk, chromium: Any, sku: str = "AP-1001") -> Ringing:
-    """The seller's console online, the shopper's call to it ringing."""
-    seller = await (await chromium.new_context()).new_page()
-    shopper = await (await chromium.new_context()).new_page()
-    r = Ringing(seller, shopper, seller.locator("#incoming li.ringing button.accept"), [], [])
-    for p in (seller, shopper):
-        p.on("pageerror", lambda e: r.errors.append(str(e)))
-    shopper.on("console", lambda msg: r.warnings.append(msg.text) if msg.type == "warning" else None)
-    await seller.goto(f"{souk.base_url}/console")
-    await seller.wait_for_selector("#console-status.online", timeout=10_000)
-    await shopper.goto(f"{souk.base_url}/shop/{sku}")
-    await shopper.click("#call-btn")
-    await r.accept.wait_for(timeout=10_000)
-    return r
-
-
-def shopper_session(souk: Souk) -> Any:
-    members = [m for room in souk.ctx.hub.rooms.values() for m in room.members.values()]
-    return next(m.session for m in members if m.identity.startswith("shopper_"))
-
-
-async def in_call_then_hang_up(souk: Souk, r: Ringing, baseline: int) -> None:
-    """Both sides get media, 2 publishers + 2 subscribers; the hang-up releases every handle."""
-    await wait_media(r.shopper, "soukCall", frames=5)
-    await wait_media(r.seller, "soukConsole", frames=5)
-    assert await handles(souk) == baseline + 4
-    await r.shopper.click("#hangup-btn")
-    await r.seller.wait_for_function("() => window.soukConsole.call === null", timeout=10_000)
-    for _ in range(100):
-        if await handles(souk) == baseline:
-            break
-        await asyncio.sleep(0.05)
-    assert await handles(souk) == baseline
-    assert r.errors == []
 
 
 async def test_consult_warm_switch_failure_falls_back_to_subscribe(souk_media: Souk, chromium: Any) -> None:
