@@ -53,9 +53,6 @@ class JanusSettings(BaseModel):
     # streaming default, 10000-60000); keep it apart from rtp_port_range and open it between media nodes
     relay_port_range: str = ""
     event_loops: int = 0  # 0 = number of cores
-    # Janus's first DTLS retransmit (ms; OpenSSL's default is 1000): a lost handshake packet on a lossy
-    # cross-border link then costs half a second, not a whole one. Keep it above the worst RTT you serve.
-    dtls_timeout_ms: int = Field(500, ge=100, le=5000)
     ice_enforce_list: str = ""  # e.g. "eth0" or the veth end carrying 127.0.0.2 in tests
     nat_1_1_mapping: str = ""
     stun_server: str = ""
