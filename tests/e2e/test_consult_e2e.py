@@ -113,7 +113,7 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
     assert "Waterproof Hiking Jacket" in await seller.inner_text("#incoming")
     # while it rings the shopper's subscriber connection comes up, held with no media (a warm subscription)
     warm_sub = await warmed(shopper)
-    q = await quality(shopper, "soukCall")  # the indicator reads a warm PC that carries nothing
+    q = await quality(shopper, "soukCall")  # the indicator leaves the warm PC (her own video, then nothing) out
     assert q is not None and q["framesDecoded"] == 0 and q["audioPackets"] == 0 and q["level"] != "poor"
     await accept.click()
 

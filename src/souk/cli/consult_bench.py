@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from souk.core.settings import Settings
+from souk.core.stats import percentile
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,11 +50,6 @@ def register(bench: Any) -> None:
     p.add_argument("--rounds", type=int, default=10)
     p.add_argument("--json", action="store_true", help="print only the JSON object")
     p.set_defaults(func=_bench)
-
-
-def _pct(xs: list[float], q: float) -> float | None:
-    s = sorted(xs)
-    return round(s[min(len(s) - 1, int(q * len(s)))], 1) if s else None
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
@@ -112,10 +108,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         tmp.cleanup()
     out: dict[str, Any] = {
         "rounds": args.rounds, "ok": len(media_ms),
-        "accept_to_both_video_p50_ms": _pct(media_ms, 0.5), "accept_to_both_video_p95_ms": _pct(media_ms, 0.95),
+        "accept_to_both_video_p50_ms": percentile(media_ms, 0.5), "accept_to_both_video_p95_ms": percentile(media_ms, 0.95),
         "accept_to_both_video_max_ms": round(max(media_ms), 1) if media_ms else None,
-        "call_to_ring_p50_ms": _pct(ring_ms, 0.5), "call_to_ring_p95_ms": _pct(ring_ms, 0.95),
-        "after_accept_p50_ms": dict(sorted(((k, _pct(v, 0.5)) for k, v in phases.items()),
+        "call_to_ring_p50_ms": percentile(ring_ms, 0.5), "call_to_ring_p95_ms": percentile(ring_ms, 0.95),
+        "after_accept_p50_ms": dict(sorted(((k, percentile(v, 0.5)) for k, v in phases.items()),
                                            key=lambda kv: kv[1] or 0)),
         "measured": "Chromium <-> Janus <-> Chromium on one host (loopback veth), fake 640x360 camera",
         "cpu_cores": os.cpu_count(),

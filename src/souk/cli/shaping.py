@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from typing import Any
 
 
@@ -72,8 +73,10 @@ class _ShapedProtocol(asyncio.DatagramProtocol):
         return getattr(self._inner, name)
 
 
-def shape_datagrams(loop: asyncio.AbstractEventLoop, *, delay_s: float, loss: float, seed: int = 7) -> None:
-    """Make every datagram endpoint created on ``loop`` from now on go through the emulated link."""
+def shape_datagrams(loop: asyncio.AbstractEventLoop, *, delay_s: float, loss: float,
+                    seed: int = 7) -> Callable[[], None]:
+    """Make every datagram endpoint created on ``loop`` from now on go through the emulated link; returns a
+    function that stops shaping endpoints created after it is called (those already made stay shaped)."""
     link = _Link(loop, delay_s, loss, random.Random(seed))
     original = loop.create_datagram_endpoint
 
@@ -83,3 +86,8 @@ def shape_datagrams(loop: asyncio.AbstractEventLoop, *, delay_s: float, loss: fl
         return transport, shaped._inner  # the caller's protocol already holds the shaped transport
 
     loop.create_datagram_endpoint = create_datagram_endpoint  # type: ignore[method-assign]
+
+    def stop() -> None:
+        loop.create_datagram_endpoint = original  # type: ignore[method-assign]
+
+    return stop

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from typing import Any
 
 import msgspec
 
@@ -65,6 +66,11 @@ class JanusAdmin:
 
     async def list_handles(self, session_id: int) -> list[int]:
         return list((await self._call(m.ListHandles(transaction="", session_id=session_id))).handles or [])
+
+    async def handle_info(self, session_id: int, handle_id: int) -> dict[str, Any]:
+        """Janus's whole view of one handle (ICE, DTLS, media, NACK queues, stats)."""
+        return dict((await self._call(m.HandleInfo(transaction="", session_id=session_id,
+                                                     handle_id=handle_id))).info or {})
 
     async def count_handles(self) -> int:
         """Handles across every session on the node."""

@@ -6,6 +6,7 @@ with the same join done through Souk's signaling.
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -56,27 +57,28 @@ async def raw_join_to_first_frame(plane: MediaPlane, room_id: str, feed_id: int,
 
 
 async def raw_switch_to_first_frame(plane: MediaPlane, room_id: str, feed_id: int, mids: dict[str, list[str]], *,
-                                    timeout: float = 10.0) -> float:
-    """The warm join without Souk: publish an own feed, hold a subscriber on it (nothing relayed) until it is
-    connected, then milliseconds from the ``switch`` to ``feed_id`` (whose mids per kind are ``mids``) to its
-    first decoded video frame."""
+                                    ring_s: float = 4.0, timeout: float = 10.0) -> float:
+    """The warm join without Souk: publish an own feed, subscribe to it and hold it the way Souk does
+    (:meth:`MediaPlane.hold_primed`, for at most ``ring_s``), then milliseconds from the ``switch`` to ``feed_id`` (a timestamp
+    publisher whose mids per kind are ``mids``) to its first decoded stamped frame."""
     own_bot = PublisherBot()
-    bot = SubscriberBot()
+    bot = SubscriberBot(timestamps=True)
     own = sub = None
     try:
         own = await plane.join_publisher(room_id, display="raw-shopper")
         await own_bot.accept(await own.publish(await own_bot.offer()))
         sub = await plane.subscribe(room_id, [own.feed_id])
         assert isinstance(sub, Subscriber)  # not an audience subscription: always a VideoRoom subscriber
-        await sub.hold()
         await sub.start(await bot.answer(sub.offer))
-        await bot.wait_connected(timeout)
-        if bot.frames:
-            raise RuntimeError("the held subscription relayed media before the switch")
+        hold = asyncio.ensure_future(plane.hold_primed(sub))
+        await asyncio.wait({hold}, timeout=ring_s)
+        if not hold.done():  # answered while it was still priming: stop holding, as Souk does on a switch
+            hold.cancel()
+        await asyncio.gather(hold, return_exceptions=True)
+        first = asyncio.ensure_future(bot.wait_stamped_frame(timeout))
         t0 = time.monotonic()
         await sub.switch(feed_id, mids)
-        first = await bot.wait_first_frame(timeout)
-        return (first - t0) * 1000
+        return (await first - t0) * 1000
     finally:
         for closer in (sub, own, bot, own_bot):
             if closer is not None:

@@ -61,6 +61,7 @@ class JanusLaunch:
     lib_dir: str = LIB_DIR
     debug_level: int = 4
     session_timeout_s: int = 60
+    min_nack_queue_ms: int = 1000
 
     @classmethod
     def from_settings(cls, js: JanusSettings, *, confdir: Path, recordings_dir: Path, ws_port: int,
@@ -75,7 +76,7 @@ class JanusLaunch:
             rtp_port_range=js.rtp_port_range, relay_port_range=js.relay_port_range, recordings_dir=recordings_dir,
             ice_enforce_list=js.ice_enforce_list, nat_1_1_mapping=js.nat_1_1_mapping,
             stun_server=js.stun_server, turn_server=js.turn_server, turn_user=js.turn_user,
-            turn_password=js.turn_password.get_secret_value(),
+            turn_password=js.turn_password.get_secret_value(), min_nack_queue_ms=js.min_nack_queue_ms,
         )
 
 
@@ -136,7 +137,7 @@ def _core(c: JanusLaunch) -> dict[str, Section]:
         "protected_folders": ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sbin", "/sys",
                               "/usr", str(c.confdir)],
     }
-    media: dict[str, Value] = {"rtp_port_range": c.rtp_port_range}
+    media: dict[str, Value] = {"rtp_port_range": c.rtp_port_range, "min_nack_queue": c.min_nack_queue_ms}
     nat: dict[str, Value] = {"nice_debug": False, "ice_ignore_list": "vmnet"}
     if c.ice_enforce_list:
         nat["ice_enforce_list"] = c.ice_enforce_list

@@ -88,9 +88,14 @@ class AdminPing(_AdminReq, tag="ping"):
     pass
 
 
+class HandleInfo(_AdminReq, tag="handle_info"):
+    session_id: int
+    handle_id: int
+
+
 Request = (
     Info | CreateSession | KeepAlive | DestroySession | Attach | Detach | Hangup | Message | Trickle
-    | ListSessions | ListHandles | AdminPing
+    | ListSessions | ListHandles | AdminPing | HandleInfo
 )
 
 _encoder = msgspec.json.Encoder()
@@ -125,6 +130,7 @@ class Success(_In, tag="success"):
     # admin API replies put their payload at top level
     sessions: list[int] | None = None
     handles: list[int] | None = None
+    info: dict[str, Any] | None = None  # handle_info
 
 
 class Error(_In, tag="error"):

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 BITRATES: dict[str, int] = {"consult": 1_000_000, "live": 2_500_000, "conference": 768_000}
 FEED_RETRY_S = 0.1
+PRIME_S = 6.0  # how long a warm subscription may relay its placeholder video while Janus sizes its NACK queue
 RECONNECT_MAX_S = 10.0
 
 
@@ -305,6 +306,45 @@ class MediaPlane:
             raise
         self._opened(sub, node.node_id)
         return sub
+
+    async def hold_primed(self, sub: Subscriber, *, prime_s: float = PRIME_S, poll_s: float = 0.2) -> bool:
+        """Hold a warm subscription on its placeholder feed, video last: audio is held at once; video keeps
+        flowing until Janus can retransmit it (its NACK queue is sized from the first RTCP round trip, and
+        until then Janus keeps nothing to resend: a packet lost in the first keyframe after a switch would
+        freeze the picture until the next keyframe). Returns whether that happened within ``prime_s``;
+        the video is held either way. Cancel it to stop early (a switch)."""
+        await sub.hold(("audio",))
+        primed = False
+        deadline = self.clock.now() + prime_s
+        try:
+            await sub.wait_webrtcup(prime_s)
+            while not primed and self.clock.now() < deadline:
+                primed = (await self.nack_queue_ms(sub)).get("video", 0) > 0
+                if not primed:
+                    await self.clock.sleep(poll_s)
+        except (TimeoutError, SoukError) as exc:
+            log.info("warm subscription %s not primed: %s", sub.handle_id, exc)
+        await sub.hold(("video",))
+        return primed
+
+    async def nack_queue_ms(self, p: Publisher | Subscriber) -> dict[str, int]:
+        """Janus's retransmission queue per medium kind of one handle (0 = nothing kept to resend yet)."""
+        node_id = self.pool.node_of(p.room_id)
+        session_id = self.session_id(node_id)
+        if session_id is None:
+            raise Unavailable("no Janus session on the room's node")
+        admin = await self.admin(node_id)
+        try:
+            info = await admin.handle_info(session_id, p.handle_id)
+        finally:
+            await admin.aclose()
+        media = (info.get("webrtc") or {}).get("media") or {}
+        items = media.values() if isinstance(media, dict) else media
+        out: dict[str, int] = {}
+        for x in items:
+            if isinstance(x, dict) and x.get("type") in ("audio", "video"):
+                out[str(x["type"])] = max(out.get(str(x["type"]), 0), int(x.get("nack-queue-ms") or 0))
+        return out
 
     def _opened(self, p: Publisher | Subscriber | Viewer, node_id: str) -> None:
         self._participants.add(p)

@@ -330,9 +330,9 @@ class Subscriber(_Receiver):
             streams.append(stream)
         await self.handle.message({"request": "configure", "streams": streams})
 
-    async def hold(self) -> None:
-        """Relay nothing on any stream (a warm subscription: ICE and DTLS come up, no media flows)."""
-        mids = [mid for kind in ("audio", "video") for mid in media_mids(self.offer.sdp).get(kind, [])]
+    async def hold(self, kinds: Sequence[str] = ("audio", "video")) -> None:
+        """Relay nothing on the streams of ``kinds`` (a warm subscription: ICE and DTLS up, no media)."""
+        mids = [mid for kind in kinds for mid in media_mids(self.offer.sdp).get(kind, [])]
         if mids:
             await self.handle.message({"request": "configure", "streams": [{"mid": x, "send": False} for x in mids]})
 

@@ -20,7 +20,7 @@ COLD = {"cold_souk_p50_ms", "cold_souk_p95_ms", "cold_raw_p50_ms", "cold_raw_p95
 def test_bench_connect_prints_one_json_object(netem: str | None, tmp_path) -> None:  # type: ignore[no-untyped-def]
     if shutil.which("janus") is None:
         pytest.skip("janus is not installed")
-    cmd = [sys.executable, "-m", "souk.cli.main", "bench", "connect", "--rounds", "3", "--json"]
+    cmd = [sys.executable, "-m", "souk.cli.main", "bench", "connect", "--rounds", "3", "--ring-s", "1", "--json"]
     if netem:
         cmd += ["--netem", netem]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=tmp_path, check=False)

@@ -13,7 +13,8 @@ Protocol, in order:
   ``trickle`` (ICE candidates for ``pub`` or a ``sub``), ``mute``, ``unsubscribe``, ``unpublish``, ``leave``;
   ``layer`` picks a simulcast layer for a subscription (live rooms; see docs/live-stage.md);
   ``warm`` -> ``offer`` (``warm: true``): a subscriber connection held on the client's own feed with nothing
-  relayed, answered as usual; ``switch`` (sub, feed) -> ``switched``: that connection now carries ``feed``
+  relayed once the server pushes ``warmed``, answered as usual; ``switch`` (sub, feed) -> ``switched``: that
+  connection now carries ``feed``
   (a consult warms while it rings, then switches to the seller: no ICE/DTLS on the accept path).
 Errors: ``{"type":"error","id":...,"code":"...","message":"..."}`` with a stable code (see ``ErrorCode``).
 """
@@ -196,6 +197,14 @@ class SdpOffer(_Msg, tag="offer"):
     warm: bool = False  # a warm subscription: nothing is relayed until a switch
 
 
+class Warmed(_Msg, tag="warmed"):
+    """A warm subscription is ready: connected, nothing relayed now. ``primed``: Janus can already resend lost
+    video on it, so the first keyframe after a switch survives packet loss."""
+
+    sub: str
+    primed: bool
+
+
 class Switched(_Msg, tag="switched"):
     sub: str
     feed: str
@@ -268,7 +277,7 @@ class Error(_Msg, tag="error"):
 
 
 ServerMessage = (
-    Welcome | Ack | Pong | Joined | SdpAnswer | SdpOffer | Switched | ParticipantJoined | ParticipantLeft | Published
+    Welcome | Ack | Pong | Joined | SdpAnswer | SdpOffer | Switched | Warmed | ParticipantJoined | ParticipantLeft | Published
     | Unpublished | MediaState | RoomClosed | StageEvent | CallEvent | Error
 )
 

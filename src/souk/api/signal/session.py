@@ -63,6 +63,7 @@ class Subscription:
     handle: Any
     room: str = ""  # the room of the feed (a live PK partner room, or this session's room)
     warm: bool = False  # held on our own feed with nothing relayed, until a switch
+    priming: asyncio.Task[None] | None = None  # a warm subscription still being held (see MediaPlane.hold_primed)
 
 
 class SignalSession:
@@ -346,15 +347,21 @@ class SignalSession:
             handle = await self.media.subscribe(room_id, [publisher.feed_id])
         except NoSuchFeed as exc:
             raise Conflict("your own feed did not come up in time", code=m.ErrorCode.NOT_PUBLISHING) from exc
-        try:
-            await handle.hold()
-        except BaseException:
-            await _close(handle)
-            raise
         sub = Subscription(id=new_id("sub"), feed=self.identity, handle=handle, room=room_id, warm=True)
         self.subs[sub.id] = sub
         self._tasks.spawn(self._pump(handle, sub.id), f"sub-events-{sub.id}")
+        sub.priming = self._tasks.spawn(self._hold(sub), f"hold-{sub.id}")
         return m.SdpOffer(id=msg.id, sub=sub.id, feed=self.identity, sdp=handle.offer.sdp, warm=True)
+
+    async def _hold(self, sub: Subscription) -> None:
+        """Hold the warm subscription (audio at once, video once Janus can resend it), then say ``warmed``."""
+        try:
+            primed = await self.media.hold_primed(sub.handle)
+        except SoukError as exc:  # the subscription went away meanwhile
+            log.info("holding %s failed: %s", sub.id, exc.message)
+            return
+        if sub.warm and self.subs.get(sub.id) is sub:
+            self.outbox.push(m.Warmed(sub=sub.id, primed=primed))
 
     async def switch(self, msg: m.Switch) -> m.Switched:
         """Point one of our subscriptions at ``msg.feed`` in the same room, on the same PeerConnection."""
@@ -368,6 +375,10 @@ class SignalSession:
         if (member is None or member.feed_id is None or msg.feed == self.identity or publisher is None
                 or publisher.feed_id != member.feed_id):
             raise NotFound(f"{msg.feed!r} is not publishing in this room", code=m.ErrorCode.UNKNOWN_FEED)
+        priming, sub.priming = sub.priming, None
+        if priming is not None and not priming.done():  # switched before it was held: stop holding first
+            priming.cancel()
+            await asyncio.gather(priming, return_exceptions=True)
         kinds = await switch(member.feed_id, {kind: publisher.mids(kind) for kind in ("audio", "video")})
         sub.feed, sub.warm = msg.feed, False
         log.info("room %s: %s switched %s to %s (%s)", room_id, self.identity, sub.id, msg.feed, ",".join(kinds))

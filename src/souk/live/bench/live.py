@@ -40,6 +40,7 @@ from typing import Any
 
 from souk.core.errors import BadRequest
 from souk.core.settings import Settings
+from souk.core.stats import percentile
 
 log = logging.getLogger(__name__)
 
@@ -164,13 +165,6 @@ def machine_cpu() -> tuple[float, float]:
         values = [int(x) for x in f.readline().split()[1:]]
     idle = values[3] + (values[4] if len(values) > 4 else 0)
     return float(sum(values) - idle), float(sum(values))
-
-
-def pct(xs: list[float], q: float) -> float | None:
-    if not xs:
-        return None
-    s = sorted(xs)
-    return round(s[min(len(s) - 1, int(q * len(s)))], 1)
 
 
 @dataclass
@@ -356,8 +350,8 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
     return {
         "viewers": target,
         "loss_pct": round(100 * lost / (received + lost), 3) if received + lost else None,
-        "glass_to_glass_p50_ms": pct(origin, 0.5), "glass_to_glass_p95_ms": pct(origin, 0.95),
-        "edge_glass_to_glass_p50_ms": pct(edge, 0.5),
+        "glass_to_glass_p50_ms": percentile(origin, 0.5), "glass_to_glass_p95_ms": percentile(origin, 0.95),
+        "edge_glass_to_glass_p50_ms": percentile(edge, 0.5),
         "janus_cpu_pct": janus.get("node1"), "edge_janus_cpu_pct": janus.get("node2"),
         "janus_cpu_pct_per_viewer": round((janus["node1"] - baseline["node1"]) / target, 3),
         "bot_cpu_pct": bots, "bot_cpu_pct_max": max(viewer_bots, default=0.0),
@@ -375,7 +369,7 @@ def summarize(steps: list[dict[str, Any]], origin_all: list[float], edge_all: li
               errors: list[str]) -> dict[str, Any]:
     held = [s for s in steps if not s["bots_saturated"] and not s["viewers_silent"]]
     top = held[-1] if held else None
-    o50, e50 = pct(origin_all, 0.5), pct(edge_all, 0.5)
+    o50, e50 = percentile(origin_all, 0.5), percentile(edge_all, 0.5)
     per_viewer = top["janus_cpu_pct_per_viewer"] if top else None
     out: dict[str, Any] = {
         "viewers": top["viewers"] if top else 0,

@@ -385,7 +385,8 @@ export class Room extends Emitter {
   }
 
   // Open the subscriber PeerConnection before there is anyone to watch (a 1v1 call while it rings): ICE
-  // and DTLS come up now, held on our own feed with no media; the next feed this room subscribes to is
+  // and DTLS come up now, held on our own feed (its video relayed a few seconds, until Janus can resend
+  // lost packets on it, then nothing: the server says "warmed"); the next feed this room subscribes to is
   // switched onto it. Call it after publish(). Resolves with the warm sub once connected, or null when a
   // subscription is already there or under way (nothing to warm); rejects, closing what it opened, on a
   // server refusal (not_publishing, already_warm, warm_unsupported), a failure, or after timeoutMs.
@@ -541,9 +542,10 @@ export class Room extends Emitter {
     this.emit("local", { stream: this.localStream });
   }
 
-  // A warm PeerConnection carries no media: it adds its ICE round-trip time and nothing else.
+  // A warm PeerConnection is left out: it relays the page's own video for a few seconds (while Janus sizes
+  // its retransmission queue), then nothing, until it is switched to someone.
   async quality() {
-    return readQuality(this.pub?.pc || null, [...this.subs.values()].map((s) => s.pc));
+    return readQuality(this.pub?.pc || null, [...this.subs.values()].filter((s) => !s.warm).map((s) => s.pc));
   }
 
   // After a reconnect: the server forgot our handles, so rejoin, resubscribe and republish the same stream,
