@@ -56,7 +56,7 @@ class JanusSettings(BaseModel):
     # how long Janus keeps sent video for retransmission (ms, at least; it grows to RTT + 100 up to 1000).
     # Janus's 200 ms allows one NACK at most on a 150 ms RTT link, and a lost NACK or retransmission then
     # freezes the picture until the next keyframe: keep room for a few retries on cross-border links.
-    min_nack_queue_ms: int = Field(1000, ge=200, le=1000)
+    min_nack_queue_ms: int = Field(default=1000, ge=200, le=1000)
     ice_enforce_list: str = ""  # e.g. "eth0" or the veth end carrying 127.0.0.2 in tests
     nat_1_1_mapping: str = ""
     stun_server: str = ""
