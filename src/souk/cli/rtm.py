@@ -31,7 +31,8 @@ def register(sub: Any, bench: Any) -> None:
     b.add_argument("--probe", type=float, default=6.0, help="seconds of each search probe")
     b.add_argument("--rate", type=float, default=100.0, help="inbound messages a second")
     b.add_argument("--receivers", type=int, default=3, help="load-generator processes")
-    b.add_argument("--souk-steps", default="1000,1300,1600,2000,2400", help="client counts to probe")
+    b.add_argument("--souk-steps", default="1000,1300,1600,2000,2400,2800,3200,3600,4200",
+                   help="client counts to probe")
     b.add_argument("--sio-steps", default="80,120,160,220,300", help="client counts to probe (socketio)")
     b.add_argument("--skip-socketio", action="store_true")
     b.add_argument("--nice", type=int, default=0,

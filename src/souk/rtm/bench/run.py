@@ -37,7 +37,7 @@ class BenchConfig:
     publishers: int = 10
     receivers: int = 3  # load-generator processes
     nodes: int = 1
-    souk_steps: tuple[int, ...] = (1000, 1300, 1600, 2000, 2400)
+    souk_steps: tuple[int, ...] = (1000, 1300, 1600, 2000, 2400, 2800, 3200, 3600, 4200)
     sio_steps: tuple[int, ...] = (80, 120, 160, 220, 300)
     skip_socketio: bool = False
     tick_ms: int = 15
