@@ -62,7 +62,7 @@ class Subscription:
     feed: str
     handle: Any
     room: str = ""  # the room of the feed (a live PK partner room, or this session's room)
-    warm: bool = False  # held on our own feed with nothing relayed, until a switch
+    warm: bool = False  # held on our own feed (nothing relayed once primed) until a switch
     priming: asyncio.Task[None] | None = None  # a warm subscription still being held (see MediaPlane.hold_primed)
 
 
@@ -326,8 +326,9 @@ class SignalSession:
     async def warm(self, msg: m.Warm) -> m.SdpOffer:
         """A subscriber connection opened before the other side publishes (a consult while it rings).
 
-        Janus subscribes only to existing feeds, so our own feed holds the m-lines and Janus relays nothing
-        on them; the client connects it (ICE, DTLS) now, and :meth:`switch` later points it at the other
+        Janus subscribes only to existing feeds, so our own feed holds the m-lines; the client connects it
+        (ICE, DTLS) now, it is held (nothing relayed: audio at once, video once Janus can resend it, see
+        :meth:`MediaPlane.hold_primed`; then ``warmed``), and :meth:`switch` later points it at the other
         side's feed: the accept then costs one round trip and a keyframe instead of a whole WebRTC setup."""
         room_id = self._joined()
         self.claims.require(Privilege.SUBSCRIBE)
