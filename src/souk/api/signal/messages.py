@@ -97,9 +97,10 @@ class Layer(_Msg, tag="layer"):
 class Warm(_Msg, tag="warm"):
     """Open a subscriber connection before there is anything to watch (a consult while it rings).
 
-    Janus needs a feed to subscribe to, so the client's own published feed holds the m-lines, with nothing
-    relayed (every stream ``send: false``). The client answers the offer as usual; a later :class:`Switch`
-    points the connected subscription at the other side's feed without renegotiation."""
+    Janus needs a feed to subscribe to, so the client's own published feed holds the m-lines. Its audio is
+    held at once (``send: false``), its video once Janus can resend lost packets on the connection; then the
+    server pushes :class:`Warmed`. The client answers the offer as usual; a later :class:`Switch` points the
+    connected subscription at the other side's feed without renegotiation."""
 
     id: str = ""
 
@@ -194,7 +195,7 @@ class SdpOffer(_Msg, tag="offer"):
     feed: str
     sdp: str
     id: str = ""
-    warm: bool = False  # a warm subscription: nothing is relayed until a switch
+    warm: bool = False  # a warm subscription: held (see Warm) until a switch
 
 
 class Warmed(_Msg, tag="warmed"):
