@@ -4,7 +4,6 @@ and no leaked Janus handle whatever the client sends or however it leaves."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -34,25 +33,8 @@ async def settle_handles(souk: Souk, expected: int, timeout: float = 5.0) -> int
     return n
 
 
-@pytest.fixture
-async def room(souk_media: Souk) -> str:
-    return str((await souk_media.ctx.storage.rooms.create("lumen", "consult")).id)
-
-
-@pytest.fixture
-async def peers(souk_media: Souk, room: str) -> AsyncIterator[tuple[SignalClient, SignalClient]]:
-    t = souk_media.ctx.tokens
-    a = await SignalClient.connect(souk_media.ws_url, t.mint(merchant_id="lumen", identity="seller", room=room,
-                                                             role="host"))
-    b = await SignalClient.connect(souk_media.ws_url, t.mint(merchant_id="lumen", identity="shopper", room=room,
-                                                             role="member"))
-    yield a, b
-    await a.aclose()
-    await b.aclose()
-
-
-async def publish_bot(client: SignalClient) -> PublisherBot:
-    bot = PublisherBot()
+async def publish_bot(client: SignalClient, *, timestamps: bool = False) -> PublisherBot:
+    bot = PublisherBot(timestamps=timestamps)
     offer = await bot.offer()
     reply = await client.request({"type": "publish", "sdp": offer.sdp})
     await bot.accept(Jsep("answer", reply["sdp"]))

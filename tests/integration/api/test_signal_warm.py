@@ -1,45 +1,20 @@
 """Warm subscriptions through Souk to a real Janus: the shopper's subscriber connection comes up while the
-consult rings (held on her own feed, nothing relayed) and a ``switch`` points it at the seller's feed."""
+consult rings (held on her own feed: primed, then nothing relayed) and a ``switch`` points it at the seller's feed."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
 from souk.api.signal.client import SignalClient, SignalError
 from souk.cli.shaping import shape_datagrams
-from souk.media.bots import PublisherBot, SubscriberBot
+from souk.media.bots import SubscriberBot
 from souk.media.types import Jsep
 from tests.fixtures.browser import Souk
-from tests.integration.api.test_signal_media import handles, settle_handles
+from tests.integration.api.test_signal_media import handles, publish_bot, settle_handles
 
 pytestmark = [pytest.mark.janus]
-
-
-@pytest.fixture
-async def room(souk_media: Souk) -> str:
-    return str((await souk_media.ctx.storage.rooms.create("lumen", "consult")).id)
-
-
-@pytest.fixture
-async def peers(souk_media: Souk, room: str) -> AsyncIterator[tuple[SignalClient, SignalClient]]:
-    t = souk_media.ctx.tokens
-    a = await SignalClient.connect(souk_media.ws_url, t.mint(merchant_id="lumen", identity="seller", room=room,
-                                                             role="host"))
-    b = await SignalClient.connect(souk_media.ws_url, t.mint(merchant_id="lumen", identity="shopper", room=room,
-                                                             role="member"))
-    yield a, b
-    await a.aclose()
-    await b.aclose()
-
-
-async def publish(client: SignalClient, *, timestamps: bool = False) -> PublisherBot:
-    bot = PublisherBot(timestamps=timestamps)
-    reply = await client.request({"type": "publish", "sdp": (await bot.offer()).sdp})
-    await bot.accept(Jsep("answer", reply["sdp"]))
-    return bot
 
 
 async def test_warm_connection_carries_nothing_until_it_switches_to_the_seller(
@@ -47,7 +22,7 @@ async def test_warm_connection_carries_nothing_until_it_switches_to_the_seller(
     seller, shopper = peers
     base = await handles(souk_media)
     await shopper.request({"type": "join", "room": room})
-    own = await publish(shopper)
+    own = await publish_bot(shopper)
     warm_bot = SubscriberBot(timestamps=True)  # reads the seller's stamped frames; the shopper's counter fails
     seller_bot = None
     try:
@@ -73,7 +48,7 @@ async def test_warm_connection_carries_nothing_until_it_switches_to_the_seller(
         assert not warm_bot.delays_ms  # nothing stamped yet: only the shopper's own counter video came
 
         await seller.request({"type": "join", "room": room})
-        seller_bot = await publish(seller, timestamps=True)
+        seller_bot = await publish_bot(seller, timestamps=True)
         await shopper.next_event("published", timeout=10, feed__participant="seller")
         switched = await shopper.request({"type": "switch", "sub": offer["sub"], "feed": "seller"})
         assert switched == {"type": "switched", "id": switched["id"], "sub": offer["sub"], "feed": "seller",
@@ -122,7 +97,7 @@ async def test_warm_and_switch_refusals_leak_no_handle(
     await refused({"type": "warm"}, "not_publishing")
     await refused({"type": "switch", "sub": "sub_nope", "feed": "seller"}, "unknown_subscription")
     await refused({"type": "switch", "feed": "seller"}, "malformed")
-    own = await publish(shopper)
+    own = await publish_bot(shopper)
     try:
         offer = await shopper.request({"type": "warm"})
         await refused({"type": "warm"}, "already_warm")
@@ -139,7 +114,7 @@ async def test_warm_and_switch_refusals_leak_no_handle(
     finally:
         await own.aclose()
     # and a new publish can warm again
-    own = await publish(shopper)
+    own = await publish_bot(shopper)
     try:
         offer = await shopper.request({"type": "warm"})
         assert offer["warm"] is True
