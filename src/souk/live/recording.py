@@ -110,12 +110,13 @@ class Recorder:
     async def show_started(self, show: Show) -> None:
         if not show.recording:
             return
-        write_manifest(self.folder(show.merchant_id, show.room_id, show.show_id), {
-            "id": self.recording_id(show), "merchant": show.merchant_id, "room": show.room_id,
-            "show_id": show.show_id, "title": show.title, "host": show.host, "started_at": show.started_at,
-            "ended_at": None, "status": "recording", "reason": None, "participants": [], "feeds": {},
-        })
+        write_manifest(self.folder(show.merchant_id, show.room_id, show.show_id), self._new_manifest(show))
         log.info("recording %s: started", self.recording_id(show))
+
+    def _new_manifest(self, show: Show) -> dict[str, Any]:
+        return {"id": self.recording_id(show), "merchant": show.merchant_id, "room": show.room_id,
+                "show_id": show.show_id, "title": show.title, "host": show.host, "started_at": show.started_at,
+                "ended_at": None, "status": "recording", "reason": None, "participants": [], "feeds": {}}
 
     async def feed_published(self, show: Show, identity: str, feed_id: int) -> None:
         if not show.recording:
@@ -134,10 +135,8 @@ class Recorder:
         folder = self.folder(show.merchant_id, show.room_id, show.show_id)
         try:
             data = read_manifest(folder)
-        except NotFound:
-            data = {"id": self.recording_id(show), "merchant": show.merchant_id, "room": show.room_id,
-                    "show_id": show.show_id, "title": show.title, "host": show.host,
-                    "started_at": show.started_at, "participants": [], "feeds": {}}
+        except NotFound:  # no manifest from the start: write a whole one now
+            data = self._new_manifest(show)
         data.update(status="processing", ended_at=show.ended_at, reason=None)
         write_manifest(folder, data)
         self._tasks.spawn(self.convert(folder), name=f"convert:{data['id']}")
