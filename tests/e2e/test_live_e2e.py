@@ -9,7 +9,6 @@ Run alone with: python -m souk.media.netns run -- .venv/bin/python -m pytest tes
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 
 from souk.api.app import FEATURES as APP_FEATURES
 from souk.auth.tokens import Role
-from tests.fixtures.browser import CORE_FEATURES, Souk, in_netns, running_souk
+from tests.fixtures.browser import CORE_FEATURES, Souk, media_souk, running_souk
 
 pytestmark = [pytest.mark.browser, pytest.mark.janus]
 
@@ -55,11 +54,7 @@ QUALITY = "async (key) => { const s = window[key]; return s && s.room ? await s.
 
 @pytest.fixture
 async def souk_live(tmp_path: Path) -> AsyncIterator[Souk]:
-    if shutil.which("janus") is None:
-        pytest.skip("janus is not installed (make setup installs it)")
-    if not in_netns():
-        pytest.skip("needs the network namespace: run through `python -m souk.media.netns run -- pytest ...`")
-    async with running_souk(tmp_path / "souk", media=True, features=FEATURES) as s:
+    async with media_souk(tmp_path, FEATURES) as s:
         yield s
 
 

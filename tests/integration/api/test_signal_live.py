@@ -4,7 +4,6 @@ spam everyone) but gets the stage's feed events; viewers subscribe as audience; 
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 from souk.api.signal.client import SignalClient, SignalError
 from souk.media.bots import PublisherBot
 from souk.media.types import Jsep
-from tests.fixtures.browser import CORE_FEATURES, Souk, in_netns, running_souk
+from tests.fixtures.browser import CORE_FEATURES, Souk, media_souk
 
 pytestmark = [pytest.mark.janus]
 
@@ -25,12 +24,7 @@ VIEWERS = 20
 
 @pytest.fixture
 async def souk_live(tmp_path: Path) -> AsyncIterator[Souk]:
-    if shutil.which("janus") is None:
-        pytest.skip("janus is not installed (make setup installs it)")
-    if not in_netns():
-        pytest.skip("needs the network namespace: run through `python -m souk.media.netns run -- pytest ...`")
-    features = (*CORE_FEATURES, "souk.api.routes.stage")
-    async with running_souk(tmp_path / "souk", media=True, features=features) as s:
+    async with media_souk(tmp_path, (*CORE_FEATURES, "souk.api.routes.stage")) as s:
         yield s
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from souk.api.routes import replay as replay_routes
 from souk.live.recording import Binaries
-from tests.fixtures.browser import CORE_FEATURES, Souk, in_netns, running_souk
+from tests.fixtures.browser import CORE_FEATURES, Souk, media_souk
 from tests.integration.live.test_stage_media import Peer
 
 pytestmark = [pytest.mark.janus, pytest.mark.slow]
@@ -27,11 +27,9 @@ FEATURES = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk
 
 @pytest.fixture
 async def souk_rec(tmp_path: Path) -> AsyncIterator[Souk]:
-    if shutil.which("janus") is None or shutil.which("janus-pp-rec") is None:
-        pytest.skip("janus / janus-pp-rec not installed")
-    if not in_netns():
-        pytest.skip("needs the network namespace: run through `python -m souk.media.netns run -- pytest ...`")
-    async with running_souk(tmp_path / "souk", media=True, features=FEATURES) as s:
+    if shutil.which("janus-pp-rec") is None:
+        pytest.skip("janus-pp-rec not installed (make setup installs janus-tools)")
+    async with media_souk(tmp_path, FEATURES) as s:
         yield s
 
 

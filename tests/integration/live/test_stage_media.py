@@ -5,7 +5,6 @@ the host mutes and removes the co-host, the show ends and everyone is dropped; t
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from souk.live.stage import Show
 from souk.media.bots import PublisherBot, SubscriberBot
 from souk.media.types import Jsep
 from souk.rtm.client import RtmClient
-from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, in_netns, running_souk
+from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, media_souk
 
 pytestmark = [pytest.mark.janus]
 
@@ -27,11 +26,7 @@ FEATURES = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk
 
 @pytest.fixture
 async def souk_live(tmp_path: Path) -> AsyncIterator[Souk]:
-    if shutil.which("janus") is None:
-        pytest.skip("janus is not installed (make setup installs it)")
-    if not in_netns():
-        pytest.skip("needs the network namespace: run through `python -m souk.media.netns run -- pytest ...`")
-    async with running_souk(tmp_path / "souk", media=True, features=FEATURES) as s:
+    async with media_souk(tmp_path, FEATURES) as s:
         yield s
 
 
