@@ -37,6 +37,33 @@ export function tokenFromHash() {
   return m ? decodeURIComponent(m[1]) : null;
 }
 
+// The list of calls ringing for staff (seller console, host studio): one row per call with what
+// describe(call) returns and Accept / Decline buttons; the `empty` text when nobody is calling.
+export function renderRinging(list, calls, { empty, describe, accept, decline }) {
+  if (!calls.length) {
+    const li = document.createElement("li");
+    li.className = "empty";
+    li.textContent = empty;
+    list.replaceChildren(li);
+    return;
+  }
+  list.replaceChildren(...calls.map((c) => {
+    const li = document.createElement("li");
+    li.className = "ringing";
+    li.dataset.callId = c.call_id;
+    const yes = document.createElement("button");
+    yes.className = "primary accept";
+    yes.textContent = "Accept";
+    yes.onclick = () => accept(c);
+    const no = document.createElement("button");
+    no.className = "decline";
+    no.textContent = "Decline";
+    no.onclick = () => decline(c);
+    li.append(describe(c), yes, no);
+    return li;
+  }));
+}
+
 export class CallUI {
   constructor() {
     this.section = $("call");

@@ -1,6 +1,6 @@
 // Seller console: incoming calls ring here; accept / decline; the call; recent call records.
 import { connect, getMedia } from "/static/sdk/souk.js";
-import { CallUI, api, tokenFromHash } from "./call-ui.js";
+import { CallUI, api, renderRinging, tokenFromHash } from "./call-ui.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = new CallUI();
@@ -40,44 +40,29 @@ function when(unixS) {
 }
 
 function renderIncoming() {
-  const list = $("incoming");
   const calls = [...state.ringing.values()];
   ring(calls.length > 0 && !state.call);
-  if (!calls.length) {
-    const li = document.createElement("li");
-    li.className = "empty";
-    li.textContent = "No one is calling right now.";
-    list.replaceChildren(li);
-    return;
-  }
-  list.replaceChildren(...calls.map((c) => {
-    const li = document.createElement("li");
-    li.className = "ringing";
-    li.dataset.callId = c.call_id;
-    const who = document.createElement("div");
-    const strong = document.createElement("strong");
-    strong.textContent = c.shopper_name || c.shopper;
-    const about = document.createElement("span");
-    about.textContent = ` about ${c.product_name || c.product_sku} (${c.product_sku}) · ${c.language} · since ${when(c.requested_at)}`;
-    who.append(strong, about);
-    if (c.origin_room) {  // asked for from a live show (POST /v1/live/{room}/consult)
-      const origin = document.createElement("div");
-      origin.className = "origin";
-      const cart = c.origin_cart ? `, cart: ${c.origin_cart.items} items, ${c.origin_cart.total} ${c.origin_cart.currency}` : "";
-      origin.textContent = `from live show ${c.origin_room}${cart}${c.note ? ` · “${c.note}”` : ""}`;
-      who.append(origin);
-    }
-    const accept = document.createElement("button");
-    accept.className = "primary accept";
-    accept.textContent = "Accept";
-    accept.onclick = () => acceptCall(c);
-    const decline = document.createElement("button");
-    decline.className = "decline";
-    decline.textContent = "Decline";
-    decline.onclick = () => api(`/v1/consults/${encodeURIComponent(c.call_id)}/decline`, state.token, {}).catch((e) => ui.error(e));
-    li.append(who, accept, decline);
-    return li;
-  }));
+  renderRinging($("incoming"), calls, {
+    empty: "No one is calling right now.",
+    describe: (c) => {
+      const who = document.createElement("div");
+      const strong = document.createElement("strong");
+      strong.textContent = c.shopper_name || c.shopper;
+      const about = document.createElement("span");
+      about.textContent = ` about ${c.product_name || c.product_sku} (${c.product_sku}) · ${c.language} · since ${when(c.requested_at)}`;
+      who.append(strong, about);
+      if (c.origin_room) {  // asked for from a live show (POST /v1/live/{room}/consult)
+        const origin = document.createElement("div");
+        origin.className = "origin";
+        const cart = c.origin_cart ? `, cart: ${c.origin_cart.items} items, ${c.origin_cart.total} ${c.origin_cart.currency}` : "";
+        origin.textContent = `from live show ${c.origin_room}${cart}${c.note ? ` · “${c.note}”` : ""}`;
+        who.append(origin);
+      }
+      return who;
+    },
+    accept: (c) => acceptCall(c),
+    decline: (c) => api(`/v1/consults/${encodeURIComponent(c.call_id)}/decline`, state.token, {}).catch((e) => ui.error(e)),
+  });
 }
 
 async function refreshRecords() {

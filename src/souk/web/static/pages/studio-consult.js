@@ -2,7 +2,7 @@
 // console). Calls ring for the merchant's staff, so this needs a staff token: #staff=<token> in the URL, or on
 // a demo server the demo seller token. Accept opens the call panel; the show keeps running meanwhile.
 import { connect } from "/static/sdk/souk.js";
-import { CallUI } from "./call-ui.js";
+import { CallUI, renderRinging } from "./call-ui.js";
 import { $, rest, text } from "./live-common.js";
 
 const FINAL = ["ended", "cancelled", "declined", "missed", "failed"];
@@ -13,35 +13,18 @@ export async function mountConsults(roomId) {
   const ui = new CallUI();
   const list = $("consults");
 
-  const render = () => {
-    const calls = [...state.ringing.values()];
-    if (!calls.length) {
-      const li = document.createElement("li");
-      li.className = "empty";
-      li.textContent = "No private call requests.";
-      list.replaceChildren(li);
-      return;
-    }
-    list.replaceChildren(...calls.map((c) => {
-      const li = document.createElement("li");
-      li.className = "ringing";
-      li.dataset.callId = c.call_id;
+  const render = () => renderRinging(list, [...state.ringing.values()], {
+    empty: "No private call requests.",
+    describe: (c) => {
       const who = document.createElement("span");
       who.className = "name";
       const cart = c.origin_cart && c.origin_cart.items ? ` · cart ${c.origin_cart.items} items, ${c.origin_cart.total} ${c.origin_cart.currency}` : "";
       text(who, `${c.shopper_name || c.shopper} about ${c.product_name || c.product_sku || "the show"}${cart}${c.note ? ` · “${c.note}”` : ""}`);
-      const accept = document.createElement("button");
-      accept.className = "primary accept";
-      accept.textContent = "Accept";
-      accept.onclick = () => acceptCall(c);
-      const decline = document.createElement("button");
-      decline.className = "decline";
-      decline.textContent = "Decline";
-      decline.onclick = () => rest("POST", `/v1/consults/${encodeURIComponent(c.call_id)}/decline`, state.token, {}).catch((e) => ui.error(e));
-      li.append(who, accept, decline);
-      return li;
-    }));
-  };
+      return who;
+    },
+    accept: (c) => acceptCall(c),
+    decline: (c) => rest("POST", `/v1/consults/${encodeURIComponent(c.call_id)}/decline`, state.token, {}).catch((e) => ui.error(e)),
+  });
 
   const finish = (message) => {
     if (state.client) state.client.close(); // leaving stops this call's own camera stream, not the show's
