@@ -7,7 +7,7 @@ Rules learnt on this machine (NOTES): never ask Google's STUN (``RTCConfiguratio
 aiortc gathers every candidate inside setLocalDescription, so its SDP goes to Janus complete (trickle off);
 subscribers answer as DTLS *server* (a private aiortc attribute, pinned by ``aiortc==1.16.0`` and checked by
 :func:`check_aiortc_internals`), which removes the 1 s DTLS retransmit stall on ~11% of joins.
-Subscribers also repair lost video the way a browser does (:meth:`SubscriberBot._repair`): they NACK packets
+Decoding subscribers also repair lost video the way a browser does (:meth:`SubscriberBot._repair`): they NACK packets
 still missing again every ``RENACK_S`` (Chrome retries each round trip; aiortc asks once per new gap), and
 when a hole has blocked the jitter buffer for ``STUCK_S`` they drop what is before the newest frame and ask
 for a keyframe (PLI), as Chrome does with a frame it cannot complete. aiortc alone waits for 512 packets
@@ -342,10 +342,11 @@ class SubscriberBot:
         self.first_frame_at: float | None = None
         self._first = asyncio.get_running_loop().create_future()
         self._tasks = TaskOwner("subscriber-bot")
-        self._repairing = False
         self.skips = 0  # holes skipped by _repair (each followed by a keyframe request)
         self._stamp_waiters: list[asyncio.Future[float]] = []
         self.pc.on("track", self._on_track)
+        if self.decode:  # a frame counter needs no repair: the many non-decoding bench viewers skip its ticks
+            self._tasks.spawn(self._repair(), "repair")
 
     def _frame(self) -> None:
         self.frames += 1
@@ -409,9 +410,6 @@ class SubscriberBot:
 
                 setattr(tr.receiver, _DECODER_QUEUE_ATTR, _NoDecodeQueue(on_frame))
         await self.pc.setLocalDescription(await self.pc.createAnswer())
-        if not self._repairing:
-            self._repairing = True
-            self._tasks.spawn(self._repair(), "repair")
         return Jsep("answer", self.pc.localDescription.sdp, trickle=False)
 
     async def _repair(self) -> None:
