@@ -29,6 +29,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import ConfigError, SoukError, Unavailable
@@ -318,33 +319,22 @@ class MediaPlane:
         deadline = self.clock.now() + prime_s
         try:
             await sub.wait_webrtcup(prime_s)
-            while not primed and self.clock.now() < deadline:
-                primed = (await self.nack_queue_ms(sub)).get("video", 0) > 0
-                if not primed:
-                    await self.clock.sleep(poll_s)
+            node_id = self.pool.node_of(sub.room_id)
+            session_id = self.session_id(node_id)
+            if session_id is None:
+                raise Unavailable("no Janus session on the room's node")
+            admin = await self.admin(node_id)  # one admin connection for the whole wait
+            try:
+                while not primed and self.clock.now() < deadline:
+                    primed = nack_queue_ms(await admin.handle_info(session_id, sub.handle_id)).get("video", 0) > 0
+                    if not primed:
+                        await self.clock.sleep(poll_s)
+            finally:
+                await admin.aclose()
         except (TimeoutError, SoukError) as exc:
             log.info("warm subscription %s not primed: %s", sub.handle_id, exc)
         await sub.hold(("video",))
         return primed
-
-    async def nack_queue_ms(self, p: Publisher | Subscriber) -> dict[str, int]:
-        """Janus's retransmission queue per medium kind of one handle (0 = nothing kept to resend yet)."""
-        node_id = self.pool.node_of(p.room_id)
-        session_id = self.session_id(node_id)
-        if session_id is None:
-            raise Unavailable("no Janus session on the room's node")
-        admin = await self.admin(node_id)
-        try:
-            info = await admin.handle_info(session_id, p.handle_id)
-        finally:
-            await admin.aclose()
-        media = (info.get("webrtc") or {}).get("media") or {}
-        items = media.values() if isinstance(media, dict) else media
-        out: dict[str, int] = {}
-        for x in items:
-            if isinstance(x, dict) and x.get("type") in ("audio", "video"):
-                out[str(x["type"])] = max(out.get(str(x["type"]), 0), int(x.get("nack-queue-ms") or 0))
-        return out
 
     def _opened(self, p: Publisher | Subscriber | Viewer, node_id: str) -> None:
         self._participants.add(p)
@@ -473,6 +463,17 @@ class MediaPlane:
     @staticmethod
     def _pin(node: JanusNode, room_id: str) -> str:
         return room_secret("pin:" + room_id, node.admin_key or node.api_secret or "souk")[:32]
+
+
+def nack_queue_ms(handle_info: dict[str, Any]) -> dict[str, int]:
+    """Janus's retransmission queue per medium kind from an admin ``handle_info`` (0: nothing kept to resend)."""
+    media = (handle_info.get("webrtc") or {}).get("media") or {}
+    out: dict[str, int] = {}
+    for x in media.values() if isinstance(media, dict) else media:
+        if isinstance(x, dict) and x.get("type") in ("audio", "video"):
+            kind = str(x["type"])
+            out[kind] = max(out.get(kind, 0), int(x.get("nack-queue-ms") or 0))
+    return out
 
 
 def default_registry(settings: Settings, clock: Clock) -> NodeRegistry:
