@@ -118,6 +118,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     server: asyncio.subprocess.Process | None = None
     errors: list[str] = []
     out: dict[str, Any] = {}
+    joins = ("warm", "cold") if args.join == "both" else (args.join,)
     pub_client = None
     pub_bot = raw_bot = raw_pub = None
     try:
@@ -151,7 +152,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             await pub_bot.accept(Jsep("answer", reply["sdp"]))
             await _wait_publishing(http, room)
             tokens = {join: [await mint(f"shopper-{join}-{i}", "member") for i in range(args.rounds)]
-                      for join in ("warm", "cold")}
+                      for join in joins}
 
         # raw: the same joins straight on Janus through the media plane (publisher in its own room; the warm
         # join publishes the subscriber's own feed there too, as the shopper does while it rings)
@@ -161,7 +162,6 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         raw_pub = await plane.join_publisher(raw_room, display="raw-publisher")
         await raw_bot.accept(await raw_pub.publish(await raw_bot.offer()))
         await raw_pub.wait_webrtcup(10.0)
-        joins = ("warm", "cold") if args.join == "both" else (args.join,)
         out["rounds"] = args.rounds
         for join in joins:
             raw_job = {"mode": "raw", "join": join, "url": node.url, "api_secret": node.api_secret,
@@ -232,7 +232,7 @@ def _figures(prefix: str, rounds: int, souk: dict[str, Any], raw: dict[str, Any]
         f"{prefix}souk_phases_p50_ms": souk.get("phases_p50_ms", {}),
         f"{prefix}souk_ok": len(souk_ms), f"{prefix}raw_ok": len(raw_ms),
         f"{prefix}souk_rounds_ms": [round(x) for x in souk_ms],
-        **({f"{prefix}souk_primed": souk["primed"]} if "primed" in souk and not prefix else {}),
+        **({f"{prefix}souk_primed": souk["primed"]} if "primed" in souk else {}),  # warm joins only
     }
 
 
@@ -316,7 +316,7 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
     connect_ms: list[float] = []
     errors: list[str] = []
     phases: dict[str, list[float]] = {}
-    primed = 0
+    primed = 0  # warm joins only: rounds whose connection was primed before the seller answered
     for token in job["tokens"]:
         client = None
         try:
@@ -326,9 +326,9 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
                 client.one_way_delay_s, client.segment_loss = shaping["delay_s"], shaping["loss"]
             connect_ms.append((time.monotonic() - c0) * 1000)
             marks: dict[str, float] = {}
-            t0, first = await (_warm_round if warm else _cold_round)(client, job, marks)
+            t0, first, was_primed = await (_warm_round if warm else _cold_round)(client, job, marks)
             ms.append((first - t0) * 1000)
-            primed += int(marks.pop("primed", 0.0))
+            primed += was_primed
             for name, at in marks.items():
                 phases.setdefault(name, []).append((at - t0) * 1000)
             await client.request({"type": "leave"})
@@ -338,12 +338,12 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
             if client is not None:
                 await client.aclose()
         await asyncio.sleep(0.05)
-    return {"ms": ms, "connect_ms": connect_ms, "errors": errors, "primed": primed,
+    return {"ms": ms, "connect_ms": connect_ms, "errors": errors, **({"primed": primed} if warm else {}),
             "phases_p50_ms": {k: percentile(v, 0.5) for k, v in phases.items()}}
 
 
-async def _cold_round(client: Any, job: dict[str, Any], marks: dict[str, float]) -> tuple[float, float]:
-    """join (with subscribe) -> offer -> answer -> ICE -> DTLS -> first decoded frame."""
+async def _cold_round(client: Any, job: dict[str, Any], marks: dict[str, float]) -> tuple[float, float, bool]:
+    """join (with subscribe) -> offer -> answer -> ICE -> DTLS -> first decoded frame: (start, frame, False)."""
     from souk.media.bots import SubscriberBot
     from souk.media.types import Jsep
 
@@ -357,17 +357,17 @@ async def _cold_round(client: Any, job: dict[str, Any], marks: dict[str, float])
         marks["offer"] = time.monotonic()
         answer = await bot.answer(Jsep("offer", offer["sdp"]))
         await client.request({"type": "answer", "sub": offer["sub"], "sdp": answer.sdp})
-        return t0, await bot.wait_first_frame(10.0)
+        return t0, await bot.wait_first_frame(10.0), False
     finally:
         await bot.aclose()
 
 
-async def _warm_round(client: Any, job: dict[str, Any], marks: dict[str, float]) -> tuple[float, float]:
+async def _warm_round(client: Any, job: dict[str, Any], marks: dict[str, float]) -> tuple[float, float, bool]:
     """The consult's shopper: join and publish while it rings, warm the subscriber connection on her own feed
     and wait until the server says it is held (``warmed``) or ``ring_s`` passed (a person takes seconds to
-    answer); then
-    (the clock starts) ``switch`` it to the seller's feed -> first decoded frame of the seller's video (a
-    stamped frame: her own counter video, relayed while it was primed, does not count)."""
+    answer); then (the clock starts) ``switch`` it to the seller's feed -> first decoded frame of the seller's
+    video (a stamped frame: her own counter video, relayed while it was primed, does not count).
+    Returns (start, frame, whether the connection was primed)."""
     from souk.core.errors import SoukError
     from souk.media.bots import PublisherBot, SubscriberBot
     from souk.media.types import Jsep
@@ -385,12 +385,11 @@ async def _warm_round(client: Any, job: dict[str, Any], marks: dict[str, float])
             warmed = await client.next_event("warmed", timeout=job["ring_s"], sub=offer["sub"])
         except SoukError:
             warmed = {}
-        marks["primed"] = 1.0 if warmed.get("primed") else 0.0
         first = asyncio.ensure_future(bot.wait_stamped_frame(10.0))
         t0 = time.monotonic()
         await client.request({"type": "switch", "sub": offer["sub"], "feed": job["feed"]})
         marks["switched"] = time.monotonic()
-        return t0, await first
+        return t0, await first, bool(warmed.get("primed"))
     finally:
         await bot.aclose()
         await own.aclose()
