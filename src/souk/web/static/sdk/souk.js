@@ -262,7 +262,7 @@ export class Room extends Emitter {
     this.closed = false;
     this._warm = null; // warm() under way: Promise<sub> until its PeerConnection is connected
     this._abortWarm = null; // warm() waiting for our publisher to connect: reject that wait
-    this._warming = null; // the warm offer/answer exchange under way: Promise<void>, never rejects
+    this._warming = null; // the warm offer/answer exchange under way: a Promise that never rejects
     this._following = new Set(); // participants a subscribe (or switch) is under way for
     this._off = [
       client.on("participant.joined", (m) => { this.participants.set(m.participant.identity, m.participant); this.emit("participant.joined", m.participant); }),
@@ -412,20 +412,16 @@ export class Room extends Emitter {
       this._abortWarm = null;
     }
     if (this._following.size || [...this.subs.values()].some((x) => !x.warm)) return null;
-    let sub = null;
-    let failure = null;
-    this._warming = (async () => {
-      try {
-        sub = await this._acceptOffer(await this.client.request({ type: "warm" }));
-      } catch (e) {
-        failure = e;
-      }
-    })();
-    await this._warming;
-    this._warming = null;
-    if (failure) {
+    const warming = this.client.request({ type: "warm" }).then((reply) => this._acceptOffer(reply));
+    this._warming = warming.catch(() => null); // what _takeWarm waits for: never rejects
+    let sub;
+    try {
+      sub = await warming;
+    } catch (failure) {
       if (failure.code === "warm_unsupported") this.wantWarm = false; // a live-show viewer: never again
       throw failure;
+    } finally {
+      this._warming = null;
     }
     const up = whenConnected(sub.pc, Math.max(0, deadline - Date.now()), "the warm connection");
     sub.abort = up.abort;
