@@ -177,7 +177,7 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
 async def test_consult_warm_switch_failure_falls_back_to_subscribe(souk_media: Souk, chromium: Any) -> None:
     """The server drops the shopper's warm subscription while it rings (as when her own feed flaps): the
     SDK's switch is refused, it closes the warm connection and subscribes the usual way; the call works."""
-    from souk.api.signal.messages import Unsubscribe
+    from souk.signal.messages import Unsubscribe
 
     baseline = await handles(souk_media)
     r = await ringing(souk_media, chromium)
@@ -200,8 +200,8 @@ async def test_consult_seller_published_while_warm_is_pending_still_switches(
         souk_media: Souk, chromium: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The seller's feed comes up while the shopper's warm request is still unanswered: the SDK waits for
     that warm subscription and switches it rather than opening a second one beside it."""
-    from souk.api.signal import messages as m
-    from souk.api.signal.session import SignalSession
+    from souk.signal import messages as m
+    from souk.signal.session import SignalSession
 
     asked, gate = asyncio.Event(), asyncio.Event()
     warm = SignalSession.warm

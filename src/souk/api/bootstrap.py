@@ -14,7 +14,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from souk.api.context import AppContext
-from souk.api.signal.hub import SignalHub
+from souk.signal.hub import SignalHub
 from souk.api.stores import StorageAdapter
 from souk.auth.tokens import TokenService
 from souk.consult.service import ConsultService

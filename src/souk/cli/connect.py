@@ -101,7 +101,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     import httpx
 
-    from souk.api.signal.client import SignalClient
+    from souk.bench.signal_client import SignalClient
     from souk.cli.server import seed_and_key
     from souk.media.bots import PublisherBot
     from souk.media.plane import MediaPlane
@@ -304,7 +304,7 @@ async def _raw_worker(job: dict[str, Any]) -> dict[str, Any]:
 async def _worker(job: dict[str, Any]) -> dict[str, Any]:
     if job.get("mode") == "raw":
         return await _raw_worker(job)
-    from souk.api.signal.client import SignalClient
+    from souk.bench.signal_client import SignalClient
 
     shaping = job.get("shaping")
     if shaping:

@@ -4,7 +4,7 @@ Applied inside the shopper-side worker process only: every UDP datagram it sends
 ICE, DTLS, SRTP) is delayed by ``delay_s`` and dropped with probability ``loss``, independently in each
 direction, which is what ``tc qdisc ... netem delay 75ms loss 2%`` on both ends of the shopper's link does.
 Signaling (TCP) gets the same one-way delay per message, and a lost message (same loss rate, each direction)
-arrives one retransmit wait late (souk.api.signal.client.emulated_delay).
+arrives one retransmit wait late (souk.bench.signal_client.emulated_delay).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from souk.api.signal.client import SignalClient
+from souk.bench.signal_client import SignalClient
 from tests.fixtures.browser import Souk
 
 

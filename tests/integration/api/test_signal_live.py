@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from souk.api.signal.client import SignalClient, SignalError
+from souk.bench.signal_client import SignalClient, SignalError
 from souk.media.bots import PublisherBot
 from souk.media.types import Jsep
 from tests.fixtures.browser import CORE_FEATURES, Souk, media_souk

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from souk.api.signal.client import SignalClient, SignalError
+from souk.bench.signal_client import SignalClient, SignalError
 from souk.cli.shaping import shape_datagrams
 from souk.media.bots import SubscriberBot
 from souk.media.types import Jsep

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from souk.api.signal.client import SignalClient, SignalError
+from souk.bench.signal_client import SignalClient, SignalError
 from souk.live.stage import Show
 from souk.media.bots import PublisherBot, SubscriberBot
 from souk.media.types import Jsep

@@ -70,7 +70,7 @@ async def test_total_loss_drops_everything() -> None:
 def test_signaling_messages_are_delayed_and_a_lost_one_waits_for_the_retransmit() -> None:
     import random
 
-    from souk.api.signal.client import emulated_delay
+    from souk.bench.signal_client import emulated_delay
 
     rng = random.Random(1)
     assert emulated_delay(0.075, 0.0, rng) == 0.075

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from souk.api.signal import messages as m
-from souk.api.signal.hub import Outbox, SignalHub
+from souk.signal import messages as m
+from souk.signal.hub import Outbox, SignalHub
 from souk.consult.models import Call, CallState
 
 

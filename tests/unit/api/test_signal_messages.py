@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from souk.api.signal import messages as m
+from souk.signal import messages as m
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

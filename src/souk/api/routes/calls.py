@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from souk.api.auth import Claims, Ctx, is_staff, require_staff
-from souk.api.signal.hub import call_info
+from souk.signal.hub import call_info
 from souk.auth.tokens import AccessClaims, Role
 from souk.consult.models import Call
 from souk.core.errors import Forbidden

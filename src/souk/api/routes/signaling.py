@@ -2,7 +2,7 @@
 
 Authenticate either with ``?token=<access token>`` on the URL, or by connecting bare and sending
 ``{"type":"auth","token":"..."}`` as the first message within 10 s (keeps tokens out of proxy logs).
-The server answers ``welcome``; then see souk.api.signal.messages for the protocol.
+The server answers ``welcome``; then see souk.signal.messages for the protocol.
 
 - A staff token (room ``*``) also receives the merchant's console events: ``call`` (ringing, accepted,
   declined, missed, cancelled, ended) for every consult call.
@@ -22,9 +22,9 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from souk.api import ws as ws_helpers
 from souk.api.auth import is_staff
 from souk.api.context import AppContext
-from souk.api.signal import messages as m
-from souk.api.signal.hub import Outbox, call_info
-from souk.api.signal.session import SignalSession
+from souk.signal import messages as m
+from souk.signal.hub import Outbox, call_info
+from souk.signal.session import SignalSession
 from souk.auth.tokens import AccessClaims
 from souk.core.errors import SoukError, TooLarge, Unauthenticated
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
 from souk.api.routes.live import RtmPublisher
-from souk.api.signal import messages as m
+from souk.signal import messages as m
 from souk.auth.tokens import AccessClaims, Role
 from souk.core.clock import SystemClock
 from souk.core.errors import Conflict, Forbidden, NotFound, SoukError, Unavailable

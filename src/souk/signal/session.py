@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from souk.api.signal import messages as m
-from souk.api.signal.hub import Member, Outbox, SignalHub
+from souk.signal import messages as m
+from souk.signal.hub import Member, Outbox, SignalHub
 from souk.auth.tokens import AccessClaims, Privilege, Role
 from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound, SoukError, Unavailable
 from souk.core.ids import new_id

@@ -12,11 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from souk.api.signal import messages as m
+from souk.signal import messages as m
 from souk.consult.models import Call
 
 if TYPE_CHECKING:
-    from souk.api.signal.session import SignalSession
+    from souk.signal.session import SignalSession
 
 log = logging.getLogger(__name__)
 

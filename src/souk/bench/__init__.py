@@ -1,0 +1,1 @@
+"""Benchmarks, load bots and test clients: `souk bench ...` commands. Product code never imports this package."""
