@@ -36,11 +36,3 @@ def frames(pcm: bytes, frame_bytes: int = FRAME_BYTES) -> list[bytes]:
     if out and len(out[-1]) < frame_bytes:
         out[-1] = out[-1] + bytes(frame_bytes - len(out[-1]))
     return out
-
-
-def rms_dbfs(pcm: bytes) -> float:
-    x = pcm_to_float(pcm)
-    if x.size == 0:
-        return -120.0
-    r = float(np.sqrt(np.mean(x * x)))
-    return 20 * np.log10(max(r, 1e-6))

@@ -12,7 +12,6 @@ from collections import deque
 from dataclasses import dataclass
 
 from souk.agent.frames import (
-    SAMPLE_RATE,
     ControlFrame,
     EndOfTurn,
     Interrupt,
@@ -138,7 +137,3 @@ class TurnDetector:
             self._in_turn = True
             self._turn_id += 1
             self._last_speech_t = t
-
-
-def audio_seconds(pcm: bytes) -> float:
-    return len(pcm) / 2 / SAMPLE_RATE

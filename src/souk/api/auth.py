@@ -105,8 +105,3 @@ def is_staff(claims: AccessClaims) -> bool:
 def require_staff(claims: AccessClaims) -> None:
     if not is_staff(claims):
         raise Forbidden("this call needs a staff token (room '*', moderate or admin)", code="staff_only")
-
-
-def require_room_access(claims: AccessClaims, merchant_id: str, room_id: str) -> None:
-    claims.require_merchant(merchant_id)
-    claims.require_room(room_id)

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from souk.signal import messages as m
 from souk.consult.models import Call
@@ -87,10 +87,6 @@ def call_info(call: Call, ring_timeout_s: float = 0.0) -> m.CallInfo:
         answered_at=call.answered_at or 0.0, ended_at=call.ended_at or 0.0, ring_timeout_s=ring_timeout_s,
         origin_room=call.origin_room, note=call.note, origin_cart=call.origin_cart,
     )
-
-
-class RoomLeaver(Protocol):
-    async def leave(self, reason: str) -> None: ...
 
 
 class SignalHub:

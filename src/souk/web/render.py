@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -33,11 +32,6 @@ def page(name: str, **values: Any) -> str:
 def call_panel_html(status: str = "") -> str:
     """The call UI shared by the shop page and the seller console (timer, quality, videos, controls)."""
     return _template("_call.html").substitute(status=esc(status))
-
-
-def json_attr(value: Any) -> str:
-    """JSON for a data-* attribute (escaped as an attribute value)."""
-    return esc(json.dumps(value, separators=(",", ":")))
 
 
 def product_card_html(p: Product, merchant_id: str, currency: str, lang: str = "en") -> str:
