@@ -127,4 +127,5 @@ class Broker(Protocol):
 
     async def set_slow_mode(self, key: str, seconds: float) -> None: ...
 
-    async def set_keywords(self, merchant: str, words: list[str]) -> None: ...
+    async def set_keywords(self, key: str, words: list[str]) -> None:
+        """The keyword filter of one channel (``merchant/channel``): a host's list applies to its room only."""

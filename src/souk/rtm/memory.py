@@ -146,7 +146,7 @@ class MemoryBroker:
 
     async def policy(self, key: str, merchant: str) -> Policy:
         return Policy(muted=dict(self._muted.get(key, {})), banned=dict(self._banned.get(key, {})),
-                      slow_s=self._slow.get(key, 0.0), keywords=self._keywords.get(merchant, ()))
+                      slow_s=self._slow.get(key, 0.0), keywords=self._keywords.get(key, ()))
 
     async def set_member_rule(self, key: str, rule: str, user: str, until: float | None) -> None:
         table = (self._muted if rule == "muted" else self._banned).setdefault(key, {})
@@ -158,5 +158,5 @@ class MemoryBroker:
     async def set_slow_mode(self, key: str, seconds: float) -> None:
         self._slow[key] = seconds
 
-    async def set_keywords(self, merchant: str, words: list[str]) -> None:
-        self._keywords[merchant] = tuple(w.lower() for w in words if w)
+    async def set_keywords(self, key: str, words: list[str]) -> None:
+        self._keywords[key] = tuple(w.lower() for w in words if w)

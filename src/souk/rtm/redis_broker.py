@@ -248,7 +248,7 @@ class RedisBroker:
         pipe.hgetall(self._k("mute", key))
         pipe.hgetall(self._k("ban", key))
         pipe.get(self._k("slow", key))
-        pipe.get(self._k("kw", merchant))
+        pipe.get(self._k("kw", key))
         muted, banned, slow, kw = await pipe.execute()
         return Policy(
             muted={k.decode(): float(v) for k, v in muted.items()},
@@ -267,6 +267,6 @@ class RedisBroker:
     async def set_slow_mode(self, key: str, seconds: float) -> None:
         await self._redis().set(self._k("slow", key), seconds)
 
-    async def set_keywords(self, merchant: str, words: list[str]) -> None:
-        await self._redis().set(self._k("kw", merchant),
+    async def set_keywords(self, key: str, words: list[str]) -> None:
+        await self._redis().set(self._k("kw", key),
                                 msgspec.json.encode([w.lower() for w in words if w]))

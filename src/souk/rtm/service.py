@@ -150,11 +150,11 @@ class RtmService:
         elif action == "slow":
             await self.broker.set_slow_mode(key, dur)
             body["seconds"] = dur
-        else:  # keywords: per merchant, not announced in the channel
+        else:  # keywords: per channel (this room only), not announced in the channel
             cleaned = [w.strip() for w in (words or []) if w.strip()]
             if len(cleaned) > 500 or any(len(w) > 64 for w in cleaned):
                 raise BadRequest("at most 500 keywords of up to 64 characters", code="bad_action")
-            await self.broker.set_keywords(claims.merchant_id, cleaned)
+            await self.broker.set_keywords(key, cleaned)
             return None
         log.info("rtm %s: %s by %s %s", key, action, claims.identity, body)
         draft = Draft(key=key, ch=ch, id="", kind=Kind.SYSTEM, body=body, sender=claims.identity, ts=now,

@@ -132,12 +132,12 @@ async def test_moderation_state(make_broker, clock: ManualClock) -> None:  # typ
     await b.set_member_rule(KEY, "muted", "alice", now + 60)
     await b.set_member_rule(KEY, "banned", "mallory", 0.0)
     await b.set_slow_mode(KEY, 5.0)
-    await b.set_keywords("m1", ["Scam", "fake"])
+    await b.set_keywords(KEY, ["Scam", "fake"])
     p = await b.policy(KEY, "m1")
     assert p.muted_until("alice", now) == now + 60 and p.muted_until("alice", now + 61) is None
     assert p.banned_until("mallory", now + 10**6) == 0.0 and p.banned_until("alice", now) is None
     assert p.slow_s == 5.0 and p.keywords == ("scam", "fake")
-    assert (await b.policy(KEY, "m2")).keywords == ()
+    assert (await b.policy(KEY + "-other", "m1")).keywords == ()  # another room of the same merchant
     await b.set_member_rule(KEY, "muted", "alice", None)
     assert (await b.policy(KEY, "m1")).muted_until("alice", now) is None
 

@@ -116,7 +116,7 @@ async def test_slow_mode_limits_members_not_moderators(rig: Rig) -> None:
     await rig.service.moderate(host, "r1", "slow", dur=0)
 
 
-async def test_keyword_filter_is_per_merchant(rig: Rig) -> None:
+async def test_keyword_filter_is_per_room(rig: Rig) -> None:
     await rig.service.moderate(rig.claims("h", "host"), "r1", "keywords", words=["Scam", " "])
     with pytest.raises(Forbidden) as e:
         await rig.service.publish(rig.claims("u"), "r1", Kind.DANMAKU, {"text": "total SCAM"})
@@ -124,6 +124,8 @@ async def test_keyword_filter_is_per_merchant(rig: Rig) -> None:
     assert await rig.service.publish(rig.claims("u"), "r1", Kind.CHAT, "fine") is not None
     other = rig.claims("u", merchant="m2")
     assert await rig.service.publish(other, "r1", Kind.CHAT, "scam talk elsewhere") is not None
+    # another room of the same merchant keeps its own (empty) list
+    assert await rig.service.publish(rig.claims("u", room="*"), "r2", Kind.CHAT, "scam in r2") is not None
 
 
 async def test_unknown_or_incomplete_moderation_is_rejected(rig: Rig) -> None:
