@@ -22,6 +22,7 @@ from souk.core.ids import new_id
 from souk.domain.checkout import CartLine
 from souk.domain.coupons import CartChange, CartCheckout, CheckoutResult, Coupon, coupon_used
 from souk.domain.models import Order, OrderLine, OrderStatus
+from souk.domain.pricing import cart_totals
 from souk.storage.db import Database
 from souk.storage.repos.base import Repo, require_text
 from souk.storage.repos.catalog import take_stock
@@ -141,27 +142,20 @@ class SqlCartRepo(Repo):
             for sku in sorted(cart):
                 _, priced[sku] = await take_stock(conn, merchant_id, sku, cart[sku])
             lines = tuple(OrderLine(sku=sku, qty=qty, unit_price=priced[sku]) for sku, qty in cart.items())
-            goods = sum((ln.total for ln in lines), Decimal("0.00"))
-            discount = Decimal("0.00")
+            totals = cart_totals(lines, coupon=coupon, shipping_fee=co.shipping_fee,
+                                 free_shipping_over=co.free_shipping_over)
             note = co.note
             if coupon is not None:
-                if goods < coupon.min_spend:
-                    raise Conflict(f"coupon {coupon.code} needs goods of at least {coupon.min_spend}",
-                                   code="coupon_min_spend", details={"code": coupon.code, "goods": str(goods),
-                                                                     "min_spend": str(coupon.min_spend)})
-                discount = coupon.discount(goods)
-                note = f"{note or ''}; coupon {coupon.code} -{discount}".lstrip("; ")
-            net = goods - discount
-            shipping = Decimal("0.00") if net >= co.free_shipping_over else co.shipping_fee
+                note = f"{note or ''}; coupon {coupon.code} -{totals.discount}".lstrip("; ")
             order = Order(id=order_id, customer_id=co.customer_id, placed_on=now.date(),
                           status=OrderStatus.PENDING, shipping_method="standard", country=co.country.upper(),
-                          lines=lines, subtotal=goods, shipping=shipping, total=net + shipping,
+                          lines=lines, subtotal=totals.goods, shipping=totals.shipping, total=totals.total,
                           currency_paid="USD", note=note)
             await conn.execute(orders.insert().values(
                 merchant_id=merchant_id, created_at=now, updated_at=now, **order_values(order)))
             await conn.execute(order_lines.insert(), line_values(merchant_id, order_id, lines))
             if coupon is not None:
                 await record_redemption(conn, merchant_id, coupon, customer_id=co.customer_id, order_id=order_id,
-                                        discount=discount, now=now)
+                                        discount=totals.discount, now=now)
             await conn.execute(live_carts.delete().where(*_key(merchant_id, co.room_id, co.identity)))
-        return CheckoutResult(order=order, goods=goods, discount=discount, coupon=coupon)
+        return CheckoutResult(order=order, goods=totals.goods, discount=totals.discount, coupon=coupon)

@@ -14,6 +14,7 @@ from souk.core.errors import BadRequest, Conflict, NotFound
 from souk.core.ids import new_id
 from souk.domain.checkout import NewOrder
 from souk.domain.models import Order, OrderLine, OrderStatus
+from souk.domain.pricing import order_totals
 from souk.storage.repos.base import Repo, check_limit, require_text, upsert
 from souk.storage.repos.catalog import put_back_stock, take_stock
 from souk.storage.schema import customers, order_lines, orders
@@ -90,11 +91,11 @@ class SqlOrderRepo(Repo):
             for cart_line in sorted(new.lines, key=lambda ln: ln.sku):
                 _, priced[cart_line.sku] = await take_stock(conn, merchant_id, cart_line.sku, cart_line.qty)
             lines = tuple(OrderLine(sku=ln.sku, qty=ln.qty, unit_price=priced[ln.sku]) for ln in new.lines)
-            subtotal = sum((ln.total for ln in lines), Decimal("0.00"))
+            totals = order_totals(lines, shipping=new.shipping)
             order = Order(
                 id=order_id, customer_id=new.customer_id, placed_on=placed_on or now.date(),
                 status=OrderStatus.PENDING, shipping_method=new.shipping_method, country=new.country.upper(),
-                lines=lines, subtotal=subtotal, shipping=new.shipping, total=subtotal + new.shipping,
+                lines=lines, subtotal=totals.goods, shipping=totals.shipping, total=totals.total,
                 currency_paid=new.currency_paid, note=new.note,
             )
             await conn.execute(orders.insert().values(
