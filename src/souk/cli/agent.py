@@ -1,11 +1,11 @@
-"""``souk agent chat`` (interactive), ``souk agent replay CASES --out RESULTS`` and ``souk bench brain``."""
+"""``souk agent chat`` (interactive) and ``souk agent replay CASES --out RESULTS`` (``souk bench brain`` is in
+souk.bench.brain)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import time
 from typing import Any
@@ -28,11 +28,6 @@ def register(sub: Any, bench: Any) -> None:
     rep.add_argument("--offline", action="store_true", help="ignore a configured LLM; use the offline brain")
     rep.set_defaults(func=run_replay)
 
-    b = bench.add_parser("brain", help="per-turn latency of the offline brain over a cases file")
-    b.add_argument("cases", nargs="?", default=None, help="cases JSONL (default: a built-in mixed set)")
-    b.add_argument("--rounds", type=int, default=3, help="passes over the cases")
-    b.add_argument("--json", action="store_true")
-    b.set_defaults(func=run_bench)
 
 
 def _brain(settings: Settings, offline: bool) -> Any:
@@ -104,48 +99,3 @@ def _read_line() -> str | None:
     except EOFError:
         return None
 
-
-_BUILTIN = [
-    (None, ["Where is my order 1036?"]), ("C-518", ["Where is my order 1036?", "which carrier is it with?"]),
-    (None, ["¿Cuánto tarda el envío estándar a México?"]), (None, ["寄到德国要多久?"]),
-    (None, ["هل يمكنني الدفع عند الاستلام في السعودية؟"]), (None, ["Apakah ada bungkus kado untuk kalung?"]),
-    (None, ["Posso devolver a jaqueta se não servir?"]), (None, ["Does the MagSafe case fit an iPhone 15?"]),
-    (None, ["I want to talk to a real person please"]), (None, ["do you sell anything for camping under $150?"]),
-]
-
-
-def run_bench(args: argparse.Namespace, settings: Settings) -> int:
-    """Brain-only latency (no transport): the time the voice path waits for the brain each turn."""
-    from souk.assistant.factory import build_offline
-    from souk.assistant.replay import Case, read_cases
-
-    cases = read_cases(args.cases) if args.cases else [Case(f"b{i}", c, tuple(t)) for i, (c, t) in enumerate(_BUILTIN)]
-
-    async def main() -> dict[str, Any]:
-        brain = build_offline()
-        t0 = time.perf_counter()
-        await brain.warm()
-        warm_s = time.perf_counter() - t0
-        snap = await brain.snapshot()
-        times: list[float] = []
-        first_pass: list[float] = []
-        for r in range(max(1, args.rounds)):
-            brain._embedder._cache.clear()  # type: ignore[attr-defined]  # measure uncached embeddings
-            for case in cases:
-                session = brain.new_session(customer_id=case.customer)
-                for turn in case.turns:
-                    t = time.perf_counter()
-                    session.reply_sync(turn, snap)
-                    ms = (time.perf_counter() - t) * 1000
-                    times.append(ms)
-                    if r == 0:
-                        first_pass.append(ms)
-        ordered = sorted(times)
-        return {"turns": len(times), "warm_s": round(warm_s, 2),
-                "brain_p50_ms": round(statistics.median(ordered), 2),
-                "brain_p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
-                "brain_max_ms": round(ordered[-1], 2), "note": "offline brain, uncached embeddings, one thread"}
-
-    result = asyncio.run(main())
-    print(json.dumps(result) if args.json else json.dumps(result, indent=1))
-    return 0

@@ -2,7 +2,9 @@
 
 Sub-commands live in one module per area (server, media, agent, rtm, live); each module exposes
 ``register(sub, bench)`` adding its parsers, with ``func`` set to a callable taking the parsed
-arguments and the Settings and returning an exit code.
+arguments and the Settings and returning an exit code. The ``souk bench ...`` commands come from
+:mod:`souk.bench.cli`: this is the one module outside ``souk.bench`` that imports it (product code never
+does; tests/unit/test_bench_apart.py checks).
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ from souk.core.errors import SoukError
 from souk.core.logging import configure_logging
 from souk.core.settings import load_settings
 
-AREAS = ("souk.cli.server", "souk.cli.media", "souk.cli.agent", "souk.cli.voice", "souk.cli.rtm", "souk.cli.live",
-         "souk.live.bench",
+AREAS = ("souk.cli.server", "souk.cli.media", "souk.cli.agent", "souk.cli.rtm", "souk.cli.live",
          "souk.storage.commands")
 
 
@@ -29,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmarks that print JSON figures").add_subparsers(
         dest="bench", required=True, metavar="BENCH"
     )
+    # the bench parsers only: each bench imports its own code when it runs
+    from souk.bench.cli import register as register_benches
+
+    register_benches(bench)
     for name in AREAS:
         try:
             module = importlib.import_module(name)

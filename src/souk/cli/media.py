@@ -1,12 +1,8 @@
-"""`souk media ...` commands and the media plane's benchmarks (`souk bench raw-connect`)."""
+"""`souk media ...` commands (the media plane's benchmark, `souk bench raw-connect`, is in souk.bench.raw)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from souk.core.settings import Settings
@@ -22,12 +18,6 @@ def register(sub: Any, bench: Any) -> None:
     netns = media.add_parser("netns-check", help="can this machine run the WebRTC self-tests?")
     netns.set_defaults(func=_netns_check)
 
-    raw = bench.add_parser("raw-connect", help="subscriber join -> first video frame straight on the media "
-                                               "plane (no Souk signaling); runs inside a network namespace")
-    raw.add_argument("--runs", type=int, default=20)
-    raw.add_argument("--no-decode", action="store_true", help="count encoded frames instead of decoding")
-    raw.add_argument("--netem", default=None, help='shape loopback, e.g. "delay 75ms loss 2%%"')
-    raw.set_defaults(func=_bench_raw)
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
@@ -59,28 +49,3 @@ def _netns_check(args: argparse.Namespace, settings: Settings) -> int:
     print(c.detail)
     return 0 if c.ok else 1
 
-
-def _bench_raw(args: argparse.Namespace, settings: Settings) -> int:
-    from souk.media.netns import reexec_in_netns
-
-    reexec_in_netns(netem=args.netem)  # returns only once inside the namespace
-    # the namespace sets SOUK_JANUS__ICE_ENFORCE_LIST; settings were loaded before the re-exec in the parent
-    # but are re-loaded here in the child, so they already carry it.
-    return asyncio.run(_raw(args, settings))
-
-
-async def _raw(args: argparse.Namespace, settings: Settings) -> int:
-    from souk.media.bench import measure_raw_connect
-    from souk.media.plane import MediaPlane
-
-    with tempfile.TemporaryDirectory(prefix="souk-bench-") as tmp:
-        plane = await MediaPlane.start(settings, workdir=Path(tmp) / "janus")
-        try:
-            result = await measure_raw_connect(plane, runs=args.runs, decode=not args.no_decode)
-        finally:
-            await plane.aclose()
-    out = result.summary()
-    if result.errors:
-        out["raw_errors"] = list(result.errors)
-    print(json.dumps(out))
-    return 0 if result.failures == 0 else 1

@@ -1,4 +1,4 @@
-"""``souk rtm node`` (a standalone RTM node) and ``souk bench rtm``."""
+"""``souk rtm node``: a standalone RTM node (``souk bench rtm`` is in souk.bench.rtm)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import argparse
 import asyncio
 import dataclasses
 import gc
-import json
 import signal
-import sys
 from typing import Any
 
 from souk.core.errors import ConfigError
@@ -24,21 +22,6 @@ def register(sub: Any, bench: Any) -> None:
     node.add_argument("--user-rate", type=float, default=None, help="messages a second per user")
     node.set_defaults(func=run_node)
 
-    b = bench.add_parser("rtm", help="RTM fan-out vs python-socketio (one busy channel)")
-    b.add_argument("--json", action="store_true", help="print only the JSON result")
-    b.add_argument("--nodes", type=int, default=1, help="Souk nodes sharing a Redis started by the bench")
-    b.add_argument("--hold", type=float, default=30.0, help="seconds the best step must hold")
-    b.add_argument("--probe", type=float, default=6.0, help="seconds of each search probe")
-    b.add_argument("--rate", type=float, default=100.0, help="inbound messages a second")
-    b.add_argument("--receivers", type=int, default=3, help="load-generator processes")
-    b.add_argument("--souk-steps", default="1000,1300,1600,2000,2400,2800,3200,3600,4200",
-                   help="client counts to probe")
-    b.add_argument("--sio-steps", default="80,120,160,220,300", help="client counts to probe (socketio)")
-    b.add_argument("--skip-socketio", action="store_true")
-    b.add_argument("--nice", type=int, default=0,
-                   help="niceness for every bench process alike (negative needs root): shields the run from "
-                        "unrelated load on a shared machine")
-    b.set_defaults(func=run_bench)
 
 
 def run_node(args: argparse.Namespace, settings: Settings) -> int:
@@ -84,20 +67,3 @@ def run_node(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(main())
     return 0
 
-
-def run_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from souk.rtm.bench.run import BenchConfig
-    from souk.rtm.bench.run import run_bench as bench
-
-    cfg = BenchConfig(hold_s=args.hold, probe_s=args.probe, rate=args.rate, receivers=args.receivers,
-                      nodes=args.nodes, skip_socketio=args.skip_socketio, tick_ms=settings.rtm.tick_ms,
-                      nice=args.nice,
-                      souk_steps=tuple(int(x) for x in args.souk_steps.split(",")),
-                      sio_steps=tuple(int(x) for x in args.sio_steps.split(",")))
-
-    def log(msg: str) -> None:
-        print(f"[bench rtm] {msg}", file=sys.stderr, flush=True)
-
-    result = bench(cfg, log)
-    print(json.dumps(result, indent=None if args.json else 2))
-    return 0

@@ -1,4 +1,4 @@
-"""`souk serve`, `souk demo`, `souk token`, `souk doctor` (and `souk bench connect`, from cli/connect.py)."""
+"""`souk serve`, `souk demo`, `souk token`, `souk doctor`."""
 
 from __future__ import annotations
 
@@ -40,12 +40,6 @@ def register(sub: Any, bench: Any) -> None:
     doctor = sub.add_parser("doctor", help="check Janus, ports, storage and the offline models")
     doctor.add_argument("--json", action="store_true")
     doctor.set_defaults(func=_doctor)
-
-    from souk.cli.connect import register as register_connect
-    from souk.cli.consult_bench import register as register_consult
-
-    register_connect(bench)
-    register_consult(bench)
 
 
 def _with_server(settings: Settings, host: str | None, port: int | None, **extra: Any) -> Settings:

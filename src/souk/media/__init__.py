@@ -11,7 +11,6 @@ What other areas use:
 - :mod:`souk.media.errors` - Janus errors as SoukError kinds (``janus_code`` kept).
 - :mod:`souk.media.doctor` - ``media_checks(settings)``, ``check_netns()``, ``port_free()``.
 - :mod:`souk.media.netns` - ``python -m souk.media.netns run -- CMD`` and ``reexec_in_netns()``.
-- :mod:`souk.media.bots` / :mod:`souk.media.bench` - aiortc test peers and raw join-to-first-frame figures.
 
 Lower layers: :mod:`~souk.media.config` (pure config writer), :mod:`~souk.media.supervisor` (embedded Janus),
 :mod:`~souk.media.messages` (pure wire types), :mod:`~souk.media.transport`, :mod:`~souk.media.client`,

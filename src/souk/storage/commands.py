@@ -1,14 +1,11 @@
-"""``souk db upgrade|current|seed-demo`` and ``souk bench storage`` (registered by souk.cli.main AREAS)."""
+"""``souk db upgrade|current|seed-demo`` (registered by souk.cli.main AREAS; ``souk bench storage`` is in
+souk.bench.storage)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import statistics
-import tempfile
-import time
-from pathlib import Path
 from typing import Any
 
 from souk.core.settings import Settings
@@ -25,11 +22,6 @@ def register(sub: Any, bench: Any) -> None:
     db.add_parser("seed-demo", help="load the demo store 'lumen' (idempotent; prints a new demo key once)"
                   ).set_defaults(func=run_seed)
 
-    b = bench.add_parser("storage", help="concurrent checkouts against one hot product (never oversells)")
-    b.add_argument("--url", default="", help="database URL (default: a fresh SQLite file in a temp dir)")
-    b.add_argument("--buyers", type=int, default=400)
-    b.add_argument("--stock", type=int, default=200)
-    b.set_defaults(func=run_bench)
 
 
 def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -73,55 +65,6 @@ def run_seed(args: argparse.Namespace, settings: Settings) -> int:
         out["note"] = "demo key minted on an earlier run; only its hash is stored"
     print(json.dumps(out))
     return 0
-
-
-def run_bench(args: argparse.Namespace, settings: Settings) -> int:
-    with tempfile.TemporaryDirectory(prefix="souk-bench-") as tmp:
-        url = args.url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        result = asyncio.run(_bench(url, tmp, args.buyers, args.stock))
-    print(json.dumps(result))
-    return 0 if result["sold"] == min(args.buyers, args.stock) else 1
-
-
-async def _bench(url: str, tmp: str, buyers: int, stock: int) -> dict[str, Any]:
-    from decimal import Decimal
-
-    from souk.core.errors import Conflict
-    from souk.core.ids import new_id
-    from souk.domain.checkout import CartLine, NewOrder
-    from souk.domain.models import Customer, Merchant, Product
-    from souk.storage import open_storage
-
-    storage = await open_storage(Settings(data_dir=tmp), url=url)
-    mid = new_id("bench")  # a fresh tenant, so a shared database is never disturbed
-    try:
-        await storage.merchants.create(Merchant(mid, "bench", "", "USD", ("en",), "UTC"))
-        await storage.catalog.upsert(mid, Product("HOT", "bench", Decimal("9.99"), 0.1, {"en": "Hot"}, "", {},
-                                                  stock))
-        await storage.customers.upsert(mid, Customer("C", "Bench", "b@example.com", "US", "en"))
-        latencies: list[float] = []
-
-        async def buy() -> bool:
-            t0 = time.perf_counter()
-            try:
-                await storage.orders.create(mid, NewOrder("C", (CartLine("HOT", 1),), "US"))
-                return True
-            except Conflict:
-                return False
-            finally:
-                latencies.append(time.perf_counter() - t0)
-
-        t0 = time.perf_counter()
-        results = await asyncio.gather(*(buy() for _ in range(buyers)))
-        elapsed = time.perf_counter() - t0
-        left = (await storage.catalog.get(mid, "HOT")).stock
-        q = statistics.quantiles(latencies, n=100)
-        return {"backend": storage.backend, "buyers": buyers, "stock": stock, "sold": sum(results),
-                "stock_left": left, "elapsed_s": round(elapsed, 3),
-                "attempts_per_s": round(buyers / elapsed, 1), "latency_ms_p50": round(q[49] * 1000, 1),
-                "latency_ms_p95": round(q[94] * 1000, 1)}
-    finally:
-        await storage.aclose()
 
 
 def _redact(url: str) -> str:

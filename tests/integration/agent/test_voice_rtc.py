@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "agent"))
 from voice_fakes import RecordingBrainSession
 
 from souk.agent.transports.rtc import JanusVoiceParticipant
-from souk.media.bots import SubscriberBot
+from souk.bench.bots import SubscriberBot
 from souk.media.plane import MediaPlane
 from souk.media.types import Jsep
 
@@ -79,7 +79,7 @@ class LoudnessSubscriber(SubscriberBot):
 
 
 async def test_agent_in_a_janus_room_hears_and_answers(media_plane: MediaPlane, netns: None) -> None:
-    from souk.agent.bench.utterances import synthesize
+    from souk.bench.agent.utterances import synthesize
     from souk.agent.factory import build_voice_engine
     from souk.core.settings import load_settings
 

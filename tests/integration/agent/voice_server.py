@@ -12,7 +12,7 @@ import uvicorn
 
 from souk.api.context import AppContext
 from souk.auth.tokens import TokenService
-from souk.cli.voice import voice_app
+from souk.bench.agent.server import voice_app
 from souk.core.settings import Settings
 
 SECRET = "voice-test-secret-0123456789abcdef0123"

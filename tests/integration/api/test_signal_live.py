@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from souk.bench.signal_client import SignalClient, SignalError
-from souk.media.bots import PublisherBot
+from souk.bench.bots import PublisherBot
 from souk.media.types import Jsep
 from tests.fixtures.browser import CORE_FEATURES, Souk, media_souk
 

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from souk.bench.signal_client import SignalClient, SignalError
-from souk.media.bots import PublisherBot, SubscriberBot
+from souk.bench.bots import PublisherBot, SubscriberBot
 from souk.media.types import Jsep
 from tests.fixtures.browser import Souk
 

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from souk.bench.signal_client import SignalClient, SignalError
-from souk.cli.shaping import shape_datagrams
-from souk.media.bots import SubscriberBot
+from souk.bench.shaping import shape_datagrams
+from souk.bench.bots import SubscriberBot
 from souk.media.types import Jsep
 from tests.fixtures.browser import Souk
 from tests.integration.api.test_signal_media import handles, publish_bot, settle_handles

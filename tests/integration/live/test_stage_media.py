@@ -14,7 +14,7 @@ import pytest
 
 from souk.bench.signal_client import SignalClient, SignalError
 from souk.live.stage import Show
-from souk.media.bots import PublisherBot, SubscriberBot
+from souk.bench.bots import PublisherBot, SubscriberBot
 from souk.media.types import Jsep
 from souk.rtm.client import RtmClient
 from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, media_souk

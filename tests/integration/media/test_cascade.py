@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from souk.core.errors import BadRequest
-from souk.media.bots import PublisherBot, SubscriberBot
+from souk.bench.bots import PublisherBot, SubscriberBot
 from souk.media.errors import JanusError
 from souk.media.events import HandleGone, HangUp
 from souk.media.nodes import JanusNode

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from souk.media.admin import JanusAdmin
-from souk.media.bots import PublisherBot, SubscriberBot
+from souk.bench.bots import PublisherBot, SubscriberBot
 from souk.media.errors import RoomFull
 from souk.media.events import MediaEvent, MediaState, PublisherJoined, PublisherLeft, WebrtcUp
 from souk.media.plane import MediaPlane, Publisher
@@ -96,7 +96,7 @@ async def test_non_decoding_subscriber_counts_frames(media_plane: MediaPlane, ne
         await pub_bot.aclose()
 async def test_room_full(media_plane: MediaPlane, netns: None) -> None:
     await media_plane.ensure_room("room_cap", max_publishers=1)
-    from souk.media.bots import PublisherBot
+    from souk.bench.bots import PublisherBot
 
     bots = [PublisherBot(audio=False), PublisherBot(audio=False)]
     pubs = [await media_plane.join_publisher("room_cap", display=str(i)) for i in range(2)]

@@ -28,7 +28,7 @@ def tts(paths: models.ModelPaths):  # type: ignore[no-untyped-def]
 
 
 def test_vad_on_silence_noise_and_speech(paths: models.ModelPaths) -> None:
-    from souk.agent.bench.utterances import synthesize
+    from souk.bench.agent.utterances import synthesize
     from souk.agent.providers.silero import SileroModel
 
     model = SileroModel(paths.silero_vad)
@@ -47,7 +47,7 @@ def test_vad_on_silence_noise_and_speech(paths: models.ModelPaths) -> None:
 
 
 async def test_stt_transcribes_a_short_english_question(paths: models.ModelPaths) -> None:
-    from souk.agent.bench.utterances import synthesize, wer
+    from souk.bench.agent.utterances import synthesize, wer
     from souk.agent.providers.whisper import WhisperStt
 
     stt = WhisperStt(paths.whisper_dir)

@@ -1,4 +1,4 @@
-"""`souk db ...` and `souk bench storage` parse, run and print JSON (on a temp SQLite database)."""
+"""`souk db ...` parse, run and print JSON (on a temp SQLite database)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,3 @@ def test_db_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     rc, out = _run(["db", "current"], tmp_path, capsys)
     assert rc == 0 and out["current"] == out["head"]
 
-
-def test_bench_storage_reports_exactly_the_stock_sold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc, out = _run(["bench", "storage", "--buyers", "30", "--stock", "12"], tmp_path, capsys)
-    assert rc == 0 and out["sold"] == 12 and out["stock_left"] == 0 and out["backend"] == "sqlite"

@@ -1,4 +1,4 @@
-"""The one load generator for both servers (run in separate processes by :mod:`souk.rtm.bench.run`).
+"""The one load generator for both servers (run in separate processes by :mod:`souk.bench.rtm.run`).
 
 ``recv``: open N WebSocket clients (picows), join the channel, and check every delivered message:
 latency (receive time - send timestamp in the body), per-publisher order, loss and duplicates.

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from souk.cli.connect import parse_netem
-from souk.cli.shaping import shape_datagrams
+from souk.bench.connect import parse_netem
+from souk.bench.shaping import shape_datagrams
 
 
 def test_parse_netem() -> None:

@@ -1,7 +1,7 @@
 """The baseline: a python-socketio broadcast server written the usual way (emit to a room).
 
 Bench-only (python-socketio and aiohttp are test extras). Run as
-``python -m souk.rtm.bench.socketio_server PORT``; prints ``READY <port>`` once listening.
+``python -m souk.bench.rtm.socketio_server PORT``; prints ``READY <port>`` once listening.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from souk.media.bots import (
+from souk.bench.bots import (
     TS_HEIGHT,
     TS_WIDTH,
     TimestampVideoTrack,

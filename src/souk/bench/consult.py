@@ -68,7 +68,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     import httpx
     from playwright.async_api import async_playwright
 
-    from souk.cli.connect import free_port, wait_up
+    from souk.bench.connect import free_port, wait_up
     from souk.cli.server import seed_and_key
 
     tmp = tempfile.TemporaryDirectory(prefix="souk-bench-consult-")

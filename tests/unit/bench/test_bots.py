@@ -11,7 +11,7 @@ from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
-from souk.media.bots import check_aiortc_internals, counter_frame, read_counter
+from souk.bench.bots import check_aiortc_internals, counter_frame, read_counter
 
 
 @pytest.mark.parametrize("n", [0, 1, 255, 4660, 65535])

@@ -16,7 +16,7 @@ Two joins are measured (``--join both``, the default, runs both in the same run)
   ``cold_raw_*``, ``cold_slow_joins`` (or the main keys with ``--join cold``).
 Subscribers run in a worker process (aiortc is single-threaded). With ``--netem`` the worker's UDP (ICE, DTLS,
 media, including the shopper's own publisher) and its signaling are shaped in both directions (this kernel has
-no sch_netem: see souk.cli.shaping); the raw figures stay unshaped (``raw_shaped: false``).
+no sch_netem: see souk.bench.shaping); the raw figures stay unshaped (``raw_shaped: false``).
 Prints one JSON object.
 """
 
@@ -101,9 +101,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     import httpx
 
+    from souk.bench.bots import PublisherBot
     from souk.bench.signal_client import SignalClient
     from souk.cli.server import seed_and_key
-    from souk.media.bots import PublisherBot
     from souk.media.plane import MediaPlane
     from souk.media.types import Jsep
 
@@ -262,7 +262,7 @@ async def _wait_publishing(http: Any, room: str) -> None:
 
 
 async def _run_worker(job: dict[str, Any]) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "souk.cli.connect", "worker"]
+    cmd = [sys.executable, "-m", "souk.bench.connect", "worker"]
     proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
                                                 stdout=asyncio.subprocess.PIPE)
     stdout, _ = await proc.communicate(json.dumps(job).encode())
@@ -274,8 +274,8 @@ async def _run_worker(job: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _raw_worker(job: dict[str, Any]) -> dict[str, Any]:
+    from souk.bench.raw import raw_join_to_first_frame, raw_switch_to_first_frame
     from souk.core.settings import load_settings
-    from souk.media.bench import raw_join_to_first_frame, raw_switch_to_first_frame
     from souk.media.plane import MediaPlane
 
     settings = load_settings(None, janus={"mode": "external", "urls": [job["url"]],
@@ -308,7 +308,7 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
 
     shaping = job.get("shaping")
     if shaping:
-        from souk.cli.shaping import shape_datagrams
+        from souk.bench.shaping import shape_datagrams
 
         shape_datagrams(asyncio.get_running_loop(), **shaping)
     warm = job.get("join") == "warm"
@@ -344,7 +344,7 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
 
 async def _cold_round(client: Any, job: dict[str, Any], marks: dict[str, float]) -> tuple[float, float, bool]:
     """join (with subscribe) -> offer -> answer -> ICE -> DTLS -> first decoded frame: (start, frame, False)."""
-    from souk.media.bots import SubscriberBot
+    from souk.bench.bots import SubscriberBot
     from souk.media.types import Jsep
 
     bot = SubscriberBot(timestamps=True)
@@ -368,8 +368,8 @@ async def _warm_round(client: Any, job: dict[str, Any], marks: dict[str, float])
     answer); then (the clock starts) ``switch`` it to the seller's feed -> first decoded frame of the seller's
     video (a stamped frame: her own counter video, relayed while it was primed, does not count).
     Returns (start, frame, whether the connection was primed)."""
+    from souk.bench.bots import PublisherBot, SubscriberBot
     from souk.core.errors import SoukError
-    from souk.media.bots import PublisherBot, SubscriberBot
     from souk.media.types import Jsep
 
     own = PublisherBot()

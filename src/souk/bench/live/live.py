@@ -52,7 +52,7 @@ SETTLE_S = 1.5
 JOIN_BATCH = 8
 
 
-def register(sub: Any, bench: Any) -> None:
+def register(bench: Any) -> None:
     p = bench.add_parser("live", help="live show: stepped audience on two Janus nodes (loss, CPU, glass-to-glass)")
     p.add_argument("--steps", default="20,40,60,80", help="viewer counts to hold, ascending (default 20,40,60,80)")
     p.add_argument("--probes", type=int, default=2, help="decoding probe viewers on the origin and on the edge")
@@ -92,7 +92,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 class Worker:
-    """One ``python -m souk.live.bench.worker`` process and its request/reply line protocol."""
+    """One ``python -m souk.bench.live.worker`` process and its request/reply line protocol."""
 
     def __init__(self, name: str, proc: asyncio.subprocess.Process) -> None:
         self.name = name
@@ -104,7 +104,7 @@ class Worker:
     @classmethod
     async def spawn(cls, name: str, workdir: Path) -> Worker:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "souk.live.bench.worker", str(workdir), name,
+            sys.executable, "-m", "souk.bench.live.worker", str(workdir), name,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=16 << 20)
         return cls(name, proc)
 

@@ -23,8 +23,8 @@ import sys
 import time
 from typing import Any
 
+from souk.bench.bots import PublisherBot, SubscriberBot, cap_vp8_bitrate
 from souk.core.tasks import TaskOwner
-from souk.media.bots import PublisherBot, SubscriberBot, cap_vp8_bitrate
 from souk.media.types import Jsep
 
 log = logging.getLogger(__name__)

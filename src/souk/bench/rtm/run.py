@@ -8,7 +8,9 @@ Deliveries a second = messages received by clients / duration.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -25,6 +27,7 @@ from typing import Any
 import msgspec
 
 from souk.auth.tokens import TokenService
+from souk.core.settings import Settings
 
 P99_LIMIT_MS = 100.0
 
@@ -139,7 +142,7 @@ class Runner:
     @contextlib.contextmanager
     def sio_server(self) -> Iterator[tuple[list[str], list[int]]]:
         port = free_port()
-        p = subprocess.Popen(_niced(self.cfg.nice, [self.py, "-m", "souk.rtm.bench.socketio_server", str(port)]),
+        p = subprocess.Popen(_niced(self.cfg.nice, [self.py, "-m", "souk.bench.rtm.socketio_server", str(port)]),
                              stdout=subprocess.PIPE)
         try:
             _wait_ready(p, "socketio server")
@@ -150,7 +153,7 @@ class Runner:
     def step(self, proto: str, urls: list[str], pids: list[int], clients: int, duration: float,
              channel: str) -> dict[str, Any]:
         cfg = self.cfg
-        lg = [self.py, "-m", "souk.rtm.bench.loadgen"]
+        lg = [self.py, "-m", "souk.bench.rtm.loadgen"]
         common = ["--proto", proto, "--channel", channel, "--publishers", str(cfg.publishers)]
         for u in urls:
             common += ["--url", u]
@@ -287,3 +290,19 @@ def run_bench(cfg: BenchConfig, log: Any) -> dict[str, Any]:
             result["souk_vs_socketio"] = round(
                 result["souk_max_deliveries_per_s"] / result["socketio_max_deliveries_per_s"], 2)
     return result
+
+
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    cfg = BenchConfig(hold_s=args.hold, probe_s=args.probe, rate=args.rate, receivers=args.receivers,
+                      nodes=args.nodes, skip_socketio=args.skip_socketio, tick_ms=settings.rtm.tick_ms,
+                      nice=args.nice,
+                      souk_steps=tuple(int(x) for x in (args.souk_steps or
+                                                       ",".join(map(str, BenchConfig.souk_steps))).split(",")),
+                      sio_steps=tuple(int(x) for x in args.sio_steps.split(",")))
+
+    def log(msg: str) -> None:
+        print(f"[bench rtm] {msg}", file=sys.stderr, flush=True)
+
+    result = run_bench(cfg, log)
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0

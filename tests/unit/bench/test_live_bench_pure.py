@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from souk.core.errors import BadRequest
-from souk.live.bench.live import Snapshot, View, format_table, parse_steps, summarize, summarize_step
+from souk.bench.live.live import Snapshot, View, format_table, parse_steps, summarize, summarize_step
 
 
 @pytest.mark.parametrize("text", ["", "20,10", "0,5", "5,5", "a,b", "-4"])

@@ -1,0 +1,76 @@
+"""``souk bench brain``: per-turn latency of the offline brain over a cases file (no transport).
+
+The time the voice path waits for the brain each turn. A turn whose reply raises counts as failed, at
+FAILED_MS (the voice bench's wait for an answer) in every percentile, and in ``failed``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from souk.core.settings import Settings
+from souk.core.stats import percentile
+
+log = logging.getLogger(__name__)
+
+FAILED_MS = 20_000.0  # souk.bench.agent.runner waits this long for an answer before a turn counts as failed
+
+BUILTIN = [
+    (None, ["Where is my order 1036?"]), ("C-518", ["Where is my order 1036?", "which carrier is it with?"]),
+    (None, ["¿Cuánto tarda el envío estándar a México?"]), (None, ["寄到德国要多久?"]),
+    (None, ["هل يمكنني الدفع عند الاستلام في السعودية؟"]), (None, ["Apakah ada bungkus kado untuk kalung?"]),
+    (None, ["Posso devolver a jaqueta se não servir?"]), (None, ["Does the MagSafe case fit an iPhone 15?"]),
+    (None, ["I want to talk to a real person please"]), (None, ["do you sell anything for camping under $150?"]),
+]
+
+
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    from souk.assistant.replay import Case, read_cases
+
+    cases = read_cases(args.cases) if args.cases else [Case(f"b{i}", c, tuple(t)) for i, (c, t) in enumerate(BUILTIN)]
+    result = asyncio.run(_run(cases, max(1, args.rounds)))
+    print(json.dumps(result) if args.json else json.dumps(result, indent=1))
+    return 0 if result["failed"] == 0 else 1
+
+
+async def _run(cases: list[Any], rounds: int) -> dict[str, Any]:
+    from souk.assistant.factory import build_offline
+
+    brain = build_offline()
+    t0 = time.perf_counter()
+    await brain.warm()
+    warm_s = time.perf_counter() - t0
+    snap = await brain.snapshot()
+    times: list[float] = []
+    failed = 0
+    errors: list[str] = []
+    for _ in range(rounds):
+        brain._embedder._cache.clear()  # type: ignore[attr-defined]  # measure uncached embeddings
+        for case in cases:
+            session = brain.new_session(customer_id=case.customer)
+            for turn in case.turns:
+                t = time.perf_counter()
+                try:
+                    session.reply_sync(turn, snap)
+                except Exception as exc:  # a failed turn is counted and reported, the bench goes on  # noqa: BLE001
+                    log.warning("brain bench: turn %r failed: %s", turn, exc)
+                    failed += 1
+                    errors.append(f"{type(exc).__name__}: {exc}"[:200])
+                    times.append(FAILED_MS)
+                    continue
+                times.append((time.perf_counter() - t) * 1000)
+    out: dict[str, Any] = {
+        "turns": len(times), "failed": failed, "warm_s": round(warm_s, 2),
+        "brain_p50_ms": percentile(times, 0.5, ndigits=2), "brain_p95_ms": percentile(times, 0.95, ndigits=2),
+        "brain_max_ms": round(max(times), 2) if times else None,
+        "percentiles": f"nearest rank; a failed turn counts as {FAILED_MS:.0f} ms",
+        "note": "offline brain, uncached embeddings, one thread",
+    }
+    if errors:
+        out["errors"] = errors[:5]
+    return out
