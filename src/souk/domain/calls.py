@@ -13,6 +13,7 @@ class CallOutcome(str, Enum):
     MISSED = "missed"  # nobody answered before the ring timeout
     CANCELLED = "cancelled"  # the shopper gave up before an answer
     FAILED = "failed"  # media or signaling failure
+    INTERRUPTED = "interrupted"  # the Souk process running it died; ended when its node started again
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,6 +221,11 @@ class CallRepo(Protocol):
         """
         ...
 
+    async def interrupt_open(self, merchant_id: str) -> builtins.list[CallRecord]:
+        """End, as ``interrupted``, the calls of this node (the repository's node id) still ringing or running:
+        at start-up they belong to the node's previous process, which died. Returns the calls ended."""
+        ...
+
     async def list(
         self,
         merchant_id: str,

@@ -1,58 +1,63 @@
-"""Pinned products per live room: ordered, bounded, pure (no I/O)."""
+"""Pinned products per live room.
+
+The rules (ordered, at most ``MAX_PINS_PER_ROOM``, idempotent) are pure changes in souk.domain.pins; the
+pins themselves live in the database (storage.pins, souk.storage.repos.pins), so every Souk node sees the
+same pins and a restart keeps them. ``PinBoard`` is the same rules over an in-process map (bounded, LRU),
+for tests and tools.
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from souk.core.errors import Conflict, TooLarge
+from souk.domain.pins import MAX_PINS_PER_ROOM, Pins, not_pinned, pin_to, unpin_from
 
-MAX_PINS_PER_ROOM = 10
 MAX_ROOMS = 10_000
 
 RoomKey = tuple[str, str]  # (merchant_id, room_id)
 
+__all__ = ["MAX_PINS_PER_ROOM", "MAX_ROOMS", "PinBoard", "RoomKey", "require_pinned"]
+
+
+def require_pinned(pins: Pins, sku: str) -> None:
+    """409 ``not_pinned`` unless ``sku`` is among ``pins``."""
+    if sku not in pins:
+        raise not_pinned(sku)
+
 
 class PinBoard:
-    """Which skus are pinned in each room, in pin order (the newest last)."""
+    """Which skus are pinned in each room, in pin order (the newest last), in this process only."""
 
     def __init__(self, *, max_pins: int = MAX_PINS_PER_ROOM, max_rooms: int = MAX_ROOMS) -> None:
-        self._rooms: OrderedDict[RoomKey, list[str]] = OrderedDict()
+        self._rooms: OrderedDict[RoomKey, Pins] = OrderedDict()
         self._max_pins = max_pins
         self._max_rooms = max_rooms
 
     def pin(self, room: RoomKey, sku: str) -> bool:
         """Pin ``sku``; False if it was pinned already (idempotent)."""
-        pins = self._rooms.get(room)
-        if pins is None:
-            if len(self._rooms) >= self._max_rooms:
-                self._rooms.popitem(last=False)  # forget the longest-idle room
-            pins = self._rooms[room] = []
+        before = self._rooms.get(room, ())
+        after = pin_to(sku, max_pins=self._max_pins)(before)
+        if room not in self._rooms and len(self._rooms) >= self._max_rooms:
+            self._rooms.popitem(last=False)  # forget the longest-idle room
+        self._rooms[room] = after
         self._rooms.move_to_end(room)
-        if sku in pins:
-            return False
-        if len(pins) >= self._max_pins:
-            raise TooLarge(f"a room may pin at most {self._max_pins} products; unpin one first",
-                           code="too_many_pins")
-        pins.append(sku)
-        return True
+        return after != before
 
     def unpin(self, room: RoomKey, sku: str) -> bool:
-        pins = self._rooms.get(room, [])
-        if sku not in pins:
+        before = self._rooms.get(room)
+        if before is None:
             return False
-        pins.remove(sku)
-        return True
+        self._rooms[room] = unpin_from(sku)(before)
+        return self._rooms[room] != before
 
-    def pinned(self, room: RoomKey) -> tuple[str, ...]:
-        return tuple(self._rooms.get(room, ()))
+    def pinned(self, room: RoomKey) -> Pins:
+        return self._rooms.get(room, ())
 
     def is_pinned(self, room: RoomKey, sku: str) -> bool:
         return sku in self._rooms.get(room, ())
 
     def require_pinned(self, room: RoomKey, sku: str) -> None:
-        if not self.is_pinned(room, sku):
-            raise Conflict(f"product {sku!r} is not pinned in this live room", code="not_pinned",
-                           details={"sku": sku})
+        require_pinned(self.pinned(room), sku)
 
     def clear(self, room: RoomKey) -> None:
         self._rooms.pop(room, None)

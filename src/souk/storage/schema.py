@@ -218,14 +218,20 @@ call_records = sa.Table(
     sa.Column("ended_at", UTCDateTime, nullable=True),
     sa.Column("outcome", sa.String(16), nullable=True),
     sa.Column("duration_s", sa.Float, nullable=True),
+    # The Souk node whose process owns the call while it rings or runs (settings.node_id; '' = the single
+    # node). Migration 0004: at start-up a node ends its own calls left open by its previous process.
+    sa.Column("node_id", sa.String(64), nullable=False, server_default=""),
     sa.PrimaryKeyConstraint("merchant_id", "id"),
     sa.ForeignKeyConstraint(["merchant_id", "room_id"], ["rooms.merchant_id", "rooms.id"],
                             name="fk_call_records_room"),
     sa.CheckConstraint(
-        "outcome IS NULL OR outcome IN ('completed', 'declined', 'missed', 'cancelled', 'failed')",
+        "outcome IS NULL OR outcome IN "
+        "('completed', 'declined', 'missed', 'cancelled', 'failed', 'interrupted')",
         name="outcome"),
     sa.Index("ix_call_records_merchant_requested", "merchant_id", "requested_at"),
     sa.Index("ix_call_records_merchant_seller", "merchant_id", "seller_identity"),
+    sa.Index("ix_call_records_open", "merchant_id", "node_id",
+             sqlite_where=sa.text("ended_at IS NULL"), postgresql_where=sa.text("ended_at IS NULL")),
 )
 
 # Live shopping (migration 0002): a flash sale's own unit counter, moved only by conditional UPDATEs.
@@ -299,5 +305,36 @@ live_carts = sa.Table(
     sa.Index("ix_live_carts_merchant_updated", "merchant_id", "updated_at"),
 )
 
+# Migration 0004: a live room's pinned skus, [sku, ...] in pin order, one row per (merchant, room), rewritten
+# under the row lock (souk.domain.pins has the rules); shared by every node, kept across restarts.
+live_pins = sa.Table(
+    "live_pins", metadata,
+    _merchant_fk(),
+    sa.Column("room_id", sa.String(128), nullable=False),
+    sa.Column("skus", JSONDoc, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "room_id"),
+    sa.Index("ix_live_pins_merchant_updated", "merchant_id", "updated_at"),
+)
+
+# Migration 0004: one row per flash-sale order, written in the buy's transaction. Its primary key is the
+# order id (the buyer's idempotency key): a retried buy finds its first order here instead of buying again.
+flash_sale_buys = sa.Table(
+    "flash_sale_buys", metadata,
+    _merchant_fk(),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("sale_id", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("qty", sa.Integer, nullable=False),
+    sa.Column("bought_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "order_id"),
+    sa.ForeignKeyConstraint(["merchant_id", "order_id"], ["orders.merchant_id", "orders.id"],
+                            name="fk_flash_sale_buys_order"),
+    sa.ForeignKeyConstraint(["merchant_id", "sale_id"], ["flash_sales.merchant_id", "flash_sales.id"],
+                            name="fk_flash_sale_buys_sale"),
+    sa.Index("ix_flash_sale_buys_sale", "merchant_id", "sale_id"),
+)
+
 TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
-                 rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts)
+                 rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts,
+                 live_pins, flash_sale_buys)

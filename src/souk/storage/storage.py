@@ -23,6 +23,7 @@ from souk.storage.repos.customers import SqlCustomerRepo
 from souk.storage.repos.flash_sales import SqlFlashSaleRepo
 from souk.storage.repos.merchants import SqlMerchantRepo
 from souk.storage.repos.orders import SqlOrderRepo
+from souk.storage.repos.pins import SqlPinRepo
 from souk.storage.repos.reader import SqlStoreReader
 from souk.storage.repos.rooms import SqlRoomRepo
 from souk.storage.repos.storeinfo import SqlStoreInfoRepo
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 class Storage:
     """Repositories over one database. Every tenant-scoped call takes ``merchant_id`` first."""
 
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None, *, node_id: str = "") -> None:
         clock = clock or SystemClock()
         self.db = db
         self.clock = clock
@@ -47,10 +48,11 @@ class Storage:
         self.store_info = SqlStoreInfoRepo(db, clock)
         self.reader = SqlStoreReader(db, clock)
         self.rooms = SqlRoomRepo(db, clock)
-        self.calls = SqlCallRepo(db, clock)
+        self.calls = SqlCallRepo(db, clock, node_id=node_id)  # calls this node's process rings and runs
         self.flash_sales = SqlFlashSaleRepo(db, clock)  # live shopping (souk.domain.flash_sales)
         self.coupons = SqlCouponRepo(db, clock)  # live-room coupons (souk.domain.coupons)
         self.live_carts = SqlCartRepo(db, clock)  # live-room carts and their checkout (souk.domain.coupons)
+        self.pins = SqlPinRepo(db, clock)  # live-room pins (souk.domain.pins)
 
     @property
     def backend(self) -> str:
@@ -97,7 +99,7 @@ async def open_storage(
         await db.aclose()
         raise
     log.info("storage open (%s)", db.dialect)
-    return Storage(db, clock)
+    return Storage(db, clock, node_id=settings.node_id)
 
 
 def _implements_the_ports(storage: Storage) -> StoragePort:

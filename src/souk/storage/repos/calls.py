@@ -8,9 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from souk.core.clock import Clock
 from souk.core.errors import BadRequest, Conflict, NotFound
 from souk.core.ids import new_id
 from souk.domain.calls import CallOutcome, CallRecord
+from souk.storage.db import Database
 from souk.storage.repos.base import Repo, check_limit, require_text
 from souk.storage.schema import call_records
 
@@ -35,6 +37,13 @@ def _not_found(call_id: str) -> NotFound:
 
 
 class SqlCallRepo(Repo):
+    """Calls are rung and run by one Souk process; ``node_id`` (settings.node_id) names its node on every call
+    it creates, so that node, started again, can end what its dead process left open (``interrupt_open``)."""
+
+    def __init__(self, db: Database, clock: Clock, *, node_id: str = "") -> None:
+        super().__init__(db, clock)
+        self._node_id = node_id
+
     async def create(
         self,
         merchant_id: str,
@@ -57,7 +66,7 @@ class SqlCallRepo(Repo):
             await conn.execute(call_records.insert().values(
                 id=cid, merchant_id=merchant_id, room_id=room_id, shopper_identity=shopper_identity,
                 seller_identity=seller_identity, product_sku=product_sku, language=language,
-                requested_at=self._now()))
+                requested_at=self._now(), node_id=self._node_id))
             return await _get(conn, merchant_id, cid)
 
     async def get(self, merchant_id: str, call_id: str) -> CallRecord:
@@ -111,6 +120,23 @@ class SqlCallRepo(Repo):
                 call_records.c.merchant_id == merchant_id, call_records.c.id == call_id)
                 .values(ended_at=now, outcome=outcome.value, duration_s=duration))
             return await _get(conn, merchant_id, call_id)
+
+    async def interrupt_open(self, merchant_id: str) -> list[CallRecord]:
+        """End this node's calls still ringing or running as ``interrupted`` (ended_at now, duration unknown:
+        the process died at some moment before now). Their rooms are the caller's to close."""
+        now = self._now()
+        is_open = (call_records.c.merchant_id == merchant_id, call_records.c.node_id == self._node_id,
+                   call_records.c.ended_at.is_(None))
+        async with self._db.write() as conn:
+            ids = (await conn.execute(sa.select(call_records.c.id).where(*is_open).with_for_update())).scalars().all()
+            if not ids:
+                return []
+            await conn.execute(call_records.update().where(*is_open, call_records.c.id.in_(ids))
+                               .values(ended_at=now, outcome=CallOutcome.INTERRUPTED.value, duration_s=None))
+            rows = (await conn.execute(sa.select(call_records).where(
+                call_records.c.merchant_id == merchant_id, call_records.c.id.in_(ids))
+                .order_by(call_records.c.requested_at, call_records.c.id))).all()
+        return [call_record(r) for r in rows]
 
     async def list(
         self,

@@ -27,7 +27,15 @@ from souk.domain.pricing import sale_totals
 from souk.storage.repos.base import Repo, require_text
 from souk.storage.repos.catalog import check_qty, take_stock
 from souk.storage.repos.orders import line_values, load_orders, order_values
-from souk.storage.schema import customers, flash_sale_buys, flash_sales, live_pins, order_lines, orders, products
+from souk.storage.schema import (
+    customers,
+    flash_sale_buys,
+    flash_sales,
+    live_pins,
+    order_lines,
+    orders,
+    products,
+)
 
 log = logging.getLogger(__name__)
 
@@ -144,9 +152,10 @@ class SqlFlashSaleRepo(Repo):
                 raise _Replay  # roll this claim back; buy() answers with the twin's order
             await take_stock(conn, merchant_id, claimed.sku, qty)  # Conflict out_of_stock rolls the claim back
             line = OrderLine(sku=claimed.sku, qty=qty, unit_price=claimed.price)
+            totals = sale_totals(line)
             order = Order(id=order_id, customer_id=buy.customer_id, placed_on=now.date(), status=OrderStatus.PENDING,
                           shipping_method="standard", country=country.upper(), lines=(line,),
-                          subtotal=line.total, shipping=Decimal("0.00"), total=line.total,
+                          subtotal=totals.goods, shipping=totals.shipping, total=totals.total,
                           currency_paid=currency_paid, note=f"flash sale {sale_id}")
             await conn.execute(orders.insert().values(
                 merchant_id=merchant_id, created_at=now, updated_at=now, **order_values(order)))
