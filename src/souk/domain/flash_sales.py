@@ -68,8 +68,12 @@ class FlashSaleRepo(Protocol):
 
     async def buy(
         self, merchant_id: str, sale_id: str, *, customer_id: str, qty: int, country: str,
-        currency_paid: str = "USD", order_id: str | None = None,
+        currency_paid: str = "USD", order_id: str | None = None, require_pinned: bool = False,
     ) -> tuple[Order, FlashSale]:
         """Take ``qty`` sale units and the catalog stock and write the order at the sale price, all in one
-        transaction. Conflict codes: ``sale_sold_out``, ``sale_ended``, ``out_of_stock``."""
+        transaction. Conflict codes: ``sale_sold_out``, ``sale_ended``, ``out_of_stock``, ``not_pinned``
+        (``require_pinned``: the sale's product must be pinned in its room), ``order_exists``.
+
+        ``order_id`` is the idempotency key: a buy retried with it answers with the first order (and the
+        sale as it is now), before any other check; the same id for another purchase is ``order_exists``."""
         ...

@@ -32,10 +32,11 @@ from souk.domain.coupons import (
 from souk.domain.flash_sales import FlashSale, FlashSaleRepo, FlashSaleSpec
 from souk.domain.landed import convert, currency_for, landed_price
 from souk.domain.models import Customer, Order, Product, ShippingZone
+from souk.domain.pins import PinRepo, Pins, pin_to, unpin_from
 from souk.domain.ports import CatalogRepo, CustomerRepo, OrderRepo, StoreInfoRepo
 from souk.live.access import require_host, require_room
 from souk.live.cart import add_to, remove_from
-from souk.live.pins import PinBoard
+from souk.live.pins import require_pinned
 from souk.live.ticker import StockTicker
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ class LiveStorage(Protocol):
     def coupons(self) -> CouponRepo: ...
     @property
     def live_carts(self) -> CartRepo: ...
+    @property
+    def pins(self) -> PinRepo: ...
 
 
 class Publisher(Protocol):
@@ -91,7 +94,6 @@ class LiveCommerce:
         self._pub = publisher
         self._clock = clock
         self._fee = shipping_fee
-        self.pins = PinBoard()
         self.ticker = StockTicker(self._emit_stock, clock, interval_s=stock_interval_s)
         self._tasks = TaskOwner("live-sales")
 
@@ -112,25 +114,28 @@ class LiveCommerce:
     async def pin(self, claims: AccessClaims, room_id: str, sku: str) -> dict[str, Any]:
         require_host(claims, room_id, "pin products")
         product = await self._storage.catalog.get(claims.merchant_id, sku)
-        self.pins.pin((claims.merchant_id, room_id), sku)
+        _, pins = await self._storage.pins.update(claims.merchant_id, room_id, pin_to(sku))
         body = {"type": "pin", "card": product_card(product), "by": claims.identity}
         seq = await self._pub.publish(claims.merchant_id, room_id, body)
         log.info("room %s: %s pinned %s", room_id, claims.identity, sku)
-        return {**body, "seq": seq, "pinned": list(self.pins.pinned((claims.merchant_id, room_id)))}
+        return {**body, "seq": seq, "pinned": list(pins)}
 
     async def unpin(self, claims: AccessClaims, room_id: str, sku: str) -> dict[str, Any]:
         require_host(claims, room_id, "unpin products")
-        if not self.pins.unpin((claims.merchant_id, room_id), sku):
-            raise Conflict(f"product {sku!r} is not pinned in this live room", code="not_pinned",
-                           details={"sku": sku})
+        before, pins = await self._storage.pins.update(claims.merchant_id, room_id, unpin_from(sku))
+        require_pinned(before, sku)
         body = {"type": "unpin", "sku": sku, "by": claims.identity}
         seq = await self._pub.publish(claims.merchant_id, room_id, body)
-        return {**body, "seq": seq, "pinned": list(self.pins.pinned((claims.merchant_id, room_id)))}
+        return {**body, "seq": seq, "pinned": list(pins)}
+
+    async def pinned_skus(self, merchant_id: str, room_id: str) -> Pins:
+        """The room's pinned skus in pin order (from the database: the same on every node, kept across restarts)."""
+        return await self._storage.pins.pinned(merchant_id, room_id)
 
     async def pinned(self, claims: AccessClaims, room_id: str) -> list[dict[str, Any]]:
         require_room(claims, room_id)
         cards = []
-        for sku in self.pins.pinned((claims.merchant_id, room_id)):
+        for sku in await self._storage.pins.pinned(claims.merchant_id, room_id):
             try:
                 cards.append(product_card(await self._storage.catalog.get(claims.merchant_id, sku)))
             except NotFound:
@@ -142,7 +147,7 @@ class LiveCommerce:
                          duration_s: float) -> dict[str, Any]:
         require_host(claims, room_id, "start a flash sale")
         spec = FlashSaleSpec(room_id=room_id, sku=sku, units=units, price=Decimal(price), duration_s=duration_s)
-        self.pins.require_pinned((claims.merchant_id, room_id), sku)
+        require_pinned(await self._storage.pins.pinned(claims.merchant_id, room_id), sku)
         product = await self._storage.catalog.get(claims.merchant_id, sku)
         if product.stock < units:
             raise Conflict(f"only {product.stock} of {sku} in stock; a sale of {units} would oversell",
@@ -187,14 +192,16 @@ class LiveCommerce:
 
     async def buy_sale(self, claims: AccessClaims, room_id: str, sale_id: str, *, qty: int = 1,
                        country: str, order_id: str | None = None) -> Order:
-        """Buy from a running flash sale: never oversells (the database counter decides)."""
+        """Buy from a running flash sale: never oversells (the database counter decides). ``order_id`` is the
+        idempotency key: a retry answers with the first order (the pin check, in the buy's transaction, comes
+        after that look-up, so a retry succeeds even if the product was unpinned since)."""
         require_room(claims, room_id)
-        sale = await self._sale_in_room(claims.merchant_id, room_id, sale_id)
-        self.pins.require_pinned((claims.merchant_id, room_id), sale.sku)
+        await self._sale_in_room(claims.merchant_id, room_id, sale_id)
         await self._zone(claims.merchant_id, country)
         customer_id = await self._customer(claims, country)
         order, after = await self._storage.flash_sales.buy(
-            claims.merchant_id, sale_id, customer_id=customer_id, qty=qty, country=country, order_id=order_id)
+            claims.merchant_id, sale_id, customer_id=customer_id, qty=qty, country=country, order_id=order_id,
+            require_pinned=True)
         self.ticker.note(claims.merchant_id, room_id, sale_id, {"type": "sale_stock", **sale_view(after, self._now())})
         log.info("room %s: %s bought %d from sale %s (order %s, %d left)", room_id, claims.identity, qty,
                  sale_id, order.id, after.remaining)
@@ -246,7 +253,7 @@ class LiveCommerce:
         (the replay's chapters: products pinned during the recorded show)."""
         require_room(claims, room_id)
         if require_pin:
-            self.pins.require_pinned((claims.merchant_id, room_id), sku)
+            require_pinned(await self._storage.pins.pinned(claims.merchant_id, room_id), sku)
         product = await self._storage.catalog.get(claims.merchant_id, sku)
         if not product.in_stock:
             raise Conflict(f"{sku} is sold out", code="out_of_stock", details={"sku": sku, "available": 0})

@@ -214,8 +214,8 @@ async def consult(room: str, body: ConsultIn, claims: Claims, ctx: Ctx) -> CallO
         raise Forbidden("a consult from the show is asked for by a viewer; the host side answers it",
                         code="viewer_only", details={"role": claims.role.value})
     cart = await live(ctx).cart_summary(claims.merchant_id, room, claims.identity)
-    sku = body.sku or next((ln["sku"] for ln in cart["lines"]), None) or next(iter(live(ctx).pins.pinned(
-        (claims.merchant_id, room))), "")
+    sku = body.sku or next((ln["sku"] for ln in cart["lines"]), None) or next(iter(
+        await live(ctx).pinned_skus(claims.merchant_id, room)), "")
     call = await ctx.calls.request(claims.merchant_id, shopper=claims.identity, product_sku=sku,
                                    language=body.lang, shopper_name=claims.name, origin_room=room,
                                    note=body.note, cart={"items": cart["items"], "total": cart["total"],
