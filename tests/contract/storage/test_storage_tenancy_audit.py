@@ -99,6 +99,8 @@ async def _workload(s: Storage, r: dict[str, Any]) -> None:
     await r["calls"].answer(A, call.id, seller_identity="u1")
     await r["calls"].finish(A, call.id, CallOutcome.COMPLETED)
     await r["calls"].list(A, seller_identity="u1")
+    await r["calls"].create(A, shopper_identity="shop-2")
+    assert [c.shopper_identity for c in await r["calls"].interrupt_open(A)] == ["shop-2"]
     await r["rooms"].close(A, room.id)
 
 
