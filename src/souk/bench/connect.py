@@ -6,14 +6,16 @@ souk.media.netns), runs ``souk serve`` as a separate process attached to that Ja
     on the signaling WebSocket; the publisher ("seller") is an aiortc bot publishing through Souk too;
 (b) raw: the same steps on Janus through the media plane's own client, no Souk in the path.
 
-Two joins are measured (``--join both``, the default, runs both in the same run):
-- **warm**, what the 1v1 consult does: while the console rings, the shopper publishes her camera and opens her
-  subscriber connection held on her own feed with nothing relayed (signaling ``warm``); the clock starts at
-  the request for the seller's media (``switch``, sent when the seller's feed appears) and stops at the first
-  decoded frame of the seller's video. The keys ``souk_*``, ``raw_*``, ``slow_joins`` are this join.
-- **cold**, a subscriber that starts from nothing: the clock starts at its ``join`` request (join ->
-  offer -> answer -> ICE -> DTLS) and stops at its first decoded video frame. Keys ``cold_souk_*``,
-  ``cold_raw_*``, ``cold_slow_joins`` (or the main keys with ``--join cold``).
+Two joins are measured (``--join both``, the default, runs both in the same run); every key names its join:
+- ``warm_switch_*``, what the 1v1 consult does: a feed switch on a warmed connection. While the console rings,
+  the shopper publishes her camera and opens her subscriber connection, held on her own feed with nothing
+  relayed (signaling ``warm``); the clock starts at the request for the seller's media (``switch``, sent when
+  the seller's feed appears) and stops at the first decoded frame of the seller's video. ICE and DTLS were
+  done before the clock started: this is not a join from nothing.
+- ``cold_join_*``, a subscriber that starts from nothing: the clock starts at its ``join`` request (join ->
+  offer -> answer -> ICE -> DTLS) and stops at its first decoded video frame.
+Beside each, ``*_raw_*`` is the same steps straight on Janus (the baseline). A round with no first frame
+within FAILED_MS (or that raised) counts as FAILED_MS in every percentile and in ``*_failed`` and ``failed``.
 Subscribers run in a worker process (aiortc is single-threaded). With ``--netem`` the worker's UDP (ICE, DTLS,
 media, including the shopper's own publisher) and its signaling are shaped in both directions (this kernel has
 no sch_netem: see souk.bench.shaping); the raw figures stay unshaped (``raw_shaped: false``).
@@ -37,10 +39,12 @@ from typing import Any
 
 from souk.core.settings import Settings
 from souk.core.stats import percentile
+from souk.core.tenancy import RoomKey
 
 log = logging.getLogger(__name__)
 
 SLOW_MS = 500.0
+RAW_MERCHANT = "bench"  # the raw joins' own room on the plane (rooms are per merchant)
 FAILED_MS = 10_000.0  # the first-frame timeout: what a failed round counts as in the percentiles
 
 
@@ -71,12 +75,12 @@ def register(bench: Any) -> None:
     p.add_argument("--rounds", type=int, default=40)
     p.add_argument("--netem", default=None, help='shape the shopper side, e.g. "delay 75ms loss 2%%"')
     p.add_argument("--join", choices=("both", "warm", "cold"), default="both",
-                   help="warm: the consult's join (connection warmed while ringing, then switch); cold: from "
-                        "nothing; both (default): warm in the main keys, cold in cold_* keys")
+                   help="warm: the consult's feed switch on a connection warmed while ringing (warm_switch_* "
+                        "keys); cold: a join from nothing (cold_join_* keys); both (default)")
     p.add_argument("--ring-s", type=float, default=4.0,
                    help="warm join: the seller answers when the server says the connection is held (warmed), "
                         "or after this many seconds of ringing, whichever comes first")
-    p.add_argument("--json", action="store_true", help="print only the JSON object (default prints it too)")
+    p.add_argument("--json", action="store_true", help="print only the JSON object (default: a summary, then it)")
     p.set_defaults(func=_bench)
 
 
@@ -88,8 +92,23 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     reexec_in_netns()  # returns only inside the namespace (settings are re-read there)
     result = asyncio.run(_run(args, settings))
+    if not args.json:
+        print(summary(result))
     print(json.dumps(result))
     return 0 if not result.get("errors") else 1
+
+
+def summary(result: dict[str, Any]) -> str:
+    """The human lines: each figure named for what it measures."""
+    lines = []
+    for key, what in (("warm_switch", "warm switch (feed switch on a connection warmed while ringing)"),
+                      ("cold_join", "cold join (join -> ICE -> DTLS -> first frame, from nothing)")):
+        if f"{key}_p50_ms" in result:
+            lines.append(f"{what}: p50 {result[f'{key}_p50_ms']} ms, p95 {result[f'{key}_p95_ms']} ms through Souk; "
+                         f"raw Janus p50 {result[f'{key}_raw_p50_ms']} ms, p95 {result[f'{key}_raw_p95_ms']} ms; "
+                         f"{result[f'{key}_failed']} of {result['rounds']} failed, {result[f'{key}_slow']} over "
+                         f"{SLOW_MS:.0f} ms")
+    return "\n".join(lines)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -156,7 +175,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
 
         # raw: the same joins straight on Janus through the media plane (publisher in its own room; the warm
         # join publishes the subscriber's own feed there too, as the shopper does while it rings)
-        raw_room = "bench-raw-" + room
+        raw_room = RoomKey(RAW_MERCHANT, "bench-raw-" + room)
         await plane.ensure_room(raw_room, kind="consult", max_publishers=2)
         raw_bot = PublisherBot(timestamps=True)
         raw_pub = await plane.join_publisher(raw_room, display="raw-publisher")
@@ -166,7 +185,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         for join in joins:
             raw_job = {"mode": "raw", "join": join, "url": node.url, "api_secret": node.api_secret,
                        "admin_key": node.admin_key, "admin_url": node.admin_url, "admin_secret": node.admin_secret,
-                       "room": raw_room, "feed_id": raw_pub.feed_id,
+                       "room": raw_room.room_id, "feed_id": raw_pub.feed_id,
                        "mids": {k: raw_pub.mids(k) for k in ("audio", "video")}, "rounds": args.rounds,
                        "ring_s": args.ring_s}
             raw = await _run_worker(raw_job)  # a process of its own, like the Souk subscribers
@@ -175,18 +194,19 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                    "tokens": tokens[join], "shaping": shaping, "ring_s": args.ring_s}
             souk = await _run_worker(job)
             errors += souk.get("errors", [])
-            prefix = "cold_" if join == "cold" and join != joins[0] else ""
-            out.update(_figures(prefix, args.rounds, souk, raw))
+            out.update(_figures(KEYS[join], args.rounds, souk, raw))
         out.update({
             "rounds": args.rounds,
-            "join": joins[0],
+            "join": args.join,
             "netem": netem,
             "netem_side": "shopper subscriber only: its UDP (media, ICE, DTLS) and signaling, both directions, "
                           "emulated in its process" if netem else None,
             "raw_shaped": False,
-            "measured": MEASURED[joins[0]] + ("; cold_*: " + MEASURED["cold"] if len(joins) > 1 else ""),
+            "measured": {KEYS[j]: MEASURED[j] for j in joins},
+            "failed": sum(out[f"{KEYS[j]}_failed"] + out[f"{KEYS[j]}_raw_failed"] for j in joins),
             "cpu_cores": os.cpu_count(),
-            "percentiles": "nearest rank (p95 of 20 rounds is the 19th fastest); a failed round counts as 10000 ms",
+            "percentiles": f"nearest rank (p95 of 20 rounds is the 19th fastest); a failed round counts as "
+                           f"{FAILED_MS:.0f} ms",
         })
         if errors:
             out["errors"] = errors[:10]
@@ -208,31 +228,35 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         tmp.cleanup()
 
 
+KEYS = {"warm": "warm_switch", "cold": "cold_join"}
 MEASURED = {
-    "warm": "request for the seller's media (switch on a subscriber connection warmed while ringing) -> first "
-            "decoded frame of the seller's video (aiortc, VP8 640x360)",
+    "warm": "a feed switch on a warmed connection: request for the seller's media (switch on the subscriber "
+            "connection warmed while ringing) -> first decoded frame of the seller's video (aiortc, VP8 640x360)",
     "cold": "subscriber join request -> first decoded video frame (aiortc, VP8 640x360)",
 }
 
 
-def _figures(prefix: str, rounds: int, souk: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+def _figures(key: str, rounds: int, souk: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    """``key``: warm_switch or cold_join; through Souk ``{key}_*``, the raw Janus baseline ``{key}_raw_*``."""
     souk_ms: list[float] = souk.get("ms", [])
     raw_ms: list[float] = raw.get("ms", [])
+    souk_failed, raw_failed = max(0, rounds - len(souk_ms)), max(0, rounds - len(raw_ms))
     # a round that failed (no first frame in time, or an error) counts as the bench's timeout in the percentiles
-    souk_all = souk_ms + [FAILED_MS] * max(0, rounds - len(souk_ms))
-    raw_all = raw_ms + [FAILED_MS] * max(0, rounds - len(raw_ms))
+    souk_all = souk_ms + [FAILED_MS] * souk_failed
+    raw_all = raw_ms + [FAILED_MS] * raw_failed
     return {
-        f"{prefix}souk_p50_ms": percentile(souk_all, 0.5), f"{prefix}souk_p95_ms": percentile(souk_all, 0.95),
-        f"{prefix}raw_p50_ms": percentile(raw_all, 0.5), f"{prefix}raw_p95_ms": percentile(raw_all, 0.95),
-        f"{prefix}slow_joins": sum(1 for x in souk_ms if x > SLOW_MS) + (rounds - len(souk_ms)),
-        f"{prefix}souk_max_ms": round(max(souk_ms), 1) if souk_ms else None,
-        f"{prefix}raw_max_ms": round(max(raw_ms), 1) if raw_ms else None,
-        f"{prefix}souk_mean_ms": round(statistics.fmean(souk_ms), 1) if souk_ms else None,
-        f"{prefix}souk_connect_p50_ms": percentile(souk.get("connect_ms", []), 0.5),
-        f"{prefix}souk_phases_p50_ms": souk.get("phases_p50_ms", {}),
-        f"{prefix}souk_ok": len(souk_ms), f"{prefix}raw_ok": len(raw_ms),
-        f"{prefix}souk_rounds_ms": [round(x) for x in souk_ms],
-        **({f"{prefix}souk_primed": souk["primed"]} if "primed" in souk else {}),  # warm joins only
+        f"{key}_p50_ms": percentile(souk_all, 0.5), f"{key}_p95_ms": percentile(souk_all, 0.95),
+        f"{key}_raw_p50_ms": percentile(raw_all, 0.5), f"{key}_raw_p95_ms": percentile(raw_all, 0.95),
+        f"{key}_failed": souk_failed, f"{key}_raw_failed": raw_failed,
+        f"{key}_slow": sum(1 for x in souk_all if x > SLOW_MS),
+        f"{key}_max_ms": round(max(souk_all), 1) if souk_all else None,
+        f"{key}_raw_max_ms": round(max(raw_all), 1) if raw_all else None,
+        f"{key}_mean_ms": round(statistics.fmean(souk_all), 1) if souk_all else None,
+        f"{key}_connect_p50_ms": percentile(souk.get("connect_ms", []), 0.5),
+        f"{key}_phases_p50_ms": souk.get("phases_p50_ms", {}),
+        f"{key}_ok": len(souk_ms), f"{key}_raw_ok": len(raw_ms),
+        f"{key}_rounds_ms": [round(x) for x in souk_ms],
+        **({f"{key}_primed": souk["primed"]} if "primed" in souk else {}),  # warm switches only
     }
 
 
@@ -284,15 +308,16 @@ async def _raw_worker(job: dict[str, Any]) -> dict[str, Any]:
     plane = await MediaPlane.start(settings)
     ms: list[float] = []
     errors: list[str] = []
+    room = RoomKey(RAW_MERCHANT, job["room"])
     try:
-        await plane.ensure_room(job["room"], kind="consult", max_publishers=2)
+        await plane.ensure_room(room, kind="consult", max_publishers=2)
         for _ in range(job["rounds"]):
             try:
                 if job.get("join") == "warm":
-                    ms.append(await raw_switch_to_first_frame(plane, job["room"], int(job["feed_id"]), job["mids"],
+                    ms.append(await raw_switch_to_first_frame(plane, room, int(job["feed_id"]), job["mids"],
                                                               ring_s=float(job["ring_s"])))
                 else:
-                    ms.append(await raw_join_to_first_frame(plane, job["room"], int(job["feed_id"])))
+                    ms.append(await raw_join_to_first_frame(plane, room, int(job["feed_id"])))
             except Exception as exc:  # reported, the bench goes on  # noqa: BLE001
                 errors.append(f"raw {job.get('join')}: {type(exc).__name__}: {exc}")
             await asyncio.sleep(0.05)

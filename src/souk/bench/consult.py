@@ -6,6 +6,8 @@ call button -> ring shown on the console (as seen from the driver), and the acce
 saw it) -> BOTH pages decoding the other's video (first ``framesDecoded > 0`` on each side's subscription,
 sampled every 10 ms in the pages), with the p50 of each step after the accept. Runs in a
 private network namespace with ``souk serve`` (embedded Janus) as a separate process. Prints one JSON object.
+Percentiles are nearest rank; a round that failed (any wait past TIMEOUT_MS, or an error) counts as TIMEOUT_MS
+in both percentiles and in ``failed``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from souk.core.settings import Settings
 from souk.core.stats import percentile
 
 CHROMIUM = "/usr/bin/chromium"
+TIMEOUT_MS = 15_000  # every wait of a round (console online, ring, each first frame, hang-up)
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -99,6 +102,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                             phases.setdefault(name, []).append(at)
                     except Exception as exc:  # one failed round is reported, the bench goes on  # noqa: BLE001
                         errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+                        ring_ms.append(TIMEOUT_MS)  # counted at the timeout in every percentile
+                        media_ms.append(TIMEOUT_MS)
             finally:
                 await browser.close()
     finally:
@@ -107,7 +112,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             await server.wait()
         tmp.cleanup()
     out: dict[str, Any] = {
-        "rounds": args.rounds, "ok": len(media_ms),
+        "rounds": args.rounds, "ok": len(media_ms) - len(errors), "failed": len(errors),
         "accept_to_both_video_p50_ms": percentile(media_ms, 0.5), "accept_to_both_video_p95_ms": percentile(media_ms, 0.95),
         "accept_to_both_video_max_ms": round(max(media_ms), 1) if media_ms else None,
         "call_to_ring_p50_ms": percentile(ring_ms, 0.5), "call_to_ring_p95_ms": percentile(ring_ms, 0.95),
@@ -115,6 +120,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                                            key=lambda kv: kv[1] or 0)),
         "measured": "Chromium <-> Janus <-> Chromium on one host (loopback veth), fake 640x360 camera",
         "cpu_cores": os.cpu_count(),
+        "percentiles": f"nearest rank; a failed round counts as {TIMEOUT_MS} ms",
     }
     if errors:
         out["errors"] = errors[:10]
@@ -128,12 +134,12 @@ async def _round(browser: Any, base: str) -> tuple[float, float, dict[str, float
         seller = await seller_ctx.new_page()
         shopper = await shopper_ctx.new_page()
         await seller.goto(f"{base}/console")
-        await seller.wait_for_selector("#console-status.online", timeout=15_000)
+        await seller.wait_for_selector("#console-status.online", timeout=TIMEOUT_MS)
         await shopper.goto(f"{base}/shop/AP-1001")
         t_call = time.time() * 1000
         await shopper.click("#call-btn")
         accept = seller.locator("#incoming li.ringing button.accept")
-        await accept.wait_for(timeout=15_000)
+        await accept.wait_for(timeout=TIMEOUT_MS)
         t_ring = time.time() * 1000
         await seller.evaluate(FIRST_FRAME_PROBE, "soukConsole")
         await shopper.evaluate(FIRST_FRAME_PROBE, "soukCall")
@@ -141,7 +147,7 @@ async def _round(browser: Any, base: str) -> tuple[float, float, dict[str, float
         await accept.click()
         marks = []
         for page in (seller, shopper):
-            await page.wait_for_function("() => window.__firstFrame !== null", timeout=15_000, polling=20)
+            await page.wait_for_function("() => window.__firstFrame !== null", timeout=TIMEOUT_MS, polling=20)
             marks.append(float(await page.evaluate("() => window.__firstFrame")))
         seller_marks = await seller.evaluate("() => window.soukConsole.marks")
         t0 = float(seller_marks.get("accept", t_accept))  # the click as the page saw it
@@ -150,7 +156,7 @@ async def _round(browser: Any, base: str) -> tuple[float, float, dict[str, float
                        (await shopper.evaluate("() => window.soukCall.marks")).items() if k != "ringing"})
         phases.update({"seller_first_frame": marks[0] - t0, "shopper_first_frame": marks[1] - t0})
         await shopper.click("#hangup-btn")
-        await seller.wait_for_function("() => window.soukConsole.call === null", timeout=15_000)
+        await seller.wait_for_function("() => window.soukConsole.call === null", timeout=TIMEOUT_MS)
         return t_ring - t_call, max(marks) - t0, phases
     finally:
         await seller_ctx.close()

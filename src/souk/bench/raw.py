@@ -20,6 +20,7 @@ from souk.bench.bots import PublisherBot, SubscriberBot
 from souk.core.ids import new_id
 from souk.core.settings import Settings
 from souk.core.stats import percentile
+from souk.core.tenancy import RoomKey
 from souk.media.plane import MediaPlane
 from souk.media.videoroom import Subscriber
 
@@ -48,7 +49,7 @@ class RawConnectResult:
         return out
 
 
-async def raw_join_to_first_frame(plane: MediaPlane, room_id: str, feed_id: int, *, decode: bool = True,
+async def raw_join_to_first_frame(plane: MediaPlane, room_id: RoomKey, feed_id: int, *, decode: bool = True,
                                   timeout: float = TIMEOUT_S) -> float:
     """Milliseconds from the subscriber join request to its first video frame (decoded if ``decode``)."""
     bot = SubscriberBot(decode=decode)
@@ -65,7 +66,7 @@ async def raw_join_to_first_frame(plane: MediaPlane, room_id: str, feed_id: int,
         await bot.aclose()
 
 
-async def raw_switch_to_first_frame(plane: MediaPlane, room_id: str, feed_id: int, mids: dict[str, list[str]], *,
+async def raw_switch_to_first_frame(plane: MediaPlane, room_id: RoomKey, feed_id: int, mids: dict[str, list[str]], *,
                                     ring_s: float = 4.0, timeout: float = TIMEOUT_S) -> float:
     """The warm join without Souk: publish an own feed, subscribe to it and hold it the way Souk does
     (:meth:`MediaPlane.hold_primed`, for at most ``ring_s``), then milliseconds from the ``switch`` to ``feed_id`` (a timestamp
@@ -96,7 +97,7 @@ async def raw_switch_to_first_frame(plane: MediaPlane, room_id: str, feed_id: in
 
 async def measure_raw_connect(plane: MediaPlane, *, runs: int = 20, decode: bool = True) -> RawConnectResult:
     """Publish the counter bot into a fresh room, then join ``runs`` subscribers one after another."""
-    room_id = new_id("bench")
+    room_id = RoomKey("bench", new_id("bench"))  # the bench's own merchant id: rooms are per merchant
     await plane.ensure_room(room_id, kind="consult", max_publishers=1)
     pub_bot = PublisherBot()
     pub = await plane.join_publisher(room_id, display="bench-publisher")

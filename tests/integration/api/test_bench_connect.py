@@ -12,8 +12,10 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.janus]
 
-KEYS = {"rounds", "souk_p50_ms", "souk_p95_ms", "raw_p50_ms", "raw_p95_ms", "slow_joins"}
-COLD = {"cold_souk_p50_ms", "cold_souk_p95_ms", "cold_raw_p50_ms", "cold_raw_p95_ms", "cold_slow_joins"}
+KEYS = {"rounds", "failed", "warm_switch_p50_ms", "warm_switch_p95_ms", "warm_switch_raw_p50_ms",
+        "warm_switch_raw_p95_ms", "warm_switch_slow", "warm_switch_failed"}
+COLD = {"cold_join_p50_ms", "cold_join_p95_ms", "cold_join_raw_p50_ms", "cold_join_raw_p95_ms", "cold_join_slow",
+        "cold_join_failed"}
 
 
 @pytest.mark.parametrize("netem", [None, "delay 20ms loss 1%"])
@@ -28,10 +30,11 @@ def test_bench_connect_prints_one_json_object(netem: str | None, tmp_path) -> No
     assert len(lines) == 1, proc.stdout + proc.stderr[-2000:]
     out = json.loads(lines[0])
     assert KEYS | COLD <= out.keys()
-    assert out["join"] == "warm"  # the main keys are the consult's join; the cold join is measured beside it
-    assert out["rounds"] == 3 and out["souk_ok"] == 3 and out["raw_ok"] == 3, out
-    assert out["cold_souk_ok"] == 3 and out["cold_raw_ok"] == 3, out
-    assert "switched" in out["souk_phases_p50_ms"] and "dtls_connected" in out["cold_souk_phases_p50_ms"]
+    assert out["join"] == "both"  # the consult's warm switch and, beside it, the cold join
+    assert out["rounds"] == 3 and out["warm_switch_ok"] == 3 and out["warm_switch_raw_ok"] == 3, out
+    assert out["cold_join_ok"] == 3 and out["cold_join_raw_ok"] == 3, out
+    assert out["failed"] == 0 and out["warm_switch_failed"] == 0 and out["cold_join_failed"] == 0, out
+    assert "switched" in out["warm_switch_phases_p50_ms"] and "dtls_connected" in out["cold_join_phases_p50_ms"]
     assert out["netem"] == netem
     assert proc.returncode == 0, proc.stderr[-2000:]
 

@@ -21,11 +21,22 @@ def test_bench_rtm_prints_the_required_keys(nodes: int) -> None:
         cmd.append("--skip-socketio")
     out = subprocess.run(cmd, capture_output=True, timeout=240, check=True)
     result = json.loads(out.stdout)
-    for key in ("souk_max_deliveries_per_s", "souk_p99_ms_at_max", "lost", "reordered"):
+    for key in ("souk_max_deliveries_per_s", "souk_p99_ms_at_max", "lost", "reordered", "failed",
+                "load_generator_saturated"):
         assert key in result
     steps = result["souk_steps"]
     assert all(s["lost"] == 0 and s["reordered"] == 0 and s["duplicates"] == 0 for s in steps)
     assert steps[0]["received"] == steps[0]["expected_deliveries"] > 0
+    # server CPU per delivery, one figure per node, each from that node's CPU time and deliveries
+    per_node = result["souk_server_us_per_delivery_at_max"]
+    assert len(per_node) == nodes and all(x > 0 for x in per_node), result
+    assert all(abs(sum(s["deliveries_per_s_by_node"]) - s["deliveries_per_s"]) <= nodes for s in steps)  # rounding
+    if nodes == 2:
+        assert all(n > 0 for n in steps[0]["deliveries_per_s_by_node"])
+        assert result["single_node_server_us_per_delivery_at_max"] > 0
+        assert result["single_node_clients"] == max(1, result["souk_clients_at_max"] // 2)
+        assert result["per_node_vs_single_node"] == round(
+            max(per_node) / result["single_node_server_us_per_delivery_at_max"], 2)
     if nodes == 1:
         assert "socketio_max_deliveries_per_s" in result
         assert all(s["lost"] == 0 for s in result["socketio_steps"])

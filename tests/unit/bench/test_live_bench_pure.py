@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from souk.core.errors import BadRequest
 from souk.bench.live.live import Snapshot, View, format_table, parse_steps, summarize, summarize_step
+from souk.core.errors import BadRequest
 
 
 @pytest.mark.parametrize("text", ["", "20,10", "0,5", "5,5", "a,b", "-4"])
@@ -47,7 +47,10 @@ def test_a_step_sums_loss_over_peers_and_splits_probe_delays() -> None:
     step = summarize_step(1, views, s0, s1, {"node1": 5.0, "node2": 1.0})
     assert step["loss_pct"] == round(100 * 10 / 2000, 3)
     assert step["viewers_silent"] == 1 and step["peers_measured"] == 3  # the edge probe got nothing new
-    assert step["_origin_delays"] == [40.0, 50.0] and step["_edge_delays"] == [41.0]
+    assert step["_origin_delays"] == [40.0, 50.0]
+    # the silent edge probe failed: its 10 s x 30 frames count at the step's 10 s
+    assert step["_edge_delays"] == [41.0] + [10_000.0] * 300 and step["failed"] == 1
+    assert step["edge_glass_to_glass_p50_ms"] == 10_000.0
     assert step["janus_cpu_pct"] == 10.0 and step["janus_cpu_pct_per_viewer"] == 5.0
     assert step["bot_cpu_pct_max"] == 10.0 and not step["bots_saturated"]
     assert step["publisher_kbps"] == 600.0
@@ -66,7 +69,7 @@ def test_a_saturated_step_is_reported_but_not_counted_as_held() -> None:
     r = summarize(steps, [50.0] * 10, [60.0] * 10, {"node1": 2.0}, 600_000, 2, 2, 10.0, [])
     assert r["viewers"] == 60 and r["bots_saturated"] and r["stopped_early"]
     assert r["loss_pct"] == 0.1 and r["glass_to_glass_p95_ms"] == 100.0
-    assert r["cascade_extra_p50_ms"] == 10.0 and r["viewers_per_core"] == 400
+    assert r["cascade_extra_p50_ms"] == 10.0 and r["viewers_per_core"] == 400 and r["failed"] == 0
     assert r["ok"] and all(r["checks"].values())
     assert "bots saturated" in format_table(r)
 

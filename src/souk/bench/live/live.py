@@ -18,7 +18,9 @@ a tone into a live room on node1. Then:
 
 ``janus_cpu_pct_per_viewer`` = (node1 CPU at the largest held step - node1 CPU with the probes only) / its
 bulk viewers. Glass-to-glass and loss figures are those of the largest held step; ``cascade_extra_p50_ms``
-pools the held steps (edge p50 - origin p50 over the same seconds). Everything is torn down on exit, error or
+pools the held steps (edge p50 - origin p50 over the same seconds). Percentiles are nearest rank over the
+probes' decoded frames; a probe that got nothing in a step failed, and each frame it should have shown (the
+step's seconds x FPS) counts at the step's length; ``failed`` counts the silent viewers of every step. Everything is torn down on exit, error or
 Ctrl-C: viewers, publisher, workers (they also exit when their stdin closes), room, plane, both Janus nodes.
 """
 
@@ -41,15 +43,17 @@ from typing import Any
 from souk.core.errors import BadRequest
 from souk.core.settings import Settings
 from souk.core.stats import percentile
+from souk.core.tenancy import RoomKey
 
 log = logging.getLogger(__name__)
 
 SATURATED_PCT = 85.0  # of one core, for a viewer worker process
 MACHINE_SATURATED_PCT = 95.0  # of all cores
 TARGETS = {"loss_pct": 0.5, "glass_to_glass_p95_ms": 400.0, "cascade_extra_p50_ms": 50.0, "viewers": 60}
-ROOM = "live-bench"
+ROOM = RoomKey("bench", "live-bench")  # the bench's own merchant id: rooms are per merchant
 SETTLE_S = 1.5
 JOIN_BATCH = 8
+FPS = 30  # souk.bench.bots.TimestampVideoTrack's frame rate
 
 
 def register(bench: Any) -> None:
@@ -243,8 +247,8 @@ async def run_bench(settings: Settings, *, steps: list[int], probes: int, step_s
 
         async def attach(worker: Worker, kind: str) -> None:
             edge = kind == "edge_probe"
-            sub = await plane.subscribe(ROOM, [feed], wait_s=5.0, audience=edge,
-                                        node_id="node2" if edge else None)
+            sub = (await plane.watch(ROOM, [feed], wait_s=5.0, node_id="node2") if edge
+                   else await plane.subscribe(ROOM, [feed], wait_s=5.0))
             try:
                 r = await worker.request("view", offer=sub.offer.sdp, decode=kind != "bulk", stamps=kind != "bulk")
                 await sub.start(Jsep("answer", r["sdp"], trickle=False))
@@ -338,10 +342,12 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
         lost += d_lost
         silent += d_recv == 0
         bad += b["bad_stamps"] - a["bad_stamps"]
+        # a silent probe's frames never came: each counts at the step's length
+        stalled = [round(dt * 1000, 1)] * int(dt * FPS) if d_recv == 0 else []
         if v.kind == "origin_probe":
-            origin += b["delays_ms"]
+            origin += b["delays_ms"] + stalled
         elif v.kind == "edge_probe":
-            edge += b["delays_ms"]
+            edge += b["delays_ms"] + stalled
     janus = {n: round(100 * (s1.janus_cpu[n] - s0.janus_cpu[n]) / dt, 1) for n in s1.janus_cpu}
     bots = {n: round(100 * (s1.worker_cpu[n] - s0.worker_cpu[n]) / dt, 1) for n in s1.worker_cpu}
     viewer_bots = [c for n, c in bots.items() if n.startswith("viewers")]
@@ -358,7 +364,7 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
         "machine_cpu_pct": machine,
         # past these the bots (or the machine) are measured, not Janus
         "bots_saturated": max(viewer_bots, default=0.0) >= SATURATED_PCT or machine >= MACHINE_SATURATED_PCT,
-        "viewers_silent": silent, "peers_measured": measured, "unreadable_stamps": bad,
+        "viewers_silent": silent, "failed": silent, "peers_measured": measured, "unreadable_stamps": bad,
         "publisher_kbps": round(8 * (s1.bytes_sent - s0.bytes_sent) / dt / 1000, 1),
         "held_s": round(dt, 2), "_origin_delays": origin, "_edge_delays": edge,
     }
@@ -385,6 +391,9 @@ def summarize(steps: list[dict[str, Any]], origin_all: list[float], edge_all: li
         "publisher_cap_kbps": bitrate // 1000,
         "baseline_janus_cpu_pct": {n: round(c, 1) for n, c in baseline.items()},
         "bots_saturated": any(s["bots_saturated"] for s in steps),
+        "failed": sum(s["viewers_silent"] for s in steps),
+        "percentiles": "nearest rank over the probes' decoded frames; a silent probe's frames count at the "
+                       "step's length",
         "stopped_early": len(held) < len(steps),
         "workers": workers, "probes_per_node": probes, "step_s": step_s, "cpu_cores": os.cpu_count(),
         "measured": "1 aiortc publisher (VP8 640x360 30 fps + Opus) on Janus node1; non-decoding aiortc viewers "

@@ -1,7 +1,9 @@
 """The one load generator for both servers (run in separate processes by :mod:`souk.bench.rtm.run`).
 
 ``recv``: open N WebSocket clients (picows), join the channel, and check every delivered message:
-latency (receive time - send timestamp in the body), per-publisher order, loss and duplicates.
+latency (receive time - send timestamp in the body), per-publisher order, loss and duplicates. Client i
+connects to ``--url`` number i mod the number of URLs (one per node), and deliveries are also counted per URL
+(``received_by_node``) so the orchestrator can divide each node's CPU time by the deliveries it made.
 ``pub``: P publisher connections sending R messages a second in total, each body ``{p, n, ts}``.
 Protocols: ``souk`` (Souk RTM frames) and ``sio`` (Engine.IO 4 / Socket.IO 5 over a raw WebSocket).
 Prints one JSON line of results on stdout.
@@ -63,8 +65,10 @@ class Stats:
 
 
 class Client(WSListener):
-    def __init__(self, proto: str, stats: Stats, ch: str) -> None:
+    def __init__(self, proto: str, stats: Stats, ch: str, node: int = 0) -> None:
         self.proto = proto
+        self.node = node  # index of the URL (node) this client is connected to
+        self.received = 0
         self.stats = stats
         self.ch = ch
         self.next_n = [1] * stats.publishers
@@ -121,6 +125,7 @@ class Client(WSListener):
     def _check(self, b: Body, now: float) -> None:
         st = self.stats
         st.received += 1
+        self.received += 1
         st.lat.append(now - b.ts)
         exp = self.next_n[b.p]
         if b.n == exp:
@@ -170,11 +175,12 @@ async def recv(args: argparse.Namespace) -> dict[str, Any]:
         async with sem:
             c: Client | None = None
 
-            url = _url(args.proto, urls[i % len(urls)], args.token)
+            node = i % len(urls)
+            url = _url(args.proto, urls[node], args.token)
 
             def factory() -> Client:
                 nonlocal c
-                c = Client(args.proto, stats, args.channel)
+                c = Client(args.proto, stats, args.channel, node)
                 c.url = url
                 return c
             await ws_connect(factory, url, websocket_handshake_timeout=30)
@@ -205,7 +211,10 @@ async def recv(args: argparse.Namespace) -> dict[str, Any]:
     for c in clients:
         if c.t is not None and not c.closed:
             c.t.disconnect()
-    return {"received": stats.received, "dups": stats.dups, "reordered": stats.reordered, "lost": lost,
+    by_node = [0] * len(urls)
+    for c in clients:
+        by_node[c.node] += c.received
+    return {"received": stats.received, "received_by_node": by_node, "dups": stats.dups, "reordered": stats.reordered, "lost": lost,
             "disconnects": stats.disconnects, "resumes": stats.resumes, "errors": stats.errors[:5],
             "hist": {int(i): int(v) for i, v in zip(*np.nonzero(stats.hist), stats.hist[stats.hist > 0])}}
 
