@@ -17,6 +17,7 @@ from souk.api.context import AppContext
 from souk.signal.hub import SignalHub
 from souk.api.stores import StorageAdapter
 from souk.auth.tokens import TokenService
+from souk.consult.recovery import reconcile_after_crash
 from souk.consult.service import ConsultService
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import ConfigError, SoukError
@@ -64,6 +65,8 @@ async def open_storage(settings: Settings, stack: AsyncExitStack) -> Any:
 
     storage = await _open(settings)
     stack.push_async_callback(storage.aclose)
+    # Before serving: end the calls this node's previous process left open, close their rooms (crash recovery)
+    await reconcile_after_crash(storage)
     return storage
 
 
