@@ -23,7 +23,7 @@ from souk.agent.embed.base import Embedder
 from souk.assistant.offline import OfflineBrain
 from souk.assistant.router import IntentRouter
 from souk.assistant.store import SnapshotSource, demo_store
-from souk.core.errors import Forbidden, NotFound
+from souk.core.errors import NotFound
 from souk.core.ids import new_id
 from souk.core.settings import Settings
 from souk.domain.store import StoreSnapshot
@@ -153,10 +153,10 @@ class AssistantService:
 
     def get(self, conversation_id: str, merchant_id: str, owner: str) -> Conversation:
         conv = self._conversations.get(conversation_id)
-        if conv is None or self._now() - conv.last_used > self._idle:
+        # another merchant's or another shopper's conversation is not found either: a 403 would confirm it exists
+        if (conv is None or self._now() - conv.last_used > self._idle or conv.merchant_id != merchant_id
+                or conv.owner != owner):
             raise NotFound("no such conversation (it may have expired)", code="unknown_conversation")
-        if conv.merchant_id != merchant_id or conv.owner != owner:
-            raise Forbidden("this conversation belongs to someone else", code="not_your_conversation")
         conv.last_used = self._now()
         self._conversations.move_to_end(conv.id)
         return conv
