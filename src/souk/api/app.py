@@ -10,12 +10,13 @@ from types import ModuleType
 
 from fastapi import FastAPI
 
+from souk.api.bootstrap import Service, build_context, provide
 from souk.api.context import AppContext
 from souk.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Feature modules, in start-up order. A module that does not exist yet is skipped.
+# The route modules, in the order their routes are added.
 FEATURES = (
     "souk.api.routes.health",
     "souk.api.routes.auth",
@@ -32,36 +33,37 @@ FEATURES = (
     "souk.api.routes.pages",
 )
 
+# The services beyond the core that a route module serves (souk.api.bootstrap builds them, in its own order).
+SERVICES: dict[str, tuple[Service, ...]] = {
+    "souk.api.routes.rtm": ("rtm",),
+    "souk.api.routes.live": ("live",),
+    "souk.api.routes.stage": ("shows",),
+    "souk.api.routes.replay": ("recorder", "live"),  # a replay's viewer can add to the cart
+    "souk.api.routes.agent": ("assistant",),
+    "souk.api.routes.voice": ("voice",),
+}
 
-def _load_features(names: Sequence[str] = FEATURES) -> list[ModuleType]:
-    mods = []
-    for name in names:
-        try:
-            mods.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return mods
+
+def _load_features(names: Sequence[str]) -> list[ModuleType]:
+    return [importlib.import_module(name) for name in names]
 
 
 def create_app(
     settings: Settings, ctx: AppContext | None = None, *, features: Sequence[str] | None = None
 ) -> FastAPI:
     """Build the app. ``ctx`` may be passed by tests to inject services; ``features`` (module names, default
-    FEATURES) lets an area's tests serve only the routes they exercise."""
-    from souk.api.bootstrap import build_context  # core services: storage, tokens, media
-
-    features_ = _load_features(FEATURES if features is None else features)
+    FEATURES) lets an area's tests serve only the routes they exercise. The services those routes need are
+    built at start-up by the composition root (souk.api.bootstrap), beside any the given ``ctx`` holds."""
+    names = FEATURES if features is None else tuple(features)
+    features_ = _load_features(names)
+    services = [service for name in names for service in SERVICES.get(name, ())]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             context = ctx or await build_context(settings, stack)
+            await provide(context, stack, services)
             app.state.ctx = context
-            for mod in features_:
-                start = getattr(mod, "start", None)
-                if start is not None:
-                    await start(context, stack)
             yield
 
     app = FastAPI(title="Souk", version="0.1.0", lifespan=lifespan)

@@ -1,31 +1,63 @@
-"""Build the core services of one Souk process, with clean-up registered on an AsyncExitStack.
+"""The composition root: every service of one Souk process is built here, with clean-up on an AsyncExitStack.
 
-Order: token secret -> storage (migrations + open) -> media plane (embedded Janus or external nodes)
--> signaling hub -> consult service. Every piece registers its own ``aclose`` on the stack, so a failure
-half-way releases what was already started, and closing twice is harmless.
+:func:`build_context` builds the core: token secret -> storage (migrations + open) -> media plane (embedded
+Janus or external nodes) -> signaling hub -> consult calls -> rate limits and the token guard.
+:func:`provide` adds the optional services the served routes need, each after what it depends on
+(``rtm`` -> ``live``; ``stage`` -> ``shows``, ``recorder``; ``assistant`` -> ``voice``), whatever order
+they are asked in; a service already in the context (a test's own) is kept. Every piece registers its own
+``aclose`` on the stack, so a failure half-way releases what was already started, and closing twice is
+harmless.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import secrets
+from collections.abc import Iterable
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import Any, Literal, TypeVar, get_args
 
-from souk.api.context import AppContext
-from souk.signal.hub import SignalHub
+from souk.agent.service import VoiceService
+from souk.api.context import AppContext, Core
+from souk.api.errors import ws_close_code
+from souk.api.limits import Limits, limits_from_settings
 from souk.api.stores import StorageAdapter
-from souk.auth.tokens import TokenService
+from souk.assistant.service import AssistantService
+from souk.auth.guard import TokenGuard
+from souk.auth.revocation import revocations_from_settings
+from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role, TokenService
 from souk.consult.recovery import reconcile_after_crash
 from souk.consult.service import ConsultService
 from souk.core.clock import Clock, SystemClock
-from souk.core.errors import ConfigError, SoukError
+from souk.core.errors import ConfigError, Unavailable
 from souk.core.settings import Settings
+from souk.core.tasks import TaskOwner
+from souk.live.recording import Binaries, Recorder
+from souk.live.service import LiveCommerce
+from souk.live.shows import RoomCloser, ShowService
+from souk.live.stage import LiveStage
+from souk.media.plane import MediaPlane
+from souk.rtm.config import RtmConfig
+from souk.rtm.envelope import Kind
+from souk.rtm.node import RtmNode, start_node
+from souk.signal.hub import SignalHub
+from souk.storage.storage import Storage
 
 log = logging.getLogger(__name__)
 
 SECRET_FILE = "token_secret"
+
+# The optional services, in the order they are built (each after what it depends on).
+Service = Literal["rtm", "live", "stage", "shows", "recorder", "assistant", "voice"]
+REQUIRES: dict[Service, tuple[Service, ...]] = {
+    "shows": ("stage",),  # the show's life cycle drives the stage
+    "recorder": ("stage",),  # recording listens to the stage's shows
+    "voice": ("assistant",),  # the voice route talks through the assistant's brain
+}
+
+T = TypeVar("T")
 
 
 def load_token_secret(settings: Settings) -> str:
@@ -60,7 +92,7 @@ def token_service(settings: Settings, clock: Clock | None = None) -> TokenServic
                         default_ttl_s=settings.auth.token_ttl_s, max_ttl_s=settings.auth.max_token_ttl_s, **kw)
 
 
-async def open_storage(settings: Settings, stack: AsyncExitStack) -> Any:
+async def open_storage(settings: Settings, stack: AsyncExitStack) -> Storage:
     from souk.storage import open_storage as _open  # migrations run inside open_storage
 
     storage = await _open(settings)
@@ -70,29 +102,23 @@ async def open_storage(settings: Settings, stack: AsyncExitStack) -> Any:
     return storage
 
 
-async def start_media(settings: Settings, stack: AsyncExitStack) -> Any:
-    from souk.media.plane import MediaPlane
-
+async def start_media(settings: Settings, stack: AsyncExitStack) -> MediaPlane:
     plane = await MediaPlane.start(settings)
     stack.push_async_callback(plane.aclose)
     return plane
 
 
-class _RoomCloser:
-    """When a call ends: every member leaves (handles released), then the Janus room is destroyed."""
-
-    def __init__(self, hub: SignalHub, media: Any) -> None:
-        self._hub = hub
-        self._media = media
-
-    async def close_room(self, room_id: str, reason: str) -> None:
-        await self._hub.close_room(room_id, reason)
-        if self._media is None:
-            return
-        try:
-            await self._media.destroy_room(room_id)
-        except SoukError as exc:  # the room may never have been created on Janus (nobody joined)
-            log.debug("destroy_room %s: %s", room_id, exc)
+async def start_abuse_controls(settings: Settings, stack: AsyncExitStack,
+                               clock: Clock) -> tuple[Limits, TokenGuard]:
+    """Rate limits and the token guard over shared stores: Redis when configured, else this process's
+    buckets and the data_dir revocation file (which ``souk token revoke`` writes too)."""
+    limits = limits_from_settings(settings.limits, redis_url=settings.redis_url, clock=clock)
+    stack.push_async_callback(limits.aclose)
+    guard = TokenGuard(revocations_from_settings(settings.redis_url, settings.data_path, clock), clock=clock,
+                       poll_s=settings.limits.revocation_poll_s)
+    stack.push_async_callback(guard.aclose)
+    await guard.start()
+    return limits, guard
 
 
 async def build_context(
@@ -100,11 +126,12 @@ async def build_context(
     stack: AsyncExitStack,
     *,
     clock: Clock | None = None,
-    storage: Any = None,
-    media: Any = None,
+    storage: Storage | None = None,
+    media: MediaPlane | None = None,
     with_media: bool = True,
+    services: Iterable[Service] = (),
 ) -> AppContext:
-    """Start the core services. Tests may pass their own clock, storage or media plane.
+    """Start the core services, then ``services``. Tests may pass their own clock, storage or media plane.
 
     ``with_media=False`` starts no media plane (REST-only tests, ``souk token``): signaling joins then
     fail with ``media_unavailable``.
@@ -118,8 +145,116 @@ async def build_context(
     adapter = StorageAdapter(storage)
     hub = SignalHub(ring_timeout_s=settings.calls.ring_timeout_s)
     calls = ConsultService(settings.calls, store=adapter, products=adapter, clock=clock,
-                           rooms=_RoomCloser(hub, media))
+                           rooms=RoomCloser(hub, media))
     calls.add_listener(hub)
     stack.push_async_callback(calls.aclose)
-    return AppContext(settings=settings, tokens=tokens, storage=storage, media=media, calls=calls,
-                      api_keys=adapter, rooms=adapter, hub=hub, clock=clock)
+    limits, guard = await start_abuse_controls(settings, stack, clock)
+    ctx = AppContext(settings=settings, tokens=tokens, clock=clock, media=media, limits=limits, guard=guard,
+                     core=Core(storage=storage, adapter=adapter, hub=hub, calls=calls))
+    await provide(ctx, stack, services)
+    return ctx
+
+
+def wanted(services: Iterable[Service]) -> set[Service]:
+    """``services`` and everything they depend on."""
+    out: set[Service] = set()
+    todo = list(services)
+    while todo:
+        name = todo.pop()
+        if name not in get_args(Service):
+            raise ConfigError(f"unknown service {name!r} (known: {', '.join(get_args(Service))})")
+        if name not in out:
+            out.add(name)
+            todo.extend(REQUIRES.get(name, ()))
+    return out
+
+
+async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Service]) -> None:
+    """Build the optional ``services`` (and what they depend on) that ``ctx`` does not hold yet."""
+    want = wanted(services)
+    settings = ctx.settings
+    if "rtm" in want and ctx.rtm is None:
+        ctx.rtm = await _rtm(ctx, stack)
+    if "live" in want and ctx.live is None:
+        live = LiveCommerce(ctx.storage, RtmPublisher(ctx.rtm), ctx.clock)
+        live.start()
+        stack.push_async_callback(live.aclose)
+        ctx.live = live
+    if "stage" in want and ctx.stage is None:
+        ctx.stage = LiveStage(ctx.clock, max_cohosts=settings.live.max_cohosts)
+    if "shows" in want and ctx.shows is None:
+        ctx.shows = ShowService(_need(ctx.stage, "stage", "shows"), ctx.hub, ctx.media,
+                                ctx.storage.rooms, RtmPublisher(ctx.rtm),
+                                record_by_default=settings.live.record_by_default)
+    if "recorder" in want and ctx.recorder is None:
+        ctx.recorder = _recorder(ctx, stack)
+    if "assistant" in want and ctx.assistant is None:
+        ctx.assistant = _assistant(ctx, stack)
+    if "voice" in want and ctx.voice is None:
+        ctx.voice = _voice(settings, stack)
+
+
+async def _rtm(ctx: AppContext, stack: AsyncExitStack) -> RtmNode:
+    s = ctx.settings
+    s.data_path.mkdir(parents=True, exist_ok=True)
+    node = await start_node(
+        RtmConfig.from_settings(s.rtm), ctx.tokens, redis_url=s.redis_url,
+        sqlite_path=None if s.redis_url else str(s.data_path / "rtm.db"), host=s.server.host,
+        port=s.rtm.port if s.rtm.port > 0 else None, node_id=s.node_id, close_code=ws_close_code,
+        clock=ctx.clock, guard=ctx.guard)
+    stack.push_async_callback(node.aclose)
+    return node
+
+
+def _recorder(ctx: AppContext, stack: AsyncExitStack) -> Recorder:
+    # the media plane's rec_dir; the same path when no plane runs (the replay side still serves old shows)
+    root = ctx.media.recordings_dir if ctx.media is not None else ctx.settings.data_path / "recordings"
+    live = ctx.settings.live
+    ffmpeg = live.ffmpeg_binary
+    ffprobe = ffmpeg[: -len("ffmpeg")] + "ffprobe" if ffmpeg.endswith("ffmpeg") else "ffprobe"
+    rec = Recorder(root, Binaries(pp_rec=live.pp_rec_binary, ffmpeg=ffmpeg, ffprobe=ffprobe))
+    _need(ctx.stage, "stage", "recorder").add_listener(rec)
+    stack.push_async_callback(rec.aclose)
+    return rec
+
+
+def _assistant(ctx: AppContext, stack: AsyncExitStack) -> AssistantService:
+    storage = ctx.core.storage if ctx.core is not None else None  # none: the bundled demo store
+    service = AssistantService.from_settings(ctx.settings, storage=storage)
+    stack.push_async_callback(service.aclose)
+    owner = TaskOwner("assistant")
+    stack.push_async_callback(owner.aclose)
+    owner.spawn(service.warm(), "warm")  # model + router + product index, off the request path
+    return service
+
+
+def _voice(settings: Settings, stack: AsyncExitStack) -> VoiceService:
+    def load() -> Any:
+        from souk.agent.factory import build_voice_engine  # the models load on the first session
+
+        return build_voice_engine(settings)
+
+    service = VoiceService(load)
+    stack.push_async_callback(service.aclose)
+    return service
+
+
+def _need(value: T | None, what: str, service: str) -> T:
+    if value is None:
+        raise ConfigError(f"the {service} service needs {what}, which this context does not hold")
+    return value
+
+
+class RtmPublisher:
+    """Publishes live announcements through the RTM node as the merchant's server identity."""
+
+    def __init__(self, node: RtmNode | None) -> None:
+        self._node = node
+
+    async def publish(self, merchant_id: str, room_id: str, body: dict[str, Any], cid: str = "") -> int | None:
+        if self._node is None:
+            raise Unavailable("real-time messaging is not running", code="rtm_unavailable")
+        claims = AccessClaims(merchant_id=merchant_id, identity="live", room=ANY_ROOM, role=Role.SERVICE,
+                              privileges=DEFAULT_PRIVILEGES[Role.SERVICE], expires_at=math.inf, name="live")
+        acc = await self._node.service.publish(claims, room_id, Kind.SYSTEM, body, cid[:64])
+        return None if acc is None else int(acc.seq)

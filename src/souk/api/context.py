@@ -1,35 +1,96 @@
 """Typed application state shared by the route modules (no attribute bags).
 
-The app factory builds the core services; each feature module's ``start(ctx, stack)`` fills in its own
-field and registers clean-up on the AsyncExitStack.
+Every field is built by the composition root (souk.api.bootstrap) and registered for clean-up on its
+AsyncExitStack; a test may pass a context with some services already in it. A service that this process
+does not run stays None, and the routes that need it answer 503 ``<service>_unavailable``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
+from souk.agent.brain import Brain
+from souk.agent.service import VoiceService
+from souk.api.limits import Limits, limits_from_settings
+from souk.api.stores import StorageAdapter
+from souk.auth.guard import TokenGuard
+from souk.auth.revocation import MemoryRevocations
 from souk.auth.tokens import TokenService
+from souk.consult.service import ConsultService
+from souk.core.clock import Clock, SystemClock
+from souk.core.errors import Unavailable
 from souk.core.settings import Settings
+from souk.live.recording import Recorder
+from souk.live.service import LiveCommerce
+from souk.live.shows import ShowService
+from souk.live.stage import LiveStage
+from souk.media.plane import MediaPlane
+from souk.rtm.node import RtmNode
+from souk.signal.hub import SignalHub
+from souk.storage.storage import Storage
+
+
+@dataclass(frozen=True, slots=True)
+class Core:
+    """What every Souk process that serves the API runs: storage, the storage adapter behind the API's small
+    ports (``verify_api_key``, ``open_room_kind``, ...), the signaling hub and the consult calls."""
+
+    storage: Storage
+    adapter: StorageAdapter
+    hub: SignalHub
+    calls: ConsultService
 
 
 @dataclass
 class AppContext:
     settings: Settings
     tokens: TokenService
-    # Filled in by the app factory / feature modules at start-up. Typed as Any here only until the
-    # owning module lands; each owner narrows its own field's type.
-    storage: Any = None
-    media: Any = None
-    calls: Any = None
-    rtm: Any = None
-    assistant: Any = None
-    voice: Any = None  # souk.agent.service.VoiceService, set by souk.api.routes.voice.start
-    live: Any = None  # souk.live.service.LiveCommerce, set by souk.api.routes.live.start
-    stage: Any = None  # souk.live.stage.LiveStage, set by souk.api.routes.stage.start
-    # Set by souk.api.bootstrap (API engineer): the storage adapter implementing the small ports the API
-    # uses (api_keys.verify_api_key, rooms.open_room_kind, ...), the signaling hub and the clock.
-    api_keys: Any = None
-    rooms: Any = None
-    hub: Any = None
-    clock: Any = None
+    clock: Clock = field(default_factory=SystemClock)
+    # None only in a process that serves no more than the voice or assistant routes (their bench server)
+    core: Core | None = None
+    media: MediaPlane | None = None  # None: no media plane; signaling joins fail media_unavailable
+    # the optional services, built when a served feature needs them
+    rtm: RtmNode | None = None
+    live: LiveCommerce | None = None
+    stage: LiveStage | None = None
+    shows: ShowService | None = None
+    recorder: Recorder | None = None
+    assistant: Brain | None = None  # souk.assistant.service.AssistantService (one brain per merchant) or any Brain
+    voice: VoiceService | None = None
+    # abuse limits and the token guard (docs/limits.md): this process's own unless the composition root
+    # passes shared ones (Redis, or the data_dir revocation file) and starts the guard's polling
+    limits: Limits | None = None
+    guard: TokenGuard | None = None
+
+    def __post_init__(self) -> None:
+        if self.limits is None:
+            self.limits = limits_from_settings(self.settings.limits, clock=self.clock)
+        if self.guard is None:
+            self.guard = TokenGuard(MemoryRevocations(self.clock), clock=self.clock)
+        self.tokens.use_revocations(self.guard.is_revoked)
+
+    @property
+    def storage(self) -> Storage:
+        return self._core.storage
+
+    @property
+    def api_keys(self) -> StorageAdapter:
+        return self._core.adapter
+
+    @property
+    def rooms(self) -> StorageAdapter:
+        return self._core.adapter
+
+    @property
+    def hub(self) -> SignalHub:
+        return self._core.hub
+
+    @property
+    def calls(self) -> ConsultService:
+        return self._core.calls
+
+    @property
+    def _core(self) -> Core:
+        if self.core is None:
+            raise Unavailable("this server runs no storage, signaling or calls", code="core_unavailable")
+        return self.core

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from souk.signal import messages as m
 from souk.consult.models import Call
@@ -195,6 +195,18 @@ class SignalHub:
     def tell(self, room_id: str, identity: str, msg: m.ServerMessage) -> bool:
         member = self.member(room_id, identity)
         return member is not None and member.session.outbox.push(msg)
+
+    def set_muted(self, room_id: str, identity: str, kind: Literal["audio", "video"], muted: bool) -> None:
+        """Record that ``identity``'s audio or video is muted (or not) and tell the room."""
+        member = self.member(room_id, identity)
+        if member is None:
+            return
+        if kind == "audio":
+            member.audio_muted = muted
+        else:
+            member.video_muted = muted
+        self.broadcast(room_id, m.MediaState(participant=identity, audio_muted=member.audio_muted,
+                                             video_muted=member.video_muted))
 
     async def close_room(self, room_id: str, reason: str) -> None:
         """Tell every member, then make each leave the media room (releasing their Janus handles)."""

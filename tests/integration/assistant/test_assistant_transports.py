@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from souk.api.bootstrap import provide
 from souk.api.context import AppContext
 from souk.api.errors import install_error_handlers
 from souk.api.routes import agent
@@ -38,7 +39,7 @@ def client(brain: OfflineBrain, snap: StoreSnapshot, tokens: TokenService) -> It
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             app.state.ctx = ctx
-            await agent.start(ctx, stack)  # keeps the injected service
+            await provide(ctx, stack, ["assistant"])  # keeps the injected service
             stack.push_async_callback(service.aclose)
             yield
 
@@ -127,10 +128,10 @@ def test_websocket_auth(client: TestClient, tokens: TokenService) -> None:
         assert ws.receive_json()["type"] == "ready"
 
 
-async def test_start_sets_the_assistant() -> None:
+async def test_the_root_sets_the_assistant() -> None:
     ctx = AppContext(settings=Settings(), tokens=TokenService(SECRET))
     async with AsyncExitStack() as stack:
-        await agent.start(ctx, stack)
+        await provide(ctx, stack, ["assistant"])
         assert isinstance(ctx.assistant, AssistantService)
         session = ctx.assistant.new_session(customer_id="C-518", channel="voice")  # the Brain protocol
         assert hasattr(session, "reply") and hasattr(session, "truncate_last_reply")

@@ -1,1 +1,1 @@
-"""Route modules. Each exposes ``router`` and optionally ``async def start(ctx, stack)``."""
+"""Route modules. Each exposes ``router``; the services they call are built by souk.api.bootstrap."""

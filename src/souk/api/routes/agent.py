@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import json
 import logging
-from contextlib import AsyncExitStack
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -33,7 +32,6 @@ from souk.api.errors import ws_close_code
 from souk.assistant.service import AssistantService
 from souk.auth.tokens import AccessClaims, Role
 from souk.core.errors import BadRequest, SoukError, Timeout, TooLarge, Unavailable
-from souk.core.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -41,17 +39,6 @@ router = APIRouter()
 MAX_TEXT_CHARS = 20_000  # a 10 kB message still gets an answer; the brain reads its first 2,000 characters
 MAX_BAD_IN_A_ROW = 20
 REPLY_TIMEOUT_S = 30.0
-
-
-async def start(ctx: AppContext, stack: AsyncExitStack) -> None:
-    if ctx.assistant is not None:
-        return  # injected by a test or another entry point
-    service = AssistantService.from_settings(ctx.settings, storage=ctx.storage)
-    ctx.assistant = service
-    stack.push_async_callback(service.aclose)
-    owner = TaskOwner("assistant")
-    stack.push_async_callback(owner.aclose)
-    owner.spawn(service.warm(), "warm")  # model + router + product index, off the request path
 
 
 def _service(ctx: AppContext) -> AssistantService:

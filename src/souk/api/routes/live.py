@@ -10,8 +10,6 @@ Coupons (host side creates and ends; viewers apply them at checkout and in quote
 from __future__ import annotations
 
 import logging
-import math
-from contextlib import AsyncExitStack
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -21,47 +19,21 @@ from pydantic import BaseModel, Field
 from souk.api.auth import Claims, Ctx, is_staff
 from souk.api.context import AppContext
 from souk.api.routes.calls import CallOut, call_out, room_token
-from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role
-from souk.core.clock import SystemClock
+from souk.auth.tokens import Role
 from souk.core.errors import Forbidden, Unavailable
 from souk.domain.coupons import CheckoutResult
 from souk.domain.models import Order
 from souk.live.access import HOST_ROLES, require_room
 from souk.live.service import LiveCommerce
-from souk.rtm.envelope import Kind
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
 
-class RtmPublisher:
-    """Publishes live announcements through the RTM node as the merchant's server identity."""
-
-    def __init__(self, ctx: AppContext) -> None:
-        self._ctx = ctx
-
-    async def publish(self, merchant_id: str, room_id: str, body: dict[str, Any], cid: str = "") -> int | None:
-        node = self._ctx.rtm
-        if node is None:
-            raise Unavailable("real-time messaging is not running", code="rtm_unavailable")
-        claims = AccessClaims(merchant_id=merchant_id, identity="live", room=ANY_ROOM, role=Role.SERVICE,
-                              privileges=DEFAULT_PRIVILEGES[Role.SERVICE], expires_at=math.inf, name="live")
-        acc = await node.service.publish(claims, room_id, Kind.SYSTEM, body, cid[:64])
-        return None if acc is None else int(acc.seq)
-
-
-async def start(ctx: AppContext, stack: AsyncExitStack) -> None:
-    service = LiveCommerce(ctx.storage, RtmPublisher(ctx), ctx.clock or SystemClock())
-    service.start()
-    ctx.live = service
-    stack.push_async_callback(service.aclose)
-
-
 def live(ctx: AppContext) -> LiveCommerce:
     if ctx.live is None:
         raise Unavailable("live commerce is not running", code="live_unavailable")
-    service: LiveCommerce = ctx.live
-    return service
+    return ctx.live
 
 
 def order_view(o: Order) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-from contextlib import AsyncExitStack
 from typing import Any
 
 from fastapi import APIRouter
@@ -21,37 +20,17 @@ from souk.api.routes.live import CartIn, live
 from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role
 from souk.core.errors import Forbidden, NotFound, SoukError, Unavailable
 from souk.live.access import require_host
-from souk.live.recording import Binaries, Recorder
+from souk.live.recording import Recorder
 from souk.live.replay import assemble, decode
 from souk.web.render import page
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-_RECORDERS: dict[int, Recorder] = {}
-
-
-async def start(ctx: AppContext, stack: AsyncExitStack) -> None:
-    # the media plane's rec_dir; the same path when no plane runs (the replay side still serves old shows)
-    root = getattr(ctx.media, "recordings_dir", None) or ctx.settings.data_path / "recordings"
-    live = ctx.settings.live
-    ffmpeg = live.ffmpeg_binary
-    ffprobe = ffmpeg[: -len("ffmpeg")] + "ffprobe" if ffmpeg.endswith("ffmpeg") else "ffprobe"
-    rec = Recorder(root, Binaries(pp_rec=live.pp_rec_binary, ffmpeg=ffmpeg, ffprobe=ffprobe))
-    if ctx.stage is not None:
-        ctx.stage.add_listener(rec)
-    else:
-        log.warning("no live stage: recordings are served but no new show is recorded")
-    _RECORDERS[id(ctx)] = rec
-    stack.push_async_callback(rec.aclose)
-    stack.callback(_RECORDERS.pop, id(ctx), None)
-
-
 def recorder(ctx: AppContext) -> Recorder:
-    rec = _RECORDERS.get(id(ctx))
-    if rec is None:
+    if ctx.recorder is None:
         raise Unavailable("recording is not running", code="recording_unavailable")
-    return rec
+    return ctx.recorder
 
 
 def _public(data: dict[str, Any]) -> dict[str, Any]:

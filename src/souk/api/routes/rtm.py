@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from contextlib import AsyncExitStack
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response, WebSocket, WebSocketDisconnect
@@ -24,25 +23,12 @@ from souk.api.errors import ws_close_code
 from souk.auth.apikeys import PREFIX as API_KEY_PREFIX
 from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role
 from souk.core.errors import SoukError, TooLarge, Unavailable
-from souk.rtm.config import RtmConfig
 from souk.rtm.envelope import Kind
-from souk.rtm.node import RtmNode, start_node
+from souk.rtm.node import RtmNode
 from souk.rtm.session import Session
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-
-
-async def start(ctx: AppContext, stack: AsyncExitStack) -> None:
-    s = ctx.settings
-    s.data_path.mkdir(parents=True, exist_ok=True)
-    node = await start_node(
-        RtmConfig.from_settings(s.rtm), ctx.tokens, redis_url=s.redis_url,
-        sqlite_path=None if s.redis_url else str(s.data_path / "rtm.db"), host=s.server.host,
-        port=s.rtm.port if s.rtm.port > 0 else None, node_id=s.node_id, close_code=ws_close_code,
-        clock=ctx.clock)
-    ctx.rtm = node
-    stack.push_async_callback(node.aclose)
 
 
 def _node(ctx: AppContext) -> RtmNode:

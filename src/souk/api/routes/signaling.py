@@ -55,8 +55,8 @@ async def signal(ws: WebSocket) -> None:
                           role=claims.role.value, privileges=sorted(p.value for p in claims.privileges),
                           max_message_bytes=limit, ice_servers=ice_servers(ctx)))
     if is_staff(claims):
-        for call in ctx.calls.active(claims.merchant_id):
-            outbox.push(m.CallEvent(call=call_info(call, ctx.settings.calls.ring_timeout_s)))
+        for ringing in ctx.calls.active(claims.merchant_id):
+            outbox.push(m.CallEvent(call=call_info(ringing, ctx.settings.calls.ring_timeout_s)))
     elif (call := ctx.calls.by_room(claims.room)) is not None:
         outbox.push(m.CallEvent(call=call_info(call, ctx.settings.calls.ring_timeout_s)))
     try:

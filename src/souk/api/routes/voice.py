@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import json
 import logging
-from contextlib import AsyncExitStack
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -44,21 +43,6 @@ MAX_TEXT_BYTES = 10_240
 MAX_BAD_IN_A_ROW = 50
 OUTBOX_LIMIT = 500  # ~10 s of agent audio frames plus events
 FLUSH_TIMEOUT_S = 2.0
-
-
-async def start(ctx: AppContext, stack: AsyncExitStack) -> None:
-    if getattr(ctx, "voice", None) is not None:
-        return  # a test injected its own
-    settings = ctx.settings
-
-    def load() -> Any:
-        from souk.agent.factory import build_voice_engine
-
-        return build_voice_engine(settings)
-
-    service = VoiceService(load)
-    ctx.voice = service
-    stack.push_async_callback(service.aclose)
 
 
 class _SocketOutput:

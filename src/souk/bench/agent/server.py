@@ -21,14 +21,15 @@ def voice_app(ctx: Any) -> Any:
     """A FastAPI app serving only the voice route on ``ctx`` (used by the bench server and tests)."""
     from fastapi import FastAPI
 
+    from souk.api.bootstrap import provide
     from souk.api.errors import install_error_handlers
     from souk.api.routes import voice
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            await provide(ctx, stack, ["voice"])  # keeps the voice service and brain that ctx holds
             app.state.ctx = ctx
-            await voice.start(ctx, stack)
             yield
 
     app = FastAPI(lifespan=lifespan)
@@ -38,12 +39,12 @@ def voice_app(ctx: Any) -> Any:
 
 
 async def _assistant_brain(ctx: Any, stack: AsyncExitStack) -> Any:
-    """The real commerce brain, wired the way the app wires it (souk.api.routes.agent.start)."""
-    from souk.api.routes import agent as agent_route  # type: ignore[attr-defined]
+    """The real commerce brain, built the way the app builds it (souk.api.bootstrap)."""
+    from souk.api.bootstrap import provide
 
-    await agent_route.start(ctx, stack)
+    await provide(ctx, stack, ["assistant"])
     if ctx.assistant is None:
-        raise RuntimeError("souk.api.routes.agent.start did not set ctx.assistant")
+        raise RuntimeError("souk.api.bootstrap.provide did not set ctx.assistant")
     return ctx.assistant
 
 
