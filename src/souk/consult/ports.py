@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from souk.consult.models import Call
+from souk.core.tenancy import RoomKey
 from souk.domain.calls import CallRecord
 
 
@@ -32,5 +33,5 @@ class CallListener(Protocol):
 
 
 class RoomCloser(Protocol):
-    async def close_room(self, room_id: str, reason: str) -> None:
+    async def close_room(self, room: RoomKey, reason: str) -> None:
         """Make everyone leave the media room and release its media resources."""

@@ -14,6 +14,7 @@ from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound, SoukErro
 from souk.core.ids import new_id
 from souk.core.settings import CallSettings
 from souk.core.tasks import TaskOwner
+from souk.core.tenancy import RoomKey
 from souk.domain.calls import CallRecord
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,10 @@ class ConsultService:
             raise NotFound(f"no call {call_id!r}", code="unknown_call")
         return call
 
-    def by_room(self, room_id: str) -> Call | None:
-        return next((c for c in self._calls.values() if c.room_id == room_id), None)
+    def by_room(self, room: RoomKey) -> Call | None:
+        """The live call in this merchant's room (another merchant's room of the same id is not it)."""
+        return next((c for c in self._calls.values()
+                     if c.room_id == room.room_id and c.merchant_id == room.merchant_id), None)
 
     def active(self, merchant_id: str) -> list[Call]:
         return sorted((c for c in self._calls.values() if c.merchant_id == merchant_id),
@@ -147,10 +150,10 @@ class ConsultService:
             state = CallState.CANCELLED if call.state is CallState.RINGING else CallState.ENDED
             return await self._finish(call, state, identity)
 
-    async def participant_gone(self, room_id: str, identity: str) -> None:
+    async def participant_gone(self, room: RoomKey, identity: str) -> None:
         """A participant's signaling connection dropped: unless they rejoin within the grace period
         (a network blip, a reconnecting client), the call ends on their behalf."""
-        call = self.by_room(room_id)
+        call = self.by_room(room)
         if call is None or identity not in (call.shopper, call.seller):
             return
         key = (call.id, identity)
@@ -161,9 +164,9 @@ class ConsultService:
         self._gone[key] = self._tasks.spawn(self._gone_timer(key, call.merchant_id, deadline),
                                             f"gone-{call.id}-{identity}")
 
-    def participant_back(self, room_id: str, identity: str) -> None:
+    def participant_back(self, room: RoomKey, identity: str) -> None:
         """The participant rejoined the call's room in time: the call goes on."""
-        call = self.by_room(room_id)
+        call = self.by_room(room)
         if call is not None:
             task = self._gone.pop((call.id, identity), None)
             if task is not None:
@@ -207,7 +210,8 @@ class ConsultService:
         log.info("call %s %s by %s after %.1fs", call.id, state.value, by or "timer", call.duration_s)
         self._notify(call)
         if self._rooms is not None:
-            self._tasks.spawn(self._rooms.close_room(call.room_id, state.value), f"close-{call.room_id}")
+            room = RoomKey(call.merchant_id, call.room_id)
+            self._tasks.spawn(self._rooms.close_room(room, state.value), f"close-{room}")
         return call
 
     def _arm(self, call_id: str, after_s: float, then: CallState) -> None:

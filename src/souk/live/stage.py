@@ -7,6 +7,9 @@ feed publish. The REST routes (souk.api.routes.stage) check who is asking; signa
 A viewer gets on stage in two steps: the host invites them (or approves their raised hand), which is an
 *invite*; the viewer accepts (with consent when the show records), which makes it a *grant*. Only a grant
 lets a co-host token publish. State lives in the serving process, bounded (see the limits below).
+
+Every room is one merchant's (:class:`~souk.core.tenancy.RoomKey`): another merchant using the same room id
+has its own stage, and a PK partner is a room of the same merchant (another merchant's room is unknown).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any, Literal, NoReturn, Protocol
 from souk.core.clock import Clock
 from souk.core.errors import Conflict, Forbidden, NotFound, SoukError, TooLarge, Unavailable
 from souk.core.ids import new_id
+from souk.core.tenancy import RoomKey
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +60,7 @@ class Hand:
 @dataclass(frozen=True, slots=True)
 class PkLink:
     partner: str  # the other room
-    partner_merchant: str
+    partner_merchant: str  # the same merchant: a PK links two rooms of one merchant
     partner_host: str
     active: bool  # False: invited, waiting for the other host
 
@@ -95,7 +99,7 @@ class LiveStage:
         self.clock = clock
         self.max_cohosts = max_cohosts
         self.max_rooms = max_rooms
-        self._rooms: dict[str, RoomStage] = {}
+        self._rooms: dict[RoomKey, RoomStage] = {}
         self._listeners: list[Any] = []
 
     # ---- listeners (recording) ----
@@ -118,35 +122,33 @@ class LiveStage:
         return 1 + self.max_cohosts + 1
 
     # ---- shows ----
-    def room(self, room_id: str) -> RoomStage | None:
-        return self._rooms.get(room_id)
+    def room(self, room: RoomKey) -> RoomStage | None:
+        return self._rooms.get(room)
 
-    def show(self, room_id: str) -> Show | None:
-        state = self._rooms.get(room_id)
+    def show(self, room: RoomKey) -> Show | None:
+        state = self._rooms.get(room)
         return state.show if state else None
 
-    def live_show(self, room_id: str) -> Show | None:
-        show = self.show(room_id)
+    def live_show(self, room: RoomKey) -> Show | None:
+        show = self.show(room)
         return show if show is not None and show.live else None
 
     def _state(self, merchant_id: str, room_id: str, *, create: bool = False) -> RoomStage:
-        state = self._rooms.get(room_id)
+        key = RoomKey(merchant_id, room_id)
+        state = self._rooms.get(key)
         if state is None:
             if not create:
                 return RoomStage(room_id, merchant_id)  # a throwaway idle view
             if len(self._rooms) >= self.max_rooms:
                 self._evict()
-            state = self._rooms[room_id] = RoomStage(room_id, merchant_id)
-        elif state.merchant_id != merchant_id:
-            log.warning("room %s: merchant %s asked about another merchant's stage; refused", room_id, merchant_id)
-            raise Forbidden("this room belongs to another merchant", code="wrong_merchant")
+            state = self._rooms[key] = RoomStage(room_id, merchant_id)
         return state
 
     def _evict(self) -> None:
         """Drop the oldest room without a live show; refuse when every room is live."""
-        for room_id, state in self._rooms.items():
+        for key, state in self._rooms.items():
             if state.show is None or not state.show.live:
-                del self._rooms[room_id]
+                del self._rooms[key]
                 return
         log.error("stage: %d live shows in this process; refusing another", len(self._rooms))
         raise Unavailable(f"this node runs {len(self._rooms)} live shows already", code="too_many_shows")
@@ -165,7 +167,7 @@ class LiveStage:
             return state.show, False
         show = Show(merchant_id=merchant_id, room_id=room_id, show_id=new_id("show"), title=title[:200],
                     started_at=self.clock.wall(), recording=record, host=host)
-        self._rooms[room_id] = RoomStage(room_id, merchant_id, show=show)  # a new show starts clean
+        self._rooms[RoomKey(merchant_id, room_id)] = RoomStage(room_id, merchant_id, show=show)  # starts clean
         log.info("room %s: show %s live (host %s, recording %s)", room_id, show.show_id, host, record)
         await self._notify("show_started", show)
         return show, True
@@ -188,17 +190,17 @@ class LiveStage:
         await self._notify("show_ended", show)
 
     # ---- who may publish ----
-    def on_stage(self, room_id: str, identity: str) -> bool:
-        state = self._rooms.get(room_id)
+    def on_stage(self, room: RoomKey, identity: str) -> bool:
+        state = self._rooms.get(room)
         if state is None or state.show is None or not state.show.live:
             return False
         return identity == state.show.host or identity in state.cohosts
 
-    def may_publish(self, room_id: str, identity: str, is_host: bool) -> bool:
+    def may_publish(self, room: RoomKey, identity: str, is_host: bool) -> bool:
         """The host role always may (preview before going live); anyone else needs an accepted grant."""
         if is_host:
             return True
-        state = self._rooms.get(room_id)
+        state = self._rooms.get(room)
         return state is not None and state.show is not None and state.show.live and identity in state.cohosts
 
     # ---- hands ----
@@ -273,18 +275,20 @@ class LiveStage:
             _refuse(room_id, "not_on_stage", f"{identity} is not on stage", kind=NotFound)
 
     def require_on_stage(self, merchant_id: str, room_id: str, identity: str) -> None:
-        self._state(merchant_id, room_id)  # another merchant's room: wrong_merchant
-        if not self.on_stage(room_id, identity):
+        if not self.on_stage(RoomKey(merchant_id, room_id), identity):
             _refuse(room_id, "not_on_stage", f"{identity} is not on stage", kind=NotFound)
 
     # ---- PK ----
     def pk_invite(self, merchant_id: str, room_id: str, other: str) -> Show:
-        """The host of ``room_id`` asks the host of ``other`` for a PK; returns the other room's live show."""
+        """The host of ``room_id`` asks the host of ``other`` (a room of the same merchant) for a PK; returns
+        the other room's live show. Another merchant's room is not there: 404 ``partner_not_live``."""
         state = self._live(merchant_id, room_id)
         if other == room_id:
             _refuse(room_id, "bad_pk", "a room cannot PK itself", kind=Conflict)
-        other_state = self._rooms.get(other)
-        if other_state is None or other_state.show is None or not other_state.show.live:
+        other_state = self._rooms.get(RoomKey(merchant_id, other))
+        if other_state is None:
+            _refuse(room_id, "partner_not_live", f"room {other} has no live show", kind=NotFound)
+        if other_state.show is None or not other_state.show.live:
             _refuse(room_id, "partner_not_live", f"room {other} has no live show")
         assert other_state is not None and other_state.show is not None
         for s in (state, other_state):
@@ -297,7 +301,7 @@ class LiveStage:
     def pk_accept(self, merchant_id: str, room_id: str, other: str) -> tuple[Show, Show]:
         """The host of ``room_id`` accepts ``other``'s invitation: the link is active on both sides."""
         state = self._live(merchant_id, room_id)
-        inviter = self._rooms.get(other)
+        inviter = self._rooms.get(RoomKey(merchant_id, other))
         if (other not in state.pk_invited_by or inviter is None or inviter.pk is None
                 or inviter.pk.partner != room_id or inviter.show is None or not inviter.show.live):
             _refuse(room_id, "no_pk_invite", f"room {other} has not invited this room to a PK", kind=NotFound)
@@ -320,28 +324,28 @@ class LiveStage:
     def _unlink(self, state: RoomStage) -> PkLink | None:
         link, state.pk = state.pk, None
         if link is None:
-            for other in list(state.pk_invited_by):  # invitations we never answered: withdraw them
-                inviter = self._rooms.get(other)
+            for other, other_merchant in list(state.pk_invited_by.items()):  # unanswered: withdraw them
+                inviter = self._rooms.get(RoomKey(other_merchant, other))
                 if inviter is not None and inviter.pk is not None and inviter.pk.partner == state.room_id:
                     inviter.pk = None
             return None
-        partner = self._rooms.get(link.partner)
+        partner = self._rooms.get(RoomKey(link.partner_merchant, link.partner))
         if partner is not None:
             partner.pk_invited_by.pop(state.room_id, None)
             if partner.pk is not None and partner.pk.partner == state.room_id:
                 partner.pk = None
         return link
 
-    def pk_partner(self, room_id: str) -> PkLink | None:
+    def pk_partner(self, room: RoomKey) -> PkLink | None:
         """The active PK link of this room (None while invited only)."""
-        state = self._rooms.get(room_id)
+        state = self._rooms.get(room)
         link = state.pk if state else None
         return link if link is not None and link.active else None
 
     # ---- recording ----
     def recording_name(self, show: Show, identity: str) -> str:
         """A RELATIVE file name (Janus appends to rec_dir) for ``identity``'s next recording in ``show``."""
-        state = self._rooms.get(show.room_id)
+        state = self._rooms.get(RoomKey(show.merchant_id, show.room_id))
         n = 1
         if state is not None and state.show is show:
             n = state.files.get(identity, 0) + 1
@@ -349,8 +353,8 @@ class LiveStage:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in identity)[:64]
         return f"{show.merchant_id}/{show.room_id}/{show.show_id}/{safe}-{n}"
 
-    async def feed_published(self, room_id: str, identity: str, feed_id: int) -> None:
-        show = self.live_show(room_id)
+    async def feed_published(self, room: RoomKey, identity: str, feed_id: int) -> None:
+        show = self.live_show(room)
         if show is not None:
             await self._notify("feed_published", show, identity, feed_id)
 

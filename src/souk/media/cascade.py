@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from souk.core.errors import BadRequest, SoukError
 from souk.core.tasks import TaskOwner
+from souk.core.tenancy import RoomKey
 from souk.media.errors import NoSuchRoom
 from souk.media.placement import Candidate, place_viewer
 from souk.media.registry import Key, NodeRegistry, per_node
@@ -61,12 +62,12 @@ class Cascade:
 
     # ------------------------------------------------------------------ public (through the plane)
 
-    def audience(self, room_id: str) -> dict[str, int]:
-        """This Souk process's audience viewers of ``room_id`` per node."""
-        return per_node(self._local, room_id)
+    def audience(self, room: RoomKey) -> dict[str, int]:
+        """This Souk process's audience viewers of ``room`` per node."""
+        return per_node(self._local, room)
 
-    def relays(self, room_id: str | None = None) -> list[RelayInfo]:
-        return self._relays.list(room_id)
+    def relays(self, room: RoomKey | None = None) -> list[RelayInfo]:
+        return self._relays.list(room)
 
     @property
     def closing(self) -> bool:
@@ -76,12 +77,12 @@ class Cascade:
     def closing(self, value: bool) -> None:
         self._relays.closing = value
 
-    async def subscribe(self, room_id: str, feeds: Sequence[int], *, wait_s: float, region: str | None,
+    async def subscribe(self, room: RoomKey, feeds: Sequence[int], *, wait_s: float, region: str | None,
                         node_id: str | None) -> Subscriber | Viewer:
         pool = self.plane.pool
-        origin = pool.node_of(room_id)
+        origin = pool.node_of(room)
         if origin is None:
-            raise NoSuchRoom(f"room {room_id} is not on the media plane (ensure_room first)", janus_code=426)
+            raise NoSuchRoom(f"room {room} is not on the media plane (ensure_room first)", janus_code=426)
         known = {n.node_id for n in pool.nodes()}
         if node_id is not None and node_id not in known:
             raise BadRequest(f"unknown media node {node_id!r}", code="unknown_media_node")
@@ -96,25 +97,25 @@ class Cascade:
         while True:
             target = place_viewer(
                 origin=origin, nodes=[Candidate(n.node_id, n.region, pool.load(n.node_id).up) for n in pool.nodes()],
-                room_viewers=per_node(counts, room_id), node_viewers=per_node(counts), per_node=self.per_node,
+                room_viewers=per_node(counts, room), node_viewers=per_node(counts), per_node=self.per_node,
                 region=region, forced=node_id, exclude=exclude)
             if node_id is not None and target != node_id:
-                log.warning("viewer of %s asked for node %s, which is not usable: placed on %s", room_id, node_id,
+                log.warning("viewer of %s asked for node %s, which is not usable: placed on %s", room, node_id,
                             target)
-            key = (room_id, target)
+            key = (room, target)
             self._count(key, +1)  # reserve before any await so concurrent joins see it
             counts[key] = counts.get(key, 0) + 1
             try:
                 if target == origin:
                     sub: Subscriber | Viewer = await self.plane._subscribe_on(
-                        room_id, origin, feeds, wait_s, on_close=self._closed_viewer)
+                        room, origin, feeds, wait_s, on_close=self._closed_viewer)
                 else:
-                    sub = await self._relays.watch_on_edge(room_id, feeds[0], origin, target, wait_s,
+                    sub = await self._relays.watch_on_edge(room, feeds[0], origin, target, wait_s,
                                                            on_close=self._closed_viewer)
             except EdgeFailed as exc:
                 self._count(key, -1)
                 counts[key] -= 1
-                log.warning("audience relay of %s on %s failed (%s); placing the viewer elsewhere", room_id,
+                log.warning("audience relay of %s on %s failed (%s); placing the viewer elsewhere", room,
                             target, exc.cause)
                 self._cooldown[target] = self.plane.clock.now() + EDGE_COOLDOWN_S
                 exclude.add(target)
@@ -125,9 +126,9 @@ class Cascade:
             self._counted[sub] = key
             return sub
 
-    async def drop_room(self, room_id: str) -> None:
+    async def drop_room(self, room: RoomKey) -> None:
         """Tear down the room's relays and its watcher (the room is being destroyed)."""
-        await self._relays.drop_room(room_id)
+        await self._relays.drop_room(room)
 
     async def aclose(self) -> None:
         self.closing = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from souk.core.errors import Unavailable
+from souk.core.tenancy import RoomKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ class NodePool:
 
     _nodes: dict[str, JanusNode] = field(default_factory=dict)
     _load: dict[str, NodeLoad] = field(default_factory=dict)
-    _rooms: dict[str, str] = field(default_factory=dict)
+    _rooms: dict[RoomKey, str] = field(default_factory=dict)
 
     def add(self, node: JanusNode) -> None:
         self._nodes[node.node_id] = node
@@ -68,27 +69,27 @@ class NodePool:
         if node_id in self._load:
             self._load[node_id].up = up
 
-    def node_of(self, room_id: str) -> str | None:
-        return self._rooms.get(room_id)
+    def node_of(self, room: RoomKey) -> str | None:
+        return self._rooms.get(room)
 
-    def place(self, room_id: str, region: str | None = None) -> JanusNode:
-        """The node hosting ``room_id``: where it already is, else the least-loaded up node (region first)."""
-        if room_id in self._rooms and self._rooms[room_id] in self._nodes:
-            return self._nodes[self._rooms[room_id]]
+    def place(self, room: RoomKey, region: str | None = None) -> JanusNode:
+        """The node hosting ``room``: where it already is, else the least-loaded up node (region first)."""
+        if room in self._rooms and self._rooms[room] in self._nodes:
+            return self._nodes[self._rooms[room]]
         candidates = [n for n in self._nodes.values() if self._load[n.node_id].up]
         if region is not None and any(n.region == region for n in candidates):
             candidates = [n for n in candidates if n.region == region]
         if not candidates:
             raise Unavailable("no media node is up")
         best = min(candidates, key=lambda n: (self._load[n.node_id].rooms, self._load[n.node_id].handles))
-        self._rooms[room_id] = best.node_id
+        self._rooms[room] = best.node_id
         self._load[best.node_id].rooms += 1
         return best
 
-    def release(self, room_id: str) -> None:
-        node_id = self._rooms.pop(room_id, None)
+    def release(self, room: RoomKey) -> None:
+        node_id = self._rooms.pop(room, None)
         if node_id is not None and node_id in self._load:
             self._load[node_id].rooms = max(0, self._load[node_id].rooms - 1)
 
-    def rooms_on(self, node_id: str) -> list[str]:
+    def rooms_on(self, node_id: str) -> list[RoomKey]:
         return [r for r, n in self._rooms.items() if n == node_id]

@@ -3,20 +3,22 @@
 Usage (the API layer)::
 
     plane = await MediaPlane.start(settings)          # embedded Janus or external nodes, per settings.janus
-    info = await plane.ensure_room("room_01j...", kind="consult", max_publishers=2)
-    pub = await plane.join_publisher(info.room_id, display="alice")
+    room = RoomKey("m_acme", "room_01j...")            # every room is one merchant's
+    info = await plane.ensure_room(room, kind="consult", max_publishers=2)
+    pub = await plane.join_publisher(room, display="alice")
     answer = await pub.publish(Jsep("offer", browser_sdp))   # -> send answer.sdp to the browser
     await pub.trickle(candidate_dict_or_None)
     async for ev in pub.events(): ...                 # PublisherJoined / PublisherLeft / WebrtcUp / ...
-    sub = await plane.subscribe(info.room_id, [other_feed_id])
-    view = await plane.subscribe(info.room_id, [host_feed], audience=True, region="eu")  # Subscriber or Viewer
-    plane.audience(info.room_id); plane.relays(info.room_id)   # viewers per node, edge relays (stats)
+    sub = await plane.subscribe(room, [other_feed_id])
+    view = await plane.watch(room, [host_feed], region="eu")  # a live-show viewer: Subscriber or Viewer
+    plane.audience(room); plane.relays(room)   # viewers per node, edge relays (stats)
     # send sub.offer.sdp to the browser; when its answer comes back:
     await sub.start(Jsep("answer", browser_answer_sdp))
-    await sub.aclose(); await pub.aclose(); await plane.destroy_room(info.room_id)
+    await sub.aclose(); await pub.aclose(); await plane.destroy_room(room)
     await plane.aclose()
 
-Souk room ids are strings; Janus room ids are derived from them deterministically
+Souk rooms are (merchant, room id) pairs (:class:`~souk.core.tenancy.RoomKey`): two merchants may use the same
+room id and still get two Janus rooms. Janus room ids are derived from both deterministically
 (:func:`souk.media.roomids.janus_room_id`), and the room secret is derived server-side from the admin key,
 so nothing Janus-specific ever needs to reach a browser.
 """
@@ -29,12 +31,13 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import ConfigError, SoukError, Unavailable
 from souk.core.settings import Settings
 from souk.core.tasks import TaskOwner
+from souk.core.tenancy import RoomKey
 from souk.media.admin import JanusAdmin
 from souk.media.cascade import Cascade, RelayInfo
 from souk.media.client import JanusConnection, JanusSession
@@ -48,7 +51,7 @@ from souk.media.supervisor import JanusSupervisor
 from souk.media.types import NodeHealth, RoomInfo, RoomKind
 from souk.media.videoroom import PLUGIN, Publisher, RoomControl, Subscriber, join_publisher, join_subscriber
 
-__all__ = ["MediaPlane", "Publisher", "RelayInfo", "RoomSpec", "Subscriber", "Viewer"]
+__all__ = ["MediaPlane", "Publisher", "RelayInfo", "RoomKey", "RoomSpec", "Subscriber", "Viewer"]
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +63,26 @@ RECONNECT_MAX_S = 10.0
 
 @dataclass(frozen=True, slots=True)
 class RoomSpec:
-    room_id: str
+    room: RoomKey
     kind: RoomKind
     max_publishers: int
     bitrate: int
     record: bool
     description: str
+
+
+class Holdable(Protocol):
+    """What :meth:`MediaPlane.hold_primed` needs of a subscription (a VideoRoom :class:`Subscriber`)."""
+
+    @property
+    def room(self) -> RoomKey: ...
+
+    @property
+    def handle_id(self) -> int: ...
+
+    async def hold(self, kinds: Sequence[str] = ("audio", "video")) -> None: ...
+
+    async def wait_webrtcup(self, timeout: float = 10.0) -> None: ...
 
 
 class _Link:
@@ -96,7 +113,7 @@ class MediaPlane:
         self.recordings_dir: Path = settings.data_path / "recordings"
         self._links: dict[str, _Link] = {}
         self._linking: dict[str, asyncio.Lock] = {}
-        self._rooms: dict[str, RoomSpec] = {}
+        self._rooms: dict[RoomKey, RoomSpec] = {}
         self._participants: set[Publisher | Subscriber | Viewer] = set()
         self._tasks = TaskOwner("media-plane")
         self._closed = False
@@ -180,35 +197,35 @@ class MediaPlane:
 
     # ------------------------------------------------------------------ rooms
 
-    async def ensure_room(self, room_id: str, *, kind: RoomKind = "consult", max_publishers: int = 2,
+    async def ensure_room(self, room: RoomKey, *, kind: RoomKind = "consult", max_publishers: int = 2,
                           bitrate: int | None = None, record: bool = False, description: str = "",
                           region: str | None = None) -> RoomInfo:
         """Create the room on its node if missing (idempotent). Returns where it lives."""
         if not 1 <= max_publishers <= 64:
             raise ConfigError("max_publishers must be 1..64")
-        spec = RoomSpec(room_id, kind, max_publishers, bitrate or BITRATES[kind], record,
-                        description or f"souk {kind} {room_id}")
-        node = self.pool.place(room_id, region)
+        spec = RoomSpec(room, kind, max_publishers, bitrate or BITRATES[kind], record,
+                        description or f"souk {kind} {room}")
+        node = self.pool.place(room, region)
         link = await self._link(node.node_id)
         created = await self._create(link, spec)
-        self._rooms[room_id] = spec
-        return RoomInfo(room_id=room_id, janus_room=janus_room_id(room_id), node_id=node.node_id, kind=kind,
-                        max_publishers=max_publishers, created=created)
+        self._rooms[room] = spec
+        return RoomInfo(room_id=room.room_id, merchant_id=room.merchant_id, janus_room=_janus(room),
+                        node_id=node.node_id, kind=kind, max_publishers=max_publishers, created=created)
 
     async def _create(self, link: _Link, spec: RoomSpec) -> bool:
         # always set: a publisher may ask to record even when the room does not (files land here, not in cwd)
         self.recordings_dir.mkdir(parents=True, exist_ok=True)
         rec_dir = str(self.recordings_dir)
         return await link.control.create(
-            janus_room_id(spec.room_id), secret=self._secret(link.node, spec.room_id),
-            pin=self._pin(link.node, spec.room_id), description=spec.description,
+            _janus(spec.room), secret=self._secret(link.node, spec.room),
+            pin=self._pin(link.node, spec.room), description=spec.description,
             publishers=spec.max_publishers, bitrate=spec.bitrate, record=spec.record, rec_dir=rec_dir)
 
-    async def destroy_room(self, room_id: str) -> bool:
+    async def destroy_room(self, room: RoomKey) -> bool:
         """Destroy the room (participants get RoomDestroyed). False if it did not exist. Idempotent."""
-        node_id = self.pool.node_of(room_id)
-        self._rooms.pop(room_id, None)
-        await self.cascade.drop_room(room_id)
+        node_id = self.pool.node_of(room)
+        self._rooms.pop(room, None)
+        await self.cascade.drop_room(room)
         if node_id is None:
             # not placed by this process (e.g. Souk restarted while external Janus kept the room): room ids
             # are deterministic, so ask every reachable node
@@ -216,78 +233,81 @@ class MediaPlane:
             for node in self.pool.nodes():
                 try:
                     link = await self._link(node.node_id)
-                    found |= await link.control.destroy(janus_room_id(room_id), secret=self._secret(node, room_id))
+                    found |= await link.control.destroy(_janus(room), secret=self._secret(node, room))
                 except SoukError as exc:
-                    log.warning("destroy_room %s on %s: %s", room_id, node.node_id, exc)
+                    log.warning("destroy_room %s on %s: %s", room, node.node_id, exc)
             return found
         try:
             link = await self._link(node_id)
             node = self.pool.get(node_id)
-            return await link.control.destroy(janus_room_id(room_id), secret=self._secret(node, room_id))
+            return await link.control.destroy(_janus(room), secret=self._secret(node, room))
         finally:
-            self.pool.release(room_id)
+            self.pool.release(room)
 
-    def room_spec(self, room_id: str) -> RoomSpec | None:
-        return self._rooms.get(room_id)
+    def room_spec(self, room: RoomKey) -> RoomSpec | None:
+        return self._rooms.get(room)
 
-    async def kick(self, room_id: str, feed_id: int) -> bool:
+    async def kick(self, room: RoomKey, feed_id: int) -> bool:
         """Throw a publisher out of a room (live stage removal); False when it was not there."""
-        link, node = await self._room_link(room_id)
-        return await link.control.kick(janus_room_id(room_id), feed_id, secret=self._secret(node, room_id))
+        link, node = await self._room_link(room)
+        return await link.control.kick(_janus(room), feed_id, secret=self._secret(node, room))
 
-    async def moderate(self, room_id: str, feed_id: int, *, audio: bool | None = None,
+    async def moderate(self, room: RoomKey, feed_id: int, *, audio: bool | None = None,
                        video: bool | None = None) -> None:
         """Server-side mute (False) / unmute (True) of a publisher's audio and/or video (None: unchanged)."""
-        pub = next((p for p in self._participants if isinstance(p, Publisher) and p.room_id == room_id
+        pub = next((p for p in self._participants if isinstance(p, Publisher) and p.room == room
                     and p.feed_id == feed_id), None)
         if pub is None:
-            raise NoSuchFeed(f"feed {feed_id} is not publishing in {room_id} through this plane", janus_code=428)
-        link, node = await self._room_link(room_id)
+            raise NoSuchFeed(f"feed {feed_id} is not publishing in {room} through this plane", janus_code=428)
+        link, node = await self._room_link(room)
         for kind, flag in (("audio", audio), ("video", video)):
             if flag is not None:
-                await link.control.moderate(janus_room_id(room_id), feed_id, pub.mids(kind), mute=not flag,
-                                            secret=self._secret(node, room_id))
+                await link.control.moderate(_janus(room), feed_id, pub.mids(kind), mute=not flag,
+                                            secret=self._secret(node, room))
 
     # ------------------------------------------------------------------ participants
 
-    async def join_publisher(self, room_id: str, *, display: str = "") -> Publisher:
-        """Join ``room_id`` as a publisher (call :meth:`Publisher.publish` with the browser's offer next).
+    async def join_publisher(self, room: RoomKey, *, display: str = "") -> Publisher:
+        """Join ``room`` as a publisher (call :meth:`Publisher.publish` with the browser's offer next).
 
         ``publisher.existing`` lists the feeds already publishing; later ones arrive as PublisherJoined.
         Raises NoSuchRoom (404) if :meth:`ensure_room` was not called, RoomFull (409) when full.
         """
-        link, node = await self._room_link(room_id)
+        link, node = await self._room_link(room)
         handle = await link.session.attach(PLUGIN)
         try:
-            pub = await join_publisher(handle, room_id, janus_room_id(room_id), display=display,
-                                       pin=self._pin(node, room_id), on_close=self._closed_participant)
+            pub = await join_publisher(handle, room, _janus(room), display=display,
+                                       pin=self._pin(node, room), on_close=self._closed_participant)
         except BaseException:
             await handle.detach()
             raise
         self._opened(pub, node.node_id)
         return pub
 
-    async def subscribe(self, room_id: str, feeds: Sequence[int], *, wait_s: float = 5.0, audience: bool = False,
-                        region: str | None = None, node_id: str | None = None) -> Subscriber | Viewer:
-        """Subscribe to ``feeds``; ``subscriber.offer`` is Janus's offer for the browser.
-
-        ``audience=True`` marks a live-show viewer: it is counted per node and, once the room's origin node
-        serves ``live.viewers_per_node`` of them (or ``node_id`` names another node), placed on an edge node
-        (``region`` first) where it gets a :class:`~souk.media.streaming.Viewer` of a relay instead of a
-        VideoRoom :class:`Subscriber`; both have the same interface (offer, start, trickle, events, aclose).
-        An audience subscription to several feeds stays on the origin. See :mod:`souk.media.cascade`.
+    async def subscribe(self, room: RoomKey, feeds: Sequence[int], *, wait_s: float = 5.0) -> Subscriber:
+        """Subscribe a member of ``room`` to ``feeds`` on the room's node; ``subscriber.offer`` is Janus's offer
+        for the browser.
 
         A feed that is not up yet (its publisher's webrtcup has not happened: Janus says 428) is retried
         every 100 ms for up to ``wait_s`` seconds before NoSuchFeed is raised.
         """
-        if audience:
-            return await self.cascade.subscribe(room_id, feeds, wait_s=wait_s, region=region, node_id=node_id)
-        origin = self.pool.node_of(room_id)
+        origin = self.pool.node_of(room)
         if origin is None:
-            raise NoSuchRoom(f"room {room_id} is not on the media plane (ensure_room first)", janus_code=426)
-        return await self._subscribe_on(room_id, origin, feeds, wait_s, on_close=self._closed_participant)
+            raise NoSuchRoom(f"room {room} is not on the media plane (ensure_room first)", janus_code=426)
+        return await self._subscribe_on(room, origin, feeds, wait_s, on_close=self._closed_participant)
 
-    async def _subscribe_on(self, room_id: str, node_id: str, feeds: Sequence[int], wait_s: float, *,
+    async def watch(self, room: RoomKey, feeds: Sequence[int], *, wait_s: float = 5.0, region: str | None = None,
+                    node_id: str | None = None) -> Subscriber | Viewer:
+        """A live-show viewer of ``feeds``: counted per node and, once the room's origin node serves
+        ``live.viewers_per_node`` of them (or ``node_id`` names another node), placed on an edge node
+        (``region`` first) where it gets a :class:`~souk.media.streaming.Viewer` of a relay instead of a
+        VideoRoom :class:`Subscriber`; both have the same interface (offer, start, trickle, events,
+        configure_layer, aclose). A viewer of several feeds stays on the origin. See :mod:`souk.media.cascade`.
+        Feeds not up yet are waited for as in :meth:`subscribe`.
+        """
+        return await self.cascade.subscribe(room, feeds, wait_s=wait_s, region=region, node_id=node_id)
+
+    async def _subscribe_on(self, room: RoomKey, node_id: str, feeds: Sequence[int], wait_s: float, *,
                             on_close: Callable[[object], None]) -> Subscriber:
         link, node = await self._link(node_id), self.pool.get(node_id)
         handle = await link.session.attach(PLUGIN)
@@ -295,8 +315,8 @@ class MediaPlane:
         try:
             while True:
                 try:
-                    sub = await join_subscriber(handle, room_id, janus_room_id(room_id), feeds,
-                                                pin=self._pin(node, room_id), on_close=on_close)
+                    sub = await join_subscriber(handle, room, _janus(room), feeds,
+                                                pin=self._pin(node, room), on_close=on_close)
                     break
                 except NoSuchFeed:
                     if self.clock.now() + FEED_RETRY_S > deadline:
@@ -308,7 +328,7 @@ class MediaPlane:
         self._opened(sub, node.node_id)
         return sub
 
-    async def hold_primed(self, sub: Subscriber, *, prime_s: float = PRIME_S, poll_s: float = 0.2) -> bool:
+    async def hold_primed(self, sub: Holdable, *, prime_s: float = PRIME_S, poll_s: float = 0.2) -> bool:
         """Hold a warm subscription on its placeholder feed, video last: audio is held at once; video keeps
         flowing until Janus can retransmit it (its NACK queue is sized from the first RTCP round trip, and
         until then Janus keeps nothing to resend: a packet lost in the first keyframe after a switch would
@@ -319,7 +339,7 @@ class MediaPlane:
         deadline = self.clock.now() + prime_s
         try:
             await sub.wait_webrtcup(prime_s)
-            node_id = self.pool.node_of(sub.room_id)
+            node_id = self.pool.node_of(sub.room)
             session_id = self.session_id(node_id)
             if session_id is None:
                 raise Unavailable("no Janus session on the room's node")
@@ -353,13 +373,13 @@ class MediaPlane:
     def participants(self) -> int:
         return len(self._participants)
 
-    def audience(self, room_id: str) -> dict[str, int]:
-        """Audience viewers of ``room_id`` this process placed, per node id (stats, tests, benchmarks)."""
-        return self.cascade.audience(room_id)
+    def audience(self, room: RoomKey) -> dict[str, int]:
+        """Audience viewers of ``room`` this process placed, per node id (stats, tests, benchmarks)."""
+        return self.cascade.audience(room)
 
-    def relays(self, room_id: str | None = None) -> list[RelayInfo]:
-        """Edge relays (rtp_forward -> mountpoint) of ``room_id``, or of every room."""
-        return self.cascade.relays(room_id)
+    def relays(self, room: RoomKey | None = None) -> list[RelayInfo]:
+        """Edge relays (rtp_forward -> mountpoint) of ``room``, or of every room."""
+        return self.cascade.relays(room)
 
     # ------------------------------------------------------------------ nodes
 
@@ -388,10 +408,10 @@ class MediaPlane:
         link = self._links.get(node_id or self.pool.nodes()[0].node_id)
         return link.session.session_id if link and link.alive else None
 
-    async def _room_link(self, room_id: str) -> tuple[_Link, JanusNode]:
-        node_id = self.pool.node_of(room_id)
+    async def _room_link(self, room: RoomKey) -> tuple[_Link, JanusNode]:
+        node_id = self.pool.node_of(room)
         if node_id is None:
-            raise NoSuchRoom(f"room {room_id} is not on the media plane (ensure_room first)", janus_code=426)
+            raise NoSuchRoom(f"room {room} is not on the media plane (ensure_room first)", janus_code=426)
         return await self._link(node_id), self.pool.get(node_id)
 
     async def _link(self, node_id: str) -> _Link:
@@ -444,25 +464,26 @@ class MediaPlane:
             delay = min(delay * 2, RECONNECT_MAX_S)
 
     async def _restore_rooms(self, link: _Link) -> None:
-        for room_id in self.pool.rooms_on(link.node.node_id):
-            spec = self._rooms.get(room_id)
+        for room in self.pool.rooms_on(link.node.node_id):
+            spec = self._rooms.get(room)
             if spec is None:
                 continue
             try:
                 await self._create(link, spec)
             except SoukError as exc:
-                log.error("could not restore room %s on %s: %s", room_id, link.node.node_id, exc)
+                log.error("could not restore room %s on %s: %s", room, link.node.node_id, exc)
 
     def _on_embedded_restart(self, node: JanusNode) -> None:
         self.pool.replace(node)
 
     @staticmethod
-    def _secret(node: JanusNode, room_id: str) -> str:
-        return room_secret(room_id, node.admin_key or node.api_secret or "souk")
+    def _secret(node: JanusNode, room: RoomKey) -> str:
+        return room_secret(room.merchant_id, room.room_id, node.admin_key or node.api_secret or "souk")
 
     @staticmethod
-    def _pin(node: JanusNode, room_id: str) -> str:
-        return room_secret("pin:" + room_id, node.admin_key or node.api_secret or "souk")[:32]
+    def _pin(node: JanusNode, room: RoomKey) -> str:
+        key = node.admin_key or node.api_secret or "souk"
+        return room_secret(room.merchant_id, "pin:" + room.room_id, key)[:32]
 
 
 def nack_queue_ms(handle_info: dict[str, Any]) -> dict[str, int]:
@@ -474,6 +495,10 @@ def nack_queue_ms(handle_info: dict[str, Any]) -> dict[str, int]:
             kind = str(x["type"])
             out[kind] = max(out.get(kind, 0), int(x.get("nack-queue-ms") or 0))
     return out
+
+
+def _janus(room: RoomKey) -> int:
+    return janus_room_id(room.merchant_id, room.room_id)
 
 
 def default_registry(settings: Settings, clock: Clock) -> NodeRegistry:

@@ -21,12 +21,13 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from souk.core.clock import Clock, SystemClock
-from souk.core.errors import ConfigError, Unavailable
+from souk.core.errors import ConfigError, SoukError, Unavailable
+from souk.core.tenancy import RoomKey
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL_S = 15.0
-Key = tuple[str, str]  # (room_id, Janus node_id)
+Key = tuple[RoomKey, str]  # (the merchant's room, Janus node_id)
 
 
 class NodeRegistry(Protocol):
@@ -46,11 +47,11 @@ class NodeRegistry(Protocol):
         """Withdraw this process's entries and release connections. Idempotent."""
 
 
-def per_node(counts: Mapping[Key, int], room_id: str | None = None) -> dict[str, int]:
-    """Viewers per Janus node: of one room, or of every room when ``room_id`` is None."""
+def per_node(counts: Mapping[Key, int], room: RoomKey | None = None) -> dict[str, int]:
+    """Viewers per Janus node: of one room, or of every room when ``room`` is None."""
     out: dict[str, int] = {}
-    for (room, node), n in counts.items():
-        if room_id is None or room == room_id:
+    for (key, node), n in counts.items():
+        if room is None or key == room:
             out[node] = out.get(node, 0) + n
     return out
 
@@ -115,7 +116,7 @@ class MemoryRegistry:
 
 
 class RedisRegistry:
-    """One hash per Souk process (``<prefix>:<souk node>``; field = JSON [room, node]); PEXPIRE = TTL."""
+    """One hash per Souk process (``<prefix>:<souk node>``; field = JSON [merchant, room, node]); PEXPIRE = TTL."""
 
     def __init__(self, url: str, souk_node: str, *, ttl_s: float = DEFAULT_TTL_S,
                  prefix: str = "souk:media:load") -> None:
@@ -128,7 +129,7 @@ class RedisRegistry:
         self._closed = False
 
     async def publish(self, counts: Mapping[Key, int]) -> None:
-        kept = {json.dumps(list(k)): n for k, n in counts.items() if n > 0}
+        kept = {json.dumps([room.merchant_id, room.room_id, node]): n for (room, node), n in counts.items() if n > 0}
         try:
             async with self._r.pipeline(transaction=True) as p:
                 p.delete(self._key)
@@ -153,10 +154,10 @@ class RedisRegistry:
         for h in hashes:
             for field_, value in (h or {}).items():
                 try:
-                    room, node = json.loads(field_)
-                    key = (str(room), str(node))
+                    merchant, room, node = json.loads(field_)
+                    key = (RoomKey(str(merchant), str(room)), str(node))
                     out[key] = out.get(key, 0) + int(value)
-                except (ValueError, TypeError):
+                except (ValueError, TypeError, SoukError):
                     log.warning("load registry: ignoring bad entry %r=%r", field_, value)
         return out
 

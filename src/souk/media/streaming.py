@@ -8,7 +8,7 @@ publisher and new viewers never get a keyframe (measured, see NOTES).
 The request bodies are pure functions (golden-tested); :class:`Mountpoints` sends them through a control
 handle and :class:`Viewer` has the same interface as the VideoRoom :class:`~souk.media.videoroom.Subscriber`
 (``offer``, ``start``, ``trickle``, ``events``/``next_event``, ``aclose``, ``handle_id``, ``closed``,
-``room_id``), so the signaling session can hand either to a browser without knowing which.
+``room``), so the signaling session can hand either to a browser without knowing which.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from souk.core.errors import BadRequest
+from souk.core.errors import BadRequest, Conflict
+from souk.core.tenancy import RoomKey
 from souk.media.client import JanusHandle
 from souk.media.errors import JanusError
 from souk.media.types import Jsep
@@ -34,10 +35,11 @@ NO_SUCH_MOUNTPOINT = 455
 _MAX_SAFE = (1 << 53) - 1
 
 
-def mountpoint_id(room_id: str, feed_id: int, owner: str = "") -> int:
-    """A stable mountpoint id for one feed of one Souk room, per owning Souk process (``owner``): two Souk
-    processes relaying the same feed to the same edge each keep their own mountpoint."""
-    digest = hashlib.blake2b(f"{room_id}\x00{feed_id}\x00{owner}".encode(), digest_size=8,
+def mountpoint_id(room: RoomKey, feed_id: int, owner: str = "") -> int:
+    """A stable mountpoint id for one feed of one merchant's room, per owning Souk process (``owner``): two
+    Souk processes relaying the same feed to the same edge each keep their own mountpoint."""
+    text = f"{room.merchant_id}\x00{room.room_id}\x00{feed_id}\x00{owner}"
+    digest = hashlib.blake2b(text.encode(), digest_size=8,
                              person=b"souk-mount").digest()
     return (int.from_bytes(digest, "big") & _MAX_SAFE) or 1
 
@@ -127,15 +129,19 @@ class Mountpoints:
 class Viewer(_Receiver):
     """One audience member watching a mountpoint. Janus makes the offer; :meth:`start` takes the answer.
 
-    ``room_id`` is the Souk room, ``feeds`` the VideoRoom feed the mountpoint relays, ``node_id`` the edge.
+    ``room`` is the merchant's Souk room, ``feeds`` the VideoRoom feed the mountpoint relays, ``node_id`` the edge.
     """
 
     role = "viewer"
 
-    def __init__(self, handle: JanusHandle, room_id: str, mountpoint: int, feeds: tuple[int, ...], offer: Jsep,
+    def __init__(self, handle: JanusHandle, room: RoomKey, mountpoint: int, feeds: tuple[int, ...], offer: Jsep,
                  on_close: Callable[[_Participant], None] | None = None) -> None:
-        super().__init__(handle, room_id, mountpoint, feeds, offer, on_close)
+        super().__init__(handle, room, mountpoint, feeds, offer, on_close)
         self.mountpoint = mountpoint
+
+    async def configure_layer(self, substream: int, temporal: int | None = None) -> None:
+        """A relayed viewer gets the one layer its relay forwards: there is nothing to pick."""
+        raise Conflict("a relayed viewer has no simulcast layers to pick", code="layer_unsupported")
 
     async def _leave(self) -> None:
         # Janus 1.1.2 answers "stop" only for a viewer whose PeerConnection is up: not for one never started,
@@ -145,13 +151,13 @@ class Viewer(_Receiver):
             await self.handle.message({"request": "stop"}, timeout=3.0)
 
 
-async def watch(handle: JanusHandle, room_id: str, mp: int, feeds: tuple[int, ...], *, pin: str,
+async def watch(handle: JanusHandle, room: RoomKey, mp: int, feeds: tuple[int, ...], *, pin: str,
                 on_close: Callable[[_Participant], None] | None = None) -> Viewer:
     """Ask to watch mountpoint ``mp`` on ``handle``: Janus answers with its offer for the viewer."""
     data, jsep = await handle.message(watch_body(mp, pin=pin))
     if not jsep or jsep.get("type") != "offer":
         raise JanusError(f"streaming watch: no offer from Janus ({data.get('streaming')!r})")
-    return Viewer(handle, room_id, mp, feeds, Jsep.from_dict(jsep), on_close)
+    return Viewer(handle, room, mp, feeds, Jsep.from_dict(jsep), on_close)
 
 
 __all__ = [

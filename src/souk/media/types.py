@@ -52,6 +52,7 @@ class RoomInfo:
     """Where a Souk room lives on the media plane. The Janus secret never leaves the server."""
 
     room_id: str
+    merchant_id: str
     janus_room: int
     node_id: str
     kind: RoomKind

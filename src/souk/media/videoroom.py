@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from souk.core.errors import BadRequest, Conflict, SoukError, Unavailable
+from souk.core.tenancy import RoomKey
 from souk.media import messages as m
 from souk.media.client import HandleItem, JanusHandle, wait_with_clock
 from souk.media.errors import JanusError, NoSuchFeed, NoSuchRoom, RoomExists, SessionGone
@@ -148,10 +149,10 @@ class RoomControl:
 class _Participant:
     role = "participant"
 
-    def __init__(self, handle: JanusHandle, room_id: str, janus_room: int,
+    def __init__(self, handle: JanusHandle, room: RoomKey, janus_room: int,
                  on_close: Callable[[_Participant], None] | None = None) -> None:
         self.handle = handle
-        self.room_id = room_id
+        self.room = room
         self.janus_room = janus_room
         self._on_close = on_close
         self._up = asyncio.Event()
@@ -179,7 +180,7 @@ class _Participant:
         while not self._backlog:
             item = await self.handle.next(timeout)
             # one Janus message can carry several events (e.g. several publishers at once)
-            self._backlog.extend(translate(self.room_id, item))
+            self._backlog.extend(translate(self.room.room_id, item))
         return self._backlog.popleft()
 
     async def events(self) -> AsyncIterator[MediaEvent]:
@@ -240,9 +241,9 @@ class Publisher(_Participant):
 
     role = "publisher"
 
-    def __init__(self, handle: JanusHandle, room_id: str, janus_room: int, joined: dict[str, Any],
+    def __init__(self, handle: JanusHandle, room: RoomKey, janus_room: int, joined: dict[str, Any],
                  on_close: Callable[[_Participant], None] | None = None) -> None:
-        super().__init__(handle, room_id, janus_room, on_close)
+        super().__init__(handle, room, janus_room, on_close)
         self.feed_id = int(joined["id"])
         self.private_id = int(joined.get("private_id") or 0)
         self.existing: tuple[Feed, ...] = tuple(feed_from(p) for p in joined.get("publishers") or []
@@ -295,9 +296,9 @@ class _Receiver(_Participant):
     """A handle that receives: Janus makes the offer, :meth:`start` takes the answer (VideoRoom subscribers and
     Streaming viewers take it the same way)."""
 
-    def __init__(self, handle: JanusHandle, room_id: str, janus_room: int, feeds: Sequence[int], offer: Jsep,
+    def __init__(self, handle: JanusHandle, room: RoomKey, janus_room: int, feeds: Sequence[int], offer: Jsep,
                  on_close: Callable[[_Participant], None] | None = None) -> None:
-        super().__init__(handle, room_id, janus_room, on_close)
+        super().__init__(handle, room, janus_room, on_close)
         self.feeds = tuple(feeds)
         self.offer = offer
         self.started = False
@@ -369,16 +370,16 @@ class Subscriber(_Receiver):
         await self.handle.message({"request": "leave"}, timeout=3.0)
 
 
-async def join_publisher(handle: JanusHandle, room_id: str, janus_room: int, *, display: str, pin: str,
+async def join_publisher(handle: JanusHandle, room: RoomKey, janus_room: int, *, display: str, pin: str,
                          on_close: Callable[[_Participant], None] | None = None) -> Publisher:
     data, _ = await handle.message({"request": "join", "ptype": "publisher", "room": janus_room,
                                     "display": display[:100], "pin": pin})
     if data.get("videoroom") != "joined":
         raise JanusError(f"join as publisher: unexpected reply {data.get('videoroom')!r}")
-    return Publisher(handle, room_id, janus_room, data, on_close)
+    return Publisher(handle, room, janus_room, data, on_close)
 
 
-async def join_subscriber(handle: JanusHandle, room_id: str, janus_room: int, feeds: Sequence[int], *,
+async def join_subscriber(handle: JanusHandle, room: RoomKey, janus_room: int, feeds: Sequence[int], *,
                           pin: str, on_close: Callable[[_Participant], None] | None = None) -> Subscriber:
     if not feeds:
         raise BadRequest("subscribe needs at least one feed")
@@ -386,7 +387,7 @@ async def join_subscriber(handle: JanusHandle, room_id: str, janus_room: int, fe
                                        "streams": [{"feed": int(f)} for f in feeds]})
     if data.get("videoroom") != "attached" or not jsep:
         raise JanusError(f"join as subscriber: unexpected reply {data.get('videoroom')!r}")
-    return Subscriber(handle, room_id, janus_room, feeds, Jsep.from_dict(jsep), on_close)
+    return Subscriber(handle, room, janus_room, feeds, Jsep.from_dict(jsep), on_close)
 
 
 __all__ = [

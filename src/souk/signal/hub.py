@@ -1,5 +1,8 @@
 """Who is connected, who is in which room, and fan-out of events to their sockets.
 
+Every room is one merchant's (:class:`~souk.core.tenancy.RoomKey`): two merchants using the same room id are
+two rooms here, with their own members, watchers and followers.
+
 Every connection has a bounded outbound queue; a client that stops reading is cut off instead of
 stalling everyone (``Outbox.push`` returns False and the socket is closed with ``slow_consumer``).
 """
@@ -10,17 +13,17 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol, TypeVar
 
-from souk.signal import messages as m
 from souk.consult.models import Call
-
-if TYPE_CHECKING:
-    from souk.signal.session import SignalSession
+from souk.core.tenancy import RoomKey
+from souk.signal import messages as m
+from souk.signal.ports import PublisherPort
 
 log = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 256
+K = TypeVar("K")
 
 
 class Outbox:
@@ -51,12 +54,30 @@ class Outbox:
             self.overflowed = True
 
 
+class MemberSession(Protocol):
+    """What the hub (and the stage routes) need of a member's signaling session."""
+
+    outbox: Outbox
+    publisher: PublisherPort | None
+
+    @property
+    def room(self) -> RoomKey | None: ...
+
+    def release_feed(self, feed: str, room: RoomKey | None = None) -> None: ...
+
+    def release_room(self, room: RoomKey) -> None: ...
+
+    async def leave(self, reason: str) -> None: ...
+
+    async def leave_stage(self, reason: str) -> None: ...
+
+
 @dataclass
 class Member:
     identity: str
     role: str
     name: str
-    session: SignalSession
+    session: MemberSession
     feed_id: int | None = None  # set once the publisher's PeerConnection is up
     audio: bool = False
     video: bool = False
@@ -74,8 +95,7 @@ class Member:
 
 @dataclass
 class RoomState:
-    room_id: str
-    merchant_id: str
+    key: RoomKey
     members: dict[str, Member] = field(default_factory=dict)
 
 
@@ -92,127 +112,133 @@ def call_info(call: Call, ring_timeout_s: float = 0.0) -> m.CallInfo:
 class SignalHub:
     def __init__(self, ring_timeout_s: float = 0.0) -> None:
         self._ring_timeout_s = ring_timeout_s
-        self._consoles: dict[str, set[Outbox]] = defaultdict(set)
-        self._watchers: dict[str, set[Outbox]] = defaultdict(set)
-        self.rooms: dict[str, RoomState] = {}
+        self._consoles: dict[str, set[Outbox]] = defaultdict(set)  # merchant id -> staff sockets
+        self._watchers: dict[RoomKey, set[Outbox]] = defaultdict(set)  # room-scoped sockets (call events)
+        self.rooms: dict[RoomKey, RoomState] = {}
         # sessions holding subscriptions into a room they are not members of (live PK partner rooms)
-        self._followers: dict[str, set[SignalSession]] = defaultdict(set)
+        self._followers: dict[RoomKey, set[MemberSession]] = defaultdict(set)
 
     # ---- subscriptions ----
     def watch_console(self, merchant_id: str, box: Outbox) -> None:
         self._consoles[merchant_id].add(box)
 
-    def watch_room(self, room_id: str, box: Outbox) -> None:
-        self._watchers[room_id].add(box)
+    def watch_room(self, room: RoomKey, box: Outbox) -> None:
+        self._watchers[room].add(box)
 
     def unwatch(self, box: Outbox) -> None:
-        for registry in (self._consoles, self._watchers):
-            for key in [k for k, boxes in registry.items() if box in boxes]:
-                registry[key].discard(box)
-                if not registry[key]:
-                    del registry[key]
+        _discard(self._consoles, box)
+        _discard(self._watchers, box)
 
     # ---- consult events (CallListener) ----
     def call_changed(self, call: Call) -> None:
+        """A call changed: the merchant's consoles and the watchers of that merchant's room hear it."""
         msg = m.CallEvent(call=call_info(call, self._ring_timeout_s))
-        targets = set(self._consoles.get(call.merchant_id, ())) | set(self._watchers.get(call.room_id, ()))
+        room = RoomKey(call.merchant_id, call.room_id)
+        targets = set(self._consoles.get(call.merchant_id, ())) | set(self._watchers.get(room, ()))
         for box in targets:
             box.push(msg)
 
     # ---- room membership ----
-    def add_member(self, room_id: str, merchant_id: str, member: Member) -> RoomState:
-        room = self.rooms.setdefault(room_id, RoomState(room_id, merchant_id))
-        room.members[member.identity] = member
+    def add_member(self, room: RoomKey, member: Member) -> RoomState:
+        state = self.rooms.setdefault(room, RoomState(room))
+        state.members[member.identity] = member
         if not member.quiet:
-            self.broadcast(room_id, m.ParticipantJoined(participant=member.info()), exclude=member.identity)
-        return room
+            self.broadcast(room, m.ParticipantJoined(participant=member.info()), exclude=member.identity)
+        return state
 
-    def remove_member(self, room_id: str, identity: str, session: SignalSession) -> None:
-        room = self.rooms.get(room_id)
-        if room is None:
+    def remove_member(self, room: RoomKey, identity: str, session: MemberSession) -> None:
+        state = self.rooms.get(room)
+        if state is None:
             return
-        member = room.members.get(identity)
+        member = state.members.get(identity)
         if member is None or member.session is not session:
             return  # a newer connection of the same identity replaced this one
-        del room.members[identity]
+        del state.members[identity]
         if member.feed_id is not None:
-            self.unpublished(room_id, identity)
+            self.unpublished(room, identity)
         if not member.quiet:
-            self.broadcast(room_id, m.ParticipantLeft(identity=identity))
-        if not room.members:
-            del self.rooms[room_id]
+            self.broadcast(room, m.ParticipantLeft(identity=identity))
+        if not state.members:
+            del self.rooms[room]
 
-    def member(self, room_id: str, identity: str) -> Member | None:
-        room = self.rooms.get(room_id)
-        return room.members.get(identity) if room else None
+    def member(self, room: RoomKey, identity: str) -> Member | None:
+        state = self.rooms.get(room)
+        return state.members.get(identity) if state else None
 
-    def participants(self, room_id: str) -> list[Member]:
-        room = self.rooms.get(room_id)
-        return list(room.members.values()) if room else []
+    def participants(self, room: RoomKey) -> list[Member]:
+        state = self.rooms.get(room)
+        return list(state.members.values()) if state else []
 
-    def viewers(self, room_id: str) -> int:
+    def viewers(self, room: RoomKey) -> int:
         """Members never announced to the room (live-show audience)."""
-        room = self.rooms.get(room_id)
-        return sum(1 for x in room.members.values() if x.quiet) if room else 0
+        state = self.rooms.get(room)
+        return sum(1 for x in state.members.values() if x.quiet) if state else 0
 
-    def unpublished(self, room_id: str, identity: str) -> None:
+    def unpublished(self, room: RoomKey, identity: str) -> None:
         """``identity``'s feed is gone: tell the room, and make every subscriber release its handle on it."""
-        self.broadcast(room_id, m.Unpublished(participant=identity), exclude=identity)
-        room = self.rooms.get(room_id)
-        for member in list(room.members.values()) if room else []:
+        self.broadcast(room, m.Unpublished(participant=identity), exclude=identity)
+        state = self.rooms.get(room)
+        for member in list(state.members.values()) if state else []:
             if member.identity != identity:
                 member.session.release_feed(identity)
-        for session in list(self._followers.get(room_id, ())):
-            session.release_feed(identity, room_id)
+        for session in list(self._followers.get(room, ())):
+            session.release_feed(identity, room)
 
     # ---- subscriptions across rooms (live PK) ----
-    def follow(self, room_id: str, session: SignalSession) -> None:
-        self._followers[room_id].add(session)
+    def follow(self, room: RoomKey, session: MemberSession) -> None:
+        self._followers[room].add(session)
 
-    def unfollow(self, room_id: str, session: SignalSession) -> None:
-        followers = self._followers.get(room_id)
+    def unfollow(self, room: RoomKey, session: MemberSession) -> None:
+        followers = self._followers.get(room)
         if followers is not None:
             followers.discard(session)
             if not followers:
-                del self._followers[room_id]
+                del self._followers[room]
 
-    def unlink(self, room_a: str, room_b: str) -> None:
+    def unlink(self, room_a: RoomKey, room_b: RoomKey) -> None:
         """A PK ended: every subscription of one room's members into the other room is released."""
         for here, there in ((room_a, room_b), (room_b, room_a)):
             for session in list(self._followers.get(there, ())):
-                if session.room_id == here:
+                if session.room == here:
                     session.release_room(there)
 
-    def broadcast(self, room_id: str, msg: m.ServerMessage, exclude: str = "") -> None:
-        room = self.rooms.get(room_id)
-        if room is None:
+    def broadcast(self, room: RoomKey, msg: m.ServerMessage, exclude: str = "") -> None:
+        state = self.rooms.get(room)
+        if state is None:
             return
         frame = m.encode(msg)  # once for the whole room (a live room may hold thousands of viewers)
-        for member in room.members.values():
+        for member in state.members.values():
             if member.identity != exclude:
                 member.session.outbox.push_frame(frame)
 
-    def tell(self, room_id: str, identity: str, msg: m.ServerMessage) -> bool:
-        member = self.member(room_id, identity)
+    def tell(self, room: RoomKey, identity: str, msg: m.ServerMessage) -> bool:
+        member = self.member(room, identity)
         return member is not None and member.session.outbox.push(msg)
 
-    def set_muted(self, room_id: str, identity: str, kind: Literal["audio", "video"], muted: bool) -> None:
+    def set_muted(self, room: RoomKey, identity: str, kind: Literal["audio", "video"], muted: bool) -> None:
         """Record that ``identity``'s audio or video is muted (or not) and tell the room."""
-        member = self.member(room_id, identity)
+        member = self.member(room, identity)
         if member is None:
             return
         if kind == "audio":
             member.audio_muted = muted
         else:
             member.video_muted = muted
-        self.broadcast(room_id, m.MediaState(participant=identity, audio_muted=member.audio_muted,
-                                             video_muted=member.video_muted))
+        self.broadcast(room, m.MediaState(participant=identity, audio_muted=member.audio_muted,
+                                          video_muted=member.video_muted))
 
-    async def close_room(self, room_id: str, reason: str) -> None:
+    async def close_room(self, room: RoomKey, reason: str) -> None:
         """Tell every member, then make each leave the media room (releasing their Janus handles)."""
-        self.broadcast(room_id, m.RoomClosed(room=room_id, reason=reason))
-        for member in list(self.participants(room_id)):
+        self.broadcast(room, m.RoomClosed(room=room.room_id, reason=reason))
+        for member in list(self.participants(room)):
             try:
                 await member.session.leave(reason)
             except Exception:  # keep closing the others
-                log.exception("leaving room %s for %s failed", room_id, member.identity)
+                log.exception("leaving room %s for %s failed", room, member.identity)
+
+
+def _discard(registry: dict[K, set[Outbox]], box: Outbox) -> None:
+    for key in [k for k, boxes in registry.items() if box in boxes]:
+        registry[key].discard(box)
+        if not registry[key]:
+            del registry[key]

@@ -2,6 +2,10 @@
 
 Every Janus handle this session opens is tracked here and released on leave, on error and on
 disconnect (``aclose``), so a client can never leak a handle, whatever it sends.
+
+A session's room is always its token's merchant's (:class:`~souk.core.tenancy.RoomKey`): a token of merchant
+B naming a room id that merchant A also uses joins B's room (or gets ``unknown_room``), never A's. The media
+plane, the room store and the live stage are reached through the Protocols of :mod:`souk.signal.ports`.
 """
 
 from __future__ import annotations
@@ -11,43 +15,38 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
 
-from souk.signal import messages as m
-from souk.signal.hub import Member, Outbox, SignalHub
 from souk.auth.tokens import AccessClaims, Privilege, Role
 from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound, SoukError, Unavailable
 from souk.core.ids import new_id
 from souk.core.tasks import TaskOwner
-
-if TYPE_CHECKING:
-    from souk.live.stage import LiveStage
+from souk.core.tenancy import RoomKey
+from souk.media import events as ev
+from souk.media.errors import InvalidSdp, JanusBadRequest, NoSuchFeed
+from souk.media.types import Jsep, RoomKind
+from souk.signal import messages as m
+from souk.signal.hub import Member, Outbox, SignalHub
+from souk.signal.ports import (
+    GoneListener,
+    MediaHandle,
+    MediaPort,
+    PublisherPort,
+    ReceiverPort,
+    RoomDirectory,
+    StagePort,
+    SubscriberPort,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS = 16
 # Souk room kind -> (media plane room kind, publishers): a consult is two people; a live show has a host and
 # a few co-hosts; anything else is a small conference.
-MEDIA_ROOMS: dict[str, tuple[str, int]] = {"consult": ("consult", 2), "live": ("live", 4)}
+MEDIA_ROOMS: dict[str, tuple[RoomKind, int]] = {"consult": ("consult", 2), "live": ("live", 4)}
 # in a live room these watch: never announced as participants, subscribed as audience (cascade-able)
 AUDIENCE_ROLES = frozenset({Role.AUDIENCE, Role.GUEST})
 STAGE_OWNERS = frozenset({Role.HOST, Role.SERVICE})  # publish in a live room without a stage grant
 _SDP_MEDIA = re.compile(r"^m=(audio|video|application) \d+ ", re.MULTILINE)
-
-
-class RoomDirectory(Protocol):
-    async def open_room_kind(self, merchant_id: str, room_id: str) -> str:
-        """The kind of an open room of this merchant; NotFound (unknown_room) / Conflict (room_closed)."""
-
-    async def record_join(self, merchant_id: str, room_id: str, identity: str, role: str, name: str) -> None: ...
-
-    async def record_leave(self, merchant_id: str, room_id: str, identity: str) -> None: ...
-
-
-class GoneListener(Protocol):
-    async def participant_gone(self, room_id: str, identity: str) -> None: ...
-
-    def participant_back(self, room_id: str, identity: str) -> None: ...
 
 
 def check_sdp(sdp: str, expected: str) -> None:
@@ -60,8 +59,9 @@ def check_sdp(sdp: str, expected: str) -> None:
 class Subscription:
     id: str
     feed: str
-    handle: Any
-    room: str = ""  # the room of the feed (a live PK partner room, or this session's room)
+    handle: ReceiverPort
+    room: RoomKey  # the room of the feed (a live PK partner room, or this session's room)
+    member: SubscriberPort | None = None  # a room member's VideoRoom subscription (can switch feeds, be held)
     warm: bool = False  # held on our own feed (nothing relayed once primed) until a switch
     priming: asyncio.Task[None] | None = None  # a warm subscription still being held (see MediaPlane.hold_primed)
 
@@ -72,11 +72,11 @@ class SignalSession:
         *,
         claims: AccessClaims,
         hub: SignalHub,
-        media: Any,
+        media: MediaPort | None,
         rooms: RoomDirectory,
         outbox: Outbox,
         gone: GoneListener | None = None,
-        stage: LiveStage | None = None,
+        stage: StagePort | None = None,
     ) -> None:
         self.claims = claims
         self.hub = hub
@@ -85,9 +85,9 @@ class SignalSession:
         self.outbox = outbox
         self.gone = gone
         self.stage = stage
-        self.room_id: str | None = None
+        self.room: RoomKey | None = None
         self.live = False  # joined a live room: stage rules apply
-        self.publisher: Any = None
+        self.publisher: PublisherPort | None = None
         self.subs: dict[str, Subscription] = {}
         self._tasks = TaskOwner(f"signal:{claims.identity}")
         self._record: asyncio.Task[None] | None = None
@@ -138,110 +138,117 @@ class SignalSession:
 
     # ---- room ----
     async def join(self, msg: m.Join) -> m.Joined:
-        if self.room_id is not None:
-            raise Conflict(f"already joined {self.room_id}", code=m.ErrorCode.ALREADY_JOINED)
+        if self.room is not None:
+            raise Conflict(f"already joined {self.room.room_id}", code=m.ErrorCode.ALREADY_JOINED)
         if msg.room in ("lobby", "*"):  # token scopes, never rooms
             raise NotFound(f"no room {msg.room!r}", code="unknown_room")
         self.claims.require_room(msg.room)
         if not (self.claims.can(Privilege.SUBSCRIBE) or self.claims.can(Privilege.PUBLISH)):
             raise Forbidden("token may neither publish nor subscribe", code="privilege_missing")
-        kind = await self.rooms.open_room_kind(self.claims.merchant_id, msg.room)
-        if self.media is None:
-            raise Unavailable("no media plane is running", code="media_unavailable")
-        if self.media.room_spec(msg.room) is None:  # known rooms are restored by the plane itself
+        # the token's merchant's room of that id: another merchant's room of the same id is never reached
+        room = RoomKey(self.claims.merchant_id, msg.room)
+        kind = await self.rooms.open_room_kind(room.merchant_id, room.room_id)
+        media = self._media()
+        if media.room_spec(room) is None:  # known rooms are restored by the plane itself
             media_kind, publishers = MEDIA_ROOMS.get(kind, ("conference", 16))
             if kind == "live" and self.stage is not None:
                 publishers = self.stage.max_publishers
-            await self.media.ensure_room(msg.room, kind=media_kind, max_publishers=publishers)
+            await media.ensure_room(room, kind=media_kind, max_publishers=publishers)
         self.live = kind == "live"
-        old = self.hub.member(msg.room, self.identity)
+        old = self.hub.member(room, self.identity)
         if old is not None and old.session is not self:
             await old.session.leave("replaced")  # same identity reconnected: the new socket wins
         member = Member(identity=self.identity, role=self.claims.role.value,
                         name=msg.name[:80] or self.claims.name, session=self, quiet=self.audience)
-        self.room_id = msg.room
-        room = self.hub.add_member(msg.room, self.claims.merchant_id, member)
+        self.room = room
+        state = self.hub.add_member(room, member)
         if self.gone is not None:
-            self.gone.participant_back(msg.room, self.identity)
+            self.gone.participant_back(room, self.identity)
         # the participant record is bookkeeping: written off the join's critical path, in order with its leave
         self._record = self._tasks.spawn(
-            self.rooms.record_join(self.claims.merchant_id, msg.room, self.identity, member.role, member.name),
+            self.rooms.record_join(room.merchant_id, room.room_id, self.identity, member.role, member.name),
             "record-join")
-        others = [x for x in room.members.values() if x.identity != self.identity and not x.quiet]
+        others = [x for x in state.members.values() if x.identity != self.identity and not x.quiet]
         feeds = [x for x in others if x.feed_id is not None]
         offers = []
         if msg.subscribe and self.claims.can(Privilege.SUBSCRIBE):
             for feed in feeds:
                 try:
-                    offers.append(await self._open_subscription(msg.room, feed.identity))
+                    offers.append(await self._open_subscription(room, feed.identity))
                 except SoukError as exc:  # the client can still subscribe to it on its own
                     log.warning("join-subscribe of %s to %s failed: %s", self.identity, feed.identity, exc)
         return m.Joined(id=msg.id, room=msg.room, participants=[x.info() for x in others],
                         feeds=[x.feed() for x in feeds], offers=offers)
 
     async def leave(self, reason: str) -> None:
-        room_id = self.room_id
-        if room_id is None:
+        room = self.room
+        if room is None:
             return
         for sub in list(self.subs.values()):
             await self._drop_sub(sub)
         await self._drop_publisher()
-        self.room_id = None
+        self.room = None
         self.live = False
-        self.hub.remove_member(room_id, self.identity, self)
+        self.hub.remove_member(room, self.identity, self)
         record, self._record = self._record, None
         if record is not None:
             await asyncio.gather(record, return_exceptions=True)
-        await self.rooms.record_leave(self.claims.merchant_id, room_id, self.identity)
-        log.info("%s left %s (%s)", self.identity, room_id, reason)
+        await self.rooms.record_leave(room.merchant_id, room.room_id, self.identity)
+        log.info("%s left %s (%s)", self.identity, room, reason)
 
     @property
     def audience(self) -> bool:
         """A viewer of a live show (not announced, subscribes as audience)."""
         return self.live and self.claims.role in AUDIENCE_ROLES
 
+    def _media(self) -> MediaPort:
+        if self.media is None:
+            raise Unavailable("no media plane is running", code="media_unavailable")
+        return self.media
+
     # ---- publishing ----
-    def _require_stage(self, room_id: str) -> None:
+    def _require_stage(self, room: RoomKey) -> None:
         if not self.live or self.claims.role in STAGE_OWNERS:  # the host may always publish (preview too)
             return
-        if self.stage is None or not self.stage.may_publish(room_id, self.identity, False):
-            log.warning("room %s: %s (role %s) tried to publish off stage; refused", room_id, self.identity,
+        if self.stage is None or not self.stage.may_publish(room, self.identity, False):
+            log.warning("room %s: %s (role %s) tried to publish off stage; refused", room, self.identity,
                         self.claims.role.value)
             raise Forbidden("publishing in a live room needs the host role or an accepted stage invitation",
                             code=m.ErrorCode.NOT_ON_STAGE)
 
-    def _recording(self, room_id: str) -> dict[str, Any]:
-        """``record``/``filename`` for Publisher.publish when the live show records (a relative file name)."""
-        show = self.stage.live_show(room_id) if self.live and self.stage is not None else None
+    def _recording(self, room: RoomKey, media: MediaPort) -> str | None:
+        """The relative file name for Publisher.publish when the live show records, else None."""
+        show = self.stage.live_show(room) if self.live and self.stage is not None else None
         if show is None or not show.recording or self.stage is None:
-            return {}
-        name = self.stage.recording_name(show, self.identity)
-        base = getattr(self.media, "recordings_dir", None)
-        if base is not None:  # Janus writes into rec_dir/<name> but does not create the folders
-            (Path(base) / name).parent.mkdir(parents=True, exist_ok=True)
-        return {"record": True, "filename": name}
+            return None
+        name = self.stage.recording_name(show, self.identity)  # <merchant>/<room>/<show>/<identity>-<n>
+        # Janus writes into rec_dir/<name> but does not create the folders
+        (Path(media.recordings_dir) / name).parent.mkdir(parents=True, exist_ok=True)
+        return name
 
     async def publish(self, msg: m.Publish) -> m.SdpAnswer:
-        room_id = self._joined()
-        self._require_stage(room_id)
+        room = self._joined()
+        self._require_stage(room)
         self.claims.require(Privilege.PUBLISH)
         if self.publisher is not None:
             raise Conflict("already publishing", code=m.ErrorCode.ALREADY_PUBLISHING)
         check_sdp(msg.sdp, "publish offer")
-        from souk.media.types import Jsep
-
-        recording = self._recording(room_id)
-        handle = await self.media.join_publisher(room_id, display=self.identity)
+        media = self._media()
+        recording = self._recording(room, media)
+        handle = await media.join_publisher(room, display=self.identity)
         self.publisher = handle
         try:
-            answer = await handle.publish(Jsep("offer", msg.sdp), **recording)
+            if recording is None:
+                answer = await handle.publish(Jsep("offer", msg.sdp))
+            else:
+                answer = await handle.publish(Jsep("offer", msg.sdp), record=True, filename=recording)
         except SoukError as exc:
             await self._drop_publisher()
             raise _sdp_error(exc) from exc
         except BaseException:
             await self._drop_publisher()
             raise
-        member = self.hub.member(room_id, self.identity)
+        member = self.hub.member(room, self.identity)
         if member is not None:
             member.audio, member.video = msg.audio, msg.video
         self._tasks.spawn(self._pump(handle, "pub"), "pub-events")
@@ -249,11 +256,11 @@ class SignalSession:
 
     async def leave_stage(self, reason: str) -> None:
         """The host removed this co-host (or they left the stage): stop publishing and tell the client."""
-        room_id = self.room_id
-        if room_id is None:
+        room = self.room
+        if room is None:
             return
         await self._drop_publisher()
-        self.outbox.push(m.StageEvent(event=reason, room=room_id, identity=self.identity))
+        self.outbox.push(m.StageEvent(event=reason, room=room.room_id, identity=self.identity))
 
     async def _drop_publisher(self) -> None:
         handle, self.publisher = self.publisher, None
@@ -262,66 +269,67 @@ class SignalSession:
         for sub in [x for x in self.subs.values() if x.warm]:  # held on our own feed: it goes with it
             await self._drop_sub(sub)
         await _close(handle)
-        if self.room_id is not None:
-            member = self.hub.member(self.room_id, self.identity)
+        if self.room is not None:
+            member = self.hub.member(self.room, self.identity)
             if member is not None and member.session is self and member.feed_id is not None:
                 member.feed_id = None
-                self.hub.unpublished(self.room_id, self.identity)
+                self.hub.unpublished(self.room, self.identity)
 
     async def mute(self, msg: m.Mute) -> m.Ack:
-        room_id = self._joined()
+        room = self._joined()
         if self.publisher is None:
             raise Conflict("not publishing", code=m.ErrorCode.NOT_PUBLISHING)
-        await self.publisher.set_media(**{msg.kind: not msg.muted})
-        member = self.hub.member(room_id, self.identity)
-        if member is not None:
-            setattr(member, f"{msg.kind}_muted", msg.muted)
-            self.hub.broadcast(room_id, m.MediaState(participant=self.identity, audio_muted=member.audio_muted,
-                                                     video_muted=member.video_muted))
+        if msg.kind == "audio":
+            await self.publisher.set_media(audio=not msg.muted)
+        else:
+            await self.publisher.set_media(video=not msg.muted)
+        self.hub.set_muted(room, self.identity, msg.kind, msg.muted)
         return m.Ack(id=msg.id)
 
     # ---- subscribing ----
     async def subscribe(self, msg: m.Subscribe) -> m.SdpOffer:
-        room_id = self._joined()
+        room = self._joined()
         self.claims.require(Privilege.SUBSCRIBE)
         if len(self.subs) >= MAX_SUBSCRIPTIONS:
             raise Conflict(f"at most {MAX_SUBSCRIPTIONS} subscriptions", code="too_many_subscriptions")
-        if msg.room and msg.room != room_id:
-            offer = await self._open_partner_subscription(room_id, msg.room, msg.feed)
+        if msg.room and msg.room != room.room_id:
+            offer = await self._open_partner_subscription(room, msg.room, msg.feed)
         else:
-            offer = await self._open_subscription(room_id, msg.feed)
+            offer = await self._open_subscription(room, msg.feed)
         offer.id = msg.id
         return offer
 
-    async def _open_partner_subscription(self, room_id: str, partner: str, feed: str) -> m.SdpOffer:
+    async def _open_partner_subscription(self, room: RoomKey, partner: str, feed: str) -> m.SdpOffer:
         """Live PK: a feed of the linked room's host or co-hosts (never of its audience)."""
-        link = self.stage.pk_partner(room_id) if self.live and self.stage is not None else None
+        link = self.stage.pk_partner(room) if self.live and self.stage is not None else None
         if link is None or link.partner != partner or self.stage is None:
-            log.warning("room %s: %s asked for a feed of room %s without a PK link; refused", room_id,
+            log.warning("room %s: %s asked for a feed of room %s without a PK link; refused", room,
                         self.identity, partner)
             raise Forbidden(f"room {partner!r} is not linked to this room", code=m.ErrorCode.NOT_LINKED)
-        if not self.stage.on_stage(partner, feed):
+        there = RoomKey(link.partner_merchant, link.partner)
+        if not self.stage.on_stage(there, feed):
             raise NotFound(f"{feed!r} is not on stage in room {partner!r}", code=m.ErrorCode.UNKNOWN_FEED)
-        return await self._open_subscription(partner, feed)
+        return await self._open_subscription(there, feed)
 
-    async def _open_subscription(self, room_id: str, feed: str) -> m.SdpOffer:
-        member = self.hub.member(room_id, feed)
+    async def _open_subscription(self, room: RoomKey, feed: str) -> m.SdpOffer:
+        member = self.hub.member(room, feed)
         if member is None or member.feed_id is None or feed == self.identity:
             raise NotFound(f"{feed!r} is not publishing in this room", code=m.ErrorCode.UNKNOWN_FEED)
+        media = self._media()
         if self.audience:
             # where the viewer is (the merchant's backend puts it in the token's metadata): nearest media
             # region first when the audience spills over to edge nodes
             region = self.claims.metadata.get("region")
-            handle = await self.media.subscribe(room_id, [member.feed_id], audience=True,
-                                                region=region if isinstance(region, str) else None)
+            viewer = await media.watch(room, [member.feed_id], region=region if isinstance(region, str) else None)
+            sub = Subscription(id=new_id("sub"), feed=feed, handle=viewer, room=room)
         else:
-            handle = await self.media.subscribe(room_id, [member.feed_id])
-        sub = Subscription(id=new_id("sub"), feed=feed, handle=handle, room=room_id)
+            handle = await media.subscribe(room, [member.feed_id])
+            sub = Subscription(id=new_id("sub"), feed=feed, handle=handle, room=room, member=handle)
         self.subs[sub.id] = sub
-        if room_id != self.room_id:
-            self.hub.follow(room_id, self)
-        self._tasks.spawn(self._pump(handle, sub.id), f"sub-events-{sub.id}")
-        return m.SdpOffer(sub=sub.id, feed=feed, sdp=handle.offer.sdp)
+        if room != self.room:
+            self.hub.follow(room, self)
+        self._tasks.spawn(self._pump(sub.handle, sub.id), f"sub-events-{sub.id}")
+        return m.SdpOffer(sub=sub.id, feed=feed, sdp=sub.handle.offer.sdp)
 
     async def warm(self, msg: m.Warm) -> m.SdpOffer:
         """A subscriber connection opened before the other side publishes (a consult while it rings).
@@ -330,7 +338,7 @@ class SignalSession:
         (ICE, DTLS) now, it is held (nothing relayed: audio at once, video once Janus can resend it, see
         :meth:`MediaPlane.hold_primed`; then ``warmed``), and :meth:`switch` later points it at the other
         side's feed: the accept then costs one round trip and a keyframe instead of a whole WebRTC setup."""
-        room_id = self._joined()
+        room = self._joined()
         self.claims.require(Privilege.SUBSCRIBE)
         if self.audience:
             raise Conflict("live-show viewers subscribe once the show has a feed", code=m.ErrorCode.WARM_UNSUPPORTED)
@@ -342,22 +350,21 @@ class SignalSession:
         if publisher is None:
             raise Conflict("warm holds the connection on your own feed: publish first",
                            code=m.ErrorCode.NOT_PUBLISHING)
-        from souk.media.errors import NoSuchFeed
-
         try:  # waits (up to 5 s) for our own feed to come up in Janus
-            handle = await self.media.subscribe(room_id, [publisher.feed_id])
+            handle = await self._media().subscribe(room, [publisher.feed_id])
         except NoSuchFeed as exc:
             raise Conflict("your own feed did not come up in time", code=m.ErrorCode.NOT_PUBLISHING) from exc
-        sub = Subscription(id=new_id("sub"), feed=self.identity, handle=handle, room=room_id, warm=True)
+        sub = Subscription(id=new_id("sub"), feed=self.identity, handle=handle, room=room, member=handle,
+                           warm=True)
         self.subs[sub.id] = sub
         self._tasks.spawn(self._pump(handle, sub.id), f"sub-events-{sub.id}")
-        sub.priming = self._tasks.spawn(self._hold(sub), f"hold-{sub.id}")
+        sub.priming = self._tasks.spawn(self._hold(sub, handle), f"hold-{sub.id}")
         return m.SdpOffer(id=msg.id, sub=sub.id, feed=self.identity, sdp=handle.offer.sdp, warm=True)
 
-    async def _hold(self, sub: Subscription) -> None:
+    async def _hold(self, sub: Subscription, handle: SubscriberPort) -> None:
         """Hold the warm subscription (audio at once, video once Janus can resend it), then say ``warmed``."""
         try:
-            primed = await self.media.hold_primed(sub.handle)
+            primed = await self._media().hold_primed(handle)
         except SoukError as exc:  # the subscription went away meanwhile
             log.info("holding %s failed: %s", sub.id, exc.message)
             return
@@ -366,13 +373,12 @@ class SignalSession:
 
     async def switch(self, msg: m.Switch) -> m.Switched:
         """Point one of our subscriptions at ``msg.feed`` in the same room, on the same PeerConnection."""
-        room_id = self._joined()
+        room = self._joined()
         sub = self._sub(msg.sub)
-        switch = getattr(sub.handle, "switch", None)
-        if switch is None or sub.room != room_id:  # a Streaming viewer or a PK partner room: subscribe instead
+        if sub.member is None or sub.room != room:  # a Streaming viewer or a PK partner room: subscribe instead
             raise Conflict("this subscription cannot switch feeds", code=m.ErrorCode.SWITCH_INCOMPATIBLE)
-        member = self.hub.member(room_id, msg.feed)
-        publisher = getattr(member.session, "publisher", None) if member is not None else None
+        member = self.hub.member(room, msg.feed)
+        publisher = member.session.publisher if member is not None else None
         if (member is None or member.feed_id is None or msg.feed == self.identity or publisher is None
                 or publisher.feed_id != member.feed_id):
             raise NotFound(f"{msg.feed!r} is not publishing in this room", code=m.ErrorCode.UNKNOWN_FEED)
@@ -380,17 +386,15 @@ class SignalSession:
         if priming is not None and not priming.done():  # switched before it was held: stop holding first
             priming.cancel()
             await asyncio.gather(priming, return_exceptions=True)
-        kinds = await switch(member.feed_id, {kind: publisher.mids(kind) for kind in ("audio", "video")})
+        kinds = await sub.member.switch(member.feed_id, {kind: publisher.mids(kind) for kind in ("audio", "video")})
         sub.feed, sub.warm = msg.feed, False
-        log.info("room %s: %s switched %s to %s (%s)", room_id, self.identity, sub.id, msg.feed, ",".join(kinds))
+        log.info("room %s: %s switched %s to %s (%s)", room, self.identity, sub.id, msg.feed, ",".join(kinds))
         return m.Switched(id=msg.id, sub=sub.id, feed=msg.feed, kinds=kinds)
 
     async def answer(self, msg: m.Answer) -> m.Ack:
         self._joined()
         sub = self._sub(msg.sub)
         check_sdp(msg.sdp, "answer")
-        from souk.media.types import Jsep
-
         try:
             await sub.handle.start(Jsep("answer", msg.sdp))
         except SoukError as exc:
@@ -400,12 +404,16 @@ class SignalSession:
 
     async def trickle(self, msg: m.Trickle) -> m.Ack:
         self._joined()
-        handle = self.publisher if msg.target == "pub" else self._sub(msg.target).handle
+        handle: MediaHandle | None = self.publisher if msg.target == "pub" else self._sub(msg.target).handle
         if handle is None:
             raise Conflict("not publishing", code=m.ErrorCode.NOT_PUBLISHING)
-        cand = None if msg.candidate is None else {
-            k: v for k, v in (("candidate", msg.candidate.candidate), ("sdpMid", msg.candidate.sdpMid),
-                              ("sdpMLineIndex", msg.candidate.sdpMLineIndex)) if v is not None}
+        cand: dict[str, str | int] | None = None
+        if msg.candidate is not None:
+            cand = {"candidate": msg.candidate.candidate}
+            if msg.candidate.sdpMid is not None:
+                cand["sdpMid"] = msg.candidate.sdpMid
+            if msg.candidate.sdpMLineIndex is not None:
+                cand["sdpMLineIndex"] = msg.candidate.sdpMLineIndex
         await handle.trickle(cand)
         return m.Ack(id=msg.id)
 
@@ -416,40 +424,37 @@ class SignalSession:
         return sub
 
     async def layer(self, msg: m.Layer) -> m.Ack:
-        """Pick the simulcast layer Janus relays on one subscription."""
+        """Pick the simulcast layer Janus relays on one subscription (a relayed viewer: ``layer_unsupported``)."""
         self._joined()
         sub = self._sub(msg.sub)
-        configure = getattr(sub.handle, "configure_layer", None)
-        if configure is None:
-            raise Conflict("this subscription has no simulcast layers to pick", code="layer_unsupported")
-        await configure(msg.substream, msg.temporal)
+        await sub.handle.configure_layer(msg.substream, msg.temporal)
         return m.Ack(id=msg.id)
 
-    def release_feed(self, feed: str, room_id: str | None = None) -> None:
+    def release_feed(self, feed: str, room: RoomKey | None = None) -> None:
         """The feed went away: close our subscriptions to it (their Janus handles) in the background."""
         if self._closed:
             return  # leaving already closes every subscription
-        room_id = room_id or self.room_id
-        for sub in [x for x in self.subs.values() if x.feed == feed and x.room == room_id]:
+        room = room or self.room
+        for sub in [x for x in self.subs.values() if x.feed == feed and x.room == room]:
             self._release(sub)
 
-    def release_room(self, room_id: str) -> None:
-        """A PK link ended: close every subscription into ``room_id``."""
+    def release_room(self, room: RoomKey) -> None:
+        """A PK link ended: close every subscription into ``room``."""
         if self._closed:
             return
-        for sub in [x for x in self.subs.values() if x.room == room_id]:
+        for sub in [x for x in self.subs.values() if x.room == room]:
             self._release(sub)
 
     def _release(self, sub: Subscription) -> None:
         self.subs.pop(sub.id, None)
         self._unfollow(sub.room)
-        if sub.room != self.room_id:  # the partner room's events do not reach us: say it here
+        if sub.room != self.room:  # the partner room's events do not reach us: say it here
             self.outbox.push(m.Unpublished(participant=sub.feed))
         self._tasks.spawn(_close(sub.handle), f"release-{sub.id}")
 
-    def _unfollow(self, room_id: str) -> None:
-        if room_id != self.room_id and not any(x.room == room_id for x in self.subs.values()):
-            self.hub.unfollow(room_id, self)
+    def _unfollow(self, room: RoomKey) -> None:
+        if room != self.room and not any(x.room == room for x in self.subs.values()):
+            self.hub.unfollow(room, self)
 
     async def _drop_sub(self, sub: Subscription) -> None:
         self.subs.pop(sub.id, None)
@@ -457,9 +462,7 @@ class SignalSession:
         await _close(sub.handle)
 
     # ---- media events ----
-    async def _pump(self, handle: Any, target: str) -> None:
-        from souk.media import events as ev
-
+    async def _pump(self, handle: MediaHandle, target: str) -> None:
         async for event in handle.events():
             match event:
                 case ev.WebrtcUp():
@@ -476,55 +479,54 @@ class SignalSession:
                 case _:
                     pass
 
-    def _announce_feed(self, handle: Any) -> None:
-        if self.room_id is None or handle is not self.publisher:
+    def _announce_feed(self, handle: MediaHandle) -> None:
+        publisher = self.publisher
+        if self.room is None or publisher is None or handle is not publisher:
             return
-        member = self.hub.member(self.room_id, self.identity)
+        member = self.hub.member(self.room, self.identity)
         if member is None or member.session is not self:
             return
-        member.feed_id = int(handle.feed_id)
-        self.hub.broadcast(self.room_id, m.Published(feed=member.feed()), exclude=self.identity)
+        member.feed_id = int(publisher.feed_id)
+        self.hub.broadcast(self.room, m.Published(feed=member.feed()), exclude=self.identity)
         if self.live and self.stage is not None:
-            self._tasks.spawn(self.stage.feed_published(self.room_id, self.identity, member.feed_id),
+            self._tasks.spawn(self.stage.feed_published(self.room, self.identity, member.feed_id),
                               "feed-published")
 
-    def _withdraw_feed(self, handle: Any) -> None:
+    def _withdraw_feed(self, handle: MediaHandle) -> None:
         """The publisher's PeerConnection went down: the feed is no longer subscribable."""
-        if self.room_id is None or handle is not self.publisher:
+        if self.room is None or handle is not self.publisher:
             return
         for sub in [x for x in self.subs.values() if x.warm]:  # held on the feed that just went down
             self._release(sub)
-        member = self.hub.member(self.room_id, self.identity)
+        member = self.hub.member(self.room, self.identity)
         if member is not None and member.session is self and member.feed_id is not None:
             member.feed_id = None
-            self.hub.unpublished(self.room_id, self.identity)
+            self.hub.unpublished(self.room, self.identity)
 
-    def _joined(self) -> str:
-        if self.room_id is None:
+    def _joined(self) -> RoomKey:
+        if self.room is None:
             raise Conflict("join a room first", code=m.ErrorCode.NOT_JOINED)
-        return self.room_id
+        return self.room
 
     async def aclose(self) -> None:
         """The socket is gone: release every handle, leave the room, tell the call flow."""
         if self._closed:
             return
         self._closed = True
-        room_id = self.room_id
+        room = self.room
         await self.leave("disconnected")
         await self._tasks.aclose()
-        if room_id is not None and self.gone is not None:
-            await self.gone.participant_gone(room_id, self.identity)
+        if room is not None and self.gone is not None:
+            await self.gone.participant_gone(room, self.identity)
 
 
 def _sdp_error(exc: SoukError) -> SoukError:
-    from souk.media.errors import InvalidSdp, JanusBadRequest
-
     if isinstance(exc, InvalidSdp | JanusBadRequest):
         return BadRequest(f"Janus rejected the SDP: {exc.message}", code=m.ErrorCode.BAD_SDP)
     return exc
 
 
-async def _close(handle: Any) -> None:
+async def _close(handle: MediaHandle) -> None:
     try:
         await handle.aclose()
     except SoukError as exc:

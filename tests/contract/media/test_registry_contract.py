@@ -12,9 +12,11 @@ import pytest
 
 from souk.core.clock import ManualClock
 from souk.core.errors import ConfigError, Unavailable
+from souk.core.tenancy import RoomKey
 from souk.media.registry import MemoryRegistry, MemoryRegistryStore, NodeRegistry, RedisRegistry, per_node
 
 TTL_S = 0.6
+R1, R2, R = RoomKey("shop", "room1"), RoomKey("shop", "room2"), RoomKey("shop", "r")
 
 Factory = Callable[[str], NodeRegistry]
 
@@ -54,35 +56,35 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
 
 async def test_others_sum_other_processes_not_mine(backend: Backend) -> None:
     a, b, c = backend.make("souk-a"), backend.make("souk-b"), backend.make("souk-c")
-    await a.publish({("room1", "node1"): 3, ("room1", "node2"): 1})
-    await b.publish({("room1", "node1"): 2, ("room2", "node2"): 5})
-    assert await a.others() == {("room1", "node1"): 2, ("room2", "node2"): 5}
-    assert await c.others() == {("room1", "node1"): 5, ("room1", "node2"): 1, ("room2", "node2"): 5}
-    assert per_node(await c.others(), "room1") == {"node1": 5, "node2": 1}
+    await a.publish({(R1, "node1"): 3, (R1, "node2"): 1})
+    await b.publish({(R1, "node1"): 2, (R2, "node2"): 5})
+    assert await a.others() == {(R1, "node1"): 2, (R2, "node2"): 5}
+    assert await c.others() == {(R1, "node1"): 5, (R1, "node2"): 1, (R2, "node2"): 5}
+    assert per_node(await c.others(), R1) == {"node1": 5, "node2": 1}
     assert per_node(await c.others()) == {"node1": 5, "node2": 6}
 
 
 async def test_publish_replaces_and_zero_drops(backend: Backend) -> None:
     a, b = backend.make("souk-a"), backend.make("souk-b")
-    await a.publish({("r", "n1"): 4, ("r", "n2"): 2})
-    await a.publish({("r", "n1"): 1, ("r", "n2"): 0})
-    assert await b.others() == {("r", "n1"): 1}
+    await a.publish({(R, "n1"): 4, (R, "n2"): 2})
+    await a.publish({(R, "n1"): 1, (R, "n2"): 0})
+    assert await b.others() == {(R, "n1"): 1}
     await a.publish({})
     assert await b.others() == {}
 
 
 async def test_room_ids_with_separators_survive(backend: Backend) -> None:
     a, b = backend.make("souk-a"), backend.make("souk-b")
-    odd = 'room:"x"|y\x1f,[]'
+    odd = RoomKey('shop:"a"', 'room:"x"|y\x1f,[]')
     await a.publish({(odd, "node:1"): 7})
     assert await b.others() == {(odd, "node:1"): 7}
 
 
 async def test_entries_of_a_dead_process_expire_and_a_heartbeat_keeps_them(backend: Backend) -> None:
     alive, dead, reader = backend.make("souk-alive"), backend.make("souk-dead"), backend.make("souk-reader")
-    await alive.publish({("r", "n1"): 1})
-    await dead.publish({("r", "n1"): 10, ("r", "n2"): 4})
-    assert await reader.others() == {("r", "n1"): 11, ("r", "n2"): 4}
+    await alive.publish({(R, "n1"): 1})
+    await dead.publish({(R, "n1"): 10, (R, "n2"): 4})
+    assert await reader.others() == {(R, "n1"): 11, (R, "n2"): 4}
     # the live one heartbeats (republishes) within its TTL; the dead one never writes again
     half = TTL_S / 2
 
@@ -93,18 +95,18 @@ async def test_entries_of_a_dead_process_expire_and_a_heartbeat_keeps_them(backe
             await asyncio.sleep(half)
 
     await _half()
-    await alive.publish({("r", "n1"): 1})
+    await alive.publish({(R, "n1"): 1})
     await _half()
-    await alive.publish({("r", "n1"): 1})
+    await alive.publish({(R, "n1"): 1})
     await _half()
-    assert await reader.others() == {("r", "n1"): 1}
+    assert await reader.others() == {(R, "n1"): 1}
     await backend.expire()
     assert await reader.others() == {}  # the live one stopped too
 
 
 async def test_aclose_withdraws_at_once(backend: Backend) -> None:
     a, b = backend.make("souk-a"), backend.make("souk-b")
-    await a.publish({("r", "n1"): 2})
+    await a.publish({(R, "n1"): 2})
     await a.aclose()
     await a.aclose()  # idempotent
     assert await b.others() == {}
@@ -127,8 +129,17 @@ async def test_redis_down_is_unavailable_not_a_crash() -> None:
     reg = RedisRegistry(f"redis://127.0.0.1:{port}/0", "souk-a")
     try:
         with pytest.raises(Unavailable):
-            await reg.publish({("r", "n"): 1})
+            await reg.publish({(R, "n"): 1})
         with pytest.raises(Unavailable):
             await reg.others()
     finally:
         await reg.aclose()
+
+
+async def test_the_same_room_id_of_two_merchants_is_counted_apart(backend: Backend) -> None:
+    a, b = backend.make("souk-a"), backend.make("souk-b")
+    mine, theirs = RoomKey("shop-a", "live-demo"), RoomKey("shop-b", "live-demo")
+    await a.publish({(mine, "n1"): 3, (theirs, "n1"): 1})
+    others = await b.others()
+    assert others == {(mine, "n1"): 3, (theirs, "n1"): 1}
+    assert per_node(others, mine) == {"n1": 3} and per_node(others, theirs) == {"n1": 1}

@@ -23,6 +23,7 @@ from voice_fakes import RecordingBrainSession
 
 from souk.agent.transports.rtc import JanusVoiceParticipant
 from souk.bench.bots import SubscriberBot
+from souk.core.tenancy import RoomKey
 from souk.media.plane import MediaPlane
 from souk.media.types import Jsep
 
@@ -79,13 +80,13 @@ class LoudnessSubscriber(SubscriberBot):
 
 
 async def test_agent_in_a_janus_room_hears_and_answers(media_plane: MediaPlane, netns: None) -> None:
-    from souk.bench.agent.utterances import synthesize
     from souk.agent.factory import build_voice_engine
+    from souk.bench.agent.utterances import synthesize
     from souk.core.settings import load_settings
 
     engine = await asyncio.to_thread(build_voice_engine, load_settings())
     brain = RecordingBrainSession("Your order shipped yesterday. It arrives on Friday.")
-    room = "room_voice_agent"
+    room = RoomKey("shop", "room_voice_agent")
     await media_plane.ensure_room(room, kind="consult", max_publishers=3)
     agent = JanusVoiceParticipant(media_plane, engine, brain, room)
     shopper_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from souk.core.errors import BadRequest
 from souk.bench.bots import PublisherBot, SubscriberBot
+from souk.core.errors import BadRequest
+from souk.core.tenancy import RoomKey
 from souk.media.errors import JanusError
 from souk.media.events import HandleGone, HangUp
 from souk.media.nodes import JanusNode
@@ -52,7 +53,7 @@ async def plane(planes: list[MediaPlane], two_janus_nodes: tuple[JanusNode, Janu
     return p
 
 
-async def _publish(plane: MediaPlane, room: str) -> tuple[Publisher, PublisherBot]:
+async def _publish(plane: MediaPlane, room: RoomKey) -> tuple[Publisher, PublisherBot]:
     await plane.ensure_room(room, kind="live", max_publishers=2, region="local")
     bot = PublisherBot()
     pub = await plane.join_publisher(room, display="host")
@@ -61,9 +62,9 @@ async def _publish(plane: MediaPlane, room: str) -> tuple[Publisher, PublisherBo
     return pub, bot
 
 
-async def _view(plane: MediaPlane, room: str, feed: int, *, decode: bool = False, **kw: object
+async def _view(plane: MediaPlane, room: RoomKey, feed: int, *, decode: bool = False, **kw: object
                 ) -> tuple[Subscriber | Viewer, SubscriberBot]:
-    sub = await plane.subscribe(room, [feed], audience=True, wait_s=5, **kw)  # type: ignore[arg-type]
+    sub = await plane.watch(room, [feed], wait_s=5, **kw)  # type: ignore[arg-type]
     bot = SubscriberBot(decode=decode)
     await sub.start(await bot.answer(sub.offer))
     return sub, bot
@@ -90,7 +91,7 @@ async def _mountpoint_exists(plane: MediaPlane, node_id: str, mp: int) -> bool:
 
 async def test_second_viewer_decodes_on_the_edge_third_shares_the_relay_publisher_leaving_tears_it_down(
         plane: MediaPlane) -> None:
-    room = "room_cascade"
+    room = RoomKey("shop", "room_cascade")
     pub, pub_bot = await _publish(plane, room)
     closers: list = [pub_bot]
     try:
@@ -101,7 +102,7 @@ async def test_second_viewer_decodes_on_the_edge_third_shares_the_relay_publishe
 
         second, second_bot = await _view(plane, room, pub.feed_id, decode=True)
         closers += [second, second_bot]
-        assert isinstance(second, Viewer) and second.room_id == room and second.feeds == (pub.feed_id,)
+        assert isinstance(second, Viewer) and second.room == room and second.feeds == (pub.feed_id,)
         # decoded frames on the edge: keyframes reached it, so PLI went back through the RTCP path
         await second_bot.wait_frames(10, timeout=10)
         assert 0 <= second_bot.last_counter <= pub_bot.frames_sent
@@ -131,7 +132,7 @@ async def test_second_viewer_decodes_on_the_edge_third_shares_the_relay_publishe
 
 
 async def test_relay_outlives_its_last_viewer_for_the_grace_then_goes(plane: MediaPlane) -> None:
-    room = "room_grace"
+    room = RoomKey("shop", "room_grace")
     pub, pub_bot = await _publish(plane, room)
     first, first_bot = await _view(plane, room, pub.feed_id)
     try:
@@ -155,17 +156,17 @@ async def test_relay_outlives_its_last_viewer_for_the_grace_then_goes(plane: Med
 
 
 async def test_forced_node_and_unknown_node(plane: MediaPlane) -> None:
-    room = "room_forced"
+    room = RoomKey("shop", "room_forced")
     pub, pub_bot = await _publish(plane, room)
     try:
         with pytest.raises(BadRequest) as err:
-            await plane.subscribe(room, [pub.feed_id], audience=True, node_id="node9")
+            await plane.watch(room, [pub.feed_id], node_id="node9")
         assert err.value.code == "unknown_media_node"
         sub, bot = await _view(plane, room, pub.feed_id, node_id="node2")  # origin has room, still node2
         assert isinstance(sub, Viewer) and plane.audience(room) == {"node2": 1}
         await bot.wait_frames(5, timeout=10)
         # several feeds in one audience subscription stay on the origin (a mountpoint relays one feed)
-        multi = await plane.subscribe(room, [pub.feed_id, pub.feed_id + 0], audience=True, node_id="node2")
+        multi = await plane.watch(room, [pub.feed_id, pub.feed_id + 0], node_id="node2")
         assert isinstance(multi, Subscriber)
         await multi.aclose()
         await sub.aclose()
@@ -176,7 +177,7 @@ async def test_forced_node_and_unknown_node(plane: MediaPlane) -> None:
 
 
 async def test_destroying_the_room_tears_its_relays_down(plane: MediaPlane) -> None:
-    room = "room_destroy"
+    room = RoomKey("shop", "room_destroy")
     pub, pub_bot = await _publish(plane, room)
     first, first_bot = await _view(plane, room, pub.feed_id)
     edge, edge_bot = await _view(plane, room, pub.feed_id)
@@ -205,7 +206,7 @@ async def test_edge_down_falls_back_to_another_edge_then_the_origin(
     plane = await MediaPlane.attach(_settings(tmp_path), [node1, _dead_node("node3", "local"), node2])
     planes.append(plane)
     plane.pool.set_up("node3", True)
-    room = "room_fallback"
+    room = RoomKey("shop", "room_fallback")
     pub, pub_bot = await _publish(plane, room)
     views: list = []
     try:
@@ -245,7 +246,7 @@ async def test_two_souk_processes_place_on_their_summed_load(
         made.append(plane)
     a, b = made
     planes += made
-    room = "room_two_souks"
+    room = RoomKey("shop", "room_two_souks")
     pub, pub_bot = await _publish(a, room)
     await b.ensure_room(room, kind="live", max_publishers=2, region="local")  # already there: same origin
     sa, sa_bot = await _view(a, room, pub.feed_id)
@@ -277,7 +278,7 @@ async def test_registry_down_places_on_this_process_counts_and_says_so_once(
     plane = await MediaPlane.attach(_settings(tmp_path), list(two_janus_nodes),
                                     registry=RedisRegistry(dead, "souk-a"))
     planes.append(plane)
-    room = "room_no_redis"
+    room = RoomKey("shop", "room_no_redis")
     pub, pub_bot = await _publish(plane, room)
     views: list = []
     try:
@@ -296,9 +297,9 @@ async def test_registry_down_places_on_this_process_counts_and_says_so_once(
 async def test_concurrent_joins_share_one_relay_and_count_right(plane: MediaPlane,
                                                                caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="souk.media.videoroom")
-    room = "room_rush"
+    room = RoomKey("shop", "room_rush")
     pub, pub_bot = await _publish(plane, room)
-    subs = await asyncio.gather(*(plane.subscribe(room, [pub.feed_id], audience=True, wait_s=5) for _ in range(5)))
+    subs = await asyncio.gather(*(plane.watch(room, [pub.feed_id], wait_s=5) for _ in range(5)))
     try:
         assert sorted(type(s).__name__ for s in subs) == ["Subscriber"] + ["Viewer"] * 4
         assert plane.audience(room) == {"node1": 1, "node2": 4}
@@ -314,7 +315,7 @@ async def test_concurrent_joins_share_one_relay_and_count_right(plane: MediaPlan
 
 
 async def test_unpublish_tears_the_relay_down(plane: MediaPlane) -> None:
-    room = "room_unpublish"
+    room = RoomKey("shop", "room_unpublish")
     pub, pub_bot = await _publish(plane, room)
     views: list = []
     try:
@@ -344,7 +345,7 @@ async def test_an_edge_dying_under_its_viewers(
     try:
         plane = await MediaPlane.attach(_settings(tmp_path), [node1, node3, node2])
         planes.append(plane)
-        room = "room_edge_dies"
+        room = RoomKey("shop", "room_edge_dies")
         pub, pub_bot = await _publish(plane, room)
         views: list = []
         try:

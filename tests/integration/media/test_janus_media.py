@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
-from souk.media.admin import JanusAdmin
 from souk.bench.bots import PublisherBot, SubscriberBot
+from souk.core.tenancy import RoomKey
+from souk.media.admin import JanusAdmin
 from souk.media.errors import RoomFull
 from souk.media.events import MediaEvent, MediaState, PublisherJoined, PublisherLeft, WebrtcUp
 from souk.media.plane import MediaPlane, Publisher
@@ -15,7 +16,7 @@ from souk.media.plane import MediaPlane, Publisher
 pytestmark = [pytest.mark.janus, pytest.mark.timeout(60)]
 
 
-async def _publish(plane: MediaPlane, room: str, display: str, *, wait: bool = True) -> tuple[Publisher, PublisherBot]:
+async def _publish(plane: MediaPlane, room: RoomKey, display: str, *, wait: bool = True) -> tuple[Publisher, PublisherBot]:
     bot = PublisherBot()
     pub = await plane.join_publisher(room, display=display)
     await bot.accept(await pub.publish(await bot.offer()))
@@ -36,11 +37,11 @@ async def test_publish_subscribe_decoded_frames_and_clean_up(
     sid = media_plane.session_id()
     assert sid is not None
     base = len(await janus_admin.list_handles(sid))
-    await media_plane.ensure_room("room_media", kind="consult", max_publishers=2)
-    watcher = await media_plane.join_publisher("room_media", display="watcher")  # sees others publish
-    pub, pub_bot = await _publish(media_plane, "room_media", "alice", wait=False)
+    await media_plane.ensure_room(RoomKey("shop", "room_media"), kind="consult", max_publishers=2)
+    watcher = await media_plane.join_publisher(RoomKey("shop", "room_media"), display="watcher")  # sees others publish
+    pub, pub_bot = await _publish(media_plane, RoomKey("shop", "room_media"), "alice", wait=False)
     # subscribe right away: before the publisher's webrtcup Janus answers 428, the plane waits it out
-    sub = await media_plane.subscribe("room_media", [pub.feed_id], wait_s=10)
+    sub = await media_plane.subscribe(RoomKey("shop", "room_media"), [pub.feed_id], wait_s=10)
     sub_bot = SubscriberBot(decode=True)
     answer = await sub_bot.answer(sub.offer)
     assert "a=setup:passive" in answer.sdp and "a=setup:active" not in answer.sdp  # we are the DTLS server
@@ -76,9 +77,9 @@ async def test_publish_subscribe_decoded_frames_and_clean_up(
 
 
 async def test_non_decoding_subscriber_counts_frames(media_plane: MediaPlane, netns: None) -> None:
-    await media_plane.ensure_room("room_nodecode")
-    pub, pub_bot = await _publish(media_plane, "room_nodecode", "p")
-    sub = await media_plane.subscribe("room_nodecode", [pub.feed_id])
+    await media_plane.ensure_room(RoomKey("shop", "room_nodecode"))
+    pub, pub_bot = await _publish(media_plane, RoomKey("shop", "room_nodecode"), "p")
+    sub = await media_plane.subscribe(RoomKey("shop", "room_nodecode"), [pub.feed_id])
     bot = SubscriberBot(decode=False)
     try:
         await sub.start(await bot.answer(sub.offer))
@@ -95,11 +96,11 @@ async def test_non_decoding_subscriber_counts_frames(media_plane: MediaPlane, ne
         await pub.aclose()
         await pub_bot.aclose()
 async def test_room_full(media_plane: MediaPlane, netns: None) -> None:
-    await media_plane.ensure_room("room_cap", max_publishers=1)
+    await media_plane.ensure_room(RoomKey("shop", "room_cap"), max_publishers=1)
     from souk.bench.bots import PublisherBot
 
     bots = [PublisherBot(audio=False), PublisherBot(audio=False)]
-    pubs = [await media_plane.join_publisher("room_cap", display=str(i)) for i in range(2)]
+    pubs = [await media_plane.join_publisher(RoomKey("shop", "room_cap"), display=str(i)) for i in range(2)]
     try:
         await bots[0].accept(await pubs[0].publish(await bots[0].offer()))
         await pubs[0].wait_webrtcup(10)
@@ -116,9 +117,9 @@ async def test_room_full(media_plane: MediaPlane, netns: None) -> None:
 
 
 async def test_publisher_recording_lands_in_the_recordings_dir(media_plane: MediaPlane, netns: None) -> None:
-    await media_plane.ensure_room("room_rec")
+    await media_plane.ensure_room(RoomKey("shop", "room_rec"))
     bot = PublisherBot()
-    pub = await media_plane.join_publisher("room_rec", display="rec")
+    pub = await media_plane.join_publisher(RoomKey("shop", "room_rec"), display="rec")
     try:
         await bot.accept(await pub.publish(await bot.offer(), record=True))
         await pub.wait_webrtcup(10)
@@ -136,10 +137,10 @@ async def test_publisher_recording_lands_in_the_recordings_dir(media_plane: Medi
 async def test_subscriber_update_adds_a_feed_with_renegotiation(media_plane: MediaPlane, netns: None) -> None:
     from souk.media.sdp import media_mids
 
-    await media_plane.ensure_room("room_update", max_publishers=2)
-    a, a_bot = await _publish(media_plane, "room_update", "a")
-    b, b_bot = await _publish(media_plane, "room_update", "b")
-    sub = await media_plane.subscribe("room_update", [a.feed_id])
+    await media_plane.ensure_room(RoomKey("shop", "room_update"), max_publishers=2)
+    a, a_bot = await _publish(media_plane, RoomKey("shop", "room_update"), "a")
+    b, b_bot = await _publish(media_plane, RoomKey("shop", "room_update"), "b")
+    sub = await media_plane.subscribe(RoomKey("shop", "room_update"), [a.feed_id])
     bot = SubscriberBot(decode=False)
     try:
         await sub.start(await bot.answer(sub.offer))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from souk.core.tenancy import RoomKey
 from souk.media.nodes import JanusNode
 from souk.media.plane import MediaPlane
 from souk.media.supervisor import JanusSupervisor, free_port
@@ -23,16 +24,16 @@ async def test_rooms_spread_over_nodes_and_a_dead_node_is_skipped(janus_node: Ja
     plane = await MediaPlane.attach(janus_settings(tmp_path), [n1, n2, dead])
     try:
         assert [h.up for h in await plane.health()] == [True, True, False]
-        a = await plane.ensure_room("room_spread_a")
-        b = await plane.ensure_room("room_spread_b")
-        c = await plane.ensure_room("room_spread_c", region="us")
+        a = await plane.ensure_room(RoomKey("shop", "room_spread_a"))
+        b = await plane.ensure_room(RoomKey("shop", "room_spread_b"))
+        c = await plane.ensure_room(RoomKey("shop", "room_spread_c"), region="us")
         assert {a.node_id, b.node_id} == {"n1", "n2"} and c.node_id == "n2"
-        pubs = [await plane.join_publisher(r, display="p") for r in ("room_spread_a", "room_spread_b")]
+        pubs = [await plane.join_publisher(r, display="p") for r in (RoomKey("shop", "room_spread_a"), RoomKey("shop", "room_spread_b"))]
         assert {plane.pool.load("n1").handles, plane.pool.load("n2").handles} == {1}
         for p in pubs:
             await p.aclose()
         assert plane.pool.load("n1").handles == plane.pool.load("n2").handles == 0
-        for r in ("room_spread_a", "room_spread_b", "room_spread_c"):
+        for r in (RoomKey("shop", "room_spread_a"), RoomKey("shop", "room_spread_b"), RoomKey("shop", "room_spread_c")):
             assert await plane.destroy_room(r)
     finally:
         await plane.aclose()

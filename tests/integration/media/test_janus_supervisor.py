@@ -12,6 +12,7 @@ import pytest
 
 from souk.core.clock import ManualClock
 from souk.core.errors import ConfigError, Timeout, Unavailable
+from souk.core.tenancy import RoomKey
 from souk.media import messages as m
 from souk.media.admin import JanusAdmin
 from souk.media.client import JanusConnection
@@ -159,8 +160,8 @@ async def test_request_timeout_against_a_frozen_janus_then_recovery(tmp_path: Pa
 async def test_plane_survives_janus_kill9(tmp_path: Path) -> None:
     plane = await MediaPlane.start(janus_settings(tmp_path), workdir=tmp_path / "janus")
     try:
-        await plane.ensure_room("room_k9")
-        pub = await plane.join_publisher("room_k9", display="a")
+        await plane.ensure_room(RoomKey("shop", "room_k9"))
+        pub = await plane.join_publisher(RoomKey("shop", "room_k9"), display="a")
         assert plane.supervisor is not None and plane.supervisor.pid is not None
         os.kill(plane.supervisor.pid, signal.SIGKILL)
         assert await pub.next_event(timeout=10) == HandleGone("node_lost")
@@ -171,7 +172,7 @@ async def test_plane_survives_janus_kill9(tmp_path: Path) -> None:
 
         await _wait_for(healthy, 15)
         # the room was re-created on the restarted Janus; joining works again
-        again = await plane.join_publisher("room_k9", display="a2")
+        again = await plane.join_publisher(RoomKey("shop", "room_k9"), display="a2")
         await again.aclose()
     finally:
         await plane.aclose()

@@ -13,6 +13,7 @@ from souk.consult import Call, CallState, ConsultService
 from souk.core.clock import ManualClock
 from souk.core.errors import Conflict, Forbidden, NotFound
 from souk.core.settings import CallSettings, load_settings
+from souk.core.tenancy import RoomKey
 from souk.domain.calls import CallOutcome
 from souk.domain.rooms import RoomStatus
 from souk.storage import Storage, open_storage, seed_demo
@@ -28,8 +29,9 @@ class Recorder:
     def call_changed(self, call: Call) -> None:
         self.seen.append((call.id, call.state))
 
-    async def close_room(self, room_id: str, reason: str) -> None:
-        self.closed.append((room_id, reason))
+    async def close_room(self, room: RoomKey, reason: str) -> None:
+        assert room.merchant_id == M  # the call's merchant's room, never a bare room id
+        self.closed.append((room.room_id, reason))
 
 
 async def settled(svc: ConsultService, call_id: str, state: CallState, timeout_s: float = 5.0) -> None:
@@ -150,13 +152,31 @@ async def test_a_dropped_participant_has_a_grace_period_to_come_back(env, storag
     svc, clock, _ = env
     call = await svc.request(M, shopper="s1", product_sku="AP-1001", language="en")
     await svc.accept(M, call.id, "seller-demo")
-    await svc.participant_gone(call.room_id, "s1")
+    room = RoomKey(M, call.room_id)
+    await svc.participant_gone(room, "s1")
     await clock.advance(9)
-    svc.participant_back(call.room_id, "s1")  # reconnected in time
+    svc.participant_back(room, "s1")  # reconnected in time
     await clock.advance(30)
     assert svc.get(M, call.id).state is CallState.ACCEPTED
-    await svc.participant_gone(call.room_id, "seller-demo")
-    await svc.participant_gone(call.room_id, "somebody-else")  # not in the call: ignored
+    await svc.participant_gone(room, "seller-demo")
+    await svc.participant_gone(room, "somebody-else")  # not in the call: ignored
     await clock.advance(10.1)
     await settled(svc, call.id, CallState.ENDED)
     assert svc.get(M, call.id).ended_by == "seller-demo"
+
+
+async def test_a_call_is_found_only_in_its_own_merchants_room(env, storage: Storage) -> None:
+    """Another merchant naming the same room id finds no call there, and cannot end it by dropping out."""
+    svc, clock, _ = env
+    call = await svc.request(M, shopper="s1", product_sku="AP-1001", language="en")
+    await svc.accept(M, call.id, "seller-demo")
+    found = svc.by_room(RoomKey(M, call.room_id))
+    assert found is not None and found.id == call.id
+    other = RoomKey("other-shop", call.room_id)
+    assert svc.by_room(other) is None
+    await svc.participant_gone(other, "s1")  # the same identity in another merchant's room of that id
+    await clock.advance(30)  # well past the reconnect grace
+    await asyncio.sleep(0.05)
+    assert svc.get(M, call.id).state is CallState.ACCEPTED
+    with pytest.raises(NotFound):
+        svc.get("other-shop", call.id)

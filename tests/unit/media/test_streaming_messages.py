@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from souk.core.errors import BadRequest, NotFound
+from souk.core.tenancy import RoomKey
 from souk.media.errors import JanusError
 from souk.media.forward import (
     FeedStreams,
@@ -97,10 +98,12 @@ def test_feed_streams_from_publishers_list() -> None:
 
 
 def test_mountpoint_ids_are_stable_and_distinct() -> None:
-    assert mountpoint_id("room_1", 5) == mountpoint_id("room_1", 5)
-    assert len({mountpoint_id("room_1", f) for f in range(100)} | {mountpoint_id("room_2", 5)}) == 101
-    assert 0 < mountpoint_id("r", 1) < 2**53
-    assert mountpoint_id("room_1", 5, "souk-a") != mountpoint_id("room_1", 5, "souk-b")  # one per Souk process
+    r1, r2 = RoomKey("m", "room_1"), RoomKey("m", "room_2")
+    assert mountpoint_id(r1, 5) == mountpoint_id(r1, 5)
+    assert len({mountpoint_id(r1, f) for f in range(100)} | {mountpoint_id(r2, 5)}) == 101
+    assert 0 < mountpoint_id(RoomKey("m", "r"), 1) < 2**53
+    assert mountpoint_id(r1, 5, "souk-a") != mountpoint_id(r1, 5, "souk-b")  # one per Souk process
+    assert mountpoint_id(r1, 5) != mountpoint_id(RoomKey("other", "room_1"), 5)  # one per merchant's room
 
 
 def test_bad_ports_are_refused() -> None:

@@ -29,6 +29,7 @@ from souk.agent.session import VoiceEngine, VoiceSession
 from souk.core.clock import RealtimePacer
 from souk.core.errors import NotFound, Timeout
 from souk.core.tasks import TaskOwner
+from souk.core.tenancy import RoomKey
 
 log = logging.getLogger(__name__)
 
@@ -87,21 +88,21 @@ class _RtcOutput:
 class RoomPlane(Protocol):
     """What the transport needs of souk.media.plane.MediaPlane."""
 
-    async def join_publisher(self, room_id: str, *, display: str = "") -> Any: ...
+    async def join_publisher(self, room: RoomKey, *, display: str = "") -> Any: ...
 
-    async def subscribe(self, room_id: str, feeds: Any, *, wait_s: float = 5.0) -> Any: ...
+    async def subscribe(self, room: RoomKey, feeds: Any, *, wait_s: float = 5.0) -> Any: ...
 
 
 class JanusVoiceParticipant:
-    """Join ``room_id`` as "the assistant": publish its voice, listen to one feed."""
+    """Join ``room`` (one merchant's) as "the assistant": publish its voice, listen to one feed."""
 
-    def __init__(self, plane: RoomPlane, engine: VoiceEngine, brain: BrainSession, room_id: str, *,
+    def __init__(self, plane: RoomPlane, engine: VoiceEngine, brain: BrainSession, room: RoomKey, *,
                  display: str = "Souk assistant", language: str | None = None,
                  on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
         self._plane = plane
         self._engine = engine
         self._brain = brain
-        self.room_id = room_id
+        self.room = room
         self._display = display
         self._language = language
         self.events: deque[dict[str, Any]] = deque(maxlen=500)
@@ -112,7 +113,7 @@ class JanusVoiceParticipant:
         self._sub: Any = None
         self._pc_pub: RTCPeerConnection | None = None
         self._pc_sub: RTCPeerConnection | None = None
-        self._tasks = TaskOwner(f"rtc-agent:{room_id}")
+        self._tasks = TaskOwner(f"rtc-agent:{room}")
         self.frames_heard = 0
         self._closed = False
 
@@ -124,10 +125,10 @@ class JanusVoiceParticipant:
     async def join(self) -> list[Any]:
         """Publish the agent's voice; returns the feeds already in the room (see :meth:`listen`)."""
         self.session = self._engine.new_session(self._brain, _RtcOutput(self.track, self._event),
-                                                language=self._language, session_id=f"rtc:{self.room_id}")
+                                                language=self._language, session_id=f"rtc:{self.room}")
         self._pc_pub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self._pc_pub.addTrack(self.track)
-        self._pub = await self._plane.join_publisher(self.room_id, display=self._display)
+        self._pub = await self._plane.join_publisher(self.room, display=self._display)
         await self._pc_pub.setLocalDescription(await self._pc_pub.createOffer())
         offer = _jsep("offer", self._pc_pub.localDescription.sdp)
         answer = await self._pub.publish(offer, audio=True, video=False)
@@ -139,7 +140,7 @@ class JanusVoiceParticipant:
         """Subscribe to the feed whose audio is the user's voice."""
         if self.session is None:
             raise NotFound("join the room first", code="not_joined")
-        self._sub = await self._plane.subscribe(self.room_id, [feed_id], wait_s=wait_s)
+        self._sub = await self._plane.subscribe(self.room, [feed_id], wait_s=wait_s)
         self._pc_sub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         got_track: asyncio.Future[MediaStreamTrack] = asyncio.get_running_loop().create_future()
 
@@ -187,7 +188,7 @@ class JanusVoiceParticipant:
                 try:
                     await part.aclose()
                 except Exception:
-                    log.warning("leaving room %s failed", self.room_id, exc_info=True)
+                    log.warning("leaving room %s failed", self.room, exc_info=True)
         for pc in (self._pc_sub, self._pc_pub):
             if pc is not None:
                 await pc.close()

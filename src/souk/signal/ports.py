@@ -1,0 +1,120 @@
+"""What the signaling sessions need of the media plane, of the room store and of the live stage: small Protocols.
+
+:class:`~souk.media.plane.MediaPlane` satisfies :class:`MediaPort` (checked in the tests); a session knows
+nothing else of it. Every room is a :class:`~souk.core.tenancy.RoomKey`: the merchant is part of the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from souk.core.tenancy import RoomKey
+from souk.live.stage import PkLink, Show
+from souk.media.events import MediaEvent
+from souk.media.types import Jsep, RoomKind
+
+
+class MediaHandle(Protocol):
+    """One Janus handle of a session (publisher, subscriber or relayed viewer)."""
+
+    def events(self) -> AsyncIterator[MediaEvent]: ...
+
+    async def trickle(self, candidate: dict[str, str | int] | None) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class PublisherPort(MediaHandle, Protocol):
+    feed_id: int
+
+    async def publish(self, offer: Jsep, *, audio: bool = True, video: bool = True, record: bool = False,
+                      filename: str | None = None) -> Jsep: ...
+
+    async def set_media(self, *, audio: bool | None = None, video: bool | None = None) -> None: ...
+
+    def mids(self, kind: str) -> list[str]: ...
+
+
+class ReceiverPort(MediaHandle, Protocol):
+    """A handle that receives (Janus offers, the client answers): what a live-show viewer gets."""
+
+    @property
+    def offer(self) -> Jsep: ...
+
+    async def start(self, answer: Jsep) -> None: ...
+
+    async def configure_layer(self, substream: int, temporal: int | None = None) -> None: ...
+
+
+class SubscriberPort(ReceiverPort, Protocol):
+    """A room member's VideoRoom subscription: it can also be held (warm) and switched to another feed."""
+
+    @property
+    def room(self) -> RoomKey: ...
+
+    @property
+    def handle_id(self) -> int: ...
+
+    async def hold(self, kinds: Sequence[str] = ("audio", "video")) -> None: ...
+
+    async def wait_webrtcup(self, timeout: float = 10.0) -> None: ...
+
+    async def switch(self, feed_id: int, source_mids: dict[str, list[str]]) -> list[str]: ...
+
+
+class MediaPort(Protocol):
+    @property
+    def recordings_dir(self) -> Path: ...
+
+    def room_spec(self, room: RoomKey) -> object | None: ...
+
+    async def ensure_room(self, room: RoomKey, *, kind: RoomKind = "consult", max_publishers: int = 2,
+                          bitrate: int | None = None, record: bool = False, description: str = "",
+                          region: str | None = None) -> object: ...
+
+    async def join_publisher(self, room: RoomKey, *, display: str = "") -> PublisherPort: ...
+
+    async def subscribe(self, room: RoomKey, feeds: Sequence[int], *, wait_s: float = 5.0) -> SubscriberPort: ...
+
+    async def watch(self, room: RoomKey, feeds: Sequence[int], *, wait_s: float = 5.0, region: str | None = None,
+                    node_id: str | None = None) -> ReceiverPort: ...
+
+    async def hold_primed(self, sub: SubscriberPort, *, prime_s: float = ..., poll_s: float = 0.2) -> bool: ...
+
+
+class RoomDirectory(Protocol):
+    async def open_room_kind(self, merchant_id: str, room_id: str) -> str:
+        """The kind of an open room of this merchant; NotFound (unknown_room) / Conflict (room_closed)."""
+
+    async def record_join(self, merchant_id: str, room_id: str, identity: str, role: str, name: str) -> None: ...
+
+    async def record_leave(self, merchant_id: str, room_id: str, identity: str) -> None: ...
+
+
+class GoneListener(Protocol):
+    """The consult call flow: a participant's socket went away (or came back) in one merchant's room."""
+
+    async def participant_gone(self, room: RoomKey, identity: str) -> None: ...
+
+    def participant_back(self, room: RoomKey, identity: str) -> None: ...
+
+
+class StagePort(Protocol):
+    """What a session asks the live stage (:class:`~souk.live.stage.LiveStage`) about its live room."""
+
+    @property
+    def max_publishers(self) -> int: ...
+
+    def may_publish(self, room: RoomKey, identity: str, is_host: bool) -> bool: ...
+
+    def on_stage(self, room: RoomKey, identity: str) -> bool: ...
+
+    def live_show(self, room: RoomKey) -> Show | None: ...
+
+    def recording_name(self, show: Show, identity: str) -> str: ...
+
+    def pk_partner(self, room: RoomKey) -> PkLink | None: ...
+
+    async def feed_published(self, room: RoomKey, identity: str, feed_id: int) -> None: ...
