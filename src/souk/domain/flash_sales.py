@@ -6,6 +6,7 @@ conditional UPDATEs, so concurrent buyers can never take more than ``units``.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -65,6 +66,11 @@ class FlashSaleRepo(Protocol):
     async def get(self, merchant_id: str, sale_id: str) -> FlashSale: ...
     async def list(self, merchant_id: str, room_id: str) -> list[FlashSale]: ...
     async def end(self, merchant_id: str, sale_id: str) -> FlashSale: ...
+
+    async def running(self, merchant_id: str) -> builtins.list[FlashSale]:
+        """Sales neither ended nor past their end time, in every room of the merchant (a restart re-arms their
+        end announcements from these)."""
+        ...
 
     async def buy(
         self, merchant_id: str, sale_id: str, *, customer_id: str, qty: int, country: str,

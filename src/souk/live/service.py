@@ -33,7 +33,7 @@ from souk.domain.flash_sales import FlashSale, FlashSaleRepo, FlashSaleSpec
 from souk.domain.landed import convert, currency_for, landed_price
 from souk.domain.models import Customer, Order, Product, ShippingZone
 from souk.domain.pins import PinRepo, Pins, pin_to, unpin_from
-from souk.domain.ports import CatalogRepo, CustomerRepo, OrderRepo, StoreInfoRepo
+from souk.domain.ports import CatalogRepo, CustomerRepo, MerchantRepo, OrderRepo, StoreInfoRepo
 from souk.live.access import require_host, require_room
 from souk.live.cart import add_to, remove_from
 from souk.live.pins import require_pinned
@@ -62,6 +62,8 @@ class LiveStorage(Protocol):
     def live_carts(self) -> CartRepo: ...
     @property
     def pins(self) -> PinRepo: ...
+    @property
+    def merchants(self) -> MerchantRepo: ...
 
 
 class Publisher(Protocol):
@@ -99,6 +101,19 @@ class LiveCommerce:
 
     def start(self) -> None:
         self.ticker.start()
+        self._tasks.spawn(self._rearm_sale_ends(), "rearm-sale-ends")
+
+    async def _rearm_sale_ends(self) -> None:
+        """After a restart: the sales still running (in the database) get their end announcement again; the
+        process that armed it died. Announced once per sale (the message's cid) however many nodes arm it."""
+        try:
+            for merchant in await self._storage.merchants.list():
+                for sale in await self._storage.flash_sales.running(merchant.id):
+                    if len(self._tasks) >= MAX_TIMED_SALES:
+                        return
+                    self._tasks.spawn(self._announce_end(merchant.id, sale), f"end:{sale.id}")
+        except SoukError as exc:
+            log.warning("running flash sales not re-armed: %s", exc)
 
     async def aclose(self) -> None:
         await self._tasks.aclose()

@@ -120,10 +120,12 @@ async def test_every_flash_sale_statement_filters_by_merchant(storage: Storage) 
         await repo.buy(A, sale.id, customer_id="C-1", qty=1, country="US")
         with pytest.raises(Conflict):
             await repo.buy(A, sale.id, customer_id="C-1", qty=UNITS, country="US")
+        assert [s.id for s in await repo.running(A)] == [sale.id]
         await repo.end(A, sale.id)
+        assert await repo.running(A) == []
     finally:
         event.remove(storage.db.engine.sync_engine, "before_cursor_execute", record)
     public = {m for m, _ in inspect.getmembers(repo, inspect.iscoroutinefunction) if not m.startswith("_")}
-    assert public == {"create", "get", "list", "buy", "end"}, "add the new methods to this audit"
+    assert public == {"create", "get", "list", "buy", "end", "running"}, "add the new methods to this audit"
     data = [s for s in statements if s.split()[0].upper() in ("SELECT", "UPDATE", "INSERT", "DELETE")]
     assert len(data) > 10 and [s for s in data if not scoped(s)] == []

@@ -9,6 +9,7 @@ never a second order and never ``sale_sold_out``; two retries racing each other 
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -82,6 +83,14 @@ class SqlFlashSaleRepo(Repo):
             rows = (await conn.execute(sa.select(flash_sales).where(
                 flash_sales.c.merchant_id == merchant_id, flash_sales.c.room_id == room_id)
                 .order_by(flash_sales.c.starts_at, flash_sales.c.id))).all()
+        return [_record(r) for r in rows]
+
+    async def running(self, merchant_id: str) -> builtins.list[FlashSale]:
+        """The merchant's sales not ended and not past their end time (in every room), soonest end first."""
+        async with self._db.read() as conn:
+            rows = (await conn.execute(sa.select(flash_sales).where(
+                flash_sales.c.merchant_id == merchant_id, flash_sales.c.ended.is_(False),
+                flash_sales.c.ends_at > self._now()).order_by(flash_sales.c.ends_at, flash_sales.c.id))).all()
         return [_record(r) for r in rows]
 
     async def end(self, merchant_id: str, sale_id: str) -> FlashSale:
