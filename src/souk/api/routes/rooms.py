@@ -16,6 +16,7 @@ from souk.api.auth import LOBBY_ROOM, Ctx, MerchantAuth, MerchantAuthDep, bearer
 from souk.api.context import AppContext
 from souk.auth.apikeys import PREFIX as API_KEY_PREFIX
 from souk.core.errors import BadRequest, NotFound
+from souk.core.tenancy import RoomKey
 from souk.domain.rooms import Room, RoomKind, RoomStatus
 
 router = APIRouter()
@@ -87,26 +88,27 @@ async def list_rooms(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[RoomOut]:
     rooms = await ctx.storage.rooms.list(auth.merchant_id, status=status, kind=kind, limit=limit)
-    return [RoomOut.of(r, len(ctx.hub.participants(r.id))) for r in rooms]
+    return [RoomOut.of(r, len(ctx.hub.participants(RoomKey(auth.merchant_id, r.id)))) for r in rooms]
 
 
 @router.get("/v1/rooms/{room_id}", response_model=RoomOut)
 async def get_room(room_id: str, merchant_id: RoomReader, ctx: Ctx) -> RoomOut:
     room = await _room(ctx, merchant_id, room_id)
-    return RoomOut.of(room, len(ctx.hub.participants(room_id)))
+    return RoomOut.of(room, len(ctx.hub.participants(RoomKey(merchant_id, room_id))))
 
 
 @router.post("/v1/rooms/{room_id}/close", response_model=RoomOut)
 async def close_room(room_id: str, auth: MerchantAuthDep, ctx: Ctx) -> RoomOut:
-    await _room(ctx, auth.merchant_id, room_id)
-    call = ctx.calls.by_room(room_id)
+    await _room(ctx, auth.merchant_id, room_id)  # another merchant's room: 404 unknown_room
+    key = RoomKey(auth.merchant_id, room_id)
+    call = ctx.calls.by_room(key)
     if call is not None:
         await ctx.calls.hangup(auth.merchant_id, call.id, call.seller or auth.actor)
     else:
-        await ctx.hub.close_room(room_id, "closed")
+        await ctx.hub.close_room(key, "closed")
         if ctx.media is not None:
             try:
-                await ctx.media.destroy_room(room_id)
+                await ctx.media.destroy_room(key)
             except NotFound:
                 pass
     room = await ctx.storage.rooms.close(auth.merchant_id, room_id)
@@ -117,7 +119,7 @@ async def close_room(room_id: str, auth: MerchantAuthDep, ctx: Ctx) -> RoomOut:
 async def participants(room_id: str, merchant_id: RoomReader, ctx: Ctx,
                        present_only: bool = True) -> list[ParticipantOut]:
     await _room(ctx, merchant_id, room_id)
-    live = {m.identity: m for m in ctx.hub.participants(room_id)}
+    live = {m.identity: m for m in ctx.hub.participants(RoomKey(merchant_id, room_id))}
     out = []
     for p in await ctx.storage.rooms.participants(merchant_id, room_id, present_only=present_only):
         m = live.get(p.identity)

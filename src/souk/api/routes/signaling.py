@@ -27,6 +27,7 @@ from souk.signal.hub import Outbox, call_info
 from souk.signal.session import SignalSession
 from souk.auth.tokens import AccessClaims
 from souk.core.errors import SoukError, TooLarge, Unauthenticated
+from souk.core.tenancy import RoomKey
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -57,7 +58,7 @@ async def signal(ws: WebSocket) -> None:
     if is_staff(claims):
         for ringing in ctx.calls.active(claims.merchant_id):
             outbox.push(m.CallEvent(call=call_info(ringing, ctx.settings.calls.ring_timeout_s)))
-    elif (call := ctx.calls.by_room(claims.room)) is not None:
+    elif (call := ctx.calls.by_room(RoomKey(claims.merchant_id, claims.room))) is not None:
         outbox.push(m.CallEvent(call=call_info(call, ctx.settings.calls.ring_timeout_s)))
     try:
         while not writer.done():
@@ -116,7 +117,7 @@ def _watch(ctx: AppContext, claims: AccessClaims, outbox: Outbox) -> None:
     if is_staff(claims):
         ctx.hub.watch_console(claims.merchant_id, outbox)
     else:
-        ctx.hub.watch_room(claims.room, outbox)
+        ctx.hub.watch_room(RoomKey(claims.merchant_id, claims.room), outbox)
 
 
 async def _authenticate(ws: WebSocket, ctx: AppContext, limit: int) -> AccessClaims:
