@@ -30,6 +30,7 @@ def test_each_node_cost_is_its_cpu_over_its_own_deliveries() -> None:
     assert step["server_cpu_pct"] == [0, 0] and step["receivers_cpu_pct"] == [30, 40]
     assert step["p50_ms"] == 4.0 and step["p99_ms"] == 6.0  # upper edges of the 1 ms bins
     assert step["failed"] == 0 and step["ok"] and not step["load_generator_saturated"]
+    assert not step["machine_saturated"]
 
 
 def test_a_lost_delivery_fails_the_step_and_counts_at_the_cap_in_every_percentile() -> None:
@@ -40,11 +41,12 @@ def test_a_lost_delivery_fails_the_step_and_counts_at_the_cap_in_every_percentil
     assert step["p50_ms"] == 3.0 and not step["ok"]
 
 
-def test_a_busy_receiver_or_machine_marks_the_load_generator_saturated() -> None:
+def test_a_busy_receiver_saturates_the_load_generator_and_a_busy_machine_is_said_apart() -> None:
     results = [_recv([100], {1: 100})]
-    assert summarize_step(_run(results, server_cpu_s=[0.1], receiver_cpu_s=[9.5]))["load_generator_saturated"]
-    assert summarize_step(_run(results, server_cpu_s=[0.1], receiver_cpu_s=[1.0], machine=97.0))[
-        "load_generator_saturated"]
+    busy_receiver = summarize_step(_run(results, server_cpu_s=[0.1], receiver_cpu_s=[9.5]))
+    assert busy_receiver["load_generator_saturated"] and not busy_receiver["machine_saturated"]
+    busy_machine = summarize_step(_run(results, server_cpu_s=[0.1], receiver_cpu_s=[1.0], machine=97.0))
+    assert busy_machine["machine_saturated"] and not busy_machine["load_generator_saturated"]
 
 
 def test_nodes_are_compared_with_one_node_at_the_same_clients_per_node() -> None:

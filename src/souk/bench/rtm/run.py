@@ -154,7 +154,8 @@ class Runner:
                  f"cpu server {out['server_cpu_pct']} ({out['server_us_per_delivery_by_node']} us/delivery) "
                  f"receivers {out['receivers_cpu_pct']} machine {out['machine_cpu_pct']}% "
                  f"-> {'pass' if out['ok'] else 'FAIL'}"
-                 + (" (load generator saturated)" if out["load_generator_saturated"] else ""))
+                 + (" (load generator saturated)" if out["load_generator_saturated"] else "")
+                 + (" (machine saturated)" if out["machine_saturated"] else ""))
         return out
 
     def search(self, proto: str, urls: list[str], pids: list[int], steps: tuple[int, ...]) -> dict[str, Any]:
@@ -208,6 +209,7 @@ def run_bench(cfg: BenchConfig, log: Log) -> dict[str, Any]:
     result["reordered"] = basis["reordered"]
     result["failed"] = basis["failed"]
     result["load_generator_saturated"] = basis["load_generator_saturated"]
+    result["machine_saturated"] = basis["machine_saturated"]
     if cfg.nodes > 1:
         result["souk_deliveries_per_s_by_node"] = basis["deliveries_per_s_by_node"]
         per_node = max(1, basis["clients"] // cfg.nodes)
