@@ -12,6 +12,7 @@ from typing import Any
 
 class ErrorKind(str, Enum):
     BAD_REQUEST = "bad_request"
+    UNPROCESSABLE = "unprocessable"  # well-formed input whose content fails validation (e.g. a store file)
     UNAUTHENTICATED = "unauthenticated"
     TOKEN_EXPIRED = "token_expired"
     FORBIDDEN = "forbidden"
@@ -58,6 +59,10 @@ class SoukError(Exception):
 
 class BadRequest(SoukError, ValueError):
     kind = ErrorKind.BAD_REQUEST
+
+
+class Unprocessable(SoukError, ValueError):
+    kind = ErrorKind.UNPROCESSABLE
 
 
 class Unauthenticated(SoukError):

@@ -1,4 +1,4 @@
-"""Frozen domain records. Money is Decimal in the store currency (USD for the demo store)."""
+"""Frozen domain records. Money is Decimal in the merchant's currency (``Merchant.currency``)."""
 
 from __future__ import annotations
 
@@ -36,9 +36,11 @@ class Merchant:
     id: str
     name: str
     ships_from: str
-    currency: str
+    currency: str  # ISO 4217: every amount of this merchant (prices, orders, sales, carts) is in it
     languages: tuple[str, ...]
     timezone: str
+    region: str = ""  # where the merchant operates (operator's label, e.g. "eu" or "mx"), set at onboarding
+    country: str = ""  # the seller's country (ISO 3166-1 alpha-2), "" when not given
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,10 @@ class ShippingZone:
     express_days: tuple[int, int]
     free_shipping_over: Decimal
     duties: str
+    standard_fee: Decimal | None = None  # flat fee per order when not free; None = not stated by the store
+    express_fee: Decimal | None = None
+    # the structured duty rules of STORE_FORMAT.md, as written in the store file (checked by storecheck)
+    duty_rules: tuple[dict[str, Any], ...] = ()
 
     def days(self, method: str) -> tuple[int, int]:
         return self.express_days if method == "express" else self.standard_days
@@ -131,6 +137,9 @@ class ReturnPolicy:
     other_regions: str
     refund_days_after_receipt: int
     exchange: str
+    # the structured return rules of STORE_FORMAT.md (non_returnable, exchange_window_days, restocking fee,
+    # return_shipping_paid_by...), as written in the store file
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,3 +157,4 @@ class Policies:
 class FaqEntry:
     topic: str
     answer: str
+    answers: dict[str, str] = field(default_factory=dict)  # translations by language
