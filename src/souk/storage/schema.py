@@ -33,6 +33,8 @@ merchants = sa.Table(
     sa.Column("timezone", sa.String(64), nullable=False),
     sa.Column("ships_from", sa.String(200), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("region", sa.String(64), nullable=False, server_default=""),  # migration 0005
+    sa.Column("country", sa.String(2), nullable=False, server_default=""),  # migration 0005
 )
 
 api_keys = sa.Table(
@@ -152,6 +154,10 @@ shipping_zones = sa.Table(
     sa.Column("express_max_days", sa.Integer, nullable=False),
     sa.Column("free_shipping_over", Money, nullable=False),
     sa.Column("duties", sa.Text, nullable=False),
+    # migration 0005: the store file's flat fees and structured duty rules (NULL: not given)
+    sa.Column("standard_fee", Money, nullable=True),
+    sa.Column("express_fee", Money, nullable=True),
+    sa.Column("duty_rules", JSONDoc, nullable=True),
     sa.PrimaryKeyConstraint("merchant_id", "region"),
 )
 
@@ -168,6 +174,7 @@ faq = sa.Table(
     sa.Column("topic", sa.String(64), nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("answers", JSONDoc, nullable=True),  # migration 0005: translations by language
     sa.PrimaryKeyConstraint("merchant_id", "topic"),
 )
 

@@ -23,7 +23,7 @@ from souk.domain.store import StoreSnapshot, parse_store
 from souk.storage.repos.catalog import product_values
 from souk.storage.repos.customers import customer_values
 from souk.storage.repos.orders import line_values, order_values
-from souk.storage.repos.storeinfo import policies_document, zone_values
+from souk.storage.repos.storeinfo import faq_values, policies_document, zone_values
 from souk.storage.schema import (
     api_keys,
     customers,
@@ -117,7 +117,7 @@ async def _insert_store(conn: AsyncConnection, snap: StoreSnapshot, now: Any) ->
     if exists is None:
         await conn.execute(merchants.insert().values(
             id=mid, name=m.name, currency=m.currency, languages=list(m.languages), timezone=m.timezone,
-            ships_from=m.ships_from, created_at=now))
+            ships_from=m.ships_from, country=m.country, created_at=now))
         counts["merchants"] = 1
 
     new_skus = await _missing(conn, products, "sku", mid, [p.sku for p in snap.products])
@@ -156,8 +156,7 @@ async def _insert_store(conn: AsyncConnection, snap: StoreSnapshot, now: Any) ->
         counts["policies"] = 1
 
     new_topics = await _missing(conn, faq, "topic", mid, [f.topic for f in snap.faq])
-    rows = [{"merchant_id": mid, "topic": f.topic, "position": i, "answer": f.answer}
-            for i, f in enumerate(snap.faq) if f.topic in new_topics]
+    rows = [faq_values(mid, i, f) for i, f in enumerate(snap.faq) if f.topic in new_topics]
     if rows:
         await conn.execute(faq.insert(), rows)
     counts["faq"] = len(rows)

@@ -26,6 +26,7 @@ from souk.storage.repos.orders import SqlOrderRepo
 from souk.storage.repos.pins import SqlPinRepo
 from souk.storage.repos.reader import SqlStoreReader
 from souk.storage.repos.rooms import SqlRoomRepo
+from souk.storage.repos.storefile import SqlStoreFileRepo
 from souk.storage.repos.storeinfo import SqlStoreInfoRepo
 from souk.storage.repos.users import SqlUserRepo
 
@@ -47,6 +48,7 @@ class Storage:
         self.orders = SqlOrderRepo(db, clock)
         self.store_info = SqlStoreInfoRepo(db, clock)
         self.reader = SqlStoreReader(db, clock)
+        self.store_files = SqlStoreFileRepo(db, clock)  # store file import (souk.domain.storefile)
         self.rooms = SqlRoomRepo(db, clock)
         self.calls = SqlCallRepo(db, clock, node_id=node_id)  # calls this node's process rings and runs
         self.flash_sales = SqlFlashSaleRepo(db, clock)  # live shopping (souk.domain.flash_sales)

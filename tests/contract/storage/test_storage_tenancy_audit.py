@@ -20,12 +20,14 @@ from souk.domain.calls import CallOutcome
 from souk.domain.checkout import CartLine, NewOrder
 from souk.domain.models import FaqEntry, OrderStatus
 from souk.domain.rooms import RoomKind
+from souk.domain.storefile import read_store
 from souk.storage import Storage, seed_demo
 from souk.storage.schema import TENANT_TABLES
 from tests.contract.storage.conftest import A, customer, merchant, product
+from tests.unit.domain.store_samples import small_store
 
 REPOS = ("merchants", "api_keys", "users", "catalog", "customers", "orders", "store_info", "reader", "rooms",
-         "calls")
+         "calls", "store_files")
 TABLE_RE = re.compile(r"\b(?:FROM|UPDATE|INTO|JOIN)\s+\"?(\w+)\"?", re.IGNORECASE)
 GLOBAL_KEY_LOOKUP = re.compile(r"FROM api_keys\s+WHERE api_keys\.key_id = ", re.IGNORECASE)
 WHERE_MERCHANT = re.compile(r"\bWHERE\b.*\bmerchant_id (?:=|IN)\s", re.IGNORECASE)
@@ -86,6 +88,7 @@ async def _workload(s: Storage, r: dict[str, Any]) -> None:
     await r["store_info"].set_faq(A, [FaqEntry("t", "a")])
     await r["store_info"].faq(A)
     await r["reader"].snapshot(A)
+    await r["store_files"].import_store(A, read_store(small_store(A, "USD")))
     room = await r["rooms"].create(A, RoomKind.CONSULT)
     await r["rooms"].get(A, room.id)
     await r["rooms"].list(A)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 from collections import OrderedDict
@@ -10,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from souk.auth.apikeys import check_api_key, generate_api_key, parse_key_id
+from souk.auth.apikeys import check_api_key, generate_api_key, hash_api_key, parse_key_id
 from souk.core.errors import NotFound, Unauthenticated
 from souk.domain.accounts import ApiKey
 from souk.storage.repos.base import Repo
@@ -18,6 +19,11 @@ from souk.storage.schema import api_keys
 
 _BAD_KEY = "invalid or revoked API key"
 VERIFIED_CACHE_SIZE = 4096
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_api_key("sk_000000000000_timing-equaliser")
 
 
 def _record(row: Any) -> ApiKey:
@@ -50,6 +56,8 @@ class SqlApiKeyRepo(Repo):
         async with self._db.read() as conn:
             row = (await conn.execute(sa.select(api_keys).where(api_keys.c.key_id == key_id))).first()
         if row is None or row.revoked_at is not None:
+            # The same scrypt as a wrong secret costs, so the answer's timing does not tell which key ids exist.
+            await asyncio.to_thread(check_api_key, key, _dummy_hash())
             raise Unauthenticated(_BAD_KEY, code="bad_api_key")
         fast = hashlib.sha256(key.encode()).digest()
         seen = self._verified.get(key_id)

@@ -6,7 +6,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from souk.core.errors import BadRequest, Conflict, NotFound
+from souk.core.errors import Conflict, NotFound
+from souk.domain.currencies import require_currency
 from souk.domain.models import Merchant
 from souk.storage.repos.base import Repo, require_text, upsert
 from souk.storage.schema import merchants
@@ -14,16 +15,14 @@ from souk.storage.schema import merchants
 
 def merchant_record(row: Any) -> Merchant:
     return Merchant(id=row.id, name=row.name, ships_from=row.ships_from, currency=row.currency,
-                    languages=tuple(row.languages), timezone=row.timezone)
+                    languages=tuple(row.languages), timezone=row.timezone, region=row.region, country=row.country)
 
 
 def _values(m: Merchant) -> dict[str, Any]:
     require_text(m.id, "merchant id", max_len=64)
     require_text(m.name, "merchant name")
-    if len(m.currency) != 3:
-        raise BadRequest(f"currency must be an ISO 4217 code, got {m.currency!r}", code="bad_value")
-    return {"name": m.name, "currency": m.currency.upper(), "languages": list(m.languages),
-            "timezone": m.timezone, "ships_from": m.ships_from}
+    return {"name": m.name, "currency": require_currency(m.currency), "languages": list(m.languages),
+            "timezone": m.timezone, "ships_from": m.ships_from, "region": m.region, "country": m.country}
 
 
 class SqlMerchantRepo(Repo):

@@ -20,7 +20,9 @@ def zone_record(row: Any) -> ShippingZone:
     return ShippingZone(region=row.region, countries=tuple(row.countries),
                         standard_days=(row.standard_min_days, row.standard_max_days),
                         express_days=(row.express_min_days, row.express_max_days),
-                        free_shipping_over=row.free_shipping_over, duties=row.duties)
+                        free_shipping_over=row.free_shipping_over, duties=row.duties,
+                        standard_fee=row.standard_fee, express_fee=row.express_fee,
+                        duty_rules=tuple(row.duty_rules or ()))
 
 
 def zone_values(merchant_id: str, position: int, z: ShippingZone) -> dict[str, Any]:
@@ -32,7 +34,8 @@ def zone_values(merchant_id: str, position: int, z: ShippingZone) -> dict[str, A
             "countries": [c.upper() for c in z.countries],
             "standard_min_days": z.standard_days[0], "standard_max_days": z.standard_days[1],
             "express_min_days": z.express_days[0], "express_max_days": z.express_days[1],
-            "free_shipping_over": z.free_shipping_over, "duties": z.duties}
+            "free_shipping_over": z.free_shipping_over, "duties": z.duties, "standard_fee": z.standard_fee,
+            "express_fee": z.express_fee, "duty_rules": [dict(rule) for rule in z.duty_rules] or None}
 
 
 def policies_document(p: Policies) -> dict[str, Any]:
@@ -41,7 +44,7 @@ def policies_document(p: Policies) -> dict[str, Any]:
         "returns": {"window_days": r.window_days, "condition": r.condition,
                     "free_return_label_regions": list(r.free_return_label_regions),
                     "other_regions": r.other_regions, "refund_days_after_receipt": r.refund_days_after_receipt,
-                    "exchange": r.exchange},
+                    "exchange": r.exchange, "extra": dict(r.extra)},
         "warranty": p.warranty, "payment_methods": list(p.payment_methods), "price_match": p.price_match,
         "support_hours": p.support_hours, "live_shopping": p.live_shopping, "extra": dict(p.extra),
     }
@@ -54,10 +57,15 @@ def policies_record(doc: dict[str, Any]) -> Policies:
                              free_return_label_regions=tuple(r["free_return_label_regions"]),
                              other_regions=r["other_regions"],
                              refund_days_after_receipt=int(r["refund_days_after_receipt"]),
-                             exchange=r["exchange"]),
+                             exchange=r["exchange"], extra=dict(r.get("extra") or {})),
         warranty=doc["warranty"], payment_methods=tuple(doc["payment_methods"]), price_match=doc["price_match"],
         support_hours=doc["support_hours"], live_shopping=doc["live_shopping"], extra=dict(doc.get("extra", {})),
     )
+
+
+def faq_values(merchant_id: str, position: int, f: FaqEntry) -> dict[str, Any]:
+    return {"merchant_id": merchant_id, "topic": require_text(f.topic, "faq topic", max_len=64),
+            "position": position, "answer": f.answer, "answers": dict(f.answers) or None}
 
 
 EMPTY_POLICIES = Policies(
@@ -81,7 +89,7 @@ async def read_policies(conn: AsyncConnection, merchant_id: str) -> Policies | N
 async def read_faq(conn: AsyncConnection, merchant_id: str) -> list[FaqEntry]:
     rows = (await conn.execute(sa.select(faq_table).where(faq_table.c.merchant_id == merchant_id)
                                .order_by(faq_table.c.position))).all()
-    return [FaqEntry(topic=r.topic, answer=r.answer) for r in rows]
+    return [FaqEntry(topic=r.topic, answer=r.answer, answers=dict(r.answers or {})) for r in rows]
 
 
 class SqlStoreInfoRepo(Repo):
@@ -110,8 +118,7 @@ class SqlStoreInfoRepo(Repo):
         return found
 
     async def set_faq(self, merchant_id: str, faq: Sequence[FaqEntry]) -> None:
-        rows = [{"merchant_id": merchant_id, "topic": require_text(f.topic, "faq topic", max_len=64),
-                 "position": i, "answer": f.answer} for i, f in enumerate(faq)]
+        rows = [faq_values(merchant_id, i, f) for i, f in enumerate(faq)]
         async with self._db.write() as conn:
             await conn.execute(faq_table.delete().where(faq_table.c.merchant_id == merchant_id))
             if rows:
