@@ -47,6 +47,12 @@ def not_pinned(sku: str) -> Conflict:
     return Conflict(f"product {sku!r} is not pinned in this live room", code="not_pinned", details={"sku": sku})
 
 
+def require_pinned(pins: Pins, sku: str) -> None:
+    """409 ``not_pinned`` unless ``sku`` is among ``pins``."""
+    if sku not in pins:
+        raise not_pinned(sku)
+
+
 class PinRepo(Protocol):
     async def pinned(self, merchant_id: str, room_id: str) -> Pins:
         """The room's pins in pin order; () when none."""

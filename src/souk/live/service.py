@@ -32,11 +32,10 @@ from souk.domain.coupons import (
 from souk.domain.flash_sales import FlashSale, FlashSaleRepo, FlashSaleSpec
 from souk.domain.landed import convert, currency_for, landed_price
 from souk.domain.models import Customer, Order, Product, ShippingZone
-from souk.domain.pins import PinRepo, Pins, pin_to, unpin_from
+from souk.domain.pins import PinRepo, Pins, pin_to, require_pinned, unpin_from
 from souk.domain.ports import CatalogRepo, CustomerRepo, MerchantRepo, OrderRepo, StoreInfoRepo
 from souk.live.access import require_host, require_room
 from souk.live.cart import add_to, remove_from
-from souk.live.pins import require_pinned
 from souk.live.ticker import StockTicker
 
 log = logging.getLogger(__name__)

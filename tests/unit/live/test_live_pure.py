@@ -10,12 +10,10 @@ import pytest
 from souk.auth.tokens import DEFAULT_PRIVILEGES, AccessClaims, Role
 from souk.core.clock import ManualClock
 from souk.core.errors import BadRequest, Conflict, Forbidden, TooLarge
+from souk.domain.pins import pin_to, require_pinned, unpin_from
 from souk.live.access import require_host
 from souk.live.cart import Carts
-from souk.live.pins import PinBoard
 from souk.live.ticker import StockTicker
-
-R = ("shop", "live-1")
 
 
 def claims(role: Role, room: str = "live-1") -> AccessClaims:
@@ -36,18 +34,22 @@ def test_only_the_host_side_runs_the_show() -> None:
 
 
 def test_pins_are_ordered_idempotent_and_bounded() -> None:
-    board = PinBoard(max_pins=2, max_rooms=2)
-    assert board.pin(R, "A") and not board.pin(R, "A") and board.pin(R, "B")
-    assert board.pinned(R) == ("A", "B")
-    with pytest.raises(TooLarge):
-        board.pin(R, "C")
-    assert board.unpin(R, "A") and not board.unpin(R, "A") and board.pinned(R) == ("B",)
+    pins: tuple[str, ...] = ()
+    pins = pin_to("A", max_pins=2)(pins)
+    assert pin_to("A", max_pins=2)(pins) == ("A",)  # pinning twice changes nothing
+    pins = pin_to("B", max_pins=2)(pins)
+    assert pins == ("A", "B")
+    with pytest.raises(TooLarge) as too_many:
+        pin_to("C", max_pins=2)(pins)
+    assert too_many.value.code == "too_many_pins"
+    with pytest.raises(BadRequest):
+        pin_to("")
+    pins = unpin_from("A")(pins)
+    assert pins == ("B",) and unpin_from("A")(pins) == ("B",)
     with pytest.raises(Conflict) as exc:
-        board.require_pinned(R, "A")
-    assert exc.value.code == "not_pinned"
-    board.pin(("shop", "r2"), "X")
-    board.pin(("shop", "r3"), "Y")  # a third room evicts the longest-idle one
-    assert board.pinned(R) == () and board.pinned(("shop", "r3")) == ("Y",)
+        require_pinned(pins, "A")
+    assert exc.value.code == "not_pinned" and exc.value.details == {"sku": "A"}
+    require_pinned(pins, "B")
 
 
 def test_carts_are_per_viewer_bounded_and_merge_quantities() -> None:
