@@ -66,10 +66,15 @@ def create_app(
             app.state.ctx = context
             yield
 
-    app = FastAPI(title="Souk", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Souk", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    from souk.api.body import BodyLimits
     from souk.api.errors import install_error_handlers
+    from souk.api.openapi import install_openapi
 
     install_error_handlers(app)
+    app.add_middleware(BodyLimits, max_bytes=settings.server.max_body_bytes,
+                       max_depth=settings.server.max_json_depth)
     for mod in features_:
         app.include_router(mod.router)
+    install_openapi(app)  # /openapi.json with every error, /docs and /redoc served offline
     return app

@@ -18,11 +18,17 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 
 from souk.api.context import AppContext
+from souk.api.openapi import raises
 from souk.auth.apikeys import PREFIX as API_KEY_PREFIX
 from souk.auth.tokens import ANY_ROOM, AccessClaims, Privilege
 from souk.core.errors import Forbidden, Unauthenticated
 
 LOBBY_ROOM = "lobby"
+
+# What the credential checks answer (documented on every operation that uses them, see souk.api.openapi).
+TOKEN_ERRORS = {401: ["token_missing", "token_invalid", "token_expired"]}
+API_KEY_ERRORS = {401: ["api_key_missing", "api_key_invalid", "bad_api_key"]}
+STAFF_ERRORS = {403: ["staff_only"]}
 
 
 class ApiKeyVerifier(Protocol):
@@ -46,6 +52,7 @@ def bearer(request: Request) -> str | None:
     return value.strip()
 
 
+@raises(TOKEN_ERRORS)
 def access_claims(request: Request, ctx: Ctx) -> AccessClaims:
     token = bearer(request)
     if token is not None and token.startswith(API_KEY_PREFIX):
@@ -69,6 +76,7 @@ class MerchantAuth:
         return self.claims.identity if self.claims else "api-key"
 
 
+@raises(TOKEN_ERRORS, {401: ["bad_api_key"]}, STAFF_ERRORS)
 async def merchant_auth(request: Request, ctx: Ctx) -> MerchantAuth:
     """An API key, or a staff access token (room ``*`` with the admin or moderate privilege)."""
     token = bearer(request)
@@ -85,6 +93,7 @@ async def merchant_auth(request: Request, ctx: Ctx) -> MerchantAuth:
 MerchantAuthDep = Annotated[MerchantAuth, Depends(merchant_auth)]
 
 
+@raises(API_KEY_ERRORS)
 async def api_key_merchant(request: Request, ctx: Ctx) -> str:
     token = bearer(request)
     if token is None:

@@ -1,10 +1,18 @@
-"""The one place that maps SoukError kinds to HTTP statuses and WebSocket close codes."""
+"""The one place that maps SoukError kinds to HTTP statuses and WebSocket close codes.
+
+Every REST error answers with one envelope, ``{"error": {"code", "kind", "message", "details"?,
+"retryable"?}}``: SoukErrors raised by services, request validation (``422 invalid_request``), malformed
+JSON (``400 bad_json``), a body FastAPI cannot parse (``400 bad_body``), and the framework's own answers
+(``404 not_found`` for an unknown path, ``405 method_not_allowed``). Size and depth limits on bodies answer
+in the same envelope from souk.api.body.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from souk.core.errors import ErrorKind, SoukError
 
@@ -48,17 +56,51 @@ def ws_close_code(exc: SoukError) -> int:
     return WS_CLOSE.get(exc.kind, 4500)
 
 
+# The framework's own HTTPExceptions (routing, body parsing), by status: (kind, code).
+_HTTP_EXCEPTION_CODES: dict[int, tuple[ErrorKind, str]] = {
+    400: (ErrorKind.BAD_REQUEST, "bad_body"),
+    404: (ErrorKind.NOT_FOUND, "not_found"),
+    405: (ErrorKind.BAD_REQUEST, "method_not_allowed"),
+    413: (ErrorKind.TOO_LARGE, "body_too_large"),
+}
+
+
+def error_response(exc: SoukError, status: int | None = None, headers: dict[str, str] | None = None
+                   ) -> JSONResponse:
+    """The envelope for one error (also used by middleware that answers before routing)."""
+    return JSONResponse({"error": exc.to_dict()}, status_code=status or http_status(exc), headers=headers)
+
+
+def validation_envelope(exc: RequestValidationError) -> JSONResponse:
+    """422 invalid_request with where each problem is; a body that is not JSON at all is 400 bad_json."""
+    raw = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in raw):
+        first = raw[0]
+        where = first.get("loc", ("body", 0))
+        return error_response(SoukError(
+            "the request body is not valid JSON", code="bad_json", kind=ErrorKind.BAD_REQUEST,
+            details={"position": where[-1] if where else 0, "error": str(first.get("ctx", {}).get("error", ""))}))
+    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in raw]
+    return error_response(SoukError("request failed validation", code="invalid_request",
+                                    kind=ErrorKind.BAD_REQUEST, details={"errors": errors}), status=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def souk_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, SoukError)
-        return JSONResponse({"error": exc.to_dict()}, status_code=http_status(exc))
+        return error_response(exc)
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
-        body = {"error": {"code": "invalid_request", "kind": "bad_request",
-                          "message": "request failed validation", "details": {"errors": errors}}}
-        return JSONResponse(body, status_code=422)
+        return validation_envelope(exc)
+
+    async def http_exception(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        kind, code = _HTTP_EXCEPTION_CODES.get(exc.status_code, (ErrorKind.BAD_REQUEST, f"http_{exc.status_code}"))
+        message = exc.detail if isinstance(exc.detail, str) else "request refused"
+        return error_response(SoukError(message, code=code, kind=kind), status=exc.status_code,
+                              headers=dict(exc.headers) if exc.headers else None)
 
     app.add_exception_handler(SoukError, souk_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_exception)

@@ -24,6 +24,8 @@ class ServerSettings(BaseModel):
     port: int = 8080
     public_url: str = ""  # e.g. https://souk.example.com; defaults to http://host:port
     max_ws_message_bytes: int = 64 * 1024
+    max_body_bytes: int = 1024 * 1024  # REST request bodies; larger ones answer 413 body_too_large
+    max_json_depth: int = 32  # nesting of REST JSON bodies; deeper ones answer 400 bad_json
 
     @property
     def base_url(self) -> str:

@@ -29,6 +29,8 @@ from souk.api import ws as ws_helpers
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
 from souk.api.errors import ws_close_code
+from souk.api.openapi import errors
+from souk.api.params import SessionId
 from souk.assistant.service import AssistantService
 from souk.auth.tokens import AccessClaims, Role
 from souk.core.errors import BadRequest, SoukError, Timeout, TooLarge, Unavailable
@@ -39,6 +41,8 @@ router = APIRouter()
 MAX_TEXT_CHARS = 20_000  # a 10 kB message still gets an answer; the brain reads its first 2,000 characters
 MAX_BAD_IN_A_ROW = 20
 REPLY_TIMEOUT_S = 30.0
+# a session that is gone (closed, idled out) or another shopper's
+SESSION = {403: ["not_your_conversation"], 404: ["unknown_conversation"], 503: ["assistant_unavailable"]}
 
 
 def _service(ctx: AppContext) -> AssistantService:
@@ -75,7 +79,8 @@ class MessageBody(BaseModel):
     language: str | None = Field(default=None, max_length=8)
 
 
-@router.post("/v1/agent/sessions")
+@router.post("/v1/agent/sessions", responses=errors(
+    {404: ["unknown_merchant"], 503: ["assistant_unavailable"]}))
 async def open_session(claims: Claims, ctx: Ctx, body: OpenBody | None = None) -> dict[str, Any]:
     service = _service(ctx)
     conv = await service.open(claims.merchant_id, claims.identity, customer_of(claims),
@@ -83,8 +88,9 @@ async def open_session(claims: Claims, ctx: Ctx, body: OpenBody | None = None) -
     return {"session_id": conv.id, "merchant_id": conv.merchant_id, "signed_in": customer_of(claims) is not None}
 
 
-@router.post("/v1/agent/sessions/{session_id}/messages")
-async def send_message(session_id: str, body: MessageBody, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.post("/v1/agent/sessions/{session_id}/messages", responses=errors(
+    SESSION, {504: ["assistant_timeout"]}))
+async def send_message(session_id: SessionId, body: MessageBody, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     conv = _service(ctx).get(session_id, claims.merchant_id, claims.identity)
     return reply_body(await _reply(conv, body.text, body.language))
 
@@ -99,8 +105,8 @@ async def _reply(conv: Any, text: str, language: str | None) -> BrainReply:
     return reply
 
 
-@router.delete("/v1/agent/sessions/{session_id}")
-async def close_session(session_id: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.delete("/v1/agent/sessions/{session_id}", responses=errors(SESSION))
+async def close_session(session_id: SessionId, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     await _service(ctx).close(session_id, claims.merchant_id, claims.identity)
     return {"closed": True}
 

@@ -19,7 +19,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from souk.api.auth import LOBBY_ROOM, ApiKeyMerchant, Ctx
-from souk.auth.tokens import ANY_ROOM, Role
+from souk.api.openapi import errors
+from souk.api.params import CHANNEL_PATTERN
+from souk.auth.tokens import ANY_ROOM, Privilege, Role
 from souk.core.errors import NotFound
 from souk.core.ids import new_id
 
@@ -32,10 +34,16 @@ DEMO_LIVE_ROOM = "live-demo"  # the channel of the bundled live-room chat demo p
 
 class TokenRequest(BaseModel):
     identity: str = Field(min_length=1, max_length=128)
-    room: str = Field(min_length=1, max_length=128)
+    room: str = Field(min_length=1, max_length=128, json_schema_extra={
+        "pattern": rf"^(\*|{CHANNEL_PATTERN[1:-1]})$",
+        "description": "a room id, '*' (staff consoles: any room of the merchant) or 'lobby' (a shopper who may "
+                       "only request a consult)"})
     role: Role
-    privileges: list[str] | None = None
-    ttl_s: int | None = None
+    # unknown names answer 400 bad_privilege (checked by the token service, not here)
+    privileges: list[str] | None = Field(default=None, json_schema_extra={
+        "items": {"type": "string", "enum": [p.value for p in Privilege]}})
+    ttl_s: int | None = Field(default=None, ge=1, le=24 * 3600, description=(
+        "seconds; at most auth.max_token_ttl_s (24 h by default; a lower setting answers 400 bad_ttl)"))
     name: str = Field(default="", max_length=80)
     # where the holder is, e.g. "ap-southeast": a live show's audience is placed on media nodes of that
     # region first when it spills over to edge nodes (janus.regions)
@@ -51,7 +59,8 @@ class TokenResponse(BaseModel):
     expires_in: int
 
 
-@router.post("/v1/tokens", response_model=TokenResponse)
+@router.post("/v1/tokens", response_model=TokenResponse, responses=errors(
+    {400: ["bad_privilege", "bad_ttl"]}))
 async def mint_token(body: TokenRequest, merchant_id: ApiKeyMerchant, ctx: Ctx) -> TokenResponse:
     token = ctx.tokens.mint(merchant_id=merchant_id, identity=body.identity, room=body.room, role=body.role,
                             privileges=body.privileges, ttl_s=body.ttl_s, name=body.name,
@@ -66,7 +75,7 @@ class DemoTokenRequest(BaseModel):
     name: str = Field(default="", max_length=80)
 
 
-@router.post("/v1/demo/tokens", response_model=TokenResponse)
+@router.post("/v1/demo/tokens", response_model=TokenResponse, responses=errors({404: ["demo_disabled"]}))
 async def demo_token(body: DemoTokenRequest, ctx: Ctx) -> TokenResponse:
     if not ctx.settings.demo:
         raise NotFound("demo tokens are only available in demo mode", code="demo_disabled")

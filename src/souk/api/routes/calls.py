@@ -20,6 +20,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from souk.api.auth import Claims, Ctx, is_staff, require_staff
+from souk.api.openapi import errors
+from souk.api.params import CallId
 from souk.signal.hub import call_info
 from souk.auth.tokens import AccessClaims, Role
 from souk.consult.models import Call
@@ -82,6 +84,10 @@ def room_token(ctx: Any, call: Call, identity: str, role: Role, name: str) -> st
                                ttl_s=ttl, name=name))
 
 
+ANSWER_ERRORS = errors({403: ["staff_only", "not_host", "wrong_room"], 404: ["unknown_call"],
+                        409: ["call_not_ringing", "call_finished", "shutting_down"]})
+
+
 def _require_answerer(claims: AccessClaims, call: Call, action: str) -> None:
     """Staff answer any call; a call from a live show may also be answered by that show's host side."""
     if is_staff(claims):
@@ -98,7 +104,8 @@ def _seller_side(claims: AccessClaims, call: Call) -> bool:
     return bool(call.origin_room) and claims.room == call.origin_room and claims.role in HOST_ROLES
 
 
-@router.post("/v1/consults", response_model=CallOut, status_code=201)
+@router.post("/v1/consults", response_model=CallOut, status_code=201, responses=errors(
+    {403: ["shopper_only"], 404: ["unknown_product"], 409: ["call_in_progress", "shutting_down"]}))
 async def request_consult(body: ConsultRequest, claims: Claims, ctx: Ctx) -> CallOut:
     if is_staff(claims):
         raise Forbidden("staff tokens answer consults; shoppers request them", code="shopper_only")
@@ -107,7 +114,7 @@ async def request_consult(body: ConsultRequest, claims: Claims, ctx: Ctx) -> Cal
     return call_out(ctx, call, room_token(ctx, call, claims.identity, Role.MEMBER, call.shopper_name))
 
 
-@router.get("/v1/consults", response_model=ConsultList)
+@router.get("/v1/consults", response_model=ConsultList, responses=errors({403: ["staff_only"]}))
 async def list_consults(claims: Claims, ctx: Ctx, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> ConsultList:
     require_staff(claims)
     active = [call_out(ctx, c).call for c in ctx.calls.active(claims.merchant_id)]
@@ -115,8 +122,9 @@ async def list_consults(claims: Claims, ctx: Ctx, limit: Annotated[int, Query(ge
     return ConsultList(active=active, recent=recent)
 
 
-@router.get("/v1/consults/{call_id}", response_model=CallOut)
-async def get_consult(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
+@router.get("/v1/consults/{call_id}", response_model=CallOut,
+            responses=errors({403: ["wrong_room"], 404: ["unknown_call"]}))
+async def get_consult(call_id: CallId, claims: Claims, ctx: Ctx) -> CallOut:
     call = ctx.calls.get(claims.merchant_id, call_id)
     seller = _seller_side(claims, call)
     if not seller:
@@ -127,21 +135,22 @@ async def get_consult(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
     return out
 
 
-@router.post("/v1/consults/{call_id}/accept", response_model=CallOut)
-async def accept(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
+@router.post("/v1/consults/{call_id}/accept", response_model=CallOut, responses=ANSWER_ERRORS)
+async def accept(call_id: CallId, claims: Claims, ctx: Ctx) -> CallOut:
     _require_answerer(claims, ctx.calls.get(claims.merchant_id, call_id), "accept this consult")
     call = await ctx.calls.accept(claims.merchant_id, call_id, claims.identity)
     return call_out(ctx, call, room_token(ctx, call, claims.identity, Role.HOST, claims.name))
 
 
-@router.post("/v1/consults/{call_id}/decline", response_model=CallOut)
-async def decline(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
+@router.post("/v1/consults/{call_id}/decline", response_model=CallOut, responses=ANSWER_ERRORS)
+async def decline(call_id: CallId, claims: Claims, ctx: Ctx) -> CallOut:
     _require_answerer(claims, ctx.calls.get(claims.merchant_id, call_id), "decline this consult")
     return call_out(ctx, await ctx.calls.decline(claims.merchant_id, call_id, claims.identity))
 
 
-@router.post("/v1/consults/{call_id}/hangup", response_model=CallOut)
-async def hangup(call_id: str, claims: Claims, ctx: Ctx) -> CallOut:
+@router.post("/v1/consults/{call_id}/hangup", response_model=CallOut, responses=errors(
+    {403: ["wrong_room", "not_in_call"], 404: ["unknown_call"], 409: ["call_finished", "shutting_down"]}))
+async def hangup(call_id: CallId, claims: Claims, ctx: Ctx) -> CallOut:
     call = ctx.calls.get(claims.merchant_id, call_id)
     if not is_staff(claims):
         claims.require_room(call.room_id)

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from souk.api.auth import Claims, Ctx, is_staff
 from souk.api.context import AppContext
+from souk.api.openapi import errors
+from souk.api.params import COUPON_PATTERN, CouponCode, RoomId, SaleId, SkuPath, money
 from souk.api.routes.calls import CallOut, call_out, room_token
 from souk.auth.tokens import Role
 from souk.core.errors import Forbidden, Unavailable
 from souk.domain.coupons import CheckoutResult
+from souk.domain.landed import INDICATIVE_USD_RATES
 from souk.domain.models import Order
 from souk.live.access import HOST_ROLES, require_room
 from souk.live.service import LiveCommerce
@@ -48,6 +51,11 @@ def checkout_view(r: CheckoutResult) -> dict[str, Any]:
             "coupon": None if r.coupon is None else r.coupon.code}
 
 
+# What the room checks answer: a token for another room; the host side's actions for anyone else.
+VIEWER = {403: ["wrong_room"]}
+HOST = {403: ["wrong_room", "not_host"]}
+CART_ADD = {404: ["product_not_found"], 409: ["not_pinned", "out_of_stock"], 413: ["cart_full", "cart_qty_limit"]}
+
 Sku = Field(min_length=1, max_length=64)
 Country = Field(min_length=2, max_length=2, pattern="^[A-Za-z]{2}$")
 
@@ -59,7 +67,7 @@ class PinIn(BaseModel):
 class SaleIn(BaseModel):
     sku: str = Sku
     units: int = Field(ge=1, le=1_000_000)
-    price: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    price: Annotated[Decimal, money(int_digits=10)] = Field(ge=0, max_digits=12, decimal_places=2)
     duration_s: float = Field(gt=0, le=86_400)
 
 
@@ -74,22 +82,37 @@ class CartIn(BaseModel):
     qty: int = Field(default=1, ge=1, le=20)
 
 
-Code = Field(min_length=1, max_length=40)
+Code = Field(min_length=1, max_length=40, pattern=COUPON_PATTERN)
 
 
 class CheckoutIn(BaseModel):
     country: str = Country
-    coupon: str | None = Field(default=None, min_length=1, max_length=40)
+    coupon: str | None = Field(default=None, min_length=1, max_length=40, pattern=COUPON_PATTERN)
     order_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class CouponIn(BaseModel):
+class _Coupon(BaseModel):
     code: str = Code
-    kind: Literal["percent", "amount"]
-    value: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
-    min_spend: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    min_spend: Annotated[Decimal, money(int_digits=6)] = Field(
+        default=Decimal(0), ge=0, le=1_000_000, max_digits=12, decimal_places=2)
     max_redemptions: int | None = Field(default=None, ge=1, le=10_000_000)
     duration_s: float | None = Field(default=None, gt=0, le=30 * 86_400)
+
+
+class PercentCoupon(_Coupon):
+    kind: Literal["percent"]
+    value: Annotated[Decimal, money(int_digits=2, positive=True, maximum=100)] = Field(
+        gt=0, le=100, max_digits=5, decimal_places=2, description="percent off, at most 100")
+
+
+class AmountCoupon(_Coupon):
+    kind: Literal["amount"]
+    value: Annotated[Decimal, money(int_digits=6, positive=True, maximum=1_000_000)] = Field(
+        gt=0, le=1_000_000, max_digits=12, decimal_places=2, description="amount off")
+
+
+# one shape per kind, so the schema carries each kind's range
+CouponIn = Annotated[PercentCoupon | AmountCoupon, Field(discriminator="kind")]
 
 
 class ConsultIn(BaseModel):
@@ -98,85 +121,94 @@ class ConsultIn(BaseModel):
     sku: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-@router.post("/v1/live/{room}/pins")
-async def pin(room: str, body: PinIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.post("/v1/live/{room}/pins", responses=errors(
+    HOST, {404: ["product_not_found"], 413: ["too_many_pins"]}))
+async def pin(room: RoomId, body: PinIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return await live(ctx).pin(claims, room, body.sku)
 
 
-@router.delete("/v1/live/{room}/pins/{sku}")
-async def unpin(room: str, sku: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.delete("/v1/live/{room}/pins/{sku}", responses=errors(HOST, {409: ["not_pinned"]}))
+async def unpin(room: RoomId, sku: SkuPath, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return await live(ctx).unpin(claims, room, sku)
 
 
-@router.get("/v1/live/{room}/pins")
-async def pins(room: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.get("/v1/live/{room}/pins", responses=errors(VIEWER))
+async def pins(room: RoomId, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return {"pinned": await live(ctx).pinned(claims, room)}
 
 
-@router.post("/v1/live/{room}/sales")
-async def start_sale(room: str, body: SaleIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.post("/v1/live/{room}/sales", responses=errors(
+    HOST, {400: ["bad_sale"], 404: ["product_not_found"], 409: ["not_pinned", "not_enough_stock"]}))
+async def start_sale(room: RoomId, body: SaleIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return await live(ctx).start_sale(claims, room, body.sku, units=body.units, price=body.price,
                                       duration_s=body.duration_s)
 
 
-@router.get("/v1/live/{room}/sales/{sale_id}")
-async def sale(room: str, sale_id: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.get("/v1/live/{room}/sales/{sale_id}", responses=errors(VIEWER, {404: ["sale_not_found"]}))
+async def sale(room: RoomId, sale_id: SaleId, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return await live(ctx).sale(claims, room, sale_id)
 
 
-@router.post("/v1/live/{room}/sales/{sale_id}/end")
-async def end_sale(room: str, sale_id: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.post("/v1/live/{room}/sales/{sale_id}/end", responses=errors(HOST, {404: ["sale_not_found"]}))
+async def end_sale(room: RoomId, sale_id: SaleId, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return await live(ctx).end_sale(claims, room, sale_id)
 
 
-@router.post("/v1/live/{room}/sales/{sale_id}/buy")
-async def buy(room: str, sale_id: str, body: BuyIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.post("/v1/live/{room}/sales/{sale_id}/buy", responses=errors(VIEWER, {
+    404: ["sale_not_found", "product_not_found"],
+    409: ["no_shipping", "not_pinned", "sale_ended", "sale_sold_out", "order_exists", "out_of_stock"]}))
+async def buy(room: RoomId, sale_id: SaleId, body: BuyIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     order = await live(ctx).buy_sale(claims, room, sale_id, qty=body.qty, country=body.country,
                                      order_id=body.order_id)
     return order_view(order)
 
 
-@router.get("/v1/live/{room}/cart")
-async def cart(room: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.get("/v1/live/{room}/cart", responses=errors(VIEWER))
+async def cart(room: RoomId, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return {"lines": await live(ctx).cart(claims, room)}
 
 
-@router.post("/v1/live/{room}/cart")
-async def cart_add(room: str, body: CartIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.post("/v1/live/{room}/cart", responses=errors(VIEWER, CART_ADD))
+async def cart_add(room: RoomId, body: CartIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return {"lines": await live(ctx).cart_add(claims, room, body.sku, body.qty)}
 
 
-@router.delete("/v1/live/{room}/cart/{sku}")
-async def cart_remove(room: str, sku: str, claims: Claims, ctx: Ctx,
+@router.delete("/v1/live/{room}/cart/{sku}", responses=errors(VIEWER, {400: ["bad_cart"]}))
+async def cart_remove(room: RoomId, sku: SkuPath, claims: Claims, ctx: Ctx,
                       qty: int | None = Query(default=None, ge=1, le=20)) -> dict[str, Any]:
     return {"lines": await live(ctx).cart_remove(claims, room, sku, qty)}
 
 
-@router.post("/v1/live/{room}/checkout")
-async def checkout(room: str, body: CheckoutIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.post("/v1/live/{room}/checkout", responses=errors(VIEWER, {
+    400: ["bad_cart"], 404: ["product_not_found"],
+    409: ["cart_empty", "no_shipping", "out_of_stock", "order_exists", "coupon_invalid", "coupon_expired", "coupon_exhausted",
+          "coupon_min_spend", "coupon_used"]}))
+async def checkout(room: RoomId, body: CheckoutIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return checkout_view(await live(ctx).checkout(claims, room, country=body.country, coupon=body.coupon,
                                                   order_id=body.order_id))
 
 
-@router.post("/v1/live/{room}/coupons", status_code=201)
-async def create_coupon(room: str, body: CouponIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.post("/v1/live/{room}/coupons", status_code=201, responses=errors(
+    HOST, {400: ["bad_coupon"], 409: ["coupon_exists"]}))
+async def create_coupon(room: RoomId, body: CouponIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return await live(ctx).create_coupon(claims, room, code=body.code, kind=body.kind, value=body.value,
                                          min_spend=body.min_spend, max_redemptions=body.max_redemptions,
                                          duration_s=body.duration_s)
 
 
-@router.get("/v1/live/{room}/coupons")
-async def coupons(room: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.get("/v1/live/{room}/coupons", responses=errors(VIEWER))
+async def coupons(room: RoomId, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return {"coupons": await live(ctx).coupons(claims, room)}
 
 
-@router.post("/v1/live/{room}/coupons/{code}/end")
-async def end_coupon(room: str, code: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.post("/v1/live/{room}/coupons/{code}/end", responses=errors(HOST, {409: ["coupon_invalid"]}))
+async def end_coupon(room: RoomId, code: CouponCode, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return await live(ctx).end_coupon(claims, room, code)
 
 
-@router.post("/v1/live/{room}/consult", response_model=CallOut, status_code=201)
-async def consult(room: str, body: ConsultIn, claims: Claims, ctx: Ctx) -> CallOut:
+@router.post("/v1/live/{room}/consult", response_model=CallOut, status_code=201, responses=errors(
+    VIEWER, {403: ["viewer_only"], 404: ["unknown_product"], 409: ["call_in_progress", "shutting_down"]}))
+async def consult(room: RoomId, body: ConsultIn, claims: Claims, ctx: Ctx) -> CallOut:
     """A viewer of the show asks for a private 1v1 consult. The call rings on the merchant's consoles (and the
     host studio) with where it came from and the viewer's cart; the answer is the consult API's: the call and
     a token that makes the viewer the shopper of the call (their identity, so their live cart stays theirs)."""
@@ -197,9 +229,12 @@ async def consult(room: str, body: ConsultIn, claims: Claims, ctx: Ctx) -> CallO
     return call_out(ctx, call, room_token(ctx, call, claims.identity, Role.MEMBER, call.shopper_name))
 
 
-@router.get("/v1/live/{room}/quote/{sku}")
-async def quote(room: str, sku: str, claims: Claims, ctx: Ctx,
-                country: str = Query(min_length=2, max_length=2),
-                currency: str | None = Query(default=None, min_length=3, max_length=3),
-                coupon: str | None = Query(default=None, min_length=1, max_length=40)) -> dict[str, Any]:
+@router.get("/v1/live/{room}/quote/{sku}", responses=errors(
+    VIEWER, {400: ["unknown_currency"], 404: ["product_not_found"], 409: ["coupon_invalid"]}))
+async def quote(room: RoomId, sku: SkuPath, claims: Claims, ctx: Ctx,
+                country: str = Query(min_length=2, max_length=2, pattern="^[A-Za-z]{2}$"),
+                currency: str | None = Query(default=None, min_length=3, max_length=3, json_schema_extra={
+                    "enum": sorted(INDICATIVE_USD_RATES)}),
+                coupon: str | None = Query(default=None, min_length=1, max_length=40, pattern=COUPON_PATTERN),
+                ) -> dict[str, Any]:
     return await live(ctx).quote(claims, room, sku, country=country, currency=currency, coupon=coupon)

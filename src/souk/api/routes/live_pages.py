@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
 from souk.api.auth import Ctx
+from souk.api.openapi import errors
+from souk.api.params import NOT_LOBBY, MerchantQuery
 from souk.api.routes.auth import DEMO_MERCHANT
 from souk.core.errors import BadRequest
 from souk.web.render import call_panel_html, esc, page
@@ -22,17 +25,20 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 _ROOM = re.compile(r"^[A-Za-z0-9_-]{1,128}$")  # room ids as POST /v1/rooms accepts them
+# checked by _room() (400 bad_room, as the pages always answered), documented here
+PageRoom = Annotated[str, Path(json_schema_extra={"pattern": _ROOM.pattern, **NOT_LOBBY})]
+PAGE_ERRORS = errors({400: ["bad_room"], 404: ["merchant_not_found"]})
 
 
 def _room(room: str) -> str:
-    if not _ROOM.match(room):
+    if not _ROOM.match(room) or room.lower() == "lobby":
         log.warning("live page for a bad room id %r refused", room[:70])
         raise BadRequest(f"not a room id: {room[:70]!r}", code="bad_room")
     return room
 
 
-@router.get("/live/{room}/studio", response_class=HTMLResponse)
-async def studio(room: str, ctx: Ctx, m: str = DEMO_MERCHANT) -> HTMLResponse:
+@router.get("/live/{room}/studio", response_class=HTMLResponse, responses=PAGE_ERRORS)
+async def studio(room: PageRoom, ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> HTMLResponse:
     merchant = await ctx.storage.merchants.get(m)
     products = await ctx.storage.catalog.list(m)
     rows = "".join(
@@ -44,8 +50,8 @@ async def studio(room: str, ctx: Ctx, m: str = DEMO_MERCHANT) -> HTMLResponse:
                              products_html=rows, call_html=call_panel_html()))
 
 
-@router.get("/live/{room}", response_class=HTMLResponse)
-async def watch(room: str, ctx: Ctx, m: str = DEMO_MERCHANT) -> HTMLResponse:
+@router.get("/live/{room}", response_class=HTMLResponse, responses=PAGE_ERRORS)
+async def watch(room: PageRoom, ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> HTMLResponse:
     merchant = await ctx.storage.merchants.get(m)
     return HTMLResponse(page("watch.html", room=_room(room), store_name=merchant.name, merchant_id=m,
                              currency=merchant.currency, call_html=call_panel_html()))

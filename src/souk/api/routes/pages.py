@@ -8,6 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from souk.api.auth import Ctx
+from souk.api.openapi import errors
+from souk.api.params import MerchantQuery
 from souk.api.routes.auth import DEMO_MERCHANT
 from souk.core.errors import NotFound
 from souk.web.render import STATIC_DIR, attributes_html, call_panel_html, page, product_card_html
@@ -15,16 +17,17 @@ from souk.web.render import STATIC_DIR, attributes_html, call_panel_html, page, 
 router = APIRouter()
 
 
-@router.get("/", response_class=HTMLResponse)
-async def index(ctx: Ctx, m: str = DEMO_MERCHANT) -> HTMLResponse:
+@router.get("/", response_class=HTMLResponse, responses=errors({404: ["merchant_not_found"]}))
+async def index(ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> HTMLResponse:
     merchant = await ctx.storage.merchants.get(m)
     products = await ctx.storage.catalog.list(m)
     cards = "".join(product_card_html(p, m, merchant.currency) for p in products)
     return HTMLResponse(page("index.html", store_name=merchant.name, cards_html=cards))
 
 
-@router.get("/shop/{sku}", response_class=HTMLResponse)
-async def shop(sku: str, ctx: Ctx, m: str = DEMO_MERCHANT, lang: str = "en") -> HTMLResponse:
+@router.get("/shop/{sku}", response_class=HTMLResponse,
+            responses=errors({404: ["merchant_not_found", "product_not_found"]}))
+async def shop(sku: str, ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT, lang: str = "en") -> HTMLResponse:
     merchant = await ctx.storage.merchants.get(m)
     product = await ctx.storage.catalog.get(m, sku)
     lang = lang if lang in merchant.languages else "en"
@@ -37,16 +40,16 @@ async def shop(sku: str, ctx: Ctx, m: str = DEMO_MERCHANT, lang: str = "en") -> 
         attributes_html=attributes_html(product), call_html=call_panel_html("Calling…")))
 
 
-@router.get("/shop")
-async def shop_first(ctx: Ctx, m: str = DEMO_MERCHANT) -> RedirectResponse:
+@router.get("/shop", status_code=307, responses=errors({404: ["merchant_not_found", "no_products"]}))
+async def shop_first(ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> RedirectResponse:
     products = await ctx.storage.catalog.list(m)
     if not products:
         raise NotFound("this store has no products", code="no_products")
     return RedirectResponse(f"/shop/{products[0].sku}?m={m}")
 
 
-@router.get("/console", response_class=HTMLResponse)
-async def console(ctx: Ctx, m: str = DEMO_MERCHANT) -> HTMLResponse:
+@router.get("/console", response_class=HTMLResponse, responses=errors({404: ["merchant_not_found"]}))
+async def console(ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> HTMLResponse:
     merchant = await ctx.storage.merchants.get(m)
     return HTMLResponse(page("console.html", store_name=merchant.name, merchant_id=m,
                              call_html=call_panel_html()))
@@ -57,7 +60,7 @@ async def favicon() -> Response:
     return Response(status_code=204)
 
 
-@router.get("/static/{path:path}")
+@router.get("/static/{path:path}", responses=errors({404: ["not_found"]}))
 async def static(path: str) -> FileResponse:
     root = STATIC_DIR.resolve()
     target = (root / path).resolve()

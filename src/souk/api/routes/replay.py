@@ -16,6 +16,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
+from souk.api.openapi import errors
+from souk.api.params import RecordingId, RoomId
 from souk.api.routes.live import CartIn, live
 from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role
 from souk.core.errors import Forbidden, NotFound, SoukError, Unavailable
@@ -26,6 +28,10 @@ from souk.web.render import page
 
 log = logging.getLogger(__name__)
 router = APIRouter()
+
+# what every replay call answers for a recording that is not there or not the token's room
+REPLAY = {403: ["wrong_room"], 404: ["recording_not_found"], 503: ["recording_unavailable"]}
+
 
 def recorder(ctx: AppContext) -> Recorder:
     if ctx.recorder is None:
@@ -43,14 +49,15 @@ def _public(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/v1/live/{room}/recordings")
-async def recordings(room: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.get("/v1/live/{room}/recordings", responses=errors(
+    {403: ["wrong_room", "not_host"], 503: ["recording_unavailable"]}))
+async def recordings(room: RoomId, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     require_host(claims, room, "list recordings")
     return {"recordings": [_public(d) for d in recorder(ctx).list_room(claims.merchant_id, room)]}
 
 
-@router.get("/v1/replays/{recording_id}")
-async def replay(recording_id: str, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.get("/v1/replays/{recording_id}", responses=errors(REPLAY))
+async def replay(recording_id: RecordingId, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     _, data = recorder(ctx).get(claims.merchant_id, recording_id)
     claims.require_room(data["room"])
     out = _public(data)
@@ -75,8 +82,9 @@ async def _history(ctx: AppContext, merchant_id: str, data: dict[str, Any]) -> t
     return assemble(decode(raws), float(data["started_at"]), data.get("ended_at"))
 
 
-@router.get("/v1/replays/{recording_id}/media/{name}")
-async def media(recording_id: str, name: str, claims: Claims, ctx: Ctx) -> FileResponse:
+@router.get("/v1/replays/{recording_id}/media/{name}", response_class=FileResponse,
+            responses=errors(REPLAY, {404: ["replay_media_not_found"]}))
+async def media(recording_id: RecordingId, name: str, claims: Claims, ctx: Ctx) -> FileResponse:
     folder, data = recorder(ctx).get(claims.merchant_id, recording_id)
     claims.require_room(data["room"])
     files = {p["file"] for p in data.get("participants", [])}
@@ -86,8 +94,9 @@ async def media(recording_id: str, name: str, claims: Claims, ctx: Ctx) -> FileR
     return FileResponse(folder / name, media_type="video/webm")
 
 
-@router.post("/v1/replays/{recording_id}/cart")
-async def replay_cart_add(recording_id: str, body: CartIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+@router.post("/v1/replays/{recording_id}/cart", responses=errors(REPLAY, {
+    403: ["not_a_chapter"], 404: ["product_not_found"], 409: ["out_of_stock"], 413: ["cart_full", "cart_qty_limit"]}))
+async def replay_cart_add(recording_id: RecordingId, body: CartIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     """Add a chapter's product to the viewer's cart of the room (checkout: POST /v1/live/{room}/checkout)."""
     _, data = recorder(ctx).get(claims.merchant_id, recording_id)
     claims.require_room(data["room"])

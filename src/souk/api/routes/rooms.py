@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 
 from souk.api.auth import LOBBY_ROOM, Ctx, MerchantAuth, MerchantAuthDep, bearer, get_ctx, merchant_auth
 from souk.api.context import AppContext
+from souk.api.openapi import errors, raises
+from souk.api.params import NOT_LOBBY, ROOM_ID_PATTERN, RoomId
 from souk.auth.apikeys import PREFIX as API_KEY_PREFIX
 from souk.core.errors import BadRequest, NotFound
 from souk.core.tenancy import RoomKey
@@ -27,7 +29,9 @@ RESERVED_ROOM_IDS = frozenset({LOBBY_ROOM})
 
 class RoomCreate(BaseModel):
     kind: RoomKind
-    room_id: str | None = Field(default=None, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    # 'lobby' passes the pattern and answers 400 reserved_room_id; the schema says so with its "not"
+    room_id: str | None = Field(default=None, min_length=3, max_length=64, pattern=ROOM_ID_PATTERN,
+                                json_schema_extra=NOT_LOBBY)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -58,7 +62,9 @@ class ParticipantOut(BaseModel):
     video_muted: bool = False
 
 
-async def room_reader(request: Request, room_id: str, ctx: Annotated[AppContext, Depends(get_ctx)]) -> str:
+@raises({401: ["token_missing", "token_invalid", "token_expired", "bad_api_key"],
+         403: ["wrong_room", "staff_only"]})
+async def room_reader(request: Request, room_id: RoomId, ctx: Annotated[AppContext, Depends(get_ctx)]) -> str:
     """The merchant id, for an API key / staff token, or an access token for exactly this room."""
     token = bearer(request)
     if token is not None and not token.startswith(API_KEY_PREFIX):
@@ -73,7 +79,8 @@ async def room_reader(request: Request, room_id: str, ctx: Annotated[AppContext,
 RoomReader = Annotated[str, Depends(room_reader)]
 
 
-@router.post("/v1/rooms", response_model=RoomOut, status_code=201)
+@router.post("/v1/rooms", response_model=RoomOut, status_code=201,
+             responses=errors({400: ["reserved_room_id"], 409: ["room_exists"]}))
 async def create_room(body: RoomCreate, auth: MerchantAuthDep, ctx: Ctx) -> RoomOut:
     if body.room_id is not None and body.room_id.lower() in RESERVED_ROOM_IDS:
         raise BadRequest(f"room id {body.room_id!r} is reserved", code="reserved_room_id")
@@ -91,14 +98,15 @@ async def list_rooms(
     return [RoomOut.of(r, len(ctx.hub.participants(RoomKey(auth.merchant_id, r.id)))) for r in rooms]
 
 
-@router.get("/v1/rooms/{room_id}", response_model=RoomOut)
-async def get_room(room_id: str, merchant_id: RoomReader, ctx: Ctx) -> RoomOut:
+@router.get("/v1/rooms/{room_id}", response_model=RoomOut, responses=errors({404: ["unknown_room"]}))
+async def get_room(room_id: RoomId, merchant_id: RoomReader, ctx: Ctx) -> RoomOut:
     room = await _room(ctx, merchant_id, room_id)
     return RoomOut.of(room, len(ctx.hub.participants(RoomKey(merchant_id, room_id))))
 
 
-@router.post("/v1/rooms/{room_id}/close", response_model=RoomOut)
-async def close_room(room_id: str, auth: MerchantAuthDep, ctx: Ctx) -> RoomOut:
+@router.post("/v1/rooms/{room_id}/close", response_model=RoomOut,
+             responses=errors({404: ["unknown_room"], 409: ["call_finished"]}))
+async def close_room(room_id: RoomId, auth: MerchantAuthDep, ctx: Ctx) -> RoomOut:
     await _room(ctx, auth.merchant_id, room_id)  # another merchant's room: 404 unknown_room
     key = RoomKey(auth.merchant_id, room_id)
     call = ctx.calls.by_room(key)
@@ -115,8 +123,9 @@ async def close_room(room_id: str, auth: MerchantAuthDep, ctx: Ctx) -> RoomOut:
     return RoomOut.of(room)
 
 
-@router.get("/v1/rooms/{room_id}/participants", response_model=list[ParticipantOut])
-async def participants(room_id: str, merchant_id: RoomReader, ctx: Ctx,
+@router.get("/v1/rooms/{room_id}/participants", response_model=list[ParticipantOut],
+            responses=errors({404: ["unknown_room"]}))
+async def participants(room_id: RoomId, merchant_id: RoomReader, ctx: Ctx,
                        present_only: bool = True) -> list[ParticipantOut]:
     await _room(ctx, merchant_id, room_id)
     live = {m.identity: m for m in ctx.hub.participants(RoomKey(merchant_id, room_id))}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
@@ -20,6 +20,8 @@ from pydantic import BaseModel, Field
 from souk.api.auth import Ctx, bearer
 from souk.api.context import AppContext
 from souk.api.errors import ws_close_code
+from souk.api.openapi import errors
+from souk.api.params import Channel
 from souk.auth.apikeys import PREFIX as API_KEY_PREFIX
 from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role
 from souk.core.errors import SoukError, TooLarge, Unavailable
@@ -60,23 +62,53 @@ class PublishIn(BaseModel):
     count: int = Field(default=1, ge=1, le=100)
 
 
-class ModerateIn(BaseModel):
-    action: str
+class _Moderation(BaseModel):
     user: str = ""
     seq: int = 0
     duration_s: float = 0.0
     words: list[str] = Field(default_factory=list)
 
 
-@router.get("/v1/rtm/info")
+class MemberModeration(_Moderation):
+    action: Literal["mute", "unmute", "kick", "ban", "unban"]
+    user: str = Field(min_length=1, max_length=128)
+    duration_s: float = Field(default=0.0, ge=0, le=366 * 86_400, description="0: until lifted")
+
+
+class DeleteModeration(_Moderation):
+    action: Literal["delete"]
+    seq: int = Field(ge=1, description="the message's seq")
+
+
+class SlowModeration(_Moderation):
+    action: Literal["slow"]
+    duration_s: float = Field(default=0.0, ge=0, le=3600, description="seconds between messages; 0: off")
+
+
+class KeywordsModeration(_Moderation):
+    action: Literal["keywords"]
+    words: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=500)
+
+
+# one shape per action, so a request the schema allows is one the service accepts
+ModerateIn = Annotated[MemberModeration | DeleteModeration | SlowModeration | KeywordsModeration,
+                       Field(discriminator="action")]
+# An access token for the channel's room, or a merchant API key (the merchant's server identity).
+AUTH = {401: ["token_missing", "token_invalid", "token_expired", "bad_api_key"], 403: ["wrong_room"]}
+JOIN = {403: ["privilege_missing", "banned"]}
+
+
+@router.get("/v1/rtm/info", responses=errors({503: ["rtm_unavailable"]}))
 async def info(ctx: Ctx) -> dict[str, Any]:
     node = _node(ctx)
     return {"ws_path": "/rtm/ws" if node.port else "/v1/rtm/ws", "ws_port": node.port or None,
             "max_message_bytes": node.service.config.max_message_bytes, "version": 1}
 
 
-@router.post("/v1/rtm/channels/{ch}/messages")
-async def publish(ch: str, payload: PublishIn, request: Request, ctx: Ctx) -> dict[str, Any]:
+@router.post("/v1/rtm/channels/{ch}/messages", responses=errors(AUTH, {
+    403: ["privilege_missing", "banned", "muted", "keyword_blocked"], 413: ["message_too_large"],
+    429: ["rate_limited", "slow_mode", "user_rate_limited", "channel_rate_limited"]}))
+async def publish(ch: Channel, payload: PublishIn, request: Request, ctx: Ctx) -> dict[str, Any]:
     claims = await _claims(request, ctx)
     acc = await _node(ctx).service.publish(claims, ch, payload.kind, payload.body, payload.id, payload.count)
     if acc is None:
@@ -84,21 +116,21 @@ async def publish(ch: str, payload: PublishIn, request: Request, ctx: Ctx) -> di
     return {"seq": acc.seq, "duplicate": acc.duplicate}
 
 
-@router.get("/v1/rtm/channels/{ch}/messages")
-async def history(ch: str, request: Request, ctx: Ctx, since: int | None = Query(default=None, ge=0),
+@router.get("/v1/rtm/channels/{ch}/messages", responses=errors(AUTH, JOIN))
+async def history(ch: Channel, request: Request, ctx: Ctx, since: int | None = Query(default=None, ge=0),
                   limit: int = Query(default=50, ge=1, le=1000)) -> Response:
     claims = await _claims(request, ctx)
     return _json_list("messages", await _node(ctx).service.history(claims, ch, since=since, limit=limit))
 
 
-@router.get("/v1/rtm/channels/{ch}/presence")
-async def presence(ch: str, request: Request, ctx: Ctx) -> Response:
+@router.get("/v1/rtm/channels/{ch}/presence", responses=errors(AUTH, JOIN))
+async def presence(ch: Channel, request: Request, ctx: Ctx) -> Response:
     claims = await _claims(request, ctx)
     return _json_list("members", await _node(ctx).service.presence(claims, ch))
 
 
-@router.post("/v1/rtm/channels/{ch}/moderation")
-async def moderate(ch: str, payload: ModerateIn, request: Request, ctx: Ctx) -> dict[str, Any]:
+@router.post("/v1/rtm/channels/{ch}/moderation", responses=errors(AUTH, {403: ["privilege_missing"]}))
+async def moderate(ch: Channel, payload: ModerateIn, request: Request, ctx: Ctx) -> dict[str, Any]:
     claims = await _claims(request, ctx)
     acc = await _node(ctx).service.moderate(claims, ch, payload.action, user=payload.user, seq=payload.seq,
                                              dur=payload.duration_s, words=payload.words)
