@@ -144,13 +144,13 @@ async def build_context(
         media = await start_media(settings, stack)
     adapter = StorageAdapter(storage)
     hub = SignalHub(ring_timeout_s=settings.calls.ring_timeout_s)
-    calls = ConsultService(settings.calls, store=adapter, products=adapter, clock=clock,
-                           rooms=RoomCloser(hub, media))
+    closer = RoomCloser(hub, media)
+    calls = ConsultService(settings.calls, store=adapter, products=adapter, clock=clock, rooms=closer)
     calls.add_listener(hub)
     stack.push_async_callback(calls.aclose)
     limits, guard = await start_abuse_controls(settings, stack, clock)
     ctx = AppContext(settings=settings, tokens=tokens, clock=clock, media=media, limits=limits, guard=guard,
-                     core=Core(storage=storage, adapter=adapter, hub=hub, calls=calls))
+                     core=Core(storage=storage, adapter=adapter, hub=hub, closer=closer, calls=calls))
     await provide(ctx, stack, services)
     return ctx
 
@@ -184,7 +184,7 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
         ctx.stage = LiveStage(ctx.clock, max_cohosts=settings.live.max_cohosts)
     if "shows" in want and ctx.shows is None:
         ctx.shows = ShowService(_need(ctx.stage, "stage", "shows"), ctx.hub, ctx.media,
-                                ctx.storage.rooms, RtmPublisher(ctx.rtm),
+                                ctx.storage.rooms, RtmPublisher(ctx.rtm), ctx.closer,
                                 record_by_default=settings.live.record_by_default)
     if "recorder" in want and ctx.recorder is None:
         ctx.recorder = _recorder(ctx, stack)

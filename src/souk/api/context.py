@@ -22,7 +22,7 @@ from souk.core.errors import Unavailable
 from souk.core.settings import Settings
 from souk.live.recording import Recorder
 from souk.live.service import LiveCommerce
-from souk.live.shows import ShowService
+from souk.live.shows import RoomCloser, ShowService
 from souk.live.stage import LiveStage
 from souk.media.plane import MediaPlane
 from souk.rtm.node import RtmNode
@@ -33,11 +33,13 @@ from souk.storage.storage import Storage
 @dataclass(frozen=True, slots=True)
 class Core:
     """What every Souk process that serves the API runs: storage, the storage adapter behind the API's small
-    ports (``verify_api_key``, ``open_room_kind``, ...), the signaling hub and the consult calls."""
+    ports (``verify_api_key``, ``open_room_kind``, ...), the signaling hub, what closes a room (its members
+    leave, its media room goes) and the consult calls."""
 
     storage: Storage
     adapter: StorageAdapter
     hub: SignalHub
+    closer: RoomCloser
     calls: ConsultService
 
 
@@ -84,6 +86,10 @@ class AppContext:
     @property
     def hub(self) -> SignalHub:
         return self._core.hub
+
+    @property
+    def closer(self) -> RoomCloser:
+        return self._core.closer
 
     @property
     def calls(self) -> ConsultService:

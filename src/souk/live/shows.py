@@ -103,14 +103,14 @@ class RoomCloser:
 
 class ShowService:
     def __init__(self, stage: LiveStage, hub: RoomHub, media: RoomMedia | None, rooms: RoomRepo,
-                 publisher: Publisher, *, record_by_default: bool = False) -> None:
+                 publisher: Publisher, closer: RoomCloser, *, record_by_default: bool = False) -> None:
         self.stage = stage
         self._hub = hub
         self._media = media
         self._rooms = rooms
         self._publisher = publisher
         self._record_by_default = record_by_default
-        self._closer = RoomCloser(hub, media)
+        self._closer = closer
 
     async def announce(self, merchant_id: str, room_id: str, body: dict[str, Any]) -> None:
         """An RTM system message on the room's channel; the stage change stands even when RTM is down."""
@@ -147,9 +147,6 @@ class ShowService:
         await self._closer.close_room(RoomKey(merchant_id, room_id), "show_ended")
         await self.stage.show_over(show)
         return show
-
-    async def close_room(self, room: RoomKey, reason: str) -> None:
-        await self._closer.close_room(room, reason)
 
     def view(self, merchant_id: str, room_id: str, *, for_host: bool) -> dict[str, Any]:
         """The show as a client sees it; the host side also sees the raised hands and pending invites."""
