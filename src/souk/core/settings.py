@@ -38,6 +38,9 @@ class AuthSettings(BaseModel):
     token_ttl_s: int = 3600
     max_token_ttl_s: int = 24 * 3600
     issuer: str = "souk"
+    # The operator's secret for /v1/operator (create merchants, their keys, their stores): sent as
+    # ``Authorization: Bearer <operator_token>``. Empty = the operator API is disabled (answers 404).
+    operator_token: SecretStr = SecretStr("")
 
 
 class JanusSettings(BaseModel):
@@ -147,6 +150,40 @@ class LiveSettings(BaseModel):
     ffmpeg_binary: str = "ffmpeg"
 
 
+class RateRule(BaseModel):
+    """``count`` actions at once, and ``count`` more every ``per_s`` seconds (a token bucket)."""
+
+    count: int = Field(ge=1)
+    per_s: float = Field(gt=0)
+
+
+class LimitsSettings(BaseModel):
+    """Abuse limits (docs/limits.md). Buckets are kept per merchant and identity and per merchant and client
+    address, in Redis when redis_url is set (shared by every node), else in this process."""
+
+    # ringing a seller console (POST /v1/calls): a shopper, and one address (demo shoppers mint identities)
+    ring_identity: RateRule = Field(default_factory=lambda: RateRule(count=5, per_s=60))
+    ring_address: RateRule = Field(default_factory=lambda: RateRule(count=60, per_s=60))
+    # opening an assistant conversation (REST and the agent socket)
+    assistant_open_identity: RateRule = Field(default_factory=lambda: RateRule(count=20, per_s=60))
+    assistant_open_address: RateRule = Field(default_factory=lambda: RateRule(count=120, per_s=60))
+    # open conversations one identity may hold; the next open is refused (never evicts another shopper's)
+    assistant_sessions_per_identity: int = Field(default=5, ge=1)
+    # assistant messages (REST, agent socket, typed voice turns)
+    assistant_message_identity: RateRule = Field(default_factory=lambda: RateRule(count=30, per_s=60))
+    assistant_message_address: RateRule = Field(default_factory=lambda: RateRule(count=300, per_s=60))
+    assistant_message_chars: int = Field(default=20_000, ge=1)
+    # proving an order with its e-mail (anonymous shoppers): a lockout after repeated wrong guesses
+    verify_failures: int = Field(default=5, ge=1)
+    verify_window_s: float = Field(default=600.0, gt=0)
+    verify_lockout_s: float = Field(default=900.0, gt=0)
+    # minting access tokens: per merchant API key holder, and per address (demo tokens have no key)
+    mint_merchant: RateRule = Field(default_factory=lambda: RateRule(count=600, per_s=60))
+    mint_address: RateRule = Field(default_factory=lambda: RateRule(count=600, per_s=60))
+    # how often each node re-reads the revoked token ids from the shared store
+    revocation_poll_s: float = Field(default=1.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SOUK_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -166,6 +203,7 @@ class Settings(BaseSettings):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     rtm: RtmSettings = Field(default_factory=RtmSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -56,12 +56,15 @@ class RtmClient:
         self._disconnected = asyncio.Event()
 
     async def connect(self) -> RtmClient:
+        """Connect and wait for ``hello``; a refused token raises its error (the server closes 4401/4403)."""
         sep = "&" if "?" in self.url else "?"
-        self.transport, _ = await ws_connect(lambda: _Listener(self), f"{self.url}{sep}token={self.token}",
-                                             socket_factory=self._socket_factory)
         self._disconnected.clear()
         self.close_code = None
-        await self.wait_for(lambda f: f.get("t") == "hello")
+        self.transport, _ = await ws_connect(lambda: _Listener(self), f"{self.url}{sep}token={self.token}",
+                                             socket_factory=self._socket_factory)
+        first = await self.wait_for(lambda f: f.get("t") in ("hello", "err"))
+        if first["t"] == "err":
+            raise SoukError(first["message"], code=first["code"], details=first.get("details"))
         return self
 
     @property

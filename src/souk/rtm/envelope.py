@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from souk.core.errors import BadRequest, TooLarge
+from souk.core.jsondepth import MAX_JSON_DEPTH, too_deep
 
 VERSION = 1
 
@@ -97,6 +98,9 @@ def decode_client(raw: bytes | str, max_bytes: int) -> ClientFrame:
     """Parse one client frame; raises TooLarge / BadRequest with a clear message."""
     if len(raw) > max_bytes:
         raise TooLarge(f"frame of {len(raw)} bytes exceeds the limit of {max_bytes}", code="frame_too_large")
+    if too_deep(raw):
+        raise BadRequest(f"malformed frame: JSON nested deeper than {MAX_JSON_DEPTH} levels",
+                         code="malformed_frame")
     try:
         return _client_decoder.decode(raw)
     except msgspec.ValidationError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from souk.auth.guard import TokenGuard
 from souk.auth.tokens import TokenService
 from souk.core.clock import Clock, SystemClock
 from souk.core.ids import new_id
@@ -57,7 +58,7 @@ def make_broker(*, redis_url: str, sqlite_path: str | None, clock: Clock | None 
 async def start_node(config: RtmConfig, tokens: TokenService, *, redis_url: str = "",
                      sqlite_path: str | None = None, host: str = "127.0.0.1", port: int | None = 0,
                      node_id: str = "", close_code: CloseCode = default_close_code,
-                     clock: Clock | None = None) -> RtmNode:
+                     clock: Clock | None = None, guard: TokenGuard | None = None) -> RtmNode:
     """Start a node; ``port=None`` means no dedicated listener (the ASGI endpoint serves clients)."""
     clock = clock or SystemClock()
     broker = make_broker(redis_url=redis_url, sqlite_path=sqlite_path, clock=clock)
@@ -69,7 +70,7 @@ async def start_node(config: RtmConfig, tokens: TokenService, *, redis_url: str 
     try:
         await hub.start()
         if port is not None:
-            node.server = RtmServer(service, tokens, host=host, port=port, close_code=close_code)
+            node.server = RtmServer(service, tokens, host=host, port=port, close_code=close_code, guard=guard)
             await node.server.start()
     except BaseException:
         await node.aclose()

@@ -1,7 +1,9 @@
 """The dedicated picows WebSocket listener for RTM clients (the hot path, beside the HTTP API).
 
-``ws://host:port/rtm/ws?token=<access token>``. The token is checked during the HTTP upgrade (401/403
-answer, no WebSocket); each connection then speaks the frames of :mod:`souk.rtm.envelope`.
+``ws://host:port/rtm/ws?token=<access token>``. A refused token (missing, invalid, expired, revoked) gets
+the WebSocket, an ``err`` frame and a close with its code (4401, 4403); each connection then speaks the
+frames of :mod:`souk.rtm.envelope` until it closes, or its token expires or is revoked (the injected
+TokenGuard closes it the same way).
 Errors that end a connection close it with the code from the injected ``close_code`` mapper (the API's one
 error -> close-code map) and a JSON reason carrying the error (and, for slow consumers, the resume point).
 """
@@ -11,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 from picows import (
@@ -21,17 +22,18 @@ from picows import (
     WSMsgType,
     WSTransport,
     WSUpgradeRequest,
-    WSUpgradeResponse,
     WSUpgradeResponseWithListener,
     ws_create_server,
 )
 
+from souk.auth.guard import TokenGuard, Watch
+from souk.auth.revocation import MemoryRevocations
 from souk.auth.tokens import AccessClaims, TokenService
 from souk.core.errors import SoukError
 from souk.core.tasks import TaskOwner
 from souk.rtm.envelope import control_frame, encode
 from souk.rtm.service import RtmService
-from souk.rtm.session import Session
+from souk.rtm.session import MAX_BUFFERED_HIGH_WATERS, Session, slow_consumer
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +46,24 @@ def default_close_code(exc: SoukError) -> int:
 
 
 class PicoConn:
-    __slots__ = ("_buffered", "_close_code", "_send", "_t", "closed")
+    __slots__ = ("_buffered", "_close_code", "_max_buffered", "_send", "_t", "closed", "resume")
 
-    def __init__(self, transport: WSTransport, close_code: CloseCode) -> None:
+    def __init__(self, transport: WSTransport, close_code: CloseCode, max_buffered: int = 1 << 20) -> None:
         self._t = transport
         self._close_code = close_code
+        self._max_buffered = max_buffered
         self.closed = False
+        self.resume: Callable[[], dict[str, int]] = dict
         self._send = transport.send  # bound once: these two run for every member on every tick
         self._buffered = transport.underlying_transport.get_write_buffer_size
 
     def send(self, data: bytes) -> None:
-        if not self.closed:
-            self._send(WSMsgType.TEXT, data)
+        if self.closed:
+            return
+        if self._buffered() > self._max_buffered:  # a client that never reads: cut it off, drop its buffer
+            self.close(slow_consumer(self.resume()))
+            return
+        self._send(WSMsgType.TEXT, data)
 
     def buffered(self) -> int:
         return self._buffered()  # type: ignore[no-any-return]
@@ -71,7 +79,19 @@ class PicoConn:
             self._t.send(WSMsgType.TEXT, control_frame("err", **body))
             reason = encode({"code": error.code, **error.details})[:120]
             self._t.send_close(self._close_code(error), reason)  # type: ignore[arg-type]
-        self._t.disconnect()
+        # a client that stopped reading would hold its unsent buffer until TCP gives up: drop it now
+        self._t.disconnect(graceful=self._buffered() <= self._max_buffered)
+
+
+class _Refusal(WSListener):
+    """A connection whose token was refused: told why, closed with the error's code."""
+
+    def __init__(self, server: RtmServer, error: SoukError) -> None:
+        self._server = server
+        self._error = error
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        PicoConn(transport, self._server.close_code).close(self._error)
 
 
 class _Listener(WSListener):
@@ -80,12 +100,16 @@ class _Listener(WSListener):
         self._claims = claims
         self._session: Session | None = None
         self._conn: PicoConn | None = None
+        self._watch: Watch | None = None
 
     def on_ws_connected(self, transport: WSTransport) -> None:
-        self._conn = PicoConn(transport, self._server.close_code)
+        cap = self._server.service.config.high_water * MAX_BUFFERED_HIGH_WATERS
+        self._conn = PicoConn(transport, self._server.close_code, cap)
         self._session = Session(self._server.service, self._claims, self._conn)
+        self._conn.resume = self._session.resume_points
         self._server.sessions.add(self._session)
         self._conn.send(self._session.welcome())
+        self._watch = self._server.guard.watch(self._claims, self._conn.close)
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         t = frame.msg_type
@@ -97,6 +121,8 @@ class _Listener(WSListener):
             transport.disconnect()
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
         if self._conn is not None:
             self._conn.closed = True
         if self._session is not None:
@@ -108,9 +134,12 @@ class _Listener(WSListener):
 
 class RtmServer:
     def __init__(self, service: RtmService, tokens: TokenService, *, host: str = "127.0.0.1", port: int = 0,
-                 close_code: CloseCode = default_close_code, path: str = "/rtm/ws") -> None:
+                 close_code: CloseCode = default_close_code, path: str = "/rtm/ws",
+                 guard: TokenGuard | None = None) -> None:
         self.service = service
         self.tokens = tokens
+        # without a shared guard (a standalone node), tokens still end at their expiry
+        self.guard = guard or TokenGuard(MemoryRevocations())
         self.close_code = close_code
         self._host = host
         self._port = port
@@ -128,10 +157,7 @@ class RtmServer:
         try:
             claims = self.tokens.verify(token)
         except SoukError as exc:
-            resp = WSUpgradeResponse.create_error_response(
-                HTTPStatus.FORBIDDEN if exc.kind.value == "forbidden" else HTTPStatus.UNAUTHORIZED,
-                encode({"error": exc.to_dict()}))
-            return WSUpgradeResponseWithListener(resp, None)
+            return _Refusal(self, exc)
         return _Listener(self, claims)
 
     async def start(self) -> int:

@@ -22,7 +22,17 @@ log = logging.getLogger(__name__)
 
 MAX_CHANNELS = 16
 MAX_BAD_FRAMES = 10
+# A connection whose unsent bytes pass this many times the hub's high-water mark is cut off: the hub holds
+# channel batches back above the mark, so only direct replies (pongs, acks) to a client that never reads
+# can pile up this far.
+MAX_BUFFERED_HIGH_WATERS = 4
 _INFO = msgspec.json.Decoder(dict)
+
+
+def slow_consumer(resume: dict[str, int]) -> Unavailable:
+    """The error that cuts off a client that does not read; ``details.resume`` maps channel -> last seq."""
+    return Unavailable("connection too slow: resume from the given sequences", code="slow_consumer",
+                       details={"resume": resume})
 
 
 class Session:
@@ -43,6 +53,10 @@ class Session:
 
     def service_role(self) -> str:
         return rtm_role(self.claims)
+
+    def resume_points(self) -> dict[str, int]:
+        """The last sequence delivered in each joined channel: where a cut-off client resumes (``since``)."""
+        return {ch: m.cursor for ch, m in self._members.items()}
 
     def feed(self, raw: bytes) -> None:
         """Called by the transport for each text/binary frame; never blocks."""

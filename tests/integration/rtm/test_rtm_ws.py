@@ -7,7 +7,7 @@ import socket
 
 import msgspec
 import pytest
-from picows import WSError, WSMsgType
+from picows import WSMsgType
 
 from souk.core.errors import SoukError
 from souk.rtm.client import RtmClient
@@ -200,10 +200,14 @@ async def test_presence_who(node_factory, tokens) -> None:  # type: ignore[no-un
     await a.close()
 
 
-async def test_bad_token_is_refused_at_upgrade(node_factory, tokens) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_token_is_refused_with_a_close_code(node_factory, tokens) -> None:  # type: ignore[no-untyped-def]
     node = await node_factory()
-    with pytest.raises(WSError):
-        await RtmClient(ws_url(node), "not-a-token").connect()
+    refused = RtmClient(ws_url(node), "not-a-token")
+    with pytest.raises(SoukError) as bad:
+        await refused.connect()
+    assert bad.value.code == "token_invalid"
+    await refused._disconnected.wait()
+    assert refused.close_code == 4401
     c = await client(node, tokens, "c", join=False)
     with pytest.raises(SoukError) as e:
         await c.join("someone-elses-room")

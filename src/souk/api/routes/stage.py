@@ -19,7 +19,7 @@ from souk.api.context import AppContext
 from souk.api.openapi import errors
 from souk.api.params import ROOM_ID_PATTERN
 from souk.api.params import RoomId as RoomPath
-from souk.auth.tokens import AccessClaims, Role
+from souk.auth.tokens import AccessClaims, Privilege, Role
 from souk.core.errors import Forbidden, Unavailable
 from souk.live.access import HOST_ROLES
 from souk.live.shows import ShowService
@@ -29,7 +29,7 @@ router = APIRouter()
 
 SHOW_ROLES = frozenset({Role.HOST, Role.MODERATOR, Role.SERVICE})  # who runs the stage (not co-hosts)
 # what the stage's checks answer (souk.live.stage): the host side only; a show that must be live; the stage
-SHOW_HOST = {403: ["wrong_room", "not_host"]}
+SHOW_HOST = {403: ["wrong_room", "not_host", "privilege_missing"]}
 LIVE = {409: ["show_not_live"], 503: ["stage_unavailable"]}
 ON_STAGE = {409: ["already_on_stage"]}
 
@@ -46,6 +46,11 @@ def require_show_host(claims: AccessClaims, room: str, action: str) -> None:
         log.warning("room %s: %s (role %s) tried to %s; refused", room, claims.identity, claims.role.value, action)
         raise Forbidden(f"only the host or a moderator may {action}", code="not_host",
                         details={"role": claims.role.value, "action": action})
+    if not claims.can(Privilege.MODERATE):  # the role alone is not enough: a token minted without it may not
+        log.warning("room %s: %s (role %s, no moderate privilege) tried to %s; refused", room, claims.identity,
+                    claims.role.value, action)
+        raise Forbidden(f"{action} needs the moderate privilege in the token", code="privilege_missing",
+                        details={"privilege": Privilege.MODERATE.value, "action": action})
 
 
 def show_view(ctx: AppContext, claims: AccessClaims, room: str) -> dict[str, Any]:
