@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from souk.bench.signal_client import SignalClient, SignalError
 from souk.bench.bots import PublisherBot
+from souk.bench.signal_client import SignalClient, SignalError
+from souk.core.tenancy import RoomKey
 from souk.media.types import Jsep
 from tests.fixtures.browser import CORE_FEATURES, Souk, media_souk
 
@@ -29,7 +30,8 @@ async def souk_live(tmp_path: Path) -> AsyncIterator[Souk]:
 
 
 class AudienceSpy:
-    """Counts what media.subscribe was asked, then forwards to the real plane."""
+    """Counts what media.subscribe (a member) and media.watch (the audience) were asked, then forwards to the
+    real plane."""
 
     def __init__(self, media: Any) -> None:
         self.media = media
@@ -39,10 +41,15 @@ class AudienceSpy:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.media, name)
 
-    async def subscribe(self, room_id: str, feeds: list[int], **kw: Any) -> Any:
-        self.audience.append(bool(kw.get("audience")))
+    async def subscribe(self, room: RoomKey, feeds: list[int], **kw: Any) -> Any:
+        self.audience.append(False)
+        self.regions.append(None)
+        return await self.media.subscribe(room, feeds, **kw)
+
+    async def watch(self, room: RoomKey, feeds: list[int], **kw: Any) -> Any:
+        self.audience.append(True)
         self.regions.append(kw.get("region"))
-        return await self.media.subscribe(room_id, feeds, **kw)
+        return await self.media.watch(room, feeds, **kw)
 
 
 async def test_the_audience_is_quiet_but_sees_the_stage(souk_live: Souk) -> None:
@@ -86,13 +93,13 @@ async def test_the_audience_is_quiet_but_sees_the_stage(souk_live: Souk) -> None
         await host.request({"type": "ping"})
         seen = [host.events.get_nowait()["type"] for _ in range(host.events.qsize())]
         assert "participant.joined" not in seen and "participant.left" not in seen, seen
-        assert souk.ctx.hub.viewers(ROOM) == VIEWERS  # one left, "v-far" came
+        assert souk.ctx.hub.viewers(RoomKey(souk.merchant_id, ROOM)) == VIEWERS  # one left, "v-far" came
         async with httpx.AsyncClient(base_url=souk.base_url) as http:
             r = await http.post(f"/v1/live/{ROOM}/show/end", headers={"Authorization": f"Bearer {host_token}"})
             assert r.status_code == 200
         for v in [host, *viewers[1:]]:
             assert (await v.next_event("room.closed"))["reason"] == "show_ended"
-        assert souk.ctx.hub.participants(ROOM) == []
+        assert souk.ctx.hub.participants(RoomKey(souk.merchant_id, ROOM)) == []
     finally:
         await bot.aclose()
         for v in [host, *viewers]:

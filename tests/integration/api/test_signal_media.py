@@ -7,8 +7,9 @@ import asyncio
 
 import pytest
 
-from souk.bench.signal_client import SignalClient, SignalError
 from souk.bench.bots import PublisherBot, SubscriberBot
+from souk.bench.signal_client import SignalClient, SignalError
+from souk.core.tenancy import RoomKey
 from souk.media.types import Jsep
 from tests.fixtures.browser import Souk
 
@@ -61,7 +62,7 @@ async def test_publish_subscribe_frames_mute_and_clean_leave(souk_media: Souk, r
         state = await shopper.next_event("media", participant="seller")
         assert state["audio_muted"] is True and state["video_muted"] is False
         assert await handles(souk_media) == base + 2
-        participants = {p.identity: p for p in souk_media.ctx.hub.participants(room)}
+        participants = {p.identity: p for p in souk_media.ctx.hub.participants(RoomKey("lumen", room))}
         assert participants["seller"].feed_id is not None
         await shopper.request({"type": "leave"})
         await seller.request({"type": "leave"})
