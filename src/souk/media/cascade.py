@@ -18,20 +18,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from souk.core.errors import BadRequest, SoukError
 from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
 from souk.media.errors import NoSuchRoom
+from souk.media.links import PlaneLinks
 from souk.media.placement import Candidate, place_viewer
 from souk.media.registry import Key, NodeRegistry, per_node
 from souk.media.relays import EdgeFailed, RelayInfo, Relays
 from souk.media.streaming import Viewer
 from souk.media.videoroom import Subscriber
-
-if TYPE_CHECKING:
-    from souk.media.plane import MediaPlane
 
 __all__ = ["Cascade", "RelayInfo"]
 
@@ -42,9 +39,9 @@ OTHERS_CACHE_S = 0.5  # how long other Souk processes' counts are reused between
 
 
 class Cascade:
-    """Audience accounting, placement and relays for one :class:`~souk.media.plane.MediaPlane`."""
+    """Audience accounting, placement and relays for one media plane (:class:`~souk.media.links.PlaneLinks`)."""
 
-    def __init__(self, plane: MediaPlane, registry: NodeRegistry, *, per_node: int, grace_s: float) -> None:
+    def __init__(self, plane: PlaneLinks, registry: NodeRegistry, *, per_node: int, grace_s: float) -> None:
         self.plane = plane
         self.registry = registry
         self.per_node = per_node
@@ -107,7 +104,7 @@ class Cascade:
             counts[key] = counts.get(key, 0) + 1
             try:
                 if target == origin:
-                    sub: Subscriber | Viewer = await self.plane._subscribe_on(
+                    sub: Subscriber | Viewer = await self.plane.subscribe_on(
                         room, origin, feeds, wait_s, on_close=self._closed_viewer)
                 else:
                     sub = await self._relays.watch_on_edge(room, feeds[0], origin, target, wait_s,
@@ -195,7 +192,7 @@ class Cascade:
         self._registry_problem = problem
 
     def _closed_viewer(self, p: object) -> None:
-        self.plane._closed_participant(p)
+        self.plane.closed_participant(p)
         key = self._counted.pop(p, None)
         if key is not None:
             self._count(key, -1)

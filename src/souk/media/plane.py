@@ -40,12 +40,13 @@ from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
 from souk.media.admin import JanusAdmin
 from souk.media.cascade import Cascade, RelayInfo
-from souk.media.client import JanusConnection, JanusSession
+from souk.media.client import JanusConnection
 from souk.media.config import BIND_IP
 from souk.media.errors import NoSuchFeed, NoSuchRoom
+from souk.media.links import NodeLink, node_room_pin, node_room_secret
 from souk.media.nodes import JanusNode, NodePool
 from souk.media.registry import MemoryRegistry, MemoryRegistryStore, NodeRegistry, RedisRegistry
-from souk.media.roomids import janus_room_id, room_secret
+from souk.media.roomids import janus_room_id
 from souk.media.streaming import Viewer
 from souk.media.supervisor import JanusSupervisor
 from souk.media.types import NodeHealth, RoomInfo, RoomKind
@@ -85,20 +86,6 @@ class Holdable(Protocol):
     async def wait_webrtcup(self, timeout: float = 10.0) -> None: ...
 
 
-class _Link:
-    """A live connection to one node: its session and the control handle for room requests."""
-
-    def __init__(self, node: JanusNode, conn: JanusConnection, session: JanusSession, control: RoomControl):
-        self.node = node
-        self.conn = conn
-        self.session = session
-        self.control = control
-
-    @property
-    def alive(self) -> bool:
-        return self.conn.is_open and self.session.alive
-
-
 class MediaPlane:
     """Rooms and participants on one or more Janus nodes. Build with :meth:`start`; ``aclose()`` when done."""
 
@@ -111,10 +98,10 @@ class MediaPlane:
         self.cascade = Cascade(self, registry or default_registry(settings, self.clock),
                                per_node=settings.live.viewers_per_node, grace_s=settings.janus.relay_grace_s)
         self.recordings_dir: Path = settings.data_path / "recordings"
-        self._links: dict[str, _Link] = {}
+        self._links: dict[str, NodeLink] = {}
         self._linking: dict[str, asyncio.Lock] = {}
         self._rooms: dict[RoomKey, RoomSpec] = {}
-        self._participants: set[Publisher | Subscriber | Viewer] = set()
+        self._participants: dict[Publisher | Subscriber | Viewer, str] = {}  # open ones -> their node
         self._tasks = TaskOwner("media-plane")
         self._closed = False
         self._closing = False
@@ -165,7 +152,7 @@ class MediaPlane:
         try:
             for node in pool.nodes():
                 try:
-                    await plane._link(node.node_id)
+                    await plane.link(node.node_id)
                 except SoukError as exc:
                     if len(pool.nodes()) == 1:
                         raise
@@ -206,19 +193,19 @@ class MediaPlane:
         spec = RoomSpec(room, kind, max_publishers, bitrate or BITRATES[kind], record,
                         description or f"souk {kind} {room}")
         node = self.pool.place(room, region)
-        link = await self._link(node.node_id)
+        link = await self.link(node.node_id)
         created = await self._create(link, spec)
         self._rooms[room] = spec
         return RoomInfo(room_id=room.room_id, merchant_id=room.merchant_id, janus_room=_janus(room),
                         node_id=node.node_id, kind=kind, max_publishers=max_publishers, created=created)
 
-    async def _create(self, link: _Link, spec: RoomSpec) -> bool:
+    async def _create(self, link: NodeLink, spec: RoomSpec) -> bool:
         # always set: a publisher may ask to record even when the room does not (files land here, not in cwd)
         self.recordings_dir.mkdir(parents=True, exist_ok=True)
         rec_dir = str(self.recordings_dir)
         return await link.control.create(
-            _janus(spec.room), secret=self._secret(link.node, spec.room),
-            pin=self._pin(link.node, spec.room), description=spec.description,
+            _janus(spec.room), secret=node_room_secret(link.node, spec.room),
+            pin=node_room_pin(link.node, spec.room), description=spec.description,
             publishers=spec.max_publishers, bitrate=spec.bitrate, record=spec.record, rec_dir=rec_dir)
 
     async def destroy_room(self, room: RoomKey) -> bool:
@@ -232,15 +219,15 @@ class MediaPlane:
             found = False
             for node in self.pool.nodes():
                 try:
-                    link = await self._link(node.node_id)
-                    found |= await link.control.destroy(_janus(room), secret=self._secret(node, room))
+                    link = await self.link(node.node_id)
+                    found |= await link.control.destroy(_janus(room), secret=node_room_secret(node, room))
                 except SoukError as exc:
                     log.warning("destroy_room %s on %s: %s", room, node.node_id, exc)
             return found
         try:
-            link = await self._link(node_id)
+            link = await self.link(node_id)
             node = self.pool.get(node_id)
-            return await link.control.destroy(_janus(room), secret=self._secret(node, room))
+            return await link.control.destroy(_janus(room), secret=node_room_secret(node, room))
         finally:
             self.pool.release(room)
 
@@ -250,7 +237,7 @@ class MediaPlane:
     async def kick(self, room: RoomKey, feed_id: int) -> bool:
         """Throw a publisher out of a room (live stage removal); False when it was not there."""
         link, node = await self._room_link(room)
-        return await link.control.kick(_janus(room), feed_id, secret=self._secret(node, room))
+        return await link.control.kick(_janus(room), feed_id, secret=node_room_secret(node, room))
 
     async def moderate(self, room: RoomKey, feed_id: int, *, audio: bool | None = None,
                        video: bool | None = None) -> None:
@@ -263,7 +250,7 @@ class MediaPlane:
         for kind, flag in (("audio", audio), ("video", video)):
             if flag is not None:
                 await link.control.moderate(_janus(room), feed_id, pub.mids(kind), mute=not flag,
-                                            secret=self._secret(node, room))
+                                            secret=node_room_secret(node, room))
 
     # ------------------------------------------------------------------ participants
 
@@ -277,11 +264,11 @@ class MediaPlane:
         handle = await link.session.attach(PLUGIN)
         try:
             pub = await join_publisher(handle, room, _janus(room), display=display,
-                                       pin=self._pin(node, room), on_close=self._closed_participant)
+                                       pin=node_room_pin(node, room), on_close=self.closed_participant)
         except BaseException:
             await handle.detach()
             raise
-        self._opened(pub, node.node_id)
+        self.opened(pub, node.node_id)
         return pub
 
     async def subscribe(self, room: RoomKey, feeds: Sequence[int], *, wait_s: float = 5.0) -> Subscriber:
@@ -294,7 +281,7 @@ class MediaPlane:
         origin = self.pool.node_of(room)
         if origin is None:
             raise NoSuchRoom(f"room {room} is not on the media plane (ensure_room first)", janus_code=426)
-        return await self._subscribe_on(room, origin, feeds, wait_s, on_close=self._closed_participant)
+        return await self.subscribe_on(room, origin, feeds, wait_s, on_close=self.closed_participant)
 
     async def watch(self, room: RoomKey, feeds: Sequence[int], *, wait_s: float = 5.0, region: str | None = None,
                     node_id: str | None = None) -> Subscriber | Viewer:
@@ -307,16 +294,17 @@ class MediaPlane:
         """
         return await self.cascade.subscribe(room, feeds, wait_s=wait_s, region=region, node_id=node_id)
 
-    async def _subscribe_on(self, room: RoomKey, node_id: str, feeds: Sequence[int], wait_s: float, *,
-                            on_close: Callable[[object], None]) -> Subscriber:
-        link, node = await self._link(node_id), self.pool.get(node_id)
+    async def subscribe_on(self, room: RoomKey, node_id: str, feeds: Sequence[int], wait_s: float, *,
+                           on_close: Callable[[object], None]) -> Subscriber:
+        """A VideoRoom subscription on ``node_id`` (the room's origin; the cascade places viewers here)."""
+        link, node = await self.link(node_id), self.pool.get(node_id)
         handle = await link.session.attach(PLUGIN)
         deadline = self.clock.now() + wait_s
         try:
             while True:
                 try:
                     sub = await join_subscriber(handle, room, _janus(room), feeds,
-                                                pin=self._pin(node, room), on_close=on_close)
+                                                pin=node_room_pin(node, room), on_close=on_close)
                     break
                 except NoSuchFeed:
                     if self.clock.now() + FEED_RETRY_S > deadline:
@@ -325,7 +313,7 @@ class MediaPlane:
         except BaseException:
             await handle.detach()
             raise
-        self._opened(sub, node.node_id)
+        self.opened(sub, node.node_id)
         return sub
 
     async def hold_primed(self, sub: Holdable, *, prime_s: float = PRIME_S, poll_s: float = 0.2) -> bool:
@@ -356,18 +344,17 @@ class MediaPlane:
         await sub.hold(("video",))
         return primed
 
-    def _opened(self, p: Publisher | Subscriber | Viewer, node_id: str) -> None:
-        self._participants.add(p)
-        p._node_id = node_id  # type: ignore[union-attr]
+    def opened(self, p: Publisher | Subscriber | Viewer, node_id: str) -> None:
+        """Count a participant opened on ``node_id`` (its handle is the node's load)."""
+        self._participants[p] = node_id
         self.pool.load(node_id).handles += 1
 
-    def _closed_participant(self, p: object) -> None:
-        if p in self._participants:
-            self._participants.discard(p)  # type: ignore[arg-type]
-            node_id = getattr(p, "_node_id", None)
-            if node_id is not None and node_id in {n.node_id for n in self.pool.nodes()}:
-                load = self.pool.load(node_id)
-                load.handles = max(0, load.handles - 1)
+    def closed_participant(self, p: object) -> None:
+        """Forget a closed participant (every participant's ``on_close``; idempotent)."""
+        node_id = self._participants.pop(p, None) if isinstance(p, Publisher | Subscriber | Viewer) else None
+        if node_id is not None and node_id in {n.node_id for n in self.pool.nodes()}:
+            load = self.pool.load(node_id)
+            load.handles = max(0, load.handles - 1)
 
     @property
     def participants(self) -> int:
@@ -388,7 +375,7 @@ class MediaPlane:
         for node in self.pool.nodes():
             load = self.pool.load(node.node_id)
             try:
-                link = await self._link(node.node_id)
+                link = await self.link(node.node_id)
                 info = await link.conn.info(timeout=2.0)
                 up, detail = True, info.version_string
             except SoukError as exc:
@@ -408,13 +395,13 @@ class MediaPlane:
         link = self._links.get(node_id or self.pool.nodes()[0].node_id)
         return link.session.session_id if link and link.alive else None
 
-    async def _room_link(self, room: RoomKey) -> tuple[_Link, JanusNode]:
+    async def _room_link(self, room: RoomKey) -> tuple[NodeLink, JanusNode]:
         node_id = self.pool.node_of(room)
         if node_id is None:
             raise NoSuchRoom(f"room {room} is not on the media plane (ensure_room first)", janus_code=426)
-        return await self._link(node_id), self.pool.get(node_id)
+        return await self.link(node_id), self.pool.get(node_id)
 
-    async def _link(self, node_id: str) -> _Link:
+    async def link(self, node_id: str) -> NodeLink:
         """The live link to a node, (re)connecting when needed (one attempt per call)."""
         if self._closed:
             raise Unavailable("media plane is closed")
@@ -436,7 +423,7 @@ class MediaPlane:
             except BaseException:
                 await conn.aclose()
                 raise
-            fresh = _Link(node, conn, session, control)
+            fresh = NodeLink(node, conn, session, control)
             self._links[node_id] = fresh
             self.pool.set_up(node_id, True)
             self._tasks.spawn(self._watch(fresh), f"watch:{node_id}")
@@ -444,7 +431,7 @@ class MediaPlane:
                 await self._restore_rooms(fresh)
             return fresh
 
-    async def _watch(self, link: _Link) -> None:
+    async def _watch(self, link: NodeLink) -> None:
         """When a node's connection drops, reconnect with backoff and re-create its rooms."""
         await link.conn.closed.wait()
         if self._closed:
@@ -455,7 +442,7 @@ class MediaPlane:
         delay = self.settings.janus.restart_backoff_s
         while not self._closed:
             try:
-                await self._link(node_id)
+                await self.link(node_id)
                 log.info("media node %s reconnected", node_id)
                 return
             except SoukError as exc:
@@ -463,7 +450,7 @@ class MediaPlane:
             await self.clock.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX_S)
 
-    async def _restore_rooms(self, link: _Link) -> None:
+    async def _restore_rooms(self, link: NodeLink) -> None:
         for room in self.pool.rooms_on(link.node.node_id):
             spec = self._rooms.get(room)
             if spec is None:
@@ -475,15 +462,6 @@ class MediaPlane:
 
     def _on_embedded_restart(self, node: JanusNode) -> None:
         self.pool.replace(node)
-
-    @staticmethod
-    def _secret(node: JanusNode, room: RoomKey) -> str:
-        return room_secret(room.merchant_id, room.room_id, node.admin_key or node.api_secret or "souk")
-
-    @staticmethod
-    def _pin(node: JanusNode, room: RoomKey) -> str:
-        key = node.admin_key or node.api_secret or "souk"
-        return room_secret(room.merchant_id, "pin:" + room.room_id, key)[:32]
 
 
 def nack_queue_ms(handle_info: dict[str, Any]) -> dict[str, int]:

@@ -13,7 +13,6 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from souk.core.errors import SoukError
 from souk.core.tasks import TaskOwner
@@ -23,14 +22,12 @@ from souk.media.client import JanusHandle
 from souk.media.errors import JanusError, NoSuchFeed
 from souk.media.events import PublisherLeft, RoomDestroyed
 from souk.media.forward import FeedStreams, Forwarder, Forwarding, feed_streams
+from souk.media.links import PlaneLinks, node_room_pin, node_room_secret
 from souk.media.roomids import janus_room_id, room_secret
 from souk.media.streaming import PLUGIN as STREAMING
 from souk.media.streaming import MountpointPorts, Mountpoints, Viewer, mountpoint_id, watch
 from souk.media.videoroom import PLUGIN as VIDEOROOM
 from souk.media.videoroom import translate
-
-if TYPE_CHECKING:
-    from souk.media.plane import MediaPlane
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +101,10 @@ class RoomWatch:
 
 
 class Relays:
-    """This Souk process's relays on a :class:`~souk.media.plane.MediaPlane` (``owner``: its node id)."""
+    """This Souk process's relays on a media plane (:class:`~souk.media.links.PlaneLinks`; ``owner``: its node
+    id)."""
 
-    def __init__(self, plane: MediaPlane, owner: str, *, grace_s: float, tasks: TaskOwner) -> None:
+    def __init__(self, plane: PlaneLinks, owner: str, *, grace_s: float, tasks: TaskOwner) -> None:
         self.plane = plane
         self.owner = owner
         self.grace_s = grace_s
@@ -153,7 +151,7 @@ class Relays:
         """A viewer of the (room, feed) relay on ``edge``, building the relay first if needed."""
         relay = await self._relay(room, feed, origin, edge, wait_s)
         try:
-            link = await self.plane._link(edge)
+            link = await self.plane.link(edge)
             handle = await link.session.attach(STREAMING)
         except SoukError as exc:
             self._maybe_idle(relay)
@@ -173,7 +171,7 @@ class Relays:
             relay.grace = None
         relay.viewers.add(viewer)
         self._relay_of[viewer] = relay
-        self.plane._opened(viewer, edge)
+        self.plane.opened(viewer, edge)
         return viewer
 
     def _maybe_idle(self, relay: Relay) -> None:
@@ -223,10 +221,10 @@ class Relays:
         except SoukError as exc:
             raise EdgeFailed(edge, exc) from exc
         try:
-            link = await plane._link(origin)
+            link = await plane.link(origin)
             fwd = Forwarding(link.control.handle, origin_node.admin_key)
             forwarders = await fwd.start(_janus(room), streams, host=edge_node.relay_host, ports=ports,
-                                         secret=plane._secret(origin_node, room))
+                                         secret=node_room_secret(origin_node, room))
         except BaseException:
             with contextlib.suppress(SoukError):
                 await mounts.destroy(mp, secret=secret)
@@ -237,7 +235,7 @@ class Relays:
         mounts = self._mounts.get(node_id)
         if mounts is not None and mounts.handle.alive:
             return mounts
-        link = await self.plane._link(node_id)
+        link = await self.plane.link(node_id)
         mounts = Mountpoints(await link.session.attach(STREAMING), link.node.admin_key)
         self._mounts[node_id] = mounts
         return mounts
@@ -267,11 +265,11 @@ class Relays:
                      relay.origin, relay.edge, reason)
             plane = self.plane
             try:
-                link = await plane._link(relay.origin)
+                link = await plane.link(relay.origin)
                 origin_node = plane.pool.get(relay.origin)
                 await Forwarding(link.control.handle, origin_node.admin_key).stop(
                     _janus(relay.room), relay.feed_id, relay.forwarders,
-                    secret=plane._secret(origin_node, relay.room))
+                    secret=node_room_secret(origin_node, relay.room))
             except SoukError as exc:
                 log.warning("stop_rtp_forward for %s on %s failed: %s", relay.room, relay.origin, exc)
             try:
@@ -294,12 +292,12 @@ class Relays:
             if existing is not None and existing.handle.alive and existing.origin == origin:
                 return existing
             plane = self.plane
-            link = await plane._link(origin)
+            link = await plane.link(origin)
             node = plane.pool.get(origin)
             handle = await link.session.attach(VIDEOROOM)
             try:
                 data, _ = await handle.message({"request": "join", "ptype": "publisher",
-                                                "room": _janus(room), "pin": plane._pin(node, room),
+                                                "room": _janus(room), "pin": node_room_pin(node, room),
                                                 "display": "souk-cascade"})
             except BaseException:
                 with contextlib.suppress(SoukError):

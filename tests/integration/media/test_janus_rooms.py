@@ -13,6 +13,7 @@ from souk.core.errors import BadRequest, NotFound
 from souk.core.tenancy import RoomKey
 from souk.media.admin import JanusAdmin
 from souk.media.errors import InvalidSdp, JanusError, NoSuchFeed, NoSuchRoom
+from souk.media.links import node_room_secret
 from souk.media.plane import MediaPlane
 from souk.media.roomids import janus_room_id
 from souk.media.types import Jsep
@@ -38,7 +39,7 @@ async def test_room_lifecycle_is_idempotent(media_plane: MediaPlane) -> None:
 
 async def test_room_secret_is_enforced_by_janus(media_plane: MediaPlane) -> None:
     await media_plane.ensure_room(RoomKey("shop", "room_secret"))
-    link = await media_plane._link("embedded")
+    link = await media_plane.link("embedded")
     with pytest.raises(JanusError) as err:  # destroying without the server-side secret is refused
         await link.control.destroy(janus_room_id("shop", "room_secret"), secret="guess")
     assert err.value.janus_code == 433
@@ -47,8 +48,8 @@ async def test_room_secret_is_enforced_by_janus(media_plane: MediaPlane) -> None
 async def test_join_errors_leave_no_handles(media_plane: MediaPlane, janus_admin: JanusAdmin) -> None:
     base = await _handles(janus_admin, media_plane)  # the plane's control handle
     await media_plane.ensure_room(RoomKey("shop", "room_vanished"))
-    link = await media_plane._link("embedded")  # remove it behind the plane's back: Janus itself says 426
-    await link.control.destroy(janus_room_id("shop", "room_vanished"), secret=media_plane._secret(link.node, RoomKey("shop", "room_vanished")))
+    link = await media_plane.link("embedded")  # remove it behind the plane's back: Janus itself says 426
+    await link.control.destroy(janus_room_id("shop", "room_vanished"), secret=node_room_secret(link.node, RoomKey("shop", "room_vanished")))
     with pytest.raises(NoSuchRoom) as err:
         await media_plane.join_publisher(RoomKey("shop", "room_vanished"))
     assert isinstance(err.value, NotFound) and err.value.janus_code == 426
