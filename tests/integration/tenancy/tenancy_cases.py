@@ -217,6 +217,67 @@ async def demo_tokens(t: Tenancy) -> None:
     assert body["merchant_id"] == A  # the demo merchant, whatever the caller is; a body cannot pick another
 
 
+# ------------------------------------------------------------------ the operator API (no merchant credential opens it)
+
+
+async def _operator_refuses_b(t: Tenancy, method: str, path: str, body: Any = None) -> Then:
+    """B's API key and staff token are not the operator's secret: 401, nothing of A's, nothing done."""
+    for cred in (b_key(t), b_staff(t), t.keys[A]):
+        async with t.http(cred) as c:
+            r = await c.request(method, path, json=body)
+        assert clean(t, r, 401)["error"]["code"] == "operator_token_invalid", r.text
+
+    async def a_key_still_works() -> None:
+        async with t.http(t.keys[A]) as c:
+            assert (await c.get(f"/v1/rooms/{A_ONLY_ROOM}")).status_code == 200
+    return a_key_still_works
+
+
+async def _a_key_id(t: Tenancy) -> str:
+    return (await t.ctx.storage.api_keys.list(A))[0].key_id
+
+
+@covers("POST", "/v1/operator/merchants")
+async def op_create(t: Tenancy) -> Then:
+    return await _operator_refuses_b(t, "POST", "/v1/operator/merchants",
+                                     {"id": A, "name": "x", "currency": "USD", "region": "us"})
+
+
+@covers("GET", "/v1/operator/merchants")
+async def op_list(t: Tenancy) -> Then:
+    return await _operator_refuses_b(t, "GET", "/v1/operator/merchants")
+
+
+@covers("GET", "/v1/operator/merchants/{merchant_id}")
+async def op_get(t: Tenancy) -> Then:
+    return await _operator_refuses_b(t, "GET", f"/v1/operator/merchants/{A}")
+
+
+@covers("POST", "/v1/operator/merchants/{merchant_id}/keys")
+async def op_issue_key(t: Tenancy) -> Then:
+    return await _operator_refuses_b(t, "POST", f"/v1/operator/merchants/{A}/keys", {"label": "b's"})
+
+
+@covers("GET", "/v1/operator/merchants/{merchant_id}/keys")
+async def op_keys(t: Tenancy) -> Then:
+    return await _operator_refuses_b(t, "GET", f"/v1/operator/merchants/{A}/keys")
+
+
+@covers("DELETE", "/v1/operator/merchants/{merchant_id}/keys/{key_id}")
+async def op_revoke_key(t: Tenancy) -> Then:
+    return await _operator_refuses_b(t, "DELETE", f"/v1/operator/merchants/{A}/keys/{await _a_key_id(t)}")
+
+
+@covers("PUT", "/v1/operator/merchants/{merchant_id}/store")
+async def op_import(t: Tenancy) -> Then:
+    return await _operator_refuses_b(t, "PUT", f"/v1/operator/merchants/{A}/store", {"products": []})
+
+
+@covers("GET", "/v1/operator/merchants/{merchant_id}/store")
+async def op_export(t: Tenancy) -> Then:
+    return await _operator_refuses_b(t, "GET", f"/v1/operator/merchants/{A}/store")
+
+
 # ------------------------------------------------------------------ tokens and rooms
 
 
@@ -532,85 +593,117 @@ async def live_quote(t: Tenancy) -> None:
         assert refused_as_b(t, r, 404, 409)["error"]["code"] == "coupon_invalid"
 
 
-# ------------------------------------------------------------------ the show and the stage (B has no live show)
+# ------------------------------------------------------------------ the show and the stage (B's own show in live-demo)
+
+
+async def b_show_id(t: Tenancy) -> str:
+    async with t.http(b_viewer(t)) as c:
+        view = clean(t, await c.get(f"/v1/live/{LIVE}/show"))
+    assert view["status"] == "live" and view["title"] == "acme show", view
+    return str(view["show_id"])
 
 
 @covers("POST", "/v1/live/{room}/show")
 async def show_start(t: Tenancy) -> None:
-    async with t.http(b_host(t)) as c:
-        r = await c.post(f"/v1/live/{LIVE}/show", json={"title": "acme"})
-    # no media plane in this app: B's show cannot start, and A's live show is not B's to join
-    assert refused_as_b(t, r, 503)["error"]["code"] == "media_unavailable"
+    show_id = await b_show_id(t)
+    async with t.http(b_host(t)) as c:  # B's show is live already: the same one comes back, B's
+        view = clean(t, await c.post(f"/v1/live/{LIVE}/show", json={"title": "acme again"}))
+    assert view["show_id"] == show_id and view["host"] == "host-1", view
 
 
 @covers("GET", "/v1/live/{room}/show")
 async def show_get(t: Tenancy) -> None:
-    for cred in (b_viewer(t), b_host(t)):
-        async with t.http(cred) as c:
-            view = refused_as_b(t, await c.get(f"/v1/live/{LIVE}/show"))
-            assert view["status"] == "idle" and view["show_id"] is None and view["stage"] == [], view
+    show_id = await b_show_id(t)
+    async with t.http(b_host(t)) as c:
+        view = clean(t, await c.get(f"/v1/live/{LIVE}/show"))
+    assert view["show_id"] == show_id and view["hands"] == [] and view["pk"] is None, view
 
 
 @covers("POST", "/v1/live/{room}/show/end")
 async def show_end(t: Tenancy) -> None:
+    await b_show_id(t)
     async with t.http(b_host(t)) as c:
-        r = await c.post(f"/v1/live/{LIVE}/show/end")
-    assert refused_as_b(t, r, 409)["error"]["code"] == "show_not_live"
+        view = clean(t, await c.post(f"/v1/live/{LIVE}/show/end"))
+        assert view["status"] == "ended", view
+        r = await c.post(f"/v1/live/{LIVE}/show/end")  # B's show is over; A's is live
+        assert clean(t, r, 409)["error"]["code"] == "show_not_live"
+    await t.ctx.stage.start_show(B, LIVE, host="host-1", title="acme show", record=False)  # live again
 
 
 @covers("POST", "/v1/live/{room}/stage/hand")
 async def stage_hand(t: Tenancy) -> None:
-    async with t.http(b_viewer(t, "viewer-3")) as c:
-        r = await c.post(f"/v1/live/{LIVE}/stage/hand", json={"note": "acme"})
-    assert refused_as_b(t, r, 409)["error"]["code"] == "show_not_live"
+    async with t.http(b_viewer(t, "viewer-3")) as c:  # A's viewer-3 has a hand up in A's show
+        hand = clean(t, await c.post(f"/v1/live/{LIVE}/stage/hand", json={"note": "acme"}))
+        assert hand["note"] == "acme"
+    async with t.http(b_host(t)) as c:
+        hands = clean(t, await c.get(f"/v1/live/{LIVE}/show"))["hands"]
+    assert [(h["identity"], h["note"]) for h in hands] == [("viewer-3", "acme")], hands
 
 
 @covers("DELETE", "/v1/live/{room}/stage/hand")
 async def stage_hand_lower(t: Tenancy) -> None:
-    async with t.http(b_viewer(t, "viewer-3")) as c:  # A's viewer-3 has a hand up
-        assert refused_as_b(t, await c.delete(f"/v1/live/{LIVE}/stage/hand")) == {"lowered": False}
-
-
-async def _stage_as_b(t: Tenancy, cred: str, path: str, body: dict[str, Any] | None) -> None:
-    async with t.http(cred) as c:
-        r = await c.post(f"/v1/live/{LIVE}/{path}", json=body)
-    assert refused_as_b(t, r, 404, 409)["error"]["code"] in ("show_not_live", "not_on_stage", "no_hand",
-                                                             "not_invited"), r.text
+    async with t.http(b_viewer(t, "viewer-3")) as c:
+        clean(t, await c.post(f"/v1/live/{LIVE}/stage/hand", json={"note": "acme"}))
+        assert clean(t, await c.delete(f"/v1/live/{LIVE}/stage/hand")) == {"lowered": True}
+        assert clean(t, await c.delete(f"/v1/live/{LIVE}/stage/hand")) == {"lowered": False}
 
 
 @covers("POST", "/v1/live/{room}/stage/invite")
 async def stage_invite(t: Tenancy) -> None:
-    await _stage_as_b(t, b_host(t), "stage/invite", {"identity": "viewer-3"})
+    async with t.http(b_host(t)) as c:
+        assert clean(t, await c.post(f"/v1/live/{LIVE}/stage/invite", json={"identity": "viewer-8"})) == {
+            "invited": "viewer-8"}
 
 
 @covers("POST", "/v1/live/{room}/stage/approve")
 async def stage_approve(t: Tenancy) -> None:
-    await _stage_as_b(t, b_host(t), "stage/approve", {"identity": "viewer-3"})
+    async with t.http(b_host(t)) as c:  # A's viewer-3 has a hand up, B's has none
+        r = await c.post(f"/v1/live/{LIVE}/stage/approve", json={"identity": "viewer-3"})
+        assert clean(t, r, 404, 409)["error"]["code"] == "no_hand", r.text
 
 
 @covers("POST", "/v1/live/{room}/stage/accept")
 async def stage_accept(t: Tenancy) -> None:
-    await _stage_as_b(t, b_viewer(t, "viewer-3"), "stage/accept", {"consent_recording": True})
+    async with t.http(b_host(t)) as c:
+        clean(t, await c.post(f"/v1/live/{LIVE}/stage/invite", json={"identity": "viewer-9"}))
+    async with t.http(b_viewer(t, "viewer-9")) as c:
+        out = clean(t, await c.post(f"/v1/live/{LIVE}/stage/accept", json={"consent_recording": True}))
+        claims = t.ctx.tokens.verify(out["token"])
+        assert (claims.merchant_id, claims.room, claims.role.value) == (B, LIVE, "cohost")
+        clean(t, await c.post(f"/v1/live/{LIVE}/stage/leave"))
+    async with t.http(b_viewer(t, "viewer-3")) as c:  # A invited nobody of that name; B did not invite them
+        r = await c.post(f"/v1/live/{LIVE}/stage/accept", json={"consent_recording": True})
+        assert clean(t, r, 403, 404, 409)["error"]["code"] == "not_invited", r.text
 
 
 @covers("POST", "/v1/live/{room}/stage/decline")
 async def stage_decline(t: Tenancy) -> None:
-    await _stage_as_b(t, b_viewer(t, "viewer-3"), "stage/decline", None)
+    async with t.http(b_host(t)) as c:
+        clean(t, await c.post(f"/v1/live/{LIVE}/stage/invite", json={"identity": "viewer-10"}))
+    async with t.http(b_viewer(t, "viewer-10")) as c:
+        assert clean(t, await c.post(f"/v1/live/{LIVE}/stage/decline")) == {"declined": True}
 
 
 @covers("POST", "/v1/live/{room}/stage/remove")
 async def stage_remove(t: Tenancy) -> None:
-    await _stage_as_b(t, b_host(t), "stage/remove", {"identity": "host-1"})
+    async with t.http(b_host(t)) as c:
+        r = await c.post(f"/v1/live/{LIVE}/stage/remove", json={"identity": "viewer-3"})
+        assert clean(t, r, 404, 409)["error"]["code"] == "not_on_stage", r.text
 
 
 @covers("POST", "/v1/live/{room}/stage/leave")
 async def stage_leave(t: Tenancy) -> None:
-    await _stage_as_b(t, b_viewer(t, "viewer-3"), "stage/leave", None)
+    async with t.http(b_viewer(t, "viewer-3")) as c:
+        r = await c.post(f"/v1/live/{LIVE}/stage/leave")
+        assert clean(t, r, 404, 409)["error"]["code"] == "not_on_stage", r.text
 
 
 @covers("POST", "/v1/live/{room}/stage/mute")
 async def stage_mute(t: Tenancy) -> None:
-    await _stage_as_b(t, b_host(t), "stage/mute", {"identity": "host-1", "kind": "audio", "muted": True})
+    async with t.http(b_host(t)) as c:  # A's host-1 is A's host, on A's stage; B's host-1 is not connected here
+        r = await c.post(f"/v1/live/{LIVE}/stage/mute", json={"identity": "viewer-3", "kind": "audio",
+                                                                "muted": True})
+        assert clean(t, r, 404, 409)["error"]["code"] == "not_on_stage", r.text
 
 
 async def _b_live_show(t: Tenancy) -> None:
@@ -621,24 +714,27 @@ async def _b_live_show(t: Tenancy) -> None:
 @covers("POST", "/v1/live/{room}/pk")
 async def pk_invite(t: Tenancy) -> None:
     await _b_live_show(t)
-    async with t.http(b_host(t, B_LIVE_2)) as c:  # B's show invites "live-demo": B's room, not A's
-        r = await c.post(f"/v1/live/{B_LIVE_2}/pk", json={"room": LIVE})
-    refused_as_b(t, r, 404, 409)
+    async with t.http(b_host(t, B_LIVE_2)) as c:  # "live-demo" is B's own live-demo here, not A's
+        out = clean(t, await c.post(f"/v1/live/{B_LIVE_2}/pk", json={"room": LIVE}))
+    assert out["pk"] == {"room": LIVE, "host": "host-1", "active": False}
+    async with t.http(b_host(t)) as c:
+        link = clean(t, await c.post(f"/v1/live/{LIVE}/pk/accept", json={"room": B_LIVE_2}))["pk"]
+        assert link == {"room": B_LIVE_2, "host": "host-1", "active": True}
+        clean(t, await c.delete(f"/v1/live/{LIVE}/pk"))
 
 
 @covers("POST", "/v1/live/{room}/pk/accept")
 async def pk_accept(t: Tenancy) -> None:
     await _b_live_show(t)
-    async with t.http(b_host(t, B_LIVE_2)) as c:
-        r = await c.post(f"/v1/live/{B_LIVE_2}/pk/accept", json={"room": LIVE})
-    refused_as_b(t, r, 404, 409)
+    async with t.http(b_host(t)) as c:  # nobody of B's invited live-demo (A's show has no PK either)
+        r = await c.post(f"/v1/live/{LIVE}/pk/accept", json={"room": B_LIVE_2})
+        clean(t, r, 404, 409)
 
 
 @covers("DELETE", "/v1/live/{room}/pk")
 async def pk_end(t: Tenancy) -> None:
     async with t.http(b_host(t)) as c:
-        r = await c.delete(f"/v1/live/{LIVE}/pk")
-    refused_as_b(t, r, 404, 409)
+        clean(t, await c.delete(f"/v1/live/{LIVE}/pk"), 404, 409)
 
 
 # ------------------------------------------------------------------ recordings and replays

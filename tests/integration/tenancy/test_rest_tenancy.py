@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.tenancy.tenancy_app import Tenancy, a_state
+from tests.integration.tenancy.tenancy_app import SKU, A, B, Tenancy, a_state
 from tests.integration.tenancy.tenancy_cases import COVERED, Case
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -39,3 +39,31 @@ async def test_b_sees_and_changes_nothing_of_a(tenancy: Tenancy, case: Case) -> 
     assert after == before, f"{case.id} changed A's state: {_diff(before, after)}"
     if then is not None:
         await then()
+
+
+async def test_b_spending_its_rate_limits_leaves_a_s_alone(tenancy: Tenancy) -> None:
+    """Buckets carry the merchant: B's shopper-9 rings until 429 and opens assistant sessions until refused,
+    from the same address as A's shopper-9, who still rings and opens one."""
+    t = tenancy
+    async with t.http(t.token(B, "shopper-9", "lobby", "member")) as c:
+        for _ in range(50):
+            r = await c.post("/v1/consults", json={"product_sku": SKU})
+            if r.status_code == 429:
+                assert r.json()["error"]["code"] == "rate_limited", r.text
+                break
+            call = r.json()["call"]
+            async with t.http(t.token(B, "shopper-9", call["room"], "member")) as mine:
+                assert (await mine.post(f"/v1/consults/{call['call_id']}/hangup")).status_code == 200
+        else:
+            pytest.fail("B's shopper-9 was never rate limited")
+        for _ in range(50):
+            r = await c.post("/v1/agent/sessions", json={})
+            if r.status_code == 429:
+                break
+            assert r.status_code == 200, r.text
+        else:
+            pytest.fail("B's shopper-9 never hit the assistant limits")
+    async with t.http(t.token(A, "shopper-9", "lobby", "member")) as c:
+        r = await c.post("/v1/consults", json={"product_sku": SKU})
+        assert r.status_code == 201, r.text
+        assert (await c.post("/v1/agent/sessions", json={})).status_code == 200
