@@ -8,6 +8,7 @@ transaction (souk.storage.repos.carts), so concurrent buyers can never redeem mo
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -162,6 +163,10 @@ class CouponRepo(Protocol):
     async def list(self, merchant_id: str, room_id: str) -> list[Coupon]: ...
     async def end(self, merchant_id: str, room_id: str, code: str) -> Coupon: ...
     async def used_by(self, merchant_id: str, room_id: str, code: str, customer_id: str) -> bool: ...
+
+    async def running(self, merchant_id: str) -> builtins.list[Coupon]:
+        """Coupons with an end time still ahead, not ended, in every room (a restart re-arms their end)."""
+        ...
 
 
 class CartRepo(Protocol):

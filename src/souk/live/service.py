@@ -103,16 +103,20 @@ class LiveCommerce:
         self._tasks.spawn(self._rearm_sale_ends(), "rearm-sale-ends")
 
     async def _rearm_sale_ends(self) -> None:
-        """After a restart: the sales still running (in the database) get their end announcement again; the
-        process that armed it died. Announced once per sale (the message's cid) however many nodes arm it."""
+        """After a restart: the sales and timed coupons still running (in the database) get their end
+        announcement again; the process that armed it died."""
         try:
             for merchant in await self._storage.merchants.list():
                 for sale in await self._storage.flash_sales.running(merchant.id):
                     if len(self._tasks) >= MAX_TIMED_SALES:
                         return
                     self._tasks.spawn(self._announce_end(merchant.id, sale), f"end:{sale.id}")
+                for coupon in await self._storage.coupons.running(merchant.id):
+                    if len(self._tasks) >= MAX_TIMED_SALES:
+                        return
+                    self._tasks.spawn(self._announce_coupon_end(merchant.id, coupon), f"coupon-end:{coupon.code}")
         except SoukError as exc:
-            log.warning("running flash sales not re-armed: %s", exc)
+            log.warning("running flash sales and coupons not re-armed: %s", exc)
 
     async def aclose(self) -> None:
         await self._tasks.aclose()

@@ -216,12 +216,13 @@ async def test_every_coupon_and_cart_statement_filters_by_merchant(storage: Stor
         with pytest.raises(Conflict):
             await carts.checkout(A, co("v1", "SAVE10"))
         await coupons.used_by(A, ROOM, "SAVE10", "v0")
+        await coupons.running(A)
         await coupons.end(A, ROOM, "SAVE10")
         await carts.clear(A, ROOM, "v1")
         await SqlCartRepo(storage.db, storage.clock, max_carts=1).update(A, ROOM, "v2", add_to("HOT"))
     finally:
         event.remove(storage.db.engine.sync_engine, "before_cursor_execute", record)
-    for repo, names in ((coupons, {"create", "get", "list", "end", "used_by"}),
+    for repo, names in ((coupons, {"create", "get", "list", "end", "used_by", "running"}),
                         (carts, {"lines", "update", "clear", "checkout"})):
         public = {m for m, _ in inspect.getmembers(repo, inspect.iscoroutinefunction) if not m.startswith("_")}
         assert public == names, "add the new methods to this audit"

@@ -1,10 +1,11 @@
 """A live room after a restart, on SQLite and PostgreSQL: a new LiveCommerce on the same database (the next
 process) sees the pins, keeps the running sale buyable, answers a retried buy with its first order, and
-announces the sale's end at its end time although the process that armed that announcement died."""
+announces the ends of the sale and of a timed coupon although the process that armed them died."""
 
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
 from souk.auth.tokens import DEFAULT_PRIVILEGES, AccessClaims, Role
@@ -44,7 +45,7 @@ async def eventually(cond: Any) -> None:
     raise AssertionError("condition not met in 5 s")
 
 
-async def test_a_new_process_keeps_pins_and_sales_and_rearms_the_sale_end(storage: Storage,
+async def test_a_new_process_keeps_pins_and_sales_and_rearms_their_ends(storage: Storage,
                                                                          storage_clock: ManualClock) -> None:
     await storage.merchants.create(merchant(A))
     await storage.catalog.upsert(A, product("HOT", stock=10, price="30.00"))
@@ -56,6 +57,7 @@ async def test_a_new_process_keeps_pins_and_sales_and_rearms_the_sale_end(storag
     await before.pin(host, ROOM, "HOT")
     sale = await before.start_sale(host, ROOM, "HOT", units=3, price=25, duration_s=60)
     first = await before.buy_sale(who("ann"), ROOM, sale["sale_id"], country="SG", order_id="o-ann")
+    await before.create_coupon(host, ROOM, code="LAST10", kind="percent", value=Decimal(10), duration_s=30)
     await before.aclose()  # the process is gone (its timers with it)
 
     rec = Recorder()
@@ -67,11 +69,13 @@ async def test_a_new_process_keeps_pins_and_sales_and_rearms_the_sale_end(storag
         assert await after.buy_sale(who("ann"), ROOM, sale["sale_id"], country="SG", order_id="o-ann") == first
         await after.buy_sale(who("bob"), ROOM, sale["sale_id"], country="SG")
         assert (await after.sale(who("bob"), ROOM, sale["sale_id"]))["remaining"] == 1
-        armed = f"live-sales:end:{sale['sale_id']}"  # the re-armed announcer, waiting on the clock
-        await eventually(lambda: any(t.get_name() == armed for t in asyncio.all_tasks()))
+        armed = {f"live-sales:end:{sale['sale_id']}", "live-sales:coupon-end:LAST10"}  # waiting on the clock
+        await eventually(lambda: armed <= {t.get_name() for t in asyncio.all_tasks()})
         await storage_clock.advance(61)
         await eventually(lambda: len(rec.of("sale_end")) == 1)
         assert rec.of("sale_end")[0]["sale_id"] == sale["sale_id"] and rec.of("sale_end")[0]["remaining"] == 1
         assert ({"type": "sale_end"} | rec.of("sale_end")[0], f"sale-end-{sale['sale_id']}") in rec.sent
+        await eventually(lambda: len(rec.of("coupon_end")) == 1)
+        assert rec.of("coupon_end")[0]["code"] == "LAST10" and not rec.of("coupon_end")[0]["active"]
     finally:
         await after.aclose()

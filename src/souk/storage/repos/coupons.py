@@ -4,6 +4,7 @@ the ``coupon_redemptions`` primary key makes a coupon single-use per customer.""
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from typing import Any
 
@@ -102,6 +103,14 @@ class SqlCouponRepo(Repo):
             rows = (await conn.execute(sa.select(coupons).where(
                 coupons.c.merchant_id == merchant_id, coupons.c.room_id == room_id)
                 .order_by(coupons.c.created_at, coupons.c.code))).all()
+        return [_record(r) for r in rows]
+
+    async def running(self, merchant_id: str) -> builtins.list[Coupon]:
+        """The merchant's coupons with an end time still ahead and not ended (every room), soonest end first."""
+        async with self._db.read() as conn:
+            rows = (await conn.execute(sa.select(coupons).where(
+                coupons.c.merchant_id == merchant_id, coupons.c.ended.is_(False), coupons.c.ends_at.is_not(None),
+                coupons.c.ends_at > self._now()).order_by(coupons.c.ends_at, coupons.c.room_id, coupons.c.code))).all()
         return [_record(r) for r in rows]
 
     async def end(self, merchant_id: str, room_id: str, code: str) -> Coupon:
