@@ -9,6 +9,8 @@ in the same envelope from souk.api.body.
 
 from __future__ import annotations
 
+import math
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -18,6 +20,7 @@ from souk.core.errors import ErrorKind, SoukError
 
 HTTP_STATUS: dict[ErrorKind, int] = {
     ErrorKind.BAD_REQUEST: 400,
+    ErrorKind.UNPROCESSABLE: 422,
     ErrorKind.UNAUTHENTICATED: 401,
     ErrorKind.TOKEN_EXPIRED: 401,
     ErrorKind.FORBIDDEN: 403,
@@ -34,6 +37,7 @@ HTTP_STATUS: dict[ErrorKind, int] = {
 # WebSocket close codes (4000-4999 are application-defined).
 WS_CLOSE: dict[ErrorKind, int] = {
     ErrorKind.BAD_REQUEST: 4400,
+    ErrorKind.UNPROCESSABLE: 4422,
     ErrorKind.UNAUTHENTICATED: 4401,
     ErrorKind.TOKEN_EXPIRED: 4401,
     ErrorKind.FORBIDDEN: 4403,
@@ -65,6 +69,14 @@ _HTTP_EXCEPTION_CODES: dict[int, tuple[ErrorKind, str]] = {
 }
 
 
+def retry_after_header(exc: SoukError) -> dict[str, str] | None:
+    """``Retry-After`` (whole seconds) for a refusal that says when to come back (429 rate_limited, locked_out)."""
+    wait = exc.details.get("retry_after") if exc.kind is ErrorKind.RATE_LIMITED else None
+    if not isinstance(wait, (int, float)) or isinstance(wait, bool):
+        return None
+    return {"Retry-After": str(max(1, math.ceil(wait)))}
+
+
 def error_response(exc: SoukError, status: int | None = None, headers: dict[str, str] | None = None
                    ) -> JSONResponse:
     """The envelope for one error (also used by middleware that answers before routing)."""
@@ -88,7 +100,7 @@ def validation_envelope(exc: RequestValidationError) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     async def souk_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, SoukError)
-        return error_response(exc)
+        return error_response(exc, headers=retry_after_header(exc))
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

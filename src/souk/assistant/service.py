@@ -23,7 +23,7 @@ from souk.agent.embed.base import Embedder
 from souk.assistant.offline import OfflineBrain
 from souk.assistant.router import IntentRouter
 from souk.assistant.store import SnapshotSource, demo_store
-from souk.core.errors import NotFound
+from souk.core.errors import NotFound, Unavailable
 from souk.core.ids import new_id
 from souk.core.settings import Settings
 from souk.domain.store import StoreSnapshot
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MERCHANT = "lumen"
 SNAPSHOT_TTL_S = 5.0
+EVICT_IDLE_S = 120.0  # a full table gives up a conversation only once it has been idle this long
 
 
 class CachedStore:
@@ -139,11 +140,23 @@ class AssistantService:
                                                                  channel=channel)
 
     # --- conversations of the text transports -----------------------------------------------------------
+    def open_count(self, merchant_id: str, owner: str) -> int:
+        """Conversations this identity holds open now (the API caps them: Settings.limits)."""
+        now = self._now()
+        return sum(1 for c in self._conversations.values()
+                   if c.merchant_id == merchant_id and c.owner == owner and now - c.last_used <= self._idle)
+
     async def open(self, merchant_id: str, owner: str, customer_id: str | None, *, language: str | None = None,
                    channel: str = "text") -> Conversation:
         await self._expire()
         if len(self._conversations) >= self._max:
-            _, oldest = self._conversations.popitem(last=False)
+            # make room only from a conversation nobody used for a while: a busy table refuses newcomers
+            # rather than cut off shoppers who are talking
+            _, oldest = next(iter(self._conversations.items()))
+            if self._now() - oldest.last_used < EVICT_IDLE_S:
+                raise Unavailable("the assistant is busy; try again shortly", code="assistant_busy",
+                                  retryable=True)
+            self._conversations.pop(oldest.id, None)
             await oldest.session.aclose()
         session = self.brain_for(merchant_id).new_session(customer_id=customer_id, language=language,
                                                           channel=channel)

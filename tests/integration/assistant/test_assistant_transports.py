@@ -91,7 +91,7 @@ def test_rest_bad_input(client: TestClient, tokens: TokenService) -> None:
                       json={"text": "Where is my order 1036? " + "x" * 10_000})
     assert big.status_code == 200 and "1Z5760225209" in big.json()["text"]
     huge = client.post(f"/v1/agent/sessions/{sid}/messages", headers=h, json={"text": "x" * 50_000})
-    assert huge.status_code == 422
+    assert huge.status_code == 413 and huge.json()["error"]["code"] == "message_too_large"
     assert client.post(f"/v1/agent/sessions/{sid}/messages", headers=h, json={"nope": 1}).status_code == 422
 
 

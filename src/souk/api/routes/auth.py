@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from souk.api.auth import LOBBY_ROOM, ApiKeyMerchant, Ctx
+from souk.api.limit_deps import limits_of
+from souk.api.limits import Who, client_address
 from souk.api.openapi import errors
 from souk.api.params import CHANNEL_PATTERN
 from souk.auth.tokens import ANY_ROOM, Privilege, Role
-from souk.core.errors import NotFound
+from souk.core.errors import BadRequest, NotFound, SoukError, Unavailable
 from souk.core.ids import new_id
 
 router = APIRouter()
@@ -57,17 +59,61 @@ class TokenResponse(BaseModel):
     role: str
     merchant_id: str
     expires_in: int
+    jti: str = ""  # the token's id: what POST /v1/tokens/revoke and `souk token revoke` take
 
 
 @router.post("/v1/tokens", response_model=TokenResponse, responses=errors(
     {400: ["bad_privilege", "bad_ttl"]}))
-async def mint_token(body: TokenRequest, merchant_id: ApiKeyMerchant, ctx: Ctx) -> TokenResponse:
+async def mint_token(body: TokenRequest, merchant_id: ApiKeyMerchant, ctx: Ctx, request: Request) -> TokenResponse:
+    await limits_of(ctx).mint(Who(merchant_id, "api-key", client_address(request)))
     token = ctx.tokens.mint(merchant_id=merchant_id, identity=body.identity, room=body.room, role=body.role,
                             privileges=body.privileges, ttl_s=body.ttl_s, name=body.name,
                             metadata={"region": body.region} if body.region else None)
     claims = ctx.tokens.verify(token)
     return TokenResponse(token=token, identity=claims.identity, room=claims.room, role=claims.role.value,
-                         merchant_id=merchant_id, expires_in=int(claims.expires_at - claims.issued_at))
+                         merchant_id=merchant_id, expires_in=int(claims.expires_at - claims.issued_at),
+                         jti=claims.token_id)
+
+
+class RevokeRequest(BaseModel):
+    """One of: the token's id (``jti``, from the mint response) or the token itself."""
+
+    jti: str | None = Field(default=None, min_length=1, max_length=128)
+    token: str | None = Field(default=None, min_length=1, max_length=8192)
+
+
+class RevokeResponse(BaseModel):
+    jti: str
+    revoked: bool  # False: it already was
+    until: float  # unix time until which the id is kept (the token's expiry, or the longest TTL from now)
+
+
+@router.post("/v1/tokens/revoke", response_model=RevokeResponse, responses=errors(
+    {400: ["revoke_what"], 404: ["token_not_found"]}))
+async def revoke_token(body: RevokeRequest, merchant_id: ApiKeyMerchant, ctx: Ctx) -> RevokeResponse:
+    """Revoke one of the merchant's access tokens: it is refused from now on, and every socket it opened
+    closes (4403 ``token_revoked``) on every node within Settings.limits.revocation_poll_s. Another merchant's
+    token, or an id Souk never issued, is 404."""
+    if (body.jti is None) == (body.token is None):
+        raise BadRequest("give exactly one of jti or token", code="revoke_what")
+    not_found = NotFound("no such token of this merchant", code="token_not_found")
+    if body.token is not None:
+        try:
+            claims = ctx.tokens.decode_unchecked_expiry(body.token)
+        except SoukError as exc:
+            raise not_found from exc
+        if claims.merchant_id != merchant_id or not claims.token_id:
+            raise not_found
+        jti, until = claims.token_id, claims.expires_at
+    else:
+        jti = body.jti or ""
+        if not ctx.tokens.owns(merchant_id, jti):
+            raise not_found
+        until = ctx.clock.wall() + ctx.settings.auth.max_token_ttl_s  # outlives any token it could name
+    if ctx.guard is None:
+        raise Unavailable("the token guard is not running", code="guard_unavailable")
+    added = await ctx.guard.revoke(jti, merchant_id, until)
+    return RevokeResponse(jti=jti, revoked=added, until=until)
 
 
 class DemoTokenRequest(BaseModel):
@@ -76,9 +122,10 @@ class DemoTokenRequest(BaseModel):
 
 
 @router.post("/v1/demo/tokens", response_model=TokenResponse, responses=errors({404: ["demo_disabled"]}))
-async def demo_token(body: DemoTokenRequest, ctx: Ctx) -> TokenResponse:
+async def demo_token(body: DemoTokenRequest, ctx: Ctx, request: Request) -> TokenResponse:
     if not ctx.settings.demo:
         raise NotFound("demo tokens are only available in demo mode", code="demo_disabled")
+    await limits_of(ctx).mint(Who(DEMO_MERCHANT, "demo", client_address(request)))
     if body.as_ == "shopper":
         identity, room, role = new_id("shopper"), LOBBY_ROOM, Role.MEMBER
         name = body.name or "Shopper"
@@ -94,4 +141,4 @@ async def demo_token(body: DemoTokenRequest, ctx: Ctx) -> TokenResponse:
     token = ctx.tokens.mint(merchant_id=DEMO_MERCHANT, identity=identity, room=room, role=role,
                             ttl_s=DEMO_TTL_S, name=name)
     return TokenResponse(token=token, identity=identity, room=room, role=role.value, merchant_id=DEMO_MERCHANT,
-                         expires_in=DEMO_TTL_S)
+                         expires_in=DEMO_TTL_S, jti=ctx.tokens.verify(token).token_id)

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from souk.api.auth import Claims, Ctx, is_staff, require_staff
+from souk.api.limit_deps import RingAllowed
 from souk.api.openapi import errors
 from souk.api.params import CallId
 from souk.signal.hub import call_info
@@ -106,7 +107,7 @@ def _seller_side(claims: AccessClaims, call: Call) -> bool:
 
 @router.post("/v1/consults", response_model=CallOut, status_code=201, responses=errors(
     {403: ["shopper_only"], 404: ["unknown_product"], 409: ["call_in_progress", "shutting_down"]}))
-async def request_consult(body: ConsultRequest, claims: Claims, ctx: Ctx) -> CallOut:
+async def request_consult(body: ConsultRequest, claims: Claims, ctx: Ctx, _: RingAllowed) -> CallOut:
     if is_staff(claims):
         raise Forbidden("staff tokens answer consults; shoppers request them", code="shopper_only")
     call = await ctx.calls.request(claims.merchant_id, shopper=claims.identity, product_sku=body.product_sku,

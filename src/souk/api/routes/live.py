@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from souk.api.auth import Claims, Ctx, is_staff
 from souk.api.context import AppContext
+from souk.api.limit_deps import RingAllowed
 from souk.api.openapi import errors
 from souk.api.params import COUPON_PATTERN, CouponCode, RoomId, SaleId, SkuPath, money
 from souk.api.routes.calls import CallOut, call_out, room_token
@@ -208,7 +209,7 @@ async def end_coupon(room: RoomId, code: CouponCode, claims: Claims, ctx: Ctx) -
 
 @router.post("/v1/live/{room}/consult", response_model=CallOut, status_code=201, responses=errors(
     VIEWER, {403: ["viewer_only"], 404: ["unknown_product"], 409: ["call_in_progress", "shutting_down"]}))
-async def consult(room: RoomId, body: ConsultIn, claims: Claims, ctx: Ctx) -> CallOut:
+async def consult(room: RoomId, body: ConsultIn, claims: Claims, ctx: Ctx, _: RingAllowed) -> CallOut:
     """A viewer of the show asks for a private 1v1 consult. The call rings on the merchant's consoles (and the
     host studio) with where it came from and the viewer's cart; the answer is the consult API's: the call and
     a token that makes the viewer the shopper of the call (their identity, so their live cart stays theirs)."""

@@ -10,13 +10,16 @@ client which to use. REST calls take an access token, or a merchant API key for 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
 
+from souk.api import ws as ws_helpers
 from souk.api.auth import Ctx, bearer
 from souk.api.context import AppContext
 from souk.api.errors import ws_close_code
@@ -25,9 +28,9 @@ from souk.api.params import Channel
 from souk.auth.apikeys import PREFIX as API_KEY_PREFIX
 from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role
 from souk.core.errors import SoukError, TooLarge, Unavailable
-from souk.rtm.envelope import Kind
+from souk.rtm.envelope import Kind, control_frame, encode
 from souk.rtm.node import RtmNode
-from souk.rtm.session import Session
+from souk.rtm.session import MAX_BUFFERED_HIGH_WATERS, Session, slow_consumer
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -138,19 +141,29 @@ async def moderate(ch: Channel, payload: ModerateIn, request: Request, ctx: Ctx)
 
 
 class _AsgiConn:
-    """Hub-facing connection over an ASGI WebSocket: a bounded outbox drained by one writer task."""
+    """Hub-facing connection over an ASGI WebSocket: an outbox drained by one writer task, bounded in bytes.
 
-    def __init__(self, ws: WebSocket, limit_bytes: int) -> None:
+    The hub holds channel batches back while ``buffered()`` is above its high-water mark; direct replies
+    (pongs, acks) to a client that never reads are what could still pile up, so past ``max_buffered`` the
+    connection is cut off with ``slow_consumer`` and its resume points, and the outbox is dropped."""
+
+    def __init__(self, ws: WebSocket, max_buffered: int) -> None:
         self._ws = ws
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._bytes = 0
-        self._limit = limit_bytes
+        self._max = max_buffered
         self.error: SoukError | None = None
         self.closed = False
         self.peer_gone = False
+        self.cut_slow = False  # cut off for not reading: the writer is stuck, skip the goodbye
+        self.ended = asyncio.Event()
+        self.resume: Callable[[], dict[str, int]] = dict
 
     def send(self, data: bytes) -> None:
         if self.closed:
+            return
+        if self._bytes > self._max:
+            self.close(slow_consumer(self.resume()))
             return
         self._bytes += len(data)
         self._queue.put_nowait(data)
@@ -162,7 +175,13 @@ class _AsgiConn:
         if not self.closed:
             self.closed = True
             self.error = error
+            if self._bytes > self._max:  # nothing queued will ever be read: free it now
+                self.cut_slow = True
+                while not self._queue.empty():
+                    self._queue.get_nowait()
+                self._bytes = 0
             self._queue.put_nowait(None)
+            self.ended.set()
 
     async def writer(self) -> None:
         while True:
@@ -174,11 +193,17 @@ class _AsgiConn:
         if self.peer_gone:
             return
         if self.error is not None:
-            await self._ws.send_text('{{"t":"err","code":"{}","message":"{}"}}'.format(
-                self.error.code, self.error.message.replace('"', "'")))
-            await self._ws.close(ws_close_code(self.error), self.error.code)
+            await self._ws.send_text(control_frame("err", **self.error.to_dict()).decode())
+            reason = encode({"code": self.error.code, **self.error.details}).decode()[:120]
+            await self._ws.close(ws_close_code(self.error), reason)
         else:
             await self._ws.close()
+
+
+async def _refuse(ws: WebSocket, exc: SoukError) -> None:
+    """Accept, say why in an ``err`` frame, close with the documented code (not a bare HTTP 403)."""
+    await ws.accept()
+    await ws_helpers.refuse(ws, exc, control_frame("err", **exc.to_dict()).decode())
 
 
 @router.websocket("/v1/rtm/ws")
@@ -188,17 +213,27 @@ async def rtm_socket(ws: WebSocket) -> None:
         node = _node(ctx)
         claims = ctx.tokens.verify(ws.query_params.get("token"))
     except SoukError as exc:
-        await ws.close(ws_close_code(exc), exc.code)
+        await _refuse(ws, exc)
         return
     await ws.accept()
-    conn = _AsgiConn(ws, node.service.config.high_water)
+    config = node.service.config
+    conn = _AsgiConn(ws, config.high_water * MAX_BUFFERED_HIGH_WATERS)
     session = Session(node.service, claims, conn)
+    conn.resume = session.resume_points
     writer = asyncio.create_task(conn.writer(), name=f"rtm-asgi-writer:{claims.identity}")
+    watch = ws_helpers.watch_token(ctx, claims, conn.close)
     conn.send(session.welcome())
-    limit = node.service.config.max_frame_bytes * 4
+    limit = config.max_frame_bytes * 4
+    ended = asyncio.create_task(conn.ended.wait(), name=f"rtm-asgi-ended:{claims.identity}")
     try:
         while not conn.closed:
-            msg = await ws.receive()
+            receive = asyncio.ensure_future(ws.receive())
+            await asyncio.wait((receive, ended), return_when=asyncio.FIRST_COMPLETED)
+            if not receive.done():  # closed by the server (slow, token ended, kicked): stop reading
+                receive.cancel()
+                await asyncio.gather(receive, return_exceptions=True)
+                break
+            msg = receive.result()
             if msg["type"] == "websocket.disconnect":
                 conn.peer_gone = True
                 break
@@ -210,10 +245,25 @@ async def rtm_socket(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         conn.peer_gone = True
     finally:
+        watch.cancel()
+        ended.cancel()
         conn.close(conn.error)
+        slow = conn.cut_slow
         await session.aclose()
+        if slow:  # the writer is stuck in a send the client will never read
+            writer.cancel()
         try:
-            await asyncio.wait_for(writer, 2)
-        except (TimeoutError, RuntimeError, WebSocketDisconnect):
+            await asyncio.wait_for(asyncio.gather(writer, return_exceptions=True), 2)
+        except TimeoutError:
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
+        if slow:
+            await _close_quietly(ws, conn.error)
+
+
+async def _close_quietly(ws: WebSocket, error: SoukError | None) -> None:
+    """Close a socket whose client does not read: the close frame may never go out; do not wait long."""
+    code = ws_close_code(error) if error is not None else 1000
+    with contextlib.suppress(TimeoutError, RuntimeError, WebSocketDisconnect, OSError):
+        async with asyncio.timeout(1.0):
+            await ws.close(code, error.code if error else "")

@@ -22,12 +22,13 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from souk.api import ws as ws_helpers
 from souk.api.auth import is_staff
 from souk.api.context import AppContext
+from souk.auth.tokens import AccessClaims
+from souk.core.errors import SoukError, TooLarge, Unauthenticated
+from souk.core.jsondepth import MAX_JSON_DEPTH, too_deep
+from souk.core.tenancy import RoomKey
 from souk.signal import messages as m
 from souk.signal.hub import Outbox, call_info
 from souk.signal.session import SignalSession
-from souk.auth.tokens import AccessClaims
-from souk.core.errors import SoukError, TooLarge, Unauthenticated
-from souk.core.tenancy import RoomKey
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -51,6 +52,8 @@ async def signal(ws: WebSocket) -> None:
     session = SignalSession(claims=claims, hub=ctx.hub, media=ctx.media, rooms=ctx.rooms, outbox=outbox,
                             gone=ctx.calls, stage=ctx.stage)
     writer = asyncio.create_task(_writer(ws, outbox), name=f"signal-writer:{claims.identity}")
+    ending = ws_helpers.Ending(ws)  # the token expired or was revoked: error frame, close 4401 / 4403
+    token_watch = ws_helpers.watch_token(ctx, claims, ending.end)
     _watch(ctx, claims, outbox)
     outbox.push(m.Welcome(identity=claims.identity, merchant=claims.merchant_id, room=claims.room,
                           role=claims.role.value, privileges=sorted(p.value for p in claims.privileges),
@@ -73,6 +76,8 @@ async def signal(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        token_watch.cancel()
+        await ending.aclose()
         ctx.hub.unwatch(outbox)
         try:
             await session.aclose()
@@ -87,6 +92,8 @@ async def signal(ws: WebSocket) -> None:
 async def _one(session: SignalSession, raw: str | bytes, limit: int, claims: AccessClaims) -> m.ServerMessage:
     if len(raw) > limit:
         return m.Error(code=m.ErrorCode.TOO_LARGE, message=f"message of {len(raw)} bytes exceeds {limit}")
+    if too_deep(raw):
+        return m.Error(code=m.ErrorCode.MALFORMED, message=f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         msg = m.decode_client(raw)
     except m.DecodeFailure as exc:
@@ -133,6 +140,8 @@ async def _authenticate(ws: WebSocket, ctx: AppContext, limit: int) -> AccessCla
         raise WebSocketDisconnect(1000)
     if len(raw) > limit:
         raise TooLarge("auth message too large", code=m.ErrorCode.TOO_LARGE)
+    if too_deep(raw):
+        raise Unauthenticated("first message must be auth: JSON nested too deep", code="token_missing")
     try:
         msg = m.decode_client(raw)
     except m.DecodeFailure as exc:

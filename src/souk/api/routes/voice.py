@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -31,9 +32,12 @@ from souk.agent.service import VoiceService
 from souk.api import ws as ws_helpers
 from souk.api.context import AppContext
 from souk.api.errors import ws_close_code
+from souk.api.limit_deps import limits_of
+from souk.api.limits import Who, client_address
 from souk.auth.tokens import AccessClaims, Role
-from souk.core.errors import BadRequest, SoukError, TooLarge, Unavailable
+from souk.core.errors import BadRequest, RateLimited, SoukError, TooLarge, Unavailable
 from souk.core.ids import new_id
+from souk.core.jsondepth import MAX_JSON_DEPTH, too_deep
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -48,10 +52,11 @@ FLUSH_TIMEOUT_S = 2.0
 class _SocketOutput:
     """VoiceOutput over a WebSocket: a bounded outbox drained by one writer task."""
 
-    def __init__(self, ws: WebSocket) -> None:
+    def __init__(self, ws: WebSocket, on_overflow: Callable[[SoukError], None] | None = None) -> None:
         self._ws = ws
         self.queue: asyncio.Queue[bytes | str | None] = asyncio.Queue(OUTBOX_LIMIT)
         self.overflowed = False
+        self._on_overflow = on_overflow
 
     def _put(self, item: bytes | str) -> None:
         if self.overflowed:
@@ -60,8 +65,11 @@ class _SocketOutput:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
             self.overflowed = True
-            with contextlib.suppress(asyncio.QueueFull):
-                self.queue.put_nowait(None)
+            while not self.queue.empty():  # nobody reads it: free it (the writer is stuck in a send)
+                self.queue.get_nowait()
+            self.queue.put_nowait(None)
+            if self._on_overflow is not None:
+                self._on_overflow(RateLimited("agent audio not read", code="slow_consumer"))
 
     async def send_audio(self, pcm: bytes) -> None:
         self._put(pcm)
@@ -103,14 +111,17 @@ async def voice(ws: WebSocket) -> None:
         if service.sessions >= service.max_sessions:
             raise Unavailable("too many voice sessions on this node; try again shortly",
                               code="voice_busy", retryable=True)
-        engine = await service.engine()
         language = _language(ws.query_params.get("language"))
+        who = Who(claims.merchant_id, claims.identity, client_address(ws))
+        await limits_of(ctx).assistant_open(who, 0)
+        engine = await service.engine()
     except SoukError as exc:
         await ws_helpers.refuse(ws, exc)
         return
     except WebSocketDisconnect:
         return
-    out = _SocketOutput(ws)
+    ending = ws_helpers.Ending(ws)  # token expired / revoked, or agent audio not read: close 4401/4403/4429
+    out = _SocketOutput(ws, on_overflow=lambda exc: ending.end(exc, say=False))
     sid = new_id("voice")
     # the merchant's own assistant when the service keeps one per merchant, else the one brain given
     brain_for = getattr(ctx.assistant, "brain_for", None)
@@ -123,11 +134,14 @@ async def voice(ws: WebSocket) -> None:
                           "format": "s16le", "language": language})
     session.start()
     close_code, reason = 1000, "bye"
+    watch = ws_helpers.watch_token(ctx, claims, ending.end)
     try:
-        close_code, reason = await _read_loop(ws, session, out, writer)
+        close_code, reason = await _read_loop(ws, ending, session, out, writer,
+                                              lambda text: limits_of(ctx).assistant_message(who, text))
     except WebSocketDisconnect:
         pass
     finally:
+        watch.cancel()
         service.sessions -= 1
         await session.aclose()
         out.close()
@@ -139,16 +153,20 @@ async def voice(ws: WebSocket) -> None:
             await asyncio.wait_for(asyncio.gather(writer, return_exceptions=True), FLUSH_TIMEOUT_S)
         except TimeoutError:
             log.info("voice %s: outbox not flushed in %.0f s", sid, FLUSH_TIMEOUT_S)
-        if close_code != 1000 or reason != "disconnected":
+        await ending.aclose()
+        if ending.error is None and (close_code != 1000 or reason != "disconnected"):
             await ws_helpers.close(ws, close_code, reason)
 
 
-async def _read_loop(ws: WebSocket, session: Any, out: _SocketOutput, writer: asyncio.Task[None]) -> tuple[int, str]:
+async def _read_loop(ws: WebSocket, ending: ws_helpers.Ending, session: Any, out: _SocketOutput,
+                     writer: asyncio.Task[None], typed: Callable[[str], Awaitable[None]]) -> tuple[int, str]:
     bad = 0
     while not writer.done() and not out.overflowed:
         message = await ws.receive()
         if message["type"] == "websocket.disconnect":
             return 1000, "disconnected"
+        if ending.error is not None:  # ended by the server: its token, or agent audio the client does not read
+            return ws_close_code(ending.error), ending.error.code
         data = message.get("bytes")
         text = message.get("text")
         try:
@@ -156,7 +174,7 @@ async def _read_loop(ws: WebSocket, session: Any, out: _SocketOutput, writer: as
                 _check_audio(data)
                 if data:
                     await session.feed_audio(data)
-            elif text is not None and await _control(text, session, out):
+            elif text is not None and await _control(text, session, out, typed):
                 return 1000, "bye"
             bad = 0
         except SoukError as exc:
@@ -175,9 +193,11 @@ def _check_audio(data: bytes) -> None:
         raise BadRequest("audio must be 16-bit PCM: an odd number of bytes is not", code="bad_audio")
 
 
-async def _control(text: str, session: Any, out: _SocketOutput) -> bool:
+async def _control(text: str, session: Any, out: _SocketOutput, typed: Callable[[str], Awaitable[None]]) -> bool:
     if len(text.encode()) > MAX_TEXT_BYTES:
         raise TooLarge(f"text message exceeds {MAX_TEXT_BYTES} bytes", code="text_too_large")
+    if too_deep(text):
+        raise BadRequest(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", code="bad_json")
     try:
         msg = json.loads(text)
     except ValueError as exc:
@@ -189,6 +209,7 @@ async def _control(text: str, session: Any, out: _SocketOutput) -> bool:
         body = msg.get("text")
         if not isinstance(body, str) or not body.strip():
             raise BadRequest("text needs a non-empty string field 'text'", code="bad_text")
+        await typed(body)  # the assistant's message limits (rate, size)
         await session.send_text(body.strip())
     elif kind == "interrupt":
         session.interrupt()
