@@ -67,3 +67,20 @@ async def test_b_spending_its_rate_limits_leaves_a_s_alone(tenancy: Tenancy) -> 
         r = await c.post("/v1/consults", json={"product_sku": SKU})
         assert r.status_code == 201, r.text
         assert (await c.post("/v1/agent/sessions", json={})).status_code == 200
+
+
+async def test_b_filling_the_assistant_table_leaves_a_s_conversations_alone(tenancy: Tenancy) -> None:
+    """The module's assistant keeps 50 conversations a merchant: B's 50 shoppers, all talking, neither refuse
+    A's next shopper nor cut off A's open conversation."""
+    t = tenancy
+    limit = t.ctx.assistant._max
+    for i in range(limit + 1):
+        async with t.http(t.token(B, f"crowd-{i}", "lobby", "member")) as c:
+            r = await c.post("/v1/agent/sessions", json={})
+        if i < limit:
+            assert r.status_code == 200, r.text
+        else:  # B's own share is full of conversations in use: B's next one waits
+            assert r.status_code == 503 and r.json()["error"]["code"] == "assistant_busy", r.text
+    async with t.http(t.token(A, "shopper-10", "lobby", "member")) as c:
+        assert (await c.post("/v1/agent/sessions", json={})).status_code == 200
+    assert t.a["conv_id"] in t.ctx.assistant._conversations
