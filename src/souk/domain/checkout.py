@@ -32,7 +32,7 @@ class NewOrder:
     country: str
     shipping_method: str = "standard"
     shipping: Decimal = Decimal("0.00")
-    currency_paid: str = "USD"
+    currency_paid: str | None = None  # None: the merchant's currency
     note: str | None = None
     order_id: str | None = None  # generated when None
 

@@ -74,7 +74,7 @@ class FlashSaleRepo(Protocol):
 
     async def buy(
         self, merchant_id: str, sale_id: str, *, customer_id: str, qty: int, country: str,
-        currency_paid: str = "USD", order_id: str | None = None, require_pinned: bool = False,
+        currency_paid: str | None = None, order_id: str | None = None, require_pinned: bool = False,
     ) -> tuple[Order, FlashSale]:
         """Take ``qty`` sale units and the catalog stock and write the order at the sale price, all in one
         transaction. Conflict codes: ``sale_sold_out``, ``sale_ended``, ``out_of_stock``, ``not_pinned``

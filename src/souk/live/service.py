@@ -30,7 +30,7 @@ from souk.domain.coupons import (
     coupon_used,
 )
 from souk.domain.flash_sales import FlashSale, FlashSaleRepo, FlashSaleSpec
-from souk.domain.landed import convert, currency_for, landed_price
+from souk.domain.landed import convert, landed_price, local_currency
 from souk.domain.models import Customer, Order, Product, ShippingZone
 from souk.domain.pins import PinRepo, Pins, pin_to, require_pinned, unpin_from
 from souk.domain.ports import CatalogRepo, CustomerRepo, MerchantRepo, OrderRepo, StoreInfoRepo
@@ -71,19 +71,21 @@ class Publisher(Protocol):
         ...
 
 
-def product_card(p: Product, lang: str = "en") -> dict[str, Any]:
-    return {"sku": p.sku, "name": p.name(lang), "price": str(p.price), "currency": "USD", "stock": p.stock,
+def product_card(p: Product, currency: str, lang: str = "en") -> dict[str, Any]:
+    return {"sku": p.sku, "name": p.name(lang), "price": str(p.price), "currency": currency, "stock": p.stock,
             "category": p.category, "attributes": p.attributes}
 
 
-def coupon_view(c: Coupon, now: dt.datetime) -> dict[str, Any]:
-    return {"code": c.code, "kind": c.kind, "value": str(c.value), "min_spend": str(c.min_spend),
+def coupon_view(c: Coupon, now: dt.datetime, currency: str) -> dict[str, Any]:
+    """``value`` (of an ``amount`` coupon) and ``min_spend`` are in ``currency``, the store's."""
+    return {"code": c.code, "kind": c.kind, "value": str(c.value), "min_spend": str(c.min_spend), "currency": currency,
             "max_redemptions": c.max_redemptions, "remaining": c.remaining,
             "ends_at": None if c.ends_at is None else c.ends_at.timestamp(), "active": c.active(now)}
 
 
-def sale_view(s: FlashSale, now: dt.datetime) -> dict[str, Any]:
-    return {"sale_id": s.id, "sku": s.sku, "price": str(s.price), "units": s.units, "remaining": s.remaining,
+def sale_view(s: FlashSale, now: dt.datetime, currency: str) -> dict[str, Any]:
+    return {"sale_id": s.id, "sku": s.sku, "price": str(s.price), "currency": currency, "units": s.units,
+            "remaining": s.remaining,
             "ends_at": s.ends_at.timestamp(), "seconds_left": round(s.seconds_left(now), 3),
             "active": s.active(now)}
 
@@ -94,7 +96,8 @@ class LiveCommerce:
         self._storage = storage
         self._pub = publisher
         self._clock = clock
-        self._fee = shipping_fee
+        self._fee = shipping_fee  # for zones whose store file gives no standard_fee
+        self._currencies: dict[str, str] = {}  # merchant -> currency (fixed when the merchant is created)
         self.ticker = StockTicker(self._emit_stock, clock, interval_s=stock_interval_s)
         self._tasks = TaskOwner("live-sales")
 
@@ -125,6 +128,13 @@ class LiveCommerce:
     def _now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self._clock.wall(), dt.UTC)
 
+    async def _currency(self, merchant_id: str) -> str:
+        """The merchant's currency: every price, total and fee shown or charged here is in it."""
+        cur = self._currencies.get(merchant_id)
+        if cur is None:
+            cur = self._currencies[merchant_id] = (await self._storage.merchants.get(merchant_id)).currency
+        return cur
+
     async def _emit_stock(self, merchant_id: str, room_id: str, body: dict[str, Any]) -> None:
         await self._pub.publish(merchant_id, room_id, body)
 
@@ -133,7 +143,8 @@ class LiveCommerce:
         require_host(claims, room_id, "pin products")
         product = await self._storage.catalog.get(claims.merchant_id, sku)
         _, pins = await self._storage.pins.update(claims.merchant_id, room_id, pin_to(sku))
-        body = {"type": "pin", "card": product_card(product), "by": claims.identity}
+        body = {"type": "pin", "card": product_card(product, await self._currency(claims.merchant_id)),
+                "by": claims.identity}
         seq = await self._pub.publish(claims.merchant_id, room_id, body)
         log.info("room %s: %s pinned %s", room_id, claims.identity, sku)
         return {**body, "seq": seq, "pinned": list(pins)}
@@ -153,9 +164,10 @@ class LiveCommerce:
     async def pinned(self, claims: AccessClaims, room_id: str) -> list[dict[str, Any]]:
         require_room(claims, room_id)
         cards = []
+        cur = await self._currency(claims.merchant_id)
         for sku in await self._storage.pins.pinned(claims.merchant_id, room_id):
             try:
-                cards.append(product_card(await self._storage.catalog.get(claims.merchant_id, sku)))
+                cards.append(product_card(await self._storage.catalog.get(claims.merchant_id, sku), cur))
             except NotFound:
                 log.warning("room %s: pinned product %s no longer exists", room_id, sku)
         return cards
@@ -171,7 +183,8 @@ class LiveCommerce:
             raise Conflict(f"only {product.stock} of {sku} in stock; a sale of {units} would oversell",
                            code="not_enough_stock", details={"sku": sku, "stock": product.stock})
         sale = await self._storage.flash_sales.create(claims.merchant_id, spec)
-        body = {"type": "sale_start", **sale_view(sale, self._now()), "card": product_card(product)}
+        cur = await self._currency(claims.merchant_id)
+        body = {"type": "sale_start", **sale_view(sale, self._now(), cur), "card": product_card(product, cur)}
         seq = await self._pub.publish(claims.merchant_id, room_id, body, cid=f"sale-start-{sale.id}")
         if len(self._tasks) < MAX_TIMED_SALES:
             self._tasks.spawn(self._announce_end(claims.merchant_id, sale), f"end:{sale.id}")
@@ -182,7 +195,7 @@ class LiveCommerce:
         require_host(claims, room_id, "end a flash sale")
         sale = await self._sale_in_room(claims.merchant_id, room_id, sale_id)
         sale = await self._storage.flash_sales.end(claims.merchant_id, sale.id)
-        body = {"type": "sale_end", **sale_view(sale, self._now())}
+        body = {"type": "sale_end", **sale_view(sale, self._now(), await self._currency(claims.merchant_id))}
         seq = await self._pub.publish(claims.merchant_id, room_id, body, cid=f"sale-end-{sale.id}")
         return {**body, "seq": seq}
 
@@ -192,7 +205,7 @@ class LiveCommerce:
         final = await self._storage.flash_sales.get(merchant_id, sale.id)
         if final.ended:
             return  # the host ended it and that was announced
-        body = {"type": "sale_end", **sale_view(final, self._now())}
+        body = {"type": "sale_end", **sale_view(final, self._now(), await self._currency(merchant_id))}
         try:
             await self._pub.publish(merchant_id, sale.room_id, body, cid=f"sale-end-{sale.id}")
         except SoukError as exc:
@@ -200,7 +213,8 @@ class LiveCommerce:
 
     async def sale(self, claims: AccessClaims, room_id: str, sale_id: str) -> dict[str, Any]:
         require_room(claims, room_id)
-        return sale_view(await self._sale_in_room(claims.merchant_id, room_id, sale_id), self._now())
+        return sale_view(await self._sale_in_room(claims.merchant_id, room_id, sale_id), self._now(),
+                         await self._currency(claims.merchant_id))
 
     async def _sale_in_room(self, merchant_id: str, room_id: str, sale_id: str) -> FlashSale:
         sale = await self._storage.flash_sales.get(merchant_id, sale_id)
@@ -220,7 +234,7 @@ class LiveCommerce:
         order, after = await self._storage.flash_sales.buy(
             claims.merchant_id, sale_id, customer_id=customer_id, qty=qty, country=country, order_id=order_id,
             require_pinned=True)
-        self.ticker.note(claims.merchant_id, room_id, sale_id, {"type": "sale_stock", **sale_view(after, self._now())})
+        self.ticker.note(claims.merchant_id, room_id, sale_id, {"type": "sale_stock", **sale_view(after, self._now(), await self._currency(claims.merchant_id))})
         log.info("room %s: %s bought %d from sale %s (order %s, %d left)", room_id, claims.identity, qty,
                  sale_id, order.id, after.remaining)
         return order
@@ -233,7 +247,7 @@ class LiveCommerce:
         spec = CouponSpec(room_id=room_id, code=code, kind=kind, value=Decimal(value), min_spend=Decimal(min_spend),
                           max_redemptions=max_redemptions, duration_s=duration_s)
         coupon = await self._storage.coupons.create(claims.merchant_id, spec)
-        body = {"type": "coupon", **coupon_view(coupon, self._now())}
+        body = {"type": "coupon", **coupon_view(coupon, self._now(), await self._currency(claims.merchant_id))}
         seq = await self._pub.publish(claims.merchant_id, room_id, body, cid=f"coupon-{coupon.code}")
         if coupon.ends_at is not None and len(self._tasks) < MAX_TIMED_SALES:
             self._tasks.spawn(self._announce_coupon_end(claims.merchant_id, coupon), f"coupon-end:{coupon.code}")
@@ -243,12 +257,13 @@ class LiveCommerce:
     async def coupons(self, claims: AccessClaims, room_id: str) -> list[dict[str, Any]]:
         require_room(claims, room_id)
         now = self._now()
-        return [coupon_view(c, now) for c in await self._storage.coupons.list(claims.merchant_id, room_id)]
+        cur = await self._currency(claims.merchant_id)
+        return [coupon_view(c, now, cur) for c in await self._storage.coupons.list(claims.merchant_id, room_id)]
 
     async def end_coupon(self, claims: AccessClaims, room_id: str, code: str) -> dict[str, Any]:
         require_host(claims, room_id, "end coupons")
         coupon = await self._storage.coupons.end(claims.merchant_id, room_id, code)
-        body = {"type": "coupon_end", **coupon_view(coupon, self._now())}
+        body = {"type": "coupon_end", **coupon_view(coupon, self._now(), await self._currency(claims.merchant_id))}
         seq = await self._pub.publish(claims.merchant_id, room_id, body, cid=f"coupon-end-{coupon.code}")
         return {**body, "seq": seq}
 
@@ -258,7 +273,7 @@ class LiveCommerce:
         final = await self._storage.coupons.get(merchant_id, coupon.room_id, coupon.code)
         if final.ended:
             return  # the host ended it and that was announced
-        body = {"type": "coupon_end", **coupon_view(final, self._now())}
+        body = {"type": "coupon_end", **coupon_view(final, self._now(), await self._currency(merchant_id))}
         try:
             await self._pub.publish(merchant_id, coupon.room_id, body, cid=f"coupon-end-{coupon.code}")
         except SoukError as exc:
@@ -302,7 +317,8 @@ class LiveCommerce:
             total += product.price * ln.qty
             lines.append({"sku": ln.sku, "qty": ln.qty, "name": product.name("en"), "price": str(product.price)})
         return {"room": room_id, "identity": identity, "lines": lines,
-                "items": sum(ln["qty"] for ln in lines), "total": str(total), "currency": "USD"}
+                "items": sum(ln["qty"] for ln in lines), "total": str(total),
+                "currency": await self._currency(merchant_id)}
 
     async def checkout(self, claims: AccessClaims, room_id: str, *, country: str, coupon: str | None = None,
                        order_id: str | None = None) -> CheckoutResult:
@@ -316,17 +332,22 @@ class LiveCommerce:
             customer_id = await self._customer(claims, country)
             result = await self._storage.live_carts.checkout(merchant, CartCheckout(
                 room_id=room_id, identity=claims.identity, customer_id=customer_id, country=country.upper(),
-                shipping_fee=self._fee, free_shipping_over=zone.free_shipping_over, coupon=coupon,
+                shipping_fee=self._shipping_fee(zone), free_shipping_over=zone.free_shipping_over, coupon=coupon,
                 order_id=order_id, note=f"live room {room_id}"))
         except SoukError as exc:
             log.info("room %s: checkout by %s refused: %s (%s)", room_id, claims.identity, exc.code, exc)
             raise
         if result.coupon is not None:
             c = result.coupon
-            self.ticker.note(merchant, room_id, f"coupon:{c.code}", {"type": "coupon_stock", **coupon_view(c, self._now())})
+            self.ticker.note(merchant, room_id, f"coupon:{c.code}", {"type": "coupon_stock",
+                                                                     **coupon_view(c, self._now(), await self._currency(merchant))})
         log.info("room %s: %s checked out order %s (%s, discount %s)", room_id, claims.identity,
                  result.order.id, result.order.total, result.discount)
         return result
+
+    def _shipping_fee(self, zone: ShippingZone) -> Decimal:
+        """Standard shipping below the zone's free-shipping threshold: the store's fee, else the configured one."""
+        return zone.standard_fee if zone.standard_fee is not None else self._fee
 
     async def _zone(self, merchant_id: str, country: str) -> ShippingZone:
         zone = next((z for z in await self._storage.store_info.shipping(merchant_id)
@@ -357,7 +378,8 @@ class LiveCommerce:
         ``coupon_invalid``."""
         require_room(claims, room_id)
         product = await self._storage.catalog.get(claims.merchant_id, sku)
-        cur = (currency or currency_for(country)).upper()
+        store_currency = await self._currency(claims.merchant_id)
+        cur = local_currency(country, store_currency, currency)
         price = product.price
         coupon_out: dict[str, Any] | None = None
         if coupon:
@@ -373,9 +395,10 @@ class LiveCommerce:
                           "discount": str(discount), "price": str(price)}
         zones = await self._storage.store_info.shipping(claims.merchant_id)
         zone = next((z for z in zones if country.upper() in z.countries), None)
-        landed = landed_price(price, zone, country, shipping_fee_usd=self._fee)
-        out: dict[str, Any] = {"sku": sku, "price": str(product.price), "store_currency": "USD",
-                               "currency": cur, "price_local": str(convert(price, cur)),
+        landed = landed_price(price, zone, country, shipping_fee=self._shipping_fee(zone) if zone else self._fee,
+                              store_currency=store_currency, currency=cur)
+        out: dict[str, Any] = {"sku": sku, "price": str(product.price), "store_currency": store_currency,
+                               "currency": cur, "price_local": str(convert(price, cur, from_currency=store_currency)),
                                "indicative": True, "ships": landed is not None}
         if coupon_out is not None:
             out["coupon"] = coupon_out

@@ -30,7 +30,8 @@ REPOS = ("merchants", "api_keys", "users", "catalog", "customers", "orders", "st
          "calls", "store_files")
 TABLE_RE = re.compile(r"\b(?:FROM|UPDATE|INTO|JOIN)\s+\"?(\w+)\"?", re.IGNORECASE)
 GLOBAL_KEY_LOOKUP = re.compile(r"FROM api_keys\s+WHERE api_keys\.key_id = ", re.IGNORECASE)
-WHERE_MERCHANT = re.compile(r"\bWHERE\b.*\bmerchant_id (?:=|IN)\s", re.IGNORECASE)
+# filtered by the tenant: its merchant_id, or the merchant's own row (its currency, read by checkouts)
+WHERE_MERCHANT = re.compile(r"\bWHERE\b.*\b(?:merchant_id (?:=|IN)|merchants\.id =)\s", re.IGNORECASE)
 
 
 def scoped(sql: str) -> bool:

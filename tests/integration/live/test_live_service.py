@@ -166,7 +166,9 @@ async def test_cart_checkout_creates_a_real_order_with_the_zone_shipping_rules(l
         await service.checkout(viewer, ROOM, country="JP")
     assert exc.value.code == "no_shipping"
     small = (await service.checkout(viewer, ROOM, country="BR")).order  # under BR's free-shipping threshold (79)
-    assert (small.subtotal, small.shipping, small.total) == (Decimal("12.00"), Decimal("7.99"), Decimal("19.99"))
+    # the zone's standard_fee_usd (6.90) from the store file, in the store's currency
+    assert (small.subtotal, small.shipping, small.total) == (Decimal("12.00"), Decimal("6.90"), Decimal("18.90"))
+    assert small.currency_paid == "USD"
     assert await service.cart(viewer, ROOM) == []
     await service.cart_add(viewer, ROOM, "HOT", 3)  # 90.00: over the threshold
     big = (await service.checkout(viewer, ROOM, country="br")).order
@@ -179,5 +181,6 @@ async def test_cart_checkout_creates_a_real_order_with_the_zone_shipping_rules(l
     assert exc.value.code == "cart_empty"
     quote = await service.quote(viewer, ROOM, "HOT", country="SA")
     assert quote["currency"] == "SAR" and quote["price_local"] == "112.50" and quote["indicative"]
-    assert quote["landed"]["duty_mode"] == "ddp" and quote["landed"]["pay_now"] == "42.49"  # 30 + 7.99 + 15% prepaid
+    assert quote["landed"]["duty_mode"] == "ddp" and quote["landed"]["pay_now"] == "41.40"  # 30 + 6.90 + 15% prepaid
+    assert quote["store_currency"] == "USD"
     assert (await service.quote(viewer, ROOM, "HOT", country="JP"))["ships"] is False

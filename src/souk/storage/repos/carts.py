@@ -27,6 +27,7 @@ from souk.storage.db import Database
 from souk.storage.repos.base import Repo, require_text
 from souk.storage.repos.catalog import take_stock
 from souk.storage.repos.coupons import claim, load_coupon, lookup_code, record_redemption, used
+from souk.storage.repos.merchants import merchant_currency
 from souk.storage.repos.orders import line_values, order_values
 from souk.storage.schema import customers, live_carts, order_lines, orders
 
@@ -150,7 +151,7 @@ class SqlCartRepo(Repo):
             order = Order(id=order_id, customer_id=co.customer_id, placed_on=now.date(),
                           status=OrderStatus.PENDING, shipping_method="standard", country=co.country.upper(),
                           lines=lines, subtotal=totals.goods, shipping=totals.shipping, total=totals.total,
-                          currency_paid="USD", note=note)
+                          currency_paid=await merchant_currency(conn, merchant_id), note=note)
             await conn.execute(orders.insert().values(
                 merchant_id=merchant_id, created_at=now, updated_at=now, **order_values(order)))
             await conn.execute(order_lines.insert(), line_values(merchant_id, order_id, lines))

@@ -27,6 +27,7 @@ from souk.domain.pins import not_pinned
 from souk.domain.pricing import sale_totals
 from souk.storage.repos.base import Repo, require_text
 from souk.storage.repos.catalog import check_qty, take_stock
+from souk.storage.repos.merchants import merchant_currency
 from souk.storage.repos.orders import line_values, load_orders, order_values
 from souk.storage.schema import (
     customers,
@@ -100,7 +101,7 @@ class SqlFlashSaleRepo(Repo):
 
     async def buy(
         self, merchant_id: str, sale_id: str, *, customer_id: str, qty: int, country: str,
-        currency_paid: str = "USD", order_id: str | None = None, require_pinned: bool = False,
+        currency_paid: str | None = None, order_id: str | None = None, require_pinned: bool = False,
     ) -> tuple[Order, FlashSale]:
         check_qty(qty)
         order_id = order_id or new_id("ord")
@@ -122,7 +123,7 @@ class SqlFlashSaleRepo(Repo):
             raise Conflict(f"order {order_id!r} already exists", code="order_exists", details={"order_id": order_id})
         return first
 
-    async def _buy(self, merchant_id: str, buy: _Buy, *, country: str, currency_paid: str,
+    async def _buy(self, merchant_id: str, buy: _Buy, *, country: str, currency_paid: str | None,
                    require_pinned: bool) -> tuple[Order, FlashSale]:
         sale_id, order_id, qty = buy.sale_id, buy.order_id, buy.qty
         now = self._now()
@@ -165,7 +166,8 @@ class SqlFlashSaleRepo(Repo):
             order = Order(id=order_id, customer_id=buy.customer_id, placed_on=now.date(), status=OrderStatus.PENDING,
                           shipping_method="standard", country=country.upper(), lines=(line,),
                           subtotal=totals.goods, shipping=totals.shipping, total=totals.total,
-                          currency_paid=currency_paid, note=f"flash sale {sale_id}")
+                          currency_paid=currency_paid or await merchant_currency(conn, merchant_id),
+                          note=f"flash sale {sale_id}")
             await conn.execute(orders.insert().values(
                 merchant_id=merchant_id, created_at=now, updated_at=now, **order_values(order)))
             await conn.execute(

@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from souk.core.errors import Conflict, NotFound
 from souk.domain.currencies import require_currency
 from souk.domain.models import Merchant
 from souk.storage.repos.base import Repo, require_text, upsert
 from souk.storage.schema import merchants
+
+
+async def merchant_currency(conn: AsyncConnection, merchant_id: str) -> str:
+    """The merchant's currency, read in the caller's transaction (every amount it charges is in it)."""
+    currency = await conn.scalar(sa.select(merchants.c.currency).where(merchants.c.id == merchant_id))
+    if currency is None:
+        raise NotFound(f"merchant {merchant_id!r} not found", code="merchant_not_found")
+    return str(currency)
 
 
 def merchant_record(row: Any) -> Merchant:

@@ -17,6 +17,7 @@ from souk.domain.models import Order, OrderLine, OrderStatus
 from souk.domain.pricing import order_totals
 from souk.storage.repos.base import Repo, check_limit, require_text, upsert
 from souk.storage.repos.catalog import put_back_stock, take_stock
+from souk.storage.repos.merchants import merchant_currency
 from souk.storage.schema import customers, order_lines, orders
 
 CANCELLABLE = frozenset({OrderStatus.PENDING, OrderStatus.PROCESSING})
@@ -96,7 +97,7 @@ class SqlOrderRepo(Repo):
                 id=order_id, customer_id=new.customer_id, placed_on=placed_on or now.date(),
                 status=OrderStatus.PENDING, shipping_method=new.shipping_method, country=new.country.upper(),
                 lines=lines, subtotal=totals.goods, shipping=totals.shipping, total=totals.total,
-                currency_paid=new.currency_paid, note=new.note,
+                currency_paid=new.currency_paid or await merchant_currency(conn, merchant_id), note=new.note,
             )
             await conn.execute(orders.insert().values(
                 merchant_id=merchant_id, created_at=now, updated_at=now, **order_values(order)))
