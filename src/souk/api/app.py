@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 FEATURES = (
     "souk.api.routes.health",
     "souk.api.routes.auth",
+    "souk.api.routes.operator",
     "souk.api.routes.rooms",
     "souk.api.routes.signaling",
     "souk.api.routes.calls",

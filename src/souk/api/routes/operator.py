@@ -1,0 +1,119 @@
+"""The operator API: merchants, their API keys and their stores (docs/merchants.md).
+
+Authenticated by the operator's secret (``auth.operator_token``, sent as ``Authorization: Bearer ...``,
+compared in constant time), never by a merchant's key or token. Without an operator token configured the
+whole API answers ``404 operator_disabled``. Routes parse, authorize and call storage.onboarding.Onboarding.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, Field
+
+from souk.api.auth import Ctx, bearer
+from souk.api.openapi import errors, raises
+from souk.core.errors import NotFound, Unauthenticated
+from souk.domain.storefile import parse_json
+from souk.storage.onboarding import MerchantSpec, Onboarding, key_view, merchant_view
+
+router = APIRouter(prefix="/v1/operator", tags=["operator"])
+
+MERCHANT_ID = r"^[a-z0-9_-]{1,64}$"
+KEY_ID = r"^[0-9a-f]{1,32}$"
+MerchantId = Annotated[str, Path(pattern=MERCHANT_ID, description="the merchant's id")]
+KeyId = Annotated[str, Path(pattern=KEY_ID, description="an API key's id (the part after sk_)")]
+NO_MERCHANT = {404: ["merchant_not_found"]}
+
+
+@raises({404: ["operator_disabled"], 401: ["operator_token_invalid"]})
+def operator(request: Request, ctx: Ctx) -> None:
+    """The operator's secret, or 404 when the operator API is disabled (no secret configured)."""
+    secret = ctx.settings.auth.operator_token.get_secret_value()
+    if not secret:
+        raise NotFound("the operator API is disabled: set auth.operator_token (SOUK_AUTH__OPERATOR_TOKEN)",
+                       code="operator_disabled")
+    token = bearer(request) or ""
+    if not hmac.compare_digest(token.encode(), secret.encode()):
+        raise Unauthenticated("this call takes the operator token", code="operator_token_invalid")
+
+
+def onboarding(ctx: Ctx, _: Annotated[None, Depends(operator)]) -> Onboarding:
+    return Onboarding(ctx.storage)
+
+
+Service = Annotated[Onboarding, Depends(onboarding)]
+
+
+class MerchantIn(BaseModel):
+    id: str = Field(max_length=64, description="[a-z0-9_-]+")
+    name: str = Field(max_length=200)
+    currency: str = Field(max_length=8, description="ISO 4217, e.g. MXN: every amount of the merchant is in it")
+    region: str = Field(max_length=32, description="where the merchant operates, e.g. eu, us-east, mx")
+    languages: list[str] = Field(default_factory=lambda: ["en"], max_length=50,
+                                 description="ISO 639-1 codes; the first is the primary")
+    timezone: str = Field(default="UTC", max_length=64, description="IANA time zone")
+    ships_from: str = Field(default="", max_length=200)
+    country: str = Field(default="", max_length=2, description="ISO 3166-1 alpha-2")
+
+
+class KeyIn(BaseModel):
+    label: str = Field(default="", max_length=200)
+
+
+@router.post("/merchants", status_code=201, responses=errors({422: ["bad_merchant"], 409: ["merchant_exists"]}))
+async def create_merchant(body: MerchantIn, ob: Service) -> dict[str, Any]:
+    """Create a merchant and its first API key. ``api_key`` is in this answer only (422 ``bad_merchant`` lists
+    every problem; 409 ``merchant_exists``)."""
+    merchant, key = await ob.create_merchant(MerchantSpec(
+        id=body.id, name=body.name, currency=body.currency, region=body.region, languages=tuple(body.languages),
+        timezone=body.timezone, ships_from=body.ships_from, country=body.country))
+    return {"merchant": merchant_view(merchant), "api_key": key.key, "key_id": key.record.key_id}
+
+
+@router.get("/merchants")
+async def list_merchants(ob: Service) -> dict[str, Any]:
+    return {"merchants": [merchant_view(m) for m in await ob.merchants()]}
+
+
+@router.get("/merchants/{merchant_id}", responses=errors(NO_MERCHANT))
+async def get_merchant(merchant_id: MerchantId, ob: Service) -> dict[str, Any]:
+    return merchant_view(await ob.merchant(merchant_id))
+
+
+@router.post("/merchants/{merchant_id}/keys", status_code=201, responses=errors(NO_MERCHANT))
+async def issue_key(merchant_id: MerchantId, body: KeyIn, ob: Service) -> dict[str, Any]:
+    """Issue another API key; ``api_key`` is in this answer only."""
+    issued = await ob.issue_key(merchant_id, body.label)
+    return key_view(issued.record, issued.key)
+
+
+@router.get("/merchants/{merchant_id}/keys", responses=errors(NO_MERCHANT))
+async def list_keys(merchant_id: MerchantId, ob: Service) -> dict[str, Any]:
+    return {"merchant_id": merchant_id, "keys": [key_view(k) for k in await ob.keys(merchant_id)]}
+
+
+@router.delete("/merchants/{merchant_id}/keys/{key_id}",
+               responses=errors({404: ["merchant_not_found", "api_key_not_found"]}))
+async def revoke_key(merchant_id: MerchantId, key_id: KeyId, ob: Service) -> dict[str, Any]:
+    """Revoke a key: the next call with it is refused, on every node (idempotent)."""
+    return key_view(await ob.revoke_key(merchant_id, key_id))
+
+
+@router.put("/merchants/{merchant_id}/store", responses=errors(
+    NO_MERCHANT, {400: ["bad_json"], 413: ["body_too_large"], 422: ["store_invalid"]}), openapi_extra={"requestBody": {
+    "required": True, "content": {"application/json": {"schema": {
+        "type": "object", "description": "a store file (shared/fixtures/STORE_FORMAT.md)"}}}}})
+async def import_store(merchant_id: MerchantId, request: Request, ob: Service) -> dict[str, Any]:
+    """Check the store file and load it in one transaction. 422 ``store_invalid``: ``details.problems`` lists
+    every problem with its JSON path, and nothing changed."""
+    data = parse_json(await request.body())
+    return {"merchant_id": merchant_id, "imported": await ob.import_store(merchant_id, data)}
+
+
+@router.get("/merchants/{merchant_id}/store", responses=errors(NO_MERCHANT))
+async def export_store(merchant_id: MerchantId, ob: Service) -> dict[str, Any]:
+    """The merchant's store as a store file."""
+    return await ob.export_store(merchant_id)
