@@ -42,6 +42,7 @@ SKU = "AP-1002"  # pinned and on sale in A's show; in both catalogs
 A_ONLY_ORDER = "9001"  # an order only A has, of A_ONLY_CUSTOMER
 A_ONLY_CUSTOMER = "C-901"
 A_ONLY_EMAIL = "a-secret-buyer@lumen.example"
+A_ONLY_TRACKING = "ASECRET9001TRACK"
 A_COUPON = "SPRING10"
 A_ONLY_COUPON = "ASECRET"  # a coupon code only A has
 MARK = "a-secret"  # in every free text A writes
@@ -53,8 +54,9 @@ def a_store() -> dict[str, Any]:
     data = copy.deepcopy(demo_store_json())
     data["customers"].append({"id": A_ONLY_CUSTOMER, "name": "A Secret Buyer", "email": A_ONLY_EMAIL,
                               "country": "US", "language": "en", "vip": False})
-    order = copy.deepcopy(data["orders"][0])
-    order.update(id=A_ONLY_ORDER, customer_id=A_ONLY_CUSTOMER, country="US")
+    order = copy.deepcopy(next(o for o in data["orders"] if o.get("tracking_number")))  # a shipped one
+    order.update(id=A_ONLY_ORDER, customer_id=A_ONLY_CUSTOMER, country="US", currency_paid="USD",
+                 tracking_number=A_ONLY_TRACKING)
     data["orders"].append(order)
     return data
 
@@ -75,7 +77,7 @@ def b_store() -> dict[str, Any]:
 def a_secrets() -> list[str]:
     """Strings that only A's data holds: a response of B's that contains one leaked it."""
     demo = demo_store_json()
-    return [MARK, "Lumen Goods", A_ONLY_EMAIL, "A Secret Buyer", *(p["names"]["en"] for p in demo["products"])]
+    return [MARK, "Lumen Goods", A_ONLY_EMAIL, A_ONLY_TRACKING, "A Secret Buyer", *(p["names"]["en"] for p in demo["products"])]
 
 
 @dataclass

@@ -20,6 +20,7 @@ from tests.integration.tenancy.tenancy_app import (
     A_COUPON,
     A_ONLY_COUPON,
     A_ONLY_CUSTOMER,
+    A_ONLY_EMAIL,
     A_ONLY_ORDER,
     A_ONLY_ROOM,
     LIVE,
@@ -772,9 +773,13 @@ async def replay_cart(t: Tenancy) -> None:
 async def agent_open(t: Tenancy) -> None:
     async with t.http(b_shopper(t, A_ONLY_CUSTOMER)) as c:
         sid = clean(t, await c.post("/v1/agent/sessions", json={}))["session_id"]
-        reply = clean(t, await c.post(f"/v1/agent/sessions/{sid}/messages",
-                                      json={"text": f"Where is my order {A_ONLY_ORDER}?"}))
-        assert reply["text"]
+        for text in (f"Where is my order {A_ONLY_ORDER}?", f"Track order {A_ONLY_ORDER}, e-mail {A_ONLY_EMAIL}"):
+            reply = clean(t, await c.post(f"/v1/agent/sessions/{sid}/messages", json={"text": text}))
+            assert reply["text"]
+    async with t.http(t.token(B, "guest-1", "lobby", "guest")) as c:  # a guest proving an order of A's
+        sid = clean(t, await c.post("/v1/agent/sessions", json={}))["session_id"]
+        for text in (f"Where is order {A_ONLY_ORDER}?", A_ONLY_EMAIL):
+            assert clean(t, await c.post(f"/v1/agent/sessions/{sid}/messages", json={"text": text}))["text"]
         clean(t, await c.delete(f"/v1/agent/sessions/{sid}"))
 
 

@@ -16,6 +16,7 @@ import websockets
 
 from tests.integration.tenancy.tenancy_app import (
     A_ONLY_CUSTOMER,
+    A_ONLY_EMAIL,
     A_ONLY_ORDER,
     LIVE,
     B,
@@ -33,10 +34,12 @@ AGENT_KINDS = {"auth", "message", "ping", "bye"}
 VOICE_KINDS = {"auth", "text", "interrupt", "ping", "bye", "audio"}
 
 
-def _no_leak(t: Tenancy, frames: list[Any]) -> None:
+def _no_leak(t: Tenancy, frames: list[Any], sent: str = "") -> None:
+    """Nothing of A's in ``frames`` but what B itself ``sent`` (an assistant may repeat an e-mail back)."""
     for f in frames:
         text = f if isinstance(f, str) else json.dumps(f)
-        assert not t.leaked(text), f"A's {t.leaked(text)} in {text[:300]}"
+        leaked = [s for s in t.leaked(text) if s not in sent]
+        assert not leaked, f"A's {leaked} in {text[:300]}"
 
 
 async def test_rtm_socket(tenancy: Tenancy) -> None:
@@ -103,10 +106,12 @@ async def test_agent_socket(tenancy: Tenancy) -> None:
         assert frames[-1]["type"] == "reply", frames[-1]
         await ws.send(json.dumps({"type": "message", "text": "Show me a waterproof jacket"}))
         frames += await _agent_frames(ws, "reply")
+        await ws.send(json.dumps({"type": "message", "text": f"order {A_ONLY_ORDER}, e-mail {A_ONLY_EMAIL}"}))
+        frames += await _agent_frames(ws, "reply")
         await ws.send(json.dumps({"type": "ping"}))
         frames += await _agent_frames(ws, "pong")
         await ws.send(json.dumps({"type": "bye"}))
-    _no_leak(t, frames)
+    _no_leak(t, frames, sent=A_ONLY_EMAIL)
     assert await a_state(t) == before
 
 
