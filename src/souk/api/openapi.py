@@ -11,8 +11,9 @@ dependencies raise is added by itself: a dependency declares its errors once wit
 ``413 body_too_large`` (souk.api.body). Every error response has the schema ``ErrorEnvelope`` and lists its
 codes in the description and in ``x-error-codes``.
 
-``/docs`` (Swagger UI) and ``/redoc`` load their scripts and styles from Souk itself
-(``/docs/assets/...``, the files of the pinned ``fastapi-offline`` package): they work with no network.
+``/docs`` (Swagger UI) loads its script and styles from Souk itself (``/docs/assets/...``, the files of the
+pinned ``fastapi-offline`` package): it works with no network. (No ReDoc page: its bundle fetches its logo
+from a CDN.)
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -162,7 +163,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def install_openapi(app: FastAPI) -> None:
-    """The error-complete document at /openapi.json and the offline docs pages (create the app with
+    """The error-complete document at /openapi.json and the offline docs page (create the app with
     ``docs_url=None, redoc_url=None``)."""
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
@@ -176,10 +177,3 @@ def install_openapi(app: FastAPI) -> None:
             swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
             swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
             swagger_ui_parameters={"validatorUrl": None})  # no badge fetched from validator.swagger.io
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return get_redoc_html(openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} API",
-                              redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
-                              redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png", with_google_fonts=False)
