@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from souk.bench.signal_client import SignalClient, SignalError
-from souk.live.stage import Show
 from souk.bench.bots import PublisherBot, SubscriberBot
+from souk.bench.signal_client import SignalClient, SignalError
+from souk.core.tenancy import RoomKey
+from souk.live.stage import Show
 from souk.media.types import Jsep
 from souk.rtm.client import RtmClient
 from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, media_souk
@@ -170,7 +171,7 @@ async def test_host_cohost_audience_mute_remove_and_show_end(souk_live: Souk) ->
             with pytest.raises(SignalError) as err:
                 await bo.sig.request({"type": "layer", "sub": sub_host, "substream": 5})  # type: ignore[union-attr]
             assert err.value.code == "bad_layer"
-            members = {x.identity: x for x in souk.ctx.hub.participants(room)}
+            members = {x.identity: x for x in souk.ctx.hub.participants(RoomKey(souk.merchant_id, room))}
             assert members["bo"].quiet and not members["ana"].quiet
             view = (await host.call("GET", "show")).json()
             assert [(s["identity"], s["role"], s["publishing"]) for s in view["stage"]] == [
@@ -202,7 +203,8 @@ async def test_host_cohost_audience_mute_remove_and_show_end(souk_live: Souk) ->
             assert r.status_code == 200 and r.json()["status"] == "ended"
             closed = await bo.sig.next_event("room.closed")  # type: ignore[union-attr]
             assert closed["reason"] == "show_ended"
-            assert souk.ctx.hub.participants(room) == [] and souk.ctx.media.room_spec(room) is None
+            key = RoomKey(souk.merchant_id, room)
+            assert souk.ctx.hub.participants(key) == [] and souk.ctx.media.room_spec(key) is None
             await rtm.until(lambda: "show_end" in [b["type"] for b in system(rtm, room)], timeout=5)
             # both recordings were closed and landed under merchant/room/show (relative names; Janus writes .mjr.tmp
             # while recording and renames on close)
@@ -243,7 +245,8 @@ async def until_stalled(bot: SubscriberBot, counter: str, timeout: float = 10.0)
 async def feeds_up(souk: Souk, room: str, who: set[str], timeout: float = 15.0) -> None:
     """Wait until these publishers' PeerConnections are up (their feeds subscribable)."""
     for _ in range(int(timeout / 0.05)):
-        if {x.identity for x in souk.ctx.hub.participants(room) if x.feed_id is not None} >= who:
+        if {x.identity for x in souk.ctx.hub.participants(RoomKey(souk.merchant_id, room))
+                if x.feed_id is not None} >= who:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"feeds of {who} never came up in {room}")
@@ -287,7 +290,7 @@ async def test_pk_lets_each_audience_watch_the_other_host(souk_live: Souk) -> No
             assert r.status_code == 200 and r.json()["ended"] == "live-a"
             await viewer_b.sig.next_event("unpublished", participant="hana")  # type: ignore[union-attr]
             assert viewer_b.sig is not None
-            session = souk.ctx.hub.member("live-b", "vic").session  # type: ignore[union-attr]
+            session = souk.ctx.hub.member(RoomKey(souk.merchant_id, "live-b"), "vic").session  # type: ignore[union-attr]
             assert session.subs == {}
             with pytest.raises(SignalError) as err:
                 await viewer_b.watch("hana", room="live-a")
