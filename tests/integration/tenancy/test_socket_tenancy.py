@@ -30,7 +30,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 SOCKETS = {"/v1/rtm/ws": "test_rtm_socket", "/v1/agent/ws": "test_agent_socket", "/v1/voice": "test_voice_socket"}
 RTM_KINDS = {"join", "leave", "pub", "mod", "who", "ping"}  # every client frame of souk.rtm.envelope
-AGENT_KINDS = {"auth", "message", "ping", "bye"}
+AGENT_KINDS = {"auth", "message", "ping", "bye", "?session="}
 VOICE_KINDS = {"auth", "text", "interrupt", "ping", "bye", "audio"}
 
 
@@ -111,6 +111,10 @@ async def test_agent_socket(tenancy: Tenancy) -> None:
         await ws.send(json.dumps({"type": "ping"}))
         frames += await _agent_frames(ws, "pong")
         await ws.send(json.dumps({"type": "bye"}))
+    # resuming A's conversation (?session=, the point a slow reader is cut off with) is not found for B
+    async with websockets.connect(f"{t.ws_base}/v1/agent/ws?token={token}&session={t.a['conv_id']}") as ws:
+        refused = await _agent_frames(ws, "ready")
+        assert refused[-1]["type"] == "error" and refused[-1]["code"] == "unknown_conversation", refused
     _no_leak(t, frames, sent=A_ONLY_EMAIL)
     assert await a_state(t) == before
 
