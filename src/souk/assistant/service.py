@@ -149,10 +149,13 @@ class AssistantService:
     async def open(self, merchant_id: str, owner: str, customer_id: str | None, *, language: str | None = None,
                    channel: str = "text") -> Conversation:
         await self._expire()
-        if len(self._conversations) >= self._max:
-            # make room only from a conversation nobody used for a while: a busy table refuses newcomers
+        # each merchant has its own share of max_conversations: one merchant's crowd never refuses or cuts
+        # off another merchant's shoppers (the table is in least-recently-used order)
+        mine = [c for c in self._conversations.values() if c.merchant_id == merchant_id]
+        if len(mine) >= self._max:
+            # make room only from a conversation nobody used for a while: a busy share refuses newcomers
             # rather than cut off shoppers who are talking
-            _, oldest = next(iter(self._conversations.items()))
+            oldest = mine[0]
             if self._now() - oldest.last_used < EVICT_IDLE_S:
                 raise Unavailable("the assistant is busy; try again shortly", code="assistant_busy",
                                   retryable=True)
