@@ -10,13 +10,14 @@ from typing import Annotated, Any
 
 from fastapi import Path, Query
 from pydantic import AfterValidator, WithJsonSchema
+from pydantic.json_schema import JsonDict
 
 # Room ids as POST /v1/rooms and the live pages accept them. ``lobby`` (any case) and ``*`` are token
 # scopes, never rooms: the pattern refuses ``*``, NOT_LOBBY (a JSON Schema ``not``, since pydantic's regex
 # engine has no look-ahead) and not_lobby() refuse ``lobby``.
 ROOM_ID_PATTERN = r"^[A-Za-z0-9_\-]{1,128}$"
 LOBBY_PATTERN = r"^[Ll][Oo][Bb][Bb][Yy]$"
-NOT_LOBBY = {"not": {"pattern": LOBBY_PATTERN}}
+NOT_LOBBY: JsonDict = {"not": {"pattern": LOBBY_PATTERN}}
 # RTM channel names (souk.rtm.service): a room id, or a name with '.' or ':' in it.
 CHANNEL_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"  # server-made ids: calls, sessions, sales
