@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from souk.core.errors import Unprocessable
+from souk.domain.jsoncheck import JsonChecker
 from souk.domain.models import Merchant
-from souk.domain.storecheck import MERCHANT_ID, Checker
+from souk.domain.storecheck import MERCHANT_ID
 
 REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
@@ -19,7 +20,7 @@ def new_merchant(merchant_id: str, *, name: str, currency: str, region: str, lan
     values: dict[str, Any] = {"id": merchant_id, "name": name, "currency": currency, "region": region,
                               "languages": list(languages), "timezone": timezone, "ships_from": ships_from,
                               "country": country or None}
-    c = Checker()
+    c = JsonChecker()
     c.get(values, "id", "$", c.matching(MERCHANT_ID, "a merchant id ([a-z0-9_-]+, at most 64)"), required=True)
     c.get(values, "name", "$", c.name, required=True)
     c.get(values, "currency", "$", c.currency, required=True)
