@@ -1,6 +1,6 @@
 """Wiring of one RTM node: broker (memory+SQLite or Redis) -> hub -> service -> picows listener.
 
-Used by the API's ``start(ctx, stack)`` and by ``souk rtm node`` (a standalone RTM process, e.g. a second
+Used by the API's composition root (souk.api.bootstrap) and by ``souk rtm node`` (a standalone RTM process, e.g. a second
 node sharing Redis). Only entry points call this.
 """
 
