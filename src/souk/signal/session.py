@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from souk.auth.tokens import AccessClaims, Privilege, Role
@@ -22,16 +20,16 @@ from souk.core.ids import new_id
 from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
 from souk.media import events as ev
-from souk.media.errors import InvalidSdp, JanusBadRequest, NoSuchFeed
+from souk.media.errors import NoSuchFeed
 from souk.media.types import Jsep, RoomKind
 from souk.signal import messages as m
+from souk.signal.handles import MAX_SUBSCRIPTIONS, Subscription, check_sdp, close_handle, sdp_error
 from souk.signal.hub import Member, Outbox, SignalHub
 from souk.signal.ports import (
     GoneListener,
     MediaHandle,
     MediaPort,
     PublisherPort,
-    ReceiverPort,
     RoomDirectory,
     StagePort,
     SubscriberPort,
@@ -39,33 +37,12 @@ from souk.signal.ports import (
 
 log = logging.getLogger(__name__)
 
-MAX_SUBSCRIPTIONS = 16
 # Souk room kind -> (media plane room kind, publishers): a consult is two people; a live show has a host and
 # a few co-hosts; anything else is a small conference.
 MEDIA_ROOMS: dict[str, tuple[RoomKind, int]] = {"consult": ("consult", 2), "live": ("live", 4)}
 # in a live room these watch: never announced as participants, subscribed as audience (cascade-able)
 AUDIENCE_ROLES = frozenset({Role.AUDIENCE, Role.GUEST})
 STAGE_OWNERS = frozenset({Role.HOST, Role.SERVICE})  # publish in a live room without a stage grant
-_SDP_MEDIA = re.compile(r"^m=(audio|video|application) \d+ ", re.MULTILINE)
-
-
-def check_sdp(sdp: str, expected: str) -> None:
-    """Cheap sanity check before anything reaches Janus: a clear bad_sdp instead of a Janus code."""
-    if not sdp.startswith("v=0") or not _SDP_MEDIA.search(sdp):
-        raise BadRequest(f"{expected} is not an SDP (needs v=0 and at least one m= line)", code=m.ErrorCode.BAD_SDP)
-
-
-@dataclass
-class Subscription:
-    id: str
-    feed: str
-    handle: ReceiverPort
-    room: RoomKey  # the room of the feed (a live PK partner room, or this session's room)
-    member: SubscriberPort | None = None  # a room member's VideoRoom subscription (can switch feeds, be held)
-    warm: bool = False  # held on our own feed (nothing relayed once primed) until a switch
-    priming: asyncio.Task[None] | None = None  # a warm subscription still being held (see MediaPlane.hold_primed)
-
-
 class SignalSession:
     def __init__(
         self,
@@ -244,7 +221,7 @@ class SignalSession:
                 answer = await handle.publish(Jsep("offer", msg.sdp), record=True, filename=recording)
         except SoukError as exc:
             await self._drop_publisher()
-            raise _sdp_error(exc) from exc
+            raise sdp_error(exc) from exc
         except BaseException:
             await self._drop_publisher()
             raise
@@ -268,7 +245,7 @@ class SignalSession:
             return
         for sub in [x for x in self.subs.values() if x.warm]:  # held on our own feed: it goes with it
             await self._drop_sub(sub)
-        await _close(handle)
+        await close_handle(handle)
         if self.room is not None:
             member = self.hub.member(self.room, self.identity)
             if member is not None and member.session is self and member.feed_id is not None:
@@ -399,7 +376,7 @@ class SignalSession:
             await sub.handle.start(Jsep("answer", msg.sdp))
         except SoukError as exc:
             await self._drop_sub(sub)
-            raise _sdp_error(exc) from exc
+            raise sdp_error(exc) from exc
         return m.Ack(id=msg.id)
 
     async def trickle(self, msg: m.Trickle) -> m.Ack:
@@ -450,7 +427,7 @@ class SignalSession:
         self._unfollow(sub.room)
         if sub.room != self.room:  # the partner room's events do not reach us: say it here
             self.outbox.push(m.Unpublished(participant=sub.feed))
-        self._tasks.spawn(_close(sub.handle), f"release-{sub.id}")
+        self._tasks.spawn(close_handle(sub.handle), f"release-{sub.id}")
 
     def _unfollow(self, room: RoomKey) -> None:
         if room != self.room and not any(x.room == room for x in self.subs.values()):
@@ -459,7 +436,7 @@ class SignalSession:
     async def _drop_sub(self, sub: Subscription) -> None:
         self.subs.pop(sub.id, None)
         self._unfollow(sub.room)
-        await _close(sub.handle)
+        await close_handle(sub.handle)
 
     # ---- media events ----
     async def _pump(self, handle: MediaHandle, target: str) -> None:
@@ -518,16 +495,3 @@ class SignalSession:
         await self._tasks.aclose()
         if room is not None and self.gone is not None:
             await self.gone.participant_gone(room, self.identity)
-
-
-def _sdp_error(exc: SoukError) -> SoukError:
-    if isinstance(exc, InvalidSdp | JanusBadRequest):
-        return BadRequest(f"Janus rejected the SDP: {exc.message}", code=m.ErrorCode.BAD_SDP)
-    return exc
-
-
-async def _close(handle: MediaHandle) -> None:
-    try:
-        await handle.aclose()
-    except SoukError as exc:
-        log.warning("closing media handle failed: %s", exc.message)
