@@ -1,7 +1,7 @@
 """Wiring of one RTM node: broker (memory+SQLite or Redis) -> hub -> service -> picows listener.
 
-Used by the API's composition root (souk.api.bootstrap) and by ``souk rtm node`` (a standalone RTM process, e.g. a second
-node sharing Redis). Only entry points call this.
+Used by the API's composition root (souk.api.bootstrap) and by ``souk rtm node`` (a standalone RTM process,
+e.g. a second node sharing Redis). Only entry points call this.
 """
 
 from __future__ import annotations
