@@ -8,12 +8,12 @@ the app. A refusal is the REST error envelope: ``413 body_too_large`` or ``400 b
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from souk.api.errors import error_response
 from souk.core.errors import BadRequest, SoukError, TooLarge
+from souk.core.jsondepth import too_deep
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -22,27 +22,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
-_STRINGS = re.compile(rb'"(?:[^"\\]++|\\.)*+"')
-_OPEN, _CLOSE = frozenset(b"[{"), frozenset(b"]}")
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-
-
-def json_depth_over(raw: bytes, limit: int) -> bool:
-    """Whether the JSON text ``raw`` nests arrays/objects more than ``limit`` levels (strings skipped).
-
-    Malformed text may be counted loosely; the parser refuses it afterwards anyway."""
-    brackets = _STRINGS.sub(b"", raw).translate(None, _NOT_BRACKETS)
-    if brackets.count(b"[") + brackets.count(b"{") <= limit:  # the common case: no loop in Python
-        return False
-    depth = 0
-    for b in brackets:
-        if b in _OPEN:
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
 
 
 def _is_json(scope: Scope) -> bool:
@@ -102,7 +81,7 @@ class BodyLimits:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if body and _is_json(scope) and json_depth_over(body, self.max_depth):
+        if body and _is_json(scope) and too_deep(body, self.max_depth):
             raise BadRequest(f"JSON bodies may nest at most {self.max_depth} levels", code="bad_json",
                              details={"max_depth": self.max_depth})
         return body
