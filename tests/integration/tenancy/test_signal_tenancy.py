@@ -17,7 +17,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import pytest
@@ -28,6 +28,7 @@ from souk.core.tenancy import RoomKey
 from souk.data import demo_store_json
 from souk.media.roomids import janus_room_id
 from souk.media.types import Jsep
+from souk.signal import messages as m
 from souk.storage import seed_demo
 from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, media_souk
 
@@ -155,7 +156,8 @@ async def test_b_in_a_room_of_the_same_id_sees_hears_and_takes_nothing_of_a(two:
         assert a_member.session.publisher is not None
         b_pub, a_pub = b_member.session.publisher, a_member.session.publisher
         assert (b_pub.room, a_pub.room) == (ROOM_B, ROOM_A)  # type: ignore[attr-defined]
-        assert b_pub.janus_room == janus_room_id(B, LIVE) != a_pub.janus_room == janus_room_id(A, LIVE)  # type: ignore[attr-defined]
+        janus_rooms = (b_pub.janus_room, a_pub.janus_room)  # type: ignore[attr-defined]
+        assert janus_rooms == (janus_room_id(B, LIVE), janus_room_id(A, LIVE)) and janus_rooms[0] != janus_rooms[1]
         # B's viewer subscribes to B's host and decodes B's frames (B's room works; it just is not A's)
         offer = await b_viewer.request({"type": "subscribe", "feed": "host-a"})
         answer = await sub_bot.answer(Jsep("offer", offer["sdp"]))
@@ -300,3 +302,66 @@ async def test_b_show_in_a_room_of_the_same_id_and_a_pk_to_a_room(two: Two) -> N
         r = await a_host.post(f"/v1/live/{LIVE}/show/end")
         assert r.status_code == 200
     await asyncio.sleep(0)
+
+
+async def test_every_signaling_message_of_b_reaches_nothing_of_a(two: Two) -> None:
+    """Each client message, sent by B's ``viewer-a`` in B's ``live-demo`` while A's ``viewer-a`` is on A's
+    stage and holds a subscription: none of them reaches A's room, A's subscription or A's stage grant."""
+    souk = two.souk
+    host, mod, viewer, bot = await a_show(two)
+    async with two.http(two.token(A, "host-a", "host")) as a_host, \
+            two.http(two.token(A, "viewer-a", "audience")) as a_viewer:
+        r = await a_host.post(f"/v1/live/{LIVE}/stage/invite", json={"identity": "viewer-a"})
+        assert r.status_code == 200, r.text
+        r = await a_viewer.post(f"/v1/live/{LIVE}/stage/accept", json={"consent_recording": True})
+        assert r.status_code == 200, r.text
+    a_offer = await viewer.request({"type": "subscribe", "feed": "host-a"})
+    a_sub = a_offer["sub"]
+    b = await two.client(B, "viewer-a", "member")  # A's viewer's identity, in B's room of the same id
+    driven: set[str] = set()
+
+    async def refused(msg: dict[str, Any], code: str) -> None:
+        driven.add(msg["type"])
+        with pytest.raises(SignalError) as err:
+            await b.request(msg)
+        assert err.value.code == code, (msg, err.value.code)
+
+    try:
+        for c in (host, mod, viewer):
+            await quiet(c)
+        await refused({"type": "auth", "token": two.token(A, "viewer-a", "audience")}, "already_authenticated")
+        await refused({"type": "subscribe", "feed": "host-a"}, "not_joined")
+        driven.add("join")
+        joined = await b.request({"type": "join", "room": LIVE, "subscribe": True})
+        assert joined.get("participants", []) == [] and joined.get("feeds", []) == []
+        await refused({"type": "subscribe", "feed": "host-a"}, "unknown_feed")
+        await refused({"type": "subscribe", "feed": "host-a", "room": "a-second"}, "not_linked")
+        # A's stage grant is A's: B's viewer-a may not publish in B's live room
+        await refused({"type": "publish", "sdp": (await PublisherBot().offer()).sdp}, "not_on_stage")
+        # A's subscription id names nothing in B's session
+        candidate = {"candidate": "candidate:1 1 udp 1 1.2.3.4 9 typ host"}
+        for msg in ({"type": "answer", "sub": a_sub, "sdp": "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"},
+                    {"type": "trickle", "target": a_sub, "candidate": candidate},
+                    {"type": "layer", "sub": a_sub, "substream": 0},
+                    {"type": "switch", "sub": a_sub, "feed": "host-a"},
+                    {"type": "unsubscribe", "sub": a_sub}):
+            await refused(msg, "unknown_subscription")
+        await refused({"type": "warm"}, "not_publishing")
+        await refused({"type": "mute", "kind": "audio", "muted": True}, "not_publishing")
+        await refused({"type": "unpublish"}, "not_publishing")
+        driven |= {"ping", "leave"}
+        assert (await b.request({"type": "ping"}))["type"] == "pong"
+        assert (await b.request({"type": "leave"}))["type"] == "ack"
+        tags = {cls.__struct_config__.tag for cls in get_args(m.ClientMessage)}
+        assert driven == tags, f"client messages to drive here: {tags - driven}"
+        # A's room, A's viewer-a (member, grant, subscription) are as they were; A heard nothing
+        for c in (host, mod, viewer):
+            assert await quiet(c) == []
+        assert [s.id for s in viewer_subs(souk, "viewer-a")] == [a_sub]
+        stage = souk.ctx.stage
+        assert stage is not None and stage.may_publish(ROOM_A, "viewer-a", False)
+        assert not stage.may_publish(ROOM_B, "viewer-a", False)
+    finally:
+        await bot.aclose()
+        for c in (host, mod, viewer, b):
+            await c.aclose()
