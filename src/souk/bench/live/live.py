@@ -7,7 +7,7 @@ timestamp video (640x360, VP8 capped at ``--bitrate``, each frame stamped with i
 a tone into a live room on node1. Then:
 
 - probes: ``--probes`` decoding viewers on node1 (VideoRoom subscribers) and as many on node2 through the
-  relay (``audience=True, node_id="node2"``), in their own worker; each decoded frame's stamp gives a
+  relay (``plane.watch(..., node_id="node2")``), in their own worker; each decoded frame's stamp gives a
   glass-to-glass delay (encode, network, Janus, decode; one machine clock);
 - steps: non-decoding viewers on node1 spread round-robin over ``--workers`` processes, added until each step's
   count, then held ``--step-s`` seconds while the bench measures video packet loss seen by every viewer
