@@ -26,10 +26,15 @@ def register(sub: Any, bench: Any) -> None:
     demo.add_argument("--no-serve", action="store_true", help="seed and print, do not start the server")
     demo.set_defaults(func=_demo)
 
-    token = sub.add_parser("token", help="mint an access token with this server's secret")
+    token = sub.add_parser("token", help="mint an access token with this server's secret, or revoke one",
+                           usage="souk token --identity ID --room ROOM [...] | souk token revoke JTI|--token TOKEN")
+    token.add_argument("action", nargs="?", choices=("mint", "revoke"), default="mint",
+                       help="mint (the default) or revoke (souk.cli.tokens)")
+    token.add_argument("jti", nargs="?", default=None, help="revoke: the token's id (jti)")
+    token.add_argument("--token", dest="revoke_token", default=None, help="revoke: the token itself")
     token.add_argument("--merchant", default="lumen")
-    token.add_argument("--identity", required=True)
-    token.add_argument("--room", required=True, help="a room id, '*' (staff console) or 'lobby' (shopper)")
+    token.add_argument("--identity", default=None, help="mint: required")
+    token.add_argument("--room", default=None, help="mint: a room id, '*' (staff console) or 'lobby' (shopper)")
     token.add_argument("--role", default="member",
                        help="host, cohost, moderator, member, audience, guest, agent, service")
     token.add_argument("--privileges", default=None, help="comma separated: publish,subscribe,chat,moderate,admin")
@@ -107,6 +112,12 @@ Demo mode hands out tokens to the demo pages without a key: never expose it publ
 def _token(args: argparse.Namespace, settings: Settings) -> int:
     from souk.api.bootstrap import token_service
 
+    if args.action == "revoke":
+        from souk.cli.tokens import revoke
+
+        return revoke(args, settings)
+    if not args.identity or not args.room:
+        raise SoukError("souk token needs --identity and --room to mint", code="usage")
     privileges = [p.strip() for p in args.privileges.split(",") if p.strip()] if args.privileges else None
     tokens = token_service(settings)
     token = tokens.mint(merchant_id=args.merchant, identity=args.identity, room=args.room, role=args.role,
