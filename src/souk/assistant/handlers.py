@@ -442,8 +442,9 @@ def stock(t: Turn) -> Outcome:
 # --- faq-like -------------------------------------------------------------------------------------------------
 def gift_wrap(t: Turn) -> Outcome:
     answer = t.rec("faq", topic="gift_wrap").get("answer") or ""
-    found = re.search(r"USD\s*(\d+(?:\.\d+)?)", answer)
-    price = fmt_money(Decimal(found.group(1)), "USD", t.lang) if found else "-"
+    cur = t.currency  # the store's FAQ states its prices in its own currency
+    found = re.search(rf"{re.escape(cur)}\s*(\d+(?:\.\d+)?)", answer)
+    price = fmt_money(Decimal(found.group(1)), cur, t.lang) if found else "-"
     product = t.product
     if product is not None and product.category not in ("jewelry", "beauty"):
         return Outcome(say("gift_wrap_no", t.lang, price=price, name=render.product_name(product.names, t.lang)))

@@ -181,10 +181,10 @@ def duties_text(info: dict[str, Any], lang: str, currency: str) -> str:
     mode = info["mode"]
     duties = info["duties"]
     if mode == "duty_free_under_threshold":
-        cap = _amount(duties, "USD") or Decimal(800)
+        cap = _amount(duties, currency) or Decimal(800)
         return say("duties_us", lang, country=country, cap=fmt_money(cap, currency, lang))
     if mode == "ddu_over_threshold":
-        cap = _amount(duties, "USD", last=True) or Decimal(3)
+        cap = _amount(duties, currency, last=True) or Decimal(3)
         return say("duties_id", lang, country=country, cap=fmt_money(cap, currency, lang))
     if mode == "ddu":
         return say("duties_ddu", lang, country=country)

@@ -25,7 +25,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
     ToolSpec("return_policy", "Return window and conditions, with category exceptions (opened beauty, pierced "
              "earrings).", _obj({"sku": _STR, "category": _STR, "opened": {"type": "boolean"}})),
     ToolSpec("warranty_info", "Warranty of a product (by SKU) or the general warranty policy.", _obj({"sku": _STR})),
-    ToolSpec("search_products", "Semantic product search with an optional maximum price in USD.",
+    ToolSpec("search_products", "Semantic product search with an optional maximum price in the store's currency.",
              _obj({"query": _STR, "max_price": {"type": "number"}, "limit": {"type": "integer"}}, ["query"])),
     ToolSpec("product_info", "Price, description and attributes of a product by SKU.", _obj({"sku": _STR}, ["sku"])),
     ToolSpec("stock_info", "Stock and restock date of a product by SKU.", _obj({"sku": _STR}, ["sku"])),
