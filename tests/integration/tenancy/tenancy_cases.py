@@ -145,11 +145,6 @@ async def docs(t: Tenancy) -> None:
     await _public_get(t, "/docs")
 
 
-@covers("GET", "/redoc", public=NO_STATE)
-async def redoc(t: Tenancy) -> None:
-    await _public_get(t, "/redoc")
-
-
 @covers("GET", "/healthz", public=NO_STATE)
 async def healthz(t: Tenancy) -> None:
     await _public_get(t, "/healthz")
