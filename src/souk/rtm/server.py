@@ -139,7 +139,7 @@ class RtmServer:
         self.service = service
         self.tokens = tokens
         # without a shared guard (a standalone node), tokens still end at their expiry
-        self.guard = guard or TokenGuard(MemoryRevocations())
+        self.guard = guard if guard is not None else TokenGuard(MemoryRevocations())
         self.close_code = close_code
         self._host = host
         self._port = port
