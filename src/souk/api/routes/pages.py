@@ -40,7 +40,8 @@ async def shop(sku: str, ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT, lang: str =
         attributes_html=attributes_html(product), call_html=call_panel_html("Calling…")))
 
 
-@router.get("/shop", status_code=307, responses=errors({404: ["merchant_not_found", "no_products"]}))
+@router.get("/shop", response_class=RedirectResponse, status_code=307,
+            responses=errors({404: ["merchant_not_found", "no_products"]}))
 async def shop_first(ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> RedirectResponse:
     products = await ctx.storage.catalog.list(m)
     if not products:
