@@ -194,7 +194,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                    "tokens": tokens[join], "shaping": shaping, "ring_s": args.ring_s}
             souk = await _run_worker(job)
             errors += souk.get("errors", [])
-            out.update(_figures(KEYS[join], args.rounds, souk, raw))
+            out.update(join_figures(KEYS[join], args.rounds, souk, raw))
         out.update({
             "rounds": args.rounds,
             "join": args.join,
@@ -236,7 +236,7 @@ MEASURED = {
 }
 
 
-def _figures(key: str, rounds: int, souk: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+def join_figures(key: str, rounds: int, souk: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     """``key``: warm_switch or cold_join; through Souk ``{key}_*``, the raw Janus baseline ``{key}_raw_*``."""
     souk_ms: list[float] = souk.get("ms", [])
     raw_ms: list[float] = raw.get("ms", [])
