@@ -216,3 +216,70 @@ def test_the_socket_closes_when_its_token_is_revoked(make_rig: Callable[..., Rig
         assert closed.value.code == 4403
     r = client.post("/v1/agent/sessions", headers={"Authorization": f"Bearer {t}"}, json={})
     refused(r, 403, "token_revoked")
+
+
+async def test_a_client_that_never_reads_is_cut_off_and_may_resume(
+        brain: OfflineBrain, snap: StoreSnapshot, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Over a real socket: the agent socket gives up on a client that takes no frame for SEND_TIMEOUT_S
+    (4429), keeps its conversation, and a new socket resumes it with ``?session=``."""
+    import asyncio
+    import json
+    import threading
+
+    import uvicorn
+    import websockets
+
+    from tests.fixtures.browser import free_port
+    from tests.integration.limits.rawws import connect, flood
+
+    monkeypatch.setattr(agent, "SEND_TIMEOUT_S", 1.0)
+    tokens = TokenService(SECRET)
+    service = AssistantService(StaticStore(snap), embedder=brain._embedder)
+    service._router = brain.router
+    ctx = AppContext(settings=Settings(), tokens=tokens, assistant=service)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.ctx = ctx
+        yield
+        await service.aclose()
+
+    app = FastAPI(lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(agent.router)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server._serve(), name="uvicorn-agent")
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        t = tokens.mint(merchant_id="lumen", identity="C-518", room="lobby", role=Role.MEMBER)
+        sock = await asyncio.to_thread(connect, "127.0.0.1", port, f"/v1/agent/ws?token={t}")
+        stop = threading.Event()
+        flooding = asyncio.ensure_future(asyncio.to_thread(
+            flood, sock, b'{"type":"ping"}', seconds=60, stop=stop))  # pongs are small: many pings
+
+        caplog.set_level("INFO", logger="souk.api.routes.agent")
+
+        def serving() -> bool:
+            return not any("does not read; cut off" in r.getMessage() for r in caplog.records)
+
+        started = asyncio.get_running_loop().time()
+        try:
+            while serving() and asyncio.get_running_loop().time() - started < 30:
+                await asyncio.sleep(0.2)
+        finally:
+            stop.set()
+            await flooding
+        assert not serving(), "the client that never reads was not cut off"
+        assert len(service) == 1  # the conversation is kept for the client to resume
+        sid = next(iter(service._conversations))
+        async with websockets.connect(f"ws://127.0.0.1:{port}/v1/agent/ws?token={t}&session={sid}") as ws:
+            ready = json.loads(await ws.recv())
+            assert ready == {"type": "ready", "session_id": sid, "resumed": True}
+            await ws.send(json.dumps({"type": "message", "text": "Where is my order 1036?"}))
+            assert "1Z5760225209" in json.loads(await ws.recv())["text"]
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)

@@ -122,7 +122,7 @@ async def _answer(ctx: AppContext, who: Who, claims: AccessClaims, conv: Convers
 
 
 @router.post("/v1/agent/sessions", responses=errors(
-    {404: ["unknown_merchant"], 503: ["assistant_unavailable"]}))
+    {404: ["unknown_merchant"], 429: ["rate_limited", "too_many_sessions"], 503: ["assistant_unavailable"]}))
 async def open_session(claims: Claims, ctx: Ctx, request: Request, body: OpenBody | None = None) -> dict[str, Any]:
     service = _service(ctx)
     conv = await _open(ctx, service, _who(ctx, claims, request), claims, body.language if body else None)
@@ -130,7 +130,7 @@ async def open_session(claims: Claims, ctx: Ctx, request: Request, body: OpenBod
 
 
 @router.post("/v1/agent/sessions/{session_id}/messages", responses=errors(
-    SESSION, {504: ["assistant_timeout"]}))
+    SESSION, {413: ["message_too_large"], 429: ["rate_limited", "locked_out"], 504: ["assistant_timeout"]}))
 async def send_message(session_id: SessionId, body: MessageBody, claims: Claims, ctx: Ctx,
                        request: Request) -> dict[str, Any]:
     conv = _service(ctx).get(session_id, claims.merchant_id, claims.identity)
@@ -183,6 +183,8 @@ async def agent_ws(ws: WebSocket) -> None:
         pass
     except TimeoutError:  # the client stopped reading: cut it off, keep the conversation to resume
         keep = True
+        log.info("agent socket of %s does not read; cut off, conversation %s kept to resume", claims.identity,
+                 conv.id)
         ending.end(RateLimited("the client does not read its replies; reconnect with ?session=",
                                code="slow_consumer", details={"session_id": conv.id}), say=False)
     finally:
