@@ -71,5 +71,13 @@ async def test_an_mxn_merchant_sees_and_pays_in_mxn(storage: Storage, storage_cl
         assert (abroad["store_currency"], abroad["currency"], abroad["price_local"]) == ("MXN", "USD", "26.50")
         assert abroad["landed"]["shipping"] == "250.00"  # the usa zone's own fee, in MXN
         assert all(body.get("currency", "MXN") == "MXN" for m, body in rec.sent if m == "tienda")
+
+        # the live orders (pending, in MXN) export in the store format and import back unchanged
+        exported = await ob.export_store("tienda")
+        live_orders = {o["id"]: o for o in exported["orders"] if o["status"] == "pending"}
+        assert set(live_orders) == {order.id, bought.id} and live_orders[order.id]["total_mxn"] == 1000
+        counts = await ob.import_store("tienda", exported)
+        assert counts["orders"] == {"added": 0, "replaced": 3}
+        assert await ob.export_store("tienda") == exported
     finally:
         await live.aclose()
