@@ -34,7 +34,7 @@ def test_every_route_is_covered(tmp_path: Path) -> None:
     covered = set(COVERED)
     missing = sorted(served - covered)
     stale = sorted(covered - served)
-    assert not missing, f"routes without a tenancy case (add one to tenancy_cases.py): {missing}"
+    assert not missing, f"routes without a tenancy case (add one to cases_access.py or cases_live.py): {missing}"
     assert not stale, f"tenancy cases for routes the app no longer serves: {stale}"
 
 
