@@ -58,10 +58,11 @@ def order_dict(order: Order, snap: StoreSnapshot) -> dict[str, Any]:
     }
 
 
-def product_dict(p: Product) -> dict[str, Any]:
+def product_dict(p: Product, currency: str) -> dict[str, Any]:
+    """``price`` is in ``currency``, the store's."""
     return {
         "type": "product", "sku": p.sku, "category": p.category, "names": dict(p.names),
-        "price": _money(p.price), "description": p.description, "attributes": dict(p.attributes),
+        "price": _money(p.price), "currency": currency, "description": p.description, "attributes": dict(p.attributes),
         "in_stock": p.in_stock, "stock": p.stock, "restock_date": _iso(p.restock_date),
         "warranty_months": p.warranty_months, "high_value": is_high_value(p),
         "shipping_weight_kg": p.weight_kg,
@@ -163,11 +164,11 @@ class CommerceTools:
         cap = Decimal(str(max_price)) if max_price not in (None, "") else None
         matches = self.index.search(str(query)[:MAX_ARG_CHARS], max_price=cap, limit=max(1, min(int(limit), 10)))
         return {"query": str(query)[:MAX_ARG_CHARS], "max_price": _money(cap),
-                "products": [product_dict(m.product) for m in matches]}
+                "products": [product_dict(m.product, self.snap.merchant.currency) for m in matches]}
 
     def product_info(self, sku: str) -> dict[str, Any]:
         p = self.snap.product(str(sku).strip().upper()[:32])
-        return {"found": False, "sku": str(sku)[:32]} if p is None else {"found": True, "product": product_dict(p)}
+        return {"found": False, "sku": str(sku)[:32]} if p is None else {"found": True, "product": product_dict(p, self.snap.merchant.currency)}
 
     def stock_info(self, sku: str) -> dict[str, Any]:
         p = self.snap.product(str(sku).strip().upper()[:32])

@@ -23,8 +23,9 @@ FRAGMENTS = {"refund_line", "order_items", "duties_uk_extra", "probe_has", "prob
 @pytest.mark.parametrize("lang", LANGS)
 def test_store_facts_render_in_the_language(snap: StoreSnapshot, lang: str) -> None:
     tools = CommerceTools(snap, None, Caller(None))  # type: ignore[arg-type]  # no catalog search here
-    texts = [render.product_text(product_dict(p), lang, "USD") for p in snap.products]
-    texts += [render.stock_text(product_dict(p), lang) for p in snap.products]
+    cur = snap.merchant.currency
+    texts = [render.product_text(product_dict(p, cur), lang, cur) for p in snap.products]
+    texts += [render.stock_text(product_dict(p, cur), lang) for p in snap.products]
     texts += [render.order_text(order_dict(o, snap), lang, "USD", focus=f) for o in snap.orders
               for f in (None, "carrier")]
     codes = [c for z in snap.shipping for c in z.countries] + ["JP"]

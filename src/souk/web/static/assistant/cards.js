@@ -13,8 +13,9 @@ function el(tag, cls, text) {
 }
 
 function money(value, currency, lang) {
+  if (!currency) return String(value);  // never guess a currency: the store's comes with every amount
   try {
-    return new Intl.NumberFormat(lang || undefined, { style: "currency", currency: currency || "USD" }).format(Number(value));
+    return new Intl.NumberFormat(lang || undefined, { style: "currency", currency }).format(Number(value));
   } catch { return `${value} ${currency || ""}`.trim(); }
 }
 
@@ -47,7 +48,7 @@ export function orderCard(o, lang) {
 export function productCard(p, lang) {
   const card = el("div", "souk-card souk-card-product");
   card.append(el("div", "souk-card-head", name(p.names, lang)));
-  card.append(el("div", "souk-card-price", money(p.price, "USD", lang)));
+  card.append(el("div", "souk-card-price", money(p.price, p.currency, lang)));
   card.append(el("div", "souk-card-line", p.description));
   const stock = p.in_stock ? "✓" : (p.restock_date ? `⏳ ${date(p.restock_date, lang)}` : "✗");
   card.append(el("div", "souk-card-stock", stock));

@@ -95,7 +95,7 @@ const SYSTEM_TEXT = {
   stage_joined: (b) => `${b.name || b.identity} joined the stage`,
   stage_left: (b) => `${b.identity} left the stage`,
   pin: (b) => `Pinned: ${b.card && b.card.name}`,
-  sale_start: (b) => `Flash sale: ${b.card && b.card.name} at ${b.price}`,
+  sale_start: (b) => `Flash sale: ${b.card && b.card.name} at ${b.currency || ""} ${b.price}`,
   sale_end: () => "The flash sale ended",
   coupon: (b) => `Coupon ${b.code} is available`,
 };

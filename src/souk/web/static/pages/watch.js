@@ -164,7 +164,7 @@ function showSale(b) {
   const s = state.sale;
   box.classList.remove("hidden");
   if (s.card) text($("sale-name"), s.card.name);
-  text($("sale-price"), `USD ${s.price}`);
+  text($("sale-price"), `${s.currency || ""} ${s.price}`.trim());
   text($("sale-left"), String(s.remaining));
   const over = b.type === "sale_end" || !s.active || s.remaining <= 0;
   $("buy-btn").disabled = over;
