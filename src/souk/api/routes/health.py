@@ -15,11 +15,9 @@ router = APIRouter()
 @router.get("/healthz")
 async def healthz(ctx: Ctx) -> dict[str, Any]:
     media_ok: bool | None = None
-    health = getattr(ctx.media, "health", None)
-    if health is not None:
+    if ctx.media is not None:
         try:
-            nodes = await health()
-            media_ok = all(n.up for n in nodes)
+            media_ok = all(n.up for n in await ctx.media.health())
         except SoukError:  # reported, not raised: this is the health endpoint
             media_ok = False
     return {"ok": media_ok is not False, "media": media_ok, "rooms_live": len(ctx.hub.rooms)}

@@ -28,12 +28,12 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from souk.agent.service import VoiceService
 from souk.api import ws as ws_helpers
 from souk.api.context import AppContext
 from souk.api.errors import ws_close_code
 from souk.api.limit_deps import limits_of
 from souk.api.limits import Who, client_address
+from souk.assistant.service import AssistantService
 from souk.auth.tokens import AccessClaims, Role
 from souk.core.errors import BadRequest, RateLimited, SoukError, TooLarge, Unavailable
 from souk.core.ids import new_id
@@ -105,8 +105,8 @@ async def voice(ws: WebSocket) -> None:
     await ws.accept()
     try:
         claims = await ws_helpers.authenticate(ws, ctx.tokens, max_bytes=MAX_TEXT_BYTES)
-        service: VoiceService | None = getattr(ctx, "voice", None)
-        if service is None or ctx.assistant is None:
+        service, brains = ctx.voice, ctx.assistant
+        if service is None or brains is None:
             raise Unavailable("the voice assistant is not configured on this server", code="voice_unavailable")
         if service.sessions >= service.max_sessions:
             raise Unavailable("too many voice sessions on this node; try again shortly",
@@ -124,8 +124,7 @@ async def voice(ws: WebSocket) -> None:
     out = _SocketOutput(ws, on_overflow=lambda exc: ending.end(exc, say=False))
     sid = new_id("voice")
     # the merchant's own assistant when the service keeps one per merchant, else the one brain given
-    brain_for = getattr(ctx.assistant, "brain_for", None)
-    assistant = brain_for(claims.merchant_id) if brain_for is not None else ctx.assistant
+    assistant = brains.brain_for(claims.merchant_id) if isinstance(brains, AssistantService) else brains
     brain = assistant.new_session(customer_id=_customer_id(claims), language=language, channel="voice")
     session = engine.new_session(brain, out, language=language, session_id=sid)
     service.sessions += 1
