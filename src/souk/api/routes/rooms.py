@@ -113,12 +113,7 @@ async def close_room(room_id: RoomId, auth: MerchantAuthDep, ctx: Ctx) -> RoomOu
     if call is not None:
         await ctx.calls.hangup(auth.merchant_id, call.id, call.seller or auth.actor)
     else:
-        await ctx.hub.close_room(key, "closed")
-        if ctx.media is not None:
-            try:
-                await ctx.media.destroy_room(key)
-            except NotFound:
-                pass
+        await ctx.closer.close_room(key, "closed")
     room = await ctx.storage.rooms.close(auth.merchant_id, room_id)
     return RoomOut.of(room)
 
