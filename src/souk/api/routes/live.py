@@ -20,7 +20,7 @@ from souk.api.auth import Claims, Ctx, is_staff
 from souk.api.context import AppContext
 from souk.api.limit_deps import RingAllowed
 from souk.api.openapi import errors
-from souk.api.params import COUPON_PATTERN, CouponCode, RoomId, SaleId, SkuPath, money
+from souk.api.params import COUPON_SCHEMA, CouponCode, RoomId, SaleId, SkuPath, money
 from souk.api.routes.calls import CallOut, call_out, room_token
 from souk.auth.tokens import Role
 from souk.core.errors import Forbidden, Unavailable
@@ -83,12 +83,12 @@ class CartIn(BaseModel):
     qty: int = Field(default=1, ge=1, le=20)
 
 
-Code = Field(min_length=1, max_length=40, pattern=COUPON_PATTERN)
+Code = Field(min_length=1, max_length=40, json_schema_extra=COUPON_SCHEMA)  # others: 400 bad_coupon
 
 
 class CheckoutIn(BaseModel):
     country: str = Country
-    coupon: str | None = Field(default=None, min_length=1, max_length=40, pattern=COUPON_PATTERN)
+    coupon: str | None = Field(default=None, min_length=1, max_length=40, json_schema_extra=COUPON_SCHEMA)
     order_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
@@ -181,7 +181,7 @@ async def cart_remove(room: RoomId, sku: SkuPath, claims: Claims, ctx: Ctx,
 
 
 @router.post("/v1/live/{room}/checkout", responses=errors(VIEWER, {
-    400: ["bad_cart"], 404: ["product_not_found"],
+    400: ["bad_cart", "bad_coupon"], 404: ["product_not_found"],
     409: ["cart_empty", "no_shipping", "out_of_stock", "order_exists", "coupon_invalid", "coupon_expired", "coupon_exhausted",
           "coupon_min_spend", "coupon_used"]}))
 async def checkout(room: RoomId, body: CheckoutIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
@@ -202,7 +202,8 @@ async def coupons(room: RoomId, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return {"coupons": await live(ctx).coupons(claims, room)}
 
 
-@router.post("/v1/live/{room}/coupons/{code}/end", responses=errors(HOST, {409: ["coupon_invalid"]}))
+@router.post("/v1/live/{room}/coupons/{code}/end", responses=errors(
+    HOST, {400: ["bad_coupon"], 409: ["coupon_invalid"]}))
 async def end_coupon(room: RoomId, code: CouponCode, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return await live(ctx).end_coupon(claims, room, code)
 
@@ -231,11 +232,12 @@ async def consult(room: RoomId, body: ConsultIn, claims: Claims, ctx: Ctx, _: Ri
 
 
 @router.get("/v1/live/{room}/quote/{sku}", responses=errors(
-    VIEWER, {400: ["unknown_currency"], 404: ["product_not_found"], 409: ["coupon_invalid"]}))
+    VIEWER, {400: ["unknown_currency", "bad_coupon"], 404: ["product_not_found"], 409: ["coupon_invalid"]}))
 async def quote(room: RoomId, sku: SkuPath, claims: Claims, ctx: Ctx,
                 country: str = Query(min_length=2, max_length=2, pattern="^[A-Za-z]{2}$"),
                 currency: str | None = Query(default=None, min_length=3, max_length=3, json_schema_extra={
                     "enum": sorted(INDICATIVE_USD_RATES)}),
-                coupon: str | None = Query(default=None, min_length=1, max_length=40, pattern=COUPON_PATTERN),
+                coupon: str | None = Query(default=None, min_length=1, max_length=40,
+                                           json_schema_extra=COUPON_SCHEMA),
                 ) -> dict[str, Any]:
     return await live(ctx).quote(claims, room, sku, country=country, currency=currency, coupon=coupon)
