@@ -200,6 +200,7 @@ class JanusSession:
         self.session_id = session_id
         self.handles: dict[int, JanusHandle] = {}
         self.alive = True
+        self.ended = asyncio.Event()  # set once the session is gone (destroyed, timed out, connection lost)
         self._tasks = TaskOwner(f"janus-session:{session_id}")
         if keepalive_s > 0:
             self._tasks.spawn(self._keepalive(keepalive_s), "keepalive")
@@ -262,6 +263,7 @@ class JanusSession:
         if not self.alive:
             return
         self.alive = False
+        self.ended.set()
         for handle in list(self.handles.values()):
             handle._gone(reason)
         self.handles.clear()

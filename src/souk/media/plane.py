@@ -102,6 +102,7 @@ class MediaPlane:
         self._linking: dict[str, asyncio.Lock] = {}
         self._rooms: dict[RoomKey, RoomSpec] = {}
         self._participants: dict[Publisher | Subscriber | Viewer, str] = {}  # open ones -> their node
+        self._relinked = asyncio.Event()  # set (and replaced) each time a dead node link is replaced
         self._tasks = TaskOwner("media-plane")
         self._closed = False
         self._closing = False
@@ -168,6 +169,7 @@ class MediaPlane:
             return
         self._closing = True
         self.cascade.closing = True
+        self._relinked.set()  # wake wait_restored callers: nothing comes back now
         await self._tasks.aclose()
         for p in list(self._participants):
             await p.aclose()
@@ -424,20 +426,38 @@ class MediaPlane:
                 await conn.aclose()
                 raise
             fresh = NodeLink(node, conn, session, control)
+            if link is not None:  # the node restarted or lost our session: its rooms first, then the link
+                try:
+                    if link.conn.is_open:
+                        await link.conn.aclose()
+                    await self._restore_rooms(fresh)
+                except BaseException:
+                    await conn.aclose()
+                    raise
             self._links[node_id] = fresh
             self.pool.set_up(node_id, True)
             self._tasks.spawn(self._watch(fresh), f"watch:{node_id}")
             if link is not None:
-                await self._restore_rooms(fresh)
+                relinked, self._relinked = self._relinked, asyncio.Event()
+                relinked.set()
             return fresh
 
     async def _watch(self, link: NodeLink) -> None:
-        """When a node's connection drops, reconnect with backoff and re-create its rooms."""
-        await link.conn.closed.wait()
-        if self._closed:
+        """When a node's connection drops (Janus died or restarted) or our session on it is lost (a session
+        timeout), reconnect with backoff; :meth:`link` re-creates the node's rooms before using the new link.
+        Every handle on the old link got ``HandleGone`` (node_lost / session_timeout) at that moment."""
+        lost = [asyncio.ensure_future(link.conn.closed.wait()), asyncio.ensure_future(link.session.ended.wait())]
+        try:
+            await asyncio.wait(lost, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in lost:
+                waiter.cancel()
+        if self._closed or self._closing:
             return
         node_id = link.node.node_id
-        log.warning("media node %s connection lost (%s); reconnecting", node_id, link.conn.close_reason)
+        log.warning("media node %s %s (%s); reconnecting", node_id,
+                    "connection lost" if link.conn.closed.is_set() else "session lost",
+                    link.conn.close_reason or "session gone")
         self.pool.set_up(node_id, False)
         delay = self.settings.janus.restart_backoff_s
         while not self._closed:
@@ -460,8 +480,32 @@ class MediaPlane:
             except SoukError as exc:
                 log.error("could not restore room %s on %s: %s", room, link.node.node_id, exc)
 
+    async def wait_restored(self, room: RoomKey) -> bool:
+        """Wait until ``room``'s node is linked again after a loss, with its rooms re-created (see :meth:`link`).
+
+        True at once when the room's node link is alive; False when the room is not on this plane (any more)
+        or the plane closes. Signaling sessions call it after their handles went ``HandleGone`` (node_lost,
+        session_timeout) before telling their client ``media.reset``."""
+        while not self._closing:
+            node_id = self.pool.node_of(room)
+            if node_id is None or room not in self._rooms:
+                return False
+            link = self._links.get(node_id)
+            if link is not None and link.alive:
+                return True
+            await self._relinked.wait()
+        return False
+
     def _on_embedded_restart(self, node: JanusNode) -> None:
         self.pool.replace(node)
+        if not self._closing:  # reconnect now, not at the watcher's next back-off step
+            self._tasks.spawn(self._relink(node.node_id), f"relink:{node.node_id}")
+
+    async def _relink(self, node_id: str) -> None:
+        try:
+            await self.link(node_id)
+        except SoukError as exc:  # the watcher keeps trying
+            log.warning("media node %s: reconnect after restart failed: %s", node_id, exc)
 
 
 def nack_queue_ms(handle_info: dict[str, Any]) -> dict[str, int]:

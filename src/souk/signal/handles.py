@@ -7,9 +7,18 @@ import logging
 import re
 from dataclasses import dataclass
 
-from souk.core.errors import BadRequest, SoukError
+from souk.core.errors import BadRequest, Conflict, NotFound, SoukError, Timeout, Unavailable
 from souk.core.tenancy import RoomKey
-from souk.media.errors import InvalidSdp, JanusBadRequest
+from souk.media.errors import (
+    InvalidSdp,
+    JanusBadRequest,
+    JanusError,
+    JanusUnavailable,
+    NoSuchFeed,
+    NoSuchRoom,
+    RoomFull,
+    SessionGone,
+)
 from souk.signal import messages as m
 from souk.signal.ports import MediaHandle, ReceiverPort, SubscriberPort
 
@@ -40,6 +49,27 @@ def sdp_error(exc: SoukError) -> SoukError:
     """Janus refusing an SDP is the client's bad_sdp; anything else stays what it was."""
     if isinstance(exc, InvalidSdp | JanusBadRequest):
         return BadRequest(f"Janus rejected the SDP: {exc.message}", code=m.ErrorCode.BAD_SDP)
+    return exc
+
+
+def media_error(exc: SoukError) -> SoukError:
+    """A media plane error as the socket's documented codes: no ``janus_<n>`` ever reaches a client.
+
+    A lost handle, session or room (Janus 458/459/426, after a Janus restart), an unreachable or slow media
+    server: ``media_unavailable`` (retryable; once the server is back the client is told ``media.reset``).
+    A feed that is not up: ``unknown_feed``. A full room: ``room_full``. A refused SDP: ``bad_sdp``. Any other
+    Janus refusal: ``media_error``. Errors that are not the media plane's pass through unchanged."""
+    if isinstance(exc, NoSuchFeed):
+        return NotFound(f"the feed is not publishing: {exc.message}", code=m.ErrorCode.UNKNOWN_FEED)
+    if isinstance(exc, RoomFull):
+        return Conflict(f"the media room is full: {exc.message}", code=m.ErrorCode.ROOM_FULL)
+    if isinstance(exc, InvalidSdp | JanusBadRequest):
+        return sdp_error(exc)
+    lost = isinstance(exc, SessionGone | NoSuchRoom | JanusUnavailable)
+    if lost or (isinstance(exc, Unavailable | Timeout) and exc.code in ("unavailable", "timeout")):
+        return Unavailable(f"the media server is unavailable: {exc.message}", code=m.ErrorCode.MEDIA_UNAVAILABLE)
+    if isinstance(exc, JanusError):
+        return SoukError(f"the media server refused: {exc.message}", code=m.ErrorCode.MEDIA_ERROR, kind=exc.kind)
     return exc
 
 

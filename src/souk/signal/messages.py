@@ -259,6 +259,15 @@ class RoomClosed(_Msg, tag="room.closed"):
     reason: str
 
 
+class MediaReset(_Msg, tag="media.reset", omit_defaults=False):
+    """The media server of ``room`` was lost (Janus died and was restarted, or Souk's session on it was lost)
+    and the room is back on it: the server dropped every publisher and subscription this client had there.
+    Publish again and subscribe again to the feeds as they are ``published`` (the browser SDK does it)."""
+
+    room: str
+    reason: str = "media_lost"
+
+
 class StageEvent(_Msg, tag="stage"):
     """Live stage changes for this client: ``removed`` (your stage grant was revoked, publishing stopped)."""
 
@@ -279,7 +288,7 @@ class Error(_Msg, tag="error"):
 
 ServerMessage = (
     Welcome | Ack | Pong | Joined | SdpAnswer | SdpOffer | Switched | Warmed | ParticipantJoined | ParticipantLeft | Published
-    | Unpublished | MediaState | RoomClosed | StageEvent | CallEvent | Error
+    | Unpublished | MediaState | MediaReset | RoomClosed | StageEvent | CallEvent | Error
 )
 
 
@@ -301,6 +310,9 @@ class ErrorCode:
     ALREADY_WARM = "already_warm"  # one warm (not yet switched) subscription per client
     WARM_UNSUPPORTED = "warm_unsupported"  # live-room audience: viewers subscribe when there is a feed
     SWITCH_INCOMPATIBLE = "switch_incompatible"  # no stream of the same kind and codec to switch to
+    MEDIA_UNAVAILABLE = "media_unavailable"  # the media server is down or lost this request (retry later)
+    ROOM_FULL = "room_full"  # the media room has its most publishers
+    MEDIA_ERROR = "media_error"  # the media server refused the request for another reason
 
 
 _decoder = msgspec.json.Decoder(ClientMessage)

@@ -83,6 +83,9 @@ class MediaPort(Protocol):
 
     async def hold_primed(self, sub: SubscriberPort, *, prime_s: float = ..., poll_s: float = 0.2) -> bool: ...
 
+    async def wait_restored(self, room: RoomKey) -> bool:
+        """After the room's media node was lost: True once it is back with its rooms re-created."""
+
 
 class RoomDirectory(Protocol):
     async def open_room_kind(self, merchant_id: str, room_id: str) -> str:

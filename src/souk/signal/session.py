@@ -23,7 +23,14 @@ from souk.media import events as ev
 from souk.media.errors import NoSuchFeed
 from souk.media.types import Jsep, RoomKind
 from souk.signal import messages as m
-from souk.signal.handles import MAX_SUBSCRIPTIONS, Subscription, check_sdp, close_handle, sdp_error
+from souk.signal.handles import (
+    MAX_SUBSCRIPTIONS,
+    Subscription,
+    check_sdp,
+    close_handle,
+    media_error,
+    sdp_error,
+)
 from souk.signal.hub import Member, Outbox, SignalHub
 from souk.signal.ports import (
     GoneListener,
@@ -34,6 +41,7 @@ from souk.signal.ports import (
     StagePort,
     SubscriberPort,
 )
+from souk.signal.reset import LOST_REASONS, reset_after_loss
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +76,7 @@ class SignalSession:
         self.subs: dict[str, Subscription] = {}
         self._tasks = TaskOwner(f"signal:{claims.identity}")
         self._record: asyncio.Task[None] | None = None
+        self._reset: asyncio.Task[None] | None = None  # the media server was lost: see souk.signal.reset
         self._closed = False
 
     @property
@@ -76,6 +85,12 @@ class SignalSession:
 
     # ---- dispatch ----
     async def handle(self, msg: m.ClientMessage) -> m.ServerMessage:
+        try:
+            return await self._handle(msg)
+        except SoukError as exc:  # never a janus_<n> code on the socket
+            raise media_error(exc) from exc
+
+    async def _handle(self, msg: m.ClientMessage) -> m.ServerMessage:
         match msg:
             case m.Ping():
                 return m.Pong(id=msg.id)
@@ -161,9 +176,7 @@ class SignalSession:
         room = self.room
         if room is None:
             return
-        for sub in list(self.subs.values()):
-            await self._drop_sub(sub)
-        await self._drop_publisher()
+        await self.drop_media()
         self.room = None
         self.live = False
         self.hub.remove_member(room, self.identity, self)
@@ -172,6 +185,12 @@ class SignalSession:
             await asyncio.gather(record, return_exceptions=True)
         await self.rooms.record_leave(room.merchant_id, room.room_id, self.identity)
         log.info("%s left %s (%s)", self.identity, room, reason)
+
+    async def drop_media(self) -> None:
+        """Close every subscription and the publisher (a dead handle is forgotten without asking Janus)."""
+        for sub in list(self.subs.values()):
+            await self._drop_sub(sub)
+        await self._drop_publisher()
 
     @property
     def audience(self) -> bool:
@@ -450,8 +469,11 @@ class SignalSession:
                     self.outbox.push(m.MediaState(participant=self.identity, target=target, webrtc="down"))
                     if target == "pub":
                         self._withdraw_feed(handle)
-                case ev.HandleGone():
+                case ev.HandleGone(reason=reason):
                     self.outbox.push(m.MediaState(participant=self.identity, target=target, webrtc="down"))
+                    if reason in LOST_REASONS and self.room is not None and self.media is not None and (
+                            self._reset is None or self._reset.done()):
+                        self._reset = self._tasks.spawn(reset_after_loss(self, self.media, self.room), "media-reset")
                     return
                 case _:
                     pass
