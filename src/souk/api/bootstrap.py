@@ -20,6 +20,7 @@ from contextlib import AsyncExitStack
 from typing import Any, Literal, TypeVar, get_args
 
 from souk.agent.service import VoiceService
+from souk.api.cluster import start_cluster
 from souk.api.context import AppContext, Core
 from souk.api.errors import ws_close_code
 from souk.api.limits import Limits, limits_from_settings
@@ -38,6 +39,7 @@ from souk.live.recording import Binaries, Recorder
 from souk.live.service import LiveCommerce
 from souk.live.shows import RoomCloser, ShowService
 from souk.live.stage import LiveStage
+from souk.live.stage_sync import StageSync
 from souk.media.plane import MediaPlane
 from souk.rtm.config import RtmConfig
 from souk.rtm.envelope import Kind
@@ -145,12 +147,16 @@ async def build_context(
     adapter = StorageAdapter(storage)
     hub = SignalHub(ring_timeout_s=settings.calls.ring_timeout_s)
     closer = RoomCloser(hub, media)
-    calls = ConsultService(settings.calls, store=adapter, products=adapter, clock=clock, rooms=closer)
+    cluster = await start_cluster(settings, stack, clock)  # the bus and shared state (docs/multinode.md)
+    calls = ConsultService(settings.calls, store=adapter, products=adapter, clock=clock, rooms=closer,
+                           node_id=settings.node_id, bus=cluster.bus, pins=cluster.router)
     calls.add_listener(hub)
     stack.push_async_callback(calls.aclose)
+    await calls.warm()  # the calls ringing or running on the other nodes
     limits, guard = await start_abuse_controls(settings, stack, clock)
     ctx = AppContext(settings=settings, tokens=tokens, clock=clock, media=media, limits=limits, guard=guard,
-                     core=Core(storage=storage, adapter=adapter, hub=hub, closer=closer, calls=calls))
+                     core=Core(storage=storage, adapter=adapter, hub=hub, closer=closer, calls=calls),
+                     cluster=cluster)
     await provide(ctx, stack, services)
     return ctx
 
@@ -182,6 +188,9 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
         ctx.live = live
     if "stage" in want and ctx.stage is None:
         ctx.stage = LiveStage(ctx.clock, max_cohosts=settings.live.max_cohosts)
+        if ctx.cluster is not None and ctx.cluster.shared:  # several nodes: the stage lives in Redis
+            sync = StageSync(ctx.stage, ctx.cluster.state, ctx.cluster.bus, node_id=settings.node_id)
+            await sync.warm()
     if "shows" in want and ctx.shows is None:
         ctx.shows = ShowService(_need(ctx.stage, "stage", "shows"), ctx.hub, ctx.media,
                                 ctx.storage.rooms, RtmPublisher(ctx.rtm), ctx.closer,

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 
 from souk.agent.brain import Brain
 from souk.agent.service import VoiceService
+from souk.api.cluster import Cluster
 from souk.api.limits import Limits, limits_from_settings
 from souk.api.stores import StorageAdapter
 from souk.auth.guard import TokenGuard
 from souk.auth.revocation import MemoryRevocations
 from souk.auth.tokens import TokenService
+from souk.cluster.nodes import RoutedRooms
 from souk.consult.service import ConsultService
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import Unavailable
@@ -27,6 +29,7 @@ from souk.live.stage import LiveStage
 from souk.media.plane import MediaPlane
 from souk.rtm.node import RtmNode
 from souk.signal.hub import SignalHub
+from souk.signal.ports import RoomDirectory
 from souk.storage.storage import Storage
 
 
@@ -63,6 +66,8 @@ class AppContext:
     # passes shared ones (Redis, or the data_dir revocation file) and starts the guard's polling
     limits: Limits | None = None
     guard: TokenGuard | None = None
+    # the cross-node bus and shared state, node heartbeat and room pins (souk.api.cluster; docs/multinode.md)
+    cluster: Cluster | None = None
 
     def __post_init__(self) -> None:
         if self.limits is None:
@@ -94,6 +99,13 @@ class AppContext:
     @property
     def calls(self) -> ConsultService:
         return self._core.calls
+
+    @property
+    def signal_rooms(self) -> RoomDirectory:
+        """The room directory signaling joins go through: with room pins (several nodes), a join of a room
+        served by another live node is refused ``room_elsewhere``."""
+        router = self.cluster.router if self.cluster is not None else None
+        return self.rooms if router is None else RoutedRooms(self.rooms, router)
 
     @property
     def _core(self) -> Core:

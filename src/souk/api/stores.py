@@ -62,11 +62,25 @@ class StorageAdapter:
         calls = self.storage.calls
         if call.state is CallState.RINGING:
             await calls.create(call.merchant_id, shopper_identity=call.shopper, room_id=call.room_id,
-                               product_sku=call.product_sku, language=call.language, call_id=call.id)
+                               product_sku=call.product_sku, language=call.language, call_id=call.id,
+                               detail=call.detail())
         elif call.state is CallState.ACCEPTED:
-            await calls.answer(call.merchant_id, call.id, seller_identity=call.seller)
+            await calls.answer(call.merchant_id, call.id, seller_identity=call.seller, detail=call.detail())
         elif call.outcome is not None:
-            await calls.finish(call.merchant_id, call.id, call.outcome)
+            await calls.finish(call.merchant_id, call.id, call.outcome, detail=call.detail())
+
+    async def load_call(self, merchant_id: str, call_id: str) -> Call | None:
+        try:
+            return Call.from_record(await self.storage.calls.get(merchant_id, call_id))
+        except NotFound:
+            return None
+
+    async def open_calls(self) -> list[Call]:
+        """Every merchant's calls ringing or running now, on any node."""
+        out: list[Call] = []
+        for merchant in await self.storage.merchants.list():
+            out += [Call.from_record(r) for r in await self.storage.calls.open(merchant.id)]
+        return out
 
     async def recent_calls(self, merchant_id: str, limit: int) -> list[CallRecord]:
         return list(await self.storage.calls.list(merchant_id, limit=limit))

@@ -30,7 +30,7 @@ MAX_PAYLOAD = 256 * 1024
 
 class Bus(Protocol):
     def subscribe(self, topic: str, handler: Handler) -> None:
-        """Deliver this topic's messages (of every merchant) to ``handler``; call before :meth:`start`."""
+        """Deliver this topic's messages (of every merchant) to ``handler`` (before or after :meth:`start`)."""
 
     async def start(self) -> None: ...
 
@@ -108,7 +108,7 @@ class MemoryBus:
 
 
 class RedisBus:
-    """PUBLISH on ``<prefix>:<topic>:<merchant>``; one PSUBSCRIBE ``<prefix>:<topic>:*`` per topic. A lost
+    """PUBLISH on ``<prefix>:<topic>:<merchant>``; one PSUBSCRIBE ``<prefix>:*``, dispatched by topic. A lost
     connection is re-established with back-off (messages said meanwhile are missed; see the module doc)."""
 
     def __init__(self, url: str, *, prefix: str = "souk:bus") -> None:
@@ -131,12 +131,11 @@ class RedisBus:
             await self._r.ping()
         except RedisError as exc:
             raise Unavailable(f"the cluster bus cannot reach Redis: {exc}", code="bus_unavailable") from exc
-        if self._handlers:
-            self._tasks.spawn(self._listen(), "listen")
-            try:
-                await asyncio.wait_for(self._ready.wait(), 10)
-            except TimeoutError as exc:
-                raise Unavailable("the cluster bus could not subscribe", code="bus_unavailable") from exc
+        self._tasks.spawn(self._listen(), "listen")
+        try:
+            await asyncio.wait_for(self._ready.wait(), 10)
+        except TimeoutError as exc:
+            raise Unavailable("the cluster bus could not subscribe", code="bus_unavailable") from exc
 
     async def publish(self, topic: str, merchant_id: str, payload: bytes) -> None:
         _check(topic, merchant_id, payload)
@@ -150,11 +149,10 @@ class RedisBus:
 
     async def _listen(self) -> None:
         backoff = 0.1
-        patterns = [f"{self._prefix}:{topic}:*" for topic in self._handlers]
         while not self._closed:
             pubsub = self._r.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.psubscribe(*patterns)
+                await pubsub.psubscribe(f"{self._prefix}:*")  # every topic: a handler may subscribe later
                 self._ready.set()
                 backoff = 0.1
                 while True:

@@ -1,13 +1,15 @@
-"""Call records as frozen values."""
+"""Calls as frozen values, and their two stored forms: the call record (the database: the truth, on every
+node) and the bus message (a change, told to every node)."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from souk.domain.calls import CallOutcome
+from souk.domain.calls import CallOutcome, CallRecord
 
 
 class CallState(str, Enum):
@@ -18,6 +20,7 @@ class CallState(str, Enum):
     CANCELLED = "cancelled"  # the shopper hung up before anyone answered
     ENDED = "ended"
     FAILED = "failed"  # cut short by the platform (e.g. the server shutting down)
+    INTERRUPTED = "interrupted"  # the node running it died; ended when that node started again
 
     @property
     def final(self) -> bool:
@@ -30,7 +33,11 @@ _OUTCOME = {
     CallState.MISSED: CallOutcome.MISSED,
     CallState.CANCELLED: CallOutcome.CANCELLED,
     CallState.FAILED: CallOutcome.FAILED,
+    CallState.INTERRUPTED: CallOutcome.INTERRUPTED,
 }
+_STATE = {outcome: state for state, outcome in _OUTCOME.items()}
+_RANK = {CallState.RINGING: 0, CallState.ACCEPTED: 1}  # final states rank 2: a call never goes back
+DETAIL = ("shopper_name", "product_name", "ended_by", "origin_room", "note", "origin_cart")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,7 @@ class Call:
     origin_room: str = ""
     note: str = ""
     origin_cart: dict[str, Any] | None = None
+    node: str = ""  # the node that rang it and runs its timers (settings.node_id)
 
     @property
     def outcome(self) -> CallOutcome | None:
@@ -67,3 +75,51 @@ class Call:
 
     def replace(self, **changes: Any) -> Call:
         return dataclasses.replace(self, **changes)
+
+    @property
+    def rank(self) -> int:
+        return _RANK.get(self.state, 2)
+
+    def detail(self) -> dict[str, Any]:
+        """What the call record keeps beside its columns."""
+        return {name: getattr(self, name) for name in DETAIL}
+
+    def to_json(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["state"] = self.state.value
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Call:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in fields}
+        values["state"] = CallState(values["state"])
+        return cls(**values)
+
+    @classmethod
+    def from_record(cls, record: CallRecord) -> Call:
+        """The call as its record in the database says it is (any node, or after a restart)."""
+        detail = record.detail or {}
+        if record.outcome is not None:
+            state = _STATE[record.outcome]
+        else:
+            state = CallState.ACCEPTED if record.answered_at is not None else CallState.RINGING
+        return cls(
+            id=record.id, merchant_id=record.merchant_id, room_id=record.room_id or "",
+            shopper=record.shopper_identity, product_sku=record.product_sku or "", language=record.language or "",
+            state=state, requested_at=record.requested_at.timestamp(), seller=record.seller_identity or "",
+            answered_at=record.answered_at.timestamp() if record.answered_at else None,
+            ended_at=record.ended_at.timestamp() if record.ended_at else None,
+            node=record.node_id,
+            **{name: detail[name] for name in DETAIL if name in detail and detail[name] is not None},
+        )
+
+
+def encode_change(call: Call, origin: str) -> bytes:
+    """A call change on the bus: the whole call and the process that changed it."""
+    return json.dumps({"origin": origin, "call": call.to_json()}, separators=(",", ":")).encode()
+
+
+def decode_change(payload: bytes) -> tuple[Call, str]:
+    data = json.loads(payload)
+    return Call.from_json(data["call"]), str(data["origin"])

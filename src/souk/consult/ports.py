@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from souk.consult.models import Call
@@ -20,6 +21,28 @@ class CallStore(Protocol):
         """Insert or update the call record (idempotent on call.id)."""
 
     async def recent_calls(self, merchant_id: str, limit: int) -> list[CallRecord]: ...
+
+    async def load_call(self, merchant_id: str, call_id: str) -> Call | None:
+        """The call as its record says (the truth, whichever node changed it last); None: no such call."""
+
+    async def open_calls(self) -> list[Call]:
+        """Every merchant's calls ringing or running now, on any node."""
+
+
+class CallBus(Protocol):
+    """The cross-node bus (souk.cluster.bus.Bus) as the call flow uses it: topic ``calls``."""
+
+    def subscribe(self, topic: str, handler: Callable[[str, bytes], None]) -> None: ...
+
+    async def publish(self, topic: str, merchant_id: str, payload: bytes) -> None: ...
+
+
+class RoomPins(Protocol):
+    """Sticky routing (souk.cluster.nodes.RoomRouter): a call's room is served by the node that rang it."""
+
+    async def pin(self, room: RoomKey) -> None: ...
+
+    async def unpin(self, room: RoomKey) -> None: ...
 
 
 class ProductNames(Protocol):

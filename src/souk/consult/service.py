@@ -1,14 +1,28 @@
-"""The consult call state machine: request -> ring -> accept / decline / missed / cancel -> hang up."""
+"""The consult call state machine: request -> ring -> accept / decline / missed / cancel -> hang up.
+
+Calls are shared by the nodes of a deployment:
+
+- the call record in the database is the truth: every transition is one conditional write there (of two
+  nodes accepting at once, one wins; the other answers ``call_not_ringing``), and a node that does not hold
+  a call reads it from its record (``GET /v1/consults/{id}`` works on any node and after a restart);
+- every change is published on the cross-node bus (topic ``calls``, channel per merchant), so each node keeps
+  a replica of the calls ringing or running (``active``, ``by_room``) and tells its own consoles and room
+  watchers: a call rung through node A rings a console on node B, and B's accept reaches the shopper on A;
+- the node that rang a call (``Call.node``) runs its timers (ring timeout, call-length cap) and its room is
+  pinned to that node (sticky routing, souk.cluster.nodes); whichever node ends a call, every node closes
+  that room locally (members out, media room gone) as the change reaches it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections import OrderedDict
 from typing import Any
 
-from souk.consult.models import Call, CallState
-from souk.consult.ports import CallListener, CallStore, ProductNames, RoomCloser
+from souk.consult.models import Call, CallState, decode_change, encode_change
+from souk.consult.ports import CallBus, CallListener, CallStore, ProductNames, RoomCloser, RoomPins
 from souk.core.clock import Clock
 from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound, SoukError
 from souk.core.ids import new_id
@@ -22,10 +36,11 @@ log = logging.getLogger(__name__)
 LANGUAGE_MAX = 16
 SKU_MAX = 64
 RECONNECT_GRACE_S = 10.0  # how long a dropped participant may take to rejoin before the call ends
+TOPIC = "calls"
 
 
 class ConsultService:
-    """Owns every live call of this process. Finished calls are kept briefly for late readers."""
+    """Runs the calls this node rang, keeps a replica of every node's calls, and finishes any of them."""
 
     def __init__(
         self,
@@ -37,6 +52,9 @@ class ConsultService:
         rooms: RoomCloser | None = None,
         keep_finished: int = 256,
         reconnect_grace_s: float = RECONNECT_GRACE_S,
+        node_id: str = "",
+        bus: CallBus | None = None,
+        pins: RoomPins | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -44,7 +62,7 @@ class ConsultService:
         self._clock = clock
         self._rooms = rooms
         self._listeners: list[CallListener] = []
-        self._calls: dict[str, Call] = {}
+        self._calls: dict[str, Call] = {}  # ringing or running, on any node (this node's and the bus's)
         self._finished: OrderedDict[str, Call] = OrderedDict()
         self._keep_finished = keep_finished
         self._timers: dict[str, asyncio.Task[None]] = {}
@@ -53,6 +71,12 @@ class ConsultService:
         self._tasks = TaskOwner("consult")
         self._lock = asyncio.Lock()
         self._closed = False
+        self.node_id = node_id
+        self._origin = f"{node_id}:{secrets.token_hex(6)}"  # this process, to drop its own bus messages
+        self._bus = bus
+        self._pins = pins
+        if bus is not None:
+            bus.subscribe(TOPIC, self._heard)
 
     # ---- wiring ----
     def add_listener(self, listener: CallListener) -> None:
@@ -61,9 +85,30 @@ class ConsultService:
     def set_room_closer(self, rooms: RoomCloser) -> None:
         self._rooms = rooms
 
+    async def warm(self) -> int:
+        """Load the calls ringing or running on the other nodes (a node starting beside live ones)."""
+        n = 0
+        for call in await self._store.open_calls():
+            if call.node != self.node_id and call.id not in self._calls:
+                self._calls[call.id] = call
+                n += 1
+        return n
+
     # ---- queries ----
     def get(self, merchant_id: str, call_id: str) -> Call:
+        """The call as this node knows it (its replica and the calls it saw end lately)."""
         call = self._calls.get(call_id) or self._finished.get(call_id)
+        if call is None or call.merchant_id != merchant_id:
+            raise NotFound(f"no call {call_id!r}", code="unknown_call")
+        return call
+
+    async def fetch(self, merchant_id: str, call_id: str) -> Call:
+        """The call, from this node's replica or else from its record: any node's call, one long over, or one
+        of a node that died (``interrupted``)."""
+        try:
+            return self.get(merchant_id, call_id)
+        except NotFound:
+            call = await self._store.load_call(merchant_id, call_id)
         if call is None or call.merchant_id != merchant_id:
             raise NotFound(f"no call {call_id!r}", code="unknown_call")
         return call
@@ -103,34 +148,38 @@ class ConsultService:
                 id=new_id("call"), merchant_id=merchant_id, room_id=room_id, shopper=shopper,
                 shopper_name=shopper_name[:80], product_sku=product_sku, product_name=name,
                 language=language, state=CallState.RINGING, requested_at=self._clock.wall(),
-                origin_room=origin_room, note=note[:280], origin_cart=cart,
+                origin_room=origin_room, note=note[:280], origin_cart=cart, node=self.node_id,
             )
             meta = {"kind": "consult", "call_id": call.id, "product_sku": product_sku}
             if origin_room:
                 meta["origin_room"] = origin_room  # the room record keeps where the call came from
             await self._store.create_room(merchant_id, room_id, meta)
+            if self._pins is not None:
+                await self._pins.pin(RoomKey(merchant_id, room_id))  # its clients come to this node
             await self._store.save_call(call)
             self._calls[call.id] = call
             self._arm(call.id, self._settings.ring_timeout_s, CallState.MISSED)
-        log.info("call %s ringing (merchant=%s room=%s sku=%s)", call.id, merchant_id, room_id, product_sku)
-        self._notify(call)
+        log.info("call %s ringing (merchant=%s room=%s sku=%s node=%s)", call.id, merchant_id, room_id,
+                 product_sku, self.node_id or "-")
+        await self._changed(call)
         return call
 
     async def accept(self, merchant_id: str, call_id: str, seller: str) -> Call:
         async with self._lock:
-            call = self._live(merchant_id, call_id)
+            call = await self._live(merchant_id, call_id)
             if call.state is not CallState.RINGING:
                 raise Conflict(f"call is {call.state.value}, not ringing", code="call_not_ringing")
             call = call.replace(state=CallState.ACCEPTED, seller=seller, answered_at=self._clock.wall())
+            await self._write(call, lost="call_not_ringing")  # one conditional UPDATE: one winner
             self._calls[call_id] = call
-            await self._store.save_call(call)
-            self._arm(call_id, self._settings.max_call_s, CallState.ENDED)
-        self._notify(call)
+            if self._owns(call):
+                self._arm(call_id, self._settings.max_call_s, CallState.ENDED)
+        await self._changed(call)
         return call
 
     async def decline(self, merchant_id: str, call_id: str, seller: str) -> Call:
         async with self._lock:
-            call = self._live(merchant_id, call_id)
+            call = await self._live(merchant_id, call_id)
             if call.state is not CallState.RINGING:
                 raise Conflict(f"call is {call.state.value}, not ringing", code="call_not_ringing")
             call = await self._finish(call.replace(seller=seller), CallState.DECLINED, seller)
@@ -139,12 +188,16 @@ class ConsultService:
     async def hangup(self, merchant_id: str, call_id: str, identity: str) -> Call:
         """End the call for both sides. From the shopper while ringing this is a cancel."""
         async with self._lock:
-            call = self._calls.get(call_id)
-            if call is None:
-                done = self._finished.get(call_id)
-                if done is not None and done.merchant_id == merchant_id:
-                    return done  # idempotent: hanging up twice is fine
-            call = self._live(merchant_id, call_id)
+            done = self._finished.get(call_id)
+            if call_id not in self._calls and done is not None and done.merchant_id == merchant_id:
+                return done  # idempotent: hanging up twice is fine
+            try:
+                call = await self._live(merchant_id, call_id)
+            except Conflict:
+                record = await self._store.load_call(merchant_id, call_id)
+                if record is not None and record.state.final:
+                    return record  # ended on another node: hanging up again is fine too
+                raise
             if identity not in (call.shopper, call.seller) and call.seller:
                 raise Forbidden("only the call's participants may hang up", code="not_in_call")
             state = CallState.CANCELLED if call.state is CallState.RINGING else CallState.ENDED
@@ -186,13 +239,40 @@ class ConsultService:
             pass
 
     # ---- internals ----
-    def _live(self, merchant_id: str, call_id: str) -> Call:
+    def _owns(self, call: Call) -> bool:
+        return call.node == self.node_id
+
+    async def _live(self, merchant_id: str, call_id: str) -> Call:
+        """The call, still ringing or running: from the replica, else from its record (another node's call
+        whose change has not reached this node yet)."""
         call = self._calls.get(call_id)
-        if call is None or call.merchant_id != merchant_id:
-            if call_id in self._finished and self._finished[call_id].merchant_id == merchant_id:
-                raise Conflict(f"call already {self._finished[call_id].state.value}", code="call_finished")
+        if call is not None and call.merchant_id == merchant_id:
+            return call
+        done = self._finished.get(call_id)
+        if done is None or done.merchant_id != merchant_id:
+            done = await self._store.load_call(merchant_id, call_id)
+        if done is None:
             raise NotFound(f"no call {call_id!r}", code="unknown_call")
-        return call
+        if done.state.final:
+            raise Conflict(f"call already {done.state.value}", code="call_finished")
+        self._calls[call_id] = done
+        return done
+
+    async def _write(self, call: Call, *, lost: str) -> None:
+        """Write a transition; when another node's write came first (Conflict), take the record's state as
+        this node's and refuse with ``lost``."""
+        try:
+            await self._store.save_call(call)
+        except Conflict as exc:
+            truth = await self._store.load_call(call.merchant_id, call.id)
+            if truth is not None:
+                self._apply(truth)
+                self._notify(truth)
+            state = truth.state.value if truth is not None else "gone"
+            log.info("call %s: %s on %s lost to another node's change (now %s)", call.id, call.state.value,
+                     self.node_id or "-", state)
+            raise Conflict(f"call is {state}", code=lost if truth is None or not truth.state.final
+                           else "call_finished", details={"state": state}) from exc
 
     async def _finish(self, call: Call, state: CallState, by: str) -> Call:
         call = call.replace(state=state, ended_at=self._clock.wall(), ended_by=by)
@@ -200,19 +280,70 @@ class ConsultService:
         if timer is not None and timer is not asyncio.current_task():
             timer.cancel()
         try:
-            await self._store.save_call(call)
+            await self._write(call, lost="call_not_ringing")
+        except Conflict:
+            raise  # another node's change came first; this node took it (see _write)
+        except BaseException:
+            self._ended(call)  # the call is over for both sides even if the record could not be written
+            raise
+        try:
             await self._store.close_room(call.merchant_id, call.room_id)
-        finally:  # the call is over for both sides even if the record could not be written
-            self._calls.pop(call.id, None)
-            self._finished[call.id] = call
-            while len(self._finished) > self._keep_finished:
-                self._finished.popitem(last=False)
+        finally:
+            self._ended(call)
         log.info("call %s %s by %s after %.1fs", call.id, state.value, by or "timer", call.duration_s)
-        self._notify(call)
-        if self._rooms is not None:
-            room = RoomKey(call.merchant_id, call.room_id)
-            self._tasks.spawn(self._rooms.close_room(room, state.value), f"close-{room}")
+        await self._changed(call)
         return call
+
+    def _ended(self, call: Call) -> None:
+        self._calls.pop(call.id, None)
+        self._finished[call.id] = call
+        while len(self._finished) > self._keep_finished:
+            self._finished.popitem(last=False)
+        timer = self._timers.pop(call.id, None)
+        if timer is not None and timer is not asyncio.current_task():
+            timer.cancel()
+        for key in [k for k in self._gone if k[0] == call.id]:
+            self._gone.pop(key).cancel()
+        room = RoomKey(call.merchant_id, call.room_id)
+        if self._rooms is not None:  # whichever node holds its members closes it
+            self._tasks.spawn(self._rooms.close_room(room, call.state.value), f"close-{room}")
+        if self._pins is not None and self._owns(call):
+            self._tasks.spawn(self._unpin(room), f"unpin-{room}")
+
+    async def _unpin(self, room: RoomKey) -> None:
+        try:
+            await self._pins.unpin(room)  # type: ignore[union-attr]
+        except SoukError as exc:
+            log.warning("room %s: unpin failed: %s", room, exc.message)
+
+    def _apply(self, call: Call) -> bool:
+        """Take another node's change (or the record's state) into this node; False when it is old news."""
+        known = self._calls.get(call.id) or self._finished.get(call.id)
+        if known is not None and (known.rank > call.rank or (known.state.final and call.state.final)):
+            return False  # a call never goes back (ringing after accepted, or ended twice)
+        if call.state.final:
+            self._ended(call)
+            return True
+        self._calls[call.id] = call
+        if self._owns(call) and call.state is CallState.ACCEPTED and not self._closed:
+            self._arm(call.id, self._settings.max_call_s, CallState.ENDED)  # the cap runs where it rang
+        return True
+
+    def _heard(self, merchant_id: str, payload: bytes) -> None:
+        """A change from the bus (CallBus handler)."""
+        try:
+            call, origin = decode_change(payload)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("calls bus: dropping a bad message (%s)", exc)
+            return
+        if origin == self._origin:
+            return
+        if call.merchant_id != merchant_id:
+            log.warning("calls bus: call %s of %s heard on %s's channel; dropped", call.id, call.merchant_id,
+                        merchant_id)
+            return
+        if self._apply(call):
+            self._notify(call)
 
     def _arm(self, call_id: str, after_s: float, then: CallState) -> None:
         old = self._timers.pop(call_id, None)
@@ -228,7 +359,19 @@ class ConsultService:
             if call is None or self._timers.get(call_id) is not asyncio.current_task():
                 return
             self._timers.pop(call_id, None)
-            await self._finish(call, then, "")
+            try:
+                await self._finish(call, then, "")
+            except Conflict:  # another node changed it first (e.g. accepted as it rang out): that stands
+                pass
+
+    async def _changed(self, call: Call) -> None:
+        self._notify(call)
+        if self._bus is None:
+            return
+        try:
+            await self._bus.publish(TOPIC, call.merchant_id, encode_change(call, self._origin))
+        except SoukError as exc:  # the record stands; other nodes see it at their next read of it
+            log.warning("call %s: could not tell the other nodes (%s)", call.id, exc.message)
 
     def _notify(self, call: Call) -> None:
         for listener in self._listeners:
@@ -242,15 +385,16 @@ class ConsultService:
             raise Conflict("consult service is shutting down", code="shutting_down")
 
     async def aclose(self) -> None:
-        """Stop: calls still ringing or live are recorded as failed, then timers and clean-ups stop."""
+        """Stop: this node's calls still ringing or live are recorded as failed (other nodes' calls go on),
+        then timers and clean-ups stop."""
         if self._closed:
             return
         self._closed = True
         async with self._lock:
-            for call in list(self._calls.values()):
+            for call in [c for c in self._calls.values() if self._owns(c)]:
                 try:
                     await self._finish(call, CallState.FAILED, "shutdown")
                 except SoukError as exc:
-                    log.error("could not record call %s as failed at shutdown: %s", call.id, exc)
+                    log.error("could not record call %s as failed at shutdown: %s", call.id, exc.message)
         await self._tasks.aclose()
         self._timers.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 
 class CallOutcome(str, Enum):
@@ -30,6 +31,8 @@ class CallRecord:
     ended_at: dt.datetime | None = None
     outcome: CallOutcome | None = None  # None while ringing or in progress
     duration_s: float | None = None  # answered -> ended; 0.0 when never answered
+    node_id: str = ""  # the node that rang and runs the call ('' = the single node)
+    detail: dict[str, Any] | None = None  # the rest of the call (souk.consult.models.Call), for any node to show
 
     @property
     def ringing(self) -> bool:

@@ -203,17 +203,25 @@ class CallRepo(Protocol):
         product_sku: str | None = None,
         language: str | None = None,
         call_id: str | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> CallRecord: ...
 
     async def get(self, merchant_id: str, call_id: str) -> CallRecord: ...
 
-    async def answer(self, merchant_id: str, call_id: str, *, seller_identity: str) -> CallRecord:
-        """Mark a ringing call answered (Conflict if it was answered or ended already)."""
+    async def answer(self, merchant_id: str, call_id: str, *, seller_identity: str,
+                     detail: dict[str, Any] | None = None) -> CallRecord:
+        """Mark a ringing call answered (Conflict if it was answered or ended already): one conditional write,
+        so of two nodes answering at once exactly one wins."""
+        ...
+
+    async def open(self, merchant_id: str, *, limit: int = 500) -> builtins.list[CallRecord]:
+        """The merchant's calls ringing or running now, on any node (oldest first)."""
         ...
 
     async def set_room(self, merchant_id: str, call_id: str, room_id: str) -> CallRecord: ...
 
-    async def finish(self, merchant_id: str, call_id: str, outcome: CallOutcome) -> CallRecord:
+    async def finish(self, merchant_id: str, call_id: str, outcome: CallOutcome,
+                     detail: dict[str, Any] | None = None) -> CallRecord:
         """End the call; duration = ended - answered (0 if never answered).
 
         An answered call ends ``completed`` or ``failed``; one never answered ends ``declined``, ``missed``,

@@ -125,21 +125,24 @@ class ShowService:
                       record: bool | None) -> Show:
         """Start the show (the live room and its media room made ready first); while live, the same show."""
         stage = self.stage
-        if stage.live_show(RoomKey(merchant_id, room_id)) is None:
-            await self._ensure_live_room(merchant_id, room_id)
-            if self._media is None:
-                raise Unavailable("no media plane is running", code="media_unavailable")
-            await self._media.ensure_room(RoomKey(merchant_id, room_id), kind="live",
-                                          max_publishers=stage.max_publishers, description=f"souk live {room_id}")
-        show, created = await stage.start_show(merchant_id, room_id, host=host, title=title,
-                                               record=self._record_by_default if record is None else record)
+        async with stage.shared(merchant_id, room_id):  # one step for every node (souk.live.stage_sync)
+            if stage.live_show(RoomKey(merchant_id, room_id)) is None:
+                await self._ensure_live_room(merchant_id, room_id)
+                if self._media is None:
+                    raise Unavailable("no media plane is running", code="media_unavailable")
+                await self._media.ensure_room(RoomKey(merchant_id, room_id), kind="live",
+                                              max_publishers=stage.max_publishers,
+                                              description=f"souk live {room_id}")
+            show, created = await stage.start_show(merchant_id, room_id, host=host, title=title,
+                                                   record=self._record_by_default if record is None else record)
         if created:
             await self.announce(merchant_id, room_id, {"type": "show_start", **show_event(show)})
         return show
 
     async def end(self, merchant_id: str, room_id: str) -> Show:
         """End the live show: announced, any PK over, everyone out of the room, then the recording's turn."""
-        show, link = self.stage.end_show(merchant_id, room_id)
+        async with self.stage.shared(merchant_id, room_id):
+            show, link = self.stage.end_show(merchant_id, room_id)
         await self.announce(merchant_id, room_id, {"type": "show_end", "show_id": show.show_id,
                                                    "ended_at": show.ended_at})
         if link is not None:
@@ -195,42 +198,49 @@ class ShowService:
     # ------------------------------------------------------------------ the stage
 
     async def raise_hand(self, merchant_id: str, room_id: str, identity: str, name: str, note: str) -> Hand:
-        hand = self.stage.raise_hand(merchant_id, room_id, identity, name, note)
+        async with self.stage.shared(merchant_id, room_id):
+            hand = self.stage.raise_hand(merchant_id, room_id, identity, name, note)
         await self.announce(merchant_id, room_id, {"type": "hand_raised", "identity": hand.identity,
                                                    "name": hand.name, "note": hand.note})
         return hand
 
     async def lower_hand(self, merchant_id: str, room_id: str, identity: str, name: str) -> bool:
-        lowered = self.stage.lower_hand(merchant_id, room_id, identity)
+        async with self.stage.shared(merchant_id, room_id):
+            lowered = self.stage.lower_hand(merchant_id, room_id, identity)
         if lowered:
             await self.announce(merchant_id, room_id, {"type": "hand_lowered", "identity": identity, "name": name})
         return lowered
 
     async def invite(self, merchant_id: str, room_id: str, identity: str, *, by: str) -> None:
-        self.stage.invite(merchant_id, room_id, identity)
+        async with self.stage.shared(merchant_id, room_id):
+            self.stage.invite(merchant_id, room_id, identity)
         await self.announce(merchant_id, room_id, {"type": "stage_invite", "identity": identity, "by": by})
 
     async def approve(self, merchant_id: str, room_id: str, identity: str, *, by: str) -> Hand:
-        hand = self.stage.approve(merchant_id, room_id, identity)
+        async with self.stage.shared(merchant_id, room_id):
+            hand = self.stage.approve(merchant_id, room_id, identity)
         await self.announce(merchant_id, room_id, {"type": "stage_invite", "identity": hand.identity,
                                                    "name": hand.name, "by": by})
         return hand
 
     async def accept(self, merchant_id: str, room_id: str, identity: str, name: str, *,
                      consent_recording: bool) -> Show:
-        show = self.stage.accept(merchant_id, room_id, identity, name, consent_recording=consent_recording)
+        async with self.stage.shared(merchant_id, room_id):
+            show = self.stage.accept(merchant_id, room_id, identity, name, consent_recording=consent_recording)
         await self.announce(merchant_id, room_id, {"type": "stage_joined", "identity": identity, "name": name})
         return show
 
     async def decline(self, merchant_id: str, room_id: str, identity: str, name: str) -> None:
-        self.stage.decline(merchant_id, room_id, identity)
+        async with self.stage.shared(merchant_id, room_id):
+            self.stage.decline(merchant_id, room_id, identity)
         await self.announce(merchant_id, room_id, {"type": "stage_declined", "identity": identity, "name": name})
 
     async def off_stage(self, merchant_id: str, room_id: str, identity: str, *, reason: str, by: str) -> None:
         """``identity`` leaves the stage (``reason`` 'removed' by the host, or 'left'): the grant goes, the
         feed is kicked from the media room and the member's session stops publishing."""
         key = RoomKey(merchant_id, room_id)
-        self.stage.remove(merchant_id, room_id, identity)
+        async with self.stage.shared(merchant_id, room_id):
+            self.stage.remove(merchant_id, room_id, identity)
         member = self._hub.member(key, identity)
         if member is not None and member.feed_id is not None and self._media is not None:
             try:
@@ -247,6 +257,7 @@ class ShowService:
                    by: str) -> StageMember:
         """The host mutes (or unmutes) the audio or video of someone on stage, at the media server."""
         key = RoomKey(merchant_id, room_id)
+        await self.stage.refresh(merchant_id, room_id)
         self.stage.require_on_stage(merchant_id, room_id, identity)
         member = self._hub.member(key, identity)
         if member is None or member.feed_id is None:
@@ -264,7 +275,8 @@ class ShowService:
 
     async def pk_invite(self, merchant_id: str, room_id: str, other: str, *, by: str) -> Show:
         """Invite ``other`` (a live room of the same merchant) to a PK; returns its show."""
-        other_show = self.stage.pk_invite(merchant_id, room_id, other)
+        async with self.stage.shared(merchant_id, room_id, other):
+            other_show = self.stage.pk_invite(merchant_id, room_id, other)
         mine = self.stage.live_show(RoomKey(merchant_id, room_id))
         await self.announce(other_show.merchant_id, other_show.room_id, {
             "type": "pk_invite", "room": room_id, "host": mine.host if mine else by,
@@ -273,14 +285,16 @@ class ShowService:
 
     async def pk_accept(self, merchant_id: str, room_id: str, other: str) -> Show:
         """Accept ``other``'s PK invitation; returns the inviter's show."""
-        inviter, mine = self.stage.pk_accept(merchant_id, room_id, other)
+        async with self.stage.shared(merchant_id, room_id, other):
+            inviter, mine = self.stage.pk_accept(merchant_id, room_id, other)
         event = {"type": "pk_start", "rooms": [inviter.room_id, mine.room_id], "hosts": [inviter.host, mine.host]}
         await self.announce(inviter.merchant_id, inviter.room_id, event)
         await self.announce(mine.merchant_id, mine.room_id, event)
         return inviter
 
     async def pk_end(self, merchant_id: str, room_id: str) -> PkLink:
-        link = self.stage.pk_end(merchant_id, room_id)
+        async with self.stage.shared(merchant_id, room_id):
+            link = self.stage.pk_end(merchant_id, room_id)
         await self._pk_over(merchant_id, room_id, link)
         return link
 

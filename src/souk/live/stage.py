@@ -6,7 +6,10 @@ feed publish. The REST routes (souk.api.routes.stage) check who is asking; signa
 
 A viewer gets on stage in two steps: the host invites them (or approves their raised hand), which is an
 *invite*; the viewer accepts (with consent when the show records), which makes it a *grant*. Only a grant
-lets a co-host token publish. State lives in the serving process, bounded (see the limits below).
+lets a co-host token publish. This object is the node's replica, bounded (see the limits below); with
+several nodes, :class:`~souk.live.stage_sync.StageSync` keeps it in the shared state: every change runs inside
+:meth:`LiveStage.shared` (the merchant's stage lock across nodes, the rooms read fresh, the changed rooms
+written back and told to the other nodes), and :meth:`LiveStage.refresh` reads a room fresh before a view.
 
 Every room is one merchant's (:class:`~souk.core.tenancy.RoomKey`): another merchant using the same room id
 has its own stage, and a PK partner is a room of the same merchant (another merchant's room is unknown).
@@ -14,7 +17,10 @@ has its own stage, and a PK partner is a room of the same merchant (another merc
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NoReturn, Protocol
 
@@ -85,13 +91,21 @@ class RoomStage:
     cohosts: dict[str, str] = field(default_factory=dict)  # identity -> name, granted (accepted)
     pk: PkLink | None = None
     pk_invited_by: dict[str, str] = field(default_factory=dict)  # room -> its merchant, waiting for us
-    files: dict[str, int] = field(default_factory=dict)  # identity -> recordings started this show
 
     @property
     def status(self) -> ShowStatus:
         if self.show is None:
             return "idle"
         return "live" if self.show.live else "ended"
+
+
+class StageSharing(Protocol):
+    """Keeps the stage in state shared by nodes (souk.live.stage_sync.StageSync)."""
+
+    def transaction(self, merchant_id: str,
+                    room_ids: Sequence[str]) -> contextlib.AbstractAsyncContextManager[None]: ...
+
+    async def refresh(self, room: RoomKey) -> None: ...
 
 
 class LiveStage:
@@ -101,6 +115,32 @@ class LiveStage:
         self.max_rooms = max_rooms
         self._rooms: dict[RoomKey, RoomStage] = {}
         self._listeners: list[Any] = []
+        self._sharing: StageSharing | None = None
+        # recordings started per show and identity on THIS node (file names are this node's Janus's)
+        self._files: OrderedDict[str, dict[str, int]] = OrderedDict()
+
+    # ---- sharing between nodes ----
+    def use_sharing(self, sharing: StageSharing) -> None:
+        self._sharing = sharing
+
+    def shared(self, merchant_id: str, *room_ids: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Run a stage change on these rooms of one merchant as one step for every node (without sharing:
+        this process alone, nothing to do)."""
+        if self._sharing is None:
+            return contextlib.nullcontext()
+        return self._sharing.transaction(merchant_id, room_ids)
+
+    async def refresh(self, merchant_id: str, room_id: str) -> None:
+        """Read the room's stage fresh from the shared state (another node may have changed it just now)."""
+        if self._sharing is not None:
+            await self._sharing.refresh(RoomKey(merchant_id, room_id))
+
+    def replace_room(self, room: RoomKey, state: RoomStage | None) -> None:
+        """Take a room's stage as stored (sharing): None forgets it."""
+        if state is None:
+            self._rooms.pop(room, None)
+        else:
+            self._rooms[room] = state
 
     # ---- listeners (recording) ----
     def add_listener(self, listener: Any) -> None:
@@ -347,9 +387,12 @@ class LiveStage:
         """A RELATIVE file name (Janus appends to rec_dir) for ``identity``'s next recording in ``show``."""
         state = self._rooms.get(RoomKey(show.merchant_id, show.room_id))
         n = 1
-        if state is not None and state.show is show:
-            n = state.files.get(identity, 0) + 1
-            state.files[identity] = n
+        if state is not None and state.show is not None and state.show.show_id == show.show_id:
+            files = self._files.setdefault(show.show_id, {})
+            self._files.move_to_end(show.show_id)
+            while len(self._files) > self.max_rooms:
+                self._files.popitem(last=False)
+            n = files[identity] = files.get(identity, 0) + 1
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in identity)[:64]
         return f"{show.merchant_id}/{show.room_id}/{show.show_id}/{safe}-{n}"
 

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import msgspec
 
 MediaKind = Literal["audio", "video"]
-CallState = Literal["ringing", "accepted", "declined", "missed", "cancelled", "ended", "failed"]
+CallState = Literal["ringing", "accepted", "declined", "missed", "cancelled", "ended", "failed", "interrupted"]
 
 
 class _Msg(msgspec.Struct, tag_field="type", forbid_unknown_fields=False, omit_defaults=True):

@@ -228,6 +228,8 @@ call_records = sa.Table(
     # The Souk node whose process owns the call while it rings or runs (settings.node_id; '' = the single
     # node). Migration 0004: at start-up a node ends its own calls left open by its previous process.
     sa.Column("node_id", sa.String(64), nullable=False, server_default=""),
+    # Migration 0006: the rest of the call (names, ended_by, origin room, note, cart) so any node can show it.
+    sa.Column("detail", JSONDoc, nullable=True),
     sa.PrimaryKeyConstraint("merchant_id", "id"),
     sa.ForeignKeyConstraint(["merchant_id", "room_id"], ["rooms.merchant_id", "rooms.id"],
                             name="fk_call_records_room"),

@@ -192,3 +192,13 @@ async def test_a_killed_nodes_heartbeat_expires(make_state: Callable[[], SharedS
     assert await Nodes(make_state(), "b", "http://b").url_of("a") == "http://a"
     await asyncio.sleep(0.45)
     assert await Nodes(make_state(), "b", "http://b").url_of("a") is None
+
+
+async def test_a_handler_may_subscribe_after_the_bus_started(make_bus: Callable[[], Bus]) -> None:
+    a, b = make_bus(), make_bus()
+    await a.start()
+    await b.start()
+    got: list[bytes] = []
+    b.subscribe("stage", lambda m, p: got.append(p))
+    await a.publish("stage", "shop", b"late")
+    await _until(lambda: got == [b"late"])

@@ -23,12 +23,12 @@ from souk.api.auth import Claims, Ctx, is_staff, require_staff
 from souk.api.limit_deps import RingAllowed
 from souk.api.openapi import errors
 from souk.api.params import CallId
-from souk.signal.hub import call_info
 from souk.auth.tokens import AccessClaims, Role
 from souk.consult.models import Call
 from souk.core.errors import Forbidden
 from souk.domain.calls import CallRecord
 from souk.live.access import HOST_ROLES, require_host
+from souk.signal.hub import call_info
 
 router = APIRouter()
 
@@ -75,6 +75,8 @@ def call_out(ctx: Any, call: Call, token: str | None = None) -> CallOut:
     import msgspec
 
     info = msgspec.to_builtins(call_info(call, ctx.settings.calls.ring_timeout_s))
+    if call.node:  # several nodes: the call's room is served by the node that rang it (docs/multinode.md)
+        info["node"] = call.node
     return CallOut(call=info, token=token)
 
 
@@ -126,7 +128,7 @@ async def list_consults(claims: Claims, ctx: Ctx, limit: Annotated[int, Query(ge
 @router.get("/v1/consults/{call_id}", response_model=CallOut,
             responses=errors({403: ["wrong_room"], 404: ["unknown_call"]}))
 async def get_consult(call_id: CallId, claims: Claims, ctx: Ctx) -> CallOut:
-    call = ctx.calls.get(claims.merchant_id, call_id)
+    call = await ctx.calls.fetch(claims.merchant_id, call_id)
     seller = _seller_side(claims, call)
     if not seller:
         claims.require_room(call.room_id)
@@ -138,21 +140,21 @@ async def get_consult(call_id: CallId, claims: Claims, ctx: Ctx) -> CallOut:
 
 @router.post("/v1/consults/{call_id}/accept", response_model=CallOut, responses=ANSWER_ERRORS)
 async def accept(call_id: CallId, claims: Claims, ctx: Ctx) -> CallOut:
-    _require_answerer(claims, ctx.calls.get(claims.merchant_id, call_id), "accept this consult")
+    _require_answerer(claims, await ctx.calls.fetch(claims.merchant_id, call_id), "accept this consult")
     call = await ctx.calls.accept(claims.merchant_id, call_id, claims.identity)
     return call_out(ctx, call, room_token(ctx, call, claims.identity, Role.HOST, claims.name))
 
 
 @router.post("/v1/consults/{call_id}/decline", response_model=CallOut, responses=ANSWER_ERRORS)
 async def decline(call_id: CallId, claims: Claims, ctx: Ctx) -> CallOut:
-    _require_answerer(claims, ctx.calls.get(claims.merchant_id, call_id), "decline this consult")
+    _require_answerer(claims, await ctx.calls.fetch(claims.merchant_id, call_id), "decline this consult")
     return call_out(ctx, await ctx.calls.decline(claims.merchant_id, call_id, claims.identity))
 
 
 @router.post("/v1/consults/{call_id}/hangup", response_model=CallOut, responses=errors(
     {403: ["wrong_room", "not_in_call"], 404: ["unknown_call"], 409: ["call_finished", "shutting_down"]}))
 async def hangup(call_id: CallId, claims: Claims, ctx: Ctx) -> CallOut:
-    call = ctx.calls.get(claims.merchant_id, call_id)
+    call = await ctx.calls.fetch(claims.merchant_id, call_id)
     if not is_staff(claims):
         claims.require_room(call.room_id)
     return call_out(ctx, await ctx.calls.hangup(claims.merchant_id, call_id, claims.identity))

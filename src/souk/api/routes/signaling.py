@@ -49,7 +49,7 @@ async def signal(ws: WebSocket) -> None:
         return
     except WebSocketDisconnect:
         return
-    session = SignalSession(claims=claims, hub=ctx.hub, media=ctx.media, rooms=ctx.rooms, outbox=outbox,
+    session = SignalSession(claims=claims, hub=ctx.hub, media=ctx.media, rooms=ctx.signal_rooms, outbox=outbox,
                             gone=ctx.calls, stage=ctx.stage)
     writer = asyncio.create_task(_writer(ws, outbox), name=f"signal-writer:{claims.identity}")
     ending = ws_helpers.Ending(ws)  # the token expired or was revoked: error frame, close 4401 / 4403

@@ -105,6 +105,7 @@ async def show_start(room: RoomPath, body: ShowIn, claims: Claims, ctx: Ctx) -> 
 @router.get("/v1/live/{room}/show", responses=errors({403: ["wrong_room"]}))
 async def show_get(room: RoomPath, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     claims.require_room(room)
+    await shows(ctx).stage.refresh(claims.merchant_id, room)  # another node may have changed it just now
     return show_view(ctx, claims, room)
 
 

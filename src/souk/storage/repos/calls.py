@@ -29,6 +29,7 @@ def call_record(row: Any) -> CallRecord:
         requested_at=row.requested_at, answered_at=row.answered_at, ended_at=row.ended_at,
         outcome=CallOutcome(row.outcome) if row.outcome else None,
         duration_s=float(row.duration_s) if row.duration_s is not None else None,
+        node_id=row.node_id or "", detail=dict(row.detail) if row.detail else None,
     )
 
 
@@ -54,6 +55,7 @@ class SqlCallRepo(Repo):
         product_sku: str | None = None,
         language: str | None = None,
         call_id: str | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> CallRecord:
         cid = call_id or new_id("call")
         require_text(cid, "call id", max_len=64)
@@ -66,20 +68,25 @@ class SqlCallRepo(Repo):
             await conn.execute(call_records.insert().values(
                 id=cid, merchant_id=merchant_id, room_id=room_id, shopper_identity=shopper_identity,
                 seller_identity=seller_identity, product_sku=product_sku, language=language,
-                requested_at=self._now(), node_id=self._node_id))
+                requested_at=self._now(), node_id=self._node_id, detail=detail))
             return await _get(conn, merchant_id, cid)
 
     async def get(self, merchant_id: str, call_id: str) -> CallRecord:
         async with self._db.read() as conn:
             return await _get(conn, merchant_id, call_id)
 
-    async def answer(self, merchant_id: str, call_id: str, *, seller_identity: str) -> CallRecord:
+    async def answer(self, merchant_id: str, call_id: str, *, seller_identity: str,
+                     detail: dict[str, Any] | None = None) -> CallRecord:
+        """One conditional UPDATE: of two nodes answering at once, exactly one wins (the other: Conflict)."""
         require_text(seller_identity, "seller identity", max_len=128)
+        values: dict[str, Any] = {"answered_at": self._now(), "seller_identity": seller_identity}
+        if detail is not None:
+            values["detail"] = detail
         async with self._db.write() as conn:
             changed = await conn.execute(call_records.update().where(
                 call_records.c.merchant_id == merchant_id, call_records.c.id == call_id,
                 call_records.c.answered_at.is_(None), call_records.c.ended_at.is_(None))
-                .values(answered_at=self._now(), seller_identity=seller_identity))
+                .values(**values))
             call = await _get(conn, merchant_id, call_id)
             if changed.rowcount == 0:
                 state = "ended" if call.ended_at is not None else "answered"
@@ -95,7 +102,8 @@ class SqlCallRepo(Repo):
                 raise _not_found(call_id)
             return await _get(conn, merchant_id, call_id)
 
-    async def finish(self, merchant_id: str, call_id: str, outcome: CallOutcome) -> CallRecord:
+    async def finish(self, merchant_id: str, call_id: str, outcome: CallOutcome,
+                     detail: dict[str, Any] | None = None) -> CallRecord:
         try:
             outcome = CallOutcome(outcome)
         except ValueError as exc:
@@ -116,9 +124,11 @@ class SqlCallRepo(Repo):
                 raise Conflict(f"outcome {outcome.value!r} does not fit a call that was {state}",
                                code="bad_outcome", details={"call": call_id, "outcome": outcome.value})
             duration = max(0.0, (now - call.answered_at).total_seconds()) if call.answered_at else 0.0
+            values: dict[str, Any] = {"ended_at": now, "outcome": outcome.value, "duration_s": duration}
+            if detail is not None:
+                values["detail"] = detail
             await conn.execute(call_records.update().where(
-                call_records.c.merchant_id == merchant_id, call_records.c.id == call_id)
-                .values(ended_at=now, outcome=outcome.value, duration_s=duration))
+                call_records.c.merchant_id == merchant_id, call_records.c.id == call_id).values(**values))
             return await _get(conn, merchant_id, call_id)
 
     async def interrupt_open(self, merchant_id: str) -> list[CallRecord]:
@@ -137,6 +147,13 @@ class SqlCallRepo(Repo):
                 call_records.c.merchant_id == merchant_id, call_records.c.id.in_(ids))
                 .order_by(call_records.c.requested_at, call_records.c.id))).all()
         return [call_record(r) for r in rows]
+
+    async def open(self, merchant_id: str, *, limit: int = 500) -> list[CallRecord]:
+        """This merchant's calls ringing or running now, on any node (oldest first)."""
+        q = (sa.select(call_records).where(call_records.c.merchant_id == merchant_id, call_records.c.ended_at.is_(None))
+             .order_by(call_records.c.requested_at, call_records.c.id).limit(check_limit(limit)))
+        async with self._db.read() as conn:
+            return [call_record(r) for r in (await conn.execute(q)).all()]
 
     async def list(
         self,
