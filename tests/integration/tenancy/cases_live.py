@@ -35,6 +35,7 @@ async def live_pin(t: Tenancy) -> None:
     async with t.http(b_host(t)) as c:
         body = clean(t, await c.post(f"/v1/live/{LIVE}/pins", json={"sku": SKU}))
     assert body["card"]["name"] == f"Acme {SKU} en" and body["pinned"] == [SKU]
+    assert body["card"]["currency"] == "EUR", body["card"]  # B's, never A's USD
 
 
 @covers("DELETE", "/v1/live/{room}/pins/{sku}")
@@ -118,7 +119,7 @@ async def live_checkout(t: Tenancy) -> None:
         # an order id A already used is B's to use
         order = clean(t, await c.post(f"/v1/live/{LIVE}/checkout",
                                       json={"country": "US", "order_id": t.a["sale_order_id"]}))
-    assert order["order_id"] == t.a["sale_order_id"] and order["total"] != "0.00"
+    assert order["order_id"] == t.a["sale_order_id"] and order["total"] != "0.00" and order["currency"] == "EUR"
     assert (await t.ctx.storage.orders.get(B, order["order_id"])).total == _dec(order["total"])
 
 
@@ -165,7 +166,7 @@ async def live_quote(t: Tenancy) -> None:
     price = (await t.ctx.storage.catalog.get(B, SKU)).price
     async with t.http(b_viewer(t)) as c:
         q = clean(t, await c.get(f"/v1/live/{LIVE}/quote/{SKU}", params={"country": "US"}))
-        assert _dec(q["price"]) == price
+        assert _dec(q["price"]) == price and q["store_currency"] == "EUR", q
         r = await c.get(f"/v1/live/{LIVE}/quote/{SKU}", params={"country": "US", "coupon": A_ONLY_COUPON})
         assert refused_as_b(t, r, 404, 409)["error"]["code"] == "coupon_invalid"
 

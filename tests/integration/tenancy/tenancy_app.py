@@ -63,13 +63,14 @@ def a_store() -> dict[str, Any]:
 
 def b_store() -> dict[str, Any]:
     """The same SKUs, customers, orders and shipping as the demo store under merchant ``acme``: its own store
-    name, product names (``Acme <sku>``), descriptions, prices (+100) and stock (+500)."""
-    data = json.loads(json.dumps(demo_store_json()).replace("Lumen", "Acme").replace("lumen", "acme"))
-    data["store"]["id"] = B
+    name, currency (EUR), product names (``Acme <sku>``), descriptions, prices (+100) and stock (+500)."""
+    text = json.dumps(demo_store_json()).replace("Lumen", "Acme").replace("lumen", "acme")
+    data = json.loads(text.replace('_usd"', '_eur"'))  # amounts in the store's currency: price_eur, ...
+    data["store"].update(id=B, currency="EUR")  # A sells in USD
     for p in data["products"]:
         p["names"] = {lang: f"Acme {p['sku']} {lang}" for lang in p["names"]}
         p["description"] = f"Acme's {p['sku']}."
-        p["price_usd"] = round(p["price_usd"] + 100, 2)
+        p["price_eur"] = round(p["price_eur"] + 100, 2)
         p["stock"] = p["stock"] + 500
     return data
 
