@@ -42,11 +42,19 @@ def run_node(args: argparse.Namespace, settings: Settings) -> int:
 
     async def main() -> None:
         from souk.api.errors import ws_close_code
+        from souk.auth.guard import TokenGuard
+        from souk.auth.revocation import revocations_from_settings
 
         settings.data_path.mkdir(parents=True, exist_ok=True)
+        # the revocations the API nodes write (Redis, or this host's data_dir file): revoked tokens are
+        # refused here too, and their connections close (4403)
+        guard = TokenGuard(revocations_from_settings(redis_url, settings.data_path),
+                           poll_s=settings.limits.revocation_poll_s)
+        tokens.use_revocations(guard.is_revoked)
+        await guard.start()
         node = await start_node(config, tokens, redis_url=redis_url, host=host, port=port,
                                 sqlite_path=None if redis_url else str(settings.data_path / "rtm.db"),
-                                node_id=settings.node_id, close_code=ws_close_code)
+                                node_id=settings.node_id, close_code=ws_close_code, guard=guard)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -58,6 +66,7 @@ def run_node(args: argparse.Namespace, settings: Settings) -> int:
             await stop.wait()
         finally:
             await node.aclose()
+            await guard.aclose()
 
     try:
         import uvloop
