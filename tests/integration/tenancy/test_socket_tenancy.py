@@ -30,8 +30,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 SOCKETS = {"/v1/rtm/ws": "test_rtm_socket", "/v1/agent/ws": "test_agent_socket", "/v1/voice": "test_voice_socket"}
 RTM_KINDS = {"join", "leave", "pub", "mod", "who", "ping"}  # every client frame of souk.rtm.envelope
-AGENT_KINDS = {"auth", "message", "ping", "bye", "?session="}
-VOICE_KINDS = {"auth", "text", "interrupt", "ping", "bye", "audio"}
 
 
 def _no_leak(t: Tenancy, frames: list[Any], sent: str = "") -> None:
@@ -93,6 +91,7 @@ async def _agent_frames(ws: Any, until: str, timeout: float = 60.0) -> list[dict
 
 
 async def test_agent_socket(tenancy: Tenancy) -> None:
+    """Every client message: auth (first message), message, ping, bye, and ?session= (resume)."""
     t = tenancy
     before = await a_state(t)
     token = t.token(B, A_ONLY_CUSTOMER, "lobby", "member")
@@ -132,6 +131,7 @@ async def _voice_until(ws: Any, kind: str, timeout: float = 60.0) -> list[dict[s
 
 
 async def test_voice_socket(tenancy: Tenancy) -> None:
+    """Every client message: auth, text, interrupt, microphone audio, ping, bye."""
     t = tenancy
     before = await a_state(t)
     token = t.token(B, A_ONLY_CUSTOMER, "lobby", "member")
