@@ -39,7 +39,7 @@ SERVICES: dict[str, tuple[Service, ...]] = {
     "souk.api.routes.rtm": ("rtm",),
     "souk.api.routes.live": ("live",),
     "souk.api.routes.stage": ("shows",),
-    "souk.api.routes.replay": ("recorder", "live"),  # a replay's viewer can add to the cart
+    "souk.api.routes.replay": ("replays",),
     "souk.api.routes.agent": ("assistant",),
     "souk.api.routes.voice": ("voice",),
 }

@@ -3,7 +3,7 @@
 :func:`build_context` builds the core: token secret -> storage (migrations + open) -> media plane (embedded
 Janus or external nodes) -> signaling hub -> consult calls -> rate limits and the token guard.
 :func:`provide` adds the optional services the served routes need, each after what it depends on
-(``rtm`` -> ``live``; ``stage`` -> ``shows``, ``recorder``; ``assistant`` -> ``voice``), whatever order
+(``rtm`` -> ``live``; ``stage`` -> ``shows``, ``recorder`` -> ``replays``; ``assistant`` -> ``voice``), whatever order
 they are asked in; a service already in the context (a test's own) is kept. Every piece registers its own
 ``aclose`` on the stack, so a failure half-way releases what was already started, and closing twice is
 harmless.
@@ -36,6 +36,7 @@ from souk.core.errors import ConfigError, Unavailable
 from souk.core.settings import Settings
 from souk.core.tasks import TaskOwner
 from souk.live.recording import Binaries, Recorder
+from souk.live.replays import ReplayService
 from souk.live.service import LiveCommerce
 from souk.live.shows import RoomCloser, ShowService
 from souk.live.stage import LiveStage
@@ -44,6 +45,7 @@ from souk.media.plane import MediaPlane
 from souk.rtm.config import RtmConfig
 from souk.rtm.envelope import Kind
 from souk.rtm.node import RtmNode, start_node
+from souk.rtm.service import RtmService
 from souk.signal.hub import SignalHub
 from souk.storage.storage import Storage
 
@@ -52,10 +54,11 @@ log = logging.getLogger(__name__)
 SECRET_FILE = "token_secret"
 
 # The optional services, in the order they are built (each after what it depends on).
-Service = Literal["rtm", "live", "stage", "shows", "recorder", "assistant", "voice"]
+Service = Literal["rtm", "live", "stage", "shows", "recorder", "replays", "assistant", "voice"]
 REQUIRES: dict[Service, tuple[Service, ...]] = {
     "shows": ("stage",),  # the show's life cycle drives the stage
     "recorder": ("stage",),  # recording listens to the stage's shows
+    "replays": ("recorder", "live"),  # replays read the recordings; a chapter's product goes to the cart
     "voice": ("assistant",),  # the voice route talks through the assistant's brain
 }
 
@@ -182,7 +185,7 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
     if "rtm" in want and ctx.rtm is None:
         ctx.rtm = await _rtm(ctx, stack)
     if "live" in want and ctx.live is None:
-        live = LiveCommerce(ctx.storage, RtmPublisher(ctx.rtm), ctx.clock)
+        live = LiveCommerce(ctx.storage, RtmChannel(ctx.rtm), ctx.clock)
         live.start()
         stack.push_async_callback(live.aclose)
         ctx.live = live
@@ -193,10 +196,14 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
             await sync.warm()
     if "shows" in want and ctx.shows is None:
         ctx.shows = ShowService(_need(ctx.stage, "stage", "shows"), ctx.hub, ctx.media,
-                                ctx.storage.rooms, RtmPublisher(ctx.rtm), ctx.closer,
+                                ctx.storage.rooms, RtmChannel(ctx.rtm), ctx.closer,
                                 record_by_default=settings.live.record_by_default)
     if "recorder" in want and ctx.recorder is None:
         ctx.recorder = _recorder(ctx, stack)
+    if "replays" in want and ctx.replays is None:
+        ctx.replays = ReplayService(_need(ctx.recorder, "recorder", "replays"),
+                                    RtmChannel(ctx.rtm) if ctx.rtm is not None else None,
+                                    _need(ctx.live, "live", "replays"))
     if "assistant" in want and ctx.assistant is None:
         ctx.assistant = _assistant(ctx, stack)
     if "voice" in want and ctx.voice is None:
@@ -254,16 +261,26 @@ def _need(value: T | None, what: str, service: str) -> T:
     return value
 
 
-class RtmPublisher:
-    """Publishes live announcements through the RTM node as the merchant's server identity."""
+class RtmChannel:
+    """A live room's RTM channel as the merchant's server identity: live announcements are published to it
+    (live.service.Publisher) and replays read its history (live.replays.RoomHistory)."""
 
     def __init__(self, node: RtmNode | None) -> None:
         self._node = node
 
     async def publish(self, merchant_id: str, room_id: str, body: dict[str, Any], cid: str = "") -> int | None:
+        acc = await self._service().publish(_live_identity(merchant_id), room_id, Kind.SYSTEM, body, cid[:64])
+        return None if acc is None else int(acc.seq)
+
+    async def history(self, merchant_id: str, room_id: str, *, limit: int) -> list[bytes]:
+        return await self._service().history(_live_identity(merchant_id), room_id, since=None, limit=limit)
+
+    def _service(self) -> RtmService:
         if self._node is None:
             raise Unavailable("real-time messaging is not running", code="rtm_unavailable")
-        claims = AccessClaims(merchant_id=merchant_id, identity="live", room=ANY_ROOM, role=Role.SERVICE,
-                              privileges=DEFAULT_PRIVILEGES[Role.SERVICE], expires_at=math.inf, name="live")
-        acc = await self._node.service.publish(claims, room_id, Kind.SYSTEM, body, cid[:64])
-        return None if acc is None else int(acc.seq)
+        return self._node.service
+
+
+def _live_identity(merchant_id: str) -> AccessClaims:
+    return AccessClaims(merchant_id=merchant_id, identity="live", room=ANY_ROOM, role=Role.SERVICE,
+                        privileges=DEFAULT_PRIVILEGES[Role.SERVICE], expires_at=math.inf, name="live")

@@ -23,6 +23,7 @@ from souk.core.clock import Clock, SystemClock
 from souk.core.errors import Unavailable
 from souk.core.settings import Settings
 from souk.live.recording import Recorder
+from souk.live.replays import ReplayService
 from souk.live.service import LiveCommerce
 from souk.live.shows import RoomCloser, ShowService
 from souk.live.stage import LiveStage
@@ -60,6 +61,7 @@ class AppContext:
     stage: LiveStage | None = None
     shows: ShowService | None = None
     recorder: Recorder | None = None
+    replays: ReplayService | None = None
     assistant: Brain | None = None  # souk.assistant.service.AssistantService (one brain per merchant) or any Brain
     voice: VoiceService | None = None
     # abuse limits and the token guard (docs/limits.md): this process's own unless the composition root

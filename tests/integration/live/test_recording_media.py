@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 
-from souk.api.routes import replay as replay_routes
 from souk.live.recording import Binaries
 from tests.fixtures.browser import CORE_FEATURES, Souk, media_souk
 from tests.integration.live.test_stage_media import Peer
@@ -78,7 +77,7 @@ async def test_recorded_show_becomes_a_playable_file(souk_rec: Souk) -> None:
 
 async def test_broken_converter_shows_failed_with_reason(souk_rec: Souk) -> None:
     souk, room = souk_rec, "live-rec2"
-    replay_routes.recorder(souk.ctx).bin = Binaries(pp_rec="/bin/false", ffmpeg="ffmpeg", ffprobe="ffprobe")
+    souk.ctx.recorder.bin = Binaries(pp_rec="/bin/false", ffmpeg="ffmpeg", ffprobe="ffprobe")
     async with httpx.AsyncClient(base_url=souk.base_url, timeout=20) as http:
         rec = await _show(souk, http, room)
     assert rec["status"] == "failed" and "false exited 1" in rec["reason"], rec

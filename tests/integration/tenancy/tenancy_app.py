@@ -305,9 +305,8 @@ async def _show_of_a(t: Tenancy, claims: Any) -> Any:
 
 
 def ctx_recordings(t: Tenancy) -> list[Any]:
-    from souk.api.routes.replay import recorder
-
-    return recorder(t.ctx).list_room(A, LIVE)
+    assert t.ctx.recorder is not None
+    return t.ctx.recorder.list_room(A, LIVE)
 
 
 class EchoStt:

@@ -23,6 +23,7 @@ SECRET = "s" * 40
 def test_a_service_brings_what_it_depends_on() -> None:
     assert wanted(["shows"]) == {"shows", "stage"}
     assert wanted(["recorder", "voice"]) == {"recorder", "stage", "voice", "assistant"}
+    assert wanted(["replays"]) == {"replays", "recorder", "stage", "live"}
     assert wanted([]) == set()
     with pytest.raises(ConfigError):
         wanted(["stagee"])  # type: ignore[list-item]
