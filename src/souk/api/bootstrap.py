@@ -3,10 +3,10 @@
 :func:`build_context` builds the core: token secret -> storage (migrations + open) -> media plane (embedded
 Janus or external nodes) -> signaling hub -> consult calls -> rate limits and the token guard.
 :func:`provide` adds the optional services the served routes need, each after what it depends on
-(``rtm`` -> ``live``; ``stage`` -> ``shows``, ``recorder`` -> ``replays``; ``assistant`` -> ``voice``), whatever order
-they are asked in; a service already in the context (a test's own) is kept. Every piece registers its own
-``aclose`` on the stack, so a failure half-way releases what was already started, and closing twice is
-harmless.
+(``rtm`` -> ``live``; ``stage`` -> ``shows``, ``recorder`` -> ``replays``; ``assistant`` -> ``voice``),
+whatever order they are asked in; a service already in the context (a test's own) is kept. Every piece
+registers its own ``aclose`` on the stack, so a failure half-way releases what was already started, and
+closing twice is harmless.
 """
 
 from __future__ import annotations
