@@ -16,6 +16,10 @@
 //   room.on("switched", ({ participant, sub }) => ...);  // the warm PC now carries participant (after its "track"s)
 //   await room.leave(); client.close();
 //
+// Media server restarts: when Janus dies and Souk brings the room back on a new instance, the server sends
+// media.reset {room}; the SDK closes its dead PeerConnections, republishes the same tracks and resubscribes by
+// itself (the room emits "media.reset", then "track.ended" / "track" as feeds go and come back).
+//
 // Errors are SoukError with a stable .code: camera_denied, camera_missing, camera_busy, network,
 // connection_closed, timeout, and every server code (token_expired, wrong_room, privilege_missing...).
 //
@@ -270,6 +274,7 @@ export class Room extends Emitter {
       client.on("published", (m) => this._onPublished(m.feed)),
       client.on("unpublished", (m) => this._dropFeed(m.participant)),
       client.on("media", (m) => this.emit("media", m)),
+      client.on("media.reset", (m) => { if (m.room === this.id) this._mediaReset(); }),
     ];
     if (autoSubscribe) this._subscribeJoined(joined);
   }
@@ -547,22 +552,52 @@ export class Room extends Emitter {
   // After a reconnect: the server forgot our handles, so rejoin, resubscribe and republish the same stream,
   // and warm again if the page asked for it and there is still nobody to watch.
   async _resume() {
-    for (const sub of [...this.subs.values()]) this._discard(sub);
-    const stream = this.localStream;
-    const republish = !!this.pub;
-    if (this._abortWarm) this._abortWarm(new SoukError("connection_closed", "signaling reconnected"));
-    if (this.pub) { this.pub.pc.close(); this.pub = null; }
+    const { stream, republish } = this._dropMedia(new SoukError("connection_closed", "signaling reconnected"));
     const joined = await this.client.request({ type: "join", room: this.id, subscribe: this.autoSubscribe });
     this.participants = new Map((joined.participants || []).map((p) => [p.identity, p]));
     this.feeds = new Map((joined.feeds || []).map((f) => [f.participant, f]));
     if (this.autoSubscribe) this._subscribeJoined(joined);
-    if (republish && stream) {
-      this.localStream = null;
-      await this.publish({ stream, simulcast: this.simulcast });
-      for (const kind of ["audio", "video"]) if (this.muted[kind]) await this.mute(kind, true);
-      if (this.wantWarm && !this.subs.size && !this._following.size) {
-        this.warm().catch((e) => console.warn(`souk: warming again after the reconnect failed (${e.code || e.message})`));
+    if (republish && stream) await this._republish(stream);
+  }
+
+  // media.reset: the media server (Janus) was lost and the room is back on it; the server dropped our
+  // publisher and subscriptions. Close the dead PeerConnections, publish the same tracks again and
+  // subscribe again: to the feeds still up now, and to the others as their owners republish ("published").
+  // No page action is needed; the page hears "media.reset" and, as usual, "track.ended" then "track".
+  async _mediaReset() {
+    if (this.closed) return;
+    const ended = [...this.subs.values()].map((s) => s.participant).filter((p) => p);
+    const { stream, republish } = this._dropMedia(new SoukError("media_reset", "the media server restarted"));
+    for (const participant of ended) this.emit("track.ended", { participant });
+    this.emit("media.reset", { room: this.id });
+    try {
+      if (this.autoSubscribe) {
+        for (const feed of this.feeds.values()) if (feed.participant !== this.identity) this._follow(feed.participant);
       }
+      if (republish && stream) await this._republish(stream);
+    } catch (e) {
+      if (!this.closed) this.emit("error", e);
+    }
+  }
+
+  // Forget every subscription and close the publisher's PeerConnection (the server has dropped them).
+  _dropMedia(err) {
+    for (const sub of [...this.subs.values()]) this._discard(sub, err);
+    const stream = this.localStream;
+    const republish = !!this.pub;
+    if (this._abortWarm) this._abortWarm(err);
+    if (this.pub) { this.pub.pc.close(); this.pub = null; }
+    return { stream, republish };
+  }
+
+  // Publish the same stream again (mute state kept), and warm again if the page asked for it and there is
+  // still nobody to watch.
+  async _republish(stream) {
+    this.localStream = null;
+    await this.publish({ stream, simulcast: this.simulcast });
+    for (const kind of ["audio", "video"]) if (this.muted[kind]) await this.mute(kind, true);
+    if (this.wantWarm && !this.subs.size && !this._following.size) {
+      this.warm().catch((e) => console.warn(`souk: warming again failed (${e.code || e.message})`));
     }
   }
 
