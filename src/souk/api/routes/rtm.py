@@ -68,7 +68,7 @@ class PublishIn(BaseModel):
 class _Moderation(BaseModel):
     user: str = ""
     seq: int = 0
-    duration_s: float = 0.0
+    duration_s: float = Field(default=0.0, ge=0, le=366 * 86_400)  # checked for every action
     words: list[str] = Field(default_factory=list)
 
 
