@@ -156,6 +156,8 @@ async def build_context(
     calls.add_listener(hub)
     stack.push_async_callback(calls.aclose)
     await calls.warm()  # the calls ringing or running on the other nodes
+    if cluster.nodes is not None:
+        calls.watch_nodes(cluster.nodes)  # a dead node's calls end as interrupted
     limits, guard = await start_abuse_controls(settings, stack, clock)
     ctx = AppContext(settings=settings, tokens=tokens, clock=clock, media=media, limits=limits, guard=guard,
                      core=Core(storage=storage, adapter=adapter, hub=hub, closer=closer, calls=calls),

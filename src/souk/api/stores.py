@@ -75,6 +75,10 @@ class StorageAdapter:
         except NotFound:
             return None
 
+    async def interrupt_call(self, merchant_id: str, call_id: str) -> Call | None:
+        record = await self.storage.calls.interrupt(merchant_id, call_id)
+        return None if record is None else Call.from_record(record)
+
     async def open_calls(self) -> list[Call]:
         """Every merchant's calls ringing or running now, on any node."""
         out: list[Call] = []

@@ -28,6 +28,9 @@ class CallStore(Protocol):
     async def open_calls(self) -> list[Call]:
         """Every merchant's calls ringing or running now, on any node."""
 
+    async def interrupt_call(self, merchant_id: str, call_id: str) -> Call | None:
+        """End a call whose node died as ``interrupted`` (conditional: None when it had ended already)."""
+
 
 class CallBus(Protocol):
     """The cross-node bus (souk.cluster.bus.Bus) as the call flow uses it: topic ``calls``."""
@@ -35,6 +38,12 @@ class CallBus(Protocol):
     def subscribe(self, topic: str, handler: Callable[[str, bytes], None]) -> None: ...
 
     async def publish(self, topic: str, merchant_id: str, payload: bytes) -> None: ...
+
+
+class NodeLiveness(Protocol):
+    """Which nodes are alive (souk.cluster.nodes.Nodes): node id -> URL."""
+
+    async def alive(self) -> dict[str, str]: ...
 
 
 class RoomPins(Protocol):

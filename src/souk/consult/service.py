@@ -10,7 +10,10 @@ Calls are shared by the nodes of a deployment:
   watchers: a call rung through node A rings a console on node B, and B's accept reaches the shopper on A;
 - the node that rang a call (``Call.node``) runs its timers (ring timeout, call-length cap) and its room is
   pinned to that node (sticky routing, souk.cluster.nodes); whichever node ends a call, every node closes
-  that room locally (members out, media room gone) as the change reaches it.
+  that room locally (members out, media room gone) as the change reaches it;
+- when a node dies (its heartbeat stops), the live nodes end its calls as ``interrupted`` (one conditional
+  write: one of them does it, the others hear it): its rooms and timers died with it
+  (:meth:`ConsultService.watch_nodes`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ from collections import OrderedDict
 from typing import Any
 
 from souk.consult.models import Call, CallState, decode_change, encode_change
-from souk.consult.ports import CallBus, CallListener, CallStore, ProductNames, RoomCloser, RoomPins
+from souk.consult.ports import (
+    CallBus,
+    CallListener,
+    CallStore,
+    NodeLiveness,
+    ProductNames,
+    RoomCloser,
+    RoomPins,
+)
 from souk.core.clock import Clock
 from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound, SoukError
 from souk.core.ids import new_id
@@ -37,6 +48,7 @@ LANGUAGE_MAX = 16
 SKU_MAX = 64
 RECONNECT_GRACE_S = 10.0  # how long a dropped participant may take to rejoin before the call ends
 TOPIC = "calls"
+SWEEP_S = 2.0  # how often a node looks for calls of dead nodes
 
 
 class ConsultService:
@@ -93,6 +105,41 @@ class ConsultService:
                 self._calls[call.id] = call
                 n += 1
         return n
+
+    def watch_nodes(self, nodes: NodeLiveness, *, every_s: float = SWEEP_S) -> None:
+        """End the calls of nodes whose heartbeat stopped, looking every ``every_s``."""
+        self._tasks.spawn(self._sweeping(nodes, every_s), "dead-nodes")
+
+    async def _sweeping(self, nodes: NodeLiveness, every_s: float) -> None:
+        while True:
+            await self._clock.sleep(every_s)
+            try:
+                await self.sweep_dead(nodes)
+            except SoukError as exc:
+                log.warning("looking for calls of dead nodes failed: %s", exc.message)
+
+    async def sweep_dead(self, nodes: NodeLiveness) -> list[Call]:
+        """End, as ``interrupted``, the calls of this node's replica whose node is not alive."""
+        orphans = [c for c in self._calls.values() if c.node and c.node != self.node_id]
+        if not orphans:
+            return []
+        alive = await nodes.alive()
+        ended: list[Call] = []
+        for call in orphans:
+            if call.node in alive or self._calls.get(call.id) is None:
+                continue
+            done = await self._store.interrupt_call(call.merchant_id, call.id)
+            if done is None:  # ended meanwhile (or by another node first): take the record's word
+                done = await self._store.load_call(call.merchant_id, call.id)
+                if done is not None and self._apply(done):
+                    self._notify(done)
+                continue
+            log.warning("call %s: its node %s is gone; ended as interrupted by %s", call.id, call.node,
+                        self.node_id or "-")
+            self._ended(done)
+            await self._changed(done)
+            ended.append(done)
+        return ended
 
     # ---- queries ----
     def get(self, merchant_id: str, call_id: str) -> Call:

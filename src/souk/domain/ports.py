@@ -214,6 +214,10 @@ class CallRepo(Protocol):
         so of two nodes answering at once exactly one wins."""
         ...
 
+    async def interrupt(self, merchant_id: str, call_id: str) -> CallRecord | None:
+        """End one open call as ``interrupted`` (its node died); None when it had ended already."""
+        ...
+
     async def open(self, merchant_id: str, *, limit: int = 500) -> builtins.list[CallRecord]:
         """The merchant's calls ringing or running now, on any node (oldest first)."""
         ...

@@ -104,7 +104,10 @@ async def _workload(s: Storage, r: dict[str, Any]) -> None:
     await r["calls"].finish(A, call.id, CallOutcome.COMPLETED)
     await r["calls"].list(A, seller_identity="u1")
     await r["calls"].create(A, shopper_identity="shop-2")
+    assert [c.shopper_identity for c in await r["calls"].open(A)] == ["shop-2"]
     assert [c.shopper_identity for c in await r["calls"].interrupt_open(A)] == ["shop-2"]
+    dead = await r["calls"].create(A, shopper_identity="shop-3")
+    assert (await r["calls"].interrupt(A, dead.id)) is not None
     await r["rooms"].close(A, room.id)
 
 

@@ -159,3 +159,32 @@ async def test_stopping_a_node_fails_only_its_own_calls(nodes: tuple[Node, Node,
     await _until(lambda: (mine.id, "failed") in b.seen)
     assert [c.id for c in b.calls.active(m)] == [theirs.id]
     assert (await b.storage.calls.get(m, theirs.id)).ended_at is None
+
+
+class Alive:
+    def __init__(self, *nodes: str) -> None:
+        self.nodes = set(nodes)
+
+    async def alive(self) -> dict[str, str]:
+        return {n: f"http://{n}" for n in self.nodes}
+
+
+async def test_the_live_node_ends_a_dead_nodes_calls_as_interrupted_once(nodes: tuple[Node, Node, str]) -> None:
+    a, b, m = nodes
+    call = await a.calls.request(m, shopper="shopper-7", product_sku=SKU, language="en")
+    up = await a.calls.request(m, shopper="shopper-8", product_sku=SKU, language="en")
+    await _until(lambda: (up.id, "ringing") in b.seen)
+    await b.calls.accept(m, up.id, "seller-b")
+    assert await b.calls.sweep_dead(Alive("a", "b")) == []  # A lives: its calls go on
+    ended = await b.calls.sweep_dead(Alive("b"))  # A's heartbeat stopped
+    assert sorted(c.id for c in ended) == sorted([call.id, up.id])
+    assert all(c.state is CallState.INTERRUPTED for c in ended)
+    assert b.calls.active(m) == [] and call.room_id in b.closed
+    assert await b.calls.sweep_dead(Alive("b")) == []  # once
+    for cid in (call.id, up.id):
+        record = await b.storage.calls.get(m, cid)
+        assert record.outcome is not None and record.outcome.value == "interrupted"
+        assert (await b.calls.fetch(m, cid)).state is CallState.INTERRUPTED
+    assert (await b.storage.calls.get(m, up.id)).seller_identity == "seller-b"
+    await _until(lambda: (up.id, "interrupted") in a.seen)  # a node that was only cut off hears it too
+    assert a.calls.active(m) == []

@@ -8,7 +8,8 @@
   on B reaches the host on A; a viewer's signaling join on B is sent to A;
 - node A is SIGKILLed mid-show: on B the show is still live with its stage, a buy retried with its order id
   answers the first order (nothing sold twice), no unit is lost, the host's join on B takes the room over once
-  A's heartbeat has expired, and the host ends the show from B.
+  A's heartbeat has expired, and the host ends the show from B; the call A left ringing is ended by B as
+  ``interrupted``.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ async def test_two_nodes_share_calls_and_shows_and_survive_one_being_killed(
         await b.ready()
         await _call_across_nodes(a, b, key)
         sale, bought, viewer = await _show_across_nodes(a, b, key)
+        ringing = await _ring_on(a, key)
         a.sigkill()
         await _show_goes_on_from_b(b, key, sale, bought, viewer)
+        await _dead_nodes_call_ends(b, key, ringing)
     finally:
         a.stop()
         if b is not None:
@@ -204,3 +207,25 @@ async def _show_goes_on_from_b(b: Node, key: str, sale: dict, bought: dict, view
             assert ended["status"] == "ended"
         finally:
             await host_sig.aclose()
+
+
+async def _ring_on(a: Node, key: str) -> str:
+    async with a.http() as http:
+        shopper = await mint(http, key, identity="shopper-9", room="lobby", role="member")
+        rung = await ok(http.post("/v1/consults", json={"product_sku": SKU}, headers=auth(shopper)), 201)
+        return str(rung["call"]["call_id"])
+
+
+async def _dead_nodes_call_ends(b: Node, key: str, call_id: str) -> None:
+    async with b.http() as http:
+        seller = await mint(http, key, identity="seller-1", room="*", role="agent")
+        deadline = time.monotonic() + 20
+        while True:
+            call = (await ok(http.get(f"/v1/consults/{call_id}", headers=auth(seller))))["call"]
+            if call["state"] == "interrupted":
+                break
+            assert call["state"] == "ringing", call
+            assert time.monotonic() < deadline, "B never ended the dead node's call"
+            await asyncio.sleep(0.5)
+        listing = await ok(http.get("/v1/consults", headers=auth(seller)))
+        assert call_id not in [c["call_id"] for c in listing["active"]]

@@ -148,6 +148,18 @@ class SqlCallRepo(Repo):
                 .order_by(call_records.c.requested_at, call_records.c.id))).all()
         return [call_record(r) for r in rows]
 
+    async def interrupt(self, merchant_id: str, call_id: str) -> CallRecord | None:
+        """End one call still ringing or running as ``interrupted`` (its node died: another node saw its
+        heartbeat stop). One conditional UPDATE: None when it had ended already (or by another node first)."""
+        async with self._db.write() as conn:
+            changed = await conn.execute(call_records.update().where(
+                call_records.c.merchant_id == merchant_id, call_records.c.id == call_id,
+                call_records.c.ended_at.is_(None))
+                .values(ended_at=self._now(), outcome=CallOutcome.INTERRUPTED.value, duration_s=None))
+            if changed.rowcount == 0:
+                return None
+            return await _get(conn, merchant_id, call_id)
+
     async def open(self, merchant_id: str, *, limit: int = 500) -> list[CallRecord]:
         """This merchant's calls ringing or running now, on any node (oldest first)."""
         q = (sa.select(call_records).where(call_records.c.merchant_id == merchant_id, call_records.c.ended_at.is_(None))
