@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
-from souk.bench.signal_client import SignalClient, SignalError
-from souk.bench.shaping import shape_datagrams
 from souk.bench.bots import SubscriberBot
+from souk.bench.shaping import shape_datagrams
+from souk.bench.signal_client import SignalClient, SignalError
 from souk.media.types import Jsep
 from tests.fixtures.browser import Souk
 from tests.integration.api.test_signal_media import handles, publish_bot, settle_handles
