@@ -14,18 +14,21 @@ import os
 import signal
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import httpx
 import pytest
 
 from souk.bench.bots import PublisherBot, SubscriberBot
 from souk.bench.signal_client import SignalClient, SignalError
 from souk.core.tenancy import RoomKey
 from souk.media.types import Jsep
-from tests.fixtures.browser import Souk
+from tests.fixtures.browser import CORE_FEATURES, Souk, media_souk
 
 pytestmark = [pytest.mark.janus]
 
 BACK_WITHIN_S = 3.0  # the issue's bound: media back within 3 s of Janus's restart
+LIVE = "live-reset"
 
 
 @dataclass
@@ -116,3 +119,44 @@ async def test_janus_sigkill_mid_call_media_back_with_one_reset_event(souk_media
     finally:
         for p in (seller, shopper):
             await p.drop_media()
+
+
+async def test_janus_sigkill_during_a_live_show_host_and_viewer_recover(tmp_path: Path) -> None:
+    """A live show: the host republishes after media.reset and the viewer (audience, through plane.watch)
+    resubscribes when the host's feed is published again."""
+    async with media_souk(tmp_path, (*CORE_FEATURES, "souk.api.routes.stage")) as souk:
+        plane = souk.ctx.media
+        assert plane is not None and plane.supervisor is not None
+        mint = souk.ctx.tokens.mint
+        host_token = mint(merchant_id=souk.merchant_id, identity="hana", room=LIVE, role="host")
+        async with httpx.AsyncClient(base_url=souk.base_url) as http:
+            r = await http.post(f"/v1/live/{LIVE}/show", json={"title": "reset"},
+                                headers={"Authorization": f"Bearer {host_token}"})
+            assert r.status_code == 200, r.text
+        host = Peer("hana", await SignalClient.connect(souk.ws_url, host_token))
+        viewer = Peer("v1", await SignalClient.connect(souk.ws_url, mint(
+            merchant_id=souk.merchant_id, identity="v1", room=LIVE, role="audience")))
+        try:
+            for p in (host, viewer):
+                await p.client.request({"type": "join", "room": LIVE})
+            await host.publish()
+            await viewer.client.next_event("published", feed__participant="hana")
+            await (await viewer.subscribe("hana")).wait_frames(5)
+
+            os.kill(plane.supervisor.pid or 0, signal.SIGKILL)
+            for p in (host, viewer):
+                assert (await p.client.next_event("media.reset", timeout=15))["room"] == LIVE
+                await p.drop_media()
+            reset_at = time.monotonic()
+            await host.publish()  # not already_publishing; the host may always publish in its live room
+            await viewer.client.next_event("published", feed__participant="hana")
+            await (await viewer.subscribe("hana")).wait_frames(3)
+            assert time.monotonic() - reset_at < BACK_WITHIN_S
+            async with httpx.AsyncClient(base_url=souk.base_url) as http:
+                show = (await http.get(f"/v1/live/{LIVE}/show",
+                                       headers={"Authorization": f"Bearer {host_token}"})).json()
+            assert show["status"] == "live" and show["viewers"] == 1, show  # the show went on
+        finally:
+            for p in (host, viewer):
+                await p.drop_media()
+                await p.client.aclose()
