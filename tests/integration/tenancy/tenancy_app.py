@@ -296,7 +296,7 @@ async def a_state(t: Tenancy) -> dict[str, Any]:
         "pins": list(await ctx.live.pinned_skus(A, LIVE)),
         "sales": sorted((x.id, x.remaining, x.ended) for x in await s.flash_sales.list(A, LIVE)),
         "coupons": sorted((c.code, c.remaining, c.ended) for c in await s.coupons.list(A, LIVE)),
-        "show": await _show_of_a(t, a_host),  # with the stage, PK, raised hands and invites
+        "show": _show_of_a(t, a_host),
         "recordings": ctx_recordings(t),
         "rtm_history": [raw for _, raw in await ctx.rtm.service.broker.history(rtm_key, since=None, limit=1000)],
         "rtm_policy": repr(policy),
@@ -304,12 +304,11 @@ async def a_state(t: Tenancy) -> dict[str, Any]:
     }
 
 
-async def _show_of_a(t: Tenancy, claims: Any) -> Any:
+def _show_of_a(t: Tenancy, claims: Any) -> Any:
+    """A's show as A's host sees it: stage, PK, raised hands, invites and the viewer count."""
     from souk.api.routes.stage import show_view
 
-    view = show_view(t.ctx, claims, LIVE)
-    view.pop("viewers", None)
-    return view
+    return show_view(t.ctx, claims, LIVE)
 
 
 def ctx_recordings(t: Tenancy) -> list[Any]:
