@@ -5,11 +5,12 @@
 
 import { Emitter } from "../sdk/emitter.js";
 
-function wsUrl(base, token, language) {
+function wsUrl(base, token, language, session) {
   const u = new URL("/v1/agent/ws", base || window.location.href);
   u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
   u.searchParams.set("token", token);
   if (language) u.searchParams.set("language", language);
+  if (session) u.searchParams.set("session", session); // resume the conversation kept after a 4429 cut
   return u.toString();
 }
 
@@ -25,11 +26,13 @@ export class AssistantClient extends Emitter {
     this._retries = 0;
     this._closed = false;
     this.sessionId = null;
+    this._resume = null;
   }
 
   open() {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl(this.baseUrl, this.token, this.language));
+      const ws = new WebSocket(wsUrl(this.baseUrl, this.token, this.language, this._resume));
+      this._resume = null;
       this._ws = ws;
       let ready = false;
       ws.onmessage = (ev) => {
@@ -48,7 +51,10 @@ export class AssistantClient extends Emitter {
       ws.onclose = (ev) => {
         this.emit("closed", { code: ev.code, reason: ev.reason });
         if (!ready) { reject(new Error(ev.reason || `assistant socket closed (${ev.code})`)); return; }
-        if (this._closed || ev.code >= 4400 || this._retries >= this.maxRetries) return;
+        // 4429: cut off for not reading; the server kept the conversation for us to resume (docs/limits.md).
+        // Other 44xx (expired or revoked token, refusals) are final.
+        if (ev.code === 4429) this._resume = this.sessionId;
+        if (this._closed || (ev.code >= 4400 && ev.code !== 4429) || this._retries >= this.maxRetries) return;
         const delay = Math.min(8000, 500 * 2 ** this._retries++);
         setTimeout(() => this.open().catch((e) => this.emit("error", { code: "reconnect_failed", message: String(e) })), delay);
       };
