@@ -13,13 +13,23 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from souk.core.errors import SoukError, Timeout, Unavailable
 from souk.core.tenancy import RoomKey
+from souk.media.errors import SessionGone
 from souk.signal import messages as m
 from souk.signal.hub import Outbox
 
 log = logging.getLogger(__name__)
 
 LOST_REASONS = frozenset({"node_lost", "session_timeout"})  # HandleGone reasons that mean "the media server"
+
+
+def lost_media(exc: SoukError) -> bool:
+    """A request failed because the media server went away under it (its handle or session is gone, or its
+    connection dropped), not because Janus refused it or was slow: the session resets as after HandleGone."""
+    if isinstance(exc, SessionGone):
+        return True
+    return isinstance(exc, Unavailable) and not isinstance(exc, Timeout) and exc.code == "unavailable"
 
 
 class Resettable(Protocol):

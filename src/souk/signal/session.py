@@ -41,7 +41,7 @@ from souk.signal.ports import (
     StagePort,
     SubscriberPort,
 )
-from souk.signal.reset import LOST_REASONS, reset_after_loss
+from souk.signal.reset import LOST_REASONS, lost_media, reset_after_loss
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,8 @@ class SignalSession:
         try:
             return await self._handle(msg)
         except SoukError as exc:  # never a janus_<n> code on the socket
+            if lost_media(exc):  # e.g. a publish under way when Janus died: media.reset follows
+                self._media_lost()
             raise media_error(exc) from exc
 
     async def _handle(self, msg: m.ClientMessage) -> m.ServerMessage:
@@ -471,12 +473,16 @@ class SignalSession:
                         self._withdraw_feed(handle)
                 case ev.HandleGone(reason=reason):
                     self.outbox.push(m.MediaState(participant=self.identity, target=target, webrtc="down"))
-                    if reason in LOST_REASONS and self.room is not None and self.media is not None and (
-                            self._reset is None or self._reset.done()):
-                        self._reset = self._tasks.spawn(reset_after_loss(self, self.media, self.room), "media-reset")
+                    if reason in LOST_REASONS:
+                        self._media_lost()
                     return
                 case _:
                     pass
+
+    def _media_lost(self) -> None:
+        """The media server under our handles was lost: drop them now, tell the client once it is back."""
+        if self.room is not None and self.media is not None and (self._reset is None or self._reset.done()):
+            self._reset = self._tasks.spawn(reset_after_loss(self, self.media, self.room), "media-reset")
 
     def _announce_feed(self, handle: MediaHandle) -> None:
         publisher = self.publisher

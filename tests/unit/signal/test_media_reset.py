@@ -4,17 +4,26 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
 
+from souk.auth.tokens import TokenService
 from souk.core.errors import Conflict, NotFound, SoukError, Timeout, Unavailable
 from souk.core.tenancy import RoomKey
 from souk.media.errors import core_error, plugin_error
+from souk.media.events import HandleGone, MediaEvent
+from souk.media.types import Jsep
 from souk.signal import messages as m
 from souk.signal.handles import media_error
-from souk.signal.hub import Outbox
+from souk.signal.hub import Outbox, SignalHub
+from souk.signal.ports import PublisherPort
 from souk.signal.reset import reset_after_loss
+from souk.signal.session import SignalSession
+from tests.unit.signal.test_signal_session_keys import A, FakeMedia, FakePublisher, FakeRooms, claims
 
 DOCUMENTED = {"media_unavailable", "media_error", "unknown_feed", "room_full", "bad_sdp"}
 VIDEOROOM = "janus.plugin.videoroom"
@@ -105,3 +114,121 @@ async def test_no_reset_for_a_session_that_left_or_a_room_that_did_not_come_back
 def test_media_reset_is_a_server_message() -> None:
     frame = m.encode(m.MediaReset(room="r1"))
     assert msgspec.json.decode(frame) == {"type": "media.reset", "room": "r1", "reason": "media_lost"}
+
+
+# ---- a real SignalSession over fakes of the media plane (no Janus) ----
+
+
+class LosablePublisher(FakePublisher):
+    """A publisher whose handle can die (HandleGone) or whose publish fails as on a dead Janus."""
+
+    def __init__(self, fail: SoukError | None = None) -> None:
+        self.fail = fail
+        self.queue: asyncio.Queue[MediaEvent] = asyncio.Queue()
+        self.closed = False
+
+    async def events(self) -> AsyncIterator[MediaEvent]:
+        while True:
+            event = await self.queue.get()
+            yield event
+            if isinstance(event, HandleGone):
+                return
+
+    async def publish(self, offer: Jsep, *, audio: bool = True, video: bool = True, record: bool = False,
+                      filename: str | None = None) -> Jsep:
+        if self.fail is not None:
+            raise self.fail
+        return Jsep("answer", "v=0\r\n")
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+class LosableMedia(FakeMedia):
+    def __init__(self, tmp: Path) -> None:
+        super().__init__(tmp)
+        self.pubs: list[LosablePublisher] = []
+        self.fail: SoukError | None = None
+        self.back = asyncio.Event()
+
+    async def join_publisher(self, room: RoomKey, *, display: str = "") -> PublisherPort:
+        pub = LosablePublisher(self.fail)
+        self.pubs.append(pub)
+        return pub
+
+    async def wait_restored(self, room: RoomKey) -> bool:
+        await self.back.wait()
+        return True
+
+
+SDP = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+
+
+async def session_in_room(tmp_path: Path) -> tuple[SignalSession, LosableMedia, Outbox]:
+    tokens = TokenService("k" * 32)
+    media, box = LosableMedia(tmp_path), Outbox()
+    session = SignalSession(claims=claims(tokens, A, "seller", "a-only"), hub=SignalHub(), media=media,
+                            rooms=FakeRooms(), outbox=box)
+    await session.handle(m.Join(id="1", room="a-only"))
+    return session, media, box
+
+
+async def until(cond: Any, timeout: float = 2.0) -> None:
+    for _ in range(int(timeout / 0.01)):
+        if cond():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not met")
+
+
+async def test_a_dead_publisher_is_dropped_at_once_and_republishing_works_after_the_reset(tmp_path: Path) -> None:
+    session, media, box = await session_in_room(tmp_path)
+    try:
+        await session.handle(m.Publish(id="2", sdp=SDP))
+        first = media.pubs[0]
+        first.queue.put_nowait(HandleGone("node_lost"))
+        await until(lambda: session.publisher is None)
+        assert first.closed  # forgotten through its own aclose (which sends nothing to a dead Janus)
+        with pytest.raises(SoukError) as err:  # the media server is still down: nothing to trickle on
+            await session.handle(m.Trickle(id="3", target="pub", candidate=None))
+        assert err.value.code == "not_publishing"
+        assert [f["type"] for f in frames(box)] == ["media"]  # webrtc down; no reset before it is back
+        media.back.set()
+        await until(lambda: not box.queue.empty())
+        assert frames(box) == [{"type": "media.reset", "room": "a-only", "reason": "media_lost"}]
+        assert isinstance(await session.handle(m.Publish(id="4", sdp=SDP)), m.SdpAnswer)  # not already_publishing
+        assert session.publisher is media.pubs[1]
+    finally:
+        await session.aclose()
+
+
+async def test_a_publish_that_meets_a_dead_janus_answers_media_unavailable_then_reset(tmp_path: Path) -> None:
+    session, media, box = await session_in_room(tmp_path)
+    try:
+        media.fail = core_error(459, "No such handle")
+        with pytest.raises(SoukError) as err:
+            await session.handle(m.Publish(id="2", sdp=SDP))
+        assert err.value.code == "media_unavailable" and session.publisher is None
+        media.fail = None
+        media.back.set()
+        await until(lambda: not box.queue.empty())
+        assert frames(box) == [{"type": "media.reset", "room": "a-only", "reason": "media_lost"}]
+        assert isinstance(await session.handle(m.Publish(id="3", sdp=SDP)), m.SdpAnswer)
+    finally:
+        await session.aclose()
+
+
+async def test_a_refusal_or_a_slow_janus_is_not_a_reset(tmp_path: Path) -> None:
+    session, media, box = await session_in_room(tmp_path)
+    try:
+        media.back.set()
+        for fail, code in ((plugin_error(VIDEOROOM, 432, "full"), "room_full"),
+                           (Timeout("janus message: no reply"), "media_unavailable")):
+            media.fail = fail
+            with pytest.raises(SoukError) as err:
+                await session.handle(m.Publish(id="2", sdp=SDP))
+            assert err.value.code == code
+        await asyncio.sleep(0.05)
+        assert frames(box) == []
+    finally:
+        await session.aclose()
