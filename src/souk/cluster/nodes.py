@@ -107,6 +107,11 @@ class RoomRouter:
     async def claim(self, room: RoomKey) -> str:
         """The node that serves ``room``: its pinned node while that node lives, else this node (pinned now)."""
         key = _pin_key(room)
+        raw = await self.state.get(key)  # the common cases without the lock: pinned here, or to a live node
+        if raw is not None:
+            owner = raw.decode()
+            if owner == self.node_id or await self.nodes.url_of(owner) is not None:
+                return owner
         async with self.state.lock([key]):
             raw = await self.state.get(key)
             owner = raw.decode() if raw is not None else ""

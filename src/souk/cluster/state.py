@@ -191,7 +191,7 @@ class RedisState:
                     if self._clock.now() >= deadline:
                         raise Timeout(f"{key} stayed locked for {wait_s:g} s", code="lock_timeout", retryable=True)
                     await asyncio.sleep(delay)
-                    delay = min(delay * 2, 0.05)
+                    delay = min(delay * 2, 0.02)
                 held.append(name)
             yield
         finally:

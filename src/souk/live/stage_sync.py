@@ -11,6 +11,8 @@ Every stage change runs in :meth:`StageSync.transaction`: the merchant's stage l
 (``stage-lock:<merchant>``), the rooms involved (and their PK partners) are read into this node's replica,
 the :class:`~souk.live.stage.LiveStage` rule runs as before, and the rooms that changed are written back and
 told to the other nodes, which update their replicas (what the signaling sessions read synchronously).
+Each stored stage carries a version (``<n>|<json>``, n+1 at every write) and a replica only ever moves
+forward: a bus message that arrives late (after a fresher read) is ignored.
 """
 
 from __future__ import annotations
@@ -44,14 +46,16 @@ class StageSync:
         self.bus = bus
         self.node_id = node_id
         self._origin = f"{node_id}:{secrets.token_hex(6)}"
+        self._versions: dict[RoomKey, int] = {}  # the version of each room in this node's replica
         bus.subscribe(TOPIC, self._heard)
         stage.use_sharing(self)
 
     async def warm(self) -> int:
         """Load every room's stage (a node starting beside live ones, or after a crash)."""
         rooms = await self.state.scan("stage:")
-        for raw in rooms.values():
-            self._take(raw)
+        for key, raw in rooms.items():
+            merchant_id, _, room_id = key.removeprefix("stage:").partition("/")
+            self._put(RoomKey(merchant_id, room_id), raw)
         return len(rooms)
 
     async def refresh(self, room: RoomKey) -> None:
@@ -70,14 +74,16 @@ class StageSync:
                 raise
             for key, before in loaded.items():
                 state = self.stage.room(key)
-                after = encode_stage(state) if state is not None else None
-                if after == before:
+                if state is None:  # dropped from this replica (evicted): the stored stage stays as it was
                     continue
-                if after is None:
-                    await self.state.delete(stage_key(key))
-                else:
-                    await self.state.put(stage_key(key), after)
-                await self._tell(key, after)
+                after = encode_stage(state)
+                if before is not None and _split(before)[1] == after:
+                    continue
+                version = self._versions.get(key, 0) + 1
+                stored = _join(version, after)
+                await self.state.put(stage_key(key), stored)
+                self._versions[key] = version
+                await self._tell(key, stored)
 
     async def _load(self, merchant_id: str, room_ids: Sequence[str]) -> dict[RoomKey, bytes | None]:
         """The rooms and, one step out, their PK partners and inviters (a PK change touches both sides)."""
@@ -94,12 +100,16 @@ class StageSync:
                 todo = [k for key in list(loaded) for k in _linked(self.stage.room(key))]
         return loaded
 
-    def _put(self, key: RoomKey, raw: bytes | None) -> None:
+    def _put(self, key: RoomKey, raw: bytes | None, *, newer_only: bool = False) -> None:
+        """Take a stored stage into the replica (``newer_only``: unless the replica holds a newer version)."""
         if raw is None:
-            self.stage.replace_room(key, None)
+            if not newer_only:
+                self.stage.replace_room(key, None)
+                self._versions.pop(key, None)
             return
         try:
-            state = decode_stage(raw)
+            version, body = _split(raw)
+            state = decode_stage(body)
         except (ValueError, KeyError, TypeError) as exc:
             log.error("stage of %s is unreadable (%s); treated as idle", key, exc)
             self.stage.replace_room(key, None)
@@ -107,15 +117,10 @@ class StageSync:
         if RoomKey(state.merchant_id, state.room_id) != key:
             log.error("stage stored under %s names %s/%s; ignored", key, state.merchant_id, state.room_id)
             return
+        if version < self._versions.get(key, 0) or (newer_only and version == self._versions.get(key, 0)):
+            return  # old news: this replica has read a newer version already
+        self._versions[key] = version
         self.stage.replace_room(key, state)
-
-    def _take(self, raw: bytes) -> None:
-        try:
-            state = decode_stage(raw)
-        except (ValueError, KeyError, TypeError) as exc:
-            log.error("skipping an unreadable stage (%s)", exc)
-            return
-        self.stage.replace_room(RoomKey(state.merchant_id, state.room_id), state)
 
     async def _tell(self, key: RoomKey, raw: bytes | None) -> None:
         payload = json.dumps({"origin": self._origin, "room": key.room_id,
@@ -132,8 +137,19 @@ class StageSync:
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("stage bus: dropping a bad message (%s)", exc)
             return
-        if origin != self._origin:
-            self._put(RoomKey(merchant_id, room_id), None if raw is None else str(raw).encode())
+        if origin != self._origin and raw is not None:
+            self._put(RoomKey(merchant_id, room_id), str(raw).encode(), newer_only=True)
+
+
+def _join(version: int, body: bytes) -> bytes:
+    return b"%d|" % version + body
+
+
+def _split(raw: bytes) -> tuple[int, bytes]:
+    head, sep, body = raw.partition(b"|")
+    if not sep:
+        raise ValueError("a stored stage starts with its version")
+    return int(head), body
 
 
 def _linked(state: RoomStage | None) -> list[RoomKey]:

@@ -148,3 +148,20 @@ async def test_a_node_started_later_finds_the_live_show_and_can_end_it(make_node
     assert created and again.show_id != show.show_id
     await b.stage.refresh("another", ROOM)  # another merchant's room of the same id: nothing there
     assert b.stage.room(RoomKey("another", ROOM)) is None
+
+
+async def test_a_late_bus_message_never_takes_a_replica_back(make_node: Callable[[], Node]) -> None:
+    a, b = await _started(make_node, 2)
+    key = RoomKey(M, ROOM)
+    told: list[bytes] = []
+    b.sync.bus.subscribe("stage", lambda merchant, payload: told.append(payload))
+    async with a.stage.shared(M, ROOM):
+        await a.stage.start_show(M, ROOM, host="host-1")
+    async with a.stage.shared(M, ROOM):
+        a.stage.invite(M, ROOM, "guest")
+    await _until(lambda: len(told) == 2 and "guest" in b.stage.room(key).invites)  # type: ignore[union-attr]
+    b.sync._heard(M, told[0])  # the first change arrives again, late: B keeps the newer stage
+    assert "guest" in b.stage.room(key).invites  # type: ignore[union-attr]
+    async with b.stage.shared(M, ROOM):  # and B's next change builds on the newest stored version
+        b.stage.decline(M, ROOM, "guest")
+    await _until(lambda: "guest" not in a.stage.room(key).invites)  # type: ignore[union-attr]
