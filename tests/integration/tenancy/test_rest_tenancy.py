@@ -6,6 +6,7 @@ recordings, the assistant conversation) is read before and after it and must not
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -33,10 +34,14 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> str:
 @pytest.mark.parametrize("case", [_param(c) for c in COVERED.values() if c.fn is not None])
 async def test_b_sees_and_changes_nothing_of_a(tenancy: Tenancy, case: Case) -> None:
     assert case.fn is not None
+    assert tenancy.a_rtm is not None
     before = await a_state(tenancy)
+    heard = len(tenancy.a_rtm.frames)
     then = await case.fn(tenancy)
+    await asyncio.sleep(0.1)  # an announcement of B's that went to A's channel would have reached A by now
     after = await a_state(tenancy)
     assert after == before, f"{case.id} changed A's state: {_diff(before, after)}"
+    assert tenancy.a_rtm.frames[heard:] == [], f"{case.id}: A's viewer heard {tenancy.a_rtm.frames[heard:]}"
     if then is not None:
         await then()
 
