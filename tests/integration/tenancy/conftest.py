@@ -30,3 +30,5 @@ async def tenancy(tmp_path_factory: pytest.TempPathFactory,
         finally:
             if t.a_rtm is not None:
                 await t.a_rtm.aclose()
+            if t.a_console is not None:
+                await t.a_console.aclose()

@@ -29,6 +29,7 @@ from souk.agent.session import VoiceConfig, VoiceEngine
 from souk.api.context import AppContext
 from souk.assistant.router import IntentRouter
 from souk.assistant.service import AssistantService, CachedStore
+from souk.bench.signal_client import SignalClient
 from souk.core.clock import SystemClock
 from souk.core.settings import Settings, load_settings
 from souk.data import demo_store_json
@@ -91,6 +92,15 @@ class Tenancy:
     ids: dict[str, str] = field(default_factory=dict)  # A's ids that B shares on purpose (rooms, recordings)
     secrets: list[str] = field(default_factory=a_secrets)
     a_rtm: RtmWs | None = None  # A's viewer-1, joined to A's live-demo channel for the whole module
+    a_console: SignalClient | None = None  # A's seller console on the signaling socket (rings A's calls)
+
+    def drain_console(self) -> list[dict[str, Any]]:
+        """The events A's console got since the last drain."""
+        assert self.a_console is not None
+        out = []
+        while not self.a_console.events.empty():
+            out.append(self.a_console.events.get_nowait())
+        return out
 
     @property
     def ws_base(self) -> str:
@@ -266,6 +276,7 @@ async def populate(t: Tenancy) -> None:
     t.a_rtm = await RtmWs.connect(t.rtm_urls[1], t.token(A, "viewer-1", LIVE, "audience", name=f"{MARK} viewer"))
     await t.a_rtm.send(t="join", ch=LIVE, id="j1")
     await t.a_rtm.wait_for(lambda f: f.get("id") == "j1")
+    t.a_console = await SignalClient.connect(f"{t.ws_base}/v1/signal", t.token(A, "seller-1", "*", "agent"))
     # B's consult room with the id of A's consult room
     async with t.http(t.keys[B]) as key_b:
         _ok(await key_b.post("/v1/rooms", json={"kind": "consult", "room_id": t.ids["call_room"]}), 201)
