@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
 from souk.api.limits import Limits, Who, client_address
+from souk.api.openapi import raises
 from souk.core.errors import Unavailable
 
 
@@ -22,6 +23,7 @@ def limits_of(ctx: AppContext) -> Limits:
     return ctx.limits
 
 
+@raises({429: ["rate_limited"]})
 async def ring_allowed(request: Request, claims: Claims, ctx: Ctx) -> None:
     """Asking a seller console to ring: per shopper and per address of the merchant."""
     await limits_of(ctx).ring(Who(claims.merchant_id, claims.identity, client_address(request)))

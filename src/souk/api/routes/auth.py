@@ -63,7 +63,7 @@ class TokenResponse(BaseModel):
 
 
 @router.post("/v1/tokens", response_model=TokenResponse, responses=errors(
-    {400: ["bad_privilege", "bad_ttl"]}))
+    {400: ["bad_privilege", "bad_ttl"], 429: ["rate_limited"]}))
 async def mint_token(body: TokenRequest, merchant_id: ApiKeyMerchant, ctx: Ctx, request: Request) -> TokenResponse:
     await limits_of(ctx).mint(Who(merchant_id, "api-key", client_address(request)))
     token = ctx.tokens.mint(merchant_id=merchant_id, identity=body.identity, room=body.room, role=body.role,
@@ -77,6 +77,12 @@ async def mint_token(body: TokenRequest, merchant_id: ApiKeyMerchant, ctx: Ctx, 
 
 class RevokeRequest(BaseModel):
     """One of: the token's id (``jti``, from the mint response) or the token itself."""
+
+    # exactly one of the two (both or neither answer 400 revoke_what): the schema says so, for clients and
+    # for the fuzzer's "valid request" (tests/integration/api/test_openapi_fuzz.py)
+    model_config = {"json_schema_extra": {"oneOf": [
+        {"required": ["jti"], "properties": {"jti": {"type": "string"}, "token": {"type": "null"}}},
+        {"required": ["token"], "properties": {"token": {"type": "string"}, "jti": {"type": "null"}}}]}}
 
     jti: str | None = Field(default=None, min_length=1, max_length=128)
     token: str | None = Field(default=None, min_length=1, max_length=8192)
@@ -121,7 +127,8 @@ class DemoTokenRequest(BaseModel):
     name: str = Field(default="", max_length=80)
 
 
-@router.post("/v1/demo/tokens", response_model=TokenResponse, responses=errors({404: ["demo_disabled"]}))
+@router.post("/v1/demo/tokens", response_model=TokenResponse, responses=errors(
+    {404: ["demo_disabled"], 429: ["rate_limited"]}))
 async def demo_token(body: DemoTokenRequest, ctx: Ctx, request: Request) -> TokenResponse:
     if not ctx.settings.demo:
         raise NotFound("demo tokens are only available in demo mode", code="demo_disabled")
