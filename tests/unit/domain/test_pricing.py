@@ -18,9 +18,9 @@ LINES = (OrderLine(sku="a", qty=2, unit_price=D("19.99")), OrderLine(sku="b", qt
 
 
 def coupon(**kw: Any) -> Coupon:
-    base: dict[str, Any] = dict(room_id="r1", code="TEN", kind="percent", value=D("10"), min_spend=D("0.00"),
-                                max_redemptions=None, redeemed=0, created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-                                ends_at=None, ended=False)
+    base: dict[str, Any] = {"room_id": "r1", "code": "TEN", "kind": "percent", "value": D("10"),
+                            "min_spend": D("0.00"), "max_redemptions": None, "redeemed": 0,
+                            "created_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "ends_at": None, "ended": False}
     return Coupon(**{**base, **kw})
 
 
