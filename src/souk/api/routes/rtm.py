@@ -65,9 +65,12 @@ class PublishIn(BaseModel):
     count: int = Field(default=1, ge=1, le=100)
 
 
+MAX_SEQ = 2**63 - 1  # sequence numbers are stored as 64-bit integers (a larger one was a 500 from SQLite)
+
+
 class _Moderation(BaseModel):
     user: str = ""
-    seq: int = 0
+    seq: int = Field(default=0, ge=0, le=MAX_SEQ)
     duration_s: float = Field(default=0.0, ge=0, le=366 * 86_400)  # checked for every action
     words: list[str] = Field(default_factory=list)
 
@@ -80,7 +83,7 @@ class MemberModeration(_Moderation):
 
 class DeleteModeration(_Moderation):
     action: Literal["delete"]
-    seq: int = Field(ge=1, description="the message's seq")
+    seq: int = Field(ge=1, le=MAX_SEQ, description="the message's seq")
 
 
 class SlowModeration(_Moderation):
@@ -120,7 +123,7 @@ async def publish(ch: Channel, payload: PublishIn, request: Request, ctx: Ctx) -
 
 
 @router.get("/v1/rtm/channels/{ch}/messages", responses=errors(AUTH, JOIN))
-async def history(ch: Channel, request: Request, ctx: Ctx, since: int | None = Query(default=None, ge=0),
+async def history(ch: Channel, request: Request, ctx: Ctx, since: int | None = Query(default=None, ge=0, le=MAX_SEQ),
                   limit: int = Query(default=50, ge=1, le=1000)) -> Response:
     claims = await _claims(request, ctx)
     return _json_list("messages", await _node(ctx).service.history(claims, ch, since=since, limit=limit))
