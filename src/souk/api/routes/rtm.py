@@ -65,7 +65,9 @@ class PublishIn(BaseModel):
     count: int = Field(default=1, ge=1, le=100)
 
 
-MAX_SEQ = 2**63 - 1  # sequence numbers are stored as 64-bit integers (a larger one was a 500 from SQLite)
+# Sequence numbers fit in 64-bit storage (a larger one was a 500 from SQLite); the bound is 2**53 - 1 so that
+# every JSON client (JavaScript numbers, validators that read numbers as doubles) compares it exactly.
+MAX_SEQ = 2**53 - 1
 
 
 class _Moderation(BaseModel):
