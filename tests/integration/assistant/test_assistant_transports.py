@@ -77,7 +77,7 @@ def test_rest_privacy_and_auth(client: TestClient, tokens: TokenService) -> None
     assert "1Z5760225209" not in other.text
     thief = token(tokens, "C-518")
     stolen = client.post(f"/v1/agent/sessions/{sid}/messages", headers=thief, json={"text": "hi"})
-    assert stolen.status_code == 403
+    assert stolen.status_code == 404  # another shopper's conversation is not found, never forbidden
     guest = token(tokens, "C-518", Role.GUEST)  # a guest token is anonymous whatever its identity says
     gsid = client.post("/v1/agent/sessions", headers=guest, json={}).json()["session_id"]
     g = client.post(f"/v1/agent/sessions/{gsid}/messages", headers=guest, json={"text": "Where is my order 1036?"})
