@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.fixtures.browser import running_souk
 
@@ -58,3 +59,27 @@ async def test_minting_is_limited_per_key_holder(tmp_path: Path) -> None:
         for _ in range(3):
             assert (await http.post("/v1/tokens", headers=key, json=body)).status_code == 200
         refused(await http.post("/v1/tokens", headers=key, json=body))
+
+
+@pytest.mark.redis
+async def test_with_redis_limits_and_revocations_are_shared(tmp_path: Path, redis_url: str) -> None:
+    """Two Souk processes on one Redis (two apps here): one budget, and a revocation on one refuses the token
+    on the other."""
+    limits = {"mint_merchant": {"count": 3, "per_s": 60}}
+    async with running_souk(tmp_path / "a", redis_url=redis_url, limits=limits) as a, \
+            running_souk(tmp_path / "b", redis_url=redis_url, limits=limits,
+                         auth={"token_secret": "shared-secret-" + "z" * 30}) as b, \
+            httpx.AsyncClient() as http:
+        body = {"identity": "v", "room": "lobby", "role": "member"}
+        for s in (a, a, b):
+            r = await http.post(f"{s.base_url}/v1/tokens", headers={"Authorization": f"Bearer {s.api_key}"}, json=body)
+            assert r.status_code == 200, r.text
+        refused(await http.post(f"{b.base_url}/v1/tokens", headers={"Authorization": f"Bearer {b.api_key}"},
+                                json=body))
+        # a revocation written by one process is read by the other's guard
+        token = b.ctx.tokens.mint(merchant_id=b.merchant_id, identity="v", room="lobby", role="member")
+        claims = b.ctx.tokens.verify(token)
+        assert a.ctx.guard is not None and b.ctx.guard is not None
+        await a.ctx.guard.revoke(claims.token_id, b.merchant_id, claims.expires_at)
+        await b.ctx.guard.refresh()
+        assert b.ctx.guard.is_revoked(claims.token_id)
