@@ -137,6 +137,8 @@ class ConsultService:
             log.warning("call %s: its node %s is gone; ended as interrupted by %s", call.id, call.node,
                         self.node_id or "-")
             self._ended(done)
+            if self._pins is not None:  # its node is gone: nobody else would drop the room's pin
+                self._tasks.spawn(self._unpin(RoomKey(done.merchant_id, done.room_id)), f"unpin-{done.id}")
             await self._changed(done)
             ended.append(done)
         return ended
