@@ -94,3 +94,18 @@ async def test_typed_turns_count_against_the_assistant_message_limit() -> None:
             if ev["type"] == "error":
                 codes.append(ev["code"])
         assert codes == ["rate_limited"]
+
+
+async def test_the_socket_closes_when_its_token_is_revoked() -> None:
+    apps: list[Any] = []
+    async with serve(voice=fake_voice(), brain=FakeBrain(), extra=apps.append) as (url, tokens):
+        token = shopper_token(tokens)
+        async with websockets.connect(url + "?token=" + token) as ws:
+            assert json.loads(await ws.recv())["type"] == "ready"
+            claims = tokens.verify(token)
+            await apps[0].state.ctx.guard.revoke(claims.token_id, claims.merchant_id, claims.expires_at)
+            frames, code = await _until_closed(ws)
+        assert code == 4403 and frames[-1]["code"] == "token_revoked"
+        async with websockets.connect(url + "?token=" + token) as ws:  # and it is refused from now on
+            frames, code = await _until_closed(ws)
+        assert code == 4403 and frames[0]["code"] == "token_revoked"
