@@ -2,7 +2,9 @@
 
 It reads /openapi.json and sends what the document allows and what it does not (examples, coverage, fuzzing
 and stateful phases; a fixed seed and a cap on examples per operation keep it to about a minute a
-credential), once with the demo merchant's API key and once with a staff token (room ``*``). It fails on:
+credential), with the demo merchant's API key and with a staff token (room ``*``) on every operation, then
+with a host and a viewer token of the live room ``live-demo`` on the live, RTM and replay operations with
+that room in their path (so the fuzzer gets past ``wrong_room`` into the rooms' own checks). It fails on:
 
 - any 5xx (``not_a_server_error``),
 - any status the operation does not document (``status_code_conformance``),
@@ -34,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 SEED = 6
 MAX_EXAMPLES = 12
+LIVE_ROOM = "live-demo"  # the demo store's live room
 CHECKS = ("not_a_server_error", "status_code_conformance", "positive_data_acceptance", "error_code_documented")
 
 pytestmark = pytest.mark.timeout(600)
@@ -64,15 +67,31 @@ def _figures(report: Path) -> str:
             f"with failures {cases.get('with_failures')} {failures or ''}, errored {cases.get('errored')}")
 
 
-@pytest.mark.parametrize("credential", ["api_key", "staff_token"])
+def _credential(souk: Souk, credential: str, tmp_path: Path) -> tuple[str, list[str], list[str]]:
+    """The bearer secret for ``credential``, schemathesis' global options and its ``run`` options."""
+    if credential == "api_key":
+        return souk.api_key, [], []
+    if credential == "staff_token":
+        return souk.ctx.tokens.mint(merchant_id=souk.merchant_id, identity="fuzz-staff", room="*", role="agent",
+                                    ttl_s=3600), [], []
+    identity, role = ("host-demo", "host") if credential == "live_host" else ("fuzz-viewer", "audience")
+    token = souk.ctx.tokens.mint(merchant_id=souk.merchant_id, identity=identity, room=LIVE_ROOM, role=role,
+                                 ttl_s=3600)
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(f'[parameters]\n"path.room" = "{LIVE_ROOM}"\n"path.ch" = "{LIVE_ROOM}"\n')
+    # going live needs a media plane, which this server does not run (503 media_unavailable, documented)
+    return token, ["--config-file", str(config)], [
+        "--include-path-regex", "^/v1/(live|rtm)/", "--exclude-operation-id", "show_start_v1_live__room__show_post"]
+
+
+@pytest.mark.parametrize("credential", ["api_key", "staff_token", "live_host", "live_viewer"])
 async def test_fuzzed_api_answers_only_documented_statuses_and_codes(tmp_path: Path, credential: str) -> None:
     report = tmp_path / "schemathesis.json"
     async with running_souk(tmp_path / "souk", features=None) as souk:
         await _warm_assistant(souk)
-        secret = souk.api_key if credential == "api_key" else souk.ctx.tokens.mint(
-            merchant_id=souk.merchant_id, identity="fuzz-staff", room="*", role="agent", ttl_s=3600)
+        secret, global_options, run_options = _credential(souk, credential, tmp_path)
         proc = await asyncio.create_subprocess_exec(
-            str(SCHEMATHESIS), "run", f"{souk.base_url}/openapi.json",
+            str(SCHEMATHESIS), *global_options, "run", f"{souk.base_url}/openapi.json", *run_options,
             "-H", f"Authorization: Bearer {secret}", "--checks", ",".join(CHECKS),
             "--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES), "--workers", "1",
             "--generation-database", "none",  # no examples replayed from earlier runs: the seed decides
