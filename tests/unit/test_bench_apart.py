@@ -13,17 +13,10 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+from tests.unit._imports import SRC, imports, module_name
+
 BENCH = "souk.bench"
 ALLOWED = {"souk.cli.main"}  # wires the `souk bench ...` sub-commands (souk.bench.cli.register)
-MAX_LINES = 500
-
-
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(SRC).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
 
 
 def _is_bench(name: str) -> bool:
@@ -36,26 +29,14 @@ def _strings(node: ast.AST) -> list[str]:
 
 def bench_uses(source: str, module: str, *, is_package: bool = False) -> list[str]:
     """Every way ``source`` (the text of ``module``) reaches souk.bench, as 'line N: what'."""
-    found: list[str] = []
-    package = module if is_package else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(source)):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base_parts = package.split(".")
-                base_parts = base_parts[: len(base_parts) - (node.level - 1)] if node.level > 1 else base_parts
-                base = ".".join(base_parts + ([node.module] if node.module else []))
-            else:
-                base = node.module or ""
-            names = [base] + [f"{base}.{a.name}" for a in node.names]
-        elif isinstance(node, ast.Call):
-            names = [s for arg in [*node.args, *(k.value for k in node.keywords)] for s in _strings(arg)]
-        hits = sorted({n for n in names if _is_bench(n)})
-        if hits:
-            found.append(f"line {node.lineno}: {', '.join(hits)}")
-    return found
+    by_line: dict[int, set[str]] = {}
+    for imp in imports(source, module, is_package=is_package):  # every import statement, resolved
+        by_line.setdefault(imp.line, set()).update(n for n in imp.names if _is_bench(n))
+    for node in ast.walk(ast.parse(source)):  # any call given a "souk.bench..." string (subprocess argv)
+        if isinstance(node, ast.Call):
+            strings = [s for arg in [*node.args, *(k.value for k in node.keywords)] for s in _strings(arg)]
+            by_line.setdefault(node.lineno, set()).update(s for s in strings if _is_bench(s))
+    return [f"line {line}: {', '.join(sorted(hits))}" for line, hits in sorted(by_line.items()) if hits]
 
 
 def _modules() -> list[Path]:
@@ -84,15 +65,6 @@ def test_benches_live_in_souk_bench_only() -> None:
     stray = [str(p.relative_to(SRC)) for p in _modules()
              if "bench" in p.stem.split("_") + p.parent.name.split("_") and not _is_bench(module_name(p))]
     assert not stray, stray
-
-
-def test_bench_files_over_500_lines_say_why_at_the_top() -> None:
-    long = []
-    for path in sorted((SRC / "souk" / "bench").rglob("*.py")):
-        lines = path.read_text(encoding="utf-8").splitlines()
-        if len(lines) > MAX_LINES and "lines" not in "\n".join(lines[:15]):
-            long.append(f"{path.relative_to(SRC)}: {len(lines)} lines")
-    assert not long, long
 
 
 @pytest.mark.parametrize(("source", "module"), [

@@ -79,7 +79,7 @@ class Checker(JsonChecker):
         self.each(top, "shipping", required=True, item=self.zone)
         policies = self.get(top, "policies", "$", self.obj, required=True)
         if policies is not None:
-            check_policies(self, policies, "$.policies")
+            check_policies(self, policies, "$.policies", regions=self.regions, skus=self.skus)
         faq_topics: dict[str, str] = {}
         self.each(top, "faq", required=False, item=lambda f, p: self.faq(f, p, faq_topics))
 

@@ -1,12 +1,16 @@
-"""Validation of a store file's ``policies`` object (STORE_FORMAT.md), on the Checker of storecheck."""
+"""Validation of a store file's ``policies`` object (STORE_FORMAT.md) on a JsonChecker.
+
+storecheck calls it after the shipping zones and products are read, passing the regions and SKUs they
+defined (the policies refer to them).
+"""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Container
+from typing import Any
 
-if TYPE_CHECKING:
-    from souk.domain.storecheck import Checker
+from souk.domain.jsoncheck import JsonChecker
 
 WHEN = frozenset({"opened", "seal_broken", "used"})
 UNLESS = frozenset({"defective", "wrong_item"})
@@ -18,10 +22,11 @@ UTC_OFFSET = re.compile(r"^[+-](0\d|1[0-4]):([0-5]\d)$")
 PAYMENT_METHOD = re.compile(r"^(.*?)(?: \(([A-Z]{2}(?:, [A-Z]{2})*)\))?$")
 
 
-def check_policies(c: Checker, pol: dict[str, Any], path: str) -> None:
+def check_policies(c: JsonChecker, pol: dict[str, Any], path: str, *, regions: Container[str],
+                   skus: Container[str]) -> None:
     returns = c.get(pol, "returns", path, c.obj, required=True)
     if returns is not None:
-        _returns(c, returns, f"{path}.returns")
+        _returns(c, returns, f"{path}.returns", regions, skus)
     for key in ("warranty", "price_match", "support_hours", "live_shopping"):
         c.get(pol, key, path, c.text)
     months = c.get(pol, "warranty_months", path, c.obj)
@@ -52,7 +57,8 @@ def check_policies(c: Checker, pol: dict[str, Any], path: str) -> None:
             c.listing(days, f"{spath}.days", c.one_of(WEEKDAYS), empty=False)
 
 
-def _returns(c: Checker, r: dict[str, Any], path: str) -> None:
+def _returns(c: JsonChecker, r: dict[str, Any], path: str, regions: Container[str],
+             skus: Container[str]) -> None:
     c.get(r, "window_days", path, c.count, required=True)
     for key in ("condition", "other_regions", "exchange"):
         c.get(r, key, path, c.text)
@@ -60,12 +66,12 @@ def _returns(c: Checker, r: dict[str, Any], path: str) -> None:
         c.get(r, key, path, c.count)
     labels = c.get(r, "free_return_label_regions", path, c.arr)
     for i, region in enumerate(labels or []):
-        _region(c, region, f"{path}.free_return_label_regions[{i}]")
+        _region(c, regions, region, f"{path}.free_return_label_regions[{i}]")
     rules = c.get(r, "non_returnable", path, c.arr)
     for i, value in enumerate(rules or []):
         rule = c.obj(value, f"{path}.non_returnable[{i}]")
         if rule is not None:
-            _non_returnable(c, rule, f"{path}.non_returnable[{i}]")
+            _non_returnable(c, skus, rule, f"{path}.non_returnable[{i}]")
     c.get(r, "restocking_fee_pct", path, lambda v, p: c.number(v, p, maximum=100))
     c.get(r, "restocking_fee_categories", path, lambda v, p: c.listing(v, p, c.snake))
     paid_by = c.get(r, "return_shipping_paid_by", path, c.obj)
@@ -73,26 +79,26 @@ def _returns(c: Checker, r: dict[str, Any], path: str) -> None:
         ppath = f"{path}.return_shipping_paid_by"
         c.get(paid_by, "default", ppath, c.one_of(PAYERS))
         for region, payer in (c.get(paid_by, "by_region", ppath, c.obj) or {}).items():
-            if _region(c, region, f"{ppath}.by_region.{region}"):
+            if _region(c, regions, region, f"{ppath}.by_region.{region}"):
                 c.one_of(PAYERS)(payer, f"{ppath}.by_region.{region}")
         c.get(paid_by, "store_pays_when", ppath, lambda v, p: c.listing(v, p, c.one_of(UNLESS)))
 
 
-def _region(c: Checker, region: Any, path: str) -> bool:
-    if not isinstance(region, str) or region not in c.regions:
+def _region(c: JsonChecker, regions: Container[str], region: Any, path: str) -> bool:
+    if not isinstance(region, str) or region not in regions:
         c.add(path, f"{region!r} is not a shipping[].region"[:200])
         return False
     return True
 
 
-def _non_returnable(c: Checker, rule: dict[str, Any], path: str) -> None:
+def _non_returnable(c: JsonChecker, skus: Container[str], rule: dict[str, Any], path: str) -> None:
     has_category, has_skus = rule.get("category") is not None, rule.get("skus") is not None
     if has_category == has_skus:
         c.add(path, "a rule has exactly one of category and skus")
     c.get(rule, "category", path, c.snake)
-    skus = c.get(rule, "skus", path, lambda v, p: c.listing(v, p, c.ident, empty=False))
-    for i, sku in enumerate(skus or []):
-        if sku is not None and sku not in c.skus:
+    listed = c.get(rule, "skus", path, lambda v, p: c.listing(v, p, c.ident, empty=False))
+    for i, sku in enumerate(listed or []):
+        if sku is not None and sku not in skus:
             c.add(f"{path}.skus[{i}]", f"{sku!r} is not a products[].sku")
     c.get(rule, "when", path, c.one_of(WHEN))
     c.get(rule, "unless", path, c.one_of(UNLESS))
