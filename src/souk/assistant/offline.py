@@ -13,6 +13,7 @@ from souk.agent.brain import BrainReply
 from souk.agent.embed.base import Embedder
 from souk.assistant import aspects, safety
 from souk.assistant import handlers as h
+from souk.assistant import product_handlers as ph
 from souk.assistant.catalog import ProductIndex
 from souk.assistant.lang import SUPPORTED, detect_language
 from souk.assistant.messages import say
@@ -21,6 +22,7 @@ from souk.assistant.slots import extract, normalize
 from souk.assistant.state import DialogState, Recorder
 from souk.assistant.store import SnapshotSource
 from souk.assistant.tools import Caller, CommerceTools
+from souk.assistant.turn import Outcome, Turn
 from souk.domain.store import StoreSnapshot
 
 log = logging.getLogger(__name__)
@@ -31,10 +33,10 @@ MAX_TURN_CHARS = 2000  # what the brain reads of one message; the rest is acknow
 LOW_CONFIDENCE_HANDOFF = 3
 SUPPORTED_SLACK = 0.05  # consecutive turns not understood before a person takes over
 
-HANDLERS: dict[str, Callable[[h.Turn], h.Outcome]] = {
+HANDLERS: dict[str, Callable[[Turn], Outcome]] = {
     "order_status": h.order_status, "list_orders": h.list_orders, "shipping": h.shipping, "duties": h.duties,
-    "returns": h.returns, "warranty": h.warranty, "product_info": h.product_info,
-    "product_search": h.product_search, "stock": h.stock, "payment": h.payment, "video": h.video,
+    "returns": h.returns, "warranty": h.warranty, "product_info": ph.product_info,
+    "product_search": ph.product_search, "stock": ph.stock, "payment": h.payment, "video": h.video,
     "gift_wrap": h.gift_wrap, "size_guide": h.size_guide, "order_change": h.order_change,
     "discount": h.simple("discount"), "hours": h.hours, "greeting": h.simple("greeting"),
     "thanks": h.simple("thanks"),
@@ -145,7 +147,7 @@ class OfflineSession:
         lang = detect_language(_LANG_NOISE.sub(" ", text), prior=prior, hint=language_hint) if text else (prior or "en")
         st.lang = lang
         rec = Recorder(CommerceTools(snap, self._brain.index_for(snap), st.caller))
-        turn = h.Turn(text=text, lang=lang, slots=extract(text), state=st, rec=rec, snap=snap,
+        turn = Turn(text=text, lang=lang, slots=extract(text), state=st, rec=rec, snap=snap,
                       index=self._brain.index_for(snap), channel=self.channel)
         self._keep_product_in_focus(turn)
         intent, confidence, outcome = self._decide(turn)
@@ -162,13 +164,13 @@ class OfflineSession:
                                     "brain_ms": round(elapsed_ms, 2)})
 
     @staticmethod
-    def _keep_product_in_focus(t: h.Turn) -> None:
+    def _keep_product_in_focus(t: Turn) -> None:
         """ "¿Es impermeable?" about the tent must not switch to the *Chaqueta impermeable*: when the only words
         that name another product are attribute words, the product under discussion stays."""
         last = t.state.last_sku
         found = t.product
-        if last is None and found is not None and h.DEICTIC.search(t.text) \
-                and t.index.resolve(aspects.blank(h.DEICTIC.sub(" ", t.text))) is None:
+        if last is None and found is not None and ph.DEICTIC.search(t.text) \
+                and t.index.resolve(aspects.blank(ph.DEICTIC.sub(" ", t.text))) is None:
             t.pin_product(None)  # "is this waterproof?" with nothing discussed: not the *Waterproof* Jacket
             return
         if last is None or found is None or found.sku == last or not aspects.asked(t.text):
@@ -176,14 +178,14 @@ class OfflineSession:
         if t.index.resolve(aspects.blank(t.text)) is None:
             t.pin_product(t.snap.product(last))
 
-    def _decide(self, t: h.Turn) -> tuple[str, float, h.Outcome]:
+    def _decide(self, t: Turn) -> tuple[str, float, Outcome]:
         st = t.state
         text = t.text
         if not text:
             return "greeting", 1.0, h.simple("greeting")(t)
         if safety.is_injection(text):
             st.clear_pending()
-            return "injection", 1.0, h.Outcome(say("injection", t.lang))
+            return "injection", 1.0, Outcome(say("injection", t.lang))
         if safety.wants_human(text):
             st.clear_pending()
             return "human", 1.0, h.handoff(t, "requested")
@@ -216,7 +218,7 @@ class OfflineSession:
             intent = "payment"  # "COD available in Riyadh?" asks about paying, not about a product
         current = t.product_or_last()
         if intent == "stock" and current is not None and ("product_info" in route.cued or aspects.asked(text)
-                                                          or h.mentions_variant(t, current)):
+                                                          or ph.mentions_variant(t, current)):
             intent = "product_info"  # "is it available in navy?": the details answer it, stock included
         understood = (conf >= CONFIDENT or intent in route.cued or intent != route.intent
                       or (conf >= CONFIDENT - SUPPORTED_SLACK and self._supported(t, intent)))
@@ -234,7 +236,7 @@ class OfflineSession:
             if st.low_confidence_streak >= LOW_CONFIDENCE_HANDOFF:
                 st.low_confidence_streak = 0
                 return "human", conf, h.handoff(t, "low_confidence", "why_confused")
-            return "clarify", conf, h.Outcome(say("clarify", t.lang))
+            return "clarify", conf, Outcome(say("clarify", t.lang))
         st.low_confidence_streak = 0
         if intent == "complaint":
             if lost:
@@ -246,11 +248,11 @@ class OfflineSession:
             st.clear_pending()
         if intent == "returns" and t.slots.order_ids:
             first = h.order_status(t)
-            return intent, conf, h.Outcome(first.text + " " + h.returns(t).text, first.handoff, first.reason)
+            return intent, conf, Outcome(first.text + " " + h.returns(t).text, first.handoff, first.reason)
         return intent, conf, HANDLERS[intent](t)
 
     @staticmethod
-    def _attribute_question(t: h.Turn, intent: str, cued: frozenset[str], understood: bool) -> bool:
+    def _attribute_question(t: Turn, intent: str, cued: frozenset[str], understood: bool) -> bool:
         """ "How heavy is the tent?", or "how heavy is it?" right after a product: the product's attributes.
 
         A generic intent that its words point at ("多久" for shipping) still loses when its slot is missing;
@@ -273,7 +275,7 @@ class OfflineSession:
                               "complaint", "payment", "duties", "human")
 
     @staticmethod
-    def _supported(t: h.Turn, intent: str) -> bool:
+    def _supported(t: Turn, intent: str) -> bool:
         """The turn carries the slot this intent needs: a weaker routing score is then enough."""
         s = t.slots
         if intent in ("order_status", "order_change", "list_orders"):
@@ -284,7 +286,7 @@ class OfflineSession:
             return t.product is not None
         return False
 
-    def _fill_pending(self, t: h.Turn) -> tuple[str, float, h.Outcome] | None:
+    def _fill_pending(self, t: Turn) -> tuple[str, float, Outcome] | None:
         st = t.state
         if st.pending is None or st.pending_intent is None:
             return None
@@ -300,7 +302,7 @@ class OfflineSession:
             return intent, 1.0, HANDLERS[intent](t)
         return None
 
-    def _contextual(self, t: h.Turn, intent: str, conf: float) -> str:
+    def _contextual(self, t: Turn, intent: str, conf: float) -> str:
         """Resolve short follow-ups ("and to Brazil?", "it's order 1014") against the conversation."""
         st = t.state
         s = t.slots
