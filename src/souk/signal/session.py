@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
-from souk.auth.tokens import AccessClaims, Privilege, Role
+from souk.auth.tokens import AccessClaims, Privilege
 from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound, SoukError, Unavailable
 from souk.core.ids import new_id
 from souk.core.tasks import TaskOwner
@@ -32,6 +31,7 @@ from souk.signal.handles import (
     sdp_error,
 )
 from souk.signal.hub import Member, Outbox, SignalHub
+from souk.signal.live_room import AUDIENCE_ROLES, partner_room, recording_file, require_stage
 from souk.signal.ports import (
     GoneListener,
     MediaHandle,
@@ -48,9 +48,8 @@ log = logging.getLogger(__name__)
 # Souk room kind -> (media plane room kind, publishers): a consult is two people; a live show has a host and
 # a few co-hosts; anything else is a small conference.
 MEDIA_ROOMS: dict[str, tuple[RoomKind, int]] = {"consult": ("consult", 2), "live": ("live", 4)}
-# in a live room these watch: never announced as participants, subscribed as audience (cascade-able)
-AUDIENCE_ROLES = frozenset({Role.AUDIENCE, Role.GUEST})
-STAGE_OWNERS = frozenset({Role.HOST, Role.SERVICE})  # publish in a live room without a stage grant
+
+
 class SignalSession:
     def __init__(
         self,
@@ -205,34 +204,16 @@ class SignalSession:
         return self.media
 
     # ---- publishing ----
-    def _require_stage(self, room: RoomKey) -> None:
-        if not self.live or self.claims.role in STAGE_OWNERS:  # the host may always publish (preview too)
-            return
-        if self.stage is None or not self.stage.may_publish(room, self.identity, False):
-            log.warning("room %s: %s (role %s) tried to publish off stage; refused", room, self.identity,
-                        self.claims.role.value)
-            raise Forbidden("publishing in a live room needs the host role or an accepted stage invitation",
-                            code=m.ErrorCode.NOT_ON_STAGE)
-
-    def _recording(self, room: RoomKey, media: MediaPort) -> str | None:
-        """The relative file name for Publisher.publish when the live show records, else None."""
-        show = self.stage.live_show(room) if self.live and self.stage is not None else None
-        if show is None or not show.recording or self.stage is None:
-            return None
-        name = self.stage.recording_name(show, self.identity)  # <merchant>/<room>/<show>/<identity>-<n>
-        # Janus writes into rec_dir/<name> but does not create the folders
-        (Path(media.recordings_dir) / name).parent.mkdir(parents=True, exist_ok=True)
-        return name
-
     async def publish(self, msg: m.Publish) -> m.SdpAnswer:
         room = self._joined()
-        self._require_stage(room)
+        if self.live:
+            require_stage(self.stage, room, self.identity, self.claims.role)
         self.claims.require(Privilege.PUBLISH)
         if self.publisher is not None:
             raise Conflict("already publishing", code=m.ErrorCode.ALREADY_PUBLISHING)
         check_sdp(msg.sdp, "publish offer")
         media = self._media()
-        recording = self._recording(room, media)
+        recording = recording_file(self.stage, room, self.identity, media.recordings_dir) if self.live else None
         handle = await media.join_publisher(room, display=self.identity)
         self.publisher = handle
         try:
@@ -291,23 +272,13 @@ class SignalSession:
         if len(self.subs) >= MAX_SUBSCRIPTIONS:
             raise Conflict(f"at most {MAX_SUBSCRIPTIONS} subscriptions", code="too_many_subscriptions")
         if msg.room and msg.room != room.room_id:
-            offer = await self._open_partner_subscription(room, msg.room, msg.feed)
+            stage = self.stage if self.live else None  # live PK: a feed of the linked room's stage
+            offer = await self._open_subscription(partner_room(stage, room, msg.room, msg.feed, self.identity),
+                                                  msg.feed)
         else:
             offer = await self._open_subscription(room, msg.feed)
         offer.id = msg.id
         return offer
-
-    async def _open_partner_subscription(self, room: RoomKey, partner: str, feed: str) -> m.SdpOffer:
-        """Live PK: a feed of the linked room's host or co-hosts (never of its audience)."""
-        link = self.stage.pk_partner(room) if self.live and self.stage is not None else None
-        if link is None or link.partner != partner or self.stage is None:
-            log.warning("room %s: %s asked for a feed of room %s without a PK link; refused", room,
-                        self.identity, partner)
-            raise Forbidden(f"room {partner!r} is not linked to this room", code=m.ErrorCode.NOT_LINKED)
-        there = RoomKey(link.partner_merchant, link.partner)
-        if not self.stage.on_stage(there, feed):
-            raise NotFound(f"{feed!r} is not on stage in room {partner!r}", code=m.ErrorCode.UNKNOWN_FEED)
-        return await self._open_subscription(there, feed)
 
     async def _open_subscription(self, room: RoomKey, feed: str) -> m.SdpOffer:
         member = self.hub.member(room, feed)
