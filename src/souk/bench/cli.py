@@ -15,9 +15,10 @@ from souk.core.settings import Settings
 
 
 def register(bench: Any) -> None:
-    from souk.bench import connect, consult, storage
+    from souk.bench import abuse, connect, consult, storage
     from souk.bench.live import live
 
+    abuse.register(bench)
     connect.register(bench)
     consult.register(bench)
     _raw_connect(bench)

@@ -13,7 +13,7 @@ import websockets
 from test_voice_ws import FakeBrain, fake_voice
 from voice_server import serve, shopper_token
 
-from tests.integration.limits.rawws import connect, flood, rss_mb
+from souk.bench.rawws import connect, flood, rss_mb
 
 
 async def _until_closed(ws: Any, timeout: float = 6.0) -> tuple[list[dict[str, Any]], int | None]:

@@ -230,8 +230,8 @@ async def test_a_client_that_never_reads_is_cut_off_and_may_resume(
     import uvicorn
     import websockets
 
+    from souk.bench.rawws import connect, flood
     from tests.fixtures.browser import free_port
-    from tests.integration.limits.rawws import connect, flood
 
     monkeypatch.setattr(agent, "SEND_TIMEOUT_S", 1.0)
     tokens = TokenService(SECRET)

@@ -16,11 +16,11 @@ import pytest
 from souk.auth.guard import TokenGuard
 from souk.auth.revocation import MemoryRevocations
 from souk.auth.tokens import TokenService
+from souk.bench.rawws import connect, flood, rss_mb
 from souk.core.errors import SoukError
 from souk.rtm.client import RtmClient
 from souk.rtm.config import RtmConfig
 from souk.rtm.node import RtmNode, start_node
-from tests.integration.limits.rawws import connect, flood, rss_mb
 
 SECRET = "rtm-limits-secret-" + "y" * 24
 

@@ -17,8 +17,8 @@ import pytest
 import websockets
 
 from souk.auth.tokens import TokenService
+from souk.bench.rawws import connect, flood, rss_mb
 from tests.fixtures.browser import CORE_FEATURES, Souk, running_souk
-from tests.integration.limits.rawws import connect, flood, rss_mb
 
 RTM = (*CORE_FEATURES, "souk.api.routes.rtm")
 

@@ -1,7 +1,8 @@
 """A hostile WebSocket client on a plain socket: it upgrades, then sends frames and never reads a byte.
 
 Its receive buffer is tiny, so whatever the server answers piles up on the server's side; ``flood`` runs in
-a thread (the server under test shares the event loop of the test) until the server drops the connection.
+a thread (the server under test shares the event loop of its caller: a test, or ``souk bench abuse``) until
+the server drops the connection.
 """
 
 from __future__ import annotations
