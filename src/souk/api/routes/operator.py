@@ -8,6 +8,7 @@ whole API answers ``404 operator_disabled``. Routes parse, authorize and call st
 from __future__ import annotations
 
 import hmac
+import zoneinfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -16,6 +17,9 @@ from pydantic import BaseModel, Field
 from souk.api.auth import Ctx, bearer
 from souk.api.openapi import errors, raises
 from souk.core.errors import NotFound, Unauthenticated
+from souk.domain.currencies import MINOR_UNITS
+from souk.domain.jsoncheck import LANGUAGE
+from souk.domain.merchants import REGION
 from souk.domain.storefile import parse_json
 from souk.storage.onboarding import MerchantSpec, Onboarding, key_view, merchant_view
 
@@ -47,16 +51,30 @@ def onboarding(ctx: Ctx, _: Annotated[None, Depends(operator)]) -> Onboarding:
 Service = Annotated[Onboarding, Depends(onboarding)]
 
 
+def _checked_by_domain(**schema: Any) -> dict[str, Any]:
+    """Rules the schema states but souk.domain.merchants.new_merchant checks, so that a bad body is answered
+    422 bad_merchant listing every problem with its path instead of pydantic's first complaint."""
+    return schema
+
+
 class MerchantIn(BaseModel):
-    id: str = Field(max_length=64, description="[a-z0-9_-]+")
-    name: str = Field(max_length=200)
-    currency: str = Field(max_length=8, description="ISO 4217, e.g. MXN: every amount of the merchant is in it")
-    region: str = Field(max_length=32, description="where the merchant operates, e.g. eu, us-east, mx")
+    """The schema states new_merchant's rules: what it allows is accepted."""
+
+    id: str = Field(max_length=64, description="[a-z0-9_-], 1-64 characters",
+                    json_schema_extra=_checked_by_domain(pattern=MERCHANT_ID))
+    name: str = Field(max_length=200, json_schema_extra=_checked_by_domain(minLength=1, pattern=r"\S"))
+    currency: str = Field(max_length=8, description="ISO 4217, e.g. MXN: every amount of the merchant is in it",
+                          json_schema_extra=_checked_by_domain(enum=sorted(MINOR_UNITS)))
+    region: str = Field(max_length=32, description="where the merchant operates, e.g. eu, us-east, mx",
+                        json_schema_extra=_checked_by_domain(pattern=REGION.pattern))
     languages: list[str] = Field(default_factory=lambda: ["en"], max_length=50,
-                                 description="ISO 639-1 codes; the first is the primary")
-    timezone: str = Field(default="UTC", max_length=64, description="IANA time zone")
+                                 description="ISO 639-1 codes; the first is the primary",
+                                 json_schema_extra=_checked_by_domain(minItems=1, items={"type": "string", "pattern": LANGUAGE.pattern}))
+    timezone: str = Field(default="UTC", max_length=64, description="IANA time zone",
+                          json_schema_extra=_checked_by_domain(enum=sorted(zoneinfo.available_timezones())))
     ships_from: str = Field(default="", max_length=200)
-    country: str = Field(default="", max_length=2, description="ISO 3166-1 alpha-2")
+    country: str = Field(default="", max_length=2, description="ISO 3166-1 alpha-2, or empty",
+                         json_schema_extra=_checked_by_domain(pattern=r"^([A-Z]{2})?$"))
 
 
 class KeyIn(BaseModel):
