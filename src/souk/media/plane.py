@@ -31,7 +31,6 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import ConfigError, SoukError, Unavailable
@@ -45,6 +44,7 @@ from souk.media.config import BIND_IP
 from souk.media.errors import NoSuchFeed, NoSuchRoom
 from souk.media.links import NodeLink, node_room_pin, node_room_secret
 from souk.media.nodes import JanusNode, NodePool
+from souk.media.priming import PRIME_S, Holdable, hold_primed
 from souk.media.registry import MemoryRegistry, MemoryRegistryStore, NodeRegistry, RedisRegistry
 from souk.media.roomids import janus_room_id
 from souk.media.streaming import Viewer
@@ -58,7 +58,6 @@ log = logging.getLogger(__name__)
 
 BITRATES: dict[str, int] = {"consult": 1_000_000, "live": 2_500_000, "conference": 768_000}
 FEED_RETRY_S = 0.1
-PRIME_S = 6.0  # how long a warm subscription may relay its placeholder video while Janus sizes its NACK queue
 RECONNECT_MAX_S = 10.0
 
 
@@ -70,20 +69,6 @@ class RoomSpec:
     bitrate: int
     record: bool
     description: str
-
-
-class Holdable(Protocol):
-    """What :meth:`MediaPlane.hold_primed` needs of a subscription (a VideoRoom :class:`Subscriber`)."""
-
-    @property
-    def room(self) -> RoomKey: ...
-
-    @property
-    def handle_id(self) -> int: ...
-
-    async def hold(self, kinds: Sequence[str] = ("audio", "video")) -> None: ...
-
-    async def wait_webrtcup(self, timeout: float = 10.0) -> None: ...
 
 
 class MediaPlane:
@@ -319,32 +304,15 @@ class MediaPlane:
         return sub
 
     async def hold_primed(self, sub: Holdable, *, prime_s: float = PRIME_S, poll_s: float = 0.2) -> bool:
-        """Hold a warm subscription on its placeholder feed, video last: audio is held at once; video keeps
-        flowing until Janus can retransmit it (its NACK queue is sized from the first RTCP round trip, and
-        until then Janus keeps nothing to resend: a packet lost in the first keyframe after a switch would
-        freeze the picture until the next keyframe). Returns whether that happened within ``prime_s``;
-        the video is held either way. Cancel it to stop early (a switch)."""
-        await sub.hold(("audio",))
-        primed = False
-        deadline = self.clock.now() + prime_s
-        try:
-            await sub.wait_webrtcup(prime_s)
-            node_id = self.pool.node_of(sub.room)
-            session_id = self.session_id(node_id)
-            if session_id is None:
-                raise Unavailable("no Janus session on the room's node")
-            admin = await self.admin(node_id)  # one admin connection for the whole wait
-            try:
-                while not primed and self.clock.now() < deadline:
-                    primed = nack_queue_ms(await admin.handle_info(session_id, sub.handle_id)).get("video", 0) > 0
-                    if not primed:
-                        await self.clock.sleep(poll_s)
-            finally:
-                await admin.aclose()
-        except (TimeoutError, SoukError) as exc:
-            log.info("warm subscription %s not primed: %s", sub.handle_id, exc)
-        await sub.hold(("video",))
-        return primed
+        """Hold a warm subscription on its placeholder feed, video last (see :mod:`souk.media.priming`)."""
+        return await hold_primed(sub, self._admin_of, self.clock, prime_s=prime_s, poll_s=poll_s)
+
+    async def _admin_of(self, room: RoomKey) -> tuple[JanusAdmin, int]:
+        node_id = self.pool.node_of(room)
+        session_id = self.session_id(node_id)
+        if session_id is None:
+            raise Unavailable("no Janus session on the room's node")
+        return await self.admin(node_id), session_id
 
     def opened(self, p: Publisher | Subscriber | Viewer, node_id: str) -> None:
         """Count a participant opened on ``node_id`` (its handle is the node's load)."""
@@ -506,17 +474,6 @@ class MediaPlane:
             await self.link(node_id)
         except SoukError as exc:  # the watcher keeps trying
             log.warning("media node %s: reconnect after restart failed: %s", node_id, exc)
-
-
-def nack_queue_ms(handle_info: dict[str, Any]) -> dict[str, int]:
-    """Janus's retransmission queue per medium kind from an admin ``handle_info`` (0: nothing kept to resend)."""
-    media = (handle_info.get("webrtc") or {}).get("media") or {}
-    out: dict[str, int] = {}
-    for x in media.values() if isinstance(media, dict) else media:
-        if isinstance(x, dict) and x.get("type") in ("audio", "video"):
-            kind = str(x["type"])
-            out[kind] = max(out.get(kind, 0), int(x.get("nack-queue-ms") or 0))
-    return out
 
 
 def _janus(room: RoomKey) -> int:

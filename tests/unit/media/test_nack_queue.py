@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from souk.media.plane import nack_queue_ms
+from souk.media.priming import nack_queue_ms
 
 
 def test_queue_sizes_per_kind_from_handle_info() -> None:
