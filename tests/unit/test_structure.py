@@ -158,6 +158,10 @@ def test_from_package_import_a_name_counts_the_package_and_a_module_counts_the_m
     assert resolve(Import(1, ("souk.pkg.mod",)), "souk.x", known) == {"souk.pkg", "souk.pkg.mod"}
     assert resolve(Import(1, ("souk.pkg.func",)), "souk.x", known) == {"souk.pkg"}
     assert resolve(Import(1, ("json",)), "souk.x", known) == set()
+    # inside the package: a sibling does not count the package (started first), a name from its __init__ does
+    known |= {"souk.pkg.other"}
+    assert resolve(Import(1, ("souk.pkg.other",)), "souk.pkg.mod", known) == {"souk.pkg.other"}
+    assert resolve(Import(1, ("souk.pkg.func",)), "souk.pkg.mod", known) == {"souk.pkg"}
 
 
 @pytest.mark.parametrize(("head", "ok"), [
