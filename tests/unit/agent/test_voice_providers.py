@@ -28,8 +28,8 @@ def tts(paths: models.ModelPaths):  # type: ignore[no-untyped-def]
 
 
 def test_vad_on_silence_noise_and_speech(paths: models.ModelPaths) -> None:
-    from souk.bench.agent.utterances import synthesize
     from souk.agent.providers.silero import SileroModel
+    from souk.bench.agent.utterances import synthesize
 
     model = SileroModel(paths.silero_vad)
     rng = np.random.default_rng(0)
@@ -47,8 +47,8 @@ def test_vad_on_silence_noise_and_speech(paths: models.ModelPaths) -> None:
 
 
 async def test_stt_transcribes_a_short_english_question(paths: models.ModelPaths) -> None:
-    from souk.bench.agent.utterances import synthesize, wer
     from souk.agent.providers.whisper import WhisperStt
+    from souk.bench.agent.utterances import synthesize, wer
 
     stt = WhisperStt(paths.whisper_dir)
     try:
