@@ -8,7 +8,8 @@ docstring line that starts with MARKER ("Over 500 lines because ..."), so a read
 the length.
 
 Layers (shared/STYLE.md): ``core`` imports nothing of ours outside core; ``domain`` imports only core and
-domain and nothing that does I/O; ``media``, ``rtm`` and ``agent`` know nothing of commerce.
+domain and nothing that does I/O; ``media``, ``rtm``, ``agent`` and ``signal`` know nothing of commerce
+(signaling sees the live stage and consult calls only through its own Protocols).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ IO_MODULES = {
 }
 # What media, rtm and agent must not know: commerce and the layers that join it to them.
 COMMERCE = {"domain", "storage", "assistant", "desk", "live", "consult", "api", "cli", "web", "data", "bench"}
-ENGINES = ("media", "rtm", "agent")
+ENGINES = ("media", "rtm", "agent", "signal")  # signal: beside rtm, typed against Protocols
 
 
 def _layer(module: str) -> str:

@@ -383,6 +383,11 @@ class LiveStage:
         return link if link is not None and link.active else None
 
     # ---- recording ----
+    def recording_name_for(self, room: RoomKey, identity: str) -> str | None:
+        """The relative file name of ``identity``'s next recording when ``room``'s live show records, else None."""
+        show = self.live_show(room)
+        return self.recording_name(show, identity) if show is not None and show.recording else None
+
     def recording_name(self, show: Show, identity: str) -> str:
         """A RELATIVE file name (Janus appends to rec_dir) for ``identity``'s next recording in ``show``."""
         state = self._rooms.get(RoomKey(show.merchant_id, show.room_id))

@@ -15,10 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeVar
 
-from souk.consult.models import Call
 from souk.core.tenancy import RoomKey
 from souk.signal import messages as m
-from souk.signal.ports import PublisherPort
+from souk.signal.ports import CallView, PublisherPort
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +98,7 @@ class RoomState:
     members: dict[str, Member] = field(default_factory=dict)
 
 
-def call_info(call: Call, ring_timeout_s: float = 0.0) -> m.CallInfo:
+def call_info(call: CallView, ring_timeout_s: float = 0.0) -> m.CallInfo:
     return m.CallInfo(
         call_id=call.id, room=call.room_id, shopper=call.shopper, state=call.state.value,  # type: ignore[arg-type]
         product_sku=call.product_sku, product_name=call.product_name, language=call.language,
@@ -130,7 +129,7 @@ class SignalHub:
         _discard(self._watchers, box)
 
     # ---- consult events (CallListener) ----
-    def call_changed(self, call: Call) -> None:
+    def call_changed(self, call: CallView) -> None:
         """A call changed: the merchant's consoles and the watchers of that merchant's room hear it."""
         msg = m.CallEvent(call=call_info(call, self._ring_timeout_s))
         room = RoomKey(call.merchant_id, call.room_id)

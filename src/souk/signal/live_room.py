@@ -33,10 +33,9 @@ def require_stage(stage: StagePort | None, room: RoomKey, identity: str, role: R
 
 def recording_file(stage: StagePort | None, room: RoomKey, identity: str, recordings_dir: Path) -> str | None:
     """The relative file name for Publisher.publish when the room's live show records, else None."""
-    show = stage.live_show(room) if stage is not None else None
-    if show is None or not show.recording or stage is None:
-        return None
-    name = stage.recording_name(show, identity)  # <merchant>/<room>/<show>/<identity>-<n>
+    name = stage.recording_name_for(room, identity) if stage is not None else None
+    if name is None:
+        return None  # <merchant>/<room>/<show>/<identity>-<n>
     # Janus writes into rec_dir/<name> but does not create the folders
     (Path(recordings_dir) / name).parent.mkdir(parents=True, exist_ok=True)
     return name
