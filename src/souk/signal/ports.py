@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from souk.core.tenancy import RoomKey
 from souk.media.events import MediaEvent
+from souk.media.priming import Holdable
 from souk.media.types import Jsep, RoomKind
 
 
@@ -48,18 +49,9 @@ class ReceiverPort(MediaHandle, Protocol):
     async def configure_layer(self, substream: int, temporal: int | None = None) -> None: ...
 
 
-class SubscriberPort(ReceiverPort, Protocol):
-    """A room member's VideoRoom subscription: it can also be held (warm) and switched to another feed."""
-
-    @property
-    def room(self) -> RoomKey: ...
-
-    @property
-    def handle_id(self) -> int: ...
-
-    async def hold(self, kinds: Sequence[str] = ("audio", "video")) -> None: ...
-
-    async def wait_webrtcup(self, timeout: float = 10.0) -> None: ...
+class SubscriberPort(ReceiverPort, Holdable, Protocol):
+    """A room member's VideoRoom subscription: it can also be held (warm, as priming holds it) and switched
+    to another feed."""
 
     async def switch(self, feed_id: int, source_mids: dict[str, list[str]]) -> list[str]: ...
 
