@@ -87,7 +87,8 @@ class SignalClient:
         if self.one_way_delay_s or self.segment_loss:
             await asyncio.sleep(emulated_delay(self.one_way_delay_s, self.segment_loss, self._rng))
         if reply.get("type") == "error":
-            raise SignalError(reply.get("message", ""), code=reply.get("code", "error"))
+            raise SignalError(reply.get("message", ""), code=reply.get("code", "error"),
+                              details=reply.get("details") or {})
         return reply
 
     async def next_event(self, type_: str, timeout: float | None = None, **match: Any) -> dict[str, Any]:

@@ -284,6 +284,7 @@ class Error(_Msg, tag="error"):
     code: str
     message: str
     id: str = ""
+    details: dict[str, Any] | None = None  # e.g. room_elsewhere: {node, url, signal_url}
 
 
 ServerMessage = (

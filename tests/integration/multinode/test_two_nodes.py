@@ -5,7 +5,8 @@
   (the seller decodes the shopper's frames); two nodes accepting one call at once make one winner; any node
   reads any call;
 - a show run from node A is watched (its state), chatted in and bought from on node B; a viewer's hand raised
-  on B reaches the host on A; a viewer's signaling join on B is sent to A;
+  on B reaches the host on A; a viewer's signaling join on B is sent to A (the browser SDK moves there by
+  itself);
 - node A is SIGKILLed mid-show: on B the show is still live with its stage, a buy retried with its order id
   answers the first order (nothing sold twice), no unit is lost, the host's join on B takes the room over once
   A's heartbeat has expired, and the host ends the show from B; the call A left ringing is ended by B as
@@ -18,6 +19,7 @@ import asyncio
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +34,7 @@ SKU = "AP-1001"
 LIVE = "live-demo"
 
 pytestmark = [pytest.mark.skipif(shutil.which("janus") is None, reason="janus is not installed (make setup)"),
-              pytest.mark.redis, pytest.mark.postgres, pytest.mark.janus]
+              pytest.mark.redis, pytest.mark.postgres, pytest.mark.janus, pytest.mark.browser]
 
 
 async def _seed(database_url: str, tmp: Path) -> str:
@@ -46,7 +48,7 @@ async def _seed(database_url: str, tmp: Path) -> str:
 
 
 async def test_two_nodes_share_calls_and_shows_and_survive_one_being_killed(
-        tmp_path: Path, postgres_url: str, redis_url: str, netns: None) -> None:
+        tmp_path: Path, postgres_url: str, redis_url: str, netns: None, chromium: Any) -> None:
     key = await _seed(postgres_url, tmp_path)
     a = Node("node-a", tmp_path / "a", database_url=postgres_url, redis_url=redis_url, rtp="20000-29999")
     b: Node | None = None
@@ -55,7 +57,7 @@ async def test_two_nodes_share_calls_and_shows_and_survive_one_being_killed(
         b = Node("node-b", tmp_path / "b", database_url=postgres_url, redis_url=redis_url, rtp="30000-39999")
         await b.ready()
         await _call_across_nodes(a, b, key)
-        sale, bought, viewer = await _show_across_nodes(a, b, key)
+        sale, bought, viewer = await _show_across_nodes(a, b, key, chromium)
         ringing = await _ring_on(a, key)
         a.sigkill()
         await _show_goes_on_from_b(b, key, sale, bought, viewer)
@@ -136,7 +138,7 @@ async def _call_across_nodes(a: Node, b: Node, key: str) -> None:
             await sub.aclose()
 
 
-async def _show_across_nodes(a: Node, b: Node, key: str) -> tuple[dict, dict, str]:  # type: ignore[type-arg]
+async def _show_across_nodes(a: Node, b: Node, key: str, chromium: Any) -> tuple[dict, dict, str]:  # type: ignore[type-arg]
     async with a.http() as http_a, b.http() as http_b:
         host = await mint(http_a, key, identity="host-1", room=LIVE, role="host", name="Hana")
         viewer = await mint(http_b, key, identity="viewer-1", room=LIVE, role="audience", name="Vic")
@@ -150,7 +152,24 @@ async def _show_across_nodes(a: Node, b: Node, key: str) -> tuple[dict, dict, st
             assert seen["status"] == "live" and seen["host"] == "host-1" and seen["title"] == "two nodes"
             refused = await join_refused(b, viewer, LIVE)
             assert refused is not None and refused.code == "room_elsewhere" and a.ws in refused.message
+            assert refused.details["signal_url"] == a.ws and refused.details["node"] == "node-a"
             assert await join_refused(a, viewer, LIVE) is None
+            # the browser SDK follows the refusal by itself: a viewer's page on B joins the room on A
+            page = await chromium.new_page()
+            try:
+                await page.goto(f"{b.base}/")
+                moved_to = await page.evaluate("""async ([token, room]) => {
+                    const { connect } = await import("/static/sdk/souk.js");
+                    const client = await connect({ token });
+                    const joined = await client.join(room, { autoSubscribe: false });
+                    const url = client.url;
+                    await joined.leave();
+                    client.close();
+                    return url;
+                }""", [viewer, LIVE])
+            finally:
+                await page.close()
+            assert moved_to.startswith(a.ws + "?"), moved_to
             # chatted in on B, read on A
             await ok(http_b.post(f"/v1/rtm/channels/{LIVE}/messages", json={"body": "hello from B"},
                                  headers=auth(viewer)))

@@ -101,7 +101,7 @@ async def _one(session: SignalSession, raw: str | bytes, limit: int, claims: Acc
     try:
         return await session.handle(msg)
     except SoukError as exc:
-        return m.Error(id=msg.id, code=exc.code, message=exc.message)
+        return m.Error(id=msg.id, code=exc.code, message=exc.message, details=exc.details or None)
     except Exception:
         log.exception("signaling %s from %s failed", type(msg).__name__, claims.identity)
         return m.Error(id=msg.id, code="internal", message="internal error; the request was not applied")

@@ -1,9 +1,10 @@
 // Errors with a stable code the UI can switch on.
 export class SoukError extends Error {
-  constructor(code, message) {
+  constructor(code, message, details) {
     super(message || code);
     this.name = "SoukError";
     this.code = code;
+    this.details = details || {}; // e.g. room_elsewhere: {node, url, signal_url}
   }
 }
 

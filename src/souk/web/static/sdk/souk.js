@@ -16,6 +16,10 @@
 //   room.on("switched", ({ participant, sub }) => ...);  // the warm PC now carries participant (after its "track"s)
 //   await room.leave(); client.close();
 //
+// Several Souk nodes: a room's media lives on one node; a join that reaches another node is refused
+// room_elsewhere with details.signal_url, and join() moves the socket there (same token) and joins once more
+// (the client emits "moved" {url}).
+//
 // Media server restarts: when Janus dies and Souk brings the room back on a new instance, the server sends
 // media.reset {room}; the SDK closes its dead PeerConnections, republishes the same tracks and resubscribes by
 // itself (the room emits "media.reset", then "track.ended" / "track" as feeds go and come back).
@@ -164,7 +168,7 @@ export class Client extends Emitter {
       const p = this.pending.get(msg.id);
       this.pending.delete(msg.id);
       clearTimeout(p.timer);
-      if (msg.type === "error") p.reject(new SoukError(msg.code, msg.message));
+      if (msg.type === "error") p.reject(new SoukError(msg.code, msg.message, msg.details));
       else p.resolve(msg);
       return;
     }
@@ -236,9 +240,33 @@ export class Client extends Emitter {
 
   async join(roomId, { autoSubscribe = true, name = "" } = {}) {
     // with autoSubscribe the server subscribes us to every feed already up and returns the offers at once
-    const reply = await this.request({ type: "join", room: roomId, name, subscribe: autoSubscribe });
+    const ask = () => this.request({ type: "join", room: roomId, name, subscribe: autoSubscribe });
+    let reply;
+    try {
+      reply = await ask();
+    } catch (e) {
+      // Several nodes: the room is served by another node, which the refusal names. Move there once.
+      if (!(e && e.code === "room_elsewhere" && e.details && e.details.signal_url)) throw e;
+      await this._move(e.details.signal_url);
+      reply = await ask();
+    }
     this.room = new Room(this, roomId, reply, autoSubscribe);
     return this.room;
+  }
+
+  // Open the signaling socket on another node (same token), then drop this one without a reconnect.
+  async _move(signalUrl) {
+    const token = new URL(this.url).searchParams.get("token");
+    const target = new URL(signalUrl);
+    if (token) target.searchParams.set("token", token);
+    const old = this.ws;
+    this.url = target.toString();
+    try {
+      await this._open(); // this.ws is the new socket from here on: the old one's close is not a loss
+    } finally {
+      if (old && old.readyState <= WebSocket.OPEN) old.close(1000, "moved to the room's node");
+    }
+    this.emit("moved", { url: signalUrl });
   }
 
   close() {
