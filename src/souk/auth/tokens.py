@@ -84,10 +84,6 @@ class AccessClaims:
         if self.room != ANY_ROOM and self.room != room_id:
             raise Forbidden("token is not valid for this room", code="wrong_room")
 
-    def require_merchant(self, merchant_id: str) -> None:
-        if self.merchant_id != merchant_id:
-            raise Forbidden("token belongs to another merchant", code="wrong_merchant")
-
 
 class TokenService:
     """Mints and verifies access tokens. Pure: the clock is injectable, no I/O."""

@@ -8,7 +8,7 @@
   periodic catch-up compares each channel's sequence counter with what was delivered, so nothing is lost
   even when pub/sub drops messages.
 - Presence: one sorted set per channel, member -> expiry; a dead node's entries expire by themselves.
-- Moderation: hashes per channel and a keyword list per merchant.
+- Moderation: hashes per channel and a keyword list per channel (a host's filter is its room's only).
 """
 
 from __future__ import annotations

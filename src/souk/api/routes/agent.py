@@ -122,7 +122,8 @@ async def _answer(ctx: AppContext, who: Who, claims: AccessClaims, conv: Convers
 
 
 @router.post("/v1/agent/sessions", responses=errors(
-    {404: ["unknown_merchant"], 429: ["rate_limited", "too_many_sessions"], 503: ["assistant_unavailable"]}))
+    {404: ["unknown_merchant"], 429: ["rate_limited", "too_many_sessions"],
+     503: ["assistant_unavailable", "assistant_busy"]}))
 async def open_session(claims: Claims, ctx: Ctx, request: Request, body: OpenBody | None = None) -> dict[str, Any]:
     service = _service(ctx)
     conv = await _open(ctx, service, _who(ctx, claims, request), claims, body.language if body else None)
