@@ -1,0 +1,1 @@
+"""The customer-service desk: pure routing, timelines and metrics (no I/O)."""
