@@ -150,6 +150,9 @@ class DeskState:
 class Step:
     state: DeskState
     assignments: tuple[Assignment, ...] = ()
+    requeued: tuple[
+        str, ...
+    ] = ()  # conversation ids taken back from an agent who went offline (some reassigned)
 
 
 # --- operations ---------------------------------------------------------------------------------------------
@@ -176,6 +179,9 @@ def upsert_agent(
         if state.load(old) > capacity:
             raise Conflict(f"agent {agent_id!r} holds more than {capacity}", code="capacity_below_load")
         agent = replace(old, skills=skills, capacity=capacity)
+        held = [state.conversations[(merchant_id, c)] for c in old.open]
+        outside = [replace(c, overflow=True) for c in held if not c.route.served_by(skills)]
+        state = _with_conversations(state, outside)  # it keeps them, now outside their route
     return _dispatch(_with_agents(state, [agent]), merchant_id, now)
 
 
@@ -184,15 +190,18 @@ def set_presence(
 ) -> Step:
     """Online assigns waiting work; away keeps what it holds; offline puts it back at the front of the queue."""
     agent = state.agent(merchant_id, agent_id)
-    if presence is Presence.OFFLINE and agent.open:
+    requeued = agent.open if presence is Presence.OFFLINE else ()
+    if requeued:
         convs = [
-            replace(state.conversations[(merchant_id, c)], agent_id=None, front=True) for c in agent.open
+            replace(state.conversations[(merchant_id, c)], agent_id=None, front=True, overflow=False)
+            for c in requeued
         ]
         state = _with_conversations(state, convs)
         agent = replace(agent, open=())
     if presence is Presence.ONLINE and (agent.presence is Presence.OFFLINE or agent.idle_since is None):
         agent = replace(agent, idle_since=now)  # back from offline: idle from now, not from before it left
-    return _dispatch(_with_agents(state, [replace(agent, presence=presence)]), merchant_id, now)
+    step = _dispatch(_with_agents(state, [replace(agent, presence=presence)]), merchant_id, now)
+    return replace(step, requeued=requeued)
 
 
 def enqueue(state: DeskState, merchant_id: str, conversation_id: str, route: Route, now: dt.datetime) -> Step:
@@ -271,8 +280,10 @@ def estimate_wait(
 ) -> WaitEstimate:
     """Expected wait for a new conversation on `route`, from the queue ahead of it, the matching online agents'
     free capacity and a recent average handling time. With nobody matching online but someone online and a
-    max wait set, the wait is the max wait (it will overflow); with nobody online at all, nobody is promised."""
-    ahead = len(state.waiting(merchant_id, route.queue))
+    max wait set, the wait is the max wait (it will overflow); with nobody online at all, nobody is promised.
+    `position` counts its own queue; the wait counts every waiting conversation those agents could take."""
+    waiting = state.waiting(merchant_id)
+    position = sum(1 for c in waiting if c.route.queue == route.queue)
     online = [
         a for a in state.agents.values() if a.merchant_id == merchant_id and a.presence is Presence.ONLINE
     ]
@@ -280,8 +291,9 @@ def estimate_wait(
     if not matching:
         limit = state.max_wait.get(merchant_id)
         if online and limit is not None:
-            return WaitEstimate(True, ahead, limit)
-        return WaitEstimate(False, ahead, None)
+            return WaitEstimate(True, position, limit)
+        return WaitEstimate(False, position, None)
+    ahead = sum(1 for c in waiting if any(c.route.served_by(a.skills) for a in matching))
     if route.video:  # a call needs a whole agent
         free = sum(1 for a in matching if state.load(a) == 0)
         slots = len(matching)
@@ -290,8 +302,8 @@ def estimate_wait(
         slots = sum(a.capacity for a in matching)
     short = ahead + 1 - free
     if short <= 0:
-        return WaitEstimate(True, ahead, dt.timedelta(0))
-    return WaitEstimate(True, ahead, average_handling * short / slots)
+        return WaitEstimate(True, position, dt.timedelta(0))
+    return WaitEstimate(True, position, average_handling * short / slots)
 
 
 # --- invariants ---------------------------------------------------------------------------------------------

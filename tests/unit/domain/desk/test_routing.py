@@ -171,7 +171,7 @@ def test_an_agent_who_disconnects_gets_its_conversations_requeued_at_the_front_a
         "c3": None,
     }
     step = set_presence(state, M, "a", Presence.OFFLINE, at(20))  # killed mid-conversation
-    assert step.assignments == ()
+    assert (step.assignments, step.requeued) == ((), ("c0", "c2"))
     state = sound(step)
     assert [c.id for c in state.waiting(M)] == ["c0", "c2", "c3"]  # at the front, ahead of c3
     assert state.conversation(M, "c0").enqueued_at == at(10)  # original enqueue time kept
@@ -271,7 +271,13 @@ def test_wait_estimate_and_whether_anyone_is_there() -> None:
         online(state, "v", "ar", capacity=2, video=True), M, Route("ar", video=True), handling
     )
     assert video.wait == dt.timedelta(0)
+    state = online(state, "b", "en,fr", capacity=1, now=11)  # takes c2; c3, c4 wait, fr1 now competes for b
+    state = sound(enqueue(state, M, "fr1", Route("fr"), at(12)))
+    # 2 in its queue; 3 waiting that a or b could take, no room, 3 slots: (3 + 1) / 3 * 5 minutes
+    estimate = estimate_wait(state, M, Route("en"), handling)
+    assert (estimate.position, estimate.wait) == (2, dt.timedelta(minutes=20) / 3)
     away = sound(set_presence(state, M, "a", Presence.AWAY, at(11)))
+    away = sound(set_presence(away, M, "b", Presence.OFFLINE, at(11)))
     assert not estimate_wait(away, M, Route("en"), handling).available
 
 
@@ -287,3 +293,12 @@ def test_bad_input_is_refused() -> None:
         upsert_agent(state, M, "a", Skills(frozenset({"en"})), 1, at(3))  # it holds two
     with pytest.raises(NotFound):
         finish(state, "m2", "c", at(3))
+
+
+def test_changing_an_agents_skills_keeps_what_it_holds_outside_its_route() -> None:
+    state = online(DeskState(), "a", "en,fr", capacity=2)
+    state = sound(enqueue(state, M, "c", Route("fr"), at(1)))
+    state = sound(upsert_agent(state, M, "a", Skills(frozenset({"en"})), 2, at(2)))
+    assert state.conversation(M, "c").agent_id == "a" and state.conversation(M, "c").overflow
+    state = sound(set_presence(state, M, "a", Presence.OFFLINE, at(3)))
+    assert not state.conversation(M, "c").overflow  # waiting again, for French
