@@ -124,9 +124,9 @@ class HandoffSettings:
                 for r in raw)
             threshold = data.get("order_value_threshold")
             return cls(rules, None if threshold is None else Decimal(str(threshold)))
+        except (BadRequest, TooLarge):
+            raise
         except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError) as e:
-            if isinstance(e, (BadRequest, TooLarge)):
-                raise
             raise BadRequest(f"bad hand-off settings: {e}", code="bad_handoff_rule") from e
 
 

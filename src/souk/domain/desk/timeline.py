@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Union, cast, get_args, get_origin, get_type_hi
 
 from souk.core.errors import BadRequest, Conflict, Forbidden, TooLarge
 from souk.domain.calls import CallOutcome
-from souk.domain.desk.handoff import HandoffPacket, HandoffReason, Speaker, TranscriptLine
+from souk.domain.desk.handoff import MAX_TRANSCRIPT, HandoffPacket, HandoffReason, Speaker, TranscriptLine
 
 MAX_TEXT = 4000  # a message or a note, characters
 MAX_COMMENT = 1000  # a CSAT comment
@@ -76,6 +76,7 @@ def open_conversation(merchant_id: str, conversation_id: str, channel: Channel, 
                       language: str, at: dt.datetime, *, customer_id: str | None = None) -> Conversation:
     if not merchant_id or not conversation_id or not shopper_identity:
         raise BadRequest("a conversation needs a merchant, an id and a shopper", code="bad_conversation")
+    _aware(at)
     return Conversation(merchant_id, conversation_id, channel, shopper_identity, language, at, at,
                         customer_id=customer_id)
 
@@ -197,6 +198,11 @@ def _text(text: str, limit: int = MAX_TEXT, *, empty_ok: bool = False) -> None:
         raise TooLarge(f"text over {limit} characters", code="text_too_long", details={"max": limit})
 
 
+def _aware(at: dt.datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise BadRequest("times carry their UTC offset", code="naive_time")
+
+
 def _conflict(c: Conversation, event: Event, code: str) -> Conflict:
     return Conflict(f"{event.kind} not allowed on a conversation that is {c.status.value}", code=code,
                     details={"conversation": c.id, "status": c.status.value})
@@ -204,6 +210,7 @@ def _conflict(c: Conversation, event: Event, code: str) -> Conflict:
 
 def apply(c: Conversation, event: Event) -> Conversation:
     """The conversation after ``event``. 400/413 on bad input, 409 on a transition its state forbids."""
+    _aware(event.at)
     if event.at < c.updated_at:
         raise BadRequest("an event cannot precede the conversation's last one", code="event_out_of_order")
     if c.events >= MAX_EVENTS:
@@ -324,7 +331,7 @@ def shopper_view(events: Iterable[Event]) -> tuple[Event, ...]:
     return tuple(out)
 
 
-def transcript(events: Iterable[Event], *, limit: int = 200) -> tuple[TranscriptLine, ...]:
+def transcript(events: Iterable[Event], *, limit: int = MAX_TRANSCRIPT) -> tuple[TranscriptLine, ...]:
     """The last ``limit`` messages as the shopper saw or heard them, for a hand-off packet."""
     lines: list[TranscriptLine] = []
     for e in events:

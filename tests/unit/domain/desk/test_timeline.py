@@ -211,6 +211,14 @@ def test_open_needs_merchant_id_and_shopper() -> None:
     assert info.value.code == "bad_conversation"
 
 
+def test_times_without_an_offset_are_refused() -> None:
+    naive = dt.datetime(2026, 12, 1, 9, 0)
+    with pytest.raises(BadRequest) as info:
+        open_conversation("m1", "c1", Channel.CONSULT, "s", "en", naive)
+    assert info.value.code == "naive_time"
+    assert error(convo(), ShopperMessage(naive, "hi")).code == "naive_time"
+
+
 def test_shopper_view_hides_notes_tools_packet_and_reasons() -> None:
     view = shopper_view(full().events)
     assert [e.kind for e in view] == [
