@@ -94,21 +94,28 @@ class Dispatcher:
 
     async def _run(self) -> None:
         while True:
-            self._wake.clear()
-            await self._fan_out()
-            now = self._clock.wall()
-            due = await self._store.due(now, self._batch)
-            if due:
-                results = await asyncio.gather(*(self._deliver(d) for d in due), return_exceptions=True)
-                for d, r in zip(due, results, strict=True):
-                    if isinstance(r, Exception):  # a store error: the delivery stays pending, the task goes on
-                        log.error("webhook delivery %s failed to record", d.id, exc_info=r,
-                                  extra={"merchant": d.merchant_id})
-                if all(isinstance(r, Exception) for r in results):
-                    await self._clock.sleep(1.0)  # a store that is down: do not spin
-                continue
-            next_at = await self._store.next_due_at()
-            await self._wait(None if next_at is None else max(0.0, next_at - now))
+            try:
+                await self._step()
+            except Exception:  # a store or endpoint source that fails: log, pause, keep the task alive
+                log.exception("webhook delivery step failed; retrying in 1 s")
+                await self._clock.sleep(1.0)
+
+    async def _step(self) -> None:
+        self._wake.clear()
+        await self._fan_out()
+        now = self._clock.wall()
+        due = await self._store.due(now, self._batch)
+        if due:
+            results = await asyncio.gather(*(self._deliver(d) for d in due), return_exceptions=True)
+            for d, r in zip(due, results, strict=True):
+                if isinstance(r, Exception):  # the delivery stays pending in the store
+                    log.error("webhook delivery %s failed to record", d.id, exc_info=r,
+                              extra={"merchant": d.merchant_id})
+            if all(isinstance(r, Exception) for r in results):
+                await self._clock.sleep(1.0)  # a store that is down: do not spin
+            return
+        next_at = await self._store.next_due_at()
+        await self._wait(None if next_at is None else max(0.0, next_at - now))
 
     async def _wait(self, seconds: float | None) -> None:
         """Until an event is enqueued, or ``seconds`` of the clock have passed."""
@@ -127,7 +134,10 @@ class Dispatcher:
         events: list[WebhookEvent] = []
         while not self._queue.empty():
             events.append(self._queue.get_nowait())
-        events += await self._store.take_parked(self._batch * 8)
+        parked = await self._store.take_parked(self._batch * 8)
+        if len(parked) == self._batch * 8:
+            self._wake.set()  # more may be parked: come straight back instead of waiting
+        events += parked
         for event in events:
             for endpoint in await self._endpoints.subscribed(event.merchant_id, event.type):
                 await self._store.add(self._delivery(event, endpoint, self._clock.wall()))

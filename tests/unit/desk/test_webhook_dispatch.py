@@ -13,7 +13,7 @@ from souk.core.clock import ManualClock
 from souk.desk.webhook_dispatch import Dispatcher
 from souk.desk.webhook_signing import SIGNATURE_HEADER, verify
 from souk.desk.webhook_store import MemoryDeliveryStore, MemoryEndpoints
-from souk.desk.webhooks import DeliveryStatus, Endpoint, EventType, WebhookEvent
+from souk.desk.webhooks import Delivery, DeliveryStatus, Endpoint, EventType, WebhookEvent
 
 SECRET = "whsec_unit_secret_000001"
 
@@ -139,6 +139,57 @@ async def test_aclose_parks_what_was_still_queued_and_a_new_dispatcher_delivers_
             return len(got) == 5 and all(x.status is DeliveryStatus.DELIVERED for x in got)
 
         await drive(clock, all_delivered, step_s=0)
+    finally:
+        await d.aclose()
+        await client.aclose()
+
+
+async def test_more_parked_events_than_one_pass_takes_are_all_delivered() -> None:
+    clock = ManualClock()
+    store = MemoryDeliveryStore()
+    client = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    d = Dispatcher(MemoryEndpoints([endpoint("m1")]), store, clock=clock, client=client, queue_size=1, batch=4)
+    for n in range(100):
+        await d.enqueue(event("m1", n, clock))  # 1 queued, 99 parked; one pass takes 32 of them
+    d.start()
+    try:
+        async def all_delivered() -> bool:
+            got = await store.list("m1", limit=1000)
+            return len(got) == 100 and all(x.status is DeliveryStatus.DELIVERED for x in got)
+
+        await drive(clock, all_delivered, step_s=0)
+    finally:
+        await d.aclose()
+        await client.aclose()
+
+
+class BrokenOnce(MemoryDeliveryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    async def due(self, now: float, limit: int) -> list[Delivery]:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("database away")
+        return await super().due(now, limit)
+
+
+async def test_a_store_error_does_not_kill_the_delivery_task() -> None:
+    clock = ManualClock()
+    store = BrokenOnce()
+    client = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    d = Dispatcher(MemoryEndpoints([endpoint("m1")]), store, clock=clock, client=client)
+    d.start()
+    try:
+        await d.enqueue(event("m1", 1, clock))
+
+        async def delivered() -> bool:
+            got = await store.list("m1")
+            return bool(got) and got[0].status is DeliveryStatus.DELIVERED
+
+        await drive(clock, delivered, step_s=1)
+        assert store.failures == 0
     finally:
         await d.aclose()
         await client.aclose()
