@@ -14,17 +14,7 @@ from test_voice_ws import FakeBrain, fake_voice
 from voice_server import serve, shopper_token
 
 from souk.bench.rawws import connect, flood, rss_mb
-
-
-async def _until_closed(ws: Any, timeout: float = 6.0) -> tuple[list[dict[str, Any]], int | None]:
-    out: list[dict[str, Any]] = []
-    try:
-        while True:
-            msg = await asyncio.wait_for(ws.recv(), timeout)
-            if isinstance(msg, str):
-                out.append(json.loads(msg))
-    except websockets.ConnectionClosed as closed:
-        return out, closed.rcvd.code if closed.rcvd else None
+from tests.fixtures.wsframes import frames_until_closed
 
 
 async def test_deep_json_is_answered_and_the_socket_stays_up() -> None:
@@ -46,7 +36,7 @@ async def test_deep_json_is_answered_and_the_socket_stays_up() -> None:
 async def test_the_socket_closes_when_its_token_expires() -> None:
     async with serve(voice=fake_voice(), brain=FakeBrain()) as (url, tokens), \
             websockets.connect(url + "?token=" + shopper_token(tokens, ttl_s=1)) as ws:
-        frames, code = await _until_closed(ws)
+        frames, code = await frames_until_closed(ws)
     assert code == 4401 and frames[-1]["code"] == "token_expired"
 
 
@@ -104,8 +94,8 @@ async def test_the_socket_closes_when_its_token_is_revoked() -> None:
             assert json.loads(await ws.recv())["type"] == "ready"
             claims = tokens.verify(token)
             await apps[0].state.ctx.guard.revoke(claims.token_id, claims.merchant_id, claims.expires_at)
-            frames, code = await _until_closed(ws)
+            frames, code = await frames_until_closed(ws)
         assert code == 4403 and frames[-1]["code"] == "token_revoked"
         async with websockets.connect(url + "?token=" + token) as ws:  # and it is refused from now on
-            frames, code = await _until_closed(ws)
+            frames, code = await frames_until_closed(ws)
         assert code == 4403 and frames[0]["code"] == "token_revoked"

@@ -26,6 +26,7 @@ from souk.agent.providers.base import SttResult
 from souk.agent.service import VoiceService
 from souk.agent.session import VoiceConfig, VoiceEngine
 from souk.core.clock import SystemClock
+from tests.fixtures.wsframes import frames_until
 
 
 class FakeBrain:
@@ -56,19 +57,6 @@ def fake_voice() -> VoiceService:
     return VoiceService.of(engine)
 
 
-async def _events(ws: Any, until: str, timeout: float = 5.0) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout
-    while True:
-        msg = await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic()))
-        if isinstance(msg, bytes):
-            continue
-        ev = json.loads(msg)
-        out.append(ev)
-        if ev["type"] == until:
-            return out
-
-
 async def test_auth_is_required_and_bad_tokens_close_with_4401() -> None:
     async with serve(voice=fake_voice(), brain=FakeBrain()) as (url, _tokens):
         async with websockets.connect(url + "?token=nope") as ws:
@@ -96,11 +84,11 @@ async def test_first_message_auth_typed_turn_and_bad_input() -> None:
             await ws.send(json.dumps({"type": "text", "text": "x" * 20_000}))
             await ws.send(json.dumps({"type": "dance"}))
             await ws.send(json.dumps({"type": "ping"}))
-            evs = await _events(ws, "pong")
+            evs = await frames_until(ws, "pong")
             codes = [e.get("code") for e in evs if e["type"] == "error"]
             assert codes == ["bad_audio", "audio_too_large", "bad_json", "text_too_large", "unknown_type"]
             await ws.send(json.dumps({"type": "text", "text": "where is my order"}))
-            evs = await _events(ws, "audio_start")
+            evs = await frames_until(ws, "audio_start")
             agent = [e for e in evs if e["type"] == "agent_text"]
             assert agent and agent[0]["text"].startswith("Your order shipped")
             await ws.send(json.dumps({"type": "bye"}))
@@ -114,11 +102,11 @@ async def test_garbage_noise_and_silence_never_hang() -> None:
     brain = FakeBrain()
     async with serve(voice=fake_voice(), brain=brain) as (url, tokens), \
             websockets.connect(url + "?token=" + shopper_token(tokens, role="guest")) as ws:
-        await _events(ws, "ready")
+        await frames_until(ws, "ready")
         for _ in range(100):  # 2 s of silence
             await ws.send(bytes(640))
         await ws.send(json.dumps({"type": "ping"}))
-        evs = await _events(ws, "pong")
+        evs = await frames_until(ws, "pong")
         assert not [e for e in evs if e["type"] in ("transcript", "error")]
         for _ in range(60):  # 60 bad messages in a row: the server gives up on this client
             await ws.send(b"\x01")
@@ -150,7 +138,7 @@ async def test_spoken_turn_with_real_models() -> None:
     try:
         async with serve(voice=VoiceService.of(engine), brain=brain) as (url, tokens), \
                 websockets.connect(url + "?token=" + shopper_token(tokens), max_queue=None) as ws:
-            await _events(ws, "ready")
+            await frames_until(ws, "ready")
             pcm = bytes(6400) + _say("Where is my order from last week?") + bytes(32000)
             t_last_speech = 0.0
             start = time.monotonic()

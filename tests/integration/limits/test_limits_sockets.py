@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ import websockets
 from souk.auth.tokens import TokenService
 from souk.bench.rawws import connect, flood, rss_mb
 from tests.fixtures.browser import CORE_FEATURES, Souk, running_souk
+from tests.fixtures.wsframes import frames_until_closed
 
 RTM = (*CORE_FEATURES, "souk.api.routes.rtm")
 
@@ -35,18 +35,6 @@ def mint(s: Souk, who: str, room: str = "lobby", role: str = "member", ttl_s: in
 
 def ws_url(s: Souk, path: str, token: str) -> str:
     return s.base_url.replace("http://", "ws://") + f"{path}?token={token}"
-
-
-async def frames_until_closed(ws: Any, timeout: float = 6.0) -> tuple[list[dict[str, Any]], int | None]:
-    """Every text frame until the server closes, and its close code."""
-    out: list[dict[str, Any]] = []
-    try:
-        while True:
-            msg = await asyncio.wait_for(ws.recv(), timeout)
-            if isinstance(msg, str):
-                out.append(json.loads(msg))
-    except websockets.ConnectionClosed as closed:
-        return out, closed.rcvd.code if closed.rcvd else None
 
 
 # ---------------------------------------------------------------- malformed and deeply nested input

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 import pytest
 import websockets
 
+from tests.fixtures.wsframes import frames_until
 from tests.integration.tenancy.tenancy_app import (
     A_ONLY_CUSTOMER,
     A_ONLY_EMAIL,
@@ -79,18 +79,6 @@ async def test_rtm_socket(tenancy: Tenancy) -> None:
     assert await a_state(t) == before
 
 
-async def _agent_frames(ws: Any, until: str, timeout: float = 60.0) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout
-    while True:
-        msg = await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic()))
-        if isinstance(msg, bytes):
-            continue
-        out.append(json.loads(msg))
-        if out[-1]["type"] in (until, "error"):
-            return out
-
-
 async def test_agent_socket(tenancy: Tenancy) -> None:
     """Every client message: auth (first message), message, ping, bye, and ?session= (resume)."""
     t = tenancy
@@ -99,36 +87,24 @@ async def test_agent_socket(tenancy: Tenancy) -> None:
     frames: list[dict[str, Any]] = []
     async with websockets.connect(f"{t.ws_base}/v1/agent/ws") as ws:  # the first message authenticates
         await ws.send(json.dumps({"type": "auth", "token": token}))
-        frames += await _agent_frames(ws, "ready")
+        frames += await frames_until(ws, "ready", "error", timeout=60.0)
         assert frames[-1]["type"] == "ready" and frames[-1]["session_id"] != t.a["conv_id"]
         await ws.send(json.dumps({"type": "message", "text": f"Where is my order {A_ONLY_ORDER}?"}))
-        frames += await _agent_frames(ws, "reply")
+        frames += await frames_until(ws, "reply", "error", timeout=60.0)
         assert frames[-1]["type"] == "reply", frames[-1]
         await ws.send(json.dumps({"type": "message", "text": "Show me a waterproof jacket"}))
-        frames += await _agent_frames(ws, "reply")
+        frames += await frames_until(ws, "reply", "error", timeout=60.0)
         await ws.send(json.dumps({"type": "message", "text": f"order {A_ONLY_ORDER}, e-mail {A_ONLY_EMAIL}"}))
-        frames += await _agent_frames(ws, "reply")
+        frames += await frames_until(ws, "reply", "error", timeout=60.0)
         await ws.send(json.dumps({"type": "ping"}))
-        frames += await _agent_frames(ws, "pong")
+        frames += await frames_until(ws, "pong", "error", timeout=60.0)
         await ws.send(json.dumps({"type": "bye"}))
     # resuming A's conversation (?session=, the point a slow reader is cut off with) is not found for B
     async with websockets.connect(f"{t.ws_base}/v1/agent/ws?token={token}&session={t.a['conv_id']}") as ws:
-        refused = await _agent_frames(ws, "ready")
+        refused = await frames_until(ws, "ready", "error", timeout=60.0)
         assert refused[-1]["type"] == "error" and refused[-1]["code"] == "unknown_conversation", refused
     _no_leak(t, frames, sent=A_ONLY_EMAIL)
     assert await a_state(t) == before
-
-
-async def _voice_until(ws: Any, kind: str, timeout: float = 60.0) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout
-    while True:
-        msg = await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic()))
-        if isinstance(msg, bytes):
-            continue
-        out.append(json.loads(msg))
-        if out[-1]["type"] == kind:
-            return out
 
 
 async def test_voice_socket(tenancy: Tenancy) -> None:
@@ -138,18 +114,18 @@ async def test_voice_socket(tenancy: Tenancy) -> None:
     token = t.token(B, A_ONLY_CUSTOMER, "lobby", "member")
     frames: list[dict[str, Any]] = []
     async with websockets.connect(f"{t.ws_base}/v1/voice?token={token}&language=en") as ws:
-        frames += await _voice_until(ws, "ready")
+        frames += await frames_until(ws, "ready", timeout=60.0)
         await ws.send(json.dumps({"type": "auth", "token": token}))
         await ws.send(json.dumps({"type": "text", "text": f"Where is my order {A_ONLY_ORDER}?"}))
-        frames += await _voice_until(ws, "agent_text")
+        frames += await frames_until(ws, "agent_text", timeout=60.0)
         await ws.send(json.dumps({"type": "interrupt"}))
         for _ in range(25):  # half a second of speech, then silence: the scripted STT asks about A's order
             await ws.send(SPEECH)
         for _ in range(60):
             await ws.send(SILENCE)
-        frames += await _voice_until(ws, "agent_text")
+        frames += await frames_until(ws, "agent_text", timeout=60.0)
         await ws.send(json.dumps({"type": "ping"}))
-        frames += await _voice_until(ws, "pong")
+        frames += await frames_until(ws, "pong", timeout=60.0)
         await ws.send(json.dumps({"type": "bye"}))
     _no_leak(t, frames)
     texts = [f for f in frames if f["type"] == "agent_text"]
