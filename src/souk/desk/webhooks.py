@@ -1,153 +1,25 @@
-"""Merchant webhooks: event types, endpoints (with URL validation), events and delivery records.
-
-Pure data here; signing lives in ``webhook_signing``, the retry schedule in ``webhook_schedule``, the store
-port in ``webhook_store`` and the dispatcher (the one place that does I/O) in ``webhook_dispatch``.
-Every record carries its merchant: two merchants may use the same endpoint or event ids and never meet.
-"""
+"""Merchant webhook types. They are pure data and live in ``souk.domain.desk.webhooks`` (storage builds them
+from its rows and imports only the domain); this module keeps the older import path working."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from enum import Enum
-from typing import Any
-from urllib.parse import urlsplit
+from souk.domain.desk.webhooks import (
+    LOCAL_HOSTS,
+    RESPONSE_KEEP_CHARS,
+    SUBSCRIBABLE,
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    Endpoint,
+    EventType,
+    InvalidEndpoint,
+    WebhookEvent,
+    split_url,
+    truncate,
+    validate_url,
+)
 
-from souk.core.errors import BadRequest
-
-RESPONSE_KEEP_CHARS = 1024  # how much of a receiver's answer the delivery log keeps
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-class EventType(str, Enum):
-    CONVERSATION_CREATED = "conversation.created"
-    HANDOFF = "handoff"
-    ASSIGNED = "assigned"
-    MESSAGE = "message"
-    CLOSED = "closed"
-    CSAT = "csat"
-    CALL_STARTED = "call.started"
-    CALL_ENDED = "call.ended"
-    ORDER_CREATED = "order.created"
-    TEST = "webhook.test"  # the "send test event" button; goes to the chosen endpoint whatever it subscribes
-
-
-SUBSCRIBABLE = frozenset(e for e in EventType if e is not EventType.TEST)
-
-
-class InvalidEndpoint(BadRequest):
-    """An endpoint's URL, events or secret are not acceptable."""
-
-
-def validate_url(url: str, *, allow_local_http: bool = False) -> str:
-    """HTTPS only; ``http://127.0.0.1`` / ``localhost`` only when ``allow_local_http`` (tests, dev)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        raise InvalidEndpoint(f"webhook url is not a valid URL: {exc}", code="webhook_url") from exc
-    if not host:
-        raise InvalidEndpoint("webhook url has no host", code="webhook_url")
-    if parts.username or parts.password:
-        raise InvalidEndpoint("webhook url must not carry credentials", code="webhook_url")
-    if parts.scheme == "https":
-        return url
-    if parts.scheme == "http" and allow_local_http and host in LOCAL_HOSTS:
-        return url
-    raise InvalidEndpoint("webhook url must use https", code="webhook_url", details={"scheme": parts.scheme})
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    merchant_id: str
-    id: str
-    url: str
-    events: frozenset[EventType]
-    secret: str
-    active: bool = True
-
-    @classmethod
-    def build(cls, *, merchant_id: str, id: str, url: str, events: Iterable[EventType | str], secret: str,
-              active: bool = True, allow_local_http: bool = False) -> Endpoint:
-        """A checked endpoint: valid URL, known subscribable events, a secret of at least 16 characters."""
-        try:
-            kinds = frozenset(EventType(e) for e in events)
-        except ValueError as exc:
-            raise InvalidEndpoint(f"unknown webhook event: {exc}", code="webhook_event") from exc
-        if not kinds or not kinds <= SUBSCRIBABLE:
-            raise InvalidEndpoint("subscribe to at least one event (webhook.test is implicit)",
-                                  code="webhook_event")
-        if len(secret) < 16:
-            raise InvalidEndpoint("webhook secret must have at least 16 characters", code="webhook_secret")
-        if not merchant_id or not id:
-            raise InvalidEndpoint("endpoint needs a merchant and an id", code="webhook_endpoint")
-        return cls(merchant_id, id, validate_url(url, allow_local_http=allow_local_http), kinds, secret, active)
-
-    def wants(self, event_type: EventType) -> bool:
-        return self.active and event_type in self.events
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookEvent:
-    merchant_id: str
-    id: str
-    type: EventType
-    created_at: float  # unix seconds
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-    def body(self) -> bytes:
-        """The exact bytes that are signed and sent."""
-        doc = {"id": self.id, "type": self.type.value, "created": int(self.created_at),
-               "merchant_id": self.merchant_id, "data": dict(self.data)}
-        return json.dumps(doc, separators=(",", ":"), sort_keys=True, default=str).encode()
-
-
-class DeliveryStatus(str, Enum):
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    FAILED = "failed"  # gave up after the schedule's limit, or the endpoint is gone
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One event to one endpoint: its body is frozen at creation so every retry sends the same bytes."""
-
-    merchant_id: str
-    id: str
-    endpoint_id: str
-    event_id: str
-    event_type: EventType
-    body: bytes
-    created_at: float
-    next_attempt_at: float
-    status: DeliveryStatus = DeliveryStatus.PENDING
-    attempts: int = 0
-    last_status_code: int | None = None
-    last_response: str = ""
-
-    def after(self, attempt: Attempt, *, status: DeliveryStatus, next_attempt_at: float) -> Delivery:
-        return replace(self, status=status, attempts=attempt.number, next_attempt_at=next_attempt_at,
-                       last_status_code=attempt.status_code,
-                       last_response=attempt.response if attempt.error is None else attempt.error)
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    merchant_id: str
-    delivery_id: str
-    number: int  # 1-based
-    at: float  # unix seconds
-    duration_ms: float
-    status_code: int | None  # None: no HTTP answer (connection refused, timeout)
-    response: str = ""  # the first RESPONSE_KEEP_CHARS characters of the answer
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-def truncate(text: str, limit: int = RESPONSE_KEEP_CHARS) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
+__all__ = [
+    "LOCAL_HOSTS", "RESPONSE_KEEP_CHARS", "SUBSCRIBABLE", "Attempt", "Delivery", "DeliveryStatus", "Endpoint",
+    "EventType", "InvalidEndpoint", "WebhookEvent", "split_url", "truncate", "validate_url",
+]
