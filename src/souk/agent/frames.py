@@ -123,6 +123,14 @@ class TextIn(Frame):
 
 
 @dataclass(frozen=True, slots=True)
+class Say(Frame):
+    """A scripted line the agent speaks as it is (no brain turn): a greeting, "a person is joining now"."""
+
+    text: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
 class AgentText(Frame):
     text: str
     language: str

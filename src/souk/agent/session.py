@@ -13,7 +13,7 @@ from typing import Protocol
 
 from souk.agent.brain import BrainSession
 from souk.agent.echo import EchoCanceller, EchoReference
-from souk.agent.frames import AudioIn, Interrupt, TextIn
+from souk.agent.frames import AudioIn, Interrupt, Say, TextIn
 from souk.agent.pipeline import Pipeline
 from souk.agent.playback import Playback
 from souk.agent.processors.output import OutputProcessor, VoiceOutput
@@ -104,6 +104,12 @@ class VoiceSession:
         self._text_turns += 1
         self.detector.reset()
         await self.pipeline.source.put(TextIn(text, 1_000_000 + self._text_turns))
+
+    async def say(self, text: str, language: str) -> None:
+        """Speak ``text`` as written (no brain turn; the brain's history does not keep it). It cuts what the
+        agent is saying; the user can barge in on it like on any reply. Its ``agent_text`` event carries
+        ``"scripted": true`` and an ``audio_end`` follows when it has been played."""
+        await self.pipeline.source.put(Say(text, language))
 
     def interrupt(self) -> None:
         self.pipeline.source.put_control(Interrupt(self.clock.now(), "client"))

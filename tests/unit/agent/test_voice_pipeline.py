@@ -218,3 +218,31 @@ async def test_odd_sized_audio_chunks_are_windowed(frames: int) -> None:
     await rig.wait(0.8)
     assert rig.brain.turns == ["where is my order"]
     await rig.close()
+
+
+async def test_say_speaks_a_scripted_line_without_a_brain_turn() -> None:
+    rig = Rig()
+    await rig.session.say("Maria is joining now.", "en")
+    await rig.wait(2.0)
+    (_, text), = rig.out.of("agent_text")
+    assert text["text"] == "Maria is joining now." and text["scripted"] is True and text["language"] == "en"
+    assert rig.brain.turns == [] and rig.out.audio
+    ends = rig.out.of("audio_end")
+    assert ends and ends[-1][1]["utterance"] == text["utterance"] and ends[-1][1]["interrupted"] is False
+    await rig.close()
+
+
+async def test_say_cuts_the_reply_in_progress_and_a_barge_in_on_it_keeps_the_brain_history() -> None:
+    rig = Rig({0.0: "no stop I meant my other order", 1.1: "where is my order"})
+    await _agent_speaking(rig)
+    await rig.session.say("One moment. A member of our team is joining now.", "en")
+    await rig.wait(0.3)
+    assert len(rig.brain.heard) == 1  # the reply it cut: its history keeps what was heard
+    assert [e["interrupted"] for _, e in rig.out.of("audio_end")] == [True]
+    await rig.wait(0.5)
+    await rig.feed(SPEECH, 0.6)  # the shopper talks over the scripted line
+    await rig.wait(1.0)
+    cut = [e for _, e in rig.out.of("audio_end") if e["interrupted"]]
+    assert len(cut) == 2 and cut[1]["heard_text"].startswith("One")
+    assert len(rig.brain.heard) == 1  # the scripted line was never the brain's reply: nothing truncated
+    await rig.close()

@@ -26,6 +26,7 @@ from souk.agent.frames import (
     Frame,
     Interrupt,
     ResumeOutput,
+    Say,
     TextIn,
     Transcript,
     UserPaused,
@@ -105,6 +106,7 @@ class Responder(Processor):
         self._reply: asyncio.Task[None] | None = None
         self._turn_lock = asyncio.Lock()
         self._utterance = 0
+        self._scripted = 0  # the latest utterance spoken by say() (see frames.Say)
         self.turns_done = 0
 
     async def process(self, frame: Frame) -> None:
@@ -119,6 +121,11 @@ class Responder(Processor):
             await self._cut_current()
             m = TurnMetrics(frame.turn_id, clock.now(), vad_end=clock.now())
             self._reply = self._tasks.spawn(self._answer(frame.text, None, m), f"text-{frame.turn_id}")
+        elif isinstance(frame, Say):
+            await self._cut_current()
+            m = TurnMetrics(0, clock.now())
+            reply = BrainReply(frame.text, frame.language, metadata={"scripted": True})
+            self._reply = self._tasks.spawn(self._speak(reply, m), "say")
         elif isinstance(frame, Interrupt):
             await self.push(frame)
             if frame.reason == "client":
@@ -205,10 +212,11 @@ class Responder(Processor):
             h.interrupt()
             self._pb.finish()
             heard = h.heard_text()
-            try:
-                self._brain.truncate_last_reply(heard)
-            except Exception:  # a brain bug must not break the voice session
-                log.exception("truncate_last_reply failed")
+            if h.id != self._scripted:  # a scripted line never was the brain's reply: its history stays
+                try:
+                    self._brain.truncate_last_reply(heard)
+                except Exception:  # a brain bug must not break the voice session
+                    log.exception("truncate_last_reply failed")
             await self.push(Cancel(h.id, heard, "barge_in"))
 
     async def _answer(self, text: str, language: str | None, m: TurnMetrics) -> None:
@@ -232,6 +240,8 @@ class Responder(Processor):
     async def _speak(self, reply: BrainReply, m: TurnMetrics) -> None:
         self._utterance += 1
         uid = self._utterance
+        if reply.metadata.get("scripted"):
+            self._scripted = uid
         spoken = reply.text[: self._max_reply]
         handle = UtteranceHandle(uid, spoken, reply.language)
         self._pb.begin(handle)
@@ -256,6 +266,8 @@ class Responder(Processor):
 
 def _payload(reply: BrainReply) -> dict[str, object]:
     out: dict[str, object] = {}
+    if reply.metadata.get("scripted"):
+        out["scripted"] = True  # said as written (a greeting, a hand-over line), not a brain turn
     if reply.handoff:
         out["handoff"] = {"to": reply.handoff, "reason": reply.handoff_reason}
     if reply.tool_calls:
