@@ -344,6 +344,148 @@ flash_sale_buys = sa.Table(
     sa.Index("ix_flash_sale_buys_sale", "merchant_id", "sale_id"),
 )
 
+# Migration 0007: the customer-service desk (souk.domain.desk). A conversation's row holds its state (the last
+# ``timeline.apply`` result); its events are rows numbered 1, 2, ... per conversation, each the JSON text of
+# ``timeline.encode_event``. Appends lock the conversation's row, so concurrent writers get consecutive seqs.
+DESK_STATUSES = "'ai', 'queued', 'assigned', 'closed'"
+UNFINISHED = sa.text("status IN ('queued', 'assigned')")
+
+desk_conversations = sa.Table(
+    "desk_conversations", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(128), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("shopper_identity", sa.String(128), nullable=False),
+    sa.Column("language", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=True),
+    sa.Column("queue", sa.String(200), nullable=True),
+    sa.Column("agent_id", sa.String(128), nullable=True),
+    sa.Column("active_call", sa.String(128), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.Column("resolution", sa.String(16), nullable=True),
+    sa.Column("csat", sa.Integer, nullable=True),
+    sa.Column("events", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+    sa.CheckConstraint(f"status IN ({DESK_STATUSES})", name="status"),
+    sa.CheckConstraint("events >= 0", name="events_not_negative"),
+    sa.CheckConstraint("csat IS NULL OR csat BETWEEN 1 AND 5", name="csat_range"),
+    sa.Index("ix_desk_conversations_merchant_status", "merchant_id", "status"),
+    sa.Index("ix_desk_conversations_merchant_updated", "merchant_id", "updated_at"),
+    sa.Index("ix_desk_conversations_merchant_created", "merchant_id", "created_at"),
+    sa.Index("ix_desk_conversations_merchant_agent", "merchant_id", "agent_id"),
+    sa.Index("ix_desk_conversations_merchant_shopper", "merchant_id", "shopper_identity"),
+    # the desk rebuilds its queues from these at start-up, for every merchant
+    sa.Index("ix_desk_conversations_unfinished", "merchant_id", "created_at",
+             sqlite_where=UNFINISHED, postgresql_where=UNFINISHED),
+)
+
+desk_events = sa.Table(
+    "desk_events", metadata,
+    _merchant_fk(),
+    sa.Column("conversation_id", sa.String(128), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # json.dumps(timeline.encode_event(event))
+    sa.PrimaryKeyConstraint("merchant_id", "conversation_id", "seq"),
+    sa.ForeignKeyConstraint(["merchant_id", "conversation_id"],
+                            ["desk_conversations.merchant_id", "desk_conversations.id"],
+                            name="fk_desk_events_conversation", ondelete="CASCADE"),
+    sa.CheckConstraint("seq > 0", name="seq_positive"),
+)
+
+desk_agents = sa.Table(
+    "desk_agents", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(128), nullable=False),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("skills", JSONDoc, nullable=False),  # {languages: [...], categories: [...], vip, video}
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+    sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+)
+
+desk_settings = sa.Table(
+    "desk_settings", metadata,
+    sa.Column("merchant_id", sa.String(64), sa.ForeignKey("merchants.id"), primary_key=True),
+    sa.Column("body", JSONDoc, nullable=False),  # DeskSettings.to_dict()
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Webhooks (souk.domain.desk.webhooks). Times are unix seconds as the dispatcher keeps them. A delivery keeps
+# the exact signed bytes; it outlives its endpoint (the log stays, the dispatcher fails what is pending).
+WEBHOOK_PENDING = sa.text("status = 'pending'")
+
+webhook_endpoints = sa.Table(
+    "webhook_endpoints", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("events", JSONDoc, nullable=False),  # sorted event type values
+    sa.Column("secret", sa.String(256), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("endpoint_id", sa.String(64), nullable=False),
+    sa.Column("event_id", sa.String(64), nullable=False),
+    sa.Column("event_type", sa.String(32), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("next_attempt_at", sa.Float, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_status_code", sa.Integer, nullable=True),
+    sa.Column("last_response", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+    sa.CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+    sa.Index("ix_webhook_deliveries_merchant_created", "merchant_id", "created_at"),
+    sa.Index("ix_webhook_deliveries_endpoint", "merchant_id", "endpoint_id", "created_at"),
+    sa.Index("ix_webhook_deliveries_due", "next_attempt_at",
+             sqlite_where=WEBHOOK_PENDING, postgresql_where=WEBHOOK_PENDING),
+)
+
+# One row per attempt, numbered per delivery in arrival order (``number`` is the dispatcher's count; a
+# process that died between logging an attempt and saving its delivery may log that number twice).
+webhook_attempts = sa.Table(
+    "webhook_attempts", metadata,
+    _merchant_fk(),
+    sa.Column("delivery_id", sa.String(64), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("duration_ms", sa.Float, nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("response", sa.Text, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.PrimaryKeyConstraint("merchant_id", "delivery_id", "seq"),
+    sa.ForeignKeyConstraint(["merchant_id", "delivery_id"], ["webhook_deliveries.merchant_id", "webhook_deliveries.id"],
+                            name="fk_webhook_attempts_delivery", ondelete="CASCADE"),
+)
+
+# Events the dispatcher's queue had no room for, fanned out later oldest first (``seq``), by any node.
+webhook_parked = sa.Table(
+    "webhook_parked", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    _merchant_fk(),
+    sa.Column("event_id", sa.String(64), nullable=False),
+    sa.Column("event_type", sa.String(32), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),  # JSON text: read back, the event signs the same bytes
+    sa.Column("parked_at", UTCDateTime, nullable=False),
+    sa.Index("ix_webhook_parked_merchant", "merchant_id"),
+)
+
 TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
                  rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts,
-                 live_pins, flash_sale_buys)
+                 live_pins, flash_sale_buys, desk_conversations, desk_events, desk_agents, desk_settings,
+                 webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked)
