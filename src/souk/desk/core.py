@@ -1,0 +1,341 @@
+"""The desk's engine room: its state, locks, stored appends and pushes (``DeskService`` adds the operations).
+
+See ``souk.desk.service`` for what the desk does; this module holds how it records and tells.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+from collections import defaultdict, deque
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from souk.core.clock import Clock
+from souk.core.errors import NotFound
+from souk.core.ids import new_id
+from souk.core.tasks import TaskOwner
+from souk.desk.feeds import Frame, Listeners
+from souk.desk.ports import ConversationStore, DeskSettingsStore, StaffStore
+from souk.desk.views import last_packet, packet_dict, route_of, shopper_events, staff_event, summary
+from souk.desk.webhooks import EventType, WebhookEvent
+from souk.domain.desk import routing as r
+from souk.domain.desk.notice import HandoffNotice, NoticeKind
+from souk.domain.desk.settings import DeskSettings
+from souk.domain.desk.staff import StaffProfile
+from souk.domain.desk.timeline import (
+    AgentMessage,
+    Assigned,
+    Conversation,
+    Event,
+    Status,
+    Transferred,
+)
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str]
+DEFAULT_HANDLING_S = 300.0  # the expected handling time until the merchant has history
+HANDLING_SAMPLES = 50
+
+
+class WebhookSink(Protocol):
+    async def enqueue(self, event: WebhookEvent) -> None: ...
+
+
+def _missing(conversation_id: str) -> NotFound:
+    return NotFound(f"no conversation {conversation_id!r}", code="conversation_not_found")
+
+
+class DeskCore:
+    def __init__(self, conversations: ConversationStore, staff: StaffStore, settings: DeskSettingsStore, *,
+                 clock: Clock, webhooks: WebhookSink | None = None, agent_grace_s: float = 15.0,
+                 tick_s: float = 1.0) -> None:
+        self._store = conversations
+        self._staff = staff
+        self._settings_store = settings
+        self._clock = clock
+        self._webhooks = webhooks
+        self._grace_s = agent_grace_s
+        self._tick_s = tick_s
+        self._state = r.DeskState()
+        self._route_lock = asyncio.Lock()
+        self._conv_locks: defaultdict[Key, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._last_at: dict[Key, dt.datetime] = {}
+        self._listeners = Listeners()
+        self._settings: dict[str, DeskSettings] = {}
+        self._profiles: dict[Key, StaffProfile] = {}
+        self._grace: dict[Key, asyncio.Task[Any]] = {}
+        self._assigned_at: dict[Key, dt.datetime] = {}
+        self._handling: defaultdict[str, deque[float]] = defaultdict(lambda: deque(maxlen=HANDLING_SAMPLES))
+        self._calls: dict[str, Key] = {}  # call id -> conversation
+        self._video_offers: dict[Key, str] = {}  # conversation -> the agent who offered a video call
+        self._tasks = TaskOwner("desk")
+        self._started = False
+
+    # ---------------------------------------------------------------- life cycle
+    async def start(self) -> None:
+        """Rebuild the queues from the stored open conversations (agents come back away, see the module doc)."""
+        now = self._now()
+        self._settings = dict(await self._settings_store.all_desk_settings())
+        self._profiles = {(p.merchant_id, p.id): p for p in await self._staff.all_agents()}
+        agents = {k: r.Agent(p.merchant_id, p.id, p.skills, p.capacity) for k, p in self._profiles.items()}
+        convs: dict[Key, r.Conversation] = {}
+        seq = 0
+        for c in sorted(await self._store.unfinished(), key=lambda c: c.updated_at):
+            route = _route(c)
+            held = c.agent_id if c.status is Status.ASSIGNED else None
+            if held is not None:
+                akey = (c.merchant_id, held)
+                agent = agents.get(akey) or r.Agent(c.merchant_id, held, r.Skills(), 1)
+                agents[akey] = dataclasses.replace(agent, presence=r.Presence.AWAY, idle_since=now,
+                                                   open=(*agent.open, c.id))
+                self._assigned_at[c.key] = c.updated_at
+            convs[c.key] = r.Conversation(c.merchant_id, c.id, route, c.updated_at, seq, held,
+                                          overflow=held is not None and not route.served_by(agents[(c.merchant_id, held)].skills))
+            self._last_at[c.key] = c.updated_at
+            seq += 1
+        limits = {m: dt.timedelta(seconds=s.max_wait_s) for m, s in self._settings.items() if s.max_wait_s}
+        self._state = r.DeskState(agents, convs, limits, seq)
+        broken = r.violations(self._state)
+        if broken:
+            log.warning("desk state rebuilt with %d inconsistencies: %s", len(broken), broken[:5])
+        for agent in agents.values():
+            if agent.presence is r.Presence.AWAY:  # restored holding work: back within the grace, or requeued
+                self._arm_grace(agent.merchant_id, agent.id)
+        self._tasks.spawn(self._ticking(), "desk-tick")
+        self._started = True
+        log.info("desk started: %d open conversations, %d staff", len(convs), len(agents))
+
+    async def aclose(self) -> None:
+        for task in self._grace.values():
+            task.cancel()
+        self._grace.clear()
+        await self._tasks.aclose()
+        self._listeners.close_all()
+
+    async def _ticking(self) -> None:
+        while True:
+            await self._clock.sleep(self._tick_s)
+            try:
+                async with self._route_lock:
+                    step = r.tick(self._state, self._now())
+                    await self._apply(step)
+            except Exception:  # one bad tick must not stop overflow for good
+                log.exception("desk tick failed")
+
+    # ---------------------------------------------------------------- settings and staff
+    async def settings_for(self, merchant_id: str) -> DeskSettings:
+        found = self._settings.get(merchant_id)
+        if found is None:
+            found = await self._settings_store.desk_settings(merchant_id)
+            self._settings[merchant_id] = found
+        return found
+
+    async def put_settings(self, merchant_id: str, settings: DeskSettings) -> None:
+        await self._settings_store.put_desk_settings(merchant_id, settings)
+        self._settings[merchant_id] = settings
+        wait = dt.timedelta(seconds=settings.max_wait_s) if settings.max_wait_s else None
+        async with self._route_lock:
+            await self._apply(r.set_max_wait(self._state, merchant_id, wait, self._now()))
+
+    async def put_agent(self, profile: StaffProfile) -> None:
+        key = (profile.merchant_id, profile.id)
+        async with self._route_lock:  # checked against what it holds before it is stored
+            step = r.upsert_agent(self._state, profile.merchant_id, profile.id, profile.skills, profile.capacity,
+                                  self._now())
+            await self._staff.put_agent(profile)
+            self._profiles[key] = profile
+            await self._apply(step)
+        self._staff_all(profile.merchant_id, {"type": "queues", **self.queues(profile.merchant_id)})
+
+    async def remove_agent(self, merchant_id: str, agent_id: str) -> bool:
+        if (merchant_id, agent_id) in self._state.agents:
+            await self.set_presence(merchant_id, agent_id, r.Presence.OFFLINE)
+        async with self._route_lock:
+            agents = {k: v for k, v in self._state.agents.items() if k != (merchant_id, agent_id)}
+            self._state = dataclasses.replace(self._state, agents=agents)
+            self._profiles.pop((merchant_id, agent_id), None)
+        return await self._staff.remove_agent(merchant_id, agent_id)
+
+    async def agents(self, merchant_id: str) -> list[StaffProfile]:
+        return await self._staff.agents(merchant_id)
+
+    def agent_name(self, merchant_id: str, agent_id: str) -> str:
+        p = self._profiles.get((merchant_id, agent_id))
+        return (p.name if p and p.name else agent_id)
+
+    def _notice(self, conv: Conversation, settings: DeskSettings) -> HandoffNotice:
+        if conv.status is Status.ASSIGNED and conv.agent_id:
+            return HandoffNotice(NoticeKind.ASSIGNED, agent_name=self.agent_name(conv.merchant_id, conv.agent_id))
+        now = self._now()
+        if settings.hours is not None and not settings.hours.open_at(now):
+            return HandoffNotice(NoticeKind.AFTER_HOURS, opens_at=settings.hours.next_open(now),
+                                 email_offer=settings.email_offer)
+        mine = self._state.conversations.get(conv.key)
+        route = mine.route if mine else _route(conv)
+        est = r.estimate_wait(self._state, conv.merchant_id, route, self._average_handling(conv.merchant_id))
+        position = est.position
+        if mine is not None:  # its own place: the ones ahead of it
+            position = sum(1 for c in self._state.waiting(conv.merchant_id, route.queue)
+                           if c.order() < mine.order())
+        if est.available:
+            return HandoffNotice(NoticeKind.QUEUED, position=position,
+                                 wait_s=None if est.wait is None else est.wait.total_seconds())
+        return HandoffNotice(NoticeKind.NOBODY_ONLINE, position=position, email_offer=settings.email_offer)
+
+    def _average_handling(self, merchant_id: str) -> dt.timedelta:
+        xs = self._handling.get(merchant_id)
+        return dt.timedelta(seconds=sum(xs) / len(xs) if xs else DEFAULT_HANDLING_S)
+
+    def _arm_grace(self, merchant_id: str, agent_id: str) -> None:
+        key = (merchant_id, agent_id)
+        old = self._grace.pop(key, None)
+        if old is not None:
+            old.cancel()
+        self._grace[key] = self._tasks.spawn(self._gone_after_grace(merchant_id, agent_id), f"desk-grace-{agent_id}")
+
+    async def _gone_after_grace(self, merchant_id: str, agent_id: str) -> None:
+        await self._clock.sleep(self._grace_s)
+        self._grace.pop((merchant_id, agent_id), None)
+        if not self._listeners.count(("staff", merchant_id, agent_id)):
+            log.info("desk agent %s/%s gone: its conversations go back to their queues", merchant_id, agent_id)
+            await self.set_presence(merchant_id, agent_id, r.Presence.OFFLINE)
+
+    async def set_presence(self, merchant_id: str, agent_id: str, presence: r.Presence) -> None:
+        async with self._route_lock:
+            step = r.set_presence(self._state, merchant_id, agent_id, presence, self._now())
+            await self._apply(step)
+        self._staff_all(merchant_id, {"type": "queues", **self.queues(merchant_id)})
+        self._listeners.send(("staff", merchant_id, agent_id), {"type": "presence", "presence": presence.value})
+
+    def queues(self, merchant_id: str) -> dict[str, Any]:
+        now = self._now()
+        by_queue: dict[str, list[r.Conversation]] = defaultdict(list)
+        for c in self._state.waiting(merchant_id):
+            by_queue[c.route.queue].append(c)
+        agents = []
+        for a in sorted((a for a in self._state.agents.values() if a.merchant_id == merchant_id), key=lambda a: a.id):
+            agents.append({"id": a.id, "name": self.agent_name(merchant_id, a.id), "presence": a.presence.value,
+                           "load": self._state.load(a), "capacity": a.capacity, "holds": list(a.open)})
+        return {"queues": [{"queue": q, "waiting": len(cs), "oldest_wait_s":
+                            round((now - min(c.enqueued_at for c in cs)).total_seconds(), 1)}
+                           for q, cs in sorted(by_queue.items())],
+                "agents": agents}
+
+    # ---------------------------------------------------------------- internals
+    def _now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self._clock.wall(), dt.UTC)
+
+    async def _append(self, merchant_id: str, conversation_id: str,
+                      make: Callable[[dt.datetime], list[Event]]) -> tuple[Conversation, int]:
+        """Append under the conversation's lock, at a time never before its last event; push the new events."""
+        key = (merchant_id, conversation_id)
+        async with self._conv_locks[key]:
+            last = self._last_at.get(key)
+            if last is None:
+                last = (await self._store.get(merchant_id, conversation_id)).updated_at
+            at = max(self._now(), last)
+            events = make(at)
+            conv, seq = await self._store.append(merchant_id, conversation_id, events)
+            self._last_at[key] = conv.updated_at
+        first = seq - len(events) + 1
+        for i, event in enumerate(events):
+            self._push_event(conv, first + i, event)
+        return conv, seq
+
+    def _push_event(self, conv: Conversation, seq: int, event: Event) -> None:
+        frame = {"type": "event", "conversation_id": conv.id, "event": staff_event(seq, event)}
+        self._staff_all(conv.merchant_id, frame)
+        seen = shopper_events([(seq, event)])
+        if seen:
+            body = seen[0]
+            if isinstance(event, (AgentMessage, Assigned)):
+                body["agent_name"] = self.agent_name(conv.merchant_id, event.agent_id)
+            self._to_shopper(conv.key, {"type": "desk", "event": body})
+
+    async def _apply(self, step: r.Step, *, notify_key: Key | None = None,
+                     moved_by: str = "") -> Conversation | None:
+        """Adopt a routing step (caller holds the routing lock) and record what it decided: assignments,
+        conversations taken back from an agent who left. Returns ``notify_key``'s conversation when it moved."""
+        self._state = step.state
+        out: Conversation | None = None
+        assigned = {a.conversation_id: a for a in step.assignments}
+        for cid in step.requeued:
+            if cid in assigned:
+                continue
+            merchant = next((a.merchant_id for a in step.assignments), None) or self._merchant_of(cid)
+            if merchant is None:
+                continue
+            conv, _ = await self._append(merchant, cid, _requeue(_queue_of(self._state, merchant, cid)))
+            self._assigned_at.pop(conv.key, None)
+            self._staff_all(merchant, {"type": "conversation", "conversation": self._summary(conv)})
+            self._to_shopper(conv.key, {"type": "desk_status", "status": "queued",
+                                        "notice": self._notice(conv, await self.settings_for(merchant)).to_dict()})
+        for a in step.assignments:
+            conv = await self._record_assignment(a, step, moved_by)
+            if notify_key == conv.key:
+                out = conv
+        return out
+
+    async def _record_assignment(self, a: r.Assignment, step: r.Step, moved_by: str) -> Conversation:
+        stored = await self._store.get(a.merchant_id, a.conversation_id)
+        if stored.status is Status.QUEUED:
+            conv, _ = await self._append(a.merchant_id, a.conversation_id, lambda at: [Assigned(at, a.agent_id)])
+        else:  # it moved from one person to another
+            reason = "agent_offline" if a.conversation_id in step.requeued else moved_by
+            conv, _ = await self._append(a.merchant_id, a.conversation_id, lambda at: [
+                Transferred(at, to_agent=a.agent_id, reason=reason)])
+        self._assigned_at[conv.key] = conv.updated_at
+        events = await self._store.events(a.merchant_id, a.conversation_id, limit=5000)
+        self._listeners.send(("staff", a.merchant_id, a.agent_id), {
+            "type": "assigned", "conversation": self._summary(conv), "packet": packet_dict(last_packet(events)),
+            "overflow": a.overflow})
+        self._staff_all(a.merchant_id, {"type": "conversation", "conversation": self._summary(conv)})
+        notice = HandoffNotice(NoticeKind.ASSIGNED, agent_name=self.agent_name(a.merchant_id, a.agent_id))
+        self._to_shopper(conv.key, {"type": "desk_status", "status": "assigned", "notice": notice.to_dict()})
+        await self._webhook(a.merchant_id, EventType.ASSIGNED, {"conversation": summary(conv), "agent_id": a.agent_id})
+        return conv
+
+    def _merchant_of(self, conversation_id: str) -> str | None:
+        for (m, cid) in self._state.conversations:
+            if cid == conversation_id:
+                return m
+        return None
+
+    def _summary(self, conv: Conversation) -> dict[str, Any]:
+        mine = self._state.conversations.get(conv.key)
+        since = mine.enqueued_at if mine is not None and mine.waiting else None
+        return summary(conv, waiting_since=since, now=self._now())
+
+    def _staff_all(self, merchant_id: str, frame: Frame) -> None:
+        for key in self._listeners.keys_with_prefix(("staff", merchant_id)):
+            self._listeners.send(key, frame)
+
+    def _to_shopper(self, key: Key, frame: Frame) -> int:
+        return self._listeners.send(("shopper", *key), frame)
+
+    async def _webhook(self, merchant_id: str, kind: EventType, data: dict[str, Any]) -> None:
+        if self._webhooks is None:
+            return
+        event = WebhookEvent(merchant_id, new_id("evt"), kind, self._clock.wall(), data)
+        try:
+            await self._webhooks.enqueue(event)
+        except Exception:  # delivery never blocks or breaks the request that caused it
+            log.exception("could not queue webhook %s for %s", kind.value, merchant_id)
+
+
+def _route(c: Conversation) -> r.Route:
+    return route_of(c.queue, c.language)
+
+
+def _requeue(queue: str) -> Callable[[dt.datetime], list[Event]]:
+    return lambda at: [Transferred(at, to_queue=queue, reason="agent_offline")]
+
+
+def _queue_of(state: r.DeskState, merchant_id: str, conversation_id: str) -> str:
+    conv = state.conversations.get((merchant_id, conversation_id))
+    return conv.route.queue if conv is not None else "default"
+
+
