@@ -2,8 +2,14 @@
 //   const chat = new AssistantClient({ token });  chat.on("reply", r => ...);  await chat.open();
 //   chat.send("where is my order 1036?");  chat.close();
 // Replies carry { text, language, handoff, handoff_reason, tool_calls, cards, metadata }.
+// The customer-service desk speaks on the same socket (docs/desk.md):
+//   chat.human()  ask for a person;  chat.email(addr);  chat.csat(score, comment)
+//   events "desk" ({event, seq}: agent_message, assigned, closed, call_started/ended), "desk_status"
+//   ({status, notice}), "csat_request", "call" ({call_id, room_id, token}).
 
 import { Emitter } from "../sdk/emitter.js";
+
+const DESK_FRAMES = new Set(["desk", "desk_status", "csat_request", "call"]);
 
 function wsUrl(base, token, language, session) {
   const u = new URL("/v1/agent/ws", base || window.location.href);
@@ -27,6 +33,7 @@ export class AssistantClient extends Emitter {
     this._closed = false;
     this.sessionId = null;
     this._resume = null;
+    this.deskSeq = 0; // the last desk event seen, so a reconnect shows none twice
   }
 
   open() {
@@ -39,13 +46,21 @@ export class AssistantClient extends Emitter {
         let msg;
         try { msg = JSON.parse(ev.data); } catch { return; }
         if (msg.type === "ready") {
+          const resumed = this.sessionId !== null && msg.session_id === this.sessionId;
           ready = true; this._retries = 0; this.sessionId = msg.session_id;
+          if (resumed && this.deskSeq > 0) this._catchUp();
           this.emit("ready", msg); resolve(this);
           for (const q of this._queue.splice(0)) ws.send(q);
         } else if (msg.type === "reply") {
           this.emit("reply", msg);
         } else if (msg.type === "error") {
           this.emit("error", msg);
+        } else if (DESK_FRAMES.has(msg.type)) {
+          if (msg.type === "desk" && Number.isInteger(msg.seq)) {
+            if (msg.seq <= this.deskSeq) return; // already shown (a catch-up after a reconnect overlaps)
+            this.deskSeq = msg.seq;
+          }
+          this.emit(msg.type, msg);
         }
       };
       ws.onclose = (ev) => {
@@ -62,7 +77,30 @@ export class AssistantClient extends Emitter {
   }
 
   send(text) {
-    const frame = JSON.stringify({ type: "message", text: String(text).slice(0, 20000) });
+    this._frame({ type: "message", text: String(text).slice(0, 20000) });
+  }
+
+  human() { this._frame({ type: "human" }); }
+  email(address) { this._frame({ type: "email", email: String(address).trim().slice(0, 254) }); }
+  csat(score, comment = "") { this._frame({ type: "csat", score: Number(score), comment: String(comment).slice(0, 1000) }); }
+
+  // Desk events sent while the socket was down (GET /v1/agent/sessions/{id}/events?after=).
+  async _catchUp() {
+    const u = new URL(`/v1/agent/sessions/${encodeURIComponent(this.sessionId)}/events`, this.baseUrl || window.location.href);
+    u.searchParams.set("after", String(this.deskSeq));
+    try {
+      const res = await fetch(u, { headers: { Authorization: `Bearer ${this.token}` } });
+      if (!res.ok) return;
+      const data = await res.json();
+      for (const item of Array.isArray(data) ? data : data.events || []) {
+        const frame = item.type === "desk" ? item : { type: "desk", seq: item.seq, event: item.event || item };
+        if (Number.isInteger(frame.seq) && frame.seq > this.deskSeq) { this.deskSeq = frame.seq; this.emit("desk", frame); }
+      }
+    } catch (e) { this.emit("error", { code: "catch_up_failed", message: String(e) }); }
+  }
+
+  _frame(obj) {
+    const frame = JSON.stringify(obj);
     if (this._ws && this._ws.readyState === WebSocket.OPEN) this._ws.send(frame);
     else this._queue.push(frame);
   }

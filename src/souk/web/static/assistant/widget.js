@@ -1,33 +1,18 @@
 // The shopper assistant widget: chat panel with live transcript, order/product cards, an always-visible
-// "talk to a person" button and a hands-free voice button (voice.js).
+// "talk to a person" button and a hands-free voice button (voice.js). The desk's side (what the shopper is
+// told after asking for a person, the people's replies, a ringing video call, CSAT) is desk-panel.js.
 //
 //   import { mountAssistant } from "/static/assistant/widget.js";
 //   const assistant = await mountAssistant({ token, target: document.body, language: "en" });
 //   document.body.addEventListener("souk-assistant-handoff", (e) => startConsult(e.detail)); // {kind, reason}
+//   document.body.addEventListener("souk-assistant-call", (e) => { e.preventDefault(); join(e.detail); });
+//     // the desk rings a video call: {call_id, room_id, token}; a page without a call UI leaves it alone
 //   assistant.destroy();
 
 import { AssistantClient } from "./client.js";
 import { renderCards } from "./cards.js";
-
-const LABELS = {
-  en: { title: "Shopping assistant", placeholder: "Ask about orders, shipping, returns…", send: "Send",
-        person: "Talk to a person", voice: "Voice", stop: "Stop voice", human: "Connecting you to a person…",
-        video: "Setting up a video consultation…", ask_person: "I want to talk to a real person" },
-  es: { title: "Asistente de compras", placeholder: "Pregunte por pedidos, envíos, devoluciones…", send: "Enviar",
-        person: "Hablar con una persona", voice: "Voz", stop: "Detener voz", human: "Le conectamos con una persona…",
-        video: "Preparando la videollamada…", ask_person: "Quiero hablar con una persona real" },
-  pt: { title: "Assistente de compras", placeholder: "Pergunte sobre pedidos, envio, devoluções…", send: "Enviar",
-        person: "Falar com uma pessoa", voice: "Voz", stop: "Parar voz", human: "Conectando você a uma pessoa…",
-        video: "Preparando a chamada de vídeo…", ask_person: "Quero falar com uma pessoa real" },
-  id: { title: "Asisten belanja", placeholder: "Tanya pesanan, pengiriman, retur…", send: "Kirim",
-        person: "Bicara dengan CS", voice: "Suara", stop: "Hentikan suara", human: "Menghubungkan Anda ke CS…",
-        video: "Menyiapkan video call…", ask_person: "Saya mau bicara dengan CS manusia" },
-  zh: { title: "购物助手", placeholder: "咨询订单、配送、退货…", send: "发送", person: "转人工", voice: "语音",
-        stop: "结束语音", human: "正在为您转接人工客服…", video: "正在安排视频咨询…", ask_person: "转人工" },
-  ar: { title: "مساعد التسوق", placeholder: "اسأل عن الطلبات والشحن والإرجاع…", send: "إرسال",
-        person: "التحدث مع موظف", voice: "صوت", stop: "إيقاف الصوت", human: "جارٍ تحويلك إلى موظف…",
-        video: "جارٍ تجهيز مكالمة الفيديو…", ask_person: "أريد التحدث مع موظف" },
-};
+import { DESK_CSS, attachDesk } from "./desk-panel.js";
+import { LABELS, RTL } from "./labels.js";
 
 const CSS = `
 .souk-assistant{position:fixed;right:16px;bottom:16px;width:360px;max-height:70vh;display:flex;flex-direction:column;
@@ -59,7 +44,7 @@ export async function mountAssistant({ token, target = document.body, language =
   const L = () => LABELS[lang] || LABELS.en;
 
   if (!document.getElementById("souk-assistant-css")) {
-    const style = el("style"); style.id = "souk-assistant-css"; style.textContent = CSS; document.head.append(style);
+    const style = el("style"); style.id = "souk-assistant-css"; style.textContent = CSS + DESK_CSS; document.head.append(style);
   }
   const root = el("section", "souk-assistant");
   root.setAttribute("aria-label", L().title);
@@ -69,15 +54,20 @@ export async function mountAssistant({ token, target = document.body, language =
   const voiceBtn = el("button", "souk-voice", L().voice);
   header.append(title, personBtn);
   if (voice) header.append(voiceBtn);
+  const status = el("div", "souk-status");
+  status.setAttribute("aria-live", "polite");
   const log = el("div", "souk-log");
   log.setAttribute("aria-live", "polite");
   const form = el("form");
   const input = el("input"); input.placeholder = L().placeholder; input.maxLength = 10000;
   const send = el("button", null, L().send); send.type = "submit";
   form.append(input, send);
-  root.append(header, log, form);
+  root.append(header, status, log, form);
   target.append(root);
 
+  let voiceSession = null;
+  let partial = null;
+  let desk = null;
   const add = (cls, text) => {
     const m = el("div", `souk-msg ${cls}`, text);
     log.append(m); log.scrollTop = log.scrollHeight; return m;
@@ -85,7 +75,8 @@ export async function mountAssistant({ token, target = document.body, language =
   const relabel = () => {
     title.textContent = L().title; personBtn.textContent = L().person; input.placeholder = L().placeholder;
     send.textContent = L().send; voiceBtn.textContent = voiceSession ? L().stop : L().voice;
-    root.dir = lang === "ar" ? "rtl" : "ltr";
+    root.dir = RTL.has(lang) ? "rtl" : "ltr";
+    if (desk) desk.relabel();
   };
   const onAgent = (reply) => {
     if (reply.language && LABELS[reply.language]) { lang = reply.language; relabel(); }
@@ -93,7 +84,9 @@ export async function mountAssistant({ token, target = document.body, language =
     const cards = renderCards(reply.cards, lang);
     if (cards) { log.append(cards); log.scrollTop = log.scrollHeight; }
     if (reply.handoff) {
-      add("notice", reply.handoff === "video" ? L().video : L().human);
+      // A person: the desk says truthfully when one answers (desk_status); until then a pending line.
+      if (reply.handoff === "video") add("notice", L().video);
+      else if (desk.state.status === "ai" && !desk.state.pending) desk.asked();
       target.dispatchEvent(new CustomEvent("souk-assistant-handoff", {
         bubbles: true, detail: { kind: reply.handoff, reason: reply.handoff_reason, language: lang },
       }));
@@ -103,19 +96,24 @@ export async function mountAssistant({ token, target = document.body, language =
   const chat = new AssistantClient({ token, language, baseUrl });
   chat.on("reply", onAgent);
   chat.on("error", (e) => add("notice", e.message || e.code || "error"));
+  desk = attachDesk({ chat, log, add, lang: () => lang, voice: () => voiceSession, target, status });
   await chat.open();
 
   const say = (text) => {
     const t = String(text || "").trim();
     if (!t) return;
     add("user", t);
-    if (voiceSession) voiceSession.say(t); else chat.send(t);
+    // With a person (or waiting for one) typed text goes on the conversation's socket, where the desk reads it.
+    if (voiceSession && desk.state.status === "ai") voiceSession.say(t); else chat.send(t);
   };
   form.addEventListener("submit", (ev) => { ev.preventDefault(); say(input.value); input.value = ""; });
-  personBtn.addEventListener("click", () => say(L().ask_person));
+  personBtn.addEventListener("click", () => {
+    if (desk.state.status === "queued" || desk.state.status === "assigned") return; // already with the desk
+    add("user", L().person);
+    desk.asked();
+    chat.human();
+  });
 
-  let voiceSession = null;
-  let partial = null;
   voiceBtn.addEventListener("click", async () => {
     if (voiceSession) { const v = voiceSession; voiceSession = null; relabel(); await v.stop(); return; }
     try {

@@ -70,6 +70,43 @@ async function startCall() {
   }
 }
 
+// The desk rang the shopper's assistant widget and she accepted: join that call's room with the room token
+// the desk sent (the agent is there or about to be), publish, and follow the call's state like startCall.
+async function joinDeskCall({ call_id: callId, room_id: roomId, token, agent_name: agentName }) {
+  button.disabled = true;
+  state.phase = "calling";
+  const who = agentName || "our team";
+  ui.show(`Joining the video call with ${who}…`);
+  try {
+    state.roomToken = token;
+    state.call = { call_id: callId, room: roomId, state: "accepted" };
+    state.client = await connect({ token });
+    state.client.on("call", ({ call }) => {
+      state.call = call;
+      state.marks[call.state] = Date.now();
+      if (call.state === "ringing" || call.state === "accepted") {
+        state.phase = "in-call";
+        ui.status(`In a video call with ${who}`);
+        if (call.answered_at) ui.startTimer(call.answered_at);
+      } else finish(FINAL[call.state] || "Call ended.");
+    });
+    state.client.on("close", () => { if (state.phase !== "idle") finish("The connection to the call was lost."); });
+    state.client.on("reconnecting", () => ui.status("Connection lost, reconnecting…"));
+    state.client.on("reconnected", () => ui.status(`In a video call with ${who}`));
+    state.room = await state.client.join(roomId);
+    ui.attach(state.room);
+    state.room.on("track", () => { state.marks.track = state.marks.track || Date.now(); });
+    await state.room.publish({ audio: true, video: true });
+    state.phase = "in-call";
+    ui.status(`In a video call with ${who}`);
+    ui.startTimer();
+  } catch (err) {
+    await hangupCall();
+    finish("Call failed.");
+    ui.error(err);
+  }
+}
+
 // Connect the subscriber side too while it rings (ICE + DTLS, no media yet): when the seller's feed comes up
 // the SDK switches this connection to it, so the first seller frame costs a round trip, not a WebRTC setup.
 // Only an optimisation: without it the SDK subscribes the usual way.
@@ -112,6 +149,11 @@ async function mountAssistant() {
     await mount({ token: await lobbyToken(), target: document.body, language: product.dataset.lang || "en" });
     document.body.addEventListener("souk-assistant-handoff", (e) => {
       if (e.detail && e.detail.kind === "video" && state.phase === "idle") startCall();
+    });
+    document.body.addEventListener("souk-assistant-call", (e) => {  // the desk's video escalation
+      if (state.phase !== "idle" || !e.detail || !e.detail.token) return; // busy: the widget declines
+      e.preventDefault();
+      joinDeskCall(e.detail);
     });
   } catch (e) {
     console.warn("souk: the shopping assistant is unavailable", e);
