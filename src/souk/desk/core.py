@@ -19,7 +19,6 @@ from souk.core.tasks import TaskOwner
 from souk.desk.feeds import Frame, Listeners
 from souk.desk.ports import ConversationStore, DeskSettingsStore, StaffStore
 from souk.desk.views import last_packet, packet_dict, route_of, shopper_events, staff_event, summary
-from souk.desk.webhooks import EventType, WebhookEvent
 from souk.domain.desk import routing as r
 from souk.domain.desk.notice import HandoffNotice, NoticeKind
 from souk.domain.desk.settings import DeskSettings
@@ -32,6 +31,7 @@ from souk.domain.desk.timeline import (
     Status,
     Transferred,
 )
+from souk.domain.desk.webhooks import EventType, WebhookEvent
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ from souk.core.errors import Conflict, Forbidden, NotFound
 from souk.desk.feeds import Feed
 from souk.desk.memory import MemoryConversations, MemoryDeskSettings, MemoryStaff
 from souk.desk.service import DeskService
-from souk.desk.webhooks import EventType, WebhookEvent
 from souk.domain.calls import CallOutcome
 from souk.domain.desk.handoff import HandoffPacket, HandoffReason
 from souk.domain.desk.notice import NoticeKind
@@ -22,6 +21,7 @@ from souk.domain.desk.routing import Presence, Skills
 from souk.domain.desk.settings import DeskSettings, SupportHours
 from souk.domain.desk.staff import StaffProfile
 from souk.domain.desk.timeline import Channel, Resolution, Status, ToolCall
+from souk.domain.desk.webhooks import EventType, WebhookEvent
 
 M, B = "m1", "m2"
 
