@@ -5,11 +5,11 @@
 // The customer-service desk speaks on the same socket (docs/desk.md):
 //   chat.human()  ask for a person;  chat.email(addr);  chat.csat(score, comment)
 //   events "desk" ({event, seq}: agent_message, assigned, closed, call_started/ended), "desk_status"
-//   ({status, notice}), "csat_request", "call" ({call_id, room_id, token}).
+//   ({status, notice}), "csat_request", "call_offer" ({conversation_id, agent_name}: the desk offers video).
 
 import { Emitter } from "../sdk/emitter.js";
 
-const DESK_FRAMES = new Set(["desk", "desk_status", "csat_request", "call"]);
+const DESK_FRAMES = new Set(["desk", "desk_status", "csat_request", "call_offer", "call"]);
 
 function wsUrl(base, token, language, session) {
   const u = new URL("/v1/agent/ws", base || window.location.href);
@@ -56,9 +56,10 @@ export class AssistantClient extends Emitter {
         } else if (msg.type === "error") {
           this.emit("error", msg);
         } else if (DESK_FRAMES.has(msg.type)) {
-          if (msg.type === "desk" && Number.isInteger(msg.seq)) {
-            if (msg.seq <= this.deskSeq) return; // already shown (a catch-up after a reconnect overlaps)
-            this.deskSeq = msg.seq;
+          const seq = msg.type === "desk" ? (msg.seq ?? (msg.event && msg.event.seq)) : undefined;
+          if (Number.isInteger(seq)) {
+            if (seq <= this.deskSeq) return; // already shown (a catch-up after a reconnect overlaps)
+            this.deskSeq = seq;
           }
           this.emit(msg.type, msg);
         }
@@ -93,8 +94,9 @@ export class AssistantClient extends Emitter {
       if (!res.ok) return;
       const data = await res.json();
       for (const item of Array.isArray(data) ? data : data.events || []) {
-        const frame = item.type === "desk" ? item : { type: "desk", seq: item.seq, event: item.event || item };
-        if (Number.isInteger(frame.seq) && frame.seq > this.deskSeq) { this.deskSeq = frame.seq; this.emit("desk", frame); }
+        const frame = item.type === "desk" ? item : { type: "desk", event: item.event || item };
+        const seq = frame.seq ?? (frame.event && frame.event.seq);
+        if (Number.isInteger(seq) && seq > this.deskSeq) { this.deskSeq = seq; this.emit("desk", frame); }
       }
     } catch (e) { this.emit("error", { code: "catch_up_failed", message: String(e) }); }
   }

@@ -33,7 +33,7 @@ function speak(text, lang) {
 export function attachDesk({ chat, log, add, lang, voice, target, status }) {
   const L = (key, values) => label(lang(), key, values);
   const state = { status: "ai", agentName: "", pending: null, pendingTimer: null, emailBox: null, ring: null,
-                  csatBox: null, callId: null };
+                  csatBox: null, callId: null, lastNotice: null };
 
   const scroll = () => { log.scrollTop = log.scrollHeight; };
   const setStatus = (s) => {
@@ -78,11 +78,19 @@ export function attachDesk({ chat, log, add, lang, voice, target, status }) {
     log.append(form); scroll();
   }
 
+  // One line per change: the "assigned" timeline event and the assigned status both announce the person.
+  const announce = (key, cls, text) => {
+    if (state.lastNotice === key) return;
+    state.lastNotice = key;
+    add(cls, text);
+  };
+
   function onStatus({ status: s, notice }) {
     clearPending();
     if (notice && notice.agent_name) state.agentName = notice.agent_name;
     if (notice) {
-      add(`notice desk-${notice.kind || "unknown"}`, noticeText(lang(), notice));
+      const key = `${notice.kind}:${notice.agent_name || ""}:${notice.position ?? ""}:${notice.opens_at || ""}`;
+      announce(key, `notice desk-${notice.kind || "unknown"}`, noticeText(lang(), notice));
       if (notice.email_offer) emailOffer();
     } else if (s === "ai" && state.status !== "ai") add("notice", L("back_to_ai"));
     else if (s === "closed" && state.status !== "closed") add("notice", L("closed"));
@@ -103,9 +111,12 @@ export function attachDesk({ chat, log, add, lang, voice, target, status }) {
         break;
       }
       case "assigned":
+      case "transferred":
+        if (event.kind === "transferred" && !event.to_agent) break; // back to a queue: desk_status says so
         clearPending();
         if (event.agent_name) state.agentName = event.agent_name;
-        add("notice desk-assigned", state.agentName ? L("assigned", { name: state.agentName }) : L("assigned_anon"));
+        announce(`assigned:${state.agentName}::`, "notice desk-assigned",
+                 state.agentName ? L("assigned", { name: state.agentName }) : L("assigned_anon"));
         setStatus("assigned");
         break;
       case "handed_back":
@@ -113,6 +124,9 @@ export function attachDesk({ chat, log, add, lang, voice, target, status }) {
       case "closed":
         if (state.status !== "closed") add("notice", L("closed"));
         setStatus("closed"); break;
+      case "call_started":
+        state.callId = event.call_id;
+        break;
       case "call_ended":
         stopRing();
         if (state.callId === event.call_id) { add("notice", L("call_ended")); state.callId = null; }
@@ -125,9 +139,10 @@ export function attachDesk({ chat, log, add, lang, voice, target, status }) {
     if (state.ring) { state.ring.remove(); state.ring = null; }
   }
 
+  // A declined offer needs nothing from the server (the offer lapses); a rung call with a room token is hung up.
   async function decline(frame, quiet = false) {
     stopRing();
-    if (frame.token) {
+    if (frame.token && frame.call_id) {
       await fetch(`/v1/consults/${encodeURIComponent(frame.call_id)}/hangup`, {
         method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${frame.token}` }, body: "{}",
       }).catch(() => {});
@@ -135,13 +150,14 @@ export function attachDesk({ chat, log, add, lang, voice, target, status }) {
     if (!quiet) add("notice", L("call_declined"));
   }
 
+  // The page that holds a call UI (the product page) takes the call and calls preventDefault(): it starts the
+  // consult call for this conversation (call_offer) or joins the rung room (call, with a room token).
   function accept(frame) {
     stopRing();
-    // The page that holds a call UI (the product page) takes the call: it calls preventDefault().
-    const ev = new CustomEvent("souk-assistant-call", { bubbles: true, cancelable: true, detail: { ...frame, language: lang() } });
+    const detail = { ...frame, language: lang(), conversation_id: frame.conversation_id || chat.sessionId };
+    const ev = new CustomEvent("souk-assistant-call", { bubbles: true, cancelable: true, detail });
     target.dispatchEvent(ev);
     if (!ev.defaultPrevented) { add("notice", L("call_unavailable")); decline(frame, true); return; }
-    state.callId = frame.call_id;
     add("notice", L("call_joining"));
   }
 
@@ -196,6 +212,7 @@ export function attachDesk({ chat, log, add, lang, voice, target, status }) {
 
   chat.on("desk_status", onStatus);
   chat.on("desk", onEvent);
+  chat.on("call_offer", onCall);
   chat.on("call", onCall);
   chat.on("csat_request", onCsat);
   setStatus("ai");

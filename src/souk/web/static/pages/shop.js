@@ -5,7 +5,7 @@ import { CallUI, api, tokenFromHash } from "./call-ui.js";
 const product = document.getElementById("product");
 const button = document.getElementById("call-btn");
 const ui = new CallUI();
-const state = { call: null, client: null, room: null, roomToken: null, phase: "idle", marks: {} };
+const state = { call: null, client: null, room: null, roomToken: null, phase: "idle", marks: {}, desk: null };
 window.soukCall = state; // for tests and debugging
 
 let lobby = null; // one shopper identity for the page: the assistant and the call share it
@@ -32,21 +32,26 @@ const FINAL = {
 function onCall({ call }) {
   state.call = call;
   state.marks[call.state] = Date.now();
-  if (call.state === "ringing") ui.status("Ringing the seller…");
+  const who = state.desk ? state.desk.agent_name || "our team" : "the seller";
+  if (call.state === "ringing") ui.status(`Ringing ${who}…`);
   else if (call.state === "accepted") {
     state.phase = "in-call";
-    ui.status("Connected with the seller");
+    ui.status(`Connected with ${who}`);
     ui.startTimer(call.answered_at);
   } else finish(FINAL[call.state] || "Call ended.");
 }
 
-async function startCall() {
+// desk: the assistant conversation whose agent offered this call (the call lands on its timeline and rings
+// that agent's desk); none for the page's own "Video call the seller".
+async function startCall(desk = null) {
   button.disabled = true;
   state.phase = "calling";
-  ui.show("Calling the seller…");
+  state.desk = desk;
+  ui.show(desk ? `Calling ${desk.agent_name || "our team"}…` : "Calling the seller…");
   try {
     const res = await api("/v1/consults", await lobbyToken(), {
       product_sku: product.dataset.sku, language: product.dataset.lang || navigator.language.slice(0, 2) || "en",
+      ...(desk ? { conversation_id: desk.conversation_id } : {}),
     });
     state.call = res.call;
     state.roomToken = res.token;
@@ -135,7 +140,7 @@ function finish(text) {
   button.disabled = false;
 }
 
-button.addEventListener("click", startCall);
+button.addEventListener("click", () => startCall());
 document.getElementById("hangup-btn").addEventListener("click", async () => {
   await hangupCall();
   finish("Call ended.");
@@ -151,9 +156,10 @@ async function mountAssistant() {
       if (e.detail && e.detail.kind === "video" && state.phase === "idle") startCall();
     });
     document.body.addEventListener("souk-assistant-call", (e) => {  // the desk's video escalation
-      if (state.phase !== "idle" || !e.detail || !e.detail.token) return; // busy: the widget declines
+      if (state.phase !== "idle" || !e.detail) return; // busy: the widget says so
       e.preventDefault();
-      joinDeskCall(e.detail);
+      if (e.detail.token) joinDeskCall(e.detail);
+      else startCall(e.detail);
     });
   } catch (e) {
     console.warn("souk: the shopping assistant is unavailable", e);
