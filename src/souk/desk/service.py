@@ -20,7 +20,6 @@ from typing import Any
 from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from souk.desk.feeds import Feed
 from souk.desk.views import metrics_dict, shopper_events, summary, warning_dict
-from souk.desk.webhooks import EventType
 from souk.domain.calls import CallOutcome
 from souk.domain.desk import routing as r
 from souk.domain.desk.handoff import HandoffPacket, HandoffReason
@@ -48,6 +47,7 @@ from souk.domain.desk.timeline import (
     Transferred,
     open_conversation,
 )
+from souk.domain.desk.webhooks import EventType
 
 log = logging.getLogger(__name__)
 
