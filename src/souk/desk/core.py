@@ -9,13 +9,14 @@ import dataclasses
 import datetime as dt
 import logging
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from souk.core.clock import Clock
 from souk.core.errors import NotFound
 from souk.core.ids import new_id
 from souk.core.tasks import TaskOwner
+from souk.core.tenancy import RoomKey
 from souk.desk.feeds import Frame, Listeners
 from souk.desk.ports import ConversationStore, DeskSettingsStore, StaffStore
 from souk.desk.views import last_packet, packet_dict, route_of, shopper_events, staff_event, summary
@@ -40,6 +41,15 @@ DEFAULT_HANDLING_S = 300.0  # the expected handling time until the merchant has 
 HANDLING_SAMPLES = 50
 
 
+DESK_ROOM = "~desk"  # the pin that says which node serves a merchant's desk
+
+
+class DeskRouter(Protocol):
+    """souk.cluster.nodes.RoomRouter as the desk uses it: one node serves a merchant's desk."""
+
+    async def require_here(self, room: RoomKey) -> None: ...
+
+
 class WebhookSink(Protocol):
     async def enqueue(self, event: WebhookEvent) -> None: ...
 
@@ -51,7 +61,9 @@ def _missing(conversation_id: str) -> NotFound:
 class DeskCore:
     def __init__(self, conversations: ConversationStore, staff: StaffStore, settings: DeskSettingsStore, *,
                  clock: Clock, webhooks: WebhookSink | None = None, agent_grace_s: float = 15.0,
-                 tick_s: float = 1.0) -> None:
+                 tick_s: float = 1.0, router: DeskRouter | None = None) -> None:
+        self._router = router
+        self._adopted: set[str] = set()
         self._store = conversations
         self._staff = staff
         self._settings_store = settings
@@ -76,37 +88,73 @@ class DeskCore:
 
     # ---------------------------------------------------------------- life cycle
     async def start(self) -> None:
-        """Rebuild the queues from the stored open conversations (agents come back away, see the module doc)."""
+        """Rebuild the queues from the stored open conversations (agents come back away, see the module doc).
+        With a router (several nodes) nothing is loaded here: a merchant's desk is loaded by the node that
+        serves it, when it first serves it."""
+        if self._router is None:
+            self._settings = dict(await self._settings_store.all_desk_settings())
+            profiles = await self._staff.all_agents()
+            await self._load(None, profiles, await self._store.unfinished())
+        self._tasks.spawn(self._ticking(), "desk-tick")
+        self._started = True
+
+    async def require_here(self, merchant_id: str) -> None:
+        """Conflict ``room_elsewhere`` (details: node, url) when another live node serves this merchant's desk;
+        the first time this node serves it, its queues are loaded from storage."""
+        if self._router is None:
+            return
+        await self._router.require_here(RoomKey(merchant_id, DESK_ROOM))
+        if merchant_id not in self._adopted:
+            self._settings[merchant_id] = await self._settings_store.desk_settings(merchant_id)
+            profiles = await self._staff.agents(merchant_id)
+            unfinished = [c for c in await self._store.unfinished() if c.merchant_id == merchant_id]
+            if merchant_id not in self._adopted:
+                await self._load(merchant_id, profiles, unfinished)
+
+    async def _load(self, merchant_id: str | None, profiles: Sequence[StaffProfile],
+                    unfinished: Sequence[Conversation]) -> None:
+        """Put stored agents and open conversations into the routing state (one merchant, or all of them)."""
         now = self._now()
-        self._settings = dict(await self._settings_store.all_desk_settings())
-        self._profiles = {(p.merchant_id, p.id): p for p in await self._staff.all_agents()}
-        agents = {k: r.Agent(p.merchant_id, p.id, p.skills, p.capacity) for k, p in self._profiles.items()}
-        convs: dict[Key, r.Conversation] = {}
-        seq = 0
-        for c in sorted(await self._store.unfinished(), key=lambda c: c.updated_at):
-            route = _route(c)
-            held = c.agent_id if c.status is Status.ASSIGNED else None
-            if held is not None:
-                akey = (c.merchant_id, held)
-                agent = agents.get(akey) or r.Agent(c.merchant_id, held, r.Skills(), 1)
-                agents[akey] = dataclasses.replace(agent, presence=r.Presence.AWAY, idle_since=now,
-                                                   open=(*agent.open, c.id))
-                self._assigned_at[c.key] = c.updated_at
-            convs[c.key] = r.Conversation(c.merchant_id, c.id, route, c.updated_at, seq, held,
-                                          overflow=held is not None and not route.served_by(agents[(c.merchant_id, held)].skills))
-            self._last_at[c.key] = c.updated_at
-            seq += 1
-        limits = {m: dt.timedelta(seconds=s.max_wait_s) for m, s in self._settings.items() if s.max_wait_s}
-        self._state = r.DeskState(agents, convs, limits, seq)
+        async with self._route_lock:
+            keep = merchant_id is not None
+            agents = {k: v for k, v in self._state.agents.items() if keep and k[0] != merchant_id}
+            convs = {k: v for k, v in self._state.conversations.items() if keep and k[0] != merchant_id}
+            seq = self._state.seq
+            for p in profiles:
+                self._profiles[(p.merchant_id, p.id)] = p
+                agents[(p.merchant_id, p.id)] = r.Agent(p.merchant_id, p.id, p.skills, p.capacity)
+            away: set[Key] = set()
+            for c in sorted(unfinished, key=lambda c: c.updated_at):
+                route = _route(c)
+                held = c.agent_id if c.status is Status.ASSIGNED else None
+                if held is not None:
+                    akey = (c.merchant_id, held)
+                    agent = agents.get(akey) or r.Agent(c.merchant_id, held, r.Skills(), 1)
+                    agents[akey] = dataclasses.replace(agent, presence=r.Presence.AWAY, idle_since=now,
+                                                       open=(*agent.open, c.id))
+                    away.add(akey)
+                    self._assigned_at[c.key] = c.updated_at
+                skills = agents[(c.merchant_id, held)].skills if held is not None else None
+                convs[c.key] = r.Conversation(c.merchant_id, c.id, route, c.updated_at, seq, held,
+                                              overflow=skills is not None and not route.served_by(skills))
+                self._last_at[c.key] = c.updated_at
+                seq += 1
+            limits = dict(self._state.max_wait)
+            for m, st in self._settings.items():
+                if merchant_id is None or m == merchant_id:
+                    limits.pop(m, None)
+                    if st.max_wait_s:
+                        limits[m] = dt.timedelta(seconds=st.max_wait_s)
+            self._state = r.DeskState(agents, convs, limits, seq)
+            if merchant_id is not None:
+                self._adopted.add(merchant_id)
         broken = r.violations(self._state)
         if broken:
             log.warning("desk state rebuilt with %d inconsistencies: %s", len(broken), broken[:5])
-        for agent in agents.values():
-            if agent.presence is r.Presence.AWAY:  # restored holding work: back within the grace, or requeued
-                self._arm_grace(agent.merchant_id, agent.id)
-        self._tasks.spawn(self._ticking(), "desk-tick")
-        self._started = True
-        log.info("desk started: %d open conversations, %d staff", len(convs), len(agents))
+        for akey in away:  # restored holding work: back within the grace, or requeued
+            self._arm_grace(*akey)
+        log.info("desk loaded %s: %d open conversations, %d staff", merchant_id or "every merchant",
+                 len(unfinished), len(profiles))
 
     async def aclose(self) -> None:
         for task in self._grace.values():
@@ -127,6 +175,7 @@ class DeskCore:
 
     # ---------------------------------------------------------------- settings and staff
     async def settings_for(self, merchant_id: str) -> DeskSettings:
+        await self.require_here(merchant_id)
         found = self._settings.get(merchant_id)
         if found is None:
             found = await self._settings_store.desk_settings(merchant_id)
@@ -134,6 +183,7 @@ class DeskCore:
         return found
 
     async def put_settings(self, merchant_id: str, settings: DeskSettings) -> None:
+        await self.require_here(merchant_id)
         await self._settings_store.put_desk_settings(merchant_id, settings)
         self._settings[merchant_id] = settings
         wait = dt.timedelta(seconds=settings.max_wait_s) if settings.max_wait_s else None
@@ -141,6 +191,7 @@ class DeskCore:
             await self._apply(r.set_max_wait(self._state, merchant_id, wait, self._now()))
 
     async def put_agent(self, profile: StaffProfile) -> None:
+        await self.require_here(profile.merchant_id)
         key = (profile.merchant_id, profile.id)
         async with self._route_lock:  # checked against what it holds before it is stored
             step = r.upsert_agent(self._state, profile.merchant_id, profile.id, profile.skills, profile.capacity,
@@ -204,6 +255,7 @@ class DeskCore:
             await self.set_presence(merchant_id, agent_id, r.Presence.OFFLINE)
 
     async def set_presence(self, merchant_id: str, agent_id: str, presence: r.Presence) -> None:
+        await self.require_here(merchant_id)
         async with self._route_lock:
             step = r.set_presence(self._state, merchant_id, agent_id, presence, self._now())
             await self._apply(step)

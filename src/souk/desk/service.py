@@ -64,6 +64,7 @@ class DeskService(DeskCore):
     async def ensure(self, merchant_id: str, conversation_id: str, *, shopper: str, channel: Channel,
                      language: str, customer_id: str | None = None) -> Conversation:
         """The shopper's conversation, created on first use (another shopper's id is 404)."""
+        await self.require_here(merchant_id)
         try:
             conv = await self._store.get(merchant_id, conversation_id)
         except NotFound:
@@ -83,6 +84,7 @@ class DeskService(DeskCore):
         return conv
 
     async def owned(self, merchant_id: str, conversation_id: str, shopper: str) -> Conversation:
+        await self.require_here(merchant_id)
         conv = await self._store.get(merchant_id, conversation_id)
         if conv.shopper_identity != shopper:
             raise _missing(conversation_id)
@@ -168,10 +170,12 @@ class DeskService(DeskCore):
 
     async def shopper_events(self, merchant_id: str, conversation_id: str, shopper: str, *,
                              after: int = 0) -> list[dict[str, Any]]:
+        await self.require_here(merchant_id)
         await self.owned(merchant_id, conversation_id, shopper)
         return shopper_events(await self._store.events(merchant_id, conversation_id, after=after))
 
     async def shopper_status(self, merchant_id: str, conversation_id: str, shopper: str) -> dict[str, Any]:
+        await self.require_here(merchant_id)
         conv = await self.owned(merchant_id, conversation_id, shopper)
         out: dict[str, Any] = {"status": conv.status.value, "csat": conv.csat}
         if conv.status in (Status.QUEUED, Status.ASSIGNED):
@@ -181,6 +185,7 @@ class DeskService(DeskCore):
     # ---------------------------------------------------------------- staff side
     async def connect_agent(self, merchant_id: str, agent_id: str) -> Feed:
         """A staff socket: the agent is known to routing from now on (registered with no skills if new)."""
+        await self.require_here(merchant_id)
         key = (merchant_id, agent_id)
         task = self._grace.pop(key, None)
         if task is not None:
@@ -203,6 +208,7 @@ class DeskService(DeskCore):
             self._arm_grace(merchant_id, agent_id)
 
     async def claim(self, merchant_id: str, conversation_id: str, agent_id: str) -> Conversation:
+        await self.require_here(merchant_id)
         conv = await self._store.get(merchant_id, conversation_id)
         if conv.status is not Status.QUEUED:
             raise Conflict(f"conversation is {conv.status.value}, not waiting", code="not_queued")
@@ -212,6 +218,7 @@ class DeskService(DeskCore):
 
     async def agent_message(self, merchant_id: str, conversation_id: str, agent_id: str, *, text: str | None = None,
                             canned_id: str | None = None) -> int:
+        await self.require_here(merchant_id)
         conv = await self._store.get(merchant_id, conversation_id)
         if canned_id is not None:
             canned = (await self.settings_for(merchant_id)).canned_reply(canned_id)
@@ -227,6 +234,7 @@ class DeskService(DeskCore):
         return seq
 
     async def note(self, merchant_id: str, conversation_id: str, agent_id: str, text: str) -> int:
+        await self.require_here(merchant_id)
         await self._store.get(merchant_id, conversation_id)
         _, seq = await self._append(merchant_id, conversation_id, lambda at: [InternalNote(at, agent_id, text)])
         return seq
@@ -239,6 +247,7 @@ class DeskService(DeskCore):
 
     async def transfer(self, merchant_id: str, conversation_id: str, agent_id: str, *, to_agent: str | None = None,
                        to_queue: r.Route | None = None, reason: str = "") -> Conversation:
+        await self.require_here(merchant_id)
         conv = await self._store.get(merchant_id, conversation_id)
         self._check_holder(conv, agent_id)
         if (to_agent is None) == (to_queue is None):
@@ -256,6 +265,7 @@ class DeskService(DeskCore):
             return await self._apply(step, notify_key=conv.key) or conv
 
     async def hand_back(self, merchant_id: str, conversation_id: str, agent_id: str) -> Conversation:
+        await self.require_here(merchant_id)
         conv = await self._store.get(merchant_id, conversation_id)
         self._check_holder(conv, agent_id)
         async with self._route_lock:
@@ -268,6 +278,7 @@ class DeskService(DeskCore):
 
     async def close(self, merchant_id: str, conversation_id: str, agent_id: str,
                     resolution: Resolution) -> Conversation:
+        await self.require_here(merchant_id)
         conv = await self._store.get(merchant_id, conversation_id)
         self._check_holder(conv, agent_id)
         return await self._close(conv, resolution, agent_id)
@@ -293,16 +304,19 @@ class DeskService(DeskCore):
         return closed
 
     async def conversation(self, merchant_id: str, conversation_id: str) -> tuple[Conversation, list[tuple[int, Event]]]:
+        await self.require_here(merchant_id)
         conv = await self._store.get(merchant_id, conversation_id)
         return conv, await self._store.events(merchant_id, conversation_id, limit=5000)
 
     async def inbox(self, merchant_id: str, *, status: Status | None = None, agent_id: str | None = None,
                     limit: int = 100) -> list[dict[str, Any]]:
+        await self.require_here(merchant_id)
         rows = await self._store.find(merchant_id, status=status, agent_id=agent_id, limit=limit)
         return [self._summary(c) for c in rows]
 
     async def metrics(self, merchant_id: str, *, since: dt.datetime) -> dict[str, Any]:
         """The metrics page's numbers, computed from the stored timelines since ``since``."""
+        await self.require_here(merchant_id)
         settings = await self.settings_for(merchant_id)
         timelines = await self._store.timelines(merchant_id, since=since)
         now = self._now()
@@ -313,6 +327,7 @@ class DeskService(DeskCore):
 
     async def warnings(self, merchant_id: str) -> list[dict[str, Any]]:
         """SLA timers of the open hand-offs about to breach or breached (the desk page polls this)."""
+        await self.require_here(merchant_id)
         settings = await self.settings_for(merchant_id)
         open_ = [c for c in await self._store.unfinished() if c.merchant_id == merchant_id]
         timelines = [Timeline(c, tuple(e for _, e in await self._store.events(merchant_id, c.id, limit=5000)))
@@ -322,6 +337,7 @@ class DeskService(DeskCore):
     # ---------------------------------------------------------------- calls (video escalation)
     async def offer_video(self, merchant_id: str, conversation_id: str, agent_id: str) -> None:
         """Ring the shopper's widget; on accept the widget starts a consult call linked with ``link_call``."""
+        await self.require_here(merchant_id)
         conv = await self._store.get(merchant_id, conversation_id)
         if conv.status is not Status.ASSIGNED or conv.agent_id != agent_id:
             raise Conflict("video needs the conversation assigned to you", code="not_assigned")
@@ -340,6 +356,7 @@ class DeskService(DeskCore):
     async def link_call(self, merchant_id: str, conversation_id: str, call_id: str, room_id: str) -> None:
         """The consult call the shopper started from a video offer: it lands on the timeline and the agent who
         offered it is told so the desk page joins (accept) it."""
+        await self.require_here(merchant_id)
         key = (merchant_id, conversation_id)
         agent = self._video_offers.pop(key, None)
         self._calls[call_id] = key

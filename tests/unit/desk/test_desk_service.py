@@ -260,3 +260,44 @@ async def test_video_offer_links_the_call_and_its_end_lands_on_the_timeline(desk
     assert conv.active_call is None
     assert [e.kind for _, e in events][-2:] == ["call_started", "call_ended"]
     assert EventType.CALL_ENDED.value in desk.sink.kinds(M)
+
+
+class Router:
+    """One pin per merchant desk, like souk.cluster.nodes.RoomRouter over live nodes."""
+
+    def __init__(self, pins: dict, node: str) -> None:
+        self.pins, self.node = pins, node
+
+    async def require_here(self, room) -> None:
+        owner = self.pins.setdefault(room, self.node)
+        if owner != self.node:
+            raise Conflict(f"served by {owner}", code="room_elsewhere", details={"node": owner, "url": ""})
+
+
+async def test_one_node_serves_a_merchant_desk_and_another_takes_over_from_storage() -> None:
+    clock = ManualClock()
+    stores = (MemoryConversations(), MemoryStaff(), MemoryDeskSettings())
+    pins: dict = {}
+    one = DeskService(*stores, clock=clock, agent_grace_s=10, router=Router(pins, "n1"))
+    two = DeskService(*stores, clock=clock, agent_grace_s=10, router=Router(pins, "n2"))
+    await one.start()
+    await two.start()
+    await one.put_agent(StaffProfile(M, "ana", "Ana", Skills(frozenset({"es"})), 1))
+    await one.connect_agent(M, "ana")
+    await one.set_presence(M, "ana", Presence.ONLINE)
+    for i in range(2):
+        await chat(one, f"c{i}", shopper=f"s{i}")
+        await hand_off(one, f"c{i}", shopper=f"s{i}")
+    with pytest.raises(Conflict) as refused:
+        await two.connect_agent(M, "ana")
+    assert refused.value.code == "room_elsewhere"
+    await one.aclose()  # node one dies: its pins move to the node that asks next
+    pins.clear()
+    feed = await two.connect_agent(M, "ana")
+    q = two.queues(M)
+    assert q["queues"][0]["waiting"] == 1 and q["agents"][0]["holds"] == ["c0"]
+    await two.set_presence(M, "ana", Presence.ONLINE)
+    await two.close(M, "c0", "ana", Resolution.RESOLVED)
+    assert (await two.conversation(M, "c1"))[0].agent_id == "ana"
+    await two.disconnect_agent(M, "ana", feed)
+    await two.aclose()
