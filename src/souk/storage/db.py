@@ -159,6 +159,8 @@ def translate_errors() -> Iterator[None]:
     """Turn driver errors into SoukErrors (our own errors pass through untouched)."""
     try:
         yield
+    except SoukError:  # ours, raised inside a transaction; Forbidden and Timeout are also OSErrors
+        raise
     except (DBAPIError, sqlite3.Error) as exc:
         raise _translate(exc) from exc
     except sa.exc.StatementError as exc:  # a value our column types refused before it reached the driver

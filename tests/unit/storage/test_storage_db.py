@@ -7,7 +7,16 @@ import sqlite3
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from souk.core.errors import BadRequest, ConfigError, Conflict, NotFound, Unavailable
+from souk.core.errors import (
+    BadRequest,
+    ConfigError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    SoukError,
+    Timeout,
+    Unavailable,
+)
 from souk.storage.db import create_engine, translate_errors
 
 
@@ -30,10 +39,13 @@ def test_driver_errors_are_translated(exc: Exception, kind: type[Exception], cod
     assert err.value.__cause__ is exc
 
 
-def test_our_own_errors_pass_through() -> None:
-    with pytest.raises(NotFound) as err, translate_errors():
-        raise NotFound("x", code="mine")
-    assert err.value.code == "mine"
+@pytest.mark.parametrize("mine", [NotFound("x", code="mine"), Forbidden("x", code="mine"),
+                                  Timeout("x", code="mine")])
+def test_our_own_errors_pass_through(mine: SoukError) -> None:
+    """Forbidden is a PermissionError and Timeout a TimeoutError, both OSErrors: still ours, untouched."""
+    with pytest.raises(type(mine)) as err, translate_errors():
+        raise mine
+    assert err.value is mine
 
 
 def test_connection_refused_is_unavailable() -> None:
