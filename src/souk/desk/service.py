@@ -12,6 +12,7 @@ Lock order: the routing lock, then a conversation's lock; never the other way ro
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from souk.desk.feeds import Feed
 from souk.desk.views import metrics_dict, shopper_events, summary, warning_dict
 from souk.domain.calls import CallOutcome
 from souk.domain.desk import routing as r
-from souk.domain.desk.handoff import HandoffPacket, HandoffReason
+from souk.domain.desk.handoff import HandoffPacket, HandoffReason, Speaker
 from souk.domain.desk.metrics import compute, sla_warnings
 from souk.domain.desk.notice import HandoffNotice
 from souk.domain.desk.staff import StaffProfile
@@ -368,13 +369,50 @@ class DeskService(DeskCore):
                                                                   "call_id": call_id})
 
     def call_changed(self, call: Any) -> None:
-        """CallListener: a linked call that ended lands on the timeline with its outcome and length."""
+        """CallListener. A consult call rung straight from a product page or a live show gets a conversation of
+        its own (channel ``consult``); a linked call that ends lands on the timeline with its outcome and length."""
         key = self._calls.get(call.id)
         outcome = getattr(call, "outcome", None)
-        if key is None or not isinstance(outcome, CallOutcome):
+        if key is None:
+            if getattr(call, "state", None) == "ringing" and not getattr(call, "conversation_id", ""):
+                self._tasks.spawn(self._consult_call(call), f"desk-consult-{call.id}")
+            return
+        if not isinstance(outcome, CallOutcome):
             return
         self._calls.pop(call.id, None)
         self._tasks.spawn(self._call_ended(key, call.id, outcome, float(call.duration_s)), f"desk-call-{call.id}")
+
+    async def _consult_call(self, call: Any) -> None:
+        await asyncio.sleep(0)  # a desk video call is linked right after it rings: leave it to link_call
+        if call.id in self._calls:
+            return
+        merchant, cid = call.merchant_id, f"conv_{call.id}"
+        try:
+            await self.ensure(merchant, cid, shopper=call.shopper, channel=Channel.CONSULT, language=call.language)
+            self._calls[call.id] = (merchant, cid)
+            await self._append(merchant, cid, lambda at: [CallStarted(at, call.id)])
+        except Exception:  # e.g. this node does not serve the merchant's desk: the call itself goes on
+            self._calls.pop(call.id, None)
+            log.warning("consult call %s has no desk conversation", call.id, exc_info=True)
+            return
+        await self._webhook(merchant, EventType.CALL_STARTED, {"conversation_id": cid, "call_id": call.id})
+        latest = getattr(call, "latest", None)
+        if callable(latest):  # it may have ended while we recorded its start
+            self.call_changed(latest())
+
+    def conversation_of_call(self, call_id: str) -> Key | None:
+        return self._calls.get(call_id)
+
+    async def call_line(self, merchant_id: str, call_id: str, speaker: Speaker, text: str) -> None:
+        """What was said in a call while the AI attended it: lands on the call's conversation (for the person
+        who answers). Unlinked calls are ignored."""
+        key = self._calls.get(call_id)
+        if key is None or key[0] != merchant_id or not text.strip():
+            return
+        if speaker is Speaker.SHOPPER:
+            await self._append(merchant_id, key[1], lambda at: [ShopperMessage(at, text[:4000])])
+        else:
+            await self._append(merchant_id, key[1], lambda at: [AiMessage(at, text[:4000])])
 
     async def _call_ended(self, key: Key, call_id: str, outcome: CallOutcome, duration_s: float) -> None:
         try:

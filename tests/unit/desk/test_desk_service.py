@@ -301,3 +301,34 @@ async def test_one_node_serves_a_merchant_desk_and_another_takes_over_from_stora
     assert (await two.conversation(M, "c1"))[0].agent_id == "ana"
     await two.disconnect_agent(M, "ana", feed)
     await two.aclose()
+
+
+async def test_a_consult_call_rung_from_a_product_page_gets_a_conversation_with_what_was_said(desk: Desk) -> None:
+    from souk.domain.desk.handoff import Speaker
+
+    @dataclass
+    class RingingCall:
+        id: str
+        merchant_id: str
+        shopper: str
+        language: str
+        state: str = "ringing"
+        conversation_id: str = ""
+        outcome: CallOutcome | None = None
+        duration_s: float = 0.0
+
+    s = desk.service
+    s.call_changed(RingingCall("call9", M, "s9", "pt"))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert s.conversation_of_call("call9") == (M, "conv_call9")
+    await s.call_line(M, "call9", Speaker.SHOPPER, "Olá, o tamanho M serve?")
+    await s.call_line(M, "call9", Speaker.AI, "Sim, o M serve.")
+    await s.call_line(B, "call9", Speaker.AI, "another merchant writes nothing here")
+    s.call_changed(RingingCall("call9", M, "s9", "pt", state="ended", outcome=CallOutcome.COMPLETED, duration_s=9.5))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    conv, events = await s.conversation(M, "conv_call9")
+    assert conv.channel is Channel.CONSULT and conv.language == "pt" and conv.shopper_identity == "s9"
+    assert [e.kind for _, e in events] == ["call_started", "shopper_message", "ai_message", "call_ended"]
+    assert events[-1][1].duration_s == 9.5
