@@ -20,6 +20,8 @@ from souk.storage.repos.carts import SqlCartRepo
 from souk.storage.repos.catalog import SqlCatalogRepo
 from souk.storage.repos.coupons import SqlCouponRepo
 from souk.storage.repos.customers import SqlCustomerRepo
+from souk.storage.repos.desk import SqlConversationRepo, SqlDeskSettingsRepo, SqlStaffRepo
+from souk.storage.repos.desk_webhooks import SqlWebhookDeliveryRepo, SqlWebhookEndpointRepo
 from souk.storage.repos.flash_sales import SqlFlashSaleRepo
 from souk.storage.repos.merchants import SqlMerchantRepo
 from souk.storage.repos.orders import SqlOrderRepo
@@ -55,6 +57,12 @@ class Storage:
         self.coupons = SqlCouponRepo(db, clock)  # live-room coupons (souk.domain.coupons)
         self.live_carts = SqlCartRepo(db, clock)  # live-room carts and their checkout (souk.domain.coupons)
         self.pins = SqlPinRepo(db, clock)  # live-room pins (souk.domain.pins)
+        # the customer-service desk (souk.desk.ports, souk.desk.webhook_store)
+        self.desk = SqlConversationRepo(db, clock)  # conversations and their timelines
+        self.desk_staff = SqlStaffRepo(db, clock)
+        self.desk_settings = SqlDeskSettingsRepo(db, clock)
+        self.webhook_endpoints = SqlWebhookEndpointRepo(db, clock)
+        self.webhook_deliveries = SqlWebhookDeliveryRepo(db, clock)
 
     @property
     def backend(self) -> str:

@@ -30,7 +30,7 @@ UNFINISHED = sa.text("status IN ('queued', 'assigned')")
 PENDING = sa.text("status = 'pending'")
 
 
-def _merchant(table: str) -> list[sa.SchemaItem]:
+def _merchant(table: str) -> list[sa.schema.SchemaItem]:
     return [sa.Column('merchant_id', sa.String(length=64), nullable=False),
             sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f(f'fk_{table}_merchant_id_merchants'))]
 
