@@ -22,6 +22,7 @@ from souk.consult.service import ConsultService
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import Unavailable
 from souk.core.settings import Settings
+from souk.desk.webhook_admin import WebhookAdmin
 from souk.live.recording import Recorder
 from souk.live.replays import ReplayService
 from souk.live.service import LiveCommerce
@@ -70,6 +71,8 @@ class AppContext:
     guard: TokenGuard | None = None
     # the cross-node bus and shared state, node heartbeat and room pins (souk.api.cluster; docs/multinode.md)
     cluster: Cluster | None = None
+    # merchant webhooks: endpoints, delivery log and the dispatcher (souk.api.webhooks_boot.start_webhooks)
+    webhooks: WebhookAdmin | None = None
 
     def __post_init__(self) -> None:
         if self.limits is None:

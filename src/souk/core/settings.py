@@ -150,6 +150,19 @@ class LiveSettings(BaseModel):
     ffmpeg_binary: str = "ffmpeg"
 
 
+class WebhookSettings(BaseModel):
+    """Merchant webhooks (docs/webhooks.md): who may receive them, how long an attempt waits, the retries."""
+
+    # http://127.0.0.1 / localhost / [::1] receivers (tests, a local demo); otherwise https only
+    allow_local_http: bool = False
+    timeout_s: float = Field(default=10.0, gt=0, le=60)
+    max_endpoints: int = Field(default=20, ge=1, le=50)  # per merchant (storage holds at most 50)
+    # retries: min(retry_cap_s, retry_base_s * 2**(n-1)) after the n-th failure, +-20 % jitter, for give_up_after_s
+    retry_base_s: float = Field(default=10.0, gt=0)
+    retry_cap_s: float = Field(default=3600.0, gt=0)
+    give_up_after_s: float = Field(default=86400.0, gt=0)
+
+
 class RateRule(BaseModel):
     """``count`` actions at once, and ``count`` more every ``per_s`` seconds (a token bucket)."""
 
@@ -204,6 +217,7 @@ class Settings(BaseSettings):
     rtm: RtmSettings = Field(default_factory=RtmSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @classmethod
     def settings_customise_sources(

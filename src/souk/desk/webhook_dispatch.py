@@ -17,7 +17,7 @@ from collections.abc import Callable
 import httpx
 
 from souk.core.clock import Clock, SystemClock
-from souk.core.errors import NotFound
+from souk.core.errors import Conflict, NotFound
 from souk.core.ids import new_id
 from souk.core.tasks import TaskOwner
 from souk.desk.webhook_schedule import RetrySchedule, Rng
@@ -77,6 +77,32 @@ class Dispatcher:
         attempt = await self._post(delivery, endpoint)
         status = DeliveryStatus.DELIVERED if attempt.ok else DeliveryStatus.FAILED
         await self._store.save(delivery.after(attempt, status=status, next_attempt_at=now))
+        return attempt
+
+    async def retry(self, merchant_id: str, delivery_id: str) -> Attempt:
+        """The "retry now" button: one attempt of a logged delivery now, whatever its status.
+
+        Success marks it delivered; a failure leaves it pending at the schedule's next time while the delivery
+        is younger than a day, else failed (a ``webhook.test`` delivery is never rescheduled). A retry of a
+        pending delivery may cross the task's own attempt of it; receivers dedupe by event id anyway.
+        404 ``webhook_delivery_not_found``; 409 ``webhook_disabled`` when its endpoint is disabled, 404
+        ``webhook_endpoint_not_found`` when it is gone.
+        """
+        delivery = await self._store.get(merchant_id, delivery_id)
+        if delivery is None:
+            raise NotFound("no such webhook delivery", code="webhook_delivery_not_found")
+        endpoint = await self._endpoints.get(merchant_id, delivery.endpoint_id)
+        if endpoint is None:
+            raise NotFound("the delivery's webhook endpoint was removed", code="webhook_endpoint_not_found")
+        if not endpoint.active:
+            raise Conflict("the webhook endpoint is disabled: enable it first", code="webhook_disabled")
+        attempt = await self._post(delivery, endpoint)
+        if delivery.event_type is EventType.TEST:  # a test event stays one-shot
+            status = DeliveryStatus.DELIVERED if attempt.ok else DeliveryStatus.FAILED
+            await self._store.save(delivery.after(attempt, status=status, next_attempt_at=attempt.at))
+        else:
+            await self._settle(delivery, attempt)
+            self._wake.set()  # the task may be waiting with nothing pending: it now has a next time
         return attempt
 
     async def aclose(self) -> None:
@@ -154,7 +180,10 @@ class Dispatcher:
                         error="endpoint removed or disabled"),
                 status=DeliveryStatus.FAILED, next_attempt_at=delivery.next_attempt_at))
             return
-        attempt = await self._post(delivery, endpoint)
+        await self._settle(delivery, await self._post(delivery, endpoint))
+
+    async def _settle(self, delivery: Delivery, attempt: Attempt) -> None:
+        """Store what ``attempt`` made of ``delivery``: delivered, pending until the next try, or failed."""
         if attempt.ok:
             await self._store.save(delivery.after(attempt, status=DeliveryStatus.DELIVERED,
                                                   next_attempt_at=attempt.at))
@@ -184,7 +213,7 @@ class Dispatcher:
         try:
             response = await self._client.post(endpoint.url, content=delivery.body, headers=headers,
                                                timeout=self._timeout)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: e.g. a name IDNA refuses
             attempt = Attempt(delivery.merchant_id, delivery.id, number, at,
                               (self._clock.now() - started) * 1000, None,
                               error=truncate(f"{type(exc).__name__}: {exc}"))

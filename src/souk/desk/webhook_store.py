@@ -17,6 +17,19 @@ class EndpointSource(Protocol):
     async def subscribed(self, merchant_id: str, event_type: EventType) -> Sequence[Endpoint]: ...
 
 
+class EndpointStore(EndpointSource, Protocol):
+    """What the webhook API manages: one merchant's endpoints (SQL: ``storage.webhook_endpoints``)."""
+
+    async def put(self, endpoint: Endpoint) -> None:
+        """Insert the endpoint, or replace the one with the same (merchant_id, id)."""
+
+    async def remove(self, merchant_id: str, endpoint_id: str) -> bool:
+        """Remove it; False when the merchant has no such endpoint (its delivery log stays)."""
+
+    async def list(self, merchant_id: str) -> list[Endpoint]:
+        """The merchant's endpoints, oldest first."""
+
+
 class DeliveryStore(Protocol):
     async def park(self, event: WebhookEvent) -> None:
         """Keep an event the dispatcher's queue had no room for; fanned out later, never dropped."""
@@ -50,19 +63,22 @@ class MemoryEndpoints:
     def __init__(self, endpoints: Sequence[Endpoint] = ()) -> None:
         self._by_key: dict[tuple[str, str], Endpoint] = {}
         for e in endpoints:
-            self.put(e)
+            self._by_key[(e.merchant_id, e.id)] = e
 
-    def put(self, endpoint: Endpoint) -> None:
+    async def put(self, endpoint: Endpoint) -> None:
         self._by_key[(endpoint.merchant_id, endpoint.id)] = endpoint
 
-    def remove(self, merchant_id: str, endpoint_id: str) -> None:
-        self._by_key.pop((merchant_id, endpoint_id), None)
+    async def remove(self, merchant_id: str, endpoint_id: str) -> bool:
+        return self._by_key.pop((merchant_id, endpoint_id), None) is not None
 
     async def get(self, merchant_id: str, endpoint_id: str) -> Endpoint | None:
         return self._by_key.get((merchant_id, endpoint_id))
 
     async def subscribed(self, merchant_id: str, event_type: EventType) -> Sequence[Endpoint]:
         return [e for (m, _), e in self._by_key.items() if m == merchant_id and e.wants(event_type)]
+
+    async def list(self, merchant_id: str) -> list[Endpoint]:
+        return [e for (m, _), e in self._by_key.items() if m == merchant_id]  # dicts keep insertion order
 
 
 class MemoryDeliveryStore:

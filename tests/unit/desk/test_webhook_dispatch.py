@@ -107,7 +107,7 @@ async def test_a_timeout_is_logged_and_retried_and_a_removed_endpoint_fails_the_
         await drive(clock, tried, step_s=0)
         (pending,) = await store.list("m1")
         assert pending.status is DeliveryStatus.PENDING and "ReadTimeout" in pending.last_response
-        endpoints.remove("m1", "we_1")
+        assert await endpoints.remove("m1", "we_1")
 
         async def failed() -> bool:
             return (await store.list("m1"))[0].status is DeliveryStatus.FAILED
