@@ -301,9 +301,11 @@ def hours(t: Turn) -> Outcome:
 
 
 def handoff(t: Turn, reason: str, why_key: str | None = None, **why: Any) -> Outcome:
+    """Why the AI hands over, and that the team gets the conversation. Whether and when a person answers is
+    the desk's to say (``assistant.handoff.notice_text``): this reply never promises one."""
     t.rec("handoff_to_human", reason=reason, summary=t.text[:300])
-    prefix = say(why_key, t.lang, **why) if why_key else ""
-    return Outcome(say("handoff", t.lang, why=prefix, hours=hours_text(t)), "human", reason)
+    prefix = say(why_key or "why_requested", t.lang, **why)
+    return Outcome(say("handoff", t.lang, why=prefix), "human", reason)
 
 
 def video(t: Turn) -> Outcome:

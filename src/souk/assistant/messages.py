@@ -493,13 +493,16 @@ T: dict[str, dict[str, str]] = {
         "zh": "在{country}", "ar": " في {country}",
     },
     # escalation
-    "handoff": {
-        "en": "{why}I'm connecting you with a member of our support team now; they will see this conversation, so you won't need to repeat yourself. Human agents are available {hours}, seven days a week.",
-        "es": "{why}Le estoy conectando con una persona de nuestro equipo de atención; verá esta conversación, así que no tendrá que repetir nada. Las personas del equipo atienden {hours}, los siete días de la semana.",
-        "pt": "{why}Estou conectando você com uma pessoa da nossa equipe de atendimento; ela verá esta conversa, então você não precisa repetir nada. O atendimento humano funciona {hours}, todos os dias da semana.",
-        "id": "{why}Saya sedang menghubungkan Anda dengan tim layanan pelanggan kami; mereka akan melihat percakapan ini, jadi Anda tidak perlu mengulang. Tim kami tersedia {hours}, tujuh hari seminggu.",
-        "zh": "{why}正在为您转接人工客服,客服会看到本次对话记录,您无需重复说明。人工客服服务时间为{hours},每周七天。",
-        "ar": "{why}أقوم الآن بتحويلك إلى أحد أعضاء فريق الدعم؛ سيرى هذه المحادثة فلن تحتاج إلى التكرار. موظفو الدعم متاحون {hours} طوال أيام الأسبوع.",
+    "handoff": {  # why, then that the team gets it: never that a person is there (the desk's notice says that)
+        "en": "{why}I'm handing this conversation to our support team with everything said so far, so you won't need to repeat yourself.",
+        "es": "{why}Paso esta conversación a nuestro equipo de atención con todo lo que hablamos, así que no tendrá que repetir los detalles.",
+        "pt": "{why}Estou passando esta conversa para a nossa equipe de atendimento com tudo o que falamos, então você não precisa repetir nada.",
+        "id": "{why}Percakapan ini akan kami teruskan ke tim layanan pelanggan beserta semua yang sudah dibahas, jadi Anda tidak perlu mengulang.",
+        "zh": "{why}我会把本次对话连同之前的内容一起转给我们的客服团队,您无需重复说明。",
+        "ar": "{why}سأحيل هذه المحادثة إلى فريق الدعم مع كل ما قيل حتى الآن، فلن تحتاج إلى التكرار.",
+    },
+    "why_requested": {
+        "en": "Of course. ", "es": "Por supuesto. ", "pt": "Claro. ", "id": "Baik. ", "zh": "好的。", "ar": "بالتأكيد. ",
     },
     "why_angry": {
         "en": "I'm really sorry about this experience. ", "es": "Lamento mucho esta experiencia. ",

@@ -16,7 +16,7 @@ from souk.domain.store import StoreSnapshot
 LANGS = ("en", "es", "pt", "id", "zh", "ar")
 # Fragments that are only ever appended to a full sentence of the same language.
 FRAGMENTS = {"refund_line", "order_items", "duties_uk_extra", "probe_has", "probe_yes", "in_stock_short",
-             "search_cap", "where", "why_angry", "why_damage", "why_confused", "too_long", "label_free",
+             "search_cap", "where", "why_angry", "why_damage", "why_confused", "why_requested", "too_long", "label_free",
              "label_paid", "other_orders", "lost_note", "order_change_ok", "order_change_shipped", "tracking_faq"}
 
 
