@@ -1,4 +1,5 @@
-"""HTML pages (shopper product page, seller console, store index) and the static files (SDK, page JS)."""
+"""HTML pages (shopper product page, seller console, service desk and its metrics, store index) and the static
+files (SDK, page JS)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,20 @@ async def console(ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> HTMLResponse:
     merchant = await ctx.storage.merchants.get(m)
     return HTMLResponse(page("console.html", store_name=merchant.name, merchant_id=m,
                              call_html=call_panel_html()))
+
+
+@router.get("/desk", response_class=HTMLResponse, responses=errors({404: ["merchant_not_found"]}))
+async def desk(ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> HTMLResponse:
+    """The service desk (staff token from ``?token=`` or ``#token=``; the demo seller's in demo mode)."""
+    merchant = await ctx.storage.merchants.get(m)
+    return HTMLResponse(page("desk.html", store_name=merchant.name, merchant_id=m, call_html=call_panel_html()))
+
+
+@router.get("/desk/metrics", response_class=HTMLResponse, responses=errors({404: ["merchant_not_found"]}))
+async def desk_metrics(ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> HTMLResponse:
+    """The desk's metrics with charts (GET /v1/desk/metrics)."""
+    merchant = await ctx.storage.merchants.get(m)
+    return HTMLResponse(page("desk_metrics.html", store_name=merchant.name, merchant_id=m))
 
 
 @router.get("/favicon.ico", include_in_schema=False)

@@ -39,8 +39,39 @@ function when(unixS) {
   return unixS ? new Date(unixS * 1000).toLocaleTimeString() : "";
 }
 
+// A call the desk's "Video call" started belongs to that desk conversation and is answered from the desk by
+// the agent who offered it: the console lists it as such, with no Accept / Decline and no ring tone.
+const deskCalls = new Map(); // call_id -> desk conversation summary
+async function refreshDeskCalls() {
+  try {
+    const data = await api("/v1/desk/conversations?status=assigned&limit=200", state.token);
+    deskCalls.clear();
+    for (const c of Array.isArray(data) ? data : data.conversations || []) if (c.active_call) deskCalls.set(c.active_call, c);
+  } catch { /* no desk on this server: every call is the console's */ }
+}
+
+const deskCallOf = (c) => deskCalls.get(c.call_id) || (c.conversation_id ? { id: c.conversation_id, agent_id: c.seller } : null);
+
+function renderDeskCalls() {
+  const own = [...state.ringing.values()].filter((c) => deskCallOf(c));
+  const list = $("desk-calls");
+  list.replaceChildren(...own.map((c) => {
+    const d = deskCallOf(c);
+    const li = document.createElement("li");
+    li.className = "desk-call";
+    li.dataset.callId = c.call_id;
+    const a = document.createElement("a");
+    a.href = `/desk#token=${encodeURIComponent(state.token)}`;
+    a.textContent = "open the desk";
+    li.append(`Desk video call with ${c.shopper_name || c.shopper} (conversation ${d.id}${d.agent_id ? `, ${d.agent_id}` : ""}) — answered from the desk: `, a);
+    return li;
+  }));
+  list.classList.toggle("hidden", own.length === 0);
+}
+
 function renderIncoming() {
-  const calls = [...state.ringing.values()];
+  const calls = [...state.ringing.values()].filter((c) => !deskCallOf(c));
+  renderDeskCalls();
   ring(calls.length > 0 && !state.call);
   renderRinging($("incoming"), calls, {
     empty: "No one is calling right now.",
@@ -112,8 +143,14 @@ function coolCamera() {
 }
 
 function onConsoleCall({ call }) {
-  if (call.state === "ringing") state.ringing.set(call.call_id, call);
-  else state.ringing.delete(call.call_id);
+  if (call.state === "ringing") {
+    state.ringing.set(call.call_id, call);
+    // the desk links its call to the conversation right after it rings: look now and once a moment later
+    if (!deskCalls.has(call.call_id)) {
+      refreshDeskCalls().then(renderIncoming);
+      setTimeout(() => { if (state.ringing.has(call.call_id)) refreshDeskCalls().then(renderIncoming); }, 700);
+    }
+  } else state.ringing.delete(call.call_id);
   if (state.ringing.size && !state.call) warmCamera();
   else coolCamera();
   renderIncoming();
@@ -201,6 +238,7 @@ async function start() {
     });
     status.textContent = `online as ${state.console.welcome.identity}`;
     status.className = "online";
+    for (const a of document.querySelectorAll("[data-staff-link]")) a.href = `${a.getAttribute("href")}#token=${encodeURIComponent(state.token)}`;
     refreshRecords();
   } catch (e) {
     status.textContent = `offline: ${e.message}`;
