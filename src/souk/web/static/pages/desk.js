@@ -351,14 +351,11 @@ function openSocket() {
   };
 }
 
-let warningsPath = "/v1/desk/warnings";
 async function pollWarnings() {
   try {
-    const data = await rest("GET", warningsPath);
-    setWarnings(Array.isArray(data) ? data : data.warnings || data.sla_warnings || []);
-  } catch (e) {
-    if (warningsPath !== "/v1/desk/metrics?days=1" && (e.status === 404 || e.status === 405)) warningsPath = "/v1/desk/metrics?days=1";
-  }
+    const data = await rest("GET", "/v1/desk/sla");
+    setWarnings(data.warnings || []);
+  } catch (e) { console.warn("desk SLA warnings", e); }
 }
 
 function setWarnings(warnings) {
