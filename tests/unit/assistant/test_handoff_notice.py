@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from souk.assistant.handoff_notice import compose, notice_text, support_hours_text, wait_text, when_text
 from souk.assistant.handoff_messages import N, say_notice
+from souk.assistant.handoff_notice import compose, notice_text, support_hours_text, wait_text, when_text
 from souk.assistant.messages import T, say
 from souk.domain.desk.notice import HandoffNotice, NoticeKind
 from souk.domain.desk.settings import SupportHours
