@@ -38,7 +38,8 @@ export class AssistantClient extends Emitter {
 
   open() {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl(this.baseUrl, this.token, this.language, this._resume));
+      const resuming = this._resume;
+      const ws = new WebSocket(wsUrl(this.baseUrl, this.token, this.language, resuming));
       this._resume = null;
       this._ws = ws;
       let ready = false;
@@ -66,10 +67,15 @@ export class AssistantClient extends Emitter {
       };
       ws.onclose = (ev) => {
         this.emit("closed", { code: ev.code, reason: ev.reason });
-        if (!ready) { reject(new Error(ev.reason || `assistant socket closed (${ev.code})`)); return; }
+        if (!ready) {
+          // the conversation we tried to resume is gone (an AI-only one ends with its socket): start a new one
+          if (resuming && !this._closed) { this.deskSeq = 0; this.open().then(resolve, reject); return; }
+          reject(new Error(ev.reason || `assistant socket closed (${ev.code})`)); return;
+        }
         // 4429: cut off for not reading; the server kept the conversation for us to resume (docs/limits.md).
+        // A dropped connection: one waiting for or with a person is kept too (docs/desk.md), so try it.
         // Other 44xx (expired or revoked token, refusals) are final.
-        if (ev.code === 4429) this._resume = this.sessionId;
+        if (ev.code === 4429 || ev.code < 4000) this._resume = this.sessionId;
         if (this._closed || (ev.code >= 4400 && ev.code !== 4429) || this._retries >= this.maxRetries) return;
         const delay = Math.min(8000, 500 * 2 ** this._retries++);
         setTimeout(() => this.open().catch((e) => this.emit("error", { code: "reconnect_failed", message: String(e) })), delay);
