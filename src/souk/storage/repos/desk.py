@@ -26,6 +26,7 @@ from souk.domain.desk.routing import Skills
 from souk.domain.desk.settings import DeskSettings
 from souk.domain.desk.staff import StaffProfile
 from souk.domain.desk.timeline import (
+    MAX_EVENTS,
     Channel,
     Conversation,
     Event,
@@ -144,7 +145,8 @@ class SqlConversationRepo(Repo):
 
     async def events(self, merchant_id: str, conversation_id: str, *, after: int = 0,
                      limit: int = 1000) -> list[tuple[int, Event]]:
-        check_limit(limit)
+        if not 0 < limit <= MAX_EVENTS:  # a whole timeline may be read at once (the desk service does)
+            raise BadRequest(f"limit must be 1..{MAX_EVENTS}, got {limit}", code="bad_value")
         e = desk_events
         async with self._db.read() as conn:
             if not await _exists(conn, merchant_id, conversation_id):
