@@ -106,6 +106,10 @@ class JanusSettings(BaseModel):
 class CallSettings(BaseModel):
     ring_timeout_s: float = 30.0
     max_call_s: float = 2 * 3600
+    # the AI joins a consult ringing this long (0: at once) and talks with the shopper until a person answers;
+    # needs the voice engine (souk.consult.attendant)
+    ai_attendant: bool = True
+    ai_join_after_s: float = Field(default=2.0, ge=0.0)
 
 
 class AgentSettings(BaseModel):

@@ -45,9 +45,10 @@ from souk.signal.reset import LOST_REASONS, lost_media, reset_after_loss
 
 log = logging.getLogger(__name__)
 
-# Souk room kind -> (media plane room kind, publishers): a consult is two people; a live show has a host and
-# a few co-hosts; anything else is a small conference.
-MEDIA_ROOMS: dict[str, tuple[RoomKind, int]] = {"consult": ("consult", 2), "live": ("live", 4)}
+# Souk room kind -> (media plane room kind, publishers): a consult is two people, plus the AI while it rings
+# (it is still saying "<name> is joining now" as the seller publishes: souk.consult.attendant); a live show
+# has a host and a few co-hosts; anything else is a small conference.
+MEDIA_ROOMS: dict[str, tuple[RoomKind, int]] = {"consult": ("consult", 3), "live": ("live", 4)}
 
 
 class SignalSession:

@@ -1,6 +1,8 @@
 """The agent as a participant of a Janus video room, over aiortc.
 
-It publishes one audio track (its voice) and subscribes to one shopper's feed (their microphone). Audio from
+It publishes one audio track (its voice) and subscribes to one shopper's feed (their microphone): a feed
+id given to :meth:`JanusVoiceParticipant.listen`, or whoever publishes under a display name given to
+:meth:`JanusVoiceParticipant.follow` (listened to again when they publish anew, e.g. after a reconnect). Audio from
 Janus (Opus, 48 kHz) is resampled to 16 kHz mono for the voice session; the session's 16 kHz frames go out
 through aiortc's Opus encoder. Events (transcripts, agent text, cards) go to an ``on_event`` callback: a room
 has its own messaging for those.
@@ -27,7 +29,7 @@ from souk.agent.brain import BrainSession
 from souk.agent.frames import FRAME_BYTES, SAMPLE_RATE
 from souk.agent.session import VoiceEngine, VoiceSession
 from souk.core.clock import RealtimePacer
-from souk.core.errors import NotFound, Timeout
+from souk.core.errors import NotFound, SoukError, Timeout
 from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
 
@@ -115,6 +117,9 @@ class JanusVoiceParticipant:
         self._pc_sub: RTCPeerConnection | None = None
         self._tasks = TaskOwner(f"rtc-agent:{room}")
         self.frames_heard = 0
+        self.listening: int | None = None  # the feed id heard now
+        self._hearing: asyncio.Task[None] | None = None
+        self._existing: list[Any] = []
         self._closed = False
 
     def _event(self, ev: dict[str, Any]) -> None:
@@ -134,12 +139,54 @@ class JanusVoiceParticipant:
         answer = await self._pub.publish(offer, audio=True, video=False)
         await self._pc_pub.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
         self.session.start()
-        return list(getattr(self._pub, "existing", []) or [])
+        self._existing = list(getattr(self._pub, "existing", []) or [])
+        return list(self._existing)
+
+    @property
+    def feed_id(self) -> int | None:
+        """The agent's own feed in the room (once joined)."""
+        return None if self._pub is None else int(self._pub.feed_id)
+
+    async def say(self, text: str, language: str) -> None:
+        """Speak a scripted line (see :meth:`VoiceSession.say`)."""
+        if self.session is None:
+            raise NotFound("join the room first", code="not_joined")
+        await self.session.say(text, language)
+
+    def follow(self, display: str, *, wait_s: float = 10.0) -> None:
+        """Listen to whoever publishes as ``display``: the feed in the room now, or the first to come, and
+        the new one each time they publish again. Runs until :meth:`aclose`."""
+        if self.session is None:
+            raise NotFound("join the room first", code="not_joined")
+        self._tasks.spawn(self._follow(display, wait_s), f"follow:{display}")
+
+    async def _follow(self, display: str, wait_s: float) -> None:
+        from souk.media.events import HandleGone, PublisherJoined, PublisherLeft
+
+        for feed in self._existing:
+            if getattr(feed, "display", None) == display:
+                await self._try_listen(int(feed.feed_id), wait_s)
+        async for ev in self._pub.events():
+            if isinstance(ev, PublisherJoined) and ev.feed.display == display:
+                await self._try_listen(ev.feed.feed_id, wait_s)
+            elif isinstance(ev, PublisherLeft) and ev.feed_id == self.listening:
+                log.info("%s: feed %s of %s left (%s)", self.room, ev.feed_id, display, ev.reason)
+                await self._stop_listening()
+            elif isinstance(ev, HandleGone):
+                return
+
+    async def _try_listen(self, feed_id: int, wait_s: float) -> None:
+        try:
+            await self.listen(feed_id, wait_s=wait_s)
+        except (SoukError, TimeoutError) as exc:  # they may publish again: keep following
+            log.warning("%s: could not listen to feed %s: %s", self.room, feed_id, exc)
 
     async def listen(self, feed_id: int, *, wait_s: float = 10.0) -> None:
         """Subscribe to the feed whose audio is the user's voice."""
         if self.session is None:
             raise NotFound("join the room first", code="not_joined")
+        await self._stop_listening()  # one feed at a time: a new one replaces the old
+        self.listening = feed_id
         self._sub = await self._plane.subscribe(self.room, [feed_id], wait_s=wait_s)
         self._pc_sub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         got_track: asyncio.Future[MediaStreamTrack] = asyncio.get_running_loop().create_future()
@@ -159,7 +206,23 @@ class JanusVoiceParticipant:
             track = await asyncio.wait_for(got_track, wait_s)
         except TimeoutError as exc:
             raise Timeout(f"feed {feed_id} has no audio track", code="no_audio") from exc
-        self._tasks.spawn(self._hear(track), "hear")
+        self._hearing = self._tasks.spawn(self._hear(track), f"hear:{feed_id}")
+
+    async def _stop_listening(self) -> None:
+        hearing, self._hearing = self._hearing, None
+        if hearing is not None and hearing is not asyncio.current_task():
+            hearing.cancel()
+            await asyncio.gather(hearing, return_exceptions=True)
+        sub, self._sub = self._sub, None
+        pc, self._pc_sub = self._pc_sub, None
+        self.listening = None
+        if sub is not None:
+            try:
+                await sub.aclose()
+            except SoukError as exc:
+                log.warning("%s: leaving the subscription failed: %s", self.room, exc)
+        if pc is not None:
+            await pc.close()
 
     async def _hear(self, track: MediaStreamTrack) -> None:
         resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
