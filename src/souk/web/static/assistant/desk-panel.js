@@ -89,7 +89,8 @@ export function attachDesk({ chat, log, add, lang, voice, target, status }) {
     clearPending();
     if (notice && notice.agent_name) state.agentName = notice.agent_name;
     if (notice) {
-      const key = `${notice.kind}:${notice.agent_name || ""}:${notice.position ?? ""}:${notice.opens_at || ""}`;
+      const key = notice.kind === "assigned" ? `assigned:${notice.agent_name || ""}`
+        : `${notice.kind}:${notice.position ?? ""}:${notice.wait_s ?? ""}:${notice.opens_at || ""}`;
       announce(key, `notice desk-${notice.kind || "unknown"}`, noticeText(lang(), notice));
       if (notice.email_offer) emailOffer();
     } else if (s === "ai" && state.status !== "ai") add("notice", L("back_to_ai"));
@@ -115,7 +116,7 @@ export function attachDesk({ chat, log, add, lang, voice, target, status }) {
         if (event.kind === "transferred" && !event.to_agent) break; // back to a queue: desk_status says so
         clearPending();
         if (event.agent_name) state.agentName = event.agent_name;
-        announce(`assigned:${state.agentName}::`, "notice desk-assigned",
+        announce(`assigned:${state.agentName}`, "notice desk-assigned",
                  state.agentName ? L("assigned", { name: state.agentName }) : L("assigned_anon"));
         setStatus("assigned");
         break;
