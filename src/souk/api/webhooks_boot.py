@@ -25,14 +25,11 @@ def schedule_of(settings: WebhookSettings) -> RetrySchedule:
 
 
 def webhook_stores(ctx: AppContext) -> tuple[EndpointStore, DeliveryStore]:
-    """The database's endpoint and delivery stores; in-memory ones where this process has no storage with
-    them (a process without the core, or storage from before the webhook tables)."""
-    storage = ctx.core.storage if ctx.core is not None else None
-    endpoints: EndpointStore | None = getattr(storage, "webhook_endpoints", None)
-    deliveries: DeliveryStore | None = getattr(storage, "webhook_deliveries", None)
-    if endpoints is not None and deliveries is not None:
-        return endpoints, deliveries
-    log.warning("webhooks: no webhook tables in storage; endpoints and deliveries are kept in memory")
+    """The database's endpoint and delivery stores; in-memory ones in a process without the core (nothing
+    there survives a restart, and the process says so)."""
+    if ctx.core is not None:
+        return ctx.core.storage.webhook_endpoints, ctx.core.storage.webhook_deliveries
+    log.warning("webhooks: this process has no storage; endpoints and deliveries are kept in memory")
     return MemoryEndpoints(), MemoryDeliveryStore()
 
 
