@@ -30,6 +30,7 @@ DeliveryId = Annotated[str, Path(pattern=ID_PATTERN, description="a delivery's i
 NO_ENDPOINT = {404: ["webhook_endpoint_not_found"]}
 NO_DELIVERY = {404: ["webhook_endpoint_not_found", "webhook_delivery_not_found"]}
 BAD_ENDPOINT = {400: ["webhook_url", "webhook_url_private", "webhook_event", "webhook_secret"]}
+BAD_CHANGE = {400: ["webhook_url", "webhook_url_private", "webhook_event"]}
 
 # What the checks of souk.desk.webhooks / webhook_admin accept, stated in the schema but checked there, so a bad
 # value is answered 400 with its own code (webhook_url, webhook_event, webhook_secret) instead of 422.
@@ -162,7 +163,7 @@ async def get_webhook(webhook_id: WebhookId, auth: MerchantAuthDep, admin: Admin
     return EndpointOut.of(await admin.get(auth.merchant_id, webhook_id))
 
 
-@router.patch("/{webhook_id}", response_model=EndpointOut, responses=errors(NO_ENDPOINT, BAD_ENDPOINT))
+@router.patch("/{webhook_id}", response_model=EndpointOut, responses=errors(NO_ENDPOINT, BAD_CHANGE))
 async def update_webhook(webhook_id: WebhookId, body: EndpointPatch, auth: MerchantAuthDep,
                          admin: Admin) -> EndpointOut:
     """Change the URL, the events or ``active``; what the body leaves out (or sends as null) stays."""
