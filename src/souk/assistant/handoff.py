@@ -197,8 +197,9 @@ class HandoffTracker:
     def _note_tools(self, reply: BrainReply) -> None:
         for call in reply.tool_calls:
             result = call.result if isinstance(call.result, dict) else {}
-            if call.name in _SKU_TOOLS and call.arguments.get("sku"):
-                self.products.add(str(call.arguments["sku"]).strip().upper())
+            if call.name in _SKU_TOOLS and result.get("found") is not False:  # no unknown skus crowding out
+                sku = result["sku"] if "sku" in result else call.arguments.get("sku")
+                self.products.add(str(sku).strip().upper() if sku else None)
             if call.name == "get_order" and result.get("found") and isinstance(result.get("order"), dict):
                 self._order(result["order"])
             products = result.get("products")

@@ -76,6 +76,11 @@ def test_only_products_and_orders_of_this_store_are_listed(snap: StoreSnapshot) 
     tracker.observe("this and that", BrainReply("ok", "en", tool_calls=calls, cards=cards))
     packet = build_packet(tracker, HandoffReason.NOT_ALLOWED, snapshot=snap, customer_id=None)
     assert packet.products_mentioned == (snap.products[1].sku,)
+    misses = tuple(ToolCall("stock_info", {"sku": f"FAKE-{i}"}, {"found": False, "sku": f"FAKE-{i}"})
+                   for i in range(2 * MAX_ITEMS))
+    tracker.observe("and these?", BrainReply("no such products", "en", tool_calls=misses))
+    assert build_packet(tracker, HandoffReason.NOT_ALLOWED, snapshot=snap, customer_id=None).products_mentioned == (
+        snap.products[1].sku,)  # unknown skus never crowd out the real one
     assert packet.orders_mentioned == ()
     assert ("largest_order_value", f"5.00 {snap.merchant.currency}") in packet.extra
 
@@ -86,7 +91,7 @@ def test_packet_bounds(snap: StoreSnapshot) -> None:
     skus = [p.sku for p in snap.products]
     long_text = "why " * 3000
     for i in range(MAX_TRANSCRIPT):
-        calls = tuple(ToolCall("product_info", {"sku": s}, {"found": False}) for s in skus)
+        calls = tuple(ToolCall("product_info", {"sku": s}, {"found": True, "product": {"sku": s}}) for s in skus)
         tracker.observe(f"question {i} " + (long_text if i % 50 == 0 else ""),
                         BrainReply(f"answer {i} " + long_text, "en", tool_calls=calls))
     packet = build_packet(tracker, HandoffReason.REPEATED_FAILURE, snapshot=snap, customer_id=None,
