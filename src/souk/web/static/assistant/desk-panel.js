@@ -30,7 +30,7 @@ function speak(text, lang) {
   } catch { return false; }
 }
 
-export function attachDesk({ chat, log, add, lang, voice, target, status }) {
+export function attachDesk({ chat, log, add, lang, voice, target, status, person = null }) {
   const L = (key, values) => label(lang(), key, values);
   const state = { status: "ai", agentName: "", pending: null, pendingTimer: null, emailBox: null, ring: null,
                   csatBox: null, callId: null, lastNotice: null };
@@ -42,6 +42,7 @@ export function attachDesk({ chat, log, add, lang, voice, target, status }) {
       : s === "queued" ? L("status_queued") : L("status_ai");
     status.textContent = text;
     status.dataset.status = s;
+    if (person) person.disabled = s === "queued" || s === "assigned"; // already with the team
   };
   const clearPending = () => {
     clearTimeout(state.pendingTimer);

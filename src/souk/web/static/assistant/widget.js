@@ -96,7 +96,7 @@ export async function mountAssistant({ token, target = document.body, language =
   const chat = new AssistantClient({ token, language, baseUrl });
   chat.on("reply", onAgent);
   chat.on("error", (e) => add("notice", e.message || e.code || "error"));
-  desk = attachDesk({ chat, log, add, lang: () => lang, voice: () => voiceSession, target, status });
+  desk = attachDesk({ chat, log, add, lang: () => lang, voice: () => voiceSession, target, status, person: personBtn });
   await chat.open();
 
   const say = (text) => {

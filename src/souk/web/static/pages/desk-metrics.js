@@ -4,7 +4,7 @@ import { barChart, legend } from "./charts.js";
 import { duration, queueLabel, reasonLabel, warningText } from "./desk-format.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { token: null, data: null, loadedAt: null };
+const state = { token: null, data: null, loadedAt: null, names: {} };
 window.soukMetrics = state; // for tests and debugging
 
 const C = { brand: "#0f7b6c", p90: "#7fb8ae", warn: "#d99a1e", danger: "#c2413b", muted: "#9aa3b5", ai: "#7b61c4" };
@@ -86,7 +86,7 @@ export function render(m) {
 
   csatChart("chart-csat-language", m.csat_by_language);
   csatChart("chart-csat-queue", m.csat_by_queue, queueLabel);
-  csatChart("chart-csat-agent", m.csat_by_agent);
+  csatChart("chart-csat-agent", m.csat_by_agent, (id) => (state.names[id] && state.names[id] !== id ? `${state.names[id]} (${id})` : id));
 
   const queues = Object.entries(m.sla || {});
   if (queues.length) {
@@ -139,6 +139,10 @@ async function start() {
   }
   for (const a of document.querySelectorAll("[data-staff-link]")) a.href = `${a.getAttribute("href")}#token=${encodeURIComponent(state.token)}`;
   $("days").addEventListener("change", load);
+  try {  // staff names for the per-agent chart
+    const res = await fetch("/v1/desk/agents", { headers: { Authorization: `Bearer ${state.token}` } });
+    if (res.ok) for (const a of (await res.json()).agents || []) state.names[a.id] = a.name || a.id;
+  } catch { /* ids then */ }
   await load();
   setInterval(load, 15000);
 }

@@ -159,14 +159,19 @@ function renderConversation() {
   const s = d.summary;
   $("conv-title").textContent = s.customer_id ? `Customer ${s.customer_id}` : `Shopper ${s.shopper}`;
   const who = s.agent_id ? (s.agent_id === state.me ? "you" : state.names[s.agent_id] || s.agent_id) : "";
-  $("conv-meta").textContent = [s.status, s.language, queueLabel(s.queue), who && `with ${who}`, s.channel.replace(/_/g, " "),
+  $("conv-meta").textContent = [s.status, s.language, s.queue && `queue ${queueLabel(s.queue)}`, who && `with ${who}`, s.channel.replace(/_/g, " "),
     s.active_call && "video call running", s.csat && `CSAT ${s.csat}/5`].filter(Boolean).join(" · ");
   $("conv").dataset.status = s.status;
   renderSla();
   const tl = $("timeline");
-  const atBottom = tl.scrollHeight - tl.scrollTop - tl.clientHeight < 40;
-  tl.replaceChildren(...d.events.map((e) => timelineItem(e, state.names)));
-  if (atBottom) tl.scrollTop = tl.scrollHeight;
+  const last = d.events.length ? d.events[d.events.length - 1].seq : 0;
+  const grew = tl.dataset.id !== s.id || Number(tl.dataset.last || 0) !== last;
+  if (grew) {  // a live chat: the newest at the bottom, in view
+    tl.replaceChildren(...d.events.map((e) => timelineItem(e, state.names)));
+    tl.dataset.id = s.id;
+    tl.dataset.last = String(last);
+    tl.scrollTop = tl.scrollHeight;
+  }
   $("packet").replaceChildren(packetView(d.packet, s));
   const mine = s.status === "assigned" && s.agent_id === state.me;
   const withHumans = s.status === "queued" || mine;
