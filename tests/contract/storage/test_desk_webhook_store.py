@@ -129,8 +129,8 @@ async def test_attempts_are_logged_in_order_and_save_replaces(shops: Storage) ->
         await store.record_attempt(Attempt(B, "whd_1", 1, 1.0, 1.0, 200))
 
 
-async def test_due_and_next_due_span_merchants_and_only_pending(shops: Storage) -> None:
-    store = shops.webhook_deliveries
+async def test_due_spans_merchants_takes_only_pending_and_claims_what_it_returns(shops: Storage) -> None:
+    store = shops.webhook_deliveries  # lease: 300 s
     assert await store.due(10_000.0, 10) == [] and await store.next_due_at() is None
     await store.add(delivery(A, "a1", created=100.0, next_at=300.0))
     await store.add(delivery(B, "b1", created=100.0, next_at=200.0))
@@ -138,13 +138,25 @@ async def test_due_and_next_due_span_merchants_and_only_pending(shops: Storage) 
     await store.add(delivery(B, "b2", created=100.0, next_at=120.0, status=DeliveryStatus.FAILED))
     await store.add(delivery(A, "a3", created=100.0, next_at=900.0))
     assert await store.next_due_at() == 200.0
-    assert [(d.merchant_id, d.id) for d in await store.due(300.0, 10)] == [(B, "b1"), (A, "a1")]
-    assert [d.id for d in await store.due(300.0, 1)] == ["b1"]
     assert await store.due(199.9, 10) == []
-    b1 = await store.get(B, "b1")
-    assert b1 is not None
-    await store.save(dataclasses.replace(b1, status=DeliveryStatus.DELIVERED))
-    assert await store.next_due_at() == 300.0
+    (b1,) = await store.due(300.0, 1)
+    assert (b1.merchant_id, b1.id, b1.next_attempt_at) == (B, "b1", 200.0)  # as it was before the claim
+    assert [(d.merchant_id, d.id) for d in await store.due(300.0, 10)] == [(A, "a1")]  # b1 is claimed
+    assert await store.due(300.0, 10) == []
+    assert await store.next_due_at() == 600.0  # both claims end then
+    await store.save(b1.after(Attempt(B, "b1", 1, 300.0, 5.0, 200), status=DeliveryStatus.DELIVERED,
+                              next_attempt_at=300.0))
+    assert [d.id for d in await store.due(600.0, 10)] == ["a1"]  # a1's outcome was never saved: due again
+    assert await store.next_due_at() == 900.0
+
+
+async def test_concurrent_dispatchers_never_claim_the_same_delivery(shops: Storage) -> None:
+    store = shops.webhook_deliveries
+    for i in range(30):
+        await store.add(delivery(A if i % 2 else B, f"d{i}", created=float(i)))
+    batches = await asyncio.gather(*(store.due(100.0, 4) for _ in range(10)))
+    taken = [(d.merchant_id, d.id) for batch in batches for d in batch]
+    assert len(taken) == len(set(taken)) == 30
 
 
 async def test_list_is_the_merchants_log_newest_first(shops: Storage) -> None:

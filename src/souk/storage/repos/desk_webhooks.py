@@ -4,6 +4,8 @@
 ``SqlWebhookDeliveryRepo`` is its DeliveryStore (``souk.desk.webhook_store``). A delivery keeps the exact bytes
 that are signed and sent, so every retry sends the same body, also after a restart. The dispatcher's global
 reads (``due``, ``next_due_at``, ``take_parked``) span every merchant by design; all else is per merchant.
+Several nodes may run a dispatcher on one database: ``take_parked`` and ``due`` hand each row to one of them
+(``FOR UPDATE SKIP LOCKED``; ``due`` also leases what it returns).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from souk.storage.repos.base import Repo, check_limit, require_text, upsert
 from souk.storage.schema import webhook_attempts, webhook_deliveries, webhook_endpoints, webhook_parked
 
 MAX_ENDPOINTS = 50  # per merchant
+LEASE_S = 300.0  # a claimed delivery is due again after this long if its attempt's outcome was never saved
 E, D, A, P = webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked
 
 
@@ -87,6 +90,13 @@ class SqlWebhookEndpointRepo(Repo):
         return bool(done.rowcount)
 
 
+def _by_merchant(rows: Sequence[Any]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for r in rows:
+        out.setdefault(r.merchant_id, []).append(r.id)
+    return out
+
+
 def _delivery_columns(d: Delivery) -> dict[str, Any]:
     return {"merchant_id": d.merchant_id, "id": d.id, "endpoint_id": d.endpoint_id, "event_id": d.event_id,
             "event_type": d.event_type.value, "body": bytes(d.body), "created_at": d.created_at,
@@ -121,7 +131,11 @@ def _data(event: WebhookEvent) -> str:
 
 
 class SqlWebhookDeliveryRepo(Repo):
-    """DeliveryStore."""
+    """DeliveryStore, safe for several dispatchers on one database (``due`` claims what it returns)."""
+
+    def __init__(self, db: Database, clock: Clock, *, lease_s: float = LEASE_S) -> None:
+        super().__init__(db, clock)
+        self._lease_s = lease_s
 
     async def park(self, event: WebhookEvent) -> None:
         async with self._db.write() as conn:
@@ -178,12 +192,20 @@ class SqlWebhookDeliveryRepo(Repo):
         return [_attempt(r) for r in rows]
 
     async def due(self, now: float, limit: int) -> list[Delivery]:
+        """Claims them too: their next attempt moves ``lease_s`` ahead, so the dispatcher of another node (or
+        process) sharing this database does not send them at the same time. The caller's ``save`` of the
+        attempt's outcome replaces that time; a caller that dies mid-attempt leaves them due again after the
+        lease. Returned as they were before the claim."""
         check_limit(limit)
-        async with self._db.read() as conn:
+        async with self._db.write() as conn:
             rows = (await conn.execute(sa.select(D).where(D.c.status == DeliveryStatus.PENDING.value,
                                                           D.c.next_attempt_at <= now)
                                        .order_by(D.c.next_attempt_at, D.c.merchant_id, D.c.id)
-                                       .limit(limit))).all()
+                                       .limit(limit).with_for_update(skip_locked=True))).all()
+            for merchant_id, ids in _by_merchant(rows).items():
+                await conn.execute(D.update().where(D.c.merchant_id == merchant_id, D.c.id.in_(ids),
+                                                    D.c.status == DeliveryStatus.PENDING.value)
+                                   .values(next_attempt_at=now + self._lease_s))
         return [_delivery(r) for r in rows]
 
     async def next_due_at(self) -> float | None:
