@@ -17,7 +17,7 @@ import wave
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import av
 import numpy as np
@@ -251,3 +251,32 @@ async def measure(shopper: Shopper, questions: list[bytes], *, answer_timeout_s:
         heard = await ears.first_loud_after(end, answer_timeout_s)
         samples.append(None if heard is None else round((heard - end) * 1000, 1))
     return AttendantLatency(tuple(samples))
+
+
+class CallRinger(Protocol):
+    """What :func:`speech_to_ai_audio` needs of souk.consult.service.ConsultService."""
+
+    async def request(self, merchant_id: str, *, shopper: str, product_sku: str, language: str) -> Any: ...
+
+    async def hangup(self, merchant_id: str, call_id: str, identity: str) -> Any: ...
+
+
+async def speech_to_ai_audio(calls: CallRinger, plane: MediaPlane, questions: list[bytes], *, merchant_id: str,
+                             product_sku: str, language: str = "en", shopper: str = "bench-shopper",
+                             answer_timeout_s: float = 10.0, join_timeout_s: float = 30.0) -> AttendantLatency:
+    """Ring a consult on ``calls`` (an AiAttendant must listen to it), join its room as the shopper, ask
+    ``questions`` (16 kHz mono PCM, e.g. :func:`wav_pcm`) once the AI's greeting is over, hang up.
+
+    For ``souk bench desk``: shopper speech end -> first AI audio frame, per question."""
+    call = await calls.request(merchant_id, shopper=shopper, product_sku=product_sku, language=language)
+    room = RoomKey(merchant_id, call.room_id)
+    client = Shopper(plane, room, shopper)
+    try:
+        if plane.room_spec(room) is None:  # as the shopper's signaling join does (the AI may have made it)
+            await plane.ensure_room(room, kind="consult", max_publishers=3)
+        await client.publish()
+        await client.hear_ai(join_timeout_s)
+        return await measure(client, questions, answer_timeout_s=answer_timeout_s)
+    finally:
+        await client.aclose()
+        await calls.hangup(merchant_id, call.id, shopper)
