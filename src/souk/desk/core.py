@@ -25,10 +25,12 @@ from souk.domain.desk.notice import HandoffNotice, NoticeKind
 from souk.domain.desk.settings import DeskSettings
 from souk.domain.desk.staff import StaffProfile
 from souk.domain.desk.timeline import (
+    MAX_EVENTS,
     AgentMessage,
     Assigned,
     Conversation,
     Event,
+    Handoff,
     Status,
     Transferred,
 )
@@ -115,6 +117,7 @@ class DeskCore:
                     unfinished: Sequence[Conversation]) -> None:
         """Put stored agents and open conversations into the routing state (one merchant, or all of them)."""
         now = self._now()
+        places = await self._places(unfinished)
         async with self._route_lock:
             keep = merchant_id is not None
             agents = {k: v for k, v in self._state.agents.items() if keep and k[0] != merchant_id}
@@ -124,8 +127,9 @@ class DeskCore:
                 self._profiles[(p.merchant_id, p.id)] = p
                 agents[(p.merchant_id, p.id)] = r.Agent(p.merchant_id, p.id, p.skills, p.capacity)
             away: set[Key] = set()
-            for c in sorted(unfinished, key=lambda c: c.updated_at):
+            for c in sorted(unfinished, key=lambda c: places.get(c.key, (c.updated_at, False))[0]):
                 route = _route(c)
+                queued_at, front = places.get(c.key, (c.updated_at, False))
                 held = c.agent_id if c.status is Status.ASSIGNED else None
                 if held is not None:
                     akey = (c.merchant_id, held)
@@ -135,7 +139,8 @@ class DeskCore:
                     away.add(akey)
                     self._assigned_at[c.key] = c.updated_at
                 skills = agents[(c.merchant_id, held)].skills if held is not None else None
-                convs[c.key] = r.Conversation(c.merchant_id, c.id, route, c.updated_at, seq, held,
+                convs[c.key] = r.Conversation(c.merchant_id, c.id, route, queued_at, seq, held,
+                                              front=front and held is None,
                                               overflow=skills is not None and not route.served_by(skills))
                 self._last_at[c.key] = c.updated_at
                 seq += 1
@@ -155,6 +160,23 @@ class DeskCore:
             self._arm_grace(*akey)
         log.info("desk loaded %s: %d open conversations, %d staff", merchant_id or "every merchant",
                  len(unfinished), len(profiles))
+
+    async def _places(self, unfinished: Sequence[Conversation]) -> dict[Key, tuple[dt.datetime, bool]]:
+        """Each open conversation's place in its queue as its events say: since when it waits (its last
+        hand-off; a transfer to a queue keeps that time) and whether it went back to the front because its
+        agent left."""
+        out: dict[Key, tuple[dt.datetime, bool]] = {}
+        for c in unfinished:
+            since, front = c.updated_at, False
+            for _, event in await self._store.events(c.merchant_id, c.id, limit=MAX_EVENTS):
+                if isinstance(event, Handoff):
+                    since, front = event.at, False
+                elif isinstance(event, Transferred):
+                    front = event.to_queue is not None and event.reason == "agent_offline"
+                elif isinstance(event, Assigned):
+                    front = False
+            out[c.key] = (since, front)
+        return out
 
     async def aclose(self) -> None:
         for task in self._grace.values():

@@ -556,9 +556,6 @@ async def test_a_restart_loses_no_conversation_or_message(stores: Stores) -> Non
         await service.aclose()
 
 
-@pytest.mark.xfail(strict=True, reason="DeskCore.start rebuilds a waiting conversation's place and wait from its "
-                                       "updated_at (its last event), not from when it was queued: a shopper who "
-                                       "writes while waiting goes behind later hand-offs after a restart")
 @pytest.mark.parametrize("stores", ["memory"], indirect=True)
 async def test_a_restart_keeps_each_queues_order_and_waiting_time(stores: Stores) -> None:
     service = await start_desk(stores, first=True)
