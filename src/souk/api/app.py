@@ -30,6 +30,7 @@ FEATURES = (
     "souk.api.routes.replay",
     "souk.api.routes.agent",
     "souk.api.routes.voice",
+    "souk.api.routes.desk",
     "souk.api.routes.live_pages",
     "souk.api.routes.pages",
 )
@@ -40,7 +41,8 @@ SERVICES: dict[str, tuple[Service, ...]] = {
     "souk.api.routes.live": ("live",),
     "souk.api.routes.stage": ("shows",),
     "souk.api.routes.replay": ("replays",),
-    "souk.api.routes.agent": ("assistant",),
+    "souk.api.routes.agent": ("assistant", "desk"),  # the assistant's conversations are the desk's
+    "souk.api.routes.desk": ("desk",),
     "souk.api.routes.voice": ("voice",),
 }
 

@@ -3,7 +3,8 @@
 :func:`build_context` builds the core: token secret -> storage (migrations + open) -> media plane (embedded
 Janus or external nodes) -> signaling hub -> consult calls -> rate limits and the token guard.
 :func:`provide` adds the optional services the served routes need, each after what it depends on
-(``rtm`` -> ``live``; ``stage`` -> ``shows``, ``recorder`` -> ``replays``; ``assistant`` -> ``voice``),
+(``rtm`` -> ``live``; ``stage`` -> ``shows``, ``recorder`` -> ``replays``; ``assistant`` -> ``voice``;
+``desk`` after them),
 whatever order they are asked in; a service already in the context (a test's own) is kept. Every piece
 registers its own ``aclose`` on the stack, so a failure half-way releases what was already started, and
 closing twice is harmless.
@@ -17,6 +18,7 @@ import os
 import secrets
 from collections.abc import Iterable
 from contextlib import AsyncExitStack
+from functools import partial
 from typing import Any, Literal, TypeVar, get_args
 
 from souk.agent.service import VoiceService
@@ -24,6 +26,7 @@ from souk.api.cluster import start_cluster
 from souk.api.context import AppContext, Core
 from souk.api.errors import ws_close_code
 from souk.api.limits import Limits, limits_from_settings
+from souk.api.shopper_desk import session_gone
 from souk.api.stores import StorageAdapter
 from souk.assistant.service import AssistantService
 from souk.auth.guard import TokenGuard
@@ -35,6 +38,9 @@ from souk.core.clock import Clock, SystemClock
 from souk.core.errors import ConfigError, Unavailable
 from souk.core.settings import Settings
 from souk.core.tasks import TaskOwner
+from souk.desk.memory import MemoryConversations, MemoryDeskSettings, MemoryStaff
+from souk.desk.ports import ConversationStore, DeskSettingsStore, StaffStore
+from souk.desk.service import DeskService
 from souk.live.recording import Binaries, Recorder
 from souk.live.replays import ReplayService
 from souk.live.service import LiveCommerce
@@ -54,7 +60,7 @@ log = logging.getLogger(__name__)
 SECRET_FILE = "token_secret"
 
 # The optional services, in the order they are built (each after what it depends on).
-Service = Literal["rtm", "live", "stage", "shows", "recorder", "replays", "assistant", "voice"]
+Service = Literal["rtm", "live", "stage", "shows", "recorder", "replays", "assistant", "voice", "desk"]
 REQUIRES: dict[Service, tuple[Service, ...]] = {
     "shows": ("stage",),  # the show's life cycle drives the stage
     "recorder": ("stage",),  # recording listens to the stage's shows
@@ -210,6 +216,8 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
         ctx.assistant = _assistant(ctx, stack)
     if "voice" in want and ctx.voice is None:
         ctx.voice = _voice(settings, stack)
+    if "desk" in want and ctx.desk is None:
+        ctx.desk = await _desk(ctx, stack)
 
 
 async def _rtm(ctx: AppContext, stack: AsyncExitStack) -> RtmNode:
@@ -244,6 +252,29 @@ def _assistant(ctx: AppContext, stack: AsyncExitStack) -> AssistantService:
     stack.push_async_callback(owner.aclose)
     owner.spawn(service.warm(), "warm")  # model + router + product index, off the request path
     return service
+
+
+async def _desk(ctx: AppContext, stack: AsyncExitStack) -> DeskService:
+    """The desk over the database's desk stores (in-memory ones in a process without them), sending webhooks
+    through the merchant webhooks' dispatcher when this process runs them; consult calls linked to a
+    conversation land on its timeline."""
+    storage = ctx.core.storage if ctx.core is not None else None
+    conversations: ConversationStore | None = getattr(storage, "desk", None)
+    staff: StaffStore | None = getattr(storage, "desk_staff", None)
+    desk_settings: DeskSettingsStore | None = getattr(storage, "desk_settings", None)
+    if conversations is None or staff is None or desk_settings is None:
+        log.warning("desk: no desk tables in storage; conversations are kept in memory")
+        conversations, staff, desk_settings = MemoryConversations(), MemoryStaff(), MemoryDeskSettings()
+    sink = ctx.webhooks.dispatcher if ctx.webhooks is not None else None
+    desk = DeskService(conversations, staff, desk_settings, clock=ctx.clock, webhooks=sink,
+                       agent_grace_s=ctx.settings.desk.agent_grace_s)
+    await desk.start()
+    stack.push_async_callback(desk.aclose)
+    if ctx.core is not None:
+        ctx.calls.add_listener(desk)
+    if isinstance(ctx.assistant, AssistantService):  # a session closed or idled out: the desk ends its side
+        ctx.assistant.on_gone(partial(session_gone, desk))
+    return desk
 
 
 def _voice(settings: Settings, stack: AsyncExitStack) -> VoiceService:

@@ -22,6 +22,7 @@ from souk.consult.service import ConsultService
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import Unavailable
 from souk.core.settings import Settings
+from souk.desk.service import DeskService
 from souk.desk.webhook_admin import WebhookAdmin
 from souk.live.recording import Recorder
 from souk.live.replays import ReplayService
@@ -65,6 +66,7 @@ class AppContext:
     replays: ReplayService | None = None
     assistant: Brain | None = None  # souk.assistant.service.AssistantService (one brain per merchant) or any Brain
     voice: VoiceService | None = None
+    desk: DeskService | None = None  # the customer-service desk (souk.desk.service; docs/desk.md)
     # abuse limits and the token guard (docs/limits.md): this process's own unless the composition root
     # passes shared ones (Redis, or the data_dir revocation file) and starts the guard's polling
     limits: Limits | None = None

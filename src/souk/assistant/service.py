@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +100,7 @@ class AssistantService:
         self._idle = idle_timeout_s
         self._now = now
         self._closed = False
+        self._gone: list[Callable[[Conversation], Awaitable[None]]] = []
 
     @classmethod
     def from_settings(cls, settings: Settings, storage: Any = None) -> AssistantService:
@@ -166,6 +167,7 @@ class AssistantService:
                                   retryable=True)
             self._conversations.pop(oldest.id, None)
             await oldest.session.aclose()
+            await self._tell_gone(oldest)
         session = self.brain_for(merchant_id).new_session(customer_id=customer_id, language=language,
                                                           channel=channel)
         conv = Conversation(new_id("conv"), merchant_id, owner, session, self._now(), customer_id=customer_id,
@@ -205,6 +207,19 @@ class AssistantService:
         conv = self.get(conversation_id, merchant_id, owner)
         self._conversations.pop(conv.id, None)
         await conv.session.aclose()
+        await self._tell_gone(conv)
+
+    def on_gone(self, listener: Callable[[Conversation], Awaitable[None]]) -> None:
+        """``await listener(conv)`` after a conversation is closed, idles out or is evicted (not at shutdown):
+        the desk ends its side (``souk.api.shopper_desk.session_gone``)."""
+        self._gone.append(listener)
+
+    async def _tell_gone(self, conv: Conversation) -> None:
+        for listener in self._gone:
+            try:
+                await listener(conv)
+            except Exception:  # one listener's failure must not keep the session open or stop the others
+                log.exception("assistant: a listener of conversation %s's end failed", conv.id)
 
     async def _expire(self) -> None:
         now = self._now()
@@ -212,6 +227,7 @@ class AssistantService:
         for conv in stale:
             self._conversations.pop(conv.id, None)
             await conv.session.aclose()
+            await self._tell_gone(conv)
 
     def __len__(self) -> int:
         return len(self._conversations)

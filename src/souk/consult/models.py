@@ -37,7 +37,7 @@ _OUTCOME = {
 }
 _STATE = {outcome: state for state, outcome in _OUTCOME.items()}
 _RANK = {CallState.RINGING: 0, CallState.ACCEPTED: 1}  # final states rank 2: a call never goes back
-DETAIL = ("shopper_name", "product_name", "ended_by", "origin_room", "note", "origin_cart")
+DETAIL = ("shopper_name", "product_name", "ended_by", "origin_room", "note", "origin_cart", "conversation_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,7 @@ class Call:
     note: str = ""
     origin_cart: dict[str, Any] | None = None
     node: str = ""  # the node that rang it and runs its timers (settings.node_id)
+    conversation_id: str = ""  # the desk conversation whose video offer the shopper accepted (souk.desk)
 
     @property
     def outcome(self) -> CallOutcome | None:

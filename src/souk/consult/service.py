@@ -177,11 +177,12 @@ class ConsultService:
     # ---- transitions ----
     async def request(
         self, merchant_id: str, *, shopper: str, product_sku: str, language: str, shopper_name: str = "",
-        origin_room: str = "", note: str = "", cart: dict[str, Any] | None = None,
+        origin_room: str = "", note: str = "", cart: dict[str, Any] | None = None, conversation_id: str = "",
     ) -> Call:
         """Ring the merchant's sellers. From a live show (``origin_room``) the product is optional and the
-        call carries the viewer's note and cart summary."""
-        if (not product_sku and not origin_room) or len(product_sku) > SKU_MAX:
+        call carries the viewer's note and cart summary; so it is from a desk conversation (``conversation_id``,
+        a video escalation: its room keeps the conversation's id)."""
+        if (not product_sku and not origin_room and not conversation_id) or len(product_sku) > SKU_MAX:
             raise BadRequest("product_sku must be 1-64 characters", code="bad_product")
         if not language or len(language) > LANGUAGE_MAX:
             raise BadRequest("language must be 1-16 characters", code="bad_language")
@@ -198,10 +199,13 @@ class ConsultService:
                 shopper_name=shopper_name[:80], product_sku=product_sku, product_name=name,
                 language=language, state=CallState.RINGING, requested_at=self._clock.wall(),
                 origin_room=origin_room, note=note[:280], origin_cart=cart, node=self.node_id,
+                conversation_id=conversation_id[:128],
             )
             meta = {"kind": "consult", "call_id": call.id, "product_sku": product_sku}
             if origin_room:
                 meta["origin_room"] = origin_room  # the room record keeps where the call came from
+            if conversation_id:
+                meta["conversation_id"] = conversation_id[:128]
             await self._store.create_room(merchant_id, room_id, meta)
             if self._pins is not None:
                 await self._pins.pin(RoomKey(merchant_id, room_id))  # its clients come to this node

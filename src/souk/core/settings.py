@@ -167,6 +167,13 @@ class WebhookSettings(BaseModel):
     give_up_after_s: float = Field(default=86400.0, gt=0)
 
 
+class DeskServiceSettings(BaseModel):
+    """The customer-service desk (docs/desk.md); the merchant's own rules are DeskSettings, kept in storage."""
+
+    # a staff member whose last desk socket closed keeps their conversations this long, then they are requeued
+    agent_grace_s: float = Field(default=15.0, gt=0, le=3600)
+
+
 class RateRule(BaseModel):
     """``count`` actions at once, and ``count`` more every ``per_s`` seconds (a token bucket)."""
 
@@ -221,6 +228,7 @@ class Settings(BaseSettings):
     rtm: RtmSettings = Field(default_factory=RtmSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    desk: DeskServiceSettings = Field(default_factory=DeskServiceSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @classmethod

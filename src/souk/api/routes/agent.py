@@ -5,9 +5,25 @@ REST (``Authorization: Bearer <access token>``):
   POST   /v1/agent/sessions/{id}/messages        {"text", "language"?}  -> a reply (text, language, handoff,
                                                                             handoff_reason, tool_calls, cards)
   DELETE /v1/agent/sessions/{id}
+  the desk (docs/desk.md; the desk conversation's id is the session's):
+  POST   /v1/agent/sessions/{id}/human           {"language"?}          -> {"status", "notice", "text"}
+  POST   /v1/agent/sessions/{id}/csat            {"score", "comment"?}  -> {"saved": true}
+  POST   /v1/agent/sessions/{id}/email           {"email"}              -> {"saved": true}
+  GET    /v1/agent/sessions/{id}/events?after=   -> {"status", "notice"?, "csat", "events": [{seq, kind, ...}]}
+  While a person has the conversation, POST .../messages answers {"type":"sent","seq","status":"assigned"}
+  (the message went to them; the AI does not answer).
 WebSocket ``/v1/agent/ws`` (``?token=`` or a first message ``{"type":"auth","token":...}``):
   client: {"type":"message","text":...,"language"?}  {"type":"ping"}  {"type":"bye"}
+          {"type":"human"}  {"type":"csat","score","comment"?}  {"type":"email","email"}
   server: {"type":"ready","session_id"}  {"type":"reply",...}  {"type":"pong"}  {"type":"error",...}
+          {"type":"sent","seq"} (a message for the person who has the conversation)
+          {"type":"desk_status","status","notice","text"?} (also the answer to "human")
+          {"type":"csat_saved"}  {"type":"email_saved"}
+          and the desk's frames: {"type":"desk","event"}, {"type":"desk_status"}, {"type":"csat_request"},
+          {"type":"call_offer","conversation_id","agent_name"}
+A socket closed while the conversation waits for or is with a person keeps the session to resume
+(``?session=``); ``bye``, DELETE or idling out ends it (the desk closes an AI-only conversation as resolved,
+one still waiting as abandoned).
 
 A shopper token's identity is the customer id (or ``metadata.customer_id``); guests and audience tokens
 are anonymous and must prove ownership of an order (order id + e-mail) before seeing it.
@@ -20,13 +36,14 @@ import contextlib
 import json
 import logging
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
 from starlette.requests import HTTPConnection
 
 from souk.agent.brain import BrainReply
+from souk.api import shopper_desk
 from souk.api import ws as ws_helpers
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
@@ -35,9 +52,11 @@ from souk.api.limits import Limits, Who, client_address
 from souk.api.openapi import errors
 from souk.api.params import SessionId
 from souk.assistant.service import AssistantService, Conversation
-from souk.auth.tokens import AccessClaims, Role
-from souk.core.errors import BadRequest, RateLimited, SoukError, Timeout, TooLarge, Unavailable
+from souk.auth.tokens import AccessClaims
+from souk.core.errors import BadRequest, NotFound, RateLimited, SoukError, Timeout, TooLarge, Unavailable
 from souk.core.jsondepth import MAX_JSON_DEPTH, too_deep
+from souk.desk.feeds import Feed
+from souk.domain.desk.timeline import Status
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -56,11 +75,7 @@ def _service(ctx: AppContext) -> AssistantService:
     return service
 
 
-def customer_of(claims: AccessClaims) -> str | None:
-    if claims.role in (Role.GUEST, Role.AUDIENCE):
-        return None
-    cid = claims.metadata.get("customer_id")
-    return str(cid) if cid else claims.identity
+customer_of = shopper_desk.customer_of
 
 
 def reply_body(reply: BrainReply) -> dict[str, Any]:
@@ -81,6 +96,24 @@ class OpenBody(BaseModel):
 class MessageBody(BaseModel):
     text: str  # its size limit (Settings.limits.assistant_message_chars) answers 413 message_too_large
     language: str | None = Field(default=None, max_length=8)
+
+
+class HumanBody(BaseModel):
+    language: str | None = Field(default=None, max_length=8, description="the shopper's language, until the "
+                                                                          "conversation shows it")
+
+
+class CsatBody(BaseModel):
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=1000)
+
+
+# what souk.desk.service.DeskService.leave_email accepts: no blanks, one "@" at least
+EMAIL_PATTERN = r"^[^\s@\x00-\x1f\x7f]+@[^\s@\x00-\x1f\x7f]+$"
+
+
+class EmailBody(BaseModel):
+    email: str = Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN)
 
 
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
@@ -112,7 +145,7 @@ async def _answer(ctx: AppContext, who: Who, claims: AccessClaims, conv: Convers
     anonymous = customer_of(claims) is None
     if anonymous and _EMAIL.search(text):
         await limits.verify_allowed(who)
-    reply = await _reply(conv, text, language)
+    reply = await _reply(_service(ctx), conv, text, language)
     if anonymous:
         failed = sum(1 for c in reply.tool_calls if c.name == "get_order" and c.arguments.get("email")
                      and isinstance(c.result, dict) and c.result.get("found") is False)
@@ -131,27 +164,99 @@ async def open_session(claims: Claims, ctx: Ctx, request: Request, body: OpenBod
 
 
 @router.post("/v1/agent/sessions/{session_id}/messages", responses=errors(
-    SESSION, {413: ["message_too_large"], 429: ["rate_limited", "locked_out"], 504: ["assistant_timeout"]}))
+    SESSION, {400: ["empty_text"], 409: ["conversation_closed"],
+              413: ["message_too_large", "text_too_long", "timeline_full"], 429: ["rate_limited", "locked_out"],
+              504: ["assistant_timeout"]}))
 async def send_message(session_id: SessionId, body: MessageBody, claims: Claims, ctx: Ctx,
                        request: Request) -> dict[str, Any]:
-    conv = _service(ctx).get(session_id, claims.merchant_id, claims.identity)
-    return reply_body(await _answer(ctx, _who(ctx, claims, request), claims, conv, body.text, body.language))
+    service = _service(ctx)
+    conv = service.get(session_id, claims.merchant_id, claims.identity)
+    return await _turn(ctx, service, _who(ctx, claims, request), claims, conv, body.text, body.language)
 
 
-async def _reply(conv: Any, text: str, language: str | None) -> BrainReply:
-    async with conv.lock:
-        try:
-            reply: BrainReply = await asyncio.wait_for(conv.session.reply(text, language_hint=language),
-                                                       REPLY_TIMEOUT_S)
-        except TimeoutError as exc:
-            raise Timeout("the assistant took too long to answer", code="assistant_timeout") from exc
-    return reply
+async def _turn(ctx: AppContext, service: AssistantService, who: Who, claims: AccessClaims, conv: Conversation,
+                text: str, language: str | None) -> dict[str, Any]:
+    """One shopper message: to the person who has the conversation, else the AI (its turn lands on the desk)."""
+    desk = ctx.desk
+    if desk is not None and await shopper_desk.status_of(desk, claims, conv.id) is Status.ASSIGNED:
+        await _limits(ctx).assistant_message(who, text)
+        return await shopper_desk.to_person(desk, claims, conv, text)
+    reply = await _answer(ctx, who, claims, conv, text, language)
+    body = reply_body(reply)
+    await shopper_desk.after_ai_turn(ctx, service, claims, conv, text, reply, body)
+    return body
+
+
+async def _reply(service: AssistantService, conv: Conversation, text: str, language: str | None) -> BrainReply:
+    """The brain's answer; the conversation's hand-off tracker observes the turn (AssistantService.reply)."""
+    try:
+        return await asyncio.wait_for(service.reply(conv, text, language_hint=language), REPLY_TIMEOUT_S)
+    except TimeoutError as exc:
+        raise Timeout("the assistant took too long to answer", code="assistant_timeout") from exc
 
 
 @router.delete("/v1/agent/sessions/{session_id}", responses=errors(SESSION))
 async def close_session(session_id: SessionId, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     await _service(ctx).close(session_id, claims.merchant_id, claims.identity)
     return {"closed": True}
+
+
+DESK = {503: ["desk_unavailable"]}
+DESK_CONVERSATION = {404: ["conversation_not_found"], 503: ["desk_unavailable"]}
+
+
+@router.post("/v1/agent/sessions/{session_id}/human", responses=errors(
+    SESSION, DESK, {409: ["conversation_closed"], 429: ["rate_limited"]}))
+async def ask_for_person(session_id: SessionId, claims: Claims, ctx: Ctx, request: Request,
+                         body: HumanBody | None = None) -> dict[str, Any]:
+    """Hand the conversation to a person: the truthful notice (assigned, queued with the place and wait,
+    after hours with when, nobody online) and its text in the shopper's language. Asking again while it
+    waits changes nothing."""
+    service = _service(ctx)
+    conv = service.get(session_id, claims.merchant_id, claims.identity)
+    await _limits(ctx).assistant_message(_who(ctx, claims, request), "")
+    return await shopper_desk.ask_for_person(ctx, service, claims, conv, body.language if body else None)
+
+
+@router.post("/v1/agent/sessions/{session_id}/csat", responses=errors(
+    DESK_CONVERSATION, {409: ["csat_before_close", "csat_given"], 429: ["rate_limited"]}))
+async def give_csat(session_id: SessionId, body: CsatBody, claims: Claims, ctx: Ctx,
+                    request: Request) -> dict[str, Any]:
+    """How it went (1-5 and a comment), once, after a person closed the conversation."""
+    desk = shopper_desk.need_desk(ctx)
+    await _limits(ctx).assistant_message(_who(ctx, claims, request), body.comment)
+    await desk.csat(claims.merchant_id, session_id, shopper=claims.identity, score=body.score, comment=body.comment)
+    return {"saved": True}
+
+
+@router.post("/v1/agent/sessions/{session_id}/email", responses=errors(
+    DESK_CONVERSATION, {429: ["rate_limited"]}))
+async def leave_email(session_id: SessionId, body: EmailBody, claims: Claims, ctx: Ctx,
+                      request: Request) -> dict[str, Any]:
+    """Be contacted by e-mail (the offer made when nobody can answer now): the staff sees it on the
+    conversation."""
+    desk = shopper_desk.need_desk(ctx)
+    await _limits(ctx).assistant_message(_who(ctx, claims, request), body.email)
+    await desk.leave_email(claims.merchant_id, session_id, shopper=claims.identity, email=body.email)
+    return {"saved": True}
+
+
+@router.get("/v1/agent/sessions/{session_id}/events", responses=errors(DESK_CONVERSATION))
+async def desk_events(session_id: SessionId, claims: Claims, ctx: Ctx,
+                      after: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> dict[str, Any]:
+    """What the shopper may see of the conversation's timeline after ``after`` (a widget catching up after
+    a reconnect): people's messages, assignment, close, calls; never internal notes or the packet."""
+    desk = shopper_desk.need_desk(ctx)
+    try:
+        status = await desk.shopper_status(claims.merchant_id, session_id, claims.identity)
+    except NotFound:
+        if isinstance(ctx.assistant, AssistantService):  # an open session with no message yet: nothing so far
+            with contextlib.suppress(NotFound):
+                ctx.assistant.get(session_id, claims.merchant_id, claims.identity)
+                return {"status": "ai", "csat": None, "events": []}
+        raise
+    events = await desk.shopper_events(claims.merchant_id, session_id, claims.identity, after=after)
+    return {**status, "events": events}
 
 
 @router.websocket("/v1/agent/ws")
@@ -177,20 +282,39 @@ async def agent_ws(ws: WebSocket) -> None:
     ending = ws_helpers.Ending(ws)  # the token expired or was revoked: error frame, close 4401 / 4403
     watch = ws_helpers.watch_token(ctx, claims, ending.end)
     keep = False  # a slow reader's conversation stays open for it to resume
+    out = _Out(ws)
+    feed = ctx.desk.shopper_feed(claims.merchant_id, conv.id) if ctx.desk is not None else None
+    pump = asyncio.create_task(_pump(out, feed, ending, conv.id), name=f"agent-ws-desk-{conv.id}") if feed else None
+    bye = False
     try:
-        await _send(ws, {"type": "ready", "session_id": conv.id, "resumed": bool(resume)})
-        await _serve(ctx, ws, ending, service, who, claims, conv)
+        await out.send({"type": "ready", "session_id": conv.id, "resumed": bool(resume)})
+        if ctx.desk is not None and resume:  # where the desk stands (a widget reloaded mid hand-off)
+            with contextlib.suppress(NotFound):
+                status = await ctx.desk.shopper_status(claims.merchant_id, conv.id, claims.identity)
+                if status["status"] != "ai":
+                    await out.send({"type": "desk_status", "status": status["status"],
+                                    "notice": status.get("notice")})
+        bye = await _serve(ctx, out, ending, service, who, claims, conv)
     except WebSocketDisconnect:
         pass
     except TimeoutError:  # the client stopped reading: cut it off, keep the conversation to resume
         keep = True
         log.info("agent socket of %s does not read; cut off, conversation %s kept to resume", claims.identity,
                  conv.id)
-        ending.end(RateLimited("the client does not read its replies; reconnect with ?session=",
-                               code="slow_consumer", details={"session_id": conv.id}), say=False)
+        ending.end(_slow(conv.id), say=False)
     finally:
+        if pump is not None:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+        if feed is not None and ctx.desk is not None:
+            ctx.desk.drop_shopper_feed(claims.merchant_id, conv.id, feed)
         watch.cancel()
         await ending.aclose()
+        if ending.error is not None and ending.error.code == "slow_consumer":
+            keep = True
+        if not keep and not bye and ctx.desk is not None:  # with a person or waiting for one: resumable
+            keep = await shopper_desk.status_of(ctx.desk, claims, conv.id) in (Status.QUEUED, Status.ASSIGNED)
         if not keep:
             with contextlib.suppress(SoukError):
                 await service.close(conv.id, claims.merchant_id, claims.identity)
@@ -198,39 +322,92 @@ async def agent_ws(ws: WebSocket) -> None:
         await ws_helpers.close(ws, 1000, "bye")
 
 
-async def _send(ws: WebSocket, body: dict[str, Any]) -> None:
-    """One frame; a client that has not taken it within SEND_TIMEOUT_S is not reading (TimeoutError)."""
-    async with asyncio.timeout(SEND_TIMEOUT_S):
-        await ws.send_text(json.dumps(body, ensure_ascii=False, default=str))
+def _slow(session_id: str) -> RateLimited:
+    return RateLimited("the client does not read its replies; reconnect with ?session=", code="slow_consumer",
+                       details={"session_id": session_id})
 
 
-async def _serve(ctx: AppContext, ws: WebSocket, ending: ws_helpers.Ending, service: AssistantService, who: Who,
-                 claims: AccessClaims, conv: Conversation) -> None:
+class _Out:
+    """The socket's sending side, shared by the reply loop and the desk's frames (one frame at a time)."""
+
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+        self._lock = asyncio.Lock()
+
+    async def send(self, body: dict[str, Any]) -> None:
+        """One frame; a client that has not taken it within SEND_TIMEOUT_S is not reading (TimeoutError)."""
+        text = json.dumps(body, ensure_ascii=False, default=str)
+        async with self._lock, asyncio.timeout(SEND_TIMEOUT_S):
+            await self.ws.send_text(text)
+
+
+async def _pump(out: _Out, feed: Feed, ending: ws_helpers.Ending, session_id: str) -> None:
+    """The desk's frames for this shopper (a person's messages, status, CSAT request, a video offer); a feed
+    that overflowed or a send that stalls cuts the socket off (4429, resume with ?session=)."""
+    try:
+        async for frame in feed:
+            await out.send(frame)
+    except TimeoutError:
+        ending.end(_slow(session_id), say=False)
+        return
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        return
+    if feed.overflowed:
+        ending.end(_slow(session_id), say=False)
+
+
+async def _serve(ctx: AppContext, out: _Out, ending: ws_helpers.Ending, service: AssistantService, who: Who,
+                 claims: AccessClaims, conv: Conversation) -> bool:
+    """Serve the client's frames; True when it said bye."""
+    ws = out.ws
     bad = 0
     max_chars = _limits(ctx).settings.assistant_message_chars
     while True:
         frame = await ws.receive()
         if frame["type"] == "websocket.disconnect" or ending.error is not None:
-            return
+            return False
         try:
             if frame.get("text") is None:
                 raise BadRequest("send text frames with JSON messages", code="binary_not_supported")
             msg = _parse(frame["text"], max_chars)
-            if msg["type"] == "ping":
-                await _send(ws, {"type": "pong"})
+            kind = msg["type"]
+            if kind == "ping":
+                await out.send({"type": "pong"})
                 continue
-            if msg["type"] == "bye":
-                return
-            reply = await _answer(ctx, who, claims, conv, msg["text"], msg.get("language"))
-            service.get(conv.id, claims.merchant_id, claims.identity)  # touch: keeps it from idling out
-            await _send(ws, {"type": "reply", **reply_body(reply)})
+            if kind == "bye":
+                return True
+            if kind == "message":
+                answer = await _turn(ctx, service, who, claims, conv, msg["text"], msg.get("language"))
+                service.get(conv.id, claims.merchant_id, claims.identity)  # touch: keeps it from idling out
+                await out.send(answer if answer.get("type") == "sent" else {"type": "reply", **answer})
+            else:
+                await out.send(await _desk_frame(ctx, service, who, claims, conv, msg,
+                                                 ws.query_params.get("language")))
             bad = 0
         except SoukError as exc:
             bad += 1
-            await _send(ws, {"type": "error", **exc.to_dict()})
+            await out.send({"type": "error", **exc.to_dict()})
             if bad >= MAX_BAD_IN_A_ROW:
                 await ws_helpers.close(ws, ws_close_code(exc), "too many bad messages")
-                return
+                return False
+
+
+async def _desk_frame(ctx: AppContext, service: AssistantService, who: Who, claims: AccessClaims,
+                      conv: Conversation, msg: dict[str, Any], language: str | None) -> dict[str, Any]:
+    """The shopper's desk frames: ask for a person, CSAT, leave an e-mail (within the message rate limit)."""
+    kind = msg["type"]
+    desk = shopper_desk.need_desk(ctx)
+    if kind == "human":
+        await _limits(ctx).assistant_message(who, "")
+        return {"type": "desk_status", **await shopper_desk.ask_for_person(ctx, service, claims, conv, language)}
+    if kind == "csat":
+        comment = msg.get("comment", "")
+        await _limits(ctx).assistant_message(who, comment)
+        await desk.csat(claims.merchant_id, conv.id, shopper=claims.identity, score=msg["score"], comment=comment)
+        return {"type": "csat_saved"}
+    await _limits(ctx).assistant_message(who, msg["email"])
+    await desk.leave_email(claims.merchant_id, conv.id, shopper=claims.identity, email=msg["email"])
+    return {"type": "email_saved"}
 
 
 def _parse(raw: str, max_chars: int) -> dict[str, Any]:
@@ -242,8 +419,16 @@ def _parse(raw: str, max_chars: int) -> dict[str, Any]:
         msg = json.loads(raw)
     except ValueError as exc:
         raise BadRequest("messages must be JSON objects", code="bad_json") from exc
-    if not isinstance(msg, dict) or msg.get("type") not in ("message", "ping", "bye"):
+    if not isinstance(msg, dict) or msg.get("type") not in ("message", "ping", "bye", "human", "csat", "email"):
         raise BadRequest('expected {"type":"message","text":...}', code="bad_message")
+    if msg["type"] == "csat":
+        score, comment = msg.get("score"), msg.get("comment", "")
+        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+            raise BadRequest("score is a whole number from 1 to 5", code="bad_csat")
+        if not isinstance(comment, str) or len(comment) > 1000:
+            raise BadRequest("comment is text of at most 1000 characters", code="bad_csat")
+    if msg["type"] == "email" and (not isinstance(msg.get("email"), str) or len(msg["email"]) > 254):
+        raise BadRequest("email is an e-mail address", code="bad_email")
     if msg["type"] == "message":
         text = msg.get("text")
         if not isinstance(text, str):

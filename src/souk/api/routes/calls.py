@@ -17,15 +17,15 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from souk.api.auth import Claims, Ctx, is_staff, require_staff
 from souk.api.limit_deps import RingAllowed
 from souk.api.openapi import errors
-from souk.api.params import CallId
+from souk.api.params import ID_PATTERN, CallId
 from souk.auth.tokens import AccessClaims, Role
 from souk.consult.models import Call
-from souk.core.errors import Forbidden
+from souk.core.errors import BadRequest, Conflict, Forbidden, Unavailable
 from souk.domain.calls import CallRecord
 from souk.live.access import HOST_ROLES, require_host
 from souk.signal.hub import call_info
@@ -34,9 +34,18 @@ router = APIRouter()
 
 
 class ConsultRequest(BaseModel):
-    product_sku: str = Field(min_length=1, max_length=64)
+    product_sku: str = Field(default="", max_length=64, description="the product to talk about; required "
+                                                                   "unless conversation_id is given")
     language: str = Field(default="en", min_length=2, max_length=16)
     name: str = Field(default="", max_length=80)
+    conversation_id: str | None = Field(default=None, pattern=ID_PATTERN, description=(
+        "the shopper's desk conversation whose video offer this call accepts (POST "
+        "/v1/desk/conversations/{id}/video rang their assistant widget); the call lands on its timeline and "
+        "rings the agent who offered it"))
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [  # a product, or the conversation of a video offer
+        {"required": ["product_sku"], "properties": {"product_sku": {"minLength": 1}}},
+        {"required": ["conversation_id"], "properties": {"conversation_id": {"type": "string"}}}]})
 
 
 class CallOut(BaseModel):
@@ -108,12 +117,33 @@ def _seller_side(claims: AccessClaims, call: Call) -> bool:
 
 
 @router.post("/v1/consults", response_model=CallOut, status_code=201, responses=errors(
-    {403: ["shopper_only"], 404: ["unknown_product"], 409: ["call_in_progress", "shutting_down"]}))
+    {400: ["bad_product"], 403: ["shopper_only"], 404: ["unknown_product", "conversation_not_found"],
+     409: ["call_in_progress", "shutting_down", "no_video_offer"], 503: ["desk_unavailable"]}))
 async def request_consult(body: ConsultRequest, claims: Claims, ctx: Ctx, _: RingAllowed) -> CallOut:
     if is_staff(claims):
         raise Forbidden("staff tokens answer consults; shoppers request them", code="shopper_only")
+    if body.conversation_id:
+        return await _video_escalation(ctx, claims, body, body.conversation_id)
+    if not body.product_sku:
+        raise BadRequest("product_sku is required (or the conversation_id of a video offer)", code="bad_product")
     call = await ctx.calls.request(claims.merchant_id, shopper=claims.identity, product_sku=body.product_sku,
                                    language=body.language, shopper_name=body.name or claims.name)
+    return call_out(ctx, call, room_token(ctx, call, claims.identity, Role.MEMBER, call.shopper_name))
+
+
+async def _video_escalation(ctx: Any, claims: AccessClaims, body: ConsultRequest, conversation_id: str) -> CallOut:
+    """The shopper accepted the desk's video offer: a consult call for their conversation, linked to it (the
+    call lands on the timeline; the agent who offered it is rung on the desk socket)."""
+    desk = ctx.desk
+    if desk is None:
+        raise Unavailable("this server runs no customer-service desk", code="desk_unavailable")
+    await desk.owned(claims.merchant_id, conversation_id, claims.identity)  # another shopper's: 404
+    if desk.video_offered_by(claims.merchant_id, conversation_id) is None:
+        raise Conflict("no video call was offered in this conversation", code="no_video_offer")
+    call = await ctx.calls.request(claims.merchant_id, shopper=claims.identity, product_sku=body.product_sku,
+                                   language=body.language, shopper_name=body.name or claims.name,
+                                   conversation_id=conversation_id)
+    await desk.link_call(claims.merchant_id, conversation_id, call.id, call.room_id)
     return call_out(ctx, call, room_token(ctx, call, claims.identity, Role.MEMBER, call.shopper_name))
 
 
