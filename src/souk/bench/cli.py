@@ -15,12 +15,13 @@ from souk.core.settings import Settings
 
 
 def register(bench: Any) -> None:
-    from souk.bench import abuse, connect, consult, storage
+    from souk.bench import abuse, connect, consult, desk, storage
     from souk.bench.live import live
 
     abuse.register(bench)
     connect.register(bench)
     consult.register(bench)
+    desk.register(bench)
     _raw_connect(bench)
     _rtm(bench)
     _brain(bench)
