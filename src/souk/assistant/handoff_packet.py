@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import Protocol
 
 from souk.domain.desk.handoff import (
     MAX_ITEMS,
@@ -17,14 +18,40 @@ from souk.domain.desk.handoff import (
     MAX_TRANSCRIPT,
     HandoffPacket,
     HandoffReason,
+    HandoffSignals,
     PacketCustomer,
     PacketOrder,
+    TranscriptLine,
 )
 from souk.domain.models import Order
 from souk.domain.store import StoreSnapshot
 
-if TYPE_CHECKING:
-    from souk.assistant.handoff import HandoffTracker
+
+class HandoffTracker(Protocol):
+    """What the packet reads of ``souk.assistant.handoff.HandoffTracker`` (restated: no import circle)."""
+
+    @property
+    def intent(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def order_value(self) -> Decimal | None: ...
+
+    @property
+    def transcript(self) -> Iterable[TranscriptLine]: ...
+
+    @property
+    def products(self) -> Iterable[str]: ...
+
+    @property
+    def orders(self) -> Iterable[str]: ...
+
+    @property
+    def signals(self) -> HandoffSignals: ...
+
+    def shopper_questions(self, last: int = 3) -> list[str]: ...
 
 RECENT_ORDERS = 10  # of the signed-in customer's orders, newest first
 SUMMARY_QUESTIONS = 3
