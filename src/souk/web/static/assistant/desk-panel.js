@@ -33,7 +33,7 @@ function speak(text, lang) {
 export function attachDesk({ chat, log, add, lang, voice, target, status, person = null }) {
   const L = (key, values) => label(lang(), key, values);
   const state = { status: "ai", agentName: "", pending: null, pendingTimer: null, emailBox: null, ring: null,
-                  csatBox: null, callId: null, lastNotice: null };
+                  csatBox: null, callId: null, lastNotice: null, announced: false };
 
   const scroll = () => { log.scrollTop = log.scrollHeight; };
   const setStatus = (s) => {
@@ -86,8 +86,20 @@ export function attachDesk({ chat, log, add, lang, voice, target, status, person
     add(cls, text);
   };
 
+  // The page hears of a hand-off once (souk-assistant-handoff {kind: "human"}), whether the AI handed off in a
+  // reply or the desk answered "Talk to a person"; again only after the conversation came back to the AI.
+  function handedOff(kind = "human", reason = null) {
+    if (state.announced) return;
+    state.announced = true;
+    target.dispatchEvent(new CustomEvent("souk-assistant-handoff", {
+      bubbles: true, detail: { kind, reason, language: lang() },
+    }));
+  }
+
   function onStatus({ status: s, notice }) {
     clearPending();
+    if (s === "queued" || s === "assigned") handedOff("human", notice ? notice.kind : null);
+    else if (s === "ai" || s === "closed") state.announced = false;
     if (notice && notice.agent_name) state.agentName = notice.agent_name;
     if (notice) {
       const key = notice.kind === "assigned" ? `assigned:${notice.agent_name || ""}`
@@ -221,6 +233,7 @@ export function attachDesk({ chat, log, add, lang, voice, target, status, person
 
   return {
     asked,
+    handedOff,
     state,
     relabel: () => setStatus(state.status),
   };

@@ -87,15 +87,21 @@ export async function mountAssistant({ token, target = document.body, language =
       // A person: the desk says truthfully when one answers (desk_status); until then a pending line.
       if (reply.handoff === "video") add("notice", L().video);
       else if (desk.state.status === "ai" && !desk.state.pending) desk.asked();
-      target.dispatchEvent(new CustomEvent("souk-assistant-handoff", {
-        bubbles: true, detail: { kind: reply.handoff, reason: reply.handoff_reason, language: lang },
-      }));
+      if (reply.handoff === "video") {
+        target.dispatchEvent(new CustomEvent("souk-assistant-handoff", {
+          bubbles: true, detail: { kind: "video", reason: reply.handoff_reason, language: lang },
+        }));
+      } else desk.handedOff(reply.handoff, reply.handoff_reason);
     }
   };
 
   const chat = new AssistantClient({ token, language, baseUrl });
   chat.on("reply", onAgent);
-  chat.on("error", (e) => add("notice", e.message || e.code || "error"));
+  chat.on("error", (e) => {
+    // a server without the desk: ask the AI in words, as the widget did before the desk existed
+    if (e.code === "desk_unavailable" && desk.state.pending) { chat.send(L().ask_person); return; }
+    add("notice", e.message || e.code || "error");
+  });
   desk = attachDesk({ chat, log, add, lang: () => lang, voice: () => voiceSession, target, status, person: personBtn });
   await chat.open();
 
