@@ -259,3 +259,22 @@ async def agent_email(t: Tenancy) -> Then:
 @covers("GET", "/v1/agent/sessions/{session_id}/events")
 async def agent_events(t: Tenancy) -> Then:
     return await _shopper_route_of_a(t, "GET", "/events", None, "conversation_not_found")
+
+
+# ------------------------------------------------------------------ the desk's pages (shells: data comes from the API)
+
+DESK_PAGE = "the desk page shell of merchant ?m= (its name only); every conversation comes from the staff API"
+
+
+@covers("GET", "/desk", public=DESK_PAGE)
+async def desk_page(t: Tenancy) -> None:
+    async with t.http(b_key(t)) as c:
+        body = clean(t, await c.get("/desk?m=acme"))
+    assert "Acme Goods" in body and 'src="/static/pages/desk.js"' in body
+
+
+@covers("GET", "/desk/metrics", public=DESK_PAGE)
+async def desk_metrics_page(t: Tenancy) -> None:
+    async with t.http(b_key(t)) as c:
+        body = clean(t, await c.get("/desk/metrics?m=acme"))
+    assert "Acme Goods" in body and 'src="/static/pages/desk-metrics.js"' in body
