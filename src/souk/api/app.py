@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from souk.api.bootstrap import Service, build_context, provide
 from souk.api.context import AppContext
+from souk.api.webhooks_boot import start_webhooks
 from souk.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,12 @@ FEATURES = (
     "souk.api.routes.agent",
     "souk.api.routes.voice",
     "souk.api.routes.desk",
+    "souk.api.routes.webhooks",
     "souk.api.routes.live_pages",
     "souk.api.routes.pages",
 )
+
+WEBHOOKS = "souk.api.routes.webhooks"  # serving it runs the merchant webhooks (souk.api.webhooks_boot)
 
 # The services beyond the core that a route module serves (souk.api.bootstrap builds them, in its own order).
 SERVICES: dict[str, tuple[Service, ...]] = {
@@ -65,6 +69,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             context = ctx or await build_context(settings, stack)
+            if WEBHOOKS in names:  # before provide(): the desk sends through the webhooks' dispatcher
+                await start_webhooks(context, stack)
             await provide(context, stack, services)
             app.state.ctx = context
             yield

@@ -11,7 +11,6 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ import httpx
 import pytest
 from aiohttp import web
 
-from souk.api.webhooks_boot import start_webhooks
 from souk.core.ids import new_id
 from souk.desk.webhook_signing import SIGNATURE_HEADER, InvalidSignature, verify
 from souk.desk.webhooks import EventType, WebhookEvent
@@ -74,8 +72,8 @@ class Receiver:
 async def souk(tmp_path: Path) -> AsyncIterator[Souk]:
     async with running_souk(tmp_path / "souk", features=FEATURES, webhooks={
             "allow_local_http": True, "retry_base_s": 0.2, "retry_cap_s": 0.4, "timeout_s": 2.0,
-            "max_endpoints": MAX_ENDPOINTS}) as s, AsyncExitStack() as stack:
-        await start_webhooks(s.ctx, stack)  # the composition root's own when it starts them (kept then)
+            "max_endpoints": MAX_ENDPOINTS}) as s:
+        assert s.ctx.webhooks is not None  # serving the webhook routes runs them (souk.api.app)
         yield s
 
 

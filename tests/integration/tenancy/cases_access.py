@@ -347,3 +347,109 @@ async def rtm_moderate(t: Tenancy) -> Then:
             await a_publishes(t, who, "hello from A")
         assert t.a_rtm is not None and t.a_rtm.open, "B's kick closed A's viewer-1"
     return a_still_chats
+
+
+# ------------------------------------------------------------------ webhooks (the merchant's endpoints and delivery log)
+
+A_HOOK_URL = "https://a-secret.lumen.example/hook"  # carries the marker: an answer of B's showing it leaked it
+
+
+async def _a_webhook(t: Tenancy) -> Then:
+    """A's endpoint (made once, through A's key) with one logged delivery (its test event, which cannot reach
+    that host); the returned check proves B changed nothing of it."""
+    if "webhook_id" not in t.a:
+        async with t.http(t.keys[A]) as c:
+            made = (await c.post("/v1/webhooks", json={"url": A_HOOK_URL, "events": ["handoff"]})).json()
+            t.a["webhook_id"], t.a["webhook_secret"] = made["id"], made["secret"]
+            t.a["webhook_delivery_id"] = (await c.post(f"/v1/webhooks/{made['id']}/test")).json()["delivery_id"]
+    async with t.http(t.keys[A]) as c:
+        before = ((await c.get(f"/v1/webhooks/{t.a['webhook_id']}")).json(),
+                  (await c.get(f"/v1/webhooks/{t.a['webhook_id']}/deliveries")).json())
+
+    async def a_webhook_unchanged() -> None:
+        async with t.http(t.keys[A]) as c:
+            after = ((await c.get(f"/v1/webhooks/{t.a['webhook_id']}")).json(),
+                     (await c.get(f"/v1/webhooks/{t.a['webhook_id']}/deliveries")).json())
+        assert after == before, f"B changed A's webhook: {before} -> {after}"
+        assert after[0]["secret_hint"] == "…" + t.a["webhook_secret"][-4:] and after[0]["active"] is True
+    return a_webhook_unchanged
+
+
+async def _webhook_of_a(t: Tenancy, method: str, suffix: str = "", body: Any = None) -> Then:
+    then = await _a_webhook(t)
+    for cred in (b_key(t), b_staff(t)):
+        async with t.http(cred) as c:
+            r = await c.request(method, f"/v1/webhooks/{t.a['webhook_id']}{suffix}", json=body)
+            not_found(t, r, "webhook_endpoint_not_found")
+    return then
+
+
+@covers("GET", "/v1/webhooks")
+async def webhooks_list(t: Tenancy) -> Then:
+    then = await _a_webhook(t)
+    for cred in (b_key(t), b_staff(t)):
+        async with t.http(cred) as c:
+            assert clean(t, await c.get("/v1/webhooks"))["webhooks"] == []
+    return then
+
+
+@covers("POST", "/v1/webhooks")
+async def webhooks_create(t: Tenancy) -> Then:
+    then = await _a_webhook(t)
+    async with t.http(b_key(t)) as c:  # B's own endpoint: B's id and secret, and only B's in B's list
+        made = clean(t, await c.post("/v1/webhooks", json={"url": "https://acme.example/hook", "events": ["handoff"]}),
+                     201)
+        assert made["id"] != t.a["webhook_id"] and made["secret"] != t.a["webhook_secret"]
+        assert [w["id"] for w in clean(t, await c.get("/v1/webhooks"))["webhooks"]] == [made["id"]]
+        assert (await c.delete(f"/v1/webhooks/{made['id']}")).status_code == 204
+    return then
+
+
+@covers("GET", "/v1/webhooks/{webhook_id}")
+async def webhooks_get(t: Tenancy) -> Then:
+    return await _webhook_of_a(t, "GET")
+
+
+@covers("PATCH", "/v1/webhooks/{webhook_id}")
+async def webhooks_patch(t: Tenancy) -> Then:
+    return await _webhook_of_a(t, "PATCH", body={"url": "https://acme.example/stolen", "active": False})
+
+
+@covers("DELETE", "/v1/webhooks/{webhook_id}")
+async def webhooks_delete(t: Tenancy) -> Then:
+    return await _webhook_of_a(t, "DELETE")
+
+
+@covers("POST", "/v1/webhooks/{webhook_id}/rotate-secret")
+async def webhooks_rotate(t: Tenancy) -> Then:
+    return await _webhook_of_a(t, "POST", "/rotate-secret")
+
+
+@covers("POST", "/v1/webhooks/{webhook_id}/test")
+async def webhooks_test(t: Tenancy) -> Then:
+    return await _webhook_of_a(t, "POST", "/test")
+
+
+@covers("GET", "/v1/webhooks/{webhook_id}/deliveries")
+async def webhooks_deliveries(t: Tenancy) -> Then:
+    return await _webhook_of_a(t, "GET", "/deliveries")
+
+
+@covers("GET", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}")
+async def webhooks_delivery(t: Tenancy) -> Then:
+    then = await _a_webhook(t)
+    delivery = t.a["webhook_delivery_id"]
+    await _webhook_of_a(t, "GET", f"/deliveries/{delivery}")
+    async with t.http(b_key(t)) as c:  # B's own endpoint with A's delivery id: not B's delivery either
+        mine = clean(t, await c.post("/v1/webhooks", json={"url": "https://acme.example/h", "events": ["csat"]}), 201)
+        not_found(t, await c.get(f"/v1/webhooks/{mine['id']}/deliveries/{delivery}"), "webhook_delivery_not_found")
+        not_found(t, await c.post(f"/v1/webhooks/{mine['id']}/deliveries/{delivery}/retry"),
+                  "webhook_delivery_not_found")
+        assert (await c.delete(f"/v1/webhooks/{mine['id']}")).status_code == 204
+    return then
+
+
+@covers("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry")
+async def webhooks_retry(t: Tenancy) -> Then:
+    await _a_webhook(t)
+    return await _webhook_of_a(t, "POST", f"/deliveries/{t.a['webhook_delivery_id']}/retry")
