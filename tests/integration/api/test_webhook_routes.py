@@ -22,6 +22,7 @@ from aiohttp import web
 from souk.core.ids import new_id
 from souk.desk.webhook_signing import SIGNATURE_HEADER, InvalidSignature, verify
 from souk.desk.webhooks import EventType, WebhookEvent
+from souk.domain.desk.timeline import Channel
 from souk.storage.onboarding import MerchantSpec, Onboarding
 from tests.fixtures.browser import Souk, free_port, running_souk
 
@@ -328,3 +329,26 @@ async def test_bad_endpoints_are_refused_with_their_code(souk: Souk, receiver: R
             ok(await c.post("/v1/webhooks", json=good), 201)
         refused(await c.post("/v1/webhooks", json=good), 409, "webhook_limit")
         assert len(ok(await c.get("/v1/webhooks"))["webhooks"]) == MAX_ENDPOINTS
+
+
+async def test_the_desk_sends_its_events_through_the_served_webhooks(tmp_path: Path, receiver: Receiver) -> None:
+    """Served together, the desk's events reach the merchant's endpoint, signed (the desk's sink is the
+    dispatcher the webhook routes manage)."""
+    async with running_souk(tmp_path / "desk", features=(*FEATURES, "souk.api.routes.desk"),
+                            webhooks={"allow_local_http": True}) as s:
+        assert s.ctx.desk is not None
+        async with client(s) as c:
+            made = ok(await c.post("/v1/webhooks", json={"url": receiver.url, "events": ["conversation.created"]}),
+                      201)
+            await s.ctx.desk.ensure(s.merchant_id, "conv-1", shopper="shopper-1", channel=Channel.ASSISTANT_TEXT,
+                                    language="es")
+
+            async def arrived() -> bool:
+                return bool(receiver.received)
+
+            await until(arrived)
+            [event] = receiver.verified(made["secret"])
+            assert event["type"] == "conversation.created" and event["merchant_id"] == s.merchant_id
+            assert event["data"]["conversation"]["id"] == "conv-1"
+            [logged] = ok(await c.get(f"/v1/webhooks/{made['id']}/deliveries"))["deliveries"]
+            assert logged["event_id"] == event["id"] and logged["status"] == "delivered"
