@@ -21,6 +21,7 @@ from souk.desk.feeds import Frame, Listeners
 from souk.desk.ports import ConversationStore, DeskSettingsStore, StaffStore
 from souk.desk.views import last_packet, packet_dict, route_of, shopper_events, staff_event, summary
 from souk.domain.desk import routing as r
+from souk.domain.desk.handoff import HandoffPacket
 from souk.domain.desk.notice import HandoffNotice, NoticeKind
 from souk.domain.desk.settings import DeskSettings
 from souk.domain.desk.staff import StaffProfile
@@ -83,6 +84,7 @@ class DeskCore:
         self._grace: dict[Key, asyncio.Task[Any]] = {}
         self._assigned_at: dict[Key, dt.datetime] = {}
         self._handling: defaultdict[str, deque[float]] = defaultdict(lambda: deque(maxlen=HANDLING_SAMPLES))
+        self._packets: dict[Key, HandoffPacket | None] = {}  # the last hand-off's packet of open conversations
         self._calls: dict[str, Key] = {}  # call id -> conversation
         self._video_offers: dict[Key, str] = {}  # conversation -> the agent who offered a video call
         self._tasks = TaskOwner("desk")
@@ -348,23 +350,30 @@ class DeskCore:
             self._to_shopper(conv.key, {"type": "desk_status", "status": "queued",
                                         "notice": self._notice(conv, await self.settings_for(merchant)).to_dict()})
         for a in step.assignments:
-            conv = await self._record_assignment(a, step, moved_by)
+            moved = a.conversation_id in step.requeued or (bool(moved_by) and notify_key == (a.merchant_id,
+                                                                                              a.conversation_id))
+            conv = await self._record_assignment(a, moved, "agent_offline" if a.conversation_id in step.requeued
+                                                 else moved_by)
             if notify_key == conv.key:
                 out = conv
         return out
 
-    async def _record_assignment(self, a: r.Assignment, step: r.Step, moved_by: str) -> Conversation:
-        stored = await self._store.get(a.merchant_id, a.conversation_id)
-        if stored.status is Status.QUEUED:
-            conv, _ = await self._append(a.merchant_id, a.conversation_id, lambda at: [Assigned(at, a.agent_id)])
-        else:  # it moved from one person to another
-            reason = "agent_offline" if a.conversation_id in step.requeued else moved_by
+    async def _record_assignment(self, a: r.Assignment, moved: bool, reason: str) -> Conversation:
+        """``moved``: from one person to another (a transfer, or taken back from one who left), else from the
+        queue."""
+        if moved:
             conv, _ = await self._append(a.merchant_id, a.conversation_id, lambda at: [
                 Transferred(at, to_agent=a.agent_id, reason=reason)])
+        else:
+            conv, _ = await self._append(a.merchant_id, a.conversation_id, lambda at: [Assigned(at, a.agent_id)])
         self._assigned_at[conv.key] = conv.updated_at
-        events = await self._store.events(a.merchant_id, a.conversation_id, limit=5000)
+        if conv.key in self._packets:
+            packet = self._packets[conv.key]
+        else:  # after a restart: the packet of its last hand-off
+            packet = last_packet(await self._store.events(a.merchant_id, a.conversation_id, limit=MAX_EVENTS))
+            self._packets[conv.key] = packet
         self._listeners.send(("staff", a.merchant_id, a.agent_id), {
-            "type": "assigned", "conversation": self._summary(conv), "packet": packet_dict(last_packet(events)),
+            "type": "assigned", "conversation": self._summary(conv), "packet": packet_dict(packet),
             "overflow": a.overflow})
         self._staff_all(a.merchant_id, {"type": "conversation", "conversation": self._summary(conv)})
         notice = HandoffNotice(NoticeKind.ASSIGNED, agent_name=self.agent_name(a.merchant_id, a.agent_id))

@@ -112,6 +112,7 @@ class DeskService(DeskCore):
         if conv.status is Status.CLOSED:
             raise Conflict("this conversation is closed; start a new one", code="conversation_closed")
         route = r.Route(conv.language, category, vip, video)
+        self._packets[conv.key] = packet
         conv, _ = await self._append(merchant_id, conversation_id, lambda at: [
             Handoff(at, reason, route.queue, packet)])
         async with self._route_lock:
@@ -294,6 +295,7 @@ class DeskService(DeskCore):
         if started is not None and closed.closed_at is not None:
             self._handling[conv.merchant_id].append((closed.closed_at - started).total_seconds())
         self._video_offers.pop(key, None)
+        self._packets.pop(key, None)
         self._last_at.pop(key, None)
         self._conv_locks.pop(key, None)
         self._to_shopper(key, {"type": "desk_status", "status": "closed", "notice": None})
