@@ -148,6 +148,7 @@ async function openConversation(id) {
     renderConversation();
     renderInbox();
     state.marks.opened = Date.now();
+    pollWarnings();
   } catch (e) { showError(e); }
 }
 
@@ -314,7 +315,7 @@ function onFrame(f) {
           || state.detail.summary.agent_id !== state.me)) openConversation(f.conversation.id);
       renderInbox();
       break;
-    case "conversation": upsert(f.conversation); renderInbox(); break;
+    case "conversation": upsert(f.conversation); renderInbox(); soonPollWarnings(); break;
     case "event": onEvent(f.conversation_id, f.event); break;
     case "sla": setWarnings(f.warnings || []); break;
     case "call": state.call.answer(f); break;
@@ -361,6 +362,13 @@ async function pollWarnings() {
     const data = await rest("GET", "/v1/desk/sla");
     setWarnings(data.warnings || []);
   } catch (e) { console.warn("desk SLA warnings", e); }
+}
+
+// A change may start or stop a timer: look again within a couple of seconds (not on every frame).
+let warningsSoon = null;
+function soonPollWarnings() {
+  if (warningsSoon) return;
+  warningsSoon = setTimeout(() => { warningsSoon = null; pollWarnings(); }, 2000);
 }
 
 function setWarnings(warnings) {
