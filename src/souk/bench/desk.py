@@ -18,8 +18,9 @@ shopper asks for a person at the same moment (``{"type":"human"}``) and, measure
 - where the CPU went: the server process's and the bench client's CPU seconds over the measured phase as a share
   of one core (each is one Python event loop: the one near 100 % saturates first) and the client's event-loop
   lag (latencies include it).
-- the voice path (shopper speech -> the AI attendant in a video call -> its first audio) is reported as not
-  measured here, with the reason (see ``VOICE``).
+- the voice path (``--voice-rounds``, 5): shopper speech -> the AI attendant in a ringing video consult -> its
+  first audio back through Janus, measured after the chat load (souk.bench.desk_voice); the bench then runs
+  in a network namespace (souk.media.netns), and where something it needs is missing the JSON says what.
 
 A hand-off not notified, or a message not received, within ``--timeout`` counts at the timeout in every
 percentile and in ``failed``; percentiles are nearest rank. Prints one JSON object (with ``--json`` nothing
@@ -52,9 +53,6 @@ from souk.core.stats import percentile
 log = logging.getLogger(__name__)
 
 CONNECT_BATCH = 50  # sockets opened at once while setting up (not measured)
-VOICE = ("not measured by this bench: the voice path needs a consult call on Janus with the AI attendant and "
-         "the speech models; `souk bench agent` measures speech -> first agent audio, and "
-         "tests/integration/agent/test_attendant.py drives the attendant in a real call")
 
 
 def register(bench: Any) -> None:
@@ -66,6 +64,8 @@ def register(bench: Any) -> None:
     b.add_argument("--messages", type=int, default=1, help="shopper messages per conversation once assigned")
     b.add_argument("--gap-ms", type=float, default=100.0, help="pause between one conversation's messages")
     b.add_argument("--timeout", type=float, default=10.0, help="seconds a hand-off or message may take")
+    b.add_argument("--voice-rounds", type=int, default=5, help="questions to the AI attendant in a video call "
+                                                                 "(0: skip the voice path)")
     b.add_argument("--mode", choices=("api", "local", "both"), default="both",
                    help="api: a souk serve process; local: a DeskService in this process; both (default)")
     b.add_argument("--json", action="store_true", help="print only the JSON object")
@@ -79,6 +79,15 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     if -(-args.conversations // args.agents) > 50:
         print("souk bench desk: an agent holds at most 50 chats: raise --agents")
         return 2
+    args.voice_skipped = "--voice-rounds 0" if args.voice_rounds <= 0 else None
+    if args.voice_rounds > 0:
+        from souk.core.errors import ConfigError
+        from souk.media.netns import reexec_in_netns
+
+        try:
+            reexec_in_netns()  # returns only inside the namespace (Janus's media stays on its own loopback)
+        except ConfigError as exc:
+            args.voice_skipped = f"no network namespace for Janus: {exc}"
     result = asyncio.run(run(args, settings))
     if not args.json:
         for line in summary(result):
@@ -107,8 +116,15 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                                               "client_cpu_core_share", "elapsed_s")}
         out["lost"] += local["lost"]
         out["failed"] += local["failed"]
+    if args.voice_skipped:
+        voice: dict[str, Any] = {"measured": False, "reason": args.voice_skipped}
+    else:
+        from souk.bench.desk_voice import measure_voice
+
+        voice = await measure_voice(settings, args.voice_rounds)
+        out["failed"] += voice.get("failed", 0)
     out.update({
-        "voice_path": {"measured": False, "reason": VOICE},
+        "voice_path": voice,
         "cpu_cores": os.cpu_count(),
         "percentiles": f"nearest rank; a hand-off or message not through within {args.timeout:.0f} s counts as "
                        f"{args.timeout * 1000:.0f} ms and in failed",
@@ -325,6 +341,10 @@ def summary(result: dict[str, Any]) -> list[str]:
     if "baseline_ws_ping_p50_ms" in r:
         lines.append(f"baseline ping -> pong on the same sockets p50 {r['baseline_ws_ping_p50_ms']} ms, "
                      f"p95 {r['baseline_ws_ping_p95_ms']} ms")
+    v = r["voice_path"]
+    lines.append(f"voice: speech -> AI attendant's first audio p50 {v['speech_to_ai_audio_p50_ms']} ms, p95 "
+                 f"{v['speech_to_ai_audio_p95_ms']} ms ({v['failed']} failed of {v['rounds']})" if v["measured"]
+                 else f"voice path not measured: {v['reason']}")
     if "local" in r:
         lines.append(f"in-process desk (no HTTP/sockets): hand-off p95 {r['local']['handoff_notify_p95_ms']} ms, "
                      f"reply p95 {r['local']['reply_delivery_p95_ms']} ms")
