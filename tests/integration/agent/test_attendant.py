@@ -287,3 +287,44 @@ async def test_the_ai_does_not_join(case: str, media_plane: MediaPlane, netns: N
         voice.sessions = 0
         await attendant.aclose()
         await calls.aclose()
+
+
+async def test_the_ai_follows_the_shopper_when_they_publish_again(
+        media_plane: MediaPlane, netns: None, storage: Storage, voice: VoiceService) -> None:
+    hub = SignalHub()
+    calls = calls_of(storage, None, hub)
+    attendant = AiAttendant(media=media_plane, voice=voice, brains=Brains(), on_line=Lines(), clock=SystemClock(),
+                            join_after_s=0.0)
+    calls.add_listener(attendant)
+    first = second = None
+    try:
+        call = await calls.request(M, shopper="shopper_d", product_sku=SKU, language="en")
+        room = RoomKey(M, call.room_id)
+        await until(lambda: _joined(media_plane, room), timeout=10)
+        ai = attendant._visits[call.id].participant
+        assert ai is not None
+
+        async def hears(shopper: Shopper) -> bool:
+            return shopper._pub is not None and ai.listening == shopper._pub.feed_id and ai.frames_heard > 0
+
+        first = Shopper(media_plane, room, "shopper_d")
+        await first.publish()
+        await until(lambda: hears(first), timeout=10)
+        await first.aclose()  # a reconnect: the old feed goes, a new one comes under the same identity
+        first = None
+        await until(lambda: _now(ai.listening is None), timeout=5)
+        heard_before = ai.frames_heard
+        second = Shopper(media_plane, room, "shopper_d")
+        await second.publish()
+        await until(lambda: hears(second), timeout=10)
+        await until(lambda: _now(ai.frames_heard > heard_before + 25), timeout=5)
+    finally:
+        for s in (first, second):
+            if s is not None:
+                await s.aclose()
+        await attendant.aclose()
+        await calls.aclose()
+
+
+async def _now(value: bool) -> bool:
+    return value

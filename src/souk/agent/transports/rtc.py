@@ -222,7 +222,9 @@ class JanusVoiceParticipant:
             except SoukError as exc:
                 log.warning("%s: leaving the subscription failed: %s", self.room, exc)
         if pc is not None:
-            await pc.close()
+            # shielded: a second close() awaits aiortc's own closing future, and a cancel of this task (the
+            # participant leaving) would cancel that shared future under aiortc's own close task
+            await asyncio.shield(pc.close())
 
     async def _hear(self, track: MediaStreamTrack) -> None:
         resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
