@@ -5,6 +5,8 @@ import { connect, getMedia } from "/static/sdk/souk.js";
 import { CallUI, api } from "./call-ui.js";
 
 const FINAL = ["ended", "cancelled", "declined", "missed", "failed"];
+// The widget sends nothing when the shopper declines (or is gone): stop waiting after this long.
+export const OFFER_TIMEOUT_MS = 60000;
 
 export class DeskCall {
   constructor({ token, onChange = () => {} }) {
@@ -18,6 +20,7 @@ export class DeskCall {
     this.roomToken = null;
     this.camera = null;
     this.marks = {};
+    this.offerTimer = null;
     document.getElementById("hangup-btn").addEventListener("click", () => this.hangup());
   }
 
@@ -35,6 +38,8 @@ export class DeskCall {
     try {
       await api(`/v1/desk/conversations/${encodeURIComponent(conversationId)}/video`, this.token, {});
       this.marks.offered = Date.now();
+      this.ui.status(`Ringing ${shopper}'s assistant widget… (Hang up to withdraw the offer)`);
+      this.offerTimer = setTimeout(() => this.cancelOffer("The shopper did not accept the video call."), OFFER_TIMEOUT_MS);
     } catch (e) {
       this.finish("Video call not started.");
       this.ui.error(e);
@@ -45,6 +50,7 @@ export class DeskCall {
   // {"type":"call", conversation_id, call_id, room_id} from the staff socket: the shopper accepted.
   async answer(frame) {
     if (this.call || (this.conversationId && frame.conversation_id !== this.conversationId)) return;
+    clearTimeout(this.offerTimer);
     this.conversationId = frame.conversation_id;
     this.call = { call_id: frame.call_id, room: frame.room_id, state: "ringing" };
     this.marks.rang = Date.now();
@@ -97,6 +103,7 @@ export class DeskCall {
   }
 
   finish(text, keepError = false) {
+    clearTimeout(this.offerTimer);
     if (this.client) this.client.close();
     if (this.camera) {
       const pending = this.camera;
