@@ -49,7 +49,11 @@ export class DeskCall {
 
   // {"type":"call", conversation_id, call_id, room_id} from the staff socket: the shopper accepted.
   async answer(frame) {
-    if (this.call || (this.conversationId && frame.conversation_id !== this.conversationId)) return;
+    if (this.call || frame.conversation_id !== this.conversationId) {
+      // no offer of ours waits for it (withdrawn, timed out, the page reloaded, busy): do not leave her ringing
+      await api(`/v1/consults/${encodeURIComponent(frame.call_id)}/decline`, this.token, {}).catch(() => {});
+      return;
+    }
     clearTimeout(this.offerTimer);
     this.conversationId = frame.conversation_id;
     this.call = { call_id: frame.call_id, room: frame.room_id, state: "ringing" };
