@@ -49,11 +49,9 @@ export class DeskCall {
 
   // {"type":"call", conversation_id, call_id, room_id} from the staff socket: the shopper accepted.
   async answer(frame) {
-    if (this.call || frame.conversation_id !== this.conversationId) {
-      // no offer of ours waits for it (withdrawn, timed out, the page reloaded, busy): do not leave her ringing
-      await api(`/v1/consults/${encodeURIComponent(frame.call_id)}/decline`, this.token, {}).catch(() => {});
-      return;
-    }
+    // Only the page whose offer waits answers: another tab of the same agent leaves it alone (declining there
+    // would race the answering tab); an offer withdrawn or timed out rings out on the consult's ring timeout.
+    if (this.call || frame.conversation_id !== this.conversationId) return;
     clearTimeout(this.offerTimer);
     this.conversationId = frame.conversation_id;
     this.call = { call_id: frame.call_id, room: frame.room_id, state: "ringing" };
