@@ -63,7 +63,8 @@ def register(bench: Any) -> None:
     b.add_argument("--replies", type=int, default=2, help="agent replies per conversation")
     b.add_argument("--messages", type=int, default=1, help="shopper messages per conversation once assigned")
     b.add_argument("--gap-ms", type=float, default=100.0, help="pause between one conversation's messages")
-    b.add_argument("--timeout", type=float, default=10.0, help="seconds a hand-off or message may take")
+    b.add_argument("--timeout", type=float, default=30.0, help="seconds a hand-off or message may take (and the "
+                                                               "wait for the last of them)")
     b.add_argument("--voice-rounds", type=int, default=5, help="questions to the AI attendant in a video call "
                                                                  "(0: skip the voice path)")
     b.add_argument("--mode", choices=("api", "local", "both"), default="both",
@@ -238,6 +239,10 @@ async def scenario(desk: DeskUnderTest, args: argparse.Namespace) -> dict[str, A
         cpu1, server1 = time.process_time(), cpu_seconds(desk.server_pid)
         await lag.stop()
     finally:
+        ledger.freeze()
+        for task in list(tasks):
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         ends: list[ShopperEnd | StaffEnd] = [*shoppers.values(), *staff]
         for closing in ends:
             try:

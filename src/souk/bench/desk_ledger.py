@@ -29,14 +29,22 @@ class Ledger:
     unknown: int = 0  # markers received that nobody sent
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
+    frozen: bool = False  # the run is over: what happens while the bench tears down is not counted
+
+    def freeze(self) -> None:
+        self.frozen = True
 
     def handoff(self, cid: str, at: float) -> None:
-        self.handoff_at[cid] = at
+        if not self.frozen:
+            self.handoff_at[cid] = at
 
     def answered(self, cid: str, at: float) -> None:
-        self.answered_at.setdefault(cid, at)
+        if not self.frozen:
+            self.answered_at.setdefault(cid, at)
 
     def notified(self, cid: str, agent: str, at: float) -> None:
+        if self.frozen:
+            return
         if cid in self.notified_at:
             self.renotified += 1
             return
@@ -44,9 +52,12 @@ class Ledger:
         self.notified_agent[cid] = agent
 
     def send(self, marker: str, direction: str, at: float) -> None:
-        self.sent[marker] = (direction, at)
+        if not self.frozen:
+            self.sent[marker] = (direction, at)
 
     def receive(self, marker: str, at: float) -> None:
+        if self.frozen:
+            return
         if marker not in self.sent:
             self.unknown += 1
         elif marker in self.received:
@@ -55,6 +66,8 @@ class Ledger:
             self.received[marker] = at
 
     def error(self, what: str) -> None:
+        if self.frozen:
+            return
         self.error_count += 1
         if len(self.errors) < 10:
             self.errors.append(what[:300])

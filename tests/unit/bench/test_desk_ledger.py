@@ -45,3 +45,17 @@ def test_a_second_notification_is_counted_not_timed() -> None:
     ledger.notified("c1", "a2", 1.2)
     r = ledger.report()
     assert r["renotified"] == 1 and ledger.notified_agent["c1"] == "a1" and r["handoff_notify_p50_ms"] == 100.0
+
+
+def test_nothing_counts_once_frozen() -> None:
+    ledger = Ledger(timeout_s=1.0)
+    ledger.handoff("c1", 1.0)
+    ledger.send("a:c1:0", "to_shopper", 1.0)
+    ledger.freeze()  # the bench tears down: late frames and sends are not part of the run
+    ledger.notified("c1", "a1", 1.1)
+    ledger.receive("a:c1:0", 1.1)
+    ledger.send("a:c1:1", "to_shopper", 1.2)
+    ledger.error("socket closed")
+    r = ledger.report()
+    assert r["notified"] == 0 and r["replies_sent"] == 1 and r["replies_received"] == 0 and r["lost"] == 1
+    assert r["failed"] == 2 and r["errors"] == []
