@@ -3,6 +3,7 @@
 // hand back to the AI, close with a resolution, and one click to a video call (desk-call.js).
 // Staff token: ?token= or #token= in the URL, else (demo mode) the demo seller's.
 import { DeskCall } from "./desk-call.js";
+import { DeskSocket } from "./desk-socket.js";
 import { PRESENCES, cannedText, duration, mergeEvents, queueLabel, section, sortInbox, waitedNow,
   warningText, warningsFor } from "./desk-format.js";
 import { el, inboxRow, packetView, timelineItem } from "./desk-view.js";
@@ -287,8 +288,7 @@ $("presence").addEventListener("change", (ev) => setPresence(ev.target.value));
 
 async function setPresence(presence) {
   if (!PRESENCES.includes(presence)) return;
-  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({ type: "presence", presence }));
-  else await act(() => rest("PUT", "/v1/desk/presence", { presence }));
+  if (!state.ws.send({ type: "presence", presence })) await act(() => rest("PUT", "/v1/desk/presence", { presence }));
 }
 
 // ------------------------------------------------------------------ the staff socket
@@ -334,27 +334,17 @@ function showPresence(presence) {
   status.className = presence === "online" ? "online" : "muted";
 }
 
-let retries = 0;
 function openSocket() {
-  const u = new URL("/v1/desk/ws", window.location.href);
-  u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
-  u.searchParams.set("token", state.token);
-  const ws = new WebSocket(u);
-  state.ws = ws;
-  ws.onopen = () => { retries = 0; };
-  ws.onmessage = (m) => { try { onFrame(JSON.parse(m.data)); } catch (e) { console.warn("desk frame", e); } };
-  ws.onclose = (ev) => {
+  state.ws = new DeskSocket(state.token);
+  state.ws.on("frame", onFrame);
+  state.ws.on("up", () => { if (state.frames) loadInbox(); }); // a reconnect: catch up on the inbox
+  state.ws.on("down", ({ final, reason }) => {
     const status = $("desk-status");
     status.className = "error";
     $("presence").disabled = true;
-    if (ev.code >= 4400 && ev.code < 4500 && ev.code !== 4429) {
-      status.textContent = `disconnected: ${ev.reason || ev.code} — reload with a valid staff token`;
-      return;
-    }
-    status.textContent = "reconnecting…";
-    const delay = Math.min(8000, 500 * 2 ** retries++);
-    setTimeout(() => { openSocket(); loadInbox(); }, delay);
-  };
+    status.textContent = final ? `disconnected: ${reason} — reload with a valid staff token` : "reconnecting…";
+  });
+  state.ws.open();
 }
 
 async function pollWarnings() {
@@ -388,7 +378,6 @@ async function start() {
   for (const a of document.querySelectorAll("[data-staff-link]")) a.href = `${a.getAttribute("href")}#token=${encodeURIComponent(state.token)}`;
   state.call = new DeskCall({ token: state.token, onChange: () => renderConversation() });
   openSocket();
-  setInterval(() => { if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send('{"type":"ping"}'); }, 20000);
   await Promise.all([loadInbox(), loadSettings()]);
   pollWarnings();
   setInterval(pollWarnings, 15000);
