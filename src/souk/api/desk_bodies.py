@@ -4,9 +4,9 @@ desk's domain checks, so a body the schema allows is one the desk accepts."""
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from souk.domain.desk.routing import Presence
 from souk.domain.desk.timeline import Resolution
@@ -25,7 +25,14 @@ class StatusFilter(str, Enum):
     closed = "closed"
 
 
+def one_of(*names: str) -> dict[str, Any]:
+    """Exactly one of ``names`` is given (as a string): stated in the schema, checked by the route."""
+    return {"oneOf": [{"required": [n], "properties": {n: {"type": "string"}}} for n in names]}
+
+
 class ReplyIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=one_of("text", "canned_id"))
+
     text: str | None = Field(default=None, max_length=4000, pattern=TEXT_PATTERN)
     canned_id: str | None = Field(default=None, pattern=WORD_PATTERN,
                                   description="a canned reply of the desk settings, sent in the conversation's "
@@ -37,6 +44,8 @@ class NoteIn(BaseModel):
 
 
 class TransferIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=one_of("agent_id", "queue"))
+
     agent_id: str | None = Field(default=None, pattern=AGENT_PATTERN, description="an online colleague")
     queue: str | None = Field(default=None, pattern=QUEUE_PATTERN, description=(
         "a queue: language[:category][:vip][:video], e.g. 'es', 'en:furniture:vip'"))
@@ -64,13 +73,15 @@ class AgentIn(BaseModel):
     skills: SkillsIn = Field(default_factory=SkillsIn)
 
 
-HOURS_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+# an end of 00:00 is written 24:00; start and end differ (SAME_HOURS, stated in the schema, checked by the domain)
+HOURS_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(00:(0[1-9]|[1-5][0-9])|(0[1-9]|1[0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+SAME_HOURS = r"^([0-9:]{5})-\1$"
 OFFSET_PATTERN = r"^[+-](0[0-9]|1[0-3]):[0-5][0-9]$|^[+-]14:00$"
 LANG_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
 
 
 class HoursIn(BaseModel):
-    hours: str = Field(pattern=HOURS_PATTERN, description='"HH:MM-HH:MM" on the merchant\'s clock (an end '
+    hours: str = Field(pattern=HOURS_PATTERN, json_schema_extra={"not": {"pattern": SAME_HOURS}}, description='"HH:MM-HH:MM" on the merchant\'s clock (an end '
                                                           'before the start runs past midnight)')
     utc_offset: str = Field(pattern=OFFSET_PATTERN, description='"+HH:MM" or "-HH:MM"')
     days: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(default=None, min_length=1, max_length=7,
@@ -122,7 +133,8 @@ class CannedIn(BaseModel):
     id: str = Field(pattern=WORD_PATTERN)
     title: str = Field(default="", max_length=200)
     texts: dict[Annotated[str, Field(pattern=LANG_PATTERN)], Annotated[str, Field(min_length=1, max_length=2000)]] \
-        = Field(min_length=1, max_length=50, description="language -> text")
+        = Field(min_length=1, max_length=50, description="language -> text",
+                json_schema_extra={"additionalProperties": False})
 
 
 class SettingsIn(BaseModel):

@@ -305,7 +305,9 @@ async def get_settings(m: Managing, ctx: Ctx) -> dict[str, Any]:
     return (await desk_service(ctx).settings_for(m.merchant_id)).to_dict()
 
 
-@router.put("/settings", responses=errors({403: ["host_only"], 409: ["canned_id_taken"]}))
+@router.put("/settings", responses=errors({400: ["bad_desk_settings", "bad_handoff_rule", "bad_sla"],
+                                          403: ["host_only"], 409: ["canned_id_taken"],
+                                          413: ["too_many_canned_replies"]}))
 async def put_settings(body: SettingsIn, m: Managing, ctx: Ctx) -> dict[str, Any]:
     """Change the merchant's desk settings; keys left out keep their value, ``hours: null`` and
     ``max_wait_s: null`` clear them."""
