@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import secrets
 import socket
 from collections.abc import Callable, Iterable
@@ -23,6 +24,8 @@ from souk.desk.webhooks import LOCAL_HOSTS, Attempt, Delivery, Endpoint, EventTy
 
 SECRET_PREFIX = "whsec_"
 HINT_CHARS = 4
+SECRET_PATTERN = r"^[!-~]{16,256}$"  # a merchant's own secret: 16-256 visible ASCII characters, no blanks
+_SECRET = re.compile(SECRET_PATTERN)
 
 
 def generate_secret() -> str:
@@ -85,6 +88,9 @@ class WebhookAdmin:
                      secret: str | None = None) -> WithSecret:
         """A new endpoint (400 ``webhook_url`` / ``webhook_url_private`` / ``webhook_event`` /
         ``webhook_secret``; 409 ``webhook_limit`` past the merchant's maximum)."""
+        if secret is not None and not _SECRET.match(secret):
+            raise InvalidEndpoint("webhook secret must be 16-256 visible ASCII characters (no blanks)",
+                                  code="webhook_secret")
         chosen = secret if secret is not None else self._new_secret()
         endpoint = self._build(merchant_id, self._new_id("we"), url, events, chosen, True)
         lock = self._creating.setdefault(merchant_id, asyncio.Lock())

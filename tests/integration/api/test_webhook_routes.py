@@ -308,6 +308,10 @@ async def test_bad_endpoints_are_refused_with_their_code(souk: Souk, receiver: R
         ({"events": ["handoff", "order.shipped"]}, "webhook_event"),
         ({"events": ["webhook.test"]}, "webhook_event"),
         ({"secret": "short"}, "webhook_secret"),
+        ({"secret": " " * 16}, "webhook_secret"),
+        ({"secret": "sixteen chars ok?"}, "webhook_secret"),
+        ({"secret": "abc\u0000defghijklmnopq"}, "webhook_secret"),
+        ({"secret": "ünïcödé-sëcrët-0123"}, "webhook_secret"),
     ]
     async with client(souk) as c:
         for change, code in cases:

@@ -19,7 +19,7 @@ from souk.api.auth import Ctx, MerchantAuthDep
 from souk.api.openapi import errors, raises
 from souk.api.params import ID_PATTERN
 from souk.core.errors import Unavailable
-from souk.desk.webhook_admin import WebhookAdmin, WithSecret, secret_hint
+from souk.desk.webhook_admin import SECRET_PATTERN, WebhookAdmin, WithSecret, secret_hint
 from souk.desk.webhooks import SUBSCRIBABLE, Attempt, Delivery, DeliveryStatus, Endpoint
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -58,8 +58,9 @@ class EndpointIn(BaseModel):
         "pattern": URL_PATTERN})
     events: list[str] = Field(max_length=20, description="event types to receive (webhook.test is implicit)",
                               json_schema_extra=EVENTS_SCHEMA)
-    secret: str | None = Field(default=None, max_length=256, json_schema_extra={"minLength": 16}, description=(
-        "the signing secret, 16 characters or more; generated when absent. Shown in this answer only"))
+    secret: str | None = Field(default=None, max_length=256, json_schema_extra={"pattern": SECRET_PATTERN},
+                               description=("the signing secret, 16-256 visible ASCII characters; generated when "
+                                            "absent. Shown in this answer only"))
 
 
 class EndpointPatch(BaseModel):
