@@ -227,3 +227,41 @@ async def test_a_restart_keeps_conversations_and_messages(tmp_path: Path, brain:
         ana = await online_agent(again, "ana")
         assert (await ana.wait_type("assigned"))["conversation"]["id"] == sid
         await ana.aclose()
+
+
+async def test_leaving_ends_the_desk_side_and_a_dropped_socket_resumes(tmp_path: Path, brain: OfflineBrain) -> None:
+    async with desk_souk(tmp_path / "souk", brain) as souk:
+        await put_agent(souk, "ana")
+        staff = souk.staff("ana")
+        async with souk.http(souk.token(SHOPPER)) as c:  # REST: an AI-only conversation, then DELETE
+            sid = (await c.post("/v1/agent/sessions", json={"language": "en"})).json()["session_id"]
+            assert (await c.get(f"/v1/agent/sessions/{sid}/events")).json() == {
+                "status": "ai", "csat": None, "events": []}
+            r = await c.post(f"/v1/agent/sessions/{sid}/messages", json={"text": "Where is my order 1036?"})
+            assert r.status_code == 200 and "1Z5760225209" in r.json()["text"]
+            assert (await c.delete(f"/v1/agent/sessions/{sid}")).status_code == 200
+        async with souk.http(staff) as c:
+            conv = (await c.get(f"/v1/desk/conversations/{sid}")).json()["conversation"]
+        assert conv["status"] == "closed" and conv["resolution"] == "resolved"  # contained by the AI
+        # waiting for a person, the socket drops: the session is kept, a new socket resumes it
+        shopper = await souk.ws("/v1/agent/ws", souk.token(SHOPPER), language="es")
+        sid = (await shopper.wait_type("ready"))["session_id"]
+        await shopper.send(type="human")
+        await shopper.wait_for(lambda f: f.get("type") == "desk_status" and "text" in f)
+        await shopper.aclose()
+        again = await souk.ws("/v1/agent/ws", souk.token(SHOPPER), session=sid)
+        assert (await again.wait_type("ready"))["resumed"] is True
+        status = await again.wait_type("desk_status")
+        assert status["status"] == "queued" and status["notice"]["kind"] == "nobody_online"
+        await again.send(type="bye")  # leaving for good: the waiting conversation is abandoned
+        assert await again.wait_closed() == 1000
+        async with souk.http(staff) as c:
+            for _ in range(50):
+                conv = (await c.get(f"/v1/desk/conversations/{sid}")).json()["conversation"]
+                if conv["status"] == "closed":
+                    break
+                await asyncio.sleep(0.05)
+        assert conv["status"] == "closed" and conv["resolution"] == "abandoned"
+        async with souk.http(souk.token(SHOPPER)) as c:  # the session is gone; its timeline stays readable
+            assert (await c.post(f"/v1/agent/sessions/{sid}/human", json={})).status_code == 404
+            assert (await c.get(f"/v1/agent/sessions/{sid}/events")).json()["status"] == "closed"
