@@ -35,6 +35,7 @@ from typing import Any
 import pytest
 
 from souk.core.clock import ManualClock
+from souk.core.errors import Conflict, NotFound
 from souk.core.settings import Settings
 from souk.desk.feeds import Feed
 from souk.desk.memory import MemoryConversations, MemoryDeskSettings, MemoryStaff
@@ -105,6 +106,7 @@ class Watched:
         self.order: defaultdict[str, list[int]] = defaultdict(list)  # queue -> arrival seq, in assignment order
         self.overflows: list[str] = []
         self.front: set[str] = set()  # taken back from an agent who left: first in their queue until placed
+        self.manual: set[str] = set()  # being claimed by a person: any online agent with room may take it
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -137,6 +139,8 @@ class Watched:
             self.problems.append(f"{cid}: recorded for {agent_id} but the state says {conv}")
             return
         now = dt.datetime.fromtimestamp(self.clock.wall(), dt.UTC)
+        if cid in self.manual:
+            return  # a person's own choice, not routing's: neither skills, waits nor FIFO bind it
         if not conv.route.served_by(agent.skills):
             if not conv.overflow:
                 self.problems.append(f"{cid} ({conv.route.queue}) to {agent_id} who lacks the skills")
@@ -582,4 +586,107 @@ async def test_a_restart_keeps_each_queues_order_and_waiting_time(stores: Stores
         assert floor.assigned["a03"] == ["q1", "q2", "q3"]
     finally:
         await floor.aclose()
+        await service.aclose()
+
+
+# ---------------------------------------------------------------- randomized: the service and its store agree
+
+
+async def consistent(service: DeskService, store: Any) -> None:
+    """The routing state and the stored conversations tell the same story, and the state breaks no rule."""
+    state: r.DeskState = service._state
+    assert r.violations(state) == []
+    for (m, cid), c in state.conversations.items():
+        conv = await store.get(m, cid)
+        if c.agent_id is None:
+            assert conv.status is Status.QUEUED, (cid, conv.status)
+        else:
+            assert conv.status is Status.ASSIGNED and conv.agent_id == c.agent_id, (cid, conv, c)
+    for conv in await store.unfinished():
+        assert conv.key in state.conversations, f"{conv.id} is {conv.status.value} in the store, not at the desk"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("stores", ["memory"], indirect=True)
+async def test_random_operations_keep_the_desk_and_its_store_in_agreement(stores: Stores, seed: int) -> None:
+    rng = random.Random(seed)
+    service = await start_desk(stores, first=True)
+    watched = stores.watched
+    assert watched is not None
+    feeds: dict[str, Feed] = {}
+    route_pool = [r.Route(lang, cat, vip) for lang in LANGS for cat in (None, "shoes", "watches") for vip in (False, True)]
+    made = 0
+    counts: Counter[str] = Counter()
+    try:
+        for _ in range(600):
+            state: r.DeskState = service._state
+            assigned = [c for c in state.conversations.values() if c.agent_id is not None]
+            waiting = [c for c in state.conversations.values() if c.agent_id is None]
+            op = rng.choice(["handoff", "handoff", "presence", "drop", "close", "close", "transfer", "handback",
+                             "claim", "time", "leave"])
+            if op == "handoff":
+                cid, route = f"x{made:04d}", rng.choice(route_pool)
+                made += 1
+                await service.ensure(M, cid, shopper=shopper(cid), channel=Channel.ASSISTANT_TEXT,
+                                     language=route.language)
+                await service.request_human(M, cid, shopper=shopper(cid), reason=HandoffReason.EXPLICIT_REQUEST,
+                                            packet=None, category=route.category, vip=route.vip)
+            elif op == "presence":
+                aid = rng.choice(STAFF)[0]
+                if aid not in feeds:
+                    feeds[aid] = await service.connect_agent(M, aid)
+                await service.set_presence(M, aid, rng.choice([r.Presence.ONLINE, r.Presence.ONLINE, r.Presence.AWAY]))
+            elif op == "drop" and feeds:
+                aid = rng.choice(sorted(feeds))
+                await service.disconnect_agent(M, aid, feeds.pop(aid))
+            elif op == "close" and assigned:
+                c = rng.choice(assigned)
+                await service.close(M, c.id, str(c.agent_id), Resolution.RESOLVED)
+            elif op == "transfer" and assigned:
+                c = rng.choice(assigned)
+                await service.transfer(M, c.id, str(c.agent_id), to_queue=rng.choice(route_pool))
+            elif op == "handback" and (assigned or waiting):
+                c = rng.choice(assigned + waiting)
+                await service.hand_back(M, c.id, c.agent_id or "a01")
+            elif op == "claim" and waiting:
+                c, aid = rng.choice(waiting), rng.choice(STAFF)[0]
+                watched.manual.add(c.id)
+                try:
+                    await service.claim(M, c.id, aid)
+                except (Conflict, NotFound) as exc:  # not online, no room: refused, nothing changes
+                    counts[f"refused {exc.code}"] += 1
+                finally:
+                    watched.manual.discard(c.id)
+            elif op == "time":
+                await stores.clock.advance(rng.choice([0.5, 3.0, 12.0, 200.0]))  # ticks, graces, overflow
+            elif op == "leave" and waiting:
+                c = rng.choice(waiting)
+                await service.end_ai(M, c.id, shopper=shopper(c.id))
+            counts[op] += 1
+            await consistent(service, watched)
+        assert not watched.problems, watched.problems[:5]
+        # everyone comes online and closes what they hold: every hand-off ends, none is stuck or lost
+        for aid, *_ in STAFF:
+            if aid not in feeds:
+                feeds[aid] = await service.connect_agent(M, aid)
+            await service.set_presence(M, aid, r.Presence.ONLINE)
+        await stores.clock.advance(MAX_WAIT_S + 1)  # the orphans overflow
+        for _ in range(100):
+            held = [c for c in service._state.conversations.values() if c.agent_id is not None]
+            if not held:
+                break
+            for c in held:
+                await service.close(M, c.id, str(c.agent_id), Resolution.RESOLVED)
+            await stores.clock.advance(1)
+        await consistent(service, watched)
+        assert not service._state.conversations and await watched.unfinished() == []
+        for i in range(made):
+            conv, events = await service.conversation(M, f"x{i:04d}")
+            assert conv.status in (Status.CLOSED, Status.AI), conv
+            assert kinds([e for _, e in events])["handoff"] == 1
+        assert not watched.problems, watched.problems[:5]
+        assert counts["handoff"] > 50 and watched.assignments > 20, (counts, watched.assignments)
+    finally:
+        for aid, feed in feeds.items():
+            await service.disconnect_agent(M, aid, feed)
         await service.aclose()
