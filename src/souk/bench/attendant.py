@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import fractions
 import io
+import tempfile
 import time
 import wave
 from collections import deque
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +31,7 @@ from souk.agent.audio import float_to_pcm, resample
 from souk.bench.bots import SubscriberBot
 from souk.consult.attendant import IDENTITY
 from souk.core.errors import Timeout
+from souk.core.settings import Settings
 from souk.core.stats import percentile
 from souk.core.tenancy import RoomKey
 from souk.media.events import PublisherJoined
@@ -223,21 +227,23 @@ class AttendantLatency:
     """Shopper speech end -> first AI audio frame back, per question (ms; None: no answer in time)."""
 
     samples_ms: tuple[float | None, ...]
+    timeout_ms: float = 10_000.0  # an unanswered question counts at this in the percentiles
 
     @property
     def answered(self) -> int:
         return sum(1 for x in self.samples_ms if x is not None)
 
     def as_json(self) -> dict[str, Any]:
-        got = [x for x in self.samples_ms if x is not None]
-        return {"rounds": len(self.samples_ms), "answered": len(got),
-                "speech_to_ai_audio_p50_ms": percentile(got, 0.5), "speech_to_ai_audio_p95_ms": percentile(got, 0.95),
-                "samples_ms": list(self.samples_ms)}
+        counted = [self.timeout_ms if x is None else x for x in self.samples_ms]
+        return {"rounds": len(self.samples_ms), "answered": self.answered,
+                "speech_to_ai_audio_p50_ms": percentile(counted, 0.5),
+                "speech_to_ai_audio_p95_ms": percentile(counted, 0.95), "samples_ms": list(self.samples_ms)}
 
 
 async def measure(shopper: Shopper, questions: list[bytes], *, answer_timeout_s: float = 10.0,
-                  quiet_s: float = 1.0) -> AttendantLatency:
-    """Ask ``questions`` (PCM) one by one, each once the AI has been quiet for ``quiet_s``; time each answer.
+                  quiet_s: float = 1.0, longest_answer_s: float = 120.0) -> AttendantLatency:
+    """Ask ``questions`` (PCM) one by one, each once the AI has been quiet for ``quiet_s`` (a long answer, e.g.
+    a whole return policy, takes up to ``longest_answer_s`` to be spoken); time each answer.
 
     The shopper must have published and be hearing the AI (:meth:`Shopper.hear_ai`)."""
     ears = shopper.ears
@@ -245,12 +251,12 @@ async def measure(shopper: Shopper, questions: list[bytes], *, answer_timeout_s:
         raise Timeout("call Shopper.hear_ai() first", code="not_hearing")
     samples: list[float | None] = []
     for pcm in questions:
-        if not await ears.quiet(quiet_s, timeout=30.0):
+        if not await ears.quiet(quiet_s, timeout=longest_answer_s):
             raise Timeout("the AI never stopped talking (or its audio never came)", code="never_quiet")
         end = await shopper.mic.speak(pcm)
         heard = await ears.first_loud_after(end, answer_timeout_s)
         samples.append(None if heard is None else round((heard - end) * 1000, 1))
-    return AttendantLatency(tuple(samples))
+    return AttendantLatency(tuple(samples), timeout_ms=answer_timeout_s * 1000)
 
 
 class CallRinger(Protocol):
@@ -280,3 +286,59 @@ async def speech_to_ai_audio(calls: CallRinger, plane: MediaPlane, questions: li
     finally:
         await client.aclose()
         await calls.hangup(merchant_id, call.id, shopper)
+
+
+QUESTIONS = ("Do you have the linen summer dress in olive?", "What is your return policy?",
+             "How much is shipping to Spain?", "Do you accept PayPal?", "Is the linen dress in stock?",
+             "How long does delivery take?", "Can I return a dress I wore once?", "Do you ship to Canada?")
+
+
+async def run_local(settings: Settings, *, questions: Sequence[str] = QUESTIONS, language: str = "en",
+                    merchant_id: str = "lumen", product_sku: str = "AP-1001") -> dict[str, Any]:
+    """The whole path on this machine, for ``souk bench desk``: an embedded Janus, the demo store (SQLite in a
+    temp dir), the merchant's assistant (warmed first), the voice engine (models from ``settings``), the
+    consult flow with an :class:`AiAttendant` joining at once; ``questions`` spoken by espeak-ng.
+    Run inside the media network namespace (souk.media.netns.reexec_in_netns)."""
+    from souk.agent.factory import build_voice_engine
+    from souk.agent.service import VoiceService
+    from souk.api.stores import StorageAdapter
+    from souk.assistant.service import AssistantService
+    from souk.bench.agent.utterances import synthesize
+    from souk.consult.attendant import AiAttendant
+    from souk.consult.service import ConsultService
+    from souk.core.clock import SystemClock
+    from souk.core.settings import CallSettings
+    from souk.domain.desk.handoff import Speaker
+    from souk.storage import open_storage, seed_demo
+
+    pcm = [synthesize(language, q).pcm for q in questions]
+    lines: list[dict[str, str]] = []
+
+    async def on_line(_merchant: str, _call: str, speaker: Speaker, text: str) -> None:
+        lines.append({"speaker": speaker.value, "text": text})
+
+    async with AsyncExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="souk-bench-attendant-")))
+        local = settings.model_copy(update={"data_dir": str(tmp), "database_url": ""})
+        storage = await open_storage(local)
+        stack.push_async_callback(storage.aclose)
+        await seed_demo(storage)
+        assistant = AssistantService.from_settings(local, storage=storage)
+        stack.push_async_callback(assistant.aclose)
+        t0 = time.monotonic()
+        await assistant.warm()
+        warm_s = time.monotonic() - t0
+        voice = VoiceService.of(await asyncio.to_thread(build_voice_engine, settings))
+        stack.push_async_callback(voice.aclose)
+        plane = await MediaPlane.start(local, workdir=tmp / "janus")
+        stack.push_async_callback(plane.aclose)
+        adapter = StorageAdapter(storage)
+        calls = ConsultService(CallSettings(ring_timeout_s=600), store=adapter, products=adapter, clock=SystemClock())
+        stack.push_async_callback(calls.aclose)
+        attendant = AiAttendant(media=plane, voice=voice, brains=assistant, on_line=on_line, clock=SystemClock(),
+                                join_after_s=0.0)
+        calls.add_listener(attendant)
+        stack.push_async_callback(attendant.aclose)
+        result = await speech_to_ai_audio(calls, plane, pcm, merchant_id=merchant_id, product_sku=product_sku,
+                                          language=language)
+    return {**result.as_json(), "language": language, "assistant_warm_s": round(warm_s, 1), "lines": lines}
