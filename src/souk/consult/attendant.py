@@ -86,6 +86,12 @@ class RoomRoster(Protocol):
     def exit(self, room: RoomKey, identity: str) -> None: ...
 
 
+def voice_language(language: str) -> str | None:
+    """The call's language as the voice session takes it (ISO 639-1: ``pt-BR`` -> ``pt``); None: detect it."""
+    base = (language or "").split("-")[0].split("_")[0].strip().lower()
+    return base if 2 <= len(base) <= 3 and base.isalpha() else None
+
+
 @dataclass(eq=False)
 class _Visit:
     call: Call
@@ -166,12 +172,13 @@ class AiAttendant:
                 return
             voice.sessions += 1
             counted = True
+            language = voice_language(call.language)
             visit.brain = self._brains.brain_for(call.merchant_id).new_session(
-                customer_id=None, language=call.language or None, channel="voice")
+                customer_id=None, language=language, channel="voice")
             if self._media.room_spec(visit.room) is None:  # the shopper has not joined yet: make the room
                 await self._media.ensure_room(visit.room, kind="consult", max_publishers=3)
             p = JanusVoiceParticipant(self._media, engine, visit.brain, visit.room, display=IDENTITY,
-                                      language=call.language or None, on_event=lambda ev: self._heard(visit, ev))
+                                      language=language, on_event=lambda ev: self._heard(visit, ev))
             visit.participant = p
             await p.join()
             visit.joined = True

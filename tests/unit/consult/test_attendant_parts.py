@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from souk.consult.attendant import IDENTITY, AiAttendant, _Visit
+from souk.consult.attendant import IDENTITY, AiAttendant, _Visit, voice_language
 from souk.consult.models import Call, CallState
 from souk.consult.roster import HubRoster
 from souk.consult.templates import LANGUAGES, T, line
@@ -171,3 +171,8 @@ async def test_only_the_node_that_rang_the_call_joins(node: str) -> None:
     await asyncio.sleep(0.01)
     assert attendant.skipped_busy == 1 and not attendant.in_call("call_1")
     await attendant.aclose()
+
+
+def test_the_voice_session_gets_the_calls_base_language() -> None:
+    assert [voice_language(x) for x in ("pt-BR", "zh_CN", "EN", "", "x", "english")] == ["pt", "zh", "en", None,
+                                                                                          None, None]
