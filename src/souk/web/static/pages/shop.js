@@ -63,8 +63,12 @@ async function startCall(desk = null) {
     // Join and publish while it rings, so the seller sees us the moment they accept.
     state.room = await state.client.join(res.call.room);
     ui.attach(state.room);
-    state.room.on("published", () => { state.marks.seller_published = Date.now(); });
-    state.room.on("track", () => { state.marks.track = state.marks.track || Date.now(); });
+    state.room.on("published", (feed) => {  // the seller's feed, not the AI attendant's voice while it rings
+      if (state.room.participants.get(feed.participant)?.role !== "assistant") state.marks.seller_published = Date.now();
+    });
+    state.room.on("track", (t) => {
+      if (state.room.participants.get(t.participant)?.role !== "assistant") state.marks.track = state.marks.track || Date.now();
+    });
     state.room.on("switched", () => { state.marks.switched = Date.now(); });
     await state.room.publish({ audio: true, video: true });
     warmUp(state.room);
@@ -100,7 +104,9 @@ async function joinDeskCall({ call_id: callId, room_id: roomId, token, agent_nam
     state.client.on("reconnected", () => ui.status(`In a video call with ${who}`));
     state.room = await state.client.join(roomId);
     ui.attach(state.room);
-    state.room.on("track", () => { state.marks.track = state.marks.track || Date.now(); });
+    state.room.on("track", (t) => {
+      if (state.room.participants.get(t.participant)?.role !== "assistant") state.marks.track = state.marks.track || Date.now();
+    });
     await state.room.publish({ audio: true, video: true });
     state.phase = "in-call";
     ui.status(`In a video call with ${who}`);

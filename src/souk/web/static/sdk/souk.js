@@ -327,7 +327,10 @@ export class Room extends Emitter {
     if (this._following.has(participant) || [...this.subs.values()].some((x) => x.participant === participant)) return;
     this._following.add(participant);
     try {
-      await this.subscribe(participant);
+      // The AI attendant's voice (role "assistant") never takes the warm subscription: that is kept for the
+      // person who answers, so their video still arrives as a switch.
+      const role = this.participants.get(participant)?.role;
+      await this.subscribe(participant, { useWarm: role !== "assistant" });
     } catch (e) {
       if (!this.closed) this.emit("error", e);
     } finally {
@@ -403,8 +406,8 @@ export class Room extends Emitter {
 
   // Receive a participant's feed: switches the warm subscription to it when there is one (no new
   // PeerConnection); if that fails for any reason the warm one is closed and a fresh subscription is made.
-  async subscribe(participant) {
-    const warm = await this._takeWarm();
+  async subscribe(participant, { useWarm = true } = {}) {
+    const warm = useWarm ? await this._takeWarm() : null;
     if (warm) {
       try {
         return await this._switch(warm, participant);
