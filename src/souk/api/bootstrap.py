@@ -266,8 +266,9 @@ async def _desk(ctx: AppContext, stack: AsyncExitStack) -> DeskService:
         log.warning("desk: no desk tables in storage; conversations are kept in memory")
         conversations, staff, desk_settings = MemoryConversations(), MemoryStaff(), MemoryDeskSettings()
     sink = ctx.webhooks.dispatcher if ctx.webhooks is not None else None
+    router = ctx.cluster.router if ctx.cluster is not None else None  # several nodes: one serves a merchant's desk
     desk = DeskService(conversations, staff, desk_settings, clock=ctx.clock, webhooks=sink,
-                       agent_grace_s=ctx.settings.desk.agent_grace_s)
+                       agent_grace_s=ctx.settings.desk.agent_grace_s, router=router)
     await desk.start()
     stack.push_async_callback(desk.aclose)
     if ctx.core is not None:

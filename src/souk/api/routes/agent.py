@@ -314,7 +314,8 @@ async def agent_ws(ws: WebSocket) -> None:
         if ending.error is not None and ending.error.code == "slow_consumer":
             keep = True
         if not keep and not bye and ctx.desk is not None:  # with a person or waiting for one: resumable
-            keep = await shopper_desk.status_of(ctx.desk, claims, conv.id) in (Status.QUEUED, Status.ASSIGNED)
+            with contextlib.suppress(SoukError):
+                keep = await shopper_desk.status_of(ctx.desk, claims, conv.id) in (Status.QUEUED, Status.ASSIGNED)
         if not keep:
             with contextlib.suppress(SoukError):
                 await service.close(conv.id, claims.merchant_id, claims.identity)

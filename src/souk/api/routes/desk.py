@@ -82,6 +82,7 @@ AgentId = Annotated[str, Path(pattern=AGENT_PATTERN, description="a staff member
 
 NOT_FOUND = {404: ["conversation_not_found"]}
 UNAVAILABLE = {503: ["desk_unavailable"]}
+ELSEWHERE = {409: ["room_elsewhere"]}  # several nodes: another node serves this merchant's desk (details: node, url)
 HOLDER = {403: ["not_your_conversation"], 409: ["not_with_humans"]}
 APPEND = {413: ["timeline_full"]}  # every change is an event on the conversation's timeline
 
@@ -104,7 +105,7 @@ def require_desk_staff(claims: AccessClaims) -> None:
         raise Forbidden("the desk needs a staff token (room '*', role agent or host)", code="staff_only")
 
 
-@raises(TOKEN_ERRORS, {403: ["staff_only"]}, UNAVAILABLE)
+@raises(TOKEN_ERRORS, {403: ["staff_only"]}, UNAVAILABLE, ELSEWHERE)
 def staff(claims: Annotated[AccessClaims, Depends(access_claims)], ctx: Ctx) -> AccessClaims:
     require_desk_staff(claims)
     desk_service(ctx)
@@ -120,7 +121,7 @@ class Manager:
     host: bool  # may change settings and staff profiles (API key or a host token)
 
 
-@raises(TOKEN_ERRORS, {401: ["bad_api_key"], 403: ["staff_only"]}, UNAVAILABLE)
+@raises(TOKEN_ERRORS, {401: ["bad_api_key"], 403: ["staff_only"]}, UNAVAILABLE, ELSEWHERE)
 async def manager(request: Request, ctx: Ctx) -> Manager:
     """The merchant's API key, or a desk staff token (``host`` may change things, ``agent`` reads)."""
     token = bearer(request)
