@@ -3,11 +3,13 @@ desk's domain checks, so a body the schema allows is one the desk accepts."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from souk.api.params import money
 from souk.domain.desk.routing import Presence
 from souk.domain.desk.timeline import Resolution
 
@@ -118,15 +120,19 @@ class SignalName(str, Enum):
     forbidden_request = "forbidden_request"
 
 
+# a rule's level or an amount: a positive whole number, or a decimal string with at most 2 decimals
+Level = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2), money(int_digits=12, positive=True)]
+
+
 class RuleIn(BaseModel):
     reason: HandoffReasonName
     signal: SignalName
-    at_least: float = Field(default=1, gt=0, le=1e12)
+    at_least: Level = Decimal(1)
 
 
 class HandoffIn(BaseModel):
     rules: list[RuleIn] | None = Field(default=None, max_length=20)
-    order_value_threshold: float | None = Field(default=None, gt=0, le=1e12)
+    order_value_threshold: Level | None = Field(default=None, description="in the store's currency")
 
 
 class CannedIn(BaseModel):

@@ -265,3 +265,22 @@ async def test_leaving_ends_the_desk_side_and_a_dropped_socket_resumes(tmp_path:
         async with souk.http(souk.token(SHOPPER)) as c:  # the session is gone; its timeline stays readable
             assert (await c.post(f"/v1/agent/sessions/{sid}/human", json={})).status_code == 404
             assert (await c.get(f"/v1/agent/sessions/{sid}/events")).json()["status"] == "closed"
+
+
+async def test_the_merchant_s_rules_hand_off_where_the_brain_did_not(tmp_path: Path, brain: OfflineBrain) -> None:
+    async with desk_souk(tmp_path / "souk", brain) as souk:
+        await put_agent(souk, "ana", languages=("en",))
+        async with souk.http(souk.keys["lumen"]) as c:  # every order worth 1 or more goes to a person
+            r = await c.put("/v1/desk/settings", json={"handoff": {"order_value_threshold": 1}})
+            assert r.status_code == 200 and r.json()["handoff"]["order_value_threshold"] == "1", r.text
+        async with souk.http(souk.token(SHOPPER)) as c:
+            sid = (await c.post("/v1/agent/sessions", json={"language": "en"})).json()["session_id"]
+            body = (await c.post(f"/v1/agent/sessions/{sid}/messages",
+                                 json={"text": "Where is my order 1036?"})).json()
+        assert "1Z5760225209" in body["text"]  # the AI answered, and the shopper is told the truth after it
+        assert body["handoff"] == "human" and body["handoff_reason"] == "high_value_order"
+        assert body["desk"]["status"] == "queued" and body["desk"]["notice"]["kind"] == "nobody_online"
+        async with souk.http(souk.staff("ana")) as c:
+            got = (await c.get(f"/v1/desk/conversations/{sid}")).json()
+        assert [e["kind"] for e in got["events"]] == ["shopper_message", "ai_message", "handoff"]
+        assert got["packet"]["reason"] == "high_value_order" and "1036" in got["packet"]["orders_mentioned"]
