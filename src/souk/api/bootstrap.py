@@ -32,15 +32,19 @@ from souk.assistant.service import AssistantService
 from souk.auth.guard import TokenGuard
 from souk.auth.revocation import revocations_from_settings
 from souk.auth.tokens import ANY_ROOM, DEFAULT_PRIVILEGES, AccessClaims, Role, TokenService
+from souk.consult.attendant import AiAttendant
 from souk.consult.recovery import reconcile_after_crash
+from souk.consult.roster import HubRoster
 from souk.consult.service import ConsultService
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import ConfigError, Unavailable
 from souk.core.settings import Settings
 from souk.core.tasks import TaskOwner
 from souk.desk.memory import MemoryConversations, MemoryDeskSettings, MemoryStaff
+from souk.desk.order_events import order_webhooks
 from souk.desk.ports import ConversationStore, DeskSettingsStore, StaffStore
 from souk.desk.service import DeskService
+from souk.domain.desk.handoff import Speaker
 from souk.live.recording import Binaries, Recorder
 from souk.live.replays import ReplayService
 from souk.live.service import LiveCommerce
@@ -194,6 +198,8 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
         ctx.rtm = await _rtm(ctx, stack)
     if "live" in want and ctx.live is None:
         live = LiveCommerce(ctx.storage, RtmChannel(ctx.rtm), ctx.clock)
+        if ctx.webhooks is not None:  # served with the webhooks: orders placed live go to the merchant
+            live.order_listeners.append(order_webhooks(ctx.webhooks.dispatcher, ctx.clock))
         live.start()
         stack.push_async_callback(live.aclose)
         ctx.live = live
@@ -218,6 +224,9 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
         ctx.voice = _voice(settings, stack)
     if "desk" in want and ctx.desk is None:
         ctx.desk = await _desk(ctx, stack)
+    if "voice" in want and ctx.attendant is None and ctx.voice is not None and ctx.media is not None \
+            and settings.calls.ai_attendant and isinstance(ctx.assistant, AssistantService):
+        ctx.attendant = _attendant(ctx, stack)
 
 
 async def _rtm(ctx: AppContext, stack: AsyncExitStack) -> RtmNode:
@@ -276,6 +285,24 @@ async def _desk(ctx: AppContext, stack: AsyncExitStack) -> DeskService:
     if isinstance(ctx.assistant, AssistantService):  # a session closed or idled out: the desk ends its side
         ctx.assistant.on_gone(partial(session_gone, desk))
     return desk
+
+
+def _attendant(ctx: AppContext, stack: AsyncExitStack) -> AiAttendant:
+    """The AI in a ringing consult call (docs/desk.md): what is said lands on the call's desk conversation."""
+    desk = ctx.desk
+
+    async def on_line(merchant_id: str, call_id: str, speaker: Speaker, text: str) -> None:
+        if desk is not None:
+            await desk.call_line(merchant_id, call_id, speaker, text)
+
+    assert ctx.voice is not None and ctx.media is not None and isinstance(ctx.assistant, AssistantService)
+    attendant = AiAttendant(media=ctx.media, voice=ctx.voice, brains=ctx.assistant, on_line=on_line,
+                            clock=ctx.clock, join_after_s=ctx.settings.calls.ai_join_after_s,
+                            node_id=ctx.settings.node_id, staff=getattr(ctx.storage, "desk_staff", None),
+                            roster=HubRoster(ctx.hub))
+    ctx.calls.add_listener(attendant)
+    stack.push_async_callback(attendant.aclose)  # before the calls and the media plane close
+    return attendant
 
 
 def _voice(settings: Settings, stack: AsyncExitStack) -> VoiceService:

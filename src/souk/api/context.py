@@ -18,6 +18,7 @@ from souk.auth.guard import TokenGuard
 from souk.auth.revocation import MemoryRevocations
 from souk.auth.tokens import TokenService
 from souk.cluster.nodes import RoutedRooms
+from souk.consult.attendant import AiAttendant
 from souk.consult.service import ConsultService
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import Unavailable
@@ -67,6 +68,7 @@ class AppContext:
     assistant: Brain | None = None  # souk.assistant.service.AssistantService (one brain per merchant) or any Brain
     voice: VoiceService | None = None
     desk: DeskService | None = None  # the customer-service desk (souk.desk.service; docs/desk.md)
+    attendant: AiAttendant | None = None  # the AI in ringing consult calls (souk.consult.attendant.AiAttendant), with voice
     # abuse limits and the token guard (docs/limits.md): this process's own unless the composition root
     # passes shared ones (Redis, or the data_dir revocation file) and starts the guard's polling
     limits: Limits | None = None

@@ -89,6 +89,7 @@ class DeskCore:
         self._video_offers: dict[Key, str] = {}  # conversation -> the agent who offered a video call
         self._tasks = TaskOwner("desk")
         self._started = False
+        self._closing = False
 
     # ---------------------------------------------------------------- life cycle
     async def start(self) -> None:
@@ -181,6 +182,7 @@ class DeskCore:
         return out
 
     async def aclose(self) -> None:
+        self._closing = True
         for task in self._grace.values():
             task.cancel()
         self._grace.clear()

@@ -283,6 +283,10 @@ class DeskService(DeskCore):
         await self.require_here(merchant_id)
         conv = await self._store.get(merchant_id, conversation_id)
         self._check_holder(conv, agent_id)
+        call = conv.active_call
+        if call is not None and call not in self._calls:  # its process went away mid-call (a restart)
+            conv, _ = await self._append(merchant_id, conversation_id, lambda at: [
+                CallEnded(at, call, CallOutcome.INTERRUPTED, 0.0)])
         return await self._close(conv, resolution, agent_id)
 
     async def _close(self, conv: Conversation, resolution: Resolution, by: str | None) -> Conversation:
@@ -373,6 +377,8 @@ class DeskService(DeskCore):
     def call_changed(self, call: Any) -> None:
         """CallListener. A consult call rung straight from a product page or a live show gets a conversation of
         its own (channel ``consult``); a linked call that ends lands on the timeline with its outcome and length."""
+        if self._closing:  # shutting down: the calls end as interrupted and are reconciled at the next start
+            return
         key = self._calls.get(call.id)
         outcome = getattr(call, "outcome", None)
         if key is None:

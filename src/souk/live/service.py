@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -100,6 +101,15 @@ class LiveCommerce:
         self._currencies: dict[str, str] = {}  # merchant -> currency (fixed when the merchant is created)
         self.ticker = StockTicker(self._emit_stock, clock, interval_s=stock_interval_s)
         self._tasks = TaskOwner("live-sales")
+        # told of every order placed in a live room (the merchant's order.created webhook); never blocks it
+        self.order_listeners: list[Callable[[str, Order, str], Awaitable[None]]] = []
+
+    async def _ordered(self, merchant_id: str, order: Order, room_id: str) -> None:
+        for listener in self.order_listeners:
+            try:
+                await listener(merchant_id, order, room_id)
+            except Exception:  # the order stands whatever a listener does
+                log.exception("order listener failed for %s", order.id)
 
     def start(self) -> None:
         self.ticker.start()
@@ -237,6 +247,7 @@ class LiveCommerce:
         self.ticker.note(claims.merchant_id, room_id, sale_id, {"type": "sale_stock", **sale_view(after, self._now(), await self._currency(claims.merchant_id))})
         log.info("room %s: %s bought %d from sale %s (order %s, %d left)", room_id, claims.identity, qty,
                  sale_id, order.id, after.remaining)
+        await self._ordered(claims.merchant_id, order, room_id)
         return order
 
     # -- coupons ------------------------------------------------------------------------------------
@@ -343,6 +354,7 @@ class LiveCommerce:
                                                                      **coupon_view(c, self._now(), await self._currency(merchant))})
         log.info("room %s: %s checked out order %s (%s, discount %s)", room_id, claims.identity,
                  result.order.id, result.order.total, result.discount)
+        await self._ordered(merchant, result.order, room_id)
         return result
 
     def _shipping_fee(self, zone: ShippingZone) -> Decimal:

@@ -157,6 +157,15 @@ async def test_ended_unpinned_and_sold_out_items_are_refused_with_clear_codes(li
 
 async def test_cart_checkout_creates_a_real_order_with_the_zone_shipping_rules(live: Any, shop: Storage) -> None:
     service, _ = live
+    heard: list[tuple[str, str, str]] = []
+
+    async def listener(merchant: str, order: Any, room: str) -> None:
+        heard.append((merchant, order.id, room))
+
+    async def broken(merchant: str, order: Any, room: str) -> None:
+        raise RuntimeError("a listener bug")
+
+    service.order_listeners.extend([broken, listener])  # the order stands whatever a listener does
     await service.pin(HOST, ROOM, "HOT")
     await service.pin(HOST, ROOM, "CAP")
     viewer = who("ana")
@@ -175,6 +184,7 @@ async def test_cart_checkout_creates_a_real_order_with_the_zone_shipping_rules(l
     assert (big.shipping, big.total, big.country) == (Decimal("0.00"), Decimal("90.00"), "BR")
     stored = await shop.orders.of_customer(A, "ana")
     assert {o.id for o in stored} == {small.id, big.id}
+    assert heard == [(A, small.id, ROOM), (A, big.id, ROOM)]  # the order.created webhook's source
     assert (await shop.customers.get(A, "ana")).country == "BR"
     with pytest.raises(Conflict) as exc:
         await service.checkout(viewer, ROOM, country="BR")

@@ -332,3 +332,20 @@ async def test_a_consult_call_rung_from_a_product_page_gets_a_conversation_with_
     assert conv.channel is Channel.CONSULT and conv.language == "pt" and conv.shopper_identity == "s9"
     assert [e.kind for _, e in events] == ["call_started", "shopper_message", "ai_message", "call_ended"]
     assert events[-1][1].duration_s == 9.5
+
+
+async def test_a_call_left_open_by_a_restart_does_not_block_closing(desk: Desk) -> None:
+    s = desk.service
+    await s.put_agent(StaffProfile(M, "ana", "Ana", Skills(frozenset({"es"}), video=True), 2))
+    await s.connect_agent(M, "ana")
+    await s.set_presence(M, "ana", Presence.ONLINE)
+    await chat(s, "c1")
+    await hand_off(s, "c1")
+    await s.link_call(M, "c1", "call1", "room1")
+    s = await desk.restart()  # the call's end was never heard
+    await s.connect_agent(M, "ana")
+    conv = await s.close(M, "c1", "ana", Resolution.RESOLVED)
+    _, events = await s.conversation(M, "c1")
+    assert conv.status is Status.CLOSED
+    assert [e.kind for _, e in events][-2:] == ["call_ended", "closed"]
+    assert events[-2][1].outcome is CallOutcome.INTERRUPTED
