@@ -3,7 +3,8 @@
 A real ``souk serve`` process (demo store, SQLite) is started; ``--agents`` (12) staff each hold a staff socket
 (``/v1/desk/ws``, online) with room for every conversation at once (capacity ceil(conversations / agents),
 every bench language), and each shopper an assistant socket (``/v1/agent/ws``, one of 5 languages). Then every
-shopper asks for a person at the same moment (``{"type":"human"}``) and, measured on the bench's one clock:
+shopper asks for a person at the same moment (``{"type":"human"}``; with ``--spread-s S`` evenly over S seconds,
+all 500 still open together) and, measured on the bench's one clock:
 
 - ``handoff_notify``: the hand-off sent -> the assigned agent's staff socket gets ``assigned`` for it
   (target p95 < 250 ms); ``handoff_answer``: -> the shopper's socket is told where it stands.
@@ -63,6 +64,8 @@ def register(bench: Any) -> None:
     b.add_argument("--replies", type=int, default=2, help="agent replies per conversation")
     b.add_argument("--messages", type=int, default=1, help="shopper messages per conversation once assigned")
     b.add_argument("--gap-ms", type=float, default=100.0, help="pause between one conversation's messages")
+    b.add_argument("--spread-s", type=float, default=0.0,
+                   help="hand-offs spread evenly over this many seconds (0: all at the same moment)")
     b.add_argument("--timeout", type=float, default=30.0, help="seconds a hand-off or message may take (and the "
                                                                "wait for the last of them)")
     b.add_argument("--voice-rounds", type=int, default=5, help="questions to the AI attendant in a video call "
@@ -108,7 +111,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             await desk.aclose()
     main = runs[modes[0]]
     out: dict[str, Any] = {"bench": "desk", "conversations": args.conversations, "agents": args.agents,
-                           "mode": modes[0], **{k: v for k, v in main.items() if k != "transport"},
+                           "handoffs_spread_s": args.spread_s, "mode": modes[0], **{k: v for k, v in main.items() if k != "transport"},
                            "measured": main["transport"]}
     if "local" in runs and modes[0] != "local":
         local = runs["local"]
@@ -220,7 +223,9 @@ async def scenario(desk: DeskUnderTest, args: argparse.Namespace) -> dict[str, A
         lag.start()
         cpu0, server0, t0 = time.process_time(), cpu_seconds(desk.server_pid), time.monotonic()
 
-        async def hand_off(end: ShopperEnd) -> None:
+        async def hand_off(i: int, end: ShopperEnd) -> None:
+            if args.spread_s > 0:
+                await asyncio.sleep(args.spread_s * i / len(shoppers))
             ledger.handoff(end.cid, time.monotonic())
             try:
                 answer = await end.human()
@@ -233,7 +238,7 @@ async def scenario(desk: DeskUnderTest, args: argparse.Namespace) -> dict[str, A
                     started_talking.add(end.cid)
                     spawn(shopper_talks(end), f"bench-desk-shopper-{end.cid}")
 
-        await asyncio.gather(*(hand_off(end) for end in shoppers.values()))
+        await asyncio.gather(*(hand_off(i, end) for i, end in enumerate(shoppers.values())))
         await _until_settled(ledger, tasks, args.timeout)
         elapsed = time.monotonic() - t0
         cpu1, server1 = time.process_time(), cpu_seconds(desk.server_pid)
