@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 Key = tuple[str, str]
 DEFAULT_HANDLING_S = 300.0  # the expected handling time until the merchant has history
 HANDLING_SAMPLES = 50
+CACHE_MAX = 20_000  # conversations kept in memory by the node serving their desk
 
 
 DESK_ROOM = "~desk"  # the pin that says which node serves a merchant's desk
@@ -84,6 +85,7 @@ class DeskCore:
         self._grace: dict[Key, asyncio.Task[Any]] = {}
         self._assigned_at: dict[Key, dt.datetime] = {}
         self._handling: defaultdict[str, deque[float]] = defaultdict(lambda: deque(maxlen=HANDLING_SAMPLES))
+        self._cache: OrderedDict[Key, Conversation] = OrderedDict()  # see _get
         self._packets: dict[Key, HandoffPacket | None] = {}  # the last hand-off's packet of open conversations
         self._calls: dict[str, Key] = {}  # call id -> conversation
         self._video_offers: dict[Key, str] = {}  # conversation -> the agent who offered a video call
@@ -123,6 +125,9 @@ class DeskCore:
         places = await self._places(unfinished)
         async with self._route_lock:
             keep = merchant_id is not None
+            for key in [k for k in self._cache if not keep or k[0] == merchant_id]:
+                del self._cache[key]  # what another node may have written since this one last served it
+                self._last_at.pop(key, None)
             agents = {k: v for k, v in self._state.agents.items() if keep and k[0] != merchant_id}
             convs = {k: v for k, v in self._state.conversations.items() if keep and k[0] != merchant_id}
             seq = self._state.seq
@@ -303,6 +308,24 @@ class DeskCore:
                 "agents": agents}
 
     # ---------------------------------------------------------------- internals
+    async def _get(self, merchant_id: str, conversation_id: str) -> Conversation:
+        """The conversation's current state: this node writes every change of the merchants whose desk it
+        serves, so it keeps the rows it wrote (bounded) instead of reading them back each time."""
+        key = (merchant_id, conversation_id)
+        conv = self._cache.get(key)
+        if conv is None:
+            conv = await self._store.get(merchant_id, conversation_id)
+            self._remember(conv)
+        else:
+            self._cache.move_to_end(key)
+        return conv
+
+    def _remember(self, conv: Conversation) -> None:
+        self._cache[conv.key] = conv
+        self._cache.move_to_end(conv.key)
+        while len(self._cache) > CACHE_MAX:
+            self._cache.popitem(last=False)
+
     def _now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self._clock.wall(), dt.UTC)
 
@@ -313,10 +336,15 @@ class DeskCore:
         async with self._conv_locks[key]:
             last = self._last_at.get(key)
             if last is None:
-                last = (await self._store.get(merchant_id, conversation_id)).updated_at
+                last = (await self._get(merchant_id, conversation_id)).updated_at
             at = max(self._now(), last)
             events = make(at)
-            conv, seq = await self._store.append(merchant_id, conversation_id, events)
+            try:
+                conv, seq = await self._store.append(merchant_id, conversation_id, events)
+            except BaseException:
+                self._cache.pop(key, None)  # the stored row is the truth: read it again next time
+                raise
+            self._remember(conv)
             self._last_at[key] = conv.updated_at
         first = seq - len(events) + 1
         for i, event in enumerate(events):

@@ -67,14 +67,15 @@ class DeskService(DeskCore):
         """The shopper's conversation, created on first use (another shopper's id is 404)."""
         await self.require_here(merchant_id)
         try:
-            conv = await self._store.get(merchant_id, conversation_id)
+            conv = await self._get(merchant_id, conversation_id)
         except NotFound:
             conv = open_conversation(merchant_id, conversation_id, channel, shopper, language or "en",
                                      self._now(), customer_id=customer_id)
             try:
                 await self._store.create(conv)
+                self._remember(conv)
             except Conflict:
-                conv = await self._store.get(merchant_id, conversation_id)
+                conv = await self._get(merchant_id, conversation_id)
             else:
                 self._last_at[conv.key] = conv.updated_at
                 await self._webhook(merchant_id, EventType.CONVERSATION_CREATED,
@@ -86,7 +87,7 @@ class DeskService(DeskCore):
 
     async def owned(self, merchant_id: str, conversation_id: str, shopper: str) -> Conversation:
         await self.require_here(merchant_id)
-        conv = await self._store.get(merchant_id, conversation_id)
+        conv = await self._get(merchant_id, conversation_id)
         if conv.shopper_identity != shopper:
             raise _missing(conversation_id)
         return conv
@@ -211,7 +212,7 @@ class DeskService(DeskCore):
 
     async def claim(self, merchant_id: str, conversation_id: str, agent_id: str) -> Conversation:
         await self.require_here(merchant_id)
-        conv = await self._store.get(merchant_id, conversation_id)
+        conv = await self._get(merchant_id, conversation_id)
         if conv.status is not Status.QUEUED:
             raise Conflict(f"conversation is {conv.status.value}, not waiting", code="not_queued")
         async with self._route_lock:
@@ -221,7 +222,7 @@ class DeskService(DeskCore):
     async def agent_message(self, merchant_id: str, conversation_id: str, agent_id: str, *, text: str | None = None,
                             canned_id: str | None = None) -> int:
         await self.require_here(merchant_id)
-        conv = await self._store.get(merchant_id, conversation_id)
+        conv = await self._get(merchant_id, conversation_id)
         if canned_id is not None:
             canned = (await self.settings_for(merchant_id)).canned_reply(canned_id)
             if canned is None:
@@ -237,7 +238,7 @@ class DeskService(DeskCore):
 
     async def note(self, merchant_id: str, conversation_id: str, agent_id: str, text: str) -> int:
         await self.require_here(merchant_id)
-        await self._store.get(merchant_id, conversation_id)
+        await self._get(merchant_id, conversation_id)
         _, seq = await self._append(merchant_id, conversation_id, lambda at: [InternalNote(at, agent_id, text)])
         return seq
 
@@ -250,7 +251,7 @@ class DeskService(DeskCore):
     async def transfer(self, merchant_id: str, conversation_id: str, agent_id: str, *, to_agent: str | None = None,
                        to_queue: r.Route | None = None, reason: str = "") -> Conversation:
         await self.require_here(merchant_id)
-        conv = await self._store.get(merchant_id, conversation_id)
+        conv = await self._get(merchant_id, conversation_id)
         self._check_holder(conv, agent_id)
         if (to_agent is None) == (to_queue is None):
             raise BadRequest("transfer to one agent or one queue", code="bad_transfer")
@@ -268,7 +269,7 @@ class DeskService(DeskCore):
 
     async def hand_back(self, merchant_id: str, conversation_id: str, agent_id: str) -> Conversation:
         await self.require_here(merchant_id)
-        conv = await self._store.get(merchant_id, conversation_id)
+        conv = await self._get(merchant_id, conversation_id)
         self._check_holder(conv, agent_id)
         async with self._route_lock:
             step = r.hand_back(self._state, merchant_id, conversation_id, self._now())
@@ -281,7 +282,7 @@ class DeskService(DeskCore):
     async def close(self, merchant_id: str, conversation_id: str, agent_id: str,
                     resolution: Resolution) -> Conversation:
         await self.require_here(merchant_id)
-        conv = await self._store.get(merchant_id, conversation_id)
+        conv = await self._get(merchant_id, conversation_id)
         self._check_holder(conv, agent_id)
         call = conv.active_call
         if call is not None and call not in self._calls:  # its process went away mid-call (a restart)
@@ -312,7 +313,7 @@ class DeskService(DeskCore):
 
     async def conversation(self, merchant_id: str, conversation_id: str) -> tuple[Conversation, list[tuple[int, Event]]]:
         await self.require_here(merchant_id)
-        conv = await self._store.get(merchant_id, conversation_id)
+        conv = await self._get(merchant_id, conversation_id)
         return conv, await self._store.events(merchant_id, conversation_id, limit=5000)
 
     async def inbox(self, merchant_id: str, *, status: Status | None = None, agent_id: str | None = None,
@@ -345,7 +346,7 @@ class DeskService(DeskCore):
     async def offer_video(self, merchant_id: str, conversation_id: str, agent_id: str) -> None:
         """Ring the shopper's widget; on accept the widget starts a consult call linked with ``link_call``."""
         await self.require_here(merchant_id)
-        conv = await self._store.get(merchant_id, conversation_id)
+        conv = await self._get(merchant_id, conversation_id)
         if conv.status is not Status.ASSIGNED or conv.agent_id != agent_id:
             raise Conflict("video needs the conversation assigned to you", code="not_assigned")
         if conv.active_call is not None:

@@ -100,6 +100,7 @@ class WebhookAdmin:
                 raise Conflict(f"a merchant may have at most {self._max} webhook endpoints",
                                code="webhook_limit", details={"max": self._max})
             await self._endpoints.put(endpoint)
+        self.dispatcher.forget(merchant_id)
         return WithSecret(endpoint, chosen)
 
     async def endpoints(self, merchant_id: str) -> list[Endpoint]:
@@ -121,6 +122,7 @@ class WebhookAdmin:
                           old.events if events is None else events, old.secret,
                           old.active if active is None else active)
         await self._endpoints.put(new)
+        self.dispatcher.forget(merchant_id)
         return new
 
     async def rotate_secret(self, merchant_id: str, endpoint_id: str) -> WithSecret:
@@ -129,11 +131,14 @@ class WebhookAdmin:
         secret = self._new_secret()
         new = replace(old, secret=secret)
         await self._endpoints.put(new)
+        self.dispatcher.forget(merchant_id)
         return WithSecret(new, secret)
 
     async def delete(self, merchant_id: str, endpoint_id: str) -> None:
         """Pending deliveries to it are marked failed at their next attempt; the log stays in storage."""
-        if not await self._endpoints.remove(merchant_id, endpoint_id):
+        removed = await self._endpoints.remove(merchant_id, endpoint_id)
+        self.dispatcher.forget(merchant_id)
+        if not removed:
             raise NotFound("no such webhook endpoint", code="webhook_endpoint_not_found")
 
     # the test button, the delivery log, retry now

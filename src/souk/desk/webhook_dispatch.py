@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import httpx
 
@@ -27,6 +27,8 @@ from souk.desk.webhooks import Attempt, Delivery, DeliveryStatus, Endpoint, Even
 
 log = logging.getLogger(__name__)
 USER_AGENT = "Souk-Webhooks/1"
+SUBSCRIBED_TTL_S = 5.0
+PARKED_EVERY_S = 5.0
 
 
 class Dispatcher:
@@ -48,6 +50,11 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._tasks = TaskOwner("webhooks")
         self._closed = False
+        # Who subscribes to what, kept SUBSCRIBED_TTL_S (most merchants have no endpoint: no read per event);
+        # WebhookAdmin calls forget() on every change, so this node sees its own changes at once.
+        self._subscribed: dict[tuple[str, EventType], tuple[float, Sequence[Endpoint]]] = {}
+        self._parked_seen_at: float | None = None
+        self._parked_here = False  # this node parked events since it last took them  # when the store's parked events were last taken
 
     def start(self) -> None:
         """Start the delivery task (it also picks up deliveries left pending in the store)."""
@@ -62,6 +69,7 @@ class Dispatcher:
             log.warning("webhook queue full, parking event", extra={"merchant": event.merchant_id,
                                                                     "event": event.id})
             await self._store.park(event)
+            self._parked_here = True
         self._wake.set()
 
     async def send_test(self, merchant_id: str, endpoint_id: str) -> Attempt:
@@ -104,6 +112,21 @@ class Dispatcher:
             await self._settle(delivery, attempt)
             self._wake.set()  # the task may be waiting with nothing pending: it now has a next time
         return attempt
+
+    def forget(self, merchant_id: str) -> None:
+        """The merchant's endpoints changed: read them again for the next event."""
+        for key in [k for k in self._subscribed if k[0] == merchant_id]:
+            del self._subscribed[key]
+
+    async def _subscribers(self, merchant_id: str, event_type: EventType) -> Sequence[Endpoint]:
+        key = (merchant_id, event_type)
+        hit = self._subscribed.get(key)
+        now = self._clock.now()
+        if hit is not None and now - hit[0] < SUBSCRIBED_TTL_S:
+            return hit[1]
+        found = await self._endpoints.subscribed(merchant_id, event_type)
+        self._subscribed[key] = (now, found)
+        return found
 
     async def aclose(self) -> None:
         """Stop delivering; events still queued are parked in the store. Idempotent."""
@@ -160,12 +183,17 @@ class Dispatcher:
         events: list[WebhookEvent] = []
         while not self._queue.empty():
             events.append(self._queue.get_nowait())
-        parked = await self._store.take_parked(self._batch * 8)
-        if len(parked) == self._batch * 8:
-            self._wake.set()  # more may be parked: come straight back instead of waiting
+        now = self._clock.now()
+        parked: list[WebhookEvent] = []
+        if self._parked_seen_at is None or now - self._parked_seen_at >= PARKED_EVERY_S or self._parked_here:
+            self._parked_seen_at, self._parked_here = now, False  # another node's parked events: every few s
+            parked = await self._store.take_parked(self._batch * 8)
+            if len(parked) == self._batch * 8:
+                self._wake.set()  # more may be parked: come straight back instead of waiting
+                self._parked_here = True
         events += parked
         for event in events:
-            for endpoint in await self._endpoints.subscribed(event.merchant_id, event.type):
+            for endpoint in await self._subscribers(event.merchant_id, event.type):
                 await self._store.add(self._delivery(event, endpoint, self._clock.wall()))
 
     def _delivery(self, event: WebhookEvent, endpoint: Endpoint, now: float) -> Delivery:

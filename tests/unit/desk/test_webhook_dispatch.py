@@ -193,3 +193,38 @@ async def test_a_store_error_does_not_kill_the_delivery_task() -> None:
     finally:
         await d.aclose()
         await client.aclose()
+
+
+async def test_subscribers_are_read_once_per_few_seconds_and_forget_reads_them_again() -> None:
+    clock = ManualClock()
+    store = MemoryDeliveryStore()
+    endpoints = MemoryEndpoints()
+    reads: list[str] = []
+    original = endpoints.subscribed
+
+    async def counted(merchant_id: str, event_type: EventType):  # type: ignore[no-untyped-def]
+        reads.append(merchant_id)
+        return await original(merchant_id, event_type)
+
+    endpoints.subscribed = counted  # type: ignore[method-assign]
+    client = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    d = Dispatcher(endpoints, store, clock=clock, client=client)
+    d.start()
+    try:
+        for n in range(5):  # a merchant with no endpoint: one read, not one per event
+            await d.enqueue(event("m1", n, clock))
+            await asyncio.sleep(0.01)
+        assert reads == ["m1"] and await store.list("m1") == []
+        await endpoints.put(endpoint("m1"))
+        d.forget("m1")  # what WebhookAdmin does on every change
+        await d.enqueue(event("m1", 9, clock))
+
+        async def delivered() -> bool:
+            got = await store.list("m1")
+            return bool(got) and got[0].status is DeliveryStatus.DELIVERED
+
+        await drive(clock, delivered, step_s=1)
+        assert reads == ["m1", "m1"]
+    finally:
+        await d.aclose()
+        await client.aclose()
