@@ -24,7 +24,7 @@ from souk.assistant.handoff import HandoffTracker, build_packet
 from souk.assistant.offline import OfflineBrain
 from souk.assistant.router import IntentRouter
 from souk.assistant.store import SnapshotSource, demo_store
-from souk.core.errors import NotFound, Unavailable
+from souk.core.errors import Conflict, NotFound, Unavailable
 from souk.core.ids import new_id
 from souk.core.settings import Settings
 from souk.domain.desk.handoff import HandoffPacket, HandoffReason
@@ -153,7 +153,11 @@ class AssistantService:
                    if c.merchant_id == merchant_id and c.owner == owner and now - c.last_used <= self._idle)
 
     async def open(self, merchant_id: str, owner: str, customer_id: str | None, *, language: str | None = None,
-                   channel: str = "text") -> Conversation:
+                   channel: str = "text", conversation_id: str | None = None) -> Conversation:
+        """A new conversation; ``conversation_id``: continue a desk conversation under its id on this node (its
+        node died; the caller checked that it is this owner's)."""
+        if conversation_id is not None and conversation_id in self._conversations:
+            raise Conflict("that conversation is already open here", code="conversation_open")
         await self._expire()
         # each merchant has its own share of max_conversations: one merchant's crowd never refuses or cuts
         # off another merchant's shoppers (the table is in least-recently-used order)
@@ -170,8 +174,8 @@ class AssistantService:
             await self._tell_gone(oldest)
         session = self.brain_for(merchant_id).new_session(customer_id=customer_id, language=language,
                                                           channel=channel)
-        conv = Conversation(new_id("conv"), merchant_id, owner, session, self._now(), customer_id=customer_id,
-                            channel=channel)
+        conv = Conversation(conversation_id or new_id("conv"), merchant_id, owner, session, self._now(),
+                            customer_id=customer_id, channel=channel)
         self._conversations[conv.id] = conv
         return conv
 

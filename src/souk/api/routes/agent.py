@@ -12,7 +12,10 @@ REST (``Authorization: Bearer <access token>``):
   GET    /v1/agent/sessions/{id}/events?after=   -> {"status", "notice"?, "csat", "events": [{seq, kind, ...}]}
   While a person has the conversation, POST .../messages answers {"type":"sent","seq","status":"assigned"}
   (the message went to them; the AI does not answer).
-WebSocket ``/v1/agent/ws`` (``?token=`` or a first message ``{"type":"auth","token":...}``):
+WebSocket ``/v1/agent/ws`` (``?token=`` or a first message ``{"type":"auth","token":...}``; ``?session=<id>``
+resumes, ``&after=<seq>`` then also sends the desk events after that seq; several nodes: a node that does not serve
+the merchant's desk refuses the socket with an error frame ``room_elsewhere`` (details.url: the node to use) and
+close code 4409, as POST /v1/agent/sessions answers 409):
   client: {"type":"message","text":...,"language"?}  {"type":"ping"}  {"type":"bye"}
           {"type":"human"}  {"type":"csat","score","comment"?}  {"type":"email","email"}
   server: {"type":"ready","session_id"}  {"type":"reply",...}  {"type":"pong"}  {"type":"error",...}
@@ -50,7 +53,7 @@ from souk.api.context import AppContext
 from souk.api.errors import ws_close_code
 from souk.api.limits import Limits, Who, client_address
 from souk.api.openapi import errors
-from souk.api.params import SessionId
+from souk.api.params import ID_PATTERN, SessionId
 from souk.assistant.service import AssistantService, Conversation
 from souk.auth.tokens import AccessClaims
 from souk.core.errors import BadRequest, NotFound, RateLimited, SoukError, Timeout, TooLarge, Unavailable
@@ -155,10 +158,14 @@ async def _answer(ctx: AppContext, who: Who, claims: AccessClaims, conv: Convers
 
 
 @router.post("/v1/agent/sessions", responses=errors(
-    {404: ["unknown_merchant"], 429: ["rate_limited", "too_many_sessions"],
+    {404: ["unknown_merchant"], 409: ["room_elsewhere"], 429: ["rate_limited", "too_many_sessions"],
      503: ["assistant_unavailable", "assistant_busy"]}))
 async def open_session(claims: Claims, ctx: Ctx, request: Request, body: OpenBody | None = None) -> dict[str, Any]:
+    """A new conversation, on the node that serves the merchant's desk (several nodes: 409 ``room_elsewhere``
+    with details.url elsewhere; the session then lives on that node)."""
     service = _service(ctx)
+    if ctx.desk is not None:
+        await ctx.desk.require_here(claims.merchant_id)
     conv = await _open(ctx, service, _who(ctx, claims, request), claims, body.language if body else None)
     return {"session_id": conv.id, "merchant_id": conv.merchant_id, "signed_in": customer_of(claims) is not None}
 
@@ -269,9 +276,11 @@ async def agent_ws(ws: WebSocket) -> None:
         claims = await ws_helpers.authenticate(ws, ctx.tokens, max_bytes=8192)
         service = _service(ctx)
         who = _who(ctx, claims, ws)
+        if ctx.desk is not None:  # several nodes: refused room_elsewhere (details.url) off the desk's node
+            await ctx.desk.require_here(claims.merchant_id)
         resume = ws.query_params.get("session")
         if resume:
-            conv = service.get(resume, claims.merchant_id, claims.identity)
+            conv = await _resume(ctx, service, who, claims, resume, ws.query_params.get("language"))
         else:
             conv = await _open(ctx, service, who, claims, ws.query_params.get("language"))
     except SoukError as exc:
@@ -284,7 +293,7 @@ async def agent_ws(ws: WebSocket) -> None:
     keep = False  # a slow reader's conversation stays open for it to resume
     out = _Out(ws)
     feed = ctx.desk.shopper_feed(claims.merchant_id, conv.id) if ctx.desk is not None else None
-    pump = asyncio.create_task(_pump(out, feed, ending, conv.id), name=f"agent-ws-desk-{conv.id}") if feed else None
+    pump: asyncio.Task[None] | None = None
     bye = False
     try:
         await out.send({"type": "ready", "session_id": conv.id, "resumed": bool(resume)})
@@ -294,6 +303,15 @@ async def agent_ws(ws: WebSocket) -> None:
                 if status["status"] != "ai":
                     await out.send({"type": "desk_status", "status": status["status"],
                                     "notice": status.get("notice")})
+                # ?after=<seq>: what the widget missed while it was away, before the live frames (the feed
+                # holds those meanwhile; the widget drops a seq it has already shown)
+                after = _after(ws.query_params.get("after"))
+                if after is not None:
+                    for event in await ctx.desk.shopper_events(claims.merchant_id, conv.id, claims.identity,
+                                                               after=after):
+                        await out.send({"type": "desk", "event": event})
+        if feed is not None:
+            pump = asyncio.create_task(_pump(out, feed, ending, conv.id), name=f"agent-ws-desk-{conv.id}")
         bye = await _serve(ctx, out, ending, service, who, claims, conv)
     except WebSocketDisconnect:
         pass
@@ -321,6 +339,39 @@ async def agent_ws(ws: WebSocket) -> None:
                 await service.close(conv.id, claims.merchant_id, claims.identity)
     if ending.error is None:
         await ws_helpers.close(ws, 1000, "bye")
+
+
+async def _resume(ctx: AppContext, service: AssistantService, who: Who, claims: AccessClaims, session_id: str,
+                  language: str | None) -> Conversation:
+    """This identity's open session ``?session=``. One this node does not hold (the node that held it died, or
+    this one restarted) whose desk conversation waits for or is with a person is continued here under its id:
+    the shopper keeps talking to the person (the AI's memory of the earlier turns stays with the dead node)."""
+    try:
+        return service.get(session_id, claims.merchant_id, claims.identity)
+    except NotFound as gone:
+        if ctx.desk is None or not re.fullmatch(ID_PATTERN, session_id):
+            raise
+        try:
+            held = await ctx.desk.owned(claims.merchant_id, session_id, claims.identity)
+        except NotFound:
+            raise gone from None
+        if held.status not in (Status.QUEUED, Status.ASSIGNED):
+            raise
+    await _limits(ctx).assistant_open(who, service.open_count(claims.merchant_id, claims.identity))
+    conv = await service.open(claims.merchant_id, claims.identity, customer_of(claims),
+                              language=held.language or language, conversation_id=session_id)
+    async with conv.lock:
+        conv.tracker.language = held.language
+        conv.tracker.mark_handed_off()
+    log.info("agent socket: %s continues desk conversation %s on this node", claims.identity, session_id)
+    return conv
+
+
+def _after(raw: str | None) -> int | None:
+    """``?after=`` of a resuming widget: the last desk event it has shown (None: it asks for nothing)."""
+    if raw is None or not raw.isdigit() or len(raw) > 9:
+        return None
+    return int(raw)
 
 
 def _slow(session_id: str) -> RateLimited:

@@ -13,7 +13,9 @@ Staff socket ``/v1/desk/ws`` (``?token=`` or a first ``{"type":"auth","token"}``
           {"type":"presence","presence"}, {"type":"call","conversation_id","call_id","room_id"},
           {"type":"pong"}, {"type":"error",...}
   client: {"type":"presence","presence":"online"|"away"|"offline"}, {"type":"ping"}
-A socket that does not read is cut off (close 4429 ``slow_consumer``); when an agent's last socket closes,
+On a node that does not serve the merchant's desk (several nodes) the socket is refused with an error frame
+``room_elsewhere`` (details.url: the node that does) and close code 4409. A socket that does not read is cut off
+(close 4429 ``slow_consumer``); when an agent's last socket closes,
 their conversations go back to their queues after ``desk.agent_grace_s`` unless they reconnect.
 """
 
@@ -339,6 +341,7 @@ async def desk_ws(ws: WebSocket) -> None:
         claims = await ws_helpers.authenticate(ws, ctx.tokens, max_bytes=MAX_FRAME)
         require_desk_staff(claims)
         desk = desk_service(ctx)
+        await desk.require_here(claims.merchant_id)  # several nodes: room_elsewhere (details.url), close 4409
     except SoukError as exc:
         await ws_helpers.refuse(ws, exc)
         return
