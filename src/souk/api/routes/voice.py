@@ -3,16 +3,28 @@
 Authenticate with ``?token=<access token>`` or a first message ``{"type":"auth","token":"..."}``;
 ``?language=es`` fixes the language (otherwise it is detected per turn).
 
+With the customer-service desk (docs/desk.md) the voice conversation is a desk conversation
+(:mod:`souk.api.voice_desk`): ``?session=<id>`` joins the shopper's open assistant conversation (the widget's
+text session: one conversation when it switches between text and voice; 404 ``unknown_conversation`` for
+one that is not theirs), otherwise the socket opens its own (``ready`` says its ``conversation_id``; it ends
+with the socket, unless it waits for or is with a person and the socket only dropped: resume with
+``?session=``).
+
 Client -> server
   binary: microphone PCM, 16 kHz mono s16le, normally 20 ms (640 bytes) a message; any whole number of
           samples up to 1 s is accepted.
   text:   {"type":"text","text":"..."}  a typed turn (at most 10 kB)
           {"type":"interrupt"}          stop the agent now (push-to-stop)
+          {"type":"human"}              talk to a person (with the desk): the notice is spoken and sent
           {"type":"ping"} -> {"type":"pong"};  {"type":"bye"} closes.
 Server -> client
   binary: the agent's audio, 16 kHz mono s16le, 20 ms a message, paced in real time (~60 ms ahead).
   text:   ready, vad, transcript, agent_text (with handoff / tool_calls / cards from the brain),
-          audio_start, interrupted (flush your playback buffer), resumed, audio_end, metrics, error.
+          audio_start, interrupted (flush your playback buffer), resumed, audio_end, metrics, error;
+          with the desk also the agent socket's desk frames (desk, desk_status, csat_request, call_offer, call)
+          and {"type":"sent","seq","status":"assigned"} for a turn that went to the person who has the
+          conversation (the AI stays quiet). A person's message is spoken: its agent_text has "scripted": true
+          and "desk": "agent_message"; a hand-off notice's has "desk": "notice".
 Bad input gets an ``error`` event and is dropped; 50 bad messages in a row, an auth failure or a client
 that does not read its audio closes the socket with a 44xx code from souk.api.errors.
 """
@@ -28,6 +40,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from souk.api import voice_desk
 from souk.api import ws as ws_helpers
 from souk.api.context import AppContext
 from souk.api.errors import ws_close_code
@@ -113,8 +126,20 @@ async def voice(ws: WebSocket) -> None:
                               code="voice_busy", retryable=True)
         language = _language(ws.query_params.get("language"))
         who = Who(claims.merchant_id, claims.identity, client_address(ws))
-        await limits_of(ctx).assistant_open(who, 0)
+        desk, resume = ctx.desk, ws.query_params.get("session")
+        conv = None
+        if desk is not None and isinstance(brains, AssistantService):  # one desk conversation (voice_desk)
+            await desk.require_here(claims.merchant_id)  # several nodes: room_elsewhere (details.url)
+            if resume:
+                conv = brains.get(resume, claims.merchant_id, claims.identity)
+            else:
+                await limits_of(ctx).assistant_open(who, brains.open_count(claims.merchant_id, claims.identity))
+        else:
+            await limits_of(ctx).assistant_open(who, 0)
         engine = await service.engine()
+        if desk is not None and isinstance(brains, AssistantService) and conv is None:
+            conv = await brains.open(claims.merchant_id, claims.identity, _customer_id(claims), language=language,
+                                     channel="voice")
     except SoukError as exc:
         await ws_helpers.refuse(ws, exc)
         return
@@ -123,26 +148,41 @@ async def voice(ws: WebSocket) -> None:
     ending = ws_helpers.Ending(ws)  # token expired / revoked, or agent audio not read: close 4401/4403/4429
     out = _SocketOutput(ws, on_overflow=lambda exc: ending.end(exc, say=False))
     sid = new_id("voice")
-    # the merchant's own assistant when the service keeps one per merchant, else the one brain given
-    assistant = brains.brain_for(claims.merchant_id) if isinstance(brains, AssistantService) else brains
-    brain = assistant.new_session(customer_id=_customer_id(claims), language=language, channel="voice")
-    session = engine.new_session(brain, out, language=language, session_id=sid)
+    link = None
+    if conv is not None and desk is not None and isinstance(brains, AssistantService):
+        link = voice_desk.DeskVoice(ctx, brains, desk, claims, conv, out, language=language,
+                                    owned=conv.channel == "voice", on_overflow=lambda exc: ending.end(exc, say=False))
+        session = engine.new_session(link.brain, link, language=language, session_id=sid)
+    else:
+        # the merchant's own assistant when the service keeps one per merchant, else the one brain given
+        assistant = brains.brain_for(claims.merchant_id) if isinstance(brains, AssistantService) else brains
+        brain = assistant.new_session(customer_id=_customer_id(claims), language=language, channel="voice")
+        session = engine.new_session(brain, out, language=language, session_id=sid)
     service.sessions += 1
     writer = asyncio.create_task(out.writer(), name=f"voice-writer:{sid}")
-    await out.send_event({"type": "ready", "session": sid, "sample_rate": 16000, "frame_ms": 20,
-                          "format": "s16le", "language": language})
+    ready: dict[str, Any] = {"type": "ready", "session": sid, "sample_rate": 16000, "frame_ms": 20,
+                             "format": "s16le", "language": language}
+    if link is not None:
+        ready.update(conversation_id=link.conv.id, desk=True, resumed=bool(resume))
+    await out.send_event(ready)
     session.start()
+    if link is not None:
+        link.start(session)
+        if resume and (where := await link.resumed_status()) is not None:  # joined mid hand-off
+            await out.send_event(where)
     close_code, reason = 1000, "bye"
     watch = ws_helpers.watch_token(ctx, claims, ending.end)
     try:
         close_code, reason = await _read_loop(ws, ending, session, out, writer,
-                                              lambda text: limits_of(ctx).assistant_message(who, text))
+                                              lambda text: limits_of(ctx).assistant_message(who, text), link)
     except WebSocketDisconnect:
         pass
     finally:
         watch.cancel()
         service.sessions -= 1
         await session.aclose()
+        if link is not None:
+            await link.aclose(bye=reason == "bye")
         out.close()
         if out.overflowed:
             close_code, reason = 4429, "slow consumer: agent audio not read"
@@ -158,7 +198,8 @@ async def voice(ws: WebSocket) -> None:
 
 
 async def _read_loop(ws: WebSocket, ending: ws_helpers.Ending, session: Any, out: _SocketOutput,
-                     writer: asyncio.Task[None], typed: Callable[[str], Awaitable[None]]) -> tuple[int, str]:
+                     writer: asyncio.Task[None], typed: Callable[[str], Awaitable[None]],
+                     link: voice_desk.DeskVoice | None = None) -> tuple[int, str]:
     bad = 0
     while not writer.done() and not out.overflowed:
         message = await ws.receive()
@@ -173,7 +214,7 @@ async def _read_loop(ws: WebSocket, ending: ws_helpers.Ending, session: Any, out
                 _check_audio(data)
                 if data:
                     await session.feed_audio(data)
-            elif text is not None and await _control(text, session, out, typed):
+            elif text is not None and await _control(text, session, out, typed, link):
                 return 1000, "bye"
             bad = 0
         except SoukError as exc:
@@ -192,7 +233,8 @@ def _check_audio(data: bytes) -> None:
         raise BadRequest("audio must be 16-bit PCM: an odd number of bytes is not", code="bad_audio")
 
 
-async def _control(text: str, session: Any, out: _SocketOutput, typed: Callable[[str], Awaitable[None]]) -> bool:
+async def _control(text: str, session: Any, out: _SocketOutput, typed: Callable[[str], Awaitable[None]],
+                   link: voice_desk.DeskVoice | None = None) -> bool:
     if len(text.encode()) > MAX_TEXT_BYTES:
         raise TooLarge(f"text message exceeds {MAX_TEXT_BYTES} bytes", code="text_too_large")
     if too_deep(text):
@@ -212,6 +254,11 @@ async def _control(text: str, session: Any, out: _SocketOutput, typed: Callable[
         await session.send_text(body.strip())
     elif kind == "interrupt":
         session.interrupt()
+    elif kind == "human":
+        if link is None:
+            raise Unavailable("this server runs no customer-service desk", code="desk_unavailable")
+        await typed("")
+        await out.send_event(await link.ask_for_person())
     elif kind == "ping":
         await out.send_event({"type": "pong"})
     elif kind == "bye":
