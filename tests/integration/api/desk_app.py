@@ -112,9 +112,9 @@ class Socket:
 
 @asynccontextmanager
 async def desk_souk(data_dir: Path, brain: OfflineBrain, *, keys: dict[str, str] | None = None,
-                    **overrides: Any) -> AsyncIterator[DeskSouk]:
+                    voice: Any = None, **overrides: Any) -> AsyncIterator[DeskSouk]:
     """Serve Souk on a free loopback port over the SQLite file in ``data_dir`` (seeded once: pass the first
-    run's ``keys`` to a second app over the same file)."""
+    run's ``keys`` to a second app over the same file). ``voice``: a VoiceService for the voice route too."""
     import uvicorn
 
     from souk.api.app import create_app
@@ -138,7 +138,11 @@ async def desk_souk(data_dir: Path, brain: OfflineBrain, *, keys: dict[str, str]
         assistant._router = brain.router  # the session's warmed router
         stack.push_async_callback(assistant.aclose)
         ctx.assistant = assistant
-        app = create_app(settings, ctx=ctx, features=DESK_FEATURES)
+        features = DESK_FEATURES
+        if voice is not None:  # the voice route on the test's engine
+            ctx.voice = voice
+            features = (*DESK_FEATURES, "souk.api.routes.voice")
+        app = create_app(settings, ctx=ctx, features=features)
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         server = uvicorn.Server(config)
         task = asyncio.create_task(server._serve(), name="uvicorn-desk")
