@@ -16,11 +16,12 @@ SECRET = "multinode-test-secret-" + "x" * 32  # one signing secret: a token mint
 class Node(SoukProcess):
     """One ``souk serve`` process: node ``node_id`` of the deployment."""
 
-    def __init__(self, node_id: str, data_dir: Path, *, database_url: str, redis_url: str, rtp: str) -> None:
+    def __init__(self, node_id: str, data_dir: Path, *, database_url: str, redis_url: str, rtp: str,
+                 env: dict[str, str] | None = None) -> None:
         self.node_id = node_id
         super().__init__(data_dir, data_dir.parent / f"souk-{node_id}.log", name=f"souk {node_id}", env={
             "SOUK_NODE_ID": node_id, "SOUK_DATABASE_URL": database_url, "SOUK_REDIS_URL": redis_url,
-            "SOUK_AUTH__TOKEN_SECRET": SECRET, "SOUK_JANUS__RTP_PORT_RANGE": rtp})
+            "SOUK_AUTH__TOKEN_SECRET": SECRET, "SOUK_JANUS__RTP_PORT_RANGE": rtp, **(env or {})})
 
 
 async def join_refused(node: Node, token: str, room: str) -> SignalError | None:

@@ -248,7 +248,9 @@ async def video(conversation_id: ConversationId, claims: Staff, ctx: Ctx) -> dic
 
 @router.get("/queues", responses=errors(UNAVAILABLE))
 async def queues(claims: Staff, ctx: Ctx) -> dict[str, Any]:
-    return desk_service(ctx).queues(claims.merchant_id)
+    desk = desk_service(ctx)
+    await desk.require_here(claims.merchant_id)  # the queues live on the node that serves the desk
+    return desk.queues(claims.merchant_id)
 
 
 @router.put("/presence", responses=errors({404: ["agent_not_found"]}))
@@ -298,7 +300,9 @@ async def put_agent(agent_id: AgentId, body: AgentIn, m: Managing, ctx: Ctx) -> 
 @router.delete("/agents/{agent_id}", responses=errors({403: ["host_only"], 404: ["agent_not_found"]}))
 async def delete_agent(agent_id: AgentId, m: Managing, ctx: Ctx) -> dict[str, Any]:
     require_host(m)
-    if not await desk_service(ctx).remove_agent(m.merchant_id, agent_id):
+    desk = desk_service(ctx)
+    await desk.require_here(m.merchant_id)  # routing forgets the agent on the node that serves the desk
+    if not await desk.remove_agent(m.merchant_id, agent_id):
         raise NotFound(f"no staff profile {agent_id!r}", code="agent_not_found")
     return {"removed": True}
 
