@@ -121,7 +121,7 @@ export function attachDesk({ chat, log, add, lang, voice, target, status, person
         m.dataset.agent = name;
         m.prepend(el("span", "souk-who", name));
         const v = voice();
-        if (v) speak(event.text || "", lang());
+        if (v && !v.speaksDesk) speak(event.text || "", lang()); // else the voice session speaks it
         break;
       }
       case "assigned":

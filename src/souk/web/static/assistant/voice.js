@@ -9,6 +9,12 @@
 //   voice.on("metrics", (m) => ...);      // per-turn stage timings from the server
 //   voice.on("error", (e) => ...);        // { code, message }
 //   voice.say("where is my order?");      // a typed turn in the same conversation
+//   voice.human();                        // talk to a person (a server with the desk)
+//
+// With the customer-service desk the voice conversation is a desk conversation: pass `session` (the text
+// assistant's session id, AssistantClient.sessionId) to keep text and voice one conversation. The desk's frames
+// come as events in the agent socket's shapes: "desk", "desk_status", "csat_request", "call_offer", "call",
+// "sent"; a person's message is spoken by the server (its agent_text has desk: "agent_message").
 //   voice.interrupt();  voice.mute(true);  await voice.stop();
 //
 // Wire format (see souk/api/routes/voice.py): 16 kHz mono s16le PCM, 20 ms (640-byte) binary messages both
@@ -57,18 +63,24 @@ class SoukMic extends AudioWorkletProcessor {
 registerProcessor("souk-mic", SoukMic);
 `;
 
-function voiceUrl(base, language) {
+const DESK_FRAMES = new Set(["desk", "desk_status", "csat_request", "call_offer", "call", "sent"]);
+
+function voiceUrl(base, language, session) {
   const u = new URL("/v1/voice", base || window.location.href);
   u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
   if (language) u.searchParams.set("language", language);
+  if (session) u.searchParams.set("session", session);
   return u.toString();
 }
 
 export class VoiceSession extends Emitter {
-  constructor({ token, language = null, baseUrl = null, leadS = 0.05 } = {}) {
+  constructor({ token, language = null, baseUrl = null, leadS = 0.05, session = null } = {}) {
     super();
     this.token = token;
     this.language = language;
+    this.session = session;
+    this.conversationId = null; // the desk conversation (from "ready"; null: a server without the desk)
+    this.speaksDesk = false; // the server speaks the people's messages in this session
     this.baseUrl = baseUrl;
     this.leadS = leadS;
     this.state = "idle";
@@ -100,7 +112,7 @@ export class VoiceSession extends Emitter {
 
   _connect() {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(voiceUrl(this.baseUrl, this.language));
+      const ws = new WebSocket(voiceUrl(this.baseUrl, this.language, this.session));
       ws.binaryType = "arraybuffer";
       this._ws = ws;
       let ready = false;
@@ -108,7 +120,10 @@ export class VoiceSession extends Emitter {
       ws.onmessage = (m) => {
         if (typeof m.data !== "string") { this._play(m.data); return; }
         const ev = JSON.parse(m.data);
-        if (ev.type === "ready") { ready = true; this._setState("listening"); resolve(this); }
+        if (ev.type === "ready") {
+          ready = true; this.conversationId = ev.conversation_id || null; this.speaksDesk = !!ev.desk;
+          this._setState("listening"); resolve(this);
+        }
         this._event(ev);
       };
       ws.onerror = () => { if (!ready) reject(Object.assign(new Error("voice connection failed"), { code: "network" })); };
@@ -130,7 +145,7 @@ export class VoiceSession extends Emitter {
       case "agent_text": this.emit("agent_text", ev); break;
       case "metrics": this.emit("metrics", ev); break;
       case "error": this.emit("error", ev); break;
-      default: break;
+      default: if (DESK_FRAMES.has(ev.type)) this.emit(ev.type, ev); break;
     }
   }
 
@@ -169,6 +184,7 @@ export class VoiceSession extends Emitter {
 
   say(text) { this._send({ type: "text", text }); }
   interrupt() { this._flush(); this._send({ type: "interrupt" }); }
+  human() { this._send({ type: "human" }); }
   mute(on) { this._node?.port.postMessage({ muted: !!on }); }
 
   _send(obj) {

@@ -124,14 +124,22 @@ export async function mountAssistant({ token, target = document.body, language =
     if (voiceSession) { const v = voiceSession; voiceSession = null; relabel(); await v.stop(); return; }
     try {
       const { startVoice } = await import("./voice.js");
-      voiceSession = await startVoice({ token, language, baseUrl });
+      // the chat's session: text and voice stay one conversation (one desk conversation, one history)
+      voiceSession = await startVoice({ token, language, baseUrl, session: chat.sessionId });
       relabel();
       voiceSession.on("transcript", ({ text, final }) => {
         if (final === false) { partial = partial || add("user partial", ""); partial.textContent = text; return; }
         if (partial) { partial.remove(); partial = null; }
         add("user", text);
       });
-      voiceSession.on("agent_text", onAgent);
+      // a person's message the server speaks: desk-panel shows it from the desk's frame
+      voiceSession.on("agent_text", (ev) => { if (ev.desk !== "agent_message") onAgent(ev); });
+      const v = voiceSession;
+      for (const kind of ["desk", "desk_status", "csat_request", "call_offer", "call"]) {
+        // the chat socket brings the desk's frames of its own conversation; a voice conversation of its own
+        // (no chat session to join) brings them here
+        v.on(kind, (frame) => { if (v.conversationId && v.conversationId !== chat.sessionId) chat.emit(kind, frame); });
+      }
       voiceSession.on("error", (e) => add("notice", e.message || e.code));
       voiceSession.on("state", (s) => { if (s === "closed") { voiceSession = null; relabel(); } });
     } catch (e) {
