@@ -5,6 +5,7 @@ See ``souk.desk.service`` for what the desk does; this module holds how it recor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -198,9 +199,7 @@ class DeskCore:
         while True:
             await self._clock.sleep(self._tick_s)
             try:
-                async with self._route_lock:
-                    step = r.tick(self._state, self._now())
-                    await self._apply(step)
+                await self._route(lambda: r.tick(self._state, self._now()), None)
             except Exception:  # one bad tick must not stop overflow for good
                 log.exception("desk tick failed")
 
@@ -218,8 +217,7 @@ class DeskCore:
         await self._settings_store.put_desk_settings(merchant_id, settings)
         self._settings[merchant_id] = settings
         wait = dt.timedelta(seconds=settings.max_wait_s) if settings.max_wait_s else None
-        async with self._route_lock:
-            await self._apply(r.set_max_wait(self._state, merchant_id, wait, self._now()))
+        await self._route(lambda: r.set_max_wait(self._state, merchant_id, wait, self._now()), merchant_id)
 
     async def put_agent(self, profile: StaffProfile) -> None:
         await self.require_here(profile.merchant_id)
@@ -287,9 +285,8 @@ class DeskCore:
 
     async def set_presence(self, merchant_id: str, agent_id: str, presence: r.Presence) -> None:
         await self.require_here(merchant_id)
-        async with self._route_lock:
-            step = r.set_presence(self._state, merchant_id, agent_id, presence, self._now())
-            await self._apply(step)
+        await self._route(lambda: r.set_presence(self._state, merchant_id, agent_id, presence, self._now()),
+                          merchant_id)
         self._staff_all(merchant_id, {"type": "queues", **self.queues(merchant_id)})
         self._listeners.send(("staff", merchant_id, agent_id), {"type": "presence", "presence": presence.value})
 
@@ -329,11 +326,12 @@ class DeskCore:
     def _now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self._clock.wall(), dt.UTC)
 
-    async def _append(self, merchant_id: str, conversation_id: str,
-                      make: Callable[[dt.datetime], list[Event]]) -> tuple[Conversation, int]:
-        """Append under the conversation's lock, at a time never before its last event; push the new events."""
+    async def _append(self, merchant_id: str, conversation_id: str, make: Callable[[dt.datetime], list[Event]],
+                      *, held: frozenset[Key] = frozenset()) -> tuple[Conversation, int]:
+        """Append under the conversation's lock (already ``held`` by the caller, or taken here), at a time never
+        before its last event; push the new events."""
         key = (merchant_id, conversation_id)
-        async with self._conv_locks[key]:
+        async with contextlib.nullcontext() if key in held else self._conv_locks[key]:
             last = self._last_at.get(key)
             if last is None:
                 last = (await self._get(merchant_id, conversation_id)).updated_at
@@ -361,20 +359,50 @@ class DeskCore:
                 body["agent_name"] = self.agent_name(conv.merchant_id, event.agent_id)
             self._to_shopper(conv.key, {"type": "desk", "event": body})
 
-    async def _apply(self, step: r.Step, *, notify_key: Key | None = None,
+    async def _route(self, compute: Callable[[], r.Step], merchant_id: str | None, *, notify_key: Key | None = None,
                      moved_by: str = "") -> Conversation | None:
-        """Adopt a routing step (caller holds the routing lock) and record what it decided: assignments,
-        conversations taken back from an agent who left. Returns ``notify_key``'s conversation when it moved."""
-        self._state = step.state
+        """Take a routing step under the routing lock, then record what it decided after releasing it, holding
+        the locks of the conversations it moved (taken under the routing lock: their events keep the routing
+        order, and other hand-offs need not wait for these database writes)."""
+        async with self._route_lock:
+            step = compute()
+            self._state = step.state
+            keys: list[Key] = sorted({(a.merchant_id, a.conversation_id) for a in step.assignments}
+                                     | {(merchant_id, cid) for cid in step.requeued if merchant_id is not None})
+            taken: list[asyncio.Lock] = []
+            try:
+                for key in keys:
+                    lock = self._conv_locks[key]
+                    await lock.acquire()
+                    taken.append(lock)
+            except BaseException:
+                for lock in taken:
+                    lock.release()
+                raise
+        try:
+            return await self._apply(step, notify_key=notify_key, moved_by=moved_by, held=frozenset(keys),
+                                     adopt=False, merchant_id=merchant_id)
+        finally:
+            for lock in taken:
+                lock.release()
+
+    async def _apply(self, step: r.Step, *, notify_key: Key | None = None, moved_by: str = "",
+                     held: frozenset[Key] = frozenset(), adopt: bool = True,
+                     merchant_id: str | None = None) -> Conversation | None:
+        """Adopt a routing step (caller holds the routing lock; ``adopt=False``: ``_route`` did) and record
+        what it decided: assignments, conversations taken back from an agent who left. Returns
+        ``notify_key``'s conversation when it moved."""
+        if adopt:
+            self._state = step.state
         out: Conversation | None = None
         assigned = {a.conversation_id: a for a in step.assignments}
         for cid in step.requeued:
             if cid in assigned:
                 continue
-            merchant = next((a.merchant_id for a in step.assignments), None) or self._merchant_of(cid)
+            merchant = merchant_id or next((a.merchant_id for a in step.assignments), None) or self._merchant_of(cid)
             if merchant is None:
                 continue
-            conv, _ = await self._append(merchant, cid, _requeue(_queue_of(self._state, merchant, cid)))
+            conv, _ = await self._append(merchant, cid, _requeue(_queue_of(step.state, merchant, cid)), held=held)
             self._assigned_at.pop(conv.key, None)
             self._staff_all(merchant, {"type": "conversation", "conversation": self._summary(conv)})
             self._to_shopper(conv.key, {"type": "desk_status", "status": "queued",
@@ -383,19 +411,21 @@ class DeskCore:
             moved = a.conversation_id in step.requeued or (bool(moved_by) and notify_key == (a.merchant_id,
                                                                                               a.conversation_id))
             conv = await self._record_assignment(a, moved, "agent_offline" if a.conversation_id in step.requeued
-                                                 else moved_by)
+                                                 else moved_by, held)
             if notify_key == conv.key:
                 out = conv
         return out
 
-    async def _record_assignment(self, a: r.Assignment, moved: bool, reason: str) -> Conversation:
+    async def _record_assignment(self, a: r.Assignment, moved: bool, reason: str,
+                                 held: frozenset[Key] = frozenset()) -> Conversation:
         """``moved``: from one person to another (a transfer, or taken back from one who left), else from the
         queue."""
         if moved:
             conv, _ = await self._append(a.merchant_id, a.conversation_id, lambda at: [
-                Transferred(at, to_agent=a.agent_id, reason=reason)])
+                Transferred(at, to_agent=a.agent_id, reason=reason)], held=held)
         else:
-            conv, _ = await self._append(a.merchant_id, a.conversation_id, lambda at: [Assigned(at, a.agent_id)])
+            conv, _ = await self._append(a.merchant_id, a.conversation_id, lambda at: [Assigned(at, a.agent_id)],
+                                         held=held)
         self._assigned_at[conv.key] = conv.updated_at
         if conv.key in self._packets:
             packet = self._packets[conv.key]

@@ -116,9 +116,8 @@ class DeskService(DeskCore):
         self._packets[conv.key] = packet
         conv, _ = await self._append(merchant_id, conversation_id, lambda at: [
             Handoff(at, reason, route.queue, packet)])
-        async with self._route_lock:
-            step = r.enqueue(self._state, merchant_id, conversation_id, route, self._now())
-            conv = await self._apply(step, notify_key=conv.key) or conv
+        conv = await self._route(lambda: r.enqueue(self._state, merchant_id, conversation_id, route, self._now()),
+                                 merchant_id, notify_key=conv.key) or conv
         self._staff_all(merchant_id, {"type": "conversation", "conversation": self._summary(conv)})
         self._staff_all(merchant_id, {"type": "queues", **self.queues(merchant_id)})
         await self._webhook(merchant_id, EventType.HANDOFF, {"conversation": summary(conv), "reason": reason.value})
@@ -215,9 +214,9 @@ class DeskService(DeskCore):
         conv = await self._get(merchant_id, conversation_id)
         if conv.status is not Status.QUEUED:
             raise Conflict(f"conversation is {conv.status.value}, not waiting", code="not_queued")
-        async with self._route_lock:
-            step = r.transfer_to_agent(self._state, merchant_id, conversation_id, agent_id, self._now())
-            return await self._apply(step, notify_key=conv.key) or conv
+        return await self._route(
+            lambda: r.transfer_to_agent(self._state, merchant_id, conversation_id, agent_id, self._now()),
+            merchant_id, notify_key=conv.key) or conv
 
     async def agent_message(self, merchant_id: str, conversation_id: str, agent_id: str, *, text: str | None = None,
                             canned_id: str | None = None) -> int:
