@@ -6,17 +6,25 @@
 //   chat.human()  ask for a person;  chat.email(addr);  chat.csat(score, comment)
 //   events "desk" ({event, seq}: agent_message, assigned, closed, call_started/ended), "desk_status"
 //   ({status, notice}), "csat_request", "call_offer" ({conversation_id, agent_name}: the desk offers video).
+// Several nodes (docs/desk.md): a node that does not serve the merchant's desk refuses the socket with
+// room_elsewhere; the client moves to details.url (event "moved", {url}; chat.baseUrl is then that node) and
+// goes back to its first baseUrl when the node it moved to stops answering (it died: another takes over).
 
 import { Emitter } from "../sdk/emitter.js";
 
 const DESK_FRAMES = new Set(["desk", "desk_status", "csat_request", "call_offer", "call"]);
 
-function wsUrl(base, token, language, session) {
-  const u = new URL("/v1/agent/ws", base || window.location.href);
+const MAX_MOVES = 3; // room_elsewhere refusals followed in a row before giving up (nodes that disagree)
+
+export function wsUrl(base, token, language, session, after = 0) {
+  const u = new URL("/v1/agent/ws", base || globalThis.location.href);
   u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
   u.searchParams.set("token", token);
   if (language) u.searchParams.set("language", language);
-  if (session) u.searchParams.set("session", session); // resume the conversation kept after a 4429 cut
+  if (session) {
+    u.searchParams.set("session", session); // resume the conversation kept after a 4429 cut or a drop
+    if (after > 0) u.searchParams.set("after", String(after)); // and get the desk events missed meanwhile
+  }
   return u.toString();
 }
 
@@ -26,6 +34,8 @@ export class AssistantClient extends Emitter {
     this.token = token;
     this.language = language;
     this.baseUrl = baseUrl;
+    this.home = baseUrl; // where to come back to when a node it moved to is gone
+    this._moves = 0;
     this.maxRetries = maxRetries;
     this._ws = null;
     this._queue = [];
@@ -39,23 +49,25 @@ export class AssistantClient extends Emitter {
   open() {
     return new Promise((resolve, reject) => {
       const resuming = this._resume;
-      const ws = new WebSocket(wsUrl(this.baseUrl, this.token, this.language, resuming));
+      const ws = new WebSocket(wsUrl(this.baseUrl, this.token, this.language, resuming, this.deskSeq));
       this._resume = null;
       this._ws = ws;
       let ready = false;
+      let moveTo = null;
       ws.onmessage = (ev) => {
         let msg;
         try { msg = JSON.parse(ev.data); } catch { return; }
         if (msg.type === "ready") {
           const resumed = this.sessionId !== null && msg.session_id === this.sessionId;
-          ready = true; this._retries = 0; this.sessionId = msg.session_id;
-          if (resumed && this.deskSeq > 0) this._catchUp();
+          ready = true; this._retries = 0; this._moves = 0; this.sessionId = msg.session_id;
+          if (!resumed) this.deskSeq = 0; // a new conversation (a resumed one sends what was missed itself)
           this.emit("ready", msg); resolve(this);
           for (const q of this._queue.splice(0)) ws.send(q);
         } else if (msg.type === "reply") {
           this.emit("reply", msg);
         } else if (msg.type === "error") {
-          this.emit("error", msg);
+          if (!ready && msg.code === "room_elsewhere" && msg.details && msg.details.url) moveTo = msg.details.url;
+          else this.emit("error", msg);
         } else if (DESK_FRAMES.has(msg.type)) {
           const seq = msg.type === "desk" ? (msg.seq ?? (msg.event && msg.event.seq)) : undefined;
           if (Number.isInteger(seq)) {
@@ -68,8 +80,21 @@ export class AssistantClient extends Emitter {
       ws.onclose = (ev) => {
         this.emit("closed", { code: ev.code, reason: ev.reason });
         if (!ready) {
+          if (this._closed) { reject(new Error("assistant client closed")); return; }
+          // another node serves the merchant's desk: go there at once (same token, same session)
+          if (moveTo && this._moves < MAX_MOVES) {
+            this._moves++; this.baseUrl = moveTo; this._resume = resuming;
+            this.emit("moved", { url: moveTo });
+            this.open().then(resolve, reject); return;
+          }
+          // no answer from a node it moved to, or a reconnect that failed: back home, later, keeping the session
+          if (ev.code < 4000 && (resuming || this.baseUrl !== this.home) && this._retries < this.maxRetries) {
+            this.baseUrl = this.home; this._resume = resuming;
+            const delay = Math.min(8000, 500 * 2 ** this._retries++);
+            setTimeout(() => this.open().then(resolve, reject), delay); return;
+          }
           // the conversation we tried to resume is gone (an AI-only one ends with its socket): start a new one
-          if (resuming && !this._closed) { this.deskSeq = 0; this.open().then(resolve, reject); return; }
+          if (resuming && ev.code >= 4000) { this.deskSeq = 0; this.open().then(resolve, reject); return; }
           reject(new Error(ev.reason || `assistant socket closed (${ev.code})`)); return;
         }
         // 4429: cut off for not reading; the server kept the conversation for us to resume (docs/limits.md).
@@ -90,22 +115,6 @@ export class AssistantClient extends Emitter {
   human() { this._frame({ type: "human" }); }
   email(address) { this._frame({ type: "email", email: String(address).trim().slice(0, 254) }); }
   csat(score, comment = "") { this._frame({ type: "csat", score: Number(score), comment: String(comment).slice(0, 1000) }); }
-
-  // Desk events sent while the socket was down (GET /v1/agent/sessions/{id}/events?after=).
-  async _catchUp() {
-    const u = new URL(`/v1/agent/sessions/${encodeURIComponent(this.sessionId)}/events`, this.baseUrl || window.location.href);
-    u.searchParams.set("after", String(this.deskSeq));
-    try {
-      const res = await fetch(u, { headers: { Authorization: `Bearer ${this.token}` } });
-      if (!res.ok) return;
-      const data = await res.json();
-      for (const item of Array.isArray(data) ? data : data.events || []) {
-        const frame = item.type === "desk" ? item : { type: "desk", event: item.event || item };
-        const seq = frame.seq ?? (frame.event && frame.event.seq);
-        if (Number.isInteger(seq) && seq > this.deskSeq) { this.deskSeq = seq; this.emit("desk", frame); }
-      }
-    } catch (e) { this.emit("error", { code: "catch_up_failed", message: String(e) }); }
-  }
 
   _frame(obj) {
     const frame = JSON.stringify(obj);

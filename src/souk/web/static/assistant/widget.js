@@ -124,8 +124,9 @@ export async function mountAssistant({ token, target = document.body, language =
     if (voiceSession) { const v = voiceSession; voiceSession = null; relabel(); await v.stop(); return; }
     try {
       const { startVoice } = await import("./voice.js");
-      // the chat's session: text and voice stay one conversation (one desk conversation, one history)
-      voiceSession = await startVoice({ token, language, baseUrl, session: chat.sessionId });
+      // the chat's session: text and voice stay one conversation (one desk conversation, one history), on
+      // the session's node (chat.baseUrl: where room_elsewhere moved the chat)
+      voiceSession = await startVoice({ token, language, baseUrl: chat.baseUrl, session: chat.sessionId });
       relabel();
       voiceSession.on("transcript", ({ text, final }) => {
         if (final === false) { partial = partial || add("user partial", ""); partial.textContent = text; return; }

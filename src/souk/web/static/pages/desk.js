@@ -3,7 +3,7 @@
 // hand back to the AI, close with a resolution, and one click to a video call (desk-call.js).
 // Staff token: ?token= or #token= in the URL, else (demo mode) the demo seller's.
 import { DeskCall } from "./desk-call.js";
-import { DeskSocket } from "./desk-socket.js";
+import { DeskSocket, homePage, movedPage } from "./desk-socket.js";
 import { PRESENCES, cannedText, duration, mergeEvents, queueLabel, section, sortInbox, waitedNow,
   warningText, warningsFor } from "./desk-format.js";
 import { el, inboxRow, packetView, timelineItem } from "./desk-view.js";
@@ -24,9 +24,27 @@ async function rest(method, path, body) {
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
     const e = data.error || {};
+    // several nodes: another node serves this merchant's desk; the page moves there (same token)
+    if (e.code === "room_elsewhere" && e.details && e.details.url) follow(e.details.url);
     throw Object.assign(new Error(e.message || `HTTP ${res.status}`), { code: e.code || `http_${res.status}`, status: res.status });
   }
   return data;
+}
+
+// The desk page moves to the node that serves the desk, when that node answers (right after a node died the
+// others name it for a few seconds: the socket retries meanwhile, and the next node asked takes the desk over).
+let following = false;
+async function follow(url) {
+  if (following) return;
+  following = true;
+  try {
+    await fetch(new URL("/healthz", url), { mode: "no-cors", cache: "no-store" });
+  } catch {
+    following = false;
+    return;
+  }
+  if (state.ws) state.ws.close();
+  window.location.assign(movedPage(window.location.href, url));
 }
 
 async function staffToken() {
@@ -338,7 +356,12 @@ function openSocket() {
   state.ws = new DeskSocket(state.token);
   state.ws.on("frame", onFrame);
   state.ws.on("up", () => { if (state.frames) loadInbox(); }); // a reconnect: catch up on the inbox
-  state.ws.on("down", ({ final, reason }) => {
+  // several nodes: the page follows its socket to the node that serves the desk, and goes back to the node
+  // it was opened on when that one stops answering (it died: the next node asked takes the desk over)
+  state.ws.on("moved", ({ url }) => follow(url));
+  state.ws.on("down", ({ final, reason, failed }) => {
+    const home = failed ? homePage(window.location.href) : null;
+    if (home) { state.ws.close(); window.location.assign(home); return; }
     const status = $("desk-status");
     status.className = "error";
     $("presence").disabled = true;
