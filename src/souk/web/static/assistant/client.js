@@ -89,7 +89,7 @@ export class AssistantClient extends Emitter {
           }
           // no answer from a node it moved to, or a reconnect that failed: back home, later, keeping the session
           if (ev.code < 4000 && (resuming || this.baseUrl !== this.home) && this._retries < this.maxRetries) {
-            this.baseUrl = this.home; this._resume = resuming;
+            this.baseUrl = this.home; this._resume = resuming; this._moves = 0; // (backoff bounds this loop)
             const delay = Math.min(8000, 500 * 2 ** this._retries++);
             setTimeout(() => this.open().then(resolve, reject), delay); return;
           }

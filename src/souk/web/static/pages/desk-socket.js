@@ -50,7 +50,7 @@ export class DeskSocket extends Emitter {
         this.open();
         return;
       }
-      if (!opened) this.base = null; // the node it moved to does not answer: back to the page's own node
+      if (!opened) { this.base = null; this.moves = 0; } // the node it moved to does not answer: back home
       // 44xx but 4429 (cut off for not reading): the token is expired, revoked or not staff; reconnecting won't help
       const final = ev.code >= 4400 && ev.code < 4500 && ev.code !== 4429 && !moveTo;
       // failed: the node never answered (down, or gone: another node takes the desk over)
