@@ -33,13 +33,14 @@ from souk.agent.brain import BrainReply
 from souk.agent.processors.output import VoiceOutput
 from souk.api import shopper_desk
 from souk.api.context import AppContext
-from souk.assistant.handoff import compose
+from souk.assistant.handoff import compose, notice_text
 from souk.assistant.service import AssistantService, Conversation
 from souk.auth.tokens import AccessClaims
 from souk.core.errors import RateLimited, SoukError, Timeout
 from souk.desk.feeds import Feed
 from souk.desk.service import DeskService
 from souk.domain.desk.handoff import HandoffDecision, HandoffReason
+from souk.domain.desk.notice import HandoffNotice, NoticeKind
 from souk.domain.desk.timeline import Channel, Status
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class DeskVoice:
         self._feed: Feed | None = None
         self._pump: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._waiting = False  # the desk said "queued": a person taking it over is announced
         self._closed = False
 
     def start(self, speaker: Speaker) -> None:
@@ -269,14 +271,34 @@ class DeskVoice:
     async def _pump_feed(self, feed: Feed) -> None:
         async for frame in feed:
             await self._out.send_event(frame)
-            event = frame.get("event") if frame.get("type") == "desk" else None
-            if isinstance(event, dict) and event.get("kind") == "agent_message" and event.get("text"):
-                async with self.conv.lock:
-                    language = self.conv.tracker.language or self.language or "en"
-                await self._say(str(event["text"]), language, {"desk": "agent_message", "seq": event.get("seq"),
-                                                                "agent_name": event.get("agent_name")})
+            await self._heard_from_desk(frame)
         if feed.overflowed and self._on_overflow is not None:
             self._on_overflow(RateLimited("desk frames not read", code="slow_consumer"))
+
+    async def _heard_from_desk(self, frame: dict[str, Any]) -> None:
+        """Speak a person's message; and that a person took over a conversation that was waiting (a hand-off
+        assigned at once was announced by its notice)."""
+        event = frame.get("event") if frame.get("type") == "desk" else None
+        kind = event.get("kind") if isinstance(event, dict) else None
+        async with self.conv.lock:
+            language = self.conv.tracker.language or self.language or "en"
+        if isinstance(event, dict) and kind == "agent_message" and event.get("text"):
+            await self._say(str(event["text"]), language, {"desk": "agent_message", "seq": event.get("seq"),
+                                                            "agent_name": event.get("agent_name")})
+            return
+        name = None
+        if frame.get("type") == "desk_status":
+            status, notice = frame.get("status"), frame.get("notice")
+            if status == "assigned" and self._waiting:
+                name = str(notice.get("agent_name") or "") if isinstance(notice, dict) else ""
+            else:
+                self._waiting = status == "queued"
+        elif isinstance(event, dict) and kind == "assigned" and self._waiting:
+            name = str(event.get("agent_name") or "")
+        if name is not None:
+            self._waiting = False
+            text = notice_text(language, HandoffNotice(NoticeKind.ASSIGNED, agent_name=name))
+            await self._say(text, language, {"desk": "notice"})
 
     async def resumed_status(self) -> dict[str, Any] | None:
         """Where the desk stands for a socket that joins a conversation mid hand-off (None: with the AI)."""
@@ -286,6 +308,7 @@ class DeskVoice:
             return None
         if status["status"] == "ai":
             return None
+        self._waiting = status["status"] == "queued"
         return {"type": "desk_status", "status": status["status"], "notice": status.get("notice")}
 
     # ---- the end ----

@@ -172,6 +172,8 @@ async def test_spoken_turns_hand_off_then_the_person_is_heard_and_the_ai_is_quie
         assert kinds[:5] == ["shopper_message", "ai_message", "shopper_message", "ai_message", "handoff"]
         assert kinds.count("shopper_message") == 3 and kinds.count("ai_message") == 2
         assert "agent_message" in kinds and kinds[-1] == "closed"
+        # assigned at once: the notice said so, once (the desk's assigned frames are not announced again)
+        assert len([f for f in shopper.frames if f.get("type") == "agent_text" and f.get("desk") == "notice"]) == 1
         await shopper.send(type="bye")
         await shopper.wait_closed()
         await ana.aclose()
@@ -236,18 +238,20 @@ async def test_the_widgets_text_session_and_voice_are_one_conversation(tmp_path:
         assert notice["text"] == status["text"]
         # the text socket on the same conversation hears the desk too
         await chat.wait_for(lambda f: f.get("type") == "desk_status" and f["status"] == "queued", 10)
+        # Ana comes online and gets it: the voice says so
+        n = len(shopper.frames)
+        ana = await online_agent(souk, "ana", name="Ana")
+        joined = await shopper.wait_for(lambda f: f.get("type") == "agent_text" and f.get("desk") == "notice", 10, n)
+        assert "Ana" in joined["text"] and joined["language"] == "es"
         await shopper.send(type="bye")
         await shopper.wait_closed()
 
-        async with souk.http(souk.keys["lumen"]) as c:
-            r = await c.put("/v1/desk/agents/ana", json={"name": "Ana", "capacity": 3,
-                                                         "skills": {"languages": ["es", "en"]}})
-            assert r.status_code == 200
         body = await timeline(souk, sid, "ana", 5)
         conv = body["conversation"]
-        assert conv["channel"] == "assistant_text" and conv["status"] == "queued"  # the text session's, kept
+        assert conv["channel"] == "assistant_text" and conv["status"] == "assigned"  # the text session's, kept
         lines = [(e["kind"], e.get("text")) for e in body["events"]][:4]
         assert lines[2] == ("shopper_message", "¿Cuánto cuesta el envío a España?")
         assert lines[3] == ("ai_message", said["text"])
         assert [e["kind"] for e in body["events"]].count("handoff") == 1
         await chat.aclose()
+        await ana.aclose()
