@@ -6,15 +6,17 @@ restarts"); its clients are routed there up front:
 - the staff member's desk socket opens on node A, which then serves the desk; on node B the staff socket and
   the shopper's assistant socket are refused with an error frame ``room_elsewhere`` naming A's URL and close
   code 4409, a REST session open and a staff REST call answer 409 ``room_elsewhere``;
-- on A the shopper asks the AI, then for a person: the staff member gets the conversation with its packet,
-  replies, the shopper sees it and answers the person; a second shopper's conversation goes to a second staff
-  member;
+- the shopper is the widget's own client (static/assistant/client.js) in Chromium, on a page of node B: it
+  moves to A by itself; there it asks the AI, then for a person: the staff member gets the conversation with
+  its packet, replies, the shopper sees it and answers the person; a second shopper's conversation (REST) goes
+  to a second staff member;
 - node A is SIGKILLed: the staff member's socket on B is refused naming A until A's heartbeat expires, then B
   takes the desk over from the database: the staff member still holds the conversation (back within the
-  grace), replies from B, and the shopper resuming its session on B (``?session=&after=``) gets the reply it
-  missed and keeps talking to the person; the second staff member never comes back: after the grace their
-  conversation goes back to its queue and to the staff member who is online; the timeline on B has every
-  message in order; the conversation is closed on B and the shopper gives CSAT there.
+  grace) and replies from B; the widget comes back to B by itself, resumes its session there, sees the reply
+  and keeps talking to the person; a socket resuming with ``after=`` gets the events after that seq; the
+  second staff member never comes back: after the grace their conversation goes back to its queue and to the
+  staff member who is online; the timeline on B has every message in order; the conversation is closed on B
+  and the shopper gives CSAT there.
 """
 
 from __future__ import annotations
@@ -35,11 +37,23 @@ from tests.integration.multinode.souk_nodes import Node, auth, mint, ok
 
 SHOPPER = "C-518"  # a demo customer (orders 1036 ...)
 OTHER_SHOPPER = "C-777"
-GRACE_S = 12.0  # desk.agent_grace_s of both nodes
+GRACE_S = 8.0  # desk.agent_grace_s of both nodes
 WAIT_S = 45.0  # generous waits: two nodes, their Janus and the test share a small, busy machine
 
 pytestmark = [pytest.mark.skipif(shutil.which("janus") is None, reason="janus is not installed (make setup)"),
-              pytest.mark.redis, pytest.mark.postgres, pytest.mark.janus]
+              pytest.mark.redis, pytest.mark.postgres, pytest.mark.janus, pytest.mark.browser]
+
+# The widget's client on a page of node B; what it emits lands in window.log.
+OPEN_WIDGET = """async ([token, base]) => {
+    const { AssistantClient } = await import("/static/assistant/client.js");
+    const log = window.log = [];
+    const chat = window.chat = new AssistantClient({ token, baseUrl: base, language: "en" });
+    for (const type of ["ready", "reply", "desk", "desk_status", "csat_request", "moved", "error", "closed"]) {
+        chat.on(type, (e) => log.push({ ...e, type, base: chat.baseUrl }));
+    }
+    await chat.open();
+    return { base: chat.baseUrl, session: chat.sessionId };
+}"""
 
 
 async def _seed(database_url: str, tmp: Path) -> tuple[str, str]:
@@ -99,12 +113,23 @@ async def _staff_online(sock: Socket) -> dict[str, Any]:
     return hello
 
 
+async def _widget_saw(page: Any, predicate: str, what: str, timeout_s: float = WAIT_S) -> dict[str, Any]:
+    """The first entry of the widget's log that ``predicate`` (JS, of ``e``) accepts."""
+    try:
+        await page.wait_for_function(f"() => window.log.some((e) => {predicate})", timeout=timeout_s * 1000)
+    except Exception as exc:
+        log = await page.evaluate("() => window.log.slice(-10)")
+        raise AssertionError(f"the widget did not see {what} within {timeout_s} s; last: {log}") from exc
+    found: dict[str, Any] = await page.evaluate(f"() => window.log.find((e) => {predicate})")
+    return found
+
+
 def _kinds_and_texts(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(e["kind"], e.get("text", "")) for e in events]
 
 
 async def test_desk_follows_its_node_and_survives_it(tmp_path: Path, postgres_url: str, redis_url: str,
-                                                     netns: None) -> None:
+                                                     netns: None, chromium: Any) -> None:
     _, key = await _seed(postgres_url, tmp_path)
     env = {"SOUK_DESK__AGENT_GRACE_S": str(GRACE_S)}
     a = Node("node-a", tmp_path / "a", database_url=postgres_url, redis_url=redis_url, rtp="20000-29999", env=env)
@@ -141,31 +166,31 @@ async def test_desk_follows_its_node_and_survives_it(tmp_path: Path, postgres_ur
             r = await http_b.get("/v1/desk/queues", headers=auth(ana))
             assert r.status_code == 409 and r.json()["error"]["details"]["node"] == "node-a", r.text
 
-            # on A: the shopper asks the AI, then for a person; Ana gets it, replies, the shopper answers her
-            chat = Socket(await websockets.connect(_ws(a, "/v1/agent/ws", shopper, language="en")))
-            sockets.append(chat)
-            sid = (await chat.wait_type("ready", timeout=WAIT_S))["session_id"]
-            await chat.send(type="message", text="Where is my order 1036?")
-            answer = await chat.wait_type("reply", timeout=WAIT_S)
+            # the widget on a page of B moves to A by itself; there the shopper asks the AI, then for a person;
+            # Ana gets it and replies, the shopper sees it and answers her
+            page = await chromium.new_page()
+            await page.goto(f"{b.base}/")
+            opened = await page.evaluate(OPEN_WIDGET, [shopper, b.base])
+            assert opened["base"] == a.base, opened
+            sid = opened["session"]
+            moved = await page.evaluate("() => window.log.filter((e) => e.type === 'moved').map((e) => e.url)")
+            assert moved == [a.base], moved
+            await page.evaluate("() => window.chat.send('Where is my order 1036?')")
+            answer = await _widget_saw(page, "e.type === 'reply'", "the AI's answer")
             assert answer["handoff"] is None and answer["text"], answer
-            n = len(chat.frames)
-            await chat.send(type="human")
-            told = await chat.wait_for(lambda f: f.get("type") == "desk_status" and "text" in f, WAIT_S, after=n)
+            await page.evaluate("() => window.chat.human()")
+            told = await _widget_saw(page, "e.type === 'desk_status' && 'text' in e", "the hand-off notice")
             assert told["status"] == "assigned", told
             got = await ana_a.wait_for(lambda f: f.get("type") == "assigned", WAIT_S)
             assert got["conversation"]["id"] == sid and got["packet"]["reason"] == "explicit_request", got
             await ok(http_a.post(f"/v1/desk/conversations/{sid}/messages", headers=auth(ana),
                                  json={"text": "Hi, Ana here: let me check order 1036."}))
-            seen = await chat.wait_for(lambda f: f.get("type") == "desk" and f["event"]["kind"] == "agent_message",
-                                       WAIT_S)
-            assert seen["event"]["text"] == "Hi, Ana here: let me check order 1036.", seen
+            seen = await _widget_saw(page, "e.type === 'desk' && e.event.text === 'Hi, Ana here: let me check "
+                                           "order 1036.'", "Ana's reply on A")
             last_seq = seen["event"]["seq"]
-            n = len(chat.frames)
-            await chat.send(type="message", text="Thanks, it was due on Monday.")
-            sent = await chat.wait_type("sent", timeout=WAIT_S, after=n)
-            assert sent["status"] == "assigned", sent
+            await page.evaluate("() => window.chat.send('Thanks, it was due on Monday.')")
             await ana_a.wait_for(lambda f: f.get("type") == "event" and f["conversation_id"] == sid
-                                 and f["event"]["kind"] == "shopper_message", WAIT_S)
+                                 and f["event"].get("text") == "Thanks, it was due on Monday.", WAIT_S)
 
             # a second shopper (REST) goes to Bo, the less loaded staff member
             bo_a = Socket(await websockets.connect(_ws(a, "/v1/desk/ws", bo)))
@@ -180,7 +205,7 @@ async def test_desk_follows_its_node_and_survives_it(tmp_path: Path, postgres_ur
 
             # node A dies with the desk's live state
             a.sigkill()
-            for sock in (chat, ana_a, bo_a):
+            for sock in (ana_a, bo_a):
                 await sock.wait_closed(WAIT_S)
             killed_at = time.monotonic()
 
@@ -193,31 +218,41 @@ async def test_desk_follows_its_node_and_survives_it(tmp_path: Path, postgres_ur
             await ok(http_b.post(f"/v1/desk/conversations/{sid}/messages", headers=auth(ana),
                                  json={"text": "Sorry, we had a hiccup. It ships today."}))
 
-            # the shopper resumes its session on B and gets the reply it missed, then talks to Ana there
-            chat_b = Socket(await websockets.connect(_ws(b, "/v1/agent/ws", shopper, session=sid,
-                                                         after=str(last_seq))))
-            sockets.append(chat_b)
-            ready = await _first(chat_b, "the shopper's resume on B")
-            assert ready == {"type": "ready", "session_id": sid, "resumed": True}, ready
-            status = await chat_b.wait_type("desk_status", timeout=WAIT_S)
-            assert status["status"] == "assigned" and status["notice"]["agent_name"] == "Ana", status
-            missed = await chat_b.wait_for(lambda f: f.get("type") == "desk"
-                                           and f["event"]["kind"] == "agent_message", WAIT_S)
-            assert missed["event"]["text"] == "Sorry, we had a hiccup. It ships today.", missed
-            n = len(chat_b.frames)
-            await chat_b.send(type="message", text="Great, thank you!")
-            sent = await chat_b.wait_type("sent", timeout=WAIT_S, after=n)
-            assert sent["status"] == "assigned", sent
+            # the widget comes back to B by itself, resumes its session there, sees the reply (live, or as
+            # missed), and keeps talking to Ana there
+            back = await _widget_saw(page, "e.type === 'ready' && e.resumed && e.base === " + repr(b.base),
+                                     "its session resumed on B")
+            assert back["session_id"] == sid, back
+            await _widget_saw(page, "e.type === 'desk' && e.event.text === 'Sorry, we had a hiccup. It ships "
+                                    "today.'", "Ana's reply from B")
+            await page.evaluate("() => window.chat.send('Great, thank you!')")
             await ana_b.wait_for(lambda f: f.get("type") == "event" and f["conversation_id"] == sid
                                  and f["event"].get("text") == "Great, thank you!", WAIT_S)
+            errors = await page.evaluate("() => window.log.filter((e) => e.type === 'error')")
+            assert errors == [], errors
+            # a socket resuming with after=<seq> gets the shopper-visible events after it, in order
+            again = Socket(await websockets.connect(_ws(b, "/v1/agent/ws", shopper, session=sid,
+                                                        after=str(last_seq))))
+            sockets.append(again)
+            ready = await _first(again, "a resume on B with after=")
+            assert ready == {"type": "ready", "session_id": sid, "resumed": True}, ready
+            status = await again.wait_type("desk_status", timeout=WAIT_S)
+            assert status["status"] == "assigned" and status["notice"]["agent_name"] == "Ana", status
+            await again.wait_for(lambda f: f.get("type") == "desk" and f["event"].get("text") == "Great, thank you!",
+                                 WAIT_S)
+            missed = [f["event"] for f in again.frames if f.get("type") == "desk"]
+            assert [e.get("text") for e in missed] == [
+                "Thanks, it was due on Monday.", "Sorry, we had a hiccup. It ships today.", "Great, thank you!"], missed
+            assert all(e["seq"] > last_seq for e in missed) and missed == sorted(missed, key=lambda e: e["seq"])
+            await again.aclose()
 
             # Bo never comes back: after the grace his conversation goes back to its queue, then to Ana
             moved = await ana_b.wait_for(lambda f: f.get("type") == "assigned" and f["conversation"]["id"] == sid2,
                                          GRACE_S + WAIT_S)
             assert moved["conversation"]["agent_id"] == "ana", moved
             detail2 = await ok(http_b.get(f"/v1/desk/conversations/{sid2}", headers=auth(ana)))
-            back = [e for e in detail2["events"] if e["kind"] == "transferred"]
-            assert back and back[-1]["reason"] == "agent_offline", detail2["events"]
+            requeued = [e for e in detail2["events"] if e["kind"] == "transferred"]
+            assert requeued and requeued[-1]["reason"] == "agent_offline", detail2["events"]
 
             # B has the whole timeline, closes the conversation, and the shopper rates it there
             detail = await ok(http_b.get(f"/v1/desk/conversations/{sid}", headers=auth(ana)))
@@ -232,17 +267,21 @@ async def test_desk_follows_its_node_and_survives_it(tmp_path: Path, postgres_ur
                 ("shopper_message", "Great, thank you!")], timeline
             assert [k for k, _ in timeline].count("handoff") == 1 and ("assigned", "") in timeline, timeline
             assert [e["seq"] for e in detail["events"]] == list(range(1, len(detail["events"]) + 1))
-            n = len(chat_b.frames)
             closed = await ok(http_b.post(f"/v1/desk/conversations/{sid}/close", headers=auth(ana),
                                           json={"resolution": "resolved"}))
             assert closed["conversation"]["status"] == "closed", closed
-            await chat_b.wait_for(lambda f: f.get("type") == "desk" and f["event"]["kind"] == "closed", WAIT_S,
-                                  after=n)
-            await chat_b.wait_type("csat_request", timeout=WAIT_S, after=n)
-            await chat_b.send(type="csat", score=5, comment="fast, even after a crash")
-            await chat_b.wait_type("csat_saved", timeout=WAIT_S, after=n)
-            final = await ok(http_b.get(f"/v1/desk/conversations/{sid}", headers=auth(ana)))
-            assert final["conversation"]["csat"] == 5 and final["events"][-1]["kind"] == "csat", final["events"]
+            await _widget_saw(page, "e.type === 'desk' && e.event.kind === 'closed'", "the close")
+            await _widget_saw(page, "e.type === 'csat_request'", "the CSAT request")
+            await page.evaluate("() => window.chat.csat(5, 'fast, even after a crash')")
+            deadline = time.monotonic() + WAIT_S
+            while True:
+                final = await ok(http_b.get(f"/v1/desk/conversations/{sid}", headers=auth(ana)))
+                if final["conversation"]["csat"] == 5:
+                    break
+                assert time.monotonic() < deadline, f"no CSAT on B within {WAIT_S} s: {final['events'][-3:]}"
+                await asyncio.sleep(0.2)
+            assert final["events"][-1]["kind"] == "csat" and final["events"][-1]["score"] == 5, final["events"]
+            await page.close()
             print(f"desk taken over by node-b {took_over_s:.1f} s after node-a was killed")
     finally:
         for sock in sockets:
