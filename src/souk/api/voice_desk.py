@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 REPLY_TIMEOUT_S = 30.0
 JOBS_LIMIT = 200  # desk writes waiting, for one voice session
 DRAIN_S = 5.0  # at the end: how long the turns still waiting may take to reach the desk
+SAID_LIMIT = 50  # lines said for the desk whose agent_text has not come by yet
 QUIET = "desk_quiet"  # metadata of the empty reply while a person has the conversation
 
 
@@ -264,6 +265,8 @@ class DeskVoice:
     async def _say(self, text: str, language: str, tag: dict[str, Any]) -> None:
         if self._speaker is None or not text.strip() or self._closed:
             return
+        if len(self._said) >= SAID_LIMIT:  # lines cut before their first word never come back: forget the oldest
+            self._said.pop(next(iter(self._said)))
         self._said[text] = tag
         await self._speaker.say(text, language)
 
