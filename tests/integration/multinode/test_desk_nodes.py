@@ -22,6 +22,7 @@ restarts"); its clients are routed there up front:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import time
 from pathlib import Path
@@ -124,6 +125,19 @@ async def _widget_saw(page: Any, predicate: str, what: str, timeout_s: float = W
     return found
 
 
+async def _desk_page_on(page: Any, node: Node, what: str) -> str:
+    """Wait until the desk page (static/pages/desk.js) runs on ``node`` with its staff socket up (hello seen)."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        with contextlib.suppress(Exception):  # a navigation in progress
+            if page.url.startswith(node.base + "/desk") and await page.evaluate(
+                    "() => !!(window.soukDesk && window.soukDesk.me && window.soukDesk.ws"
+                    " && window.soukDesk.ws.ws.readyState === 1)"):
+                return str(page.url)
+        assert time.monotonic() < deadline, f"the desk page is not on {node.node_id} ({what}): at {page.url}"
+        await asyncio.sleep(0.2)
+
+
 def _kinds_and_texts(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(e["kind"], e.get("text", "")) for e in events]
 
@@ -165,6 +179,12 @@ async def test_desk_follows_its_node_and_survives_it(tmp_path: Path, postgres_ur
             assert r.json()["error"]["details"]["url"] == a.base, r.text
             r = await http_b.get("/v1/desk/queues", headers=auth(ana))
             assert r.status_code == 409 and r.json()["error"]["details"]["node"] == "node-a", r.text
+
+            # Ana's desk page opened on B moves to A by itself (token kept, B remembered as home)
+            desk_page = await chromium.new_page()
+            await desk_page.goto(f"{b.base}/desk?token={ana}")
+            at = await _desk_page_on(desk_page, a, "opened on B")
+            assert f"token={ana}" in at and "home=" in at, at
 
             # the widget on a page of B moves to A by itself; there the shopper asks the AI, then for a person;
             # Ana gets it and replies, the shopper sees it and answers her
@@ -217,6 +237,10 @@ async def test_desk_follows_its_node_and_survives_it(tmp_path: Path, postgres_ur
             took_over_s = time.monotonic() - killed_at
             await ok(http_b.post(f"/v1/desk/conversations/{sid}/messages", headers=auth(ana),
                                  json={"text": "Sorry, we had a hiccup. It ships today."}))
+
+            # Ana's desk page goes back home to B and its socket is up there
+            at = await _desk_page_on(desk_page, b, "after A was killed")
+            assert f"token={ana}" in at and "home=" not in at, at
 
             # the widget comes back to B by itself, resumes its session there, sees the reply (live, or as
             # missed), and keeps talking to Ana there
@@ -282,6 +306,7 @@ async def test_desk_follows_its_node_and_survives_it(tmp_path: Path, postgres_ur
                 await asyncio.sleep(0.2)
             assert final["events"][-1]["kind"] == "csat" and final["events"][-1]["score"] == 5, final["events"]
             await page.close()
+            await desk_page.close()
             print(f"desk taken over by node-b {took_over_s:.1f} s after node-a was killed")
     finally:
         for sock in sockets:
