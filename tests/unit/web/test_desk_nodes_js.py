@@ -161,3 +161,29 @@ def test_the_desk_page_moves_with_its_token_and_remembers_home() -> None:
     assert got[1] == "http://10.0.0.3:8080/desk?token=abc#x=1&home=http%3A%2F%2Flb.test"  # home stays the first
     assert got[2] == "http://lb.test/desk?token=abc#x=1"
     assert got[3:] == [None, None, None]
+
+
+def test_after_a_person_closed_the_conversation_the_next_question_starts_a_new_one() -> None:
+    got = run("assistant/client.js", """
+        let n = 0;
+        globalThis.serve = (ws, url) => {
+          ws.accept();
+          n += 1;
+          ws.frame({ type: "ready", session_id: "s-" + n });
+        };
+        const c = new m.AssistantClient({ token: "t", language: "es", baseUrl: "http://b.test" });
+        await c.open();
+        const first = globalThis.opened.length;
+        c.send("hola");
+        c._ws.frame({ type: "desk_status", status: "closed", notice: null });
+        c.csat(5);
+        const oldSocket = c._ws;
+        c.send("otra pregunta");
+        await until(() => c.sessionId === "s-2");
+        await until(() => c._ws.sent.length > 0);
+        return { before: first, after: globalThis.opened.length, old: oldSocket.sent.map((f) => JSON.parse(f).type),
+                 fresh: c._ws.sent.map((f) => JSON.parse(f).type), resumed: c._ws.url.includes("session=") };
+    """)
+    assert got["after"] == got["before"] + 1
+    assert got["old"] == ["message", "csat", "bye"]  # the rating goes to the closed conversation
+    assert got["fresh"] == ["message"] and got["resumed"] is False

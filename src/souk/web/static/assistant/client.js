@@ -43,6 +43,7 @@ export class AssistantClient extends Emitter {
     this._closed = false;
     this.sessionId = null;
     this._resume = null;
+    this._ended = false; // a person closed the conversation (see send)
     this.deskSeq = 0; // the last desk event seen, so a reconnect shows none twice
   }
 
@@ -69,6 +70,7 @@ export class AssistantClient extends Emitter {
           if (!ready && msg.code === "room_elsewhere" && msg.details && msg.details.url) moveTo = msg.details.url;
           else this.emit("error", msg);
         } else if (DESK_FRAMES.has(msg.type)) {
+          if (msg.type === "desk_status") this._ended = msg.status === "closed";
           const seq = msg.type === "desk" ? (msg.seq ?? (msg.event && msg.event.seq)) : undefined;
           if (Number.isInteger(seq)) {
             if (seq <= this.deskSeq) return; // already shown (a catch-up after a reconnect overlaps)
@@ -108,8 +110,23 @@ export class AssistantClient extends Emitter {
     });
   }
 
+  // A person closed the conversation: the shopper's next question starts a new one (a new session, so it is
+  // recorded and can be handed over again), after the rating if they gave it.
   send(text) {
-    this._frame({ type: "message", text: String(text).slice(0, 20000) });
+    const frame = { type: "message", text: String(text).slice(0, 20000) };
+    if (this._ended && this._ws && this._ws.readyState === WebSocket.OPEN) {
+      this._ended = false;
+      const old = this._ws;
+      old.onclose = () => {};
+      old.send('{"type":"bye"}');
+      old.close(1000);
+      this.sessionId = null; this._resume = null; this.deskSeq = 0; this._ws = null;
+      this._queue.push(JSON.stringify(frame));
+      this.emit("new_conversation", {});
+      this.open().catch((e) => this.emit("error", { code: "reconnect_failed", message: String(e) }));
+      return;
+    }
+    this._frame(frame);
   }
 
   human() { this._frame({ type: "human" }); }

@@ -229,6 +229,7 @@ export function attachDesk({ chat, log, add, lang, voice, target, status, person
   chat.on("call_offer", onCall);
   chat.on("call", onCall);
   chat.on("csat_request", onCsat);
+  chat.on("new_conversation", () => { state.announced = false; setStatus("ai"); }); // after a person closed one
   setStatus("ai");
 
   return {
