@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from souk.core.clock import Clock
-from souk.core.errors import NotFound
+from souk.core.errors import Conflict, NotFound
 from souk.core.ids import new_id
 from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 Key = tuple[str, str]
 DEFAULT_HANDLING_S = 300.0  # the expected handling time until the merchant has history
 HANDLING_SAMPLES = 50
+OWNERSHIP_EVERY_TICKS = 5  # several nodes: how often a node checks it still serves the desks it loaded
 CACHE_MAX = 20_000  # conversations kept in memory by the node serving their desk
 
 
@@ -196,12 +197,44 @@ class DeskCore:
         self._listeners.close_all()
 
     async def _ticking(self) -> None:
+        ticks = 0
         while True:
             await self._clock.sleep(self._tick_s)
+            ticks += 1
             try:
+                if self._router is not None and ticks % OWNERSHIP_EVERY_TICKS == 0:
+                    await self._check_ownership()
                 await self._route(lambda: r.tick(self._state, self._now()), None)
             except Exception:  # one bad tick must not stop overflow for good
                 log.exception("desk tick failed")
+
+    async def _check_ownership(self) -> None:
+        """A node cut off from the others (not dead) may find another node took a merchant's desk over: it
+        drops what it held of that desk (routing state, timers, sockets) instead of acting on it, and loads it
+        afresh from the database if the desk comes back to it."""
+        assert self._router is not None
+        for merchant_id in list(self._adopted):
+            try:
+                await self._router.require_here(RoomKey(merchant_id, DESK_ROOM))
+            except Conflict:
+                await self._forget(merchant_id)
+
+    async def _forget(self, merchant_id: str) -> None:
+        log.warning("desk of %s is served by another node now: dropping this node's copy", merchant_id)
+        async with self._route_lock:
+            self._adopted.discard(merchant_id)
+            self._state = r.DeskState(
+                {k: v for k, v in self._state.agents.items() if k[0] != merchant_id},
+                {k: v for k, v in self._state.conversations.items() if k[0] != merchant_id},
+                {m: w for m, w in self._state.max_wait.items() if m != merchant_id}, self._state.seq)
+            for key in [k for k in self._grace if k[0] == merchant_id]:
+                self._grace.pop(key).cancel()
+            for key in [k for k in self._cache if k[0] == merchant_id]:
+                del self._cache[key]
+                self._last_at.pop(key, None)
+        for prefix in (("staff", merchant_id), ("shopper", merchant_id)):  # they reconnect, and are sent on
+            for feed_key in self._listeners.keys_with_prefix(prefix):
+                self._listeners.close_key(feed_key)
 
     # ---------------------------------------------------------------- settings and staff
     async def settings_for(self, merchant_id: str) -> DeskSettings:
@@ -231,6 +264,7 @@ class DeskCore:
         self._staff_all(profile.merchant_id, {"type": "queues", **self.queues(profile.merchant_id)})
 
     async def remove_agent(self, merchant_id: str, agent_id: str) -> bool:
+        await self.require_here(merchant_id)
         if (merchant_id, agent_id) in self._state.agents:
             await self.set_presence(merchant_id, agent_id, r.Presence.OFFLINE)
         async with self._route_lock:
@@ -279,6 +313,8 @@ class DeskCore:
     async def _gone_after_grace(self, merchant_id: str, agent_id: str) -> None:
         await self._clock.sleep(self._grace_s)
         self._grace.pop((merchant_id, agent_id), None)
+        if self._router is not None and merchant_id not in self._adopted:
+            return  # another node serves this desk now (see _forget)
         if not self._listeners.count(("staff", merchant_id, agent_id)):
             log.info("desk agent %s/%s gone: its conversations go back to their queues", merchant_id, agent_id)
             await self.set_presence(merchant_id, agent_id, r.Presence.OFFLINE)

@@ -83,6 +83,10 @@ class Listeners:
             feed.put(frame)
         return len(feeds)
 
+    def close_key(self, key: tuple[str, ...]) -> None:
+        for feed in self._feeds.pop(key, set()):
+            feed.close()
+
     def keys_with_prefix(self, prefix: tuple[str, ...]) -> list[tuple[str, ...]]:
         n = len(prefix)
         return [k for k in self._feeds if k[:n] == prefix]

@@ -349,3 +349,33 @@ async def test_a_call_left_open_by_a_restart_does_not_block_closing(desk: Desk) 
     assert conv.status is Status.CLOSED
     assert [e.kind for _, e in events][-2:] == ["call_ended", "closed"]
     assert events[-2][1].outcome is CallOutcome.INTERRUPTED
+
+
+async def test_a_node_that_finds_its_desk_taken_over_drops_its_copy_and_stops_acting() -> None:
+    clock = ManualClock()
+    stores = (MemoryConversations(), MemoryStaff(), MemoryDeskSettings())
+    pins: dict = {}
+    one = DeskService(*stores, clock=clock, agent_grace_s=10, router=Router(pins, "n1"), tick_s=1)
+    await one.start()
+    try:
+        await one.put_agent(StaffProfile(M, "ana", "Ana", Skills(frozenset({"es"})), 1))
+        staff = await one.connect_agent(M, "ana")
+        await one.set_presence(M, "ana", Presence.ONLINE)
+        await chat(one, "c1")
+        await hand_off(one, "c1")
+        await chat(one, "c2", shopper="s2")
+        await hand_off(one, "c2", shopper="s2")  # waits: Ana is full
+        for room in list(pins):
+            pins[room] = "n2"  # node two took the desk over while node one was cut off
+        await one.disconnect_agent(M, "ana", staff)  # ... and the grace timer would requeue Ana's conversation
+        for _ in range(12):
+            await clock.advance(1)
+            await asyncio.sleep(0.01)
+        assert staff.closed
+        assert one.queues(M) == {"queues": [], "agents": []}  # nothing of M is held or routed here any more
+        events = await stores[0].events(M, "c1")
+        assert events[-1][1].kind == "assigned"  # node one wrote nothing after losing the desk
+        with pytest.raises(Conflict):
+            await one.claim(M, "c2", "ana")
+    finally:
+        await one.aclose()

@@ -352,9 +352,13 @@ async def desk_ws(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         return
     merchant, agent_id = claims.merchant_id, claims.identity
+    try:
+        feed = await desk.connect_agent(merchant, agent_id)  # the desk may have moved since the check above
+    except SoukError as exc:
+        await ws_helpers.refuse(ws, exc)
+        return
     ending = ws_helpers.Ending(ws)
     watch = ws_helpers.watch_token(ctx, claims, ending.end)
-    feed = await desk.connect_agent(merchant, agent_id)
     lock = asyncio.Lock()
     pump = asyncio.create_task(_pump(ws, feed, ending, lock), name=f"desk-ws-{agent_id}")
     try:
