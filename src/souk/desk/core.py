@@ -20,6 +20,7 @@ from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
 from souk.desk.feeds import Frame, Listeners
 from souk.desk.ports import ConversationStore, DeskSettingsStore, StaffStore
+from souk.desk.rebuild import places, rebuild
 from souk.desk.views import last_packet, packet_dict, route_of, shopper_events, staff_event, summary
 from souk.domain.desk import routing as r
 from souk.domain.desk.handoff import HandoffPacket
@@ -32,7 +33,6 @@ from souk.domain.desk.timeline import (
     Assigned,
     Conversation,
     Event,
-    Handoff,
     Status,
     Transferred,
 )
@@ -123,70 +123,25 @@ class DeskCore:
     async def _load(self, merchant_id: str | None, profiles: Sequence[StaffProfile],
                     unfinished: Sequence[Conversation]) -> None:
         """Put stored agents and open conversations into the routing state (one merchant, or all of them)."""
-        now = self._now()
-        places = await self._places(unfinished)
+        where = await places(self._store, unfinished)
         async with self._route_lock:
-            keep = merchant_id is not None
-            for key in [k for k in self._cache if not keep or k[0] == merchant_id]:
+            for key in [k for k in self._cache if merchant_id is None or k[0] == merchant_id]:
                 del self._cache[key]  # what another node may have written since this one last served it
                 self._last_at.pop(key, None)
-            agents = {k: v for k, v in self._state.agents.items() if keep and k[0] != merchant_id}
-            convs = {k: v for k, v in self._state.conversations.items() if keep and k[0] != merchant_id}
-            seq = self._state.seq
-            for p in profiles:
-                self._profiles[(p.merchant_id, p.id)] = p
-                agents[(p.merchant_id, p.id)] = r.Agent(p.merchant_id, p.id, p.skills, p.capacity)
-            away: set[Key] = set()
-            for c in sorted(unfinished, key=lambda c: places.get(c.key, (c.updated_at, False))[0]):
-                route = _route(c)
-                queued_at, front = places.get(c.key, (c.updated_at, False))
-                held = c.agent_id if c.status is Status.ASSIGNED else None
-                if held is not None:
-                    akey = (c.merchant_id, held)
-                    agent = agents.get(akey) or r.Agent(c.merchant_id, held, r.Skills(), 1)
-                    agents[akey] = dataclasses.replace(agent, presence=r.Presence.AWAY, idle_since=now,
-                                                       open=(*agent.open, c.id))
-                    away.add(akey)
-                    self._assigned_at[c.key] = c.updated_at
-                skills = agents[(c.merchant_id, held)].skills if held is not None else None
-                convs[c.key] = r.Conversation(c.merchant_id, c.id, route, queued_at, seq, held,
-                                              front=front and held is None,
-                                              overflow=skills is not None and not route.served_by(skills))
-                self._last_at[c.key] = c.updated_at
-                seq += 1
-            limits = dict(self._state.max_wait)
-            for m, st in self._settings.items():
-                if merchant_id is None or m == merchant_id:
-                    limits.pop(m, None)
-                    if st.max_wait_s:
-                        limits[m] = dt.timedelta(seconds=st.max_wait_s)
-            self._state = r.DeskState(agents, convs, limits, seq)
+            built = rebuild(self._state, merchant_id, profiles, unfinished, where, self._settings, self._now())
+            self._profiles.update({(p.merchant_id, p.id): p for p in profiles})
+            self._assigned_at.update(built.assigned_at)
+            self._last_at.update({c.key: c.updated_at for c in unfinished})
+            self._state = built.state
             if merchant_id is not None:
                 self._adopted.add(merchant_id)
         broken = r.violations(self._state)
         if broken:
             log.warning("desk state rebuilt with %d inconsistencies: %s", len(broken), broken[:5])
-        for akey in away:  # restored holding work: back within the grace, or requeued
+        for akey in built.away:  # restored holding work: back within the grace, or requeued
             self._arm_grace(*akey)
         log.info("desk loaded %s: %d open conversations, %d staff", merchant_id or "every merchant",
                  len(unfinished), len(profiles))
-
-    async def _places(self, unfinished: Sequence[Conversation]) -> dict[Key, tuple[dt.datetime, bool]]:
-        """Each open conversation's place in its queue as its events say: since when it waits (its last
-        hand-off; a transfer to a queue keeps that time) and whether it went back to the front because its
-        agent left."""
-        out: dict[Key, tuple[dt.datetime, bool]] = {}
-        for c in unfinished:
-            since, front = c.updated_at, False
-            for _, event in await self._store.events(c.merchant_id, c.id, limit=MAX_EVENTS):
-                if isinstance(event, Handoff):
-                    since, front = event.at, False
-                elif isinstance(event, Transferred):
-                    front = event.to_queue is not None and event.reason == "agent_offline"
-                elif isinstance(event, Assigned):
-                    front = False
-            out[c.key] = (since, front)
-        return out
 
     async def aclose(self) -> None:
         self._closing = True
