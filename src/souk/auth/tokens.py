@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -178,7 +179,7 @@ class TokenService:
             "role": role.value,
             "prv": sorted(p.value for p in privs),
             "iat": int(now),
-            "exp": int(now + ttl),
+            "exp": math.ceil(now + ttl),  # whole seconds, never shorter than asked (int() could cut 0.9 s off)
             "jti": self._new_jti(merchant_id),
         }
         if name:

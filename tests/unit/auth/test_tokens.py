@@ -38,6 +38,18 @@ def test_expired_token_refused_with_its_own_code() -> None:
     assert exc.value.code == "token_expired"
 
 
+def test_a_token_lives_at_least_its_ttl_whatever_the_fraction_of_the_second_it_was_minted_at() -> None:
+    now = FakeNow()
+    now.t = 1_800_000_000.9
+    svc = TokenService(SECRET, now=now)
+    tok = svc.mint(merchant_id="m", identity="u", room="r", role="host", ttl_s=1)
+    now.t += 0.95  # before: its exp was cut to the whole second, 0.1 s after minting
+    assert svc.verify(tok).identity == "u"
+    now.t += 1.1
+    with pytest.raises(TokenExpired):
+        svc.verify(tok)
+
+
 @pytest.mark.parametrize("token", [None, "", "garbage", "a.b.c"])
 def test_missing_or_garbage_token_refused(token: str | None) -> None:
     with pytest.raises(Unauthenticated):
