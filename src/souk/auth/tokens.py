@@ -178,8 +178,10 @@ class TokenService:
             "room": room,
             "role": role.value,
             "prv": sorted(p.value for p in privs),
-            "iat": int(now),
-            "exp": math.ceil(now + ttl),  # whole seconds, never shorter than asked (int() could cut 0.9 s off)
+            # whole seconds rounded up (within the clock skew verify allows), so the token lives at least its
+            # ttl: int() could cut 0.9 s off, and a 1 s token was expired 0.1 s after it was minted
+            "iat": math.ceil(now),
+            "exp": math.ceil(now) + ttl,
             "jti": self._new_jti(merchant_id),
         }
         if name:
