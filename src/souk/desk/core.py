@@ -20,7 +20,7 @@ from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
 from souk.desk.feeds import Frame, Listeners
 from souk.desk.ports import ConversationStore, DeskSettingsStore, StaffStore
-from souk.desk.rebuild import places, rebuild
+from souk.desk.rebuild import places, rebuild, without
 from souk.desk.views import last_packet, packet_dict, route_of, shopper_events, staff_event, summary
 from souk.domain.desk import routing as r
 from souk.domain.desk.handoff import HandoffPacket
@@ -92,7 +92,6 @@ class DeskCore:
         self._calls: dict[str, Key] = {}  # call id -> conversation
         self._video_offers: dict[Key, str] = {}  # conversation -> the agent who offered a video call
         self._tasks = TaskOwner("desk")
-        self._started = False
         self._closing = False
 
     # ---------------------------------------------------------------- life cycle
@@ -105,7 +104,6 @@ class DeskCore:
             profiles = await self._staff.all_agents()
             await self._load(None, profiles, await self._store.unfinished())
         self._tasks.spawn(self._ticking(), "desk-tick")
-        self._started = True
 
     async def require_here(self, merchant_id: str) -> None:
         """Conflict ``room_elsewhere`` (details: node, url) when another live node serves this merchant's desk;
@@ -125,9 +123,7 @@ class DeskCore:
         """Put stored agents and open conversations into the routing state (one merchant, or all of them)."""
         where = await places(self._store, unfinished)
         async with self._route_lock:
-            for key in [k for k in self._cache if merchant_id is None or k[0] == merchant_id]:
-                del self._cache[key]  # what another node may have written since this one last served it
-                self._last_at.pop(key, None)
+            self._drop_cached(merchant_id)  # what another node may have written since this one last served it
             built = rebuild(self._state, merchant_id, profiles, unfinished, where, self._settings, self._now())
             self._profiles.update({(p.merchant_id, p.id): p for p in profiles})
             self._assigned_at.update(built.assigned_at)
@@ -178,15 +174,10 @@ class DeskCore:
         log.warning("desk of %s is served by another node now: dropping this node's copy", merchant_id)
         async with self._route_lock:
             self._adopted.discard(merchant_id)
-            self._state = r.DeskState(
-                {k: v for k, v in self._state.agents.items() if k[0] != merchant_id},
-                {k: v for k, v in self._state.conversations.items() if k[0] != merchant_id},
-                {m: w for m, w in self._state.max_wait.items() if m != merchant_id}, self._state.seq)
+            self._state = without(self._state, merchant_id)
             for key in [k for k in self._grace if k[0] == merchant_id]:
                 self._grace.pop(key).cancel()
-            for key in [k for k in self._cache if k[0] == merchant_id]:
-                del self._cache[key]
-                self._last_at.pop(key, None)
+            self._drop_cached(merchant_id)
         for prefix in (("staff", merchant_id), ("shopper", merchant_id)):  # they reconnect, and are sent on
             for feed_key in self._listeners.keys_with_prefix(prefix):
                 self._listeners.close_key(feed_key)
@@ -243,7 +234,7 @@ class DeskCore:
             return HandoffNotice(NoticeKind.AFTER_HOURS, opens_at=settings.hours.next_open(now),
                                  email_offer=settings.email_offer)
         mine = self._state.conversations.get(conv.key)
-        route = mine.route if mine else _route(conv)
+        route = mine.route if mine else route_of(conv.queue, conv.language)
         est = r.estimate_wait(self._state, conv.merchant_id, route, self._average_handling(conv.merchant_id))
         position = est.position
         if mine is not None:  # its own place: the ones ahead of it
@@ -307,6 +298,12 @@ class DeskCore:
         else:
             self._cache.move_to_end(key)
         return conv
+
+    def _drop_cached(self, merchant_id: str | None) -> None:
+        """Forget the kept rows (and last event times) of one merchant, or of every merchant."""
+        for key in [k for k in self._cache if merchant_id is None or k[0] == merchant_id]:
+            del self._cache[key]
+            self._last_at.pop(key, None)
 
     def _remember(self, conv: Conversation) -> None:
         self._cache[conv.key] = conv
@@ -390,9 +387,8 @@ class DeskCore:
         for cid in step.requeued:
             if cid in assigned:
                 continue
-            merchant = merchant_id or next((a.merchant_id for a in step.assignments), None) or self._merchant_of(cid)
-            if merchant is None:
-                continue
+            assert merchant_id is not None  # only set_presence takes conversations back: one merchant's step
+            merchant = merchant_id
             conv, _ = await self._append(merchant, cid, _requeue(_queue_of(step.state, merchant, cid)), held=held)
             self._assigned_at.pop(conv.key, None)
             self._staff_all(merchant, {"type": "conversation", "conversation": self._summary(conv)})
@@ -432,12 +428,6 @@ class DeskCore:
         await self._webhook(a.merchant_id, EventType.ASSIGNED, {"conversation": summary(conv), "agent_id": a.agent_id})
         return conv
 
-    def _merchant_of(self, conversation_id: str) -> str | None:
-        for (m, cid) in self._state.conversations:
-            if cid == conversation_id:
-                return m
-        return None
-
     def _summary(self, conv: Conversation) -> dict[str, Any]:
         mine = self._state.conversations.get(conv.key)
         since = mine.enqueued_at if mine is not None and mine.waiting else None
@@ -458,10 +448,6 @@ class DeskCore:
             await self._webhooks.enqueue(event)
         except Exception:  # delivery never blocks or breaks the request that caused it
             log.exception("could not queue webhook %s for %s", kind.value, merchant_id)
-
-
-def _route(c: Conversation) -> r.Route:
-    return route_of(c.queue, c.language)
 
 
 def _requeue(queue: str) -> Callable[[dt.datetime], list[Event]]:

@@ -47,14 +47,22 @@ class Rebuilt:
     assigned_at: Mapping[Key, dt.datetime]  # conversations with a person, since when (handling time)
 
 
+def without(state: r.DeskState, merchant_id: str | None) -> r.DeskState:
+    """``state`` less one merchant's agents, conversations and max wait (less everything with ``None``)."""
+    def other(m: str) -> bool:
+        return merchant_id is not None and m != merchant_id
+
+    return r.DeskState({k: v for k, v in state.agents.items() if other(k[0])},
+                       {k: v for k, v in state.conversations.items() if other(k[0])},
+                       {m: w for m, w in state.max_wait.items() if other(m)}, state.seq)
+
+
 def rebuild(state: r.DeskState, merchant_id: str | None, profiles: Sequence[StaffProfile],
             unfinished: Sequence[Conversation], where: Mapping[Key, Place],
             settings: Mapping[str, DeskSettings], now: dt.datetime) -> Rebuilt:
     """``state`` with one merchant's part (every merchant's with ``None``) replaced by what storage holds."""
-    keep = merchant_id is not None
-    agents = {k: v for k, v in state.agents.items() if keep and k[0] != merchant_id}
-    convs = {k: v for k, v in state.conversations.items() if keep and k[0] != merchant_id}
-    seq = state.seq
+    rest = without(state, merchant_id)
+    agents, convs, seq = dict(rest.agents), dict(rest.conversations), rest.seq
     for p in profiles:
         agents[(p.merchant_id, p.id)] = r.Agent(p.merchant_id, p.id, p.skills, p.capacity)
     away: set[Key] = set()
@@ -75,10 +83,8 @@ def rebuild(state: r.DeskState, merchant_id: str | None, profiles: Sequence[Staf
         convs[c.key] = r.Conversation(c.merchant_id, c.id, route, queued_at, seq, held, front=front and held is None,
                                       overflow=skills is not None and not route.served_by(skills))
         seq += 1
-    limits = dict(state.max_wait)
+    limits = dict(rest.max_wait)
     for m, st in settings.items():
-        if merchant_id is None or m == merchant_id:
-            limits.pop(m, None)
-            if st.max_wait_s:
-                limits[m] = dt.timedelta(seconds=st.max_wait_s)
+        if (merchant_id is None or m == merchant_id) and st.max_wait_s:
+            limits[m] = dt.timedelta(seconds=st.max_wait_s)
     return Rebuilt(r.DeskState(agents, convs, limits, seq), frozenset(away), assigned_at)

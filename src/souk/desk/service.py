@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from souk.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from souk.desk.core import DeskCore, Key, WebhookSink, _missing
 from souk.desk.feeds import Feed
 from souk.desk.views import metrics_dict, shopper_events, summary, warning_dict
 from souk.domain.calls import CallOutcome
@@ -28,6 +29,9 @@ from souk.domain.desk.metrics import compute, sla_warnings
 from souk.domain.desk.notice import HandoffNotice
 from souk.domain.desk.staff import StaffProfile
 from souk.domain.desk.timeline import (
+    MAX_EVENTS,
+    MAX_TEXT,
+    MAX_TOOLS,
     AgentMessage,
     AiMessage,
     CallEnded,
@@ -51,13 +55,6 @@ from souk.domain.desk.timeline import (
 from souk.domain.desk.webhooks import EventType
 
 log = logging.getLogger(__name__)
-
-Key = tuple[str, str]
-DEFAULT_HANDLING_S = 300.0  # the expected handling time until the merchant has history
-HANDLING_SAMPLES = 50
-
-
-from souk.desk.core import DeskCore, WebhookSink, _missing
 
 
 class DeskService(DeskCore):
@@ -96,9 +93,9 @@ class DeskService(DeskCore):
                           reply_text: str, tools: Sequence[ToolCall] = ()) -> Conversation:
         """One AI turn: what the shopper said and what the AI answered, with the tools it called."""
         await self.owned(merchant_id, conversation_id, shopper)
-        tools = tuple(tools)[:20]
+        tools = tuple(tools)[:MAX_TOOLS]
         conv, _ = await self._append(merchant_id, conversation_id, lambda at: [
-            ShopperMessage(at, text[:4000]), AiMessage(at, reply_text[:4000] or "…", tools)])
+            ShopperMessage(at, text[:MAX_TEXT]), AiMessage(at, reply_text[:MAX_TEXT] or "…", tools)])
         return conv
 
     async def request_human(self, merchant_id: str, conversation_id: str, *, shopper: str,
@@ -172,12 +169,10 @@ class DeskService(DeskCore):
 
     async def shopper_events(self, merchant_id: str, conversation_id: str, shopper: str, *,
                              after: int = 0) -> list[dict[str, Any]]:
-        await self.require_here(merchant_id)
         await self.owned(merchant_id, conversation_id, shopper)
         return shopper_events(await self._store.events(merchant_id, conversation_id, after=after))
 
     async def shopper_status(self, merchant_id: str, conversation_id: str, shopper: str) -> dict[str, Any]:
-        await self.require_here(merchant_id)
         conv = await self.owned(merchant_id, conversation_id, shopper)
         out: dict[str, Any] = {"status": conv.status.value, "csat": conv.csat}
         if conv.status in (Status.QUEUED, Status.ASSIGNED):
@@ -313,7 +308,7 @@ class DeskService(DeskCore):
     async def conversation(self, merchant_id: str, conversation_id: str) -> tuple[Conversation, list[tuple[int, Event]]]:
         await self.require_here(merchant_id)
         conv = await self._get(merchant_id, conversation_id)
-        return conv, await self._store.events(merchant_id, conversation_id, limit=5000)
+        return conv, await self._store.events(merchant_id, conversation_id, limit=MAX_EVENTS)
 
     async def inbox(self, merchant_id: str, *, status: Status | None = None, agent_id: str | None = None,
                     limit: int = 100) -> list[dict[str, Any]]:
@@ -336,9 +331,10 @@ class DeskService(DeskCore):
         """SLA timers of the open hand-offs about to breach or breached (the desk page polls this)."""
         await self.require_here(merchant_id)
         settings = await self.settings_for(merchant_id)
-        open_ = [c for c in await self._store.unfinished() if c.merchant_id == merchant_id]
-        timelines = [Timeline(c, tuple(e for _, e in await self._store.events(merchant_id, c.id, limit=5000)))
-                     for c in open_]
+        open_ids = [cid for (m, cid) in self._state.conversations if m == merchant_id]  # queued or assigned
+        timelines = [Timeline(await self._get(merchant_id, cid),
+                              tuple(e for _, e in await self._store.events(merchant_id, cid, limit=MAX_EVENTS)))
+                     for cid in open_ids]
         return [warning_dict(w) for w in sla_warnings(timelines, settings.sla, self._now())]
 
     # ---------------------------------------------------------------- calls (video escalation)
@@ -418,9 +414,9 @@ class DeskService(DeskCore):
         if key is None or key[0] != merchant_id or not text.strip():
             return
         if speaker is Speaker.SHOPPER:
-            await self._append(merchant_id, key[1], lambda at: [ShopperMessage(at, text[:4000])])
+            await self._append(merchant_id, key[1], lambda at: [ShopperMessage(at, text[:MAX_TEXT])])
         else:
-            await self._append(merchant_id, key[1], lambda at: [AiMessage(at, text[:4000])])
+            await self._append(merchant_id, key[1], lambda at: [AiMessage(at, text[:MAX_TEXT])])
 
     async def _call_ended(self, key: Key, call_id: str, outcome: CallOutcome, duration_s: float) -> None:
         try:
