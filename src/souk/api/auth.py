@@ -76,18 +76,26 @@ class MerchantAuth:
         return self.claims.identity if self.claims else "api-key"
 
 
+async def key_or_token(request: Request, ctx: AppContext, *,
+                       missing: str = "an API key or access token is required") -> tuple[str, AccessClaims | None]:
+    """The merchant of the bearer: a merchant API key (no claims) or a verified access token (its claims);
+    the caller checks what the token may do."""
+    token = bearer(request)
+    if token is None:
+        raise Unauthenticated(missing, code="token_missing")
+    if token.startswith(API_KEY_PREFIX):
+        return await ctx.api_keys.verify_api_key(token), None
+    claims = ctx.tokens.verify(token)
+    return claims.merchant_id, claims
+
+
 @raises(TOKEN_ERRORS, {401: ["bad_api_key"]}, STAFF_ERRORS)
 async def merchant_auth(request: Request, ctx: Ctx) -> MerchantAuth:
     """An API key, or a staff access token (room ``*`` with the admin or moderate privilege)."""
-    token = bearer(request)
-    if token is None:
-        raise Unauthenticated("an API key or access token is required", code="token_missing")
-    if token.startswith(API_KEY_PREFIX):
-        merchant = await ctx.api_keys.verify_api_key(token)
-        return MerchantAuth(merchant_id=merchant, via_api_key=True)
-    claims = ctx.tokens.verify(token)
-    require_staff(claims)
-    return MerchantAuth(merchant_id=claims.merchant_id, via_api_key=False, claims=claims)
+    merchant, claims = await key_or_token(request, ctx)
+    if claims is not None:
+        require_staff(claims)
+    return MerchantAuth(merchant_id=merchant, via_api_key=claims is None, claims=claims)
 
 
 MerchantAuthDep = Annotated[MerchantAuth, Depends(merchant_auth)]

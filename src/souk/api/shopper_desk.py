@@ -16,7 +16,7 @@ from souk.agent.brain import BrainReply
 from souk.api.context import AppContext
 from souk.assistant.handoff import compose, notice_text
 from souk.assistant.service import AssistantService, Conversation
-from souk.auth.tokens import AccessClaims, Role
+from souk.auth.tokens import AccessClaims
 from souk.core.errors import NotFound, SoukError, Unavailable
 from souk.desk.service import DeskService
 from souk.domain.desk.handoff import HandoffReason, Speaker
@@ -33,13 +33,6 @@ def need_desk(ctx: AppContext) -> DeskService:
     if ctx.desk is None:
         raise Unavailable("this server runs no customer-service desk", code="desk_unavailable")
     return ctx.desk
-
-
-def customer_of(claims: AccessClaims) -> str | None:
-    if claims.role in (Role.GUEST, Role.AUDIENCE):
-        return None
-    cid = claims.metadata.get("customer_id")
-    return str(cid) if cid else claims.identity
 
 
 async def status_of(desk: DeskService, claims: AccessClaims, conversation_id: str) -> Status | None:
@@ -70,7 +63,7 @@ def _tools(reply: BrainReply) -> tuple[ToolCall, ...]:
 
 async def ensure(desk: DeskService, claims: AccessClaims, conv: Conversation, language: str) -> Status:
     c = await desk.ensure(claims.merchant_id, conv.id, shopper=claims.identity, channel=Channel.ASSISTANT_TEXT,
-                          language=language or "en", customer_id=customer_of(claims))
+                          language=language or "en", customer_id=claims.customer_id)
     return c.status
 
 

@@ -222,7 +222,7 @@ class DeskVoice:
         language = self.conv.tracker.language or self.language or "en"
         c = await self.desk.ensure(self.claims.merchant_id, self.conv.id, shopper=self.claims.identity,
                                    channel=Channel.ASSISTANT_VOICE, language=language,
-                                   customer_id=shopper_desk.customer_of(self.claims))
+                                   customer_id=self.claims.customer_id)
         return c.status
 
     async def _finish(self, turn: _Turn, heard: str, *, say: bool) -> None:

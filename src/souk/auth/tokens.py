@@ -75,6 +75,15 @@ class AccessClaims:
     def can(self, privilege: Privilege) -> bool:
         return privilege in self.privileges
 
+    @property
+    def customer_id(self) -> str | None:
+        """The signed-in customer the token speaks for (``metadata.customer_id``, else the identity); None for
+        guests and audience tokens, which are anonymous."""
+        if self.role in (Role.GUEST, Role.AUDIENCE):
+            return None
+        cid = self.metadata.get("customer_id")
+        return str(cid) if cid else self.identity
+
     def require(self, privilege: Privilege) -> None:
         if privilege not in self.privileges:
             raise Forbidden(

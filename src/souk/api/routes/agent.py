@@ -78,9 +78,6 @@ def _service(ctx: AppContext) -> AssistantService:
     return service
 
 
-customer_of = shopper_desk.customer_of
-
-
 def reply_body(reply: BrainReply) -> dict[str, Any]:
     return {
         "text": reply.text, "language": reply.language, "handoff": reply.handoff,
@@ -136,7 +133,7 @@ async def _open(ctx: AppContext, service: AssistantService, who: Who, claims: Ac
                 language: str | None) -> Conversation:
     """Open a conversation within the limits: a few open a shopper, never by evicting someone else's."""
     await _limits(ctx).assistant_open(who, service.open_count(claims.merchant_id, claims.identity))
-    return await service.open(claims.merchant_id, claims.identity, customer_of(claims), language=language)
+    return await service.open(claims.merchant_id, claims.identity, claims.customer_id, language=language)
 
 
 async def _answer(ctx: AppContext, who: Who, claims: AccessClaims, conv: Conversation, text: str,
@@ -145,7 +142,7 @@ async def _answer(ctx: AppContext, who: Who, claims: AccessClaims, conv: Convers
     are locked out for wrong guesses, a message carrying an e-mail is refused ``locked_out``."""
     limits = _limits(ctx)
     await limits.assistant_message(who, text)
-    anonymous = customer_of(claims) is None
+    anonymous = claims.customer_id is None
     if anonymous and _EMAIL.search(text):
         await limits.verify_allowed(who)
     reply = await _reply(_service(ctx), conv, text, language)
@@ -167,7 +164,7 @@ async def open_session(claims: Claims, ctx: Ctx, request: Request, body: OpenBod
     if ctx.desk is not None:
         await ctx.desk.require_here(claims.merchant_id)
     conv = await _open(ctx, service, _who(ctx, claims, request), claims, body.language if body else None)
-    return {"session_id": conv.id, "merchant_id": conv.merchant_id, "signed_in": customer_of(claims) is not None}
+    return {"session_id": conv.id, "merchant_id": conv.merchant_id, "signed_in": claims.customer_id is not None}
 
 
 @router.post("/v1/agent/sessions/{session_id}/messages", responses=errors(
@@ -358,7 +355,7 @@ async def _resume(ctx: AppContext, service: AssistantService, who: Who, claims: 
         if held.status not in (Status.QUEUED, Status.ASSIGNED):
             raise
     await _limits(ctx).assistant_open(who, service.open_count(claims.merchant_id, claims.identity))
-    conv = await service.open(claims.merchant_id, claims.identity, customer_of(claims),
+    conv = await service.open(claims.merchant_id, claims.identity, claims.customer_id,
                               language=held.language or language, conversation_id=session_id)
     async with conv.lock:
         conv.tracker.language = held.language

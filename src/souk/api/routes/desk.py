@@ -32,7 +32,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, WebSocket, WebSocketDisconnect
 
 from souk.api import ws as ws_helpers
-from souk.api.auth import TOKEN_ERRORS, Ctx, access_claims, bearer
+from souk.api.auth import TOKEN_ERRORS, Ctx, access_claims, key_or_token
 from souk.api.context import AppContext
 from souk.api.desk_bodies import (
     AGENT_PATTERN,
@@ -48,7 +48,6 @@ from souk.api.desk_bodies import (
 )
 from souk.api.errors import ws_close_code
 from souk.api.openapi import errors, raises
-from souk.auth.apikeys import PREFIX as API_KEY_PREFIX
 from souk.auth.tokens import ANY_ROOM, AccessClaims, Role
 from souk.core.errors import (
     BadRequest,
@@ -58,7 +57,6 @@ from souk.core.errors import (
     RateLimited,
     SoukError,
     TooLarge,
-    Unauthenticated,
     Unavailable,
 )
 from souk.core.jsondepth import too_deep
@@ -126,17 +124,11 @@ class Manager:
 @raises(TOKEN_ERRORS, {401: ["bad_api_key"], 403: ["staff_only"]}, UNAVAILABLE, ELSEWHERE)
 async def manager(request: Request, ctx: Ctx) -> Manager:
     """The merchant's API key, or a desk staff token (``host`` may change things, ``agent`` reads)."""
-    token = bearer(request)
-    if token is None:
-        raise Unauthenticated("an API key or a staff access token is required", code="token_missing")
-    if token.startswith(API_KEY_PREFIX):
-        merchant = await ctx.api_keys.verify_api_key(token)
-        desk_service(ctx)
-        return Manager(merchant_id=merchant, host=True)
-    claims = ctx.tokens.verify(token)
-    require_desk_staff(claims)
+    merchant, claims = await key_or_token(request, ctx, missing="an API key or a staff access token is required")
+    if claims is not None:
+        require_desk_staff(claims)
     desk_service(ctx)
-    return Manager(merchant_id=claims.merchant_id, host=claims.role is Role.HOST)
+    return Manager(merchant_id=merchant, host=claims is None or claims.role is Role.HOST)
 
 
 Managing = Annotated[Manager, Depends(manager)]

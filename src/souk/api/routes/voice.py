@@ -47,7 +47,6 @@ from souk.api.errors import ws_close_code
 from souk.api.limit_deps import limits_of
 from souk.api.limits import Who, client_address
 from souk.assistant.service import AssistantService
-from souk.auth.tokens import AccessClaims, Role
 from souk.core.errors import BadRequest, RateLimited, SoukError, TooLarge, Unavailable
 from souk.core.ids import new_id
 from souk.core.jsondepth import MAX_JSON_DEPTH, too_deep
@@ -105,13 +104,6 @@ class _SocketOutput:
             self.queue.put_nowait(None)
 
 
-def _customer_id(claims: AccessClaims) -> str | None:
-    if claims.role in (Role.GUEST, Role.AUDIENCE):
-        return None
-    cid = claims.metadata.get("customer_id")
-    return str(cid) if cid else claims.identity
-
-
 @router.websocket("/v1/voice")
 async def voice(ws: WebSocket) -> None:
     ctx: AppContext = ws.app.state.ctx
@@ -138,7 +130,7 @@ async def voice(ws: WebSocket) -> None:
             await limits_of(ctx).assistant_open(who, 0)
         engine = await service.engine()
         if desk is not None and isinstance(brains, AssistantService) and conv is None:
-            conv = await brains.open(claims.merchant_id, claims.identity, _customer_id(claims), language=language,
+            conv = await brains.open(claims.merchant_id, claims.identity, claims.customer_id, language=language,
                                      channel="voice")
     except SoukError as exc:
         await ws_helpers.refuse(ws, exc)
@@ -156,7 +148,7 @@ async def voice(ws: WebSocket) -> None:
     else:
         # the merchant's own assistant when the service keeps one per merchant, else the one brain given
         assistant = brains.brain_for(claims.merchant_id) if isinstance(brains, AssistantService) else brains
-        brain = assistant.new_session(customer_id=_customer_id(claims), language=language, channel="voice")
+        brain = assistant.new_session(customer_id=claims.customer_id, language=language, channel="voice")
         session = engine.new_session(brain, out, language=language, session_id=sid)
     service.sessions += 1
     writer = asyncio.create_task(out.writer(), name=f"voice-writer:{sid}")
