@@ -110,6 +110,8 @@ class Order:
     refund_status: str | None = None
     refunded: Decimal | None = None
     note: str | None = None
+    # where it goes, once the shopper changed it before dispatch ({"text": ..., "country": ...}); None: as placed
+    shipping_address: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,3 +160,19 @@ class FaqEntry:
     topic: str
     answer: str
     answers: dict[str, str] = field(default_factory=dict)  # translations by language
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnRecord:
+    """A return or exchange started on an order (an RMA). ``lines``: ``{sku, qty, ...}`` as requested; an
+    exchange's line also names the attribute and the values (``attribute``, ``from``, ``to``)."""
+
+    id: str
+    order_id: str
+    kind: str  # return | exchange
+    lines: tuple[dict[str, Any], ...]
+    refund_amount: Decimal
+    fee: Decimal
+    label_ref: str | None
+    status: str  # requested | received | refunded | cancelled
+    created_at: dt.datetime

@@ -23,6 +23,7 @@ from souk.domain.models import (
     Policies,
     Product,
     ReturnPolicy,
+    ReturnRecord,
     ShippingZone,
 )
 
@@ -37,6 +38,7 @@ class StoreSnapshot:
     policies: Policies
     faq: tuple[FaqEntry, ...]
     as_of: dt.date
+    returns: tuple[ReturnRecord, ...] = ()  # returns and exchanges started (storage keeps them; a file has none)
 
     def product(self, sku: str) -> Product | None:
         return next((p for p in self.products if p.sku == sku), None)
@@ -46,6 +48,9 @@ class StoreSnapshot:
 
     def order(self, order_id: str) -> Order | None:
         return next((o for o in self.orders if o.id == order_id), None)
+
+    def returns_of(self, order_id: str) -> list[ReturnRecord]:
+        return [r for r in self.returns if r.order_id == order_id]
 
     def orders_of(self, customer_id: str) -> list[Order]:
         return sorted((o for o in self.orders if o.customer_id == customer_id),

@@ -119,6 +119,7 @@ orders = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("shipping_address", JSONDoc, nullable=True),  # {"text", "country"} once changed; NULL: as placed
     sa.PrimaryKeyConstraint("merchant_id", "id"),
     sa.ForeignKeyConstraint(["merchant_id", "customer_id"], ["customers.merchant_id", "customers.id"],
                             name="fk_orders_customer"),
@@ -485,7 +486,49 @@ webhook_parked = sa.Table(
     sa.Index("ix_webhook_parked_merchant", "merchant_id"),
 )
 
+# Actions taken on orders for a shopper or by staff (souk.assistant.actions): the audit, one row per request;
+# a request's idempotency key is unique per merchant. No foreign key to orders: the audit outlives an order.
+order_actions = sa.Table(
+    "order_actions", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("refusal", sa.String(32), nullable=True),
+    sa.Column("idempotency_key", sa.String(128), nullable=False),
+    sa.Column("conversation_id", sa.String(128), nullable=True),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("details", JSONDoc, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+    sa.UniqueConstraint("merchant_id", "idempotency_key", name="uq_order_actions_idempotency_key"),
+    sa.CheckConstraint("status IN ('done', 'refused')", name="status"),
+    sa.Index("ix_order_actions_merchant_order", "merchant_id", "order_id", "created_at"),
+)
+
+# Returns and exchanges (RMAs) started on an order.
+returns = sa.Table(
+    "returns", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("lines", JSONDoc, nullable=False),
+    sa.Column("refund_amount", Money, nullable=False),
+    sa.Column("fee", Money, nullable=False),
+    sa.Column("label_ref", sa.String(64), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("action_id", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+    sa.CheckConstraint("kind IN ('return', 'exchange')", name="kind"),
+    sa.CheckConstraint("status IN ('requested', 'received', 'refunded', 'cancelled')", name="status"),
+    sa.Index("ix_returns_merchant_order", "merchant_id", "order_id"),
+)
+
 TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
                  rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts,
                  live_pins, flash_sale_buys, desk_conversations, desk_events, desk_agents, desk_settings,
-                 webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked)
+                 webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked, order_actions, returns)

@@ -24,6 +24,7 @@ from souk.storage.repos.desk import SqlConversationRepo, SqlDeskSettingsRepo, Sq
 from souk.storage.repos.desk_webhooks import SqlWebhookDeliveryRepo, SqlWebhookEndpointRepo
 from souk.storage.repos.flash_sales import SqlFlashSaleRepo
 from souk.storage.repos.merchants import SqlMerchantRepo
+from souk.storage.repos.order_actions import SqlOrderActionRepo
 from souk.storage.repos.orders import SqlOrderRepo
 from souk.storage.repos.pins import SqlPinRepo
 from souk.storage.repos.reader import SqlStoreReader
@@ -48,6 +49,7 @@ class Storage:
         self.catalog = SqlCatalogRepo(db, clock)
         self.customers = SqlCustomerRepo(db, clock)
         self.orders = SqlOrderRepo(db, clock)
+        self.order_actions = SqlOrderActionRepo(db, clock)  # actions for shoppers, audited (souk.assistant.actions)
         self.store_info = SqlStoreInfoRepo(db, clock)
         self.reader = SqlStoreReader(db, clock)
         self.store_files = SqlStoreFileRepo(db, clock)  # store file import (souk.domain.storefile)

@@ -31,6 +31,7 @@ def _order_record(row: Any, lines: list[OrderLine]) -> Order:
         shipping=row.shipping, total=row.total, currency_paid=row.currency_paid, shipped_on=row.shipped_on,
         delivered_on=row.delivered_on, carrier=row.carrier, tracking_number=row.tracking_number,
         estimated_delivery=eta, refund_status=row.refund_status, refunded=row.refunded, note=row.note,
+        shipping_address=dict(row.shipping_address) if row.shipping_address else None,
     )
 
 

@@ -12,6 +12,7 @@ from souk.storage.repos.base import Repo
 from souk.storage.repos.catalog import product_record
 from souk.storage.repos.customers import customer_record
 from souk.storage.repos.merchants import merchant_record
+from souk.storage.repos.order_actions import load_returns
 from souk.storage.repos.orders import load_orders
 from souk.storage.repos.storeinfo import EMPTY_POLICIES, read_faq, read_policies, read_shipping
 from souk.storage.schema import customers, merchants, products
@@ -31,8 +32,10 @@ class SqlStoreReader(Repo):
             zones = await read_shipping(conn, merchant_id)
             pols = await read_policies(conn, merchant_id)
             entries = await read_faq(conn, merchant_id)
+            rmas = await load_returns(conn, merchant_id)
         return StoreSnapshot(
             merchant=merchant_record(m), products=tuple(product_record(p) for p in prods),
             customers=tuple(customer_record(c) for c in custs), orders=tuple(orders), shipping=tuple(zones),
             policies=pols or EMPTY_POLICIES, faq=tuple(entries), as_of=as_of or self._today(),
+            returns=tuple(rmas),
         )
