@@ -2,10 +2,16 @@
 
 Case format: {"id", "customer", "turns": [...]} (extra keys such as "lang"/"expect" are ignored).
 Result format: {"id", "replies": [{"text", "language", "handoff", "handoff_reason", "tool_calls", ...}]}.
+
+``FixedDay`` wraps any snapshot source so that "today" (the snapshot's ``as_of``, which return windows and
+order ages are reasoned from) is one fixed date: a store read from storage is otherwise as of the real today,
+and a case file's expectations are written against its store file's ``as_of``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import statistics
 import time
@@ -15,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from souk.agent.brain import Brain, BrainReply
+from souk.assistant.store import SnapshotSource
 from souk.core.errors import BadRequest
+from souk.domain.store import StoreSnapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +51,21 @@ def read_cases(path: str | Path) -> list[Case]:
         except (ValueError, KeyError, TypeError) as exc:
             raise BadRequest(f"{path}:{n}: bad case: {exc}", code="bad_case") from exc
     return cases
+
+
+class FixedDay:
+    """A snapshot source whose snapshots are as of ``day`` (None: the source's own idea of today)."""
+
+    def __init__(self, source: SnapshotSource, day: dt.date | None) -> None:
+        self._source = source
+        self._day = day
+
+    async def snapshot(self, merchant_id: str, *, as_of: dt.date | None = None) -> StoreSnapshot:
+        day = as_of or self._day
+        snap = await self._source.snapshot(merchant_id, as_of=day)
+        if day is not None and snap.as_of != day:  # a fixed snapshot (a store file) keeps its own as_of
+            snap = dataclasses.replace(snap, as_of=day)
+        return snap
 
 
 def reply_json(reply: BrainReply) -> dict[str, Any]:

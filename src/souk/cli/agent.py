@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from souk.core.errors import NotFound
 from souk.core.settings import Settings
+
+if TYPE_CHECKING:
+    from souk.assistant.store import SnapshotSource
 
 
 def register(sub: Any, bench: Any) -> None:
@@ -26,14 +31,31 @@ def register(sub: Any, bench: Any) -> None:
     rep.add_argument("cases", help="cases JSONL: {id, customer, turns: [...]} per line")
     rep.add_argument("--out", required=True, help="results JSONL: {id, replies: [...]} per line")
     rep.add_argument("--offline", action="store_true", help="ignore a configured LLM; use the offline brain")
+    rep.add_argument("--merchant", default=None,
+                     help="answer from this merchant's store in storage (the database of the settings, e.g. "
+                          "under SOUK_DATA_DIR), loaded with `souk store import FILE --merchant ID`; "
+                          "default: the bundled demo store")
+    rep.add_argument("--as-of", type=_day, default=None, metavar="YYYY-MM-DD",
+                     help="the day the assistant takes as today (return windows, order ages); default: today "
+                          "for a stored merchant, the demo store's as_of for the demo. Give the store file's "
+                          "as_of to replay cases written against it")
     rep.set_defaults(func=run_replay)
 
 
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
-def _brain(settings: Settings, offline: bool) -> Any:
+
+def _brain(settings: Settings, offline: bool, store: SnapshotSource | None = None,
+           merchant_id: str | None = None) -> Any:
     from souk.assistant.factory import build_brain, build_offline
 
-    return build_offline() if offline else build_brain(settings)
+    if offline:
+        return build_offline(store, merchant_id=merchant_id)
+    return build_brain(settings, store, merchant_id=merchant_id)
 
 
 async def _warm(brain: Any) -> None:
@@ -42,26 +64,65 @@ async def _warm(brain: Any) -> None:
 
 
 def run_replay(args: argparse.Namespace, settings: Settings) -> int:
-    from souk.assistant.replay import read_cases, replay, write_results
+    from souk.assistant.replay import read_cases
 
     cases = read_cases(args.cases)
+    if args.merchant is None:
+        from souk.assistant.replay import FixedDay
+        from souk.assistant.store import demo_store
 
-    async def main() -> int:
-        brain = _brain(settings, args.offline)
-        t0 = time.perf_counter()
-        await _warm(brain)
-        warm_s = time.perf_counter() - t0
-        results, stats = await replay(brain, cases)
-        write_results(args.out, results)
-        closer = getattr(brain, "aclose", None)
-        if closer:
-            await closer()
-        print(json.dumps({"cases": stats.cases, "turns": stats.turns, "warm_s": round(warm_s, 2),
-                          "turn_p50_ms": stats.p50_ms, "turn_p95_ms": stats.p95_ms, "turn_max_ms": stats.max_ms,
-                          "out": args.out}), file=sys.stderr)
-        return 0
+        source = FixedDay(demo_store(), args.as_of) if args.as_of else None
+        return asyncio.run(_replay(args, settings, cases, source, None))
 
-    return asyncio.run(main())
+    async def from_storage() -> int:
+        from souk.assistant.replay import FixedDay
+        from souk.storage import open_storage
+
+        storage = await open_storage(settings)
+        try:
+            problem = await _store_problem(storage, args.merchant)
+            if problem:
+                print(f"souk: {problem}", file=sys.stderr)
+                return 2
+            source = FixedDay(storage, args.as_of)
+            return await _replay(args, settings, cases, source, args.merchant)
+        finally:
+            await storage.aclose()
+
+    return asyncio.run(from_storage())
+
+
+async def _store_problem(storage: Any, merchant_id: str) -> str | None:
+    """Why the merchant's store cannot be replayed against (no fallback to the demo store), or None."""
+    try:
+        snap = await storage.snapshot(merchant_id)
+    except NotFound:
+        return (f"merchant {merchant_id!r} is not in storage ({storage.db.dialect}): create it with "
+                f"`souk merchant create {merchant_id} --name NAME --currency CUR --region REGION` and load its "
+                f"store with `souk store import FILE --merchant {merchant_id}`")
+    if not snap.products:
+        return (f"merchant {merchant_id!r} has no store loaded: run "
+                f"`souk store import FILE --merchant {merchant_id}` first")
+    return None
+
+
+async def _replay(args: argparse.Namespace, settings: Settings, cases: list[Any], source: SnapshotSource | None,
+                  merchant_id: str | None) -> int:
+    from souk.assistant.replay import replay, write_results
+
+    brain = _brain(settings, args.offline, source, merchant_id)
+    t0 = time.perf_counter()
+    await _warm(brain)
+    warm_s = time.perf_counter() - t0
+    results, stats = await replay(brain, cases)
+    write_results(args.out, results)
+    closer = getattr(brain, "aclose", None)
+    if closer:
+        await closer()
+    print(json.dumps({"cases": stats.cases, "turns": stats.turns, "warm_s": round(warm_s, 2),
+                      "turn_p50_ms": stats.p50_ms, "turn_p95_ms": stats.p95_ms, "turn_max_ms": stats.max_ms,
+                      "merchant": merchant_id or "demo", "out": args.out}), file=sys.stderr)
+    return 0
 
 
 def run_chat(args: argparse.Namespace, settings: Settings) -> int:
