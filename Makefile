@@ -43,6 +43,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 # Assemble the offline models from their registry packages and check their pinned hashes (no downloads).
 models: $(VENV)/.installed
+	$(PIP) install -q --no-deps pipecat-ai==1.14.0  # only its Smart Turn ONNX file is used (souk.agent.smart_turn)
 	$(PY) -m souk.agent.models install
 
 run: setup

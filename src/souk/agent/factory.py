@@ -40,9 +40,22 @@ def build_voice_engine(settings: Settings, *, stt_workers: int = 2) -> VoiceEngi
 
         piper = paths.piper_model if paths.piper_model.is_file() else None
         tts = OfflineTts(piper, paths.piper_config if piper else None)
-    config = VoiceConfig(turn=TurnConfig(end_of_turn_ms=float(a.end_of_turn_silence_ms)))
+    turn_model = None
+    if a.smart_turn:
+        turn_path = models.verified_smart_turn()
+        if turn_path is None:
+            log.warning("Smart Turn model missing or not matching its hash (run `make models`): turns end after "
+                        "%d ms of silence", a.end_of_turn_silence_ms)
+        else:
+            from souk.agent.smart_turn import SmartTurn
+
+            turn_model = SmartTurn(turn_path)
+    config = VoiceConfig(turn=TurnConfig(
+        end_of_turn_ms=float(a.end_of_turn_silence_ms), smart_turn=turn_model is not None,
+        check_after_ms=float(a.smart_turn_check_ms), complete_threshold=a.smart_turn_threshold,
+        max_silence_ms=float(a.end_of_turn_max_silence_ms)))
     engine = VoiceEngine(vad=SileroModel(paths.silero_vad), stt=stt, tts=tts, config=config,
-                         speculation=SpeculationPolicy(max_in_flight=stt_workers))
-    log.info("voice engine ready in %.2f s (stt=%s, tts=%s)", time.perf_counter() - t0,
-             type(stt).__name__, type(tts).__name__)
+                         speculation=SpeculationPolicy(max_in_flight=stt_workers), turn_model=turn_model)
+    log.info("voice engine ready in %.2f s (stt=%s, tts=%s, end of turn=%s)", time.perf_counter() - t0,
+             type(stt).__name__, type(tts).__name__, "smart-turn-v3.2" if turn_model else "silence")
     return engine

@@ -80,6 +80,22 @@ class EndOfTurn(ControlFrame):
     turn_id: int
     speech_ms: float = 0.0  # how much of the turn was speech
     truncated: bool = False  # the turn hit the maximum duration
+    reason: str = "silence"  # "model" (semantic end of turn), "cap" (silence cap), "silence" (fixed), "max"
+    probability: float = -1.0  # the end-of-turn model's last verdict on this turn (-1: not asked)
+    checks: int = 0  # how many times the model was asked during this turn's final pause
+    check_ms: float = 0.0  # the model's time on its last answer
+
+
+@dataclass(frozen=True, slots=True)
+class TurnCheck(ControlFrame):
+    """Ask the end-of-turn model whether ``audio`` (the turn so far, ending in a pause) is a finished turn.
+
+    The answer goes back to :meth:`souk.agent.turns.TurnDetector.verdict` with the same ``turn_id``/``seq``."""
+
+    t: float
+    audio: bytes
+    turn_id: int
+    seq: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +104,7 @@ class Interrupt(ControlFrame):
 
     t: float
     reason: Literal["barge_in", "client", "new_turn"] = "barge_in"
+    onset_t: float = 0.0  # barge-in: when the user's speech began (detection lag = t - onset_t)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,9 @@ class TurnMetrics:
     first_audio_out: float = 0.0  # first agent frame handed to the transport
     stt_audio_s: float = 0.0
     stt_speculative: bool = False
+    eot_reason: str = ""  # "model", "cap", "silence", "max" (see frames.EndOfTurn)
+    eot_probability: float = -1.0  # the end-of-turn model's last verdict (-1: not asked)
+    smart_turn_ms: float = 0.0  # the model's time on that verdict
 
     def as_ms(self) -> dict[str, float]:
         """Each stage's time in ms after the end of the user's speech (0 when it did not happen)."""
@@ -25,4 +28,9 @@ class TurnMetrics:
             out[f"{name}_ms"] = round((v - self.speech_end) * 1000, 1) if v else 0.0
         out["stt_audio_s"] = round(self.stt_audio_s, 2)
         out["stt_speculative"] = 1.0 if self.stt_speculative else 0.0
+        if self.eot_probability >= 0:
+            out["smart_turn_ms"] = round(self.smart_turn_ms, 1)
+            out["eot_probability"] = round(self.eot_probability, 3)
+        if self.eot_reason:
+            out["eot_by_model"] = 1.0 if self.eot_reason == "model" else 0.0
         return out

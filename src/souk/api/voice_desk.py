@@ -159,6 +159,12 @@ class DeskVoice:
     async def send_audio(self, pcm: bytes) -> None:
         await self._out.send_audio(pcm)
 
+    def flush_audio(self) -> None:
+        """Barge-in: the socket drops the agent audio it has not sent yet."""
+        flush = getattr(self._out, "flush_audio", None)
+        if callable(flush):
+            flush()
+
     async def send_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "agent_text":

@@ -120,7 +120,13 @@ class AgentSettings(BaseModel):
     llm_timeout_s: float = 20.0
     stt_base_url: str = ""
     tts_base_url: str = ""
-    end_of_turn_silence_ms: int = 300
+    end_of_turn_silence_ms: int = 300  # without the end-of-turn model (smart_turn off or not installed)
+    # semantic end of turn (Smart Turn v3.2, docs/agent.md): asked after smart_turn_check_ms of silence, a
+    # finished sentence ends the turn; an unfinished one waits, up to end_of_turn_max_silence_ms
+    smart_turn: bool = True
+    smart_turn_check_ms: int = Field(default=96, ge=32, le=2000)
+    smart_turn_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    end_of_turn_max_silence_ms: int = Field(default=1200, ge=200, le=5000)
     cpu_threads: int = 1
 
 

@@ -28,11 +28,21 @@ log = logging.getLogger(__name__)
 
 
 class VoiceOutput(Protocol):
-    """Where the session's output goes (a WebSocket, an aiortc track, a test recorder)."""
+    """Where the session's output goes (a WebSocket, an aiortc track, a test recorder).
+
+    A transport that buffers audio (an outbox, a track's queue) should also have ``flush_audio()`` (plain,
+    not async): called the moment the agent is interrupted, it drops every agent audio frame not yet sent.
+    """
 
     async def send_audio(self, pcm: bytes) -> None: ...
 
     async def send_event(self, event: dict[str, Any]) -> None: ...
+
+
+def flush_transport(transport: object) -> None:
+    flush = getattr(transport, "flush_audio", None)
+    if callable(flush):
+        flush()
 
 
 class OutputProcessor(Processor):
@@ -45,6 +55,7 @@ class OutputProcessor(Processor):
         self._wake = asyncio.Event()
         self._tasks = TaskOwner("voice-output")
         self._metrics: dict[int, TurnMetrics] = {}  # utterance id -> the turn's metrics
+        self._cut: tuple[int, int] | None = None  # (utterance id, frames played) of a cut not yet announced
 
     def start(self) -> None:
         self._tasks.spawn(self._playout(), "playout")
@@ -59,10 +70,15 @@ class OutputProcessor(Processor):
                 pb.append(frame.pcm)
                 self._wake.set()
         elif isinstance(frame, Interrupt):
-            if pb.handle is not None and not pb.paused:
-                played = pb.pause()
-                await self._tx.send_event({"type": "interrupted", "utterance": pb.handle.id,
-                                           "reason": frame.reason, "played_ms": played * 20})
+            self.cut(frame)
+            if self._cut is not None:
+                uid, played = self._cut
+                self._cut = None
+                event: dict[str, Any] = {"type": "interrupted", "utterance": uid, "reason": frame.reason,
+                                         "played_ms": played * 20}
+                if frame.onset_t:
+                    event["detect_ms"] = round((frame.t - frame.onset_t) * 1000, 1)
+                await self._tx.send_event(event)
         elif isinstance(frame, ResumeOutput):
             if pb.handle is not None and pb.paused:
                 pb.resume()
@@ -90,6 +106,19 @@ class OutputProcessor(Processor):
             await self._tx.send_event({"type": "error", "code": frame.code, "message": frame.message,
                                        "permanent": frame.permanent})
 
+    def cut(self, frame: Interrupt) -> None:
+        """Stop the agent's audio now: pause playback and drop every frame the transport has not sent yet.
+
+        Synchronous, so the stage that detects the interruption calls it in the same step; the
+        ``interrupted`` event follows when the Interrupt frame reaches this stage."""
+        pb = self._pb
+        if pb.handle is None or pb.paused:
+            return
+        played = pb.pause()
+        flush_transport(self._tx)
+        self._cut = (pb.handle.id, played)
+        self._wake.set()
+
     async def _playout(self) -> None:
         pb = self._pb
         clock = pb.clock
@@ -116,6 +145,8 @@ class OutputProcessor(Processor):
             if pb.cursor == 1 and not pb.first_frame_t:
                 pb.first_frame_t = clock.now()
                 await self._first_audio(h.id)
+                if pb.paused or pb.handle is not h:  # cut while the event went out: not one more frame
+                    continue
             await self._tx.send_audio(frame)
 
     async def _first_audio(self, utterance_id: int) -> None:

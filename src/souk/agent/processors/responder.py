@@ -170,7 +170,8 @@ class Responder(Processor):
             if self._pb.paused:
                 await self.push(ResumeOutput(eot.t))
             return
-        m = TurnMetrics(eot.turn_id, eot.speech_end_t, vad_end=eot.t, stt_audio_s=len(eot.audio) / 32000)
+        m = TurnMetrics(eot.turn_id, eot.speech_end_t, vad_end=eot.t, stt_audio_s=len(eot.audio) / 32000,
+                        eot_reason=eot.reason, eot_probability=eot.probability, smart_turn_ms=eot.check_ms)
         self._tasks.spawn(self._turn(eot, spec, m), f"turn-{eot.turn_id}")
 
     async def _turn(self, eot: EndOfTurn, spec: _Spec | None, m: TurnMetrics) -> None:
@@ -253,6 +254,10 @@ class Responder(Processor):
                     m.tts_first = self._pb.clock.now()
                 handle.add_segment(clause, len(pcm))
                 await self.push(AudioOut(pcm, uid))
+                while self._pb.paused and self._pb.handle is handle:
+                    # barged in on: synthesize no further clause (CPU for the user's turn) until the
+                    # agent resumes (a cough, "mm-hm") or the utterance is cut (this task is cancelled)
+                    await asyncio.sleep(0.02)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - reported to the client; the session goes on

@@ -81,6 +81,10 @@ class _RtcOutput:
     async def send_audio(self, pcm: bytes) -> None:
         self.track.push(pcm)
 
+    def flush_audio(self) -> None:
+        """Barge-in: the frames queued for the track's encoder are dropped the moment it is detected."""
+        self.track.flush()
+
     async def send_event(self, event: dict[str, Any]) -> None:
         if event.get("type") == "interrupted" or (event.get("type") == "audio_end" and event.get("interrupted")):
             self.track.flush()  # the server side of the jitter buffer: stop at once

@@ -89,6 +89,12 @@ class _SocketOutput:
     async def send_event(self, event: dict[str, Any]) -> None:
         self._put(json.dumps(event, ensure_ascii=False, default=str))
 
+    def flush_audio(self) -> None:
+        """Barge-in: drop the agent audio not yet written to the socket (queued events stay, in order)."""
+        kept = [item for item in _drain(self.queue) if not isinstance(item, bytes)]
+        for item in kept:
+            self.queue.put_nowait(item)
+
     async def writer(self) -> None:
         while True:
             item = await self.queue.get()
@@ -102,6 +108,13 @@ class _SocketOutput:
     def close(self) -> None:
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait(None)
+
+
+def _drain(queue: asyncio.Queue[bytes | str | None]) -> list[bytes | str | None]:
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
 
 
 @router.websocket("/v1/voice")
