@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from types import ModuleType
@@ -30,6 +31,7 @@ FEATURES = (
     "souk.api.routes.stage",
     "souk.api.routes.replay",
     "souk.api.routes.agent",
+    "souk.api.routes.photo",
     "souk.api.routes.voice",
     "souk.api.routes.desk",
     "souk.api.routes.webhooks",
@@ -46,6 +48,7 @@ SERVICES: dict[str, tuple[Service, ...]] = {
     "souk.api.routes.stage": ("shows",),
     "souk.api.routes.replay": ("replays",),
     "souk.api.routes.agent": ("assistant", "desk"),  # the assistant's conversations are the desk's
+    "souk.api.routes.photo": ("assistant", "desk", "photo"),  # a photo turn lands on the desk like a text one
     "souk.api.routes.desk": ("desk",),
     "souk.api.routes.voice": ("voice",),
 }
@@ -76,13 +79,16 @@ def create_app(
             yield
 
     app = FastAPI(title="Souk", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
-    from souk.api.body import BodyLimits
+    from souk.api.body import BodyLimits, BodyRule
     from souk.api.errors import install_error_handlers
     from souk.api.openapi import install_openapi
 
     install_error_handlers(app)
+    # a photo for the assistant may be larger than a JSON body (souk.api.routes.photo)
+    photo = BodyRule(re.compile(r"/v1/agent/sessions/[^/]+/photo"), settings.agent.photo_max_bytes,
+                     "image_too_large")
     app.add_middleware(BodyLimits, max_bytes=settings.server.max_body_bytes,
-                       max_depth=settings.server.max_json_depth)
+                       max_depth=settings.server.max_json_depth, rules=(photo,))
     for mod in features_:
         app.include_router(mod.router)
     install_openapi(app)  # /openapi.json with every error, /docs and /redoc served offline

@@ -8,7 +8,9 @@ the app. A refusal is the REST error envelope: ``413 body_too_large`` or ``400 b
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+import re
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from souk.api.errors import error_response
@@ -24,6 +26,16 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+@dataclass(frozen=True, slots=True)
+class BodyRule:
+    """Another size limit (and error code) for the paths ``path`` matches in full: a photo upload takes more
+    than a JSON body (``413 image_too_large`` past ``max_bytes``)."""
+
+    path: re.Pattern[str]
+    max_bytes: int
+    code: str
+
+
 def _is_json(scope: Scope) -> bool:
     """FastAPI parses a body as JSON when it says so, or says nothing."""
     for name, value in scope.get("headers", ()):
@@ -34,10 +46,11 @@ def _is_json(scope: Scope) -> bool:
 
 
 class BodyLimits:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, max_depth: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_depth: int, rules: Sequence[BodyRule] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_depth = max_depth
+        self.rules = tuple(rules)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method", "GET") in _NO_BODY:
@@ -62,10 +75,16 @@ class BodyLimits:
         await self.app(scope, replay, send)
 
     async def _read(self, scope: Scope, receive: Receive) -> bytes | None:
-        too_large = TooLarge(f"request bodies are limited to {self.max_bytes} bytes", code="body_too_large",
-                             details={"max_bytes": self.max_bytes})
+        max_bytes, code, raw = self.max_bytes, "body_too_large", False
+        path = scope.get("path", "")
+        for rule in self.rules:
+            if rule.path.fullmatch(path):  # a raw upload: its own size limit, never read as JSON
+                max_bytes, code, raw = rule.max_bytes, rule.code, True
+                break
+        too_large = TooLarge(f"request bodies are limited to {max_bytes} bytes", code=code,
+                             details={"max_bytes": max_bytes})
         for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+            if name == b"content-length" and value.isdigit() and int(value) > max_bytes:
                 raise too_large
         chunks: list[bytes] = []
         size = 0
@@ -75,13 +94,13 @@ class BodyLimits:
                 return None
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > max_bytes:
                 raise too_large
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if body and _is_json(scope) and too_deep(body, self.max_depth):
+        if body and not raw and _is_json(scope) and too_deep(body, self.max_depth):
             raise BadRequest(f"JSON bodies may nest at most {self.max_depth} levels", code="bad_json",
                              details={"max_depth": self.max_depth})
         return body

@@ -28,6 +28,7 @@ from souk.api.errors import ws_close_code
 from souk.api.limits import Limits, limits_from_settings
 from souk.api.shopper_desk import session_gone
 from souk.api.stores import StorageAdapter
+from souk.assistant.photo import PhotoSearch
 from souk.assistant.service import AssistantService
 from souk.auth.guard import TokenGuard
 from souk.auth.revocation import revocations_from_settings
@@ -64,12 +65,13 @@ log = logging.getLogger(__name__)
 SECRET_FILE = "token_secret"
 
 # The optional services, in the order they are built (each after what it depends on).
-Service = Literal["rtm", "live", "stage", "shows", "recorder", "replays", "assistant", "voice", "desk"]
+Service = Literal["rtm", "live", "stage", "shows", "recorder", "replays", "assistant", "voice", "desk", "photo"]
 REQUIRES: dict[Service, tuple[Service, ...]] = {
     "shows": ("stage",),  # the show's life cycle drives the stage
     "recorder": ("stage",),  # recording listens to the stage's shows
     "replays": ("recorder", "live"),  # replays read the recordings; a chapter's product goes to the cart
     "voice": ("assistant",),  # the voice route talks through the assistant's brain
+    "photo": ("assistant",),  # a photo is a turn of an assistant conversation
 }
 
 T = TypeVar("T")
@@ -222,6 +224,9 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
         ctx.assistant = _assistant(ctx, stack)
     if "voice" in want and ctx.voice is None:
         ctx.voice = _voice(settings, stack)
+    if "photo" in want and ctx.photo is None and isinstance(ctx.assistant, AssistantService):
+        ctx.photo = PhotoSearch.from_settings(settings, ctx.assistant)
+        stack.push_async_callback(ctx.photo.aclose)
     if "desk" in want and ctx.desk is None:
         ctx.desk = await _desk(ctx, stack)
     if "voice" in want and ctx.attendant is None and ctx.voice is not None and ctx.media is not None \

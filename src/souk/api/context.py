@@ -8,6 +8,7 @@ does not run stays None, and the routes that need it answer 503 ``<service>_unav
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from souk.agent.brain import Brain
 from souk.agent.service import VoiceService
@@ -35,6 +36,9 @@ from souk.rtm.node import RtmNode
 from souk.signal.hub import SignalHub
 from souk.signal.ports import RoomDirectory
 from souk.storage.storage import Storage
+
+if TYPE_CHECKING:  # the photo search imports the whole assistant; built only where the photo route is served
+    from souk.assistant.photo import PhotoSearch
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,7 @@ class AppContext:
     replays: ReplayService | None = None
     assistant: Brain | None = None  # souk.assistant.service.AssistantService (one brain per merchant) or any Brain
     voice: VoiceService | None = None
+    photo: PhotoSearch | None = None  # photo questions to the assistant (souk.assistant.photo; docs/agent.md)
     desk: DeskService | None = None  # the customer-service desk (souk.desk.service; docs/desk.md)
     attendant: AiAttendant | None = None  # the AI in ringing consult calls (souk.consult.attendant.AiAttendant), with voice
     # abuse limits and the token guard (docs/limits.md): this process's own unless the composition root

@@ -41,7 +41,8 @@ ASSETS_URL = "/docs/assets"
 ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
 
 _TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found", 409: "Conflict",
-           413: "Too large", 422: "Validation failed", 429: "Rate limited", 503: "Unavailable",
+           413: "Too large", 415: "Unsupported media type", 422: "Validation failed", 429: "Rate limited",
+           503: "Unavailable",
            504: "Timed out"}
 
 # Errors every operation with a body can answer before its handler runs (souk.api.body, souk.api.errors).

@@ -19,6 +19,7 @@ class ErrorKind(str, Enum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     TOO_LARGE = "too_large"
+    UNSUPPORTED_MEDIA = "unsupported_media"  # a body of a type the operation does not take (e.g. a GIF photo)
     RATE_LIMITED = "rate_limited"
     UNAVAILABLE = "unavailable"
     TIMEOUT = "timeout"
@@ -87,6 +88,10 @@ class Conflict(SoukError):
 
 class TooLarge(SoukError, ValueError):
     kind = ErrorKind.TOO_LARGE
+
+
+class UnsupportedMedia(SoukError, ValueError):
+    kind = ErrorKind.UNSUPPORTED_MEDIA
 
 
 class RateLimited(SoukError):

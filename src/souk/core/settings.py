@@ -128,6 +128,16 @@ class AgentSettings(BaseModel):
     smart_turn_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     end_of_turn_max_silence_ms: int = Field(default=1200, ge=200, le=5000)
     cpu_threads: int = 1
+    # photo questions (docs/agent.md): an OpenAI-compatible vision model describes the shopper's photo; empty
+    # = no photo search (the assistant says so and asks for words)
+    vision_base_url: str = ""
+    vision_model: str = ""
+    vision_api_key: SecretStr = SecretStr("")
+    vision_timeout_s: float = Field(default=15.0, gt=0, le=120)
+    # photos sent to POST /v1/agent/sessions/{id}/photo: bytes, longest side, pixels (413 beyond)
+    photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
+    photo_max_side: int = Field(default=10_000, ge=64)
+    photo_max_pixels: int = Field(default=50_000_000, ge=4096)
 
 
 class RtmSettings(BaseModel):

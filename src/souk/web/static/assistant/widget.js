@@ -1,5 +1,6 @@
 // The shopper assistant widget: chat panel with live transcript, order/product cards, an always-visible
-// "talk to a person" button and a hands-free voice button (voice.js). The desk's side (what the shopper is
+// "talk to a person" button, a hands-free voice button (voice.js) and a photo button (photo.js: "do you have
+// this?", the store's closest products as cards). The desk's side (what the shopper is
 // told after asking for a person, the people's replies, a ringing video call, CSAT) is desk-panel.js.
 //
 //   import { mountAssistant } from "/static/assistant/widget.js";
@@ -13,6 +14,7 @@ import { AssistantClient } from "./client.js";
 import { renderCards } from "./cards.js";
 import { DESK_CSS, attachDesk } from "./desk-panel.js";
 import { LABELS, RTL } from "./labels.js";
+import { PHOTO_CSS, attachPhoto } from "./photo.js";
 
 const CSS = `
 .souk-assistant{position:fixed;right:16px;bottom:16px;width:360px;max-height:70vh;display:flex;flex-direction:column;
@@ -44,7 +46,7 @@ export async function mountAssistant({ token, target = document.body, language =
   const L = () => LABELS[lang] || LABELS.en;
 
   if (!document.getElementById("souk-assistant-css")) {
-    const style = el("style"); style.id = "souk-assistant-css"; style.textContent = CSS + DESK_CSS; document.head.append(style);
+    const style = el("style"); style.id = "souk-assistant-css"; style.textContent = CSS + DESK_CSS + PHOTO_CSS; document.head.append(style);
   }
   const root = el("section", "souk-assistant");
   root.setAttribute("aria-label", L().title);
@@ -68,6 +70,7 @@ export async function mountAssistant({ token, target = document.body, language =
   let voiceSession = null;
   let partial = null;
   let desk = null;
+  let photo = null;
   const add = (cls, text) => {
     const m = el("div", `souk-msg ${cls}`, text);
     log.append(m); log.scrollTop = log.scrollHeight; return m;
@@ -77,6 +80,7 @@ export async function mountAssistant({ token, target = document.body, language =
     send.textContent = L().send; voiceBtn.textContent = voiceSession ? L().stop : L().voice;
     root.dir = RTL.has(lang) ? "rtl" : "ltr";
     if (desk) desk.relabel();
+    if (photo) photo.relabel();
   };
   const onAgent = (reply) => {
     if (reply.language && LABELS[reply.language]) { lang = reply.language; relabel(); }
@@ -104,6 +108,7 @@ export async function mountAssistant({ token, target = document.body, language =
   });
   desk = attachDesk({ chat, log, add, lang: () => lang, voice: () => voiceSession, target, status, person: personBtn });
   await chat.open();
+  photo = attachPhoto({ chat, token, form, log, add, lang: () => lang, onReply: onAgent });
 
   const say = (text) => {
     const t = String(text || "").trim();
@@ -152,6 +157,7 @@ export async function mountAssistant({ token, target = document.body, language =
   return {
     element: root,
     say,
+    sendPhoto: (file) => photo.send(file),
     async destroy() {
       chat.close();
       if (voiceSession) await voiceSession.stop();
