@@ -28,6 +28,7 @@ from souk.api.errors import ws_close_code
 from souk.api.limits import Limits, limits_from_settings
 from souk.api.shopper_desk import session_gone
 from souk.api.stores import StorageAdapter
+from souk.assistant.actions import OrderActions
 from souk.assistant.photo import PhotoSearch
 from souk.assistant.service import AssistantService
 from souk.auth.guard import TokenGuard
@@ -260,7 +261,10 @@ def _recorder(ctx: AppContext, stack: AsyncExitStack) -> Recorder:
 
 def _assistant(ctx: AppContext, stack: AsyncExitStack) -> AssistantService:
     storage = ctx.core.storage if ctx.core is not None else None  # none: the bundled demo store
-    service = AssistantService.from_settings(ctx.settings, storage=storage)
+    # actions on shoppers' orders write to storage and tell the merchant's webhooks (when this process runs them)
+    sink = ctx.webhooks.dispatcher if ctx.webhooks is not None else None
+    actions = OrderActions(storage, sink, ctx.clock) if storage is not None else None
+    service = AssistantService.from_settings(ctx.settings, storage=storage, actions=actions)
     stack.push_async_callback(service.aclose)
     owner = TaskOwner("assistant")
     stack.push_async_callback(owner.aclose)

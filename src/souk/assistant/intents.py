@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from souk.assistant.action_intents import ACTION_EXAMPLES
+
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "order_status": (
         "where is my order", "track my package", "what's the status of my order", "when will my order arrive",
@@ -201,5 +203,8 @@ _CUES: dict[str, str] = {
     "thanks": r"thank|thanks|gracias|obrigad|terima kasih|谢谢|شكرا",
 }
 CUES: dict[str, re.Pattern[str]] = {k: re.compile(v, re.IGNORECASE) for k, v in _CUES.items()}
+
+# actions on orders: the router scores them, action_intents.gate decides (their words must ask for one)
+EXAMPLES.update(ACTION_EXAMPLES)
 
 INTENTS = tuple(EXAMPLES)

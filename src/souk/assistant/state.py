@@ -8,8 +8,19 @@ from typing import Any
 
 from souk.agent.brain import ToolCall
 from souk.assistant.tools import Caller, CommerceTools
+from souk.domain.order_actions import ActionQuote
 
 HISTORY_TURNS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAction:
+    """What the last reply offered for a yes: a quote to execute, or (``quote`` None) a person, after a
+    refusal (``reason``: the hand-off reason). Only the very next turn can accept it."""
+
+    quote: ActionQuote | None
+    offered_at: int  # DialogState.turns when offered
+    reason: str = "order_change"
 
 
 @dataclass
@@ -25,6 +36,8 @@ class DialogState:
     pending_order_id: str | None = None
     low_confidence_streak: int = 0
     email_attempts: int = 0  # failed e-mail proofs for the pending order (a few retries, then start over)
+    pending_action: PendingAction | None = None  # souk.assistant.action_handlers
+    actions_available: bool = False  # the session can act on orders (an OrderActions port is wired)
     turns: int = 0
     history: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=2 * HISTORY_TURNS))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from souk.assistant.catalog import ProductIndex
 from souk.assistant.slots import Slots
-from souk.assistant.state import DialogState, Recorder
+from souk.assistant.state import DialogState, PendingAction, Recorder
 from souk.domain.models import Product
 from souk.domain.store import StoreSnapshot
 
@@ -58,3 +58,4 @@ class Outcome:
     text: str
     handoff: str | None = None
     reason: str | None = None
+    action: PendingAction | None = None  # a confirmed action: OfflineSession.reply executes it, then says how it went

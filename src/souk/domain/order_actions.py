@@ -106,6 +106,31 @@ class ActionRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ActionRequest:
+    """Who asks for which action on which order. ``customer_id``: the write also requires the order to be
+    this customer's (a shopper's request); None for staff. ``details``: the confirmed quote (JSON-able)."""
+
+    kind: ActionKind
+    order_id: str
+    idempotency_key: str
+    actor: str
+    channel: str
+    conversation_id: str | None = None
+    customer_id: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RmaDraft:
+    """The return or exchange to record: its lines, refund and fee, and whether a return label comes with it."""
+
+    lines: tuple[dict[str, Any], ...]
+    refund_amount: Decimal = Decimal("0.00")
+    fee: Decimal = Decimal("0.00")
+    label: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Caller:
     """Whose orders: the signed-in customer's, or the orders an anonymous shopper proved by e-mail."""
 

@@ -12,9 +12,8 @@ import pytest
 
 from souk.core.errors import BadRequest, Conflict
 from souk.domain.models import Order, OrderLine, OrderStatus
-from souk.domain.order_actions import ActionKind
+from souk.domain.order_actions import ActionKind, ActionRequest, RmaDraft
 from souk.storage import Storage
-from souk.storage.repos.order_actions import ActionRequest, RmaDraft
 from tests.contract.storage.conftest import A, B, customer, merchant, product
 
 DAY = dt.date(2026, 11, 20)

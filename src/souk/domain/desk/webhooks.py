@@ -32,6 +32,12 @@ class EventType(str, Enum):
     CALL_STARTED = "call.started"
     CALL_ENDED = "call.ended"
     ORDER_CREATED = "order.created"
+    # actions on orders taken for a shopper (souk.assistant.actions)
+    ORDER_CANCELLED = "order.cancelled"
+    ORDER_UPDATED = "order.updated"  # the shipping address changed before dispatch
+    RETURN_CREATED = "return.created"
+    EXCHANGE_REQUESTED = "exchange.requested"
+    TRACKING_RESENT = "tracking.resent"
     TEST = "webhook.test"  # the "send test event" button; goes to the chosen endpoint whatever it subscribes
 
 

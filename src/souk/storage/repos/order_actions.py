@@ -9,9 +9,8 @@ retry (or a concurrent twin) gets the first request's record back, marked ``repl
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from souk.core.errors import BadRequest, Conflict
 from souk.core.ids import new_id
 from souk.domain.models import OrderStatus, ReturnRecord
-from souk.domain.order_actions import ActionKind, ActionRecord
+from souk.domain.order_actions import ActionKind, ActionRecord, ActionRequest, RmaDraft
 from souk.storage.repos.base import Repo, check_limit, require_text
 from souk.storage.repos.catalog import put_back_stock
 from souk.storage.schema import order_actions, order_lines, orders, returns
@@ -30,31 +29,6 @@ CHANNEL_MAX = 32
 
 # what a write does inside the transaction: (refusal or None, details to add to the audit row)
 Effect = Callable[[AsyncConnection, str], Awaitable[tuple[str | None, dict[str, Any]]]]
-
-
-@dataclass(frozen=True, slots=True)
-class ActionRequest:
-    """Who asks for which action on which order. ``customer_id``: the write also requires the order to be
-    this customer's (a shopper's request); None for staff. ``details``: the confirmed quote (JSON-able)."""
-
-    kind: ActionKind
-    order_id: str
-    idempotency_key: str
-    actor: str
-    channel: str
-    conversation_id: str | None = None
-    customer_id: str | None = None
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class RmaDraft:
-    """The return or exchange to record: its lines, refund and fee, and whether a return label comes with it."""
-
-    lines: tuple[dict[str, Any], ...]
-    refund_amount: Decimal = Decimal("0.00")
-    fee: Decimal = Decimal("0.00")
-    label: bool = False
 
 
 def action_record(row: Any, *, replayed: bool = False) -> ActionRecord:
