@@ -14,8 +14,8 @@ PHOTO: dict[str, dict[str, str]] = {
               "hasn't set up. Tell me what it is (the kind of item, its colour, material or style) and I'll "
               "find the closest products.",
         "es": "Aquí no puedo ver fotos: la búsqueda por foto necesita un servicio de reconocimiento de imágenes "
-              "que esta tienda no ha configurado. Dime qué es (el tipo de artículo, su color, material o "
-              "estilo) y te busco los productos más parecidos.",
+              "que esta tienda no ha configurado. Dígame qué es (el tipo de artículo, su color, material o "
+              "estilo) y le busco los productos más parecidos.",
         "pt": "Aqui não consigo ver fotos: a busca por foto precisa de um serviço de reconhecimento de imagens "
               "que esta loja não configurou. Diga-me o que é (o tipo de item, a cor, o material ou o estilo) "
               "e eu encontro os produtos mais parecidos.",
@@ -29,7 +29,7 @@ PHOTO: dict[str, dict[str, str]] = {
     },
     "found": {
         "en": "Here is what looks closest to your photo ({seen}): {items}.",
-        "es": "Esto es lo más parecido a tu foto ({seen}): {items}.",
+        "es": "Esto es lo más parecido a su foto ({seen}): {items}.",
         "pt": "Isto é o mais parecido com a sua foto ({seen}): {items}.",
         "id": "Ini yang paling mirip dengan foto Anda ({seen}): {items}.",
         "zh": "与您的照片（{seen}）最相近的商品：{items}。",
@@ -38,8 +38,8 @@ PHOTO: dict[str, dict[str, str]] = {
     "nothing_close": {
         "en": "I looked at your photo ({seen}) but found nothing like it in our catalogue. Could you tell me "
               "more about what you're looking for?",
-        "es": "Miré tu foto ({seen}) pero no encontré nada parecido en nuestro catálogo. ¿Me cuentas un poco "
-              "más de lo que buscas?",
+        "es": "Miré su foto ({seen}) pero no encontré nada parecido en nuestro catálogo. ¿Me cuenta un poco "
+              "más de lo que busca?",
         "pt": "Olhei a sua foto ({seen}), mas não encontrei nada parecido no nosso catálogo. Pode me contar "
               "mais sobre o que procura?",
         "id": "Saya sudah melihat foto Anda ({seen}), tetapi tidak menemukan yang mirip di katalog kami. "
@@ -51,7 +51,7 @@ PHOTO: dict[str, dict[str, str]] = {
     "no_product": {
         "en": "I couldn't make out an item in that photo. Could you send a clearer picture of it, or describe "
               "it in words?",
-        "es": "No pude distinguir ningún artículo en esa foto. ¿Puedes enviar una foto más clara o "
+        "es": "No pude distinguir ningún artículo en esa foto. ¿Puede enviar una foto más clara o "
               "describirlo con palabras?",
         "pt": "Não consegui identificar nenhum item nessa foto. Pode enviar uma foto mais nítida ou "
               "descrevê-lo em palavras?",
@@ -63,8 +63,8 @@ PHOTO: dict[str, dict[str, str]] = {
     "timeout": {
         "en": "Looking at your photo took too long. Please try again in a moment, or tell me in words what "
               "you're looking for.",
-        "es": "Revisar tu foto tardó demasiado. Inténtalo de nuevo en un momento o dime con palabras qué "
-              "buscas.",
+        "es": "Revisar su foto tardó demasiado. Inténtelo de nuevo en un momento o dígame con palabras qué "
+              "busca.",
         "pt": "Analisar a sua foto demorou demais. Tente de novo daqui a pouco ou diga em palavras o que "
               "procura.",
         "id": "Melihat foto Anda terlalu lama. Silakan coba lagi sebentar lagi, atau sebutkan dengan "
@@ -75,7 +75,7 @@ PHOTO: dict[str, dict[str, str]] = {
     "failed": {
         "en": "I couldn't look at your photo just now. Please try again later, or tell me in words what "
               "you're looking for.",
-        "es": "Ahora mismo no pude revisar tu foto. Inténtalo más tarde o dime con palabras qué buscas.",
+        "es": "Ahora mismo no pude revisar su foto. Inténtelo más tarde o dígame con palabras qué busca.",
         "pt": "Não consegui analisar a sua foto agora. Tente mais tarde ou diga em palavras o que procura.",
         "id": "Saat ini saya tidak bisa melihat foto Anda. Silakan coba lagi nanti, atau sebutkan dengan "
               "kata-kata apa yang Anda cari.",

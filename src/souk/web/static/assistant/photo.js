@@ -47,7 +47,8 @@ export function attachPhoto({ chat, token, form, log, add, lang, onReply }) {
   const button = el("button", "souk-photo", L("photo"));
   button.type = "button";
   button.title = L("photo_title"); button.setAttribute("aria-label", L("photo_title"));
-  form.prepend(button, input);
+  form.prepend(button);
+  form.after(input); // outside the form: its text input stays the form's only input
   let busy = false;
 
   const fail = (key, values) => add("notice souk-photo-error", L(key, values));
