@@ -92,7 +92,9 @@ def _agent(bench: Any) -> None:
                    help="auto: the commerce assistant when it is installed, else a canned brain")
     b.add_argument("--rounds", type=int, default=2, help="times each utterance is spoken (single session)")
     b.add_argument("--sessions", type=int, default=4, help="concurrent sessions in the concurrency phase")
-    b.add_argument("--bargeins", type=int, default=10, help="barge-in trials")
+    b.add_argument("--bargeins", type=int, default=40, help="barge-in samples")
+    b.add_argument("--no-piper", action="store_true",
+                   help="speak English test utterances with espeak-ng too (default: the Piper voice when installed)")
     b.add_argument("--echo-db", type=float, default=-26.0, help="level of the agent's voice leaking back")
     b.add_argument("--echo-s", type=float, default=30.0, help="seconds of echo-only listening for false barge-ins")
     b.set_defaults(func=_run_agent)

@@ -96,7 +96,7 @@ def test_an_inner_pause_is_not_cut_and_a_late_answer_is_void() -> None:
 
 def test_without_the_model_the_fixed_silence_ends_turns() -> None:
     det = TurnDetector(TurnConfig(end_of_turn_ms=320))
-    t, out = _feed(det, "S" * 10 + "_" * 10, 0.0)
+    _t, out = _feed(det, "S" * 10 + "_" * 10, 0.0)
     assert not _checks(out)
     (eot,) = [f for f in out if isinstance(f, EndOfTurn)]
     assert eot.reason == "silence" and eot.probability == -1.0
@@ -115,7 +115,7 @@ def test_a_verdict_for_another_turn_or_while_speaking_changes_nothing() -> None:
 
 def test_barge_in_reports_its_onset() -> None:
     det = TurnDetector(TurnConfig(bargein_min_speech_ms=96))
-    t, out = _feed(det, "SSS", 1.0, agent=True)
+    _t, out = _feed(det, "SSS", 1.0, agent=True)
     (intr,) = [f for f in out if isinstance(f, Interrupt)]
     assert intr.t - intr.onset_t == pytest.approx(0.096)
 

@@ -30,6 +30,7 @@ class Turn:
     transcript: str = ""
     language: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
+    starts: int = 0  # turns the server started during the utterance (1 unless it cut it)
 
 
 class VoiceClient:
