@@ -7,9 +7,11 @@ chunk). What the checks refuse, with the code each answers (docs/agent.md, "Phot
 - ``400 empty_image``: no bytes at all;
 - ``413 image_too_large``: more bytes than the limit (the REST body cap of the photo route says the same);
 - ``415 unsupported_image_type``: not a JPEG, PNG or WebP by its magic bytes (GIF, HEIC, PDF, text ...);
-- ``400 bad_image``: a JPEG/PNG/WebP whose header is cut off or holds no usable size;
-- ``400 image_too_small`` / ``413 image_dimensions_too_large``: a side under ``min_side``, a side over
-  ``max_side`` or more than ``max_pixels`` pixels (a decompression bomb is refused before anyone decodes it).
+- ``400 bad_image``: a JPEG/PNG/WebP whose header is cut off or holds no usable size (a side of 0);
+- ``413 image_dimensions_too_large``: a side over ``max_side`` or more than ``max_pixels`` pixels (a
+  decompression bomb is refused before anyone decodes it).
+
+A tiny photo is not refused: it is a photo, and the vision model says when it shows nothing to search for.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ class PhotoLimits:
     max_bytes: int = 5 * 1024 * 1024
     max_side: int = 10_000
     max_pixels: int = 50_000_000
-    min_side: int = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +137,8 @@ def inspect(data: bytes, limits: PhotoLimits) -> ImageInfo:
         raise UnsupportedMedia("photos must be JPEG, PNG or WebP", code="unsupported_image_type",
                                details={"accepted": sorted(MIME.values())})
     width, height = _SIZE[kind](data)
-    if width < limits.min_side or height < limits.min_side:
-        raise BadRequest(f"the photo is {width}x{height} pixels; each side needs at least {limits.min_side}",
-                         code="image_too_small", details={"width": width, "height": height})
+    if width == 0 or height == 0:
+        raise _bad(f"the header says {width}x{height} pixels")
     if max(width, height) > limits.max_side or width * height > limits.max_pixels:
         raise TooLarge(f"the photo is {width}x{height} pixels; at most {limits.max_side} a side and "
                        f"{limits.max_pixels} pixels", code="image_dimensions_too_large",

@@ -6,7 +6,7 @@
 
 Same credential and conversation as ``POST .../messages`` (souk.api.routes.agent): another shopper's or another
 merchant's session is ``404 unknown_conversation``. The photo is checked before anything looks at it (size,
-JPEG/PNG/WebP magic bytes, pixel size from the header): ``400 empty_image / bad_image / image_too_small``,
+JPEG/PNG/WebP magic bytes, pixel size from the header): ``400 empty_image / bad_image``,
 ``413 image_too_large / image_dimensions_too_large``, ``415 unsupported_image_type``; a refused photo changes
 nothing in the conversation. A vision provider that is slow or down gives a clear answer (200), never a hang.
 The turn lands on the desk timeline as ``[photo] <what was seen>``; while a person has the conversation a photo
@@ -34,7 +34,7 @@ from souk.domain.desk.timeline import Status
 router = APIRouter()
 
 PHOTO_ERRORS = {
-    400: ["empty_image", "bad_image", "image_too_small"],
+    400: ["empty_image", "bad_image"],
     409: ["photo_with_person"],
     413: ["image_too_large", "image_dimensions_too_large"],
     415: ["unsupported_image_type"],

@@ -14,7 +14,7 @@ export const MAX_PHOTO_BYTES = 5 * 1024 * 1024; // the server's default (agent.p
 // The server's error codes, as the label that explains them.
 const ERROR_LABEL = {
   unsupported_image_type: "photo_type", image_too_large: "photo_size", body_too_large: "photo_size",
-  image_dimensions_too_large: "photo_dims", image_too_small: "photo_small", bad_image: "photo_bad",
+  image_dimensions_too_large: "photo_dims", bad_image: "photo_bad",
   empty_image: "photo_bad", photo_with_person: "photo_person", rate_limited: "photo_busy",
 };
 
