@@ -35,6 +35,7 @@ FEATURES = (
     "souk.api.routes.voice",
     "souk.api.routes.desk",
     "souk.api.routes.webhooks",
+    "souk.api.routes.orders",
     "souk.api.routes.live_pages",
     "souk.api.routes.pages",
 )
