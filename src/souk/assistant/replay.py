@@ -10,6 +10,7 @@ and a case file's expectations are written against its store file's ``as_of``.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import json
@@ -66,6 +67,23 @@ class FixedDay:
         if day is not None and snap.as_of != day:  # a fixed snapshot (a store file) keeps its own as_of
             snap = dataclasses.replace(snap, as_of=day)
         return snap
+
+
+class DayClock:
+    """A clock whose wall time runs from noon UTC of ``day`` (the time goes on; the date is the one given), for
+    the order actions of a replay against a store written as of that day."""
+
+    def __init__(self, day: dt.date) -> None:
+        self._offset = dt.datetime.combine(day, dt.time(12), dt.UTC).timestamp() - time.time()
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def wall(self) -> float:
+        return time.time() + self._offset
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
 
 def reply_json(reply: BrainReply) -> dict[str, Any]:

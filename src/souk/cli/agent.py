@@ -15,6 +15,7 @@ from souk.core.errors import NotFound
 from souk.core.settings import Settings
 
 if TYPE_CHECKING:
+    from souk.assistant.actions import ActionPort
     from souk.assistant.store import SnapshotSource
 
 
@@ -33,8 +34,9 @@ def register(sub: Any, bench: Any) -> None:
     rep.add_argument("--offline", action="store_true", help="ignore a configured LLM; use the offline brain")
     rep.add_argument("--merchant", default=None,
                      help="answer from this merchant's store in storage (the database of the settings, e.g. "
-                          "under SOUK_DATA_DIR), loaded with `souk store import FILE --merchant ID`; "
-                          "default: the bundled demo store")
+                          "under SOUK_DATA_DIR), loaded with `souk store import FILE --merchant ID`, and act on "
+                          "its orders as deployed (a case that confirms an action changes that storage); "
+                          "default: the bundled demo store, read-only")
     rep.add_argument("--as-of", type=_day, default=None, metavar="YYYY-MM-DD",
                      help="the day the assistant takes as today (return windows, order ages); default: today "
                           "for a stored merchant, the demo store's as_of for the demo. Give the store file's "
@@ -50,12 +52,12 @@ def _day(text: str) -> dt.date:
 
 
 def _brain(settings: Settings, offline: bool, store: SnapshotSource | None = None,
-           merchant_id: str | None = None) -> Any:
+           merchant_id: str | None = None, actions: ActionPort | None = None) -> Any:
     from souk.assistant.factory import build_brain, build_offline
 
     if offline:
-        return build_offline(store, merchant_id=merchant_id)
-    return build_brain(settings, store, merchant_id=merchant_id)
+        return build_offline(store, merchant_id=merchant_id, actions=actions)
+    return build_brain(settings, store, merchant_id=merchant_id, actions=actions)
 
 
 async def _warm(brain: Any) -> None:
@@ -75,7 +77,9 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_replay(args, settings, cases, source, None))
 
     async def from_storage() -> int:
-        from souk.assistant.replay import FixedDay
+        from souk.assistant.actions import OrderActions
+        from souk.assistant.replay import DayClock, FixedDay
+        from souk.core.clock import SystemClock
         from souk.storage import open_storage
 
         storage = await open_storage(settings)
@@ -85,7 +89,9 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"souk: {problem}", file=sys.stderr)
                 return 2
             source = FixedDay(storage, args.as_of)
-            return await _replay(args, settings, cases, source, args.merchant)
+            # as deployed: the brain can act on orders (a case that answers "yes" changes this storage)
+            actions = OrderActions(storage, None, DayClock(args.as_of) if args.as_of else SystemClock())
+            return await _replay(args, settings, cases, source, args.merchant, actions)
         finally:
             await storage.aclose()
 
@@ -107,10 +113,10 @@ async def _store_problem(storage: Any, merchant_id: str) -> str | None:
 
 
 async def _replay(args: argparse.Namespace, settings: Settings, cases: list[Any], source: SnapshotSource | None,
-                  merchant_id: str | None) -> int:
+                  merchant_id: str | None, actions: ActionPort | None = None) -> int:
     from souk.assistant.replay import replay, write_results
 
-    brain = _brain(settings, args.offline, source, merchant_id)
+    brain = _brain(settings, args.offline, source, merchant_id, actions)
     t0 = time.perf_counter()
     await _warm(brain)
     warm_s = time.perf_counter() - t0
