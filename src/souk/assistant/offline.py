@@ -158,7 +158,8 @@ class OfflineSession:
             call = ToolCall(name=TOOL_NAMES[quote.kind], arguments={"order_id": quote.order_id, "idempotency_key": key},
                             result={"action_id": record.id, "status": record.status, "refusal": record.refusal,
                                     "replayed": record.replayed,
-                                    **{k: v for k, v in record.details.items() if k != "quote"}})
+                                    **{k: v for k, v in record.details.items() if k != "quote"}},
+                            error=None if record.done else f"refused: {record.refusal}")  # the desk shows it
             text, handoff, reason = ah.say_result(snap, quote, record, lang), None, None
             if not record.done:  # the order changed since the quote: the next yes goes to a person
                 self.state.pending_action = PendingAction(None, self.state.turns - 1)

@@ -54,3 +54,24 @@ async def test_staff_read_an_orders_actions_and_returns(souk: Souk) -> None:
         assert shopper.status_code == 403 and shopper.json()["error"]["code"] == "staff_only"
         assert (await c.get("/v1/orders/1002/actions")).status_code == 401
         assert (await c.get("/v1/orders/1002/actions?limit=0", headers=auth)).status_code in (400, 422)
+
+
+async def test_a_shoppers_yes_cancels_and_staff_see_it_on_the_timeline_and_the_audit(tmp_path: Path) -> None:
+    features = ("souk.api.routes.agent", "souk.api.routes.desk", "souk.api.routes.orders")
+    async with running_souk(tmp_path, features=features) as souk, \
+            httpx.AsyncClient(base_url=souk.base_url, timeout=180) as c:
+        shopper = {"Authorization": f"Bearer {token(souk, 'C-517', 'member', 'lobby')}"}
+        sid = (await c.post("/v1/agent/sessions", json={}, headers=shopper)).json()["session_id"]
+        offer = (await c.post(f"/v1/agent/sessions/{sid}/messages", json={"text": "Please cancel order 1001"},
+                              headers=shopper)).json()
+        assert "1001" in offer["text"] and "yes" in offer["text"]
+        done = (await c.post(f"/v1/agent/sessions/{sid}/messages", json={"text": "yes"}, headers=shopper)).json()
+        assert done["text"].startswith("Done"), done
+        assert (await souk.ctx.storage.orders.get(souk.merchant_id, "1001")).status.value == "cancelled"
+        staff = {"Authorization": f"Bearer {token(souk, 'ana', 'agent')}"}
+        timeline = (await c.get(f"/v1/desk/conversations/{sid}", headers=staff)).json()
+        tools = [t for e in timeline["events"] if e.get("kind") == "ai_message" for t in e.get("tools", [])]
+        assert any("cancel_order(order_id=1001" in str(t) for t in tools), tools
+        audit = (await c.get("/v1/orders/1001/actions", headers=staff)).json()["actions"]
+        assert [(a["kind"], a["status"], a["actor"], a["conversation_id"]) for a in audit] == [
+            ("cancel", "done", "C-517", sid)]
