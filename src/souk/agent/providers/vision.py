@@ -39,8 +39,8 @@ class PhotoDescription:
 def parse_description(content: str) -> str | None:
     """The model's answer as keywords: its first non-empty line, unquoted, capped; None for NONE."""
     line = next((ln.strip() for ln in content.splitlines() if ln.strip()), "")
-    line = re.sub(r"^(keywords|search keywords)\s*:\s*", "", line, flags=re.IGNORECASE)
     line = line.strip(" \"'`*.")
+    line = re.sub(r"^(search )?keywords\s*:\s*", "", line, flags=re.IGNORECASE).strip(" \"'`*.")
     if not line or re.fullmatch(r"none\W*", line, flags=re.IGNORECASE):
         return None
     return line[:MAX_DESCRIPTION_CHARS]
