@@ -92,7 +92,7 @@ class VoiceSession:
         self.pipeline = Pipeline(
             [VadProcessor(engine.vad.stream(), echo, threshold=cfg.vad_threshold),
              TurnProcessor(self.detector, self.playback, model=engine.turn_model if turn_cfg.smart_turn else None,
-                           on_barge_in=self.output.cut),
+                           on_barge_in=self.output.cut, transcript=self.responder.speculation_for),
              self.responder, self.output],
             name=f"voice:{session_id}", maxsize=128,
         )

@@ -255,3 +255,58 @@ def test_paused_detector_state_is_reported_once() -> None:
     t, _ = _feed(det, "S" * 10, 0.0)
     t, out = _feed(det, "_" * 10, t)
     assert sum(isinstance(f, UserPaused) for f in out) == 1
+
+
+# ---- the transcript's last word vetoes an early "finished" -------------------------------------------------
+
+
+def test_words_no_sentence_ends_on() -> None:
+    from souk.agent.endings import looks_unfinished
+
+    for text, lang in (("Is it possible to", "en"), ("I bought a lamp and", "en"), ("Quiero devolver los", "es"),
+                       ("Saya mau kirim ke", "id"), ("我想买一个和", "zh"), ("Is it possible to...", "en")):
+        assert looks_unfinished(text, lang), text
+    for text, lang in (("Is it possible to pay by card?", "en"), ("Yes I do", "en"), ("I like that", "en"),
+                       ("To?", "en"), ("", "en"), ("可以退货吗", "zh"), ("and the", "xx"), ("¿Cuánto cuesta?", "es")):
+        assert not looks_unfinished(text, lang), text
+
+
+class SayFinished:
+    """An end-of-turn model that finds every pause finished (the prosody of a TTS voice can do that)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def completion(self, pcm: bytes) -> float:
+        self.calls += 1
+        return 0.95
+
+
+async def test_a_finished_sounding_pause_after_an_unfinished_word_is_not_an_end_of_turn() -> None:
+    clock = ManualClock()
+    stt = ScriptedStt(clock, lambda s: "is it possible to" if s < 1.3 else "is it possible to pay by card")
+    engine = VoiceEngine(vad=AmplitudeVadFactory(), stt=stt, tts=WordTts(clock),
+                         config=VoiceConfig(echo_cancel=False, turn=SMART), speculation=SpeculationPolicy(),
+                         clock=clock, turn_model=SayFinished())
+    out = Recorder(clock)
+    session = engine.new_session(RecordingBrainSession(), out)
+    session.start()
+
+    async def feed(frame: bytes, seconds: float) -> None:
+        for _ in range(round(seconds / 0.02)):
+            await clock.advance(0.02)
+            await session.feed_audio(frame)
+            await settle()
+
+    await feed(SPEECH, 0.8)
+    await feed(SILENCE, 0.4)  # the model says "finished"; the transcript says "... to": keep listening
+    await feed(SPEECH, 0.6)
+    speech_end = clock.now()
+    await feed(SILENCE, 0.8)
+    assert [e["text"] for _, e in out.of("transcript")] == ["is it possible to pay by card"]
+    assert len(out.of("vad")) == 1
+    (_, metrics), = out.of("metrics")
+    assert metrics["eot_by_model"] == 1.0 and metrics["vad_end_ms"] <= 250  # the whole sentence: answered early
+    assert out.of("transcript")[0][0] - speech_end <= 0.3
+    await session.aclose()
+    await engine.aclose()

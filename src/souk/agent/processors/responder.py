@@ -146,6 +146,11 @@ class Responder(Processor):
         task.add_done_callback(self._spec_done)
         self._spec = _Spec(frame.turn_id, len(frame.audio), task)
 
+    def speculation_for(self, turn_id: int) -> asyncio.Task[SttResult] | None:
+        """The speculative transcription of ``turn_id``'s current pause, if one is running or done."""
+        spec = self._spec
+        return spec.task if spec is not None and spec.turn_id == turn_id and not spec.task.cancelled() else None
+
     def _spec_done(self, _: asyncio.Task[SttResult]) -> None:
         self._policy.in_flight -= 1
 
