@@ -4,6 +4,7 @@ never a hang), the cards, the desk timeline, and that nothing is lost when a pho
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -19,12 +20,18 @@ from souk.api.context import AppContext
 from souk.api.errors import install_error_handlers
 from souk.api.routes import agent, photo
 from souk.assistant.offline import OfflineBrain
+from souk.assistant.photo import PhotoSearch
 from souk.assistant.service import AssistantService
 from souk.assistant.store import StaticStore
 from souk.auth.tokens import Role, TokenService
+from souk.core.errors import NotFound
 from souk.core.settings import Settings
+from souk.data import demo_store_json
+from souk.domain.desk.handoff import HandoffReason
+from souk.domain.desk.routing import Presence
+from souk.domain.desk.staff import Skills, StaffProfile
 from souk.domain.desk.timeline import AiMessage
-from souk.domain.store import StoreSnapshot
+from souk.domain.store import StoreSnapshot, parse_store
 from tests.fixtures.fake_vision import fake_vision, hang, malformed, says, status
 from tests.fixtures.photo_bytes import GIF, png, png_header
 from tests.fixtures.photo_bytes import photo as photo_file
@@ -192,3 +199,67 @@ async def test_another_shoppers_or_merchants_session_is_not_found(brain: Offline
             r = await send(client, sid, h, JPEG)
             assert (r.status_code, r.json()["error"]["code"]) in ((404, "unknown_conversation"),
                                                                   (401, "token_missing"))
+
+
+class TwoStores:
+    """Merchant A (the demo store) and merchant B (``acme``: the same SKUs under its own names and prices)."""
+
+    def __init__(self, a: StoreSnapshot) -> None:
+        data = demo_store_json()
+        data["store"] = {**data["store"], "id": "acme", "name": "Acme"}
+        for p in data["products"]:
+            p["names"] = {"en": f"Acme {p['names']['en']} Deluxe"}
+            p["price_usd"] = round(p["price_usd"] + 10, 2)
+        self.snaps = {a.merchant.id: a, "acme": parse_store(data)}
+
+    async def snapshot(self, merchant_id: str, *, as_of: dt.date | None = None) -> StoreSnapshot:
+        if merchant_id not in self.snaps:
+            raise NotFound("no such merchant", code="unknown_merchant")
+        return self.snaps[merchant_id]
+
+
+async def test_each_merchant_gets_its_own_products(brain: OfflineBrain, snap: StoreSnapshot) -> None:
+    async with fake_vision(says("wireless earbuds, black")) as fake:
+        settings = Settings(agent={"vision_base_url": fake.url, "vision_model": "fake-vision"})
+        service = AssistantService(TwoStores(snap), embedder=brain._embedder)
+        service._router = brain.router
+        search = PhotoSearch.from_settings(settings, service)
+        try:
+            a = await service.open("lumen", "C-518", "C-518")
+            b = await service.open("acme", "C-518", "C-518")  # the same identity at another merchant
+            image = photo_file("bag_64x48.jpg")
+            info = search.check(image)
+            a_reply, _ = await search.reply(a, image, info)
+            b_reply, said = await search.reply(b, image, info)
+        finally:
+            await search.aclose()
+            await service.aclose()
+    assert [(c["sku"], c["names"]["en"], c["price"]) for c in a_reply.cards] == [
+        ("EL-3001", "Wireless Earbuds Pro", "49.00")]
+    assert [(c["sku"], c["names"]["en"], c["price"]) for c in b_reply.cards] == [
+        ("EL-3001", "Acme Wireless Earbuds Pro Deluxe", "59.00")]
+    assert "Acme Wireless Earbuds Pro Deluxe ($59)" in b_reply.text and "49" not in b_reply.text
+    assert said == "[photo] wireless earbuds, black"
+
+
+async def test_a_photo_while_a_person_has_the_conversation_is_refused(brain: OfflineBrain,
+                                                                       snap: StoreSnapshot) -> None:
+    async with (fake_vision(says("wireless earbuds")) as fake,
+                photo_app(brain, snap, fake.url) as (client, ctx)):
+        h = auth(ctx)
+        sid = await open_session(client, h)
+        assert (await send(client, sid, h, JPEG)).status_code == 200
+        assert ctx.desk is not None
+        await ctx.desk.put_agent(StaffProfile("lumen", "ana", name="Ana", skills=Skills(languages=("en",))))
+        feed = await ctx.desk.connect_agent("lumen", "ana")  # Ana is online: the hand-off goes to her
+        await ctx.desk.set_presence("lumen", "ana", Presence.ONLINE)
+        notice = await ctx.desk.request_human("lumen", sid, shopper="C-518",
+                                              reason=HandoffReason.EXPLICIT_REQUEST, packet=None)
+        assert notice.kind.value == "assigned"
+        r = await send(client, sid, h, JPEG)
+        assert (r.status_code, r.json()["error"]["code"]) == (409, "photo_with_person")
+        assert len(fake.requests) == 1
+        # the shopper's words still reach the person
+        sent = (await client.post(f"/v1/agent/sessions/{sid}/messages", headers=h, json={"text": "white ones"}))
+        assert sent.json()["type"] == "sent"
+        await ctx.desk.disconnect_agent("lumen", "ana", feed)
