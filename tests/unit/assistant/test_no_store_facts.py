@@ -1,5 +1,5 @@
 """No store's facts in the code: src/souk (outside the bundled data in src/souk/data) holds no sentence of the
-public dev set (nor a 20-character stretch of one), and none of the demo store's SKUs, English product names,
+public dev set (nor a run of its words 20 characters long), and none of the demo store's SKUs, English product names,
 customer names or free-text policy sentences. Facts come from the merchant's data; a copy in code answers every
 merchant with the demo store's rules, and a copied dev sentence makes the dev score say nothing.
 """
@@ -23,6 +23,7 @@ DEV_SET = Path("/work/shared/eval/agent_dev.jsonl")
 WINDOW = 20  # characters of a normalised dev sentence that may not appear in code
 MIN_SENTENCE = 12  # shorter free-text sentences ("No price matching.") are checked only as a whole phrase
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def normalized(text: str) -> str:
@@ -80,11 +81,24 @@ def dev_sentences() -> list[str]:
 
 
 def windows(sentence: str) -> Iterator[str]:
+    """The sentence's runs of whole words at least WINDOW characters long (the shortest from each word on), or
+    the whole sentence when shorter; a run of unspaced script (Chinese) longer than WINDOW also by characters.
+    Whole words: a generic term of WINDOW characters or less (the Arabic for "cash on delivery", "express
+    shipping to") is wording any reply needs, not a copy of the sentence."""
     if len(sentence) <= WINDOW:
         yield sentence
-        return
-    for i in range(len(sentence) - WINDOW + 1):
-        yield sentence[i:i + WINDOW]
+    words = sentence.split()
+    for i in range(len(words)):
+        run = words[i]
+        for word in words[i + 1:]:
+            if len(run) >= WINDOW:
+                break
+            run += " " + word
+        if len(run) >= WINDOW:
+            yield run
+    for word in words:
+        if len(word) > WINDOW and CJK.search(word):
+            yield from (word[k:k + WINDOW] for k in range(len(word) - WINDOW + 1))
 
 
 def find(code: list[Source], needle: str, *, words: bool = True) -> list[str]:
@@ -103,21 +117,21 @@ def test_the_scan_sees_the_code(code: list[Source]) -> None:
 
 
 def test_no_dev_set_sentence_in_the_code(code: list[Source]) -> None:
-    # every WINDOW-character stretch of every sentence (the whole sentence when shorter), looked up at every
-    # offset of the code: a stretch starting or ending inside a word is still a copy of the sentence
     pieces: dict[str, str] = {}
     for sentence in dev_sentences():
         for piece in windows(sentence):
             pieces.setdefault(piece, sentence)
-    lengths = sorted({len(p) for p in pieces})
     hits: set[str] = set()
-    for src in code:
-        text = src.text
-        for size in lengths:
-            for i in range(len(text) - size + 1):
-                sentence = pieces.get(text[i:i + size])
-                if sentence is not None:
-                    hits.add(f"{src.where(i)}  <- dev sentence {sentence!r}")
+    for piece, sentence in pieces.items():
+        # whole words on both ends, except in unspaced script, where any character may border the copy
+        needle = piece if CJK.search(piece) else f" {piece} "
+        for src in code:
+            text = src.text if CJK.search(piece) else f" {src.text} "
+            at = text.find(needle)
+            while at >= 0:
+                # padded text: the piece itself starts at ``at`` of the unpadded text
+                hits.add(f"{src.where(at)}  <- {piece!r} of dev sentence {sentence!r}")
+                at = text.find(needle, at + 1)
     assert not hits, "dev-set sentences copied into src/souk:\n" + "\n".join(sorted(hits))
 
 
