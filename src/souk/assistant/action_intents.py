@@ -59,8 +59,10 @@ _EXCHANGE = (r"exchange|\bswap\b|(change|switch) (it|this|them|my \w+)? ?(for|to
              r"different |smaller|bigger|larger|size|colou?r)|cambi\w* (de |por |la |el )?(talla|color|otr)|"
              r"cambiarl[oa] por|cámbielo|troc\w* (de |por |o |a )?(tamanho|cor|outr|pel)|\btukar\b|penukaran|"
              r"换货|换成|换一|换个|换尺码|换颜色|استبدال|استبدل|أستبدل|تبديل")
-_CANCEL = (r"(?<!noise )(?<!noise-)\bcancel(?!l?ing (headphones|earbuds|earphones))\w*|\bcancel\w*|\banul\w*|"
-           r"\bbatal\w*|取消|إلغاء|الغاء|ألغ")
+# "cancel", "cancelar", "cancele", not "noise cancelling", "cancelamento de ruído" or "was cancelled" (a status)
+_CANCEL = (r"(?<!noise )(?<!noise-)\bcancel(?!l?ing\b)(?!l?ed\b)(?!l?ation)(?!amento)(?!aci[oó]n)\w*|"
+           r"\banul(ar|e|a|ación)?\b|\bbatal(kan|in)\b|membatalkan|取消订单|取消我的|帮我取消|取消一下|要取消|"
+           r"إلغاء|الغاء|ألغ")
 _ADDRESS = (r"(change|update|correct|fix|edit|new|different|wrong|another)\b.{0,30}\b(address|street)|"
             r"\baddress\b.{0,25}\b(change|wrong|update|incorrect)|(cambiar|corregir|actualizar|otra|nueva|equivocada|"
             r"incorrecta) .{0,20}direcci[oó]n|direcci[oó]n .{0,12}(equivocada|incorrecta|nueva)|"
