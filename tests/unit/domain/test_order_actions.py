@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from souk.data import demo_store_json
+from souk.domain import policy
 from souk.domain.models import ReturnRecord
 from souk.domain.order_actions import (
     REFUND_METHOD,
     REFUSALS,
+    VARIANT_ATTRIBUTES,
     ActionKind,
     Caller,
     clean_address,
@@ -149,3 +153,49 @@ def test_resend_tracking(snap: StoreSnapshot) -> None:
     assert quote_resend_tracking(snap, "1001", me("C-517")).refusal == "not_shipped_yet"
     assert quote_resend_tracking(snap, "1011", me("C-516")).refusal == "already_cancelled"
     assert quote_resend_tracking(snap, "1002", me("C-517")).refusal == "not_your_order"
+
+
+STORES = sorted(p.stem for p in Path(__file__).resolve().parents[2].joinpath("fixtures", "stores").glob("*.json"))
+
+
+@pytest.mark.parametrize("store_id", STORES)
+def test_quotes_follow_each_stores_own_rules(store_id: str) -> None:
+    """On the other test stores (other windows, fees, exclusions, who pays return shipping): every quote is what
+    that store's rules say, computed here from its file."""
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "stores" / f"{store_id}.json"
+    snap = parse_store(json.loads(path.read_text(encoding="utf-8")))
+    rules = policy.return_rules(snap)
+    seen = set()
+    for order in snap.orders:
+        me_ = Caller(order.customer_id)
+        cancel = quote_cancel(snap, order.id, me_)
+        assert cancel.allowed is (order.status.value in ("processing", "pending"))
+        if cancel.allowed:
+            assert cancel.refund_amount == order.total
+        if order.status.value != "delivered" or order.delivered_on is None:
+            continue
+        age = (snap.as_of - order.delivered_on).days
+        q = quote_return(snap, order.id, me_)
+        if age > rules.window_days:
+            assert q.refusal == "window_passed"
+            seen.add("window_passed")
+            continue
+        if not q.allowed:
+            assert q.refusal == "non_returnable"
+            seen.add("non_returnable")
+            continue
+        fee = sum(((i.unit_price * i.qty * rules.restocking_fee_pct / 100).quantize(Decimal("0.01"))
+                   for i in q.items if rules.fee_applies_to(snap.product(i.sku).category)),  # type: ignore[union-attr]
+                  Decimal("0.00"))
+        assert q.fee == fee and q.refund_amount == sum((i.unit_price * i.qty for i in q.items), Decimal(0)) - fee
+        seen.add("fee" if fee else "no_fee")
+        assert q.label is (policy.check_return(snap, snap.product(q.items[0].sku), order=order)  # type: ignore[arg-type]
+                           .return_shipping_paid_by == "store")
+        variant = next(((ln.sku, v) for ln in order.lines if (p := snap.product(ln.sku)) is not None
+                        for a in VARIANT_ATTRIBUTES for v in (p.attributes.get(a) or [])[:1]), None)
+        if variant is not None:
+            ex = quote_exchange(snap, order.id, me_, sku=variant[0], to_value=str(variant[1]))
+            if age > rules.exchange_window_days:
+                assert ex.refusal == "window_passed"
+                seen.add("exchange_window_passed")
+    assert {"window_passed", "fee"} <= seen, seen
