@@ -200,7 +200,8 @@ def test_documented_flow_on_an_empty_data_dir(tmp_path: Path, monkeypatch: pytes
                                               brain: OfflineBrain) -> None:
     """create -> import -> replay --merchant on a fresh SQLite data dir answers exactly as the file itself."""
     monkeypatch.setenv("SOUK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("SOUK_DATABASE_URL", raising=False)
+    for name in ("SOUK_DATABASE_URL", "SOUK_CONFIG", "SOUK_AGENT__LLM_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)  # this data dir's SQLite, the offline brain
     data = store_file("sahara")
     cases_path, out = STORES / "cases_sahara.jsonl", tmp_path / "results.jsonl"
     replay_cmd = ["agent", "replay", str(cases_path), "--merchant", "sahara", "--as-of", data["as_of"],
