@@ -31,7 +31,7 @@ from souk.assistant.photo_image import ImageInfo, PhotoLimits, inspect
 from souk.assistant.photo_messages import say_photo
 from souk.assistant.service import AssistantService, Conversation
 from souk.assistant.tools import Caller, CommerceTools
-from souk.core.errors import SoukError
+from souk.core.errors import ConfigError, SoukError
 from souk.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,10 @@ def vision_from_settings(settings: Settings) -> Vision | None:
     agent = settings.agent
     if not agent.vision_base_url:
         return None
-    return OpenAiVision(agent.vision_base_url, model=agent.vision_model or "gpt-4o-mini",
+    if not agent.vision_model:
+        raise ConfigError("agent.vision_model names the vision model to ask at agent.vision_base_url",
+                          code="vision_model_missing")
+    return OpenAiVision(agent.vision_base_url, model=agent.vision_model,
                         api_key=agent.vision_api_key.get_secret_value(), timeout_s=agent.vision_timeout_s)
 
 
@@ -81,10 +84,6 @@ class PhotoSearch:
     def from_settings(cls, settings: Settings, assistant: AssistantService) -> PhotoSearch:
         return cls(assistant, vision_from_settings(settings), limits=limits_from_settings(settings),
                    timeout_s=settings.agent.vision_timeout_s + 1.0)
-
-    @property
-    def configured(self) -> bool:
-        return self._vision is not None
 
     def check(self, data: bytes) -> ImageInfo:
         """The photo's type and size, or the 400/413/415 error that says what is wrong (photo_image)."""

@@ -64,3 +64,18 @@ async def test_nobody_listening_is_unavailable() -> None:
         await vision.describe(png(20, 20), "image/png")
     await vision.aclose()
     assert err.value.code == "vision_unavailable"
+
+
+async def test_settings_choose_the_provider() -> None:
+    from souk.assistant.photo import limits_from_settings, vision_from_settings
+    from souk.core.errors import ConfigError
+    from souk.core.settings import Settings
+
+    assert vision_from_settings(Settings()) is None  # no provider: the assistant says photos need one
+    vision = vision_from_settings(Settings(agent={"vision_base_url": "http://127.0.0.1:9/v1", "vision_model": "v"}))
+    assert isinstance(vision, OpenAiVision) and vision.model == "v"
+    await vision.aclose()
+    with pytest.raises(ConfigError):
+        vision_from_settings(Settings(agent={"vision_base_url": "http://127.0.0.1:9/v1"}))
+    limits = limits_from_settings(Settings(agent={"photo_max_bytes": 2048, "photo_max_side": 640}))
+    assert (limits.max_bytes, limits.max_side, limits.max_pixels) == (2048, 640, 50_000_000)
