@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from souk.agent.embed.base import Embedder
+from souk.assistant.action_intents import ACTION_INTENTS
 from souk.assistant.intents import CUES, EXAMPLES
 
 CUE_BONUS = 0.06
@@ -70,7 +71,8 @@ class IntentRouter:
             cued = cued - SMALL_TALK
             scored = [(i, sc - (SMALL_TALK_PENALTY if i in SMALL_TALK else 0.0)) for i, sc in scored]
         scored.sort(key=lambda kv: kv[1], reverse=True)
-        best = scored[0]
+        # an action on an order is never picked by its examples alone (action_intents.gate reads its words)
+        best = next(kv for kv in scored if kv[0] not in ACTION_INTENTS)
         # When the specific question and the general one both fire, the specific one wins if it is close:
         # "import tax when shipping to UAE" is about duties, "restock date of X" about stock.
         if best[0] not in cued and cued:
