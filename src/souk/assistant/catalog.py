@@ -11,6 +11,7 @@ import difflib
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -76,12 +77,33 @@ def expand(text: str) -> str:
     return text + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
 
 
-HIGH_VALUE_CATEGORIES = frozenset({"jewelry", "watches", "furniture"})
-_HIGH_VALUE_WORDS = re.compile(r"\b(watch|chair|sofa|table|desk|bed|wardrobe|cabinet)\b", re.IGNORECASE)
+def video_eligible(product: Product, products: Sequence[Product], offer: str = "") -> bool:
+    """Whether a video consultation suits this product, from the store's data: the product's own
+    ``video_consult`` attribute if it has one; else the store's words about video consultations (``offer``,
+    its FAQ answer) naming the product's category or a word of its name; else a price above the median of
+    the store's catalog."""
+    own = product.attributes.get("video_consult")
+    if isinstance(own, bool):
+        return own
+    if mentioned(product, offer):
+        return True
+    prices = sorted(p.price for p in products)
+    return bool(prices) and product.price > prices[(len(prices) - 1) // 2]
 
 
-def is_high_value(product: Product) -> bool:
-    return product.category in HIGH_VALUE_CATEGORIES or bool(_HIGH_VALUE_WORDS.search(product.name("en")))
+def mentioned(product: Product, text: str) -> bool:
+    """The store's words name the product's category or a word of one of its names ("watches", "jewelry")."""
+    said = {_singular(w) for w in _TOKEN.findall(text.lower())}
+    named = {_singular(w) for w in _TOKEN.findall(product.category.replace("_", " ").lower())}
+    for name in product.names.values():
+        named |= {_singular(w) for w in _TOKEN.findall(name.lower()) if len(w) >= 3}
+    return bool(said & named)
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("es") and word[-3] in "sxhz":
+        return word[:-2]
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _ar_stem(tok: str) -> str:

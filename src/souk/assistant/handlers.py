@@ -3,19 +3,34 @@ shipping, duties, payment, policies and the FAQ-like intents; the catalog's are 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any
 
-from souk.assistant import render, safety
-from souk.assistant.catalog import is_high_value
+from souk.assistant import policy_text, render, safety
+from souk.assistant.catalog import mentioned, video_eligible
+from souk.assistant.intents import CUES
 from souk.assistant.locale import fmt_money, join_list
 from souk.assistant.messages import STATUS, say, word
 from souk.assistant.payments import parse_method
+from souk.assistant.product_handlers import product_info
 from souk.assistant.turn import Outcome, Turn
+from souk.domain.policy import support_hours
 
-_OPENED = re.compile(r"open(ed)?|used|tried|swatch|abr[ií]|abierto|usad|aberto|usei|dibuka|dipakai|开封|拆|用过|"
-                     r"مفتوح|فتحت|استخدمت", re.IGNORECASE)
+_OPENED = re.compile(r"open(ed)?|unseal|swatch|abr[ií]|abierto|aberto|abri|dibuka|buka|开封|拆|打开|مفتوح|فتحت|فتحه",
+                     re.IGNORECASE)
+_USED = re.compile(r"\bused\b|\btried\b|\bworn\b|\bwore\b|usad|us[eé]|usei|prob[eé]|experimentei|dipakai|"
+                   r"pakai|dicoba|用过|试用|穿过|استخدمت|جربت|لبست", re.IGNORECASE)
+_SEAL = re.compile(r"\bseal|precinto|sello|lacre|selo|segel|封条|封口|الختم|ختم", re.IGNORECASE)
+_DEFECT = re.compile(r"defect|faulty|broken|doesn'?t work|not working|defectuos|roto|no funciona|defeito|quebrad|"
+                     r"n[ãa]o funciona|rusak|cacat|tidak berfungsi|坏了|故障|质量问题|معيب|تالف|لا يعمل", re.IGNORECASE)
+_WRONG = re.compile(r"wrong (item|product|size sent)|not what i ordered|equivocad|errad|salah kirim|barang salah|"
+                    r"发错|منتج خاطئ|غير ما طلبت", re.IGNORECASE)
+_EXCHANGE = re.compile(r"exchange|swap|troca|trocar|cambi|tukar|penukaran|换|استبدال|تبديل", re.IGNORECASE)
+_STALLED = re.compile(r"no movement|not moved|n'?t moved|not moving|stuck|sin movimiento|no se mueve|sem movimento|"
+                      r"n[ãa]o se mexe|tidak bergerak|gak gerak|没动|不动|没有更新超过|لم يتحرك|لا يتحرك", re.IGNORECASE)
+_LIVE = re.compile(r"live|stream|en vivo|ao vivo|directo|siaran|直播|البث|مباشر", re.IGNORECASE)
 _CARRIER_Q = re.compile(r"carrier|courier|shipping company|which company|who is (delivering|shipping)|"
                         r"transportadora|paqueter[ií]a|mensajer[ií]a|kurir|ekspedisi|jasa kirim|快递公司|哪家快递|"
                         r"哪个快递|承运|شركة الشحن|شركة التوصيل", re.IGNORECASE)
@@ -47,7 +62,7 @@ def order_status(t: Turn, intent: str = "order_status") -> Outcome:
     st = t.state
     if _LONG_NUMBER.search(t.text) and not t.slots.order_ids:
         st.ask("order_id", intent)
-        return Outcome(say("bad_order_id", t.lang))
+        return Outcome(say("bad_order_id", t.lang, example=order_example(t)))
     oid = t.slots.order_ids[0] if t.slots.order_ids else (st.pending_order_id or st.last_order_id)
     if oid is None:
         listing = t.rec("list_my_orders", limit=20) if st.caller.customer_id else {"orders": []}
@@ -65,10 +80,11 @@ def order_status(t: Turn, intent: str = "order_status") -> Outcome:
                 text += say("other_orders", t.lang, ids=", ".join(others))
             return Outcome(text)
         st.ask("order_id", intent)
-        text = say("ask_order_id", t.lang)
+        text = say("ask_order_id", t.lang, example="" if orders else order_example(t))
         if _TRACKING_Q.search(t.text):
-            t.rec("faq", topic="tracking")
-            text = say("tracking_faq", t.lang) + text
+            stalled = _STALLED.search(t.text) or safety._LOSS.search(t.text)
+            quoted = faq_text(t, "lost_parcel" if stalled else "tracking")  # "no movement for 12 days": lost
+            text = (quoted + _sp(t) if quoted else "") + text
         if orders:
             text += " " + _orders_line({"orders": orders[:4], "total": len(orders)}, t.lang)
         return Outcome(text)
@@ -98,8 +114,33 @@ def order_status(t: Turn, intent: str = "order_status") -> Outcome:
     focus = "carrier" if _CARRIER_Q.search(t.text) and not t.slots.order_ids else None
     text = render.order_text(order, t.lang, t.currency, focus=focus, items=t.channel != "voice")
     if safety._LOSS.search(t.text) and order["status"] not in ("delivered", "cancelled", "returned", "refunded"):
-        text += say("lost_note", t.lang)
+        quoted = faq_text(t, "lost_parcel")
+        text += _sp(t) + quoted if quoted else ""
+    if order["status"] == "customs_hold":
+        quoted = faq_text(t, "customs_hold")
+        text += _sp(t) + quoted if quoted else ""
     return Outcome(text)
+
+
+def _sp(t: Turn) -> str:
+    return "" if t.lang == "zh" else " "
+
+
+def order_example(t: Turn) -> str:
+    """An order number of the signed-in shopper's, to show what one looks like ("" for a visitor)."""
+    cid = t.state.caller.customer_id
+    orders = t.snap.orders_of(cid) if cid else []
+    return say("order_id_example", t.lang, oid=orders[0].id) if orders else ""
+
+
+def faq_text(t: Turn, intent: str) -> str:
+    """The store's FAQ answer for a free-text intent, quoted ("" when the store has none)."""
+    result = t.rec("faq", intent=intent, query=t.text[:300], lang=t.lang)
+    return policy_text.faq_quote(result, t.lang, t.currency)
+
+
+def _primary(t: Turn) -> str:
+    return t.snap.merchant.languages[0] if t.snap.merchant.languages else "en"
 
 
 def _orders_line(listing: dict[str, Any], lang: str) -> str:
@@ -129,7 +170,7 @@ def order_change(t: Turn) -> Outcome:
         return order_status(t, "order_change")
     # Which order? Ask, and keep the request: the number given next is checked for a change.
     st.ask("order_id", "order_change")
-    return Outcome(say("order_change", t.lang) + say("ask_order_id_change", t.lang))
+    return Outcome(say("order_change", t.lang) + say("ask_order_id_change", t.lang, example=order_example(t)))
 
 
 def order_change_for(t: Turn, order: dict[str, Any]) -> Outcome:
@@ -166,7 +207,9 @@ def duties(t: Turn) -> Outcome:
         return Outcome(say("ask_country", t.lang))
     t.state.last_country = code
     info = t.rec("duties_info", country=code)
-    return Outcome(render.duties_text(info, t.lang, t.currency))
+    if not info.get("ships"):
+        return Outcome(render.shipping_text(t.rec("shipping_info", country=code), t.lang, None))
+    return Outcome(policy_text.duties_text(info, t.lang, _primary(t)))
 
 
 def mentioned_method(t: Turn) -> str | None:
@@ -226,33 +269,80 @@ def payment(t: Turn) -> Outcome:
 
 
 # --- policies ------------------------------------------------------------------------------------------------
+def _served(t: Turn) -> dict[str, list[str]]:
+    return {z.region: list(z.countries) for z in t.snap.shipping}
+
+
 def returns(t: Turn) -> Outcome:
+    """Return rules; for one of the shopper's orders (named now, or the one just shown) its own windows first."""
+    st = t.state
+    oid = t.slots.order_ids[0] if t.slots.order_ids else None
+    prefix = ""
+    if oid is not None:
+        first = order_status(t)
+        if st.last_order_id != oid:
+            return first  # not theirs, not found, or the e-mail is needed first
+        prefix = first.text + _sp(t)
+    elif st.last_order_id and st.last_intent in ("order_status", "returns", "order_change"):
+        oid = st.last_order_id
+    if oid is not None:
+        line = _order_return_line(t, oid)
+        prefix += line + _sp(t) if line else ""
+    rest = _returns_text(t)
+    return Outcome(prefix + rest.text, rest.handoff, rest.reason)
+
+
+def _order_return_line(t: Turn, oid: str) -> str:
+    info = t.rec("return_policy", order_id=oid).get("order") or {}
+    if not info.get("found"):
+        return ""
+    days = t.snap.policies.returns.window_days
+    if _EXCHANGE.search(t.text):
+        if info["exchange_allowed"]:
+            return say("exchange_order_open", t.lang, oid=oid, date=render.date_text(info["exchange_deadline"], t.lang))
+        if info["exchange_refusal"] == "window_passed":
+            return say("exchange_order_passed", t.lang, oid=oid,
+                       date=render.date_text(info["exchange_deadline"], t.lang))
+    window = info.get("window")
+    if window is None and info.get("deadline"):
+        return say("return_order_open", t.lang, oid=oid, date=render.date_text(info["deadline"], t.lang),
+                   left=info["days_left"])
+    if window == "window_passed":
+        return say("return_order_passed", t.lang, oid=oid, date=render.date_text(info["deadline"], t.lang), days=days)
+    if window == "not_delivered":
+        return say("return_order_not_delivered", t.lang, oid=oid, days=days)
+    return ""
+
+
+def _returns_text(t: Turn) -> Outcome:
     product = t.product
-    opened = bool(_OPENED.search(t.text))
-    result = t.rec("return_policy", sku=product.sku if product else None, opened=opened)
-    days = result["window_days"]
+    country = t.slots.countries[0] if t.slots.countries else t.customer_country()
+    defect = "wrong_item" if _WRONG.search(t.text) else ("defective" if _DEFECT.search(t.text) else None)
+    used = bool(_USED.search(t.text))
+    result = t.rec("return_policy", sku=product.sku if product else None, opened=used or bool(_OPENED.search(t.text)),
+                   used=used, seal_broken=bool(_SEAL.search(t.text)), defect=defect, country=country)
+    names = {p.sku: render.product_name(p.names, t.lang) for p in t.snap.products}
     if product is not None:
         t.state.last_sku = product.sku
         name = render.product_name(product.names, t.lang)
-        if result["exception"] == "opened_beauty":
-            return Outcome(say("return_exception_beauty", t.lang, product=name, days=days))
-        if result["exception"] == "pierced_earrings":
-            return Outcome(say("return_exception_earrings", t.lang, product=name))
-    country = t.slots.countries[0] if t.slots.countries else t.customer_country()
-    zone = t.snap.zone_for(country) if country else None
-    if zone is not None and zone.region in result["free_return_label_regions"]:
-        label = say("label_free", t.lang, country=render.country(country or "", t.lang))
-    else:
-        label = say("label_paid", t.lang)
-    return Outcome(say("returns", t.lang, days=days, label=label, refund_days=result["refund_days_after_receipt"]))
+        if not result["returnable"] and result["rule"] is not None:
+            text = say("return_blocked", t.lang, product=name, **policy_text.rule_parts(result["rule"], t.lang))
+            return Outcome(text + say("return_other_items", t.lang, days=result["window_days"]))
+        text = policy_text.returns_text(result, t.lang, names=names, served=_served(t), currency=t.currency)
+        if used and result.get("condition"):  # "I wore it once": the store's own conditions say what counts
+            text += _sp(t) + policy_text.policy_quote(result["condition"], _primary(t), t.lang, t.currency)
+        if result.get("restocking_fee") and result["restocking_fee"] != "0.00":
+            text += say("fee_product", t.lang, product=name, pct=policy_text.pct_text(result["restocking_fee_pct"], t.lang),
+                        fee=fmt_money(Decimal(result["restocking_fee"]), t.currency, t.lang))
+        return Outcome(text)
+    return Outcome(policy_text.returns_text(result, t.lang, names=names, served=_served(t), currency=t.currency))
 
 
 def warranty(t: Turn) -> Outcome:
     product = t.product_or_last()
     if product is None:
-        months = [p.warranty_months for p in t.snap.products if p.warranty_months]
-        t.rec("warranty_info")
-        return Outcome(say("warranty_general", t.lang, lo=min(months, default=0), hi=max(months, default=0)))
+        info = t.rec("warranty_info")
+        return Outcome(policy_text.warranty_general(info, t.lang))
     t.state.last_sku = product.sku
     info = t.rec("warranty_info", sku=product.sku)
     name = render.product_name(product.names, t.lang)
@@ -261,28 +351,76 @@ def warranty(t: Turn) -> Outcome:
     return Outcome(say("warranty_none", t.lang, product=name, days=t.snap.policies.returns.window_days))
 
 
-# --- faq-like -------------------------------------------------------------------------------------------------
+# --- faq-like: the store's own words ----------------------------------------------------------------------------
 def gift_wrap(t: Turn) -> Outcome:
-    answer = t.rec("faq", topic="gift_wrap").get("answer") or ""
-    cur = t.currency  # the store's FAQ states its prices in its own currency
-    found = re.search(rf"{re.escape(cur)}\s*(\d+(?:\.\d+)?)", answer)
-    price = fmt_money(Decimal(found.group(1)), cur, t.lang) if found else "-"
+    """The store's gift-wrap answer; for a named product its words do not cover (they name other categories
+    of the catalog but not this one), say so first."""
     product = t.product
-    if product is not None and product.category not in ("jewelry", "beauty"):
-        return Outcome(say("gift_wrap_no", t.lang, price=price, name=render.product_name(product.names, t.lang)))
-    return Outcome(say("gift_wrap", t.lang, price=price))
+    result = t.rec("faq", intent="gift_wrap", query=t.text[:300], lang=t.lang)
+    quoted = policy_text.faq_quote(result, t.lang, t.currency)
+    if not quoted:
+        return Outcome(say("gift_wrap_none", t.lang))
+    if product is not None:
+        t.state.last_sku = product.sku
+        words = _store_words(t, result)
+        if any(mentioned(p, words) for p in t.snap.products) and not mentioned(product, words):
+            return Outcome(say("gift_wrap_not_listed", t.lang, name=render.product_name(product.names, t.lang),
+                               faq=quoted))
+    return Outcome(quoted)
+
+
+def _store_words(t: Turn, result: dict[str, Any]) -> str:
+    """An FAQ entry's answer as shown plus its primary-language text (the catalog's words are in that one)."""
+    if not result.get("found"):
+        return ""
+    primary = next((f.answer for f in t.snap.faq if f.topic == result.get("topic")), "")
+    return f"{result.get('answer') or ''} {primary}"
 
 
 def size_guide(t: Turn) -> Outcome:
     """The store's size advice, plus the sizes of the product the shopper named."""
-    text = say("size_guide", t.lang)
+    text = faq_text(t, "size_guide") or say("size_none", t.lang)
     product = t.product_or_last()
     sizes = product.attributes.get("sizes") if product is not None else None
     if product is not None and isinstance(sizes, list) and sizes:
         t.state.last_sku = product.sku
-        text += " " + say("focus", t.lang, name=render.product_name(product.names, t.lang),
-                          attrs=render.attribute_list({"sizes": sizes}, t.lang)).strip()
+        text += _sp(t) + say("focus", t.lang, name=render.product_name(product.names, t.lang),
+                             attrs=render.attribute_list({"sizes": sizes}, t.lang)).strip()
     return Outcome(text)
+
+
+def discount(t: Turn) -> Outcome:
+    """Discounts, coupons and price matching: the store's FAQ entry and its own policy words."""
+    pol = t.snap.policies
+    primary = _primary(t)
+    faq = t.rec("faq", intent="discount", query=t.text[:300], lang=t.lang)
+    said: list[tuple[str, str]] = []
+    if faq.get("found"):
+        said.append((str(faq["answer"]), str(faq.get("language") or primary)))
+    fields = [pol.price_match, pol.live_shopping]
+    if _LIVE.search(t.text):
+        fields.reverse()
+    said += [(text, primary) for text in fields if text.strip()]
+    if not said:
+        return Outcome(say("discount_none", t.lang))
+    own = [text for text, lang in said if lang == t.lang]
+    other = [text for text, lang in said if lang != t.lang]
+    parts = [policy_text.localize_money(x, t.currency, t.lang) for x in own]
+    if other:
+        parts.append(policy_text.quote(" ".join(other), primary, t.lang, t.currency))
+    return Outcome(_sp(t).join(parts))
+
+
+def faq_answer(t: Turn, threshold: float | None = None) -> Outcome | None:
+    """The FAQ entry closest in meaning to a turn no intent covers, when it is close enough."""
+    args: dict[str, Any] = {"query": t.text[:300], "lang": t.lang}
+    if threshold is not None:
+        args["threshold"] = threshold
+    result = t.rec("faq", **args)
+    if not result.get("found"):
+        t.rec.calls.pop()  # a miss is no tool result worth showing
+        return None
+    return Outcome(policy_text.faq_quote(result, t.lang, t.currency))
 
 
 def simple(key: str) -> Any:
@@ -291,13 +429,14 @@ def simple(key: str) -> Any:
     return handler
 
 
-def hours_text(t: Turn) -> str:
-    m = re.search(r"(\d{2}:\d{2}\s*-\s*\d{2}:\d{2})\s*(UTC[+-]\d+)?", t.snap.policies.support_hours)
-    return f"{m.group(1)} ({m.group(2)})" if m and m.group(2) else (m.group(1) if m else "-")
-
-
 def hours(t: Turn) -> Outcome:
-    return Outcome(say("hours", t.lang, hours=hours_text(t)))
+    structured = support_hours(t.snap)
+    if structured is not None:
+        return Outcome(policy_text.hours_text(structured, dt.datetime.now(dt.UTC), t.lang))
+    text = t.snap.policies.support_hours
+    if text.strip():
+        return Outcome(say("hours_text", t.lang, text=policy_text.policy_quote(text, _primary(t), t.lang, t.currency)))
+    return Outcome(say("faq_unknown", t.lang))
 
 
 def handoff(t: Turn, reason: str, why_key: str | None = None, **why: Any) -> Outcome:
@@ -310,22 +449,26 @@ def handoff(t: Turn, reason: str, why_key: str | None = None, **why: Any) -> Out
 
 def video(t: Turn) -> Outcome:
     product = t.product_or_last()
-    if product is not None and not is_high_value(product):
+    if product is not None and not (safety.wants_to_see(t.text) or CUES["video"].search(t.text)):
+        return product_info(t)  # "can the camera go under water?" is about the product, not a video call
+    offer = t.rec("faq", intent="video", query=t.text[:300], lang=t.lang)
+    offer_text = policy_text.faq_quote(offer, t.lang, t.currency)
+    prefix = offer_text + _sp(t) if offer_text else ""
+    if product is not None and not video_eligible(product, t.snap.products, _store_words(t, offer)):
         t.state.last_sku = product.sku
         info = t.rec("product_info", sku=product.sku)["product"]
         details = render.product_text(info, t.lang, t.currency, with_stock=False)
         return Outcome(say("video_not_eligible", t.lang, name=render.product_name(product.names, t.lang),
-                           details=details))
+                           details=details, offer=prefix))
     t.rec("offer_video_consultation", sku=product.sku if product else None)
     if product is None:
-        return Outcome(say("video_generic", t.lang), "video", "video_consultation")
+        return Outcome(say("video_generic", t.lang, offer=prefix), "video", "video_consultation")
     t.state.last_sku = product.sku
     return Outcome(say("video", t.lang, name=render.product_name(product.names, t.lang)), "video", "see_product")
 
 
 def customs_hold(t: Turn) -> Outcome:
-    """ "My parcel is stuck at customs": the order if we know which, else the policy and which order."""
-    t.rec("faq", topic="customs_hold")
+    """ "My parcel is stuck at customs": the order if we know which, else the store's words and which order."""
     if t.slots.order_ids or t.state.last_order_id:
         return order_status(t)
     st = t.state
@@ -334,13 +477,17 @@ def customs_hold(t: Turn) -> Outcome:
     if len(held) == 1:
         st.last_order_id = held[0]["order_id"]
         t.rec.cards.append(held[0])
-        return Outcome(render.order_text(held[0], t.lang, t.currency, items=t.channel != "voice"))
+        text = render.order_text(held[0], t.lang, t.currency, items=t.channel != "voice")
+        quoted = faq_text(t, "customs_hold")
+        return Outcome(text + (_sp(t) + quoted if quoted else ""))
     st.ask("order_id", "order_status")
-    return Outcome(say("customs_hold_faq", t.lang) + say("ask_order_id", t.lang))
+    quoted = faq_text(t, "customs_hold")
+    return Outcome((quoted + _sp(t) if quoted else "") + say("ask_order_id", t.lang, example=order_example(t)))
 
 
 def lost_parcel(t: Turn) -> Outcome:
     if t.slots.order_ids or t.state.last_order_id:
         return order_status(t)
     t.state.ask("order_id", "order_status")
-    return Outcome(say("lost_parcel", t.lang))
+    quoted = faq_text(t, "lost_parcel")
+    return Outcome(say("lost_parcel", t.lang, faq=quoted + _sp(t) if quoted else "", example=order_example(t)))

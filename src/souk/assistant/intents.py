@@ -172,7 +172,7 @@ _CUES: dict[str, str] = {
     "human": r"real person|human|agent|representative|someone real|talk to (a|an|some)one|speak (to|with)|"
              r"persona real|una persona|un agente|hablar con|atendente|pessoa|falar com|manusia|orang|\bcs\b|"
              r"customer service|人工|真人|客服|موظف|شخص|إنسان|خدمة العملاء",
-    "video": r"video|live (video|call)|on camera|videollamada|chamada de vídeo|vídeo|视频|فيديو",
+    "video": r"video|live (video|call)|\bon camera|videollamada|chamada de vídeo|vídeo|视频|فيديو",
     "complaint": r"damaged|broken|cracked|smashed|lost|never (arrived|received)|wrong item|dañad|roto|rota|"
                  r"perdid|quebrad|danificad|extraviad|rusak|pecah|hilang|坏|破|丢|تالف|مكسور|ضاع|مفقود",
     "gift_wrap": r"gift.?wrap|wrap|envoltorio|envolver|embrulh|bungkus kado|kado|礼品包装|包装|تغليف",

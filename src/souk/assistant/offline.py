@@ -19,6 +19,7 @@ from souk.assistant import product_handlers as ph
 from souk.assistant.action_intents import ACTION_INTENTS, best_other, gate
 from souk.assistant.actions import TOOL_NAMES, ActionPort
 from souk.assistant.catalog import ProductIndex
+from souk.assistant.faq import FaqCache, FaqIndex
 from souk.assistant.lang import SUPPORTED, detect_language
 from souk.assistant.messages import say
 from souk.assistant.router import CONFIDENT, IntentRouter
@@ -37,6 +38,7 @@ _LANG_NOISE = re.compile(r"[A-Za-z0-9À-ÿ._%+'-]+@[A-Za-z0-9À-ÿ.-]+|https?://
 
 MAX_TURN_CHARS = 2000  # what the brain reads of one message; the rest is acknowledged, not processed
 LOW_CONFIDENCE_HANDOFF = 3
+FAQ_STRONG = 0.89  # an FAQ entry this close beats an intent guessed below CONFIDENT without a cue
 SUPPORTED_SLACK = 0.05  # consecutive turns not understood before a person takes over
 
 HANDLERS: dict[str, Callable[[Turn], Outcome]] = {
@@ -44,7 +46,7 @@ HANDLERS: dict[str, Callable[[Turn], Outcome]] = {
     "returns": h.returns, "warranty": h.warranty, "product_info": ph.product_info,
     "product_search": ph.product_search, "stock": ph.stock, "payment": h.payment, "video": h.video,
     "gift_wrap": h.gift_wrap, "size_guide": h.size_guide, "order_change": h.order_change,
-    "discount": h.simple("discount"), "hours": h.hours, "greeting": h.simple("greeting"),
+    "discount": h.discount, "hours": h.hours, "greeting": h.simple("greeting"),
     "thanks": h.simple("thanks"),
 }
 HANDLERS.update({intent: ah.handler(intent) for intent in ah.KINDS})  # actions on orders, with a yes first
@@ -79,6 +81,7 @@ class OfflineBrain:
         self._shared_router = router  # a process-wide router shared by every merchant's brain
         self._router: IntentRouter | None = None
         self._index: tuple[tuple[object, ...], ProductIndex] | None = None
+        self._faq = FaqCache(embedder)
         self._lock = threading.Lock()
 
     @property
@@ -101,10 +104,14 @@ class OfflineBrain:
             self._index = (key, index)
         return index
 
+    def faq_for(self, snap: StoreSnapshot) -> FaqIndex:
+        """The merchant's FAQ, embedded once per FAQ content."""
+        return self._faq.get(snap)
+
     async def warm(self) -> None:
-        """Load the model and build the router and product index off the event loop."""
+        """Load the model and build the router, product index and FAQ index off the event loop."""
         snap = await self._store.snapshot(self.merchant_id)
-        await asyncio.to_thread(lambda: (self.router, self.index_for(snap)))
+        await asyncio.to_thread(lambda: (self.router, self.index_for(snap), self.faq_for(snap)))
 
     async def snapshot(self) -> StoreSnapshot:
         return await self._store.snapshot(self.merchant_id)
@@ -169,7 +176,6 @@ class OfflineSession:
         return dataclasses.replace(reply, text=text, handoff=handoff, handoff_reason=reason,  # type: ignore[arg-type]
                                    tool_calls=reply.tool_calls + (call,))
 
-
     def truncate_last_reply(self, heard_text: str) -> None:
         hist = self.state.history
         if hist and hist[-1][0] == "assistant":
@@ -195,7 +201,7 @@ class OfflineSession:
             prior = customer.language if customer and customer.language in SUPPORTED else None
         lang = detect_language(_LANG_NOISE.sub(" ", text), prior=prior, hint=language_hint) if text else (prior or "en")
         st.lang = lang
-        rec = Recorder(CommerceTools(snap, self._brain.index_for(snap), st.caller))
+        rec = Recorder(CommerceTools(snap, self._brain.index_for(snap), st.caller, self._brain.faq_for(snap)))
         turn = Turn(text=text, lang=lang, slots=extract(text), state=st, rec=rec, snap=snap,
                       index=self._brain.index_for(snap), channel=self.channel)
         self._keep_product_in_focus(turn)
@@ -296,7 +302,16 @@ class OfflineSession:
             intent, understood = "product_info", True  # a named product + what it is like: its attributes
         elif not understood and t.product is not None and not t.slots.order_ids:
             intent, understood = "product_info", True  # a clearly named product: say what the store knows
+        if understood and intent not in route.cued and conf < CONFIDENT and intent != "human":
+            answer = h.faq_answer(t, FAQ_STRONG)  # a weak guess loses to an FAQ entry that is clearly it
+            if answer is not None:
+                st.low_confidence_streak = 0
+                return "faq", conf, answer
         if not understood:
+            answer = h.faq_answer(t)  # a question only the store's FAQ covers ("do you repair tents?")
+            if answer is not None:
+                st.low_confidence_streak = 0
+                return "faq", conf, answer
             st.low_confidence_streak += 1
             if st.low_confidence_streak >= LOW_CONFIDENCE_HANDOFF:
                 st.low_confidence_streak = 0
@@ -311,10 +326,7 @@ class OfflineSession:
             return "human", conf, h.handoff(t, "requested")
         if intent not in ("greeting", "thanks"):
             st.clear_pending()
-        if intent == "returns" and t.slots.order_ids:
-            first = h.order_status(t)
-            return intent, conf, Outcome(first.text + " " + h.returns(t).text, first.handoff, first.reason)
-        return intent, conf, HANDLERS[intent](t)
+        return intent, conf, HANDLERS[intent](t)  # returns about an order show the order first (h.returns)
 
     @staticmethod
     def _attribute_question(t: Turn, intent: str, cued: frozenset[str], understood: bool) -> bool:

@@ -116,7 +116,7 @@ def _search_reply(t: Turn, ranked: dict[str, Any]) -> Outcome:
     if t.slots.max_price is not None:
         cap = say("search_cap", t.lang, cap=fmt_money(t.slots.max_price, t.currency, t.lang))
     if not ranked["products"]:
-        return Outcome(say("search_none", t.lang, cap=cap))
+        return Outcome(say("search_none", t.lang, cap=cap, examples=_examples(t)))
     items = [f"{render.product_name(p['names'], t.lang)} ({fmt_money(Decimal(p['price']), t.currency, t.lang)})"
              for p in ranked["products"]]
     if len(ranked["products"]) == 1:
@@ -124,6 +124,14 @@ def _search_reply(t: Turn, ranked: dict[str, Any]) -> Outcome:
         t.state.last_sku = p["sku"]
         return Outcome(render.product_text(p, t.lang, t.currency))
     return Outcome(say("search", t.lang, cap=cap, items=join_list(items, t.lang)))
+
+
+def _examples(t: Turn) -> str:
+    """One product name per category of the store's catalog: what the store sells, in its own names."""
+    first: dict[str, str] = {}
+    for p in t.snap.products:
+        first.setdefault(p.category, render.product_name(p.names, t.lang))
+    return join_list(list(first.values())[:8], t.lang) or "-"
 
 
 def product_search(t: Turn) -> Outcome:

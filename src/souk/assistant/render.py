@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -87,6 +86,11 @@ def _date(value: str | None, lang: str) -> str:
     return fmt_date(dt.date.fromisoformat(value), lang) if value else "-"
 
 
+def date_text(value: str | None, lang: str) -> str:
+    """An ISO date of a tool result, written the reader's way."""
+    return _date(value, lang)
+
+
 def product_name(names: dict[str, str], lang: str) -> str:
     return names.get(lang) or names.get("en") or next(iter(names.values()), "?")
 
@@ -166,42 +170,13 @@ def order_text(order: dict[str, Any], lang: str, currency: str, *, focus: str | 
 def shipping_text(info: dict[str, Any], lang: str, method: str | None) -> str:
     country = country_name(info["country"], lang)
     if not info.get("ships"):
-        return say("no_ship", lang, country=country, origin=info.get("ships_from") or "-")
+        served = [country_name(c, lang) for c in info.get("served_countries") or []]
+        return say("no_ship", lang, country=country, origin=info.get("ships_from") or "-",
+                   countries=join_list(served, lang) or "-")
     key = {"express": "shipping_express", "standard": "shipping_standard"}.get(method or "", "shipping")
     std, exp = info["standard_days"], info["express_days"]
     return say(key, lang, country=country, std=fmt_days(std[0], std[1], lang), exp=fmt_days(exp[0], exp[1], lang),
                free=fmt_money(Decimal(info["free_shipping_over"]), info["currency"], lang))
-
-
-def duties_text(info: dict[str, Any], lang: str, currency: str) -> str:
-    code = info["country"]
-    country = country_name(code, lang)
-    if not info.get("ships"):
-        return say("no_ship", lang, country=country, origin="-")
-    mode = info["mode"]
-    duties = info["duties"]
-    if mode == "duty_free_under_threshold":
-        cap = _amount(duties, currency) or Decimal(800)
-        return say("duties_us", lang, country=country, cap=fmt_money(cap, currency, lang))
-    if mode == "ddu_over_threshold":
-        cap = _amount(duties, currency, last=True) or Decimal(3)
-        return say("duties_id", lang, country=country, cap=fmt_money(cap, currency, lang))
-    if mode == "ddu":
-        return say("duties_ddu", lang, country=country)
-    if mode == "included":
-        extra = ""
-        gbp = _amount(duties, "GBP")
-        if code == "GB" and gbp is not None:
-            extra = say("duties_uk_extra", lang, cap=f"{gbp:g}")
-        return say("duties_included", lang, country=country, extra=extra)
-    return say("duties_ddp", lang, country=country)
-
-
-def _amount(text: str, currency: str, *, last: bool = False) -> Decimal | None:
-    found = re.findall(rf"{currency}\s*(\d+(?:\.\d+)?)", text)
-    if not found:
-        return None
-    return Decimal(found[-1] if last else found[0])
 
 
 def product_text(p: dict[str, Any], lang: str, currency: str, *, with_stock: bool = True) -> str:

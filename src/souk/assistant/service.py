@@ -39,12 +39,14 @@ EVICT_IDLE_S = 120.0  # a full table gives up a conversation only once it has be
 
 
 class CachedStore:
-    """Reads a snapshot at most every ``ttl_s`` per merchant; the bundled demo store backs the demo merchant
-    when the database does not hold it (a fresh install before ``souk demo`` seeded it)."""
+    """Reads a snapshot at most every ``ttl_s`` per merchant. In demo mode (``settings.demo``) the bundled demo
+    store backs the demo merchant when the database does not hold it (a fresh install before ``souk demo``
+    seeded it); otherwise a merchant storage does not hold is NotFound, whatever its id."""
 
-    def __init__(self, primary: SnapshotSource | None, *, ttl_s: float = SNAPSHOT_TTL_S,
+    def __init__(self, primary: SnapshotSource | None, *, demo: bool = False, ttl_s: float = SNAPSHOT_TTL_S,
                  now: Callable[[], float] = time.monotonic) -> None:
         self._primary = primary
+        self._demo_mode = demo
         self._ttl = ttl_s
         self._now = now
         self._cache: dict[str, tuple[float, StoreSnapshot]] = {}
@@ -59,11 +61,11 @@ class CachedStore:
             try:
                 snap = await self._primary.snapshot(merchant_id, as_of=as_of)
             except NotFound:
-                if merchant_id != DEFAULT_MERCHANT:
+                if merchant_id != DEFAULT_MERCHANT or not self._demo_mode:
                     raise
-                log.warning("merchant %s is not in storage; using the bundled demo store", merchant_id)
+                log.warning("merchant %s is not in storage; using the bundled demo store (demo mode)", merchant_id)
         if snap is None:
-            if merchant_id != DEFAULT_MERCHANT:
+            if merchant_id != DEFAULT_MERCHANT or not self._demo_mode:
                 raise NotFound(f"no store for merchant {merchant_id!r}", code="unknown_merchant")
             self._demo = self._demo or demo_store()
             snap = await self._demo.snapshot(merchant_id)
@@ -124,7 +126,7 @@ class AssistantService:
             from souk.assistant.llm_brain import llm_brain_factory
 
             llm_factory = llm_brain_factory(settings)
-        return cls(CachedStore(primary), llm_factory=llm_factory, actions=actions)
+        return cls(CachedStore(primary, demo=settings.demo), llm_factory=llm_factory, actions=actions)
 
     # --- brains ---------------------------------------------------------------------------------------
     def router(self) -> IntentRouter:

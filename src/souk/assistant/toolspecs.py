@@ -7,6 +7,7 @@ from typing import Any
 from souk.agent.llm.types import ToolSpec
 
 _STR: dict[str, Any] = {"type": "string"}
+_BOOL: dict[str, Any] = {"type": "boolean"}
 
 
 def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
@@ -22,8 +23,12 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
              "country (ISO 3166 alpha-2 code).", _obj({"country": _STR}, ["country"])),
     ToolSpec("duties_info", "Import duties and taxes for a destination country (ISO code).",
              _obj({"country": _STR}, ["country"])),
-    ToolSpec("return_policy", "Return window and conditions, with category exceptions (opened beauty, pierced "
-             "earrings).", _obj({"sku": _STR, "category": _STR, "opened": {"type": "boolean"}})),
+    ToolSpec("return_policy", "The store's return rules (window, non-returnable items, restocking fee, who pays "
+             "return shipping for a country); with a SKU whether that product may be returned in the case "
+             "described; with an order id that order's return and exchange windows.",
+             _obj({"sku": _STR, "opened": _BOOL, "used": _BOOL, "seal_broken": _BOOL,
+                   "defect": {"type": "string", "enum": ["defective", "wrong_item"]}, "country": _STR,
+                   "order_id": _STR})),
     ToolSpec("warranty_info", "Warranty of a product (by SKU) or the general warranty policy.", _obj({"sku": _STR})),
     ToolSpec("search_products", "Semantic product search with an optional maximum price in the store's currency.",
              _obj({"query": _STR, "max_price": {"type": "number"}, "limit": {"type": "integer"}}, ["query"])),
@@ -32,6 +37,8 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
     ToolSpec("payment_methods", "Payment methods, optionally for a country (ISO code).", _obj({"country": _STR})),
     ToolSpec("handoff_to_human", "Hand the conversation to a human agent (explicit request, anger, damaged or "
              "lost parcel claims).", _obj({"reason": _STR, "summary": _STR}, ["reason"])),
-    ToolSpec("offer_video_consultation", "Offer a 1-on-1 video consultation to see a high-value product "
-             "(jewelry, watches, furniture).", _obj({"sku": _STR, "reason": _STR})),
+    ToolSpec("offer_video_consultation", "Offer a 1-on-1 video consultation to see a product; whether it suits "
+             "the product comes from the store's data.", _obj({"sku": _STR, "reason": _STR})),
+    ToolSpec("faq", "The store's own answer (FAQ) closest to a question the other tools do not cover, in the "
+             "shopper's language when the store translated it.", _obj({"query": _STR, "lang": _STR}, ["query"])),
 )

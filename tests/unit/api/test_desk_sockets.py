@@ -87,7 +87,7 @@ async def test_a_feed_closed_by_the_desk_ends_nothing(pump: Any) -> None:
 
 
 async def test_the_desk_is_built_after_the_assistant_and_hears_its_sessions_end(tmp_path: Path) -> None:
-    assistant = AssistantService(CachedStore(None))
+    assistant = AssistantService(CachedStore(None, demo=True))  # the bundled demo store backs "lumen"
     ctx = AppContext(settings=Settings(data_dir=str(tmp_path), desk={"agent_grace_s": 2.0}),
                      tokens=TokenService("s" * 40), clock=ManualClock(), assistant=assistant)
     async with AsyncExitStack() as stack:

@@ -50,26 +50,38 @@ def test_shipping_and_duties(brain: OfflineBrain, snap: StoreSnapshot) -> None:
     de = t.shipping_info("de")
     assert de["ships"] and de["express_days"] == [4, 6] and de["free_shipping_over"] == "59.00"
     assert t.shipping_info("JP")["ships"] is False
-    assert t.duties_info("BR")["mode"] == "ddu"
-    assert t.duties_info("US")["mode"] == "duty_free_under_threshold"
-    assert t.duties_info("SA")["mode"] == "ddp"  # "Cash on delivery" in the text is not DDU
-    assert t.duties_info("ID")["mode"] == "ddu_over_threshold"
-    assert t.duties_info("GB")["mode"] == "included"
+    def paid(code: str) -> list[tuple[str, object, object]]:
+        return [(r["paid"], r.get("up_to"), r.get("over")) for r in t.duties_info(code)["rules"]]
+
+    assert paid("BR") == [("on_delivery", None, None)]
+    assert paid("US") == [("none", {"amount": 800, "currency": "USD"}, None)]
+    assert paid("SA") == [("at_checkout", None, None)]  # "Cash on delivery" in the zone's words is not DDU
+    assert paid("ID") == [("on_delivery", None, {"amount": 3, "currency": "USD"}), ("at_checkout", None, None)]
+    assert paid("SG") == [("at_checkout", None, None)]  # the ID rule names ID only
+    assert paid("GB") == [("included", {"amount": 135, "currency": "GBP"}, None)]
+    assert t.duties_info("JP") == {"country": "JP", "ships": False}
 
 
 def test_return_policy_exceptions(brain: OfflineBrain, snap: StoreSnapshot) -> None:
     t = tools(brain, snap)
     assert t.return_policy()["window_days"] == 30
-    assert t.return_policy(sku="BT-2001", opened=True)["exception"] == "opened_beauty"
+    opened = t.return_policy(sku="BT-2001", opened=True)
+    assert opened["returnable"] is False and opened["refusal"] == "non_returnable"
+    assert opened["rule"] == {"when": "opened", "unless": "defective", "reason": "hygiene"}
+    assert t.return_policy(sku="BT-2001", opened=True, defect="defective")["returnable"] is True
     assert t.return_policy(sku="BT-2001", opened=False)["returnable"] is True
-    assert t.return_policy(sku="JW-4002")["exception"] == "pierced_earrings"
+    assert t.return_policy(sku="JW-4002")["refusal"] == "non_returnable"
     assert t.return_policy(sku="JW-4001")["returnable"] is True
+    assert t.return_policy(country="FR")["free_label"] is True
+    us, sg = t.return_policy(country="US"), t.return_policy(country="SG")
+    assert us["return_shipping_paid_by"] == "store" and sg["return_shipping_paid_by"] == "customer"
 
 
 def test_warranty_product_payment(brain: OfflineBrain, snap: StoreSnapshot) -> None:
     t = tools(brain, snap)
     assert t.warranty_info("HM-5002")["warranty_months"] == 36
-    assert t.warranty_info("JW-4001")["warranty_months"] == 12  # jewelry craftsmanship guarantee
+    assert t.warranty_info("JW-4001")["warranty_months"] == 12  # warranty_months.by_category
+    assert t.warranty_info("AP-1001")["warranty_months"] is None  # the store states none
     assert t.product_info("el-3001")["product"]["attributes"]["battery_hours"] == 30
     assert t.product_info("NOPE")["found"] is False
     assert t.stock_info("BT-2003") == {"found": True, "sku": "BT-2003", "names": snap.product("BT-2003").names,
