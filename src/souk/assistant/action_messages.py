@@ -162,12 +162,12 @@ A: dict[str, dict[str, str]] = {
         "zh": "您的账户中没有订单{oid},因此我无法更改它。", "ar": "لا أجد الطلب {oid} في حسابك، لذا لا يمكنني تعديله.",
     },
     "already_shipped": {
-        "en": "Order {oid} has already been handed to the carrier, so it can no longer be cancelled or redirected.",
-        "es": "El pedido {oid} ya se entregó a la paquetería, así que ya no se puede cancelar ni cambiar de dirección.",
-        "pt": "O pedido {oid} já foi entregue à transportadora, então não pode mais ser cancelado nem ter o endereço alterado.",
-        "id": "Pesanan {oid} sudah diserahkan ke kurir, jadi tidak bisa lagi dibatalkan atau diubah alamatnya.",
-        "zh": "订单{oid}已交给承运商,无法再取消或更改地址。",
-        "ar": "سُلّم الطلب {oid} بالفعل إلى شركة الشحن، لذا لم يعد من الممكن إلغاؤه أو تغيير عنوانه.",
+        "en": "Order {oid} has already shipped and is with the carrier, so it can no longer be cancelled or redirected.",
+        "es": "El pedido {oid} ya se envió y está con la paquetería, así que ya no se puede cancelar ni cambiar de dirección.",
+        "pt": "O pedido {oid} já foi enviado e está com a transportadora, então não pode mais ser cancelado nem ter o endereço alterado.",
+        "id": "Pesanan {oid} sudah dikirim dan ada di kurir, jadi tidak bisa lagi dibatalkan atau diubah alamatnya.",
+        "zh": "订单{oid}已发货,包裹已在承运商手中,无法再取消或更改地址。",
+        "ar": "تم شحن الطلب {oid} وهو الآن لدى شركة الشحن، لذا لم يعد من الممكن إلغاؤه أو تغيير عنوانه.",
     },
     "not_shipped_yet": {
         "en": "Order {oid} hasn't shipped yet, so there is nothing to send back yet; it can still be cancelled instead.",

@@ -105,7 +105,7 @@ async def test_refusals_say_why_and_a_yes_then_hands_to_a_person(acting: Offline
     person = await other.reply("yes")
     assert person.handoff == "human"
     shipped = await acting.new_session(customer_id="C-511").reply("please cancel order 1002")
-    assert "already been handed to the carrier" in shipped.text
+    assert "already shipped and is with the carrier" in shipped.text
     assert (await shop.orders.get(MID, "1001")).status is OrderStatus.PROCESSING
     assert await shop.order_actions.of_order(MID, "1002") == []
 
