@@ -1,20 +1,16 @@
 """The action intents (cancel an order, change its address, start a return, exchange a size or colour,
 re-send tracking): router examples in the six reply languages, and the cues that must back them.
 
-An action changes the shopper's order, so the embedding alone never picks one: the turn's words must ask
-for it (``gate``). "Can I return opened make-up?" stays a policy question; "I want to return order 4411" is
-a request. Where the router's best guess is an action without its cue, the best other intent answers.
+An action changes the shopper's order, so the embedding alone never picks one (the router scores these
+examples but never chooses them): the turn's words must ask for it (``gate``). "Can I return opened
+make-up?" stays a policy question; "I want to return order 4411" is a request.
 Yes and no, for the confirmation that the next turn must give, are here too.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the router imports the examples of this module
-    from souk.assistant.router import Route
-    from souk.assistant.slots import Slots
+from collections.abc import Sequence
 
 ACTION_EXAMPLES: dict[str, tuple[str, ...]] = {
     "cancel_order": (
@@ -117,24 +113,19 @@ def confirmation(text: str) -> str | None:
     return None
 
 
-def gate(text: str, slots: Slots, route: Route) -> str | None:
+def gate(text: str, order_ids: Sequence[str]) -> str | None:
     """The action the turn's words ask for, if any. A return needs a request ("I want to return ...") or an
-    order number, not a question about the policy; an exchange needs its words, or an order number."""
+    order number (not a question about the policy in general, nor about a return's status); an exchange
+    needs its words, and an order number or a request when put as a question."""
     for intent in ("resend_tracking", "change_address", "exchange_item", "cancel_order"):
         if CUES[intent].search(text):
             if intent == "exchange_item" and _POLICY_QUESTION.search(text) and not _REQUEST_WORD.search(text) \
-                    and not slots.order_ids:
+                    and not order_ids:
                 return None  # "can I exchange for another size?": the returns answer
             return intent
     request = _REQUEST_WORD.search(text) is not None
     if request and (_RETURN_WORD.search(text) or _REFUND_WORD.search(text)):
         return "start_return"  # "I want to return order 4411", "please refund my order"
-    if slots.order_ids and _RETURN_WORD.search(text) and not _POLICY_QUESTION.search(text) \
-            and not _STATUS_QUESTION.search(text):
-        return "start_return"  # "return order 4411"
+    if order_ids and _RETURN_WORD.search(text) and not _STATUS_QUESTION.search(text):
+        return "start_return"  # "return order 4411", "can I still return the boots from 4411?": its quote answers
     return None
-
-
-def best_other(route: Route) -> tuple[str, float]:
-    """The best intent that is not an action (an action without its words loses to it)."""
-    return next((i, s) for i, s in route.scores if i not in ACTION_INTENTS)

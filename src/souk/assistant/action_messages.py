@@ -63,7 +63,7 @@ A: dict[str, dict[str, str]] = {
         "zh": "您将收到一张预付退货运单。", "ar": " ستحصل على ملصق إرجاع مدفوع مسبقاً.",
     },
     "label_customer": {
-        "en": " Return shipping is paid by you.", "es": " El envío de la devolución corre por su cuenta.",
+        "en": " You pay the return shipping.", "es": " El envío de la devolución corre por su cuenta.",
         "pt": " O frete da devolução é por sua conta.", "id": " Ongkos kirim retur ditanggung Anda.",
         "zh": "退货运费由您承担。", "ar": " تكلفة شحن الإرجاع على حسابك.",
     },

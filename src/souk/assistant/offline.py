@@ -16,7 +16,7 @@ from souk.assistant import action_handlers as ah
 from souk.assistant import aspects, safety
 from souk.assistant import handlers as h
 from souk.assistant import product_handlers as ph
-from souk.assistant.action_intents import ACTION_INTENTS, best_other, gate
+from souk.assistant.action_intents import gate
 from souk.assistant.actions import TOOL_NAMES, ActionPort
 from souk.assistant.catalog import ProductIndex
 from souk.assistant.faq import FaqCache, FaqIndex
@@ -274,14 +274,11 @@ class OfflineSession:
             st.low_confidence_streak = 0
             return filled
         route = self._brain.router.route(text)
-        acting = gate(text, t.slots, route)  # an action needs the turn's words to ask for it
+        acting = gate(text, t.slots.order_ids)  # an action needs the turn's words to ask for it
         if acting is not None:
             st.low_confidence_streak = 0
             st.clear_pending()
             return acting, max(route.confidence, route.score(acting)), HANDLERS[acting](t)
-        if route.intent in ACTION_INTENTS:
-            other, score = best_other(route)
-            route = dataclasses.replace(route, intent=other, confidence=score)
         intent, conf = route.intent, route.confidence
         intent = self._contextual(t, intent, conf)
         if intent in ("stock", "product_info", "product_search") and t.product is None \

@@ -1,5 +1,8 @@
 """The relational schema (SQLAlchemy Core). Alembic migrations in ./migrations create exactly this.
 
+Over 500 lines because it is the one schema: every table beside the others, as the migrations create them
+(the tenancy audit reads TENANT_TABLES here); the tables are data, not logic.
+
 Tenancy: every tenant table carries ``merchant_id``; natural keys from a store (sku, customer id,
 order id) are unique per merchant only, so their primary keys are (merchant_id, key).
 """
