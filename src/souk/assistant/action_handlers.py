@@ -156,10 +156,7 @@ def _read_only(t: Turn, kind: ActionKind) -> Outcome:
     if kind in (ActionKind.CANCEL, ActionKind.CHANGE_ADDRESS):
         return h.order_change(t)  # a person makes the change
     if kind in (ActionKind.RETURN, ActionKind.EXCHANGE):
-        if t.slots.order_ids:  # the order's state, then the policy (as the returns intent answers it)
-            first = h.order_status(t)
-            return Outcome(first.text + " " + h.returns(t).text, first.handoff, first.reason)
-        return h.returns(t)
+        return h.returns(t)  # an order named: its state and its own return/exchange deadline, then the policy
     return h.order_status(t)
 
 

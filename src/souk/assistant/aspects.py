@@ -45,11 +45,11 @@ ASPECTS: tuple[Aspect, ...] = (
                         r"hold|holds|volume|lit(er|re)s?|ml|capacidad|cu[aá]ntas personas|capacidade|"
                         r"quantas pessoas|kapasitas|muat|berapa orang|isi)\b|容量|几个人|几人|多少人|能装|"
                         r"سعة|السعة|كم شخص",
-            r"capacity|volume_\w+|server_ml|pieces"),
+            r"capacity(_\w+)?|volume_\w+|server_ml|pieces"),
     _aspect("size", r"\b(size|sizes|sizing|how big|dimensions?|measurements?|length|how long is|diameter|"
                     r"talla|tallas|tamaño|medidas?|largo|di[aá]metro|tamanho|tamanhos|comprimento|ukuran|"
                     r"panjang|besar)\b|尺码|尺寸|大小|多大|多长|长度|直径|مقاس|حجم|طول|قطر",
-            r"sizes|length_cm|diameter_mm|capacity|volume_\w+"),
+            r"sizes|length_cm|diameter_mm|capacity(_\w+)?|volume_\w+"),
     _aspect("fit", r"\b(compatible|compatibility|fit|fits|work with|works with|iphone|funciona con|"
                    r"compatível|funciona com|cocok|kompatibel|bisa dipakai)\b|兼容|适用|适合|能用|"
                    r"متوافق|يناسب|يعمل مع",

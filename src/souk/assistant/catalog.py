@@ -160,6 +160,9 @@ class ProductIndex:
             self._name_tokens.append(names)
             self._desc_tokens.append(desc)
             df.update(names | desc)
+        #: tokens of this catalog that look like order ids and are not: SKUs, numbers in product names
+        self.not_order_ids = frozenset({p.sku.upper() for p in products} | {
+            n for p in products for name in p.names.values() for n in re.findall(r"\d{4,}", name)})
         n = max(len(products), 1)
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._name_vocab = sorted({t for names in self._name_tokens for t in names if len(t) >= 5 and t.isascii()})

@@ -21,8 +21,12 @@ from souk.agent.embed.base import Embedder
 from souk.domain.models import FaqEntry
 from souk.domain.store import StoreSnapshot
 
-#: A turn routed to no intent is answered from the FAQ when its best entry scores at least this (e5 cosine).
+#: A turn routed to no intent is answered from the FAQ when its best entry scores at least MATCH (e5 cosine)
+#: and beats the runner-up by MARGIN, or scores a little less (MATCH - NEAR) but stands out by CLEAR.
 MATCH = 0.86
+MARGIN = 0.02
+NEAR = 0.02
+CLEAR = 0.05
 #: Generic words that name the subject of each free-text intent, matched against FAQ topic ids.
 INTENT_TOPICS: dict[str, frozenset[str]] = {
     "tracking": frozenset({"tracking", "track", "trace"}),
@@ -81,10 +85,15 @@ class FaqIndex:
         return [FaqHit(self.entries[i], float(best[i])) for i in order]
 
     def best(self, text: str, threshold: float = MATCH) -> FaqHit | None:
+        """The entry the turn is clearly about: close enough, and ahead of the next one."""
         hits = self.search(text, limit=2)
-        if not hits or hits[0].score < threshold:
+        if not hits:
             return None
-        return hits[0]
+        top = hits[0].score
+        gap = top - (hits[1].score if len(hits) > 1 else 0.0)
+        if (top >= threshold and gap >= MARGIN) or (top >= threshold - NEAR and gap >= CLEAR):
+            return hits[0]
+        return None
 
     def for_intent(self, intent: str, text: str = "") -> FaqEntry | None:
         """The entry that covers a free-text intent: the one whose topic id names it (the closest to the
@@ -92,6 +101,11 @@ class FaqIndex:
         name several intents joined by ``+`` ("tracking+lost_parcel": whichever of their entries is closest)."""
         words = frozenset().union(*(INTENT_TOPICS.get(i, frozenset()) for i in intent.split("+")))
         named = [e for e in self.entries if topic_words(e.topic) & words]
+        if text:
+            # "can you engrave a name?" routed to gift wrap: an entry the turn is clearly about wins
+            hit = self.best(text)
+            if hit is not None and hit.entry not in named:
+                return hit.entry
         if len(named) == 1:
             return named[0]
         if named:

@@ -42,6 +42,7 @@ _LONG_NUMBER = re.compile(r"(?<!\d)\d{8,}(?!\d)")
 _METHOD_SYNONYMS: dict[str, str] = {
     r"cash on delivery|\bcod\b|contra ?reembolso|contra ?entrega|pago (en|a la) entrega|pagamento na entrega|"
     r"bayar di tempat|货到付款|الدفع عند الاستلام|عند الاستلام|pay (in )?cash|cash when|en efectivo|em dinheiro|"
+    r"cash (payment )?(at|on|to) (the )?(door|doorstep|delivery)|cash payment|pay (at|on) the door|"
     r"\btunai\b|现金|نقدا|نقداً|كاش": "Cash on delivery",
     r"\bamex\b|أمريكان إكسبريس|美国运通": "American Express",
     r"credit card|debit card|tarjeta|cartão|kartu kredit|信用卡|بطاقة": "Visa",
@@ -212,6 +213,17 @@ def duties(t: Turn) -> Outcome:
     return Outcome(policy_text.duties_text(info, t.lang, _primary(t)))
 
 
+def store_method(t: Turn) -> str | None:
+    """A payment method of the store's own list named in the turn."""
+    low = t.text.lower()
+    for raw in t.snap.policies.payment_methods:
+        name, _ = parse_method(raw)
+        for part in re.split(r"\s+and\s+|/", name):
+            if re.search(rf"(?<![A-Za-z0-9]){re.escape(part.strip().lower())}(?![A-Za-z0-9])", low):
+                return part.strip()
+    return None
+
+
 def mentioned_method(t: Turn) -> str | None:
     low = t.text.lower()
     for raw in t.snap.policies.payment_methods:
@@ -293,7 +305,8 @@ def returns(t: Turn) -> Outcome:
 
 
 def _order_return_line(t: Turn, oid: str) -> str:
-    info = t.rec("return_policy", order_id=oid).get("order") or {}
+    result = t.rec("return_policy", order_id=oid)
+    info = result.get("order") or {}
     if not info.get("found"):
         return ""
     days = t.snap.policies.returns.window_days
@@ -305,8 +318,16 @@ def _order_return_line(t: Turn, oid: str) -> str:
                        date=render.date_text(info["exchange_deadline"], t.lang))
     window = info.get("window")
     if window is None and info.get("deadline"):
-        return say("return_order_open", t.lang, oid=oid, date=render.date_text(info["deadline"], t.lang),
+        text = say("return_order_open", t.lang, oid=oid, date=render.date_text(info["deadline"], t.lang),
                    left=info["days_left"])
+        pct = policy_text.pct_text(result["restocking_fee_pct"], t.lang)
+        for fee in info.get("fees") or []:
+            product = t.snap.product(fee["sku"])
+            name = render.product_name(product.names, t.lang) if product else fee["sku"]
+            text += _sp(t) + say("fee_order_line", t.lang, product=name, pct=pct,
+                                 fee=fmt_money(Decimal(fee["restocking_fee"]), t.currency, t.lang),
+                                 refund=fmt_money(Decimal(fee["refund"]), t.currency, t.lang)).strip()
+        return text
     if window == "window_passed":
         return say("return_order_passed", t.lang, oid=oid, date=render.date_text(info["deadline"], t.lang), days=days)
     if window == "not_delivered":
@@ -457,7 +478,7 @@ def video(t: Turn) -> Outcome:
     if product is not None and not video_eligible(product, t.snap.products, _store_words(t, offer)):
         t.state.last_sku = product.sku
         info = t.rec("product_info", sku=product.sku)["product"]
-        details = render.product_text(info, t.lang, t.currency, with_stock=False)
+        details = render.product_text(info, t.lang, t.currency, with_stock=False, description_lang=_primary(t))
         return Outcome(say("video_not_eligible", t.lang, name=render.product_name(product.names, t.lang),
                            details=details, offer=prefix))
     t.rec("offer_video_consultation", sku=product.sku if product else None)

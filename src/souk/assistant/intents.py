@@ -8,9 +8,9 @@ from souk.assistant.action_intents import ACTION_EXAMPLES
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "order_status": (
-        "where is my order", "track my package", "what's the status of my order", "when will my order arrive",
+        "where is my order", "track my package", "any update on my order's status", "when will my order arrive",
         "which carrier is shipping it", "has my parcel shipped yet", "tracking number please",
-        "¿dónde está mi pedido?", "¿cuándo llega mi paquete?", "estado de mi pedido", "número de seguimiento",
+        "¿por dónde va mi pedido?", "¿cuándo llega mi paquete?", "estado de mi pedido", "número de seguimiento",
         "onde está meu pedido?", "quando chega minha encomenda?", "rastrear meu pedido",
         "pesanan saya sudah sampai mana?", "kapan paket saya sampai?", "cek status pesanan", "nomor resi",
         "我的订单到哪里了", "我的包裹什么时候到", "查一下物流", "快递单号是多少",
@@ -24,14 +24,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "shipping": (
         "how long does shipping take to Germany", "do you ship to my country", "delivery time to Canada",
         "how much is shipping", "free shipping threshold", "express delivery days",
-        "¿cuánto tarda el envío a México?", "¿hacen envíos a Chile?", "¿cuánto cuesta el envío?",
+        "¿en cuántos días llega un envío a Colombia?", "¿hacen envíos a Chile?", "¿cuánto cuesta el envío?",
         "quanto tempo demora a entrega no Brasil?", "vocês entregam em Portugal?", "frete grátis a partir de quanto?",
         "berapa lama pengiriman ke Indonesia?", "ongkos kirim berapa?", "apakah bisa kirim ke Malaysia?",
         "寄到新加坡要多久", "运费多少", "包邮吗", "能寄到美国吗",
         "كم يستغرق الشحن إلى السعودية", "هل تشحنون إلى مصر", "كم تكلفة الشحن", "الشحن المجاني",
     ),
     "duties": (
-        "will I pay import taxes", "do I have to pay customs duties", "is VAT included", "import duty on delivery",
+        "are import taxes charged on my order", "do I have to pay customs duties", "is VAT included", "import duty on delivery",
         "¿tengo que pagar impuestos de aduana?", "¿el IVA está incluido?", "vou pagar imposto de importação?",
         "taxa alfandegária", "apakah kena bea cukai?", "pajak impor berapa?", "需要交关税吗", "进口税怎么算",
         "هل سأدفع رسوم جمركية", "هل الضريبة مشمولة", "do I pay customs in the US", "are there import fees",
@@ -39,12 +39,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "preciso pagar taxa de importação?", "到货要付税吗", "هل أدفع الجمارك عند الاستلام",
     ),
     "returns": (
-        "what is your return policy", "can I return this item", "how many days do I have to return",
+        "what is your return policy", "can I return this item", "what's the deadline for sending items back",
         "I want a refund", "how do I send it back", "exchange for another size",
         "¿puedo devolver el producto?", "política de devoluciones", "quiero un reembolso",
         "posso devolver o produto?", "política de devolução", "quero trocar o tamanho",
         "bisa retur barang?", "kebijakan pengembalian", "saya mau refund",
-        "可以退货吗", "退货期限是多少天", "怎么退款", "可以换货吗",
+        "可以退货吗", "收货后几天内能退", "怎么退款", "可以换货吗",
         "هل يمكنني إرجاع المنتج", "سياسة الإرجاع", "أريد استرداد المبلغ",
     ),
     "warranty": (
@@ -53,7 +53,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "保修多久", "有质保吗", "هل يوجد ضمان", "كم مدة الضمان",
     ),
     "product_info": (
-        "is this dress breathable", "what sizes does it come in", "does it fit an iPhone", "what colors are available",
+        "is the fabric breathable", "does it fit an iPhone", "which sizes can I get", "what colors are available",
         "how long does the battery last", "what material is it made of", "tell me about this product",
         "¿de qué material es?", "¿qué tallas tiene?", "¿cuánto dura la batería?", "¿cuánto cuesta?",
         "qual é o tamanho?", "de que material é feito?", "quanto custa?",
@@ -79,10 +79,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "cash on delivery", "can I pay in installments",
         "¿qué formas de pago aceptan?", "¿puedo pagar con tarjeta?", "posso pagar com PIX?", "formas de pagamento",
         "bisa bayar pakai OVO?", "metode pembayaran apa saja?", "可以用支付宝吗", "支持哪些付款方式",
-        "هل يمكنني الدفع عند الاستلام", "ما طرق الدفع المتاحة",
+        "هل الدفع نقدا عند التوصيل متاح", "ما طرق الدفع المتاحة",
     ),
     "human": (
-        "I want to talk to a real person", "connect me to an agent", "can I speak to customer service",
+        "let me chat with a human agent", "connect me to an agent", "can I speak to customer service",
         "human please", "quiero hablar con una persona", "pásame con un agente", "quero falar com um atendente",
         "saya mau bicara dengan CS", "hubungkan ke manusia", "转人工", "我要找客服", "أريد التحدث مع موظف",
         "أريد التحدث إلى شخص حقيقي",
@@ -175,7 +175,7 @@ _CUES: dict[str, str] = {
     "video": r"video|live (video|call)|\bon camera|videollamada|chamada de vídeo|vídeo|视频|فيديو",
     "complaint": r"damaged|broken|cracked|smashed|lost|never (arrived|received)|wrong item|dañad|roto|rota|"
                  r"perdid|quebrad|danificad|extraviad|rusak|pecah|hilang|坏|破|丢|تالف|مكسور|ضاع|مفقود",
-    "gift_wrap": r"gift.?wrap|wrap|envoltorio|envolver|embrulh|bungkus kado|kado|礼品包装|包装|تغليف",
+    "gift_wrap": r"gift.?wrap|wrap|envoltorio|envolver|embrulh|bungkus kado|kado|礼品包装|包装|تغليف|تغلف|نغلف|ملفوف",
     "size_guide": r"which size|true to size|size guide|between sizes|qué talla(?!s)|qual tamanho(?!s)|ukuran apa|选什么尺码|"
                   r"المقاس المناسب|size (up|down)|(usually|normally) wear|"
                   r"\bbetween (a |an |size )?(?:x{0,3}[sml]|xxl|[pg]{1,2}) (and|or|&) (a |an )?(?:x{0,3}[sml]|xxl|[pg]{1,2})\b|"
@@ -196,6 +196,8 @@ _CUES: dict[str, str] = {
                 r"igualan precios|igualar (el )?precio|cobrem? (o )?pre[çc]o|比价|مطابقة الأسعار|"
                 r"خصم|كوبون",
     "hours": r"support hours|business hours|opening hours|what time|when are .{0,30}(available|online|open)|"
+             r"(support|team|agents?|staff|customer service|someone|anyone)\b.{0,25}\b(available|open|working)\b|"
+             r"أوقات عمل|اوقات عمل|"
              r"buka jam|jam berapa|jam buka|jam kerja|a qu[eé] hora|que horas|hor[aá]rio|营业时间|上班时间|几点|"
              r"ساعات|متى (يفتح|تفتح|تعمل)|"
              r"horario|horário|jam operasional|几点|ساعات العمل",

@@ -53,6 +53,12 @@ def fmt_money(value: Decimal | float, currency: str, lang: str) -> str:
 
 
 def fmt_days(lo: int, hi: int, lang: str) -> str:
+    if lo == hi:
+        return {
+            "en": f"{lo} business day" + ("s" if lo != 1 else ""), "es": f"{lo} día" + ("s hábiles" if lo != 1 else " hábil"),
+            "pt": f"{lo} dia" + ("s úteis" if lo != 1 else " útil"), "id": f"{lo} hari kerja", "zh": f"{lo}个工作日",
+            "ar": f"{lo} يوم عمل" if lo == 1 else f"{lo} أيام عمل",
+        }.get(lang, f"{lo} days")
     return {
         "en": f"{lo}-{hi} business days", "es": f"de {lo} a {hi} días hábiles", "pt": f"de {lo} a {hi} dias úteis",
         "id": f"{lo}-{hi} hari kerja", "zh": f"{lo}-{hi}个工作日", "ar": f"من {lo} إلى {hi} أيام عمل",

@@ -211,11 +211,11 @@ T: dict[str, dict[str, str]] = {
     },
     "product": {
         "en": "The {name} costs {price}. {description}{attrs}{stock}",
-        "es": "El artículo {name} cuesta {price}. La descripción de la tienda es: {description}{attrs}{stock} ¿Le ayudo con el envío o con un pedido?",
-        "pt": "O produto {name} custa {price}. A descrição do fabricante (em inglês) é: {description}{attrs}{stock} Posso ajudar você com o envio ou com um pedido?",
-        "id": "Produk {name} harganya {price}. Ini deskripsi dari toko: {description}{attrs}{stock} Ada yang bisa kami bantu untuk pesanan Anda?",
-        "zh": "{name}售价{price}。商品说明:{description}{attrs}{stock}",
-        "ar": "سعر {name} هو {price}. وصف المتجر: {description}{attrs}{stock}",
+        "es": "El artículo {name} cuesta {price}. {description}{attrs}{stock} ¿Le ayudo con el envío o con un pedido?",
+        "pt": "O produto {name} custa {price}. {description}{attrs}{stock} Posso ajudar você com o envio ou com um pedido?",
+        "id": "Produk {name} harganya {price}. {description}{attrs}{stock} Ada yang bisa kami bantu untuk pesanan Anda?",
+        "zh": "{name}售价{price}。{description}{attrs}{stock}",
+        "ar": "سعر {name} هو {price}. {description}{attrs}{stock}",
     },
     "focus": {
         "en": "For the {name}, the store lists {attrs}. ",

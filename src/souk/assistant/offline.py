@@ -38,7 +38,7 @@ _LANG_NOISE = re.compile(r"[A-Za-z0-9À-ÿ._%+'-]+@[A-Za-z0-9À-ÿ.-]+|https?://
 
 MAX_TURN_CHARS = 2000  # what the brain reads of one message; the rest is acknowledged, not processed
 LOW_CONFIDENCE_HANDOFF = 3
-FAQ_STRONG = 0.89  # an FAQ entry this close beats an intent guessed below CONFIDENT without a cue
+FAQ_STRONG = 0.87  # an FAQ entry this close (and clear of the next) beats an intent guessed without a cue
 SUPPORTED_SLACK = 0.05  # consecutive turns not understood before a person takes over
 
 HANDLERS: dict[str, Callable[[Turn], Outcome]] = {
@@ -202,8 +202,8 @@ class OfflineSession:
         lang = detect_language(_LANG_NOISE.sub(" ", text), prior=prior, hint=language_hint) if text else (prior or "en")
         st.lang = lang
         rec = Recorder(CommerceTools(snap, self._brain.index_for(snap), st.caller, self._brain.faq_for(snap)))
-        turn = Turn(text=text, lang=lang, slots=extract(text), state=st, rec=rec, snap=snap,
-                      index=self._brain.index_for(snap), channel=self.channel)
+        turn = Turn(text=text, lang=lang, slots=extract(text, rec.tools.index.not_order_ids), state=st, rec=rec,
+                    snap=snap, index=self._brain.index_for(snap), channel=self.channel)
         self._keep_product_in_focus(turn)
         intent, confidence, outcome = self._decide(turn)
         self._confirmed = outcome.action
@@ -297,9 +297,13 @@ class OfflineSession:
             intent, understood = "order_status", True  # "¿ya llegó mi botella?" is about their order
         elif self._attribute_question(t, intent, route.cued, understood):
             intent, understood = "product_info", True  # a named product + what it is like: its attributes
+        elif not understood and not t.slots.order_ids and h.store_method(t):
+            intent, understood = "payment", True  # "Do you offer Tabby in the UAE?": one of the store's methods
         elif not understood and t.product is not None and not t.slots.order_ids:
             intent, understood = "product_info", True  # a clearly named product: say what the store knows
-        if understood and intent not in route.cued and conf < CONFIDENT and intent != "human":
+        named = t.product
+        about_product = named is not None and (aspects.asked(text) or ph.mentions_variant(t, named))
+        if understood and intent not in route.cued and conf < CONFIDENT and intent != "human" and not about_product:
             answer = h.faq_answer(t, FAQ_STRONG)  # a weak guess loses to an FAQ entry that is clearly it
             if answer is not None:
                 st.low_confidence_streak = 0
@@ -377,7 +381,7 @@ class OfflineSession:
         return None
 
     def _contextual(self, t: Turn, intent: str, conf: float) -> str:
-        """Resolve short follow-ups ("and to Brazil?", "it's order 1014") against the conversation."""
+        """Resolve short follow-ups ("and to Brazil?", "the order is 2051") against the conversation."""
         st = t.state
         s = t.slots
         if s.emails and st.last_order_id and intent not in ("returns", "order_change"):

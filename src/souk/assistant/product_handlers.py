@@ -44,7 +44,7 @@ def product_info(t: Turn) -> Outcome:
     info = t.rec("product_info", sku=product.sku)["product"]
     probe = _probe(t, product, info)
     focus = "" if probe else _focus(t, product, info)
-    return Outcome(probe + focus + render.product_text(info, t.lang, t.currency))
+    return Outcome(probe + focus + render.product_text(info, t.lang, t.currency, description_lang=_primary(t)))
 
 
 def _focus(t: Turn, product: Product, info: dict[str, Any]) -> str:
@@ -107,6 +107,10 @@ def mentions_variant(t: Turn, product: Product) -> bool:
     return False
 
 
+def _primary(t: Turn) -> str:
+    return t.snap.merchant.languages[0] if t.snap.merchant.languages else "en"
+
+
 def _cap(t: Turn) -> str | None:
     return f"{t.slots.max_price}" if t.slots.max_price is not None else None
 
@@ -122,7 +126,7 @@ def _search_reply(t: Turn, ranked: dict[str, Any]) -> Outcome:
     if len(ranked["products"]) == 1:
         p = ranked["products"][0]
         t.state.last_sku = p["sku"]
-        return Outcome(render.product_text(p, t.lang, t.currency))
+        return Outcome(render.product_text(p, t.lang, t.currency, description_lang=_primary(t)))
     return Outcome(say("search", t.lang, cap=cap, items=join_list(items, t.lang)))
 
 

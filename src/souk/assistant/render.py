@@ -36,6 +36,8 @@ _ATTR: dict[str, tuple[tuple[str, str, str, str, str, str], str]] = {
     "hot_hours": (("keeps hot", "mantiene caliente", "mantém quente", "panas selama", "保温", "يحافظ على السخونة"),
                   "h"),
     "volume_l": (("volume", "volumen", "volume", "volume", "容量", "السعة"), "l"),
+    "capacity_l": (("capacity", "capacidad", "capacidade", "kapasitas", "容量", "السعة"), "l"),
+    "capacity_ml": (("capacity", "capacidad", "capacidade", "kapasitas", "容量", "السعة"), "ml"),
     "volume_ml": (("volume", "volumen", "volume", "volume", "容量", "السعة"), "ml"),
     "weight_kg": (("weight", "peso", "peso", "berat", "重量", "الوزن"), "kg"),
     "capacity": (("capacity (people)", "capacidad (personas)", "capacidade (pessoas)", "kapasitas (orang)",
@@ -175,17 +177,43 @@ def shipping_text(info: dict[str, Any], lang: str, method: str | None) -> str:
                    countries=join_list(served, lang) or "-")
     key = {"express": "shipping_express", "standard": "shipping_standard"}.get(method or "", "shipping")
     std, exp = info["standard_days"], info["express_days"]
-    return say(key, lang, country=country, std=fmt_days(std[0], std[1], lang), exp=fmt_days(exp[0], exp[1], lang),
+    text = say(key, lang, country=country, std=fmt_days(std[0], std[1], lang), exp=fmt_days(exp[0], exp[1], lang),
                free=fmt_money(Decimal(info["free_shipping_over"]), info["currency"], lang))
+    fees = [(k, str(info[f"{k}_fee"])) for k in ("standard", "express")
+            if method in (None, k) and info.get(f"{k}_fee") is not None]
+    if fees:
+        money = {k: fmt_money(Decimal(v), info["currency"], lang) for k, v in fees}
+        frag = "shipping_fees" if len(money) == 2 else f"shipping_fee_{fees[0][0]}"
+        text += ("" if lang == "zh" else " ") + say(frag, lang, std_fee=money.get("standard", ""),
+                                                     exp_fee=money.get("express", ""))
+    return text
 
 
-def product_text(p: dict[str, Any], lang: str, currency: str, *, with_stock: bool = True) -> str:
+def product_text(p: dict[str, Any], lang: str, currency: str, *, with_stock: bool = True,
+                 description_lang: str | None = None) -> str:
+    """The product in a sentence or two. Its description (the store's words, in ``description_lang``, the
+    store's primary language) is shown to a reader of that language; others get the attributes."""
     name = product_name(p["names"], lang)
     stock = ""
     if with_stock:
         stock = (" " if lang != "zh" else "") + stock_text(p, lang, short=True)
     return say("product", lang, name=name, price=fmt_money(Decimal(p["price"]), currency, lang),
-               description=p["description"], attrs=attributes(p["attributes"], lang), stock=stock)
+               description=_description(p["description"], description_lang, lang),
+               attrs=attributes(p["attributes"], lang), stock=stock).replace("  ", " ")
+
+
+_OWN_SCRIPT = frozenset({"ar", "zh"})  # languages not written in the Latin alphabet (of the reply languages)
+
+
+def _description(text: str, text_lang: str | None, lang: str) -> str:
+    """The store's description as it is when the reader reads its language; labelled as the store's words in
+    the same alphabet; left out when written in another script (its facts are in the attributes)."""
+    if not text or text_lang in (None, lang):
+        return text
+    if text_lang in _OWN_SCRIPT or (text_lang not in ("en", "es", "pt", "id", "de", "fr", "it", "nl") and
+                                    not text.isascii()):
+        return ""
+    return say("product_desc", lang, text=text)
 
 
 def stock_text(p: dict[str, Any], lang: str, *, short: bool = False) -> str:

@@ -35,11 +35,17 @@ _HUMAN = re.compile(
     r"\b(representative|supervisor|manager)\b|connect me|"
     r"persona real|hablar con (una persona|un agente|alguien|un humano)|agente humano|pásame con|"
     r"falar com (uma pessoa|um atendente|alguém|um humano)|atendente humano|pessoa real|"
+    r"(tratar|falar|resolver)( (disto|isto|isso|disso))? com (um|uma) (funcionári[oa]|colaborador[a]?|pessoa)|"
+    r"n[ãa]o com o (assistente|bot|rob[ôo])|no con (el|un) (asistente|bot|robot)|not (with|to) (the|a|an) (bot|assistant)|"
     r"(bicara|ngobrol|hubungkan) (dengan|ke) (cs|manusia|orang|agen|petugas)|manusia asli|"
     r"转人工|人工客服|真人|找客服|人工服务|"
-    r"(التحدث|أتحدث|اتحدث|تحدث|أكلم|اكلم) (مع|إلى|الى)? ?(موظف|شخص|إنسان|انسان|خدمة العملاء)|موظف حقيقي|شخص حقيقي",
+    r"(التحدث|أتحدث|اتحدث|تحدث|أكلم|اكلم) (مع|إلى|الى)? ?(موظف|شخص|إنسان|انسان|خدمة العملاء)|موظف حقيقي|شخص حقيقي|"
+    r"(حو+لني|حوّلني|وصلني|وصّلني|اربطني).{0,20}(موظف|شخص|أحد|احد|فريق|الدعم|خدمة العملاء)",
     re.IGNORECASE,
 )
+# "when is customer service open?": asking about the hours, not for a person now
+_HOURS_Q = re.compile(r"\bhours\b|what time|opening|horario|horário|jam (berapa|buka|kerja|operasional)|几点|时间|"
+                      r"ساعات|أوقات|اوقات|متى (يفتح|تفتح|تعمل|يعمل)", re.IGNORECASE)
 _CLAIM = re.compile(
     r"compens|refund|money back|reimburse|replace(ment)?|claim|"
     r"compensaci|indemniz|reembols|devuelvan (mi|el) dinero|indeniza|ressarc|"
@@ -89,7 +95,8 @@ def is_angry(text: str) -> bool:
 
 
 def wants_human(text: str) -> bool:
-    return bool(_HUMAN.search(text[:4000]))
+    clip = text[:4000]
+    return bool(_HUMAN.search(clip)) and not _HOURS_Q.search(clip)
 
 
 def damage_claim(text: str) -> tuple[bool, bool, bool]:

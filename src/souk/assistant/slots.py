@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -13,7 +14,9 @@ MAX_SLOT_TEXT = 4000  # characters of a turn that slot extraction looks at
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９", "0123456789" * 3)
 _EMAIL = re.compile(r"[A-Za-z0-9À-ÿ._%+'-]+@[A-Za-z0-9À-ÿ-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_ORDER_ID = re.compile(r"(?<![A-Za-z0-9.$€£/-])#?(\d{4,7})(?![A-Za-z]|[.,]\d|\d|\s*(?:usd|dólares|dolares|dollars|\$|mm|kg|km|ml|g\b))",
+# Order ids: 4-7 digits ("1036") or a short letter prefix, a hyphen and digits ("NL-20417", "SA-7781").
+_ORDER_ID = re.compile(r"(?<![A-Za-z0-9.$€£/-])#?((?:[A-Za-z]{1,4}-)?\d{4,7}|[A-Za-z]{1,4}-\d{3})"
+                       r"(?![A-Za-z]|[.,]\d|\d|-\w|\s*(?:usd|dólares|dolares|dollars|\$|mm|kg|km|ml|mah|g\b))",
                        re.IGNORECASE)
 _PRICE = re.compile(
     r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|menos de|por debajo de|hasta|até|abaixo de|"
@@ -125,11 +128,14 @@ def find_countries(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def extract(text: str) -> Slots:
+def extract(text: str, not_ids: Collection[str] = ()) -> Slots:
+    """The slots of one turn. ``not_ids``: upper-case tokens that are no order id in this store (its SKUs and
+    the numbers in its product names: "EL-3002", the "20000" of a "Solar 20000 Power Bank")."""
     text = normalize(text[:MAX_SLOT_TEXT])
     emails = tuple(dict.fromkeys(m.group(0).strip(".").lower() for m in _EMAIL.finditer(text)))
     scrubbed = _EMAIL.sub(" ", text)
-    order_ids = tuple(dict.fromkeys(m.group(1) for m in _ORDER_ID.finditer(scrubbed)))
+    order_ids = tuple(dict.fromkeys(oid for m in _ORDER_ID.finditer(scrubbed)
+                                    if (oid := m.group(1).upper()) not in not_ids))
     max_price: Decimal | None = None
     m = _PRICE.search(scrubbed) or _PRICE_SUFFIX.search(scrubbed)
     if m:
@@ -138,7 +144,7 @@ def extract(text: str) -> Slots:
         except InvalidOperation:
             max_price = None
     if max_price is not None:
-        order_ids = tuple(o for o in order_ids if Decimal(o) != max_price)
+        order_ids = tuple(o for o in order_ids if not o.isdigit() or Decimal(o) != max_price)
     method = "express" if _EXPRESS.search(scrubbed) else ("standard" if _STANDARD.search(scrubbed) else None)
     return Slots(order_ids=order_ids, emails=emails, countries=find_countries(scrubbed), max_price=max_price,
                  method=method, numbers=tuple(re.findall(r"\d+", scrubbed)[:20]))

@@ -90,8 +90,17 @@ class CommerceTools:
         self.faq_index = faq_index
 
     # --- orders -------------------------------------------------------------------------------
+    def _find(self, order_id: str) -> Order | None:
+        """The order with this id as typed: exactly, else ignoring case ("nl-20417"), without a leading #."""
+        oid = str(order_id).strip().lstrip("#")[:32]
+        order = self.snap.order(oid)
+        if order is None:
+            folded = oid.casefold()
+            order = next((o for o in self.snap.orders if o.id.casefold() == folded), None)
+        return order
+
     def _reachable(self, order_id: str) -> Order | None:
-        order = self.snap.order(str(order_id).strip().lstrip("#")[:32])
+        order = self._find(order_id)
         if order is None:
             return None
         if self.caller.customer_id is not None:
@@ -104,7 +113,7 @@ class CommerceTools:
             if not email:
                 return {"found": False, "order_id": oid, "needs": "email",
                         "reason": "anonymous visitors must confirm the order's e-mail address"}
-            order = self.snap.order(oid)
+            order = self._find(oid)
             owner = self.snap.customer(order.customer_id) if order else None
             if order is None or owner is None or owner.email.casefold() != email.strip().casefold():
                 return {"found": False, "order_id": oid, "reason": "no order with this id and e-mail"}
@@ -134,6 +143,7 @@ class CommerceTools:
                     "served_countries": [c for z in self.snap.shipping for c in z.countries]}
         return {"country": code, "ships": True, "zone": zone.region, "standard_days": list(zone.standard_days),
                 "express_days": list(zone.express_days), "free_shipping_over": _money(zone.free_shipping_over),
+                "standard_fee": _money(zone.standard_fee), "express_fee": _money(zone.express_fee),
                 "currency": self.snap.merchant.currency, "ships_from": self.snap.merchant.ships_from}
 
     def duties_info(self, country: str) -> dict[str, Any]:
@@ -198,7 +208,14 @@ class CommerceTools:
         exchange_until = (delivered + dt.timedelta(days=return_rules(self.snap).exchange_window_days)
                           if delivered else None)
         reason = window.reason if window is not None else None
-        return {"found": True, "order_id": order.id, "status": order.status.value,
+        fees = []
+        for line in order.lines:
+            product = self.snap.product(line.sku)
+            check = check_return(self.snap, product, order=order) if product is not None else None
+            if check is not None and check.restocking_fee > 0:
+                fees.append({"sku": line.sku, "qty": line.qty, "restocking_fee": _money(check.restocking_fee),
+                             "refund": _money(line.unit_price - check.restocking_fee)})
+        return {"found": True, "order_id": order.id, "status": order.status.value, "fees": fees,
                 "window": None if reason == "non_returnable" else reason,
                 "deadline": _iso(window.deadline) if window else None,
                 "days_left": window.days_left if window else None,

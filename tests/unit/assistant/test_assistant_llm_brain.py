@@ -31,7 +31,7 @@ async def test_tool_results_ground_the_answer(brain: OfflineBrain) -> None:
     assert reply.cards and reply.cards[0]["order_id"] == "1036"
     tool_msg = fake.requests[1]["messages"][-1]
     assert tool_msg["role"] == "tool" and "1Z5760225209" in tool_msg["content"]
-    assert len(fake.requests[0]["tools"]) == 12
+    assert len(fake.requests[0]["tools"]) == 13  # the commerce tools and the store's FAQ
 
 
 async def test_privacy_holds_whatever_the_model_asks(brain: OfflineBrain) -> None:
