@@ -42,7 +42,7 @@ class TurnConfig:
     bargein_min_speech_ms: float = 96.0  # continuous speech before the agent is interrupted
     end_of_turn_ms: float = 300.0  # non-speech that ends a turn (without the end-of-turn model)
     smart_turn: bool = False  # ask the end-of-turn model (TurnCheck / verdict) instead of a fixed silence
-    check_after_ms: float = 96.0  # non-speech before the model is first asked
+    check_after_ms: float = 64.0  # non-speech before the model is first asked (VAD adds ~30-60 ms of hangover)
     # asked again only once the pause is longer than a speaker's inner pause (~400 ms), then this often:
     # the model's probability rises with the trailing silence, so re-asking early would end unfinished
     # sentences at their inner pauses (measured: "My order number is ..." 0.03 at 96 ms, 0.86 at 192 ms)

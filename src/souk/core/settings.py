@@ -124,7 +124,7 @@ class AgentSettings(BaseModel):
     # semantic end of turn (Smart Turn v3.2, docs/agent.md): asked after smart_turn_check_ms of silence, a
     # finished sentence ends the turn; an unfinished one waits, up to end_of_turn_max_silence_ms
     smart_turn: bool = True
-    smart_turn_check_ms: int = Field(default=96, ge=32, le=2000)
+    smart_turn_check_ms: int = Field(default=64, ge=32, le=2000)
     smart_turn_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     end_of_turn_max_silence_ms: int = Field(default=1200, ge=200, le=5000)
     cpu_threads: int = 1

@@ -64,6 +64,10 @@ def serve_main(argv: list[str]) -> int:
     p.add_argument("--brain", choices=("assistant", "canned"), default="canned")
     args = p.parse_args(argv)
     settings = load_settings()
+    if args.brain == "assistant" and not settings.demo:
+        # the bench talks to the demo store's merchant: demo mode lets the assistant fall back to the bundled
+        # demo store when this data dir does not hold it (the same as `souk demo`)
+        settings = settings.model_copy(update={"demo": True})
     configure_logging("WARNING")
 
     async def main() -> None:
