@@ -49,7 +49,7 @@ def build_voice_engine(settings: Settings, *, stt_workers: int = 2) -> VoiceEngi
         else:
             from souk.agent.smart_turn import SmartTurn
 
-            turn_model = SmartTurn(turn_path)
+            turn_model = SmartTurn(turn_path, workers=stt_workers)  # sessions ask at once: one thread a core
     config = VoiceConfig(turn=TurnConfig(
         end_of_turn_ms=float(a.end_of_turn_silence_ms), smart_turn=turn_model is not None,
         check_after_ms=float(a.smart_turn_check_ms), complete_threshold=a.smart_turn_threshold,
