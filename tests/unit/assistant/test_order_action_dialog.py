@@ -14,8 +14,10 @@ from souk.assistant.actions import OrderActions
 from souk.assistant.offline import OfflineBrain, OfflineSession
 from souk.assistant.service import AssistantService, CachedStore
 from souk.core.clock import ManualClock
+from souk.core.errors import BadRequest
 from souk.domain.desk.webhooks import EventType, WebhookEvent
 from souk.domain.models import OrderStatus
+from souk.domain.order_actions import ActionKind
 from souk.storage import Storage
 from souk.storage.seed import seed_demo
 
@@ -194,3 +196,17 @@ async def test_without_storage_a_person_makes_the_change(brain: OfflineBrain) ->
     s = brain.new_session(customer_id="C-517")  # no OrderActions: the read-only behaviour
     reply = await s.reply("Please cancel order 1001")
     assert reply.handoff == "human" and not any(c.name.startswith("quote_") for c in reply.tool_calls)
+
+
+async def test_the_service_quotes_fresh_data_and_executes_once_per_key(actions: OrderActions, sink: Sink) -> None:
+    quote = await actions.quote(MID, ActionKind.CANCEL, "1001", customer_id="C-517")
+    assert quote.allowed and quote.refund_amount == Decimal("26.80")
+    first = await actions.execute(MID, quote, customer_id="C-517", actor="C-517", channel="text", idempotency_key="k")
+    again = await actions.execute(MID, quote, customer_id="C-517", actor="C-517", channel="text", idempotency_key="k")
+    assert first.done and again.replayed and again.id == first.id
+    refused = await actions.quote(MID, ActionKind.CANCEL, "1001", customer_id="C-517")
+    assert refused.refusal == "already_cancelled"
+    with pytest.raises(BadRequest):
+        await actions.execute(MID, refused, customer_id="C-517", actor="C-517", channel="text", idempotency_key="k2")
+    assert [e.id for e in sink.events] == [f"evt_{first.id}"]  # announced once
+    assert (await actions.quote(MID, ActionKind.CANCEL, "1001", customer_id="C-511")).refusal == "not_your_order"
