@@ -66,6 +66,11 @@ def order_dict(order: Order, snap: StoreSnapshot) -> dict[str, Any]:
         "lines": lines, "subtotal": _money(order.subtotal), "shipping": _money(order.shipping),
         "total": _money(order.total), "currency": snap.merchant.currency, "currency_paid": order.currency_paid,
         "refund_status": order.refund_status, "refunded": _money(order.refunded), "note": order.note,
+        # changed for the shopper (souk.assistant.actions): the new address, the returns and exchanges opened
+        "shipping_address": dict(order.shipping_address) if order.shipping_address else None,
+        "returns": [{"rma_id": r.id, "kind": r.kind, "status": r.status, "label_ref": r.label_ref,
+                     "skus": [str(ln.get("sku")) for ln in r.lines], "refund_amount": _money(r.refund_amount)}
+                    for r in snap.returns_of(order.id)],
     }
 
 
