@@ -117,6 +117,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "what are your support hours", "when are agents available", "when are your human agents available",
         "what time does customer service open", "are you open on weekends", "¿a qué hora atienden?",
         "qual o horário de atendimento?", "jam operasional CS?", "客服几点上班", "ما هي ساعات العمل",
+        "متى يرد فريق خدمة العملاء", "is anyone from your team working today",
     ),
     "greeting": (
         "hello", "hi there", "good morning", "hola", "buenos días", "olá", "bom dia", "halo", "selamat pagi",
@@ -197,7 +198,7 @@ _CUES: dict[str, str] = {
                 r"خصم|كوبون",
     "hours": r"support hours|business hours|opening hours|what time|when are .{0,30}(available|online|open)|"
              r"(support|team|agents?|staff|customer service|someone|anyone)\b.{0,25}\b(available|open|working)\b|"
-             r"أوقات عمل|اوقات عمل|"
+             r"أوقات عمل|اوقات عمل|متى (يعمل|يرد|يداوم)|"
              r"buka jam|jam berapa|jam buka|jam kerja|a qu[eé] hora|que horas|hor[aá]rio|营业时间|上班时间|几点|"
              r"ساعات|متى (يفتح|تفتح|تعمل)|"
              r"horario|horário|jam operasional|几点|ساعات العمل",

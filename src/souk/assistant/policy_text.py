@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from souk.assistant.locale import fmt_money, fmt_number, join_list
+from souk.assistant.locale import fmt_money, join_list
 from souk.assistant.messages import say
 from souk.assistant.messages_policy import WEEKDAY_NAMES, language_name
 from souk.assistant.places import country_name
@@ -61,8 +61,9 @@ def _amount(value: Any, lang: str, store_currency: str) -> str:
 
 
 def pct_text(value: Any, lang: str) -> str:
-    number = Decimal(str(value))
-    return fmt_number(number, lang, decimals=2 if number != number.to_integral() else 0)
+    """A percentage as the store wrote it (8.1, not 8.10), with the reader's decimal mark."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text.replace(".", ",") if lang in ("es", "pt", "id") else text
 
 
 def duty_sentence(rule: dict[str, Any], country: str, lang: str, currency: str, *, after_bounded: bool) -> str:
@@ -86,6 +87,15 @@ def duty_sentence(rule: dict[str, Any], country: str, lang: str, currency: str, 
     return say(f"duty_{paid}", lang, country=country, cond=cond, extra=extra)
 
 
+def _split_at_one_amount(rules: list[dict[str, Any]]) -> bool:
+    """"Up to X" and "over X" together cover every order value."""
+    def key(bound: Any) -> tuple[str, str] | None:
+        return (str(bound.get("amount")), str(bound.get("currency"))) if isinstance(bound, dict) else None
+    ups = {key(r["up_to"]) for r in rules if r.get("up_to") is not None}
+    overs = {key(r["over"]) for r in rules if r.get("over") is not None}
+    return bool(ups & overs)
+
+
 def duties_text(info: dict[str, Any], lang: str, primary: str) -> str:
     """Every duty rule of the destination, in order; the zone's own words when it has no structured rule."""
     code = info["country"]
@@ -102,7 +112,7 @@ def duties_text(info: dict[str, Any], lang: str, primary: str) -> str:
         if rule.get("up_to") is None and rule.get("over") is None:
             break  # an unbounded rule covers every remaining order
     else:
-        if sentences and bounded:
+        if sentences and bounded and not _split_at_one_amount(rules):
             sentences.append(say("duty_gap", lang).strip())
     if sentences:
         return _sp(lang).join(sentences)
@@ -179,12 +189,23 @@ def warranty_general(info: dict[str, Any], lang: str) -> str:
 
 
 # --- support hours ---------------------------------------------------------------------------------------
+def _days_text(days: frozenset[str], names: tuple[str, ...], lang: str) -> str:
+    """Working days: one run of three or more ("Monday to Friday", "Saturday to Thursday"), else a list."""
+    on = [d in days for d in WEEKDAYS]
+    starts = [i for i in range(7) if on[i] and not on[i - 1]]
+    if len(starts) == 1 and sum(on) >= 3:
+        first = starts[0]
+        last = (first + sum(on) - 1) % 7
+        return say("days_range", lang, first=names[first], last=names[last])
+    return join_list([names[i] for i, d in enumerate(WEEKDAYS) if d in days], lang)
+
+
 def hours_text(hours: SupportHours, now_utc: dt.datetime, lang: str) -> str:
     names = WEEKDAY_NAMES.get(lang, WEEKDAY_NAMES["en"])
     if len(hours.days) == 7:
         days = say("hours_daily", lang)
     else:
-        days = join_list([names[i] for i, d in enumerate(WEEKDAYS) if d in hours.days], lang)
+        days = _days_text(hours.days, names, lang)
     if hours.open_at(now_utc):
         now = say("hours_open_now", lang)
     else:

@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from souk.assistant import aspects, render
+from souk.assistant import aspects, policy_text, render
 from souk.assistant.locale import fmt_money, join_list
 from souk.assistant.messages import say
 from souk.assistant.turn import Outcome, Turn
@@ -120,6 +120,11 @@ def _search_reply(t: Turn, ranked: dict[str, Any]) -> Outcome:
     if t.slots.max_price is not None:
         cap = say("search_cap", t.lang, cap=fmt_money(t.slots.max_price, t.currency, t.lang))
     if not ranked["products"]:
+        if t.slots.max_price is None:  # "do you repair jackets?": nothing to buy, but the store may have said
+            result = t.rec("faq", query=t.text[:300], lang=t.lang)
+            if result.get("found"):
+                return Outcome(policy_text.faq_quote(result, t.lang, t.currency))
+            t.rec.calls.pop()
         return Outcome(say("search_none", t.lang, cap=cap, examples=_examples(t)))
     items = [f"{render.product_name(p['names'], t.lang)} ({fmt_money(Decimal(p['price']), t.currency, t.lang)})"
              for p in ranked["products"]]
