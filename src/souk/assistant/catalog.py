@@ -24,7 +24,8 @@ from souk.domain.models import Product
 _TOKEN = re.compile(r"[a-z0-9áéíóúñüàâãõçêô]+|[\u0600-\u06FF]+")
 _CJK = re.compile(r"[\u4E00-\u9FFF]")
 _STOP = frozenset(["the", "a", "an", "of", "for", "with", "and", "to", "in", "on", "is", "it", "my", "your", "de", "del", "la", "el", "los", "las", "con", "para", "por", "y", "en", "un", "una", "o", "e", "com", "do", "da", "um", "uma", "dan", "untuk", "yang", "dengan", "di", "ke", "this", "that", "can", "i", "does", "do", "be", "are"])
-# Words that name a whole category, in the supported languages (matched as tokens or CJK substrings).
+# Common words that name a whole category, in the supported languages (matched as tokens or CJK substrings),
+# keyed by the category id a store would use; a store's own category ids also match as words (ProductIndex).
 CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "outdoor": ("camping", "camp", "outdoor", "outdoors", "hiking", "trekking", "gym", "workout", "acampar",
                 "gimnasio", "ejercicio", "entrenar", "academia", "ginásio", "malhar", "treino", "olahraga", "fitnes",
@@ -163,6 +164,7 @@ class ProductIndex:
         #: tokens of this catalog that look like order ids and are not: SKUs, numbers in product names
         self.not_order_ids = frozenset({p.sku.upper() for p in products} | {
             n for p in products for name in p.names.values() for n in re.findall(r"\d{4,}", name)})
+        self._category_tokens = {c: set(tokens(c.replace("_", " "))) for c in {p.category for p in products}}
         n = max(len(products), 1)
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._name_vocab = sorted({t for names in self._name_tokens for t in names if len(t) >= 5 and t.isascii()})
@@ -177,6 +179,7 @@ class ProductIndex:
         low = text.lower()
         cats = {c for c, words in CATEGORY_WORDS.items()
                 if any((w in low) if not w.isascii() else re.search(rf"\b{re.escape(w)}\b", low) for w in words)}
+        cats |= {c for c, words in self._category_tokens.items() if words and words <= toks}  # "fragrances"
         scores = np.zeros(len(self.products))
         for i, (names, desc) in enumerate(zip(self._name_tokens, self._desc_tokens)):
             hit = sum(self._idf.get(t, 0.0) for t in toks & names)

@@ -165,6 +165,7 @@ _CUES: dict[str, str] = {
     "product_search": r"do you (have|sell)|looking for|recommend|suggest|gift for|tienen|busco|recomienda|"
                       r"vocês têm|procuro|ada .{0,20}\?|cari|rekomendasi|有没有|推荐|هل لديكم|أبحث",
     "stock": r"in stock|back in stock|restock|available|availability|sold out|stock|disponible|estoque|"
+             r"esgot|agotad|se agot|habis|售罄|卖完|缺货|نفد|نفذ|"
              r"disponível|stok|tersedia|有货|补货|库存|متوفر|المخزون",
     "payment": r"\bpay\b|pay with|payment|credit card|paypal|klarna|pix|cash on delivery|apple pay|installment|"
                r"\bamex\b|american express|\bvisa\b|mastercard|google pay|alipay|wechat pay|支付宝|微信支付|"

@@ -57,6 +57,8 @@ _MY_ARRIVAL = re.compile(
     r"cheg\w*|sampai|datang|nyampe|dikirim)\b|\b(arriv\w*|lleg[oó]|cheg\w*|sampai|datang)\b.{0,40}"
     r"\b(my|mi|mis|meu|minha|saya|aku)\b|我的.{0,12}(到了|到哪|送到|发货)|(وصل|يصل).{0,20}(ي\b|طلبي)",
     re.IGNORECASE)
+_ORDER_WORD = re.compile(r"order|purchase|bought|pedido|compra|encomenda|pesanan|belanja|订单|买|طلب|مشتري",
+                         re.IGNORECASE)
 # "What's in it?" about the order just discussed.
 _ORDER_CONTENTS = re.compile(
     r"what('s| is| was) in (it|the order|the package|the parcel|my order)|what did i (order|buy|get)|"
@@ -387,6 +389,9 @@ class OfflineSession:
         if s.emails and st.last_order_id and intent not in ("returns", "order_change"):
             st.ask("email", "order_status", st.last_order_id)
             return "order_status"
+        if intent == "list_orders" and not _ORDER_WORD.search(t.text) \
+                and any(m.lexical >= 1.0 for m in t.index.rank(t.text)[:1]):
+            return "product_search"  # "show me your abayas": the catalog's words, not "my orders"
         weak = conf < CONFIDENT + 0.03
         if st.last_order_id and not s.order_ids and t.product is None and _ORDER_CONTENTS.search(t.text):
             return "order_status"
