@@ -180,11 +180,11 @@ def warranty_general(info: dict[str, Any], lang: str) -> str:
              for c, m in sorted(info["by_category"].items()) if m is not None]
     if info.get("product_months"):
         lo, hi = info["product_months"]
-        parts.append(say("warranty_own", lang, lo=lo, hi=hi))
+        parts.append(say("warranty_own", lang, lo=lo, hi=hi) if lo != hi else say("warranty_own_one", lang, months=lo))
     default = info.get("default_months")
     parts.append(say("warranty_default", lang, months=default) if default is not None
                  else say("warranty_default_none", lang))
-    sep = ";" if lang == "zh" else "; "
+    sep = {"zh": ";", "ar": "؛ "}.get(lang, "; ")
     return say("warranty_general", lang, parts=sep.join(parts))
 
 

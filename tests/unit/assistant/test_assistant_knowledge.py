@@ -14,6 +14,7 @@ from souk.assistant.catalog import video_eligible
 from souk.assistant.faq import FaqIndex
 from souk.assistant.offline import OfflineBrain
 from souk.assistant.service import CachedStore
+from souk.assistant.slots import extract
 from souk.assistant.store import StaticStore
 from souk.core.errors import NotFound
 from souk.domain.policy import support_hours
@@ -155,3 +156,12 @@ async def test_cached_store_falls_back_to_the_demo_store_only_in_demo_mode() -> 
 def test_fee_amount_for_a_named_product(tienda_brain: OfflineBrain, tienda: StoreSnapshot) -> None:
     reply = _ask(tienda_brain, tienda, "Can I return the mug if I don't like it?").text
     assert "45.05 MXN (10%)" in reply
+
+
+@pytest.mark.parametrize(("text", "not_ids", "ids"), [
+    ("Is NL-20406 going to arrive today?", (), ("NL-20406",)), ("order #sa-7781 please", (), ("SA-7781",)),
+    ("where is 1036?", (), ("1036",)), ("Is EL-3002 in stock?", ("EL-3002",), ()),
+    ("a fee on the Solar 20000 Power Bank?", ("20000",), ()), ("SKU NL-GIFT-50", (), ()),
+])
+def test_order_ids_of_any_store_shape(text: str, not_ids: tuple[str, ...], ids: tuple[str, ...]) -> None:
+    assert extract(text, frozenset(not_ids)).order_ids == ids

@@ -24,7 +24,7 @@ FRAGMENTS = {"refund_line", "order_items", "probe_has", "probe_yes", "in_stock_s
              "warranty_own", "warranty_default", "warranty_default_none", "hours_daily", "hours_open_now",
              "hours_next", "size_none", "duty_rates", "duty_rate_duty", "duty_rate_vat", "duty_fee", "duty_up_to",
              "duty_over", "duty_other", "shipping_fees", "shipping_fee_standard", "shipping_fee_express",
-             "fee_order_line", "product_desc", "days_range"}
+             "fee_order_line", "product_desc", "days_range", "warranty_own_one"}
 FRAGMENTS |= {k for k in P if k.startswith(("when_", "reason_", "unless_", "case_"))}
 
 
