@@ -130,7 +130,7 @@ def find_countries(text: str) -> tuple[str, ...]:
 
 def extract(text: str, not_ids: Collection[str] = ()) -> Slots:
     """The slots of one turn. ``not_ids``: upper-case tokens that are no order id in this store (its SKUs and
-    the numbers in its product names: "EL-3002", the "20000" of a "Solar 20000 Power Bank")."""
+    the numbers in its product names: a SKU "AB-1234", the "20000" of a "Solar 20000 Power Bank")."""
     text = normalize(text[:MAX_SLOT_TEXT])
     emails = tuple(dict.fromkeys(m.group(0).strip(".").lower() for m in _EMAIL.finditer(text)))
     scrubbed = _EMAIL.sub(" ", text)
