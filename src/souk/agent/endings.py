@@ -5,6 +5,14 @@ to it (measured: 0.96 on such a pause). When the speculative transcript of the p
 that is an article, a preposition, a conjunction or a possessive vetoes an early end of turn: the floor
 stays open until the pause is longer than an inner pause (the detector asks the model again) or the silence
 cap. These are grammar words of each language, not facts about any store.
+
+The other half is the speech-to-text decoder's own doubt (:func:`doubted_ending`): on audio cut at an inner
+pause Whisper often completes the sentence with a word nobody said ("I want to change the date.", "how much
+it?") and a full stop or question mark it is unsure of. Measured on the bench's speech
+(``python -m souk.bench.agent.turn_replay``): the two inner pauses that the model called finished and the
+word list missed ended on "?" at p 0.33 and on a last word at p 0.18; every finished sentence that ended on
+punctuation had p >= 0.52 and a last word at p >= 0.35. A transcript with no terminal punctuation says
+nothing here (espeak speech in es/zh/ar/id often comes out as such noise, finished or not).
 """
 
 from __future__ import annotations
@@ -46,3 +54,29 @@ def looks_unfinished(text: str, language: str | None) -> bool:
     if len(words) < 2:  # "What?", "Where?": a one-word turn can end on anything
         return False
     return words[-1] in _ENDINGS.get(lang, frozenset())
+
+
+DOUBTED_END_P = 0.42  # terminal punctuation less likely than this: the decoder doubts the sentence ended
+DOUBTED_WORD_P = 0.25  # a last word less likely than this before the punctuation: probably invented
+
+
+def doubted_ending(end_p: float | None, last_word_p: float | None) -> bool:
+    """True when the transcript ends on punctuation the decoder doubts, or on a word it likely invented.
+
+    ``end_p``: the terminal punctuation token's probability (0.0: the text has none; None: unknown);
+    ``last_word_p``: the least probable token of the last word. No punctuation or no scores: False."""
+    if not end_p or last_word_p is None:
+        return False
+    return end_p < DOUBTED_END_P or last_word_p < DOUBTED_WORD_P
+
+
+CONFIDENT_END_P = 0.7
+CONFIDENT_WORD_P = 0.5
+
+
+def confident_ending(end_p: float | None, last_word_p: float | None) -> bool:
+    """True when the transcript ends on terminal punctuation the decoder is sure of, after a word it is
+    sure of (the evidence that lets a long pause end a turn the prosody model still calls unfinished)."""
+    if end_p is None or last_word_p is None:
+        return False
+    return end_p >= CONFIDENT_END_P and last_word_p >= CONFIDENT_WORD_P

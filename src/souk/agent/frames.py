@@ -96,6 +96,7 @@ class TurnCheck(ControlFrame):
     audio: bytes
     turn_id: int
     seq: int
+    silence_ms: float = 0.0  # trailing non-speech when asked
 
 
 @dataclass(frozen=True, slots=True)

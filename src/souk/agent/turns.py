@@ -160,7 +160,8 @@ class TurnDetector:
                 self._seq += 1
                 self._check_pending = True
                 self._next_check_ms = max(silence_ms + self.cfg.recheck_ms, self.cfg.recheck_after_ms)
-                out.append(TurnCheck(t, b"".join(self._audio[-self._check_windows:]), self._turn_id, self._seq))
+                out.append(TurnCheck(t, b"".join(self._audio[-self._check_windows:]), self._turn_id, self._seq,
+                                      silence_ms))
         if len(self._audio) >= self._max_windows:
             self._end(t, out, truncated=True)
         return out

@@ -4,7 +4,11 @@ With an end-of-turn model (:class:`~souk.agent.smart_turn.TurnCompletion`) the d
 :class:`~souk.agent.frames.TurnCheck` questions are answered off the event loop, one at a time per session,
 and the verdict goes back to the detector (which may then end the turn). A "finished" verdict is checked
 against the pause's speculative transcript when one is running (``transcript``: the responder's): a last
-word no sentence ends on ("to", "the", "and", :mod:`souk.agent.endings`) turns it into "not finished". The
+word no sentence ends on ("to", "the", "and", :mod:`souk.agent.endings`) turns it into "not finished", and
+so does, at the first question (before an inner pause is over), an ending the decoder doubts. Once the
+pause is far longer than an inner pause (``text_alone_ms``), a transcript the decoder confidently ended
+(a full stop or question mark it is sure of after a word it is sure of) ends the turn even when the model,
+which reads prosody only, still hears an unfinished sentence (flat statements; it would wait for the cap). The
 transcript is needed for the answer anyway, so waiting for it costs the answer nothing. A barge-in cuts the agent's audio
 right here, in the same step that detected it (``on_barge_in``: the output stage's :meth:`cut`), before
 the Interrupt frame travels on: no audio frame leaves after the window that detected the user's speech.
@@ -17,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from souk.agent.endings import looks_unfinished
+from souk.agent.endings import confident_ending, doubted_ending, looks_unfinished
 from souk.agent.frames import ControlFrame, Frame, Interrupt, TurnCheck, VadWindow
 from souk.agent.pipeline import Processor
 from souk.agent.playback import Playback
@@ -37,7 +41,7 @@ class TurnProcessor(Processor):
     def __init__(self, detector: TurnDetector, playback: Playback, *, model: TurnCompletion | None = None,
                  on_barge_in: Callable[[Interrupt], None] | None = None,
                  transcript: Callable[[int], asyncio.Task[SttResult] | None] | None = None,
-                 transcript_wait_s: float = 0.6) -> None:
+                 transcript_wait_s: float = 0.6, text_alone_ms: float = 768.0) -> None:
         super().__init__()
         self.detector = detector
         self._playback = playback
@@ -45,7 +49,9 @@ class TurnProcessor(Processor):
         self._on_barge_in = on_barge_in
         self._transcript = transcript
         self._transcript_wait = transcript_wait_s
-        self.vetoes = 0  # "finished" verdicts the transcript's last word turned down
+        self._text_alone_ms = text_alone_ms
+        self.vetoes = 0  # "finished" verdicts the transcript turned down
+        self.text_ends = 0  # "unfinished" verdicts a confidently ended transcript overruled (long pauses)
         self._tasks = TaskOwner("voice-turn")
         self._warned = False
         self.check_ms: list[float] = []  # the model's wall time per question (for the metrics)
@@ -84,27 +90,38 @@ class TurnProcessor(Processor):
                 log.warning("end-of-turn model failed (turns end at the silence cap): %s", exc)
             p = 0.0
         ms = (time.perf_counter() - t0) * 1000
-        if p >= self.detector.cfg.complete_threshold and await self._unfinished_words(check.turn_id):
-            self.vetoes += 1
-            p = min(p, UNFINISHED_P)
+        cfg = self.detector.cfg
+        finished = p >= cfg.complete_threshold
+        if finished or check.silence_ms >= self._text_alone_ms:
+            result = await self._speculative(check.turn_id)
+            if result is not None:
+                unfinished = looks_unfinished(result.text, result.language) or (
+                    check.silence_ms < cfg.recheck_after_ms and doubted_ending(result.end_p, result.last_word_p))
+                if finished and unfinished:
+                    self.vetoes += 1
+                    p = min(p, UNFINISHED_P)
+                elif (not finished and not unfinished and check.silence_ms >= self._text_alone_ms
+                      and confident_ending(result.end_p, result.last_word_p)):
+                    self.text_ends += 1
+                    p = max(p, cfg.complete_threshold)
         self.check_ms.append(ms)
         del self.check_ms[:-64]
         await self._emit(self.detector.verdict(check.turn_id, check.seq, p, self._playback.clock.now(),
                                                check_ms=ms))
 
-    async def _unfinished_words(self, turn_id: int) -> bool:
+    async def _speculative(self, turn_id: int) -> SttResult | None:
+        """The pause's speculative transcript (waited for up to ``transcript_wait_s``), or None."""
         task = self._transcript(turn_id) if self._transcript is not None else None
         if task is None:
-            return False
+            return None
         try:
-            result = await asyncio.wait_for(asyncio.shield(task), self._transcript_wait)
+            return await asyncio.wait_for(asyncio.shield(task), self._transcript_wait)
         except asyncio.CancelledError:
             if task.cancelled():  # the responder dropped it (speech came back): no opinion
-                return False
+                return None
             raise
         except Exception:  # noqa: BLE001 - slow or failed speech-to-text: the model's verdict stands
-            return False
-        return looks_unfinished(result.text, result.language)
+            return None
 
     async def aclose(self) -> None:
         await self._tasks.aclose()

@@ -14,6 +14,11 @@ class SttResult:
     language_probability: float
     audio_s: float
     elapsed_s: float
+    # the decoder's probabilities of the transcript's end (None: the engine does not say): of the terminal
+    # punctuation token when the text ends on one, and of the last word (its least likely token); a
+    # sentence cut by a pause often ends on an invented word or a punctuation mark the decoder doubts
+    end_p: float | None = None
+    last_word_p: float | None = None
 
 
 class Vad(Protocol):

@@ -13,8 +13,10 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +32,7 @@ MIN_WINDOW_S = 4.0  # 7 s (NOTES) and 4 s gave the same WER and language ids on 
 PAD_S = 1.0
 MAX_AUDIO_S = 30.0
 TOKENS_PER_S = 12
+_TERMINAL = frozenset({".", "?", "!", "。", "？", "！", "؟"})  # not "...": a voice trailing off
 
 
 class WhisperStt:
@@ -95,10 +98,42 @@ class WhisperStt:
         result = self._model.generate(
             encoded, [prompt], beam_size=1, sampling_temperature=0.0, max_length=max_len,
             repetition_penalty=1.1, no_repeat_ngram_size=0, suppress_blank=True, return_scores=False,
+            return_logits_vocab=True,
         )[0]
-        tokens = [t for t in result.sequences_ids[0] if t < self._eot]
+        ids = list(result.sequences_ids[0])
+        tokens = [t for t in ids if t < self._eot]
         text = guard_repetition(self._tok.decode(tokens).strip())
-        return SttResult(text, language, lang_prob, audio_s, time.perf_counter() - t0)
+        end_p, word_p = self._end_confidence(ids, result.logits[0] if result.logits else [])
+        return SttResult(text, language, lang_prob, audio_s, time.perf_counter() - t0, end_p, word_p)
+
+    def _end_confidence(self, ids: list[int], logits: Sequence[Any]) -> tuple[float | None, float | None]:
+        """(probability of the terminal punctuation token or 0.0 when the text ends without one, least
+        probability among the last word's tokens); (None, None) when the decoder gave no scores."""
+        n = min(len(ids), len(logits))
+        eot = self._eot if self._eot is not None else 1 << 30
+        while n and ids[n - 1] >= eot:
+            n -= 1
+        if n == 0:
+            return None, None
+
+        def prob(k: int) -> float:
+            lg = np.asarray(logits[k], dtype=np.float64).reshape(-1)
+            m = float(lg.max())
+            return float(np.exp(lg[ids[k]] - m) / np.exp(lg - m).sum())
+
+        k = n - 1
+        end_p = 0.0
+        if self._tok.decode([ids[k]]).strip() in _TERMINAL:
+            end_p = prob(k)
+            k -= 1
+        word_p, last = 1.0, max(0, k - 2)
+        while k >= last:  # the last word: tokens back to the one that starts with a space (at most 3)
+            piece = self._tok.decode([ids[k]])
+            word_p = min(word_p, prob(k))
+            if piece.startswith(" ") or not piece.strip():
+                break
+            k -= 1
+        return end_p, word_p
 
     def _detect(self, encoded: object) -> tuple[str, float]:
         results = self._model.detect_language(encoded)[0]
