@@ -349,14 +349,23 @@ def _returns_text(t: Turn) -> Outcome:
         if not result["returnable"] and result["rule"] is not None:
             text = say("return_blocked", t.lang, product=name, **policy_text.rule_parts(result["rule"], t.lang))
             return Outcome(text + say("return_other_items", t.lang, days=result["window_days"]))
-        text = policy_text.returns_text(result, t.lang, names=names, served=_served(t), currency=t.currency)
+        text = _exchange_first(t, result) + policy_text.returns_text(result, t.lang, names=names,
+                                                                     served=_served(t), currency=t.currency)
         if used and result.get("condition"):  # "I wore it once": the store's own conditions say what counts
             text += _sp(t) + policy_text.policy_quote(result["condition"], _primary(t), t.lang, t.currency)
         if result.get("restocking_fee") and result["restocking_fee"] != "0.00":
             text += say("fee_product", t.lang, product=name, pct=policy_text.pct_text(result["restocking_fee_pct"], t.lang),
                         fee=fmt_money(Decimal(result["restocking_fee"]), t.currency, t.lang))
         return Outcome(text)
-    return Outcome(policy_text.returns_text(result, t.lang, names=names, served=_served(t), currency=t.currency))
+    return Outcome(_exchange_first(t, result) + policy_text.returns_text(result, t.lang, names=names,
+                                                                         served=_served(t), currency=t.currency))
+
+
+def _exchange_first(t: Turn, result: dict[str, Any]) -> str:
+    """An exchange question hears its own window first ("" otherwise, and when an order's line said it)."""
+    if not _EXCHANGE.search(t.text) or t.slots.order_ids:
+        return ""
+    return say("exchange_general", t.lang, days=result["exchange_window_days"]) + _sp(t)
 
 
 def warranty(t: Turn) -> Outcome:

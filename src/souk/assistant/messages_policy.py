@@ -302,6 +302,14 @@ P: dict[str, dict[str, str]] = {
         "zh": "订单{oid}尚未送达;{days}天的退货期从收货之日起计算。",
         "ar": "الطلب {oid} لم يُسلّم بعد؛ تبدأ مهلة الإرجاع البالغة {days} يوما من التسليم.",
     },
+    "exchange_general": {
+        "en": "An exchange can be requested within {days} days of delivery.",
+        "es": "Un cambio se puede pedir dentro de {days} días después de la entrega.",
+        "pt": "Uma troca pode ser pedida em até {days} dias após a entrega.",
+        "id": "Penukaran bisa diajukan dalam {days} hari setelah barang diterima.",
+        "zh": "收货后{days}天内可以申请换货。",
+        "ar": "يمكن طلب الاستبدال خلال {days} يوما من التسليم.",
+    },
     "exchange_order_open": {
         "en": "You can ask for an exchange on order {oid} until {date}.",
         "es": "Puede pedir un cambio del pedido {oid} hasta el {date}.",
