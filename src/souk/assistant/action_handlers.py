@@ -19,6 +19,7 @@ from typing import Any
 from souk.agent.brain import ToolCall
 from souk.assistant import handlers as h
 from souk.assistant import render
+from souk.assistant import returns_handlers as rh
 from souk.assistant.action_intents import ACTION_INTENTS, confirmation
 from souk.assistant.action_messages import asay, why
 from souk.assistant.actions import TOOL_NAMES, quote_from
@@ -156,7 +157,7 @@ def _read_only(t: Turn, kind: ActionKind) -> Outcome:
     if kind in (ActionKind.CANCEL, ActionKind.CHANGE_ADDRESS):
         return h.order_change(t)  # a person makes the change
     if kind in (ActionKind.RETURN, ActionKind.EXCHANGE):
-        return h.returns(t)  # an order named: its state and its own return/exchange deadline, then the policy
+        return rh.returns(t)  # an order named: its state and its own return/exchange deadline, then the policy
     return h.order_status(t)
 
 

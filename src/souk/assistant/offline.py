@@ -16,6 +16,7 @@ from souk.assistant import action_handlers as ah
 from souk.assistant import aspects, safety
 from souk.assistant import handlers as h
 from souk.assistant import product_handlers as ph
+from souk.assistant import returns_handlers as rh
 from souk.assistant.action_intents import gate
 from souk.assistant.actions import TOOL_NAMES, ActionPort
 from souk.assistant.catalog import ProductIndex
@@ -43,7 +44,7 @@ SUPPORTED_SLACK = 0.05  # consecutive turns not understood before a person takes
 
 HANDLERS: dict[str, Callable[[Turn], Outcome]] = {
     "order_status": h.order_status, "list_orders": h.list_orders, "shipping": h.shipping, "duties": h.duties,
-    "returns": h.returns, "warranty": h.warranty, "product_info": ph.product_info,
+    "returns": rh.returns, "warranty": h.warranty, "product_info": ph.product_info,
     "product_search": ph.product_search, "stock": ph.stock, "payment": h.payment, "video": h.video,
     "gift_wrap": h.gift_wrap, "size_guide": h.size_guide, "order_change": h.order_change,
     "discount": h.discount, "hours": h.hours, "greeting": h.simple("greeting"),
@@ -329,7 +330,7 @@ class OfflineSession:
             return "human", conf, h.handoff(t, "requested")
         if intent not in ("greeting", "thanks"):
             st.clear_pending()
-        return intent, conf, HANDLERS[intent](t)  # returns about an order show the order first (h.returns)
+        return intent, conf, HANDLERS[intent](t)  # returns about an order show the order first (rh.returns)
 
     @staticmethod
     def _attribute_question(t: Turn, intent: str, cued: frozenset[str], understood: bool) -> bool:
