@@ -34,6 +34,7 @@ from souk.core.errors import Timeout
 from souk.core.settings import Settings
 from souk.core.stats import percentile
 from souk.core.tenancy import RoomKey
+from souk.data import demo_product_sku
 from souk.media.events import PublisherJoined
 from souk.media.plane import MediaPlane, Publisher, Subscriber
 from souk.media.types import Jsep
@@ -274,7 +275,7 @@ async def speech_to_ai_audio(calls: CallRinger, plane: MediaPlane, questions: li
     ``questions`` (16 kHz mono PCM, e.g. :func:`wav_pcm`) once the AI's greeting is over, hang up.
 
     For ``souk bench desk``: shopper speech end -> first AI audio frame, per question."""
-    call = await calls.request(merchant_id, shopper=shopper, product_sku=product_sku, language=language)
+    call = await calls.request(merchant_id, shopper=shopper, product_sku=product_sku or demo_product_sku(), language=language)
     room = RoomKey(merchant_id, call.room_id)
     client = Shopper(plane, room, shopper)
     try:
@@ -288,13 +289,13 @@ async def speech_to_ai_audio(calls: CallRinger, plane: MediaPlane, questions: li
         await calls.hangup(merchant_id, call.id, shopper)
 
 
-QUESTIONS = ("Do you have the linen summer dress in olive?", "What is your return policy?",
-             "How much is shipping to Spain?", "Do you accept PayPal?", "Is the linen dress in stock?",
-             "How long does delivery take?", "Can I return a dress I wore once?", "Do you ship to Canada?")
+QUESTIONS = ("Do you have this one in another colour?", "What is your return policy?",
+             "How much is shipping to Spain?", "Do you accept PayPal?", "Is this one in stock?",
+             "How long does delivery take?", "Can I send back something I wore once?", "Do you ship to Canada?")
 
 
 async def run_local(settings: Settings, *, questions: Sequence[str] = QUESTIONS, language: str = "en",
-                    merchant_id: str = "lumen", product_sku: str = "AP-1001") -> dict[str, Any]:
+                    merchant_id: str = "lumen", product_sku: str | None = None) -> dict[str, Any]:
     """The whole path on this machine, for ``souk bench desk``: an embedded Janus, the demo store (SQLite in a
     temp dir), the merchant's assistant (warmed first), the voice engine (models from ``settings``), the
     consult flow with an :class:`AiAttendant` joining at once; ``questions`` spoken by espeak-ng.

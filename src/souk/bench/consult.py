@@ -24,6 +24,7 @@ from typing import Any
 
 from souk.core.settings import Settings
 from souk.core.stats import percentile
+from souk.data import demo_product_sku
 
 CHROMIUM = "/usr/bin/chromium"
 TIMEOUT_MS = 15_000  # every wait of a round (console online, ring, each first frame, hang-up)
@@ -135,7 +136,7 @@ async def _round(browser: Any, base: str) -> tuple[float, float, dict[str, float
         shopper = await shopper_ctx.new_page()
         await seller.goto(f"{base}/console")
         await seller.wait_for_selector("#console-status.online", timeout=TIMEOUT_MS)
-        await shopper.goto(f"{base}/shop/AP-1001")
+        await shopper.goto(f"{base}/shop/{demo_product_sku()}")
         t_call = time.time() * 1000
         await shopper.click("#call-btn")
         accept = seller.locator("#incoming li.ringing button.accept")

@@ -10,8 +10,7 @@ from typing import Any
 
 from souk.core.errors import SoukError
 from souk.core.settings import Settings
-
-DEMO_PRODUCT = "AP-1001"
+from souk.data import demo_product_sku
 
 
 def register(sub: Any, bench: Any) -> None:
@@ -94,7 +93,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     print(f"""
 Souk demo: the store "{merchant}" is seeded.
 
-  Shopper product page   {base}/shop/{DEMO_PRODUCT}
+  Shopper product page   {base}/shop/{demo_product_sku()}
   Store front            {base}/
   Seller console         {base}/console
   Demo API key           {key}
