@@ -2,7 +2,9 @@
 
 The tools are the same objects the offline brain uses, bound to the session's caller, so privacy rules
 hold whatever the model asks for. Injection attempts, explicit hand-off requests and damage claims are
-decided before the model is called. Any LLM failure (timeout, server error, malformed output) falls back
+decided before the model is called, and so are order actions: a turn whose words ask to cancel, change,
+return, exchange or re-send (``action_intents.gate``), and the yes or no to an offer, go through the offline
+brain's quote-and-confirm flow, which executes only after the shopper's explicit yes. Any LLM failure (timeout, server error, malformed output) falls back
 to the offline brain for that turn, with a warning in the log.
 """
 
@@ -19,9 +21,10 @@ from typing import Any
 from souk.agent.brain import Brain, BrainReply, ToolCall
 from souk.agent.llm.base import LLMProvider
 from souk.agent.llm.types import ChatMessage, LLMMalformed
-from souk.assistant import safety
+from souk.assistant import action_intents, safety
 from souk.assistant.lang import detect_language
 from souk.assistant.offline import MAX_TURN_CHARS, OfflineBrain, OfflineSession
+from souk.assistant.slots import extract
 from souk.assistant.tools import TOOL_NAMES, CommerceTools
 from souk.assistant.toolspecs import TOOL_SPECS
 from souk.core.errors import SoukError
@@ -72,10 +75,27 @@ class LLMSession:
             damaged, lost, claim = safety.damage_claim(text)
             if safety.is_injection(text) or safety.wants_human(text) or damaged or (lost and claim):
                 return await self._offline(user_text, snap, language_hint, reason=None)
+            if self._is_action_turn(text):
+                return await self._action_turn(user_text, language_hint)
             try:
                 return await self._llm_turn(text, snap, language_hint)
             except (SoukError, TimeoutError) as exc:
                 return await self._offline(user_text, snap, language_hint, reason=f"{type(exc).__name__}: {exc}")
+
+    def _is_action_turn(self, text: str) -> bool:
+        """An order action asked for, or the answer to one offered: the offline brain quotes, confirms and acts
+        (the model never writes)."""
+        if self.fallback.state.pending_action is not None:
+            return True
+        return action_intents.gate(text, extract(text).order_ids) is not None
+
+    async def _action_turn(self, user_text: str, hint: str | None) -> BrainReply:
+        # the offline session's async reply: its sync part quotes or confirms, its async part executes
+        reply = await self.fallback.reply(user_text, language_hint=hint)
+        self._history.append(ChatMessage("user", user_text[:MAX_TURN_CHARS]))
+        self._history.append(ChatMessage("assistant", reply.text))
+        return BrainReply(reply.text, reply.language, reply.handoff, reply.handoff_reason, reply.tool_calls,
+                          reply.cards, dict(reply.metadata, brain="offline"))
 
     async def _offline(self, user_text: str, snap: Any, hint: str | None, *, reason: str | None) -> BrainReply:
         if reason:

@@ -210,3 +210,31 @@ async def test_the_service_quotes_fresh_data_and_executes_once_per_key(actions: 
         await actions.execute(MID, refused, customer_id="C-517", actor="C-517", channel="text", idempotency_key="k2")
     assert [e.id for e in sink.events] == [f"evt_{first.id}"]  # announced once
     assert (await actions.quote(MID, ActionKind.CANCEL, "1001", customer_id="C-511")).refusal == "not_your_order"
+
+
+async def test_with_an_llm_brain_actions_still_quote_confirm_and_act_once(acting: OfflineBrain, shop: Storage,
+                                                                          sink: Sink) -> None:
+    """The model never writes: an action's words and the yes to its offer go through the offline brain's
+    quote-and-confirm flow; other turns still reach the model."""
+    from souk.agent.llm import RetryPolicy
+    from souk.agent.llm.openai import OpenAIChatLLM
+    from souk.assistant.llm_brain import LLMBrain
+    from tests.unit.agent.llm.fake_openai import fake_openai, text_answer
+
+    async with fake_openai() as fake:
+        fake.script += [text_answer("Anything else I can do?"), text_answer("We ship worldwide.")]
+        llm = OpenAIChatLLM(base_url=fake.url, model="fake", retry=RetryPolicy(attempts=1), timeout_s=5.0)
+        lb = LLMBrain(llm, acting)
+        s = lb.new_session(customer_id="C-517")
+        offer = await s.reply("Please cancel order 1001")
+        assert fake.requests == [] and "1001" in offer.text and "original payment method" in offer.text
+        assert (await shop.orders.get(MID, "1001")).status is OrderStatus.PROCESSING
+        done = await s.reply("yes")
+        again = await s.reply("yes")  # no offer is open any more: nothing happens twice
+        other = await s.reply("Do you ship to Canada?")
+        await lb.aclose()
+    assert done.text.startswith("Done") and done.metadata["brain"] == "offline"
+    assert (await shop.orders.get(MID, "1001")).status is OrderStatus.CANCELLED
+    assert [e.type for e in sink.events].count(EventType.ORDER_CANCELLED) == 1
+    assert again.text == "Anything else I can do?"  # no offer open any more: a plain turn for the model
+    assert other.text == "We ship worldwide." and len(fake.requests) == 2
