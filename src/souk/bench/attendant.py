@@ -275,7 +275,7 @@ async def speech_to_ai_audio(calls: CallRinger, plane: MediaPlane, questions: li
     ``questions`` (16 kHz mono PCM, e.g. :func:`wav_pcm`) once the AI's greeting is over, hang up.
 
     For ``souk bench desk``: shopper speech end -> first AI audio frame, per question."""
-    call = await calls.request(merchant_id, shopper=shopper, product_sku=product_sku or demo_product_sku(), language=language)
+    call = await calls.request(merchant_id, shopper=shopper, product_sku=product_sku, language=language)
     room = RoomKey(merchant_id, call.room_id)
     client = Shopper(plane, room, shopper)
     try:
@@ -340,6 +340,7 @@ async def run_local(settings: Settings, *, questions: Sequence[str] = QUESTIONS,
                                 join_after_s=0.0)
         calls.add_listener(attendant)
         stack.push_async_callback(attendant.aclose)
-        result = await speech_to_ai_audio(calls, plane, pcm, merchant_id=merchant_id, product_sku=product_sku,
+        result = await speech_to_ai_audio(calls, plane, pcm, merchant_id=merchant_id,
+                                          product_sku=product_sku or demo_product_sku(),
                                           language=language)
     return {**result.as_json(), "language": language, "assistant_warm_s": round(warm_s, 1), "lines": lines}
