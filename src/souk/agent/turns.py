@@ -9,8 +9,8 @@ When the turn ends:
 * ``smart_turn`` off: after ``end_of_turn_ms`` of non-speech.
 * ``smart_turn`` on (semantic end of turn): after ``check_after_ms`` of non-speech the detector emits a
   :class:`~souk.agent.frames.TurnCheck` with the turn's audio; whoever runs the end-of-turn model answers
-  with :meth:`TurnDetector.verdict`. A finished sentence (probability >= ``complete_threshold``) ends the
-  turn at once; an unfinished one keeps the floor open and is asked again as the silence grows (first at
+  with :meth:`TurnDetector.verdict`. A finished sentence (probability >= ``early_threshold`` at the first
+  question, ``complete_threshold`` past an inner pause) ends the turn at once; an unfinished one keeps the floor open and is asked again as the silence grows (first at
   ``recheck_after_ms``, past a speaker's inner pause, then every ``recheck_ms``);
   ``max_silence_ms`` of non-speech ends the turn whatever the model says (or when it never answers).
   Speech coming back voids a pending question.
@@ -46,9 +46,14 @@ class TurnConfig:
     # asked again only once the pause is longer than a speaker's inner pause (~400 ms), then this often:
     # the model's probability rises with the trailing silence, so re-asking early would end unfinished
     # sentences at their inner pauses (measured: "My order number is ..." 0.03 at 96 ms, 0.86 at 192 ms)
-    recheck_after_ms: float = 480.0
+    # 576, not 480: the bench's 400 ms inner pauses last up to 512 ms of VAD non-speech (measured over the
+    # VAD window alignments with ``python -m souk.bench.agent.turn_replay --offsets ...``)
+    recheck_after_ms: float = 576.0
     recheck_ms: float = 288.0
     complete_threshold: float = 0.5  # the model's probability that ends the turn
+    # stricter while the pause may still be an inner pause (checks before ``recheck_after_ms``): measured,
+    # the model gives 0.58-0.75 to inner pauses whose transcript looks finished ("I want to change the data.")
+    early_threshold: float = 0.6
     max_silence_ms: float = 1200.0  # non-speech that ends a turn whatever the model says
     check_audio_s: float = 8.0  # the model reads at most this much of the turn (its end)
     min_turn_speech_ms: float = 160.0  # a "turn" with less speech is noise (a cough) and is dropped
@@ -80,6 +85,7 @@ class TurnDetector:
         self._checks = 0
         self._last_p = -1.0
         self._check_ms = 0.0
+        self._check_silence_ms = 0.0
 
     @property
     def in_turn(self) -> bool:
@@ -106,6 +112,10 @@ class TurnDetector:
         self._last_p = -1.0
         self._check_ms = 0.0
 
+    def threshold(self, silence_ms: float) -> float:
+        """The model's probability that ends the turn when asked after ``silence_ms`` of non-speech."""
+        return self.cfg.early_threshold if silence_ms < self.cfg.recheck_after_ms else self.cfg.complete_threshold
+
     @property
     def check_pending(self) -> bool:
         return self._check_pending
@@ -122,7 +132,7 @@ class TurnDetector:
         self._checks += 1
         self._last_p = probability
         self._check_ms = check_ms
-        if probability >= self.cfg.complete_threshold and self._paused:
+        if probability >= self.threshold(self._check_silence_ms) and self._paused:
             self._end(t, out, truncated=False, reason="model")
         return out
 
@@ -160,6 +170,7 @@ class TurnDetector:
                 self._seq += 1
                 self._check_pending = True
                 self._next_check_ms = max(silence_ms + self.cfg.recheck_ms, self.cfg.recheck_after_ms)
+                self._check_silence_ms = silence_ms
                 out.append(TurnCheck(t, b"".join(self._audio[-self._check_windows:]), self._turn_id, self._seq,
                                       silence_ms))
         if len(self._audio) >= self._max_windows:

@@ -41,7 +41,7 @@ class TurnProcessor(Processor):
     def __init__(self, detector: TurnDetector, playback: Playback, *, model: TurnCompletion | None = None,
                  on_barge_in: Callable[[Interrupt], None] | None = None,
                  transcript: Callable[[int], asyncio.Task[SttResult] | None] | None = None,
-                 transcript_wait_s: float = 0.6, text_alone_ms: float = 768.0) -> None:
+                 transcript_wait_s: float = 0.6, text_alone_ms: float = 864.0) -> None:
         super().__init__()
         self.detector = detector
         self._playback = playback
@@ -91,7 +91,8 @@ class TurnProcessor(Processor):
             p = 0.0
         ms = (time.perf_counter() - t0) * 1000
         cfg = self.detector.cfg
-        finished = p >= cfg.complete_threshold
+        threshold = self.detector.threshold(check.silence_ms)
+        finished = p >= threshold
         if finished or check.silence_ms >= self._text_alone_ms:
             result = await self._speculative(check.turn_id)
             if result is not None:
@@ -103,7 +104,7 @@ class TurnProcessor(Processor):
                 elif (not finished and not unfinished and check.silence_ms >= self._text_alone_ms
                       and confident_ending(result.end_p, result.last_word_p)):
                     self.text_ends += 1
-                    p = max(p, cfg.complete_threshold)
+                    p = max(p, threshold)
         self.check_ms.append(ms)
         del self.check_ms[:-64]
         await self._emit(self.detector.verdict(check.turn_id, check.seq, p, self._playback.clock.now(),

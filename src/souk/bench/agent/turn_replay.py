@@ -38,7 +38,11 @@ class Pause:
     last_word_p: float | None
 
 
-def record(*, piper: bool = True, log: Callable[[str], None] = lambda _m: None) -> list[dict[str, Any]]:
+def record(*, piper: bool = True, offsets_ms: tuple[int, ...] = (0,), inner_only: bool = False,
+           log: Callable[[str], None] = lambda _m: None) -> list[dict[str, Any]]:
+    """The pauses of every bench utterance, once per ``offsets_ms`` (extra lead silence: where the speech
+    falls on the VAD's 32 ms window grid changes what VAD and speech-to-text make of a pause, as it does in
+    the bench, where the client's 20 ms frames start anywhere on that grid)."""
     from souk.agent import models
     from souk.agent.providers.silero import SileroModel
     from souk.agent.providers.whisper import WhisperStt
@@ -59,11 +63,12 @@ def record(*, piper: bool = True, log: Callable[[str], None] = lambda _m: None) 
         raise SystemExit("Smart Turn model missing: run `make models`")
     vad_model, stt, st = SileroModel(paths.silero_vad), WhisperStt(paths.whisper_dir, workers=1), SmartTurn(turn_path)
     voices = Voices(piper=piper)
-    utts = [synthesize(lang, text, voices=voices) for lang, text in (*UTTERANCES, *MORE_UTTERANCES)]
+    utts = [] if inner_only else [synthesize(lang, text, voices=voices)
+                                  for lang, text in (*UTTERANCES, *MORE_UTTERANCES)]
     utts += [synthesize_with_pause(lang, text, voices) for lang, text in INNER_PAUSES]
     out: list[dict[str, Any]] = []
-    for u in utts:
-        pcm = bytes(int(LEAD_S * SAMPLE_RATE) * 2) + u.pcm + bytes(int(TAIL_S * SAMPLE_RATE) * 2)
+    for u, offset in ((u, o) for o in offsets_ms for u in utts):
+        pcm = bytes(int((LEAD_S + offset / 1000) * SAMPLE_RATE) * 2) + u.pcm + bytes(int(TAIL_S * SAMPLE_RATE) * 2)
         vad = vad_model.stream()
         n = len(pcm) // (WINDOW * 2)
         speech = [vad.probability(pcm[i * WINDOW * 2:(i + 1) * WINDOW * 2]) >= 0.5 for i in range(n)]
@@ -95,7 +100,7 @@ def record(*, piper: bool = True, log: Callable[[str], None] = lambda _m: None) 
             i = j
         log(f"{u.text!r}: " + "; ".join(f"{p.text!r} [{p.end_p or 0:.2f} {p.last_word_p or 0:.2f}] {p.length_ms:.0f}ms "
                                          + " ".join(f"{k}:{v:.2f}" for k, v in p.p.items()) for p in pauses))
-        out.append({"language": u.language, "text": u.text, "inner_pause": u.inner_pause,
+        out.append({"language": u.language, "text": u.text, "inner_pause": u.inner_pause, "offset_ms": offset,
                     "pauses": [asdict(p) for p in pauses]})
     return out
 
@@ -133,9 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--no-piper", action="store_true")
+    ap.add_argument("--offsets", default="0", help="lead silences in ms, comma-separated (window alignments)")
+    ap.add_argument("--inner-only", action="store_true", help="only the utterances with an inner pause")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
-    data = record(piper=not a.no_piper, log=lambda m: print(m, file=sys.stderr))
+    data = record(piper=not a.no_piper, offsets_ms=tuple(int(x) for x in a.offsets.split(",")),
+                  inner_only=a.inner_only, log=lambda m: print(m, file=sys.stderr))
     with open(a.out, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False, indent=1)
     print(f"{len(data)} utterances in {time.perf_counter() - t0:.1f} s -> {a.out}", file=sys.stderr)
