@@ -156,10 +156,13 @@ def test_store_file_is_valid_and_unlike_the_demo_store(store_id: str) -> None:
     assert min(ages) < ret["window_days"] < max(ages), "delivered orders inside and outside the return window"
 
 
-@pytest.mark.parametrize("store_id", STORE_IDS)
-def test_case_file_is_written_against_the_store(store_id: str) -> None:
-    data, raw = store_file(store_id), case_file(store_id)
-    assert len(raw) >= 30 and len({c["id"] for c in raw}) == len(raw)
+@pytest.mark.parametrize(("name", "store_id", "least"), [(s, s, 30) for s in STORE_IDS] + [
+    (f"{s}_heldout", s, 15) for s in STORE_IDS])
+def test_case_file_is_written_against_the_store(name: str, store_id: str, least: int) -> None:
+    """The held-out files (written after the assistant's work on the others) measure how far it generalises;
+    they are scored by hand (docs), not held to the bar here."""
+    data, raw = store_file(store_id), case_file(name)
+    assert len(raw) >= least and len({c["id"] for c in raw}) == len(raw)
     customers, orders = {c["id"] for c in data["customers"]}, {o["id"] for o in data["orders"]}
     dev = {normalized(t) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()
            for t in json.loads(line)["turns"]} if DEV_SET.exists() else set()
@@ -173,7 +176,7 @@ def test_case_file_is_written_against_the_store(store_id: str) -> None:
     langs = {c["lang"] for c in raw}
     assert set(data["store"]["languages"]) <= langs and "en" in langs
     assert any(c["expect"]["handoff"] == "human" for c in raw)
-    assert sum(bool(c["expect"]["facts_none"]) and c["customer"] is not None for c in raw) >= 2  # privacy
+    assert sum(bool(c["expect"]["facts_none"]) and c["customer"] is not None for c in raw) >= least // 15  # privacy
 
 
 # --- the assistant on them ---------------------------------------------------------------------------------
