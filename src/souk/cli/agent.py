@@ -26,6 +26,9 @@ def register(sub: Any, bench: Any) -> None:
     chat.add_argument("--language", default=None, help="start in this language (it is re-detected every turn)")
     chat.add_argument("--offline", action="store_true", help="ignore a configured LLM; use the offline brain")
     chat.add_argument("--debug", action="store_true", help="show intent, tool calls and timing of each turn")
+    chat.add_argument("--merchant", default=None,
+                      help="talk to this merchant's assistant over its store in storage (SOUK_DATA_DIR), able to "
+                           "act on the customer's orders after a yes (default: the bundled demo store, read-only)")
     chat.set_defaults(func=run_chat)
 
     rep = agent.add_parser("replay", help="run every case of a JSONL file through one brain, one process")
@@ -132,32 +135,55 @@ async def _replay(args: argparse.Namespace, settings: Settings, cases: list[Any]
 
 
 def run_chat(args: argparse.Namespace, settings: Settings) -> int:
-    async def main() -> int:
-        brain = _brain(settings, args.offline)
-        print("loading the assistant...", file=sys.stderr)
-        await _warm(brain)
-        session = brain.new_session(customer_id=args.customer, language=args.language)
-        who = f"customer {args.customer}" if args.customer else "an anonymous visitor"
-        print(f"Chatting as {who}. Empty line or Ctrl-D to quit.", file=sys.stderr)
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                line = await loop.run_in_executor(None, _read_line)
-                if line is None or not line.strip():
-                    break
-                reply = await session.reply(line)
-                print(f"assistant [{reply.language}]: {reply.text}")
-                if reply.handoff:
-                    print(f"  -> hand-off to {reply.handoff} ({reply.handoff_reason})")
-                if args.debug:
-                    tools = ", ".join(c.name for c in reply.tool_calls) or "-"
-                    print(f"  intent={reply.metadata.get('intent')} tools={tools} "
-                          f"brain_ms={reply.metadata.get('brain_ms')}", file=sys.stderr)
-        finally:
-            await session.aclose()
-        return 0
+    if args.merchant is None:
+        return asyncio.run(_chat(args, _brain(settings, args.offline)))
 
-    return asyncio.run(main())
+    async def from_storage() -> int:
+        from souk.assistant.actions import OrderActions
+        from souk.core.clock import SystemClock
+        from souk.storage import open_storage
+
+        storage = await open_storage(settings)
+        try:
+            problem = await _store_problem(storage, args.merchant)
+            if problem:
+                print(f"souk: {problem}", file=sys.stderr)
+                return 2
+            # as deployed: answers from the stored store; actions write to it (audited) after the shopper's yes
+            actions = OrderActions(storage, None, SystemClock())
+            return await _chat(args, _brain(settings, args.offline, storage, args.merchant, actions))
+        finally:
+            await storage.aclose()
+
+    return asyncio.run(from_storage())
+
+
+async def _chat(args: argparse.Namespace, brain: Any) -> int:
+    print("loading the assistant...", file=sys.stderr)
+    await _warm(brain)
+    session = brain.new_session(customer_id=args.customer, language=args.language)
+    who = f"customer {args.customer}" if args.customer else "an anonymous visitor"
+    print(f"Chatting as {who}. Empty line or Ctrl-D to quit.", file=sys.stderr)
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            line = await loop.run_in_executor(None, _read_line)
+            if line is None or not line.strip():
+                break
+            reply = await session.reply(line)
+            print(f"assistant [{reply.language}]: {reply.text}")
+            if reply.handoff:
+                print(f"  -> hand-off to {reply.handoff} ({reply.handoff_reason})")
+            if args.debug:
+                tools = ", ".join(c.name for c in reply.tool_calls) or "-"
+                print(f"  intent={reply.metadata.get('intent')} tools={tools} "
+                      f"brain_ms={reply.metadata.get('brain_ms')}", file=sys.stderr)
+    finally:
+        await session.aclose()
+        closer = getattr(brain, "aclose", None)
+        if closer:
+            await closer()
+    return 0
 
 
 def _read_line() -> str | None:

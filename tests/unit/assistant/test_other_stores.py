@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import io
 import json
 import re
 import unicodedata
@@ -231,3 +232,13 @@ def test_documented_flow_on_an_empty_data_dir(tmp_path: Path, monkeypatch: pytes
 
     assert [r["id"] for r in stored] == [r["id"] for r in from_file]
     assert shown(stored) == shown(from_file)  # the storage holds what the file says
+
+    # the same data dir in the terminal: `souk agent chat --merchant` answers from it and acts after a yes
+    order = next(o for o in data["orders"] if o["status"] == "processing")
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"please cancel order {order['id']}\nyes\n\n"))
+    assert main(["agent", "chat", "--merchant", "sahara", "--customer", order["customer_id"], "--offline",
+                 "--language", "en"]) == 0
+    said = capsys.readouterr().out
+    assert order["id"] in said and "Shall I go ahead?" in said
+    assert f"Done: order {order['id']} is cancelled" in said
+    assert main(["agent", "chat", "--merchant", "nobody", "--offline"]) == 2  # no demo fallback here either
