@@ -107,7 +107,7 @@ async def _store_problem(storage: Any, merchant_id: str) -> str | None:
         snap = await storage.snapshot(merchant_id)
     except NotFound:
         return (f"merchant {merchant_id!r} is not in storage ({storage.db.dialect}): create it with "
-                f"`souk merchant create {merchant_id} --name NAME --currency CUR --region REGION` and load its "
+                f"`souk merchant create {merchant_id}` and load its "
                 f"store with `souk store import FILE --merchant {merchant_id}`")
     if not snap.products:
         return (f"merchant {merchant_id!r} has no store loaded: run "

@@ -27,10 +27,12 @@ def register(sub: Any, bench: Any) -> None:
         dest="merchant", required=True, metavar="ACTION")
     create = merchant.add_parser("create", help="create a merchant; prints its first API key, once")
     create.add_argument("id", help="merchant id: [a-z0-9_-]+, at most 64 characters")
-    create.add_argument("--name", required=True, help="display name")
-    create.add_argument("--currency", required=True, type=str.upper,
-                        help="ISO 4217 code (USD, EUR, MXN...): every price, order and sale is in it; fixed")
-    create.add_argument("--region", required=True, help="where the merchant operates, e.g. eu, us-east, mx")
+    create.add_argument("--name", default=None, help="display name (default: the id; a store import sets it)")
+    create.add_argument("--currency", default="", type=str.upper,
+                        help="ISO 4217 code (USD, EUR, MXN...): every price, order and sale is in it; fixed once "
+                             "set (default: the currency of the first store file imported)")
+    create.add_argument("--region", default=None,
+                        help="where the merchant operates, e.g. eu, us-east, mx (default: this node's region)")
     create.add_argument("--language", action="append", dest="languages", metavar="LANG",
                         help="ISO 639-1 language the store serves (repeat; the first is the primary; default en)")
     create.add_argument("--timezone", default="UTC", help="IANA time zone, e.g. America/Mexico_City (default UTC)")
@@ -90,7 +92,8 @@ def _print(args: argparse.Namespace, data: Any, text: str) -> None:
 
 
 def run_create(args: argparse.Namespace, settings: Settings) -> int:
-    spec = MerchantSpec(id=args.id, name=args.name, currency=args.currency, region=args.region,
+    spec = MerchantSpec(id=args.id, name=args.name or args.id, currency=args.currency,
+                        region=args.region or settings.janus.region,
                         languages=tuple(args.languages or ("en",)), timezone=args.timezone,
                         ships_from=args.ships_from, country=args.country)
     try:
@@ -106,7 +109,8 @@ def run_create(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  {p['path']}: {p['message']}", file=sys.stderr)
         return 2
     _print(args, {"merchant": merchant_view(merchant), "api_key": key.key, "key_id": key.record.key_id},
-           f"merchant {merchant.id} created ({merchant.currency}, region {merchant.region})\n"
+           f"merchant {merchant.id} created ({merchant.currency or 'currency from its first store file'}, "
+           f"region {merchant.region})\n"
            f"API key {key.record.key_id} (shown this once; only its hash is kept):\n{key.key}")
     return 0
 

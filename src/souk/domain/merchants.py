@@ -11,6 +11,7 @@ from souk.domain.jsoncheck import JsonChecker
 from souk.domain.models import Merchant
 from souk.domain.storecheck import MERCHANT_ID
 
+UNSET_CURRENCY = ""  # a merchant created without one: its first store file decides (then fixed)
 REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 
@@ -23,7 +24,8 @@ def new_merchant(merchant_id: str, *, name: str, currency: str, region: str, lan
     c = JsonChecker()
     c.get(values, "id", "$", c.matching(MERCHANT_ID, "a merchant id ([a-z0-9_-]+, at most 64)"), required=True)
     c.get(values, "name", "$", c.name, required=True)
-    c.get(values, "currency", "$", c.currency, required=True)
+    if currency != UNSET_CURRENCY:  # "": the first store import sets it (souk merchant create ID, then import)
+        c.get(values, "currency", "$", c.currency, required=True)
     c.get(values, "region", "$", c.matching(REGION, "a region label ([a-z0-9-], e.g. \"eu\" or \"us-east\")", 32),
           required=True)
     c.get(values, "languages", "$", lambda v, p: c.listing(v, p, c.language, empty=False), required=True)

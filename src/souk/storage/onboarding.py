@@ -101,7 +101,8 @@ class Onboarding:
         """Check the whole file against the merchant (StoreInvalid: every problem with its JSON path; nothing
         is written), then write it in one transaction. Returns per table the records added and replaced."""
         merchant = await self._storage.merchants.get(merchant_id)
-        snap = read_store(data, merchant_id=merchant.id, currency=merchant.currency)
+        # a merchant created without a currency takes its first store file's; after that the file must match
+        snap = read_store(data, merchant_id=merchant.id, currency=merchant.currency or None)
         counts = await self._storage.store_files.import_store(merchant.id, snap)
         log.info("merchant %s: store imported %s", merchant_id, counts)
         return counts

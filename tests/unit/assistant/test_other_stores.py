@@ -212,11 +212,15 @@ def test_documented_flow_on_an_empty_data_dir(tmp_path: Path, monkeypatch: pytes
                   "--out", str(out), "--offline"]
     assert main(replay_cmd) == 2  # no such merchant: no demo fallback
     assert "souk merchant create sahara" in capsys.readouterr().err
-    # only what create requires: the import sets the rest (name, languages, time zone) from the file
-    assert main(["merchant", "create", "sahara", "--name", "Sahara", "--currency", "SAR", "--region", "gcc"]) == 0
+    # the bare id: the import sets the rest (name, currency, languages, time zone) from the file
+    assert main(["merchant", "create", "sahara"]) == 0
     assert main(replay_cmd) == 2  # a merchant without its store
     assert "souk store import" in capsys.readouterr().err
     assert main(["store", "import", str(STORES / "sahara.json"), "--merchant", "sahara"]) == 0
+    capsys.readouterr()
+    assert main(["merchant", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(m["id"], m["currency"]) for m in listed["merchants"]] == [("sahara", "SAR")]  # the file's currency, now fixed
     assert main(replay_cmd) == 0
     assert '"merchant": "sahara"' in capsys.readouterr().err
     stored = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from souk.core.errors import Conflict, NotFound
 from souk.domain.currencies import require_currency
+from souk.domain.merchants import UNSET_CURRENCY
 from souk.domain.models import Merchant
 from souk.storage.repos.base import Repo, require_text, upsert
 from souk.storage.schema import merchants
@@ -30,7 +31,9 @@ def merchant_record(row: Any) -> Merchant:
 def _values(m: Merchant) -> dict[str, Any]:
     require_text(m.id, "merchant id", max_len=64)
     require_text(m.name, "merchant name")
-    return {"name": m.name, "currency": require_currency(m.currency), "languages": list(m.languages),
+    # "" (UNSET_CURRENCY): created without one; its first store import sets it (storage/repos/storefile.py)
+    currency = m.currency if m.currency == UNSET_CURRENCY else require_currency(m.currency)
+    return {"name": m.name, "currency": currency, "languages": list(m.languages),
             "timezone": m.timezone, "ships_from": m.ships_from, "region": m.region, "country": m.country}
 
 

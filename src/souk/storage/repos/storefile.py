@@ -44,12 +44,13 @@ class SqlStoreFileRepo(Repo):
             row = (await conn.execute(sa.select(merchants.c.currency).where(merchants.c.id == merchant_id))).first()
             if row is None:
                 raise NotFound(f"merchant {merchant_id!r} not found", code="merchant_not_found")
-            if row.currency != m.currency:
+            if row.currency and row.currency != m.currency:
                 raise BadRequest(f"the store is priced in {m.currency}, merchant {merchant_id!r} in {row.currency}",
                                  code="currency_mismatch")
+            # a merchant created without a currency (souk merchant create ID) takes the file's, once
             await conn.execute(merchants.update().where(merchants.c.id == merchant_id).values(
                 name=m.name, languages=list(m.languages), timezone=m.timezone, ships_from=m.ships_from,
-                country=m.country))
+                country=m.country, currency=m.currency))
             counts = {
                 "products": await _upsert_all(conn, products, "sku", merchant_id,
                                               [product_values(p) for p in snap.products]),
