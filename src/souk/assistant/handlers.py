@@ -214,12 +214,11 @@ def store_method(t: Turn) -> str | None:
 
 
 def mentioned_method(t: Turn) -> str | None:
+    """A payment method named in the turn: one of the store's list, else a common name or synonym."""
+    own = store_method(t)
+    if own is not None:
+        return own
     low = t.text.lower()
-    for raw in t.snap.policies.payment_methods:
-        name, _ = parse_method(raw)
-        for part in re.split(r"\s+and\s+|/", name):
-            if re.search(rf"(?<![A-Za-z0-9]){re.escape(part.strip().lower())}(?![A-Za-z0-9])", low):
-                return part.strip()
     for pattern, name in _METHOD_SYNONYMS.items():
         if re.search(pattern, low, re.IGNORECASE):
             return name

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from souk.core.errors import NotFound
@@ -79,26 +80,33 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
         source = FixedDay(demo_store(), args.as_of) if args.as_of else None
         return asyncio.run(_replay(args, settings, cases, source, None))
 
-    async def from_storage() -> int:
-        from souk.assistant.actions import OrderActions
-        from souk.assistant.replay import DayClock, FixedDay
-        from souk.core.clock import SystemClock
-        from souk.storage import open_storage
+    async def work(storage: Any, actions: ActionPort) -> int:
+        from souk.assistant.replay import FixedDay
 
-        storage = await open_storage(settings)
-        try:
-            problem = await _store_problem(storage, args.merchant)
-            if problem:
-                print(f"souk: {problem}", file=sys.stderr)
-                return 2
-            source = FixedDay(storage, args.as_of)
-            # as deployed: the brain can act on orders (a case that answers "yes" changes this storage)
-            actions = OrderActions(storage, None, DayClock(args.as_of) if args.as_of else SystemClock())
-            return await _replay(args, settings, cases, source, args.merchant, actions)
-        finally:
-            await storage.aclose()
+        # as deployed: the brain can act on orders (a case that answers "yes" changes this storage)
+        return await _replay(args, settings, cases, FixedDay(storage, args.as_of), args.merchant, actions)
 
-    return asyncio.run(from_storage())
+    return asyncio.run(_with_store(settings, args.merchant, args.as_of, work))
+
+
+async def _with_store(settings: Settings, merchant_id: str, as_of: dt.date | None,
+                      work: Callable[[Any, ActionPort], Awaitable[int]]) -> int:
+    """Open the settings' storage, check the merchant's store is there (exit 2 saying how to load it), and run
+    ``work(storage, actions)`` with order actions on it (clocked at ``as_of`` when given)."""
+    from souk.assistant.actions import OrderActions
+    from souk.assistant.replay import DayClock
+    from souk.core.clock import SystemClock
+    from souk.storage import open_storage
+
+    storage = await open_storage(settings)
+    try:
+        problem = await _store_problem(storage, merchant_id)
+        if problem:
+            print(f"souk: {problem}", file=sys.stderr)
+            return 2
+        return await work(storage, OrderActions(storage, None, DayClock(as_of) if as_of else SystemClock()))
+    finally:
+        await storage.aclose()
 
 
 async def _store_problem(storage: Any, merchant_id: str) -> str | None:
@@ -138,24 +146,11 @@ def run_chat(args: argparse.Namespace, settings: Settings) -> int:
     if args.merchant is None:
         return asyncio.run(_chat(args, _brain(settings, args.offline)))
 
-    async def from_storage() -> int:
-        from souk.assistant.actions import OrderActions
-        from souk.core.clock import SystemClock
-        from souk.storage import open_storage
+    async def work(storage: Any, actions: ActionPort) -> int:
+        # as deployed: answers from the stored store; actions write to it (audited) after the shopper's yes
+        return await _chat(args, _brain(settings, args.offline, storage, args.merchant, actions))
 
-        storage = await open_storage(settings)
-        try:
-            problem = await _store_problem(storage, args.merchant)
-            if problem:
-                print(f"souk: {problem}", file=sys.stderr)
-                return 2
-            # as deployed: answers from the stored store; actions write to it (audited) after the shopper's yes
-            actions = OrderActions(storage, None, SystemClock())
-            return await _chat(args, _brain(settings, args.offline, storage, args.merchant, actions))
-        finally:
-            await storage.aclose()
-
-    return asyncio.run(from_storage())
+    return asyncio.run(_with_store(settings, args.merchant, None, work))
 
 
 async def _chat(args: argparse.Namespace, brain: Any) -> int:
