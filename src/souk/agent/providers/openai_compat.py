@@ -33,32 +33,37 @@ def _wav(pcm: bytes) -> bytes:
     return buf.getvalue()
 
 
-class _Http:
+class OpenAiHttp:
+    """One OpenAI-compatible service over HTTP: its failures as Souk errors, coded ``<service>_timeout``,
+    ``<service>_unavailable`` (unreachable, 5xx, 429) and ``<service>_refused`` (other 4xx)."""
+
     def __init__(self, base_url: str, api_key: str, timeout_s: float,
-                 transport: httpx.AsyncBaseTransport | None) -> None:
+                 transport: httpx.AsyncBaseTransport | None, *, service: str = "speech") -> None:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.AsyncClient(base_url=base_url.rstrip("/") + "/", headers=headers,
                                         timeout=httpx.Timeout(timeout_s), transport=transport)
+        self.service = service
 
     async def post(self, path: str, **kw: object) -> httpx.Response:
+        name = self.service
         try:
             resp = await self.client.post(path, **kw)  # type: ignore[arg-type]
         except httpx.TimeoutException as exc:
-            raise Timeout(f"speech service timed out on {path}", code="speech_timeout") from exc
+            raise Timeout(f"{name} service timed out on {path}", code=f"{name}_timeout") from exc
         except httpx.HTTPError as exc:
-            raise Unavailable(f"speech service unreachable: {exc}", code="speech_unavailable") from exc
+            raise Unavailable(f"{name} service unreachable: {exc}", code=f"{name}_unavailable") from exc
         if resp.status_code >= 500 or resp.status_code == 429:
-            raise Unavailable(f"speech service answered {resp.status_code}", code="speech_unavailable")
+            raise Unavailable(f"{name} service answered {resp.status_code}", code=f"{name}_unavailable")
         if resp.status_code >= 400:
-            raise BadRequest(f"speech service refused the request ({resp.status_code}): {resp.text[:200]}",
-                             code="speech_refused")
+            raise BadRequest(f"{name} service refused the request ({resp.status_code}): {resp.text[:200]}",
+                             code=f"{name}_refused")
         return resp
 
 
 class OpenAiStt:
     def __init__(self, base_url: str, *, api_key: str = "", model: str = "whisper-1", timeout_s: float = 10.0,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._http = _Http(base_url, api_key, timeout_s, transport)
+        self._http = OpenAiHttp(base_url, api_key, timeout_s, transport)
         self._model = model
 
     async def transcribe(self, pcm: bytes, *, language: str | None = None) -> SttResult:
@@ -83,7 +88,7 @@ class OpenAiStt:
 class OpenAiTts:
     def __init__(self, base_url: str, *, api_key: str = "", model: str = "tts-1", voice: str = "alloy",
                  timeout_s: float = 10.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._http = _Http(base_url, api_key, timeout_s, transport)
+        self._http = OpenAiHttp(base_url, api_key, timeout_s, transport)
         self._model = model
         self._voice = voice
 

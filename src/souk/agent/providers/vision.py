@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from souk.core.errors import BadRequest, Timeout, Unavailable
+from souk.agent.providers.openai_compat import OpenAiHttp
+from souk.core.errors import Unavailable
 
 MAX_DESCRIPTION_CHARS = 300
 MAX_TOKENS = 80
@@ -51,9 +52,7 @@ class OpenAiVision:
 
     def __init__(self, base_url: str, *, model: str, api_key: str = "", timeout_s: float = 15.0,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/") + "/", headers=headers,
-                                         timeout=httpx.Timeout(timeout_s), transport=transport)
+        self._http = OpenAiHttp(base_url, api_key, timeout_s, transport, service="vision")
         self.model = model
 
     async def describe(self, image: bytes, mime: str) -> PhotoDescription:
@@ -69,17 +68,7 @@ class OpenAiVision:
                 ]},
             ],
         }
-        try:
-            resp = await self._client.post("chat/completions", json=body)
-        except httpx.TimeoutException as exc:
-            raise Timeout("the vision service timed out", code="vision_timeout") from exc
-        except httpx.HTTPError as exc:
-            raise Unavailable(f"the vision service is unreachable: {exc}", code="vision_unavailable") from exc
-        if resp.status_code >= 500 or resp.status_code == 429:
-            raise Unavailable(f"the vision service answered {resp.status_code}", code="vision_unavailable")
-        if resp.status_code >= 400:
-            raise BadRequest(f"the vision service refused the photo ({resp.status_code}): {resp.text[:200]}",
-                             code="vision_refused")
+        resp = await self._http.post("chat/completions", json=body)
         try:
             content = resp.json()["choices"][0]["message"]["content"]
             if not isinstance(content, str):
@@ -89,4 +78,4 @@ class OpenAiVision:
         return PhotoDescription(parse_description(content), self.model, (time.perf_counter() - t0) * 1000)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._http.client.aclose()
