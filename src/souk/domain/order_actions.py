@@ -164,14 +164,26 @@ def _status_refusal(order: Order) -> str | None:
     return None
 
 
-def quote_cancel(snap: StoreSnapshot, order_id: str, caller: Caller) -> ActionQuote:
-    """Cancel an order that has not been handed to the carrier: everything paid goes back."""
-    kind = ActionKind.CANCEL
+def _open_order(kind: ActionKind, snap: StoreSnapshot, order_id: str, caller: Caller, *,
+                delivered_side: bool) -> Order | ActionQuote:
+    """The caller's order an action may still consider, or the refusal: not theirs, already cancelled or
+    returned, and (``delivered_side``: actions on what was sent) not handed to the carrier yet."""
     order = _own(snap, order_id, caller)
     if order is None:
         return _refused(kind, order_id, "not_your_order", snap)
     if (refusal := _status_refusal(order)) is not None:
         return _refused(kind, order.id, refusal, snap, status=order.status.value)
+    if delivered_side and order.status in _NOT_SHIPPED:
+        return _refused(kind, order.id, "not_shipped_yet", snap, status=order.status.value)
+    return order
+
+
+def quote_cancel(snap: StoreSnapshot, order_id: str, caller: Caller) -> ActionQuote:
+    """Cancel an order that has not been handed to the carrier: everything paid goes back."""
+    kind = ActionKind.CANCEL
+    order = _open_order(kind, snap, order_id, caller, delivered_side=False)
+    if isinstance(order, ActionQuote):
+        return order
     if order.status not in _NOT_SHIPPED:
         return _refused(kind, order.id, "already_shipped", snap, status=order.status.value,
                         shipped_on=order.shipped_on.isoformat() if order.shipped_on else None)
@@ -194,11 +206,9 @@ def quote_address_change(snap: StoreSnapshot, order_id: str, caller: Caller, *, 
                          country: str | None = None) -> ActionQuote:
     """Send a not-yet-shipped order to another address in the same country (``country`` None: the order's)."""
     kind = ActionKind.CHANGE_ADDRESS
-    order = _own(snap, order_id, caller)
-    if order is None:
-        return _refused(kind, order_id, "not_your_order", snap)
-    if (refusal := _status_refusal(order)) is not None:
-        return _refused(kind, order.id, refusal, snap, status=order.status.value)
+    order = _open_order(kind, snap, order_id, caller, delivered_side=False)
+    if isinstance(order, ActionQuote):
+        return order
     if order.status not in _NOT_SHIPPED:
         return _refused(kind, order.id, "already_shipped", snap, status=order.status.value)
     to_country = (country or order.country).strip().upper()
@@ -222,13 +232,9 @@ def quote_return(snap: StoreSnapshot, order_id: str, caller: Caller, *, skus: Se
     """Return the order's items (``skus`` empty: every item), per the store's return rules. Items that cannot
     go back are left out and named in ``details["excluded"]``; the quote is refused when none can."""
     kind = ActionKind.RETURN
-    order = _own(snap, order_id, caller)
-    if order is None:
-        return _refused(kind, order_id, "not_your_order", snap)
-    if (refusal := _status_refusal(order)) is not None:
-        return _refused(kind, order.id, refusal, snap, status=order.status.value)
-    if order.status in _NOT_SHIPPED:
-        return _refused(kind, order.id, "not_shipped_yet", snap, status=order.status.value)
+    order = _open_order(kind, snap, order_id, caller, delivered_side=True)
+    if isinstance(order, ActionQuote):
+        return order
     wanted = {s.upper() for s in skus}
     lines = [ln for ln in order.lines if not wanted or ln.sku.upper() in wanted]
     if not lines:
@@ -281,13 +287,9 @@ def quote_exchange(snap: StoreSnapshot, order_id: str, caller: Caller, *, sku: s
     """Swap one item for another size or colour of the SAME product (``to_value`` must be one the product
     lists under ``sizes`` or ``colors``) while the product is in stock and the exchange window is open."""
     kind = ActionKind.EXCHANGE
-    order = _own(snap, order_id, caller)
-    if order is None:
-        return _refused(kind, order_id, "not_your_order", snap)
-    if (refusal := _status_refusal(order)) is not None:
-        return _refused(kind, order.id, refusal, snap, status=order.status.value)
-    if order.status in _NOT_SHIPPED:
-        return _refused(kind, order.id, "not_shipped_yet", snap, status=order.status.value)
+    order = _open_order(kind, snap, order_id, caller, delivered_side=True)
+    if isinstance(order, ActionQuote):
+        return order
     if sku is not None:
         line = next((ln for ln in order.lines if ln.sku.upper() == sku.upper()), None)
     else:  # the one item that comes in the value asked for ("a size L"), or the order's only item
