@@ -70,17 +70,15 @@ class LLMSession:
 
     async def reply(self, user_text: str, *, language_hint: str | None = None) -> BrainReply:
         async with self._lock:
-            snap = await self._brain.offline.snapshot()
             text = user_text[:MAX_TURN_CHARS]
             damaged, lost, claim = safety.damage_claim(text)
-            if safety.is_injection(text) or safety.wants_human(text) or damaged or (lost and claim):
-                return await self._offline(user_text, snap, language_hint, reason=None)
-            if self._is_action_turn(text):
-                return await self._action_turn(user_text, language_hint)
+            if safety.is_injection(text) or safety.wants_human(text) or damaged or (lost and claim) \
+                    or self._is_action_turn(text):
+                return await self._offline(user_text, language_hint, reason=None)
             try:
-                return await self._llm_turn(text, snap, language_hint)
+                return await self._llm_turn(text, await self._brain.offline.snapshot(), language_hint)
             except (SoukError, TimeoutError) as exc:
-                return await self._offline(user_text, snap, language_hint, reason=f"{type(exc).__name__}: {exc}")
+                return await self._offline(user_text, language_hint, reason=f"{type(exc).__name__}: {exc}")
 
     def _is_action_turn(self, text: str) -> bool:
         """An order action asked for, or the answer to one offered: the offline brain quotes, confirms and acts
@@ -89,18 +87,11 @@ class LLMSession:
             return True
         return action_intents.gate(text, extract(text).order_ids) is not None
 
-    async def _action_turn(self, user_text: str, hint: str | None) -> BrainReply:
-        # the offline session's async reply: its sync part quotes or confirms, its async part executes
-        reply = await self.fallback.reply(user_text, language_hint=hint)
-        self._history.append(ChatMessage("user", user_text[:MAX_TURN_CHARS]))
-        self._history.append(ChatMessage("assistant", reply.text))
-        return BrainReply(reply.text, reply.language, reply.handoff, reply.handoff_reason, reply.tool_calls,
-                          reply.cards, dict(reply.metadata, brain="offline"))
-
-    async def _offline(self, user_text: str, snap: Any, hint: str | None, *, reason: str | None) -> BrainReply:
+    async def _offline(self, user_text: str, hint: str | None, *, reason: str | None) -> BrainReply:
+        """The offline session's whole turn (its async reply: a confirmed action is executed there)."""
         if reason:
             log.warning("LLM turn failed (%s); falling back to the offline brain", reason)
-        reply = await asyncio.to_thread(self.fallback.reply_sync, user_text, snap, hint)
+        reply = await self.fallback.reply(user_text, language_hint=hint)
         self._history.append(ChatMessage("user", user_text[:MAX_TURN_CHARS]))
         self._history.append(ChatMessage("assistant", reply.text))
         meta = dict(reply.metadata, brain="offline", fallback=bool(reason))
