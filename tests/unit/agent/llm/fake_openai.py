@@ -28,20 +28,27 @@ class FakeOpenAI:
 
 
 @asynccontextmanager
-async def fake_openai() -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", fake.handle)
+async def serve_chat(handle: Callable[[web.Request], Awaitable[web.StreamResponse]], *,
+                     client_max_size: int = 1024 ** 2) -> AsyncIterator[str]:
+    """``POST /v1/chat/completions`` answered by ``handle`` on a free loopback port; yields the base URL."""
+    app = web.Application(client_max_size=client_max_size)
+    app.router.add_post("/v1/chat/completions", handle)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.url = f"http://127.0.0.1:{port}/v1"
     try:
-        yield fake
+        yield f"http://127.0.0.1:{port}/v1"
     finally:
         await runner.cleanup()
+
+
+@asynccontextmanager
+async def fake_openai() -> AsyncIterator[FakeOpenAI]:
+    fake = FakeOpenAI()
+    async with serve_chat(fake.handle) as fake.url:
+        yield fake
 
 
 def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
