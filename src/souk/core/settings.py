@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -100,6 +100,67 @@ class JanusSettings(BaseModel):
         for name in ("regions", "admin_urls", "relay_hosts"):
             if len(getattr(self, name)) > len(self.urls):
                 raise ValueError(f"janus.{name} has more entries than janus.urls")
+        return self
+
+
+TurnTransport = Literal["udp", "tcp", "tls"]
+
+
+class TurnSettings(BaseModel):
+    """TURN relay for browsers behind UDP-blocking networks (docs/turn.md).
+
+    embedded: Souk runs Debian's coturn (``turnserver``) beside its embedded media plane; external: a coturn
+    (or any TURN server with the REST-API shared secret scheme) at ``urls``; off: none (the static
+    ``janus.turn_*`` entry, if set, is handed out as before). Clients get per-token credentials:
+    username ``<expiry>:<merchant>:<identity>``, password base64(HMAC-SHA1(secret, username)).
+    """
+
+    mode: Literal["embedded", "external", "off"] = "embedded"
+    binary: str = "turnserver"
+    secret: SecretStr = SecretStr("")  # embedded: generated into <data_dir>/turn/secret when empty
+    credential_ttl_s: int = Field(default=3600, ge=10, le=7 * 24 * 3600)
+    realm: str = "souk"
+    # external: the TURN URLs handed to clients, e.g. "turn:turn.example.com:3478?transport=udp",
+    # "turns:turn.example.com:5349?transport=tcp"
+    urls: list[str] = Field(default_factory=list)
+    # embedded: listen address, the host clients dial (default: listen_ip), relay address (default:
+    # listen_ip; must reach Janus's candidates), and coturn's external-ip behind 1:1 NAT
+    listen_ip: str = "127.0.0.1"
+    public_host: str = ""
+    relay_ip: str = ""
+    external_ip: str = ""
+    port: int = Field(default=0, ge=0, le=65535)  # UDP and TCP; 0 picks a free port
+    tls_port: int = Field(default=0, ge=0, le=65535)  # TLS over TCP; 0 picks a free port
+    transports: list[TurnTransport] = Field(default_factory=lambda: list(get_args(TurnTransport)))
+    relay_port_range: str = "49152-65535"
+    # the peers the relay may reach (coturn allowed-peer-ip, "a.b.c.d" or "a.b.c.d-e.f.g.h"); every other
+    # address is denied. Empty: relay_ip alone (the embedded Janus on this host)
+    allowed_peer_ips: list[str] = Field(default_factory=list)
+    tls_cert: str = ""  # PEM paths; empty: a self-signed pair Souk generates into <data_dir>/turn
+    tls_key: str = ""
+    restart_backoff_s: float = Field(default=0.5, gt=0)
+
+    @field_validator("relay_port_range")
+    @classmethod
+    def _check_relay_range(cls, v: str) -> str:
+        try:
+            lo, hi = (int(x) for x in v.split("-"))
+        except ValueError as exc:
+            raise ValueError(f"turn.relay_port_range must look like 49152-65535, got {v!r}") from exc
+        if not (1024 <= lo < hi <= 65535):
+            raise ValueError(f"turn.relay_port_range out of bounds: {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _check_mode(self) -> TurnSettings:
+        if self.mode == "external" and not self.urls:
+            raise ValueError("turn.mode is external but turn.urls is empty")
+        if self.mode == "external" and not self.secret.get_secret_value():
+            raise ValueError("turn.mode is external but turn.secret (coturn's static-auth-secret) is empty")
+        if not self.transports:
+            raise ValueError("turn.transports is empty")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("turn.tls_cert and turn.tls_key go together")
         return self
 
 
@@ -239,6 +300,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     janus: JanusSettings = Field(default_factory=JanusSettings)
+    turn: TurnSettings = Field(default_factory=TurnSettings)
     calls: CallSettings = Field(default_factory=CallSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     rtm: RtmSettings = Field(default_factory=RtmSettings)
