@@ -531,7 +531,25 @@ returns = sa.Table(
     sa.Index("ix_returns_merchant_order", "merchant_id", "order_id"),
 )
 
+# Migration 0009: one call-quality record per participant per join (souk.domain.quality): the figures the ops
+# queries filter on are columns, the whole record (counters, means, Janus's stats) is ``record``.
+quality_records = sa.Table(
+    "quality_records", metadata,
+    _merchant_fk(),
+    sa.Column("room_id", sa.String(128), nullable=False),
+    sa.Column("identity", sa.String(128), nullable=False),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("failure", sa.String(32), nullable=True),
+    sa.Column("record", JSONDoc, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "room_id", "identity", "session_id"),
+    sa.Index("ix_quality_records_merchant_started", "merchant_id", "started_at"),
+)
+
 TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
                  rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts,
                  live_pins, flash_sale_buys, desk_conversations, desk_events, desk_agents, desk_settings,
-                 webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked, order_actions, returns)
+                 webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked, order_actions, returns,
+                 quality_records)

@@ -27,6 +27,7 @@ from souk.storage.repos.merchants import SqlMerchantRepo
 from souk.storage.repos.order_actions import SqlOrderActionRepo
 from souk.storage.repos.orders import SqlOrderRepo
 from souk.storage.repos.pins import SqlPinRepo
+from souk.storage.repos.quality import SqlQualityRepo
 from souk.storage.repos.reader import SqlStoreReader
 from souk.storage.repos.rooms import SqlRoomRepo
 from souk.storage.repos.storefile import SqlStoreFileRepo
@@ -65,6 +66,7 @@ class Storage:
         self.desk_settings = SqlDeskSettingsRepo(db, clock)
         self.webhook_endpoints = SqlWebhookEndpointRepo(db, clock)
         self.webhook_deliveries = SqlWebhookDeliveryRepo(db, clock)
+        self.quality = SqlQualityRepo(db, clock)  # call-quality records (souk.domain.quality)
 
     @property
     def backend(self) -> str:
