@@ -167,6 +167,13 @@ class ConsultService:
         return next((c for c in self._calls.values()
                      if c.room_id == room.room_id and c.merchant_id == room.merchant_id), None)
 
+    def backstage(self, room: RoomKey, identity: str) -> bool:
+        """Whether ``identity`` joining ``room`` waits backstage (souk.signal.hub): the room's call rings, or was
+        answered by someone else, and they are neither its shopper nor its seller. A seller's console joins
+        while the call rings to publish its camera and warm its receiving connection; the accept seats them."""
+        call = self.by_room(room)
+        return call is not None and identity not in (call.shopper, call.seller)
+
     def active(self, merchant_id: str) -> list[Call]:
         return sorted((c for c in self._calls.values() if c.merchant_id == merchant_id),
                       key=lambda c: c.requested_at)

@@ -1,4 +1,5 @@
-"""A signaling session's media handles: subscriptions, SDP checks, closing a handle, Janus SDP errors."""
+"""A signaling session's media handles: subscriptions, SDP checks, ICE candidates, closing a handle, Janus SDP
+errors."""
 
 from __future__ import annotations
 
@@ -32,6 +33,18 @@ def check_sdp(sdp: str, expected: str) -> None:
     """Cheap sanity check before anything reaches Janus: a clear bad_sdp instead of a Janus code."""
     if not sdp.startswith("v=0") or not _SDP_MEDIA.search(sdp):
         raise BadRequest(f"{expected} is not an SDP (needs v=0 and at least one m= line)", code=m.ErrorCode.BAD_SDP)
+
+
+def candidate(c: m.Candidate | None) -> dict[str, str | int] | None:
+    """A trickled ICE candidate as Janus takes it (None: end of candidates)."""
+    if c is None:
+        return None
+    out: dict[str, str | int] = {"candidate": c.candidate}
+    if c.sdpMid is not None:
+        out["sdpMid"] = c.sdpMid
+    if c.sdpMLineIndex is not None:
+        out["sdpMLineIndex"] = c.sdpMLineIndex
+    return out
 
 
 @dataclass

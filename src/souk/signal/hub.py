@@ -5,6 +5,13 @@ two rooms here, with their own members, watchers and followers.
 
 Every connection has a bounded outbound queue; a client that stops reading is cut off instead of
 stalling everyone (``Outbox.push`` returns False and the socket is closed with ``slow_consumer``).
+
+Backstage: a seller's console joins a consult room while the call still rings (camera published, a warm
+subscription held, see docs/consult.md) as a ``backstage`` member: nobody is told of it and it is told of
+nobody, its feed cannot be subscribed to and it can subscribe to nothing but its own warm connection. When the
+call is accepted (:meth:`SignalHub.call_changed`) the seller who answered is seated: the room hears that they
+joined and published, and they hear who is there, so both sides switch their warm connections at once. The other
+backstage members (someone else answered) are told ``room.closed`` (``answered_elsewhere``) and stay unseen.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeVar
 
+from souk.core.errors import Conflict
 from souk.core.tenancy import RoomKey
 from souk.signal import messages as m
 from souk.signal.ports import CallView, PublisherPort
@@ -22,6 +30,7 @@ from souk.signal.ports import CallView, PublisherPort
 log = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 256
+BACKSTAGE_MAX = 3  # sellers preparing for one call at once (each one holds a publisher in the media room)
 K = TypeVar("K")
 
 
@@ -83,6 +92,12 @@ class Member:
     audio_muted: bool = False
     video_muted: bool = False
     quiet: bool = False  # a live-show viewer: gets feed events but is never announced to the room
+    backstage: bool = False  # preparing for a call that rings: sees nobody, seen by nobody (module docstring)
+
+    @property
+    def seen(self) -> bool:
+        """Announced to the room (joins, feeds, mutes)."""
+        return not (self.quiet or self.backstage)
 
     def info(self) -> m.ParticipantInfo:
         return m.ParticipantInfo(identity=self.identity, role=self.role, name=self.name)
@@ -136,12 +151,41 @@ class SignalHub:
         targets = set(self._consoles.get(call.merchant_id, ())) | set(self._watchers.get(room, ()))
         for box in targets:
             box.push(msg)
+        if call.state.value == "accepted" and call.seller:
+            self._seat(room, call.seller, call.shopper)
+
+    def _seat(self, room: RoomKey, seller: str, shopper: str) -> None:
+        """The call in ``room`` was answered by ``seller``: seat them if they wait backstage, and tell the
+        other backstage members it was answered elsewhere."""
+        state = self.rooms.get(room)
+        if state is None:
+            return
+        for loser in [x for x in state.members.values() if x.backstage and x.identity not in (seller, shopper)]:
+            loser.session.outbox.push(m.RoomClosed(room=room.room_id, reason="answered_elsewhere"))
+        member = state.members.get(seller)
+        if member is None or not member.backstage:
+            return  # not prepared (they join now, as an ordinary member) or seated already
+        member.backstage = False
+        self.broadcast(room, m.ParticipantJoined(participant=member.info()), exclude=seller)
+        if member.feed_id is not None:
+            self.broadcast(room, m.Published(feed=member.feed()), exclude=seller)
+        others = [x for x in state.members.values() if x.identity != seller and x.seen]
+        for other in others:
+            member.session.outbox.push(m.ParticipantJoined(participant=other.info()))
+        for other in others:
+            if other.feed_id is not None:
+                member.session.outbox.push(m.Published(feed=other.feed()))
+        log.info("room %s: %s seated from backstage (%d in the room)", room, seller, len(others))
 
     # ---- room membership ----
     def add_member(self, room: RoomKey, member: Member) -> RoomState:
+        if member.backstage and sum(
+                1 for x in self.participants(room) if x.backstage and x.identity != member.identity) >= BACKSTAGE_MAX:
+            raise Conflict(f"{BACKSTAGE_MAX} others already wait backstage for this call: accept it to join",
+                           code=m.ErrorCode.BACKSTAGE_FULL)
         state = self.rooms.setdefault(room, RoomState(room))
         state.members[member.identity] = member
-        if not member.quiet:
+        if member.seen:
             self.broadcast(room, m.ParticipantJoined(participant=member.info()), exclude=member.identity)
         return state
 
@@ -153,9 +197,9 @@ class SignalHub:
         if member is None or member.session is not session:
             return  # a newer connection of the same identity replaced this one
         del state.members[identity]
-        if member.feed_id is not None:
+        if member.feed_id is not None and not member.backstage:
             self.unpublished(room, identity)
-        if not member.quiet:
+        if member.seen:
             self.broadcast(room, m.ParticipantLeft(identity=identity))
         if not state.members:
             del self.rooms[room]
@@ -163,6 +207,13 @@ class SignalHub:
     def member(self, room: RoomKey, identity: str) -> Member | None:
         state = self.rooms.get(room)
         return state.members.get(identity) if state else None
+
+    def require_seen(self, room: RoomKey | None, identity: str) -> None:
+        """Refuse a subscription (``backstage``) to a member waiting backstage for a call that rings."""
+        member = self.member(room, identity) if room is not None else None
+        if member is not None and member.backstage:
+            raise Conflict("waiting backstage: nobody to subscribe to until the call is accepted",
+                           code=m.ErrorCode.BACKSTAGE)
 
     def participants(self, room: RoomKey) -> list[Member]:
         state = self.rooms.get(room)
@@ -175,6 +226,9 @@ class SignalHub:
 
     def unpublished(self, room: RoomKey, identity: str) -> None:
         """``identity``'s feed is gone: tell the room, and make every subscriber release its handle on it."""
+        gone = self.member(room, identity)
+        if gone is not None and gone.backstage:
+            return  # nobody knew of it, nobody could subscribe to it
         self.broadcast(room, m.Unpublished(participant=identity), exclude=identity)
         state = self.rooms.get(room)
         for member in list(state.members.values()) if state else []:
@@ -201,13 +255,14 @@ class SignalHub:
                 if session.room == here:
                     session.release_room(there)
 
-    def broadcast(self, room: RoomKey, msg: m.ServerMessage, exclude: str = "") -> None:
+    def broadcast(self, room: RoomKey, msg: m.ServerMessage, exclude: str = "", *, backstage: bool = False) -> None:
+        """Send ``msg`` to the room's members (but ``exclude``); backstage members only with ``backstage``."""
         state = self.rooms.get(room)
         if state is None:
             return
         frame = m.encode(msg)  # once for the whole room (a live room may hold thousands of viewers)
         for member in state.members.values():
-            if member.identity != exclude:
+            if member.identity != exclude and (backstage or not member.backstage):
                 member.session.outbox.push_frame(frame)
 
     def tell(self, room: RoomKey, identity: str, msg: m.ServerMessage) -> bool:
@@ -223,12 +278,14 @@ class SignalHub:
             member.audio_muted = muted
         else:
             member.video_muted = muted
+        if member.backstage:
+            return
         self.broadcast(room, m.MediaState(participant=identity, audio_muted=member.audio_muted,
                                           video_muted=member.video_muted))
 
     async def close_room(self, room: RoomKey, reason: str) -> None:
         """Tell every member, then make each leave the media room (releasing their Janus handles)."""
-        self.broadcast(room, m.RoomClosed(room=room.room_id, reason=reason))
+        self.broadcast(room, m.RoomClosed(room=room.room_id, reason=reason), backstage=True)
         for member in list(self.participants(room)):
             try:
                 await member.session.leave(reason)

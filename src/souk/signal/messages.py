@@ -16,6 +16,10 @@ Protocol, in order:
   relayed once the server pushes ``warmed``, answered as usual; ``switch`` (sub, feed) -> ``switched``: that
   connection now carries ``feed``
   (a consult warms while it rings, then switches to the seller: no ICE/DTLS on the accept path).
+  A staff token joining a consult room while its call rings joins backstage (``joined`` lists nobody, its feed
+  is announced to nobody, ``subscribe``/``switch`` answer ``backstage``); the accept seats the seller who
+  answered (``participant.joined`` and ``published`` both ways); the others get ``room.closed``
+  (``answered_elsewhere``).
 Errors: ``{"type":"error","id":...,"code":"...","message":"..."}`` with a stable code (see ``ErrorCode``).
 """
 
@@ -314,6 +318,8 @@ class ErrorCode:
     MEDIA_UNAVAILABLE = "media_unavailable"  # the media server is down or lost this request (retry later)
     ROOM_FULL = "room_full"  # the media room has its most publishers
     MEDIA_ERROR = "media_error"  # the media server refused the request for another reason
+    BACKSTAGE = "backstage"  # waiting backstage for a call that rings: nobody to subscribe to until it is accepted
+    BACKSTAGE_FULL = "backstage_full"  # as many sellers as allowed already wait backstage for this call
 
 
 _decoder = msgspec.json.Decoder(ClientMessage)

@@ -89,7 +89,12 @@ class RoomDirectory(Protocol):
 
 
 class GoneListener(Protocol):
-    """The consult call flow: a participant's socket went away (or came back) in one merchant's room."""
+    """The consult call flow: a participant's socket went away (or came back) in one merchant's room, and who
+    joins a call's room backstage (:mod:`souk.signal.hub`)."""
+
+    def backstage(self, room: RoomKey, identity: str) -> bool:
+        """Whether ``identity`` joining ``room`` waits backstage: the room's call rings (or was answered) and
+        they are neither its shopper nor the seller who answered it."""
 
     async def participant_gone(self, room: RoomKey, identity: str) -> None: ...
 

@@ -25,12 +25,13 @@ from souk.signal import messages as m
 from souk.signal.handles import (
     MAX_SUBSCRIPTIONS,
     Subscription,
+    candidate,
     check_sdp,
     close_handle,
     media_error,
     sdp_error,
 )
-from souk.signal.hub import Member, Outbox, SignalHub
+from souk.signal.hub import BACKSTAGE_MAX, Member, Outbox, SignalHub
 from souk.signal.live_room import AUDIENCE_ROLES, partner_room, recording_file, require_stage
 from souk.signal.ports import (
     GoneListener,
@@ -46,9 +47,9 @@ from souk.signal.reset import LOST_REASONS, lost_media, reset_after_loss
 log = logging.getLogger(__name__)
 
 # Souk room kind -> (media plane room kind, publishers): a consult is two people, plus the AI while it rings
-# (it is still saying "<name> is joining now" as the seller publishes: souk.consult.attendant); a live show
+# (souk.consult.attendant) and the sellers preparing backstage (souk.signal.hub); a live show
 # has a host and a few co-hosts; anything else is a small conference.
-MEDIA_ROOMS: dict[str, tuple[RoomKind, int]] = {"consult": ("consult", 3), "live": ("live", 4)}
+MEDIA_ROOMS: dict[str, tuple[RoomKind, int]] = {"consult": ("consult", 3 + BACKSTAGE_MAX), "live": ("live", 4)}
 
 
 class SignalSession:
@@ -152,17 +153,18 @@ class SignalSession:
         old = self.hub.member(room, self.identity)
         if old is not None and old.session is not self:
             await old.session.leave("replaced")  # same identity reconnected: the new socket wins
-        member = Member(identity=self.identity, role=self.claims.role.value,
-                        name=msg.name[:80] or self.claims.name, session=self, quiet=self.audience)
+        backstage = self.gone is not None and self.gone.backstage(room, self.identity)  # a call that rings
+        member = Member(identity=self.identity, role=self.claims.role.value, name=msg.name[:80] or self.claims.name,
+                        session=self, quiet=self.audience, backstage=backstage)
+        state = self.hub.add_member(room, member)  # backstage_full: refused, nothing changed
         self.room = room
-        state = self.hub.add_member(room, member)
         if self.gone is not None:
             self.gone.participant_back(room, self.identity)
         # the participant record is bookkeeping: written off the join's critical path, in order with its leave
         self._record = self._tasks.spawn(
             self.rooms.record_join(room.merchant_id, room.room_id, self.identity, member.role, member.name),
             "record-join")
-        others = [x for x in state.members.values() if x.identity != self.identity and not x.quiet]
+        others = [x for x in state.members.values() if x.identity != self.identity and x.seen and not backstage]
         feeds = [x for x in others if x.feed_id is not None]
         offers = []
         if msg.subscribe and self.claims.can(Privilege.SUBSCRIBE):
@@ -282,8 +284,9 @@ class SignalSession:
         return offer
 
     async def _open_subscription(self, room: RoomKey, feed: str) -> m.SdpOffer:
+        self.hub.require_seen(self.room, self.identity)
         member = self.hub.member(room, feed)
-        if member is None or member.feed_id is None or feed == self.identity:
+        if member is None or member.feed_id is None or member.backstage or feed == self.identity:
             raise NotFound(f"{feed!r} is not publishing in this room", code=m.ErrorCode.UNKNOWN_FEED)
         media = self._media()
         if self.audience:
@@ -347,10 +350,11 @@ class SignalSession:
         sub = self._sub(msg.sub)
         if sub.member is None or sub.room != room:  # a Streaming viewer or a PK partner room: subscribe instead
             raise Conflict("this subscription cannot switch feeds", code=m.ErrorCode.SWITCH_INCOMPATIBLE)
+        self.hub.require_seen(self.room, self.identity)
         member = self.hub.member(room, msg.feed)
         publisher = member.session.publisher if member is not None else None
-        if (member is None or member.feed_id is None or msg.feed == self.identity or publisher is None
-                or publisher.feed_id != member.feed_id):
+        if (member is None or member.feed_id is None or member.backstage or msg.feed == self.identity
+                or publisher is None or publisher.feed_id != member.feed_id):
             raise NotFound(f"{msg.feed!r} is not publishing in this room", code=m.ErrorCode.UNKNOWN_FEED)
         priming, sub.priming = sub.priming, None
         if priming is not None and not priming.done():  # switched before it was held: stop holding first
@@ -377,14 +381,7 @@ class SignalSession:
         handle: MediaHandle | None = self.publisher if msg.target == "pub" else self._sub(msg.target).handle
         if handle is None:
             raise Conflict("not publishing", code=m.ErrorCode.NOT_PUBLISHING)
-        cand: dict[str, str | int] | None = None
-        if msg.candidate is not None:
-            cand = {"candidate": msg.candidate.candidate}
-            if msg.candidate.sdpMid is not None:
-                cand["sdpMid"] = msg.candidate.sdpMid
-            if msg.candidate.sdpMLineIndex is not None:
-                cand["sdpMLineIndex"] = msg.candidate.sdpMLineIndex
-        await handle.trickle(cand)
+        await handle.trickle(candidate(msg.candidate))
         return m.Ack(id=msg.id)
 
     def _sub(self, sub_id: str) -> Subscription:
@@ -464,6 +461,8 @@ class SignalSession:
         if member is None or member.session is not self:
             return
         member.feed_id = int(publisher.feed_id)
+        if member.backstage:
+            return  # announced when the call is accepted (SignalHub.call_changed)
         self.hub.broadcast(self.room, m.Published(feed=member.feed()), exclude=self.identity)
         if self.live and self.stage is not None:
             self._tasks.spawn(self.stage.feed_published(self.room, self.identity, member.feed_id),

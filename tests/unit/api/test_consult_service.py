@@ -180,3 +180,20 @@ async def test_a_call_is_found_only_in_its_own_merchants_room(env, storage: Stor
     assert svc.get(M, call.id).state is CallState.ACCEPTED
     with pytest.raises(NotFound):
         svc.get("other-shop", call.id)
+
+
+async def test_who_joins_a_call_room_backstage(env) -> None:
+    """While the call rings everyone but its shopper (a seller's console preparing) waits backstage; once it is
+    accepted its seller is not backstage, anyone else still is; other rooms and merchants know no call."""
+    svc, _, _ = env
+    call = await svc.request(M, shopper="s1", product_sku="AP-1001", language="en")
+    room = RoomKey(M, call.room_id)
+    assert svc.backstage(room, "seller-demo") and svc.backstage(room, "seller-2")
+    assert not svc.backstage(room, "s1")
+    assert not svc.backstage(RoomKey("other-merchant", call.room_id), "seller-demo")
+    assert not svc.backstage(RoomKey(M, "room_elsewhere"), "seller-demo")
+    await svc.accept(M, call.id, "seller-demo")
+    assert not svc.backstage(room, "seller-demo") and not svc.backstage(room, "s1")
+    assert svc.backstage(room, "seller-2")  # answered by someone else: never seen in that call
+    await svc.hangup(M, call.id, "s1")
+    assert not svc.backstage(room, "seller-2")  # no call any more (the room is closed anyway)
