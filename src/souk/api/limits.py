@@ -85,6 +85,11 @@ class Limits:
                            code=MESSAGE_TOO_LARGE, details={"max_chars": s.assistant_message_chars})
         await self._hit("assistant_message", who, s.assistant_message_identity, s.assistant_message_address)
 
+    async def quality_report(self, who: Who) -> None:
+        """A browser's call-quality report (souk.api.routes.quality)."""
+        s = self.settings
+        await self._hit("quality_report", who, s.quality_report_identity, s.quality_report_address)
+
     async def mint(self, who: Who) -> None:
         """Minting an access token (``identity`` is the minter: the API key's merchant, or ``demo``)."""
         s = self.settings

@@ -251,6 +251,24 @@ class DeskServiceSettings(BaseModel):
     agent_grace_s: float = Field(default=15.0, gt=0, le=3600)
 
 
+class QualitySettings(BaseModel):
+    """Call-quality telemetry and the ops page (docs/quality.md)."""
+
+    # orders count for a participant's quality this long after their call or show ended (quality joined to sales)
+    attribution_s: float = Field(default=86400.0, gt=0)
+    # Janus's event handler (sampleevh) posts to /v1/quality/janus-events with this secret (Authorization:
+    # Basic, user "janus"); empty: generated into data_dir. External Janus: configure its sampleevh the same way.
+    janus_events_secret: str = ""
+    janus_events: bool = True  # embedded Janus: enable its sampleevh pointed at this server
+    # alerts (webhook quality.alert): checked every alert_check_s over the last alert_window_s of joins
+    alert_check_s: float = Field(default=60.0, gt=0)
+    alert_window_s: float = Field(default=900.0, gt=0)
+    alert_connect_p95_ms: float = Field(default=3000.0, gt=0)  # join -> first frame p95 above this
+    alert_failure_rate: float = Field(default=0.10, gt=0, le=1)  # failed joins above this share
+    alert_min_participants: int = Field(default=10, ge=1)  # fewer joins in the window: no alert
+    alert_repeat_s: float = Field(default=3600.0, gt=0)  # the same alert again at most this often
+
+
 class RateRule(BaseModel):
     """``count`` actions at once, and ``count`` more every ``per_s`` seconds (a token bucket)."""
 
@@ -281,6 +299,9 @@ class LimitsSettings(BaseModel):
     # minting access tokens: per merchant API key holder, and per address (demo tokens have no key)
     mint_merchant: RateRule = Field(default_factory=lambda: RateRule(count=600, per_s=60))
     mint_address: RateRule = Field(default_factory=lambda: RateRule(count=600, per_s=60))
+    # call-quality reports (POST /v1/quality/reports): a browser sends one every 5 s per join
+    quality_report_identity: RateRule = Field(default_factory=lambda: RateRule(count=30, per_s=60))
+    quality_report_address: RateRule = Field(default_factory=lambda: RateRule(count=600, per_s=60))
     # how often each node re-reads the revoked token ids from the shared store
     revocation_poll_s: float = Field(default=1.0, gt=0)
 
@@ -308,6 +329,7 @@ class Settings(BaseSettings):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     desk: DeskServiceSettings = Field(default_factory=DeskServiceSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    quality: QualitySettings = Field(default_factory=QualitySettings)
 
     @classmethod
     def settings_customise_sources(
