@@ -1,7 +1,8 @@
 """The composition root: every service of one Souk process is built here, with clean-up on an AsyncExitStack.
 
 :func:`build_context` builds the core: token secret -> storage (migrations + open) -> media plane (embedded
-Janus or external nodes) -> signaling hub -> consult calls -> rate limits and the token guard.
+Janus or external nodes) -> TURN relay (with a media plane: embedded coturn or external) -> signaling hub ->
+consult calls -> rate limits and the token guard.
 :func:`provide` adds the optional services the served routes need, each after what it depends on
 (``rtm`` -> ``live``; ``stage`` -> ``shows``, ``recorder`` -> ``replays``; ``assistant`` -> ``voice``;
 ``desk`` after them),
@@ -54,6 +55,7 @@ from souk.live.shows import RoomCloser, ShowService
 from souk.live.stage import LiveStage
 from souk.live.stage_sync import StageSync
 from souk.media.plane import MediaPlane
+from souk.media.turn import TurnRelay, start_turn
 from souk.rtm.config import RtmConfig
 from souk.rtm.envelope import Kind
 from souk.rtm.node import RtmNode, start_node
@@ -126,6 +128,15 @@ async def start_media(settings: Settings, stack: AsyncExitStack) -> MediaPlane:
     return plane
 
 
+async def start_relay(settings: Settings, stack: AsyncExitStack) -> TurnRelay | None:
+    """The TURN relay of ``settings.turn.mode``: coturn started here (embedded), an external one, or None.
+    Its credentials expire on coturn's clock, the real one, whatever clock the rest of the process uses."""
+    relay, supervisor = await start_turn(settings)
+    if supervisor is not None:
+        stack.push_async_callback(supervisor.aclose)
+    return relay
+
+
 async def start_abuse_controls(settings: Settings, stack: AsyncExitStack,
                                clock: Clock) -> tuple[Limits, TokenGuard]:
     """Rate limits and the token guard over shared stores: Redis when configured, else this process's
@@ -160,6 +171,8 @@ async def build_context(
         storage = await open_storage(settings, stack)
     if media is None and with_media:
         media = await start_media(settings, stack)
+    # the relay serves the media plane: coturn starts beside one (embedded); an external relay needs no start
+    turn = await start_relay(settings, stack) if media is not None or settings.turn.mode == "external" else None
     adapter = StorageAdapter(storage)
     hub = SignalHub(ring_timeout_s=settings.calls.ring_timeout_s)
     closer = RoomCloser(hub, media)
@@ -172,8 +185,8 @@ async def build_context(
     if cluster.nodes is not None:
         calls.watch_nodes(cluster.nodes)  # a dead node's calls end as interrupted
     limits, guard = await start_abuse_controls(settings, stack, clock)
-    ctx = AppContext(settings=settings, tokens=tokens, clock=clock, media=media, limits=limits, guard=guard,
-                     core=Core(storage=storage, adapter=adapter, hub=hub, closer=closer, calls=calls),
+    ctx = AppContext(settings=settings, tokens=tokens, clock=clock, media=media, turn=turn, limits=limits,
+                     guard=guard, core=Core(storage=storage, adapter=adapter, hub=hub, closer=closer, calls=calls),
                      cluster=cluster)
     await provide(ctx, stack, services)
     return ctx

@@ -32,6 +32,7 @@ from souk.live.service import LiveCommerce
 from souk.live.shows import RoomCloser, ShowService
 from souk.live.stage import LiveStage
 from souk.media.plane import MediaPlane
+from souk.media.turn import TurnRelay
 from souk.rtm.node import RtmNode
 from souk.signal.hub import SignalHub
 from souk.signal.ports import RoomDirectory
@@ -62,6 +63,8 @@ class AppContext:
     # None only in a process that serves no more than the voice or assistant routes (their bench server)
     core: Core | None = None
     media: MediaPlane | None = None  # None: no media plane; signaling joins fail media_unavailable
+    # TURN credentials for the welcome (souk.media.turn; docs/turn.md): embedded coturn or an external relay
+    turn: TurnRelay | None = None
     # the optional services, built when a served feature needs them
     rtm: RtmNode | None = None
     live: LiveCommerce | None = None

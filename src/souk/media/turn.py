@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import datetime
 import ipaddress
+import json
 import logging
 import os
 import secrets
@@ -24,6 +25,7 @@ import shutil
 import signal
 import socket
 import struct
+import subprocess
 from pathlib import Path
 
 from souk.core.clock import Clock, SystemClock
@@ -115,6 +117,28 @@ def self_signed(workdir: Path, host: str) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+def janus_addresses(ice_enforce_list: str) -> tuple[str, ...]:
+    """The IPv4 addresses the embedded Janus gathers candidates on: those of ``janus.ice_enforce_list``'s
+    interfaces when set, else every non-loopback address of this host (Janus skips loopback)."""
+    ifaces = [i.strip() for i in ice_enforce_list.split(",") if i.strip()]
+    try:
+        out = subprocess.run(["ip", "-j", "-4", "addr", "show"], capture_output=True, text=True, check=True,
+                             timeout=5).stdout
+        links = json.loads(out)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        raise ConfigError(f"cannot list this host's addresses for the TURN relay ({exc}); set "
+                          "turn.allowed_peer_ips") from exc
+    found = []
+    for link in links:
+        if ifaces and link.get("ifname") not in ifaces:
+            continue
+        for a in link.get("addr_info", []):
+            ip = a.get("local", "")
+            if ip and (ifaces or not ipaddress.ip_address(ip).is_loopback):
+                found.append(ip)
+    return tuple(dict.fromkeys(found))
+
+
 def free_udp_tcp_port(host: str) -> int:
     """A port free for both TCP and UDP on ``host`` (coturn's listening-port takes both)."""
     for _ in range(50):
@@ -198,7 +222,8 @@ class TurnSupervisor:
             cert, key = self_signed(self.workdir, ts.public_host or ts.listen_ip)
         self.launch = TurnLaunch.from_settings(
             ts, workdir=self.workdir, secret=secret, port=ts.port or free_udp_tcp_port(ts.listen_ip),
-            tls_port=ts.tls_port or free_udp_tcp_port(ts.listen_ip), tls_cert=cert, tls_key=key)
+            tls_port=ts.tls_port or free_udp_tcp_port(ts.listen_ip), tls_cert=cert, tls_key=key,
+            default_peers=() if ts.allowed_peer_ips else janus_addresses(settings.janus.ice_enforce_list))
         self.restarts = 0
         self._proc: asyncio.subprocess.Process | None = None
         self._tasks = TaskOwner("turn-supervisor")

@@ -37,13 +37,15 @@ class TurnLaunch:
 
     @classmethod
     def from_settings(cls, ts: TurnSettings, *, workdir: Path, secret: str, port: int, tls_port: int,
-                      tls_cert: Path, tls_key: Path) -> TurnLaunch:
+                      tls_cert: Path, tls_key: Path, default_peers: tuple[str, ...] = ()) -> TurnLaunch:
+        """``default_peers``: where the relay may send when ``allowed_peer_ips`` is empty (the supervisor
+        passes the addresses the embedded Janus gathers on); without them, the relay address alone."""
         lo, hi = (int(x) for x in ts.relay_port_range.split("-"))
         relay_ip = ts.relay_ip or ts.listen_ip
         return cls(workdir=workdir, secret=secret, realm=ts.realm, listen_ip=ts.listen_ip,
                    public_host=ts.public_host or ts.listen_ip, relay_ip=relay_ip, external_ip=ts.external_ip,
                    port=port, tls_port=tls_port, transports=tuple(dict.fromkeys(ts.transports)),
-                   min_port=lo, max_port=hi, allowed_peer_ips=tuple(ts.allowed_peer_ips) or (relay_ip,),
+                   min_port=lo, max_port=hi, allowed_peer_ips=tuple(ts.allowed_peer_ips) or default_peers or (relay_ip,),
                    tls_cert=tls_cert, tls_key=tls_key)
 
     @property

@@ -27,9 +27,9 @@ class TurnCredential:
     password: str
     expires_at: int  # unix seconds
 
-    def ice_server(self) -> dict[str, object]:
-        """The RTCIceServer dict a browser (or aiortc) takes."""
-        return {"urls": list(self.urls), "username": self.username, "credential": self.password}
+    def ice_servers(self) -> list[dict[str, str]]:
+        """RTCIceServer dicts a browser (or aiortc) takes, one a URL."""
+        return [{"urls": url, "username": self.username, "credential": self.password} for url in self.urls]
 
 
 def password_for(secret: str, username: str) -> str:

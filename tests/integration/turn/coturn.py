@@ -26,6 +26,7 @@ def need_coturn() -> None:
 @asynccontextmanager
 async def running_turn(data_dir: Path, **turn: Any) -> AsyncIterator[tuple[TurnSupervisor, TurnRelay]]:
     need_coturn()
+    turn.setdefault("allowed_peer_ips", ["127.0.0.1"])  # the tests' peers listen on loopback
     settings = load_settings(None, data_dir=str(data_dir), turn=turn)
     sup = TurnSupervisor(settings, health_every_s=0.2)
     try:

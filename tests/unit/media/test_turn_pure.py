@@ -28,7 +28,7 @@ def test_issue_names_expiry_merchant_identity() -> None:
     c = issue("s3cret", URLS, merchant_id="m1", identity="alice", now=1_700_000_000.7, ttl_s=600)
     assert c.username == "1700000600:m1:alice" and c.expires_at == 1_700_000_600
     assert c.password == password_for("s3cret", c.username)
-    assert c.ice_server() == {"urls": list(URLS), "username": c.username, "credential": c.password}
+    assert c.ice_servers() == [{"urls": URLS[0], "username": c.username, "credential": c.password}]
     parts = check("s3cret", c.username, c.password, now=1_700_000_599)
     assert (parts.merchant_id, parts.identity) == ("m1", "alice")
 
