@@ -9,9 +9,9 @@ PIP := $(VENV)/bin/pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Runtime system packages (media plane, audio tools, network namespaces for benchmarks).
-APT_PACKAGES := janus janus-tools ffmpeg espeak-ng iproute2 sox libsndfile1
+APT_PACKAGES := janus janus-tools ffmpeg espeak-ng iproute2 sox libsndfile1 coturn
 # Test-only system packages.
-TEST_APT_PACKAGES := chromium redis-server postgresql
+TEST_APT_PACKAGES := chromium redis-server postgresql nftables
 
 .PHONY: setup setup-test run test test-slow test-all lint typecheck bench clean apt apt-test models
 
