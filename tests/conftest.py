@@ -6,5 +6,6 @@ import importlib.util
 
 # Fixture plugins: Janus + network namespace, Redis, PostgreSQL, Chromium. A plugin whose module is not
 # there yet is skipped so areas can land independently.
-_PLUGINS = ["tests.fixtures.janus", "tests.fixtures.redis", "tests.fixtures.postgres", "tests.fixtures.browser"]
+_PLUGINS = ["tests.fixtures.janus", "tests.fixtures.redis", "tests.fixtures.postgres", "tests.fixtures.browser",
+            "tests.fixtures.linkem"]
 pytest_plugins = [p for p in _PLUGINS if importlib.util.find_spec(p) is not None]

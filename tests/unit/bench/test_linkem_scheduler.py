@@ -142,3 +142,27 @@ def test_delay_line_releases_in_arrival_order() -> None:
     assert line.next_due() == 0.1 and len(line) == 4
     assert line.pop_due(0.25) == ["a", "b"]
     assert line.pop_due(1.0) == ["c", "d"] and line.next_due() is None
+
+
+def test_control_commands_answer_and_errors_do_not_stop_the_link() -> None:
+    from souk.bench.linkem.forwarder import Forwarder, handle
+    from souk.bench.linkem.profile import LinkProfile
+
+    now = [0.0]
+    fw = Forwarder(-1, -1, LinkProfile(), clock=lambda: now[0])
+    assert handle(fw, b'{"op": "set", "profile": {"up": {"delay_ms": 30}}}') == {"ok": True}
+    assert fw.up.offer(1.0, 100) == pytest.approx(1.03) and fw.down.offer(1.0, 100) == 1.0
+    assert handle(fw, b'{"op": "outage", "seconds": 2, "direction": "down"}') == {"ok": True}
+    now[0] = 1.0
+    assert fw.down.offer(1.0, 100) is Drop.OUTAGE and fw.up.offer(1.0, 100) != Drop.OUTAGE
+    assert handle(fw, b'{"op": "restore"}') == {"ok": True}
+    assert fw.down.offer(1.5, 100) == 1.5
+    stats = handle(fw, b'{"op": "stats"}')
+    assert stats["stats"]["down"] == {"offered": 3, "passed": 2, "bytes_offered": 300, "bytes_passed": 200,
+                                      "dropped_queue": 0, "dropped_outage": 1, "dropped_loss": 0}
+    for bad, words in ((b"{nope", "not JSON"), (b"[1]", "must be a JSON object"), (b'{"op": "fly"}', "unknown op"),
+                       (b'{"op": "set", "profile": {"up": {"loss": 2}}}', "loss must be within"),
+                       (b'{"op": "outage", "seconds": true}', "outage seconds")):
+        reply = handle(fw, bad)
+        assert reply["ok"] is False and words in reply["error"], reply
+    assert fw.up.direction.delay_ms == 30  # a refused profile changed nothing

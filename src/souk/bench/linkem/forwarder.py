@@ -42,13 +42,17 @@ class Forwarder:
         self.core_fd, self.shopper_fd = core_fd, shopper_fd
         self._clock = clock
         now = clock()
-        self.up = DirectionScheduler(profile.up, random.Random(profile.seed), now)
-        self.down = DirectionScheduler(profile.down, random.Random(profile.seed + 1), now)
+        self._rngs = (random.Random(profile.seed), random.Random(profile.seed + 1))
+        self.up = DirectionScheduler(profile.up, self._rngs[0], now)
+        self.down = DirectionScheduler(profile.down, self._rngs[1], now)
         self.line: DelayLine[tuple[int, bytes]] = DelayLine()
         self.write_errors = 0
 
     def set(self, profile: LinkProfile) -> None:
+        """New settings from now on; the random draws restart from the profile's seed (repeatable runs)."""
         now = self._clock()
+        self._rngs[0].seed(profile.seed)
+        self._rngs[1].seed(profile.seed + 1)
         self.up.update(profile.up, now)
         self.down.update(profile.down, now)
 
