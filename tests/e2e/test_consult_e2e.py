@@ -61,6 +61,17 @@ async def warmed(shopper: Any) -> str:
     return str(sub["id"])
 
 
+async def seller_warmed(seller: Any) -> None:
+    """Wait for the console to have prepared the ringing call backstage: joined, camera published, its warm
+    connection up (console-backstage.js)."""
+    await seller.wait_for_function(
+        "() => { const p = window.soukConsole.backstage.prep; return p && p.marks.prep_warm; }", timeout=10_000)
+
+
+SELLER_SUBS = ("() => [...window.soukConsole.room.subs.values()]"
+               ".map((s) => ({ id: s.id, participant: s.participant, warm: s.warm }))")
+
+
 @dataclass
 class Ringing:
     seller: Any
@@ -115,6 +126,13 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
     warm_sub = await warmed(shopper)
     q = await quality(shopper, "soukCall")  # the indicator leaves the warm PC (her own video, then nothing) out
     assert q is not None and q["framesDecoded"] == 0 and q["audioPackets"] == 0 and q["level"] != "poor"
+    # the console prepares too, backstage: its camera published and its warm connection up, seen by nobody
+    await seller_warmed(seller)
+    [seller_warm] = await seller.evaluate(SELLER_SUBS.replace("soukConsole.room", "soukConsole.backstage.prep.room"))
+    assert seller_warm["warm"] is True and seller_warm["participant"] is None
+    assert await handles(souk_media) == baseline + 4  # each side: a publisher and a warm subscription
+    assert not await shopper.evaluate("() => window.soukCall.room.participants.has('seller-demo')")
+    assert await seller.evaluate("() => window.soukConsole.backstage.prep.room.participants.size") == 0
     await accept.click()
 
     # both sides decode the other's video and receive audio, and keep doing so
@@ -135,6 +153,11 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
     marks = await shopper.evaluate("() => window.soukCall.marks")
     assert marks["warm"] < marks["accepted"] <= marks["switched"], marks
     assert await subs(shopper) == [{"id": warm_sub, "participant": "seller-demo", "warm": False}]
+    # and the shopper's media on the seller's warm connection, switched to her feed
+    seller_marks = await seller.evaluate("() => window.soukConsole.marks")
+    assert seller_marks["prep_warm"] < seller_marks["accept"] <= seller_marks["switched"], seller_marks
+    shopper_id = (await shopper.evaluate("() => window.soukCall.room.identity"))
+    assert await seller.evaluate(SELLER_SUBS) == [{"id": seller_warm["id"], "participant": shopper_id, "warm": False}]
 
     # the shopper's signaling socket drops: the SDK reconnects within the grace period, rejoins, republishes
     # and resubscribes; the call goes on and media flows both ways again on fresh PeerConnections
@@ -242,7 +265,8 @@ async def test_consult_reconnect_while_ringing_warms_again(souk_media: Souk, chr
             && warm[0].pc.connectionState === "connected";
         }""", arg=first, timeout=15_000)
     [again] = await subs(r.shopper)
-    assert await handles(souk_media) == baseline + 2  # her publisher and the new warm subscription only
+    await seller_warmed(r.seller)
+    assert await handles(souk_media) == baseline + 4  # hers and the console's: a publisher and a warm subscription
     await r.accept.click()
     await r.shopper.wait_for_function("() => window.soukCall.marks.switched", timeout=10_000)
     assert await subs(r.shopper) == [{"id": again["id"], "participant": "seller-demo", "warm": False}]

@@ -151,8 +151,9 @@ class SignalSession:
             await media.ensure_room(room, kind=media_kind, max_publishers=publishers)
         self.live = kind == "live"
         old = self.hub.member(room, self.identity)
-        if old is not None and old.session is not self:
-            await old.session.leave("replaced")  # same identity reconnected: the new socket wins
+        if old is not None and old.session is not self:  # same identity reconnected: the new socket wins
+            old.session.outbox.push(m.RoomClosed(room=msg.room, reason="replaced"))  # (another tab, say)
+            await old.session.leave("replaced")
         backstage = self.gone is not None and self.gone.backstage(room, self.identity)  # a call that rings
         member = Member(identity=self.identity, role=self.claims.role.value, name=msg.name[:80] or self.claims.name,
                         session=self, quiet=self.audience, backstage=backstage)

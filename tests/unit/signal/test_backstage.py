@@ -152,3 +152,12 @@ async def test_at_most_a_few_wait_backstage_for_one_call(env: Env) -> None:
     env.accept("seller-0")  # seated: one backstage place frees
     await late.handle(m.Join(room=ROOM, id="j"))
     assert len(env.hub.participants(KEY)) == BACKSTAGE_MAX + 1
+
+
+async def test_the_same_seller_preparing_in_another_window_puts_the_first_out(env: Env) -> None:
+    """One member per identity: the newer socket wins, and the older one is told (its console leaves)."""
+    first, second = env.session("seller-1"), env.session("seller-1")
+    await first.handle(m.Join(room=ROOM, id="j"))
+    await second.handle(m.Join(room=ROOM, id="j"))
+    assert [(e["type"], e["reason"]) for e in drain(first.outbox)] == [("room.closed", "replaced")]
+    assert first.room is None and [x.session for x in env.hub.participants(KEY)] == [second]

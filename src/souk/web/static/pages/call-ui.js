@@ -99,6 +99,7 @@ export class CallUI {
   }
 
   attach(room) {
+    clearInterval(this.poller); // attached again (a prepared call that fell back to joining the usual way)
     this.room = room;
     room.on("local", ({ stream }) => { this.local.srcObject = stream; this.fillDevices(); });
     room.on("track", ({ stream }) => { if (this.remote.srcObject !== stream) this.remote.srcObject = stream; });

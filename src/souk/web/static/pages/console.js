@@ -1,11 +1,12 @@
 // Seller console: incoming calls ring here; accept / decline; the call; recent call records.
 import { connect, getMedia } from "/static/sdk/souk.js";
 import { CallUI, api, renderRinging, tokenFromHash } from "./call-ui.js";
+import { Backstage } from "./console-backstage.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = new CallUI();
 const state = { token: null, console: null, ringing: new Map(), call: null, client: null, room: null, roomToken: null,
-  camera: null, marks: {} };
+  camera: null, marks: {}, backstage: null };
 window.soukConsole = state; // for tests and debugging
 
 async function staffToken() {
@@ -134,6 +135,20 @@ function warmCamera() {
   }
 }
 
+// The camera for the call: the stream started while it rang, or a fresh one; the caller owns it.
+function takeCamera() {
+  const pending = state.camera || getMedia({ audio: true, video: true });
+  state.camera = null;
+  return pending;
+}
+
+// Prepare the first call still ringing for this console (see console-backstage.js), if none is prepared.
+function prepareNext() {
+  if (!state.backstage || state.call || state.backstage.busy) return;
+  const next = [...state.ringing.values()].find((c) => !deskCallOf(c));
+  if (next) state.backstage.prepare(next);
+}
+
 function coolCamera() {
   if (state.camera && !state.call && !state.ringing.size) {
     const pending = state.camera;
@@ -150,9 +165,13 @@ function onConsoleCall({ call }) {
       refreshDeskCalls().then(renderIncoming);
       setTimeout(() => { if (state.ringing.has(call.call_id)) refreshDeskCalls().then(renderIncoming); }, 700);
     }
-  } else state.ringing.delete(call.call_id);
+  } else {
+    state.ringing.delete(call.call_id);
+    if (state.backstage && !(state.call && state.call.call_id === call.call_id)) state.backstage.drop(call.call_id);
+  }
   if (state.ringing.size && !state.call) warmCamera();
   else coolCamera();
+  prepareNext();
   renderIncoming();
   if (call.state !== "ringing") refreshRecords();
   if (state.call && call.call_id === state.call.call_id) onOwnCall(call);
@@ -167,7 +186,8 @@ const mark = (name) => { state.marks[name] = Date.now(); };
 
 async function acceptCall(c) {
   if (state.call) return;
-  state.marks = {};
+  const prep = state.backstage ? state.backstage.take(c.call_id) : null;
+  state.marks = prep ? { ...prep.marks } : {};
   mark("accept");
   ring(false);
   state.call = c;
@@ -178,6 +198,7 @@ async function acceptCall(c) {
     state.roomToken = res.token;
     mark("accepted");
     ui.startTimer(res.call.answered_at);
+    if (prep && await seated(prep, c)) return;
     state.client = await connect({ token: res.token });
     mark("connected");
     state.client.on("call", ({ call }) => onOwnCall(call));
@@ -203,8 +224,34 @@ async function acceptCall(c) {
   }
 }
 
+// The accepted call was prepared backstage: the server seats us, both sides switch their warm connections.
+// False (the prepared room left) when the preparation failed: the caller joins the usual way.
+async function seated(prep, c) {
+  try {
+    const room = await prep.joined;
+    state.client = state.console;
+    state.room = room;
+    ui.attach(room);
+    if (room.localStream) ui.local.srcObject = room.localStream; // published while it rang
+    room.on("switched", () => mark("switched"));
+    room.on("track", () => { state.marks.track = state.marks.track || Date.now(); });
+    ui.status(`In call with ${c.shopper_name || c.shopper} about ${c.product_name || c.product_sku}`);
+    await prep.published;
+    mark("published");
+    return true;
+  } catch (e) {
+    console.warn("souk: the call prepared while it rang failed; joining it the usual way", e.code || e);
+    Backstage.leave(prep);
+    state.client = null;
+    state.room = null;
+    return false;
+  }
+}
+
 function finish(text, keepError = false) {
-  if (state.client) state.client.close();
+  if (state.client === state.console) {
+    if (state.room) state.room.leave().catch(() => {}); // the console's socket stays; only the call's room goes
+  } else if (state.client) state.client.close();
   state.client = null;
   state.room = null;
   state.call = null;
@@ -213,6 +260,7 @@ function finish(text, keepError = false) {
   if (!keepError) $("call-error").classList.add("hidden");
   renderIncoming();
   refreshRecords();
+  prepareNext();
 }
 
 $("hangup-btn").addEventListener("click", async () => {
@@ -228,6 +276,7 @@ async function start() {
     state.token = await staffToken();
     state.console = await connect({ token: state.token });
     state.console.on("call", onConsoleCall);
+    state.backstage = new Backstage(state.console, takeCamera);
     state.console.on("close", () => { status.textContent = "disconnected — reload to reconnect"; status.className = "error"; });
     state.console.on("reconnecting", () => { status.textContent = "reconnecting…"; status.className = "muted"; });
     state.console.on("reconnected", () => {
