@@ -36,6 +36,7 @@ FEATURES = (
     "souk.api.routes.desk",
     "souk.api.routes.webhooks",
     "souk.api.routes.orders",
+    "souk.api.routes.quality",
     "souk.api.routes.live_pages",
     "souk.api.routes.pages",
 )
@@ -83,13 +84,16 @@ def create_app(
     from souk.api.body import BodyLimits, BodyRule
     from souk.api.errors import install_error_handlers
     from souk.api.openapi import install_openapi
+    from souk.domain.quality import MAX_REPORT_BYTES
 
     install_error_handlers(app)
     # a photo for the assistant may be larger than a JSON body (souk.api.routes.photo)
     photo = BodyRule(re.compile(r"/v1/agent/sessions/[^/]+/photo"), settings.agent.photo_max_bytes,
                      "image_too_large")
+    # a call-quality report is small (souk.domain.quality.MAX_REPORT_BYTES)
+    quality = BodyRule(re.compile(r"/v1/quality/reports"), MAX_REPORT_BYTES, "report_too_large")
     app.add_middleware(BodyLimits, max_bytes=settings.server.max_body_bytes,
-                       max_depth=settings.server.max_json_depth, rules=(photo,))
+                       max_depth=settings.server.max_json_depth, rules=(photo, quality))
     for mod in features_:
         app.include_router(mod.router)
     install_openapi(app)  # /openapi.json with every error, /docs and /redoc served offline

@@ -10,10 +10,18 @@ and nothing of A's shows (``Tenancy.leaked``). The test around each case proves 
 
 from __future__ import annotations
 
-from tests.integration.tenancy import cases_access, cases_desk, cases_live, cases_orders, cases_photo
+from tests.integration.tenancy import (
+    cases_access,
+    cases_desk,
+    cases_live,
+    cases_orders,
+    cases_photo,
+    cases_quality,
+)
 from tests.integration.tenancy.tenancy_registry import COVERED, Case, covered_elsewhere
 
-__all__ = ["COVERED", "Case", "cases_access", "cases_desk", "cases_live", "cases_orders", "cases_photo"]
+__all__ = ["COVERED", "Case", "cases_access", "cases_desk", "cases_live", "cases_orders", "cases_photo",
+           "cases_quality"]
 
 covered_elsewhere("WS", "/v1/signal", "test_signal_tenancy.py")  # H2's, with Janus
 covered_elsewhere("WS", "/v1/rtm/ws", "test_socket_tenancy.py")
