@@ -10,6 +10,8 @@
 //   room.on("track", ({ participant, stream }) => ...);  // remote media (auto-subscribes by default)
 //   room.mute("audio", true); await room.switchDevice("video", deviceId);
 //   const q = await room.quality();                      // { rttMs, lossPct, inKbps, outKbps, framesDecoded, level }
+//                                                        // every join uploads call-quality reports every 5 s
+//                                                        // (sdk/quality.js; connect({ quality: false }): none)
 //   await room.warm();                                   // 1v1 while it rings (after publish): the subscriber PC
 //                                                        // connects now, held with no media; the next feed this
 //                                                        // room subscribes to is `switch`ed onto it (no new ICE/DTLS)
@@ -35,7 +37,7 @@
 export { SoukError } from "./errors.js";
 import { SoukError, mediaError } from "./errors.js";
 import { Emitter } from "./emitter.js";
-import { readQuality } from "./quality.js";
+import { readQuality, reportRoom } from "./quality.js";
 
 // Messaging (chat, danmaku, likes, gifts, presence) lives in /static/rtm/chat.js; re-exported here.
 export { chat, Chat, Channel } from "../rtm/chat.js";
@@ -56,8 +58,9 @@ function wsUrl(base, token) {
   return u.toString();
 }
 
-export async function connect({ token, baseUrl = "", timeoutMs = DEFAULT_TIMEOUT_MS, iceServers } = {}) {
+export async function connect({ token, baseUrl = "", timeoutMs = DEFAULT_TIMEOUT_MS, iceServers, quality = true } = {}) {
   const client = new Client(wsUrl(baseUrl, token), timeoutMs, iceServers);
+  client.qualityReports = quality; // upload call-quality reports (sdk/quality.js, docs/quality.md)
   await client._open();
   return client;
 }
@@ -251,6 +254,7 @@ export class Client extends Emitter {
       reply = await ask();
     }
     this.room = new Room(this, roomId, reply, autoSubscribe);
+    if (this.qualityReports) this.room._reporter = reportRoom(this.room, this.url);
     return this.room;
   }
 
@@ -634,6 +638,7 @@ export class Room extends Emitter {
 
   _teardown() {
     this.closed = true;
+    if (this._reporter) { this._reporter.stop(); this._reporter = null; } // a last report, from the last counters
     for (const off of this._off) off();
     if (this._abortWarm) this._abortWarm(new SoukError("connection_closed", "left the room"));
     for (const sub of [...this.subs.values()]) this._discard(sub);
