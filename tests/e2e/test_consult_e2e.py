@@ -337,3 +337,33 @@ async def test_consult_network_failure_shows_a_clear_message(souk_media: Souk, c
     await shopper.wait_for_selector("#call-error:not(.hidden)", timeout=10_000)
     assert "network connection" in await shopper.inner_text("#call-error")
     assert await shopper.is_enabled("#call-btn")  # the shopper can try again
+
+
+async def test_consult_two_consoles_prepare_one_answers_the_other_leaves(souk_media: Souk, chromium: Any) -> None:
+    """Two sellers' consoles both prepare the ringing call backstage (neither seen by the shopper nor by each
+    other); one accepts: it is seated and switched, the other is told answered_elsewhere and leaves the room,
+    releasing its publisher and warm connection."""
+    baseline = await handles(souk_media)
+    token = souk_media.ctx.tokens.mint(merchant_id="lumen", identity="seller-2", room="*", role="agent")
+    other = await (await chromium.new_context()).new_page()
+    await other.goto(f"{souk_media.base_url}/console#token={token}")
+    await other.wait_for_selector("#console-status.online", timeout=10_000)
+    r = await ringing(souk_media, chromium)
+    await warmed(r.shopper)
+    await seller_warmed(r.seller)
+    await seller_warmed(other)
+    assert await handles(souk_media) == baseline + 6  # three of them: a publisher and a warm subscription each
+    assert not await r.shopper.evaluate("() => window.soukCall.room.participants.size")
+    await r.accept.click()
+
+    await wait_media(r.seller, "soukConsole", frames=5)
+    await other.wait_for_function(
+        "() => window.soukConsole.backstage.prep === null && window.soukConsole.console.room === null", timeout=10_000)
+    assert await other.inner_text("#incoming") == "No one is calling right now."
+    assert [p for p in await r.shopper.evaluate("() => [...window.soukCall.room.participants.keys()]")] == [
+        "seller-demo"]
+    for _ in range(100):
+        if await handles(souk_media) == baseline + 4:
+            break
+        await asyncio.sleep(0.05)
+    await in_call_then_hang_up(souk_media, r, baseline)

@@ -1,10 +1,13 @@
 """`souk bench consult`: the issue's scenario timed in real headless Chromium.
 
 Per round: a fresh seller console and shopper product page (separate browser contexts, fake camera and
-microphone), the shopper presses "Video call the seller", the console rings, the seller accepts. Measured:
-call button -> ring shown on the console (as seen from the driver), and the accept click (as the console page
-saw it) -> BOTH pages decoding the other's video (first ``framesDecoded > 0`` on each side's subscription,
-sampled every 10 ms in the pages), with the p50 of each step after the accept. Runs in a
+microphone), the shopper presses "Video call the seller", the console rings, the seller accepts ``--ring-ms``
+after the ring shows (default 2000: a person reaching for the button; 0: at once, the worst case, when neither
+side has finished preparing). Measured: call button -> ring shown on the console (as seen from the driver), and
+the accept click (as the console page saw it) -> BOTH pages decoding the other's video (first
+``framesDecoded > 0`` on each side's subscription, sampled every 10 ms in the pages), with the p50 of each
+step relative to the accept (``prep_*``: the console preparing while it rang, negative when done before the
+click), how many rounds had each side warm at the click, and the steps of the slowest rounds. Runs in a
 private network namespace with ``souk serve`` (embedded Janus) as a separate process. Prints one JSON object.
 Percentiles are nearest rank; a round that failed (any wait past TIMEOUT_MS, or an error) counts as TIMEOUT_MS
 in both percentiles and in ``failed``.
@@ -52,6 +55,8 @@ def register(bench: Any) -> None:
     p = bench.add_parser("consult", help="shopper calls, seller accepts: accept -> both decoding video, "
                                          "in headless Chromium (JSON)")
     p.add_argument("--rounds", type=int, default=10)
+    p.add_argument("--ring-ms", type=int, default=2000,
+                   help="how long the seller lets it ring before accepting (0: at once)")
     p.add_argument("--json", action="store_true", help="print only the JSON object")
     p.set_defaults(func=_bench)
 
@@ -88,6 +93,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     media_ms: list[float] = []
     errors: list[str] = []
     phases: dict[str, list[float]] = {}
+    traces: list[dict[str, float]] = []  # each round's steps, for the slowest rounds
+    warm = {"shopper": 0, "seller": 0}  # rounds with that side's warm connection up before the click
     try:
         async with httpx.AsyncClient(base_url=base, timeout=20) as http:
             await wait_up(http, server)
@@ -96,9 +103,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             try:
                 for _ in range(args.rounds):
                     try:
-                        ring, media, marks = await _round(browser, base)
+                        ring, media, marks = await _round(browser, base, args.ring_ms / 1000)
                         ring_ms.append(ring)
                         media_ms.append(media)
+                        traces.append({"accept_to_both_video_ms": media, **marks})
+                        for side in warm:
+                            warm[side] += int(marks.get(f"{side}_warm" if side == "shopper" else "seller_prep_warm",
+                                                        1.0) < 0)
                         for name, at in marks.items():
                             phases.setdefault(name, []).append(at)
                     except Exception as exc:  # one failed round is reported, the bench goes on  # noqa: BLE001
@@ -119,6 +130,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         "call_to_ring_p50_ms": percentile(ring_ms, 0.5), "call_to_ring_p95_ms": percentile(ring_ms, 0.95),
         "after_accept_p50_ms": dict(sorted(((k, percentile(v, 0.5)) for k, v in phases.items()),
                                            key=lambda kv: kv[1] or 0)),
+        "ring_ms": args.ring_ms, "warm_at_accept": warm,
+        "slowest_rounds": sorted(traces, key=lambda t: -t["accept_to_both_video_ms"])[:3],
         "measured": "Chromium <-> Janus <-> Chromium on one host (loopback veth), fake 640x360 camera",
         "cpu_cores": os.cpu_count(),
         "percentiles": f"nearest rank; a failed round counts as {TIMEOUT_MS} ms",
@@ -128,7 +141,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     return out
 
 
-async def _round(browser: Any, base: str) -> tuple[float, float, dict[str, float]]:
+async def _round(browser: Any, base: str, ring_s: float) -> tuple[float, float, dict[str, float]]:
     seller_ctx = await browser.new_context()
     shopper_ctx = await browser.new_context()
     try:
@@ -142,6 +155,7 @@ async def _round(browser: Any, base: str) -> tuple[float, float, dict[str, float
         accept = seller.locator("#incoming li.ringing button.accept")
         await accept.wait_for(timeout=TIMEOUT_MS)
         t_ring = time.time() * 1000
+        await asyncio.sleep(ring_s)
         await seller.evaluate(FIRST_FRAME_PROBE, "soukConsole")
         await shopper.evaluate(FIRST_FRAME_PROBE, "soukCall")
         t_accept = time.time() * 1000
@@ -152,8 +166,8 @@ async def _round(browser: Any, base: str) -> tuple[float, float, dict[str, float
             marks.append(float(await page.evaluate("() => window.__firstFrame")))
         seller_marks = await seller.evaluate("() => window.soukConsole.marks")
         t0 = float(seller_marks.get("accept", t_accept))  # the click as the page saw it
-        phases = {f"seller_{k}": v - t0 for k, v in seller_marks.items() if k != "accept"}
-        phases.update({f"shopper_{k}": v - t0 for k, v in
+        phases = {f"seller_{k}": round(v - t0, 1) for k, v in seller_marks.items() if k != "accept"}
+        phases.update({f"shopper_{k}": round(v - t0, 1) for k, v in
                        (await shopper.evaluate("() => window.soukCall.marks")).items() if k != "ringing"})
         phases.update({"seller_first_frame": marks[0] - t0, "shopper_first_frame": marks[1] - t0})
         await shopper.click("#hangup-btn")

@@ -7,7 +7,7 @@ Every connection has a bounded outbound queue; a client that stops reading is cu
 stalling everyone (``Outbox.push`` returns False and the socket is closed with ``slow_consumer``).
 
 Backstage: a seller's console joins a consult room while the call still rings (camera published, a warm
-subscription held, see docs/consult.md) as a ``backstage`` member: nobody is told of it and it is told of
+subscription held, see docs/api.md, consult calls) as a ``backstage`` member: nobody is told of it and it is told of
 nobody, its feed cannot be subscribed to and it can subscribe to nothing but its own warm connection. When the
 call is accepted (:meth:`SignalHub.call_changed`) the seller who answered is seated: the room hears that they
 joined and published, and they hear who is there, so both sides switch their warm connections at once. The other
