@@ -15,13 +15,14 @@ from souk.core.settings import Settings
 
 
 def register(bench: Any) -> None:
-    from souk.bench import abuse, connect, consult, desk, storage
+    from souk.bench import abuse, connect, consult, desk, links, storage
     from souk.bench.live import live
 
     abuse.register(bench)
     connect.register(bench)
     consult.register(bench)
     desk.register(bench)
+    links.register(bench)
     _raw_connect(bench)
     _rtm(bench)
     _brain(bench)

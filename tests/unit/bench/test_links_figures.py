@@ -1,0 +1,58 @@
+"""The figures of `souk bench links` from getStats snapshots (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from souk.bench.links_figures import Snapshot, path_rtt_ms, recovery_ms, summary, window
+from souk.domain.quality import mos
+
+
+def test_a_window_between_two_snapshots() -> None:
+    a = Snapshot.of({"t_ms": 1_000, "frames_decoded": 20, "freezes_s": 0.5, "freeze_count": 1, "audio_received": 100,
+                     "audio_lost": 2, "audio_fec": 0, "concealed": 4_800, "samples": 96_000, "in_call": True})
+    b = Snapshot.of({"t_ms": 11_000, "frames_decoded": 220, "freezes_s": 0.9, "freeze_count": 3, "audio_received": 570,
+                     "audio_lost": 32, "audio_fec": 10, "concealed": 52_800, "samples": 576_000, "jitter_s": 0.012,
+                     "rtt_s": 0.151})
+    w = window(a, b)
+    assert w.seconds == 10 and w.frames == 200 and w.freezes == 2
+    assert w.video_freeze_ratio == pytest.approx(0.04)
+    assert w.audio_concealment_ratio == pytest.approx(0.1)
+    assert w.audio_loss_pct == pytest.approx(6.0) and w.audio_loss_after_repair_pct == pytest.approx(4.0)
+    assert w.jitter_ms == 12.0 and w.rtt_ms == 151.0
+    assert w.mos(300) == mos(300, 12.0, 4.0)
+
+
+def test_a_window_without_audio_has_no_audio_figures() -> None:
+    w = window(Snapshot(t_ms=0), Snapshot(t_ms=2_000, frames_decoded=40))
+    assert w.audio_concealment_ratio is None and w.audio_loss_pct is None and w.mos(100) is None
+    assert w.video_freeze_ratio == 0.0
+
+
+def test_the_voice_path_is_both_legs() -> None:
+    legs = [window(Snapshot(t_ms=0), Snapshot(t_ms=1_000, rtt_s=r)) for r in (0.002, 0.150)]
+    assert path_rtt_ms(legs) == 152.0
+    assert path_rtt_ms([window(Snapshot(t_ms=0), Snapshot(t_ms=1_000))] * 2) == 0.0
+
+
+def test_recovery_is_timed_from_the_end_of_the_outage_until_both_sides_get_video_and_audio() -> None:
+    def s(frames: int, audio: int) -> Snapshot:
+        return Snapshot(t_ms=0, frames_decoded=frames, audio_received=audio)
+
+    samples = [(900.0, s(10, 50), s(10, 50)), (1_000.0, s(10, 50), s(10, 50)),  # dark until 1,000
+               (1_300.0, s(10, 60), s(11, 55)),  # audio back, video only on one side
+               (1_700.0, s(12, 70), s(13, 60))]
+    assert recovery_ms(samples, 1_000.0) == 700.0
+    assert recovery_ms(samples[:3], 1_000.0) is None
+    assert recovery_ms(samples[:1], 1_000.0) is None  # nothing sampled after the end
+
+
+def test_summary_keys_count_failures_at_their_worst() -> None:
+    cells = [{"loss": 0.30, "audio_mos": 3.4}, {"loss": 0.30, "audio_mos": None}, {"loss": 0.05,
+             "video_freeze_ratio": 0.01}, {"loss": 0.05, "video_freeze_ratio": 0.03}, {"loss": 0.0, "audio_mos": 4.3}]
+    outages = [{"recovery_after_outage_ms": 900.0}, {"recovery_after_outage_ms": None}]
+    assert summary(cells, outages, 30_000) == {"min_audio_mos_at_30pct_loss": 1.0,
+                                               "max_video_freeze_ratio_at_5pct_loss": 0.03,
+                                               "max_recovery_after_outage_ms": 30_000}
+    assert summary(cells[2:], outages[:1], 30_000)["min_audio_mos_at_30pct_loss"] is None
+    assert summary([], [], 30_000)["max_recovery_after_outage_ms"] is None
