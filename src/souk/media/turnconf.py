@@ -45,7 +45,8 @@ class TurnLaunch:
         return cls(workdir=workdir, secret=secret, realm=ts.realm, listen_ip=ts.listen_ip,
                    public_host=ts.public_host or ts.listen_ip, relay_ip=relay_ip, external_ip=ts.external_ip,
                    port=port, tls_port=tls_port, transports=tuple(dict.fromkeys(ts.transports)),
-                   min_port=lo, max_port=hi, allowed_peer_ips=tuple(ts.allowed_peer_ips) or default_peers or (relay_ip,),
+                   min_port=lo, max_port=hi,
+                   allowed_peer_ips=tuple(ts.allowed_peer_ips) or default_peers or (relay_ip,),
                    tls_cert=tls_cert, tls_key=tls_key)
 
     @property
