@@ -139,9 +139,11 @@ async def call(b: Browsers, links: tuple[Link, Link], profiles: tuple[LinkProfil
             result.sides = (window(start[0], end[0]), window(start[1], end[1]))
         if outage_s > 0:
             result.recovery_ms = await _outage(seller, shopper, links[0], outage_s)
-        last = await _both(seller, shopper)
-        result.in_call_after = all(s.frames_decoded > 0 for s in last) and await shopper.evaluate(
-            "() => window.soukCall.phase !== 'idle'")
+        before = await _both(seller, shopper)
+        await asyncio.sleep(1.0)
+        last = await _both(seller, shopper)  # up: both sides still hear the other, the shopper still in the call
+        result.in_call_after = all(b.audio_received > a.audio_received for a, b in zip(before, last, strict=True)) \
+            and await shopper.evaluate("() => window.soukCall.phase !== 'idle'")
         await shopper.click("#hangup-btn")
         await seller.wait_for_function("() => window.soukConsole.call === null", timeout=TIMEOUT_MS)
         return result

@@ -3,7 +3,8 @@
 A page's snapshot sums its receiving peer connections' ``inbound-rtp`` counters (W3C webrtc-stats) and takes
 its nominated candidate pair's round trip. Over a window between two snapshots of one receiving side:
 
-- video freeze ratio: delta ``totalFreezesDuration`` / window (a freeze as W3C defines it, counted by Chromium);
+- video freeze ratio: delta ``totalFreezesDuration`` / window (a freeze as W3C defines it, counted by Chromium
+  when the next frame renders); a window without a single new frame is frozen throughout (ratio 1);
 - audio concealment ratio: delta ``concealedSamples`` / delta ``totalSamplesReceived``;
 - audio loss before repair: lost / (received + lost); after repair: (lost - fecPacketsReceived, >= 0) / same;
 - MOS: souk.domain.quality.mos (E-model, Opus) from the voice path's round trip (both legs: the shopper's
@@ -65,9 +66,10 @@ def window(a: Snapshot, b: Snapshot) -> Window:
     fec = max(0, b.audio_fec - a.audio_fec)
     expected = received + lost
     samples = b.samples - a.samples
+    frames = b.frames_decoded - a.frames_decoded
     return Window(
-        seconds=round(seconds, 3), frames=b.frames_decoded - a.frames_decoded,
-        video_freeze_ratio=round(min(1.0, max(0.0, b.freezes_s - a.freezes_s) / seconds), 4),
+        seconds=round(seconds, 3), frames=frames,
+        video_freeze_ratio=round(min(1.0, max(0.0, b.freezes_s - a.freezes_s) / seconds), 4) if frames > 0 else 1.0,
         freezes=b.freeze_count - a.freeze_count,
         audio_concealment_ratio=round((b.concealed - a.concealed) / samples, 4) if samples > 0 else None,
         audio_loss_pct=round(100 * lost / expected, 2) if expected > 0 else None,

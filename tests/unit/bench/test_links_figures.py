@@ -56,3 +56,8 @@ def test_summary_keys_count_failures_at_their_worst() -> None:
                                                "max_recovery_after_outage_ms": 30_000}
     assert summary(cells[2:], outages[:1], 30_000)["min_audio_mos_at_30pct_loss"] is None
     assert summary([], [], 30_000)["max_recovery_after_outage_ms"] is None
+
+
+def test_a_window_without_a_new_frame_is_frozen_throughout() -> None:
+    a = Snapshot(t_ms=0, frames_decoded=50, freezes_s=1.0)
+    assert window(a, Snapshot(t_ms=4_000, frames_decoded=50, freezes_s=1.0)).video_freeze_ratio == 1.0
