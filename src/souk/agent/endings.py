@@ -82,3 +82,19 @@ def confident_ending(end_p: float | None, last_word_p: float | None) -> bool:
     if end_p is None or last_word_p is None:
         return False
     return end_p >= CONFIDENT_END_P and last_word_p >= CONFIDENT_WORD_P
+
+
+SURE_END_P = 0.85
+SURE_WORD_P = 0.85
+
+
+def sure_ending(end_p: float | None, last_word_p: float | None) -> bool:
+    """True when the decoder is very sure of both the terminal punctuation and the last word: the evidence that
+    lets a short pause end a turn the model calls only likely finished (``TurnConfig.sure_text_threshold``).
+
+    Measured on the bench's speech: the one inner pause with such a transcript ("Do you have this jacket?"
+    before "in a larger size?") had model probabilities <= 0.23 in its first 224 ms; finished questions the
+    model doubted at 0.44-0.56 ("When will my refund arrive?") had it."""
+    if end_p is None or last_word_p is None:
+        return False
+    return end_p >= SURE_END_P and last_word_p >= SURE_WORD_P

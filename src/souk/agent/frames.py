@@ -97,6 +97,7 @@ class TurnCheck(ControlFrame):
     turn_id: int
     seq: int
     silence_ms: float = 0.0  # trailing non-speech when asked
+    first: bool = True  # the first question of this pause
 
 
 @dataclass(frozen=True, slots=True)

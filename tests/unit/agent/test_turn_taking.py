@@ -23,7 +23,9 @@ from souk.agent.turns import TurnConfig, TurnDetector
 from souk.core.clock import ManualClock
 
 W = bytes(1024)  # one 32 ms window
-SMART = TurnConfig(smart_turn=True, check_after_ms=96, recheck_after_ms=480, recheck_ms=288, max_silence_ms=1200)
+# no early back-to-back re-checks here (test_turn_text_evidence covers them): one question, then past the pause
+SMART = TurnConfig(smart_turn=True, check_after_ms=96, recheck_after_ms=480, recheck_ms=288, max_silence_ms=1200,
+                   early_checks_until_ms=0.0)
 
 
 def _feed(det: TurnDetector, pattern: str, t: float, *, agent: bool = False) -> tuple[float, list[ControlFrame]]:

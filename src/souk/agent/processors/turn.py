@@ -2,14 +2,18 @@
 
 With an end-of-turn model (:class:`~souk.agent.smart_turn.TurnCompletion`) the detector's
 :class:`~souk.agent.frames.TurnCheck` questions are answered off the event loop, one at a time per session,
-and the verdict goes back to the detector (which may then end the turn). A "finished" verdict is checked
-against the pause's speculative transcript when one is running (``transcript``: the responder's): a last
-word no sentence ends on ("to", "the", "and", :mod:`souk.agent.endings`) turns it into "not finished", and
-so does, at the first question (before an inner pause is over), an ending the decoder doubts. Once the
-pause is far longer than an inner pause (``text_alone_ms``), a transcript the decoder confidently ended
-(a full stop or question mark it is sure of after a word it is sure of) ends the turn even when the model,
-which reads prosody only, still hears an unfinished sentence (flat statements; it would wait for the cap). The
-transcript is needed for the answer anyway, so waiting for it costs the answer nothing. A barge-in cuts the agent's audio
+and the decision goes back to the detector (which may then end the turn). Each answer weighs the model's
+probability with the pause's speculative transcript (``transcript``: the responder's), :meth:`_decide`:
+
+* a last word no sentence ends on ("to", "the", "and", :mod:`souk.agent.endings`) keeps the floor open;
+* while the pause may still be an inner pause: the first question ends the turn at ``early_threshold``
+  unless the decoder doubts the ending (an invented last word); the next ones, asked back to back up to
+  ``early_checks_until_ms``, end it only at ``sure_text_threshold`` with a transcript the decoder is very
+  sure of (the model alone is unreliable there: its probability rises with the silence at inner pauses);
+* past an inner pause: the model at ``complete_threshold``, or from ``text_alone_ms`` a confidently ended
+  transcript alone (flat statements the model, which reads prosody only, hears as unfinished).
+
+The transcript is needed for the answer anyway, so waiting for it costs the answer nothing. A barge-in cuts the agent's audio
 right here, in the same step that detected it (``on_barge_in``: the output stage's :meth:`cut`), before
 the Interrupt frame travels on: no audio frame leaves after the window that detected the user's speech.
 """
@@ -21,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from souk.agent.endings import confident_ending, doubted_ending, looks_unfinished
+from souk.agent.endings import confident_ending, doubted_ending, looks_unfinished, sure_ending
 from souk.agent.frames import ControlFrame, Frame, Interrupt, TurnCheck, VadWindow
 from souk.agent.pipeline import Processor
 from souk.agent.playback import Playback
@@ -32,16 +36,13 @@ from souk.core.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
-UNFINISHED_P = 0.2  # the verdict given to a "finished" pause whose transcript ends on an unfinished word
-
-
 class TurnProcessor(Processor):
     name = "turn"
 
     def __init__(self, detector: TurnDetector, playback: Playback, *, model: TurnCompletion | None = None,
                  on_barge_in: Callable[[Interrupt], None] | None = None,
                  transcript: Callable[[int], asyncio.Task[SttResult] | None] | None = None,
-                 transcript_wait_s: float = 0.6, text_alone_ms: float = 864.0) -> None:
+                 transcript_wait_s: float = 0.6) -> None:
         super().__init__()
         self.detector = detector
         self._playback = playback
@@ -49,9 +50,9 @@ class TurnProcessor(Processor):
         self._on_barge_in = on_barge_in
         self._transcript = transcript
         self._transcript_wait = transcript_wait_s
-        self._text_alone_ms = text_alone_ms
         self.vetoes = 0  # "finished" verdicts the transcript turned down
         self.text_ends = 0  # "unfinished" verdicts a confidently ended transcript overruled (long pauses)
+        self.sure_ends = 0  # early pauses ended by a very sure transcript with a middling model verdict
         self._tasks = TaskOwner("voice-turn")
         self._warned = False
         self.check_ms: list[float] = []  # the model's wall time per question (for the metrics)
@@ -90,25 +91,39 @@ class TurnProcessor(Processor):
                 log.warning("end-of-turn model failed (turns end at the silence cap): %s", exc)
             p = 0.0
         ms = (time.perf_counter() - t0) * 1000
-        cfg = self.detector.cfg
-        threshold = self.detector.threshold(check.silence_ms)
-        finished = p >= threshold
-        if finished or check.silence_ms >= self._text_alone_ms:
-            result = await self._speculative(check.turn_id)
-            if result is not None:
-                unfinished = looks_unfinished(result.text, result.language) or (
-                    check.silence_ms < cfg.recheck_after_ms and doubted_ending(result.end_p, result.last_word_p))
-                if finished and unfinished:
-                    self.vetoes += 1
-                    p = min(p, UNFINISHED_P)
-                elif (not finished and not unfinished and check.silence_ms >= self._text_alone_ms
-                      and confident_ending(result.end_p, result.last_word_p)):
-                    self.text_ends += 1
-                    p = max(p, threshold)
+        result = await self._speculative(check.turn_id)
+        finished = self._decide(check, p, result)
         self.check_ms.append(ms)
         del self.check_ms[:-64]
         await self._emit(self.detector.verdict(check.turn_id, check.seq, p, self._playback.clock.now(),
-                                               check_ms=ms))
+                                               check_ms=ms, finished=finished))
+
+    def _decide(self, check: TurnCheck, p: float, result: SttResult | None) -> bool:
+        """Whether the pause of ``check`` ends the turn: the model's probability ``p`` weighed with the pause's
+        speculative transcript (None: none in time, the model decides alone)."""
+        cfg = self.detector.cfg
+        if result is not None and looks_unfinished(result.text, result.language):
+            if p >= self.detector.threshold(check.silence_ms):
+                self.vetoes += 1
+            return False  # "Is it possible to": whatever the prosody, until the cap
+        if check.silence_ms < cfg.recheck_after_ms:  # may still be a speaker's inner pause
+            if check.first and p >= cfg.early_threshold:
+                if result is not None and doubted_ending(result.end_p, result.last_word_p):
+                    self.vetoes += 1
+                    return False
+                return True
+            if (check.silence_ms <= cfg.early_checks_until_ms and p >= cfg.sure_text_threshold
+                    and result is not None and sure_ending(result.end_p, result.last_word_p)):
+                self.sure_ends += 1
+                return True
+            return False
+        if p >= cfg.complete_threshold:
+            return True
+        if (check.silence_ms >= cfg.text_alone_ms and result is not None
+                and confident_ending(result.end_p, result.last_word_p)):
+            self.text_ends += 1
+            return True
+        return False
 
     async def _speculative(self, turn_id: int) -> SttResult | None:
         """The pause's speculative transcript (waited for up to ``transcript_wait_s``), or None."""
