@@ -118,7 +118,9 @@ class TurnSettings(BaseModel):
     mode: Literal["embedded", "external", "off"] = "embedded"
     binary: str = "turnserver"
     secret: SecretStr = SecretStr("")  # embedded: generated into <data_dir>/turn/secret when empty
-    credential_ttl_s: int = Field(default=3600, ge=10, le=7 * 24 * 3600)
+    # coturn refuses an allocation's refresh once its credentials expired: a relayed call lasts at most this
+    # long after the welcome that carried them, so keep it above calls.max_call_s (2 h)
+    credential_ttl_s: int = Field(default=3 * 3600, ge=10, le=7 * 24 * 3600)
     realm: str = "souk"
     # external: the TURN URLs handed to clients, e.g. "turn:turn.example.com:3478?transport=udp",
     # "turns:turn.example.com:5349?transport=tcp"

@@ -388,6 +388,9 @@ async def start_turn(settings: Settings, *, clock: Clock | None = None) -> tuple
     ts = settings.turn
     if ts.mode == "off":
         return None, None
+    if ts.credential_ttl_s < settings.calls.max_call_s:
+        log.warning("turn.credential_ttl_s (%d s) is shorter than calls.max_call_s (%.0f s): a relayed call "
+                    "loses its relay when its credentials expire", ts.credential_ttl_s, settings.calls.max_call_s)
     if ts.mode == "external":
         return TurnRelay.external(ts, clock=clock), None
     sup = TurnSupervisor(settings, clock=clock)
