@@ -2,8 +2,9 @@
 
 Janus 1.1.2 reads ``janus.jcfg`` (libconfig syntax) plus one file per plugin/transport from the folder given
 with ``-F``. Only what Souk uses is loaded: the WebSocket transport (Janus API and admin API, both bound to
-127.0.0.1) and the VideoRoom, Streaming and AudioBridge plugins. Every other plugin, transport, event
-handler and logger is disabled (Debian's mqtt transport config does not even parse).
+127.0.0.1) and the VideoRoom, Streaming and AudioBridge plugins, and, when Souk asks for media statistics, the
+HTTP event handler sampleevh (souk.media.evh). Every other plugin, transport, event handler and logger is
+disabled (Debian's mqtt transport config does not even parse).
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ class JanusLaunch:
     debug_level: int = 4
     session_timeout_s: int = 60
     min_nack_queue_ms: int = 1000
+    # Janus's HTTP event handler (sampleevh) posting media statistics to Souk (souk.media.evh); "" = none
+    events_url: str = ""
+    events_user: str = ""
+    events_secret: str = ""
+    stats_period_s: int = 5
 
     @classmethod
     def from_settings(cls, js: JanusSettings, *, confdir: Path, recordings_dir: Path, ws_port: int,
@@ -90,7 +96,17 @@ def render_config(c: JanusLaunch) -> dict[str, str]:
         "janus.plugin.streaming.jcfg": render_jcfg({"general": _streaming(c)}),
         "janus.plugin.audiobridge.jcfg": render_jcfg({"general": {"admin_key": c.admin_key,
                                                                    "lock_rtp_forward": True, "events": False}}),
+        **({"janus.eventhandler.sampleevh.jcfg": render_jcfg({"general": _sampleevh(c)})} if c.events_url else {}),
     }
+
+
+def _sampleevh(c: JanusLaunch) -> dict[str, Value]:
+    """Media events only (type 32), grouped, compact JSON, to Souk with HTTP Basic auth."""
+    general: dict[str, Value] = {"enabled": True, "events": "media", "grouping": True, "json": "plain",
+                                 "backend": c.events_url, "max_retransmissions": 2, "retransmissions_backoff": 200}
+    if c.events_user:
+        general.update(backend_user=c.events_user, backend_pwd=c.events_secret)
+    return general
 
 
 def write_config(c: JanusLaunch) -> dict[str, Path]:
@@ -159,8 +175,15 @@ def _core(c: JanusLaunch) -> dict[str, Section]:
         "plugins": {"disable": ",".join(PLUGINS_DISABLED)},
         "transports": {"disable": ",".join(TRANSPORTS_DISABLED)},
         "loggers": {"disable": ",".join(LOGGERS_DISABLED)},
-        "events": {"broadcast": False, "disable": ",".join(EVENTS_DISABLED)},
+        "events": _events(c),
     }
+
+
+def _events(c: JanusLaunch) -> dict[str, Value]:
+    if not c.events_url:
+        return {"broadcast": False, "disable": ",".join(EVENTS_DISABLED)}
+    disabled = [e for e in EVENTS_DISABLED if e != "libjanus_sampleevh.so"]
+    return {"broadcast": True, "stats_period": c.stats_period_s, "disable": ",".join(disabled)}
 
 
 def _streaming(c: JanusLaunch) -> dict[str, Value]:

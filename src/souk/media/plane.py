@@ -319,6 +319,14 @@ class MediaPlane:
         self._participants[p] = node_id
         self.pool.load(node_id).handles += 1
 
+    def publisher_of(self, handle_id: int) -> tuple[RoomKey, str] | None:
+        """(room, display) of the publisher this process opened on Janus handle ``handle_id``, if any: Janus's
+        media statistics (souk.media.evh) name handles."""
+        for p in self._participants:
+            if isinstance(p, Publisher) and p.handle.handle_id == handle_id:
+                return p.room, p.display
+        return None
+
     def closed_participant(self, p: object) -> None:
         """Forget a closed participant (every participant's ``on_close``; idempotent)."""
         node_id = self._participants.pop(p, None) if isinstance(p, Publisher | Subscriber | Viewer) else None

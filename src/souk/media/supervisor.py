@@ -17,6 +17,7 @@ import shutil
 import signal
 import socket
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from souk.core.clock import Clock, SystemClock
@@ -25,6 +26,7 @@ from souk.core.settings import Settings
 from souk.core.tasks import TaskOwner
 from souk.media.client import JanusConnection
 from souk.media.config import BIND_IP, JanusLaunch, write_config
+from souk.media.evh import EVENTS_PATH, EVENTS_USER, load_events_secret
 from souk.media.nodes import JanusNode
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,13 @@ HEALTH_EVERY_S = 5.0
 HEALTH_FAILURES_BEFORE_KILL = 3
 MAX_BACKOFF_S = 30.0
 STABLE_AFTER_S = 30.0
+
+
+def events_url(settings: Settings) -> str:
+    """Where this Souk takes Janus's events: its own port, on loopback unless it listens on one address."""
+    host = settings.server.host
+    host = BIND_IP if host in ("", "0.0.0.0", "::", "localhost") else host
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.server.port}{EVENTS_PATH}"
 
 
 def free_port(host: str = BIND_IP) -> int:
@@ -63,6 +72,9 @@ class JanusSupervisor:
             admin_secret=js.admin_secret.get_secret_value() or secrets.token_urlsafe(24),
             admin_key=js.admin_key.get_secret_value() or secrets.token_urlsafe(24),
         )
+        if settings.quality.janus_events:  # media statistics to this Souk (souk.media.evh)
+            self.launch = replace(self.launch, events_url=events_url(settings), events_user=EVENTS_USER,
+                                  events_secret=load_events_secret(settings))
         self.log_path = self.workdir / "janus.log"
         self.restarts = 0
         self.on_restart: list[Callable[[JanusNode], None]] = []

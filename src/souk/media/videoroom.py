@@ -107,6 +107,9 @@ class RoomControl:
             "description": description[:100], "publishers": publishers, "bitrate": bitrate, "fir_freq": 10,
             "audiocodec": "opus", "videocodec": "vp8", "is_private": True, "permanent": False,
             "notify_joining": False, "record": record,
+            # resilience (docs/resilience.md): Opus in-band FEC and DTX negotiated with every publisher and
+            # offered to every subscriber; audio levels and transport-wide CC on (Janus's defaults, said here)
+            "opus_fec": True, "opus_dtx": True, "audiolevel_ext": True, "transport_wide_cc_ext": True,
         }
         if rec_dir:
             body["rec_dir"] = rec_dir
@@ -250,6 +253,7 @@ class Publisher(_Participant):
                                                  if isinstance(p, dict) and isinstance(p.get("id"), int))
         self._mids: dict[str, list[str]] = {}
         self.published = False
+        self.display = ""  # what it joined as (Souk: the participant's identity); Janus's media stats name handles
 
     async def publish(self, offer: Jsep, *, audio: bool = True, video: bool = True, record: bool = False,
                       filename: str | None = None) -> Jsep:
@@ -268,6 +272,19 @@ class Publisher(_Participant):
         self.published = True
         if not (audio and video):
             await self.set_media(audio=audio, video=video)
+        return Jsep.from_dict(jsep)
+
+    async def restart_ice(self, offer: Jsep) -> Jsep:
+        """Renegotiate with the browser's ICE-restart offer (new ufrag/pwd, same m-lines): Janus answers with
+        new ICE credentials and keeps the feed, its id and its subscribers."""
+        if offer.type != "offer":
+            raise BadRequest("an ICE restart needs an SDP offer")
+        check_sdp(offer)
+        if not self.published:
+            raise Conflict("not publishing", code="not_publishing")
+        data, jsep = await self.handle.message({"request": "configure"}, offer.to_dict())
+        if jsep is None or jsep.get("type") != "answer":
+            raise JanusError(f"ICE restart got no answer from Janus ({data.get('videoroom')})")
         return Jsep.from_dict(jsep)
 
     async def set_media(self, *, audio: bool | None = None, video: bool | None = None) -> None:
@@ -331,6 +348,21 @@ class Subscriber(_Receiver):
             streams.append(stream)
         await self.handle.message({"request": "configure", "streams": streams})
 
+    async def restart_ice(self) -> Jsep:
+        """Ask Janus for a new offer with new ICE credentials (``restart: true``) on this subscription; the
+        browser answers it with :meth:`start` as usual. Same handle, same feeds: the call goes on."""
+        _, jsep = await self.handle.message({"request": "configure", "restart": True})
+        if not jsep or jsep.get("type") != "offer":
+            raise JanusError("ICE restart: Janus sent no new offer")
+        return Jsep.from_dict(jsep)
+
+    async def relay_video(self, on: bool) -> None:
+        """Relay (or stop relaying) this subscription's video: the audio-only fallback on a collapsed link."""
+        mids = media_mids(self.offer.sdp).get("video", [])
+        if not mids:
+            raise BadRequest("this subscription carries no video", code="no_video")
+        await self.handle.message({"request": "configure", "streams": [{"mid": x, "send": on} for x in mids]})
+
     async def hold(self, kinds: Sequence[str] = ("audio", "video")) -> None:
         """Relay nothing on the streams of ``kinds`` (a warm subscription: ICE and DTLS up, no media)."""
         mids = [mid for kind in kinds for mid in media_mids(self.offer.sdp).get(kind, [])]
@@ -376,7 +408,9 @@ async def join_publisher(handle: JanusHandle, room: RoomKey, janus_room: int, *,
                                     "display": display[:100], "pin": pin})
     if data.get("videoroom") != "joined":
         raise JanusError(f"join as publisher: unexpected reply {data.get('videoroom')!r}")
-    return Publisher(handle, room, janus_room, data, on_close)
+    pub = Publisher(handle, room, janus_room, data, on_close)
+    pub.display = display[:100]
+    return pub
 
 
 async def join_subscriber(handle: JanusHandle, room: RoomKey, janus_room: int, feeds: Sequence[int], *,

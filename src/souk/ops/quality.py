@@ -11,8 +11,10 @@ from typing import Any, Protocol
 
 from souk.core.clock import Clock
 from souk.core.errors import BadRequest, Forbidden, NotFound
-from souk.domain.quality import Participant, QualityRecord, Report, merge
+from souk.core.tenancy import RoomKey
+from souk.domain.quality import Participant, QualityRecord, Report, merge, with_server_stats
 from souk.domain.quality_agg import Sale, dashboard, quality_vs_sales, record_view, stats
+from souk.media.evh import MediaStat
 
 MAX_WINDOW_S = 366 * 86400
 Change = Callable[[QualityRecord | None], QualityRecord | None]
@@ -28,6 +30,14 @@ class QualityStore(Protocol):
     async def room(self, merchant_id: str, room_id: str, *, max_rows: int = ...) -> list[QualityRecord]: ...
 
     async def sales(self, merchant_id: str, customers: set[str], since: float, until: float) -> list[Sale]: ...
+
+    async def latest_session(self, merchant_id: str, room_id: str, identity: str) -> str | None: ...
+
+
+class Publishers(Protocol):
+    def publisher_of(self, handle_id: int) -> tuple[RoomKey, str] | None:
+        """(room, identity) of the publisher on a Janus handle this process opened."""
+        ...
 
 
 class RoomKinds(Protocol):
@@ -75,6 +85,28 @@ class QualityService:
         return await self._store.apply(who.merchant_id, report.room_id, who.identity, report.session_id,
                                        lambda before: merge(before, report, participant, now))
 
+    async def janus_stats(self, stats: list[MediaStat], publishers: Publishers | None) -> dict[str, int]:
+        """Janus's media statistics beside the browsers' reports: a publisher's handle is its participant's
+        uplink as Janus receives it (``server.uplink_audio`` / ``uplink_video`` of their latest record in the
+        room). Handles this process did not open, subscribers, and participants with no record yet are counted
+        as ``unmatched``."""
+        matched = unmatched = 0
+        for st in stats:
+            owner = publishers.publisher_of(st.handle_id) if publishers is not None else None
+            if owner is None or not owner[1]:
+                unmatched += 1
+                continue
+            room, identity = owner
+            session = await self._store.latest_session(room.merchant_id, room.room_id, identity)
+            if session is None:
+                unmatched += 1
+                continue
+            entry: dict[str, Any] = {**st.stats, "codec": st.codec, "at": self._clock.wall()}
+            await self._store.apply(room.merchant_id, room.room_id, identity, session,
+                                    _server_change(f"uplink_{st.medium}", entry))
+            matched += 1
+        return {"matched": matched, "unmatched": unmatched}
+
     # ---------------------------------------------------------------- the ops page's reads
 
     def _span(self, hours: float) -> tuple[float, float]:
@@ -111,6 +143,12 @@ class QualityService:
         until = self._clock.wall()
         records, _ = await self._store.window(merchant_id, until - seconds, until + 1)
         return stats(records)
+
+
+def _server_change(medium: str, entry: dict[str, Any]) -> Change:
+    def change(r: QualityRecord | None) -> QualityRecord | None:
+        return None if r is None else with_server_stats(r, medium, entry)
+    return change
 
 
 def rooms_list(records: list[QualityRecord], limit: int = 100) -> list[dict[str, Any]]:

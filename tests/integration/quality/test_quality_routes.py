@@ -14,8 +14,10 @@ from typing import Any, get_args
 import httpx
 import pytest
 
+from souk.core.tenancy import RoomKey
 from souk.domain.models import Customer, Order, OrderLine, OrderStatus
 from souk.domain.rooms import RoomKind
+from souk.media.evh import load_events_secret
 from tests.fixtures.browser import Souk, running_souk
 
 FEATURES = ("souk.api.routes.quality",)
@@ -158,3 +160,44 @@ async def test_only_staff_read_the_figures(souk: Souk) -> None:
         for bad in ("hours=0", "hours=99999", "bucket_s=5"):
             r = await c.get(f"/v1/quality/dashboard?{bad}", headers=bearer(souk, "boss", "host"))
             assert r.status_code == 422, bad
+
+
+class FakePublishers:
+    """Stands in for the media plane's handle lookup (the e2e test has the real one with Janus)."""
+
+    def __init__(self, owners: dict[int, tuple[RoomKey, str]]) -> None:
+        self.owners = owners
+
+    def publisher_of(self, handle_id: int) -> tuple[RoomKey, str] | None:
+        return self.owners.get(handle_id)
+
+
+def janus_event(handle_id: int, media: str = "video", **stats: Any) -> dict[str, Any]:
+    return {"type": 32, "timestamp": 1, "session_id": 9, "handle_id": handle_id,
+            "event": {"media": media, "codec": "vp8", "rtt": 20, "lost": 7, "nacks-sent": 3, **stats}}
+
+
+async def test_janus_media_stats_join_the_publishers_record(souk: Souk) -> None:
+    secret = load_events_secret(souk.settings)
+    auth = httpx.BasicAuth("janus", secret)
+    souk.ctx.media = FakePublishers({5: (RoomKey(souk.merchant_id, ROOM), SHOPPER)})  # type: ignore[assignment]
+    me = bearer(souk, SHOPPER, "member", ROOM)
+    async with httpx.AsyncClient(base_url=souk.base_url) as c:
+        r = await c.post("/v1/quality/janus-events", json=[janus_event(5)], auth=auth)
+        assert r.json() == {"matched": 0, "unmatched": 1, "ignored": 0}  # no record of that join yet
+        assert (await c.post("/v1/quality/reports", json=report(0), headers=me)).status_code == 202
+        r = await c.post("/v1/quality/janus-events", json=[janus_event(5), janus_event(5, "audio", lost=1),
+                                                           janus_event(6), {"type": 1, "event": {}}], auth=auth)
+        assert r.status_code == 200 and r.json() == {"matched": 2, "unmatched": 1, "ignored": 1}
+        room = (await c.get(f"/v1/quality/rooms/{ROOM}", headers=bearer(souk, "ana", "agent"))).json()
+        server = room["participants"][0]["server"]
+        assert server["uplink_video"]["lost"] == 7 and server["uplink_video"]["nacks-sent"] == 3
+        assert server["uplink_audio"]["lost"] == 1 and server["uplink_video"]["codec"] == "vp8"
+        for wrong in (httpx.BasicAuth("janus", "nope"), httpx.BasicAuth("admin", secret)):
+            r = await c.post("/v1/quality/janus-events", json=[janus_event(5)], auth=wrong)
+            assert r.status_code == 401 and r.json()["error"]["code"] == "events_auth_failed"
+        r = await c.post("/v1/quality/janus-events", json=[janus_event(5)], headers=me)
+        assert r.status_code == 401
+        r = await c.post("/v1/quality/janus-events", content=b"[1, 2]", auth=auth,
+                         headers={"Content-Type": "application/json"})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "bad_events"

@@ -78,3 +78,15 @@ async def quality_room(t: Tenancy) -> None:
                 assert [p["session"] for p in clean(t, r)["participants"]] == [B_SESSION]
             else:
                 not_found(t, r, "room_not_found")
+
+
+@covers("POST", "/v1/quality/janus-events")
+async def quality_janus_events(t: Tenancy) -> None:
+    """The node's Janus posts here with the node's events secret; no merchant credential is accepted."""
+    before = await _a_records(t)
+    event = {"type": 32, "session_id": 1, "handle_id": 1, "event": {"media": "audio", "lost": 99}}
+    for bearer in (b_key(t), b_staff(t), b_viewer(t)):
+        async with t.http(bearer) as c:
+            r = await c.post("/v1/quality/janus-events", json=[event])
+            assert clean(t, r, 401)["error"]["code"] == "events_auth_failed"
+    assert await _a_records(t) == before

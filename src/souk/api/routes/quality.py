@@ -5,12 +5,18 @@
   8 KiB are ``413 report_too_large``, out-of-range values ``422 invalid_request``, inconsistent ones ``400
   bad_report`` (naming the field), a flood ``429 rate_limited``. A retried report (same or older ``seq``) is
   accepted and changes nothing (``stored: false``).
+- ``POST /v1/quality/janus-events``: Janus's event handler (sampleevh, HTTP Basic ``janus`` and the shared
+  secret, souk.media.evh); its media statistics join the publishers' records (``server``).
 - ``GET /v1/quality/dashboard``, ``/sales``, ``/rooms/{room}``: the merchant's API key or a staff token (room
   ``*``; role agent or host, or the moderate/admin privilege). Another merchant's room is 404 as a missing one.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -23,8 +29,9 @@ from souk.api.limits import Who, client_address
 from souk.api.openapi import errors, raises
 from souk.api.params import ROOM_ID_PATTERN, RoomId
 from souk.auth.tokens import ANY_ROOM, AccessClaims, Role
-from souk.core.errors import Forbidden, NotFound
+from souk.core.errors import BadRequest, Forbidden, NotFound, Unauthenticated
 from souk.domain import quality as q
+from souk.media.evh import EVENTS_USER, load_events_secret, parse_media_stats
 from souk.ops.quality import QualityService, Reporter
 
 router = APIRouter(prefix="/v1/quality", tags=["quality"])
@@ -161,6 +168,31 @@ async def report(body: ReportIn, claims: Claims, ctx: Ctx,
     record = await quality_service(ctx).report(who, body.to_domain())
     return {"stored": record is not None, "reports": record.reports if record else None,
             "mos": record.mos if record else None}
+
+
+@raises({401: ["events_auth_failed"]})
+def janus_auth(request: Request, ctx: Ctx) -> None:
+    """HTTP Basic ``janus:<secret>``: the secret Souk wrote into Janus's sampleevh config (or configured)."""
+    scheme, _, value = (request.headers.get("authorization") or "").partition(" ")
+    try:
+        user, _, given = base64.b64decode(value, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        user, given = "", ""
+    secret = load_events_secret(ctx.settings)
+    if scheme.lower() != "basic" or user != EVENTS_USER or not hmac.compare_digest(given.encode(), secret.encode()):
+        raise Unauthenticated("Janus events need HTTP Basic auth with the events secret", code="events_auth_failed")
+
+
+@router.post("/janus-events", responses=errors({400: ["bad_events"]}))
+async def janus_events(request: Request, ctx: Ctx, _: Annotated[None, Depends(janus_auth)]) -> dict[str, Any]:
+    """Media statistics from Janus's event handler (a JSON event object or a list of them)."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError as exc:
+        raise BadRequest("the body is not JSON", code="bad_events") from exc
+    stats, ignored = parse_media_stats(body)
+    counts = await quality_service(ctx).janus_stats(stats, ctx.media)
+    return {**counts, "ignored": ignored}
 
 
 @router.get("/dashboard")

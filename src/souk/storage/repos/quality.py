@@ -96,6 +96,15 @@ class SqlQualityRepo(Repo):
                                     .where(*_key(merchant_id, room_id, identity, session_id)))
         return None if doc is None else from_doc(doc)
 
+    async def latest_session(self, merchant_id: str, room_id: str, identity: str) -> str | None:
+        """The join session of ``identity``'s latest record in the room (Janus's stats go to it)."""
+        c = quality_records.c
+        async with self._db.read() as conn:
+            return await conn.scalar(
+                sa.select(c.session_id).where(c.merchant_id == merchant_id, c.room_id == room_id,
+                                              c.identity == identity)
+                .order_by(c.started_at.desc(), c.session_id.desc()).limit(1))
+
     async def window(self, merchant_id: str, since: float, until: float, *,
                      max_rows: int = MAX_ROWS) -> tuple[list[QualityRecord], bool]:
         """The records of joins in [since, until) (wall times), oldest first, and whether more than
