@@ -89,5 +89,17 @@ def check_netns() -> Check:
                  "" if problem is None else "only needed for tests and benchmarks")
 
 
+def check_turn_binary(settings: Settings) -> Check:
+    """coturn is installed when Souk is to run it (turn.mode = "embedded"; docs/turn.md)."""
+    name = "coturn installed"
+    if settings.turn.mode != "embedded":
+        return Check(name, True, f"turn.mode = {settings.turn.mode}: Souk runs no TURN server")
+    path = shutil.which(settings.turn.binary)
+    if path is None:
+        return Check(name, False, f"{settings.turn.binary!r} not on PATH",
+                     "apt-get install coturn (or make setup), or set turn.mode to external or off")
+    return Check(name, True, f"coturn at {path}")
+
+
 def media_checks(settings: Settings) -> list[Check]:
-    return [check_janus_binary(settings), check_ports(settings)]
+    return [check_janus_binary(settings), check_ports(settings), check_turn_binary(settings)]

@@ -108,3 +108,12 @@ def test_stun_binding_request_and_answer_match_by_transaction() -> None:
     ok = b"\x01\x01\x00\x00" + req[4:8] + tid
     assert is_binding_success(ok, tid) and not is_binding_success(ok, b"x" * 12)
     assert not is_binding_success(b"\x01\x11" + ok[2:], tid)  # an error response
+
+
+def test_doctor_names_coturn_when_souk_is_to_run_it() -> None:
+    from souk.core.settings import Settings
+    from souk.media.doctor import check_turn_binary
+
+    missing = check_turn_binary(Settings(turn={"binary": "no-such-turnserver"}))  # type: ignore[arg-type]
+    assert not missing.ok and "apt-get install coturn" in missing.hint
+    assert check_turn_binary(Settings(turn={"mode": "off", "binary": "no-such"})).ok  # type: ignore[arg-type]
