@@ -96,6 +96,7 @@ def render(c: TurnLaunch) -> str:
         "no-tlsv1",
         "no-tlsv1_1",
         "no-dtls",  # browsers speak TURN over UDP, TCP and TLS-over-TCP; DTLS-to-TURN is unused
+        "no-tcp-relay",  # browsers relay UDP only: no RFC 6062 TCP connections from the relay to anything
         "no-cli",
         "no-multicast-peers",
         "no-software-attribute",

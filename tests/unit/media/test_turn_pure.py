@@ -75,7 +75,7 @@ def test_config_denies_every_peer_but_the_allowed_ones() -> None:
     assert "listening-ip=10.0.0.1" in opts and "relay-ip=10.0.0.1" in opts
     assert "min-port=50000" in opts and "max-port=50100" in opts
     assert "denied-peer-ip=0.0.0.0-255.255.255.255" in opts and "allowed-peer-ip=10.0.0.1" in opts
-    assert "no-cli" in opts and "allow-loopback-peers" not in opts
+    assert "no-cli" in opts and "no-tcp-relay" in opts and "allow-loopback-peers" not in opts
     assert not any(o in opts for o in ("no-udp", "no-tcp", "no-tls"))
     assert "cert=/c.pem" in opts and "pkey=/k.pem" in opts and "userdb=/srv/souk/turn/turndb" in opts
 
