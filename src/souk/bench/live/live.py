@@ -206,7 +206,7 @@ async def snapshot(pids: dict[str, int], workers: list[Worker], publisher: Worke
 
 
 async def run_bench(settings: Settings, *, steps: list[int], probes: int, step_s: float, workers: int,
-                    bitrate: int, workdir: Path | None = None) -> dict[str, Any]:
+                    bitrate: int, workdir: Path | None = None, cheap: bool = True) -> dict[str, Any]:
     from souk.media.plane import MediaPlane
     from souk.media.supervisor import JanusSupervisor
     from souk.media.types import Jsep
@@ -250,7 +250,8 @@ async def run_bench(settings: Settings, *, steps: list[int], probes: int, step_s
             sub = (await plane.watch(ROOM, [feed], wait_s=5.0, node_id="node2") if edge
                    else await plane.subscribe(ROOM, [feed], wait_s=5.0))
             try:
-                r = await worker.request("view", offer=sub.offer.sdp, decode=kind != "bulk", stamps=kind != "bulk")
+                r = await worker.request("view", offer=sub.offer.sdp, decode=kind != "bulk", stamps=kind != "bulk",
+                                         cheap=kind == "bulk" and cheap)
                 await sub.start(Jsep("answer", r["sdp"], trickle=False))
             except BaseException:
                 await sub.aclose()

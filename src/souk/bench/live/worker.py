@@ -6,7 +6,9 @@ Requests are ``{"id": n, "op": ..., ...}``; each gets one reply line ``{"id": n,
 
 - ``publish`` {bitrate}: a timestamp-video + tone publisher (VP8 capped at ``bitrate``); reply: its offer ``sdp``
 - ``accept`` {sdp}: Janus's answer for that publisher
-- ``view`` {offer, decode, stamps}: a viewer answering ``offer``; reply: ``vid`` and the answer ``sdp``
+- ``view`` {offer, decode, stamps, cheap}: a viewer answering ``offer``; reply: ``vid`` and the answer ``sdp``.
+  ``cheap``: a :class:`~souk.bench.live.cheap.CheapViewer` (RTP counted and timed from headers, on 127.0.0.2)
+  instead of an aiortc peer
 - ``stats``: ``cpu_s`` (this process), ``bytes_sent`` (publisher), per viewer packets received/lost and frames,
   and the glass-to-glass delays recorded since the last ``stats`` (drained)
 - ``quit``: close every peer and exit. End of stdin does the same (the orchestrator went away), so a worker
@@ -24,7 +26,9 @@ import time
 from typing import Any
 
 from souk.bench.bots import PublisherBot, SubscriberBot, cap_vp8_bitrate
+from souk.bench.live.cheap import CheapIdentity, CheapViewer
 from souk.core.tasks import TaskOwner
+from souk.media.netns import VETH_ADDR
 from souk.media.types import Jsep
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,8 @@ class Peers:
     def __init__(self) -> None:
         self.publisher: PublisherBot | None = None
         self.viewers: dict[int, SubscriberBot] = {}
+        self.cheap: dict[int, CheapViewer] = {}
+        self.identity: CheapIdentity | None = None
         self._next = 0
 
     async def handle(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -49,6 +55,14 @@ class Peers:
                 raise ValueError("accept before publish")
             await self.publisher.accept(Jsep("answer", str(req["sdp"])))
             return {}
+        if op == "view" and req.get("cheap"):
+            if self.identity is None:
+                self.identity = CheapIdentity()
+            self._next += 1
+            vid = self._next
+            viewer, sdp = await CheapViewer.create(str(req["offer"]), self.identity, VETH_ADDR)
+            self.cheap[vid] = viewer
+            return {"vid": vid, "sdp": sdp}
         if op == "view":
             stamps = bool(req.get("stamps"))
             bot = SubscriberBot(decode=bool(req.get("decode")), timestamps=stamps)
@@ -72,6 +86,8 @@ class Peers:
             delays, bot.delays_ms = bot.delays_ms, []
             viewers[str(vid)] = {"received": received, "lost": max(lost, 0), "frames": bot.frames,
                                  "delays_ms": delays, "bad_stamps": bot.bad_stamps}
+        for vid, viewer in self.cheap.items():
+            viewers[str(vid)] = viewer.stats()
         bytes_sent = 0
         if self.publisher is not None:
             for st in (await self.publisher.pc.getStats()).values():
@@ -80,6 +96,8 @@ class Peers:
         return {"cpu_s": time.process_time(), "bytes_sent": bytes_sent, "viewers": viewers}
 
     async def aclose(self) -> None:
+        for viewer in self.cheap.values():
+            await viewer.aclose()
         for bot in self.viewers.values():
             await bot.aclose()
         if self.publisher is not None:
