@@ -143,6 +143,14 @@ class Viewer(_Receiver):
         """A relayed viewer gets the one layer its relay forwards: there is nothing to pick."""
         raise Conflict("a relayed viewer has no simulcast layers to pick", code="layer_unsupported")
 
+    async def restart_ice(self) -> Jsep:
+        """Not offered on a relayed viewer: the SDK subscribes afresh instead (docs/resilience.md)."""
+        raise Conflict("a relayed viewer cannot restart ICE: subscribe again", code="restart_unsupported")
+
+    async def relay_video(self, on: bool) -> None:
+        """A relayed viewer's mountpoint relays what it relays: the SDK mutes the video element instead."""
+        raise Conflict("a relayed viewer cannot pause its video", code="pause_unsupported")
+
     async def _leave(self) -> None:
         # Janus 1.1.2 answers "stop" only for a viewer whose PeerConnection is up: not for one never started,
         # still connecting, or already hung up (its mountpoint destroyed). Measured: the 3 s timeout each

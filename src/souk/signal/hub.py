@@ -93,6 +93,7 @@ class Member:
     video_muted: bool = False
     quiet: bool = False  # a live-show viewer: gets feed events but is never announced to the room
     backstage: bool = False  # preparing for a call that rings: sees nobody, seen by nobody (module docstring)
+    simulcast: bool = False  # its video is published as simulcast layers (a=simulcast in its offer)
 
     @property
     def seen(self) -> bool:
@@ -104,7 +105,7 @@ class Member:
 
     def feed(self) -> m.FeedInfo:
         return m.FeedInfo(participant=self.identity, audio=self.audio, video=self.video,
-                          audio_muted=self.audio_muted, video_muted=self.video_muted)
+                          audio_muted=self.audio_muted, video_muted=self.video_muted, simulcast=self.simulcast)
 
 
 @dataclass

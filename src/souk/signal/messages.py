@@ -11,7 +11,8 @@ Protocol, in order:
   ``publish`` (SDP offer) -> ``answer`` (Janus's SDP answer);
   ``subscribe`` (a feed's participant id) -> ``offer`` (Janus's SDP offer, with ``sub``) -> client ``answer``;
   ``trickle`` (ICE candidates for ``pub`` or a ``sub``), ``mute``, ``unsubscribe``, ``unpublish``, ``leave``;
-  ``layer`` picks a simulcast layer for a subscription (live rooms; see docs/live-stage.md);
+  ``layer`` picks a simulcast layer for a subscription (see docs/live-stage.md); ``receive`` stops or resumes a
+  subscription's video; ``restart`` restarts ICE on ``pub`` or a subscription (docs/resilience.md);
   ``warm`` -> ``offer`` (``warm: true``): a subscriber connection held on the client's own feed with nothing
   relayed once the server pushes ``warmed``, answered as usual; ``switch`` (sub, feed) -> ``switched``: that
   connection now carries ``feed``
@@ -98,6 +99,25 @@ class Layer(_Msg, tag="layer"):
     temporal: int | None = None
 
 
+class Receive(_Msg, tag="receive"):
+    """What a subscription relays: ``video: false`` stops its video (the SDK's audio-only fallback when the
+    link collapses), ``true`` resumes it (Janus sends a keyframe). Audio always flows."""
+
+    sub: str
+    video: bool
+    id: str = ""
+
+
+class Restart(_Msg, tag="restart"):
+    """ICE restart after an outage, the call goes on (same handles, same feeds, same ids): ``target`` "pub"
+    with the browser's ICE-restart offer -> ``answer``; a subscription id -> ``offer`` (Janus's, new ICE
+    credentials), answered with ``answer`` as usual."""
+
+    target: str
+    sdp: str = ""
+    id: str = ""
+
+
 class Warm(_Msg, tag="warm"):
     """Open a subscriber connection before there is anything to watch (a consult while it rings).
 
@@ -135,8 +155,8 @@ class Ping(_Msg, tag="ping"):
 
 
 ClientMessage = (
-    Auth | Join | Publish | Subscribe | Warm | Switch | Answer | Trickle | Mute | Layer | Unsubscribe | Unpublish
-    | Leave | Ping
+    Auth | Join | Publish | Subscribe | Warm | Switch | Answer | Trickle | Mute | Layer | Receive | Restart
+    | Unsubscribe | Unpublish | Leave | Ping
 )
 
 # ---- server -> client ---------------------------------------------------------------------------
@@ -154,6 +174,7 @@ class FeedInfo(msgspec.Struct):
     video: bool = True
     audio_muted: bool = False
     video_muted: bool = False
+    simulcast: bool = False  # the video comes as simulcast layers: subscribers pick one (``layer``)
 
 
 class CallInfo(msgspec.Struct, omit_defaults=True):

@@ -43,6 +43,7 @@ from souk.signal.ports import (
     SubscriberPort,
 )
 from souk.signal.reset import LOST_REASONS, lost_media, reset_after_loss
+from souk.signal.tuning import tune
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +114,9 @@ class SignalSession:
                 return await self.trickle(msg)
             case m.Mute():
                 return await self.mute(msg)
-            case m.Layer():
-                return await self.layer(msg)
+            case m.Layer() | m.Receive() | m.Restart():  # souk.signal.tuning: weak links, ICE restarts
+                self._joined()
+                return await tune(msg, self.publisher, self._sub, self.identity)
             case m.Unsubscribe():
                 await self._drop_sub(self._sub(msg.sub))
                 return m.Ack(id=msg.id)
@@ -234,6 +236,7 @@ class SignalSession:
         member = self.hub.member(room, self.identity)
         if member is not None:
             member.audio, member.video = msg.audio, msg.video
+            member.simulcast = "\na=simulcast:" in msg.sdp
         self._tasks.spawn(self._pump(handle, "pub"), "pub-events")
         return m.SdpAnswer(id=msg.id, sdp=answer.sdp)
 
@@ -390,13 +393,6 @@ class SignalSession:
         if sub is None:
             raise NotFound(f"no subscription {sub_id!r}", code=m.ErrorCode.UNKNOWN_SUBSCRIPTION)
         return sub
-
-    async def layer(self, msg: m.Layer) -> m.Ack:
-        """Pick the simulcast layer Janus relays on one subscription (a relayed viewer: ``layer_unsupported``)."""
-        self._joined()
-        sub = self._sub(msg.sub)
-        await sub.handle.configure_layer(msg.substream, msg.temporal)
-        return m.Ack(id=msg.id)
 
     def release_feed(self, feed: str, room: RoomKey | None = None) -> None:
         """The feed went away: close our subscriptions to it (their Janus handles) in the background."""

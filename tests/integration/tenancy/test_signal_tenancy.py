@@ -343,12 +343,16 @@ async def test_every_signaling_message_of_b_reaches_nothing_of_a(two: Two) -> No
         for msg in ({"type": "answer", "sub": a_sub, "sdp": "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"},
                     {"type": "trickle", "target": a_sub, "candidate": candidate},
                     {"type": "layer", "sub": a_sub, "substream": 0},
+                    {"type": "receive", "sub": a_sub, "video": False},
+                    {"type": "restart", "target": a_sub},
                     {"type": "switch", "sub": a_sub, "feed": "host-a"},
                     {"type": "unsubscribe", "sub": a_sub}):
             await refused(msg, "unknown_subscription")
         await refused({"type": "warm"}, "not_publishing")
         await refused({"type": "mute", "kind": "audio", "muted": True}, "not_publishing")
         await refused({"type": "unpublish"}, "not_publishing")
+        await refused({"type": "restart", "target": "pub", "sdp": (await PublisherBot().offer()).sdp},
+                      "not_publishing")
         driven |= {"ping", "leave"}
         assert (await b.request({"type": "ping"}))["type"] == "pong"
         assert (await b.request({"type": "leave"}))["type"] == "ack"
