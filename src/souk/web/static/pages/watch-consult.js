@@ -59,6 +59,9 @@ export async function askPrivately(state, call) {
     consult.room = await consult.client.join(res.call.room);
     ui.attach(consult.room);
     await consult.room.publish({ audio: true, video: true });
+    // connect the receiving side too while it rings: the host's video then arrives on a switch (an optimisation:
+    // without it the SDK subscribes as usual)
+    consult.room.warm().catch((e) => console.warn("souk: no warm connection for the host's video", e.code || e));
   } catch (e) {
     await hangup();
     ui.error(e);
