@@ -89,6 +89,20 @@ async def test_killed_coturn_is_restarted_on_the_same_ports_and_secret(tmp_path:
         turn.close()
 
 
+async def test_hung_coturn_is_killed_and_restarted(tmp_path: Path) -> None:
+    # SIGSTOP: the process lives but answers nothing; three failed STUN health checks (every 0.2 s) kill it
+    async with running_turn(tmp_path, restart_backoff_s=0.1) as (sup, _):
+        first = sup.pid
+        assert first is not None
+        os.kill(first, signal.SIGSTOP)
+        deadline = time.monotonic() + 15
+        while sup.restarts == 0 or sup.pid is None:
+            assert time.monotonic() < deadline, f"hung coturn not replaced; log: {sup.log_tail()}"
+            await asyncio.sleep(0.05)
+        assert sup.pid != first
+        await stun_ping(HOST, sup.launch.port, tcp=True)
+
+
 async def test_secret_is_kept_in_the_data_dir_across_starts(tmp_path: Path) -> None:
     async with running_turn(tmp_path) as (sup, _):
         secret = sup.launch.secret
