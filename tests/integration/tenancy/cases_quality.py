@@ -90,3 +90,11 @@ async def quality_janus_events(t: Tenancy) -> None:
             r = await c.post("/v1/quality/janus-events", json=[event])
             assert clean(t, r, 401)["error"]["code"] == "events_auth_failed"
     assert await _a_records(t) == before
+
+
+@covers("GET", "/ops", public="the ops page shell of merchant ?m= (its name only); every figure comes from the "
+                              "staff quality API")
+async def ops_page(t: Tenancy) -> None:
+    async with t.http(b_key(t)) as c:
+        body = clean(t, await c.get("/ops?m=acme"))
+    assert "Acme Goods" in body and 'src="/static/pages/ops.js"' in body

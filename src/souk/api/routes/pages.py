@@ -71,6 +71,13 @@ async def desk_metrics(ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> HTMLRespon
     return HTMLResponse(page("desk_metrics.html", store_name=merchant.name, merchant_id=m))
 
 
+@router.get("/ops", response_class=HTMLResponse, responses=errors({404: ["merchant_not_found"]}))
+async def ops(ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> HTMLResponse:
+    """Call quality with charts (GET /v1/quality/dashboard, /sales, /rooms/{room}; docs/quality.md)."""
+    merchant = await ctx.storage.merchants.get(m)
+    return HTMLResponse(page("ops.html", store_name=merchant.name, merchant_id=m))
+
+
 @router.get("/favicon.ico", include_in_schema=False)
 async def favicon() -> Response:
     return Response(status_code=204)
