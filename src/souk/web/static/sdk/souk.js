@@ -16,7 +16,14 @@
 //                                                        // connects now, held with no media; the next feed this
 //                                                        // room subscribes to is `switch`ed onto it (no new ICE/DTLS)
 //   room.on("switched", ({ participant, sub }) => ...);  // the warm PC now carries participant (after its "track"s)
+//   room.on("adapt", ({ participant, layer, video, reason }) => ...); // layer / audio-only changes on a weak link
+//   room.on("ice.restart", ...), room.on("ice.restarted", ({ target, ms }) => ...); // after an outage
 //   await room.leave(); client.close();
+//
+// Weak links (sdk/resilience.js, sdk/layers.js, docs/resilience.md): Opus FEC and DTX asked for in every SDP;
+// each subscription's simulcast layer follows its measured bandwidth, loss and freezes, falling back to audio
+// only when even the lowest layer does not get through (connect({ adapt: false }): never); a PeerConnection
+// whose ICE stays down is restarted in place (same ids, same call), not re-dialled.
 //
 // Several Souk nodes: a room's media lives on one node; a join that reaches another node is refused
 // room_elsewhere with details.signal_url, and join() moves the socket there (same token) and joins once more
@@ -38,6 +45,8 @@ export { SoukError } from "./errors.js";
 import { SoukError, mediaError } from "./errors.js";
 import { Emitter } from "./emitter.js";
 import { readQuality, reportRoom } from "./quality.js";
+import { IceRestarter, opusResilient } from "./resilience.js";
+import { LayerAdapter } from "./layers.js";
 
 // Messaging (chat, danmaku, likes, gifts, presence) lives in /static/rtm/chat.js; re-exported here.
 export { chat, Chat, Channel } from "../rtm/chat.js";
@@ -58,9 +67,11 @@ function wsUrl(base, token) {
   return u.toString();
 }
 
-export async function connect({ token, baseUrl = "", timeoutMs = DEFAULT_TIMEOUT_MS, iceServers, quality = true } = {}) {
+export async function connect({ token, baseUrl = "", timeoutMs = DEFAULT_TIMEOUT_MS, iceServers, quality = true,
+  adapt = true } = {}) {
   const client = new Client(wsUrl(baseUrl, token), timeoutMs, iceServers);
   client.qualityReports = quality; // upload call-quality reports (sdk/quality.js, docs/quality.md)
+  client.adapt = adapt; // pick each subscription's layer / audio-only from its own stats (sdk/layers.js)
   await client._open();
   return client;
 }
@@ -255,6 +266,7 @@ export class Client extends Emitter {
     }
     this.room = new Room(this, roomId, reply, autoSubscribe);
     if (this.qualityReports) this.room._reporter = reportRoom(this.room, this.url);
+    if (this.adapt) this.room._adapter = new LayerAdapter(this.room);
     return this.room;
   }
 
@@ -300,6 +312,7 @@ export class Room extends Emitter {
     this._abortWarm = null; // warm() waiting for our publisher to connect: reject that wait
     this._warming = null; // the warm offer/answer exchange under way: a Promise that never rejects
     this._following = new Set(); // participants a subscribe (or switch) is under way for
+    this._ice = new IceRestarter(this); // ICE restart in place after an outage (sdk/resilience.js)
     this._off = [
       client.on("participant.joined", (m) => { this.participants.set(m.participant.identity, m.participant); this.emit("participant.joined", m.participant); }),
       client.on("participant.left", (m) => { this.participants.delete(m.identity); this._dropFeed(m.identity); this.emit("participant.left", m); }),
@@ -383,8 +396,9 @@ export class Room extends Emitter {
       else early.push(cand);
     };
     pc.onconnectionstatechange = () => this.emit("connection", { target: "pub", state: pc.connectionState });
-    const offer = await pc.createOffer();
+    const offer = { type: "offer", sdp: opusResilient((await pc.createOffer()).sdp) }; // Opus FEC + DTX
     await pc.setLocalDescription(offer);
+    this._ice.watch(pc, "pub");
     const reply = await this.client.request({
       type: "publish", sdp: offer.sdp,
       audio: stream.getAudioTracks().length > 0, video: stream.getVideoTracks().length > 0,
@@ -406,6 +420,32 @@ export class Room extends Emitter {
     if (temporal !== undefined) msg.temporal = temporal;
     await this.client.request(msg);
     sub.layer = substream;
+  }
+
+  // Restart ICE on one of our PeerConnections, in place (IceRestarter calls it when ICE stays down): the
+  // publisher offers anew; a subscription asks Janus for a new offer and answers it. Same ids, same call.
+  async restartIce(target, pc) {
+    if (target === "pub") {
+      if (!this.pub || this.pub.pc !== pc) throw new SoukError("not_publishing", "the publisher was replaced");
+      pc.restartIce();
+      const sdp = opusResilient((await pc.createOffer({ iceRestart: true })).sdp);
+      await pc.setLocalDescription({ type: "offer", sdp });
+      try {
+        const reply = await this.client.request({ type: "restart", target: "pub", sdp });
+        await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
+      } catch (e) {
+        if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" }).catch(() => {});
+        throw e;
+      }
+      return;
+    }
+    const sub = this.subs.get(target);
+    if (!sub || sub.pc !== pc) throw new SoukError("unknown_subscription", "the subscription was closed");
+    const reply = await this.client.request({ type: "restart", target });
+    await pc.setRemoteDescription({ type: "offer", sdp: reply.sdp });
+    const sdp = opusResilient((await pc.createAnswer()).sdp);
+    await pc.setLocalDescription({ type: "answer", sdp });
+    await this.client.request({ type: "answer", sub: target, sdp });
   }
 
   // Receive a participant's feed: switches the warm subscription to it when there is one (no new
@@ -529,8 +569,9 @@ export class Room extends Emitter {
     };
     try {
       await pc.setRemoteDescription({ type: "offer", sdp: reply.sdp });
-      const answer = await pc.createAnswer();
+      const answer = { type: "answer", sdp: opusResilient((await pc.createAnswer()).sdp) }; // Opus FEC + DTX
       await pc.setLocalDescription(answer);
+      this._ice.watch(pc, reply.sub);
       await this.client.request({ type: "answer", sub: reply.sub, sdp: answer.sdp });
     } catch (e) {
       this._closeSub(sub);
@@ -552,6 +593,7 @@ export class Room extends Emitter {
   _discard(sub, err = new SoukError("connection_closed", "subscription closed")) {
     if (this.subs.get(sub.id) === sub) this.subs.delete(sub.id);
     if (sub.abort) sub.abort(err);
+    this._ice.forget(sub.pc);
     sub.pc.close();
   }
 
@@ -621,7 +663,7 @@ export class Room extends Emitter {
     const stream = this.localStream;
     const republish = !!this.pub;
     if (this._abortWarm) this._abortWarm(err);
-    if (this.pub) { this.pub.pc.close(); this.pub = null; }
+    if (this.pub) { this._ice.forget(this.pub.pc); this.pub.pc.close(); this.pub = null; }
     return { stream, republish };
   }
 
@@ -639,6 +681,8 @@ export class Room extends Emitter {
   _teardown() {
     this.closed = true;
     if (this._reporter) { this._reporter.stop(); this._reporter = null; } // a last report, from the last counters
+    if (this._adapter) { this._adapter.stop(); this._adapter = null; }
+    this._ice.stop();
     for (const off of this._off) off();
     if (this._abortWarm) this._abortWarm(new SoukError("connection_closed", "left the room"));
     for (const sub of [...this.subs.values()]) this._discard(sub);
