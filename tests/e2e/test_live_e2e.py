@@ -176,9 +176,20 @@ async def test_live_show_host_cohost_viewer_buys(souk_live: Souk, chromium: Any)
     accept = host.locator("#consults li.ringing button.accept")
     await accept.wait_for(timeout=10_000)
     assert "Waterproof Hiking Jacket" in await host.inner_text("#consults")
+    # while it rings both sides prepare: the studio backstage in the call's room, the viewer's warm connection
+    await host.wait_for_function(
+        "() => { const p = window.soukStudioCalls.backstage.prep; return p && p.marks.prep_warm; }", timeout=10_000)
+    await viewer.wait_for_function(
+        "() => { const r = window.soukConsult.room; return r && [...r.subs.values()].some((s) => s.warm); }",
+        timeout=10_000)
     await accept.click()
     await wait_quality(viewer, "soukConsult")
     await wait_quality(host, "soukStudioCalls")
+    # the accept switched both warm connections: the studio's call runs on its prepared socket, nothing new
+    assert await host.evaluate("() => window.soukStudioCalls.client === window.soukStudioCalls.console")
+    for page, key in ((host, "soukStudioCalls"), (viewer, "soukConsult")):
+        kinds = await page.evaluate(f"() => [...window.{key}.room.subs.values()].map((s) => s.warm)")
+        assert kinds == [False], (key, kinds)
     await viewer.locator("#call-status", has_text="Private call with the host").wait_for(timeout=10_000)
     await wait_frames(viewer, stage, await frames(viewer))  # the show goes on for this viewer meanwhile
     await viewer.click("#hangup-btn")
