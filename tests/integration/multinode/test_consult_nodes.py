@@ -188,3 +188,57 @@ async def test_the_live_node_ends_a_dead_nodes_calls_as_interrupted_once(nodes: 
     assert (await b.storage.calls.get(m, up.id)).seller_identity == "seller-b"
     await _until(lambda: (up.id, "interrupted") in a.seen)  # a node that was only cut off hears it too
     assert a.calls.active(m) == []
+
+
+class _Socket:
+    """A signaling member's session as the hub sees it (souk.signal.hub.MemberSession), keeping what it is told."""
+
+    publisher = None
+
+    def __init__(self, room: RoomKey) -> None:
+        from souk.signal.hub import Outbox
+
+        self.outbox = Outbox()
+        self.room = room
+
+    def told(self) -> list[str]:
+        import json
+
+        out = []
+        while not self.outbox.queue.empty():
+            frame = self.outbox.queue.get_nowait()
+            out.append(json.loads(frame)["type"] if frame else "")
+        return [t for t in out if t != "call"]
+
+    def release_feed(self, feed: str, room: RoomKey | None = None) -> None: ...
+
+    def release_room(self, room: RoomKey) -> None: ...
+
+    async def leave(self, reason: str) -> None: ...
+
+    async def leave_stage(self, reason: str) -> None: ...
+
+
+async def test_an_accept_on_b_seats_the_seller_waiting_backstage_in_the_room_on_a(
+        nodes: tuple[Node, Node, str]) -> None:
+    """The call's room is served by A, where the seller's console waits backstage; the seller accepts through B:
+    A hears it on the bus and seats them (the shopper is told of the seller, the seller of the shopper)."""
+    from souk.signal.hub import Member, SignalHub
+
+    a, b, merchant = nodes
+    hub = SignalHub()
+    a.calls.add_listener(hub)
+    call = await a.calls.request(merchant, shopper="shopper-1", product_sku=SKU, language="en")
+    room = RoomKey(merchant, call.room_id)
+    await _until(lambda: (call.id, "ringing") in b.seen)
+    assert a.calls.backstage(room, "seller-1") and not a.calls.backstage(room, "shopper-1")
+    shopper, seller = _Socket(room), _Socket(room)
+    hub.add_member(room, Member("shopper-1", "member", "Ana", shopper))
+    hub.add_member(room, Member("seller-1", "agent", "Sam", seller, backstage=True))
+    assert shopper.told() == [] and seller.told() == []
+
+    await b.calls.accept(merchant, call.id, "seller-1")
+    await _until(lambda: not a.calls.backstage(room, "seller-1"))
+    member = hub.member(room, "seller-1")
+    assert member is not None and not member.backstage
+    assert shopper.told() == ["participant.joined"] and seller.told() == ["participant.joined"]
