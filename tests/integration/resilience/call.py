@@ -21,7 +21,15 @@ import pytest
 
 from souk.bench.linkem.link import Link, open_link
 from souk.bench.linkem.profile import LinkProfile
-from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, CORE_FEATURES, Souk, bearer, in_netns, running_souk
+from tests.fixtures.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CORE_FEATURES,
+    Souk,
+    bearer,
+    in_netns,
+    running_souk,
+)
 from tests.fixtures.linkem import need_link, next_index
 
 ROOM = "resilience-1"
