@@ -42,6 +42,7 @@ FEATURES = (
 )
 
 WEBHOOKS = "souk.api.routes.webhooks"  # serving it runs the merchant webhooks (souk.api.webhooks_boot)
+QUALITY = "souk.api.routes.quality"  # serving it with WEBHOOKS runs the quality alerts (souk.api.quality_boot)
 
 # The services beyond the core that a route module serves (souk.api.bootstrap builds them, in its own order).
 SERVICES: dict[str, tuple[Service, ...]] = {
@@ -77,6 +78,10 @@ def create_app(
             if WEBHOOKS in names:  # before provide(): the desk sends through the webhooks' dispatcher
                 await start_webhooks(context, stack)
             await provide(context, stack, services)
+            if QUALITY in names:  # quality.alert webhooks (souk.ops.alerts), when webhooks run here
+                from souk.api.quality_boot import start_quality_alerts
+
+                await start_quality_alerts(context, stack)
             app.state.ctx = context
             yield
 

@@ -38,6 +38,7 @@ class EventType(str, Enum):
     RETURN_CREATED = "return.created"
     EXCHANGE_REQUESTED = "exchange.requested"
     TRACKING_RESENT = "tracking.resent"
+    QUALITY_ALERT = "quality.alert"  # call quality: slow joins or failed joins (souk.ops.alerts, docs/quality.md)
     TEST = "webhook.test"  # the "send test event" button; goes to the chosen endpoint whatever it subscribes
 
 
