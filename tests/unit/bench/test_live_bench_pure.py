@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from souk.bench.live.live import Snapshot, View, format_table, parse_steps, summarize, summarize_step
+from souk.bench.live.figures import Snapshot, View, format_table, summarize, summarize_step
+from souk.bench.live.live import parse_steps
+from souk.bench.live.probe import split_slow
 from souk.core.errors import BadRequest
 
 
@@ -80,3 +82,36 @@ def test_targets_fail_when_not_met() -> None:
                            "viewers": False}
     assert r["ok"] is False
 
+
+
+def test_cheap_viewer_lags_pool_and_the_worst_viewer_stands_out() -> None:
+    w = _W("viewers1")
+    views = [View(w, i, "bulk", None) for i in (1, 2)]  # type: ignore[arg-type]
+
+    def cheap(received: int, lags: list[float], freezes: int) -> dict[str, Any]:
+        return {**_peer(received, 0, []), "lags_ms": lags, "freezes": freezes, "freeze_ms": 200.0 * freezes}
+
+    s0 = _snap(0.0, 0.0, {("viewers1", 1): cheap(0, [], 0), ("viewers1", 2): cheap(0, [], 0)}, 0.0, 0, 0.0)
+    s1 = _snap(10.0, 1.0, {("viewers1", 1): cheap(600, [1.0] * 19 + [2.0], 0),
+                           ("viewers1", 2): cheap(600, [1.0] * 10 + [300.0] * 10, 1)}, 1.0, 0, 100.0)
+    step = summarize_step(2, views, s0, s1, {"node1": 0.0, "node2": 0.0})
+    assert step["viewer_lag_p50_ms"] == 1.0 and step["viewer_lag_p95_ms"] == 300.0
+    assert step["slowest_viewer_lag_p95_ms"] == 300.0 and step["viewer_lag_max_ms"] == 300.0
+    assert step["viewer_freezes"] == 1 and step["viewer_freeze_ms"] == 200.0
+    assert step["bot_cpu_pct_per_viewer"] == 5.0  # one viewer worker at 10 % for 2 viewers
+
+
+def test_a_busy_machine_is_not_the_bots_but_holds_nothing() -> None:
+    steps = [{**_step(20), "machine_saturated": True}]
+    r = summarize(steps, [], [], {"node1": 2.0}, 600_000, 2, 2, 10.0, [])
+    assert r["viewers"] == 0 and not r["bots_saturated"] and r["machine_saturated"] and not r["ok"]
+    assert "machine saturated" in format_table(r)
+
+
+def test_slow_probe_frames_are_split_by_what_made_them_slow() -> None:
+    traces = [(40.0, 10.0, 20.0, 10.0)] * 18 + [(600.0, 20.0, 560.0, 20.0), (400.0, 350.0, 30.0, 20.0)]
+    out = split_slow(traces, 150.0)
+    assert out["traced_frames"] == 20 and out["slow_frames"] == 2
+    assert out["slow_dominated_by"] == {"send_ms": 1, "assemble_ms": 1, "decode_ms": 0}
+    assert out["assemble_ms"] == {"p50": 20.0, "p95": 30.0}
+    assert split_slow([], 150.0)["slow_frames"] == 0

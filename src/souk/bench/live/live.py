@@ -9,12 +9,15 @@ a tone into a live room on node1. Then:
 - probes: ``--probes`` decoding viewers on node1 (VideoRoom subscribers) and as many on node2 through the
   relay (``plane.watch(..., node_id="node2")``), in their own worker; each decoded frame's stamp gives a
   glass-to-glass delay (encode, network, Janus, decode; one machine clock);
-- steps: non-decoding viewers on node1 spread round-robin over ``--workers`` processes, added until each step's
-  count, then held ``--step-s`` seconds while the bench measures video packet loss seen by every viewer
-  (inbound-rtp packetsLost over expected), each Janus's CPU (/proc/<pid>/stat), each worker's CPU, the
-  publisher's actual bitrate, and the probes' delays. A step where a viewer worker used >= SATURATED_PCT of a
-  core, or the machine >= MACHINE_SATURATED_PCT of all cores, is reported with ``bots_saturated`` and ends
-  the run (its figures measure the bots, not Janus).
+- steps: bulk viewers on node1 spread round-robin over ``--workers`` processes (``--viewers cheap``, the default:
+  :mod:`souk.bench.live.cheap`, RTP counted and timed from its headers without decoding; ``aiortc``: the older
+  non-decoding aiortc peers), added until each step's count, then held ``--step-s`` seconds while the bench
+  measures video packet loss seen by every viewer, the cheap viewers' frame arrival lags and freezes, each
+  Janus's CPU (/proc/<pid>/stat), each bot process's CPU, the publisher's actual bitrate, and the probes'
+  delays, each split into send / assemble / decode (:mod:`souk.bench.live.probe`). A step where one bot process
+  used >= SATURATED_PCT of a core (``bots_saturated``) or the machine >= MACHINE_SATURATED_PCT of all cores
+  (``machine_saturated``, whoever keeps it busy) is reported but not held and ends the run: its figures measure
+  the bots or the machine, not Janus. The figures are pure functions in :mod:`souk.bench.live.figures`.
 
 ``janus_cpu_pct_per_viewer`` = (node1 CPU at the largest held step - node1 CPU with the probes only) / its
 bulk viewers. Glass-to-glass and loss figures are those of the largest held step; ``cascade_extra_p50_ms``
@@ -36,24 +39,19 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from souk.bench.live.figures import Snapshot, View, format_table, held_back, summarize, summarize_step
 from souk.core.errors import BadRequest
 from souk.core.settings import Settings
-from souk.core.stats import percentile
 from souk.core.tenancy import RoomKey
 
 log = logging.getLogger(__name__)
 
-SATURATED_PCT = 85.0  # of one core, for a viewer worker process
-MACHINE_SATURATED_PCT = 95.0  # of all cores
-TARGETS = {"loss_pct": 0.5, "glass_to_glass_p95_ms": 400.0, "cascade_extra_p50_ms": 50.0, "viewers": 60}
 ROOM = RoomKey("bench", "live-bench")  # the bench's own merchant id: rooms are per merchant
 SETTLE_S = 1.5
 JOIN_BATCH = 8
-FPS = 30  # souk.bench.bots.TimestampVideoTrack's frame rate
 
 
 def register(bench: Any) -> None:
@@ -63,6 +61,8 @@ def register(bench: Any) -> None:
     p.add_argument("--step-s", type=float, default=10.0, help="seconds each step is held and measured")
     p.add_argument("--workers", type=int, default=0, help="viewer worker processes (default: cores, at least 2)")
     p.add_argument("--bitrate", type=int, default=600_000, help="publisher VP8 cap in bit/s (default 600000)")
+    p.add_argument("--viewers", choices=["cheap", "aiortc"], default="cheap",
+                   help="bulk viewer kind: cheap (RTP counted from headers, default) or aiortc (non-decoding peers)")
     p.add_argument("--workdir", default=None, help=argparse.SUPPRESS)  # tests: find leftovers by path
     p.add_argument("--json", action="store_true", help="print only the JSON object (default: a table)")
     p.set_defaults(func=_bench)
@@ -87,7 +87,8 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     reexec_in_netns()  # returns only inside the namespace
     result = asyncio.run(run_bench(settings, steps=steps, probes=args.probes, step_s=args.step_s,
                                    workers=args.workers or max(2, os.cpu_count() or 2), bitrate=args.bitrate,
-                                   workdir=Path(args.workdir) if args.workdir else None))
+                                   workdir=Path(args.workdir) if args.workdir else None,
+                                   cheap=args.viewers == "cheap"))
     print(json.dumps(result) if args.json else format_table(result))
     return 0 if not result.get("errors") else 1
 
@@ -169,24 +170,6 @@ def machine_cpu() -> tuple[float, float]:
         values = [int(x) for x in f.readline().split()[1:]]
     idle = values[3] + (values[4] if len(values) > 4 else 0)
     return float(sum(values) - idle), float(sum(values))
-
-
-@dataclass
-class View:
-    worker: Worker
-    vid: int
-    kind: str  # "bulk", "origin_probe", "edge_probe"
-    sub: Any
-
-
-@dataclass
-class Snapshot:
-    at: float
-    janus_cpu: dict[str, float]
-    worker_cpu: dict[str, float]
-    bytes_sent: int
-    machine: tuple[float, float] = (0.0, 0.0)
-    viewers: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
 
 
 async def snapshot(pids: dict[str, int], workers: list[Worker], publisher: Worker) -> Snapshot:
@@ -284,14 +267,15 @@ async def run_bench(settings: Settings, *, steps: list[int], probes: int, step_s
             step = summarize_step(target, views, s0, s1_, baseline)
             log.info("live bench: step %s", {k: v for k, v in step.items() if not k.startswith("_")})
             results.append(step)
-            if step["bots_saturated"] or step["viewers_silent"]:
+            if held_back(step):
                 break
             origin_all += step.pop("_origin_delays")
             edge_all += step.pop("_edge_delays")
         for step in results:
             step.pop("_origin_delays", None)
             step.pop("_edge_delays", None)
-        return summarize(results, origin_all, edge_all, baseline, bitrate, workers, probes, step_s, errors)
+        return summarize(results, origin_all, edge_all, baseline, bitrate, workers, probes, step_s, errors,
+                         "cheap" if cheap else "aiortc")
     except Exception as exc:
         log.exception("live bench failed")
         errors.append(f"{type(exc).__name__}: {exc}")
@@ -323,112 +307,3 @@ async def teardown(plane: Any, pub: Any, views: list[View], pool: list[Worker], 
         await guarded(plane.aclose(), "plane")
     for sup in sups:
         await guarded(sup.aclose(), f"janus {sup.node_id}")
-
-
-def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
-                   baseline: dict[str, float]) -> dict[str, Any]:
-    dt = s1.at - s0.at
-    received = lost = silent = measured = 0
-    origin: list[float] = []
-    edge: list[float] = []
-    bad = 0
-    for v in views:
-        key = (v.worker.name, v.vid)
-        a, b = s0.viewers.get(key), s1.viewers.get(key)
-        if a is None or b is None:
-            continue
-        measured += 1
-        d_recv, d_lost = b["received"] - a["received"], max(0, b["lost"] - a["lost"])
-        received += d_recv
-        lost += d_lost
-        silent += d_recv == 0
-        bad += b["bad_stamps"] - a["bad_stamps"]
-        # a silent probe's frames never came: each counts at the step's length
-        stalled = [round(dt * 1000, 1)] * int(dt * FPS) if d_recv == 0 else []
-        if v.kind == "origin_probe":
-            origin += b["delays_ms"] + stalled
-        elif v.kind == "edge_probe":
-            edge += b["delays_ms"] + stalled
-    janus = {n: round(100 * (s1.janus_cpu[n] - s0.janus_cpu[n]) / dt, 1) for n in s1.janus_cpu}
-    bots = {n: round(100 * (s1.worker_cpu[n] - s0.worker_cpu[n]) / dt, 1) for n in s1.worker_cpu}
-    viewer_bots = [c for n, c in bots.items() if n.startswith("viewers")]
-    total = s1.machine[1] - s0.machine[1]
-    machine = round(100 * (s1.machine[0] - s0.machine[0]) / total, 1) if total > 0 else 0.0
-    return {
-        "viewers": target,
-        "loss_pct": round(100 * lost / (received + lost), 3) if received + lost else None,
-        "glass_to_glass_p50_ms": percentile(origin, 0.5), "glass_to_glass_p95_ms": percentile(origin, 0.95),
-        "edge_glass_to_glass_p50_ms": percentile(edge, 0.5),
-        "janus_cpu_pct": janus.get("node1"), "edge_janus_cpu_pct": janus.get("node2"),
-        "janus_cpu_pct_per_viewer": round((janus["node1"] - baseline["node1"]) / target, 3),
-        "bot_cpu_pct": bots, "bot_cpu_pct_max": max(viewer_bots, default=0.0),
-        "machine_cpu_pct": machine,
-        # past these the bots (or the machine) are measured, not Janus
-        "bots_saturated": max(viewer_bots, default=0.0) >= SATURATED_PCT or machine >= MACHINE_SATURATED_PCT,
-        "viewers_silent": silent, "failed": silent, "peers_measured": measured, "unreadable_stamps": bad,
-        "publisher_kbps": round(8 * (s1.bytes_sent - s0.bytes_sent) / dt / 1000, 1),
-        "held_s": round(dt, 2), "_origin_delays": origin, "_edge_delays": edge,
-    }
-
-
-def summarize(steps: list[dict[str, Any]], origin_all: list[float], edge_all: list[float],
-              baseline: dict[str, float], bitrate: int, workers: int, probes: int, step_s: float,
-              errors: list[str]) -> dict[str, Any]:
-    held = [s for s in steps if not s["bots_saturated"] and not s["viewers_silent"]]
-    top = held[-1] if held else None
-    o50, e50 = percentile(origin_all, 0.5), percentile(edge_all, 0.5)
-    per_viewer = top["janus_cpu_pct_per_viewer"] if top else None
-    out: dict[str, Any] = {
-        "viewers": top["viewers"] if top else 0,
-        "steps": steps,
-        "janus_cpu_pct_per_viewer": per_viewer,
-        "viewers_per_core": round(100 / per_viewer) if per_viewer and per_viewer > 0 else None,
-        "loss_pct": top["loss_pct"] if top else None,
-        "glass_to_glass_p50_ms": top["glass_to_glass_p50_ms"] if top else None,
-        "glass_to_glass_p95_ms": top["glass_to_glass_p95_ms"] if top else None,
-        "edge_glass_to_glass_p50_ms": e50,
-        "cascade_extra_p50_ms": round(e50 - o50, 1) if e50 is not None and o50 is not None else None,
-        "publisher_kbps": top["publisher_kbps"] if top else None,
-        "publisher_cap_kbps": bitrate // 1000,
-        "baseline_janus_cpu_pct": {n: round(c, 1) for n, c in baseline.items()},
-        "bots_saturated": any(s["bots_saturated"] for s in steps),
-        "failed": sum(s["viewers_silent"] for s in steps),
-        "percentiles": "nearest rank over the probes' decoded frames; a silent probe's frames count at the "
-                       "step's length",
-        "stopped_early": len(held) < len(steps),
-        "workers": workers, "probes_per_node": probes, "step_s": step_s, "cpu_cores": os.cpu_count(),
-        "measured": "1 aiortc publisher (VP8 640x360 30 fps + Opus) on Janus node1; non-decoding aiortc viewers "
-                    "on node1; decoding probes on node1 and on node2 via rtp_forward; glass-to-glass = "
-                    "frame stamped at send -> decoded at probe (one clock); loopback veth in a netns",
-    }
-    checks = {
-        "loss_pct": out["loss_pct"] is not None and out["loss_pct"] < TARGETS["loss_pct"],
-        "glass_to_glass_p95_ms": out["glass_to_glass_p95_ms"] is not None
-        and out["glass_to_glass_p95_ms"] < TARGETS["glass_to_glass_p95_ms"],
-        "cascade_extra_p50_ms": out["cascade_extra_p50_ms"] is not None
-        and out["cascade_extra_p50_ms"] < TARGETS["cascade_extra_p50_ms"],
-        "viewers": out["viewers"] >= TARGETS["viewers"],
-    }
-    out["targets"] = TARGETS
-    out["checks"] = checks
-    out["ok"] = all(checks.values())
-    if errors:
-        out["errors"] = errors
-    return out
-
-
-def format_table(r: dict[str, Any]) -> str:
-    if "steps" not in r:
-        return "live bench failed: " + "; ".join(r.get("errors", []))
-    lines = [(f"{'viewers':>8} {'loss%':>7} {'g2g p50':>8} {'g2g p95':>8} {'edge p50':>8} {'janus%':>7} "
-             f"{'edge%':>6} {'%/viewer':>9} {'bots max%':>9} {'kbit/s':>7}")]
-    for s in r["steps"]:
-        lines.append(f"{s['viewers']:>8} {s['loss_pct']!s:>7} {s['glass_to_glass_p50_ms']!s:>8} "
-                     f"{s['glass_to_glass_p95_ms']!s:>8} {s['edge_glass_to_glass_p50_ms']!s:>8} "
-                     f"{s['janus_cpu_pct']!s:>7} {s['edge_janus_cpu_pct']!s:>6} {s['janus_cpu_pct_per_viewer']!s:>9} "
-                     f"{s['bot_cpu_pct_max']!s:>9} {s['publisher_kbps']!s:>7}"
-                     + ("  bots saturated" if s["bots_saturated"] else "")
-                     + (f"  {s['viewers_silent']} silent" if s["viewers_silent"] else ""))
-    lines.append(f"held {r['viewers']} viewers; {r['viewers_per_core']} viewers per Janus core; cascade extra p50 "
-                 f"{r['cascade_extra_p50_ms']} ms; ok: {r['ok']} {r['checks']}")
-    return "\n".join(lines)

@@ -10,7 +10,8 @@ Requests are ``{"id": n, "op": ..., ...}``; each gets one reply line ``{"id": n,
   ``cheap``: a :class:`~souk.bench.live.cheap.CheapViewer` (RTP counted and timed from headers, on 127.0.0.2)
   instead of an aiortc peer
 - ``stats``: ``cpu_s`` (this process), ``bytes_sent`` (publisher), per viewer packets received/lost and frames,
-  and the glass-to-glass delays recorded since the last ``stats`` (drained)
+  and since the last ``stats`` (drained): a probe's glass-to-glass delays and their split (``traces``, see
+  :mod:`souk.bench.live.probe`), a cheap viewer's frame lags
 - ``quit``: close every peer and exit. End of stdin does the same (the orchestrator went away), so a worker
   never outlives it; SIGINT is ignored here (Ctrl-C reaches the whole process group: the orchestrator decides).
 """
@@ -27,6 +28,7 @@ from typing import Any
 
 from souk.bench.bots import PublisherBot, SubscriberBot, cap_vp8_bitrate
 from souk.bench.live.cheap import CheapIdentity, CheapViewer
+from souk.bench.live.probe import TracedProbe
 from souk.core.tasks import TaskOwner
 from souk.media.netns import VETH_ADDR
 from souk.media.types import Jsep
@@ -65,7 +67,7 @@ class Peers:
             return {"vid": vid, "sdp": sdp}
         if op == "view":
             stamps = bool(req.get("stamps"))
-            bot = SubscriberBot(decode=bool(req.get("decode")), timestamps=stamps)
+            bot = TracedProbe() if stamps else SubscriberBot(decode=bool(req.get("decode")))
             self._next += 1
             vid = self._next  # taken before the await: concurrent views each keep their own id
             self.viewers[vid] = bot
@@ -85,7 +87,8 @@ class Peers:
                     lost += int(st.packetsLost or 0)
             delays, bot.delays_ms = bot.delays_ms, []
             viewers[str(vid)] = {"received": received, "lost": max(lost, 0), "frames": bot.frames,
-                                 "delays_ms": delays, "bad_stamps": bot.bad_stamps}
+                                 "delays_ms": delays, "bad_stamps": bot.bad_stamps,
+                                 "traces": bot.drain_traces() if isinstance(bot, TracedProbe) else []}
         for vid, viewer in self.cheap.items():
             viewers[str(vid)] = viewer.stats()
         bytes_sent = 0
