@@ -320,12 +320,9 @@ class MediaPlane:
         self.pool.load(node_id).handles += 1
 
     def publisher_of(self, handle_id: int) -> tuple[RoomKey, str] | None:
-        """(room, display) of the publisher this process opened on Janus handle ``handle_id``, if any: Janus's
-        media statistics (souk.media.evh) name handles."""
-        for p in self._participants:
-            if isinstance(p, Publisher) and p.handle.handle_id == handle_id:
-                return p.room, p.display
-        return None
+        """(room, display) of this process's publisher on Janus handle ``handle_id`` (souk.media.evh's stats)."""
+        return next(((p.room, p.display) for p in self._participants
+                     if isinstance(p, Publisher) and p.handle.handle_id == handle_id), None)
 
     def closed_participant(self, p: object) -> None:
         """Forget a closed participant (every participant's ``on_close``; idempotent)."""
