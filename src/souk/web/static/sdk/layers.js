@@ -126,8 +126,7 @@ export class LayerPolicy {
       if (this.video && video) this.holdMs = Math.min(p.maxHoldMs, this.holdMs * 2);
       else this.resumeMs = Math.min(p.maxHoldMs, this.resumeMs * 2);
     }
-    if (!down) this.lastUp = t;
-    else if (!video) this.lastUp = null;
+    this.lastUp = down ? null : t;
     this.layer = layer;
     this.video = video;
     this.bad = 0;
