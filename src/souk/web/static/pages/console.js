@@ -51,10 +51,12 @@ async function refreshDeskCalls() {
   } catch { /* no desk on this server: every call is the console's */ }
 }
 
+const deskChecked = new Set(); // ringing calls looked up among the desk's (see onConsoleCall)
 const deskCallOf = (c) => deskCalls.get(c.call_id) || (c.conversation_id ? { id: c.conversation_id, agent_id: c.seller } : null);
 
 function renderDeskCalls() {
   const own = [...state.ringing.values()].filter((c) => deskCallOf(c));
+  for (const c of own) if (state.backstage) state.backstage.drop(c.call_id); // linked late: not ours to prepare
   const list = $("desk-calls");
   list.replaceChildren(...own.map((c) => {
     const d = deskCallOf(c);
@@ -145,7 +147,7 @@ function takeCamera() {
 // Prepare the first call still ringing for this console (see console-backstage.js), if none is prepared.
 function prepareNext() {
   if (!state.backstage || state.call || state.backstage.busy) return;
-  const next = [...state.ringing.values()].find((c) => !deskCallOf(c));
+  const next = [...state.ringing.values()].find((c) => deskChecked.has(c.call_id) && !deskCallOf(c));
   if (next) state.backstage.prepare(next);
 }
 
@@ -162,11 +164,16 @@ function onConsoleCall({ call }) {
     state.ringing.set(call.call_id, call);
     // the desk links its call to the conversation right after it rings: look now and once a moment later
     if (!deskCalls.has(call.call_id)) {
-      refreshDeskCalls().then(renderIncoming);
+      refreshDeskCalls().then(() => {
+        deskChecked.add(call.call_id); // a desk call is the desk's to answer: only now may it be prepared
+        renderIncoming();
+        prepareNext();
+      });
       setTimeout(() => { if (state.ringing.has(call.call_id)) refreshDeskCalls().then(renderIncoming); }, 700);
     }
   } else {
     state.ringing.delete(call.call_id);
+    deskChecked.delete(call.call_id);
     if (state.backstage && !(state.call && state.call.call_id === call.call_id)) state.backstage.drop(call.call_id);
   }
   if (state.ringing.size && !state.call) warmCamera();
@@ -277,11 +284,21 @@ async function start() {
     state.console = await connect({ token: state.token });
     state.console.on("call", onConsoleCall);
     state.backstage = new Backstage(state.console, takeCamera);
-    state.console.on("close", () => { status.textContent = "disconnected — reload to reconnect"; status.className = "error"; });
-    state.console.on("reconnecting", () => { status.textContent = "reconnecting…"; status.className = "muted"; });
+    const onConsole = () => state.call && state.client === state.console; // a call prepared on this socket
+    state.console.on("close", () => {
+      status.textContent = "disconnected — reload to reconnect";
+      status.className = "error";
+      if (onConsole()) finish("The connection to the call was lost.");
+    });
+    state.console.on("reconnecting", () => {
+      status.textContent = "reconnecting…";
+      status.className = "muted";
+      if (onConsole()) ui.status("Connection lost, reconnecting…");
+    });
     state.console.on("reconnected", () => {
       status.textContent = `online as ${state.console.welcome.identity}`;
       status.className = "online";
+      if (onConsole()) ui.status(`In call with ${state.call.shopper_name || state.call.shopper}`);
       state.ringing.clear(); // the server re-sends every call still ringing
       renderIncoming();
     });
