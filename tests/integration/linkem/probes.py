@@ -1,10 +1,10 @@
-"""UDP and TCP probes across an emulated link, timed on this process's monotonic clock (both ends live here:
-one socket on the shopper side, one on the core side)."""
+"""UDP and TCP probes across an emulated link, both ends in this process (one socket on the shopper side, one
+on the core side). A datagram's delay is its kernel receive timestamp minus its send time (both wall clock),
+so a busy event loop does not add to it."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import socket
 import statistics
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from souk.bench.linkem.link import Link
 
 HEADER = struct.Struct("!Id")
+STAMP = struct.Struct("@qq")  # struct timespec
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 
 
 @dataclass
@@ -75,26 +77,29 @@ async def probe(src: socket.socket, dst: socket.socket, *, count: int, interval_
                 wait = start + (seq // burst) * interval_s - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
-            now = time.monotonic()
-            p.sent[seq] = now
-            await loop.sock_sendto(src, HEADER.pack(seq, now) + pad, to)
+            p.sent[seq] = time.time()  # wall clock, as the kernel's receive timestamps are
+            await loop.sock_sendto(src, HEADER.pack(seq, p.sent[seq]) + pad, to)
 
-    async def receive() -> None:
+    def on_readable() -> None:  # arrival = the kernel's receive timestamp: the event loop's lag adds nothing
         while True:
-            data = await loop.sock_recv(dst, 65_535)
-            at = time.monotonic()
+            try:
+                data, anc, _, _ = dst.recvmsg(65_535, 64)
+            except BlockingIOError:
+                return
+            stamp = next(d for level, kind, d in anc if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS)
+            sec, ns = STAMP.unpack(stamp[:STAMP.size])
             seq, _ = HEADER.unpack_from(data)
-            p.got[seq] = at
+            p.got[seq] = sec + ns / 1e9
             p.order.append(seq)
 
-    rx = asyncio.create_task(receive(), name="probe-rx")
+    dst.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    loop.add_reader(dst.fileno(), on_readable)
     try:
         await send()
         await asyncio.sleep(tail_s)
+        on_readable()  # what a busy loop has not read yet
     finally:
-        rx.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await rx
+        loop.remove_reader(dst.fileno())
     return p
 
 

@@ -1,6 +1,6 @@
 """The emulator process: holds both TUN descriptors and moves each packet across when the scheduler says.
 
-    python -m souk.bench.linkem serve --index N [--profile JSON]
+    python -m souk.bench.linkem serve --index N [--profile JSON] [--no-realtime]
 
 It prints one JSON line when the link is up (``{"ready": true, "shopper_pid": ..., addresses}``), then
 answers one JSON line per command read on stdin:
@@ -131,7 +131,18 @@ def _say(obj: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def serve(index: int, profile: LinkProfile) -> int:
+def realtime() -> bool:
+    """Ask for the lowest real-time priority (SCHED_FIFO 1): browsers, Janus and Souk busy on the same cores
+    then cannot delay the link's packets. The loop sleeps in select between packets, so it takes little CPU.
+    False where not permitted (the link still works, its timing then depends on the machine's load)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
+def serve(index: int, profile: LinkProfile, *, rt: bool = True) -> int:
     addrs = LinkAddrs.of(index)
     check_host()
     core_fd = open_tun(addrs.core_dev)
@@ -141,7 +152,8 @@ def serve(index: int, profile: LinkProfile) -> int:
         configure(addrs, holder.pid)
         fw = Forwarder(core_fd, shopper_fd, profile)
         _say({"ready": True, "shopper_pid": holder.pid, "index": index, "core_dev": addrs.core_dev,
-              "core_addr": addrs.core_addr, "shopper_addr": addrs.shopper_addr, "pid": os.getpid()})
+              "core_addr": addrs.core_addr, "shopper_addr": addrs.shopper_addr, "pid": os.getpid(),
+              "realtime": rt and realtime()})
         ctl, buf = sys.stdin.fileno(), b""
         while True:
             ready, _, _ = select.select([core_fd, shopper_fd, ctl], [], [], fw.timeout())

@@ -42,6 +42,7 @@ class LinkInfo:
     shopper_addr: str
     shopper_pid: int  # the process holding the shopper namespace
     pid: int  # the emulator
+    realtime: bool  # the emulator runs at real-time priority (its timing does not suffer from the load)
 
 
 class Link:
@@ -130,12 +131,12 @@ class Link:
             await self._proc.wait()
 
 
-async def start_link(profile: LinkProfile | None = None, index: int = 0) -> Link:
+async def start_link(profile: LinkProfile | None = None, index: int = 0, *, realtime: bool = True) -> Link:
     """Start the emulator process for link ``index`` and wait until both ends are up."""
     profile = profile or LinkProfile()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "souk.bench.linkem", "serve", "--index", str(index),
-        "--profile", json.dumps(profile.to_json()),
+        "--profile", json.dumps(profile.to_json()), *([] if realtime else ["--no-realtime"]),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=dict(os.environ))
     assert proc.stdout is not None
     try:
@@ -151,13 +152,15 @@ async def start_link(profile: LinkProfile | None = None, index: int = 0) -> Link
         await proc.wait()
         raise ConfigError(f"link {index}: {ready.get('error') or f'emulator exited ({proc.returncode})'}")
     info = LinkInfo(index=index, core_dev=ready["core_dev"], core_addr=ready["core_addr"],
-                    shopper_addr=ready["shopper_addr"], shopper_pid=ready["shopper_pid"], pid=ready["pid"])
+                    shopper_addr=ready["shopper_addr"], shopper_pid=ready["shopper_pid"], pid=ready["pid"],
+                    realtime=bool(ready.get("realtime")))
     return Link(proc, info)
 
 
 @asynccontextmanager
-async def open_link(profile: LinkProfile | None = None, index: int = 0) -> AsyncIterator[Link]:
-    link = await start_link(profile, index)
+async def open_link(profile: LinkProfile | None = None, index: int = 0, *,
+                    realtime: bool = True) -> AsyncIterator[Link]:
+    link = await start_link(profile, index, realtime=realtime)
     try:
         yield link
     finally:
