@@ -57,6 +57,7 @@ def test_one_small_step_gives_every_figure(tmp_path: Path, netns: None) -> None:
     # the cheap viewers timed frames (their lag is over their own fastest frame: >= 0)
     assert step["viewer_lag_p50_ms"] is not None and step["viewer_lag_p50_ms"] >= 0
     assert step["viewer_freezes"] >= 0 and step["bot_cpu_pct_per_viewer"] >= 0
+    assert step["publisher_send_lag_p95_ms"] is not None  # the publisher's frames were timed as they left
     trace = step["probe_trace"]  # the origin probe's frames, split into where their time went
     assert trace["traced_frames"] > 0 and trace["slow_ms"] == 150.0
     assert set(trace["slow_dominated_by"]) == {"send_ms", "assemble_ms", "decode_ms"}

@@ -94,7 +94,9 @@ def test_cheap_viewer_lags_pool_and_the_worst_viewer_stands_out() -> None:
     s0 = _snap(0.0, 0.0, {("viewers1", 1): cheap(0, [], 0), ("viewers1", 2): cheap(0, [], 0)}, 0.0, 0, 0.0)
     s1 = _snap(10.0, 1.0, {("viewers1", 1): cheap(600, [1.0] * 19 + [2.0], 0),
                            ("viewers1", 2): cheap(600, [1.0] * 10 + [300.0] * 10, 1)}, 1.0, 0, 100.0)
+    s1.send_lags = [0.0] * 19 + [5.0]  # the publisher sent on time: the viewers' 300 ms came downstream
     step = summarize_step(2, views, s0, s1, {"node1": 0.0, "node2": 0.0})
+    assert step["publisher_send_lag_p95_ms"] == 0.0
     assert step["viewer_lag_p50_ms"] == 1.0 and step["viewer_lag_p95_ms"] == 300.0
     assert step["slowest_viewer_lag_p95_ms"] == 300.0 and step["viewer_lag_max_ms"] == 300.0
     assert step["viewer_freezes"] == 1 and step["viewer_freeze_ms"] == 200.0

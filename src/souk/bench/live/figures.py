@@ -43,6 +43,7 @@ class Snapshot:
     bytes_sent: int
     machine: tuple[float, float] = (0.0, 0.0)
     viewers: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    send_lags: list[float] = field(default_factory=list)  # the publisher's, drained at this snapshot
 
 
 def _viewer_lags(views: list[View], s0: Snapshot, s1: Snapshot) -> dict[str, Any]:
@@ -74,7 +75,7 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
     origin: list[float] = []
     edge: list[float] = []
     traces: list[Any] = []
-    bad = 0
+    bad = skips = 0
     for v in views:
         key = (v.worker.name, v.vid)
         a, b = s0.viewers.get(key), s1.viewers.get(key)
@@ -88,6 +89,7 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
         bad += b["bad_stamps"] - a["bad_stamps"]
         # a silent probe's frames never came: each counts at the step's length
         stalled = [round(dt * 1000, 1)] * int(dt * FPS) if d_recv == 0 else []
+        skips += b.get("skips", 0) - a.get("skips", 0)
         if v.kind == "origin_probe":
             origin += b["delays_ms"] + stalled
             traces += b.get("traces", [])
@@ -105,6 +107,8 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
         "glass_to_glass_p50_ms": percentile(origin, 0.5), "glass_to_glass_p95_ms": percentile(origin, 0.95),
         "edge_glass_to_glass_p50_ms": percentile(edge, 0.5),
         **_viewer_lags(views, s0, s1),
+        # the same lag taken where frames leave the publisher: viewers' lag well above it was added downstream
+        "publisher_send_lag_p95_ms": percentile(s1.send_lags, 0.95),
         "janus_cpu_pct": janus.get("node1"), "edge_janus_cpu_pct": janus.get("node2"),
         "janus_cpu_pct_per_viewer": round((janus["node1"] - baseline["node1"]) / target, 3),
         "bot_cpu_pct": bots, "bot_cpu_pct_max": max(viewer_bots, default=0.0),
@@ -114,6 +118,7 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
         "bots_saturated": busiest_bot >= SATURATED_PCT,
         "machine_saturated": machine >= MACHINE_SATURATED_PCT,
         "viewers_silent": silent, "failed": silent, "peers_measured": measured, "unreadable_stamps": bad,
+        "probe_skips": skips,  # holes a probe gave up on (then asked for a keyframe), see souk.bench.bots
         "publisher_kbps": round(8 * (s1.bytes_sent - s0.bytes_sent) / dt / 1000, 1),
         "probe_trace": split_slow(traces, TARGETS["glass_to_glass_p95_ms"]),
         "held_s": round(dt, 2), "_origin_delays": origin, "_edge_delays": edge,

@@ -180,6 +180,7 @@ async def snapshot(pids: dict[str, int], workers: list[Worker], publisher: Worke
         snap.worker_cpu[w.name] = float(st["cpu_s"])
         if w is publisher:
             snap.bytes_sent = int(st["bytes_sent"])
+            snap.send_lags = list(st.get("send_lags_ms", []))
         for vid, v in st["viewers"].items():
             snap.viewers[(w.name, int(vid))] = v
     return snap

@@ -12,6 +12,10 @@ sockets), ``assemble_ms`` (first packet -> whole frame: the frame's other packet
 aiortc's wait for the next frame's first packet, which is how its jitter buffer sees a frame end) and
 ``decode_ms`` (queue, libvpx in the decoder thread, the hop back to the event loop). :func:`split_slow` turns a
 step's traces into the figures the bench reports: which part made the slow frames slow.
+
+The probe's video jitter buffer is :class:`MarkerJitterBuffer`: a frame is complete at its marker packet, as
+in a browser, instead of aiortc's wait for the next frame's first packet (which put one frame interval on
+every glass-to-glass figure and, after a repaired hole, freed the frames behind it one per arriving packet).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import av
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from souk.bench.bots import MAX_STAMP_AGE_MS, SubscriberBot, read_timestamp, timestamp_age_ms
@@ -32,9 +37,44 @@ _HANDLE = "_handle_rtp_packet"
 _QUEUE = "_RTCRtpReceiver__decoder_queue"
 _THREAD = "_RTCRtpReceiver__decoder_thread"
 _MAPPER = "_RTCRtpReceiver__timestamp_mapper"
+_JITTER = "_RTCRtpReceiver__jitter_buffer"
+AIORTC_VIDEO_CAPACITY = 512  # aiortc 1.16.0's video jitter buffer
 KEEP = 512  # frames remembered per receiver between arrival and display
 MAX_TRACES = 20_000
 PARTS = ("send_ms", "assemble_ms", "decode_ms")
+
+
+class MarkerJitterBuffer(JitterBuffer):
+    """aiortc's video jitter buffer, completing a frame as a browser does: at its marker packet (the frame's
+    last), not when the next frame's first packet arrives (aiortc: one frame interval, ~33 ms, on every frame);
+    and every frame completed by one packet (a repaired hole frees all those behind it) leaves at once, where
+    aiortc frees one frame per arriving packet. Same storage and fields, so the bots' repair works on it."""
+
+    def __init__(self) -> None:
+        super().__init__(capacity=AIORTC_VIDEO_CAPACITY, is_video=True)
+        self.ready: list[JitterFrame] = []
+
+    def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
+        while (frame := self._complete_first()) is not None:
+            self.ready.append(frame)
+        return self.ready.pop(0) if self.ready else None
+
+    def _complete_first(self) -> JitterFrame | None:
+        if self._origin is None:
+            return None
+        packets: list[Any] = []
+        for count in range(self.capacity):
+            packet = self._packets[(self._origin + count) % self.capacity]
+            if packet is None:
+                return None  # a hole
+            if packets and packet.timestamp != packets[0].timestamp:  # no marker, but the next frame follows
+                self.remove(count)  # without a gap: complete by aiortc's own rule
+                return JitterFrame(data=b"".join(p._data for p in packets), timestamp=packets[0].timestamp)
+            packets.append(packet)
+            if packet.marker:
+                self.remove(count + 1)
+                return JitterFrame(data=b"".join(p._data for p in packets), timestamp=packets[0].timestamp)
+        return None
 
 
 class _TimedQueue(queue.Queue):  # type: ignore[type-arg]
@@ -43,9 +83,11 @@ class _TimedQueue(queue.Queue):  # type: ignore[type-arg]
     def __init__(self, marks: OrderedDict[int, float]) -> None:
         super().__init__()
         self._marks = marks
+        self.codec: Any = None
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         if item is not None:
+            self.codec = item[0]
             self._marks[int(item[1].timestamp)] = time.time() * 1000
             while len(self._marks) > KEEP:
                 self._marks.popitem(last=False)
@@ -58,6 +100,9 @@ class _ReceiverClocks:
         self.first: OrderedDict[int, float] = OrderedDict()  # RTP timestamp -> first packet (wall ms)
         self.assembled: OrderedDict[int, float] = OrderedDict()  # mapped timestamp -> handed to the decoder
         original = getattr(receiver, _HANDLE)
+        jitter = MarkerJitterBuffer()
+        setattr(receiver, _JITTER, jitter)
+        timed = _TimedQueue(self.assembled)
 
         async def handle(packet: Any, arrival_time_ms: int) -> None:
             if packet.timestamp not in self.first:
@@ -65,10 +110,17 @@ class _ReceiverClocks:
                 while len(self.first) > KEEP:
                     self.first.popitem(last=False)
             await original(packet, arrival_time_ms=arrival_time_ms)
+            # the frames this packet completed beyond the one aiortc took: to the decoder now, in order
+            queue_ = getattr(receiver, _QUEUE)
+            del jitter.ready[:-KEEP]  # bounded, should the decoder never start
+            while jitter.ready and timed.codec is not None and getattr(receiver, _THREAD, None) is not None:
+                frame = jitter.ready.pop(0)
+                frame.timestamp = getattr(receiver, _MAPPER).map(frame.timestamp)
+                queue_.put((timed.codec, frame))
 
         setattr(receiver, _HANDLE, handle)
         if getattr(receiver, _THREAD, None) is None:  # the decoder thread takes its queue when it starts
-            setattr(receiver, _QUEUE, _TimedQueue(self.assembled))
+            setattr(receiver, _QUEUE, timed)
 
     def times(self, pts: int) -> tuple[float | None, float | None]:
         """(first packet, assembled) wall ms of the decoded frame whose pts (aiortc's mapped timestamp) is ``pts``."""

@@ -95,6 +95,15 @@ def parse_offer(sdp: str) -> Offer:
     return Offer(merged["ice-ufrag"], merged["ice-pwd"], tuple(candidates), tuple(media))
 
 
+def first_payload_type(sdp: str, kind: str) -> int | None:
+    """The first payload type of the first ``kind`` m-line of ``sdp`` (a negotiated answer's codec), or None."""
+    for line in sdp.splitlines():
+        parts = line.strip().split()
+        if len(parts) >= 4 and parts[0] == f"m={kind}" and parts[1] != "0" and parts[3].isdigit():
+            return int(parts[3])
+    return None
+
+
 def answer_sdp(offer: Offer, *, ufrag: str, pwd: str, fingerprint: str, host: str, port: int,
                session_id: int) -> str:
     """A recvonly, bundled answer; ``fingerprint`` is ``"sha-256 AB:CD:..."``."""

@@ -29,6 +29,7 @@ from typing import Any
 from souk.bench.bots import PublisherBot, SubscriberBot, cap_vp8_bitrate
 from souk.bench.live.cheap import CheapIdentity, CheapViewer
 from souk.bench.live.probe import TracedProbe
+from souk.bench.live.rtpcount import FrameClock, first_payload_type
 from souk.core.tasks import TaskOwner
 from souk.media.netns import VETH_ADDR
 from souk.media.types import Jsep
@@ -42,6 +43,7 @@ class Peers:
         self.viewers: dict[int, SubscriberBot] = {}
         self.cheap: dict[int, CheapViewer] = {}
         self.identity: CheapIdentity | None = None
+        self.send_clock = FrameClock()
         self._next = 0
 
     async def handle(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +58,7 @@ class Peers:
             if self.publisher is None:
                 raise ValueError("accept before publish")
             await self.publisher.accept(Jsep("answer", str(req["sdp"])))
+            self._time_sends(str(req["sdp"]))
             return {}
         if op == "view" and req.get("cheap"):
             if self.identity is None:
@@ -77,6 +80,26 @@ class Peers:
             return await self.stats()
         raise ValueError(f"unknown op {op!r}")
 
+    def _time_sends(self, answer_sdp: str) -> None:
+        """Note when each video frame's last packet leaves the publisher (plain RTP, before SRTP): the
+        publisher's own send lag, to tell a publisher that falls behind from a Janus or kernel that holds
+        frames (aiortc 1.16.0: the senders share one DTLS transport, whose ``_send_rtp`` is wrapped)."""
+        assert self.publisher is not None
+        video_pt = first_payload_type(answer_sdp, "video")
+        senders = [s for s in self.publisher.pc.getSenders() if s.track is not None and s.track.kind == "video"]
+        if video_pt is None or not senders:
+            return
+        transport = senders[0].transport
+        original = transport._send_rtp
+        clock = self.send_clock
+
+        async def send_rtp(data: bytes) -> None:
+            await original(data)
+            if len(data) >= 12 and data[1] == 0x80 | video_pt:  # marker bit: a frame's last packet
+                clock.frame(int.from_bytes(data[4:8], "big"), time.monotonic() * 1000)
+
+        transport._send_rtp = send_rtp  # type: ignore[method-assign]
+
     async def stats(self) -> dict[str, Any]:
         viewers: dict[str, dict[str, Any]] = {}
         for vid, bot in self.viewers.items():
@@ -87,7 +110,7 @@ class Peers:
                     lost += int(st.packetsLost or 0)
             delays, bot.delays_ms = bot.delays_ms, []
             viewers[str(vid)] = {"received": received, "lost": max(lost, 0), "frames": bot.frames,
-                                 "delays_ms": delays, "bad_stamps": bot.bad_stamps,
+                                 "delays_ms": delays, "bad_stamps": bot.bad_stamps, "skips": bot.skips,
                                  "traces": bot.drain_traces() if isinstance(bot, TracedProbe) else []}
         for vid, viewer in self.cheap.items():
             viewers[str(vid)] = viewer.stats()
@@ -96,7 +119,8 @@ class Peers:
             for st in (await self.publisher.pc.getStats()).values():
                 if getattr(st, "type", "") == "outbound-rtp" and getattr(st, "kind", "") == "video":
                     bytes_sent += int(st.bytesSent or 0)
-        return {"cpu_s": time.process_time(), "bytes_sent": bytes_sent, "viewers": viewers}
+        return {"cpu_s": time.process_time(), "bytes_sent": bytes_sent, "viewers": viewers,
+                "send_lags_ms": self.send_clock.drain_lags()}
 
     async def aclose(self) -> None:
         for viewer in self.cheap.values():
