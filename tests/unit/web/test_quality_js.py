@@ -102,6 +102,24 @@ def test_answers_429_waits_and_other_refusals_stop() -> None:
     assert got == {"wait": 12000, "refused": 404, "more": 0}
 
 
+def test_a_closed_client_gets_one_last_report_then_none() -> None:
+    got = run("""
+      let over = false;
+      const r = new m.QualityReporter({ roomId: "room-1", pcs: () => [], done: () => over, intervalMs: 20,
+                                        send: async (x) => { sent.push(x); return reply; } });
+      r.start();
+      await new Promise((res) => setTimeout(res, 2100));
+      const before = sent.length;
+      over = true;
+      await new Promise((res) => setTimeout(res, 200));
+      const after = sent.length;
+      await new Promise((res) => setTimeout(res, 200));
+      return { before, after, final: sent.length, stopped: r.stopped };
+    """)
+    assert got["before"] >= 2 and got["after"] == got["before"] + 1 and got["final"] == got["after"]
+    assert got["stopped"] is True
+
+
 def test_stop_sends_the_last_counters_without_reading_closing_connections() -> None:
     got = run("""
       let reads = 0;

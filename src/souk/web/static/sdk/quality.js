@@ -119,8 +119,11 @@ function add(into, from) {
 export class QualityReporter {
   // pcs(): the join's PeerConnections now; send(report): Promise<Response-like {status, headers}>
   // receiving(): whether the join subscribes to someone (a join that only publishes has no first frame to wait for)
-  constructor({ roomId, pcs, send, receiving = () => true, intervalMs = REPORT_MS, now = () => performance.now() }) {
+  // done(): the join is over for good (the client closed): one last report, then no more
+  constructor({ roomId, pcs, send, receiving = () => true, done = () => false, intervalMs = REPORT_MS,
+                now = () => performance.now() }) {
     this.roomId = roomId;
+    this.done = done;
     this.pcs = pcs;
     this.receiving = receiving;
     this.send = send;
@@ -146,6 +149,7 @@ export class QualityReporter {
   start() {
     const tick = async () => {
       if (this.stopped) return;
+      if (this.done()) { await this.stop(); return; }
       const wait = await this.flush().catch(() => this.intervalMs);
       if (!this.stopped) this.timer = setTimeout(tick, wait);
     };
@@ -253,5 +257,6 @@ export function reportRoom(room, signalUrl, { intervalMs = REPORT_MS } = {}) {
   });
   const subs = () => [...room.subs.values()].filter((s) => !s.warm);
   return new QualityReporter({ roomId: room.id, send, intervalMs, receiving: () => subs().length > 0,
+                               done: () => room.closed || room.client.closed,
                                pcs: () => [room.pub?.pc, ...subs().map((s) => s.pc)] }).start();
 }
