@@ -130,6 +130,7 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
     await seller_warmed(seller)
     [seller_warm] = await seller.evaluate(SELLER_SUBS.replace("soukConsole.room", "soukConsole.backstage.prep.room"))
     assert seller_warm["warm"] is True and seller_warm["participant"] is None
+    assert await seller.evaluate("() => window.soukConsole.camera === null")  # one camera: the prepared call's
     assert await handles(souk_media) == baseline + 4  # each side: a publisher and a warm subscription
     assert not await shopper.evaluate("() => window.soukCall.room.participants.has('seller-demo')")
     assert await seller.evaluate("() => window.soukConsole.backstage.prep.room.participants.size") == 0

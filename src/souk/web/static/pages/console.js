@@ -131,7 +131,7 @@ async function refreshRecords() {
 
 // Start the camera while a call rings, so accepting does not wait for it.
 function warmCamera() {
-  if (!state.camera) {
+  if (!state.camera && !(state.backstage && state.backstage.prep)) { // a prepared call has the camera already
     state.camera = getMedia({ audio: true, video: true });
     state.camera.catch(() => { state.camera = null; });
   }
