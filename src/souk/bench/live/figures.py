@@ -44,6 +44,7 @@ class Snapshot:
     machine: tuple[float, float] = (0.0, 0.0)
     viewers: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     send_lags: list[float] = field(default_factory=list)  # the publisher's, drained at this snapshot
+    own_cpu: float = 0.0  # the orchestrator's CPU seconds
 
 
 def _viewer_lags(views: list[View], s0: Snapshot, s1: Snapshot) -> dict[str, Any]:
@@ -101,6 +102,9 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
     busiest_bot = max(bots.values(), default=0.0)  # viewers, probes, publisher: each one aiortc event loop
     total = s1.machine[1] - s0.machine[1]
     machine = round(100 * (s1.machine[0] - s0.machine[0]) / total, 1) if total > 0 else 0.0
+    cores = os.cpu_count() or 1
+    bench = sum(janus.values()) + sum(bots.values()) + 100 * (s1.own_cpu - s0.own_cpu) / dt  # % of one core
+    other = round(max(0.0, machine - bench / cores), 1)  # % of all cores used by processes not of this bench
     return {
         "viewers": target,
         "loss_pct": round(100 * lost / (received + lost), 3) if received + lost else None,
@@ -113,7 +117,7 @@ def summarize_step(target: int, views: list[View], s0: Snapshot, s1: Snapshot,
         "janus_cpu_pct_per_viewer": round((janus["node1"] - baseline["node1"]) / target, 3),
         "bot_cpu_pct": bots, "bot_cpu_pct_max": max(viewer_bots, default=0.0),
         "bot_cpu_pct_per_viewer": round(sum(viewer_bots) / target, 3),
-        "machine_cpu_pct": machine,
+        "machine_cpu_pct": machine, "other_cpu_pct": other,
         # past these the bots (or the machine, whoever keeps it busy) are measured, not Janus
         "bots_saturated": busiest_bot >= SATURATED_PCT,
         "machine_saturated": machine >= MACHINE_SATURATED_PCT,
@@ -200,7 +204,8 @@ def format_table(r: dict[str, Any]) -> str:
                      f"{s['janus_cpu_pct']!s:>7} {s['edge_janus_cpu_pct']!s:>6} {s['janus_cpu_pct_per_viewer']!s:>9} "
                      f"{s['bot_cpu_pct_max']!s:>9} {s['publisher_kbps']!s:>7}"
                      + ("  bots saturated" if s["bots_saturated"] else "")
-                     + ("  machine saturated" if s.get("machine_saturated") else "")
+                     + (f"  machine saturated ({s.get('other_cpu_pct')}% by others)"
+                        if s.get("machine_saturated") else "")
                      + (f"  {s['viewers_silent']} silent" if s["viewers_silent"] else ""))
         trace = s.get("probe_trace")
         if trace and trace.get("slow_frames"):

@@ -176,6 +176,7 @@ async def snapshot(pids: dict[str, int], workers: list[Worker], publisher: Worke
     janus = {node: cpu_seconds(pid) for node, pid in pids.items()}
     stats = await asyncio.gather(*(w.request("stats") for w in workers))
     snap = Snapshot(time.monotonic(), janus, {}, 0, machine_cpu())
+    snap.own_cpu = cpu_seconds(os.getpid())  # this orchestrator (media plane, relays)
     for w, st in zip(workers, stats, strict=True):
         snap.worker_cpu[w.name] = float(st["cpu_s"])
         if w is publisher:
