@@ -52,6 +52,7 @@ class Link:
         self._lock = asyncio.Lock()
         self._relays: list[TcpRelay] = []
         self._closed = False
+        self._broken = False
 
     @property
     def core_addr(self) -> str:
@@ -61,9 +62,16 @@ class Link:
         if self._closed or self._proc.stdin is None or self._proc.stdout is None:
             raise ConfigError("the link is closed")
         async with self._lock:
+            if self._broken:
+                raise ConfigError("the link emulator stopped answering earlier; close this link")
             self._proc.stdin.write(json.dumps(cmd).encode() + b"\n")
             await self._proc.stdin.drain()
-            line = await asyncio.wait_for(self._proc.stdout.readline(), REPLY_TIMEOUT_S)
+            try:
+                line = await asyncio.wait_for(self._proc.stdout.readline(), REPLY_TIMEOUT_S)
+            except TimeoutError:
+                self._broken = True  # a late reply would answer the next command: refuse further ones
+                raise ConfigError(f"the link emulator did not answer {cmd.get('op')!r} "
+                                  f"within {REPLY_TIMEOUT_S:g} s") from None
         if not line:
             raise ConfigError(f"the link emulator exited (code {self._proc.returncode})")
         reply: dict[str, Any] = json.loads(line)
