@@ -109,3 +109,18 @@ async def test_sales_reads_the_customers_orders(shops: Storage) -> None:
                                                                    ("O-2", Decimal("12.50"), True)]
     assert await s.quality.sales(A, set(), 0, 4e9) == []
     assert await s.quality.sales(A, {"C-1"}, now + 60, now + 120) == []
+
+
+async def test_purge_deletes_old_joins_of_one_merchant_in_batches(shops: Storage, storage_clock: ManualClock) -> None:
+    s = shops
+    for i in range(3):
+        await put(s, A, report(0, session=f"sess-old{i}"))
+    await put(s, B, report(0, session="sess-oldB"))
+    await storage_clock.advance(100)
+    await put(s, A, report(0, session="sess-new0"))
+    cut = storage_clock.wall() - 50
+    assert await s.quality.purge(A, cut, batch=2) == 2
+    assert await s.quality.purge(A, cut, batch=2) == 1
+    assert await s.quality.purge(A, cut) == 0
+    assert [r.session_id for r in await s.quality.room(A, "live-1")] == ["sess-new0"]
+    assert [r.session_id for r in await s.quality.room(B, "live-1")] == ["sess-oldB"]

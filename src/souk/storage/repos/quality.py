@@ -128,6 +128,19 @@ class SqlQualityRepo(Repo):
                 .order_by(c.started_at, c.identity, c.session_id).limit(max_rows))).scalars()
             return [from_doc(d) for d in docs]
 
+    async def purge(self, merchant_id: str, before: float, *, batch: int = 5000) -> int:
+        """Delete up to ``batch`` records of joins before ``before`` (wall time), oldest first; how many."""
+        c = quality_records.c
+        async with self._db.write() as conn:
+            old = (await conn.execute(
+                sa.select(c.room_id, c.identity, c.session_id)
+                .where(c.merchant_id == merchant_id, c.started_at < _ts(before))
+                .order_by(c.started_at).limit(batch))).all()
+            for row in old:
+                await conn.execute(quality_records.delete().where(
+                    *_key(merchant_id, row.room_id, row.identity, row.session_id)))
+        return len(old)
+
     async def sales(self, merchant_id: str, customers: set[str], since: float, until: float) -> list[Sale]:
         """The orders of ``customers`` created in [since, until), for quality_vs_sales."""
         if not customers:
