@@ -65,7 +65,7 @@ def test_one_small_step_gives_every_figure(tmp_path: Path, netns: None) -> None:
     assert step["unreadable_stamps"] == 0
     assert step["publisher_kbps"] > 100  # the publisher really sent video (capped at 600 kbit/s)
     assert step["janus_cpu_pct"] > 0 and step["edge_janus_cpu_pct"] > 0
-    assert set(step["bot_cpu_pct"]) == {"publisher", "probes", "viewers1"}
+    assert set(step["bot_cpu_pct"]) == {"publisher", "probes", "edge-probes", "viewers1"}
     assert isinstance(r["ok"], bool) and set(r["checks"]) == {"loss_pct", "glass_to_glass_p95_ms",
                                                                "cascade_extra_p50_ms", "viewers"}
     assert r["checks"]["viewers"] is False  # 4 < 60: the target is judged, not assumed
@@ -86,7 +86,7 @@ def test_ctrl_c_mid_step_leaves_no_janus_or_worker(tmp_path: Path, netns: None) 
             assert line or proc.poll() is None, f"bench exited early: {seen[-2000:]}"
             seen += line
             assert time.monotonic() < deadline, seen[-2000:]
-        assert len(_leftovers(workdir)) >= 5  # 2 Janus + publisher, probe and viewer workers
+        assert len(_leftovers(workdir)) >= 6  # 2 Janus + publisher, two probe workers and a viewer worker
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
         proc.wait(60)
     finally:

@@ -7,7 +7,7 @@ timestamp video (640x360, VP8 capped at ``--bitrate``, each frame stamped with i
 a tone into a live room on node1. Then:
 
 - probes: ``--probes`` decoding viewers on node1 (VideoRoom subscribers) and as many on node2 through the
-  relay (``plane.watch(..., node_id="node2")``), in their own worker; each decoded frame's stamp gives a
+  relay (``plane.watch(..., node_id="node2")``), in two workers of their own; each decoded frame's stamp gives a
   glass-to-glass delay (encode, network, Janus, decode; one machine clock);
 - steps: bulk viewers on node1 spread round-robin over ``--workers`` processes (``--viewers cheap``, the default:
   :mod:`souk.bench.live.cheap`, RTP counted and timed from its headers without decoding; ``aiortc``: the older
@@ -226,9 +226,12 @@ async def run_bench(settings: Settings, *, steps: list[int], probes: int, step_s
         await publisher.request("accept", sdp=answer.sdp)
         await pub.wait_webrtcup(10.0)
         feed = pub.feed_id
+        # origin and edge probes decode in processes of their own: one event loop reading every probe's stamps
+        # (and the GIL) would add its own wait to the figures it measures
         probe_worker = await Worker.spawn("probes", workdir)
+        edge_worker = await Worker.spawn("edge-probes", workdir)
         bulk_workers = [await Worker.spawn(f"viewers{i + 1}", workdir) for i in range(workers)]
-        pool += [probe_worker, *bulk_workers]
+        pool += [probe_worker, edge_worker, *bulk_workers]
 
         async def attach(worker: Worker, kind: str) -> None:
             edge = kind == "edge_probe"
@@ -246,7 +249,8 @@ async def run_bench(settings: Settings, *, steps: list[int], probes: int, step_s
                 raise RuntimeError(f"worker {worker.name} gave viewer id {vid} twice")
             views.append(View(worker, vid, kind, sub))
 
-        await asyncio.gather(*(attach(probe_worker, k) for k in ["origin_probe"] * probes + ["edge_probe"] * probes))
+        await asyncio.gather(*(attach(probe_worker, "origin_probe") for _ in range(probes)),
+                             *(attach(edge_worker, "edge_probe") for _ in range(probes)))
         await asyncio.sleep(SETTLE_S)
         b0 = await snapshot(pids, pool, publisher)
         await asyncio.sleep(min(step_s, 3.0))
