@@ -74,6 +74,9 @@ def register(bench: Any) -> None:
     p = bench.add_parser("connect", help="join -> first decoded frame through Souk vs raw Janus (JSON)")
     p.add_argument("--rounds", type=int, default=40)
     p.add_argument("--netem", default=None, help='shape the shopper side, e.g. "delay 75ms loss 2%%"')
+    p.add_argument("--link", default=None,
+                   help='run the shopper subscriber behind an emulated link (souk.bench.linkem, docs/links.md) '
+                        'delaying and dropping its packets each way, e.g. "delay 75ms loss 2%%"')
     p.add_argument("--join", choices=("both", "warm", "cold"), default="both",
                    help="warm: the consult's feed switch on a connection warmed while ringing (warm_switch_* "
                         "keys); cold: a join from nothing (cold_join_* keys); both (default)")
@@ -89,6 +92,9 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.rounds < 1:
         print("souk: --rounds must be >= 1", file=sys.stderr)
+        return 2
+    if args.netem and args.link:
+        print("souk: --netem and --link are two ways to shape the same side: pick one", file=sys.stderr)
         return 2
     reexec_in_netns()  # returns only inside the namespace (settings are re-read there)
     result = asyncio.run(_run(args, settings))
@@ -133,7 +139,17 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     shaping = parse_netem(netem) if netem else None
     settings = settings.model_copy(update={"data_dir": str(data), "janus": janus, "database_url": "",
                                            "demo": True})
-    plane = await MediaPlane.start(settings, workdir=data / "janus")
+    link = await _open_link(args.link) if args.link else None  # before Janus: it gathers on the link's device
+    if link is not None:
+        gather = ",".join(x for x in (settings.janus.ice_enforce_list, link.info.core_dev) if x)
+        settings = settings.model_copy(update={"janus": settings.janus.model_copy(
+            update={"ice_enforce_list": gather})})
+    try:
+        plane = await MediaPlane.start(settings, workdir=data / "janus")
+    except BaseException:
+        if link is not None:
+            await link.aclose()
+        raise
     server: asyncio.subprocess.Process | None = None
     errors: list[str] = []
     out: dict[str, Any] = {}
@@ -153,6 +169,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         server = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "souk.cli.main", "serve", "--host", host, "--port", str(port), env=env)
         base = f"http://127.0.0.1:{port}"
+        if link is not None:
+            await link.expose_tcp(port)  # the shopper side reaches Souk's socket through the link
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {api_key}"},
                                      timeout=20) as http:
             await wait_up(http, server)
@@ -190,9 +208,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                        "ring_s": args.ring_s}
             raw = await _run_worker(raw_job)  # a process of its own, like the Souk subscribers
             errors += raw.get("errors", [])
-            job = {"join": join, "ws_url": f"ws://127.0.0.1:{port}/v1/signal", "room": room, "feed": "seller",
-                   "tokens": tokens[join], "shaping": shaping, "ring_s": args.ring_s}
-            souk = await _run_worker(job)
+            job = {"join": join, "ws_url": f"ws://{link.core_addr if link else '127.0.0.1'}:{port}/v1/signal",
+                   "room": room, "feed": "seller", "tokens": tokens[join], "shaping": shaping, "ring_s": args.ring_s}
+            souk = await _run_worker(job, link.shopper_argv([]) if link else [])
             errors += souk.get("errors", [])
             out.update(join_figures(KEYS[join], args.rounds, souk, raw))
         out.update({
@@ -202,6 +220,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             "netem_side": "shopper subscriber only: its UDP (media, ICE, DTLS) and signaling, both directions, "
                           "emulated in its process" if netem else None,
             "raw_shaped": False,
+            "link": args.link,
+            "link_side": "shopper subscriber only: its process runs behind a userspace emulated link (both "
+                         "directions; signaling, ICE, DTLS and media cross it)" if args.link else None,
             "measured": {KEYS[j]: MEASURED[j] for j in joins},
             "failed": sum(out[f"{KEYS[j]}_failed"] + out[f"{KEYS[j]}_raw_failed"] for j in joins),
             "cpu_cores": os.cpu_count(),
@@ -225,6 +246,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                 server.kill()
                 await server.wait()
         await plane.aclose()
+        if link is not None:
+            await link.aclose()
         tmp.cleanup()
 
 
@@ -285,8 +308,18 @@ async def _wait_publishing(http: Any, room: str) -> None:
     raise TimeoutError("the publisher never came up")
 
 
-async def _run_worker(job: dict[str, Any]) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "souk.bench.connect", "worker"]
+async def _open_link(spec: str) -> Any:
+    """An emulated link (souk.bench.linkem) with ``spec``'s delay and loss in each direction."""
+    from souk.bench.linkem.link import start_link
+    from souk.bench.linkem.profile import LinkProfile
+
+    shaping = parse_netem(spec)
+    return await start_link(LinkProfile.symmetric(rtt_ms=2000 * shaping["delay_s"], loss=shaping["loss"]))
+
+
+async def _run_worker(job: dict[str, Any], prefix: list[str] | None = None) -> dict[str, Any]:
+    """Run a worker process (``prefix``, e.g. nsenter into a link's shopper side, goes before it)."""
+    cmd = [*(prefix or []), sys.executable, "-m", "souk.bench.connect", "worker"]
     proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
                                                 stdout=asyncio.subprocess.PIPE)
     stdout, _ = await proc.communicate(json.dumps(job).encode())
