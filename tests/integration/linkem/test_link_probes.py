@@ -142,3 +142,23 @@ async def test_a_process_started_on_the_shopper_side_reaches_the_core_only_throu
     assert data == b"from the shopper" and addr[0] == link.info.shopper_addr
     assert (await link.stats())["up"]["passed"] == 1
     core.close()
+
+
+async def test_a_used_index_is_refused_clearly_and_closing_leaves_nothing_behind() -> None:
+    import os
+
+    from souk.bench.linkem.link import open_link
+    from souk.core.errors import ConfigError
+    from tests.fixtures.linkem import need_link, next_index
+
+    need_link()
+    index = next_index()
+    async with open_link(index=index) as first:
+        assert os.path.exists(f"/proc/sys/net/ipv4/conf/{first.info.core_dev}")
+        with pytest.raises(ConfigError, match=f"device lkc{index} exists already"):
+            async with open_link(index=index):
+                pass
+        holder, emulator = first.info.shopper_pid, first.info.pid
+    assert not os.path.exists(f"/proc/sys/net/ipv4/conf/lkc{index}")
+    for pid in (holder, emulator):  # both processes are gone (and reaped), not left running
+        assert not os.path.exists(f"/proc/{pid}")

@@ -47,3 +47,13 @@ def test_bad_profiles_are_refused() -> None:
         with pytest.raises(ConfigError) as err:
             profile_from(raw)  # type: ignore[arg-type]
         assert words in err.value.message
+
+
+def test_link_numbers_name_devices_and_private_addresses() -> None:
+    from souk.bench.linkem.netdev import LinkAddrs
+
+    a = LinkAddrs.of(3)
+    assert (a.core_dev, a.shopper_dev, a.core_addr, a.shopper_addr) == ("lkc3", "lks3", "10.77.3.1", "10.77.3.2")
+    for bad in (-1, 256, True, "1"):
+        with pytest.raises(ConfigError, match="link index must be an integer in"):
+            LinkAddrs.of(bad)  # type: ignore[arg-type]
