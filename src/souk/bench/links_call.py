@@ -73,6 +73,7 @@ class CallResult:
             sides = self.sides
             path = path_rtt_ms(sides)
             moses = [m for m in (w.mos(path) for w in sides) if m is not None]
+            heard = [m for m in (w.mos_heard(path) for w in sides) if m is not None]
             concealment = [w.audio_concealment_ratio for w in sides if w.audio_concealment_ratio is not None]
             out.update({
                 "path_rtt_ms": path,
@@ -83,6 +84,7 @@ class CallResult:
                 "audio_loss_pct": max((w.audio_loss_pct or 0.0) for w in sides),
                 "audio_loss_after_repair_pct": max((w.audio_loss_after_repair_pct or 0.0) for w in sides),
                 "audio_mos": min(moses) if moses else None,
+                "audio_mos_heard": min(heard) if heard else None,
                 "jitter_ms": max((w.jitter_ms or 0.0) for w in sides),
             })
         if self.recovery_ms is not None or self.sides is None:

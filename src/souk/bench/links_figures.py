@@ -8,7 +8,10 @@ its nominated candidate pair's round trip. Over a window between two snapshots o
 - audio concealment ratio: delta ``concealedSamples`` / delta ``totalSamplesReceived``;
 - audio loss before repair: lost / (received + lost); after repair: (lost - fecPacketsReceived, >= 0) / same;
 - MOS: souk.domain.quality.mos (E-model, Opus) from the voice path's round trip (both legs: the shopper's
-  and the seller's to Janus), the receiver's jitter and the audio loss after repair.
+  and the seller's to Janus), the receiver's jitter and the audio loss after repair (the dashboard's
+  definition); "heard" MOS: the same with the concealment ratio as the loss. Opus in-band FEC travels inside
+  ordinary packets, and Debian's Chromium left ``fecPacketsReceived`` at 0 with it negotiated (a 300 ms / 15 %
+  cell), so the first figure may never credit it; the second counts what the listener did not hear.
 """
 
 from __future__ import annotations
@@ -57,6 +60,13 @@ class Window:
         if self.audio_loss_after_repair_pct is None:
             return None
         return mos(path_rtt_ms, self.jitter_ms or 0.0, self.audio_loss_after_repair_pct)
+
+    def mos_heard(self, path_rtt_ms: float) -> float | None:
+        """The E-model with the concealed share of the audio as its loss: what the listener did not hear,
+        whatever repaired the rest (Opus in-band FEC may not show in fecPacketsReceived)."""
+        if self.audio_concealment_ratio is None:
+            return None
+        return mos(path_rtt_ms, self.jitter_ms or 0.0, 100 * self.audio_concealment_ratio)
 
 
 def window(a: Snapshot, b: Snapshot) -> Window:
@@ -110,5 +120,6 @@ def summary(cells: Sequence[Mapping[str, Any]], outages: Sequence[Mapping[str, A
     recov = [o["recovery_after_outage_ms"] if o.get("recovery_after_outage_ms") is not None else timeout_ms
              for o in outages]
     return {"min_audio_mos_at_30pct_loss": worst(0.30, "audio_mos", 1.0, min),
+            "min_audio_mos_heard_at_30pct_loss": worst(0.30, "audio_mos_heard", 1.0, min),
             "max_video_freeze_ratio_at_5pct_loss": worst(0.05, "video_freeze_ratio", 1.0, max),
             "max_recovery_after_outage_ms": max(recov) if recov else None}

@@ -21,11 +21,13 @@ def test_a_window_between_two_snapshots() -> None:
     assert w.audio_loss_pct == pytest.approx(6.0) and w.audio_loss_after_repair_pct == pytest.approx(4.0)
     assert w.jitter_ms == 12.0 and w.rtt_ms == 151.0
     assert w.mos(300) == mos(300, 12.0, 4.0)
+    assert w.mos_heard(300) == mos(300, 12.0, 10.0)  # 10 % of the samples were concealed
 
 
 def test_a_window_without_audio_has_no_audio_figures() -> None:
     w = window(Snapshot(t_ms=0), Snapshot(t_ms=2_000, frames_decoded=40))
     assert w.audio_concealment_ratio is None and w.audio_loss_pct is None and w.mos(100) is None
+    assert w.mos_heard(100) is None
     assert w.video_freeze_ratio == 0.0
 
 
@@ -48,10 +50,12 @@ def test_recovery_is_timed_from_the_end_of_the_outage_until_both_sides_get_video
 
 
 def test_summary_keys_count_failures_at_their_worst() -> None:
-    cells = [{"loss": 0.30, "audio_mos": 3.4}, {"loss": 0.30, "audio_mos": None}, {"loss": 0.05,
+    cells = [{"loss": 0.30, "audio_mos": 3.4, "audio_mos_heard": 3.9}, {"loss": 0.30, "audio_mos": None,
+             "audio_mos_heard": 3.1}, {"loss": 0.05,
              "video_freeze_ratio": 0.01}, {"loss": 0.05, "video_freeze_ratio": 0.03}, {"loss": 0.0, "audio_mos": 4.3}]
     outages = [{"recovery_after_outage_ms": 900.0}, {"recovery_after_outage_ms": None}]
     assert summary(cells, outages, 30_000) == {"min_audio_mos_at_30pct_loss": 1.0,
+                                               "min_audio_mos_heard_at_30pct_loss": 3.1,
                                                "max_video_freeze_ratio_at_5pct_loss": 0.03,
                                                "max_recovery_after_outage_ms": 30_000}
     assert summary(cells[2:], outages[:1], 30_000)["min_audio_mos_at_30pct_loss"] is None
