@@ -368,3 +368,11 @@ async def test_consult_two_consoles_prepare_one_answers_the_other_leaves(souk_me
             break
         await asyncio.sleep(0.05)
     await in_call_then_hang_up(souk_media, r, baseline)
+
+    # the next call rings: the console that lost the last one prepares this one as well
+    await r.shopper.click("#call-btn")
+    await seller_warmed(other)
+    await seller_warmed(r.seller)
+    await r.shopper.click("#hangup-btn")
+    for page in (other, r.seller):
+        await page.wait_for_function("() => !window.soukConsole.backstage.busy", timeout=10_000)

@@ -36,12 +36,22 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
     "--disable-gpu", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
 ]
-# Marks, in Date.now() milliseconds, when this page first decodes remote video.
+# Marks, in Date.now() milliseconds, when this page first has a receiving connection up (ICE and DTLS done:
+# a warm one is up before the accept) and when it first decodes remote video (the keyframe after that).
 FIRST_FRAME_PROBE = """(key) => {
   window.__firstFrame = null;
+  window.__subUp = null;
   const tick = async () => {
     const s = window[key];
+    const prepared = s && s.backstage && s.backstage.prep && s.backstage.prep.room;  // the console, before the accept
+    if (!window.__subUp && (s && s.room || prepared)
+        && [...(s.room || prepared).subs.values()].some((x) => x.pc.connectionState === "connected")) {
+      window.__subUp = Date.now();
+    }
     if (s && s.room && s.room.subs.size) {
+      if (!window.__subUp && [...s.room.subs.values()].some((x) => x.pc.connectionState === "connected")) {
+        window.__subUp = Date.now();
+      }
       const q = await s.room.quality();
       if (q.framesDecoded > 0) { window.__firstFrame = Date.now(); return; }
     }
@@ -160,16 +170,18 @@ async def _round(browser: Any, base: str, ring_s: float) -> tuple[float, float, 
         await shopper.evaluate(FIRST_FRAME_PROBE, "soukCall")
         t_accept = time.time() * 1000
         await accept.click()
-        marks = []
+        marks, up = [], []
         for page in (seller, shopper):
             await page.wait_for_function("() => window.__firstFrame !== null", timeout=TIMEOUT_MS, polling=20)
             marks.append(float(await page.evaluate("() => window.__firstFrame")))
+            up.append(float(await page.evaluate("() => window.__subUp || window.__firstFrame")))
         seller_marks = await seller.evaluate("() => window.soukConsole.marks")
         t0 = float(seller_marks.get("accept", t_accept))  # the click as the page saw it
         phases = {f"seller_{k}": round(v - t0, 1) for k, v in seller_marks.items() if k != "accept"}
         phases.update({f"shopper_{k}": round(v - t0, 1) for k, v in
                        (await shopper.evaluate("() => window.soukCall.marks")).items() if k != "ringing"})
-        phases.update({"seller_first_frame": marks[0] - t0, "shopper_first_frame": marks[1] - t0})
+        phases.update({"seller_first_frame": marks[0] - t0, "shopper_first_frame": marks[1] - t0,
+                       "seller_receiving_up": max(0.0, up[0] - t0), "shopper_receiving_up": max(0.0, up[1] - t0)})
         await shopper.click("#hangup-btn")
         await seller.wait_for_function("() => window.soukConsole.call === null", timeout=TIMEOUT_MS)
         return t_ring - t_call, max(marks) - t0, phases

@@ -121,6 +121,7 @@ def call_info(call: CallView, ring_timeout_s: float = 0.0) -> m.CallInfo:
         shopper_name=call.shopper_name, seller=call.seller, requested_at=call.requested_at,
         answered_at=call.answered_at or 0.0, ended_at=call.ended_at or 0.0, ring_timeout_s=ring_timeout_s,
         origin_room=call.origin_room, note=call.note, origin_cart=call.origin_cart,
+        conversation_id=call.conversation_id,
     )
 
 

@@ -194,6 +194,7 @@ class CallInfo(msgspec.Struct, omit_defaults=True):
     origin_room: str = ""  # asked for from this live show (souk.api.routes.live consult)
     note: str = ""
     origin_cart: dict[str, Any] | None = None  # {items, total, currency} when the viewer asked
+    conversation_id: str = ""  # a desk video escalation: answered from the desk, not by a console
 
 
 class Welcome(_Msg, tag="welcome"):

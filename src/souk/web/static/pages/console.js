@@ -51,7 +51,6 @@ async function refreshDeskCalls() {
   } catch { /* no desk on this server: every call is the console's */ }
 }
 
-const deskChecked = new Set(); // ringing calls looked up among the desk's (see onConsoleCall)
 const deskCallOf = (c) => deskCalls.get(c.call_id) || (c.conversation_id ? { id: c.conversation_id, agent_id: c.seller } : null);
 
 function renderDeskCalls() {
@@ -147,7 +146,7 @@ function takeCamera() {
 // Prepare the first call still ringing for this console (see console-backstage.js), if none is prepared.
 function prepareNext() {
   if (!state.backstage || state.call || state.backstage.busy) return;
-  const next = [...state.ringing.values()].find((c) => deskChecked.has(c.call_id) && !deskCallOf(c));
+  const next = [...state.ringing.values()].find((c) => !deskCallOf(c)); // a desk call rings with its conversation_id
   if (next) state.backstage.prepare(next);
 }
 
@@ -164,16 +163,11 @@ function onConsoleCall({ call }) {
     state.ringing.set(call.call_id, call);
     // the desk links its call to the conversation right after it rings: look now and once a moment later
     if (!deskCalls.has(call.call_id)) {
-      refreshDeskCalls().then(() => {
-        deskChecked.add(call.call_id); // a desk call is the desk's to answer: only now may it be prepared
-        renderIncoming();
-        prepareNext();
-      });
+      refreshDeskCalls().then(renderIncoming); // a call the desk links late is dropped from the backstage there
       setTimeout(() => { if (state.ringing.has(call.call_id)) refreshDeskCalls().then(renderIncoming); }, 700);
     }
   } else {
     state.ringing.delete(call.call_id);
-    deskChecked.delete(call.call_id);
     if (state.backstage && !(state.call && state.call.call_id === call.call_id)) state.backstage.drop(call.call_id);
   }
   if (state.ringing.size && !state.call) warmCamera();
@@ -194,7 +188,7 @@ const mark = (name) => { state.marks[name] = Date.now(); };
 async function acceptCall(c) {
   if (state.call) return;
   const prep = state.backstage ? state.backstage.take(c.call_id) : null;
-  state.marks = prep ? { ...prep.marks } : {};
+  state.marks = prep ? prep.marks : {}; // with what it prepared (its last steps may come after the click)
   mark("accept");
   ring(false);
   state.call = c;
@@ -224,6 +218,7 @@ async function acceptCall(c) {
     mark("published");
   } catch (e) {
     ui.error(e);
+    if (prep) Backstage.leave(prep); // e.g. the accept lost to another seller's: leave the prepared room too
     if (state.call && state.roomToken) {
       await api(`/v1/consults/${encodeURIComponent(state.call.call_id)}/hangup`, state.roomToken, {}).catch(() => {});
     }

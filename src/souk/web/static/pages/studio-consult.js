@@ -88,6 +88,7 @@ export async function mountConsults(roomId) {
       ui.status(`Private call with ${c.shopper_name || c.shopper}`);
       await state.room.publish({ audio: true, video: true });
     } catch (e) {
+      if (prep) Backstage.leave(prep); // e.g. the accept lost to another seller's: leave the prepared room too
       if (state.roomToken) await rest("POST", `/v1/consults/${encodeURIComponent(state.call.call_id)}/hangup`, state.roomToken, {}).catch(() => {});
       finish("Call failed.");
       ui.error(e);
