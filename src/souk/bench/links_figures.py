@@ -10,7 +10,7 @@ its nominated candidate pair's round trip. Over a window between two snapshots o
 - MOS: souk.domain.quality.mos (E-model, Opus) from the voice path's round trip (both legs: the shopper's
   and the seller's to Janus), the receiver's jitter and the audio loss after repair (the dashboard's
   definition); "heard" MOS: the same with the concealment ratio as the loss. Opus in-band FEC travels inside
-  ordinary packets, and Debian's Chromium left ``fecPacketsReceived`` at 0 with it negotiated (a 300 ms / 15 %
+  ordinary packets, and Debian's Chromium left ``fecPacketsReceived`` at 0 while the SDK asks for it (a 300 ms / 15 %
   cell), so the first figure may never credit it; the second counts what the listener did not hear.
 """
 
