@@ -10,6 +10,7 @@ import pytest
 from souk.bench.bots import PublisherBot
 from souk.bench.live.cheap import CheapIdentity, CheapViewer
 from souk.core.tenancy import RoomKey
+from souk.media.admin import JanusAdmin
 from souk.media.netns import VETH_ADDR
 from souk.media.plane import MediaPlane
 
@@ -23,7 +24,8 @@ async def _until(cond: object, timeout: float) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_cheap_viewer_connects_and_counts_real_frames(media_plane: MediaPlane, netns: None) -> None:
+async def test_cheap_viewer_connects_and_counts_real_frames(media_plane: MediaPlane, janus_admin: JanusAdmin,
+                                                            netns: None) -> None:
     room = RoomKey("shop", "room_cheap")
     await media_plane.ensure_room(room, kind="live")
     bot = PublisherBot()
@@ -56,6 +58,13 @@ async def test_cheap_viewer_connects_and_counts_real_frames(media_plane: MediaPl
         assert stats["connected"] and stats["lost"] == 0 and stats["received"] > frames
         assert stats["lags_ms"] and min(stats["lags_ms"]) >= 0.0
         assert viewers[1].stats()["received"] > 0
+
+        # its receiver reports reach Janus (SRTCP keys from the handshake): Janus rates both outgoing streams
+        # from them (a stream no report named stays at 0)
+        await _until(lambda: v.reports_sent >= 6, 8)  # three rounds: Janus rates a stream from its reports' deltas
+        info = await janus_admin.handle_info(media_plane.session_id(), subs[0].handle.handle_id)
+        quality = {m["type"]: m["rtcp"]["main"]["out-link-quality"] for m in info["webrtc"]["media"].values()}
+        assert quality["video"] > 0 and quality["audio"] > 0, quality
 
         # Janus stops relaying video: the count stops with it (real media, not a clock)
         await pub.set_media(video=False)

@@ -79,3 +79,24 @@ def test_frame_clock_counts_a_w3c_freeze() -> None:
         clock.frame(3000 * i, t)
     assert clock.freezes == 1 and clock.freeze_ms == pytest.approx(500.0)
     assert clock.max_gap_ms == pytest.approx(500.0)
+
+
+def test_report_block_fraction_is_per_interval_and_parses_as_an_rtcp_rr() -> None:
+    from aiortc.rtp import RtcpPacket, RtcpReceiverInfo, RtcpRrPacket
+
+    c = SeqCounter()
+    for seq in range(65530, 65530 + 100):  # 100 expected across the wrap, every 4th lost
+        if seq % 4:
+            c.add(seq & 0xFFFF)
+    fraction, cumulative, highest = c.report_block()
+    assert cumulative == c.lost and 24 <= cumulative <= 26
+    assert fraction == (cumulative << 8) // c.expected
+    assert highest == 65530 + 99  # one cycle: 0x10000 + the low 16 bits
+    for seq in range(65630, 65640):  # a clean interval
+        c.add(seq & 0xFFFF)
+    fraction2, cumulative2, _ = c.report_block()
+    assert fraction2 == 0 and cumulative2 == cumulative
+    block = RtcpReceiverInfo(ssrc=7, fraction_lost=fraction, packets_lost=cumulative, highest_sequence=highest,
+                             jitter=0, lsr=0, dlsr=0)
+    [parsed] = RtcpPacket.parse(bytes(RtcpRrPacket(ssrc=9, reports=[block])))
+    assert isinstance(parsed, RtcpRrPacket) and parsed.reports[0].packets_lost == cumulative

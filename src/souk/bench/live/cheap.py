@@ -9,9 +9,9 @@ frame's marker packet, :class:`~souk.bench.live.rtpcount.FrameClock`.
 To Janus it is an ordinary WebRTC subscriber: a full ICE agent on one UDP socket (Janus, offering to a
 subscriber, is the controlled agent: this viewer sends checks with USE-CANDIDATE and answers Janus's; a role
 conflict (487) or a check from a controlling Janus flips its role), and the DTLS *server* (``setup:passive``)
-so Janus's ClientHello goes out only once ICE works. The handshake negotiates DTLS-SRTP as Janus requires;
-the keys are never derived. Janus's certificate is not checked against its fingerprint: a bench on loopback.
-It sends no RTCP: no NACK, no PLI, so no viewer of this kind ever makes the publisher send a keyframe.
+so Janus's ClientHello goes out only once ICE works. The handshake negotiates DTLS-SRTP as Janus requires. Janus's certificate is not checked against its fingerprint: a bench on loopback.
+The keys are derived only to protect one RTCP receiver report a second (loss per stream, as a browser sends);
+it sends no NACK and no PLI, so no viewer of this kind ever makes the publisher send a keyframe.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ import time
 from typing import Any
 
 from aioice import stun
+from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket
 from OpenSSL import SSL
+from pylibsrtp import Policy, Session
 
 from souk.bench.live.rtpcount import FrameClock, Offer, SeqCounter, answer_sdp, parse_offer
 
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 
 CHECK_INTERVAL_S = 0.05  # connectivity checks until one succeeds
 KEEPALIVE_S = 2.5  # then one every few seconds (consent)
+REPORT_S = 1.0  # an RTCP receiver report a second, as a browser sends
+SRTP_KEY, SRTP_SALT = 16, 14  # SRTP_AES128_CM_SHA1_80
 RCVBUF = 1 << 20  # asked; the kernel caps it at net.core.rmem_max
 SRTP_PROFILES = b"SRTP_AES128_CM_SHA1_80"
 PRFLX_PRIORITY = 1853824767
@@ -81,6 +85,10 @@ class CheapViewer(asyncio.DatagramProtocol):
         self.streams: dict[str, SeqCounter] = {kind: SeqCounter() for kind in set(self._kinds.values())}
         self.clock = FrameClock()
         self._video_pt = next((pt for pt, kind in self._kinds.items() if kind == "video"), -1)
+        self._ssrcs: dict[str, int] = {}  # the media SSRC Janus sends each kind with
+        self._own_ssrc = secrets.randbits(32)
+        self._srtcp: Session | None = None  # protects our receiver reports (keys from the DTLS handshake)
+        self.reports_sent = 0
 
     @classmethod
     async def create(cls, offer_sdp: str, identity: CheapIdentity, host: str) -> tuple[CheapViewer, str]:
@@ -120,6 +128,8 @@ class CheapViewer(asyncio.DatagramProtocol):
                 self.other_in += 1
                 return
             self.streams[kind].add((data[2] << 8) | data[3])
+            if kind not in self._ssrcs:
+                self._ssrcs[kind] = int.from_bytes(data[8:12], "big")
             if b1 & 0x80 and pt == self._video_pt:
                 self.clock.frame(int.from_bytes(data[4:8], "big"), time.monotonic() * 1000)
         elif b0 < 2:
@@ -173,7 +183,15 @@ class CheapViewer(asyncio.DatagramProtocol):
                 self.controlling = not self.controlling
 
     async def _run_checks(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_check = 0.0
         while True:
+            if self.ice_ok_at is not None:
+                self._send_report()
+                if loop.time() - last_check < KEEPALIVE_S:
+                    await asyncio.sleep(REPORT_S)
+                    continue
+            last_check = loop.time()
             for cand in self.offer.candidates:
                 req = stun.Message(stun.Method.BINDING, stun.Class.REQUEST)
                 req.attributes["USERNAME"] = f"{self.offer.ice_ufrag}:{self.ufrag}"
@@ -188,7 +206,7 @@ class CheapViewer(asyncio.DatagramProtocol):
                     self._pending.clear()
                 self._pending[req.transaction_id] = cand
                 self._send(bytes(req), cand)
-            await asyncio.sleep(KEEPALIVE_S if self.ice_ok_at is not None else CHECK_INTERVAL_S)
+            await asyncio.sleep(REPORT_S if self.ice_ok_at is not None else CHECK_INTERVAL_S)
 
     # ---------------------------------------------------------------- DTLS
 
@@ -202,6 +220,8 @@ class CheapViewer(asyncio.DatagramProtocol):
                 self.dtls_ok_at = time.monotonic()
                 if self._ssl.get_selected_srtp_profile() != SRTP_PROFILES:
                     log.warning("cheap viewer: DTLS without the SRTP profile")
+                else:
+                    self._srtcp = self._outbound_srtp()
             except SSL.WantReadError:
                 pass
             except SSL.Error as exc:
@@ -239,6 +259,28 @@ class CheapViewer(asyncio.DatagramProtocol):
         self._flush()
         self._arm_dtls_timer()
 
+    def _outbound_srtp(self) -> Session:
+        """Our SRTP(C) keys as the DTLS server (RFC 5764 4.2: client key, server key, client salt, server salt)."""
+        view = self._ssl.export_keying_material(b"EXTRACTOR-dtls_srtp", 2 * (SRTP_KEY + SRTP_SALT))
+        key = view[SRTP_KEY:2 * SRTP_KEY] + view[2 * SRTP_KEY + SRTP_SALT:]
+        policy = Policy(key=key, ssrc_type=Policy.SSRC_ANY_OUTBOUND,
+                        srtp_profile=Policy.SRTP_PROFILE_AES128_CM_SHA1_80)
+        return Session(policy)
+
+    def _send_report(self) -> None:
+        """A receiver report per stream received, each with its one block (Janus files a report under the
+        stream its first block names): loss as RFC 3550 counts it; no jitter or round-trip fields, since this
+        viewer neither times every packet nor reads Janus's sender reports."""
+        if self._srtcp is None or self.peer is None:
+            return
+        for kind, ssrc in self._ssrcs.items():
+            fraction, cumulative, highest = self.streams[kind].report_block()
+            block = RtcpReceiverInfo(ssrc=ssrc, fraction_lost=fraction, packets_lost=cumulative,
+                                     highest_sequence=highest, jitter=0, lsr=0, dlsr=0)
+            packet = bytes(RtcpRrPacket(ssrc=self._own_ssrc, reports=[block]))
+            self._send(self._srtcp.protect_rtcp(packet), self.peer)
+            self.reports_sent += 1
+
     # ---------------------------------------------------------------- out
 
     def _send(self, data: bytes, addr: tuple[str, int]) -> None:
@@ -252,7 +294,7 @@ class CheapViewer(asyncio.DatagramProtocol):
                 "audio_received": audio.received, "audio_lost": audio.lost,
                 "lags_ms": self.clock.drain_lags(), "freezes": self.clock.freezes,
                 "freeze_ms": round(self.clock.freeze_ms, 1), "max_gap_ms": round(self.clock.max_gap_ms, 1),
-                "connected": self.dtls_ok_at is not None, "rcvbuf": self.rcvbuf,
+                "connected": self.dtls_ok_at is not None, "rcvbuf": self.rcvbuf, "rtcp_out": self.reports_sent,
                 "delays_ms": [], "bad_stamps": 0}
 
     async def aclose(self) -> None:

@@ -133,13 +133,15 @@ class SeqCounter:
     """Received / expected / lost of one RTP stream, across the 16-bit sequence wrap (RFC 3550 A.1, without
     its probation and resync: Janus keeps a subscriber's sequence continuous)."""
 
-    __slots__ = ("base", "cycles", "max_seq", "received")
+    __slots__ = ("_expected_prior", "_received_prior", "base", "cycles", "max_seq", "received")
 
     def __init__(self) -> None:
         self.base = -1
         self.max_seq = 0
         self.cycles = 0
         self.received = 0
+        self._expected_prior = 0
+        self._received_prior = 0
 
     def add(self, seq: int) -> None:
         self.received += 1
@@ -158,6 +160,17 @@ class SeqCounter:
     @property
     def lost(self) -> int:
         return max(0, self.expected - self.received)
+
+    def report_block(self) -> tuple[int, int, int]:
+        """(fraction lost in 1/256, cumulative lost, extended highest sequence number) for an RTCP receiver
+        report block (RFC 3550 A.3); the fraction is over the interval since the previous call."""
+        expected = self.expected
+        expected_interval = expected - self._expected_prior
+        lost_interval = expected_interval - (self.received - self._received_prior)
+        self._expected_prior, self._received_prior = expected, self.received
+        fraction = 0 if expected_interval <= 0 or lost_interval <= 0 else min(255, (lost_interval << 8)
+                                                                              // expected_interval)
+        return fraction, min(self.lost, 0x7FFFFF), (self.cycles + self.max_seq) & 0xFFFFFFFF
 
 
 @dataclass(slots=True)
