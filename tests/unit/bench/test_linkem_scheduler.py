@@ -166,3 +166,38 @@ def test_control_commands_answer_and_errors_do_not_stop_the_link() -> None:
         reply = handle(fw, bad)
         assert reply["ok"] is False and words in reply["error"], reply
     assert fw.up.direction.delay_ms == 30  # a refused profile changed nothing
+
+
+def test_the_forwarder_moves_datagrams_across_on_time_and_bounds_what_is_in_flight() -> None:
+    import socket
+
+    from souk.bench.linkem.forwarder import Forwarder
+    from souk.bench.linkem.profile import LinkProfile
+
+    core_app, core_dev = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)  # stand-ins for the TUN fds
+    shop_app, shop_dev = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    for s in (core_dev, shop_dev, core_app, shop_app):
+        s.setblocking(False)
+    now = [10.0]
+    fw = Forwarder(core_dev.fileno(), shop_dev.fileno(), LinkProfile(down=Direction(delay_ms=100)),
+                   clock=lambda: now[0], max_in_flight=3)
+    try:
+        for i in range(5):
+            core_app.send(b"pkt%d" % i)  # the core side sends 5 packets down
+        fw.pump(core_dev.fileno())
+        assert fw.stats()["in_flight"] == 3 and fw.stats()["overflow"] == 2
+        assert fw.timeout() == pytest.approx(0.1)
+        now[0] = 10.05
+        fw.deliver()
+        with pytest.raises(BlockingIOError):
+            shop_app.recv(100)  # not yet: 100 ms of delay
+        now[0] = 10.1
+        fw.deliver()
+        assert [shop_app.recv(100) for _ in range(3)] == [b"pkt0", b"pkt1", b"pkt2"]
+        shop_app.send(b"up")  # the other way: no delay
+        fw.pump(shop_dev.fileno())
+        fw.deliver()
+        assert core_app.recv(100) == b"up" and fw.stats()["up"]["passed"] == 1
+    finally:
+        for s in (core_dev, shop_dev, core_app, shop_app):
+            s.close()

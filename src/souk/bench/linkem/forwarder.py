@@ -31,6 +31,7 @@ from souk.bench.linkem.scheduler import DelayLine, DirectionScheduler, Drop
 from souk.core.errors import ConfigError
 
 MAX_READS_PER_WAKE = 256
+MAX_IN_FLIGHT = 50_000  # packets held in the delay line (e.g. 10 s of delay at 5,000 packets/s); more are dropped
 MAX_LINE = 1 << 20
 
 
@@ -38,7 +39,7 @@ class Forwarder:
     """Packets read from ``core_fd`` go down to ``shopper_fd`` and the reverse goes up, each scheduled."""
 
     def __init__(self, core_fd: int, shopper_fd: int, profile: LinkProfile,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         self.core_fd, self.shopper_fd = core_fd, shopper_fd
         self._clock = clock
         now = clock()
@@ -47,6 +48,8 @@ class Forwarder:
         self.down = DirectionScheduler(profile.down, self._rngs[1], now)
         self.line: DelayLine[tuple[int, bytes]] = DelayLine()
         self.write_errors = 0
+        self.overflow = 0  # packets dropped because max_in_flight were already in flight
+        self._max_in_flight = max_in_flight
 
     def set(self, profile: LinkProfile) -> None:
         """New settings from now on; the random draws restart from the profile's seed (repeatable runs)."""
@@ -73,7 +76,7 @@ class Forwarder:
 
     def stats(self) -> dict[str, Any]:
         return {"up": self.up.stats.to_json(), "down": self.down.stats.to_json(),
-                "in_flight": len(self.line), "write_errors": self.write_errors}
+                "in_flight": len(self.line), "write_errors": self.write_errors, "overflow": self.overflow}
 
     def pump(self, fd: int) -> None:
         """Read what ``fd`` has (bounded) and schedule each packet."""
@@ -83,6 +86,9 @@ class Forwarder:
                 pkt = os.read(fd, 65_535)
             except BlockingIOError:
                 return
+            if len(self.line) >= self._max_in_flight:
+                self.overflow += 1
+                continue
             arrival = sched.offer(self._clock(), len(pkt))
             if not isinstance(arrival, Drop):
                 self.line.push(arrival, (out, pkt))
