@@ -159,10 +159,17 @@ async def call(tmp_path: Path, *, link: LinkProfile | None = None, seller_simulc
         def mint(identity: str, role: str) -> str:
             return str(souk.ctx.tokens.mint(merchant_id=souk.merchant_id, identity=identity, room=ROOM, role=role))
 
+        logs: list[str] = []
+        for name, page in (("seller", seller), ("shopper", shopper)):
+            page.on("console", lambda msg, n=name: logs.append(f"{n} {msg.type}: {msg.text}"))
+            page.on("pageerror", lambda e, n=name: logs.append(f"{n} pageerror: {e}"))
         await seller.goto(f"{souk.base_url}/static/sdk/souk.js")
         await shopper.goto(f"{shopper_url}/static/sdk/souk.js", timeout=30_000)
-        await seller.evaluate(START, [mint("seller-1", "host"), ROOM, seller_simulcast, policy])
-        await shopper.evaluate(START, [mint("shopper-1", "member"), ROOM, False, policy])
+        try:
+            await asyncio.wait_for(seller.evaluate(START, [mint("seller-1", "host"), ROOM, seller_simulcast, policy]), 30)
+            await asyncio.wait_for(shopper.evaluate(START, [mint("shopper-1", "member"), ROOM, False, policy]), 30)
+        except TimeoutError:
+            raise AssertionError(f"a page did not join and publish in 30 s: {logs[-20:]}") from None
         c = Call(souk=souk, seller=seller, shopper=shopper, link=lk)
         await c.decoding(shopper)
         await c.decoding(seller)

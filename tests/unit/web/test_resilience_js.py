@@ -175,10 +175,10 @@ class FakePc extends EventTarget {
 const pc = new FakePc();
 const events = [];
 let calls = 0;
-const room = { emit: (e, m) => events.push([e, m.target, m.code || null]),
-  restartIce: async (target, p) => { calls += 1; if (calls <= failures) throw Object.assign(new Error("x"), { code: "timeout" });
-                                      setTimeout(() => p.set("connected"), 10); } };
-const r = new m.IceRestarter(room, { graceMs: 50 });
+const room = { emit: (e, m) => events.push([e, m.target, m.code || null]) };
+const restart = async (rm, target, p) => { calls += 1; if (calls <= failures) throw Object.assign(new Error("x"), { code: "timeout" });
+                                           setTimeout(() => p.set("connected"), 10); };
+const r = new m.IceRestarter(room, { graceMs: 50, restart });
 r.watch(pc, "sub_1");
 const wait = (ms) => new Promise((res) => setTimeout(res, ms));
 pc.set("disconnected"); await wait(20); pc.set("connected"); await wait(80);  // back within the grace: nothing

@@ -177,9 +177,11 @@ export class LayerAdapter {
       if (change.video && st.layers > 1 && sub.layer !== change.layer) await this.room.layer(sub.participant, change.layer);
       this.room.emit("adapt", { participant: sub.participant, sub: sub.id, ...change });
     } catch (e) {
+      // a relayed live viewer has no layers to pick and cannot stop its video: leave that subscription alone
+      if (["layer_unsupported", "pause_unsupported", "no_video"].includes(e.code)) st.busy = "never";
       console.warn(`souk: adapting ${sub.participant} failed (${e.code || e.message})`);
     } finally {
-      st.busy = false;
+      if (st.busy !== "never") st.busy = false;
     }
   }
 

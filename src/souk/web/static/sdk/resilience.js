@@ -12,6 +12,8 @@
 // Same Janus handles, same subscription ids, same call: nothing is re-dialled. Retried with backoff while the
 // connection stays down (the signaling socket may itself be waiting for the link to come back).
 
+import { SoukError } from "./errors.js";
+
 const OPUS_WANTS = { useinbandfec: "1", usedtx: "1" };
 
 // The SDP with useinbandfec=1;usedtx=1 on every Opus payload type (an fmtp line added where there is none).
@@ -77,12 +79,47 @@ export function sdpFeatures(sdp) {
 
 const RESTART_BACKOFF_MS = [0, 1000, 2000, 4000, 8000, 8000];
 
-// Watches a Room's PeerConnections and restarts ICE on one that went down. `room` gives: client.request,
-// pub ({pc}), subs (id -> {pc, participant}), emit(); restartIce(target) does the renegotiation (souk.js).
+// Restart ICE on one of a Room's PeerConnections, in place: the publisher ("pub") offers anew; a subscription
+// asks Janus for a new offer and answers it. Same ids, same call. The connection takes the client's current
+// ICE servers first (TURN credentials may have been refreshed since it was made: sdk/ice.js).
+export async function restartInPlace(room, target, pc) {
+  const client = room.client;
+  const servers = client.iceServers.length ? client.iceServers : (client.welcome.ice_servers || []);
+  try {
+    pc.setConfiguration({ ...pc.getConfiguration(), iceServers: servers });
+  } catch (e) {
+    console.warn(`souk: keeping the old ICE servers for the restart (${e.message})`);
+  }
+  if (target === "pub") {
+    if (!room.pub || room.pub.pc !== pc) throw new SoukError("not_publishing", "the publisher was replaced");
+    pc.restartIce();
+    const sdp = opusResilient((await pc.createOffer({ iceRestart: true })).sdp);
+    await pc.setLocalDescription({ type: "offer", sdp });
+    try {
+      const reply = await client.request({ type: "restart", target: "pub", sdp });
+      await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
+    } catch (e) {
+      if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" }).catch(() => {});
+      throw e;
+    }
+    return;
+  }
+  const sub = room.subs.get(target);
+  if (!sub || sub.pc !== pc) throw new SoukError("unknown_subscription", "the subscription was closed");
+  const reply = await client.request({ type: "restart", target });
+  await pc.setRemoteDescription({ type: "offer", sdp: reply.sdp });
+  const sdp = opusResilient((await pc.createAnswer()).sdp);
+  await pc.setLocalDescription({ type: "answer", sdp });
+  await client.request({ type: "answer", sub: target, sdp });
+}
+
+// Watches a Room's PeerConnections and restarts ICE on one that went down (`restart`, restartInPlace by
+// default, renegotiates; the room's emit() hears ice.restart, ice.restarted, ice.restart.failed).
 export class IceRestarter {
-  constructor(room, { graceMs = 2000 } = {}) {
+  constructor(room, { graceMs = 2000, restart = restartInPlace } = {}) {
     this.room = room;
     this.graceMs = graceMs;
+    this.restart = restart;
     this.watched = new Map(); // pc -> { target, timer, running, off }
     this.stopped = false;
   }
@@ -128,7 +165,7 @@ export class IceRestarter {
         if (this.stopped || !this.watched.has(pc) || ["connected", "completed", "closed"].includes(pc.iceConnectionState)) return;
         this.room.emit("ice.restart", { target: w.target, state: pc.iceConnectionState });
         try {
-          await this.room.restartIce(w.target, pc);
+          await this.restart(this.room, w.target, pc);
           await this._backUp(pc, 8000);
           this.room.emit("ice.restarted", { target: w.target, ms: Math.round(performance.now() - started) });
           return;

@@ -422,32 +422,6 @@ export class Room extends Emitter {
     sub.layer = substream;
   }
 
-  // Restart ICE on one of our PeerConnections, in place (IceRestarter calls it when ICE stays down): the
-  // publisher offers anew; a subscription asks Janus for a new offer and answers it. Same ids, same call.
-  async restartIce(target, pc) {
-    if (target === "pub") {
-      if (!this.pub || this.pub.pc !== pc) throw new SoukError("not_publishing", "the publisher was replaced");
-      pc.restartIce();
-      const sdp = opusResilient((await pc.createOffer({ iceRestart: true })).sdp);
-      await pc.setLocalDescription({ type: "offer", sdp });
-      try {
-        const reply = await this.client.request({ type: "restart", target: "pub", sdp });
-        await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
-      } catch (e) {
-        if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" }).catch(() => {});
-        throw e;
-      }
-      return;
-    }
-    const sub = this.subs.get(target);
-    if (!sub || sub.pc !== pc) throw new SoukError("unknown_subscription", "the subscription was closed");
-    const reply = await this.client.request({ type: "restart", target });
-    await pc.setRemoteDescription({ type: "offer", sdp: reply.sdp });
-    const sdp = opusResilient((await pc.createAnswer()).sdp);
-    await pc.setLocalDescription({ type: "answer", sdp });
-    await this.client.request({ type: "answer", sub: target, sdp });
-  }
-
   // Receive a participant's feed: switches the warm subscription to it when there is one (no new
   // PeerConnection); if that fails for any reason the warm one is closed and a fresh subscription is made.
   async subscribe(participant, { useWarm = true } = {}) {
