@@ -14,10 +14,13 @@ export class Backstage {
     this.client = client;
     this.camera = camera;
     this.prep = null; // { call, marks, joined: Promise<Room>, published: Promise<Room>, room }
+    this.skip = new Set(); // calls not to prepare again: another window of this seller has it, or no room left
     // the server put us out of the prepared room: someone else answered, or this seller prepared it in another
-    // window (the newer one wins)
+    // window (the newer one wins; this one leaves it to that one instead of taking it back)
     client.on("room.closed", (m) => {
-      if (this.prep && m.room === this.prep.call.room) this.drop(this.prep.call.call_id);
+      if (!this.prep || m.room !== this.prep.call.room) return;
+      if (m.reason === "replaced") this.skip.add(this.prep.call.call_id);
+      this.drop(this.prep.call.call_id);
     });
   }
 
@@ -25,7 +28,8 @@ export class Backstage {
   get busy() { return !!this.prep || !!(this.client.room && !this.client.room.closed); }
 
   prepare(call) {
-    if (this.busy) return;
+    if (this.busy || this.skip.has(call.call_id)) return;
+    if (this.skip.size > 100) this.skip.clear();
     const prep = { call, marks: {}, room: null };
     const mark = (name) => { prep.marks[name] = Date.now(); };
     this.prep = prep;
@@ -52,6 +56,7 @@ export class Backstage {
       return room;
     });
     prep.published.catch((e) => {
+      if (e && e.code === "backstage_full") this.skip.add(call.call_id);
       if (this.prep === prep) {
         console.warn("souk: preparing the call failed; accepting will join it the usual way", e.code || e);
         this.drop(call.call_id);
