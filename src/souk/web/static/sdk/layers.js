@@ -138,7 +138,8 @@ export class LayerPolicy {
 }
 
 // Runs a LayerPolicy per subscription of a Room every `intervalMs`: room.layer() for a simulcast feed's layer,
-// a `receive` request for video off/on. Emits "adapt" on the room: {participant, sub, layer, video, reason}.
+// a `receive` request for video off/on. A layer the page picked itself (room.layer) is kept: that subscription
+// then only falls back to audio and back. Emits "adapt" on the room: {participant, sub, layer, video, reason}.
 export class LayerAdapter {
   constructor(room, { intervalMs = 1000, policy = {} } = {}) {
     this.room = room;
@@ -166,6 +167,12 @@ export class LayerAdapter {
     const sample = linkSample(st.last, snap);
     st.last = snap;
     if (st.busy) return;
+    if (st.layers > 1 && sub.layer !== undefined && sub.layer !== st.applied) {
+      // the page picked a layer itself (room.layer, e.g. a quality menu): keep it; only audio-only applies
+      st.layers = 1;
+      st.policy = new LayerPolicy({ layers: 1, now, ...this.policyOpts });
+      return;
+    }
     const change = st.policy.sample(sample);
     if (!change) return;
     st.busy = true;
@@ -174,9 +181,13 @@ export class LayerAdapter {
         await this.room.client.request({ type: "receive", sub: sub.id, video: change.video });
         sub.video = change.video;
       }
-      if (change.video && st.layers > 1 && sub.layer !== change.layer) await this.room.layer(sub.participant, change.layer);
+      if (change.video && st.layers > 1 && sub.layer !== change.layer) {
+        st.applied = change.layer;
+        await this.room.layer(sub.participant, change.layer);
+      }
       this.room.emit("adapt", { participant: sub.participant, sub: sub.id, ...change });
     } catch (e) {
+      st.applied = sub.layer; // what the subscription has, not what failed
       // a relayed live viewer has no layers to pick and cannot stop its video: leave that subscription alone
       if (["layer_unsupported", "pause_unsupported", "no_video"].includes(e.code)) st.busy = "never";
       console.warn(`souk: adapting ${sub.participant} failed (${e.code || e.message})`);
