@@ -41,6 +41,11 @@ START = """async ([token, room, simulcast, policy]) => {
   const client = await souk.connect({ token });
   for (const e of ["reconnecting", "reconnected", "close"]) client.on(e, (m) => window.__ev.push({ e, t: performance.now() }));
   const r = await client.join(room);
+  r.on("track", ({ participant, stream }) => {  // played out as a page does (audio is decoded only when played)
+    let el = document.getElementById(`m-${participant}`);
+    if (!el) { el = document.createElement("video"); el.id = `m-${participant}`; el.autoplay = true; document.body.append(el); }
+    if (el.srcObject !== stream) { el.srcObject = stream; el.play().catch(() => {}); }
+  });
   if (policy && r._adapter) r._adapter.policyOpts = policy;
   for (const e of ["adapt", "ice.restart", "ice.restarted", "ice.restart.failed", "media.reset", "track.ended", "error"]) {
     r.on(e, (m) => window.__ev.push({ e, t: performance.now(), ...(m && typeof m === "object" ? m : { m: String(m) }),
