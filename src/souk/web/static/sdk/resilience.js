@@ -171,7 +171,7 @@ export class IceRestarter {
           return;
         } catch (e) {
           console.warn(`souk: ICE restart of ${w.target} failed (${e.code || e.message}); trying again`);
-          if (e && ["unknown_subscription", "not_publishing", "not_joined", "restart_unsupported"].includes(e.code)) {
+          if (e && ["unknown_subscription", "not_publishing", "not_joined", "restart_unsupported", "unknown_type", "bad_sdp"].includes(e.code)) {
             this.room.emit("ice.restart.failed", { target: w.target, code: e.code });
             return;
           }
