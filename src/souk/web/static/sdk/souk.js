@@ -47,6 +47,7 @@ import { Emitter } from "./emitter.js";
 import { readQuality, reportRoom } from "./quality.js";
 import { IceRestarter, opusResilient } from "./resilience.js";
 import { LayerAdapter } from "./layers.js";
+import { scheduleIceRefresh } from "./ice.js";
 
 // Messaging (chat, danmaku, likes, gifts, presence) lives in /static/rtm/chat.js; re-exported here.
 export { chat, Chat, Channel } from "../rtm/chat.js";
@@ -160,6 +161,7 @@ export class Client extends Emitter {
           settled = true;
           clearTimeout(timer);
           this.welcome = msg;
+          scheduleIceRefresh(this); // fresh TURN credentials before the welcome's expire (sdk/ice.js)
           resolve(this);
           return;
         }
@@ -287,6 +289,7 @@ export class Client extends Emitter {
 
   close() {
     this.userClosed = true;
+    clearTimeout(this._iceTimer);
     if (this.room) this.room._teardown();
     if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000, "bye");
   }
