@@ -5,7 +5,7 @@ Like :class:`souk.media.supervisor.JanusSupervisor` for Janus: the supervisor wr
 ``<data_dir>/turn/secret`` and a self-signed TLS pair beside it when none is configured, waits until coturn
 answers a STUN Binding request, then watches the process: when it dies it is restarted with exponential
 backoff on the same ports and secret (credentials already handed out stay valid); when it stops answering
-it is killed and restarted. A missing binary is a ConfigError that says what to install.
+it is killed and restarted (:class:`souk.media.process.Supervised`). A missing binary is a ConfigError that says what to install.
 
 :class:`TurnRelay` hands out per-token credentials (:mod:`souk.media.turncreds`) for the embedded relay or
 an external one (``turn.mode = "external"``).
@@ -22,26 +22,21 @@ import logging
 import os
 import secrets
 import shutil
-import signal
 import socket
 import struct
 import subprocess
 from pathlib import Path
 
 from souk.core.clock import Clock, SystemClock
-from souk.core.errors import ConfigError, SoukError, Unavailable
+from souk.core.errors import ConfigError, Unavailable
 from souk.core.settings import Settings, TurnSettings
-from souk.core.tasks import TaskOwner
+from souk.media.process import Supervised
 from souk.media.turnconf import TurnLaunch, render
 from souk.media.turncreds import TurnCredential, issue
 
 log = logging.getLogger(__name__)
 
-READY_TIMEOUT_S = 10.0
 HEALTH_EVERY_S = 5.0
-HEALTH_FAILURES_BEFORE_KILL = 3
-MAX_BACKOFF_S = 30.0
-STABLE_AFTER_S = 30.0
 SECRET_FILE = "secret"
 STUN_MAGIC = 0x2112A442
 
@@ -207,75 +202,52 @@ async def _udp_round_trip(host: str, port: int, req: bytes) -> bytes:
         transport.close()
 
 
-class TurnSupervisor:
+class TurnSupervisor(Supervised):
+    name = "coturn"
+    install_hint = "apt-get install coturn, or set turn.mode = \"off\" / \"external\""
+    ready_timeout_s = 10.0
+    ready_check_timeout_s = 0.5
+    stop_grace_s = 3.0
+    log_stdout = False  # coturn writes its own log file (turnconf: log-file)
+
     def __init__(self, settings: Settings, *, workdir: Path | None = None, clock: Clock | None = None,
                  health_every_s: float = HEALTH_EVERY_S) -> None:
         ts = settings.turn
-        self.settings = ts
-        self.workdir = (workdir or settings.data_path / "turn").resolve()
-        self.clock = clock or SystemClock()
-        self.health_every_s = health_every_s
-        secret = load_secret(ts, self.workdir)
+        workdir = (workdir or settings.data_path / "turn").resolve()
+        secret = load_secret(ts, workdir)
         if ts.tls_cert:
             cert, key = Path(ts.tls_cert), Path(ts.tls_key)
         else:
-            cert, key = self_signed(self.workdir, ts.public_host or ts.listen_ip)
-        self.launch = TurnLaunch.from_settings(
-            ts, workdir=self.workdir, secret=secret, port=ts.port or free_udp_tcp_port(ts.listen_ip),
+            cert, key = self_signed(workdir, ts.public_host or ts.listen_ip)
+        launch = TurnLaunch.from_settings(
+            ts, workdir=workdir, secret=secret, port=ts.port or free_udp_tcp_port(ts.listen_ip),
             tls_port=ts.tls_port or free_udp_tcp_port(ts.listen_ip), tls_cert=cert, tls_key=key,
             default_peers=() if ts.allowed_peer_ips else janus_addresses(settings.janus.ice_enforce_list))
-        self.restarts = 0
-        self._proc: asyncio.subprocess.Process | None = None
-        self._tasks = TaskOwner("turn-supervisor")
-        self._closing = False
-        self._started_at = 0.0
+        super().__init__(workdir=workdir, log_path=launch.log_path, binary=ts.binary,
+                         restart_backoff_s=ts.restart_backoff_s, clock=clock, health_every_s=health_every_s,
+                         health_timeout_s=1.0)
+        self.settings = ts
+        self.launch = launch
 
     def relay(self) -> TurnRelay:
         return TurnRelay(self.launch.urls(), self.launch.secret, self.settings.credential_ttl_s, clock=self.clock)
 
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None and self._proc.returncode is None else None
-
-    @property
-    def log_path(self) -> Path:
-        return self.launch.log_path
-
     async def start(self) -> TurnRelay:
         """Write the config, start coturn, return once it answers STUN. Raises Unavailable with its log tail."""
-        if self._closing:
-            raise Unavailable("turn supervisor is closed")
-        if shutil.which(self.settings.binary) is None:
-            raise ConfigError(f"TURN binary {self.settings.binary!r} not found (apt-get install coturn), "
-                              "or set turn.mode = \"off\" / \"external\"")
+        if shutil.which(self.binary) is None:
+            raise self._missing()
         self.workdir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.launch.conf_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the secret
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(render(self.launch))
-        await self._spawn_and_wait()
-        self._tasks.spawn(self._watch(), "watch")
-        if self.health_every_s > 0:
-            self._tasks.spawn(self._health_loop(), "health")
+        await self._launch()
         return self.relay()
 
-    async def _spawn_and_wait(self) -> None:
-        argv = [self.settings.binary, "-c", str(self.launch.conf_path)]
-        if shutil.which("setpriv"):
-            argv = ["setpriv", "--pdeathsig", "KILL", "--", *argv]  # coturn dies with us, even on kill -9
-        try:
-            self._proc = await asyncio.create_subprocess_exec(
-                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL, start_new_session=True, cwd=self.workdir)
-        except FileNotFoundError as exc:
-            raise ConfigError(f"TURN binary {self.settings.binary!r} not found (apt-get install coturn)") from exc
-        self._started_at = self.clock.now()
-        log.info("coturn started pid=%s urls=%s log=%s", self._proc.pid, ",".join(self.launch.urls()),
-                 self.log_path)
-        try:
-            await self._wait_ready()
-        except BaseException:
-            await self._kill()
-            raise
+    def argv(self) -> list[str]:
+        return [self.binary, "-c", str(self.launch.conf_path)]
+
+    def describe(self) -> str:
+        return f"urls={','.join(self.launch.urls())}"
 
     async def health(self, timeout: float = 1.0) -> None:
         c = self.launch
@@ -290,96 +262,6 @@ class TurnSupervisor:
                     writer.close()
             except (OSError, TimeoutError) as exc:
                 raise Unavailable(f"TURN TLS port {c.tls_port} refused: {exc}") from exc
-
-    async def _wait_ready(self) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + READY_TIMEOUT_S
-        last: Exception | None = None
-        while loop.time() < deadline:
-            if self._proc is None or self._proc.returncode is not None:
-                code = self._proc.returncode if self._proc else None
-                raise Unavailable(f"coturn exited with {code} while starting; log: {self.log_tail()}")
-            try:
-                await self.health(timeout=0.5)
-                return
-            except SoukError as exc:
-                last = exc
-                await asyncio.sleep(0.05)
-        raise Unavailable(f"coturn did not answer within {READY_TIMEOUT_S}s ({last}); log: {self.log_tail()}")
-
-    async def _watch(self) -> None:
-        backoff = self.settings.restart_backoff_s
-        while not self._closing:
-            proc = self._proc
-            if proc is None:
-                return
-            code = await proc.wait()
-            if self._closing:
-                return
-            uptime = self.clock.now() - self._started_at
-            if uptime > STABLE_AFTER_S:
-                backoff = self.settings.restart_backoff_s
-            log.error("coturn pid=%s exited with %s after %.1fs; restarting in %.1fs", proc.pid, code, uptime,
-                      backoff)
-            await self.clock.sleep(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_S)
-            try:
-                await self._spawn_and_wait()
-            except SoukError as exc:
-                log.error("coturn restart failed: %s", exc)
-                continue
-            self.restarts += 1
-
-    async def _health_loop(self) -> None:
-        failures = 0
-        while not self._closing:
-            await self.clock.sleep(self.health_every_s)
-            if self.pid is None:
-                failures = 0
-                continue
-            try:
-                await self.health()
-                failures = 0
-            except SoukError as exc:
-                failures += 1
-                log.warning("coturn health check failed (%d): %s", failures, exc)
-                if failures >= HEALTH_FAILURES_BEFORE_KILL:
-                    log.error("coturn unresponsive; killing pid=%s", self.pid)
-                    failures = 0
-                    await self._kill()
-
-    async def _kill(self, grace_s: float = 0.0) -> None:
-        proc = self._proc
-        if proc is None or proc.returncode is not None:
-            return
-        if grace_s > 0:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), grace_s)
-                return
-            except TimeoutError:
-                log.warning("coturn pid=%s ignored SIGTERM for %.1fs; killing", proc.pid, grace_s)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        await proc.wait()
-
-    def log_tail(self, lines: int = 15) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "(no log)"
-        return " | ".join(text.strip().splitlines()[-lines:])
-
-    async def aclose(self) -> None:
-        """Stop coturn (SIGTERM, then SIGKILL after 3 s) and the watchers. Idempotent."""
-        if self._closing:
-            await self._tasks.aclose()
-            return
-        self._closing = True
-        await self._tasks.aclose()
-        await self._kill(grace_s=3.0)
-        log.info("coturn stopped")
 
 
 async def start_turn(settings: Settings, *, clock: Clock | None = None) -> tuple[TurnRelay | None,
