@@ -32,6 +32,10 @@ from souk.media.transport import Transport, connect_ws
 log = logging.getLogger(__name__)
 
 HANDLE_QUEUE_LIMIT = 256
+# Janus detaches every handle of a session it times out and sends the session's "timeout" from another
+# thread: either may arrive first. A handle Janus detached waits this long for that "timeout" before it ends
+# as "detached", so it ends as "session_timeout" (the media server lost our state, the client is reset).
+DETACHED_GRACE_S = 0.25
 HandleItem = m.Incoming | HandleGone
 
 
@@ -255,9 +259,17 @@ class JanusSession:
             log.debug("janus session %s: frame for unknown handle %s", self.session_id, msg.sender)
             return
         if isinstance(msg, m.DetachedMsg):
-            handle._gone("detached")
+            if not self.alive or self._tasks.closed:  # we are closing the session ourselves
+                handle._gone("detached")
+            else:
+                self._tasks.spawn(self._detached(handle), f"detached-{handle.handle_id}")
             return
         handle._push(msg)
+
+    async def _detached(self, handle: JanusHandle) -> None:
+        # cancelled by _gone when the session times out meanwhile: the handle then ends as session_timeout
+        await self.conn.clock.sleep(DETACHED_GRACE_S)
+        handle._gone("detached")
 
     def _gone(self, reason: str) -> None:
         if not self.alive:

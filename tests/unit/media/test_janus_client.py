@@ -12,7 +12,7 @@ import pytest
 from souk.core.clock import ManualClock
 from souk.core.errors import Timeout, Unavailable
 from souk.media import messages as m
-from souk.media.client import HANDLE_QUEUE_LIMIT, JanusConnection
+from souk.media.client import DETACHED_GRACE_S, HANDLE_QUEUE_LIMIT, JanusConnection
 from souk.media.errors import JanusUnauthorized, NoSuchRoom, SessionGone
 from souk.media.events import HandleGone
 
@@ -130,9 +130,20 @@ async def test_request_times_out_on_the_clock_and_late_reply_is_ignored() -> Non
     await conn.aclose()
 
 
-async def test_async_events_reach_their_handle_and_detached_ends_it() -> None:
+async def test_a_handle_detached_just_before_its_session_timed_out_ends_as_session_timeout() -> None:
     fake = FakeJanus()
     conn = await _open(fake)
+    handle = await (await conn.create_session(keepalive_s=0)).attach("janus.plugin.videoroom")
+    fake.push({"janus": "detached", "session_id": 100, "sender": 200})  # Janus's threads: this one first
+    fake.push({"janus": "timeout", "session_id": 100})
+    assert await handle.next(1.0) == HandleGone("session_timeout")
+    await conn.aclose()
+
+
+async def test_async_events_reach_their_handle_and_detached_ends_it() -> None:
+    fake = FakeJanus()
+    clock = ManualClock()
+    conn = await _open(fake, clock)
     handle = await (await conn.create_session(keepalive_s=0)).attach("janus.plugin.videoroom")
     fake.push({"janus": "webrtcup", "session_id": 100, "sender": 200})
     fake.push({"janus": "media", "session_id": 100, "sender": 999, "type": "video", "receiving": True})  # other
@@ -140,6 +151,7 @@ async def test_async_events_reach_their_handle_and_detached_ends_it() -> None:
     fake.push({"janus": "detached", "session_id": 100, "sender": 200})
     assert isinstance(await handle.next(1.0), m.WebrtcUpMsg)
     assert isinstance(await handle.next(1.0), m.MediaMsg)
+    await clock.advance(DETACHED_GRACE_S)  # no session timeout came meanwhile: Janus detached this handle alone
     assert await handle.next(1.0) == HandleGone("detached")
     assert not handle.alive
     with pytest.raises(SessionGone):
