@@ -2,6 +2,7 @@
 import { connect, getMedia } from "/static/sdk/souk.js";
 import { CallUI, api, renderRinging, tokenFromHash } from "./call-ui.js";
 import { Backstage } from "./console-backstage.js";
+import { linkStaffPages } from "./staff.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = new CallUI();
@@ -299,7 +300,7 @@ async function start() {
     });
     status.textContent = `online as ${state.console.welcome.identity}`;
     status.className = "online";
-    for (const a of document.querySelectorAll("[data-staff-link]")) a.href = `${a.getAttribute("href")}#token=${encodeURIComponent(state.token)}`;
+    linkStaffPages(state.token);
     refreshRecords();
   } catch (e) {
     status.textContent = `offline: ${e.message}`;

@@ -2,22 +2,13 @@
 // Definitions of every number: souk/domain/desk/metrics.py (computed from the stored timelines).
 import { barChart, legend } from "./charts.js";
 import { duration, queueLabel, reasonLabel, warningText } from "./desk-format.js";
+import { linkStaffPages, staffToken } from "./staff.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { token: null, data: null, loadedAt: null, names: {} };
 window.soukMetrics = state; // for tests and debugging
 
 const C = { brand: "#0f7b6c", p90: "#7fb8ae", warn: "#d99a1e", danger: "#c2413b", muted: "#9aa3b5", ai: "#7b61c4" };
-
-async function staffToken() {
-  const q = new URLSearchParams(window.location.search).get("token");
-  const h = new URLSearchParams(window.location.hash.slice(1)).get("token");
-  if (q || h) return q || h;
-  const res = await fetch("/v1/demo/tokens", { method: "POST", headers: { "Content-Type": "application/json" },
-                                               body: JSON.stringify({ as: "seller" }) });
-  if (!res.ok) throw new Error("open this page with ?token=<staff token>");
-  return (await res.json()).token;
-}
 
 function put(id, ...children) {
   const fig = $(id);
@@ -137,7 +128,7 @@ async function start() {
     $("metrics-status").className = "error";
     return;
   }
-  for (const a of document.querySelectorAll("[data-staff-link]")) a.href = `${a.getAttribute("href")}#token=${encodeURIComponent(state.token)}`;
+  linkStaffPages(state.token);
   $("days").addEventListener("change", load);
   try {  // staff names for the per-agent chart
     const res = await fetch("/v1/desk/agents", { headers: { Authorization: `Bearer ${state.token}` } });

@@ -7,6 +7,7 @@ import { DeskSocket, homePage, movedPage } from "./desk-socket.js";
 import { PRESENCES, cannedText, duration, mergeEvents, queueLabel, section, sortInbox, waitedNow,
   warningText, warningsFor } from "./desk-format.js";
 import { el, inboxRow, packetView, timelineItem } from "./desk-view.js";
+import { linkStaffPages, staffToken } from "./staff.js";
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -45,16 +46,6 @@ async function follow(url) {
   }
   if (state.ws) state.ws.close();
   window.location.assign(movedPage(window.location.href, url));
-}
-
-async function staffToken() {
-  const q = new URLSearchParams(window.location.search).get("token");
-  const h = new URLSearchParams(window.location.hash.slice(1)).get("token");
-  if (q || h) return q || h;
-  const res = await fetch("/v1/demo/tokens", { method: "POST", headers: { "Content-Type": "application/json" },
-                                               body: JSON.stringify({ as: "seller" }) });
-  if (!res.ok) throw new Error("open the desk with ?token=<staff token>");
-  return (await res.json()).token;
 }
 
 function showError(e) {
@@ -392,13 +383,13 @@ function setWarnings(warnings) {
 
 async function start() {
   try {
-    state.token = await staffToken();
+    state.token = await staffToken("open the desk with ?token=<staff token>");
   } catch (e) {
     $("desk-status").textContent = e.message;
     $("desk-status").className = "error";
     return;
   }
-  for (const a of document.querySelectorAll("[data-staff-link]")) a.href = `${a.getAttribute("href")}#token=${encodeURIComponent(state.token)}`;
+  linkStaffPages(state.token);
   state.call = new DeskCall({ token: state.token, onChange: () => renderConversation() });
   openSocket();
   await Promise.all([loadInbox(), loadSettings()]);

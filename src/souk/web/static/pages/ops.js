@@ -2,20 +2,11 @@
 // per-call drill-down (GET /v1/quality/rooms/{room}). Staff token from ?token= / #token= (demo: the seller's).
 import { barChart, legend } from "./charts.js";
 import { groupSpec, histogramSpec, ms, num, pct, salesSpec, timeSpec } from "./ops-format.js";
+import { linkStaffPages, staffToken } from "./staff.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { token: null, dashboard: null, sales: null, room: null };
 window.soukOps = state; // for tests and debugging
-
-async function staffToken() {
-  const q = new URLSearchParams(window.location.search).get("token");
-  const h = new URLSearchParams(window.location.hash.slice(1)).get("token");
-  if (q || h) return q || h;
-  const res = await fetch("/v1/demo/tokens", { method: "POST", headers: { "Content-Type": "application/json" },
-                                               body: JSON.stringify({ as: "seller" }) });
-  if (!res.ok) throw new Error("open this page with ?token=<staff token>");
-  return (await res.json()).token;
-}
 
 async function api(path) {
   const res = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
@@ -148,7 +139,7 @@ async function start() {
     $("ops-status").className = "error";
     return;
   }
-  for (const a of document.querySelectorAll("[data-staff-link]")) a.href = `${a.getAttribute("href")}#token=${encodeURIComponent(state.token)}`;
+  linkStaffPages(state.token);
   $("hours").addEventListener("change", load);
   put("drill", empty("Pick a call or show above."));
   await load();
