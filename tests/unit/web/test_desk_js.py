@@ -5,28 +5,18 @@ geometry, and the notice the shopper reads in every widget language."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-STATIC = Path(__file__).resolve().parents[3] / "src" / "souk" / "web" / "static"
-NODE = shutil.which("node")
+from tests.fixtures.node import needs_node, run_module
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+pytestmark = needs_node
 
 
 def run(module: str, body: str) -> Any:
-    """Import ``module`` (a path under static/) as ``m`` and print ``JSON.stringify(await (body))``."""
-    url = (STATIC / module).as_uri()
-    script = f"const m = await import({json.dumps(url)});\nconsole.log(JSON.stringify(await ({body})));"
-    assert NODE is not None
-    out = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=30,
-                         check=False)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    """Import ``module`` (a path under static/) as ``m`` and return ``await (body)``."""
+    return run_module(module, body, expression=True)
 
 
 def test_durations_and_queue_labels() -> None:

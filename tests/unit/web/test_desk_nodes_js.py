@@ -7,18 +7,11 @@ test_desk_nodes.py.)"""
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.fixtures.node import needs_node, run_module
 
-STATIC = Path(__file__).resolve().parents[3] / "src" / "souk" / "web" / "static"
-NODE = shutil.which("node")
-
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+pytestmark = needs_node
 
 # A WebSocket whose server is the script's ``globalThis.serve(ws, url, n)`` (n: how many sockets that URL's
 # host has seen): it may ws.accept(), ws.frame({...}), ws.drop(code) or ws.refuse(code) (closed, never opened).
@@ -52,14 +45,7 @@ const until = async (what, ms = 8000) => {
 
 
 def run(module: str, body: str) -> Any:
-    url = (STATIC / module).as_uri()
-    script = (f"{FAKE_WS}\nconst m = await import({json.dumps(url)});\n"
-              f"const out = await (async () => {{ {body} }})();\nconsole.log(JSON.stringify(out));\nprocess.exit(0);")
-    assert NODE is not None
-    out = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60,
-                         check=False)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_module(module, body, before_import=FAKE_WS, exit_after=True, timeout=60)
 
 
 def test_the_widget_follows_room_elsewhere_and_comes_back_when_that_node_dies() -> None:

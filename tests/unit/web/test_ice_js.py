@@ -4,17 +4,11 @@ timers and a fake fetch: when it asks, what it sends, what it keeps, and when it
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.fixtures.node import needs_node, run_module
 
-SDK = Path(__file__).resolve().parents[3] / "src" / "souk" / "web" / "static" / "sdk"
-NODE = shutil.which("node")
-
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+pytestmark = needs_node
 
 # a fake client and environment: timers are recorded and fired by hand; fetch answers from ``answers``
 HARNESS = """
@@ -42,15 +36,8 @@ TURN = [{"urls": "stun:stun.example.net:3478"},
 
 
 def run(body: str, **values: Any) -> Any:
-    url = (SDK / "ice.js").as_uri()
     consts = "".join(f"const {k} = {json.dumps(v)};\n" for k, v in values.items())
-    script = (f"const m = await import({json.dumps(url)});\n{consts}{HARNESS}"
-              f"const out = await (async () => {{ {body} }})();\nconsole.log(JSON.stringify(out));")
-    assert NODE is not None
-    out = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=30,
-                         check=False)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_module("sdk/ice.js", body, after_import=consts + HARNESS)
 
 
 def test_refreshes_five_minutes_before_expiry_with_the_token_and_keeps_the_answer() -> None:

@@ -4,27 +4,15 @@ the chart specs drawn from the quality API's figures."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.fixtures.node import needs_node, run_module
 
-STATIC = Path(__file__).resolve().parents[3] / "src" / "souk" / "web" / "static"
-NODE = shutil.which("node")
-
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+pytestmark = needs_node
 
 
 def run(body: str) -> Any:
-    url = (STATIC / "pages" / "ops-format.js").as_uri()
-    script = f"const m = await import({json.dumps(url)});\nconsole.log(JSON.stringify(await ({body})));"
-    assert NODE is not None
-    out = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=30,
-                         check=False)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    return run_module("pages/ops-format.js", body, expression=True)
 
 
 def stats(n: int, mos: float | None, freeze: float | None, failed: int) -> dict[str, Any]:

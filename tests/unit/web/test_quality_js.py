@@ -4,18 +4,11 @@ switches, failures, and what it does with the server's answers (429: wait Retry-
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.fixtures.node import needs_node, run_module
 
-STATIC = Path(__file__).resolve().parents[3] / "src" / "souk" / "web" / "static"
-NODE = shutil.which("node")
-
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+pytestmark = needs_node
 
 PRELUDE = """
 const fakePc = (stats, state = "connected") => ({ connectionState: state, iceConnectionState: state,
@@ -29,14 +22,7 @@ const make = (pcs, receiving = true) => new m.QualityReporter({ roomId: "room-1"
 
 
 def run(body: str) -> Any:
-    url = (STATIC / "sdk" / "quality.js").as_uri()
-    script = f"const m = await import({json.dumps(url)});\n{PRELUDE}\nconst out = await (async () => {{ {body} }})();\n" \
-             "console.log(JSON.stringify(out));"
-    assert NODE is not None
-    out = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=30,
-                         check=False)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])  # the last line: console.info may come before
+    return run_module("sdk/quality.js", body, after_import=PRELUDE)
 
 
 def test_counters_are_summed_and_kept_when_a_connection_closes() -> None:

@@ -5,17 +5,13 @@ reader (sdk/resilience.js), the layer policy's hysteresis on a fake clock and th
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-SDK = Path(__file__).resolve().parents[3] / "src" / "souk" / "web" / "static" / "sdk"
-NODE = shutil.which("node")
+from tests.fixtures.node import needs_node, run_module
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+pytestmark = needs_node
 
 CHROMIUM_LINES = (
     "v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0 1",
@@ -30,15 +26,8 @@ CHROMIUM_OFFER = "\r\n".join(CHROMIUM_LINES)
 
 
 def run(module: str, body: str, **values: Any) -> Any:
-    url = (SDK / module).as_uri()
     consts = "".join(f"const {k} = {json.dumps(v)};\n" for k, v in values.items())
-    script = (f"const m = await import({json.dumps(url)});\n{consts}"
-              f"const out = await (async () => {{ {body} }})();\nconsole.log(JSON.stringify(out));")
-    assert NODE is not None
-    out = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=30,
-                         check=False)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_module(f"sdk/{module}", body, after_import=consts)
 
 
 # ---------------------------------------------------------------- SDP
