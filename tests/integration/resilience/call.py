@@ -9,7 +9,6 @@ camera, auto-subscribe to the other side) and record the SDK's resilience events
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from souk.bench.linkem.link import Link, open_link
 from souk.bench.linkem.profile import LinkProfile
@@ -27,7 +25,7 @@ from tests.fixtures.browser import (
     CORE_FEATURES,
     Souk,
     bearer,
-    in_netns,
+    need_media,
     running_souk,
 )
 from tests.fixtures.linkem import need_link, next_index
@@ -118,21 +116,12 @@ class Call:
         return sub
 
 
-def need_media() -> None:
-    if shutil.which("janus") is None:
-        pytest.skip("janus is not installed (make setup installs it)")
-    if not in_netns():
-        pytest.skip("needs the network namespace: run through `python -m souk.media.netns run -- pytest ...`")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (make test installs it)")
-
-
 @asynccontextmanager
 async def call(tmp_path: Path, *, link: LinkProfile | None = None, seller_simulcast: bool = False,
                policy: dict[str, Any] | None = None) -> AsyncIterator[Call]:
     """Seller (beside Souk) and shopper (beside Souk, or behind ``link``) in one consult room, both publishing
     and each decoding the other."""
-    need_media()
+    need_media(browser=True)
     if link is not None:
         need_link()
     from playwright.async_api import async_playwright

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ import pytest
 from souk.bench.bots import PublisherBot, SubscriberBot
 from souk.bench.signal_client import SignalClient
 from souk.media.types import Jsep
-from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, CORE_FEATURES, bearer, in_netns, running_souk
+from tests.fixtures.browser import CHROMIUM_ARGS, CORE_FEATURES, bearer, need_media, running_souk
 from tests.integration.turn.coturn import need_coturn
 from tests.integration.turn.shopper_ns import T_ADDR, ShopperNs, tcp_forwarder, udp_blocked_shopper
 
@@ -68,12 +67,7 @@ STATS = """async () => {
 
 
 def _need_everything() -> None:
-    if shutil.which("janus") is None:
-        pytest.skip("janus is not installed (make setup installs it)")
-    if not in_netns():
-        pytest.skip("needs the network namespace: run through `python -m souk.media.netns run -- pytest ...`")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (make test installs it)")
+    need_media(browser=True)
     need_coturn()
 
 
