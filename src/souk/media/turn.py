@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import secrets
-import shutil
 import socket
 import struct
 import subprocess
@@ -233,9 +232,8 @@ class TurnSupervisor(Supervised):
         return TurnRelay(self.launch.urls(), self.launch.secret, self.settings.credential_ttl_s, clock=self.clock)
 
     async def start(self) -> TurnRelay:
-        """Write the config, start coturn, return once it answers STUN. Raises Unavailable with its log tail."""
-        if shutil.which(self.binary) is None:
-            raise self._missing()
+        """Write the config, start coturn, return once it answers STUN. Raises Unavailable with its log tail
+        (ConfigError when the binary is missing)."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.launch.conf_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the secret
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
