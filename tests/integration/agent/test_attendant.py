@@ -191,7 +191,9 @@ async def test_the_ai_answers_a_ringing_call_then_hands_over_and_leaves(
         assert len(ears.loud) > 50
         # a question from a WAV file; the answer comes back through Janus
         wav = tmp_path / "question.wav"
-        utt = synthesize("en", "Where is my order? I bought a lamp last week.")
+        # one sentence: a two-sentence question may end its turn at the full stop (a finished sentence followed by
+        # a sure model), and the second sentence then barges in on the answer, which is right but not this test
+        utt = synthesize("en", "Where is the lamp I ordered last week?")
         with wave.open(str(wav), "wb") as w:
             w.setnchannels(1)
             w.setsampwidth(2)
@@ -199,12 +201,13 @@ async def test_the_ai_answers_a_ringing_call_then_hands_over_and_leaves(
             w.writeframes(utt.pcm)
         result = await measure(shopper, [wav_pcm(wav)], answer_timeout_s=15)
         assert result.answered == 1, (result, lines.got)
+        answer = "Your order shipped yesterday. It arrives on Friday."
         await lines.wait(lambda: any("order" in t.lower() for t in lines.of(Speaker.SHOPPER))
                          and len(lines.of(Speaker.AI)) >= 2)
         assert assistant.asked == [(M, {"customer_id": None, "language": "en", "channel": "voice"})]
         brain = assistant.sessions[0]
         assert brain.turns and "order" in brain.turns[0].lower()  # the shopper's words reached the brain
-        assert lines.of(Speaker.AI)[1] == "Your order shipped yesterday. It arrives on Friday."
+        assert lines.of(Speaker.AI)[1] == answer, lines.got
         assert all(mid == M and cid == call.id for mid, cid, _, _ in lines.got)
         await ears.quiet(0.8, timeout=20)
         loud_before = len(ears.loud)
@@ -218,7 +221,12 @@ async def test_the_ai_answers_a_ringing_call_then_hands_over_and_leaves(
         took = time.monotonic() - accepted
         assert 0.8 <= took <= 5.0, took  # it stayed to say the line (about a second), then went
         assert len(ears.loud) > loud_before + 25  # the hand-over line was heard, not cut
-        assert not attendant.in_call(call.id) and voice.sessions == 0 and brain.closed
+        # its feed leaves Janus first; the voice session and the brain close right after
+
+        async def closed() -> bool:
+            return not attendant.in_call(call.id) and voice.sessions == 0 and brain.closed
+
+        await until(closed, timeout=3)
         assert hub.member(room, IDENTITY) is None
         assert any(b'"unpublished"' in f and IDENTITY.encode() in f for f in seat.frames())
         assert "shopper_a" in await janus_displays(media_plane, room)  # the call itself goes on
