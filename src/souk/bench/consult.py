@@ -117,9 +117,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                         ring_ms.append(ring)
                         media_ms.append(media)
                         traces.append({"accept_to_both_video_ms": media, **marks})
-                        for side in warm:
-                            warm[side] += int(marks.get(f"{side}_warm" if side == "shopper" else "seller_prep_warm",
-                                                        1.0) < 0)
+                        for side, was in warm_sides(marks).items():
+                            warm[side] += int(was)
                         for name, at in marks.items():
                             phases.setdefault(name, []).append(at)
                     except Exception as exc:  # one failed round is reported, the bench goes on  # noqa: BLE001
@@ -165,26 +164,41 @@ async def _round(browser: Any, base: str, ring_s: float) -> tuple[float, float, 
         accept = seller.locator("#incoming li.ringing button.accept")
         await accept.wait_for(timeout=TIMEOUT_MS)
         t_ring = time.time() * 1000
-        await asyncio.sleep(ring_s)
-        await seller.evaluate(FIRST_FRAME_PROBE, "soukConsole")
-        await shopper.evaluate(FIRST_FRAME_PROBE, "soukCall")
-        t_accept = time.time() * 1000
-        await accept.click()
-        marks, up = [], []
-        for page in (seller, shopper):
-            await page.wait_for_function("() => window.__firstFrame !== null", timeout=TIMEOUT_MS, polling=20)
-            marks.append(float(await page.evaluate("() => window.__firstFrame")))
-            up.append(float(await page.evaluate("() => window.__subUp || window.__firstFrame")))
-        seller_marks = await seller.evaluate("() => window.soukConsole.marks")
-        t0 = float(seller_marks.get("accept", t_accept))  # the click as the page saw it
-        phases = {f"seller_{k}": round(v - t0, 1) for k, v in seller_marks.items() if k != "accept"}
-        phases.update({f"shopper_{k}": round(v - t0, 1) for k, v in
-                       (await shopper.evaluate("() => window.soukCall.marks")).items() if k != "ringing"})
-        phases.update({"seller_first_frame": marks[0] - t0, "shopper_first_frame": marks[1] - t0,
-                       "seller_receiving_up": max(0.0, up[0] - t0), "shopper_receiving_up": max(0.0, up[1] - t0)})
+        media, phases = await accept_and_time(seller, shopper, accept, ring_s)
         await shopper.click("#hangup-btn")
         await seller.wait_for_function("() => window.soukConsole.call === null", timeout=TIMEOUT_MS)
-        return t_ring - t_call, max(marks) - t0, phases
+        return t_ring - t_call, media, phases
     finally:
         await seller_ctx.close()
         await shopper_ctx.close()
+
+
+async def accept_and_time(seller: Any, shopper: Any, accept: Any, ring_s: float,
+                          timeout_ms: float = TIMEOUT_MS) -> tuple[float, dict[str, float]]:
+    """Let it ring ``ring_s`` (the ring is showing), click ``accept`` on the console and wait until both pages
+    decode the other's video. Returns (accept -> both decoding in ms, each step in ms relative to the accept
+    as the console saw it: ``seller_*`` / ``shopper_*`` page marks, first frames, receiving connections up;
+    negative: done before the click)."""
+    await asyncio.sleep(ring_s)
+    await seller.evaluate(FIRST_FRAME_PROBE, "soukConsole")
+    await shopper.evaluate(FIRST_FRAME_PROBE, "soukCall")
+    t_accept = time.time() * 1000
+    await accept.click()
+    marks, up = [], []
+    for page in (seller, shopper):
+        await page.wait_for_function("() => window.__firstFrame !== null", timeout=timeout_ms, polling=20)
+        marks.append(float(await page.evaluate("() => window.__firstFrame")))
+        up.append(float(await page.evaluate("() => window.__subUp || window.__firstFrame")))
+    seller_marks = await seller.evaluate("() => window.soukConsole.marks || {}")
+    t0 = float(seller_marks.get("accept", t_accept))  # the click as the page saw it
+    phases = {f"seller_{k}": round(v - t0, 1) for k, v in seller_marks.items() if k != "accept"}
+    phases.update({f"shopper_{k}": round(v - t0, 1) for k, v in
+                   (await shopper.evaluate("() => window.soukCall.marks || {}")).items() if k != "ringing"})
+    phases.update({"seller_first_frame": marks[0] - t0, "shopper_first_frame": marks[1] - t0,
+                   "seller_receiving_up": max(0.0, up[0] - t0), "shopper_receiving_up": max(0.0, up[1] - t0)})
+    return max(marks) - t0, phases
+
+
+def warm_sides(phases: dict[str, float]) -> dict[str, bool]:
+    """Which side had its warm receiving connection up before the accept (its mark is negative)."""
+    return {"shopper": phases.get("shopper_warm", 1.0) < 0, "seller": phases.get("seller_prep_warm", 1.0) < 0}

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from souk.core.settings import Settings
-from souk.core.stats import percentile
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -40,6 +39,10 @@ def register(bench: Any) -> None:
     p.add_argument("--outage-s", type=float, default=5.0)
     p.add_argument("--outage-rtts", default="50,150,300", help="round trips with an outage row ('' for none)")
     p.add_argument("--consult-rounds", type=int, default=10, help="connects with both sides on 150 ms / 2 %%")
+    p.add_argument("--consult-ring-ms", type=float, default=2000.0,
+                   help="consult rounds: how long the seller lets it ring before accepting (0: at once)")
+    p.add_argument("--consult-only", action="store_true",
+                   help="run only the consult rounds (no matrix cells, no outage rows)")
     p.add_argument("--json", action="store_true", help="print only the JSON object")
     p.set_defaults(func=_bench)
 
@@ -59,6 +62,8 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         if not need:
             print(f"souk: {why}", file=sys.stderr)
             return 2
+    if args.consult_only:
+        args.rtts = args.losses = args.outage_rtts = ""
     for text, what in ((args.rtts, "--rtts"), (args.losses, "--losses"), (args.outage_rtts, "--outage-rtts")):
         _floats(text, what)  # bad lists fail here, before the namespace and the browsers
     reexec_in_netns()
@@ -125,6 +130,7 @@ async def _serve(settings: Settings, data: Path, devices: list[str]) -> tuple[as
 async def _matrix(args: argparse.Namespace, b: Any, links: tuple[Any, Any]) -> dict[str, Any]:
     from souk.bench.linkem.profile import LinkProfile
     from souk.bench.links_call import TIMEOUT_MS, call
+    from souk.bench.links_consult import consult_rounds
     from souk.bench.links_figures import summary
 
     clean = LinkProfile()
@@ -158,19 +164,17 @@ async def _matrix(args: argparse.Namespace, b: Any, links: tuple[Any, Any]) -> d
         profile = LinkProfile.symmetric(rtt_ms=rtt)
         outages.append(await attempt({"rtt_ms": rtt, "outage_s": args.outage_s}, (profile, clean),
                                      window_s=2.0, outage_s=args.outage_s))
-    both = LinkProfile.symmetric(rtt_ms=150, loss=0.02)
-    rounds = [await attempt({"consult_round": i}, (both, both)) for i in range(args.consult_rounds)]
-    connects = [r["connect_ms"] if r.get("connect_ms") is not None else TIMEOUT_MS for r in rounds]
+    rounds, consult = await consult_rounds(args.consult_rounds, args.consult_ring_ms, attempt, TIMEOUT_MS)
     rows = cells + outages + rounds
     out: dict[str, Any] = {
         **summary(cells, outages, TIMEOUT_MS),
-        "consult_p95_ms_at_150ms_2pct": percentile(connects, 0.95),
-        "consult_p50_ms_at_150ms_2pct": percentile(connects, 0.5),
-        "cells": cells, "outages": outages,
+        **consult,
+        "cells": cells, "outages": outages, "consult_rounds": rounds,
         "ok": sum(r.get("connect_ms") is not None for r in rows), "failed": sum(r.get("connect_ms") is None for r in rows),
         "measured": ("Chromium (shopper) <-> Janus <-> Chromium (seller), each browser in its own namespace "
                      "behind a userspace emulated link; the matrix impairs the shopper's link only, the consult "
-                     "rounds both; random loss" + (f", mean burst {args.burst}" if args.burst else "")),
+                     f"rounds both (the seller accepts {args.consult_ring_ms:.0f} ms after the ring shows); "
+                     "random loss" + (f", mean burst {args.burst}" if args.burst else "")),
         "seconds_per_cell": args.seconds, "cpu_cores": os.cpu_count(),
         "percentiles": f"nearest rank; a failed connect counts as {TIMEOUT_MS} ms",
     }

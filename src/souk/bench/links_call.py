@@ -12,9 +12,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from souk.bench.consult import FIRST_FRAME_PROBE
+from souk.bench.consult import accept_and_time
 from souk.bench.linkem.link import Link
 from souk.bench.linkem.profile import LinkProfile
+from souk.bench.links_detail import DETAIL, delta
 from souk.bench.links_figures import Snapshot, Window, path_rtt_ms, recovery_ms, window
 
 TIMEOUT_MS = 30_000  # each wait of a call (page up, ring, first frames); a failed connect counts as this
@@ -66,9 +67,15 @@ class CallResult:
     sides: tuple[Window, Window] | None = None  # (seller receiving, shopper receiving)
     in_call_after: bool = False
     recovery_ms: float | None = None
+    ring_ms: float | None = None  # call button -> ring shown on the console (as the driver saw it)
+    steps: dict[str, float] | None = None  # each page's steps relative to the accept (souk.bench.consult)
+    detail: dict[str, Any] | None = None  # per side, the repair counters over the window (souk.bench.links_detail)
 
     def figures(self) -> dict[str, Any]:
         out: dict[str, Any] = {"connect_ms": round(self.connect_ms, 1), "call_up": self.in_call_after}
+        if self.steps is not None:  # the connect's trace: ring, then each step relative to the accept
+            out.update({"ring_ms": None if self.ring_ms is None else round(self.ring_ms, 1),
+                        "steps": {k: round(v, 1) for k, v in sorted(self.steps.items(), key=lambda kv: kv[1])}})
         if self.sides:
             sides = self.sides
             path = path_rtt_ms(sides)
@@ -87,6 +94,8 @@ class CallResult:
                 "audio_mos_heard": min(heard) if heard else None,
                 "jitter_ms": max((w.jitter_ms or 0.0) for w in sides),
             })
+        if self.detail is not None:
+            out["detail"] = self.detail
         if self.recovery_ms is not None or self.sides is None:
             out["recovery_after_outage_ms"] = self.recovery_ms
         return out
@@ -101,11 +110,17 @@ async def _both(seller: Any, shopper: Any) -> tuple[Snapshot, Snapshot]:
     return a, b
 
 
+async def _details(seller: Any, shopper: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    a, b = await asyncio.gather(seller.evaluate(DETAIL, "soukConsole"), shopper.evaluate(DETAIL, "soukCall"))
+    return a, b
+
+
 async def call(b: Browsers, links: tuple[Link, Link], profiles: tuple[LinkProfile, LinkProfile], *,
-               window_s: float = 0.0, outage_s: float = 0.0, impair_first: bool = True) -> CallResult:
+               window_s: float = 0.0, outage_s: float = 0.0, impair_first: bool = True,
+               ring_s: float = 0.0) -> CallResult:
     """One call: connect on the impaired links (``impair_first``; else on clean ones, impaired once both
-    decode), then measure ``window_s`` of media, then (``outage_s`` > 0) black the shopper's link out and time
-    the recovery. Links are left clean afterwards."""
+    decode), the seller accepting ``ring_s`` after the ring shows, then measure ``window_s`` of media, then
+    (``outage_s`` > 0) black the shopper's link out and time the recovery. Links are left clean afterwards."""
     seller_ctx = await b.seller.new_context()
     shopper_ctx = await b.shopper.new_context()
     try:
@@ -118,27 +133,22 @@ async def call(b: Browsers, links: tuple[Link, Link], profiles: tuple[LinkProfil
         await shopper.goto(f"{b.shopper_url}/shop/{b.sku}", timeout=TIMEOUT_MS)
         if impair_first:
             await _impair(links, profiles)
+        t_call = time.time() * 1000
         await shopper.click("#call-btn")
         accept = seller.locator("#incoming li.ringing button.accept")
         await accept.wait_for(timeout=TIMEOUT_MS)
-        await seller.evaluate(FIRST_FRAME_PROBE, "soukConsole")
-        await shopper.evaluate(FIRST_FRAME_PROBE, "soukCall")
-        t_click = time.time() * 1000
-        await accept.click()
-        marks = []
-        for page in (seller, shopper):
-            await page.wait_for_function("() => window.__firstFrame !== null", timeout=TIMEOUT_MS, polling=20)
-            marks.append(float(await page.evaluate("() => window.__firstFrame")))
-        t0 = float((await seller.evaluate("() => window.soukConsole.marks || {}")).get("accept", t_click))
-        result = CallResult(connect_ms=max(marks) - t0)
+        t_ring = time.time() * 1000
+        connect_ms, steps = await accept_and_time(seller, shopper, accept, ring_s, timeout_ms=TIMEOUT_MS)
+        result = CallResult(connect_ms=connect_ms, ring_ms=t_ring - t_call, steps=steps)
         if not impair_first:
             await _impair(links, profiles)
         if window_s > 0:
             await asyncio.sleep(1.0)  # past the first frames' start-up
-            start = await _both(seller, shopper)
+            start, d0 = await _both(seller, shopper), await _details(seller, shopper)
             await asyncio.sleep(window_s)
-            end = await _both(seller, shopper)
+            end, d1 = await _both(seller, shopper), await _details(seller, shopper)
             result.sides = (window(start[0], end[0]), window(start[1], end[1]))
+            result.detail = {"seller": delta(d0[0], d1[0]), "shopper": delta(d0[1], d1[1])}
         if outage_s > 0:
             result.recovery_ms = await _outage(seller, shopper, links[0], outage_s)
         before = await _both(seller, shopper)
