@@ -348,6 +348,46 @@ flash_sale_buys = sa.Table(
     sa.Index("ix_flash_sale_buys_sale", "merchant_id", "sale_id"),
 )
 
+# Migration 0011: group buys (souk.domain.group_buys). An offer's counters (buyers, units) move only by one
+# conditional UPDATE (units + qty <= cap, not ended, before ends_at) in the join's transaction, which also
+# writes the buyer's order and its group_buy_joins row: the primary key (the order id) makes a retried join
+# answer with its first order, the unique (offer, customer) makes a buyer join once. ``tiers`` is
+# [[min_buyers, "price"], ...] in rising buyers.
+group_buys = sa.Table(
+    "group_buys", metadata,
+    _merchant_fk(),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("room_id", sa.String(128), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("tiers", JSONDoc, nullable=False),
+    sa.Column("cap", sa.Integer, nullable=False),
+    sa.Column("max_qty", sa.Integer, nullable=False),
+    sa.Column("buyers", sa.Integer, nullable=False),
+    sa.Column("units", sa.Integer, nullable=False),
+    sa.Column("starts_at", UTCDateTime, nullable=False),
+    sa.Column("ends_at", UTCDateTime, nullable=False),
+    sa.Column("ended", sa.Boolean, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "id"),
+    sa.CheckConstraint("units >= 0 AND units <= cap AND buyers >= 0 AND buyers <= units", name="within_cap"),
+    sa.Index("ix_group_buys_merchant_room", "merchant_id", "room_id"),
+)
+
+group_buy_joins = sa.Table(
+    "group_buy_joins", metadata,
+    _merchant_fk(),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("offer_id", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("qty", sa.Integer, nullable=False),
+    sa.Column("joined_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "order_id"),
+    sa.UniqueConstraint("merchant_id", "offer_id", "customer_id", name="uq_group_buy_joins_buyer"),
+    sa.ForeignKeyConstraint(["merchant_id", "order_id"], ["orders.merchant_id", "orders.id"],
+                            name="fk_group_buy_joins_order"),
+    sa.ForeignKeyConstraint(["merchant_id", "offer_id"], ["group_buys.merchant_id", "group_buys.id"],
+                            name="fk_group_buy_joins_offer"),
+)
+
 # Migration 0007: the customer-service desk (souk.domain.desk). A conversation's row holds its state (the last
 # ``timeline.apply`` result); its events are rows numbered 1, 2, ... per conversation, each the JSON text of
 # ``timeline.encode_event``. Appends lock the conversation's row, so concurrent writers get consecutive seqs.
@@ -552,4 +592,4 @@ TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, ship
                  rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts,
                  live_pins, flash_sale_buys, desk_conversations, desk_events, desk_agents, desk_settings,
                  webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked, order_actions, returns,
-                 quality_records)
+                 quality_records, group_buys, group_buy_joins)

@@ -23,6 +23,7 @@ from souk.storage.repos.customers import SqlCustomerRepo
 from souk.storage.repos.desk import SqlConversationRepo, SqlDeskSettingsRepo, SqlStaffRepo
 from souk.storage.repos.desk_webhooks import SqlWebhookDeliveryRepo, SqlWebhookEndpointRepo
 from souk.storage.repos.flash_sales import SqlFlashSaleRepo
+from souk.storage.repos.group_buys import SqlGroupBuyRepo
 from souk.storage.repos.merchants import SqlMerchantRepo
 from souk.storage.repos.order_actions import SqlOrderActionRepo
 from souk.storage.repos.orders import SqlOrderRepo
@@ -60,6 +61,7 @@ class Storage:
         self.coupons = SqlCouponRepo(db, clock)  # live-room coupons (souk.domain.coupons)
         self.live_carts = SqlCartRepo(db, clock)  # live-room carts and their checkout (souk.domain.coupons)
         self.pins = SqlPinRepo(db, clock)  # live-room pins (souk.domain.pins)
+        self.group_buys = SqlGroupBuyRepo(db, clock)  # group buys in a room (souk.domain.group_buys)
         # the customer-service desk (souk.desk.ports, souk.desk.webhook_store)
         self.desk = SqlConversationRepo(db, clock)  # conversations and their timelines
         self.desk_staff = SqlStaffRepo(db, clock)
