@@ -588,8 +588,30 @@ quality_records = sa.Table(
     sa.Index("ix_quality_records_merchant_started", "merchant_id", "started_at"),
 )
 
+# Migration 0010: a voice room's seats (souk.domain.seats): the whole seat map (seats, raised hands,
+# invitations) as one JSON document per room with a version; a change is read under the row lock and written
+# only over the version it read (souk.storage.repos.voice_rooms), so concurrent seat requests on any node
+# serialize in the database. The room itself is a ``rooms`` row of kind ``voice``.
+voice_rooms = sa.Table(
+    "voice_rooms", metadata,
+    _merchant_fk(),
+    sa.Column("room_id", sa.String(64), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("host_identity", sa.String(128), nullable=False),
+    sa.Column("record", sa.Boolean, nullable=False),
+    sa.Column("state", JSONDoc, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+    sa.PrimaryKeyConstraint("merchant_id", "room_id"),
+    sa.ForeignKeyConstraint(["merchant_id", "room_id"], ["rooms.merchant_id", "rooms.id"],
+                            name="fk_voice_rooms_room"),
+    sa.Index("ix_voice_rooms_merchant_ended", "merchant_id", "ended_at"),
+)
+
 TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
                  rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts,
                  live_pins, flash_sale_buys, desk_conversations, desk_events, desk_agents, desk_settings,
                  webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked, order_actions, returns,
-                 quality_records, group_buys, group_buy_joins)
+                 quality_records, group_buys, group_buy_joins, voice_rooms)

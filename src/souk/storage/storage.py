@@ -34,6 +34,7 @@ from souk.storage.repos.rooms import SqlRoomRepo
 from souk.storage.repos.storefile import SqlStoreFileRepo
 from souk.storage.repos.storeinfo import SqlStoreInfoRepo
 from souk.storage.repos.users import SqlUserRepo
+from souk.storage.repos.voice_rooms import SqlVoiceRoomRepo
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Storage:
         self.webhook_endpoints = SqlWebhookEndpointRepo(db, clock)
         self.webhook_deliveries = SqlWebhookDeliveryRepo(db, clock)
         self.quality = SqlQualityRepo(db, clock)  # call-quality records (souk.domain.quality)
+        self.voice_rooms = SqlVoiceRoomRepo(db, clock)  # voice rooms and their seats (souk.domain.voice_rooms)
 
     @property
     def backend(self) -> str:

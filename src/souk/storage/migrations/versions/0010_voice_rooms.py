@@ -1,4 +1,8 @@
-"""Voice rooms (issue 15): rooms and seats. Filled by the voice-room work; until then no change.
+"""Voice rooms (issue 15): one row per voice room holding its seat map (souk.domain.seats).
+
+- ``voice_rooms``: key (merchant, room), a foreign key to the ``rooms`` row (kind ``voice``); the seat map
+  (seats, raised hands, invitations) as JSON with a ``version`` that every change bumps, written only over
+  the version read under the row lock (souk.storage.repos.voice_rooms). Every key carries the merchant.
 
 Revision ID: 0010_voice_rooms
 Revises: 0009_quality
@@ -9,15 +13,38 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
 revision: str = '0010_voice_rooms'
 down_revision: str | None = '0009_quality'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
+
 
 def upgrade() -> None:
-    pass
+    op.create_table('voice_rooms',
+    sa.Column('merchant_id', sa.String(length=64), nullable=False),
+    sa.Column('room_id', sa.String(length=64), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('host_identity', sa.String(length=128), nullable=False),
+    sa.Column('record', sa.Boolean(), nullable=False),
+    sa.Column('state', JSON, nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_voice_rooms_merchant_id_merchants')),
+    sa.ForeignKeyConstraint(['merchant_id', 'room_id'], ['rooms.merchant_id', 'rooms.id'],
+                            name='fk_voice_rooms_room'),
+    sa.PrimaryKeyConstraint('merchant_id', 'room_id', name=op.f('pk_voice_rooms'))
+    )
+    op.create_index('ix_voice_rooms_merchant_ended', 'voice_rooms', ['merchant_id', 'ended_at'], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index('ix_voice_rooms_merchant_ended', table_name='voice_rooms')
+    op.drop_table('voice_rooms')
