@@ -78,7 +78,18 @@ class HandleGone:
     reason: Literal["detached", "session_timeout", "node_lost", "closed"]
 
 
+@dataclass(frozen=True, slots=True)
+class Talking:
+    """VideoRoom's audio-level verdict on a publisher (rooms created with ``talking``): ``feed_id`` started
+    (True) or stopped (False) talking; ``level`` is the average dBov of the window (0 loudest, 127 silence)."""
+
+    room_id: str
+    feed_id: int
+    talking: bool
+    level: float = 127.0
+
+
 MediaEvent = (
     PublisherJoined | PublisherLeft | WebrtcUp | MediaState | SlowLink | HangUp | Renegotiate | RoomDestroyed
-    | HandleGone
+    | HandleGone | Talking
 )

@@ -193,7 +193,8 @@ class MediaPlane:
         return await link.control.create(
             _janus(spec.room), secret=node_room_secret(link.node, spec.room),
             pin=node_room_pin(link.node, spec.room), description=spec.description,
-            publishers=spec.max_publishers, bitrate=spec.bitrate, record=spec.record, rec_dir=rec_dir)
+            publishers=spec.max_publishers, bitrate=spec.bitrate, record=spec.record, rec_dir=rec_dir,
+            talking=spec.kind == "conference")  # group calls show the active speaker
 
     async def destroy_room(self, room: RoomKey) -> bool:
         """Destroy the room (participants get RoomDestroyed). False if it did not exist. Idempotent."""

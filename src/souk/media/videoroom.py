@@ -28,6 +28,7 @@ from souk.media.events import (
     Renegotiate,
     RoomDestroyed,
     SlowLink,
+    Talking,
     WebrtcUp,
 )
 from souk.media.sdp import looks_like_sdp, media_mids
@@ -36,6 +37,10 @@ from souk.media.types import Feed, Jsep
 log = logging.getLogger(__name__)
 
 PLUGIN = "janus.plugin.videoroom"
+# who is talking (rooms created with ``talking``): the average level of the last TALK_PACKETS audio packets
+# (20 ms each) louder than -TALK_LEVEL dBov; Janus's defaults (100, 25) miss quiet speakers and are slow
+TALK_PACKETS = 25
+TALK_LEVEL = 40
 
 
 # ------------------------------------------------------------------ pure translation
@@ -67,6 +72,10 @@ def translate(room_id: str, item: HandleItem) -> list[MediaEvent]:
     kind = data.get("videoroom")
     if kind == "destroyed":
         out.append(RoomDestroyed(room_id))
+    elif kind in ("talking", "stopped-talking") and isinstance(data.get("id"), int):
+        level = data.get("audio-level-dBov-avg")
+        out.append(Talking(room_id, data["id"], kind == "talking",
+                           float(level) if isinstance(level, int | float) else 127.0))
     elif kind == "event":
         for pub in data.get("publishers") or []:
             if isinstance(pub, dict) and isinstance(pub.get("id"), int):
@@ -100,8 +109,9 @@ class RoomControl:
         return bool(data.get("exists"))
 
     async def create(self, room: int, *, secret: str, pin: str, description: str, publishers: int,
-                     bitrate: int, record: bool, rec_dir: str | None) -> bool:
-        """Create the room; False when it already exists (idempotent)."""
+                     bitrate: int, record: bool, rec_dir: str | None, talking: bool = False) -> bool:
+        """Create the room; False when it already exists (idempotent). ``talking``: Janus tells every
+        participant who starts and stops talking (``Talking`` events: group calls' active speaker)."""
         body: dict[str, Any] = {
             "request": "create", "room": room, "admin_key": self.admin_key, "secret": secret, "pin": pin,
             "description": description[:100], "publishers": publishers, "bitrate": bitrate, "fir_freq": 10,
@@ -113,6 +123,8 @@ class RoomControl:
         }
         if rec_dir:
             body["rec_dir"] = rec_dir
+        if talking:
+            body.update(audiolevel_event=True, audio_active_packets=TALK_PACKETS, audio_level_average=TALK_LEVEL)
         try:
             await self.handle.message(body)
         except RoomExists:

@@ -94,6 +94,7 @@ class Member:
     quiet: bool = False  # a live-show viewer: gets feed events but is never announced to the room
     backstage: bool = False  # preparing for a call that rings: sees nobody, seen by nobody (module docstring)
     simulcast: bool = False  # its video is published as simulcast layers (a=simulcast in its offer)
+    hand: bool = False  # a raised hand (group calls: souk.signal.group)
 
     @property
     def seen(self) -> bool:
@@ -101,7 +102,7 @@ class Member:
         return not (self.quiet or self.backstage)
 
     def info(self) -> m.ParticipantInfo:
-        return m.ParticipantInfo(identity=self.identity, role=self.role, name=self.name)
+        return m.ParticipantInfo(identity=self.identity, role=self.role, name=self.name, hand=self.hand)
 
     def feed(self) -> m.FeedInfo:
         return m.FeedInfo(participant=self.identity, audio=self.audio, video=self.video,

@@ -17,6 +17,8 @@ Protocol, in order:
   relayed once the server pushes ``warmed``, answered as usual; ``switch`` (sub, feed) -> ``switched``: that
   connection now carries ``feed``
   (a consult warms while it rings, then switches to the seller: no ICE/DTLS on the accept path).
+  Group calls (docs/group-calls.md): ``hand`` (raised) -> ``ack``, the room hears ``hand``; the room hears
+  ``speaking`` as the media server hears members start and stop talking.
   A staff token joining a consult room while its call rings joins backstage (``joined`` lists nobody, its feed
   is announced to nobody, ``subscribe``/``switch`` answer ``backstage``); the accept seats the seller who
   answered (``participant.joined`` and ``published`` both ways); the others get ``room.closed``
@@ -154,9 +156,16 @@ class Ping(_Msg, tag="ping"):
     id: str = ""
 
 
+class Hand(_Msg, tag="hand"):
+    """Raise (or lower) this client's hand in its room: the room hears ``hand`` (group calls)."""
+
+    raised: bool
+    id: str = ""
+
+
 ClientMessage = (
     Auth | Join | Publish | Subscribe | Warm | Switch | Answer | Trickle | Mute | Layer | Receive | Restart
-    | Unsubscribe | Unpublish | Leave | Ping
+    | Unsubscribe | Unpublish | Leave | Ping | Hand
 )
 
 # ---- server -> client ---------------------------------------------------------------------------
@@ -166,6 +175,7 @@ class ParticipantInfo(msgspec.Struct, omit_defaults=True):
     identity: str
     role: str
     name: str = ""
+    hand: bool = False  # a raised hand (group calls)
 
 
 class FeedInfo(msgspec.Struct):
@@ -306,6 +316,23 @@ class CallEvent(_Msg, tag="call"):
     call: CallInfo
 
 
+class HandEvent(_Msg, tag="hand", omit_defaults=False):
+    """``participant`` raised (or lowered) their hand; ``by`` is who lowered it when it was not them (a host)."""
+
+    participant: str
+    raised: bool
+    by: str = ""
+
+
+class Speaking(_Msg, tag="speaking", omit_defaults=False):
+    """The media server heard ``participant`` start (``talking``) or stop talking (group calls' active
+    speaker); ``level``: the average dBov of the window that decided (0 loudest, 127 silence)."""
+
+    participant: str
+    talking: bool
+    level: float = 127.0
+
+
 class Error(_Msg, tag="error"):
     code: str
     message: str
@@ -315,7 +342,7 @@ class Error(_Msg, tag="error"):
 
 ServerMessage = (
     Welcome | Ack | Pong | Joined | SdpAnswer | SdpOffer | Switched | Warmed | ParticipantJoined | ParticipantLeft | Published
-    | Unpublished | MediaState | MediaReset | RoomClosed | StageEvent | CallEvent | Error
+    | Unpublished | MediaState | MediaReset | RoomClosed | StageEvent | CallEvent | Error | HandEvent | Speaking
 )
 
 
@@ -342,6 +369,8 @@ class ErrorCode:
     MEDIA_ERROR = "media_error"  # the media server refused the request for another reason
     BACKSTAGE = "backstage"  # waiting backstage for a call that rings: nobody to subscribe to until it is accepted
     BACKSTAGE_FULL = "backstage_full"  # as many sellers as allowed already wait backstage for this call
+    CALL_FULL = "call_full"  # a group call already has its most participants on camera (souk.signal.group)
+    SCREEN_BUSY = "screen_busy"  # someone else already shares a screen in this group call
 
 
 _decoder = msgspec.json.Decoder(ClientMessage)

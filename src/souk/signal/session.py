@@ -21,6 +21,7 @@ from souk.core.tenancy import RoomKey
 from souk.media import events as ev
 from souk.media.errors import NoSuchFeed
 from souk.media.types import Jsep, RoomKind
+from souk.signal import group
 from souk.signal import messages as m
 from souk.signal.handles import (
     MAX_SUBSCRIPTIONS,
@@ -50,7 +51,8 @@ log = logging.getLogger(__name__)
 # Souk room kind -> (media plane room kind, publishers): a consult is two people, plus the AI while it rings
 # (souk.consult.attendant) and the sellers preparing backstage (souk.signal.hub); a live show
 # has a host and a few co-hosts; anything else is a small conference.
-MEDIA_ROOMS: dict[str, tuple[RoomKind, int]] = {"consult": ("consult", 3 + BACKSTAGE_MAX), "live": ("live", 4)}
+MEDIA_ROOMS: dict[str, tuple[RoomKind, int]] = {"consult": ("consult", 3 + BACKSTAGE_MAX), "live": ("live", 4),
+                                                "group": ("conference", group.PUBLISHERS)}
 
 
 class SignalSession:
@@ -114,6 +116,8 @@ class SignalSession:
                 return await self.trickle(msg)
             case m.Mute():
                 return await self.mute(msg)
+            case m.Hand():
+                return group.hand(self.hub, self._joined(), self.identity, msg)
             case m.Layer() | m.Receive() | m.Restart():  # souk.signal.tuning: weak links, ICE restarts
                 self._joined()
                 return await tune(msg, self.publisher, self._sub, self.identity)
@@ -159,6 +163,7 @@ class SignalSession:
         backstage = self.gone is not None and self.gone.backstage(room, self.identity)  # a call that rings
         member = Member(identity=self.identity, role=self.claims.role.value, name=msg.name[:80] or self.claims.name,
                         session=self, quiet=self.audience, backstage=backstage)
+        group.admit(self.hub, room, self.identity, kind)  # a full group call: refused before anything changed
         state = self.hub.add_member(room, member)  # backstage_full: refused, nothing changed
         self.room = room
         if self.gone is not None:
@@ -442,6 +447,8 @@ class SignalSession:
                     if reason in LOST_REASONS:
                         self._media_lost()
                     return
+                case ev.Talking() if target == "pub":
+                    group.speaking(self, event)
                 case _:
                     pass
 
