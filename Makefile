@@ -8,8 +8,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Runtime system packages (media plane, audio tools, network namespaces for benchmarks).
-APT_PACKAGES := janus janus-tools ffmpeg espeak-ng iproute2 sox libsndfile1 coturn
+# Runtime system packages (media plane, audio tools, network namespaces for benchmarks, offline translation pairs).
+APT_PACKAGES := janus janus-tools ffmpeg espeak-ng iproute2 sox libsndfile1 coturn apertium apertium-eng-spa apertium-fr-es apertium-es-pt
 # Test-only system packages.
 TEST_APT_PACKAGES := chromium redis-server postgresql nftables
 

@@ -35,7 +35,7 @@ IO_MODULES = {
 }
 # What media, rtm and agent must not know: commerce and the layers that join it to them.
 COMMERCE = {"domain", "storage", "assistant", "desk", "live", "consult", "api", "cli", "web", "data", "bench"}
-ENGINES = ("media", "rtm", "agent", "signal")  # signal: beside rtm, typed against Protocols
+ENGINES = ("media", "rtm", "agent", "signal", "translate")  # signal: beside rtm, typed against Protocols
 
 
 def _layer(module: str) -> str:

@@ -311,6 +311,23 @@ class LimitsSettings(BaseModel):
     revocation_poll_s: float = Field(default=1.0, gt=0)
 
 
+class TranslateSettings(BaseModel):
+    """Translation for people (docs/translation.md): chat, desk messages, catalog drafts."""
+
+    # apertium: offline, Debian's installed pairs only; libretranslate / openai: a remote server at base_url;
+    # none: every text is shown as written (marked untranslated)
+    provider: Literal["apertium", "libretranslate", "openai", "none"] = "apertium"
+    apertium_binary: str = "apertium"
+    base_url: str = ""
+    api_key: SecretStr = SecretStr("")
+    model: str = ""  # openai provider: the chat model
+    languages: list[str] = Field(default_factory=lambda: ["en", "es", "zh", "ar", "id", "pt", "fr"])  # openai
+    timeout_s: float = Field(default=5.0, gt=0, le=120)  # one remote request
+    budget_s: float = Field(default=3.0, gt=0, le=120)  # one reader's request, all batches together
+    max_chars: int = Field(default=2000, ge=1, le=20_000)
+    cache_entries: int = Field(default=10_000, ge=1)  # per process, in front of the shared table
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SOUK_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -335,6 +352,7 @@ class Settings(BaseSettings):
     desk: DeskServiceSettings = Field(default_factory=DeskServiceSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
+    translate: TranslateSettings = Field(default_factory=TranslateSettings)
 
     @classmethod
     def settings_customise_sources(
