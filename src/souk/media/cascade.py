@@ -123,6 +123,16 @@ class Cascade:
             self._counted[sub] = key
             return sub
 
+    def count(self, room: RoomKey, node_id: str, delta: int) -> None:
+        """Count an audience member placed elsewhere (voice-room listeners, souk.media.voice_plane) in the
+        same per-node registry, so live viewers and listeners share each node's capacity."""
+        self._start()
+        self._count((room, node_id), delta)
+
+    async def counts(self) -> dict[tuple[RoomKey, str], int]:
+        """Audience per (room, node) over every Souk process (other processes' a heartbeat old)."""
+        return await self._counts()
+
     async def drop_room(self, room: RoomKey) -> None:
         """Tear down the room's relays and its watcher (the room is being destroyed)."""
         await self._relays.drop_room(room)

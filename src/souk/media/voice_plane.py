@@ -1,0 +1,367 @@
+"""Voice rooms on the media plane: an AudioBridge room per Souk voice room, speakers, listeners, events.
+
+Usage (see /docs/voice-rooms.md, "Media path")::
+
+    voice = VoicePlane(media_plane)
+    info = await voice.ensure_room(room, seats=8, prebuffer=2, record="m_acme/room_1/show.wav")
+    speaker = await voice.join_speaker(room, "alice")        # a seat holder's connection (signaling does it)
+    answer = await speaker.publish(Jsep("offer", browser_sdp))
+    listener = await voice.listen(room, region="eu")          # a Streaming viewer of the mix
+    await listener.start(Jsep("answer", browser_answer))
+    await voice.mute(room, "alice", True); await voice.kick(room, "alice")
+    voice.on_event(callback)                                  # Talking / SpeakerMuted / SpeakerJoined / SpeakerLeft
+    await voice.destroy_room(room); await voice.aclose()
+
+Speakers (the host and the seat holders) join the room's AudioBridge on its node (placed like VideoRoom rooms,
+in the same :class:`~souk.media.nodes.NodePool`) and hear the mix of the others. Listeners never join it: see
+:mod:`souk.media.voice_mounts`. A speaker's AudioBridge id is derived from (merchant, room, identity)
+(:func:`~souk.media.audiobridge.participant_id`), so any Souk process on the same Janus can mute or kick it.
+Events come from a monitor participant (no PeerConnection) that the process which ensured the room keeps in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from souk.core.errors import BadRequest, ConfigError, Conflict, SoukError
+from souk.core.tasks import TaskOwner
+from souk.core.tenancy import RoomKey
+from souk.media.audiobridge import (
+    MONITOR,
+    PLUGIN,
+    BridgeControl,
+    BridgeOptions,
+    Monitor,
+    ParticipantGone,
+    ParticipantUpdate,
+    Speaker,
+    TalkingChanged,
+    join,
+    participant_id,
+)
+from souk.media.errors import NoSuchRoom
+from souk.media.events import HandleGone, RoomDestroyed
+from souk.media.links import NodeLink, node_room_pin, node_room_secret
+from souk.media.plane import MediaPlane
+from souk.media.roomids import janus_room_id
+from souk.media.streaming import Viewer
+from souk.media.voice_mounts import VoiceMounts
+
+log = logging.getLogger(__name__)
+
+MAX_SEATS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceRoomSpec:
+    room: RoomKey
+    seats: int
+    options: BridgeOptions
+    record: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceRoomInfo:
+    room: RoomKey
+    janus_room: int
+    node_id: str
+    seats: int
+    prebuffer: int
+    recording: Path | None
+    created: bool  # False when the AudioBridge room already existed
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerState:
+    identity: str
+    muted: bool
+    talking: bool
+    connected: bool  # its PeerConnection is set up
+
+
+@dataclass(frozen=True, slots=True)
+class Talking:
+    room: RoomKey
+    identity: str
+    talking: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerMuted:
+    room: RoomKey
+    identity: str
+    muted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerJoined:
+    room: RoomKey
+    identity: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerLeft:
+    room: RoomKey
+    identity: str
+    reason: Literal["left", "kicked"]
+
+
+VoiceEvent = Talking | SpeakerMuted | SpeakerJoined | SpeakerLeft
+
+
+def recording_path(recordings_dir: Path, name: str) -> Path:
+    """Where a voice room's mix recording ``name`` (relative, ``.wav``) lands; BadRequest for a name that
+    would leave the recordings folder."""
+    rel = PurePosixPath(name)
+    if rel.is_absolute() or ".." in rel.parts or not rel.name or rel.suffix != ".wav":
+        raise BadRequest("a voice recording name is a relative path ending in .wav", code="bad_recording_name")
+    return recordings_dir / Path(*rel.parts)
+
+
+class VoicePlane:
+    """Voice rooms on a :class:`~souk.media.plane.MediaPlane`'s nodes. ``aclose()`` before the plane's."""
+
+    def __init__(self, plane: MediaPlane) -> None:
+        self.plane = plane
+        self.pool = plane.pool
+        self.clock = plane.clock
+        self._rooms: dict[RoomKey, VoiceRoomSpec] = {}
+        self._controls: dict[str, BridgeControl] = {}
+        self._monitors: dict[RoomKey, Monitor] = {}
+        self._names: dict[RoomKey, dict[int, str]] = {}  # AudioBridge id -> identity, from the monitor
+        self._speakers: set[Speaker] = set()
+        self._callbacks: list[Callable[[VoiceEvent], None]] = []
+        self._locks: dict[RoomKey, asyncio.Lock] = {}
+        self._tasks = TaskOwner("voice-plane")
+        self._closed = False
+        js = plane.settings
+        self.mounts = VoiceMounts(self, plane.cascade, plane.cascade.registry.souk_node,
+                                  per_node=js.live.viewers_per_node, grace_s=js.janus.relay_grace_s,
+                                  tasks=self._tasks, on_open=plane.opened, on_close=plane.closed_participant)
+
+    # ------------------------------------------------------------------ MountHost
+
+    async def link(self, node_id: str) -> NodeLink:
+        return await self.plane.link(node_id)
+
+    async def control(self, node_id: str) -> BridgeControl:
+        """The AudioBridge control handle on a node (re-attached after the node's session was lost)."""
+        control = self._controls.get(node_id)
+        if control is not None and control.handle.alive:
+            return control
+        link = await self.plane.link(node_id)
+        control = BridgeControl(await link.session.attach(PLUGIN), link.node.admin_key)
+        self._controls[node_id] = control
+        return control
+
+    def room_secret(self, room: RoomKey) -> str:
+        return node_room_secret(self.pool.get(self._origin(room)), room)
+
+    def janus_room(self, room: RoomKey) -> int:
+        return janus_room_id(room.merchant_id, "voice:" + room.room_id)
+
+    # ------------------------------------------------------------------ rooms
+
+    async def ensure_room(self, room: RoomKey, *, seats: int, prebuffer: int = 2, record: str | None = None,
+                          region: str | None = None) -> VoiceRoomInfo:
+        """Create the voice room if missing (idempotent): AudioBridge room, monitor, origin mix mountpoint."""
+        if not 1 <= seats <= MAX_SEATS:
+            raise ConfigError(f"a voice room has 1..{MAX_SEATS} seats")
+        options = BridgeOptions(prebuffer=prebuffer)
+        options.check()
+        recording = recording_path(self.plane.recordings_dir, record) if record is not None else None
+        async with self._locks.setdefault(room, asyncio.Lock()):
+            node = self.pool.place(room, region)
+            control = await self.control(node.node_id)
+            if recording is not None:
+                recording.parent.mkdir(parents=True, exist_ok=True)
+            created = await control.create(
+                self.janus_room(room), secret=node_room_secret(node, room), pin=node_room_pin(node, room),
+                description=f"souk voice {room}", options=options,
+                record_dir=str(recording.parent) if recording else None,
+                record_file=recording.name if recording else None)
+            self._rooms[room] = VoiceRoomSpec(room, seats, options, record)
+            if room not in self._monitors or not self._monitors[room].handle.alive:
+                await self._monitor(room, node.node_id)
+            await self.mounts.mount(room, node.node_id, node.node_id)
+        return VoiceRoomInfo(room, self.janus_room(room), node.node_id, seats, prebuffer, recording, created)
+
+    async def destroy_room(self, room: RoomKey) -> bool:
+        """Destroy the voice room: listeners, mountpoints, forwarders, speakers (kicked), the recording closed.
+        False when it did not exist. Idempotent."""
+        async with self._locks.setdefault(room, asyncio.Lock()):
+            self._rooms.pop(room, None)
+            node_id = self.pool.node_of(room)
+            await self.mounts.drop_room(room)
+            monitor = self._monitors.pop(room, None)
+            if monitor is not None:
+                await monitor.aclose()
+            self._names.pop(room, None)
+            if node_id is None:
+                return False
+            try:
+                control = await self.control(node_id)
+                return await control.destroy(self.janus_room(room),
+                                             secret=node_room_secret(self.pool.get(node_id), room))
+            finally:
+                self.pool.release(room)
+
+    def room_spec(self, room: RoomKey) -> VoiceRoomSpec | None:
+        return self._rooms.get(room)
+
+    def _origin(self, room: RoomKey) -> str:
+        node_id = self.pool.node_of(room)
+        if node_id is None:
+            raise NoSuchRoom(f"voice room {room} is not on the media plane (ensure_room first)", janus_code=485)
+        return node_id
+
+    # ------------------------------------------------------------------ speakers
+
+    async def join_speaker(self, room: RoomKey, identity: str, *, muted: bool = False) -> Speaker:
+        """``identity``'s speaker connection (call :meth:`Speaker.publish` with the browser's offer next).
+        The same identity already in the room (another tab) is replaced. Conflict ``seats_full`` past the
+        room's seats plus its host."""
+        origin = self._origin(room)
+        node = self.pool.get(origin)
+        control = await self.control(origin)
+        spec = self._rooms.get(room)
+        pid = participant_id(room, identity)
+        there = [p for p in await control.participants(self.janus_room(room)) if p.display != MONITOR]
+        if spec is not None and sum(1 for p in there if p.participant != pid) >= spec.seats + 1:
+            raise Conflict(f"voice room {room.room_id} has all its {spec.seats} seats and its host speaking",
+                           code="seats_full")
+        if any(p.participant == pid for p in there):  # the same speaker from another tab: the new one wins
+            await control.moderate(self.janus_room(room), pid, "kick", secret=node_room_secret(node, room))
+        link = await self.plane.link(origin)
+        handle = await link.session.attach(PLUGIN)
+        try:
+            member, _ = await join(handle, room, self.janus_room(room), pid, pin=node_room_pin(node, room),
+                                   display=identity, muted=muted, kind=Speaker, on_close=self._speaker_closed)
+        except BaseException:
+            with contextlib.suppress(SoukError):
+                await handle.detach()
+            raise
+        self._speakers.add(member)
+        self.pool.load(origin).handles += 1
+        return member
+
+    def _speaker_closed(self, speaker: object) -> None:
+        if isinstance(speaker, Speaker) and speaker in self._speakers:
+            self._speakers.discard(speaker)
+            node_id = self.pool.node_of(speaker.room)
+            if node_id is not None:
+                load = self.pool.load(node_id)
+                load.handles = max(0, load.handles - 1)
+
+    async def mute(self, room: RoomKey, identity: str, muted: bool) -> bool:
+        """Host mute (True) / unmute (False) of a speaker; False when it is not in the room."""
+        origin = self._origin(room)
+        control = await self.control(origin)
+        return await control.moderate(self.janus_room(room), participant_id(room, identity),
+                                      "mute" if muted else "unmute",
+                                      secret=node_room_secret(self.pool.get(origin), room))
+
+    async def kick(self, room: RoomKey, identity: str) -> bool:
+        """Remove a speaker from the AudioBridge (its socket is told ``voice.removed``); False: not there."""
+        origin = self._origin(room)
+        control = await self.control(origin)
+        return await control.moderate(self.janus_room(room), participant_id(room, identity), "kick",
+                                      secret=node_room_secret(self.pool.get(origin), room))
+
+    async def speakers(self, room: RoomKey) -> list[SpeakerState]:
+        control = await self.control(self._origin(room))
+        return [SpeakerState(p.display, p.muted, p.talking, p.connected)
+                for p in await control.participants(self.janus_room(room)) if p.display != MONITOR]
+
+    # ------------------------------------------------------------------ listeners
+
+    async def listen(self, room: RoomKey, *, region: str | None = None, node_id: str | None = None) -> Viewer:
+        """A listener of the room's mix: a Streaming viewer on the origin or, past ``live.viewers_per_node``
+        listeners there, on another node (``region`` first). Answer its ``offer`` with ``start``."""
+        origin = self._origin(room)
+        if room not in self._rooms:
+            raise NoSuchRoom(f"voice room {room} was not ensured by this process", janus_code=485)
+        return await self.mounts.listen(room, origin, region=region, node_id=node_id)
+
+    def listeners(self, room: RoomKey) -> dict[str, int]:
+        """Listeners of ``room`` this process placed, per node id."""
+        return self.mounts.listeners(room)
+
+    # ------------------------------------------------------------------ events
+
+    def on_event(self, callback: Callable[[VoiceEvent], None]) -> None:
+        """Call ``callback`` with every :data:`VoiceEvent` of the rooms this process ensured."""
+        self._callbacks.append(callback)
+
+    async def _monitor(self, room: RoomKey, node_id: str) -> None:
+        node = self.pool.get(node_id)
+        link = await self.plane.link(node_id)
+        handle = await link.session.attach(PLUGIN)
+        try:
+            member, there = await join(handle, room, self.janus_room(room), participant_id(room, MONITOR),
+                                       pin=node_room_pin(node, room), display=MONITOR, muted=True, kind=Monitor)
+        except BaseException:
+            with contextlib.suppress(SoukError):
+                await handle.detach()
+            raise
+        self._monitors[room] = member
+        self._names[room] = {p.participant: p.display for p in there if p.display != MONITOR}
+        self._tasks.spawn(self._follow(member), f"voice-monitor:{room}")
+
+    async def _follow(self, monitor: Monitor) -> None:
+        room = monitor.room
+        names = self._names.setdefault(room, {})
+        while True:
+            ev = await monitor.next_bridge_event()
+            if isinstance(ev, HandleGone | RoomDestroyed):
+                return
+            if isinstance(ev, ParticipantUpdate):
+                p = ev.participant
+                if p.display == MONITOR:
+                    continue
+                if p.participant not in names:
+                    names[p.participant] = p.display
+                    self._emit(SpeakerJoined(room, p.display))
+                    if p.muted:
+                        self._emit(SpeakerMuted(room, p.display, True))
+                else:
+                    self._emit(SpeakerMuted(room, p.display, p.muted))
+            elif isinstance(ev, ParticipantGone):
+                identity = names.pop(ev.participant, None)
+                if identity is not None:
+                    self._emit(SpeakerLeft(room, identity, ev.reason))
+            elif isinstance(ev, TalkingChanged) and ev.display != MONITOR:
+                self._emit(Talking(room, ev.display or names.get(ev.participant, ""), ev.talking))
+
+    def _emit(self, event: VoiceEvent) -> None:
+        for callback in list(self._callbacks):
+            try:
+                callback(event)
+            except Exception:  # one consumer's bug must not stop the room's events
+                log.exception("voice event callback failed on %s", event)
+
+    # ------------------------------------------------------------------ life cycle
+
+    async def aclose(self) -> None:
+        """Close listeners, mountpoints, speakers and monitors this process opened. Idempotent. The rooms
+        themselves stay on Janus until destroyed (another Souk process may be serving them)."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._tasks.aclose()
+        await self.mounts.aclose()
+        for speaker in list(self._speakers):
+            await speaker.aclose()
+        for monitor in list(self._monitors.values()):
+            await monitor.aclose()
+        self._monitors.clear()
+        for control in self._controls.values():
+            with contextlib.suppress(SoukError):
+                await control.handle.detach()
+        self._controls.clear()
