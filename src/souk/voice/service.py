@@ -1,0 +1,189 @@
+"""VoiceRooms: open and end voice rooms, change seats, and keep the voice plane and the room's RTM channel in step.
+
+Every seat change goes through the database (souk.storage.repos.voice_rooms: the rules run on the map read
+under the row lock), so two nodes changing seats at once cannot both win. After a change:
+
+- the room's RTM channel gets one ``system`` message ``{"type": "seats", "version", "events", "room"}`` with
+  the whole map, ordered with the chat; a client that sees a version gap reads GET /v1/voice/{room};
+- the voice plane follows the map: a speaker who lost its seat (left, kicked, moved out by the end) is removed
+  from the AudioBridge, a change of a speaker's mute (its own or the host's) mutes it there. A granted seat
+  needs nothing of the plane: the page sees the event and opens its speaker connection (``voice.speak``),
+  which the plane allows through :meth:`may_speak`.
+
+The plane's talking events become ``{"type": "talking", "identity", "talking"}`` messages on the channel.
+A failure to announce or to reach the plane is logged; the seat change stands (the database is the truth).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from souk.core.clock import Clock
+from souk.core.errors import SoukError
+from souk.core.tasks import TaskOwner
+from souk.core.tenancy import RoomKey
+from souk.domain.seats import Actor, Change, Op, media_delta
+from souk.domain.voice_rooms import VoiceRoom, VoiceRoomRepo, VoiceRoomSpec
+from souk.media.voice_plane import SpeakerLeft, Talking, VoiceEvent
+from souk.voice.ports import Publisher, VoiceMedia
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PREBUFFER = 2  # AudioBridge packets of 20 ms: ~100 ms mouth to ear here (NOTES.md)
+MAX_PENDING_ANNOUNCEMENTS = 1000  # talking announcements in flight at once; past it they are dropped
+
+
+def room_view(room: VoiceRoom) -> dict[str, Any]:
+    """The room as the API and the RTM messages show it."""
+    return {"room": room.room_id, "title": room.title, "host": room.host_identity, "live": room.live,
+            "record": room.record, "created_at": room.created_at.timestamp(),
+            "ended_at": None if room.ended_at is None else room.ended_at.timestamp(), **room.seats.to_doc()}
+
+
+class VoiceRooms:
+    """The voice-room service; also the signaling socket's seat policy (``may_speak``, ``host_muted``)."""
+
+    def __init__(self, store: VoiceRoomRepo, publisher: Publisher, media: VoiceMedia | None, clock: Clock, *,
+                 prebuffer: int = DEFAULT_PREBUFFER) -> None:
+        self._store = store
+        self._pub = publisher
+        self._media = media
+        self._clock = clock
+        self._prebuffer = prebuffer
+        self._tasks = TaskOwner("voice-rooms")
+        self._talking: dict[tuple[RoomKey, str], bool] = {}
+        if media is not None:
+            media.on_event(self._on_media_event)
+
+    # ---- rooms ----------------------------------------------------------------------------------------
+
+    async def open(self, merchant_id: str, room_id: str, spec: VoiceRoomSpec) -> VoiceRoom:
+        """Create the room and its AudioBridge (with the mix recorded when ``spec.record``). If the plane
+        cannot make it, the room is ended again and the plane's error raised."""
+        room = await self._store.create(merchant_id, room_id, spec)
+        if self._media is not None:
+            try:
+                await self._media.ensure_room(RoomKey(merchant_id, room_id), seats=spec.seats,
+                                              prebuffer=self._prebuffer, record=self._record_name(room))
+            except SoukError:
+                log.warning("voice room %s/%s: the voice plane could not make it; ending it", merchant_id, room_id)
+                await self._store.end(merchant_id, room_id)
+                raise
+        log.info("voice room %s/%s opened by %s: %d seats%s", merchant_id, room_id, spec.host_identity,
+                 spec.seats, ", recorded" if spec.record else "")
+        await self._announce(room, ({"kind": "room_opened", "by": spec.host_identity},))
+        return room
+
+    def _record_name(self, room: VoiceRoom) -> str | None:
+        if not room.record:
+            return None
+        stamp = dt.datetime.fromtimestamp(self._clock.wall(), dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        return f"{room.merchant_id}/{room.room_id}/voice-{stamp}.wav"
+
+    async def get(self, merchant_id: str, room_id: str) -> VoiceRoom:
+        return await self._store.get(merchant_id, room_id)
+
+    async def list(self, merchant_id: str, *, live_only: bool = True, limit: int = 100) -> list[VoiceRoom]:
+        return await self._store.list(merchant_id, live_only=live_only, limit=limit)
+
+    async def end(self, merchant_id: str, room_id: str) -> VoiceRoom:
+        room, change = await self._store.end(merchant_id, room_id)
+        if change.changed:
+            await self._announce(room, tuple(e.to_doc() for e in change.events))
+            if self._media is not None:
+                try:
+                    await self._media.destroy_room(RoomKey(merchant_id, room_id))
+                except SoukError as exc:
+                    log.warning("voice room %s/%s ended; the plane could not destroy it: %s", merchant_id,
+                                room_id, exc)
+        return room
+
+    # ---- seats ----------------------------------------------------------------------------------------
+
+    async def act(self, merchant_id: str, room_id: str, actor: Actor, op: Op) -> VoiceRoom:
+        """Run one seat operation (souk.domain.seat_rules) atomically, then announce it and apply it to the
+        plane. Raises the rules' errors; an operation that changes nothing announces nothing."""
+        room, change = await self._store.apply(merchant_id, room_id, actor, op)
+        if change.changed:
+            log.info("voice room %s/%s: %s by %s -> version %d", merchant_id, room_id,
+                     ",".join(e.kind for e in change.events), actor.identity, change.after.version)
+            await self._announce(room, tuple(e.to_doc() for e in change.events))
+            await self._follow(room, change)
+        return room
+
+    async def _follow(self, room: VoiceRoom, change: Change) -> None:
+        if self._media is None:
+            return
+        key = RoomKey(room.merchant_id, room.room_id)
+        delta = media_delta(change.before, change.after)
+        for who in delta.revoked:
+            if who == room.host_identity:
+                continue  # the host speaks with or without a seat
+            await self._plane("kick", key, who, self._media.kick(key, who))
+        for who, muted in delta.muted:
+            await self._plane("mute" if muted else "unmute", key, who, self._media.mute(key, who, muted))
+
+    async def _plane(self, what: str, key: RoomKey, who: str, call: Any) -> None:
+        try:
+            done = await call
+        except SoukError as exc:
+            log.warning("voice room %s: %s %s on the plane failed: %s", key, what, who, exc)
+            return
+        if not done:
+            log.info("voice room %s: %s %s: not connected to the bridge (nothing to do there)", key, what, who)
+
+    async def _announce(self, room: VoiceRoom, events: tuple[dict[str, Any], ...]) -> None:
+        body = {"type": "seats", "version": room.seats.version, "events": list(events), "room": room_view(room)}
+        try:
+            await self._pub.publish(room.merchant_id, room.room_id, body, cid=f"seats-{room.seats.version}")
+        except SoukError as exc:
+            log.warning("voice room %s/%s: seats version %d not announced: %s", room.merchant_id, room.room_id,
+                        room.seats.version, exc)
+
+    # ---- the signaling socket's seat policy (contract V1: souk.signal.voice.SeatPolicy) ----------------
+
+    async def may_speak(self, room: RoomKey, identity: str) -> bool:
+        """``identity`` holds a seat in the live room, or is its host."""
+        try:
+            found = await self._store.get(room.merchant_id, room.room_id)
+        except SoukError:
+            return False
+        return found.live and (identity == found.host_identity or identity in found.seats.speakers)
+
+    async def host_muted(self, room: RoomKey, identity: str) -> bool:
+        try:
+            found = await self._store.get(room.merchant_id, room.room_id)
+        except SoukError:
+            return False
+        seat = found.seats.seat_of(identity)
+        return seat is not None and seat.host_muted
+
+    # ---- the plane's events ---------------------------------------------------------------------------
+
+    def _on_media_event(self, event: VoiceEvent) -> None:
+        match event:
+            case Talking(room=key, identity=who, talking=talking):
+                if self._talking.get((key, who)) == talking:
+                    return  # two processes that ensured the room both report: announce a change once here
+                self._talking[(key, who)] = talking
+                body = {"type": "talking", "identity": who, "talking": talking}
+            case SpeakerLeft(room=key, identity=who):
+                self._talking.pop((key, who), None)
+                body = {"type": "talking", "identity": who, "talking": False}
+            case _:
+                return
+        if len(self._tasks) >= MAX_PENDING_ANNOUNCEMENTS:
+            log.warning("voice room %s: talking announcements backed up; %s dropped", key, body)
+            return
+        self._tasks.spawn(self._say(key, body), f"voice-talking:{key}")
+
+    async def _say(self, key: RoomKey, body: dict[str, Any]) -> None:
+        try:
+            await self._pub.publish(key.merchant_id, key.room_id, body)
+        except SoukError as exc:
+            log.info("voice room %s: talking not announced: %s", key, exc)
+
+    async def aclose(self) -> None:
+        await self._tasks.aclose()

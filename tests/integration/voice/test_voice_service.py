@@ -1,0 +1,170 @@
+"""VoiceRooms (souk.voice.service) over real storage (SQLite and PostgreSQL), a recording publisher and a
+recording voice plane: every seat change is announced once with its version, the plane follows the map
+(kick on a lost seat, mute on a mute change), talking events reach the channel, a plane failure at open
+leaves no live room behind."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from souk.core.clock import ManualClock
+from souk.core.errors import Conflict, Forbidden, Unavailable
+from souk.core.tenancy import RoomKey
+from souk.domain.seats import (
+    Actor,
+    AnswerInvite,
+    InviteToSeat,
+    Kick,
+    LeaveSeat,
+    Move,
+    Mute,
+    RaiseHand,
+    TakeSeat,
+)
+from souk.domain.voice_rooms import VoiceRoomSpec
+from souk.media.voice_plane import SpeakerLeft, Talking, VoiceEvent
+from souk.storage import Storage
+from souk.voice.service import VoiceRooms
+from tests.contract.storage.conftest import A, merchant
+
+HOST = Actor("host", "Host", host=True)
+ANN = Actor("ann", "Ann")
+KEY = RoomKey(A, "v1")
+
+
+class Channel:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    async def publish(self, merchant_id: str, room_id: str, body: dict[str, Any], cid: str = "") -> int | None:
+        assert (merchant_id, room_id) == (A, "v1")
+        self.sent.append(body)
+        return len(self.sent)
+
+    def kinds(self) -> list[str]:
+        return [e["kind"] for b in self.sent if b["type"] == "seats" for e in b["events"]]
+
+
+class Plane:
+    def __init__(self, *, fail_ensure: bool = False) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+        self.fail_ensure = fail_ensure
+        self.callbacks: list[Callable[[VoiceEvent], None]] = []
+
+    async def ensure_room(self, room: RoomKey, *, seats: int, prebuffer: int = 2, record: str | None = None,
+                          region: str | None = None) -> object:
+        if self.fail_ensure:
+            raise Unavailable("janus is down", code="media_unavailable")
+        self.calls.append(("ensure", room, seats, prebuffer, record))
+        return object()
+
+    async def destroy_room(self, room: RoomKey) -> bool:
+        self.calls.append(("destroy", room))
+        return True
+
+    async def mute(self, room: RoomKey, identity: str, muted: bool) -> bool:
+        self.calls.append(("mute", identity, muted))
+        return True
+
+    async def kick(self, room: RoomKey, identity: str) -> bool:
+        self.calls.append(("kick", identity))
+        return True
+
+    def on_event(self, callback: Callable[[VoiceEvent], None]) -> None:
+        self.callbacks.append(callback)
+
+
+@pytest.fixture
+async def shop(storage: Storage) -> Storage:
+    await storage.merchants.create(merchant(A))
+    return storage
+
+
+async def test_open_hand_invite_seat_mute_kick_end(shop: Storage) -> None:
+    channel, plane = Channel(), Plane()
+    voice = VoiceRooms(shop.voice_rooms, channel, plane, ManualClock())
+    try:
+        await voice.open(A, "v1", VoiceRoomSpec(host_identity="host", seats=16, record=True))
+        assert plane.calls[0][:4] == ("ensure", KEY, 16, 2)
+        assert plane.calls[0][4].startswith(f"{A}/v1/voice-") and plane.calls[0][4].endswith(".wav")
+        assert await voice.may_speak(KEY, "host") and not await voice.may_speak(KEY, "ann")
+        await voice.act(A, "v1", ANN, RaiseHand())
+        with pytest.raises(Forbidden):
+            await voice.act(A, "v1", ANN, InviteToSeat("ann"))
+        await voice.act(A, "v1", HOST, InviteToSeat("ann", seat=3))
+        room = await voice.act(A, "v1", ANN, AnswerInvite(accept=True))
+        assert room.seats.seats[3].identity == "ann" and await voice.may_speak(KEY, "ann")
+        await voice.act(A, "v1", HOST, Mute(True, identity="ann"))
+        assert await voice.host_muted(KEY, "ann") and plane.calls[-1] == ("mute", "ann", True)
+        await voice.act(A, "v1", ANN, Mute(True))  # its own mute too: still muted, the plane is not called again
+        assert plane.calls[-1] == ("mute", "ann", True)
+        await voice.act(A, "v1", HOST, Move(5, identity="ann"))
+        assert plane.calls[-1] == ("mute", "ann", True)  # a move is nothing for the plane
+        await voice.act(A, "v1", HOST, Kick("ann"))
+        assert plane.calls[-1] == ("kick", "ann") and not await voice.may_speak(KEY, "ann")
+        await voice.act(A, "v1", ANN, LeaveSeat())  # nothing to leave: no announcement
+        assert channel.kinds() == ["room_opened", "hand_raised", "invited", "seat_taken", "seat_muted",
+                                   "seat_muted", "seat_moved", "seat_kicked"]
+        versions = [b["version"] for b in channel.sent]
+        assert versions == sorted(versions) and versions[-1] == 7
+        assert channel.sent[-1]["room"]["seats"][5]["identity"] is None
+        ended = await voice.end(A, "v1")
+        assert not ended.live and plane.calls[-1] == ("destroy", KEY) and channel.kinds()[-1] == "room_ended"
+        assert not await voice.may_speak(KEY, "host")
+        with pytest.raises(Conflict):
+            await voice.act(A, "v1", ANN, RaiseHand())
+    finally:
+        await voice.aclose()
+
+
+async def test_leaving_and_end_remove_speakers_from_the_bridge(shop: Storage) -> None:
+    channel, plane = Channel(), Plane()
+    voice = VoiceRooms(shop.voice_rooms, channel, plane, ManualClock())
+    try:
+        await voice.open(A, "v1", VoiceRoomSpec(host_identity="host", seats=4, free_seating=True))
+        await voice.act(A, "v1", ANN, TakeSeat())
+        await voice.act(A, "v1", HOST, TakeSeat())
+        await voice.act(A, "v1", ANN, LeaveSeat())
+        assert plane.calls[-1] == ("kick", "ann")
+        await voice.act(A, "v1", ANN, TakeSeat())
+        await voice.end(A, "v1")
+        assert ("kick", "host") not in plane.calls and plane.calls[-1] == ("destroy", KEY)
+    finally:
+        await voice.aclose()
+
+
+async def test_a_plane_that_cannot_make_the_room_leaves_it_ended(shop: Storage) -> None:
+    voice = VoiceRooms(shop.voice_rooms, Channel(), Plane(fail_ensure=True), ManualClock())
+    with pytest.raises(Unavailable):
+        await voice.open(A, "v1", VoiceRoomSpec(host_identity="host"))
+    assert not (await shop.voice_rooms.get(A, "v1")).live
+    await voice.aclose()
+
+
+async def test_talking_events_are_announced_once_per_change(shop: Storage) -> None:
+    channel, plane = Channel(), Plane()
+    voice = VoiceRooms(shop.voice_rooms, channel, plane, ManualClock())
+    try:
+        await voice.open(A, "v1", VoiceRoomSpec(host_identity="host"))
+        (callback,) = plane.callbacks
+        for event in (Talking(KEY, "host", True), Talking(KEY, "host", True), Talking(KEY, "host", False),
+                      SpeakerLeft(KEY, "ann", "left")):
+            callback(event)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        talking = [(b["identity"], b["talking"]) for b in channel.sent if b["type"] == "talking"]
+        assert talking == [("host", True), ("host", False), ("ann", False)]
+    finally:
+        await voice.aclose()
+
+
+async def test_no_plane_still_keeps_seats(shop: Storage) -> None:
+    channel = Channel()
+    voice = VoiceRooms(shop.voice_rooms, channel, None, ManualClock())
+    await voice.open(A, "v1", VoiceRoomSpec(host_identity="host", free_seating=True))
+    assert (await voice.act(A, "v1", ANN, TakeSeat(1))).seats.speakers == {"ann": False}
+    await voice.aclose()
