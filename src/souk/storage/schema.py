@@ -610,8 +610,40 @@ voice_rooms = sa.Table(
     sa.Index("ix_voice_rooms_merchant_ended", "merchant_id", "ended_at"),
 )
 
+# Migration 0012: translation (souk.translate, issue 16). ``translation_cache``: one translated text per merchant
+# and cache key (provider, direction, glossary version, source hash: souk.translate.cache.cache_key), shared by
+# every node. ``catalog_texts``: machine-made product names/descriptions per language waiting for the seller's
+# review (souk.domain.catalog_texts); the seller's own texts stay in ``products`` and are never overwritten.
+translation_cache = sa.Table(
+    "translation_cache", metadata,
+    _merchant_fk(),
+    sa.Column("key", sa.String(160), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "key"),
+    sa.Index("ix_translation_cache_merchant_created", "merchant_id", "created_at"),
+)
+
+catalog_texts = sa.Table(
+    "catalog_texts", metadata,
+    _merchant_fk(),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("field", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("source_lang", sa.String(8), nullable=False),
+    sa.Column("source_hash", sa.String(64), nullable=False),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "sku", "lang", "field"),
+    sa.CheckConstraint("field IN ('name', 'description')", name="field"),
+    sa.CheckConstraint("status IN ('draft', 'approved', 'rejected')", name="status"),
+    sa.Index("ix_catalog_texts_merchant_lang_status", "merchant_id", "lang", "status"),
+)
+
 TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
                  rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts,
                  live_pins, flash_sale_buys, desk_conversations, desk_events, desk_agents, desk_settings,
                  webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked, order_actions, returns,
-                 quality_records, group_buys, group_buy_joins, voice_rooms)
+                 quality_records, group_buys, group_buy_joins, voice_rooms, translation_cache, catalog_texts)

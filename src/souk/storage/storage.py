@@ -33,6 +33,7 @@ from souk.storage.repos.reader import SqlStoreReader
 from souk.storage.repos.rooms import SqlRoomRepo
 from souk.storage.repos.storefile import SqlStoreFileRepo
 from souk.storage.repos.storeinfo import SqlStoreInfoRepo
+from souk.storage.repos.translations import SqlTranslationRepo
 from souk.storage.repos.users import SqlUserRepo
 from souk.storage.repos.voice_rooms import SqlVoiceRoomRepo
 
@@ -63,6 +64,7 @@ class Storage:
         self.live_carts = SqlCartRepo(db, clock)  # live-room carts and their checkout (souk.domain.coupons)
         self.pins = SqlPinRepo(db, clock)  # live-room pins (souk.domain.pins)
         self.group_buys = SqlGroupBuyRepo(db, clock)  # group buys in a room (souk.domain.group_buys)
+        self.translations = SqlTranslationRepo(db, clock)  # translation cache, catalog drafts (souk.translate)
         # the customer-service desk (souk.desk.ports, souk.desk.webhook_store)
         self.desk = SqlConversationRepo(db, clock)  # conversations and their timelines
         self.desk_staff = SqlStaffRepo(db, clock)

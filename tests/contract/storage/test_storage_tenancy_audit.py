@@ -7,6 +7,7 @@ key id (the key names its merchant only after it is verified).
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import re
 from decimal import Decimal
@@ -17,6 +18,7 @@ from sqlalchemy import event
 
 from souk.domain.accounts import UserRole
 from souk.domain.calls import CallOutcome
+from souk.domain.catalog_texts import CatalogText, TextStatus
 from souk.domain.checkout import CartLine, NewOrder
 from souk.domain.models import FaqEntry, OrderStatus
 from souk.domain.rooms import RoomKind
@@ -27,7 +29,7 @@ from tests.contract.storage.conftest import A, customer, merchant, product
 from tests.unit.domain.store_samples import small_store
 
 REPOS = ("merchants", "api_keys", "users", "catalog", "customers", "orders", "store_info", "reader", "rooms",
-         "calls", "store_files")
+         "calls", "store_files", "translations")
 TABLE_RE = re.compile(r"\b(?:FROM|UPDATE|INTO|JOIN)\s+\"?(\w+)\"?", re.IGNORECASE)
 GLOBAL_KEY_LOOKUP = re.compile(r"FROM api_keys\s+WHERE api_keys\.key_id = ", re.IGNORECASE)
 # filtered by the tenant: its merchant_id, or the merchant's own row (its currency, read by checkouts)
@@ -109,6 +111,12 @@ async def _workload(s: Storage, r: dict[str, Any]) -> None:
     dead = await r["calls"].create(A, shopper_identity="shop-3")
     assert (await r["calls"].interrupt(A, dead.id)) is not None
     await r["rooms"].close(A, room.id)
+    await r["translations"].put_many(A, {"k": "v"})
+    await r["translations"].get_many(A, ["k"])
+    await r["translations"].prune_cache(A, before=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    await r["translations"].put_texts(A, [CatalogText("P1", "fr", "name", "t", "en", "h", "apertium")])
+    await r["translations"].texts(A, lang="fr", status=TextStatus.DRAFT)
+    await r["translations"].review(A, "P1", "fr", "name", TextStatus.APPROVED)
 
 
 async def test_every_repository_statement_on_tenant_data_filters_by_merchant(storage: Storage) -> None:
