@@ -159,6 +159,9 @@ async def test_consult_video_call_shopper_to_seller(souk_media: Souk, chromium: 
     assert seller_marks["prep_warm"] < seller_marks["accept"] <= seller_marks["switched"], seller_marks
     shopper_id = (await shopper.evaluate("() => window.soukCall.room.identity"))
     assert await seller.evaluate(SELLER_SUBS) == [{"id": seller_warm["id"], "participant": shopper_id, "warm": False}]
+    # both switched by the server at the accept (souk.signal.seat), not by a switch request of the page
+    by = "(key) => [...window[key].room.subs.values()].map((s) => s.switchedBy)"
+    assert await shopper.evaluate(by, "soukCall") == ["server"] and await seller.evaluate(by, "soukConsole") == ["server"]
 
     # the shopper's signaling socket drops: the SDK reconnects within the grace period, rejoins, republishes
     # and resubscribes; the call goes on and media flows both ways again on fresh PeerConnections

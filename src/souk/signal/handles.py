@@ -56,6 +56,7 @@ class Subscription:
     member: SubscriberPort | None = None  # a room member's VideoRoom subscription (can switch feeds, be held)
     warm: bool = False  # held on our own feed (nothing relayed once primed) until a switch
     priming: asyncio.Task[None] | None = None  # a warm subscription still being held (see MediaPlane.hold_primed)
+    answered: bool = False  # the client's SDP answer was applied (Janus can switch it)
 
 
 def sdp_error(exc: SoukError) -> SoukError:

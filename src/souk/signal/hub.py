@@ -10,7 +10,8 @@ Backstage: a seller's console joins a consult room while the call still rings (c
 subscription held, see docs/api.md, consult calls) as a ``backstage`` member: nobody is told of it and it is told of
 nobody, its feed cannot be subscribed to and it can subscribe to nothing but its own warm connection. When the
 call is accepted (:meth:`SignalHub.call_changed`) the seller who answered is seated: the room hears that they
-joined and published, and they hear who is there, so both sides switch their warm connections at once. The other
+joined and published, and they hear who is there; the server switches both sides' warm connections to the other's
+feed itself before telling them of it (:mod:`souk.signal.seat`). The other
 backstage members (someone else answered) are told ``room.closed`` (``answered_elsewhere``) and stay unseen.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeVar
 
@@ -95,6 +97,16 @@ class Member:
     backstage: bool = False  # preparing for a call that rings: sees nobody, seen by nobody (module docstring)
     simulcast: bool = False  # its video is published as simulcast layers (a=simulcast in its offer)
     hand: bool = False  # a raised hand (group calls: souk.signal.group)
+    # a consult was answered: switch this member's warm subscription to the other side's feed, then push the
+    # notices (souk.signal.seat); None: the notices are pushed at once
+    on_seat: Callable[[str | None, list[m.ServerMessage]], None] | None = None
+
+    def seat(self, feed: str | None, notices: list[m.ServerMessage]) -> None:
+        if self.on_seat is not None:
+            self.on_seat(feed, notices)
+        else:
+            for notice in notices:
+                self.session.outbox.push(notice)
 
     @property
     def seen(self) -> bool:
@@ -170,14 +182,18 @@ class SignalHub:
             return  # not prepared (they join now, as an ordinary member) or seated already
         member.backstage = False
         self.broadcast(room, m.ParticipantJoined(participant=member.info()), exclude=seller)
-        if member.feed_id is not None:
-            self.broadcast(room, m.Published(feed=member.feed()), exclude=seller)
         others = [x for x in state.members.values() if x.identity != seller and x.seen]
         for other in others:
             member.session.outbox.push(m.ParticipantJoined(participant=other.info()))
-        for other in others:
-            if other.feed_id is not None:
-                member.session.outbox.push(m.Published(feed=other.feed()))
+        # the shopper's and the seller's warm subscriptions are switched to the other's feed by the server before
+        # each hears of that feed (souk.signal.seat): the accept costs neither side a switch round trip
+        if member.feed_id is not None:
+            published = m.Published(feed=member.feed())
+            for other in others:
+                other.seat(seller if other.identity == shopper else None, [published])
+        peer = state.members.get(shopper)
+        member.seat(shopper if peer is not None and peer.seen and peer.feed_id is not None else None,
+                    [m.Published(feed=x.feed()) for x in others if x.feed_id is not None])
         log.info("room %s: %s seated from backstage (%d in the room)", room, seller, len(others))
 
     # ---- room membership ----

@@ -21,7 +21,7 @@ from souk.core.tenancy import RoomKey
 from souk.media import events as ev
 from souk.media.errors import NoSuchFeed
 from souk.media.types import Jsep, RoomKind
-from souk.signal import group
+from souk.signal import group, seat
 from souk.signal import messages as m
 from souk.signal.handles import (
     MAX_SUBSCRIPTIONS,
@@ -41,10 +41,10 @@ from souk.signal.ports import (
     PublisherPort,
     RoomDirectory,
     StagePort,
-    SubscriberPort,
 )
 from souk.signal.reset import LOST_REASONS, lost_media, reset_after_loss
 from souk.signal.tuning import tune
+from souk.signal.voice import VoiceSignals
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class SignalSession:
         self.live = False  # joined a live room: stage rules apply
         self.publisher: PublisherPort | None = None
         self.subs: dict[str, Subscription] = {}
+        self.voice: VoiceSignals | None = None  # voice-room connections, set by the socket
         self._tasks = TaskOwner(f"signal:{claims.identity}")
         self._record: asyncio.Task[None] | None = None
         self._reset: asyncio.Task[None] | None = None  # the media server was lost: see souk.signal.reset
@@ -150,7 +151,7 @@ class SignalSession:
         room = RoomKey(self.claims.merchant_id, msg.room)
         kind = await self.rooms.open_room_kind(room.merchant_id, room.room_id)
         media = self._media()
-        if media.room_spec(room) is None:  # known rooms are restored by the plane itself
+        if media.room_spec(room) is None and kind != "voice":  # voice rooms: AudioBridge (souk.signal.voice)
             media_kind, publishers = MEDIA_ROOMS.get(kind, ("conference", 16))
             if kind == "live" and self.stage is not None:
                 publishers = self.stage.max_publishers
@@ -162,7 +163,7 @@ class SignalSession:
             await old.session.leave("replaced")
         backstage = self.gone is not None and self.gone.backstage(room, self.identity)  # a call that rings
         member = Member(identity=self.identity, role=self.claims.role.value, name=msg.name[:80] or self.claims.name,
-                        session=self, quiet=self.audience, backstage=backstage)
+                        session=self, quiet=self.audience or kind == "voice", backstage=backstage, on_seat=self.seat)
         group.admit(self.hub, room, self.identity, kind)  # a full group call: refused before anything changed
         state = self.hub.add_member(room, member)  # backstage_full: refused, nothing changed
         self.room = room
@@ -203,6 +204,8 @@ class SignalSession:
         for sub in list(self.subs.values()):
             await self._drop_sub(sub)
         await self._drop_publisher()
+        if self.voice is not None:
+            await self.voice.drop()
 
     @property
     def audience(self) -> bool:
@@ -340,18 +343,8 @@ class SignalSession:
                            warm=True)
         self.subs[sub.id] = sub
         self._tasks.spawn(self._pump(handle, sub.id), f"sub-events-{sub.id}")
-        sub.priming = self._tasks.spawn(self._hold(sub, handle), f"hold-{sub.id}")
+        sub.priming = self._tasks.spawn(seat.hold(self, self._media(), sub, handle), f"hold-{sub.id}")
         return m.SdpOffer(id=msg.id, sub=sub.id, feed=self.identity, sdp=handle.offer.sdp, warm=True)
-
-    async def _hold(self, sub: Subscription, handle: SubscriberPort) -> None:
-        """Hold the warm subscription (audio at once, video once Janus can resend it), then say ``warmed``."""
-        try:
-            primed = await self._media().hold_primed(handle)
-        except SoukError as exc:  # the subscription went away meanwhile
-            log.info("holding %s failed: %s", sub.id, exc.message)
-            return
-        if sub.warm and self.subs.get(sub.id) is sub:
-            self.outbox.push(m.Warmed(sub=sub.id, primed=primed))
 
     async def switch(self, msg: m.Switch) -> m.Switched:
         """Point one of our subscriptions at ``msg.feed`` in the same room, on the same PeerConnection."""
@@ -365,12 +358,7 @@ class SignalSession:
         if (member is None or member.feed_id is None or member.backstage or msg.feed == self.identity
                 or publisher is None or publisher.feed_id != member.feed_id):
             raise NotFound(f"{msg.feed!r} is not publishing in this room", code=m.ErrorCode.UNKNOWN_FEED)
-        priming, sub.priming = sub.priming, None
-        if priming is not None and not priming.done():  # switched before it was held: stop holding first
-            priming.cancel()
-            await asyncio.gather(priming, return_exceptions=True)
-        kinds = await sub.member.switch(member.feed_id, {kind: publisher.mids(kind) for kind in ("audio", "video")})
-        sub.feed, sub.warm = msg.feed, False
+        kinds = await seat.switch_to(sub, member)
         log.info("room %s: %s switched %s to %s (%s)", room, self.identity, sub.id, msg.feed, ",".join(kinds))
         return m.Switched(id=msg.id, sub=sub.id, feed=msg.feed, kinds=kinds)
 
@@ -383,7 +371,16 @@ class SignalSession:
         except SoukError as exc:
             await self._drop_sub(sub)
             raise sdp_error(exc) from exc
+        sub.answered = True  # no await before the ack goes out: a server-side switch comes after it
         return m.Ack(id=msg.id)
+
+    def seat(self, feed: str | None, notices: list[m.ServerMessage]) -> None:
+        """A consult was answered: switch our warm subscription to ``feed``, then push ``notices`` (souk.signal.seat)."""
+        if feed is None or seat.warm_sub(self) is None:
+            for notice in notices:
+                self.outbox.push(notice)
+            return
+        self._tasks.spawn(seat.on_seat(self, feed, notices), "seat-switch")
 
     async def trickle(self, msg: m.Trickle) -> m.Ack:
         self._joined()

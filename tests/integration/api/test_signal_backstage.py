@@ -1,6 +1,6 @@
 """Both sides warm through Souk to a real Janus: while a consult rings the seller's staff socket joins its room
-backstage, publishes and holds a warm connection, seen by nobody; the accept seats the seller and each side
-switches its warm connection to the other's feed."""
+backstage, publishes and holds a warm connection, seen by nobody; the accept seats the seller and the server
+switches each side's warm connection to the other's feed (souk.signal.seat)."""
 
 from __future__ import annotations
 
@@ -50,14 +50,18 @@ async def test_the_seller_prepares_backstage_and_the_accept_switches_both_sides(
             await shopper.next_event("participant.joined", timeout=0.5)
 
         await ctx.calls.accept("lumen", call.id, "seller-1")
-        seen = await shopper.next_event("published", timeout=5, feed__participant="seller-1")
-        assert seen["feed"]["video"] is True
-        await seller.next_event("published", timeout=5, feed__participant="shopper-1")
+        # the server switched each side's warm connection itself, and said so before the other's feed
+        # (next_event skips what comes before: a published first would leave nothing for the second wait)
         for client, sub, feed in ((shopper, shopper_warm, "seller-1"), (seller, seller_warm, "shopper-1")):
-            switched = await client.request({"type": "switch", "sub": sub, "feed": feed})
-            assert switched["kinds"] == ["audio", "video"]
-        for bot in bots:  # each side now decodes the other's video on the connection it warmed
+            switched = await client.next_event("switched", timeout=5, sub=sub)
+            assert switched["feed"] == feed and switched["kinds"] == ["audio", "video"] and "id" not in switched
+            seen = await client.next_event("published", timeout=5, feed__participant=feed)
+            assert seen["feed"]["video"] is True
+        for bot in bots:  # each side now decodes the other's video on the connection it warmed: no request sent
             await bot.wait_frames(bot.frames + 5, timeout=10)
+        # a client that switches anyway (an older SDK) is answered as before
+        again = await shopper.request({"type": "switch", "sub": shopper_warm, "feed": "seller-1"})
+        assert again["kinds"] == ["audio", "video"]
         assert await settle_handles(souk_media, base + 4) == base + 4  # nothing new was opened
 
         await ctx.calls.hangup("lumen", call.id, "shopper-1")

@@ -106,6 +106,9 @@ export class CallUI {
     room.on("track.ended", () => { this.remote.srcObject = null; });
     room.on("error", (e) => this.error(e));
     room.on("connection", ({ state }) => { if (state === "failed") this.error({ code: "network" }); });
+    // media that arrived before the page attached (a prepared call the server switched at the accept)
+    const early = [...room.subs.values()].find((s) => !s.warm && s.participant && s.stream && s.stream.getTracks().length);
+    if (early && this.remote.srcObject !== early.stream) this.remote.srcObject = early.stream;
     this.poller = setInterval(() => this.pollQuality(), 2000);
   }
 

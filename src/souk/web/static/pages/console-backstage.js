@@ -37,6 +37,9 @@ export class Backstage {
     prep.joined = this.client.join(call.room).then((room) => {
       prep.room = room;
       mark("prep_joined");
+      // at the accept the server switches the warm connection itself, often before the accept's reply is in
+      room.on("switched", () => mark("switched"));
+      room.on("track", () => { prep.marks.track = prep.marks.track || Date.now(); });
       return room;
     });
     prep.published = prep.joined.then(async (room) => {

@@ -236,8 +236,6 @@ async function seated(prep, c) {
     state.room = room;
     ui.attach(room);
     if (room.localStream) ui.local.srcObject = room.localStream; // published while it rang
-    room.on("switched", () => mark("switched"));
-    room.on("track", () => { state.marks.track = state.marks.track || Date.now(); });
     ui.status(`In call with ${c.shopper_name || c.shopper} about ${c.product_name || c.product_sku}`);
     await prep.published;
     mark("published");

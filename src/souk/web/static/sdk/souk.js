@@ -15,7 +15,8 @@
 //   await room.warm();                                   // 1v1 while it rings (after publish): the subscriber PC
 //                                                        // connects now, held with no media; the next feed this
 //                                                        // room subscribes to is `switch`ed onto it (no new ICE/DTLS)
-//   room.on("switched", ({ participant, sub }) => ...);  // the warm PC now carries participant (after its "track"s)
+//   room.on("switched", ({ participant, sub }) => ...);  // the warm PC now carries participant (after its "track"s);
+//                                                        // at a consult's accept the server switches it itself
 //   room.on("adapt", ({ participant, layer, video, reason }) => ...); // layer / audio-only changes on a weak link
 //   room.on("ice.restart", ...), room.on("ice.restarted", ({ target, ms }) => ...); // after an outage
 //   await room.leave(); client.close();
@@ -45,8 +46,9 @@ export { SoukError } from "./errors.js";
 import { SoukError, mediaError } from "./errors.js";
 import { Emitter } from "./emitter.js";
 import { readQuality, reportRoom } from "./quality.js";
-import { IceRestarter, opusResilient } from "./resilience.js";
+import { IceRestarter, opusResilient, temporalLayers } from "./resilience.js";
 import { LayerAdapter } from "./layers.js";
+import { PlayoutAdapter } from "./playout.js";
 import { scheduleIceRefresh } from "./ice.js";
 
 // Messaging (chat, danmaku, likes, gifts, presence) lives in /static/rtm/chat.js; re-exported here.
@@ -269,6 +271,7 @@ export class Client extends Emitter {
     this.room = new Room(this, roomId, reply, autoSubscribe);
     if (this.qualityReports) this.room._reporter = reportRoom(this.room, this.url);
     if (this.adapt) this.room._adapter = new LayerAdapter(this.room);
+    if (this.adapt) this.room._playout = new PlayoutAdapter(this.room); // video waits for its NACK repairs (sdk/playout.js)
     return this.room;
   }
 
@@ -323,6 +326,7 @@ export class Room extends Emitter {
       client.on("unpublished", (m) => this._dropFeed(m.participant)),
       client.on("media", (m) => this.emit("media", m)),
       client.on("media.reset", (m) => { if (m.room === this.id) this._mediaReset(); }),
+      client.on("switched", (m) => this._onSwitched(m)), // the server switched our warm sub at an accept
     ];
     if (autoSubscribe) this._subscribeJoined(joined);
   }
@@ -388,7 +392,14 @@ export class Room extends Emitter {
     for (const track of stream.getTracks()) {
       const init = { direction: "sendonly", streams: [stream] };
       if (track.kind === "video" && this.simulcast) init.sendEncodings = SIMULCAST.map((e) => ({ ...e }));
-      pc.addTransceiver(track, init);
+      else if (track.kind === "video") init.sendEncodings = temporalLayers(opts.temporalLayers); // sdk/resilience.js
+      try {
+        pc.addTransceiver(track, init);
+      } catch (e) { // a browser without scalabilityMode for this codec: one plain encoding
+        if (!init.sendEncodings || this.simulcast) throw e;
+        delete init.sendEncodings;
+        pc.addTransceiver(track, init);
+      }
     }
     const early = [];
     let answered = false;
@@ -516,9 +527,23 @@ export class Room extends Emitter {
     sub.participant = participant;
     sub.warm = false;
     sub.claimed = false;
+    sub.switchedBy = "client";
     for (const track of sub.stream.getTracks()) this.emit("track", { participant, stream: sub.stream, track });
     this.emit("switched", { participant, sub: sub.id });
     return sub;
+  }
+
+  // A consult was answered and the server switched our warm subscription to the other side's feed itself
+  // (souk.signal.seat), before telling us of that feed: it now carries that participant, as after _switch.
+  // Ignored when a switch of our own is under way for it (its reply decides) or the sub is not ours.
+  _onSwitched(msg) {
+    const sub = this.subs.get(msg.sub);
+    if (!sub || !sub.warm || sub.claimed || ["failed", "closed"].includes(sub.pc.connectionState)) return;
+    sub.participant = msg.feed;
+    sub.warm = false;
+    sub.switchedBy = "server";
+    for (const track of sub.stream.getTracks()) this.emit("track", { participant: msg.feed, stream: sub.stream, track });
+    this.emit("switched", { participant: msg.feed, sub: sub.id, by: "server" });
   }
 
   // Answer a Janus subscriber offer (subscribe, join-time offers, warm) on a new PeerConnection.
@@ -659,6 +684,7 @@ export class Room extends Emitter {
     this.closed = true;
     if (this._reporter) { this._reporter.stop(); this._reporter = null; } // a last report, from the last counters
     if (this._adapter) { this._adapter.stop(); this._adapter = null; }
+    if (this._playout) { this._playout.stop(); this._playout = null; }
     this._ice.stop();
     for (const off of this._off) off();
     if (this._abortWarm) this._abortWarm(new SoukError("connection_closed", "left the room"));
