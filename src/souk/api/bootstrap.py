@@ -56,6 +56,7 @@ from souk.live.stage import LiveStage
 from souk.live.stage_sync import StageSync
 from souk.media.plane import MediaPlane
 from souk.media.turn import TurnRelay, start_turn
+from souk.media.voice_plane import VoicePlane
 from souk.rtm.config import RtmConfig
 from souk.rtm.envelope import Kind
 from souk.rtm.node import RtmNode, start_node
@@ -188,6 +189,9 @@ async def build_context(
     ctx = AppContext(settings=settings, tokens=tokens, clock=clock, media=media, turn=turn, limits=limits,
                      guard=guard, core=Core(storage=storage, adapter=adapter, hub=hub, closer=closer, calls=calls),
                      cluster=cluster)
+    if media is not None:  # voice rooms ride on the same nodes (souk.media.voice_plane); closed before the plane
+        ctx.voice_plane = VoicePlane(media)
+        stack.push_async_callback(ctx.voice_plane.aclose)
     await provide(ctx, stack, services)
     return ctx
 

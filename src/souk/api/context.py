@@ -33,9 +33,11 @@ from souk.live.shows import RoomCloser, ShowService
 from souk.live.stage import LiveStage
 from souk.media.plane import MediaPlane
 from souk.media.turn import TurnRelay
+from souk.media.voice_plane import VoicePlane
 from souk.rtm.node import RtmNode
 from souk.signal.hub import SignalHub
 from souk.signal.ports import RoomDirectory
+from souk.signal.voice import SeatPolicy
 from souk.storage.storage import Storage
 
 if TYPE_CHECKING:  # the photo search imports the whole assistant; built only where the photo route is served
@@ -63,6 +65,8 @@ class AppContext:
     # None only in a process that serves no more than the voice or assistant routes (their bench server)
     core: Core | None = None
     media: MediaPlane | None = None  # None: no media plane; signaling joins fail media_unavailable
+    voice_plane: VoicePlane | None = None  # voice rooms on the media plane (AudioBridge), with media
+    voice_seats: SeatPolicy | None = None  # who may speak in a voice room (souk.voice; None: nobody)
     # TURN credentials for the welcome (souk.media.turn; docs/turn.md): embedded coturn or an external relay
     turn: TurnRelay | None = None
     # the optional services, built when a served feature needs them

@@ -169,8 +169,10 @@ class VoicePlane:
     # ------------------------------------------------------------------ rooms
 
     async def ensure_room(self, room: RoomKey, *, seats: int, prebuffer: int = 2, record: str | None = None,
-                          region: str | None = None) -> VoiceRoomInfo:
-        """Create the voice room if missing (idempotent): AudioBridge room, monitor, origin mix mountpoint."""
+                          region: str | None = None, events: bool = True) -> VoiceRoomInfo:
+        """Create the voice room if missing (idempotent): AudioBridge room, origin mix mountpoint and, with
+        ``events``, the monitor whose events :meth:`on_event` callbacks get (one process per room should
+        ask for them: the one whose service opened the room; the signaling socket's recovery does not)."""
         if not 1 <= seats <= MAX_SEATS:
             raise ConfigError(f"a voice room has 1..{MAX_SEATS} seats")
         options = BridgeOptions(prebuffer=prebuffer)
@@ -187,7 +189,7 @@ class VoicePlane:
                 record_dir=str(recording.parent) if recording else None,
                 record_file=recording.name if recording else None)
             self._rooms[room] = VoiceRoomSpec(room, seats, options, record)
-            if room not in self._monitors or not self._monitors[room].handle.alive:
+            if events and (room not in self._monitors or not self._monitors[room].handle.alive):
                 await self._monitor(room, node.node_id)
             await self.mounts.mount(room, node.node_id, node.node_id)
         return VoiceRoomInfo(room, self.janus_room(room), node.node_id, seats, prebuffer, recording, created)

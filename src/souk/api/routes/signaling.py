@@ -28,8 +28,10 @@ from souk.core.errors import SoukError, TooLarge, Unauthenticated
 from souk.core.jsondepth import MAX_JSON_DEPTH, too_deep
 from souk.core.tenancy import RoomKey
 from souk.signal import messages as m
+from souk.signal import voice_messages as v
 from souk.signal.hub import Outbox, call_info
 from souk.signal.session import SignalSession
+from souk.signal.voice import VoiceSignals
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -52,6 +54,7 @@ async def signal(ws: WebSocket) -> None:
         return
     session = SignalSession(claims=claims, hub=ctx.hub, media=ctx.media, rooms=ctx.signal_rooms, outbox=outbox,
                             gone=ctx.calls, stage=ctx.stage)
+    session.voice = voice = VoiceSignals(session, ctx.voice_plane, ctx.voice_seats)
     writer = asyncio.create_task(_writer(ws, outbox), name=f"signal-writer:{claims.identity}")
     ending = ws_helpers.Ending(ws)  # the token expired or was revoked: error frame, close 4401 / 4403
     token_watch = ws_helpers.watch_token(ctx, claims, ending.end)
@@ -69,8 +72,8 @@ async def signal(ws: WebSocket) -> None:
             raw = await _receive(ws)
             if raw is None:
                 break
-            reply = await _one(session, raw, limit, claims)
-            if not outbox.push(reply):
+            reply = await _one(session, voice, raw, limit, claims)
+            if not outbox.push_frame(v.encode(reply)):
                 break
             if outbox.overflowed:
                 break
@@ -82,6 +85,7 @@ async def signal(ws: WebSocket) -> None:
         ctx.hub.unwatch(outbox)
         try:
             await session.aclose()
+            await voice.aclose()
         finally:
             outbox.close()
             if outbox.overflowed:
@@ -90,16 +94,19 @@ async def signal(ws: WebSocket) -> None:
             await asyncio.gather(writer, return_exceptions=True)
 
 
-async def _one(session: SignalSession, raw: str | bytes, limit: int, claims: AccessClaims) -> m.ServerMessage:
+async def _one(session: SignalSession, voice: VoiceSignals, raw: str | bytes, limit: int, claims: AccessClaims
+               ) -> m.ServerMessage | v.VoiceServerMessage:
     if len(raw) > limit:
         return m.Error(code=m.ErrorCode.TOO_LARGE, message=f"message of {len(raw)} bytes exceeds {limit}")
     if too_deep(raw):
         return m.Error(code=m.ErrorCode.MALFORMED, message=f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        msg = m.decode_client(raw)
+        msg = v.decode(raw)  # the socket's messages and the voice-room ones (souk.signal.voice_messages)
     except m.DecodeFailure as exc:
         return m.Error(id=exc.request_id, code=exc.code, message=exc.message)
     try:
+        if isinstance(msg, v.VOICE_TYPES):
+            return await voice.handle(msg)
         return await session.handle(msg)
     except SoukError as exc:
         return m.Error(id=msg.id, code=exc.code, message=exc.message, details=exc.details or None)
