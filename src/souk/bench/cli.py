@@ -15,7 +15,7 @@ from souk.core.settings import Settings
 
 
 def register(bench: Any) -> None:
-    from souk.bench import abuse, connect, consult, desk, links, storage
+    from souk.bench import abuse, connect, consult, desk, links, storage, voiceroom
     from souk.bench.live import live
 
     abuse.register(bench)
@@ -29,6 +29,7 @@ def register(bench: Any) -> None:
     _agent(bench)
     live.register(bench)
     storage.register(bench)
+    voiceroom.register(bench)
 
 
 def _raw_connect(bench: Any) -> None:

@@ -34,30 +34,33 @@ HISTORY = 3000  # frames an ear keeps (60 s)
 
 
 def level(pcm: np.ndarray, freq: float) -> float:
-    """The amplitude of ``freq`` in a frame of mono samples (Goertzel/DFT bin, normalised so that a sine of
-    amplitude A reads about A)."""
+    """The amplitude of ``freq`` in a frame of mono samples: one DFT bin under a Hann window (so a tone a few
+    hundred hertz away leaks next to nothing into it), normalised so that a sine of amplitude A reads about A."""
     n = pcm.shape[0]
     t = np.arange(n) / RATE
-    re = float(np.dot(pcm, np.cos(2 * np.pi * freq * t)))
-    im = float(np.dot(pcm, np.sin(2 * np.pi * freq * t)))
-    return 2.0 * float(np.hypot(re, im)) / n
+    w = np.hanning(n)
+    x = pcm * w
+    re = float(np.dot(x, np.cos(2 * np.pi * freq * t)))
+    im = float(np.dot(x, np.sin(2 * np.pi * freq * t)))
+    return 2.0 * float(np.hypot(re, im)) / float(w.sum())
 
 
 class ToneTrack(MediaStreamTrack):
     """A tone of ``freq`` Hz, 48 kHz mono, 20 ms frames paced in real time; silent while ``playing`` is False.
-    With ``burst_period_s`` it sounds only for ``burst_s`` from each period's start (wall clock) and records
-    each burst's send time in ``bursts``."""
+    With ``burst_period_s`` it sounds only for ``burst_s`` from each period's start (wall clock, shifted by
+    ``burst_offset_s``: speakers take turns) and records each burst's send time in ``bursts``."""
 
     kind = "audio"
 
     def __init__(self, freq: float, *, amplitude: int = AMPLITUDE, burst_period_s: float = 0.0,
-                 burst_s: float = 0.2) -> None:
+                 burst_s: float = 0.2, burst_offset_s: float = 0.0) -> None:
         super().__init__()
         self.freq = freq
         self.amplitude = amplitude
         self.playing = True
         self.burst_period_s = burst_period_s
         self.burst_s = burst_s
+        self.burst_offset_s = burst_offset_s
         self.bursts: deque[float] = deque(maxlen=HISTORY)
         self._pacer = RealtimePacer(SAMPLES / RATE)
         self._phase = 0
@@ -70,7 +73,7 @@ class ToneTrack(MediaStreamTrack):
         now = time.time()
         loud = self.playing
         if self.burst_period_s > 0:
-            loud = loud and (now % self.burst_period_s) < self.burst_s
+            loud = loud and ((now - self.burst_offset_s) % self.burst_period_s) < self.burst_s
             if loud and not self._sounding:
                 self.bursts.append(now)
         self._sounding = loud
@@ -140,9 +143,9 @@ class SpeakerBot:
     """An AudioBridge speaker: sends :class:`ToneTrack` and hears the room's mix (the others) in ``ear``."""
 
     def __init__(self, freq: float, *, burst_period_s: float = 0.0, burst_s: float = 0.2,
-                 pitches: tuple[float, ...] = PITCHES) -> None:
+                 burst_offset_s: float = 0.0, pitches: tuple[float, ...] = PITCHES) -> None:
         self.pc = RTCPeerConnection(_config())
-        self.tone = ToneTrack(freq, burst_period_s=burst_period_s, burst_s=burst_s)
+        self.tone = ToneTrack(freq, burst_period_s=burst_period_s, burst_s=burst_s, burst_offset_s=burst_offset_s)
         self.pc.addTransceiver(self.tone, direction="sendrecv")
         self.ear = Ear(pitches)
         self._tasks = TaskOwner(f"speaker-bot-{freq:.0f}")
