@@ -30,6 +30,7 @@ FEATURES = (
     "souk.api.routes.rtm",
     "souk.api.routes.live",
     "souk.api.routes.stage",
+    "souk.api.routes.voice_rooms",
     "souk.api.routes.replay",
     "souk.api.routes.agent",
     "souk.api.routes.photo",
@@ -55,6 +56,7 @@ SERVICES: dict[str, tuple[Service, ...]] = {
     "souk.api.routes.photo": ("assistant", "desk", "photo"),  # a photo turn lands on the desk like a text one
     "souk.api.routes.desk": ("desk",),
     "souk.api.routes.voice": ("voice",),
+    "souk.api.routes.voice_rooms": ("voice_rooms",),
 }
 
 

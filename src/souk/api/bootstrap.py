@@ -63,19 +63,22 @@ from souk.rtm.node import RtmNode, start_node
 from souk.rtm.service import RtmService
 from souk.signal.hub import SignalHub
 from souk.storage.storage import Storage
+from souk.voice.service import VoiceRooms
 
 log = logging.getLogger(__name__)
 
 SECRET_FILE = "token_secret"
 
 # The optional services, in the order they are built (each after what it depends on).
-Service = Literal["rtm", "live", "stage", "shows", "recorder", "replays", "assistant", "voice", "desk", "photo"]
+Service = Literal["rtm", "live", "stage", "shows", "recorder", "replays", "assistant", "voice", "desk", "photo",
+                  "voice_rooms"]
 REQUIRES: dict[Service, tuple[Service, ...]] = {
     "shows": ("stage",),  # the show's life cycle drives the stage
     "recorder": ("stage",),  # recording listens to the stage's shows
     "replays": ("recorder", "live"),  # replays read the recordings; a chapter's product goes to the cart
     "voice": ("assistant",),  # the voice route talks through the assistant's brain
     "photo": ("assistant",),  # a photo is a turn of an assistant conversation
+    "voice_rooms": ("rtm",),  # seat changes and talking are announced on the room's channel
 }
 
 T = TypeVar("T")
@@ -247,6 +250,11 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
         stack.push_async_callback(ctx.photo.aclose)
     if "desk" in want and ctx.desk is None:
         ctx.desk = await _desk(ctx, stack)
+    if "voice_rooms" in want and ctx.voice_rooms is None:  # the seats; the socket asks them who may speak
+        ctx.voice_rooms = VoiceRooms(ctx.storage.voice_rooms, RtmChannel(ctx.rtm, "voice"), ctx.voice_plane,
+                                     ctx.clock, talking_publisher=RtmChannel(ctx.rtm, "voice-talking"))
+        stack.push_async_callback(ctx.voice_rooms.aclose)
+        ctx.voice_seats = ctx.voice_rooms
     if "voice" in want and ctx.attendant is None and ctx.voice is not None and ctx.media is not None \
             and settings.calls.ai_attendant and isinstance(ctx.assistant, AssistantService):
         ctx.attendant = _attendant(ctx, stack)
@@ -352,15 +360,18 @@ class RtmChannel:
     """A live room's RTM channel as the merchant's server identity: live announcements are published to it
     (live.service.Publisher) and replays read its history (live.replays.RoomHistory)."""
 
-    def __init__(self, node: RtmNode | None) -> None:
+    def __init__(self, node: RtmNode | None, identity: str = "live") -> None:
         self._node = node
+        self._identity = identity  # the sender (RTM's rate limits are per sender and channel)
 
     async def publish(self, merchant_id: str, room_id: str, body: dict[str, Any], cid: str = "") -> int | None:
-        acc = await self._service().publish(_live_identity(merchant_id), room_id, Kind.SYSTEM, body, cid[:64])
+        acc = await self._service().publish(_live_identity(merchant_id, self._identity), room_id, Kind.SYSTEM, body,
+                                            cid[:64])
         return None if acc is None else int(acc.seq)
 
     async def history(self, merchant_id: str, room_id: str, *, limit: int) -> list[bytes]:
-        return await self._service().history(_live_identity(merchant_id), room_id, since=None, limit=limit)
+        return await self._service().history(_live_identity(merchant_id, self._identity), room_id, since=None,
+                                             limit=limit)
 
     def _service(self) -> RtmService:
         if self._node is None:
@@ -368,6 +379,6 @@ class RtmChannel:
         return self._node.service
 
 
-def _live_identity(merchant_id: str) -> AccessClaims:
-    return AccessClaims(merchant_id=merchant_id, identity="live", room=ANY_ROOM, role=Role.SERVICE,
-                        privileges=DEFAULT_PRIVILEGES[Role.SERVICE], expires_at=math.inf, name="live")
+def _live_identity(merchant_id: str, identity: str = "live") -> AccessClaims:
+    return AccessClaims(merchant_id=merchant_id, identity=identity, room=ANY_ROOM, role=Role.SERVICE,
+                        privileges=DEFAULT_PRIVILEGES[Role.SERVICE], expires_at=math.inf, name=identity)

@@ -39,6 +39,7 @@ from souk.signal.hub import SignalHub
 from souk.signal.ports import RoomDirectory
 from souk.signal.voice import SeatPolicy
 from souk.storage.storage import Storage
+from souk.voice.service import VoiceRooms
 
 if TYPE_CHECKING:  # the photo search imports the whole assistant; built only where the photo route is served
     from souk.assistant.photo import PhotoSearch
@@ -67,6 +68,7 @@ class AppContext:
     media: MediaPlane | None = None  # None: no media plane; signaling joins fail media_unavailable
     voice_plane: VoicePlane | None = None  # voice rooms on the media plane (AudioBridge), with media
     voice_seats: SeatPolicy | None = None  # who may speak in a voice room (souk.voice; None: nobody)
+    voice_rooms: VoiceRooms | None = None  # voice rooms, seats and host controls (souk.voice.service)
     # TURN credentials for the welcome (souk.media.turn; docs/turn.md): embedded coturn or an external relay
     turn: TurnRelay | None = None
     # the optional services, built when a served feature needs them

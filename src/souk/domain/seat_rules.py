@@ -2,7 +2,7 @@
 
 :func:`apply` returns the new map and its events, or raises a SoukError (403 ``not_host``, ``invite_only``,
 ``listener_only``; 409 ``seat_taken``, ``seat_locked``, ``already_seated``, ``not_seated``, ``seats_full``,
-``hands_full``, ``invites_full``, ``no_invite``, ``seats_occupied``; 400 ``bad_seat``, ``bad_seat_count``,
+``hands_full``, ``invites_full``, ``no_invite``, ``seats_occupied``, ``no_such_seat``; 400 ``bad_seat``, ``bad_seat_count``,
 ``bad_identity``) and changes nothing.
 """
 

@@ -111,9 +111,11 @@ class SeatMap:
         return next((s for s in self.seats if s.identity == identity), None)
 
     def seat(self, index: int) -> Seat:
-        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(self.seats):
-            raise BadRequest(f"seat must be 0..{len(self.seats) - 1}, got {index!r}", code="bad_seat",
-                             details={"seat": index, "seats": len(self.seats)})
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise BadRequest(f"a seat is a number, got {index!r}", code="bad_seat")
+        if not 0 <= index < len(self.seats):  # the room's count can change: a conflict with its state
+            raise Conflict(f"this room has seats 0..{len(self.seats) - 1}, not {index}", code="no_such_seat",
+                           details={"seat": index, "seats": len(self.seats)})
         return self.seats[index]
 
     def invite_of(self, identity: str) -> Invite | None:

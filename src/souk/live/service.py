@@ -357,6 +357,20 @@ class LiveCommerce:
         await self._ordered(merchant, result.order, room_id)
         return result
 
+    # -- for other sellers of the room (souk.live.group_buy) ---------------------------------------------
+    async def buyer(self, claims: AccessClaims, country: str) -> str:
+        """The customer a purchase in a room is written for (created on the first one); 409 ``no_shipping``
+        first when the store does not ship to ``country``."""
+        await self._zone(claims.merchant_id, country)
+        return await self._customer(claims, country)
+
+    async def currency(self, merchant_id: str) -> str:
+        return await self._currency(merchant_id)
+
+    async def ordered(self, merchant_id: str, order: Order, room_id: str) -> None:
+        """Tell the order listeners (the ``order.created`` webhook) of an order placed in ``room_id``."""
+        await self._ordered(merchant_id, order, room_id)
+
     def _shipping_fee(self, zone: ShippingZone) -> Decimal:
         """Standard shipping below the zone's free-shipping threshold: the store's fee, else the configured one."""
         return zone.standard_fee if zone.standard_fee is not None else self._fee

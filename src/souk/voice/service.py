@@ -10,29 +10,30 @@ under the row lock), so two nodes changing seats at once cannot both win. After 
   needs nothing of the plane: the page sees the event and opens its speaker connection (``voice.speak``),
   which the plane allows through :meth:`may_speak`.
 
-The plane's talking events become ``{"type": "talking", "identity", "talking"}`` messages on the channel.
+The plane's talking events become ``{"type": "talking", "talking": [identities], "changed": {identity: bool}}``
+messages. Both kinds are paced per room (souk.voice.announcer) under RTM's per-sender rate limit.
 A failure to announce or to reach the plane is logged; the seat change stands (the database is the truth).
 """
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import logging
 from typing import Any
 
 from souk.core.clock import Clock
 from souk.core.errors import SoukError
-from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
 from souk.domain.seats import Actor, Change, Op, media_delta
 from souk.domain.voice_rooms import VoiceRoom, VoiceRoomRepo, VoiceRoomSpec
 from souk.media.voice_plane import SpeakerLeft, Talking, VoiceEvent
+from souk.voice.announcer import DEFAULT_INTERVAL_S, Announcer
 from souk.voice.ports import Publisher, VoiceMedia
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PREBUFFER = 2  # AudioBridge packets of 20 ms: ~100 ms mouth to ear here (NOTES.md)
-MAX_PENDING_ANNOUNCEMENTS = 1000  # talking announcements in flight at once; past it they are dropped
 
 
 def room_view(room: VoiceRoom) -> dict[str, Any]:
@@ -46,14 +47,15 @@ class VoiceRooms:
     """The voice-room service; also the signaling socket's seat policy (``may_speak``, ``host_muted``)."""
 
     def __init__(self, store: VoiceRoomRepo, publisher: Publisher, media: VoiceMedia | None, clock: Clock, *,
-                 prebuffer: int = DEFAULT_PREBUFFER) -> None:
+                 prebuffer: int = DEFAULT_PREBUFFER, announce_interval_s: float = DEFAULT_INTERVAL_S,
+                 talking_publisher: Publisher | None = None) -> None:
         self._store = store
-        self._pub = publisher
         self._media = media
         self._clock = clock
         self._prebuffer = prebuffer
-        self._tasks = TaskOwner("voice-rooms")
-        self._talking: dict[tuple[RoomKey, str], bool] = {}
+        # talking goes out as its own sender, so it never eats the seats' share of RTM's per-sender limit
+        self.announcer = Announcer(publisher, clock, interval_s=announce_interval_s,
+                                   talking=talking_publisher or publisher)
         if media is not None:
             media.on_event(self._on_media_event)
 
@@ -73,7 +75,7 @@ class VoiceRooms:
                 raise
         log.info("voice room %s/%s opened by %s: %d seats%s", merchant_id, room_id, spec.host_identity,
                  spec.seats, ", recorded" if spec.record else "")
-        await self._announce(room, ({"kind": "room_opened", "by": spec.host_identity},))
+        self._announce(room, [{"kind": "room_opened", "by": spec.host_identity}])
         return room
 
     def _record_name(self, room: VoiceRoom) -> str | None:
@@ -91,7 +93,8 @@ class VoiceRooms:
     async def end(self, merchant_id: str, room_id: str) -> VoiceRoom:
         room, change = await self._store.end(merchant_id, room_id)
         if change.changed:
-            await self._announce(room, tuple(e.to_doc() for e in change.events))
+            self._announce(room, [e.to_doc() for e in change.events])
+            self.announcer.forget(RoomKey(merchant_id, room_id))
             if self._media is not None:
                 try:
                     await self._media.destroy_room(RoomKey(merchant_id, room_id))
@@ -109,7 +112,7 @@ class VoiceRooms:
         if change.changed:
             log.info("voice room %s/%s: %s by %s -> version %d", merchant_id, room_id,
                      ",".join(e.kind for e in change.events), actor.identity, change.after.version)
-            await self._announce(room, tuple(e.to_doc() for e in change.events))
+            self._announce(room, [e.to_doc() for e in change.events])
             await self._follow(room, change)
         return room
 
@@ -134,13 +137,8 @@ class VoiceRooms:
         if not done:
             log.info("voice room %s: %s %s: not connected to the bridge (nothing to do there)", key, what, who)
 
-    async def _announce(self, room: VoiceRoom, events: tuple[dict[str, Any], ...]) -> None:
-        body = {"type": "seats", "version": room.seats.version, "events": list(events), "room": room_view(room)}
-        try:
-            await self._pub.publish(room.merchant_id, room.room_id, body, cid=f"seats-{room.seats.version}")
-        except SoukError as exc:
-            log.warning("voice room %s/%s: seats version %d not announced: %s", room.merchant_id, room.room_id,
-                        room.seats.version, exc)
+    def _announce(self, room: VoiceRoom, events: builtins.list[dict[str, Any]]) -> None:
+        self.announcer.seats(RoomKey(room.merchant_id, room.room_id), events, room_view(room))
 
     # ---- the signaling socket's seat policy (contract V1: souk.signal.voice.SeatPolicy) ----------------
 
@@ -165,25 +163,9 @@ class VoiceRooms:
     def _on_media_event(self, event: VoiceEvent) -> None:
         match event:
             case Talking(room=key, identity=who, talking=talking):
-                if self._talking.get((key, who)) == talking:
-                    return  # two processes that ensured the room both report: announce a change once here
-                self._talking[(key, who)] = talking
-                body = {"type": "talking", "identity": who, "talking": talking}
+                self.announcer.talking(key, who, talking)
             case SpeakerLeft(room=key, identity=who):
-                self._talking.pop((key, who), None)
-                body = {"type": "talking", "identity": who, "talking": False}
-            case _:
-                return
-        if len(self._tasks) >= MAX_PENDING_ANNOUNCEMENTS:
-            log.warning("voice room %s: talking announcements backed up; %s dropped", key, body)
-            return
-        self._tasks.spawn(self._say(key, body), f"voice-talking:{key}")
-
-    async def _say(self, key: RoomKey, body: dict[str, Any]) -> None:
-        try:
-            await self._pub.publish(key.merchant_id, key.room_id, body)
-        except SoukError as exc:
-            log.info("voice room %s: talking not announced: %s", key, exc)
+                self.announcer.talking(key, who, False)
 
     async def aclose(self) -> None:
-        await self._tasks.aclose()
+        await self.announcer.aclose()

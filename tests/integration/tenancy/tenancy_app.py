@@ -39,6 +39,7 @@ from tests.fixtures.browser import free_port
 A, B = "lumen", "acme"
 LIVE = "live-demo"  # both merchants' live room
 A_ONLY_ROOM = "a-private"  # a room only A has
+VOICE = "voice-demo"  # A's voice room (B has none at first: cases_voice.py)
 SKU = "AP-1002"  # pinned and on sale in A's show; in both catalogs
 A_ONLY_ORDER = "9001"  # an order only A has, of A_ONLY_CUSTOMER
 A_ONLY_CUSTOMER = "C-901"
@@ -276,6 +277,14 @@ async def populate(t: Tenancy) -> None:
                                               "main": True}]})
     (folder / "host-1-1.webm").write_bytes(b"a-secret-video" * 64)
     t.ids["recording_id"] = f"{LIVE}.s1"
+    # A's voice room: its host seated, a listener's hand up (souk.voice; cases_voice.py)
+    async with t.http(t.keys[A]) as key_a:
+        _ok(await key_a.post("/v1/voice-rooms", json={"room_id": VOICE, "host_identity": "host-1",
+                                                      "title": f"{MARK} voice", "seats": 4}), 201)
+    async with t.http(t.token(A, "host-1", VOICE, "host", name=f"{MARK} host")) as voice_host:
+        _ok(await voice_host.post(f"/v1/voice-rooms/{VOICE}/actions", json={"op": "take", "seat": 0}))
+    async with t.http(t.token(A, "viewer-1", VOICE, "audience", name=f"{MARK} voice hand")) as listener:
+        _ok(await listener.post(f"/v1/voice-rooms/{VOICE}/actions", json={"op": "raise_hand"}))
     t.a_rtm = await RtmWs.connect(t.rtm_urls[1], t.token(A, "viewer-1", LIVE, "audience", name=f"{MARK} viewer"))
     await t.a_rtm.send(t="join", ch=LIVE, id="j1")
     await t.a_rtm.wait_for(lambda f: f.get("id") == "j1")
@@ -315,6 +324,7 @@ async def a_state(t: Tenancy) -> dict[str, Any]:
         "rtm_history": [raw for _, raw in await ctx.rtm.service.broker.history(rtm_key, since=None, limit=1000)],
         "rtm_policy": repr(policy),
         "conversation": None if conv is None else (conv.merchant_id, conv.owner),
+        "voice_rooms": [(r.room_id, r.title, r.live, r.seats.to_doc()) for r in await s.voice_rooms.list(A, live_only=False)],
     }
 
 

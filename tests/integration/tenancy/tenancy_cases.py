@@ -18,11 +18,14 @@ from tests.integration.tenancy import (
     cases_photo,
     cases_quality,
     cases_turn,
+    cases_voice,
 )
 from tests.integration.tenancy.tenancy_registry import COVERED, Case, covered_elsewhere
 
 __all__ = ["COVERED", "Case", "cases_access", "cases_desk", "cases_live", "cases_orders", "cases_photo",
            "cases_quality", "cases_turn"]
+
+__all__ += ["cases_voice"]
 
 covered_elsewhere("WS", "/v1/signal", "test_signal_tenancy.py")  # H2's, with Janus
 covered_elsewhere("WS", "/v1/rtm/ws", "test_socket_tenancy.py")

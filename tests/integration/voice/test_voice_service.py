@@ -78,6 +78,14 @@ class Plane:
         self.callbacks.append(callback)
 
 
+async def settle(clock: ManualClock) -> None:
+    """Let paced announcements out: time passes in steps until nothing waits."""
+    for _ in range(10):
+        await clock.advance(1.0)
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+
 @pytest.fixture
 async def shop(storage: Storage) -> Storage:
     await storage.merchants.create(merchant(A))
@@ -86,7 +94,8 @@ async def shop(storage: Storage) -> Storage:
 
 async def test_open_hand_invite_seat_mute_kick_end(shop: Storage) -> None:
     channel, plane = Channel(), Plane()
-    voice = VoiceRooms(shop.voice_rooms, channel, plane, ManualClock())
+    clock = ManualClock()
+    voice = VoiceRooms(shop.voice_rooms, channel, plane, clock)
     try:
         await voice.open(A, "v1", VoiceRoomSpec(host_identity="host", seats=16, record=True))
         assert plane.calls[0][:4] == ("ensure", KEY, 16, 2)
@@ -107,12 +116,15 @@ async def test_open_hand_invite_seat_mute_kick_end(shop: Storage) -> None:
         await voice.act(A, "v1", HOST, Kick("ann"))
         assert plane.calls[-1] == ("kick", "ann") and not await voice.may_speak(KEY, "ann")
         await voice.act(A, "v1", ANN, LeaveSeat())  # nothing to leave: no announcement
+        await settle(clock)
         assert channel.kinds() == ["room_opened", "hand_raised", "invited", "seat_taken", "seat_muted",
                                    "seat_muted", "seat_moved", "seat_kicked"]
         versions = [b["version"] for b in channel.sent]
-        assert versions == sorted(versions) and versions[-1] == 7
+        assert versions == sorted(versions) and versions[0] == 0 and versions[-1] == 7
+        assert len(channel.sent) < 8  # paced: changes within 0.25 s went out together
         assert channel.sent[-1]["room"]["seats"][5]["identity"] is None
         ended = await voice.end(A, "v1")
+        await settle(clock)
         assert not ended.live and plane.calls[-1] == ("destroy", KEY) and channel.kinds()[-1] == "room_ended"
         assert not await voice.may_speak(KEY, "host")
         with pytest.raises(Conflict):
@@ -146,18 +158,20 @@ async def test_a_plane_that_cannot_make_the_room_leaves_it_ended(shop: Storage) 
 
 
 async def test_talking_events_are_announced_once_per_change(shop: Storage) -> None:
-    channel, plane = Channel(), Plane()
-    voice = VoiceRooms(shop.voice_rooms, channel, plane, ManualClock())
+    channel, talk, plane, clock = Channel(), Channel(), Plane(), ManualClock()
+    voice = VoiceRooms(shop.voice_rooms, channel, plane, clock, talking_publisher=talk)
     try:
         await voice.open(A, "v1", VoiceRoomSpec(host_identity="host"))
         (callback,) = plane.callbacks
-        for event in (Talking(KEY, "host", True), Talking(KEY, "host", True), Talking(KEY, "host", False),
-                      SpeakerLeft(KEY, "ann", "left")):
+        callback(Talking(KEY, "host", True))
+        await settle(clock)
+        for event in (Talking(KEY, "host", True), Talking(KEY, "ann", True), Talking(KEY, "host", False),
+                      SpeakerLeft(KEY, "bob", "left")):
             callback(event)
-        for _ in range(20):
-            await asyncio.sleep(0)
-        talking = [(b["identity"], b["talking"]) for b in channel.sent if b["type"] == "talking"]
-        assert talking == [("host", True), ("host", False), ("ann", False)]
+        await settle(clock)
+        assert [(b["talking"], b["changed"]) for b in talk.sent] == [
+            (["host"], {"host": True}), (["ann"], {"ann": True, "host": False})]
+        assert all(b["type"] == "seats" for b in channel.sent)  # talking has its own sender
     finally:
         await voice.aclose()
 

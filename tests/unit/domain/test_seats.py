@@ -74,7 +74,8 @@ def test_first_free_seat_and_full_room() -> None:
     assert [s.identity for s in room.seats] == ["ann", "bob"]
     refused(room, Actor("cy"), TakeSeat(), "seats_full", Conflict)
     refused(room, ANN, TakeSeat(5), "already_seated", Conflict)
-    refused(room, Actor("cy"), TakeSeat(5), "bad_seat", BadRequest)
+    refused(room, Actor("cy"), TakeSeat(5), "no_such_seat", Conflict)
+    refused(room, Actor("cy"), TakeSeat(True), "bad_seat", BadRequest)
 
 
 def test_invite_only_room_listener_must_be_invited_and_guest_only_listens() -> None:
