@@ -25,7 +25,8 @@ POLL_S = 0.05
 SNAPSHOT = """async (key) => {
   const s = window[key];
   const out = { t_ms: Date.now(), frames_decoded: 0, freeze_count: 0, freezes_s: 0, audio_received: 0,
-    audio_lost: 0, audio_fec: 0, concealed: 0, samples: 0, jitter_s: null, rtt_s: null, in_call: false };
+    audio_lost: 0, audio_fec: 0, audio_fec_discarded: 0, concealed: 0, samples: 0, audio_buffer_s: 0,
+    audio_emitted: 0, jitter_s: null, rtt_s: null, in_call: false };
   if (!s || !s.room) return out;
   out.in_call = true;
   const pcs = [...s.room.subs.values()].map((x) => x.pc).filter(Boolean);
@@ -39,6 +40,9 @@ SNAPSHOT = """async (key) => {
         out.audio_received += r.packetsReceived || 0;
         out.audio_lost += Math.max(0, r.packetsLost || 0);
         out.audio_fec += r.fecPacketsReceived || 0;
+        out.audio_fec_discarded += r.fecPacketsDiscarded || 0;
+        out.audio_buffer_s += r.jitterBufferDelay || 0;
+        out.audio_emitted += r.jitterBufferEmittedCount || 0;
         out.concealed += r.concealedSamples || 0;
         out.samples += r.totalSamplesReceived || 0;
         if (r.jitter != null) out.jitter_s = Math.max(out.jitter_s ?? 0, r.jitter);
@@ -80,7 +84,7 @@ class CallResult:
             sides = self.sides
             path = path_rtt_ms(sides)
             moses = [m for m in (w.mos(path) for w in sides) if m is not None]
-            heard = [m for m in (w.mos_heard(path) for w in sides) if m is not None]
+            by_packets = [m for m in (w.mos_packets(path) for w in sides) if m is not None]
             concealment = [w.audio_concealment_ratio for w in sides if w.audio_concealment_ratio is not None]
             out.update({
                 "path_rtt_ms": path,
@@ -91,7 +95,8 @@ class CallResult:
                 "audio_loss_pct": max((w.audio_loss_pct or 0.0) for w in sides),
                 "audio_loss_after_repair_pct": max((w.audio_loss_after_repair_pct or 0.0) for w in sides),
                 "audio_mos": min(moses) if moses else None,
-                "audio_mos_heard": min(heard) if heard else None,
+                "audio_mos_packets": min(by_packets) if by_packets else None,
+                "audio_buffer_ms": max((w.audio_buffer_ms or 0.0) for w in sides),
                 "jitter_ms": max((w.jitter_ms or 0.0) for w in sides),
             })
         if self.detail is not None:

@@ -6,12 +6,15 @@ its nominated candidate pair's round trip. Over a window between two snapshots o
 - video freeze ratio: delta ``totalFreezesDuration`` / window (a freeze as W3C defines it, counted by Chromium
   when the next frame renders); a window without a single new frame is frozen throughout (ratio 1);
 - audio concealment ratio: delta ``concealedSamples`` / delta ``totalSamplesReceived``;
-- audio loss before repair: lost / (received + lost); after repair: (lost - fecPacketsReceived, >= 0) / same;
-- MOS: souk.domain.quality.mos (E-model, Opus) from the voice path's round trip (both legs: the shopper's
-  and the seller's to Janus), the receiver's jitter and the audio loss after repair (the dashboard's
-  definition); "heard" MOS: the same with the concealment ratio as the loss. Opus in-band FEC travels inside
-  ordinary packets, and Debian's Chromium left ``fecPacketsReceived`` at 0 while the SDK asks for it (a 300 ms / 15 %
-  cell), so the first figure may never credit it; the second counts what the listener did not hear.
+- audio loss before repair: lost / (received + lost); after repair: (lost - FEC packets used, >= 0) / same, FEC
+  used being ``fecPacketsReceived - fecPacketsDiscarded`` (NetEq counts every FEC/RED copy it got, and
+  discards those whose packet arrived too);
+- MOS: souk.domain.quality.mos (E-model, Opus) with the share of the audio the listener did not hear (the
+  concealment ratio: the loss that remains after every repair, FEC or RED, as the E-model's Ppl means it), the
+  voice path's round trip (both legs: the shopper's and the seller's to Janus) and the receiver's measured
+  jitter-buffer delay (``jitterBufferDelay / jitterBufferEmittedCount``) in place of the model's 2 x jitter
+  (a playout buffer raised for video repair delays audio too, to stay in sync: that delay counts);
+  ``mos_packets``: the same from the packet counters (the ops dashboard's loss after repair).
 """
 
 from __future__ import annotations
@@ -32,8 +35,11 @@ class Snapshot:
     audio_received: int = 0
     audio_lost: int = 0
     audio_fec: int = 0
+    audio_fec_discarded: int = 0
     concealed: int = 0
     samples: int = 0
+    audio_buffer_s: float = 0.0  # sum of jitterBufferDelay
+    audio_emitted: int = 0  # jitterBufferEmittedCount
     jitter_s: float | None = None
     rtt_s: float | None = None
 
@@ -55,25 +61,33 @@ class Window:
     audio_loss_after_repair_pct: float | None
     jitter_ms: float | None
     rtt_ms: float | None  # this side's leg to Janus
+    audio_buffer_ms: float | None = None  # mean time an audio sample waited in the jitter buffer
+
+    def _jitter_term(self) -> float:
+        """What souk.domain.quality.mos doubles into its jitter-buffer delay: half the measured buffer when
+        there is one, else the receiver's jitter."""
+        return self.audio_buffer_ms / 2 if self.audio_buffer_ms is not None else (self.jitter_ms or 0.0)
 
     def mos(self, path_rtt_ms: float) -> float | None:
-        if self.audio_loss_after_repair_pct is None:
-            return None
-        return mos(path_rtt_ms, self.jitter_ms or 0.0, self.audio_loss_after_repair_pct)
-
-    def mos_heard(self, path_rtt_ms: float) -> float | None:
         """The E-model with the concealed share of the audio as its loss: what the listener did not hear,
-        whatever repaired the rest (Opus in-band FEC may not show in fecPacketsReceived)."""
+        whatever repaired the rest (Opus in-band FEC, RED)."""
         if self.audio_concealment_ratio is None:
             return None
-        return mos(path_rtt_ms, self.jitter_ms or 0.0, 100 * self.audio_concealment_ratio)
+        return mos(path_rtt_ms, self._jitter_term(), 100 * self.audio_concealment_ratio)
+
+    def mos_packets(self, path_rtt_ms: float) -> float | None:
+        """The E-model with the loss after repair from the packet counters (the ops dashboard's)."""
+        if self.audio_loss_after_repair_pct is None:
+            return None
+        return mos(path_rtt_ms, self._jitter_term(), self.audio_loss_after_repair_pct)
 
 
 def window(a: Snapshot, b: Snapshot) -> Window:
     seconds = max(1e-3, (b.t_ms - a.t_ms) / 1000)
     received = b.audio_received - a.audio_received
     lost = max(0, b.audio_lost - a.audio_lost)
-    fec = max(0, b.audio_fec - a.audio_fec)
+    fec = max(0, (b.audio_fec - a.audio_fec) - (b.audio_fec_discarded - a.audio_fec_discarded))  # FEC used
+    emitted = b.audio_emitted - a.audio_emitted
     expected = received + lost
     samples = b.samples - a.samples
     frames = b.frames_decoded - a.frames_decoded
@@ -85,7 +99,8 @@ def window(a: Snapshot, b: Snapshot) -> Window:
         audio_loss_pct=round(100 * lost / expected, 2) if expected > 0 else None,
         audio_loss_after_repair_pct=round(100 * max(0, lost - fec) / expected, 2) if expected > 0 else None,
         jitter_ms=round(b.jitter_s * 1000, 1) if b.jitter_s is not None else None,
-        rtt_ms=round(b.rtt_s * 1000, 1) if b.rtt_s is not None else None)
+        rtt_ms=round(b.rtt_s * 1000, 1) if b.rtt_s is not None else None,
+        audio_buffer_ms=round(1000 * (b.audio_buffer_s - a.audio_buffer_s) / emitted, 1) if emitted > 0 else None)
 
 
 def path_rtt_ms(sides: Sequence[Window]) -> float:
@@ -120,6 +135,6 @@ def summary(cells: Sequence[Mapping[str, Any]], outages: Sequence[Mapping[str, A
     recov = [o["recovery_after_outage_ms"] if o.get("recovery_after_outage_ms") is not None else timeout_ms
              for o in outages]
     return {"min_audio_mos_at_30pct_loss": worst(0.30, "audio_mos", 1.0, min),
-            "min_audio_mos_heard_at_30pct_loss": worst(0.30, "audio_mos_heard", 1.0, min),
+            "min_audio_mos_packets_at_30pct_loss": worst(0.30, "audio_mos_packets", 1.0, min),
             "max_video_freeze_ratio_at_5pct_loss": worst(0.05, "video_freeze_ratio", 1.0, max),
             "max_recovery_after_outage_ms": max(recov) if recov else None}
