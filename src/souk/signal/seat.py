@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEAT_SWITCH_S = 3.0  # the server's own switch at the accept: past this, the client is told to switch itself
+SEAT_UP_S = 4.0  # how long the server's switch at the accept waits for the warm connection to come up first
 
 
 class SeatSession(Protocol):
@@ -61,6 +62,19 @@ async def switch_to(sub: Subscription, member: Member) -> list[str]:
     return kinds
 
 
+async def wait_up(sub: Subscription, timeout: float) -> None:
+    """Wait (at most ``timeout``) until Janus has ``sub``'s PeerConnection up. Janus asks the new publisher for a
+    keyframe when it switches; one relayed before DTLS is done is lost, and Janus sends the next keyframe
+    request to that publisher no sooner than a second after the last: switching a connection still coming up
+    cost a second on a 150 ms link. Switched anyway when it does not come up in time."""
+    if sub.member is None:
+        return
+    try:
+        await sub.member.wait_webrtcup(timeout)
+    except (SoukError, TimeoutError) as exc:
+        log.info("%s not up before its switch: %s", sub.id, exc)
+
+
 def missing_kinds(member: Member, kinds: Sequence[str]) -> list[str]:
     """The kinds ``member`` publishes that a switch carrying ``kinds`` left out."""
     return [k for k, on in (("audio", member.audio), ("video", member.video)) if on and k not in kinds]
@@ -81,6 +95,7 @@ async def on_seat(session: SeatSession, feed: str | None, notices: Sequence[m.Se
         sub = warm_sub(session) if feed is not None else None
         member = session.hub.member(session.room, feed) if sub is not None and feed and session.room else None
         if sub is not None and member is not None and member.feed_id is not None and not member.backstage:
+            await wait_up(sub, SEAT_UP_S)
             kinds = await asyncio.wait_for(switch_to(sub, member), SEAT_SWITCH_S)
             if missing_kinds(member, kinds):  # the client switches again, sees what is missing, subscribes
                 log.info("%s: seat switch of %s to %s carried only %s", session.identity, sub.id, feed, kinds)

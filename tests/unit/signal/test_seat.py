@@ -33,6 +33,8 @@ class FakeSub:
         self.carries = carries
         self.switched: list[int] = []
         self.offer = Jsep("offer", SDP)
+        self.up = asyncio.Event()
+        self.up.set()
 
     async def events(self) -> AsyncIterator[MediaEvent]:
         return
@@ -46,7 +48,8 @@ class FakeSub:
 
     async def hold(self, kinds: Sequence[str] = ("audio", "video")) -> None: ...
 
-    async def wait_webrtcup(self, timeout: float = 10.0) -> None: ...
+    async def wait_webrtcup(self, timeout: float = 10.0) -> None:
+        await asyncio.wait_for(self.up.wait(), timeout)
 
     async def switch(self, feed_id: int, source_mids: dict[str, list[str]]) -> list[str]:
         if isinstance(self.carries, Exception):
@@ -95,7 +98,8 @@ async def two_sides(env: SeatEnv, *, answer: bool = True) -> tuple[SignalSession
 
 
 async def settle() -> None:
-    for _ in range(5):
+    """Let the seat's switch tasks run to their next wait."""
+    for _ in range(50):
         await asyncio.sleep(0)
 
 
@@ -147,3 +151,18 @@ async def test_a_refused_switch_still_tells_each_side_of_the_other(env: SeatEnv)
     assert told(drain(shopper.outbox)) == ["participant.joined", "published"]
     assert told(drain(seller.outbox)) == ["participant.joined", "published"]
     assert shopper.subs[shopper_sub].warm  # still warm: the client's own switch (or a subscribe) follows
+
+
+async def test_the_switch_waits_for_a_warm_connection_still_coming_up(env: SeatEnv) -> None:
+    """Janus's keyframe request at the switch would be lost on a connection without DTLS yet (and the next one
+    waits a second): the server switches once Janus says it is up."""
+    shopper, seller, shopper_sub, _ = await two_sides(env)
+    sub = env.subs[0]
+    sub.up.clear()  # the shopper's warm connection is not up yet
+    env.accept("seller-1")
+    await settle()
+    assert sub.switched == [] and told(drain(shopper.outbox)) == ["participant.joined"]
+    assert told(drain(seller.outbox)) == ["participant.joined", "switched", "published"]  # the seller's was up
+    sub.up.set()
+    await settle()
+    assert sub.switched == [7] and told(drain(shopper.outbox)) == ["switched", "published"]

@@ -518,6 +518,9 @@ export class Room extends Emitter {
   }
 
   async _switch(sub, participant) {
+    // switch once the warm connection is up: Janus asks the publisher for a keyframe at the switch, one that
+    // arrives before DTLS is done is lost, and Janus asks again no sooner than a second later
+    if (sub.ready) await sub.ready.catch(() => null);
     const reply = await this.client.request({ type: "switch", sub: sub.id, feed: participant });
     if (this.subs.get(sub.id) !== sub) throw new SoukError("unknown_subscription", "the warm subscription was closed meanwhile");
     if (["failed", "closed"].includes(sub.pc.connectionState)) throw new SoukError("network", "the warm connection failed");
