@@ -30,6 +30,7 @@ FEATURES = (
     "souk.api.routes.rtm",
     "souk.api.routes.live",
     "souk.api.routes.stage",
+    "souk.api.routes.group_calls",
     "souk.api.routes.voice_rooms",
     "souk.api.routes.replay",
     "souk.api.routes.agent",

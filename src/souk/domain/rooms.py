@@ -1,4 +1,4 @@
-"""Room and participant records (consult, live and voice rooms) as the platform stores them."""
+"""Room and participant records (consult, live, voice rooms and group calls) as the platform stores them."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ class RoomKind(str, Enum):
     CONSULT = "consult"  # 1v1 video consult shopper <-> seller
     LIVE = "live"  # live shopping: hosts publish, audience watches
     VOICE = "voice"  # audio room (AudioBridge)
+    GROUP = "group"  # group video call: up to 9 on camera (souk.signal.group, docs/group-calls.md)
 
 
 class RoomStatus(str, Enum):

@@ -192,7 +192,7 @@ rooms = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("closed_at", UTCDateTime, nullable=True),
     sa.PrimaryKeyConstraint("merchant_id", "id"),
-    sa.CheckConstraint("kind IN ('consult', 'live', 'voice')", name="kind"),
+    sa.CheckConstraint("kind IN ('consult', 'live', 'voice', 'group')", name="kind"),  # migration 0010: group calls
     sa.CheckConstraint("status IN ('open', 'closed')", name="status"),
     sa.Index("ix_rooms_merchant_status", "merchant_id", "status"),
 )

@@ -2,7 +2,7 @@
 
 ``COVERED`` is the table of every route the module covers: ``test_tenancy_coverage`` compares it with the
 routes the app serves, so a new route fails the suite until a case for it is written (cases_access.py,
-cases_live.py, cases_desk.py, cases_photo.py, cases_orders.py). A case drives B's credentials (API key, staff token, host, viewer, shopper tokens with A's
+cases_group.py, cases_live.py, cases_desk.py, cases_photo.py, cases_orders.py). A case drives B's credentials (API key, staff token, host, viewer, shopper tokens with A's
 room ids and identities) at A's objects and checks each answer: another merchant's object is 404 (never 403)
 and nothing of A's shows (``Tenancy.leaked``). The test around each case proves A's state is unchanged
 (``tenancy_app.a_state``); a case may return a check that A still works, run after that comparison.
@@ -13,6 +13,7 @@ from __future__ import annotations
 from tests.integration.tenancy import (
     cases_access,
     cases_desk,
+    cases_group,
     cases_live,
     cases_orders,
     cases_photo,
@@ -22,7 +23,7 @@ from tests.integration.tenancy import (
 )
 from tests.integration.tenancy.tenancy_registry import COVERED, Case, covered_elsewhere
 
-__all__ = ["COVERED", "Case", "cases_access", "cases_desk", "cases_live", "cases_orders", "cases_photo",
+__all__ = ["COVERED", "Case", "cases_access", "cases_desk", "cases_group", "cases_live", "cases_orders", "cases_photo",
            "cases_quality", "cases_turn"]
 
 __all__ += ["cases_voice"]

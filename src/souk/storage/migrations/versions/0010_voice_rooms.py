@@ -25,7 +25,18 @@ depends_on: str | Sequence[str] | None = None
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
 
 
+# group video calls (issue 15, part G) are rooms of kind 'group': the rooms table's kind check accepts it
+KINDS = "'consult', 'live', 'voice'"
+
+
+def _room_kinds(kinds: str) -> None:
+    with op.batch_alter_table('rooms') as batch:
+        batch.drop_constraint(op.f('ck_rooms_kind'), type_='check')
+        batch.create_check_constraint(op.f('ck_rooms_kind'), f"kind IN ({kinds})")
+
+
 def upgrade() -> None:
+    _room_kinds(f"{KINDS}, 'group'")
     op.create_table('voice_rooms',
     sa.Column('merchant_id', sa.String(length=64), nullable=False),
     sa.Column('room_id', sa.String(length=64), nullable=False),
@@ -46,5 +57,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # group calls cannot be stored before this revision: they go, with their participant records
+    op.execute("DELETE FROM participants WHERE EXISTS (SELECT 1 FROM rooms r WHERE r.merchant_id = "
+               "participants.merchant_id AND r.id = participants.room_id AND r.kind = 'group')")
+    op.execute("DELETE FROM rooms WHERE kind = 'group'")
+    _room_kinds(KINDS)
     op.drop_index('ix_voice_rooms_merchant_ended', table_name='voice_rooms')
     op.drop_table('voice_rooms')
