@@ -37,6 +37,7 @@ FEATURES = (
     "souk.api.routes.photo",
     "souk.api.routes.voice",
     "souk.api.routes.desk",
+    "souk.api.routes.translate",
     "souk.api.routes.webhooks",
     "souk.api.routes.orders",
     "souk.api.routes.quality",
@@ -56,6 +57,7 @@ SERVICES: dict[str, tuple[Service, ...]] = {
     "souk.api.routes.agent": ("assistant", "desk"),  # the assistant's conversations are the desk's
     "souk.api.routes.photo": ("assistant", "desk", "photo"),  # a photo turn lands on the desk like a text one
     "souk.api.routes.desk": ("desk",),
+    "souk.api.routes.translate": ("translation", "rtm", "desk"),  # reads the messages it translates
     "souk.api.routes.voice": ("voice",),
     "souk.api.routes.voice_rooms": ("voice_rooms",),
 }

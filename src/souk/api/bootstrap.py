@@ -71,6 +71,7 @@ SECRET_FILE = "token_secret"
 
 # The optional services, in the order they are built (each after what it depends on).
 Service = Literal["rtm", "live", "stage", "shows", "recorder", "replays", "assistant", "voice", "desk", "photo",
+                  "translation",
                   "voice_rooms"]
 REQUIRES: dict[Service, tuple[Service, ...]] = {
     "shows": ("stage",),  # the show's life cycle drives the stage
@@ -250,6 +251,10 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
         stack.push_async_callback(ctx.photo.aclose)
     if "desk" in want and ctx.desk is None:
         ctx.desk = await _desk(ctx, stack)
+    if "translation" in want and ctx.translation is None:
+        from souk.api.translation_boot import build_translation
+
+        ctx.translation = build_translation(ctx, stack)
     if "voice_rooms" in want and ctx.voice_rooms is None:  # the seats; the socket asks them who may speak
         ctx.voice_rooms = VoiceRooms(ctx.storage.voice_rooms, RtmChannel(ctx.rtm, "voice"), ctx.voice_plane,
                                      ctx.clock, talking_publisher=RtmChannel(ctx.rtm, "voice-talking"))

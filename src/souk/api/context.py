@@ -31,6 +31,7 @@ from souk.live.replays import ReplayService
 from souk.live.service import LiveCommerce
 from souk.live.shows import RoomCloser, ShowService
 from souk.live.stage import LiveStage
+from souk.live.translation import ReaderTranslation
 from souk.media.plane import MediaPlane
 from souk.media.turn import TurnRelay
 from souk.media.voice_plane import VoicePlane
@@ -91,6 +92,8 @@ class AppContext:
     cluster: Cluster | None = None
     # merchant webhooks: endpoints, delivery log and the dispatcher (souk.api.webhooks_boot.start_webhooks)
     webhooks: WebhookAdmin | None = None
+    # chat and desk messages in each reader's language (souk.live.translation; docs/translation.md)
+    translation: ReaderTranslation | None = None
 
     def __post_init__(self) -> None:
         if self.limits is None:

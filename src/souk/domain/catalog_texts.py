@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -99,3 +100,33 @@ def review_status(value: str) -> TextStatus:
     if status is TextStatus.DRAFT or value != status.value:
         raise BadRequest("a review is 'approved' or 'rejected'", code="bad_review")
     return status
+
+
+_PAYMENT = re.compile(r"^(.*?)(?: \(([A-Z]{2}(?:, [A-Z]{2})*)\))?$")
+BRAND_KEYS = ("brand", "model", "compatible_models")  # product attributes that hold names, never translated
+
+
+def store_terms(store_name: str, products: Iterable[Product], payment_methods: Iterable[str],
+                approved: Iterable[CatalogText] = ()) -> tuple[list[str], list[dict[str, str]]]:
+    """The glossary's data from a store: terms kept as written (the store's name, payment method names,
+    brand/model attributes) and each product's name in every language it has (the seller's ``names`` plus
+    names the seller approved from drafts)."""
+    keep: list[str] = [store_name] if store_name.strip() else []
+    for method in payment_methods:
+        m = _PAYMENT.match(method.strip())
+        if m and m.group(1).strip():
+            keep.append(m.group(1).strip())
+    extra: dict[str, dict[str, str]] = {}
+    for t in approved:
+        if t.field == "name" and t.status is TextStatus.APPROVED:
+            extra.setdefault(t.sku, {})[t.lang] = t.text
+    names: list[dict[str, str]] = []
+    for p in products:
+        for key in BRAND_KEYS:
+            value = p.attributes.get(key)
+            values = value if isinstance(value, list) else [value]
+            keep.extend(v.strip() for v in values if isinstance(v, str) and v.strip())
+        merged = {lang: text.strip() for lang, text in {**extra.get(p.sku, {}), **p.names}.items() if text.strip()}
+        if len(merged) >= 2:
+            names.append(merged)
+    return keep, names
