@@ -45,7 +45,8 @@ START = """async ([token, room, simulcast, policy]) => {
     if (el.srcObject !== stream) { el.srcObject = stream; el.play().catch(() => {}); }
   });
   if (policy && r._adapter) r._adapter.policyOpts = policy;
-  for (const e of ["adapt", "ice.restart", "ice.restarted", "ice.restart.failed", "media.reset", "track.ended", "error"]) {
+  for (const e of ["adapt", "playout", "keyframe", "ice.restart", "ice.restarted", "ice.restart.failed", "media.reset",
+                   "track.ended", "error"]) {
     r.on(e, (m) => window.__ev.push({ e, t: performance.now(), ...(m && typeof m === "object" ? m : { m: String(m) }),
                                        code: m && m.code }));
   }

@@ -2,7 +2,9 @@
 5 % loss link. Video lost on the way down is asked for again (NACK) and arrives as RTX retransmissions from
 Janus's queue; video the shopper sends up is asked for again by Janus and resent by Chromium over RTX. Read
 from both sides' getStats after some seconds of the call; the audio's concealment per lost packet is printed
-(what Opus FEC rebuilt; see docs/resilience.md)."""
+(what Opus FEC rebuilt; see docs/resilience.md). The playout side (sdk/playout.js) is seen at work: the
+shopper's video receiver waits a repair round trip (jitterBufferTarget raised, a `playout` event), and both
+publishers send their video in three temporal layers (sdk/resilience.js temporalLayers)."""
 
 from __future__ import annotations
 
@@ -34,7 +36,12 @@ REPAIR = """async () => {
   (await r.pub.pc.getStats()).forEach((x) => {
     if (x.type !== "outbound-rtp") return;
     for (const k of ["packetsSent", "nackCount", "retransmittedPacketsSent"]) add(out.up, `${x.kind}.${k}`, x[k]);
+    if (x.kind === "video") out.up.scalabilityMode = x.scalabilityMode || null;
   });
+  out.videoTargets = [...r.subs.values()].flatMap((s) => s.pc.getReceivers())
+    .filter((x) => x.track && x.track.kind === "video").map((x) => x.jitterBufferTarget);
+  out.playout = window.__ev.filter((e) => e.e === "playout").map((e) => e.targetMs);
+  out.keyframes = window.__ev.filter((e) => e.e === "keyframe").length;
   return out;
 }"""
 
@@ -51,10 +58,16 @@ async def test_nack_rtx_and_opus_fec_repair_losses_both_ways(tmp_path: Path) -> 
         assert down["video.nackCount"] > 0 and down["video.retransmittedPacketsReceived"] > 0, got
         # uplink video: Janus asked the shopper's Chromium again and it resent
         assert up["video.nackCount"] > 0 and up["video.retransmittedPacketsSent"] > 0, got
+        # video waits for its repairs: the shopper's receiver buffers a repair round trip (>= the 200 ms floor)
+        assert any(t is not None and t >= 200 for t in got["videoTargets"]), got
+        assert got["playout"] and got["playout"][0] >= 200, got
+        # both publishers send VP8 in three temporal layers (a lost T1/T2 frame costs a frame, not a freeze)
+        assert up["scalabilityMode"] == "L1T3" and seller["up"]["scalabilityMode"] == "L1T3", (got, seller)
         # audio: played out and losing packets, its concealment counted (docs/resilience.md: what Opus FEC
         # did here is measured, not asserted)
         for side in (got, seller):
             assert side["down"]["audioCountsConcealment"] and side["down"]["audio.totalSamplesReceived"] > 48_000
         print("concealed samples per lost audio packet: shopper "
               f"{down['audio.concealedSamples'] / max(1, down['audio.packetsLost']):.0f}, seller "
-              f"{seller['down']['audio.concealedSamples'] / max(1, seller['down']['audio.packetsLost']):.0f} (960 = none rebuilt)")
+              f"{seller['down']['audio.concealedSamples'] / max(1, seller['down']['audio.packetsLost']):.0f} (960 = none rebuilt); "
+              f"keyframes asked for a stuck picture: shopper {got['keyframes']}, seller {seller['keyframes']}")

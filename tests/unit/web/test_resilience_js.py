@@ -190,3 +190,10 @@ def test_failed_restarts_are_retried_with_backoff() -> None:
     got = run("resilience.js", RESTART_RUN, first="failed", failures=1, waitMs=1500)
     assert got["calls"] == 2  # the first try failed, the second (after 1 s) worked
     assert [e[0] for e in got["events"]] == ["ice.restart", "ice.restart", "ice.restarted"]
+
+
+def test_a_publishers_video_goes_in_three_temporal_layers_unless_told_otherwise() -> None:
+    got = run("resilience.js", "return [m.temporalLayers(), m.temporalLayers(2), m.temporalLayers(1) ?? null, "
+              "m.temporalLayers(9), m.temporalLayers('x') ?? null];")
+    assert got == [[{"scalabilityMode": "L1T3"}], [{"scalabilityMode": "L1T2"}], None, [{"scalabilityMode": "L1T3"}],
+                   None]

@@ -1,0 +1,167 @@
+// Video that waits for its repairs (docs/resilience.md): on a lossy link a lost video packet comes back by
+// NACK/RTX a round trip later (Janus resends it from its queue). Chromium's video jitter buffer does not wait
+// for it by default (its target stays at a few ms), so the frame, and every frame after it that refers to it,
+// renders a round trip late: on a 150 ms link each lost packet is a W3C freeze. While a subscription sees
+// repair (its browser sends NACKs or loses video packets), the PlayoutAdapter raises that subscription's
+// video `RTCRtpReceiver.jitterBufferTarget` to cover one repair round trip plus a margin (the browser then
+// renders frames that much later, and keeps audio in sync); after `calmMs` without repair it hands the buffer
+// back to the browser. Pure part (PlayoutPolicy) takes numbers and a clock and is tested under node.
+//
+// A picture stuck on a lost reference (a packet no repair brought back: Janus NACKs a publisher only twice)
+// waits for a keyframe, and Chromium asks for one only after 3 s without a decodable frame. The StallWatch
+// sees video packets arriving while no frame is decoded for `stallMs` (+ the round trip) and the adapter
+// asks Janus for a keyframe at once (`receive {sub, video: true}`: Janus sends the publisher a PLI), at most
+// once per `holdMs`.
+//
+// Per one-second sample of a subscription: rttMs (its nominated candidate pair: the round trip a repair
+// takes), videoPackets / videoLost (inbound video received / lost in the interval), nacks (NACKs it sent).
+
+export const PLAYOUT = {
+  repairLossPct: 0.5, // a sample with this much video loss (or any NACK sent) is "repairing"
+  maxLossPct: 15, // above: repair cannot keep up (sdk/layers.js goes audio-only); no extra delay for audio to sync to
+  rttFactor: 1, // target = rttFactor x RTT + marginMs, at most maxMs
+  marginMs: 100, // reordering wait, the retransmission's own pacing, jitter
+  floorMs: 200, // a repair upstream (Janus NACKing the publisher) takes the publisher's round trip, unseen here
+  maxMs: 600,
+  defaultRttMs: 150, // when the browser reports no RTT yet
+  stepMs: 20, // smaller changes are not applied
+  calmMs: 10000, // no repair for this long: the browser's own buffer again
+};
+
+export class PlayoutPolicy {
+  constructor(opts = {}) {
+    this.p = { ...PLAYOUT, ...opts };
+    this.target = null; // ms, or null = the browser's own
+    this.repairAt = null;
+  }
+
+  // A sample {t, rttMs, videoPackets, videoLost, nacks}: the new target (ms, or null) when it changes, else
+  // undefined.
+  sample(s) {
+    const p = this.p;
+    const expected = (s.videoPackets || 0) + (s.videoLost || 0);
+    const lossPct = expected > 0 ? (100 * (s.videoLost || 0)) / expected : 0;
+    const repairing = (s.nacks || 0) > 0 || (expected > 0 && lossPct >= p.repairLossPct);
+    let want = this.target;
+    if (expected > 0 && lossPct > p.maxLossPct) {
+      want = null;
+    } else if (repairing) {
+      this.repairAt = s.t;
+      const rtt = typeof s.rttMs === "number" && s.rttMs > 0 ? s.rttMs : p.defaultRttMs;
+      const need = Math.min(p.maxMs, Math.max(p.floorMs, Math.round(p.rttFactor * rtt + p.marginMs)));
+      // up at once; down only by a clear step (the RTT estimate wobbles)
+      if (want === null || need > want || want - need >= 2 * p.stepMs) want = need;
+    } else if (this.target !== null && this.repairAt !== null && s.t - this.repairAt >= p.calmMs) {
+      want = null;
+    }
+    if (want === this.target) return undefined;
+    if (want !== null && this.target !== null && Math.abs(want - this.target) < p.stepMs) return undefined;
+    this.target = want;
+    return want;
+  }
+}
+
+export const STALL = { stallMs: 250, holdMs: 1000 };
+
+// Decides when a subscription's video is stuck: check({t, framesDecoded, videoPackets, rttMs}) with
+// cumulative counters, polled a few times a second; true = ask for a keyframe now.
+export class StallWatch {
+  constructor(opts = {}) {
+    this.p = { ...STALL, ...opts };
+    this.decoded = null; // framesDecoded at the last change
+    this.decodedAt = null;
+    this.packetsAt = null; // videoPackets when the decoded count last changed
+    this.askedAt = null;
+  }
+
+  check(s) {
+    if (this.decoded === null || s.framesDecoded !== this.decoded) {
+      this.decoded = s.framesDecoded;
+      this.decodedAt = s.t;
+      this.packetsAt = s.videoPackets;
+      return false;
+    }
+    const rtt = typeof s.rttMs === "number" && s.rttMs > 0 ? s.rttMs : 0;
+    const stuck = s.framesDecoded > 0 && s.videoPackets > this.packetsAt && s.t - this.decodedAt >= this.p.stallMs + rtt;
+    if (!stuck || (this.askedAt !== null && s.t - this.askedAt < this.p.holdMs)) return false;
+    this.askedAt = s.t;
+    return true;
+  }
+}
+
+// The cumulative counters a sample is made of, from one getStats() report of a subscription.
+export function playoutSnapshot(stats, t) {
+  const out = { t, videoPackets: 0, videoLost: 0, nacks: 0, framesDecoded: 0, rttMs: null };
+  stats.forEach((s) => {
+    if (s.type === "inbound-rtp" && s.kind === "video") {
+      out.videoPackets += s.packetsReceived || 0;
+      out.videoLost += Math.max(0, s.packetsLost || 0);
+      out.nacks += s.nackCount || 0;
+      out.framesDecoded += s.framesDecoded || 0;
+    } else if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded" &&
+               typeof s.currentRoundTripTime === "number") {
+      out.rttMs = s.currentRoundTripTime * 1000;
+    }
+  });
+  return out;
+}
+
+// One sample from two snapshots.
+export function playoutSample(prev, cur) {
+  const d = (k) => Math.max(0, (cur[k] || 0) - (prev[k] || 0));
+  return { t: cur.t, rttMs: cur.rttMs, videoPackets: d("videoPackets"), videoLost: d("videoLost"), nacks: d("nacks") };
+}
+
+// Applies a PlayoutPolicy (once a second) and a StallWatch (every `pollMs`) to each subscription of a Room;
+// the room emits playout {participant, sub, targetMs} (null: the browser's own buffer again) and
+// keyframe {participant, sub} when it asked for one.
+export class PlayoutAdapter {
+  constructor(room, { pollMs = 250, sampleMs = 1000, policy = {}, stall = {} } = {}) {
+    this.room = room;
+    this.opts = { sampleMs, policy, stall };
+    this.state = new Map(); // sub id -> { policy, watch, last, asking }
+    this.timer = setInterval(() => this.tick().catch((e) => console.warn("souk: playout adapter", e)), pollMs);
+  }
+
+  async tick() {
+    for (const id of this.state.keys()) if (!this.room.subs.has(id)) this.state.delete(id);
+    await Promise.all([...this.room.subs.values()].filter((s) => s.pc && s.pc.connectionState === "connected")
+      .map((s) => this._one(s)));
+  }
+
+  async _one(sub) {
+    const snap = playoutSnapshot(await sub.pc.getStats(), performance.now());
+    let st = this.state.get(sub.id);
+    if (!st) {
+      st = { policy: new PlayoutPolicy(this.opts.policy), watch: new StallWatch(this.opts.stall), last: snap, asking: false };
+      this.state.set(sub.id, st);
+    }
+    if (!sub.warm && sub.video !== false && st.asking !== "never" && st.watch.check(snap)) this._keyframe(sub, st);
+    if (snap.t - st.last.t < this.opts.sampleMs) return;
+    const target = st.policy.sample(playoutSample(st.last, snap));
+    st.last = snap;
+    if (target === undefined) return;
+    for (const r of sub.pc.getReceivers()) {
+      if (r.track && r.track.kind === "video" && "jitterBufferTarget" in r) r.jitterBufferTarget = target;
+    }
+    if (!sub.warm) this.room.emit("playout", { participant: sub.participant, sub: sub.id, targetMs: target });
+  }
+
+  async _keyframe(sub, st) {
+    if (st.asking) return;
+    st.asking = true;
+    try {
+      await this.room.client.request({ type: "receive", sub: sub.id, video: true }); // Janus: PLI to the publisher
+      this.room.emit("keyframe", { participant: sub.participant, sub: sub.id });
+      st.asking = false;
+    } catch (e) {
+      // a relayed live viewer cannot be asked (its mountpoint's keyframes come on their own)
+      st.asking = ["pause_unsupported", "no_video", "unknown_subscription"].includes(e.code) ? "never" : false;
+    }
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.state.clear();
+  }
+}

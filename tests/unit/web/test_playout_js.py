@@ -1,0 +1,142 @@
+"""The SDK's playout side of a weak link (sdk/playout.js), run with node (skipped without it): the video
+jitter-buffer target raised while a subscription repairs losses and handed back when the link is calm, the
+stuck-picture watch that asks for a keyframe, and the adapter that applies both to a Room's subscriptions
+(fake PeerConnections and a fake signaling client)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.fixtures.node import needs_node, run_module
+
+pytestmark = needs_node
+
+
+def run(body: str, **values: Any) -> Any:
+    consts = "".join(f"const {k} = {json.dumps(v)};\n" for k, v in values.items())
+    return run_module("sdk/playout.js", body, after_import=consts)
+
+
+def policy(samples: list[dict[str, Any]], **opts: Any) -> list[Any]:
+    """The target after each sample (None: unchanged) -> as a list, with "keep" for undefined."""
+    return run("const p = new m.PlayoutPolicy(opts); return samples.map((s) => { const t = p.sample(s); "
+               "return t === undefined ? 'keep' : t; });", samples=samples, opts=opts)
+
+
+def clean(t: int, rtt: float = 150) -> dict[str, Any]:
+    return {"t": t, "rttMs": rtt, "videoPackets": 60, "videoLost": 0, "nacks": 0}
+
+
+def lossy(t: int, rtt: float = 150, lost: int = 3, nacks: int = 2) -> dict[str, Any]:
+    return {"t": t, "rttMs": rtt, "videoPackets": 57, "videoLost": lost, "nacks": nacks}
+
+
+def test_a_clean_link_keeps_the_browsers_own_buffer() -> None:
+    assert policy([clean(t) for t in range(0, 20_000, 1_000)]) == ["keep"] * 20
+
+
+def test_repair_raises_the_target_to_a_round_trip_and_a_margin_then_calm_hands_it_back() -> None:
+    samples = [clean(0), lossy(1_000), lossy(2_000), *[clean(t) for t in range(3_000, 13_000, 1_000)]]
+    got = policy(samples)
+    assert got[0] == "keep"
+    assert got[1] == 250  # 150 ms round trip + 100 ms margin
+    assert got[2:12] == ["keep"] * 10  # calm for less than 10 s since the last repair (at 2 s): kept
+    assert got[12] is None  # 10 s without repair: the browser's own buffer again
+
+
+def test_nacks_alone_count_as_repair_and_the_floor_covers_a_repair_upstream() -> None:
+    """A subscriber on a clean leg (2 ms) still waits for losses that Janus repairs on the publisher's leg."""
+    got = policy([clean(0, rtt=2), {"t": 1_000, "rttMs": 2, "videoPackets": 60, "videoLost": 0, "nacks": 3}])
+    assert got == ["keep", 200]
+
+
+def test_the_target_follows_the_round_trip_up_at_once_down_only_by_a_clear_step_and_is_capped() -> None:
+    got = policy([lossy(0, rtt=150), lossy(1_000, rtt=300), lossy(2_000, rtt=290), lossy(3_000, rtt=200),
+                  lossy(4_000, rtt=900)])
+    assert got == [250, 400, "keep", 300, 600]
+
+
+def test_heavy_loss_releases_the_target_so_audio_is_not_delayed_for_video_that_cannot_be_repaired() -> None:
+    got = policy([lossy(0), lossy(1_000, lost=20), lossy(2_000)])
+    assert got == [250, None, 250]
+
+
+def test_no_rtt_yet_uses_a_default() -> None:
+    assert policy([{"t": 0, "rttMs": None, "videoPackets": 50, "videoLost": 2, "nacks": 1}]) == [250]
+
+
+def test_a_stuck_picture_asks_for_a_keyframe_once_per_hold() -> None:
+    """Packets arrive but no frame is decoded for 250 ms + the round trip: ask; not again within 1 s."""
+    got = run("""
+      const w = new m.StallWatch();
+      const out = [];
+      for (let t = 0; t <= 3000; t += 250) {
+        const decoded = t < 500 ? t / 50 : 10;           // decoding until 500 ms, then stuck
+        out.push([t, w.check({ t, framesDecoded: decoded, videoPackets: t, rttMs: 100 })]);
+      }
+      return out.filter(([, ask]) => ask).map(([t]) => t);""")
+    assert got == [1000, 2000, 3000]  # stuck since 500 (decoded 10 at 500): 500 + 250 + 100 <= 1000; then every 1 s
+
+
+def test_no_keyframe_while_no_packets_arrive_or_before_the_first_frame() -> None:
+    got = run("""
+      const a = new m.StallWatch(), b = new m.StallWatch();
+      const out = [];
+      for (let t = 0; t <= 3000; t += 250) {
+        out.push(a.check({ t, framesDecoded: 10, videoPackets: 500, rttMs: 0 }));  // paused: nothing arrives
+        out.push(b.check({ t, framesDecoded: 0, videoPackets: t, rttMs: 0 }));     // not started yet
+      }
+      return out.some(Boolean);""")
+    assert got is False
+
+
+ADAPTER = """
+  globalThis.performance = { now: () => clock.t };
+  const clock = { t: 0 };
+  const stats = (video) => new Map([
+    ["v", { type: "inbound-rtp", kind: "video", ...video }],
+    ["p", { type: "candidate-pair", nominated: true, state: "succeeded", currentRoundTripTime: 0.15 }],
+  ]);
+  const receiver = { track: { kind: "video" }, jitterBufferTarget: null };
+  const audioReceiver = { track: { kind: "audio" }, jitterBufferTarget: null };
+  const video = { packetsReceived: 0, packetsLost: 0, nackCount: 0, framesDecoded: 0 };
+  const pc = { connectionState: "connected", getStats: async () => stats(video),
+               getReceivers: () => [receiver, audioReceiver] };
+  const sub = { id: 7, participant: "shopper", pc, warm: false };
+  const events = [], requests = [];
+  const room = { subs: new Map([[7, sub]]), emit: (name, data) => events.push([name, data]),
+                 client: { request: async (msg) => { requests.push(msg); return {}; } } };
+  const a = new m.PlayoutAdapter(room, { pollMs: 1e9 });
+  clearInterval(a.timer);
+  const step = async (ms, d) => { clock.t += ms; Object.assign(video, d(video)); await a.tick(); };
+"""
+
+
+def test_the_adapter_sets_the_video_receivers_target_and_asks_for_keyframes() -> None:
+    got = run(ADAPTER + """
+      await step(0, (v) => ({}));                                                   // first snapshot
+      for (let i = 0; i < 4; i++)                                                   // 1 s: repair seen
+        await step(250, (v) => ({ packetsReceived: v.packetsReceived + 15, packetsLost: v.packetsLost + 1,
+                                  nackCount: v.nackCount + 1, framesDecoded: v.framesDecoded + 5 }));
+      const target = receiver.jitterBufferTarget, audio = audioReceiver.jitterBufferTarget;
+      for (let i = 0; i < 3; i++)                                                   // stuck for 750 ms
+        await step(250, (v) => ({ packetsReceived: v.packetsReceived + 15 }));
+      await new Promise((r) => setTimeout(r, 0));
+      a.stop();
+      return { target, audio, events, requests };""")
+    assert got["target"] == 250 and got["audio"] is None  # the video receiver only; audio follows by A/V sync
+    assert ["playout", {"participant": "shopper", "sub": 7, "targetMs": 250}] in got["events"]
+    assert got["requests"] == [{"type": "receive", "sub": 7, "video": True}]  # Janus sends the publisher a PLI
+    assert ["keyframe", {"participant": "shopper", "sub": 7}] in got["events"]
+
+
+def test_the_adapter_leaves_a_subscription_alone_that_cannot_be_asked() -> None:
+    got = run(ADAPTER + """
+      room.client.request = async (msg) => { requests.push(msg); throw Object.assign(new Error("no"), { code: "pause_unsupported" }); };
+      await step(0, (v) => ({ framesDecoded: 1 }));
+      for (let i = 0; i < 12; i++) await step(250, (v) => ({ packetsReceived: v.packetsReceived + 15 }));
+      await new Promise((r) => setTimeout(r, 0));
+      a.stop();
+      return requests.length;""")
+    assert got == 1
