@@ -103,7 +103,8 @@ class Layer(_Msg, tag="layer"):
 
 class Receive(_Msg, tag="receive"):
     """What a subscription relays: ``video: false`` stops its video (the SDK's audio-only fallback when the
-    link collapses), ``true`` resumes it (Janus sends a keyframe). Audio always flows."""
+    link collapses), ``true`` resumes it (Janus sends the publisher a keyframe request: the SDK also sends it
+    to a subscription whose picture is stuck on a lost reference, sdk/playout.js). Audio always flows."""
 
     sub: str
     video: bool
