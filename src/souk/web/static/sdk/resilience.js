@@ -5,6 +5,8 @@
 // souk.media.videoroom), so the browser's Opus encoder sends FEC (a lost 20 ms frame is rebuilt from the next
 // packet) and stops sending during silence. Video keeps what Chromium and Janus negotiate by default: NACK
 // (Janus resends from its min_nack_queue), RTX, PLI/FIR, transport-wide CC. sdpFeatures() reads them back.
+// temporalLayers() gives a publisher's video (without simulcast) three VP8 temporal layers; sdk/playout.js
+// makes a subscription's video wait for its repairs and asks for a keyframe when its picture is stuck.
 //
 // ICE restart: when a PeerConnection's ICE goes "disconnected" for `graceMs` (or "failed" at once), the
 // IceRestarter restarts ICE on the same PeerConnection, through Souk's `restart` message: the publisher sends
