@@ -3,6 +3,7 @@
 // the stage (consent to recording shown), ask the host privately.
 import { connect } from "/static/sdk/souk.js";
 import { chat } from "/static/rtm/chat.js";
+import { chatTranslation } from "./translate-ui.js";
 import { $, chatLine, dropTile, explain, notice, pageToken, rest, text, tile } from "./live-common.js";
 
 const root = $("watch");
@@ -87,8 +88,17 @@ function hearts(n) {
   }
 }
 
+// chat and danmaku lines get a translate toggle (docs/translation.md)
+function translatable(m) {
+  if (!state.tr || (m.k !== "chat" && m.k !== "danmaku") || typeof m.b !== "string") return;
+  const li = $("messages").querySelector(`li[data-seq="${m.seq}"]`);
+  const body = li && li.querySelector(".body");
+  if (body) state.tr.add(li, body, m.seq, m.b);
+}
+
 function onMessage(m) {
   chatLine($("messages"), m);
+  translatable(m);
   if (m.k === "chat" || m.k === "danmaku") flyDanmaku(m);
   if (m.k === "gift") flyDanmaku({ b: `${GIFTS[m.b && m.b.gift] || "🎁"} ${m.name || m.from}` });
   if (m.k === "system" && m.b && typeof m.b === "object") onSystem(m.b);
@@ -117,7 +127,11 @@ async function startChat() {
   client.on("error", (e) => notice(explain(e)));
   const channel = await client.join(ROOM, { history: 50 });
   state.channel = channel;
-  for (const m of channel.messages) chatLine($("messages"), m);
+  state.tr = chatTranslation({
+    controlsEl: $("tr-controls"),
+    fetchBatch: (seqs, to) => rest("POST", `/v1/rtm/channels/${encodeURIComponent(ROOM)}/translations`, state.token, { to, seqs }),
+  });
+  for (const m of channel.messages) { chatLine($("messages"), m); translatable(m); }
   channel.on("message", onMessage);
   channel.on("aggregate", (a) => { if (a.like) hearts(a.like); });
   $("composer").addEventListener("submit", async (ev) => {
