@@ -72,3 +72,32 @@ async def test_a_viewer_toggles_a_spanish_message_to_english_and_back(souk_chat:
         " return li && li.dataset.view === 'translated'; }", timeout=10_000)
     assert "thank" in (await new_line.locator(".body").inner_text()).lower()
     await ctx.close()
+
+
+async def test_an_agent_reads_the_shoppers_spanish_in_english_on_the_desk(souk_chat: Souk, chromium: Any) -> None:
+    from souk.domain.desk.handoff import HandoffReason
+    from souk.domain.desk.timeline import Channel
+
+    desk, mid = souk_chat.ctx.desk, souk_chat.merchant_id
+    await desk.ensure(mid, "sess-es-1", shopper="shopper-es", channel=Channel.ASSISTANT_TEXT, language="es")
+    seq = await desk.shopper_message(mid, "sess-es-1", shopper="shopper-es", text=SPANISH)
+    await desk.request_human(mid, "sess-es-1", shopper="shopper-es", reason=HandoffReason.EXPLICIT_REQUEST,
+                             packet=None, vip=False, video=False)
+    token = souk_chat.ctx.tokens.mint(merchant_id=mid, identity="agent-en", room="*", role="agent", name="Eve")
+    ctx = await chromium.new_context(locale="en-GB")
+    page = await ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await page.goto(f"{souk_chat.base_url}/desk?token={token}")
+    await page.locator('#inbox-waiting li[data-id="sess-es-1"]').click(timeout=15_000)
+    line = page.locator(f'#timeline li[data-seq="{seq}"]')
+    await line.locator(".ev-text").filter(has_text=SPANISH).wait_for(timeout=10_000)
+    await line.locator("button.tr-toggle").click()
+    await page.wait_for_function(
+        f"() => document.querySelector('#timeline li[data-seq=\"{seq}\"]').dataset.view === 'translated'",
+        timeout=10_000)
+    assert "Linen Summer Dress" in await line.locator(".ev-text").inner_text()
+    await line.locator("button.tr-toggle").click()
+    await line.locator(".ev-text").filter(has_text=SPANISH).wait_for(timeout=5_000)
+    assert errors == []
+    await ctx.close()

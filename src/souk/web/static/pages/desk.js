@@ -8,6 +8,7 @@ import { PRESENCES, cannedText, duration, mergeEvents, queueLabel, section, sort
   warningText, warningsFor } from "./desk-format.js";
 import { el, inboxRow, packetView, timelineItem } from "./desk-view.js";
 import { linkStaffPages, staffToken } from "./staff.js";
+import { deskTranslation } from "./desk-translate.js";
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -15,6 +16,11 @@ const state = {
   selected: null, detail: null, settings: null, marks: {}, ws: null, call: null, canned: null, frames: 0,
 };
 window.soukDesk = state; // for tests and debugging
+// messages in the agent's language: a toggle per message, an auto mode (docs/translation.md)
+state.tr = deskTranslation({
+  controlsEl: $("tr-controls"), rest,
+  onChange: () => { $("timeline").dataset.last = "-1"; renderConversation(); },
+});
 
 async function rest(method, path, body) {
   const res = await fetch(path, {
@@ -179,6 +185,7 @@ function renderConversation() {
   const grew = tl.dataset.id !== s.id || Number(tl.dataset.last || 0) !== last;
   if (grew) {  // a live chat: the newest at the bottom, in view
     tl.replaceChildren(...d.events.map((e) => timelineItem(e, state.names)));
+    state.tr.decorate(tl, s.id, d.events);
     tl.dataset.id = s.id;
     tl.dataset.last = String(last);
     tl.scrollTop = tl.scrollHeight;
