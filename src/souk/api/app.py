@@ -29,6 +29,7 @@ FEATURES = (
     "souk.api.routes.calls",
     "souk.api.routes.rtm",
     "souk.api.routes.live",
+    "souk.api.routes.group_buys",
     "souk.api.routes.stage",
     "souk.api.routes.group_calls",
     "souk.api.routes.voice_rooms",
@@ -52,6 +53,7 @@ QUALITY = "souk.api.routes.quality"  # serving it with WEBHOOKS runs the quality
 SERVICES: dict[str, tuple[Service, ...]] = {
     "souk.api.routes.rtm": ("rtm",),
     "souk.api.routes.live": ("live",),
+    "souk.api.routes.group_buys": ("live",),
     "souk.api.routes.stage": ("shows",),
     "souk.api.routes.replay": ("replays",),
     "souk.api.routes.agent": ("assistant", "desk"),  # the assistant's conversations are the desk's

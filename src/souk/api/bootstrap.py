@@ -48,6 +48,7 @@ from souk.desk.order_events import order_webhooks
 from souk.desk.ports import ConversationStore, DeskSettingsStore, StaffStore
 from souk.desk.service import DeskService
 from souk.domain.desk.handoff import Speaker
+from souk.live.group_buy import GroupBuys
 from souk.live.recording import Binaries, Recorder
 from souk.live.replays import ReplayService
 from souk.live.service import LiveCommerce
@@ -227,6 +228,11 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
         live.start()
         stack.push_async_callback(live.aclose)
         ctx.live = live
+    if "live" in want and ctx.group_buys is None:  # group buys sell through the room's commerce
+        ctx.group_buys = GroupBuys(ctx.storage, _need(ctx.live, "live", "group buys"), RtmChannel(ctx.rtm),
+                                   ctx.clock)
+        ctx.group_buys.start()
+        stack.push_async_callback(ctx.group_buys.aclose)
     if "stage" in want and ctx.stage is None:
         ctx.stage = LiveStage(ctx.clock, max_cohosts=settings.live.max_cohosts)
         if ctx.cluster is not None and ctx.cluster.shared:  # several nodes: the stage lives in Redis

@@ -26,6 +26,7 @@ from souk.core.errors import Unavailable
 from souk.core.settings import Settings
 from souk.desk.service import DeskService
 from souk.desk.webhook_admin import WebhookAdmin
+from souk.live.group_buy import GroupBuys
 from souk.live.recording import Recorder
 from souk.live.replays import ReplayService
 from souk.live.service import LiveCommerce
@@ -75,6 +76,7 @@ class AppContext:
     # the optional services, built when a served feature needs them
     rtm: RtmNode | None = None
     live: LiveCommerce | None = None
+    group_buys: GroupBuys | None = None  # group buys in a room (souk.live.group_buy), beside live
     stage: LiveStage | None = None
     shows: ShowService | None = None
     recorder: Recorder | None = None

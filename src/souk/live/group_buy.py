@@ -124,8 +124,15 @@ class GroupBuys:
         return await self._mine(claims, await self._in_room(claims.merchant_id, room_id, offer_id))
 
     async def _mine(self, claims: AccessClaims, offer: GroupBuy) -> dict[str, Any]:
-        mine = await self._storage.group_buys.joined(claims.merchant_id, offer.id, claims.identity)
-        return {**await self._view(claims.merchant_id, offer), "mine": mine}
+        """The offer with its product card (None if the product left the catalog) and the caller's order."""
+        merchant = claims.merchant_id
+        mine = await self._storage.group_buys.joined(merchant, offer.id, claims.identity)
+        currency = await self._shop.currency(merchant)
+        try:
+            card: dict[str, Any] | None = product_card(await self._storage.catalog.get(merchant, offer.sku), currency)
+        except NotFound:
+            card = None
+        return {**offer_view(offer, self._now(), currency), "card": card, "mine": mine}
 
     async def _in_room(self, merchant_id: str, room_id: str, offer_id: str) -> GroupBuy:
         offer = await self._storage.group_buys.get(merchant_id, offer_id)

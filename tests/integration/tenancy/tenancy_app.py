@@ -248,6 +248,10 @@ async def populate(t: Tenancy) -> None:
         sale = _ok(await host.post(f"/v1/live/{LIVE}/sales",
                                    json={"sku": SKU, "units": 5, "price": "10.00", "duration_s": 3600}))
         t.a["sale_id"] = sale["sale_id"]
+        offer = _ok(await host.post(f"/v1/live/{LIVE}/group-buys", json={  # A's group buy (cases_group_buys.py)
+            "sku": SKU, "tiers": [{"min_buyers": 1, "price": "9.00"}, {"min_buyers": 2, "price": "8.00"}],
+            "cap": 5, "duration_s": 3600}), 201)
+        t.a["group_buy_id"] = offer["offer_id"]
         for code in (A_COUPON, A_ONLY_COUPON):
             _ok(await host.post(f"/v1/live/{LIVE}/coupons", json={"code": code, "kind": "percent", "value": "10"}),
                 201)
@@ -257,6 +261,9 @@ async def populate(t: Tenancy) -> None:
     async with t.http(t.token(A, "viewer-2", LIVE, "audience")) as v2:
         order = _ok(await v2.post(f"/v1/live/{LIVE}/sales/{t.a['sale_id']}/buy", json={"country": "US"}))
         t.a["sale_order_id"] = order["order_id"]
+        joined = _ok(await v2.post(f"/v1/live/{LIVE}/group-buys/{t.a['group_buy_id']}/join",
+                                   json={"country": "US"}))
+        t.a["group_buy_order_id"] = joined["order_id"]
     async with t.http(t.token(A, "viewer-3", LIVE, "audience", name=f"{MARK} hand")) as v3:
         _ok(await v3.post(f"/v1/live/{LIVE}/stage/hand", json={"note": f"{MARK} hand"}))
     async with t.http(t.token(A, "shopper-1", "lobby", "member", name=f"{MARK} shopper")) as s1:
@@ -318,6 +325,7 @@ async def a_state(t: Tenancy) -> dict[str, Any]:
         "call_records": sorted((r.id, r.outcome, r.seller_identity) for r in await s.calls.list(A, limit=500)),
         "pins": list(await ctx.live.pinned_skus(A, LIVE)),
         "sales": sorted((x.id, x.remaining, x.ended) for x in await s.flash_sales.list(A, LIVE)),
+        "group_buys": sorted((x.id, x.buyers, x.units, x.ended) for x in await s.group_buys.list(A, LIVE)),
         "coupons": sorted((c.code, c.remaining, c.ended) for c in await s.coupons.list(A, LIVE)),
         "show": _show_of_a(t, a_host),
         "recordings": ctx_recordings(t),

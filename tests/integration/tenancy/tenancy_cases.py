@@ -14,6 +14,7 @@ from tests.integration.tenancy import (
     cases_access,
     cases_desk,
     cases_group,
+    cases_group_buys,
     cases_live,
     cases_orders,
     cases_photo,
@@ -30,6 +31,8 @@ __all__ = ["COVERED", "Case", "cases_access", "cases_desk", "cases_group", "case
 __all__ += ["cases_voice"]
 
 __all__ += ["cases_translate"]  # reader translation (issue 16)
+
+__all__ += ["cases_group_buys"]  # group buys in a room (issue 15)
 
 covered_elsewhere("WS", "/v1/signal", "test_signal_tenancy.py")  # H2's, with Janus
 covered_elsewhere("WS", "/v1/rtm/ws", "test_socket_tenancy.py")

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from souk.core.errors import Conflict, NotFound
 from souk.core.ids import new_id
 from souk.domain.group_buys import (
+    CENT,
     GroupBuy,
     GroupBuySpec,
     Joined,
@@ -56,7 +57,7 @@ PENDING = OrderStatus.PENDING.value
 
 
 def _tiers(doc: Any) -> tuple[Tier, ...]:
-    return tuple(Tier(int(n), Decimal(str(p))) for n, p in doc)
+    return tuple(Tier(int(n), Decimal(str(p)).quantize(CENT)) for n, p in doc)
 
 
 def _record(row: Any) -> GroupBuy:
@@ -98,7 +99,7 @@ class SqlGroupBuyRepo(Repo):
                                details={"sku": spec.sku})
             await conn.execute(group_buys.insert().values(
                 merchant_id=merchant_id, id=offer_id, room_id=spec.room_id, sku=spec.sku,
-                tiers=[[t.min_buyers, str(Decimal(t.price))] for t in spec.tiers], cap=spec.cap,
+                tiers=[[t.min_buyers, str(Decimal(t.price).quantize(CENT))] for t in spec.tiers], cap=spec.cap,
                 max_qty=spec.max_qty, buyers=0, units=0, starts_at=now,
                 ends_at=now + dt.timedelta(seconds=float(spec.duration_s)), ended=False))
             return await _load(conn, merchant_id, offer_id)
@@ -226,7 +227,7 @@ async def _reprice(conn: AsyncConnection, merchant_id: str, offer_id: str, price
     for qty in quantities:
         ids = sa.select(joins.order_id).where(joins.merchant_id == merchant_id, joins.offer_id == offer_id,
                                               joins.qty == qty).scalar_subquery()
-        amount = (price * int(qty)).quantize(Decimal("0.01"))
+        amount = (price * int(qty)).quantize(CENT)
         done = await conn.execute(orders.update().where(
             orders.c.merchant_id == merchant_id, orders.c.status == PENDING, orders.c.id.in_(ids))
             .values(subtotal=amount, total=orders.c.shipping + sa.bindparam("amount", amount, type_=orders.c.subtotal.type),

@@ -98,6 +98,9 @@ const SYSTEM_TEXT = {
   sale_start: (b) => `Flash sale: ${b.card && b.card.name} at ${b.currency || ""} ${b.price}`,
   sale_end: () => "The flash sale ended",
   coupon: (b) => `Coupon ${b.code} is available`,
+  group_buy_start: (b) => `Group buy: ${(b.card && b.card.name) || b.sku} from ${b.currency} ${b.price}, cheaper as more join`,
+  group_buy_tier: (b) => `Group buy: ${b.buyers} joined, everyone now pays ${b.currency} ${b.price}`,
+  group_buy_end: (b) => `Group buy closed at ${b.buyers} buyers: ${b.currency} ${b.price} each`,
 };
 
 export function chatLine(listEl, m) {

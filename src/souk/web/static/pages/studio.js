@@ -4,6 +4,7 @@
 import { connect, getMedia } from "/static/sdk/souk.js";
 import { chat } from "/static/rtm/chat.js";
 import { $, chatLine, dropTile, explain, notice, pageToken, rest, text, tile } from "./live-common.js";
+import { mountGroupBuyHost } from "./group-buy.js";
 
 const root = $("studio");
 const ROOM = root.dataset.room;
@@ -150,6 +151,7 @@ async function pin(sku) {
 
 function markPins(pinned) {
   state.pinned = new Set(pinned.map((p) => (typeof p === "string" ? p : p.sku)));
+  if (state.groupBuy) state.groupBuy.refreshSkus();
   for (const li of root.querySelectorAll("#products li")) {
     const on = state.pinned.has(li.dataset.sku);
     li.classList.toggle("pinned", on);
@@ -190,6 +192,7 @@ function onMessage(m) {
     case "stage_joined": case "stage_left": case "stage_declined": case "stage_muted": case "pk_start": case "pk_end": case "pk_invite":
       refresh().catch(() => {}); break;
     case "pin": case "unpin": markPins(b.pinned || [...state.pinned, b.card && b.card.sku].filter(Boolean)); break;
+    case "group_buy_progress": case "group_buy_tier": if (state.groupBuy) state.groupBuy.onSystem(b); break;
     case "sale_start": case "sale_stock": case "sale_end": onSale(b); break;
     default: break;
   }
@@ -223,6 +226,7 @@ async function main() {
     return;
   }
   $("show-form").addEventListener("submit", act(goLive));
+  state.groupBuy = mountGroupBuyHost($("group-buy-host"), { room: ROOM, token: state.token, skus: () => [...state.pinned] });
   $("end-btn").addEventListener("click", act(endShow));
   $("mic-btn").addEventListener("click", act(async () => {
     const muted = !(state.room && state.room.muted.audio);

@@ -5,6 +5,7 @@ import { connect } from "/static/sdk/souk.js";
 import { chat } from "/static/rtm/chat.js";
 import { chatTranslation } from "./translate-ui.js";
 import { $, chatLine, dropTile, explain, notice, pageToken, rest, text, tile } from "./live-common.js";
+import { mountGroupBuy } from "./group-buy.js";
 
 const root = $("watch");
 const ROOM = root.dataset.room;
@@ -115,6 +116,9 @@ function onSystem(b) {
     case "pin": showPinned(b.card); break;
     case "unpin": if (state.pinned && state.pinned.sku === b.sku) { state.pinned = null; $("pinned").classList.add("hidden"); } break;
     case "sale_start": case "sale_stock": case "sale_end": showSale(b); break;
+    case "group_buy_start": case "group_buy_progress": case "group_buy_tier": case "group_buy_end":
+      if (state.groupBuy) state.groupBuy.onSystem(b);
+      break;
     case "stage_invite": if (b.identity === state.identity) showInvite(); break;
     case "stage_joined": case "stage_left": refreshShow(); break;
     default: break;
@@ -325,6 +329,7 @@ async function main() {
     return;
   }
   $("buy-btn").addEventListener("click", buy);
+  state.groupBuy = mountGroupBuy($("group-buy"), { room: ROOM, token: state.token, country });
   $("cart-btn").addEventListener("click", async () => {
     if (!state.pinned) return;
     try { showCart((await call("POST", "/cart", { sku: state.pinned.sku, qty: 1 })).lines); } catch (e) { notice(explain(e)); }
