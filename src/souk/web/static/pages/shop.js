@@ -1,5 +1,5 @@
 // Shopper product page: "Video call the seller".
-import { connect } from "/static/sdk/souk.js";
+import { connect, getMedia } from "/static/sdk/souk.js";
 import { CallUI, api, tokenFromHash } from "./call-ui.js";
 
 const product = document.getElementById("product");
@@ -48,6 +48,11 @@ async function startCall(desk = null) {
   state.phase = "calling";
   state.desk = desk;
   ui.show(desk ? `Calling ${desk.agent_name || "our team"}…` : "Calling the seller…");
+  state.marks = { clicked: Date.now() };
+  const mark = (name) => { state.marks[name] = Date.now(); };
+  // the camera starts beside the call request (its errors surface at publish, as before)
+  const camera = getMedia({ audio: true, video: true });
+  camera.catch(() => {});
   try {
     const res = await api("/v1/consults", await lobbyToken(), {
       product_sku: product.dataset.sku, language: product.dataset.lang || navigator.language.slice(0, 2) || "en",
@@ -55,13 +60,16 @@ async function startCall(desk = null) {
     });
     state.call = res.call;
     state.roomToken = res.token;
-    state.client = await connect({ token: res.token });
+    mark("requested");
+    state.client = await connect({ token: res.token, join: res.call.room }); // joined in the same round trip
+    mark("connected");
     state.client.on("call", onCall);
     state.client.on("close", () => { if (state.phase !== "idle") finish("The connection to the call was lost."); });
     state.client.on("reconnecting", () => ui.status("Connection lost, reconnecting…"));
     state.client.on("reconnected", () => ui.status(state.phase === "in-call" ? "Connected with the seller" : "Ringing the seller…"));
     // Join and publish while it rings, so the seller sees us the moment they accept.
     state.room = await state.client.join(res.call.room);
+    mark("joined");
     ui.attach(state.room);
     state.room.on("published", (feed) => {  // the seller's feed, not the AI attendant's voice while it rings
       if (state.room.participants.get(feed.participant)?.role !== "assistant") state.marks.seller_published = Date.now();
@@ -70,9 +78,13 @@ async function startCall(desk = null) {
       if (state.room.participants.get(t.participant)?.role !== "assistant") state.marks.track = state.marks.track || Date.now();
     });
     state.room.on("switched", () => { state.marks.switched = Date.now(); });
-    await state.room.publish({ audio: true, video: true });
+    const stream = await camera;
+    mark("camera");
+    await state.room.publish({ stream });
+    mark("published");
     warmUp(state.room);
   } catch (err) {
+    camera.then((s) => { if (!state.room || state.room.localStream !== s) s.getTracks().forEach((t) => t.stop()); }, () => {});
     await hangupCall();
     finish("Call failed.");
     ui.error(err);

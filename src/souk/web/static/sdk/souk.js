@@ -2,6 +2,7 @@
 // Plain ES module, no bundler.  import { connect } from "/static/sdk/souk.js";
 //
 //   const client = await connect({ token });            // opens /v1/signal, waits for "welcome"
+//   const client = await connect({ token, join: roomId }); // and joins at once (client.join(roomId) takes it)
 //   client.on("call", (m) => ...);                       // server events: call, participant.joined, published...
 //   const room = await client.join(roomId);              // -> participants and feeds already there
 //   await room.publish({ audio: true, video: true });    // getUserMedia + offer -> Janus answer
@@ -46,7 +47,7 @@ export { SoukError } from "./errors.js";
 import { SoukError, mediaError } from "./errors.js";
 import { Emitter } from "./emitter.js";
 import { readQuality, reportRoom } from "./quality.js";
-import { IceRestarter, opusResilient, temporalLayers } from "./resilience.js";
+import { IceRestarter, opusResilient, temporalLayers, unsyncVideo } from "./resilience.js";
 import { LayerAdapter } from "./layers.js";
 import { PlayoutAdapter } from "./playout.js";
 import { scheduleIceRefresh } from "./ice.js";
@@ -70,11 +71,14 @@ function wsUrl(base, token) {
   return u.toString();
 }
 
+// join: a room id to join as soon as the socket opens, without waiting for the welcome (one round trip less
+// on a slow link); client.join(that room) then takes that join's reply.
 export async function connect({ token, baseUrl = "", timeoutMs = DEFAULT_TIMEOUT_MS, iceServers, quality = true,
-  adapt = true } = {}) {
+  adapt = true, join = null } = {}) {
   const client = new Client(wsUrl(baseUrl, token), timeoutMs, iceServers);
   client.qualityReports = quality; // upload call-quality reports (sdk/quality.js, docs/quality.md)
   client.adapt = adapt; // pick each subscription's layer / audio-only from its own stats (sdk/layers.js)
+  if (join) client._early = { roomId: join, reply: null };
   await client._open();
   return client;
 }
@@ -173,6 +177,14 @@ export class Client extends Emitter {
         }
         this._dispatch(msg);
       };
+      ws.onopen = () => {
+        // the early join (connect({ join })): sent on the first socket only, answered after the welcome
+        const early = this._early;
+        if (early && !early.reply && !this.welcome) {
+          early.reply = this.request({ type: "join", room: early.roomId, name: "", subscribe: true });
+          early.reply.catch(() => {}); // client.join reports it
+        }
+      };
       ws.onerror = () => fail(new SoukError("network", "could not reach the signaling server"));
       ws.onclose = (ev) => {
         fail(new SoukError("connection_closed", ev.reason || `signaling closed (${ev.code})`));
@@ -259,9 +271,12 @@ export class Client extends Emitter {
   async join(roomId, { autoSubscribe = true, name = "" } = {}) {
     // with autoSubscribe the server subscribes us to every feed already up and returns the offers at once
     const ask = () => this.request({ type: "join", room: roomId, name, subscribe: autoSubscribe });
+    const early = this._early;
+    this._early = null;
+    const first = early && early.reply && early.roomId === roomId && autoSubscribe && !name ? early.reply : ask();
     let reply;
     try {
-      reply = await ask();
+      reply = await first;
     } catch (e) {
       // Several nodes: the room is served by another node, which the refusal names. Move there once.
       if (!(e && e.code === "room_elsewhere" && e.details && e.details.signal_url)) throw e;
@@ -573,7 +588,7 @@ export class Room extends Emitter {
       else if (pc.connectionState === "failed" && !sub.claimed) this._closeSub(sub); // nothing to show: fall back quietly
     };
     try {
-      await pc.setRemoteDescription({ type: "offer", sdp: reply.sdp });
+      await pc.setRemoteDescription({ type: "offer", sdp: unsyncVideo(reply.sdp) }); // voice not held back for video
       const answer = { type: "answer", sdp: opusResilient((await pc.createAnswer()).sdp) }; // Opus FEC + DTX
       await pc.setLocalDescription(answer);
       this._ice.watch(pc, reply.sub);
@@ -588,6 +603,11 @@ export class Room extends Emitter {
   }
 
   // Close a subscription here and tell the server (which may have dropped it already: errors ignored).
+  // Stop receiving a participant's feed: its subscriptions are closed here and on the server.
+  unsubscribe(participant) {
+    for (const sub of [...this.subs.values()]) if (sub.participant === participant) this._closeSub(sub);
+  }
+
   _closeSub(sub) {
     if (this.subs.get(sub.id) !== sub) return;
     this._discard(sub);
