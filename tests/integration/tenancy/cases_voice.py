@@ -70,3 +70,20 @@ async def voice_create(t: Tenancy) -> None:
             room = clean(t, r, 201)
             assert room["hands"] == []
             clean(t, await c.post(f"/v1/voice-rooms/{VOICE}/end"))
+
+
+PAGE = "the voice room page shell of merchant ?m= (no state of a room: it is fetched with the token)"
+
+
+@covers("GET", "/voice/{room}", public=PAGE)
+async def voice_page(t: Tenancy) -> None:
+    async with t.http(b_key(t)) as c:
+        body = clean(t, await c.get(f"/voice/{VOICE}?m={B}"))
+    assert 'data-view="room"' in body
+
+
+@covers("GET", "/voice/{room}/host", public=PAGE)
+async def voice_host_page(t: Tenancy) -> None:
+    async with t.http(b_key(t)) as c:
+        body = clean(t, await c.get(f"/voice/{VOICE}/host?m={B}"))
+    assert 'data-view="host"' in body
