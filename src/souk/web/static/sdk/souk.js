@@ -47,7 +47,7 @@ export { SoukError } from "./errors.js";
 import { SoukError, mediaError } from "./errors.js";
 import { Emitter } from "./emitter.js";
 import { readQuality, reportRoom } from "./quality.js";
-import { IceRestarter, opusResilient, temporalLayers, unsyncVideo } from "./resilience.js";
+import { IceRestarter, opusResilient, temporalLayers } from "./resilience.js";
 import { LayerAdapter } from "./layers.js";
 import { PlayoutAdapter } from "./playout.js";
 import { scheduleIceRefresh } from "./ice.js";
@@ -588,7 +588,7 @@ export class Room extends Emitter {
       else if (pc.connectionState === "failed" && !sub.claimed) this._closeSub(sub); // nothing to show: fall back quietly
     };
     try {
-      await pc.setRemoteDescription({ type: "offer", sdp: unsyncVideo(reply.sdp) }); // voice not held back for video
+      await pc.setRemoteDescription({ type: "offer", sdp: reply.sdp });
       const answer = { type: "answer", sdp: opusResilient((await pc.createAnswer()).sdp) }; // Opus FEC + DTX
       await pc.setLocalDescription(answer);
       this._ice.watch(pc, reply.sub);
