@@ -6,6 +6,7 @@
 //   const desk = attachDesk({ chat, log, add, lang: () => lang, voice: () => voiceSession, target, status });
 //   desk.asked()   after the shopper asked for a person: a pending line until the desk's answer comes
 
+import { deskReader } from "./desk-reader.js";
 import { EMAIL, label, noticeText } from "./labels.js";
 
 const PENDING_TIMEOUT_MS = 15000; // no answer from the desk by then: say so instead of waiting forever
@@ -34,6 +35,7 @@ export function attachDesk({ chat, log, add, lang, voice, target, status, person
   const L = (key, values) => label(lang(), key, values);
   const state = { status: "ai", agentName: "", pending: null, pendingTimer: null, emailBox: null, ring: null,
                   csatBox: null, callId: null, lastNotice: null, announced: false };
+  const reader = deskReader({ chat, lang }); // a person's message in the shopper's language
 
   const scroll = () => { log.scrollTop = log.scrollHeight; };
   const setStatus = (s) => {
@@ -117,9 +119,12 @@ export function attachDesk({ chat, log, add, lang, voice, target, status, person
       case "agent_message": {
         clearPending();
         const name = event.agent_name || state.agentName || L("team");
-        const m = add("human", event.text || "");
+        const m = add("human", "");
+        const body = el("span", "souk-text", event.text || "");
+        m.append(body);
         m.dataset.agent = name;
         m.prepend(el("span", "souk-who", name));
+        reader(m, body, event.seq, event.text || "").catch(() => {});
         const v = voice();
         if (v && !v.speaksDesk) speak(event.text || "", lang()); // else the voice session speaks it
         break;
