@@ -264,6 +264,14 @@ class VoiceMounts:
             if self._mounts.get((mount.room, mount.node_id)) is mount:
                 del self._mounts[(mount.room, mount.node_id)]
 
+    async def forget_node(self, node_id: str) -> None:
+        """``node_id`` lost our session (a Janus restart, or a session timeout): tear down the mountpoints on it
+        and those fed from it. After a restart nothing is left to stop (the failures are logged); after a lost
+        session the mountpoints and the room's forwarders are still there and must go."""
+        self._streaming.pop(node_id, None)
+        for mount in [m for m in self._mounts.values() if node_id in (m.node_id, m.origin)]:
+            await self.teardown(mount, f"{node_id} lost our session")
+
     async def drop_room(self, room: RoomKey) -> None:
         for mount in self.mounts(room):
             for viewer in list(mount.listeners):

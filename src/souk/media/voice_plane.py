@@ -56,6 +56,8 @@ from souk.media.voice_mounts import VoiceMounts
 log = logging.getLogger(__name__)
 
 MAX_SEATS = 64
+RESTORE_RETRY_S = 0.2
+REPLACE_WAIT_S = 2.0  # how long a speaker joining again waits for its kicked older connection to go
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,7 @@ class VoiceRoomSpec:
     seats: int
     options: BridgeOptions
     record: str | None
+    events: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,7 @@ class VoicePlane:
         self._speakers: set[Speaker] = set()
         self._callbacks: list[Callable[[VoiceEvent], None]] = []
         self._locks: dict[RoomKey, asyncio.Lock] = {}
+        self._node_locks: dict[str, asyncio.Lock] = {}
         self._tasks = TaskOwner("voice-plane")
         self._closed = False
         js = plane.settings
@@ -151,14 +155,69 @@ class VoicePlane:
         return await self.plane.link(node_id)
 
     async def control(self, node_id: str) -> BridgeControl:
-        """The AudioBridge control handle on a node (re-attached after the node's session was lost)."""
+        """The AudioBridge control handle on a node. When the node's session was lost (Janus restarted, or our
+        session on it timed out) the handle is attached again on the new link and the node's voice rooms are put
+        back first (:meth:`_restore`)."""
         control = self._controls.get(node_id)
         if control is not None and control.handle.alive:
             return control
-        link = await self.plane.link(node_id)
-        control = BridgeControl(await link.session.attach(PLUGIN), link.node.admin_key)
-        self._controls[node_id] = control
-        return control
+        async with self._node_locks.setdefault(node_id, asyncio.Lock()):
+            control = self._controls.get(node_id)
+            if control is not None and control.handle.alive:
+                return control
+            link = await self.plane.link(node_id)
+            fresh = BridgeControl(await link.session.attach(PLUGIN), link.node.admin_key)
+            self._controls[node_id] = fresh
+            if control is not None:
+                await self._restore(node_id)
+            if not self._closed:
+                self._tasks.spawn(self._watch_node(node_id, fresh), f"voice-node:{node_id}")
+            return fresh
+
+    async def _watch_node(self, node_id: str, control: BridgeControl) -> None:
+        """When the node's session goes, put its voice rooms back as soon as the node is reachable again (the
+        monitors' events and the listeners' mountpoints went with it)."""
+        await control.handle.session.ended.wait()
+        delay = RESTORE_RETRY_S
+        while not self._closed and any(self.pool.node_of(r) == node_id for r in self._rooms):
+            try:
+                await self.control(node_id)
+                return
+            except SoukError as exc:
+                log.info("voice rooms on %s not restored yet: %s", node_id, exc)
+            await self.clock.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def _restore(self, node_id: str) -> None:
+        """The node lost our session: its mountpoints, forwarders and monitors are gone with it; re-create its
+        rooms (an AudioBridge room survives only a lost session, not a restart: create is idempotent)."""
+        await self.mounts.forget_node(node_id)
+        for room, spec in list(self._rooms.items()):
+            if self.pool.node_of(room) != node_id:
+                continue
+            self._monitors.pop(room, None)
+            try:
+                await self._create(room, node_id, spec)
+                log.info("voice room %s restored on %s", room, node_id)
+            except SoukError as exc:
+                log.error("could not restore voice room %s on %s: %s", room, node_id, exc)
+
+    async def wait_restored(self, room: RoomKey, timeout_s: float = 30.0) -> bool:
+        """After the room's node was lost: True once the room is back on it (False: the room went, the plane
+        closed, or ``timeout_s`` passed). The signaling socket waits on it before telling a page media.reset."""
+        deadline = self.clock.now() + timeout_s
+        while not self._closed and room in self._rooms:
+            node_id = self.pool.node_of(room)
+            if node_id is None:
+                return False
+            try:
+                await self.control(node_id)
+                return room in self._rooms
+            except SoukError:
+                if self.clock.now() + RESTORE_RETRY_S > deadline:
+                    return False
+                await self.clock.sleep(RESTORE_RETRY_S)
+        return False
 
     def room_secret(self, room: RoomKey) -> str:
         return node_room_secret(self.pool.get(self._origin(room)), room)
@@ -177,28 +236,40 @@ class VoicePlane:
             raise ConfigError(f"a voice room has 1..{MAX_SEATS} seats")
         options = BridgeOptions(prebuffer=prebuffer)
         options.check()
+        known = self._rooms.get(room)
+        if record is None and known is not None:  # ensured again without a recording: it keeps recording
+            record = known.record
         recording = recording_path(self.plane.recordings_dir, record) if record is not None else None
+        spec = VoiceRoomSpec(room, seats, options, record, events or (known is not None and known.events))
         async with self._locks.setdefault(room, asyncio.Lock()):
             node = self.pool.place(room, region)
-            control = await self.control(node.node_id)
-            if recording is not None:
-                recording.parent.mkdir(parents=True, exist_ok=True)
-            created = await control.create(
-                self.janus_room(room), secret=node_room_secret(node, room), pin=node_room_pin(node, room),
-                description=f"souk voice {room}", options=options,
-                record_dir=str(recording.parent) if recording else None,
-                record_file=recording.name if recording else None)
-            self._rooms[room] = VoiceRoomSpec(room, seats, options, record)
-            if events and (room not in self._monitors or not self._monitors[room].handle.alive):
-                await self._monitor(room, node.node_id)
-            await self.mounts.mount(room, node.node_id, node.node_id)
+            await self.control(node.node_id)
+            created = await self._create(room, node.node_id, spec)
+            self._rooms[room] = spec
         return VoiceRoomInfo(room, self.janus_room(room), node.node_id, seats, prebuffer, recording, created)
+
+    async def _create(self, room: RoomKey, node_id: str, spec: VoiceRoomSpec) -> bool:
+        """The room on ``node_id`` (idempotent), its monitor (when ``spec.events``) and its origin mountpoint."""
+        node = self.pool.get(node_id)
+        control = self._controls[node_id]
+        recording = recording_path(self.plane.recordings_dir, spec.record) if spec.record is not None else None
+        if recording is not None:
+            recording.parent.mkdir(parents=True, exist_ok=True)
+        created = await control.create(
+            self.janus_room(room), secret=node_room_secret(node, room), pin=node_room_pin(node, room),
+            description=f"souk voice {room}", options=spec.options,
+            record_dir=str(recording.parent) if recording else None,
+            record_file=recording.name if recording else None)
+        if spec.events and (room not in self._monitors or not self._monitors[room].handle.alive):
+            await self._monitor(room, node_id)
+        await self.mounts.mount(room, node_id, node_id)
+        return created
 
     async def destroy_room(self, room: RoomKey) -> bool:
         """Destroy the voice room: listeners, mountpoints, forwarders, speakers (kicked), the recording closed.
         False when it did not exist. Idempotent."""
         async with self._locks.setdefault(room, asyncio.Lock()):
-            self._rooms.pop(room, None)
+            spec = self._rooms.pop(room, None)
             node_id = self.pool.node_of(room)
             await self.mounts.drop_room(room)
             monitor = self._monitors.pop(room, None)
@@ -209,10 +280,31 @@ class VoicePlane:
                 return False
             try:
                 control = await self.control(node_id)
-                return await control.destroy(self.janus_room(room),
-                                             secret=node_room_secret(self.pool.get(node_id), room))
+                destroyed = await control.destroy(self.janus_room(room),
+                                                  secret=node_room_secret(self.pool.get(node_id), room))
             finally:
                 self.pool.release(room)
+        if destroyed and spec is not None and spec.record is not None:
+            await self._recording_closed(recording_path(self.plane.recordings_dir, spec.record))
+        return destroyed
+
+    async def _recording_closed(self, path: Path, wait_s: float = 3.0) -> bool:
+        """Janus's mixer thread writes the WAV sizes when it closes the file, a moment after ``destroy``
+        answered: wait (up to ``wait_s``) until the file reads as WAV, so a replay made next finds it whole."""
+        deadline = self.clock.now() + wait_s
+        while True:
+            try:  # the RIFF size (bytes 4-8) stays 0 until Janus closes the file and writes it
+                with path.open("rb") as f:
+                    head = f.read(12)
+                size = path.stat().st_size
+                if head[:4] == b"RIFF" and head[8:12] == b"WAVE" and int.from_bytes(head[4:8], "little") == size - 8:
+                    return True
+            except OSError:
+                pass
+            if self.clock.now() + 0.05 > deadline:
+                log.warning("voice recording %s not closed by Janus within %.1f s", path, wait_s)
+                return False
+            await self.clock.sleep(0.05)
 
     def room_spec(self, room: RoomKey) -> VoiceRoomSpec | None:
         return self._rooms.get(room)
@@ -242,9 +334,18 @@ class VoicePlane:
             await control.moderate(self.janus_room(room), pid, "kick", secret=node_room_secret(node, room))
         link = await self.plane.link(origin)
         handle = await link.session.attach(PLUGIN)
+        deadline = self.clock.now() + REPLACE_WAIT_S
         try:
-            member, _ = await join(handle, room, self.janus_room(room), pid, pin=node_room_pin(node, room),
-                                   display=identity, muted=muted, kind=Speaker, on_close=self._speaker_closed)
+            while True:
+                try:
+                    member, _ = await join(handle, room, self.janus_room(room), pid, pin=node_room_pin(node, room),
+                                           display=identity, muted=muted, kind=Speaker,
+                                           on_close=self._speaker_closed)
+                    break
+                except Conflict:  # the kicked tab is still leaving (Janus removes it a moment after the kick)
+                    if self.clock.now() + RESTORE_RETRY_S > deadline:
+                        raise
+                    await self.clock.sleep(0.05)
         except BaseException:
             with contextlib.suppress(SoukError):
                 await handle.detach()
@@ -289,6 +390,7 @@ class VoicePlane:
         origin = self._origin(room)
         if room not in self._rooms:
             raise NoSuchRoom(f"voice room {room} was not ensured by this process", janus_code=485)
+        await self.control(origin)  # a node that lost our session: its rooms and mountpoints are put back first
         return await self.mounts.listen(room, origin, region=region, node_id=node_id)
 
     def listeners(self, room: RoomKey) -> dict[str, int]:

@@ -11,6 +11,7 @@ Every handle opened here is closed on ``voice.unspeak``/``voice.unlisten``, when
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Protocol
 
@@ -55,6 +56,9 @@ class VoicePort(Protocol):
     async def listen(self, room: RoomKey, *, region: str | None = None, node_id: str | None = None
                      ) -> ReceiverPort: ...
 
+    async def wait_restored(self, room: RoomKey, timeout_s: float = 30.0) -> bool:
+        """After the room's media node was lost: True once the voice room is back on it."""
+
 
 class SeatPolicy(Protocol):
     """The voice-room service's answers (souk.voice implements it; the database is the truth)."""
@@ -85,6 +89,7 @@ class VoiceSignals:
         self.speaker: SpeakerPort | None = None
         self.listener: ReceiverPort | None = None
         self._tasks = TaskOwner(f"voice:{session.claims.identity}")
+        self._reset: asyncio.Task[None] | None = None
 
     @property
     def identity(self) -> str:
@@ -212,11 +217,30 @@ class VoiceSignals:
                         room = self.session.room
                         self.session.outbox.push_frame(v.encode(v.VoiceRemoved(
                             room=room.room_id if room else "", reason=reason)))  # type: ignore[arg-type]
+                    if reason == "media_lost":
+                        self._media_lost()
                     if reason or isinstance(event, ev.HandleGone):
                         self._tasks.spawn(self._forget(handle), f"voice-forget-{target}")
                         return
                 case _:
                     pass
+
+    def _media_lost(self) -> None:
+        """The media server under our connections was lost: tell the page ``media.reset`` once the voice room
+        is back (the SDK then opens again what was open), as the session does for its VideoRoom handles."""
+        if self._reset is None or self._reset.done():
+            self._reset = self._tasks.spawn(self._reset_after_loss(), "voice-media-reset")
+
+    async def _reset_after_loss(self) -> None:
+        room = self.session.room
+        if room is None or self.plane is None:
+            return
+        if not await self.plane.wait_restored(room):
+            log.warning("voice room %s: not restored; %s gets no media.reset", room, self.identity)
+            return
+        if self.session.room == room:
+            self.session.outbox.push(m.MediaReset(room=room.room_id))
+            log.info("voice room %s: media.reset sent to %s", room, self.identity)
 
     async def _forget(self, handle: MediaHandle) -> None:
         if handle is self.speaker:

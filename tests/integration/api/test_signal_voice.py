@@ -5,6 +5,9 @@ has its own tests; this is the socket's side of the contract (/work/notes/contra
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 
 from souk.bench.signal_client import SignalClient, SignalError
@@ -130,3 +133,43 @@ async def test_voice_messages_outside_a_voice_room_and_before_join(souk_media: S
         assert err.value.code == "malformed"
     finally:
         await client.aclose()
+
+
+async def test_janus_killed_the_pages_are_told_and_speak_and_listen_again(souk_media: Souk) -> None:
+    ctx = souk_media.ctx
+    plane = ctx.media
+    assert ctx.voice_plane is not None and plane is not None and plane.supervisor is not None
+    room = str((await ctx.storage.rooms.create("lumen", "voice")).id)
+    ctx.voice_seats = Seats("host")
+    await ctx.voice_plane.ensure_room(RoomKey("lumen", room), seats=2)
+    host = await _client(souk_media, room, "host", "host")
+    fan = await _client(souk_media, room, "fan", "audience")
+    bots: list[SpeakerBot | ListenerBot] = []
+
+    async def listen() -> ListenerBot:
+        ear = ListenerBot()
+        bots.append(ear)
+        offer = await fan.request({"type": "voice.listen"})
+        await fan.request({"type": "voice.answer", "sdp": (await ear.answer(Jsep("offer", offer["sdp"]))).sdp})
+        return ear
+
+    try:
+        bots.append(await _speak(host, 440.0))
+        ear = await listen()
+        await until(lambda: ear.ear.heard(440.0) > LOUD, 10, "heard before")
+        pid = plane.supervisor.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        removed = await host.next_event("voice.removed", timeout=15)
+        assert removed["reason"] == "media_lost"
+        await host.next_event("media.reset", timeout=15)  # the voice room is back on the new Janus
+        await fan.next_event("media.reset", timeout=15)
+        bots.append(await _speak(host, 1000.0))  # what the SDK does on media.reset: open again what was open
+        ear = await listen()  # the server dropped the dead listener: a fresh one is not already_listening
+        await until(lambda: ear.ear.heard(1000.0) > LOUD, 10, "heard after the restart")
+    finally:
+        for client in (host, fan):
+            await client.aclose()
+        for bot in bots:
+            await bot.aclose()
+        ctx.voice_seats = None

@@ -120,3 +120,20 @@ def test_mute_and_resume_after_a_reconnect() -> None:
     # after the reconnect: speaking again on a new connection, muted again
     assert out["types"] == ["join", "voice.speak", "voice.mute", "voice.speak", "voice.mute"]
     assert out["speaking"] and out["pcs"] == 2 and out["firstClosed"]
+
+
+def test_media_lost_waits_for_media_reset_then_speaks_again() -> None:
+    out = js("""
+      const client = new FakeClient({ "voice.speak": { type: "answer", sdp: "v=0 answer" },
+                                      "voice.listen": { type: "voice.offer", sdp: "v=0 offer" } });
+      const v = await m.VoiceRoom.join(client, "r1", { pc: () => new FakePc(), mic: async () => mic });
+      await v.speak();
+      client.fire("voice.removed", { type: "voice.removed", room: "r1", reason: "media_lost" });
+      await tick(); await tick();
+      const between = { speaking: v.speaking, listening: v.listening, n: client.requests.length };
+      client.fire("media.reset", { type: "media.reset", room: "r1" });
+      await tick(); await tick(); await tick();
+      return { between, types: client.requests.map((r) => r.type), speaking: v.speaking };
+    """)
+    assert out["between"] == {"speaking": False, "listening": False, "n": 2}  # no listen while the server is away
+    assert out["types"] == ["join", "voice.speak", "voice.speak"] and out["speaking"]

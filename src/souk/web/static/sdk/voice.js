@@ -51,6 +51,7 @@ export class VoiceRoom extends Emitter {
     this.speaker = null; // { pc, stream, muted }
     this.listener = null; // { pc, stream }
     this.audioElement = null;
+    this._lost = null; // the speaker connection a media server loss took (media.reset opens it again)
     this.closed = false;
     this._off = [
       client.on("voice.removed", (m) => this._removed(m)),
@@ -178,8 +179,13 @@ export class VoiceRoom extends Emitter {
 
   _removed(msg) {
     if (msg.room && msg.room !== this.roomId) return;
+    const was = this.speaker;
     this._closeSpeaker(false); // the server closed it already
     this.emit("removed", { reason: msg.reason });
+    if (msg.reason === "media_lost") { // the media server went: media.reset follows once the room is back
+      this._lost = was;
+      return;
+    }
     if (this.autoListen && !this.closed && msg.reason !== "room_destroyed") {
       this.listen().catch((e) => this.emit("error", e));
     }
@@ -193,8 +199,9 @@ export class VoiceRoom extends Emitter {
   // The socket came back (or the media server was reset): the server dropped our connections; open again.
   async _resume() {
     if (this.closed) return;
-    const wasSpeaking = this.speaker;
+    const wasSpeaking = this.speaker || this._lost; // media_lost closed the speaker: speak again
     const wasListening = this.listener;
+    this._lost = null;
     this._closeSpeaker(false);
     this._closeListener(false);
     try {
