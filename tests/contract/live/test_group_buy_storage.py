@@ -193,3 +193,30 @@ async def test_every_group_buy_statement_filters_by_merchant(storage: Storage) -
     assert public == {"create", "get", "list", "join", "joined", "end", "running"}, "add new methods to this audit"
     data = [s for s in statements if s.split()[0].upper() in ("SELECT", "UPDATE", "INSERT", "DELETE")]
     assert len(data) > 20 and [s for s in data if not scoped(s)] == []
+
+
+async def test_two_nodes_on_one_database_never_pass_the_cap(storage: Storage, storage_url: str,
+                                                           storage_clock: ManualClock, tmp_path: Any) -> None:
+    """Two Souk nodes (two Storage objects, two engines) on one database: 64 joins split between them."""
+    from souk.core.settings import Settings
+    from souk.storage import open_storage
+
+    await _shop(storage, stock=500, buyers=CONCURRENT)
+    offer = await storage.group_buys.create(A, spec(cap=25, max_qty=1))
+    other = await open_storage(Settings(data_dir=str(tmp_path)), clock=storage_clock, url=storage_url)
+    try:
+        async def join(i: int) -> str:
+            node = storage if i % 2 else other
+            try:
+                await node.group_buys.join(A, offer.id, customer_id=f"C-{i}", qty=1, country="US")
+                return "ok"
+            except Conflict as exc:
+                return exc.code
+
+        results = await asyncio.gather(*(join(i) for i in range(CONCURRENT)))
+    finally:
+        await other.aclose()
+    assert results.count("ok") == 25 and set(results) == {"ok", "group_buy_full"}
+    after = await storage.group_buys.get(A, offer.id)
+    assert (after.buyers, after.units, after.tier) == (25, 25, 2) and (await storage.catalog.get(A, "HOT")).stock == 475
+    assert set((await _prices(storage)).values()) == {(Decimal("19.90"), Decimal("19.90"))}
