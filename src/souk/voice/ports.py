@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from souk.core.tenancy import RoomKey
-from souk.media.voice_plane import VoiceEvent
+from souk.media.voice_plane import SpeakerState, VoiceEvent
 
 
 class Publisher(Protocol):
@@ -26,5 +26,7 @@ class VoiceMedia(Protocol):
     async def mute(self, room: RoomKey, identity: str, muted: bool) -> bool: ...
 
     async def kick(self, room: RoomKey, identity: str) -> bool: ...
+
+    async def speakers(self, room: RoomKey) -> list[SpeakerState]: ...
 
     def on_event(self, callback: Callable[[VoiceEvent], None]) -> None: ...

@@ -10,13 +10,15 @@ under the row lock), so two nodes changing seats at once cannot both win. After 
   needs nothing of the plane: the page sees the event and opens its speaker connection (``voice.speak``),
   which the plane allows through :meth:`may_speak`.
 
-The plane's talking events become ``{"type": "talking", "talking": [identities], "changed": {identity: bool}}``
+A speaker whose connection left the bridge (not kicked) keeps its seat for ``seat_grace_s``; if it is not back
+by then its seat is freed. The plane's talking events become ``{"type": "talking", "talking": [identities], "changed": {identity: bool}}``
 messages. Both kinds are paced per room (souk.voice.announcer) under RTM's per-sender rate limit.
 A failure to announce or to reach the plane is logged; the seat change stands (the database is the truth).
 """
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import datetime as dt
 import logging
@@ -24,16 +26,18 @@ from typing import Any
 
 from souk.core.clock import Clock
 from souk.core.errors import SoukError
+from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
-from souk.domain.seats import Actor, Change, Op, media_delta
+from souk.domain.seats import Actor, Change, LeaveSeat, Op, media_delta
 from souk.domain.voice_rooms import VoiceRoom, VoiceRoomRepo, VoiceRoomSpec
-from souk.media.voice_plane import SpeakerLeft, Talking, VoiceEvent
+from souk.media.voice_plane import SpeakerJoined, SpeakerLeft, Talking, VoiceEvent
 from souk.voice.announcer import DEFAULT_INTERVAL_S, Announcer
 from souk.voice.ports import Publisher, VoiceMedia
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PREBUFFER = 2  # AudioBridge packets of 20 ms: ~100 ms mouth to ear here (NOTES.md)
+DEFAULT_SEAT_GRACE_S = 30.0  # a speaker whose connection left keeps its seat this long (a reload, a reconnect)
 
 
 def room_view(room: VoiceRoom) -> dict[str, Any]:
@@ -48,8 +52,11 @@ class VoiceRooms:
 
     def __init__(self, store: VoiceRoomRepo, publisher: Publisher, media: VoiceMedia | None, clock: Clock, *,
                  prebuffer: int = DEFAULT_PREBUFFER, announce_interval_s: float = DEFAULT_INTERVAL_S,
-                 talking_publisher: Publisher | None = None) -> None:
+                 talking_publisher: Publisher | None = None, seat_grace_s: float = DEFAULT_SEAT_GRACE_S) -> None:
         self._store = store
+        self._grace = seat_grace_s
+        self._gone: dict[tuple[RoomKey, str], asyncio.Task[None]] = {}  # speakers whose connection left
+        self._tasks = TaskOwner("voice-seats")
         self._media = media
         self._clock = clock
         self._prebuffer = prebuffer
@@ -164,8 +171,34 @@ class VoiceRooms:
         match event:
             case Talking(room=key, identity=who, talking=talking):
                 self.announcer.talking(key, who, talking)
-            case SpeakerLeft(room=key, identity=who):
+            case SpeakerLeft(room=key, identity=who, reason=reason):
                 self.announcer.talking(key, who, False)
+                if reason == "left" and (key, who) not in self._gone and not self._tasks.closed:
+                    self._gone[(key, who)] = self._tasks.spawn(self._release(key, who), f"voice-release:{key}:{who}")
+            case SpeakerJoined(room=key, identity=who):
+                task = self._gone.pop((key, who), None)
+                if task is not None:
+                    task.cancel()  # back within the grace period: the seat stays
+
+    async def _release(self, key: RoomKey, who: str) -> None:
+        """A speaker's connection left the bridge: if it is not back within the grace period, free its seat."""
+        try:
+            await self._clock.sleep(self._grace)
+            if self._media is not None:
+                try:
+                    if any(s.identity == who and s.connected for s in await self._media.speakers(key)):
+                        return
+                except SoukError as exc:
+                    log.info("voice room %s: cannot ask the bridge for %s (%s); freeing its seat", key, who, exc)
+            room = await self.act(key.merchant_id, key.room_id, Actor(who, host=False), LeaveSeat())
+            log.info("voice room %s: %s left the bridge %gs ago; its seat is free (version %d)", key, who,
+                     self._grace, room.seats.version)
+        except SoukError as exc:
+            log.info("voice room %s: the seat of %s not released: %s", key, who, exc)
+        finally:
+            if self._gone.get((key, who)) is asyncio.current_task():
+                del self._gone[(key, who)]
 
     async def aclose(self) -> None:
+        await self._tasks.aclose()
         await self.announcer.aclose()

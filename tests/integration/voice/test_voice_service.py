@@ -26,7 +26,7 @@ from souk.domain.seats import (
     TakeSeat,
 )
 from souk.domain.voice_rooms import VoiceRoomSpec
-from souk.media.voice_plane import SpeakerLeft, Talking, VoiceEvent
+from souk.media.voice_plane import SpeakerJoined, SpeakerLeft, SpeakerState, Talking, VoiceEvent
 from souk.storage import Storage
 from souk.voice.service import VoiceRooms
 from tests.contract.storage.conftest import A, merchant
@@ -54,6 +54,7 @@ class Plane:
         self.calls: list[tuple[Any, ...]] = []
         self.fail_ensure = fail_ensure
         self.callbacks: list[Callable[[VoiceEvent], None]] = []
+        self.connected: set[str] = set()
 
     async def ensure_room(self, room: RoomKey, *, seats: int, prebuffer: int = 2, record: str | None = None,
                           region: str | None = None) -> object:
@@ -73,6 +74,9 @@ class Plane:
     async def kick(self, room: RoomKey, identity: str) -> bool:
         self.calls.append(("kick", identity))
         return True
+
+    async def speakers(self, room: RoomKey) -> list[SpeakerState]:
+        return [SpeakerState(who, False, False, True) for who in sorted(self.connected)]
 
     def on_event(self, callback: Callable[[VoiceEvent], None]) -> None:
         self.callbacks.append(callback)
@@ -182,3 +186,37 @@ async def test_no_plane_still_keeps_seats(shop: Storage) -> None:
     await voice.open(A, "v1", VoiceRoomSpec(host_identity="host", free_seating=True))
     assert (await voice.act(A, "v1", ANN, TakeSeat(1))).seats.speakers == {"ann": False}
     await voice.aclose()
+
+
+async def test_a_speaker_gone_from_the_bridge_loses_its_seat_after_the_grace(shop: Storage) -> None:
+    channel, plane, clock = Channel(), Plane(), ManualClock()
+    voice = VoiceRooms(shop.voice_rooms, channel, plane, clock, seat_grace_s=15)
+    try:
+        await voice.open(A, "v1", VoiceRoomSpec(host_identity="host", free_seating=True))
+        for who in ("ann", "bob", "cy"):
+            await voice.act(A, "v1", Actor(who), TakeSeat())
+        (callback,) = plane.callbacks
+        callback(SpeakerLeft(KEY, "ann", "left"))  # a closed tab: gone for good
+        callback(SpeakerLeft(KEY, "bob", "left"))  # a reload: back within the grace
+        callback(SpeakerLeft(KEY, "cy", "left"))  # its event was lost, but the bridge says it is connected
+        await clock.advance(10)
+        callback(SpeakerJoined(KEY, "bob"))
+        plane.connected.add("cy")
+        await settle(clock)
+        await settle(clock)  # 20 s more: past the grace
+        for _ in range(100):  # the release runs real database work
+            if "ann" not in (await voice.get(A, "v1")).seats.speakers:
+                break
+            await asyncio.sleep(0.05)
+        await settle(clock)
+        room = await voice.get(A, "v1")
+        assert set(room.seats.speakers) == {"bob", "cy"}
+        left = [e for b in channel.sent for e in b["events"] if e["kind"] == "seat_left"]
+        assert [e["identity"] for e in left] == ["ann"]
+        callback(SpeakerLeft(KEY, "bob", "kicked"))  # a kick already freed the seat: no timer
+        for _ in range(4):
+            await settle(clock)
+            await asyncio.sleep(0.05)
+        assert set((await voice.get(A, "v1")).seats.speakers) == {"bob", "cy"}
+    finally:
+        await voice.aclose()
