@@ -119,13 +119,13 @@ class GroupCalls:
         gone = []
         for member in [x for x in (first, screen) if x is not None]:
             session = member.session
-            if self._revoker is not None and isinstance(session, TokenHolder) and session.claims.token_id:
-                await self._revoker.revoke(session.claims.token_id, merchant_id, session.claims.expires_at)
-            member.session.outbox.push(m.RoomClosed(room=room_id, reason="removed"))
+            session.outbox.push(m.RoomClosed(room=room_id, reason="removed"))  # told before its socket closes
             try:
-                await member.session.leave("removed")
+                await session.leave("removed")
             except SoukError as exc:  # its handles are released on disconnect anyway
                 log.warning("group call %s: %s left badly: %s", key, member.identity, exc.message)
+            if self._revoker is not None and isinstance(session, TokenHolder) and session.claims.token_id:
+                await self._revoker.revoke(session.claims.token_id, merchant_id, session.claims.expires_at)
             gone.append(member.identity)
         log.info("group call %s: %s removed %s", key, by, ", ".join(gone))
         return gone

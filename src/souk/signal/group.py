@@ -108,5 +108,6 @@ def speaking(session: Talker, event: ev.Talking) -> None:
     member = session.hub.member(room, session.identity)
     if member is None or not member.seen:
         return
+    member.talking = event.talking  # a member joining later hears it in its participant info
     session.hub.broadcast(room, m.Speaking(participant=session.identity, talking=event.talking,
                                            level=round(event.level, 1)))

@@ -97,6 +97,7 @@ class Member:
     backstage: bool = False  # preparing for a call that rings: sees nobody, seen by nobody (module docstring)
     simulcast: bool = False  # its video is published as simulcast layers (a=simulcast in its offer)
     hand: bool = False  # a raised hand (group calls: souk.signal.group)
+    talking: bool = False  # the media server hears it talking (group calls: souk.signal.group)
     # a consult was answered: switch this member's warm subscription to the other side's feed, then push the
     # notices (souk.signal.seat); None: the notices are pushed at once
     on_seat: Callable[[str | None, list[m.ServerMessage]], None] | None = None
@@ -114,7 +115,8 @@ class Member:
         return not (self.quiet or self.backstage)
 
     def info(self) -> m.ParticipantInfo:
-        return m.ParticipantInfo(identity=self.identity, role=self.role, name=self.name, hand=self.hand)
+        return m.ParticipantInfo(identity=self.identity, role=self.role, name=self.name, hand=self.hand,
+                                 talking=self.talking)
 
     def feed(self) -> m.FeedInfo:
         return m.FeedInfo(participant=self.identity, audio=self.audio, video=self.video,

@@ -177,6 +177,7 @@ class ParticipantInfo(msgspec.Struct, omit_defaults=True):
     role: str
     name: str = ""
     hand: bool = False  # a raised hand (group calls)
+    talking: bool = False  # the media server hears it talking now (group calls)
 
 
 class FeedInfo(msgspec.Struct):

@@ -6,6 +6,7 @@ names nothing of A's, whether B asks as the host or as a participant; B's host c
 
 from __future__ import annotations
 
+from tests.integration.tenancy.cases_access import STOREFRONT, _public_get
 from tests.integration.tenancy.tenancy_app import A_ONLY_ROOM, B, Tenancy
 from tests.integration.tenancy.tenancy_registry import b_host, covers, not_found
 
@@ -47,3 +48,8 @@ async def group_call_remove(t: Tenancy) -> None:
 async def group_call_end(t: Tenancy) -> None:
     async with t.http(b_host(t, A_ONLY_ROOM)) as c:
         not_found(t, await c.post(f"{BASE}/end"), "room_not_found")
+
+
+@covers("GET", "/call/{room}", public=STOREFRONT)
+async def group_call_page(t: Tenancy) -> None:
+    await _public_get(t, f"/call/{A_ONLY_ROOM}?m=acme")  # the page holds no state: B's store name only

@@ -150,6 +150,11 @@ async def test_speaking_relays_only_its_own_feed(env: Env) -> None:
     assert drain(ann.outbox) == [{"type": "speaking", "participant": "bob", "talking": True, "level": 31.3},
                                  {"type": "speaking", "participant": "bob", "talking": False, "level": 90.0}]
     assert [e["talking"] for e in drain(bob.outbox) if e["type"] == "speaking"] == [True, False]  # bob too
+    group.speaking(bob, Talking(ROOM, 7, True, 25.0))
+    joined = await env.session("cara").handle(m.Join(room=ROOM, id="j"))  # came in while bob talks: told so
+    assert isinstance(joined, m.Joined) and {p.identity: p.talking for p in joined.participants} == {
+        "ann": False, "bob": True}
+    drain(bob.outbox)
     group.speaking(ann, Talking(ROOM, 7, True))  # ann publishes nothing
     assert drain(bob.outbox) == []
 

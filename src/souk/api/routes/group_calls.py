@@ -12,17 +12,22 @@ import logging
 from typing import Any, Literal
 
 from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
 from souk.api.openapi import errors
+from souk.api.params import MerchantQuery
 from souk.api.params import RoomId as RoomPath
+from souk.api.routes.auth import DEMO_MERCHANT
+from souk.api.routes.live_pages import PAGE_ERRORS, PageRoom, checked_room
 from souk.auth.tokens import AccessClaims, Privilege, Role
 from souk.consult.group import GroupCalls, member_view
 from souk.core.errors import Conflict, Forbidden
 from souk.core.tenancy import RoomKey
 from souk.signal import group
+from souk.web.render import page
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -127,3 +132,10 @@ async def call_end(room: RoomPath, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     require_host(claims, room, "end the call")
     closed = await calls(ctx).end(claims.merchant_id, room, by=claims.identity)
     return {"room": room, "status": closed.status.value}
+
+
+@router.get("/call/{room}", response_class=HTMLResponse, responses=PAGE_ERRORS)
+async def call_page(room: PageRoom, ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> HTMLResponse:
+    """The group call page; the access token comes in the URL fragment (``#token=...``), never to the server."""
+    merchant = await ctx.storage.merchants.get(m)
+    return HTMLResponse(page("group_call.html", room=checked_room(room), store_name=merchant.name, merchant_id=m))

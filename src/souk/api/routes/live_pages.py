@@ -37,6 +37,9 @@ def _room(room: str) -> str:
     return room
 
 
+checked_room = _room  # the group call page (souk.api.routes.group_calls) checks its room the same way
+
+
 @router.get("/live/{room}/studio", response_class=HTMLResponse, responses=PAGE_ERRORS)
 async def studio(room: PageRoom, ctx: Ctx, m: MerchantQuery = DEMO_MERCHANT) -> HTMLResponse:
     merchant = await ctx.storage.merchants.get(m)

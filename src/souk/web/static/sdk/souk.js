@@ -608,6 +608,11 @@ export class Room extends Emitter {
     for (const sub of [...this.subs.values()]) if (sub.participant === participant) this._closeSub(sub);
   }
 
+  // Stop receiving a participant's feed: its subscriptions are closed here and on the server.
+  unsubscribe(participant) {
+    for (const sub of [...this.subs.values()]) if (sub.participant === participant) this._closeSub(sub);
+  }
+
   _closeSub(sub) {
     if (this.subs.get(sub.id) !== sub) return;
     this._discard(sub);
