@@ -318,6 +318,8 @@ class TranslateSettings(BaseModel):
     # none: every text is shown as written (marked untranslated)
     provider: Literal["apertium", "libretranslate", "openai", "none"] = "apertium"
     apertium_binary: str = "apertium"
+    # a direction with no Apertium pair of its own goes through this language in two hops (en->es->pt); "" = off
+    apertium_pivot: str = "es"
     base_url: str = ""
     api_key: SecretStr = SecretStr("")
     model: str = ""  # openai provider: the chat model

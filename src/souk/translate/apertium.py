@@ -5,6 +5,8 @@ Rule-based, gist quality (docs/translation.md shows examples). Each installed mo
 translate both ways, so the directions come from the modes really installed, never from the package name.
 One ``apertium -u MODE`` process translates a whole batch: the texts go in separated by marker lines
 ``[[#n]]``, which Apertium passes through unchanged (about 0.1-0.2 s a call, mostly process start).
+With ``pivot`` (default ``es``), a direction with no mode of its own but both legs through the pivot is served
+in two hops (en -> es -> pt, pt -> es -> en, en -> es -> fr): gist of gist, better than nothing for a reader.
 """
 
 from __future__ import annotations
@@ -47,6 +49,15 @@ def parse_modes(listing: str) -> dict[tuple[str, str], str]:
     return found
 
 
+def pivoted(modes: dict[tuple[str, str], str], pivot: str) -> set[tuple[str, str]]:
+    """The directions served in two hops through ``pivot`` (those without a mode of their own)."""
+    if not pivot:
+        return set()
+    into = {s for (s, d) in modes if d == pivot}
+    out_of = {d for (s, d) in modes if s == pivot}
+    return {(s, d) for s in into for d in out_of if s != d and (s, d) not in modes}
+
+
 def join_batch(texts: Sequence[str]) -> str:
     return "".join(f"[[#{i}]]\n{t}\n" for i, t in enumerate(texts))
 
@@ -67,8 +78,9 @@ def split_batch(output: str, count: int) -> list[str]:
 class ApertiumProvider:
     name = "apertium"
 
-    def __init__(self, *, binary: str = "apertium", concurrency: int = 2) -> None:
+    def __init__(self, *, binary: str = "apertium", concurrency: int = 2, pivot: str = "es") -> None:
         self.binary = binary
+        self.pivot = pivot
         self._modes: dict[tuple[str, str], str] | None = None
         self._gate = asyncio.Semaphore(concurrency)
 
@@ -83,11 +95,15 @@ class ApertiumProvider:
         return self._modes
 
     async def directions(self) -> frozenset[tuple[str, str]]:
-        return frozenset(await self.modes())
+        modes = await self.modes()
+        return frozenset(modes) | frozenset(pivoted(modes, self.pivot))
 
     async def translate(self, texts: Sequence[str], src: str, dst: str) -> list[str]:
-        mode = (await self.modes()).get((src, dst))
+        modes = await self.modes()
+        mode = modes.get((src, dst))
         if mode is None:
+            if (src, dst) in pivoted(modes, self.pivot):
+                return await self.translate(await self.translate(texts, src, self.pivot), self.pivot, dst)
             raise ProviderUnavailable(f"no apertium mode for {src}->{dst}", code="translate_unavailable_pair")
         if not texts:
             return []

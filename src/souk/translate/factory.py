@@ -37,4 +37,4 @@ def build_provider(cfg: TranslateSettings) -> TranslationProvider:
                                        timeout_s=cfg.timeout_s)
     if cfg.provider == "none":
         return NoProvider()
-    return ApertiumProvider(binary=cfg.apertium_binary)
+    return ApertiumProvider(binary=cfg.apertium_binary, pivot=cfg.apertium_pivot)

@@ -1,6 +1,6 @@
 """``souk catalog translate|texts|review`` on a real database with the demo store: missing descriptions are
-filled as drafts through offline Apertium, the seller's own names are never touched, a second run makes
-nothing new, an unavailable pair stores nothing, a draft is reviewed; and the same service through a remote
+filled as drafts through offline Apertium (pt through es), the seller's own names are never touched, a second
+run makes nothing new, a dry run and an unavailable pair store nothing, a draft is reviewed; and the same service through a remote
 provider (local fake LibreTranslate) keeps brand terms and the store's names from the glossary."""
 
 from __future__ import annotations
@@ -50,7 +50,12 @@ def test_catalog_translate_review_and_rerun(tmp_path: Path, monkeypatch: pytest.
     code, again = souk(capsys, "catalog", "translate", "--merchant", "lumen", "--to", "es", "--json")
     assert (code, again["planned"], again["written"]) == (0, 0, 0)
     code, pt = souk(capsys, "catalog", "translate", "--merchant", "lumen", "--to", "pt", "--json")
-    assert code == 0 and pt["written"] == 0 and pt["untranslated"] == {"unavailable_pair": pt["planned"]}
+    assert code == 0 and pt["written"] == pt["planned"] > 30  # names and descriptions, en -> es -> pt
+    code, fr = souk(capsys, "catalog", "translate", "--merchant", "lumen", "--to", "fr", "--json",
+                    "--field", "name", "--dry-run")
+    assert code == 0 and fr["written"] == 0 and len(fr["drafts"]) == fr["planned"]  # a dry run stores nothing
+    code, it = souk(capsys, "catalog", "translate", "--merchant", "lumen", "--to", "it", "--json")
+    assert code == 0 and it["written"] == 0 and it["untranslated"] == {"unavailable_pair": it["planned"]}
 
     code, done = souk(capsys, "catalog", "review", "--merchant", "lumen", "--sku", "AP-1001", "--lang", "es",
                       "--field", "description", "approved", "--json")

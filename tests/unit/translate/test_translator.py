@@ -96,3 +96,22 @@ async def test_unreachable_server_and_bad_input() -> None:
         await t.translate("m1", ["hello"], "english", "es")
     long = Translator(LibreTranslateProvider(base_url="http://127.0.0.1:9"), max_chars=3)
     assert (await long.translate("m1", ["hello", " "], "en", "es"))[0].why is Why.TOO_LONG
+
+
+def test_pivot_directions_are_those_without_a_mode_of_their_own() -> None:
+    from souk.translate.apertium import parse_modes, pivoted
+
+    modes = parse_modes("eng-spa\nspa-eng\nspa-eng_US\nfr-es\nes-fr\nes-pt\nes-pt_BR\npt-es\neco-fr-es\n")
+    assert modes[("es", "pt")] == "es-pt" and modes[("es", "en")] == "spa-eng" and ("fr", "es") in modes
+    assert pivoted(modes, "es") == {("en", "pt"), ("pt", "en"), ("en", "fr"), ("fr", "en"), ("fr", "pt"),
+                                    ("pt", "fr")}
+    assert pivoted(modes, "") == set()
+
+
+@needs_apertium
+async def test_offline_english_to_portuguese_goes_through_spanish() -> None:
+    t = Translator(ApertiumProvider())
+    [r] = await t.translate("m1", ["I want the red jacket, the SoundWave X2 is good"], "en", "pt", glossary=GLOSSARY)
+    assert r.translated and "SoundWave X2" in r.text and "quero a jaqueta" in r.text.lower(), r.text
+    [none] = await Translator(ApertiumProvider(pivot="")).translate("m1", ["I want it"], "en", "pt")
+    assert none.why is Why.UNAVAILABLE_PAIR
