@@ -1,8 +1,8 @@
 """A voice room in real headless Chromium through Janus's AudioBridge: the host opens the room from the host
 view, two listeners join, one raises a hand, the host invites, the listener takes the seat and speaks; the
 others hear both speakers (each speaker's fake microphone plays its own tone, measured as energy at that
-frequency with a WebAudio analyser on what each page plays), the talking rings follow who speaks, and when the
-host removes the speaker its tone is gone from the mix.
+frequency with a WebAudio analyser on what each page plays), the talking rings follow who speaks, a host mute silences the
+speaker in the mix until the host unmutes it, and when the host removes the speaker its tone is gone.
 
 Each speaking page runs in its own Chromium (the fake microphone's WAV file is a browser-wide flag).
 Run alone with: python -m souk.media.netns run -- .venv/bin/python -m pytest tests/e2e -k voiceroom
@@ -137,6 +137,12 @@ async def test_hand_invite_seat_speak_hear_both_talking_rings_and_remove(souk_vo
             await page.wait_for_selector("#host-spot.talking", timeout=15_000)
             await page.wait_for_selector('li.seat.talking[data-identity="ann"]', timeout=15_000)
         assert await bob.locator("#listeners").inner_text() != ""
+
+        await host.click('li.seat[data-identity="ann"] button.mute')  # the host mutes the speaker in the bridge
+        await bob.wait_for_selector('li.seat.muted[data-identity="ann"]', timeout=10_000)
+        await heard(bob, host=True, ann=False)
+        await host.click('li.seat[data-identity="ann"] button.mute')  # and unmutes it
+        await heard(bob, host=True, ann=True)
 
         await host.click('li.seat[data-identity="ann"] button.kick')
         await bob.wait_for_selector('li.seat[data-identity="ann"]', state="detached", timeout=10_000)
