@@ -18,8 +18,9 @@ The bench measures Janus's CPU with the speakers and probes only (baseline), add
 period counts at the period), audio packet loss over every listener, Janus's CPU, each worker's and the
 machine's. ``listeners_per_core`` = 100 / ((Janus CPU - baseline) / bulk listeners). A worker at >= 90 % of a
 core (``bots_saturated``) or the machine at >= 90 % of all cores (``machine_saturated``) is reported: the figures
-then measure the bots or the machine, not Janus. ``seat_ops`` (64 concurrent seat operations) is not measured
-here: that is the voice-room service's test (tests/integration/voice); the key is null.
+then measure the bots or the machine, not Janus. Before the media part, ``seat_ops``: ``--seat-ops`` (64)
+concurrent seat requests over HTTP against the voice-room API on SQLite (:mod:`souk.bench.voiceroom_seats`):
+whether they resolved consistently, and their times.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def register(bench: Any) -> None:
     p.add_argument("--workers", type=int, default=0, help="bulk listener processes (default: cores, at least 2)")
     p.add_argument("--prebuffer", type=int, default=2, help="AudioBridge prebuffer, packets of 20 ms (default 2)")
     p.add_argument("--period", type=float, default=1.0, help="seconds between one speaker's bursts (default 1)")
+    p.add_argument("--seat-ops", type=int, default=64, help="concurrent seat requests for 16 seats (0: skip)")
     p.add_argument("--json", action="store_true", help="print only the JSON object (default: a table)")
     p.set_defaults(func=_bench)
 
@@ -69,15 +71,33 @@ def register(bench: Any) -> None:
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
     from souk.media.netns import reexec_in_netns
 
-    if args.listeners < 0 or args.probes < 1 or args.seconds <= 0 or args.workers < 0 or args.period < 0.5:
-        raise BadRequest("--listeners >= 0, --probes >= 1, --seconds > 0, --workers >= 0, --period >= 0.5",
-                         code="bad_bench_args")
+    if (args.listeners < 0 or args.probes < 1 or args.seconds <= 0 or args.workers < 0 or args.period < 0.5
+            or args.seat_ops < 0):
+        raise BadRequest("--listeners >= 0, --probes >= 1, --seconds > 0, --workers >= 0, --period >= 0.5, "
+                         "--seat-ops >= 0", code="bad_bench_args")
     reexec_in_netns()  # returns only inside the namespace
-    result = asyncio.run(run_bench(settings, listeners=args.listeners, probes=args.probes, seconds=args.seconds,
-                                   workers=args.workers or max(2, os.cpu_count() or 2), prebuffer=args.prebuffer,
-                                   period=args.period))
+    result = asyncio.run(_all(settings, args))
     print(json.dumps(result) if args.json else format_table(result))
     return 0 if not result.get("errors") else 1
+
+
+async def _all(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    from souk.bench.voiceroom_seats import seat_ops
+
+    seats: dict[str, Any] | None = None
+    if args.seat_ops:
+        try:
+            seats = await seat_ops(ops=args.seat_ops)
+        except Exception as exc:
+            log.exception("seat_ops failed")
+            seats = {"consistent": False, "error": f"{type(exc).__name__}: {exc}"}
+    result = await run_bench(settings, listeners=args.listeners, probes=args.probes, seconds=args.seconds,
+                             workers=args.workers or max(2, os.cpu_count() or 2), prebuffer=args.prebuffer,
+                             period=args.period)
+    result["seat_ops"] = seats
+    if seats is not None and not seats.get("consistent"):
+        result.setdefault("errors", []).append(f"seat_ops not consistent: {seats}")
+    return result
 
 
 class VoiceWorker(Worker):
@@ -244,9 +264,7 @@ def summarize(tally: Tally, packets0: dict[str, dict[str, int]], cpu0: dict[str,
         "janus_cpu_pct": round(janus_pct, 1), "baseline_janus_cpu_pct": round(baseline_pct, 1),
         "bot_cpu_pct": bots, "orchestrator_cpu_pct": round(own_pct, 1), "machine_cpu_pct": round(machine_pct, 1),
         "cpu_cores": cores, "saturated": saturated, "prebuffer": prebuffer, "period_s": period,
-        "seconds": seconds, "seat_ops": None,
-        "seat_ops_note": "measured by the voice-room service's concurrency tests, not by this media bench",
-        "errors": [],
+        "seconds": seconds, "seat_ops": None, "errors": [],
     }
 
 
@@ -264,4 +282,9 @@ def format_table(r: dict[str, Any]) -> str:
     ]
     if r["saturated"]:
         lines.append("saturated: " + ", ".join(r["saturated"]))
+    seats = r.get("seat_ops")
+    if seats:
+        lines.append(f"seat_ops: {seats.get('ops')} concurrent takes for {seats.get('seats')} seats -> "
+                     f"{seats.get('granted')} granted, consistent {seats.get('consistent')}, "
+                     f"p50 {seats.get('p50_ms')} ms, p95 {seats.get('p95_ms')} ms")
     return "\n".join(lines)

@@ -41,3 +41,20 @@ def test_the_ear_reads_a_tone_level_and_tells_pitches_apart() -> None:
     assert level(tone, 440.0) == pytest.approx(6000, rel=0.02)
     assert level(tone, 1000.0) < 10  # 560 Hz away: the window keeps leakage out
     assert level(np.zeros(SAMPLES), 440.0) == 0.0
+
+
+def test_seat_ops_verdict() -> None:
+    from souk.bench.voiceroom_seats import judge
+
+    seats = [{"identity": f"l{i}"} for i in range(16)]
+    answers = [(200, "", 10.0)] * 16 + [(409, "seats_full", 20.0)] * 48
+    good = judge(answers=answers, room={"seats": seats, "version": 16}, ops=64, seats=16, wall_ms=30.0)
+    assert good["consistent"] and good["granted"] == 16 and good["p50_ms"] == 20.0
+    # a seat given twice, a 17th grant, another refusal code or a version that missed a change: not consistent
+    twice = [*seats[:15], {"identity": "l0"}]
+    assert not judge(answers=answers, room={"seats": twice, "version": 16}, ops=64, seats=16, wall_ms=1)["consistent"]
+    extra = [(200, "", 1.0)] * 17 + [(409, "seats_full", 1.0)] * 47
+    assert not judge(answers=extra, room={"seats": seats, "version": 16}, ops=64, seats=16, wall_ms=1)["consistent"]
+    other = [(200, "", 1.0)] * 16 + [(409, "seat_taken", 1.0)] * 48
+    assert not judge(answers=other, room={"seats": seats, "version": 16}, ops=64, seats=16, wall_ms=1)["consistent"]
+    assert not judge(answers=answers, room={"seats": seats, "version": 15}, ops=64, seats=16, wall_ms=1)["consistent"]

@@ -1,0 +1,122 @@
+"""``souk bench voiceroom``'s ``seat_ops``: N concurrent seat requests over HTTP against the voice-room API.
+
+A Souk (uvicorn, a fresh SQLite database, no media plane) serves ``/v1/voice-rooms``; the bench opens a room
+with ``seats`` free seats and sends ``ops`` ``take`` actions at once, each from its own listener token. Resolved
+consistently means: exactly ``min(seats, ops)`` answered 200, every other one 409 ``seats_full``, the room then
+has each granted identity in exactly one seat and its seat map's version counted every change once. The figure
+is each request's time (client side) and whether the outcome was consistent; PostgreSQL and two app instances
+are the voice-room service's own tests (tests/integration/voice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from souk.bench.voiceroom_figures import percentile
+
+FEATURES = ("souk.api.routes.health", "souk.api.routes.rtm", "souk.api.routes.voice_rooms")
+ROOM = "seat-ops-bench"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def serve(data_dir: Path) -> AsyncIterator[tuple[str, str, str, Any]]:
+    """(base URL, merchant id, API key, token minter) of a Souk serving the voice-room API, in this loop."""
+    import uvicorn
+
+    from souk.api.app import create_app
+    from souk.api.bootstrap import build_context
+    from souk.core.settings import load_settings
+    from souk.storage import open_storage, seed_demo
+
+    port, rtm_port = _free_port(), _free_port()
+    settings = load_settings(None, data_dir=str(data_dir), demo=True, server={"host": "127.0.0.1", "port": port},
+                             rtm={"port": rtm_port})
+    async with AsyncExitStack() as stack:
+        storage = await open_storage(settings)
+        stack.push_async_callback(storage.aclose)
+        seed = await seed_demo(storage)
+        if seed.api_key is None:
+            raise RuntimeError("the fresh demo store minted no API key")
+        ctx = await build_context(settings, stack, storage=storage, with_media=False)
+        app = create_app(settings, ctx=ctx, features=FEATURES)
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+        task = asyncio.create_task(server.serve(), name="bench-seat-ops-uvicorn")
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("uvicorn stopped before it started")
+            if time.monotonic() > deadline:
+                raise TimeoutError("uvicorn did not start within 30 s")
+            await asyncio.sleep(0.01)
+        try:
+            def mint(identity: str, role: str) -> str:
+                return ctx.tokens.mint(merchant_id=seed.merchant_id, identity=identity, room=ROOM, role=role)
+
+            yield f"http://127.0.0.1:{port}", seed.merchant_id, seed.api_key, mint
+        finally:
+            server.should_exit = True
+            await asyncio.wait_for(task, 15)
+
+
+async def seat_ops(*, ops: int = 64, seats: int = 16) -> dict[str, Any]:
+    """Run the measurement in a temporary data folder; the result dict (``consistent`` is the verdict)."""
+    import httpx
+
+    with tempfile.TemporaryDirectory(prefix="souk-bench-seats-") as tmp:
+        async with serve(Path(tmp)) as (base, _merchant, api_key, mint), \
+                httpx.AsyncClient(base_url=base, timeout=60) as http:
+            r = await http.post("/v1/voice-rooms", json={"room_id": ROOM, "host_identity": "host",
+                                                         "seats": seats, "free_seating": True},
+                                headers={"Authorization": f"Bearer {api_key}"})
+            r.raise_for_status()
+            tokens = [mint(f"listener{i}", "audience") for i in range(ops)]
+
+            async def take(token: str) -> tuple[httpx.Response, float]:
+                started = time.perf_counter()
+                resp = await http.post(f"/v1/voice-rooms/{ROOM}/actions", json={"op": "take"},
+                                       headers={"Authorization": f"Bearer {token}"})
+                return resp, 1000 * (time.perf_counter() - started)
+
+            started = time.perf_counter()
+            answers = await asyncio.gather(*(take(t) for t in tokens))
+            wall_ms = 1000 * (time.perf_counter() - started)
+            room = (await http.get(f"/v1/voice-rooms/{ROOM}",
+                                   headers={"Authorization": f"Bearer {api_key}"})).json()
+    return judge(answers=[(resp.status_code, _code(resp), ms) for resp, ms in answers], room=room, ops=ops,
+                 seats=seats, wall_ms=wall_ms)
+
+
+def _code(resp: Any) -> str:
+    try:
+        return str(resp.json()["error"]["code"]) if resp.status_code >= 400 else ""
+    except (ValueError, KeyError, TypeError):
+        return "unreadable"
+
+
+def judge(*, answers: list[tuple[int, str, float]], room: dict[str, Any], ops: int, seats: int,
+          wall_ms: float) -> dict[str, Any]:
+    """Pure: the verdict on one run's answers (status, error code, ms) and the room's seat map afterwards."""
+    granted = sum(1 for status, _, _ in answers if status == 200)
+    refused = sorted({code for status, code, _ in answers if status != 200})
+    seated = [s["identity"] for s in room.get("seats", []) if s.get("identity")]
+    want = min(seats, ops)
+    consistent = (granted == want and len(answers) == ops and refused in ([], ["seats_full"])
+                  and len(seated) == want and len(set(seated)) == want and room.get("version") == want)
+    times = [ms for _, _, ms in answers]
+    return {"ops": ops, "seats": seats, "granted": granted, "refused_codes": refused, "seated": len(seated),
+            "version": room.get("version"), "consistent": consistent, "p50_ms": percentile(times, 50),
+            "p95_ms": percentile(times, 95), "wall_ms": round(wall_ms, 1)}
