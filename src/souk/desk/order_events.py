@@ -31,3 +31,15 @@ def order_webhooks(sink: WebhookSink, clock: Clock) -> Callable[[str, Order, str
                                         clock.wall(), order_data(order, room_id)))
 
     return created
+
+
+def order_price_webhooks(sink: WebhookSink, clock: Clock) -> Callable[[str, Order, str], Awaitable[None]]:
+    """``order.updated`` (``"change": "price"``) for a pending order of a room whose price moved: a group buy's
+    tier unlocked and every pending order of the offer now costs the new price (souk.live.group_buy). The
+    event id carries the new total, so each price an order takes is one event."""
+
+    async def repriced(merchant_id: str, order: Order, room_id: str) -> None:
+        await sink.enqueue(WebhookEvent(merchant_id, f"evt_order_{order.id}_{order.total}", EventType.ORDER_UPDATED,
+                                        clock.wall(), {**order_data(order, room_id), "change": "price"}))
+
+    return repriced

@@ -156,12 +156,12 @@ def already_joined(offer_id: str, customer_id: str) -> Conflict:
 @dataclass(frozen=True, slots=True)
 class Joined:
     """A join's result: the buyer's order (at the price now), the offer after it, and whether it unlocked a
-    tier (then ``repriced`` pending orders of other buyers moved to the new price)."""
+    tier (then ``repriced`` names the other buyers' pending orders moved to the new price)."""
 
     order: Order
     offer: GroupBuy
     unlocked: bool
-    repriced: int = 0
+    repriced: tuple[str, ...] = ()
 
 
 class GroupBuyRepo(Protocol):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -23,7 +23,7 @@ from souk.core.tasks import TaskOwner
 from souk.domain.group_buys import GroupBuy, GroupBuyRepo, GroupBuySpec, Tier
 from souk.domain.models import Order
 from souk.domain.pins import PinRepo, require_pinned
-from souk.domain.ports import CatalogRepo, MerchantRepo
+from souk.domain.ports import CatalogRepo, MerchantRepo, OrderRepo
 from souk.live.access import require_host, require_room
 from souk.live.service import Publisher, product_card
 from souk.live.ticker import StockTicker
@@ -42,6 +42,8 @@ class GroupBuyStorage(Protocol):
     def pins(self) -> PinRepo: ...
     @property
     def merchants(self) -> MerchantRepo: ...
+    @property
+    def orders(self) -> OrderRepo: ...
 
 
 class RoomShop(Protocol):
@@ -73,6 +75,8 @@ class GroupBuys:
         self._pub = publisher
         self._clock = clock
         self._tasks = TaskOwner("group-buys")
+        # told of every other buyer's pending order a tier unlock repriced (the order.updated webhook)
+        self.repriced_listeners: list[Callable[[str, Order, str], Awaitable[None]]] = []
 
     def start(self) -> None:
         self._tasks.spawn(self._rearm(), "rearm-group-buy-ends")
@@ -163,7 +167,25 @@ class GroupBuys:
         log.info("room %s: %s joined group buy %s (order %s, %d buyers, price %s)", room_id, claims.identity,
                  offer_id, joined.order.id, joined.offer.buyers, joined.offer.price)
         await self._shop.ordered(merchant, joined.order, room_id)
+        if joined.repriced and self.repriced_listeners and len(self._tasks) < MAX_TIMED_OFFERS:
+            self._tasks.spawn(self._tell_repriced(merchant, room_id, joined.repriced),
+                              f"gb-repriced:{offer_id}:{joined.offer.tier}")
         return joined.order, {**view, "mine": joined.order.id}
+
+    async def _tell_repriced(self, merchant_id: str, room_id: str, order_ids: Sequence[str]) -> None:
+        """Each repriced order, as it is now, to the listeners; off the join's path (a tier may reprice
+        thousands). An order a listener fails on is logged; the price change stands."""
+        for order_id in order_ids:
+            try:
+                order = await self._storage.orders.get(merchant_id, order_id)
+            except SoukError as exc:
+                log.warning("repriced order %s not announced: %s", order_id, exc)
+                continue
+            for listener in self.repriced_listeners:
+                try:
+                    await listener(merchant_id, order, room_id)
+                except Exception:  # the price change stands whatever a listener does
+                    log.exception("repriced-order listener failed for %s", order_id)
 
     async def end(self, claims: AccessClaims, room_id: str, offer_id: str) -> dict[str, Any]:
         require_host(claims, room_id, "end a group buy")

@@ -35,7 +35,11 @@ async def groups(shop: Storage, storage_clock: ManualClock) -> Any:
     async def listener(merchant_id: str, order: Order, room_id: str) -> None:
         placed.append((order.id, room_id))
 
+    async def repriced(merchant_id: str, order: Order, room_id: str) -> None:
+        placed.append((f"repriced {order.id} {order.total}", room_id))
+
     commerce.order_listeners.append(listener)
+    service.repriced_listeners.append(repriced)
     await asyncio.sleep(0)
     yield service, commerce, rec, placed
     await service.aclose()
@@ -71,7 +75,10 @@ async def test_three_shoppers_join_and_the_third_unlocks_the_tier(groups: Any, s
     await commerce.ticker.flush()
     progress = rec.of("group_buy_progress")
     assert len(progress) == 1 and progress[0]["buyers"] == 3  # coalesced: the latest value once
-    assert placed == [(o.id, ROOM) for o in orders]  # the order.created webhook's listener
+    # the order.created webhook's listener for each, and order.updated for the two the tier repriced
+    await eventually(lambda: len(placed) == 5)
+    assert placed[:3] == [(o.id, ROOM) for o in orders]
+    assert sorted(placed[3:]) == [(f"repriced {o.id} 25.00", ROOM) for o in sorted(orders[:2], key=lambda o: o.id)]
     mine = await service.offers(who("v1"), ROOM)
     assert [(o["offer_id"], o["mine"]) for o in mine] == [(offer_id, orders[1].id)]
     assert (await service.offer(who("v9"), ROOM, offer_id))["mine"] is None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
 
 from souk.core.clock import ManualClock
-from souk.desk.order_events import order_webhooks
+from souk.desk.order_events import order_price_webhooks, order_webhooks
 from souk.domain.desk.webhooks import EventType, WebhookEvent
 from souk.domain.models import Order, OrderLine, OrderStatus
 
@@ -36,3 +37,18 @@ async def test_an_order_is_one_event_with_its_lines_and_the_same_id_on_a_retry()
     body = json.loads(first.body())
     assert body["data"]["order"]["lines"] == [{"sku": "HOT", "qty": 2, "unit_price": "30.00"}]
     assert body["data"]["order"]["total"] == "60.00" and body["data"]["room_id"] == "live-demo"
+
+
+async def test_a_group_buy_repricing_is_order_updated_once_per_price() -> None:
+    sink = Sink()
+    repriced = order_price_webhooks(sink, ManualClock())
+    cheaper = dataclasses.replace(_order("o-1"), lines=(OrderLine("HOT", 2, Decimal("25.00")),),
+                                  subtotal=Decimal("50.00"), total=Decimal("50.00"))
+    await repriced("m1", cheaper, "voice-1")
+    await repriced("m1", cheaper, "voice-1")  # the same price told twice: one event id
+    first, again = sink.events
+    assert first.type is EventType.ORDER_UPDATED and first.id == again.id == "evt_order_o-1_50.00"
+    body = json.loads(first.body())
+    assert body["data"]["change"] == "price" and body["data"]["order"]["total"] == "50.00"
+    assert body["data"]["order"]["lines"] == [{"sku": "HOT", "qty": 2, "unit_price": "25.00"}]
+

@@ -207,21 +207,21 @@ class SqlGroupBuyRepo(Repo):
                 merchant_id=merchant_id, order_id=ask.order_id, offer_id=offer_id, customer_id=ask.customer_id,
                 qty=qty, joined_at=now))
             unlocked = level > tier_index(offer.tiers, buyers - 1)
-            repriced = await _reprice(conn, merchant_id, offer_id, price, now) if unlocked else 0
+            repriced = await _reprice(conn, merchant_id, offer_id, price, now, but=ask.order_id) if unlocked else ()
             if unlocked:
                 log.info("group buy %s: buyer %d unlocked tier %d (%s); %d pending orders repriced", offer_id,
-                         buyers, level, price, repriced)
+                         buyers, level, price, len(repriced))
             return Joined(order=order, offer=await _load(conn, merchant_id, offer_id), unlocked=unlocked,
                           repriced=repriced)
 
 
 async def _reprice(conn: AsyncConnection, merchant_id: str, offer_id: str, price: Decimal,
-                   now: dt.datetime) -> int:
+                   now: dt.datetime, *, but: str) -> tuple[str, ...]:
     """Every pending order of the offer at ``price`` a unit; one pair of set-based UPDATEs per quantity
     (at most MAX_QTY of them). Orders no longer pending (cancelled, paid and processing) keep their price.
-    Returns how many orders were repriced (the newest join's order, already at ``price``, included)."""
+    Returns the ids of the orders repriced, but ``but`` (the newest join's order, written at ``price``)."""
     joins = group_buy_joins.c
-    count = 0
+    changed: list[str] = []
     quantities = (await conn.execute(sa.select(joins.qty).distinct().where(
         joins.merchant_id == merchant_id, joins.offer_id == offer_id))).scalars().all()
     for qty in quantities:
@@ -232,13 +232,12 @@ async def _reprice(conn: AsyncConnection, merchant_id: str, offer_id: str, price
             orders.c.merchant_id == merchant_id, orders.c.status == PENDING, orders.c.id.in_(ids))
             .values(subtotal=amount, total=orders.c.shipping + sa.bindparam("amount", amount, type_=orders.c.subtotal.type),
                     updated_at=now).returning(orders.c.id))
-        changed = [str(r.id) for r in done]
-        count += len(changed)
+        changed.extend(str(r.id) for r in done)
         pending = sa.select(orders.c.id).where(orders.c.merchant_id == merchant_id, orders.c.status == PENDING,
                                                orders.c.id.in_(ids)).scalar_subquery()
         await conn.execute(order_lines.update().where(
             order_lines.c.merchant_id == merchant_id, order_lines.c.order_id.in_(pending)).values(unit_price=price))
-    return count
+    return tuple(sorted(i for i in changed if i != but))
 
 
 @dataclass(frozen=True, slots=True)
