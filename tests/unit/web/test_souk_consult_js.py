@@ -1,6 +1,6 @@
-"""The SDK's consult fast paths (sdk/souk.js), under node with a fake WebSocket: ``connect({ join })`` sends the
-join as soon as the socket opens (before the welcome) and ``client.join`` takes its reply; a ``switched`` the
-server pushes at a consult's accept turns the warm subscription into the other side's."""
+"""The SDK's consult fast paths (sdk/souk.js), under node with a fake WebSocket: ``connect({ join })`` asks the
+server to join at once (``?join=``) and ``client.join`` takes that reply; a ``switched`` the server pushes at a
+consult's accept turns the warm subscription into the other side's."""
 
 from __future__ import annotations
 
@@ -30,29 +30,27 @@ def run(body: str) -> Any:
     return run_module("sdk/souk.js", body, before_import=FAKES, exit_after=True)
 
 
-def test_connect_with_join_sends_it_before_the_welcome_and_join_takes_its_reply() -> None:
+def test_connect_with_join_asks_the_server_to_join_at_once_and_join_takes_that_reply() -> None:
     got = run("""
       const pending = m.connect({ token: "tok", join: "room-1", quality: false, adapt: false });
       const ws = sockets[0];
       ws.open();
-      const early = ws.sent.map((x) => ({ ...x }));
       ws.deliver(WELCOME);
+      ws.deliver({ type: "joined", id: "join", room: "room-1", participants: [], feeds: [] });  // the server's own
       const client = await pending;
-      const joining = client.join("room-1");
-      ws.deliver({ type: "joined", id: early[0].id, room: "room-1", participants: [], feeds: [] });
-      const room = await joining;
-      return { early, sent: ws.sent.length, room: room.id, identity: room.identity };
+      const room = await client.join("room-1");
+      return { url: ws.url, sent: ws.sent.length, room: room.id, identity: room.identity, after: client.url };
     """)
-    assert [(x["type"], x["room"], x["subscribe"]) for x in got["early"]] == [("join", "room-1", True)]
-    assert got["sent"] == 1  # client.join sent nothing more: it took the early join's reply
+    assert "token=tok" in got["url"] and "join=room-1" in got["url"]
+    assert got["sent"] == 0  # client.join sent nothing: it took the early join's reply
     assert got["room"] == "room-1" and got["identity"] == "shopper-1"
+    assert "join=" not in got["after"]  # a reconnect rejoins through the room's resume, not by the URL
 
 
-def test_connect_without_join_sends_nothing_before_the_welcome_and_another_room_is_joined_anew() -> None:
+def test_without_join_nothing_is_asked_and_another_room_is_joined_anew() -> None:
     got = run("""
       const plain = m.connect({ token: "tok", quality: false, adapt: false });
       sockets[0].open();
-      const before = sockets[0].sent.length;
       sockets[0].deliver(WELCOME);
       await plain;
       const other = m.connect({ token: "tok", join: "room-1", quality: false, adapt: false });
@@ -61,10 +59,23 @@ def test_connect_without_join_sends_nothing_before_the_welcome_and_another_room_
       ws.deliver(WELCOME);
       const client = await other;
       client.join("room-2").catch(() => {});
-      return { before, sent: ws.sent.map((x) => x.room) };
+      return { plain: sockets[0].url, sent: ws.sent.map((x) => [x.type, x.room]) };
     """)
-    assert got["before"] == 0
-    assert got["sent"] == ["room-1", "room-2"]  # the early join was for another room: room-2 is asked for
+    assert "join=" not in got["plain"]
+    assert got["sent"] == [["join", "room-2"]]  # the early join was for another room: room-2 is asked for
+
+
+def test_an_early_join_refused_is_the_joins_error() -> None:
+    got = run("""
+      const pending = m.connect({ token: "tok", join: "room-9", quality: false, adapt: false });
+      const ws = sockets[0];
+      ws.open();
+      ws.deliver(WELCOME);
+      ws.deliver({ type: "error", id: "join", code: "wrong_room", message: "not your room" });
+      const client = await pending;
+      try { await client.join("room-9"); return null; } catch (e) { return e.code; }
+    """)
+    assert got == "wrong_room"
 
 
 def test_a_switched_pushed_at_the_accept_turns_the_warm_subscription_into_the_other_sides() -> None:

@@ -7,6 +7,9 @@ The server answers ``welcome``; then see souk.signal.messages for the protocol.
 - A staff token (room ``*``) also receives the merchant's console events: ``call`` (ringing, accepted,
   declined, missed, cancelled, ended) for every consult call.
 - A room-scoped token receives ``call`` events for its room from the moment it connects.
+- ``?join=<room>`` joins that room (with its feeds' offers, as ``join`` with ``subscribe``) as soon as the
+  socket is up: the ``joined`` reply (``id`` ``"join"``, or an ``error`` with that id) follows the welcome, a
+  round trip sooner than a ``join`` sent after it (the consult's shopper on a slow link).
 - Oversized frames (> Settings.server.max_ws_message_bytes), malformed JSON, unknown types, unknown rooms
   and bad SDP get an ``error`` with a stable code; the socket stays open. Auth failures close the socket
   with the 44xx code from souk.api.errors after sending the error.
@@ -15,6 +18,7 @@ The server answers ``welcome``; then see souk.signal.messages for the protocol.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -68,6 +72,8 @@ async def signal(ws: WebSocket) -> None:
     elif (call := ctx.calls.by_room(RoomKey(claims.merchant_id, claims.room))) is not None:
         outbox.push(m.CallEvent(call=call_info(call, ctx.settings.calls.ring_timeout_s)))
     try:
+        if early := _early_join(ws):
+            outbox.push_frame(v.encode(await _one(session, voice, early, limit, claims)))
         while not writer.done():
             raw = await _receive(ws)
             if raw is None:
@@ -113,6 +119,12 @@ async def _one(session: SignalSession, voice: VoiceSignals, raw: str | bytes, li
     except Exception:
         log.exception("signaling %s from %s failed", type(msg).__name__, claims.identity)
         return m.Error(id=msg.id, code="internal", message="internal error; the request was not applied")
+
+
+def _early_join(ws: WebSocket) -> str:
+    """``?join=<room>``: the join to run before reading the socket (validated as any join), or ""."""
+    room = ws.query_params.get("join")
+    return json.dumps({"type": "join", "room": room, "subscribe": True, "id": "join"}) if room else ""
 
 
 def _watch(ctx: AppContext, claims: AccessClaims, outbox: Outbox) -> None:

@@ -2,7 +2,7 @@
 // Plain ES module, no bundler.  import { connect } from "/static/sdk/souk.js";
 //
 //   const client = await connect({ token });            // opens /v1/signal, waits for "welcome"
-//   const client = await connect({ token, join: roomId }); // and joins at once (client.join(roomId) takes it)
+//   const client = await connect({ token, join: roomId }); // the server joins at once (client.join takes it)
 //   client.on("call", (m) => ...);                       // server events: call, participant.joined, published...
 //   const room = await client.join(roomId);              // -> participants and feeds already there
 //   await room.publish({ audio: true, video: true });    // getUserMedia + offer -> Janus answer
@@ -71,15 +71,25 @@ function wsUrl(base, token) {
   return u.toString();
 }
 
-// join: a room id to join as soon as the socket opens, without waiting for the welcome (one round trip less
-// on a slow link); client.join(that room) then takes that join's reply.
+// join: a room id the server joins (?join=) as soon as the socket is up, its reply right after the welcome:
+// a round trip less on a slow link; client.join(that room) then takes that reply.
 export async function connect({ token, baseUrl = "", timeoutMs = DEFAULT_TIMEOUT_MS, iceServers, quality = true,
   adapt = true, join = null } = {}) {
-  const client = new Client(wsUrl(baseUrl, token), timeoutMs, iceServers);
+  const url = wsUrl(baseUrl, token);
+  const early = join ? new URL(url) : null;
+  if (early) early.searchParams.set("join", join);
+  const client = new Client(early ? early.toString() : url, timeoutMs, iceServers);
   client.qualityReports = quality; // upload call-quality reports (sdk/quality.js, docs/quality.md)
   client.adapt = adapt; // pick each subscription's layer / audio-only from its own stats (sdk/layers.js)
-  if (join) client._early = { roomId: join, reply: null };
-  await client._open();
+  if (join) {
+    client._early = { roomId: join, reply: client._expect("join") };
+    client._early.reply.catch(() => {}); // client.join reports it
+  }
+  try {
+    await client._open();
+  } finally {
+    client.url = url; // a reconnect joins through the room's own resume, never by the URL
+  }
   return client;
 }
 
@@ -177,14 +187,6 @@ export class Client extends Emitter {
         }
         this._dispatch(msg);
       };
-      ws.onopen = () => {
-        // the early join (connect({ join })): sent on the first socket only, answered after the welcome
-        const early = this._early;
-        if (early && !early.reply && !this.welcome) {
-          early.reply = this.request({ type: "join", room: early.roomId, name: "", subscribe: true });
-          early.reply.catch(() => {}); // client.join reports it
-        }
-      };
       ws.onerror = () => fail(new SoukError("network", "could not reach the signaling server"));
       ws.onclose = (ev) => {
         fail(new SoukError("connection_closed", ev.reason || `signaling closed (${ev.code})`));
@@ -247,6 +249,17 @@ export class Client extends Emitter {
     this.reconnecting = false;
     if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000, "giving up");
     this._final(ev.code, "could not reconnect");
+  }
+
+  // A reply the server sends without a request on this socket (the early join: id "join").
+  _expect(id) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new SoukError("timeout", `no reply to ${id}`));
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+    });
   }
 
   request(msg) {
@@ -603,11 +616,6 @@ export class Room extends Emitter {
   }
 
   // Close a subscription here and tell the server (which may have dropped it already: errors ignored).
-  // Stop receiving a participant's feed: its subscriptions are closed here and on the server.
-  unsubscribe(participant) {
-    for (const sub of [...this.subs.values()]) if (sub.participant === participant) this._closeSub(sub);
-  }
-
   // Stop receiving a participant's feed: its subscriptions are closed here and on the server.
   unsubscribe(participant) {
     for (const sub of [...this.subs.values()]) if (sub.participant === participant) this._closeSub(sub);
