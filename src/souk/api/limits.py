@@ -90,6 +90,11 @@ class Limits:
         s = self.settings
         await self._hit("quality_report", who, s.quality_report_identity, s.quality_report_address)
 
+    async def translate(self, who: Who) -> None:
+        """A reader asks for messages in their language (souk.api.routes.translate)."""
+        s = self.settings
+        await self._hit("translate", who, s.translate_identity, s.translate_address)
+
     async def mint(self, who: Who) -> None:
         """Minting an access token (``identity`` is the minter: the API key's merchant, or ``demo``)."""
         s = self.settings

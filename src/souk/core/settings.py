@@ -307,6 +307,9 @@ class LimitsSettings(BaseModel):
     # call-quality reports (POST /v1/quality/reports): a browser sends one every 5 s per join
     quality_report_identity: RateRule = Field(default_factory=lambda: RateRule(count=30, per_s=60))
     quality_report_address: RateRule = Field(default_factory=lambda: RateRule(count=600, per_s=60))
+    # reading messages in another language (POST .../translations): a page in auto mode asks every 0.4 s at most
+    translate_identity: RateRule = Field(default_factory=lambda: RateRule(count=300, per_s=60))
+    translate_address: RateRule = Field(default_factory=lambda: RateRule(count=3000, per_s=60))
     # how often each node re-reads the revoked token ids from the shared store
     revocation_poll_s: float = Field(default=1.0, gt=0)
 

@@ -104,3 +104,15 @@ async def test_a_dead_remote_provider_answers_every_message_untranslated(tmp_pat
     assert r.status_code == 200
     [t] = r.json()["translations"]
     assert (t["text"], t["translated"]) == ("hola", False) and t["why"] in ("unavailable_pair", "provider_error")
+
+
+async def test_readers_are_rate_limited(tmp_path: Path) -> None:
+    async with running_souk(tmp_path / "souk", features=FEATURES,
+                            limits={"translate_identity": {"count": 2, "per_s": 60}}) as souk:
+        viewer = souk.ctx.tokens.mint(merchant_id=souk.merchant_id, identity="ana", room="live-7", role="audience")
+        async with httpx.AsyncClient(base_url=souk.base_url) as http:
+            await http.post("/v1/rtm/channels/live-7/messages", headers=bearer(viewer), json={"body": "hola"})
+            codes = [(await http.post("/v1/rtm/channels/live-7/translations", headers=bearer(viewer),
+                                      json={"to": "en", "seqs": [1]})) for _ in range(3)]
+    assert [r.status_code for r in codes] == [200, 200, 429]
+    assert codes[2].json()["error"]["code"] == "rate_limited"

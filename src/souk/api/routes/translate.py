@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
+from souk.api.limit_deps import limits_of
+from souk.api.limits import Who, client_address
 from souk.api.openapi import errors
 from souk.api.params import Channel
 from souk.api.routes.desk import ConversationId, desk_service, is_desk_staff
@@ -34,6 +36,7 @@ class TranslateIn(BaseModel):
 
 
 UNAVAILABLE = {503: ["translation_unavailable"]}
+LIMITED = {429: ["rate_limited"]}
 
 
 def _service(ctx: AppContext) -> ReaderTranslation:
@@ -49,24 +52,26 @@ async def languages(claims: Claims, ctx: Ctx) -> dict[str, Any]:
     return {"provider": service.translator.provider.name, "directions": await service.languages()}
 
 
-@router.post("/v1/rtm/channels/{ch}/translations", responses=errors(AUTH, JOIN, UNAVAILABLE,
+@router.post("/v1/rtm/channels/{ch}/translations", responses=errors(AUTH, JOIN, UNAVAILABLE, LIMITED,
                                                                     {503: ["rtm_unavailable"]}))
 async def chat_translations(ch: Channel, body: TranslateIn, request: Request, ctx: Ctx) -> dict[str, Any]:
     """Chat and danmaku messages of a channel in the reader's language (the original kept beside each)."""
     service = _service(ctx)
     claims = await _claims(request, ctx)
+    await limits_of(ctx).translate(Who(claims.merchant_id, claims.identity, client_address(request)))
     items, missing = await channel_items(_node(ctx).service, claims, ch, body.seqs)
     out = await service.items(claims.merchant_id, items, body.to)
     return {"to": body.to, "translations": [_seq(t) for t in out], "missing": missing}
 
 
 @router.post("/v1/desk/conversations/{conversation_id}/translations",
-             responses=errors(UNAVAILABLE, {404: ["conversation_not_found"], 409: ["room_elsewhere"],
-                                               503: ["desk_unavailable"]}))
-async def desk_translations(conversation_id: ConversationId, body: TranslateIn, claims: Claims,
+             responses=errors(UNAVAILABLE, LIMITED, {404: ["conversation_not_found"], 409: ["room_elsewhere"],
+                                                        503: ["desk_unavailable"]}))
+async def desk_translations(conversation_id: ConversationId, body: TranslateIn, claims: Claims, request: Request,
                             ctx: Ctx) -> dict[str, Any]:
     """A desk conversation's messages for its staff (every message and note) or its shopper (the messages)."""
     service = _service(ctx)
+    await limits_of(ctx).translate(Who(claims.merchant_id, claims.identity, client_address(request)))
     desk = desk_service(ctx)
     staff = is_desk_staff(claims)
     if not staff:

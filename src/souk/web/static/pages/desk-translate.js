@@ -1,7 +1,7 @@
 // The desk's messages in the agent's language (docs/translation.md): a toggle on each message and note of the
 // open conversation, an auto mode, the language kept in localStorage. One translator per conversation (the
 // seqs are the conversation's), through POST /v1/desk/conversations/{id}/translations.
-import { MessageTranslator, mountControls, mountToggle, readerPrefs } from "./translate-ui.js";
+import { AUTO_DELAY_MS, MessageTranslator, mountControls, mountToggle, readerPrefs } from "./translate-ui.js";
 
 const TEXT_KINDS = new Set(["shopper_message", "ai_message", "agent_message", "internal_note"]);
 
@@ -21,6 +21,7 @@ export function deskTranslation({ controlsEl, rest, onChange }) {
       if (byConv.size > 50) byConv.delete(byConv.keys().next().value);
     }
     t.lang = prefs.lang;
+    t.delayMs = prefs.auto ? AUTO_DELAY_MS : 40;
     return t;
   }
 

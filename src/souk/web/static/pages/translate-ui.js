@@ -8,6 +8,7 @@ export const LANGUAGES = [
   ["pt", "Português"], ["fr", "Français"],
 ];
 const KEY = "souk.translate";
+export const AUTO_DELAY_MS = 400;
 
 // The reader's choice kept in localStorage, else the browser's language.
 export function readerPrefs(store = globalThis.localStorage, nav = globalThis.navigator) {
@@ -145,10 +146,12 @@ export function mountControls(container, prefs, onChange) {
 // Wires a message list: ``add(li, bodyEl, seq, text)`` for each chat message, controls in ``controlsEl``.
 export function chatTranslation({ controlsEl, fetchBatch }) {
   const prefs = readerPrefs();
-  const translator = new MessageTranslator({ fetchBatch, lang: prefs.lang });
+  // auto mode on a busy chat: one request per 0.4 s at most (the server limits readers, docs/limits.md)
+  const translator = new MessageTranslator({ fetchBatch, lang: prefs.lang, delayMs: prefs.auto ? AUTO_DELAY_MS : 40 });
   const toggles = [];
   mountControls(controlsEl, prefs, (p) => {
     translator.lang = p.lang;
+    translator.delayMs = p.auto ? AUTO_DELAY_MS : 40;
     for (const t of toggles) t.show(p.auto);
   });
   return {
