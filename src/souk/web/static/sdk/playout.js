@@ -5,9 +5,9 @@
 // repair (its browser sends NACKs or loses video packets), the PlayoutAdapter raises that subscription's
 // video `RTCRtpReceiver.jitterBufferTarget` to cover one repair round trip plus a margin (the browser then
 // renders frames that much later); after `calmMs` without repair, or above `maxLossPct` (audio-only
-// territory), it hands the buffer back to the browser. The cost: Chromium keeps the voice in lip sync with the
-// video, so the voice waits about as long (measured on the links bench: the audio buffer followed the video
-// target), which the E-model counts as conversational delay; `maxMs` bounds it. Pure parts (PlayoutPolicy,
+// territory), it hands the buffer back to the browser. The likely cost: Chromium keeps the voice in lip sync
+// with the video, so the voice may wait as long, which the E-model counts as conversational delay (not yet
+// separated from load on a quiet machine: docs/resilience.md); `maxMs` bounds it. Pure parts (PlayoutPolicy,
 // StallWatch) take numbers and a clock and are tested under node.
 //
 // A picture stuck on a lost reference (a packet no repair brought back: Janus NACKs a publisher only twice)
