@@ -231,11 +231,6 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
     if "live" in want and ctx.group_buys is None:  # group buys sell through the room's commerce
         ctx.group_buys = GroupBuys(ctx.storage, _need(ctx.live, "live", "group buys"), RtmChannel(ctx.rtm),
                                    ctx.clock)
-        ctx.group_buys.start()
-        stack.push_async_callback(ctx.group_buys.aclose)
-    if "live" in want and ctx.group_buys is None:  # group buys sell through the room's commerce
-        ctx.group_buys = GroupBuys(ctx.storage, _need(ctx.live, "live", "group buys"), RtmChannel(ctx.rtm),
-                                   ctx.clock)
         if ctx.webhooks is not None:  # a tier unlock reprices the other buyers' orders: order.updated
             ctx.group_buys.repriced_listeners.append(order_price_webhooks(ctx.webhooks.dispatcher, ctx.clock))
         ctx.group_buys.start()
