@@ -14,6 +14,7 @@ from souk.bench.signal_client import SignalClient, SignalError
 from souk.bench.voiceroom_bots import ListenerBot, SpeakerBot, until
 from souk.core.tenancy import RoomKey
 from souk.media.types import Jsep
+from tests.contract.storage.conftest import merchant
 from tests.fixtures.browser import Souk
 from tests.integration.api.test_signal_media import handles, settle_handles
 
@@ -170,6 +171,50 @@ async def test_janus_killed_the_pages_are_told_and_speak_and_listen_again(souk_m
     finally:
         for client in (host, fan):
             await client.aclose()
+        for bot in bots:
+            await bot.aclose()
+        ctx.voice_seats = None
+
+
+async def test_two_merchants_with_the_same_voice_room_id_hear_only_their_own(souk_media: Souk) -> None:
+    ctx = souk_media.ctx
+    assert ctx.voice_plane is not None
+    await ctx.storage.merchants.create(merchant("other"))
+    for mid in ("lumen", "other"):
+        await ctx.storage.rooms.create(mid, "voice", room_id="voice-same")
+    ctx.voice_seats = Seats("host")
+    clients: list[SignalClient] = []
+    bots: list[SpeakerBot | ListenerBot] = []
+
+    async def client(merchant: str, identity: str, role: str) -> SignalClient:
+        token = ctx.tokens.mint(merchant_id=merchant, identity=identity, room="voice-same", role=role)
+        c = await SignalClient.connect(souk_media.ws_url, token)
+        clients.append(c)
+        await c.request({"type": "join", "room": "voice-same"})
+        return c
+
+    async def ear_of(c: SignalClient) -> ListenerBot:
+        ear = ListenerBot()
+        bots.append(ear)
+        offer = await c.request({"type": "voice.listen"})
+        await c.request({"type": "voice.answer", "sdp": (await ear.answer(Jsep("offer", offer["sdp"]))).sdp})
+        return ear
+
+    try:
+        bots.append(await _speak(await client("lumen", "host", "host"), 440.0))
+        bots.append(await _speak(await client("other", "host", "host"), 1000.0))
+        lumen_ear = await ear_of(await client("lumen", "fan", "audience"))
+        other_ear = await ear_of(await client("other", "fan", "audience"))
+        await until(lambda: lumen_ear.ear.heard(440.0) > LOUD and other_ear.ear.heard(1000.0) > LOUD, 10,
+                    "each merchant's listener hears its own host")
+        # the other room's tone never reaches a listener (Opus coding one pure tone leaves ~-34 dB of noise in
+        # other bins: 100-150 on this scale, against 6000 for the tone itself)
+        assert lumen_ear.ear.typical(1000.0) < 300 and other_ear.ear.typical(440.0) < 300
+        assert lumen_ear.ear.heard(1000.0) < LOUD and other_ear.ear.heard(440.0) < LOUD
+        assert {k.merchant_id for k in ctx.voice_plane._rooms} >= {"lumen", "other"}  # two AudioBridge rooms
+    finally:
+        for c in clients:
+            await c.aclose()
         for bot in bots:
             await bot.aclose()
         ctx.voice_seats = None
