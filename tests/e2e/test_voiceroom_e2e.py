@@ -144,6 +144,11 @@ async def test_hand_invite_seat_speak_hear_both_talking_rings_and_remove(souk_vo
         await host.click('li.seat[data-identity="ann"] button.mute')  # and unmutes it
         await heard(bob, host=True, ann=True)
 
+        await host.click("#mute-btn")  # the host's own mute (it holds no seat: the socket's voice.mute)
+        await heard(bob, host=False, ann=True)
+        await host.click("#mute-btn")
+        await heard(bob, host=True, ann=True)
+
         await host.click('li.seat[data-identity="ann"] button.kick')
         await bob.wait_for_selector('li.seat[data-identity="ann"]', state="detached", timeout=10_000)
         await heard(bob, host=True, ann=False)  # the removed speaker is gone from the mix

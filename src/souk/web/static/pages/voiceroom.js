@@ -31,7 +31,7 @@ const explain = (e) => MESSAGES[e && e.code] || (e && e.message) || String(e);
 
 export const state = {
   token: null, me: null, host: false, room: null, version: -1, talking: new Set(), voice: null, client: null,
-  chat: null, channel: null, busy: false, again: false, offer: null,
+  chat: null, channel: null, busy: false, again: false, offer: null, hostMuted: false,
 };
 window.soukVoice = state; // for tests and debugging
 
@@ -81,8 +81,9 @@ function render() {
   $("hand-btn").classList.toggle("hidden", !!seat || state.host || !r.live);
   text($("hand-btn"), hand ? "Lower hand" : "✋ Raise hand");
   $("take-btn").classList.toggle("hidden", !!seat || !r.free_seating || !r.live);
-  $("mute-btn").classList.toggle("hidden", !seat);
-  text($("mute-btn"), seat && seat.self_muted ? "Unmute" : "Mute");
+  const hosting = !seat && state.me === r.host && r.live; // the host speaks without a seat
+  $("mute-btn").classList.toggle("hidden", !seat && !hosting);
+  text($("mute-btn"), (seat ? seat.self_muted : hosting && state.hostMuted) ? "Unmute" : "Mute");
   $("leave-btn").classList.toggle("hidden", !seat || state.host);
   if (!r.live) notice(MESSAGES.room_ended);
 }
@@ -203,9 +204,15 @@ function wire() {
   $("accept-btn").addEventListener("click", () => act({ op: "answer", accept: true }).catch(() => {}));
   $("decline-btn").addEventListener("click", () => act({ op: "answer", accept: false }).catch(() => {}));
   $("leave-btn").addEventListener("click", () => act({ op: "leave" }).catch(() => {}));
-  $("mute-btn").addEventListener("click", () => {
+  $("mute-btn").addEventListener("click", async () => {
     const seat = mySeat();
-    if (seat) act({ op: "mute", muted: !seat.self_muted }).catch(() => {});
+    if (seat) { act({ op: "mute", muted: !seat.self_muted }).catch(() => {}); return; }
+    if (!state.voice || !state.voice.speaking) return;
+    try { // the host holds no seat: its mute is the socket's (the bridge, and the microphone track)
+      await state.voice.mute(!state.hostMuted);
+      state.hostMuted = !state.hostMuted;
+      text($("mute-btn"), state.hostMuted ? "Unmute" : "Mute");
+    } catch (e) { notice(explain(e)); }
   });
   $("listen-btn").addEventListener("click", () => { $("mix").play().catch(() => {}); $("listen-btn").classList.add("hidden"); });
 }
