@@ -1,4 +1,5 @@
-"""Replay assembly: chapters from ``pin`` system messages, chat at its offsets from the show start.
+"""Replay assembly: chapters from ``pin`` and ``group_buy_start`` system messages (a group buy's chapter
+lists its ``moments``: each tier unlocked and its end), chat at its offsets from the show start.
 
 Pure: takes the room channel's decoded RTM messages (``{"k", "b", "frm", "name", "ts"}``, ts wall seconds)
 and the show's start/end; see docs/live-recording.md.
@@ -42,8 +43,28 @@ def assemble(messages: Iterable[dict[str, Any]], started_at: float, ended_at: fl
             card: dict[str, Any] = raw_card if isinstance(raw_card, dict) else {}
             if card.get("sku"):
                 chapters.append({"at_s": at, "sku": str(card["sku"]), "card": card})
+        elif kind == "system" and isinstance(body, dict) and str(body.get("type", "")).startswith("group_buy_"):
+            _group_buy(chapters, body, at)
         elif kind in CHAT_KINDS:
             text = body.get("text", "") if isinstance(body, dict) else body
             chat.append({"at_s": at, "sender": str(msg.get("frm", "")), "name": str(msg.get("name", "")),
                          "kind": kind, "text": str(text or "")[:TEXT_MAX]})
     return chapters, chat
+
+
+def _group_buy(chapters: list[dict[str, Any]], body: dict[str, Any], at: float) -> None:
+    """A group buy's start is a chapter (its product, price and tiers); its tier unlocks and end are moments
+    of that chapter. Progress messages (coalesced counters) are not."""
+    kind, offer = body.get("type"), str(body.get("offer_id") or "")
+    if kind == "group_buy_start" and offer and body.get("sku"):
+        raw_card = body.get("card")
+        card = raw_card if isinstance(raw_card, dict) else {"sku": str(body["sku"])}
+        chapters.append({"at_s": at, "sku": str(body["sku"]), "card": card, "group_buy": {
+            "offer_id": offer, "price": str(body.get("price", "")), "currency": str(body.get("currency", "")),
+            "tiers": body.get("tiers") if isinstance(body.get("tiers"), list) else [], "moments": []}})
+    elif kind in ("group_buy_tier", "group_buy_end"):
+        chapter = next((c for c in reversed(chapters) if c.get("group_buy", {}).get("offer_id") == offer), None)
+        if chapter is not None:
+            chapter["group_buy"]["moments"].append({
+                "at_s": at, "kind": "tier" if kind == "group_buy_tier" else "end",
+                "buyers": body.get("buyers"), "price": str(body.get("price", ""))})

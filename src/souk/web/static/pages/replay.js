@@ -12,6 +12,16 @@ function chapterItem(token, ch, video) {
   const go = document.createElement("button");
   go.className = "seek";
   go.textContent = `${Math.floor(ch.at_s / 60)}:${String(Math.floor(ch.at_s % 60)).padStart(2, "0")} ${ch.card?.name ?? ch.sku}`;
+  if (ch.group_buy) { // a group buy: its tier unlocks and its end, each seekable
+    go.textContent += ` · group buy from ${ch.group_buy.currency} ${ch.group_buy.price}`;
+    for (const mo of ch.group_buy.moments) {
+      const b = document.createElement("button");
+      b.className = "seek moment";
+      b.textContent = mo.kind === "tier" ? `${mo.buyers} joined: ${mo.price}` : `closed at ${mo.buyers}: ${mo.price}`;
+      b.addEventListener("click", () => { video.currentTime = mo.at_s; video.play(); });
+      li.append(b);
+    }
+  }
   go.addEventListener("click", () => { video.currentTime = ch.at_s; video.play(); });
   const add = document.createElement("button");
   add.className = "add";
