@@ -43,6 +43,8 @@ def register(bench: Any) -> None:
                    help="consult rounds: how long the seller lets it ring before accepting (0: at once)")
     p.add_argument("--consult-only", action="store_true",
                    help="run only the consult rounds (no matrix cells, no outage rows)")
+    p.add_argument("--without", default="", help="take SDK answers away in both browsers to weigh them: "
+                                                 "playout, layers (souk.bench.links_ablate)")
     p.add_argument("--json", action="store_true", help="print only the JSON object")
     p.set_defaults(func=_bench)
 
@@ -66,6 +68,9 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         args.rtts = args.losses = args.outage_rtts = ""
     for text, what in ((args.rtts, "--rtts"), (args.losses, "--losses"), (args.outage_rtts, "--outage-rtts")):
         _floats(text, what)  # bad lists fail here, before the namespace and the browsers
+    from souk.bench.links_ablate import parse_without
+
+    args.without = parse_without(args.without)
     reexec_in_netns()
     out = asyncio.run(_run(args, settings))
     print(json.dumps(out) if args.json else json.dumps(out, indent=1))
@@ -91,10 +96,12 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                                                       args=CHROMIUM_ARGS + seller_link.chromium_args(port))
                     shopper = await pw.chromium.launch(executable_path=str(shop_link.chromium_wrapper(Path(tmp.name))),
                                                        args=CHROMIUM_ARGS + shop_link.chromium_args(port))
+                    from souk.bench.links_ablate import init_script
                     from souk.bench.links_call import Browsers
 
                     b = Browsers(seller, shopper, f"http://{seller_link.core_addr}:{port}",
-                                 f"http://{shop_link.core_addr}:{port}", demo_product_sku())
+                                 f"http://{shop_link.core_addr}:{port}", demo_product_sku(),
+                                 init_script(args.without))
                     try:
                         return await _matrix(args, b, (shop_link, seller_link))
                     finally:
@@ -175,7 +182,7 @@ async def _matrix(args: argparse.Namespace, b: Any, links: tuple[Any, Any]) -> d
                      "behind a userspace emulated link; the matrix impairs the shopper's link only, the consult "
                      f"rounds both (the seller accepts {args.consult_ring_ms:.0f} ms after the ring shows); "
                      "random loss" + (f", mean burst {args.burst}" if args.burst else "")),
-        "seconds_per_cell": args.seconds, "cpu_cores": os.cpu_count(),
+        "seconds_per_cell": args.seconds, "cpu_cores": os.cpu_count(), "without": list(args.without),
         "percentiles": f"nearest rank; a failed connect counts as {TIMEOUT_MS} ms",
     }
     if errors:

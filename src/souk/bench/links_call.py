@@ -63,6 +63,7 @@ class Browsers:
     seller_url: str  # Souk as the seller's browser reaches it
     shopper_url: str
     sku: str
+    init_script: str = ""  # run in every page first (souk.bench.links_ablate: --without)
 
 
 @dataclass
@@ -128,6 +129,9 @@ async def call(b: Browsers, links: tuple[Link, Link], profiles: tuple[LinkProfil
     (``outage_s`` > 0) black the shopper's link out and time the recovery. Links are left clean afterwards."""
     seller_ctx = await b.seller.new_context()
     shopper_ctx = await b.shopper.new_context()
+    if b.init_script:
+        for ctx in (seller_ctx, shopper_ctx):
+            await ctx.add_init_script(b.init_script)
     try:
         for link in links:
             await link.set(LinkProfile())

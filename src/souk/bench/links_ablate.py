@@ -1,0 +1,44 @@
+"""``souk bench links --without playout,layers``: the same call with one of the SDK's weak-link answers taken
+away in both browsers, so a quiet run can weigh each against its cost (docs/resilience.md: the playout target
+buys fewer freezes with a longer voice delay). The SDK is left as it ships; a script run in every page before
+its own code neutralises the browser API the answer uses:
+
+- ``playout``: assignments to ``RTCRtpReceiver.jitterBufferTarget`` are ignored (sdk/playout.js has no effect;
+  its keyframe requests still go);
+- ``layers``: ``scalabilityMode`` is dropped from the encodings given to ``addTransceiver`` (video in one
+  temporal layer, as before round 6).
+"""
+
+from __future__ import annotations
+
+WITHOUT: dict[str, str] = {
+    "playout": """(() => {
+  const d = Object.getOwnPropertyDescriptor(RTCRtpReceiver.prototype, "jitterBufferTarget");
+  if (d && d.set) Object.defineProperty(RTCRtpReceiver.prototype, "jitterBufferTarget",
+    { ...d, set() {} });
+})();""",
+    "layers": """(() => {
+  const add = RTCPeerConnection.prototype.addTransceiver;
+  RTCPeerConnection.prototype.addTransceiver = function (track, init) {
+    if (init && init.sendEncodings) {
+      const encodings = init.sendEncodings.map(({ scalabilityMode, ...e }) => e);
+      init = { ...init, sendEncodings: encodings.some((e) => Object.keys(e).length) ? encodings : undefined };
+    }
+    return add.call(this, track, init);
+  };
+})();""",
+}
+
+
+def parse_without(text: str) -> tuple[str, ...]:
+    """The answers named in ``--without`` (comma-separated); an unknown name is a SystemExit saying which exist."""
+    names = tuple(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
+    unknown = [n for n in names if n not in WITHOUT]
+    if unknown:
+        raise SystemExit(f"souk: --without takes {', '.join(WITHOUT)}; not {', '.join(unknown)}")
+    return names
+
+
+def init_script(names: tuple[str, ...]) -> str:
+    """The script every page of the bench runs first ('' for none)."""
+    return "\n".join(WITHOUT[n] for n in names)
