@@ -55,7 +55,8 @@ def wav(path: Path, *, tone: bool, seconds: float = 4.0, rate: int = 48000) -> P
     return path
 
 
-async def until(what: str, check: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:
+async def until(what: str, check: Callable[[], Awaitable[Any]], timeout: float = 30.0,
+                show: Callable[[], Awaitable[Any]] | None = None) -> Any:
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
@@ -63,7 +64,8 @@ async def until(what: str, check: Callable[[], Awaitable[Any]], timeout: float =
         if last:
             return last
         await asyncio.sleep(0.3)
-    raise AssertionError(f"{what}: not within {timeout} s (last seen: {last!r})")
+    seen = await show() if show is not None else last
+    raise AssertionError(f"{what}: not within {timeout} s (last seen: {seen!r})")
 
 
 async def decoded(page: Any) -> dict[str, int]:
@@ -111,12 +113,14 @@ async def test_three_people_a_screen_share_the_speaker_and_the_host(souk: Souk, 
             # everyone decodes the other two
             for who, page in pages.items():
                 others_ = {x for x in pages if x != who}
-                await until(f"{who} decodes {others_}", lambda page=page, o=others_: _all_decoding(page, o), 60)
+                await until(f"{who} decodes {others_}", lambda page=page, o=others_: _all_decoding(page, o), 60,
+                            show=lambda page=page: decoded(page))
 
             # bob shares a screen: everyone else decodes it on the stage
             await bob.click("#screen-btn")
             for page in (ann, cara):
-                await until("the screen share decodes", lambda page=page: _all_decoding(page, {"bob~screen"}), 45)
+                await until("the screen share decodes", lambda page=page: _all_decoding(page, {"bob~screen"}), 45,
+                            show=lambda page=page: _screen_state(page, bob))
                 plan = await page.evaluate("() => window.groupCall.plan")
                 assert plan["mode"] == "stage" and plan["stage"] == "bob~screen", plan
                 assert {v["id"] for v in plan["visible"]} >= {"bob", "bob~screen"}
@@ -138,6 +142,22 @@ async def test_three_people_a_screen_share_the_speaker_and_the_host(souk: Souk, 
             await until("cara sees bob muted", lambda: cara.eval_on_selector(
                 '.tile[data-participant="bob"] .flags', "el => el.textContent.includes('muted')"))
 
+            # bob stops sharing; ann's window shrinks to one tile a page: the talker (bob) stays on screen at the
+            # layer of his tile's size, cara's tile is hidden and her video stops (her subscription stays open)
+            await bob.click("#screen-btn")
+            await until("the stage is gone", lambda: _is_grid(ann))
+            await ann.set_viewport_size({"width": 170, "height": 480})  # narrower than two 160-px tiles
+            plan = await until("one tile a page", lambda: _one_a_page(ann))
+            assert [v["id"] for v in plan["visible"]] == ["bob"] and "cara" in plan["hidden"], plan
+            await until("the subscriptions follow the plan", lambda: ann.evaluate(SUBS_FOLLOW, plan["visible"][0]["layer"]))
+            await asyncio.sleep(1)  # frames already on their way (jitter buffer) still decode
+            before = await decoded(ann)
+            await asyncio.sleep(2)
+            after = await decoded(ann)
+            assert after["bob"] > before["bob"] and after["cara"] - before["cara"] <= 1, (before, after)
+            await ann.set_viewport_size({"width": 960, "height": 600})
+            await until("cara decodes again", lambda: _more(ann, "cara", after["cara"]))
+
             # the host removes cara: her page says so, the others lose her tile, her token cannot rejoin
             await ann.click('.tile[data-participant="cara"] .host-tools .remove')
             await until("cara's page says removed",
@@ -155,6 +175,34 @@ async def test_three_people_a_screen_share_the_speaker_and_the_host(souk: Souk, 
         finally:
             await talker.close()
             await others.close()
+
+
+async def _screen_state(page: Any, sharer: Any) -> Any:
+    subs = await page.evaluate("() => [...window.groupCall.room.subs.values()].map((s) => [s.participant, "
+                               "s.pc.connectionState])")
+    return {"decoded": await decoded(page), "subs": subs,
+            "sharer": await sharer.eval_on_selector("#notice", "el => el.textContent")}
+
+
+# on ann's page: bob's subscription receives video at the planned layer, cara's receives none
+SUBS_FOLLOW = """(layer) => {
+  const subs = [...window.groupCall.room.subs.values()];
+  const of = (who) => subs.find((s) => s.participant === who) || {};
+  return of("bob").layer === layer && of("bob").video !== false && of("cara").video === false;
+}"""
+
+
+async def _is_grid(page: Any) -> bool:
+    return bool(await page.evaluate("() => window.groupCall.plan && window.groupCall.plan.mode === 'grid'"))
+
+
+async def _one_a_page(page: Any) -> Any:
+    plan = await page.evaluate("() => window.groupCall.plan")
+    return plan if plan and len(plan["visible"]) == 1 else None
+
+
+async def _more(page: Any, who: str, than: int) -> bool:
+    return (await decoded(page)).get(who, 0) > than + 5
 
 
 async def _all_decoding(page: Any, who: set[str]) -> bool:
