@@ -140,3 +140,15 @@ def test_the_adapter_leaves_a_subscription_alone_that_cannot_be_asked() -> None:
       a.stop();
       return requests.length;""")
     assert got == 1
+
+
+def test_no_keyframe_requests_for_a_simulcast_feed() -> None:
+    """A live show's host must not get a keyframe request from every stuck viewer (Janus does not throttle)."""
+    got = run(ADAPTER + """
+      room.feeds = new Map([["shopper", { simulcast: true }]]);
+      await step(0, (v) => ({ framesDecoded: 1 }));
+      for (let i = 0; i < 12; i++) await step(250, (v) => ({ packetsReceived: v.packetsReceived + 15 }));
+      await new Promise((r) => setTimeout(r, 0));
+      a.stop();
+      return requests.length;""")
+    assert got == 0

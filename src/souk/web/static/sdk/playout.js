@@ -139,7 +139,10 @@ export class PlayoutAdapter {
       st = { policy: new PlayoutPolicy(this.opts.policy), watch: new StallWatch(this.opts.stall), last: snap, asking: false };
       this.state.set(sub.id, st);
     }
-    if (!sub.warm && sub.video !== false && st.asking !== "never" && st.watch.check(snap)) this._keyframe(sub, st);
+    // Not for simulcast feeds (live shows, group calls): Janus forwards every keyframe request to the publisher
+    // unthrottled, and a large audience on bad links must not make the host send keyframes back to back.
+    const simulcast = !!this.room.feeds?.get(sub.participant)?.simulcast;
+    if (!sub.warm && !simulcast && sub.video !== false && st.asking !== "never" && st.watch.check(snap)) this._keyframe(sub, st);
     if (snap.t - st.last.t < this.opts.sampleMs) return;
     const target = st.policy.sample(playoutSample(st.last, snap));
     st.last = snap;
