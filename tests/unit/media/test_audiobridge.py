@@ -24,7 +24,7 @@ from souk.media.audiobridge import (
 )
 from souk.media.events import HandleGone, HangUp, RoomDestroyed, WebrtcUp
 from souk.media.voice_mounts import mount_body, parse_audio_port
-from souk.media.voice_plane import recording_path
+from souk.media.voice_types import recording_path
 
 
 def _event(data: dict[str, object]) -> m.Event:
@@ -105,3 +105,16 @@ def test_recording_names_stay_inside_the_recordings_folder(tmp_path: Path) -> No
     for bad in ("/abs.wav", "../up.wav", "m/../../x.wav", "show.mp3", ""):
         with pytest.raises(BadRequest):
             recording_path(tmp_path, bad)
+
+
+async def test_a_recording_is_whole_once_its_riff_size_is_written(tmp_path: Path) -> None:
+    from souk.core.clock import SystemClock
+    from souk.media.voice_types import wait_recording_closed
+
+    wav = tmp_path / "mix.wav"
+    header = b"RIFF" + (0).to_bytes(4, "little") + b"WAVEfmt " + bytes(32)
+    wav.write_bytes(header + bytes(100))  # as Janus leaves it while recording: sizes 0
+    assert not await wait_recording_closed(wav, SystemClock(), wait_s=0.1)
+    wav.write_bytes(b"RIFF" + (len(header) + 100 - 8).to_bytes(4, "little") + header[8:] + bytes(100))
+    assert await wait_recording_closed(wav, SystemClock(), wait_s=0.1)
+    assert not await wait_recording_closed(tmp_path / "missing.wav", SystemClock(), wait_s=0.1)
