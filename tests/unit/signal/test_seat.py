@@ -156,7 +156,7 @@ async def test_a_refused_switch_still_tells_each_side_of_the_other(env: SeatEnv)
 async def test_the_switch_waits_for_a_warm_connection_still_coming_up(env: SeatEnv) -> None:
     """Janus's keyframe request at the switch would be lost on a connection without DTLS yet (and the next one
     waits a second): the server switches once Janus says it is up."""
-    shopper, seller, shopper_sub, _ = await two_sides(env)
+    shopper, seller, _, _ = await two_sides(env)
     sub = env.subs[0]
     sub.up.clear()  # the shopper's warm connection is not up yet
     env.accept("seller-1")
