@@ -2,7 +2,8 @@
 view, two listeners join, one raises a hand, the host invites, the listener takes the seat and speaks; the
 others hear both speakers (each speaker's fake microphone plays its own tone, measured as energy at that
 frequency with a WebAudio analyser on what each page plays), the talking rings follow who speaks, a host mute silences the
-speaker in the mix until the host unmutes it, and when the host removes the speaker its tone is gone.
+speaker in the mix until the host unmutes it, and when the host removes the speaker its tone is gone. The
+room was recorded: after the host ends it, its mix is a ready replay served by the replay routes.
 
 Each speaking page runs in its own Chromium (the fake microphone's WAV file is a browser-wide flag).
 Run alone with: python -m souk.media.netns run -- .venv/bin/python -m pytest tests/e2e -k voiceroom
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import math
 import struct
+import time
 import wave
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -27,7 +29,7 @@ from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, CORE_FEATURES, Souk,
 pytestmark = [pytest.mark.browser, pytest.mark.janus, pytest.mark.slow]
 
 FEATURES = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk.api.routes.group_buys",
-            "souk.api.routes.voice_rooms", "souk.api.routes.voice_pages")
+            "souk.api.routes.replay", "souk.api.routes.voice_rooms", "souk.api.routes.voice_pages")
 ROOM = "voice-e2e"
 HOST_HZ, ANN_HZ = 440, 1250
 HEARD_DB = 20.0  # a tone is heard when its peak stands this far above the spectrum's median
@@ -112,6 +114,10 @@ async def test_hand_invite_seat_speak_hear_both_talking_rings_and_remove(souk_vo
             page.on("console", lambda m, who=who: print(f"[{who}] {m.type}: {m.text}") if m.type in ("error", "warning") else None)
         host, ann, bob = pages["hana"], pages["ann"], pages["bob"]
 
+        async with httpx.AsyncClient(base_url=souk.base_url) as http:  # the merchant schedules it, recorded
+            r = await http.post("/v1/voice-rooms", headers={"Authorization": f"Bearer {souk.api_key}"}, json={
+                "room_id": ROOM, "host_identity": "hana", "title": "Tea Q&A", "seats": 8, "record": True})
+            assert r.status_code == 201, r.text
         await host.goto(url("hana", "host", "/host"))
         await host.wait_for_selector("#room-status.live", timeout=15_000)
         room = await souk.ctx.storage.voice_rooms.get(souk.merchant_id, ROOM)
@@ -155,4 +161,18 @@ async def test_hand_invite_seat_speak_hear_both_talking_rings_and_remove(souk_vo
         await heard(ann, host=True, ann=False)  # and listens again
         async with httpx.AsyncClient(base_url=souk.base_url) as http:
             r = await http.get(f"/v1/voice-rooms/{ROOM}", headers={"Authorization": f"Bearer {souk.api_key}"})
-        assert r.status_code == 200 and all(s["identity"] is None for s in r.json()["seats"])
+            assert r.status_code == 200 and all(s["identity"] is None for s in r.json()["seats"])
+            opened = r.json()["created_at"]
+            await host.click("#end-btn")  # the host ends the room: its recorded mix becomes a replay
+            await bob.wait_for_selector("#room-status.ended", timeout=10_000)
+            rec_id = f"{ROOM}.voice-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(opened))
+            viewer = {"Authorization": f"Bearer {mint(merchant_id=souk.merchant_id, identity='bob', room=ROOM, role='audience')}"}
+            for _ in range(50):
+                replay = (await http.get(f"/v1/replays/{rec_id}", headers=viewer)).json()
+                if replay.get("status") == "ready":
+                    break
+                await asyncio.sleep(0.2)
+            assert replay["status"] == "ready", replay
+            assert replay["duration_s"] > 5 and replay["participants"][0]["duration_s"] > 5, replay
+            media = await http.get(replay["video_url"], headers=viewer)
+            assert media.status_code == 200 and media.content[:4] == b"RIFF" and len(media.content) > 100_000

@@ -265,7 +265,8 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
         ctx.translation = build_translation(ctx, stack)
     if "voice_rooms" in want and ctx.voice_rooms is None:  # the seats; the socket asks them who may speak
         ctx.voice_rooms = VoiceRooms(ctx.storage.voice_rooms, RtmChannel(ctx.rtm, "voice"), ctx.voice_plane,
-                                     ctx.clock, talking_publisher=RtmChannel(ctx.rtm, "voice-talking"))
+                                     ctx.clock, talking_publisher=RtmChannel(ctx.rtm, "voice-talking"),
+                                     recordings_dir=ctx.media.recordings_dir if ctx.media is not None else None)
         stack.push_async_callback(ctx.voice_rooms.aclose)
         ctx.voice_seats = ctx.voice_rooms
     if "voice" in want and ctx.attendant is None and ctx.voice is not None and ctx.media is not None \

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
 
 from souk.core.clock import Clock
@@ -31,6 +31,7 @@ from souk.core.tenancy import RoomKey
 from souk.domain.seats import Actor, Change, LeaveSeat, Op, media_delta
 from souk.domain.voice_rooms import VoiceRoom, VoiceRoomRepo, VoiceRoomSpec
 from souk.media.voice_plane import SpeakerJoined, SpeakerLeft, Talking, VoiceEvent
+from souk.voice import recording
 from souk.voice.announcer import DEFAULT_INTERVAL_S, Announcer
 from souk.voice.ports import Publisher, VoiceMedia
 
@@ -52,8 +53,10 @@ class VoiceRooms:
 
     def __init__(self, store: VoiceRoomRepo, publisher: Publisher, media: VoiceMedia | None, clock: Clock, *,
                  prebuffer: int = DEFAULT_PREBUFFER, announce_interval_s: float = DEFAULT_INTERVAL_S,
-                 talking_publisher: Publisher | None = None, seat_grace_s: float = DEFAULT_SEAT_GRACE_S) -> None:
+                 talking_publisher: Publisher | None = None, seat_grace_s: float = DEFAULT_SEAT_GRACE_S,
+                 recordings_dir: Path | None = None) -> None:
         self._store = store
+        self._recordings = recordings_dir  # where the plane writes recorded mixes (None: rooms are not recorded)
         self._grace = seat_grace_s
         self._gone: dict[tuple[RoomKey, str], asyncio.Task[None]] = {}  # speakers whose connection left
         self._tasks = TaskOwner("voice-seats")
@@ -69,27 +72,30 @@ class VoiceRooms:
     # ---- rooms ----------------------------------------------------------------------------------------
 
     async def open(self, merchant_id: str, room_id: str, spec: VoiceRoomSpec) -> VoiceRoom:
-        """Create the room and its AudioBridge (with the mix recorded when ``spec.record``). If the plane
-        cannot make it, the room is ended again and the plane's error raised."""
+        """Create the room and its AudioBridge (with the mix recorded when ``spec.record`` and a recordings
+        folder is known: souk.voice.recording). If the plane cannot make it, the room is ended again and the
+        plane's error raised."""
         room = await self._store.create(merchant_id, room_id, spec)
+        record = self._recording(room)
         if self._media is not None:
             try:
                 await self._media.ensure_room(RoomKey(merchant_id, room_id), seats=spec.seats,
-                                              prebuffer=self._prebuffer, record=self._record_name(room))
+                                              prebuffer=self._prebuffer, record=record)
             except SoukError:
                 log.warning("voice room %s/%s: the voice plane could not make it; ending it", merchant_id, room_id)
                 await self._store.end(merchant_id, room_id)
                 raise
+            if record is not None and self._recordings is not None:
+                recording.started(self._recordings, room)
         log.info("voice room %s/%s opened by %s: %d seats%s", merchant_id, room_id, spec.host_identity,
-                 spec.seats, ", recorded" if spec.record else "")
+                 spec.seats, ", recorded" if record else "")
         self._announce(room, [{"kind": "room_opened", "by": spec.host_identity}])
         return room
 
-    def _record_name(self, room: VoiceRoom) -> str | None:
-        if not room.record:
+    def _recording(self, room: VoiceRoom) -> str | None:
+        if not room.record or self._recordings is None:
             return None
-        stamp = dt.datetime.fromtimestamp(self._clock.wall(), dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        return f"{room.merchant_id}/{room.room_id}/voice-{stamp}.wav"
+        return recording.mix_path(room)
 
     async def get(self, merchant_id: str, room_id: str) -> VoiceRoom:
         return await self._store.get(merchant_id, room_id)
@@ -104,10 +110,15 @@ class VoiceRooms:
             self.announcer.forget(RoomKey(merchant_id, room_id))
             if self._media is not None:
                 try:
-                    await self._media.destroy_room(RoomKey(merchant_id, room_id))
+                    await self._media.destroy_room(RoomKey(merchant_id, room_id))  # closes the mix's file
                 except SoukError as exc:
                     log.warning("voice room %s/%s ended; the plane could not destroy it: %s", merchant_id,
                                 room_id, exc)
+                if self._recording(room) is not None and self._recordings is not None:
+                    try:
+                        recording.finished(self._recordings, room)
+                    except (SoukError, OSError) as exc:
+                        log.warning("voice room %s/%s: recording not finished: %s", merchant_id, room_id, exc)
         return room
 
     # ---- seats ----------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ leaves no live room behind."""
 from __future__ import annotations
 
 import asyncio
+import wave
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +28,10 @@ from souk.domain.seats import (
     TakeSeat,
 )
 from souk.domain.voice_rooms import VoiceRoomSpec
+from souk.live.recording import Binaries, Recorder
 from souk.media.voice_plane import SpeakerJoined, SpeakerLeft, SpeakerState, Talking, VoiceEvent
 from souk.storage import Storage
+from souk.voice.recording import recording_name
 from souk.voice.service import VoiceRooms
 from tests.contract.storage.conftest import A, merchant
 
@@ -96,14 +100,14 @@ async def shop(storage: Storage) -> Storage:
     return storage
 
 
-async def test_open_hand_invite_seat_mute_kick_end(shop: Storage) -> None:
+async def test_open_hand_invite_seat_mute_kick_end(shop: Storage, tmp_path: Path) -> None:
     channel, plane = Channel(), Plane()
     clock = ManualClock()
-    voice = VoiceRooms(shop.voice_rooms, channel, plane, clock)
+    voice = VoiceRooms(shop.voice_rooms, channel, plane, clock, recordings_dir=tmp_path)
     try:
         await voice.open(A, "v1", VoiceRoomSpec(host_identity="host", seats=16, record=True))
         assert plane.calls[0][:4] == ("ensure", KEY, 16, 2)
-        assert plane.calls[0][4].startswith(f"{A}/v1/voice-") and plane.calls[0][4].endswith(".wav")
+        assert plane.calls[0][4].startswith(f"{A}/v1/voice-") and plane.calls[0][4].endswith("/mix.wav")
         assert await voice.may_speak(KEY, "host") and not await voice.may_speak(KEY, "ann")
         await voice.act(A, "v1", ANN, RaiseHand())
         with pytest.raises(Forbidden):
@@ -218,5 +222,52 @@ async def test_a_speaker_gone_from_the_bridge_loses_its_seat_after_the_grace(sho
             await settle(clock)
             await asyncio.sleep(0.05)
         assert set((await voice.get(A, "v1")).seats.speakers) == {"bob", "cy"}
+    finally:
+        await voice.aclose()
+
+
+class RecordingPlane(Plane):
+    """Writes one second of silence where the real plane records the mix."""
+
+    def __init__(self, root: Path, *, write: bool = True) -> None:
+        super().__init__()
+        self.root, self.write = root, write
+
+    async def ensure_room(self, room: RoomKey, *, seats: int, prebuffer: int = 2, record: str | None = None,
+                          region: str | None = None) -> object:
+        await super().ensure_room(room, seats=seats, prebuffer=prebuffer, record=record, region=region)
+        if record is not None and self.write:
+            path = self.root / record
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with wave.open(str(path), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(48_000)
+                w.writeframes(b"\0\0" * 48_000)
+        return object()
+
+
+@pytest.mark.parametrize("written", [True, False])
+async def test_a_recorded_room_becomes_a_replay(shop: Storage, tmp_path: Path, written: bool) -> None:
+    root = tmp_path / "recordings"
+    plane = RecordingPlane(root, write=written)
+    voice = VoiceRooms(shop.voice_rooms, Channel(), plane, ManualClock(), recordings_dir=root)
+    try:
+        room = await voice.open(A, "v1", VoiceRoomSpec(host_identity="host", title="Tea", record=True))
+        name = plane.calls[0][4]
+        assert name == f"{A}/v1/{recording_name(room)}/mix.wav"
+        recorder = Recorder(root, Binaries())
+        rec_id = f"v1.{recording_name(room)}"
+        assert recorder.get(A, rec_id)[1]["status"] == "recording"
+        await voice.end(A, "v1")
+        data = recorder.get(A, rec_id)[1]
+        assert [r["id"] for r in recorder.list_room(A, "v1")] == [rec_id]
+        if written:
+            assert data["status"] == "ready" and data["ended_at"] >= data["started_at"]
+            assert data["participants"] == [{"identity": "host", "file": "mix.wav", "duration_s": 1.0, "main": True}]
+        else:
+            assert (data["status"], data["reason"]) == ("failed", "no_mix")
+        unrecorded = await voice.open(A, "v2", VoiceRoomSpec(host_identity="host"))
+        assert plane.calls[-1][4] is None and recorder.list_room(A, unrecorded.room_id) == []
     finally:
         await voice.aclose()
