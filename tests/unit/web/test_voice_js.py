@@ -137,3 +137,20 @@ def test_media_lost_waits_for_media_reset_then_speaks_again() -> None:
     """)
     assert out["between"] == {"speaking": False, "listening": False, "n": 2}  # no listen while the server is away
     assert out["types"] == ["join", "voice.speak", "voice.speak"] and out["speaking"]
+
+
+def test_a_failed_connection_is_opened_again() -> None:
+    out = js("""
+      const client = new FakeClient({ "voice.speak": { type: "answer", sdp: "v=0 answer" },
+                                      "voice.listen": { type: "voice.offer", sdp: "v=0 offer" } });
+      const v = await m.VoiceRoom.join(client, "r1", { pc: () => new FakePc(), mic: async () => mic });
+      await v.listen();
+      const first = FakePc.all[0];
+      first.connectionState = "failed";
+      first.onconnectionstatechange();
+      await tick(); await tick(); await tick(); await tick();
+      return { types: client.requests.map((r) => r.type), closed: first.closed, pcs: FakePc.all.length,
+               listening: v.listening };
+    """)
+    assert out["types"] == ["join", "voice.listen", "voice.answer", "voice.unlisten", "voice.listen", "voice.answer"]
+    assert out["closed"] and out["pcs"] == 2 and out["listening"]

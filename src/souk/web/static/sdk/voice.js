@@ -12,7 +12,8 @@
 //   await voice.unspeak();                                  // back to listening
 //   voice.on("removed", ({ reason }) => ...);               // kicked / left / room_destroyed / media_lost: the
 //                                                           // speaker connection is gone; the SDK listens again
-//   voice.on("state", ({ target, state }) => ...);          // "speak" / "listen" connection state
+//   voice.on("state", ({ target, state }) => ...);          // "speak" / "listen" connection state (a "failed"
+//                                                           // connection is opened again by the SDK)
 //   voice.on("audio", ({ target, stream }) => ...);         // the remote audio (played in audioElement if given)
 //   await voice.leave();
 //
@@ -78,7 +79,10 @@ export class VoiceRoom extends Emitter {
       if (answered) this.client.send({ type: "voice.trickle", target, candidate: cand });
       else early.push(cand);
     };
-    pc.onconnectionstatechange = () => this.emit("state", { target, state: pc.connectionState });
+    pc.onconnectionstatechange = () => {
+      this.emit("state", { target, state: pc.connectionState });
+      if (pc.connectionState === "failed") this._failed(target, pc).catch((e) => this.emit("error", e));
+    };
     return () => {
       answered = true;
       for (const cand of early) this.client.send({ type: "voice.trickle", target, candidate: cand });
@@ -194,6 +198,20 @@ export class VoiceRoom extends Emitter {
   _media(msg) {
     if (msg.target !== "speak" && msg.target !== "listen") return;
     this.emit("state", { target: msg.target, state: msg.webrtc === "up" ? "connected" : "disconnected", server: true });
+  }
+
+  // A connection ICE could not keep up (a network change): open it again (the socket is still there).
+  async _failed(target, pc) {
+    if (this.closed) return;
+    if (target === "listen" && this.listener && this.listener.pc === pc) {
+      this._closeListener(true);
+      await this.listen();
+    } else if (target === "speak" && this.speaker && this.speaker.pc === pc) {
+      const { stream, muted } = this.speaker;
+      this._closeSpeaker(true);
+      await this.speak(stream);
+      if (muted) await this.mute(true);
+    }
   }
 
   // The socket came back (or the media server was reset): the server dropped our connections; open again.
