@@ -87,6 +87,7 @@ class VoicePlane:
         self._callbacks: list[Callable[[VoiceEvent], None]] = []
         self._locks: dict[RoomKey, asyncio.Lock] = {}
         self._node_locks: dict[str, asyncio.Lock] = {}
+        self._found: dict[RoomKey, str] = {}  # rooms another Souk process placed, found on a node (_locate)
         self._tasks = TaskOwner("voice-plane")
         self._closed = False
         js = plane.settings
@@ -216,6 +217,12 @@ class VoicePlane:
         async with self._locks.setdefault(room, asyncio.Lock()):
             spec = self._rooms.pop(room, None)
             node_id = self.pool.node_of(room)
+            if node_id is None:  # another Souk process made it (its host ends it here): find it
+                try:
+                    node_id = await self._locate(room)
+                except NoSuchRoom:
+                    node_id = None
+                self._found.pop(room, None)
             await self.mounts.drop_room(room)
             monitor = self._monitors.pop(room, None)
             if monitor is not None:
@@ -289,9 +296,25 @@ class VoicePlane:
                 load = self.pool.load(node_id)
                 load.handles = max(0, load.handles - 1)
 
+    async def _locate(self, room: RoomKey) -> str:
+        """The node of ``room``: where this process placed it, else the node whose AudioBridge has it (room ids
+        are derived from the room, so another Souk process's room is found: host controls work from any
+        process). NoSuchRoom when no reachable node has it."""
+        node_id = self.pool.node_of(room) or self._found.get(room)
+        if node_id is not None:
+            return node_id
+        for node in self.pool.nodes():
+            try:
+                if await (await self.control(node.node_id)).exists(self.janus_room(room)):
+                    self._found[room] = node.node_id
+                    return node.node_id
+            except SoukError as exc:
+                log.warning("looking for voice room %s on %s: %s", room, node.node_id, exc)
+        raise NoSuchRoom(f"voice room {room} is on no media node", janus_code=485)
+
     async def mute(self, room: RoomKey, identity: str, muted: bool) -> bool:
         """Host mute (True) / unmute (False) of a speaker; False when it is not in the room."""
-        origin = self._origin(room)
+        origin = await self._locate(room)
         control = await self.control(origin)
         return await control.moderate(self.janus_room(room), participant_id(room, identity),
                                       "mute" if muted else "unmute",
@@ -299,13 +322,13 @@ class VoicePlane:
 
     async def kick(self, room: RoomKey, identity: str) -> bool:
         """Remove a speaker from the AudioBridge (its socket is told ``voice.removed``); False: not there."""
-        origin = self._origin(room)
+        origin = await self._locate(room)
         control = await self.control(origin)
         return await control.moderate(self.janus_room(room), participant_id(room, identity), "kick",
                                       secret=node_room_secret(self.pool.get(origin), room))
 
     async def speakers(self, room: RoomKey) -> list[SpeakerState]:
-        control = await self.control(self._origin(room))
+        control = await self.control(await self._locate(room))
         return [SpeakerState(p.display, p.muted, p.talking, p.connected)
                 for p in await control.participants(self.janus_room(room)) if p.display != MONITOR]
 

@@ -215,3 +215,32 @@ async def test_a_lost_janus_session_puts_the_voice_room_back(voice: VoicePlane, 
         for bot in bots:
             await bot.aclose()
         await voice.destroy_room(room)
+
+
+async def test_another_souk_process_mutes_kicks_and_ends_a_room_it_did_not_make(
+        voice: VoicePlane, janus_node: JanusNode, tmp_path: Path) -> None:
+    room = RoomKey("m_voice", "room_elsewhere")
+    events: list[VoiceEvent] = []
+    voice.on_event(events.append)
+    await voice.ensure_room(room, seats=2)
+    other_plane = await MediaPlane.attach(janus_settings(tmp_path / "other"), [janus_node])
+    other = VoicePlane(other_plane)  # a second Souk process on the same Janus (the host's API call landed here)
+    bots: list[SpeakerBot] = []
+    try:
+        speaker, bot = await _speak(voice, room, "guest", A)
+        bots.append(bot)
+        assert await other.mute(room, "guest", True)
+        await until(lambda: SpeakerMuted(room, "guest", True) in events, 5, "muted from the other process")
+        assert [s.identity for s in await other.speakers(room)] == ["guest"]
+        assert await other.kick(room, "guest")
+        assert await _removed(speaker) == "kicked"
+        assert await other.destroy_room(room)  # the host ended it there
+        assert not await voice.destroy_room(room)
+        with pytest.raises(Exception, match="no media node"):
+            await other.kick(RoomKey("m_voice", "never_made"), "guest")
+    finally:
+        for b in bots:
+            await b.aclose()
+        await other.aclose()
+        await other_plane.aclose()
+        await voice.destroy_room(room)
