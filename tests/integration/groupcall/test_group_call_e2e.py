@@ -119,7 +119,7 @@ async def test_three_people_a_screen_share_the_speaker_and_the_host(souk: Souk, 
             # bob shares a screen: everyone else decodes it on the stage
             await bob.click("#screen-btn")
             for page in (ann, cara):
-                await until("the screen share decodes", lambda page=page: _all_decoding(page, {"bob~screen"}), 45,
+                await until("the screen share decodes", lambda page=page: _all_decoding(page, {"bob~screen"}), 60,
                             show=lambda page=page: _screen_state(page, bob))
                 plan = await page.evaluate("() => window.groupCall.plan")
                 assert plan["mode"] == "stage" and plan["stage"] == "bob~screen", plan
