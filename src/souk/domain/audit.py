@@ -92,6 +92,28 @@ def next_entry(merchant_id: str, head_seq: int, head_hash: str, at_us: int, even
                       detail=dict(event.detail), prev_hash=head_hash, hash=digest)
 
 
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    seq: int
+    hash: str
+    anchor_seq: int
+    anchor_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """Search filters; every one optional. Times are wall microseconds, ``since`` inclusive, ``until`` not."""
+
+    actor: str | None = None
+    action: str | None = None
+    object_kind: str | None = None
+    object_id: str | None = None
+    since_us: int | None = None
+    until_us: int | None = None
+    before_seq: int | None = None  # paging: entries older than this one
+    limit: int = 100
+
+
 class Problem(StrEnum):
     TAMPERED = "tampered"        # the row's content no longer matches its hash
     MISSING = "missing"          # a sequence number is absent (a row deleted)

@@ -642,8 +642,52 @@ catalog_texts = sa.Table(
     sa.Index("ix_catalog_texts_merchant_lang_status", "merchant_id", "lang", "status"),
 )
 
+# Migration 0013: privacy (issue 17). ``audit_log``: one hash chain per merchant (souk.domain.audit), append
+# only; ``audit_heads``: each chain's last (seq, hash), locked by every append so a chain never forks, and the
+# anchor (last purged seq and hash) retention leaves. ``retention_policies``: a merchant's days to keep per
+# data kind (souk.privacy.retention), where it differs from the [privacy] defaults.
+audit_log = sa.Table(
+    "audit_log", metadata,
+    _merchant_fk(),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("at_us", sa.BigInteger, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(200), nullable=False),
+    sa.Column("object_kind", sa.String(200), nullable=False),
+    sa.Column("object_id", sa.String(200), nullable=False),
+    sa.Column("detail", JSONDoc, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "seq"),
+    sa.Index("ix_audit_log_merchant_at", "merchant_id", "at_us"),
+    sa.Index("ix_audit_log_merchant_actor", "merchant_id", "actor", "at_us"),
+    sa.Index("ix_audit_log_merchant_object", "merchant_id", "object_kind", "object_id"),
+)
+
+audit_heads = sa.Table(
+    "audit_heads", metadata,
+    _merchant_fk(),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("anchor_seq", sa.BigInteger, nullable=False),
+    sa.Column("anchor_hash", sa.String(64), nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id"),
+)
+
+retention_policies = sa.Table(
+    "retention_policies", metadata,
+    _merchant_fk(),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("days", sa.Integer, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "kind"),
+    sa.CheckConstraint("days > 0", name="days"),
+)
+
 TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
                  rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts,
                  live_pins, flash_sale_buys, desk_conversations, desk_events, desk_agents, desk_settings,
                  webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked, order_actions, returns,
-                 quality_records, group_buys, group_buy_joins, voice_rooms, translation_cache, catalog_texts)
+                 quality_records, group_buys, group_buy_joins, voice_rooms, translation_cache, catalog_texts,
+                 audit_log, audit_heads, retention_policies)

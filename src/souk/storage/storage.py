@@ -15,6 +15,7 @@ from souk.domain.store import StoreSnapshot
 from souk.storage import migrate
 from souk.storage.db import Database, create_engine
 from souk.storage.repos.apikeys import SqlApiKeyRepo
+from souk.storage.repos.audit import SqlAuditRepo
 from souk.storage.repos.calls import SqlCallRepo
 from souk.storage.repos.carts import SqlCartRepo
 from souk.storage.repos.catalog import SqlCatalogRepo
@@ -73,6 +74,7 @@ class Storage:
         self.webhook_deliveries = SqlWebhookDeliveryRepo(db, clock)
         self.quality = SqlQualityRepo(db, clock)  # call-quality records (souk.domain.quality)
         self.voice_rooms = SqlVoiceRoomRepo(db, clock)  # voice rooms and their seats (souk.domain.voice_rooms)
+        self.audit = SqlAuditRepo(db, clock)  # the audit log's hash chains (souk.domain.audit)
 
     @property
     def backend(self) -> str:

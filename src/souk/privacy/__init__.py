@@ -1,0 +1,1 @@
+"""Privacy and data governance (issue 17): the audit log service, retention purge, PII redaction."""
