@@ -13,7 +13,9 @@ processes (:mod:`souk.bench.voiceroom_worker`) hold the peers:
 - ``--listeners`` bulk listeners (cheap: ICE + DTLS-SRTP, RTP counted from headers, no decoder) over
   ``--workers`` processes, to load Janus.
 
-The bench measures Janus's CPU with the speakers and probes only (baseline), adds the bulk listeners, then holds
+With ``--edge`` a second Janus node ("node2", region "edge") gets as many probes, through its own forwarder of
+the mix (``edge_mouth_to_ear_*``, ``cascade_extra_p50_ms``). The bench measures Janus's CPU with the speakers
+and probes only (baseline), adds the bulk listeners, then holds
 ``--seconds`` while it measures: mouth-to-ear over every probe and burst (a burst a probe did not hear within the
 period counts at the period), audio packet loss over every listener, Janus's CPU, each worker's and the
 machine's. ``listeners_per_core`` = 100 / ((Janus CPU - baseline) / bulk listeners). A worker at >= 90 % of a
@@ -64,6 +66,8 @@ def register(bench: Any) -> None:
     p.add_argument("--prebuffer", type=int, default=2, help="AudioBridge prebuffer, packets of 20 ms (default 2)")
     p.add_argument("--period", type=float, default=1.0, help="seconds between one speaker's bursts (default 1)")
     p.add_argument("--seat-ops", type=int, default=64, help="concurrent seat requests for 16 seats (0: skip)")
+    p.add_argument("--edge", action="store_true", help="a second Janus node: as many probes there, through its "
+                                                       "own forwarder of the mix (edge_mouth_to_ear_*)")
     p.add_argument("--json", action="store_true", help="print only the JSON object (default: a table)")
     p.set_defaults(func=_bench)
 
@@ -93,7 +97,7 @@ async def _all(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
             seats = {"consistent": False, "error": f"{type(exc).__name__}: {exc}"}
     result = await run_bench(settings, listeners=args.listeners, probes=args.probes, seconds=args.seconds,
                              workers=args.workers or max(2, os.cpu_count() or 2), prebuffer=args.prebuffer,
-                             period=args.period)
+                             period=args.period, edge=args.edge)
     result["seat_ops"] = seats
     if seats is not None and not seats.get("consistent"):
         result.setdefault("errors", []).append(f"seat_ops not consistent: {seats}")
@@ -132,7 +136,7 @@ class Tally:
 
 
 async def run_bench(settings: Settings, *, listeners: int, probes: int, seconds: float, workers: int,
-                    prebuffer: int, period: float) -> dict[str, Any]:
+                    prebuffer: int, period: float, edge: bool = False) -> dict[str, Any]:
     from souk.media.plane import MediaPlane
     from souk.media.supervisor import JanusSupervisor
     from souk.media.types import Jsep
@@ -143,18 +147,24 @@ async def run_bench(settings: Settings, *, listeners: int, probes: int, seconds:
     s1 = settings.model_copy(update={"data_dir": str(workdir / "node1"), "janus": base, "database_url": "",
                                      "live": settings.live.model_copy(update={"viewers_per_node": 100_000})})
     sup = JanusSupervisor(s1, workdir=workdir / "node1", node_id="node1")
+    sups = [sup]
+    if edge:  # a second node whose listeners get the mix through their own forwarder (other RTP ranges)
+        s2 = s1.model_copy(update={"data_dir": str(workdir / "node2"), "janus": base.model_copy(update={
+            "rtp_port_range": "40000-44999", "relay_port_range": "45000-45999", "region": "edge"})})
+        sups.append(JanusSupervisor(s2, workdir=workdir / "node2", node_id="node2"))
     plane: MediaPlane | None = None
     voice: VoicePlane | None = None
     pool: list[VoiceWorker] = []
     handles: list[Any] = []
     try:
-        node = await sup.start()
-        plane = await MediaPlane.attach(s1, [node])
-        voice = await _voice(plane, prebuffer)
+        nodes = [await x.start() for x in sups]
+        plane = await MediaPlane.attach(s1, nodes)
+        voice = await _voice(plane, prebuffer, nodes[0].region)
         speak_worker = await VoiceWorker.spawn("speakers", workdir)
         probe_worker = await VoiceWorker.spawn("probes", workdir)
+        edge_worker = await VoiceWorker.spawn("edge", workdir) if edge else None
         bulk = [await VoiceWorker.spawn(f"listeners{i + 1}", workdir) for i in range(workers)]
-        pool += [speak_worker, probe_worker, *bulk]
+        pool += [speak_worker, probe_worker, *([edge_worker] if edge_worker else []), *bulk]
         for i, pitch in enumerate(PITCHES[:SPEAKERS]):
             r = await speak_worker.request("speak", pitch=pitch, period=period, burst=BURST_S,
                                            offset=i * period / SPEAKERS)
@@ -164,14 +174,16 @@ async def run_bench(settings: Settings, *, listeners: int, probes: int, seconds:
             await speak_worker.request("accept", sid=r["sid"], sdp=answer.sdp)
             await speaker.wait_webrtcup(10.0)
 
-        async def attach(worker: VoiceWorker, cheap: bool) -> None:
+        async def attach(worker: VoiceWorker, cheap: bool, node_id: str | None = None) -> None:
             assert voice is not None
-            listener = await voice.listen(ROOM)
+            listener = await voice.listen(ROOM, node_id=node_id)
             handles.append(listener)
             r = await worker.request("listen", offer=listener.offer.sdp, cheap=cheap)
             await listener.start(Jsep("answer", r["sdp"], trickle=False))
 
         await asyncio.gather(*(attach(probe_worker, False) for _ in range(probes)))
+        if edge_worker is not None:
+            await asyncio.gather(*(attach(edge_worker, False, "node2") for _ in range(probes)))
         tally = Tally()
         await asyncio.sleep(SETTLE_S)
         pid = sup.pid or 0
@@ -198,7 +210,8 @@ async def run_bench(settings: Settings, *, listeners: int, probes: int, seconds:
             tally, packets0, cpu0, window=(t0, t0 + seconds + period), timeout_s=period, dt=dt,
             janus_pct=100 * (j1 - j0) / dt, baseline_pct=baseline, own_pct=100 * (own1 - own0) / dt,
             machine_pct=100 * (m1[0] - m0[0]) / max(1.0, m1[1] - m0[1]) * (os.cpu_count() or 1),
-            listeners=listeners, probes=probes, prebuffer=prebuffer, period=period, seconds=seconds)
+            listeners=listeners, probes=probes, prebuffer=prebuffer, period=period, seconds=seconds,
+            edge_probes=probes if edge else 0)
     except Exception as exc:
         log.exception("voiceroom bench failed")
         return {"ok": False, "errors": [f"{type(exc).__name__}: {exc}"]}
@@ -215,15 +228,16 @@ async def run_bench(settings: Settings, *, listeners: int, probes: int, seconds:
                 await w.proc.wait()
         if plane is not None:
             await _quiet(plane.aclose())
-        await _quiet(sup.aclose())
+        for x in sups:
+            await _quiet(x.aclose())
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-async def _voice(plane: Any, prebuffer: int) -> Any:
+async def _voice(plane: Any, prebuffer: int, region: str) -> Any:
     from souk.media.voice_plane import VoicePlane
 
     voice = VoicePlane(plane)
-    await voice.ensure_room(ROOM, seats=SPEAKERS, prebuffer=prebuffer)
+    await voice.ensure_room(ROOM, seats=SPEAKERS, prebuffer=prebuffer, region=region)
     return voice
 
 
@@ -237,18 +251,19 @@ async def _quiet(coro: Any) -> None:
 def summarize(tally: Tally, packets0: dict[str, dict[str, int]], cpu0: dict[str, float], *,
               window: tuple[float, float], timeout_s: float, dt: float, janus_pct: float, baseline_pct: float,
               own_pct: float, machine_pct: float, listeners: int, probes: int, prebuffer: int, period: float,
-              seconds: float) -> dict[str, Any]:
-    samples: list[float] = []
-    failed = 0
-    for onsets in tally.onsets.values():
-        lat = match_bursts(tally.bursts, onsets, window=window, timeout_s=timeout_s)
-        samples += lat.samples_ms
-        failed += lat.failed
-    for key in tally.packets:  # probes that never reported an onset still count their bursts as failed
-        if key.startswith("probes/") and key not in tally.onsets:
-            lat = match_bursts(tally.bursts, {}, window=window, timeout_s=timeout_s)
-            samples += lat.samples_ms
-            failed += lat.failed
+              seconds: float, edge_probes: int = 0) -> dict[str, Any]:
+    def latencies(worker: str) -> tuple[list[float], int]:
+        samples: list[float] = []
+        failed = 0
+        for key in tally.packets:  # a probe that never reported an onset counts every burst as failed
+            if key.startswith(worker + "/"):
+                lat = match_bursts(tally.bursts, tally.onsets.get(key, {}), window=window, timeout_s=timeout_s)
+                samples += lat.samples_ms
+                failed += lat.failed
+        return samples, failed
+
+    samples, failed = latencies("probes")
+    edge_samples, edge_failed = latencies("edge")
     bots = {n: round(100 * (c - cpu0.get(n, 0.0)) / dt, 1) for n, c in tally.worker_cpu.items()}
     per_listener, per_core = listeners_per_core(listeners, janus_pct, baseline_pct)
     cores = os.cpu_count() or 1
@@ -258,14 +273,22 @@ def summarize(tally: Tally, packets0: dict[str, dict[str, int]], cpu0: dict[str,
     return {
         "ok": bool(samples) and failed < len(samples),
         "mouth_to_ear_p50_ms": percentile(samples, 50), "mouth_to_ear_p95_ms": percentile(samples, 95),
-        "speakers": SPEAKERS, "listeners": listeners + probes, "bulk_listeners": listeners, "probes": probes,
+        "speakers": SPEAKERS, "listeners": listeners + probes + edge_probes, "bulk_listeners": listeners, "probes": probes,
         "samples": len(samples), "failed": failed, "loss_pct": loss_pct(packets0, tally.packets),
         "listeners_per_core": per_core, "janus_cpu_pct_per_listener": per_listener,
         "janus_cpu_pct": round(janus_pct, 1), "baseline_janus_cpu_pct": round(baseline_pct, 1),
         "bot_cpu_pct": bots, "orchestrator_cpu_pct": round(own_pct, 1), "machine_cpu_pct": round(machine_pct, 1),
         "cpu_cores": cores, "saturated": saturated, "prebuffer": prebuffer, "period_s": period,
         "seconds": seconds, "seat_ops": None, "errors": [],
+        **({"edge_probes": edge_probes, "edge_mouth_to_ear_p50_ms": percentile(edge_samples, 50),
+            "edge_mouth_to_ear_p95_ms": percentile(edge_samples, 95), "edge_failed": edge_failed,
+            "cascade_extra_p50_ms": _minus(percentile(edge_samples, 50), percentile(samples, 50))}
+           if edge_probes else {}),
     }
+
+
+def _minus(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else round(a - b, 1)
 
 
 def format_table(r: dict[str, Any]) -> str:
@@ -282,6 +305,9 @@ def format_table(r: dict[str, Any]) -> str:
     ]
     if r["saturated"]:
         lines.append("saturated: " + ", ".join(r["saturated"]))
+    if r.get("edge_probes"):
+        lines.append(f"edge node: mouth-to-ear p50 {r['edge_mouth_to_ear_p50_ms']} ms, p95 "
+                     f"{r['edge_mouth_to_ear_p95_ms']} ms ({r['cascade_extra_p50_ms']} ms more at p50)")
     seats = r.get("seat_ops")
     if seats:
         lines.append(f"seat_ops: {seats.get('ops')} concurrent takes for {seats.get('seats')} seats -> "
