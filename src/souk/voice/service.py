@@ -176,6 +176,22 @@ class VoiceRooms:
         seat = found.seats.seat_of(identity)
         return seat is not None and seat.host_muted
 
+    async def restore(self, room: RoomKey) -> bool:
+        """Put a live room back on the plane after it lost it (a Souk or Janus restart), with its own seat count
+        and the talking events; False when the room is not live here or there is no plane. The mix recorded
+        before the loss stays as it was; the restored room is not recorded again."""
+        if self._media is None:
+            return False
+        try:
+            found = await self._store.get(room.merchant_id, room.room_id)
+        except SoukError:
+            return False
+        if not found.live:
+            return False
+        await self._media.ensure_room(room, seats=len(found.seats.seats), prebuffer=self._prebuffer)
+        log.info("voice room %s put back on the plane (%d seats)", room, len(found.seats.seats))
+        return True
+
     # ---- the plane's events ---------------------------------------------------------------------------
 
     def _on_media_event(self, event: VoiceEvent) -> None:

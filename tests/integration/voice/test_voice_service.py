@@ -271,3 +271,17 @@ async def test_a_recorded_room_becomes_a_replay(shop: Storage, tmp_path: Path, w
         assert plane.calls[-1][4] is None and recorder.list_room(A, unrecorded.room_id) == []
     finally:
         await voice.aclose()
+
+
+async def test_restore_puts_a_live_room_back_with_its_own_seats(shop: Storage) -> None:
+    plane = Plane()
+    voice = VoiceRooms(shop.voice_rooms, Channel(), plane, ManualClock())
+    try:
+        await voice.open(A, "v1", VoiceRoomSpec(host_identity="host", seats=24))
+        assert await voice.restore(KEY) and plane.calls[-1] == ("ensure", KEY, 24, 2, None)
+        assert not await voice.restore(RoomKey(A, "nope"))
+        await voice.end(A, "v1")
+        assert not await voice.restore(KEY)
+    finally:
+        await voice.aclose()
+    assert not await VoiceRooms(shop.voice_rooms, Channel(), None, ManualClock()).restore(KEY)
