@@ -353,6 +353,9 @@ async def test_every_signaling_message_of_b_reaches_nothing_of_a(two: Two) -> No
         await refused({"type": "unpublish"}, "not_publishing")
         await refused({"type": "restart", "target": "pub", "sdp": (await PublisherBot().offer()).sdp},
                       "not_publishing")
+        driven.add("hand")  # B's hand is raised in B's room of the same id: A's room hears nothing (below)
+        assert (await b.request({"type": "hand", "raised": True}))["type"] == "ack"
+        assert souk.ctx.hub.member(ROOM_B, "viewer-a").hand and not souk.ctx.hub.member(ROOM_A, "viewer-a").hand
         driven |= {"ping", "leave"}
         assert (await b.request({"type": "ping"}))["type"] == "pong"
         assert (await b.request({"type": "leave"}))["type"] == "ack"
