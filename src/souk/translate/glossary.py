@@ -9,6 +9,7 @@ glossary (this package knows nothing of catalogs) and keeps it per merchant.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,7 +18,6 @@ from dataclasses import dataclass, field
 from souk.translate.types import ProviderMalformed
 
 _MARKER = re.compile(r"\[\[\s*(\d+)\s*\]\]")
-_LITERAL = re.compile(r"\[\[")
 _WORDY = re.compile(r"[0-9A-Za-zÀ-ɏ]")
 
 
@@ -68,30 +68,60 @@ class Masked:
     targets: tuple[str, ...]
 
 
-def _pattern(term: str) -> str:
-    body = re.escape(term)
-    head = r"(?<![\w])" if _WORDY.match(term[0]) else ""
-    tail = r"(?![\w])" if _WORDY.match(term[-1]) else ""
-    return head + body + tail
+def _low(text: str) -> str:
+    """Lower case, one character for one (so positions match the original)."""
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _word(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+@functools.lru_cache(maxsize=128)
+def _index(entries: tuple[tuple[str, str], ...]) -> tuple[dict[str, str], tuple[int, ...]]:
+    """The terms of one glossary direction by their lower-case form, and their lengths, longest first."""
+    terms: dict[str, str] = {}
+    for source, target in entries:
+        terms.setdefault(_low(source), target)
+    return terms, tuple(sorted({len(k) for k in terms}, reverse=True))
 
 
 def protect(text: str, entries: Sequence[tuple[str, str]]) -> Masked:
-    """Replace glossary terms (case-insensitive, whole words) and any literal ``[[`` by markers."""
+    """Replace glossary terms (case-insensitive; a term edge that is a letter or digit must be a word edge in
+    the text, so CJK terms match inside a sentence) and any literal ``[[`` by markers. Longest term first;
+    one dictionary look-up per candidate length at each place a term can start (thousands of terms stay fast)."""
+    terms, lengths = _index(tuple(entries))
+    low = _low(text)
+    out: list[str] = []
     targets: list[str] = []
-
-    def slot(value: str) -> str:
-        targets.append(value)
-        return f"[[{len(targets) - 1}]]"
-
-    pieces = [("[[", "[[")] + list(entries)
-    regex = re.compile("|".join(f"({_pattern(s) if s != '[[' else _LITERAL.pattern})" for s, _ in pieces),
-                       re.IGNORECASE)
-
-    def sub(m: re.Match[str]) -> str:
-        index = next(i for i, g in enumerate(m.groups()) if g is not None)
-        return slot(pieces[index][1])
-
-    return Masked(regex.sub(sub, text), tuple(targets))
+    i, n = 0, len(text)
+    while i < n:
+        if text.startswith("[[", i):
+            targets.append("[[")
+            out.append(f"[[{len(targets) - 1}]]")
+            i += 2
+            continue
+        hit = 0
+        if not (_WORDY.match(text[i]) and i > 0 and _word(text[i - 1])):  # no Latin term starts mid-word
+            for size in lengths:
+                cand = low[i:i + size]
+                target = terms.get(cand) if len(cand) == size else None
+                if target is None:
+                    continue
+                if _WORDY.match(cand[0]) and i > 0 and _word(text[i - 1]):
+                    continue
+                if _WORDY.match(cand[-1]) and i + size < n and _word(text[i + size]):
+                    continue
+                targets.append(target)
+                out.append(f"[[{len(targets) - 1}]]")
+                hit = size
+                break
+        if hit:
+            i += hit
+        else:
+            out.append(text[i])
+            i += 1
+    return Masked("".join(out), tuple(targets))
 
 
 def restore(text: str, masked: Masked) -> str:

@@ -40,3 +40,18 @@ def test_literal_brackets_are_kept_and_a_lost_marker_is_an_error() -> None:
     with pytest.raises(TranslateError):
         restore("[[0]] [[0]] [[1]]", m)
     assert restore("nada", protect("nothing", ())) == "nada"
+
+
+def test_thousands_of_terms_mask_quickly_and_mixed_scripts_work() -> None:
+    import time
+
+    names = [{"en": f"Product number {i} deluxe", "es": f"Producto número {i} de lujo"} for i in range(3000)]
+    big = Glossary.build(keep=[f"Brand{i}" for i in range(500)], names=names)
+    entries = big.entries("en", "es")
+    protect("warm up", entries)
+    started = time.perf_counter()
+    for _ in range(20):
+        m = protect("I want PRODUCT NUMBER 2999 deluxe from Brand7, not product number 12 deluxes", entries)
+    assert (time.perf_counter() - started) / 20 < 0.02  # a regex alternation of 3,500 terms took ~100 ms here
+    assert m.text == "I want [[0]] from [[1]], not product number 12 deluxes"
+    assert protect("İstanbul: the SoundWave X2!", G.entries("en", "es")).targets == ("SoundWave X2",)
