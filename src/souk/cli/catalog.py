@@ -1,5 +1,6 @@
 """``souk catalog translate|texts|review``: machine-made product names and descriptions per language for the
-seller to review (docs/translation.md). The seller's own texts are never overwritten."""
+seller to review (docs/translation.md). The seller's own texts are never overwritten. ``souk translate``: try the
+configured provider (its directions, or one text)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ T = TypeVar("T")
 
 
 def register(sub: Any, bench: Any) -> None:
+    register_translate(sub)
     catalog = sub.add_parser("catalog", help="the catalog's texts per language (translation drafts)"
                              ).add_subparsers(dest="catalog", required=True, metavar="ACTION")
     tr = catalog.add_parser("translate", help="fill missing product names/descriptions in a language as drafts "
@@ -42,6 +44,44 @@ def register(sub: Any, bench: Any) -> None:
     review.add_argument("decision", choices=["approved", "rejected"])
     review.add_argument("--json", action="store_true")
     review.set_defaults(func=run_review)
+
+
+def register_translate(sub: Any) -> None:
+    tr = sub.add_parser("translate", help="try the configured translation provider: its directions, or a text")
+    tr.add_argument("text", nargs="?", default=None, help="a text to translate (none: list the directions)")
+    tr.add_argument("--from", dest="src", default="en", help="source language (default en)")
+    tr.add_argument("--to", dest="dst", default="es", help="target language (default es)")
+    tr.add_argument("--json", action="store_true")
+    tr.set_defaults(func=run_try)
+
+
+def run_try(args: argparse.Namespace, settings: Settings) -> int:
+    from souk.translate.factory import build_provider
+    from souk.translate.service import Translator
+
+    async def work() -> dict[str, Any]:
+        provider = build_provider(settings.translate)
+        try:
+            translator = Translator(provider, budget_s=max(10.0, settings.translate.budget_s),
+                                    max_chars=settings.translate.max_chars)
+            out: dict[str, Any] = {"provider": provider.name,
+                                   "directions": sorted(list(d) for d in await translator.directions())}
+            if args.text is not None:
+                [result] = await translator.translate("-", [args.text], args.src, args.dst)
+                out["result"] = result.as_json()
+            return out
+        finally:
+            await provider.aclose()
+
+    out = asyncio.run(work())
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    elif "result" in out:
+        r = out["result"]
+        print(r["text"] if r["translated"] else f"{r['text']}  (not translated: {r['why']})")
+    else:
+        print(f"{out['provider']}: " + (", ".join(f"{a}->{b}" for a, b in out["directions"]) or "no directions"))
+    return 0
 
 
 def _with_storage(settings: Settings, work: Callable[[Storage], Awaitable[T]]) -> T:

@@ -95,3 +95,18 @@ async def test_remote_provider_drafts_keep_the_glossary_and_the_sellers_names(tm
         assert (await storage.catalog.get("lumen", "AP-1001")).names["es"] == "Vestido de lino de verano"
     finally:
         await storage.aclose()
+
+
+@needs_apertium
+def test_souk_translate_tries_the_provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SOUK_DATA_DIR", str(tmp_path))
+    code, out = souk(capsys, "translate", "--json")
+    assert code == 0 and out["provider"] == "apertium" and ["en", "es"] in out["directions"]
+    code, out = souk(capsys, "translate", "--from", "es", "--to", "en", "hola amigo", "--json")
+    assert code == 0 and out["result"]["translated"] and "hello" in out["result"]["text"].lower()
+    code, out = souk(capsys, "translate", "--from", "zh", "--to", "en", "你好", "--json")
+    assert out["result"] == {**out["result"], "text": "你好", "translated": False, "why": "unavailable_pair"}
+    monkeypatch.setenv("SOUK_TRANSLATE__PROVIDER", "none")
+    code, out = souk(capsys, "translate", "--json")
+    assert (code, out["provider"], out["directions"]) == (0, "none", [])
