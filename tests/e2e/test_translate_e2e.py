@@ -71,6 +71,8 @@ async def test_a_viewer_toggles_a_spanish_message_to_english_and_back(souk_chat:
         f"() => {{ const li = document.querySelector('#messages li[data-seq=\"{second}\"]');"
         " return li && li.dataset.view === 'translated'; }", timeout=10_000)
     assert "thank" in (await new_line.locator(".body").inner_text()).lower()
+    bullets = await page.eval_on_selector_all("#danmaku .bullet[data-view='translated']", "els => els.map(e => e.textContent)")
+    assert any("thank" in b.lower() for b in bullets), bullets  # the flying bullet too (while it flies)
     await ctx.close()
 
 

@@ -75,6 +75,10 @@ function flyDanmaku(m) {
   text(el, m.b);
   el.style.top = `${6 + (lane++ % 8) * 11}%`;
   el.addEventListener("animationend", () => el.remove());
+  // auto mode: the bullet flies in the reader's language once the translation is there
+  if (state.tr && state.tr.prefs.auto && m.seq && typeof m.b === "string") {
+    state.tr.translator.get(m.seq).then((r) => { if (r.translated) { text(el, r.text); el.dataset.view = "translated"; } });
+  }
   $("danmaku").append(el);
 }
 
