@@ -32,6 +32,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, WebSocket, WebSocketDisconnect
 
 from souk.api import ws as ws_helpers
+from souk.api.audit import audited
 from souk.api.auth import TOKEN_ERRORS, Ctx, access_claims, key_or_token
 from souk.api.context import AppContext
 from souk.api.desk_bodies import (
@@ -140,6 +141,13 @@ def require_host(m: Manager) -> None:
                         code="host_only")
 
 
+@raises({403: ["host_only"]})
+def host_manager(m: Managing) -> Manager:
+    """A manager that may change things (audited before the change: souk.api.audit)."""
+    require_host(m)
+    return m
+
+
 # ---------------------------------------------------------------- conversations
 
 
@@ -147,7 +155,8 @@ def _summary(desk: DeskService, conv: Any) -> dict[str, Any]:
     return desk._summary(conv)
 
 
-@router.get("/conversations", responses=errors(UNAVAILABLE))
+@router.get("/conversations", responses=errors(UNAVAILABLE),
+            dependencies=[audited(staff, "conversation.list", "conversation")])
 async def inbox(claims: Staff, ctx: Ctx, status: StatusFilter | None = None,
                 agent: Annotated[str | None, Query(pattern=AGENT_PATTERN)] = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
@@ -157,7 +166,8 @@ async def inbox(claims: Staff, ctx: Ctx, status: StatusFilter | None = None,
     return {"conversations": rows}
 
 
-@router.get("/conversations/{conversation_id}", responses=errors(NOT_FOUND))
+@router.get("/conversations/{conversation_id}", responses=errors(NOT_FOUND),
+            dependencies=[audited(staff, "conversation.read", "conversation", "conversation_id")])
 async def conversation(conversation_id: ConversationId, claims: Staff, ctx: Ctx) -> dict[str, Any]:
     desk = desk_service(ctx)
     conv, events = await desk.conversation(claims.merchant_id, conversation_id)
@@ -281,7 +291,8 @@ async def agent(agent_id: AgentId, m: Managing, ctx: Ctx) -> dict[str, Any]:
     return found.to_dict()
 
 
-@router.put("/agents/{agent_id}", responses=errors({403: ["host_only"], 409: ["capacity_below_load"]}))
+@router.put("/agents/{agent_id}", responses=errors({403: ["host_only"], 409: ["capacity_below_load"]}),
+            dependencies=[audited(host_manager, "desk.agent.update", "staff_profile", "agent_id")])
 async def put_agent(agent_id: AgentId, body: AgentIn, m: Managing, ctx: Ctx) -> dict[str, Any]:
     require_host(m)
     profile = StaffProfile.from_dict(m.merchant_id, agent_id, body.model_dump())
@@ -289,7 +300,8 @@ async def put_agent(agent_id: AgentId, body: AgentIn, m: Managing, ctx: Ctx) -> 
     return profile.to_dict()
 
 
-@router.delete("/agents/{agent_id}", responses=errors({403: ["host_only"], 404: ["agent_not_found"]}))
+@router.delete("/agents/{agent_id}", responses=errors({403: ["host_only"], 404: ["agent_not_found"]}),
+               dependencies=[audited(host_manager, "desk.agent.delete", "staff_profile", "agent_id")])
 async def delete_agent(agent_id: AgentId, m: Managing, ctx: Ctx) -> dict[str, Any]:
     require_host(m)
     desk = desk_service(ctx)
@@ -306,7 +318,8 @@ async def get_settings(m: Managing, ctx: Ctx) -> dict[str, Any]:
 
 @router.put("/settings", responses=errors({400: ["bad_desk_settings", "bad_handoff_rule", "bad_sla"],
                                           403: ["host_only"], 409: ["canned_id_taken"],
-                                          413: ["too_many_canned_replies"]}))
+                                          413: ["too_many_canned_replies"]}),
+            dependencies=[audited(host_manager, "desk.settings.update", "desk_settings")])
 async def put_settings(body: SettingsIn, m: Managing, ctx: Ctx) -> dict[str, Any]:
     """Change the merchant's desk settings; keys left out keep their value, ``hours: null`` and
     ``max_wait_s: null`` clear them."""

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
+from souk.api.audit import operator_audited
 from souk.api.auth import Ctx, bearer
 from souk.api.openapi import errors, raises
 from souk.core.errors import NotFound, Unauthenticated
@@ -101,26 +102,30 @@ async def get_merchant(merchant_id: MerchantId, ob: Service) -> dict[str, Any]:
     return merchant_view(await ob.merchant(merchant_id))
 
 
-@router.post("/merchants/{merchant_id}/keys", status_code=201, responses=errors(NO_MERCHANT))
+@router.post("/merchants/{merchant_id}/keys", status_code=201, responses=errors(NO_MERCHANT),
+             dependencies=[operator_audited(operator, "api_key.issue", "api_key")])
 async def issue_key(merchant_id: MerchantId, body: KeyIn, ob: Service) -> dict[str, Any]:
     """Issue another API key; ``api_key`` is in this answer only."""
     issued = await ob.issue_key(merchant_id, body.label)
     return key_view(issued.record, issued.key)
 
 
-@router.get("/merchants/{merchant_id}/keys", responses=errors(NO_MERCHANT))
+@router.get("/merchants/{merchant_id}/keys", responses=errors(NO_MERCHANT),
+            dependencies=[operator_audited(operator, "api_key.list", "api_key")])
 async def list_keys(merchant_id: MerchantId, ob: Service) -> dict[str, Any]:
     return {"merchant_id": merchant_id, "keys": [key_view(k) for k in await ob.keys(merchant_id)]}
 
 
 @router.delete("/merchants/{merchant_id}/keys/{key_id}",
-               responses=errors({404: ["merchant_not_found", "api_key_not_found"]}))
+               responses=errors({404: ["merchant_not_found", "api_key_not_found"]}),
+               dependencies=[operator_audited(operator, "api_key.revoke", "api_key", "key_id")])
 async def revoke_key(merchant_id: MerchantId, key_id: KeyId, ob: Service) -> dict[str, Any]:
     """Revoke a key: the next call with it is refused, on every node (idempotent)."""
     return key_view(await ob.revoke_key(merchant_id, key_id))
 
 
-@router.put("/merchants/{merchant_id}/store", responses=errors(
+@router.put("/merchants/{merchant_id}/store", dependencies=[operator_audited(operator, "store.import", "store")],
+            responses=errors(
     NO_MERCHANT, {400: ["bad_json"], 413: ["body_too_large"], 422: ["store_invalid"]}), openapi_extra={"requestBody": {
     "required": True, "content": {"application/json": {"schema": {
         "type": "object", "description": "a store file (shared/fixtures/STORE_FORMAT.md)"}}}}})
@@ -131,7 +136,8 @@ async def import_store(merchant_id: MerchantId, request: Request, ob: Service) -
     return {"merchant_id": merchant_id, "imported": await ob.import_store(merchant_id, data)}
 
 
-@router.get("/merchants/{merchant_id}/store", responses=errors(NO_MERCHANT))
+@router.get("/merchants/{merchant_id}/store", responses=errors(NO_MERCHANT),
+            dependencies=[operator_audited(operator, "store.export", "store")])
 async def export_store(merchant_id: MerchantId, ob: Service) -> dict[str, Any]:
     """The merchant's store as a store file."""
     return await ob.export_store(merchant_id)

@@ -1,0 +1,94 @@
+"""The audit log over real HTTP (souk.api.audit, souk.api.routes.audit): staff reads of conversations, desk
+admin changes and operator actions are recorded with who did them before the route serves; a refused caller
+leaves no entry; the merchant searches its own log only (API key or admin token); verification answers the
+head and finds a row changed in the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from souk.storage import seed_demo
+from souk.storage.schema import audit_log
+from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, running_souk
+from tests.integration.api.desk_app import B, b_store
+
+pytestmark = pytest.mark.timeout(120)
+
+FEATURES = (*CORE_FEATURES, "souk.api.routes.desk", "souk.api.routes.operator", "souk.api.routes.audit")
+OPERATOR = "operator-secret-for-tests"
+
+
+def _token(souk: Souk, identity: str, *, merchant: str | None = None, room: str = "*", role: str = "agent",
+           **kw: object) -> str:
+    return str(souk.ctx.tokens.mint(merchant_id=merchant or souk.merchant_id, identity=identity, room=room,
+                                    role=role, **kw))
+
+
+async def _entries(c, key: str, **params: object) -> list[dict]:  # type: ignore[no-untyped-def]
+    r = await c.get("/v1/audit", params=params, headers=bearer(key))
+    assert r.status_code == 200, r.text
+    return [e for e in r.json()["entries"] if e["action"] != "audit.search"]
+
+
+async def test_staff_reads_and_admin_changes_are_audited_and_searchable(tmp_path: Path) -> None:
+    async with running_souk(tmp_path / "souk", features=FEATURES, auth={"operator_token": OPERATOR}) as souk:
+        b_key = (await seed_demo(souk.ctx.storage, b_store())).api_key
+        assert b_key is not None
+        ana = _token(souk, "ana")
+        async with httpx.AsyncClient(base_url=souk.base_url, timeout=30) as c:
+            assert (await c.get("/v1/desk/conversations", headers=bearer(ana))).status_code == 200
+            r = await c.get("/v1/desk/conversations/sess-404", headers=bearer(ana))
+            assert r.status_code == 404  # an attempted read is recorded too: staff asked for that conversation
+            r = await c.put("/v1/desk/agents/ana", headers=bearer(souk.api_key),
+                            json={"name": "Ana", "capacity": 2, "skills": {"languages": ["en"]}})
+            assert r.status_code == 200, r.text
+            # refused callers leave nothing: a shopper token, an agent changing settings, no credentials
+            shopper = _token(souk, "C-1", room="lobby", role="member")
+            assert (await c.get("/v1/desk/conversations", headers=bearer(shopper))).status_code == 403
+            r = await c.put("/v1/desk/agents/bob", headers=bearer(ana), json={"name": "Bob", "capacity": 1})
+            assert r.status_code == 403 and r.json()["error"]["code"] == "host_only"
+            assert (await c.get("/v1/desk/conversations")).status_code == 401
+            # the operator exporting the store is recorded in that merchant's log
+            r = await c.get(f"/v1/operator/merchants/{souk.merchant_id}/store", headers=bearer(OPERATOR))
+            assert r.status_code == 200
+            assert (await c.get("/v1/operator/merchants/nobody/store", headers=bearer(OPERATOR))).status_code == 404
+
+            got = await _entries(c, souk.api_key)
+            assert [(e["actor"], e["role"], e["action"], e["object_id"]) for e in got] == [
+                ("operator", "operator", "store.export", souk.merchant_id),
+                (f"api-key:{souk.api_key.split('_')[1]}", "api_key", "desk.agent.update", "ana"),
+                ("ana", "agent", "conversation.read", "sess-404"),
+                ("ana", "agent", "conversation.list", ""),
+            ]
+            assert got[-1]["detail"] == {"method": "GET", "path": "/v1/desk/conversations"}
+            assert [e["action"] for e in await _entries(c, souk.api_key, actor="ana")] == [
+                "conversation.read", "conversation.list"]
+            assert [e["object_id"] for e in await _entries(
+                c, souk.api_key, object_kind="conversation", object_id="sess-404")] == ["sess-404"]
+            assert await _entries(c, souk.api_key, since="2099-01-01T00:00:00") == []
+            # an admin token may search; an agent may not; merchant B sees only its own (empty but for searches)
+            admin = _token(souk, "owner", role="host", privileges=["admin"])
+            r = await c.get("/v1/audit", params={"actor": "ana"}, headers=bearer(admin))
+            assert r.status_code == 200 and len(r.json()["entries"]) == 2
+            r = await c.get("/v1/audit", headers=bearer(ana))
+            assert r.status_code == 403 and r.json()["error"]["code"] == "admin_only"
+            assert await _entries(c, b_key) == []
+            r = await c.get("/v1/audit", params={"limit": 2}, headers=bearer(souk.api_key))
+            page = r.json()
+            assert len(page["entries"]) == 2 and page["next_before"] == page["entries"][-1]["seq"]
+            r = await c.get("/v1/audit", params={"limit": 0}, headers=bearer(souk.api_key))
+            assert r.status_code in (400, 422)
+
+            r = await c.get("/v1/audit/verify", headers=bearer(souk.api_key))
+            v = r.json()
+            assert r.status_code == 200 and v["ok"] and v["checked"] == v["head_seq"] >= 5
+            async with souk.ctx.storage.db.write() as conn:
+                await conn.execute(audit_log.update().where(audit_log.c.merchant_id == souk.merchant_id,
+                                                            audit_log.c.seq == 1).values(actor="someone-else"))
+            v = (await c.get("/v1/audit/verify", headers=bearer(souk.api_key))).json()
+            assert not v["ok"] and v["findings"][0]["seq"] == 1 and v["findings"][0]["problem"] == "tampered"
+            assert (await c.get("/v1/audit/verify", headers=bearer(b_key))).json()["ok"]
+        assert B != souk.merchant_id

@@ -1,0 +1,52 @@
+"""Cases for the audit log (docs/privacy.md): B's API key and B's admin token search and verify only B's own log.
+A's staff member (an identity carrying A's marker) reads A's desk first, so A's log holds A's entries."""
+
+from __future__ import annotations
+
+from souk.domain.audit import AuditQuery
+from tests.integration.tenancy.tenancy_app import MARK, A, B, Tenancy
+from tests.integration.tenancy.tenancy_registry import Then, b_key, b_staff, clean, covers
+
+A_AUDITED = f"{MARK}-staff"
+
+
+async def _a_audited(t: Tenancy) -> Then:
+    async with t.http(t.token(A, A_AUDITED, "*", "agent")) as c:
+        r = await c.get("/v1/desk/conversations")  # A's own read of A's desk
+        assert r.status_code == 200, r.text
+    before = await t.ctx.storage.audit.head(A)
+
+    async def then() -> None:
+        after = await t.ctx.storage.audit.head(A)
+        assert after.seq >= before.seq and (await t.ctx.storage.audit.search(A, AuditQuery(actor=A_AUDITED)))
+
+    return then
+
+
+def b_admin(t: Tenancy) -> str:
+    return t.token(B, "owner-1", "*", "host", privileges=["admin"])
+
+
+@covers("GET", "/v1/audit")
+async def audit_search(t: Tenancy) -> Then:
+    then = await _a_audited(t)
+    for cred in (b_key(t), b_admin(t)):
+        async with t.http(cred) as c:
+            body = clean(t, await c.get("/v1/audit", params={"limit": 1000}))
+            assert all(e["actor"] != A_AUDITED for e in body["entries"]), body
+            body = clean(t, await c.get("/v1/audit", params={"actor": A_AUDITED}))
+            assert body["entries"] == [], body
+    async with t.http(b_staff(t)) as c:  # an agent token of B: not an auditor
+        assert clean(t, await c.get("/v1/audit"), 403)["error"]["code"] == "admin_only"
+    return then
+
+
+@covers("GET", "/v1/audit/verify")
+async def audit_verify(t: Tenancy) -> Then:
+    then = await _a_audited(t)
+    a_head = await t.ctx.storage.audit.head(A)
+    async with t.http(b_key(t)) as c:
+        body = clean(t, await c.get("/v1/audit/verify"))
+        assert body["ok"] and body["head_hash"] != a_head.hash, body
+    return then
+
