@@ -215,16 +215,15 @@ async def _is(value: Awaitable[str], want: str) -> bool:
 
 
 async def _socket_refused(souk: Souk, token: str) -> bool:
-    """The removed member's token is revoked: the signaling socket refuses it, or (another poll of the token
-    guard under way) closes it with 4403 token_revoked within a poll period (limits.revocation_poll_s)."""
+    """The removed member's token is revoked: the signaling socket refuses it, or (a poll of the token guard
+    under way when it was revoked) says ``token_revoked`` and closes within a poll period."""
     try:
         async with websockets.connect(f"{souk.ws_url}?token={token}") as ws:
             first = await asyncio.wait_for(ws.recv(), 5)
             if '"welcome"' not in str(first):
-                return True
-            await asyncio.wait_for(ws.recv(), 5)  # anything but a close is a failure
-            return False
+                return '"token_revoked"' in str(first)
+            return '"token_revoked"' in str(await asyncio.wait_for(ws.recv(), 5))
     except websockets.exceptions.ConnectionClosed as closed:
         return closed.rcvd is not None and closed.rcvd.code == 4403
-    except websockets.exceptions.InvalidStatus:
-        return True
+    except websockets.exceptions.InvalidStatus as refused:
+        return refused.response.status_code in (401, 403)

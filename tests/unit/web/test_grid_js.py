@@ -123,10 +123,32 @@ def test_controller_applies_only_what_changed_in_order() -> None:
       await g.update({visible: [{id: "a", layer: 2}], hidden: ["b"]});
       const second = asked.length;
       await g.update({visible: [{id: "b", layer: 0}], hidden: ["a"]});
-      return {asked, second, have: g.have};
+      const paused = [...room.subs.values()].map((s) => [s.participant, s.paused]);
+      return {asked, second, have: g.have, paused};
     """)
     assert out["asked"][:2] == [{"layer": "a", "to": 2}, {"type": "receive", "sub": "s2", "video": False}]
     assert out["second"] == 2  # the same plan again asks nothing
     assert out["asked"][2:] == [{"type": "receive", "sub": "s2", "video": True}, {"layer": "b", "to": 0},
                                 {"type": "receive", "sub": "s1", "video": False}]
     assert out["have"] == {"a": {"video": False, "layer": 2}, "b": {"video": True, "layer": 0}}
+    assert out["paused"] == [["a", True], ["b", False]]  # what the weak-link adapter leaves alone
+
+
+def test_the_weak_link_adapter_leaves_a_hidden_tile_alone() -> None:
+    out = run_module("sdk/layers.js", """
+      const asked = [];
+      const pc = { connectionState: "connected", getStats: async () => { asked.push("stats"); return new Map(); } };
+      const sub = { id: "s1", participant: "a", pc, paused: true };
+      const room = { subs: new Map([["s1", sub]]), feeds: new Map([["a", {simulcast: true}]]),
+                     client: { request: async (m) => asked.push(m) }, layer: async () => asked.push("layer") };
+      const adapter = new m.LayerAdapter(room, { intervalMs: 3600000 });
+      adapter.state.set("s1", { stale: true });
+      await adapter.tick();
+      const hidden = { asked: [...asked], kept: adapter.state.has("s1") };
+      sub.paused = false;
+      await adapter.tick();
+      adapter.stop();
+      return { hidden, shown: asked, state: adapter.state.size };
+    """)
+    assert out["hidden"] == {"asked": [], "kept": False}  # not measured, its old samples dropped
+    assert out["shown"] == ["stats"]  # shown again: measured afresh (the first sample only starts the series)

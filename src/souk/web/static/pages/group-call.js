@@ -186,7 +186,8 @@ function bind(client) {
 async function start() {
   state.token = tokenFromHash();
   if (!state.token) { notice("Open this page with #token=<an access token for this room>."); return; }
-  const client = await connect({ token: state.token, adapt: false }); // sdk/grid.js picks the layers
+  // sdk/grid.js picks each tile's layer; the SDK's weak-link adapter keeps it and only falls back to audio
+  const client = await connect({ token: state.token });
   state.client = client;
   state.identity = client.welcome.identity;
   state.host = HOST_ROLES.includes(client.welcome.role) && client.welcome.privileges.includes("moderate");

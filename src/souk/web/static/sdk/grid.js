@@ -132,6 +132,8 @@ export function changes(have, next) {
 
 // Applies plans to a Room (souk.js): `receive` for video on/off, room.layer() for the layer, per subscription.
 // update() is serialised: a newer plan waits for the one being applied, then only its own changes go out.
+// With the SDK's weak-link adapter on (sdk/layers.js), a layer set here is the page's own: the adapter keeps it
+// and only falls back to audio on a collapsing link and back; a hidden tile (sub.paused) it leaves alone.
 export class GridController {
   constructor(room) {
     this.room = room;
@@ -150,6 +152,7 @@ export class GridController {
       if (!sub) continue; // not subscribed yet: applied on the next update after its track comes
       const cur = (this.have[c.id] = this.have[c.id] || { video: true, layer: null });
       if (c.video !== undefined) {
+        sub.paused = !c.video; // the weak-link adapter (sdk/layers.js) leaves a hidden tile alone
         await this.room.client.request({ type: "receive", sub: sub.id, video: c.video });
         sub.video = c.video;
         cur.video = c.video;

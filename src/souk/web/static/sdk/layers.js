@@ -154,6 +154,10 @@ export class LayerAdapter {
   }
 
   async _one(sub) {
+    if (sub.paused) { // the page stopped its video itself (a hidden grid tile, sdk/grid.js): not a weak link;
+      this.state.delete(sub.id); // measured afresh once it shows again
+      return;
+    }
     let st = this.state.get(sub.id);
     if (sub.pc.connectionState !== "connected") return;
     const now = performance.now();
