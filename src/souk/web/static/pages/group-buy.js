@@ -94,11 +94,14 @@ export function mountGroupBuy(root, { room, token, country = () => "US", onOrder
   bar.append(fill);
   const progress = el("p", "gb-progress");
   const time = el("p", "gb-time muted");
+  const qty = el("input", "gb-qty hidden");
+  qty.type = "number"; qty.min = "1"; qty.value = "1";
+  qty.setAttribute("aria-label", "units");
   const join = el("button", "primary gb-join", "Join the group");
   const mine = el("p", "gb-mine muted");
   const news = el("p", "gb-news");
   const error = el("p", "gb-error notice hidden");
-  root.replaceChildren(title, name, price, tiers, bar, progress, time, join, mine, news, error);
+  root.replaceChildren(title, name, price, tiers, bar, progress, time, qty, join, mine, news, error);
   root.classList.add("hidden");
 
   function say(message) {
@@ -127,11 +130,13 @@ export function mountGroupBuy(root, { room, token, country = () => "US", onOrder
     progress.textContent = progressText(o);
     const over = o.ended || !o.active;
     join.disabled = over || Boolean(state.mine);
+    qty.max = String(o.max_qty || 1);
+    qty.classList.toggle("hidden", join.disabled || !(o.max_qty > 1));  // a choice only when there is one
     join.textContent = state.mine ? "Joined" : over ? (o.remaining <= 0 ? "Full" : "Ended") : "Join the group";
     if (state.mine) {
-      const qty = state.order ? state.order.lines[0].qty : 1;
-      const total = (Number(o.price) * qty).toFixed(2);
-      mine.textContent = `Your order ${state.mine}: ${o.currency} ${total}${over ? "" : " (drops if more join)"}`;
+      // the order placed here: its total at today's price; one placed before a reload: the unit price
+      const amount = state.order ? (Number(o.price) * state.order.lines[0].qty).toFixed(2) : `${o.price} each`;
+      mine.textContent = `Your order ${state.mine}: ${o.currency} ${amount}${over ? "" : " (drops if more join)"}`;
     } else mine.textContent = "";
     clearInterval(state.timer);
     if (over) { time.textContent = "Ended"; return; }
@@ -166,7 +171,7 @@ export function mountGroupBuy(root, { room, token, country = () => "US", onOrder
     join.disabled = true;
     try {
       const order = await rest("POST", `${base}/${encodeURIComponent(o.offer_id)}/join`, token,
-        { country: countryOf(), qty: 1 });
+        { country: countryOf(), qty: Math.max(1, Math.min(Number(qty.value) || 1, o.max_qty || 1)) });
       state.mine = order.order_id;
       state.order = order;
       say("");
