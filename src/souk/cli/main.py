@@ -19,7 +19,8 @@ from souk.core.logging import configure_logging
 from souk.core.settings import load_settings
 
 AREAS = ("souk.cli.server", "souk.cli.media", "souk.cli.agent", "souk.cli.rtm", "souk.cli.live",
-         "souk.storage.commands", "souk.cli.merchants", "souk.cli.catalog")
+         "souk.storage.commands", "souk.cli.merchants", "souk.cli.catalog",
+         "souk.cli.privacy")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -333,6 +333,23 @@ class TranslateSettings(BaseModel):
     cache_entries: int = Field(default=10_000, ge=1)  # per process, in front of the shared table
 
 
+class PrivacySettings(BaseModel):
+    """Retention defaults per data kind in days (docs/privacy.md); a merchant may set its own."""
+
+    chat_history_days: int = Field(default=365, ge=1, le=36500)
+    transcripts_days: int = Field(default=365, ge=1, le=36500)
+    recordings_days: int = Field(default=180, ge=1, le=36500)
+    quality_records_days: int = Field(default=400, ge=1, le=36500)
+    desk_conversations_days: int = Field(default=730, ge=1, le=36500)
+    audit_log_days: int = Field(default=2190, ge=1, le=36500)  # six years
+    purge_every_s: float = Field(default=3600.0, gt=0)  # the retention purge runs this often on each API node
+    purge: bool = True  # False: no scheduled purge on this node (run `souk privacy purge` from cron instead)
+
+    def retention_days(self) -> dict[str, int]:
+        return {name.removesuffix("_days"): int(getattr(self, name))
+                for name in type(self).model_fields if name.endswith("_days")}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SOUK_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -358,6 +375,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
     translate: TranslateSettings = Field(default_factory=TranslateSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @classmethod
     def settings_customise_sources(

@@ -31,6 +31,7 @@ from souk.storage.repos.orders import SqlOrderRepo
 from souk.storage.repos.pins import SqlPinRepo
 from souk.storage.repos.quality import SqlQualityRepo
 from souk.storage.repos.reader import SqlStoreReader
+from souk.storage.repos.retention import SqlRetentionRepo
 from souk.storage.repos.rooms import SqlRoomRepo
 from souk.storage.repos.storefile import SqlStoreFileRepo
 from souk.storage.repos.storeinfo import SqlStoreInfoRepo
@@ -75,6 +76,7 @@ class Storage:
         self.quality = SqlQualityRepo(db, clock)  # call-quality records (souk.domain.quality)
         self.voice_rooms = SqlVoiceRoomRepo(db, clock)  # voice rooms and their seats (souk.domain.voice_rooms)
         self.audit = SqlAuditRepo(db, clock)  # the audit log's hash chains (souk.domain.audit)
+        self.retention = SqlRetentionRepo(db, clock)  # retention days per data kind, desk purge
 
     @property
     def backend(self) -> str:

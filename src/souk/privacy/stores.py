@@ -1,0 +1,27 @@
+"""The purgers of the data kinds this code base stores in its database (souk.privacy.retention).
+
+Not here yet (named in every pass's ``skipped``, docs/privacy.md): chat history (RTM history lives in Redis
+or memory with the broker's own length limit), transcripts and recordings (files under the data directory).
+"""
+
+from __future__ import annotations
+
+from souk.domain.retention import DataKind
+from souk.privacy.retention import Purge, batched
+from souk.storage import Storage
+
+BATCH = 1000
+
+
+def storage_purgers(storage: Storage, *, batch: int = BATCH) -> dict[DataKind, Purge]:
+    async def quality(merchant_id: str, before: float, n: int) -> int:
+        return await storage.quality.purge(merchant_id, before, batch=n)
+
+    async def desk(merchant_id: str, before: float, n: int) -> int:
+        return await storage.retention.purge_desk(merchant_id, before, batch=n)
+
+    async def audit(merchant_id: str, before: float) -> int:
+        return await storage.audit.purge_before(merchant_id, int(before * 1_000_000))
+
+    return {DataKind.QUALITY_RECORDS: batched(quality, batch), DataKind.DESK_CONVERSATIONS: batched(desk, batch),
+            DataKind.AUDIT_LOG: audit}
