@@ -50,6 +50,7 @@ FEATURES = (
 
 WEBHOOKS = "souk.api.routes.webhooks"  # serving it runs the merchant webhooks (souk.api.webhooks_boot)
 QUALITY = "souk.api.routes.quality"  # serving it with WEBHOOKS runs the quality alerts (souk.api.quality_boot)
+AUDIT = "souk.api.routes.audit"  # serving it runs the retention purge (souk.api.privacy_boot)
 
 # The services beyond the core that a route module serves (souk.api.bootstrap builds them, in its own order).
 SERVICES: dict[str, tuple[Service, ...]] = {
@@ -92,6 +93,10 @@ def create_app(
                 from souk.api.quality_boot import start_quality_alerts
 
                 await start_quality_alerts(context, stack)
+            if AUDIT in names:  # the retention purge (souk.privacy.retention), beside the audit API
+                from souk.api.privacy_boot import start_retention
+
+                await start_retention(context, stack)
             app.state.ctx = context
             yield
 

@@ -5,13 +5,17 @@ head and finds a row changed in the database."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
+from souk.domain.audit import AuditQuery
 from souk.storage import seed_demo
-from souk.storage.schema import audit_log
+from souk.storage.schema import audit_log, quality_records
 from tests.fixtures.browser import CORE_FEATURES, Souk, bearer, running_souk
 from tests.integration.api.desk_app import B, b_store
 
@@ -92,3 +96,22 @@ async def test_staff_reads_and_admin_changes_are_audited_and_searchable(tmp_path
             assert not v["ok"] and v["findings"][0]["seq"] == 1 and v["findings"][0]["problem"] == "tampered"
             assert (await c.get("/v1/audit/verify", headers=bearer(b_key))).json()["ok"]
         assert B != souk.merchant_id
+
+
+async def test_the_app_serving_the_audit_api_runs_the_retention_purge(tmp_path: Path) -> None:
+    async with running_souk(tmp_path / "souk", features=FEATURES,
+                            privacy={"purge_every_s": 0.2, "quality_records_days": 1}) as souk:
+        old = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+        async with souk.ctx.storage.db.write() as conn:
+            await conn.execute(quality_records.insert().values(
+                merchant_id=souk.merchant_id, room_id="r", identity="u", session_id="s", kind="call",
+                started_at=old, updated_at=old, failure=None, record={}))
+        for _ in range(100):
+            async with souk.ctx.storage.db.read() as conn:
+                left = await conn.scalar(sa.select(sa.func.count()).select_from(quality_records))
+            if not left:
+                break
+            await asyncio.sleep(0.05)
+        assert left == 0
+        entries = await souk.ctx.storage.audit.search(souk.merchant_id, AuditQuery(action="retention.purge"))
+        assert [(e.actor, e.object_kind, e.detail["deleted"]) for e in entries] == [("system", "quality_records", "1")]
