@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from souk.api.audit import audited, staff_claims
 from souk.api.auth import Claims, Ctx, is_staff, require_staff
 from souk.api.limit_deps import RingAllowed
 from souk.api.openapi import errors
@@ -147,7 +148,8 @@ async def _video_escalation(ctx: Any, claims: AccessClaims, body: ConsultRequest
     return call_out(ctx, call, room_token(ctx, call, claims.identity, Role.MEMBER, call.shopper_name))
 
 
-@router.get("/v1/consults", response_model=ConsultList, responses=errors({403: ["staff_only"]}))
+@router.get("/v1/consults", response_model=ConsultList, responses=errors({403: ["staff_only"]}),
+            dependencies=[audited(staff_claims, "consult.list", "consult")])
 async def list_consults(claims: Claims, ctx: Ctx, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> ConsultList:
     require_staff(claims)
     active = [call_out(ctx, c).call for c in ctx.calls.active(claims.merchant_id)]

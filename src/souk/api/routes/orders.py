@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from souk.api.audit import audited
 from souk.api.auth import STAFF_ERRORS, TOKEN_ERRORS, Ctx, is_staff, key_or_token
 from souk.api.openapi import errors, raises
 from souk.api.routes.desk import is_desk_staff
@@ -80,7 +81,8 @@ class OrderActionsOut(BaseModel):
     returns: list[ReturnOut]
 
 
-@router.get("/{order_id}/actions", response_model=OrderActionsOut, responses=errors({404: ["order_not_found"]}))
+@router.get("/{order_id}/actions", response_model=OrderActionsOut, responses=errors({404: ["order_not_found"]}),
+            dependencies=[audited(order_reader, "order.actions.read", "order", "order_id")])
 async def order_actions(order_id: OrderId, merchant: Reader, ctx: Ctx,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> OrderActionsOut:
     """The actions taken on the order for its shopper (by the assistant after the shopper's yes, or by staff),

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from souk.api.audit import audited
 from souk.api.auth import TOKEN_ERRORS, Claims, Ctx, is_staff, key_or_token
 from souk.api.context import AppContext
 from souk.api.limit_deps import limits_of
@@ -213,7 +214,8 @@ async def sales(merchant: OpsMerchant, ctx: Ctx,
     return await quality_service(ctx).sales(merchant, hours=hours)
 
 
-@router.get("/rooms/{room}", responses=errors({404: ["room_not_found"]}))
+@router.get("/rooms/{room}", responses=errors({404: ["room_not_found"]}),
+            dependencies=[audited(ops_merchant, "quality.room.read", "room", "room")])
 async def room(room: RoomId, merchant: OpsMerchant, ctx: Ctx) -> dict[str, Any]:
     """One call's or show's participants, each with every figure of its record."""
     return await quality_service(ctx).room(merchant, room)

@@ -15,7 +15,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from souk.api.auth import Ctx, MerchantAuthDep
+from souk.api.audit import audited
+from souk.api.auth import Ctx, MerchantAuthDep, merchant_auth
 from souk.api.openapi import errors, raises
 from souk.api.params import ID_PATTERN
 from souk.core.errors import Unavailable
@@ -152,7 +153,7 @@ async def list_webhooks(auth: MerchantAuthDep, admin: Admin) -> EndpointList:
 
 
 @router.post("", response_model=EndpointWithSecret, status_code=201,
-             responses=errors(BAD_ENDPOINT, {409: ["webhook_limit"]}))
+             responses=errors(BAD_ENDPOINT, {409: ["webhook_limit"]}), dependencies=[audited(merchant_auth, "webhook.create", "webhook")])
 async def create_webhook(body: EndpointIn, auth: MerchantAuthDep, admin: Admin) -> EndpointWithSecret:
     """Register an endpoint. ``secret`` is in this answer only (generated when the body has none)."""
     made = await admin.create(auth.merchant_id, url=body.url, events=body.events, secret=body.secret)
@@ -164,7 +165,8 @@ async def get_webhook(webhook_id: WebhookId, auth: MerchantAuthDep, admin: Admin
     return EndpointOut.of(await admin.get(auth.merchant_id, webhook_id))
 
 
-@router.patch("/{webhook_id}", response_model=EndpointOut, responses=errors(NO_ENDPOINT, BAD_CHANGE))
+@router.patch("/{webhook_id}", response_model=EndpointOut, responses=errors(NO_ENDPOINT, BAD_CHANGE),
+              dependencies=[audited(merchant_auth, "webhook.update", "webhook", "webhook_id")])
 async def update_webhook(webhook_id: WebhookId, body: EndpointPatch, auth: MerchantAuthDep,
                          admin: Admin) -> EndpointOut:
     """Change the URL, the events or ``active``; what the body leaves out (or sends as null) stays."""
@@ -172,14 +174,16 @@ async def update_webhook(webhook_id: WebhookId, body: EndpointPatch, auth: Merch
                                              active=body.active))
 
 
-@router.delete("/{webhook_id}", status_code=204, response_class=Response, responses=errors(NO_ENDPOINT))
+@router.delete("/{webhook_id}", status_code=204, response_class=Response, responses=errors(NO_ENDPOINT),
+               dependencies=[audited(merchant_auth, "webhook.delete", "webhook", "webhook_id")])
 async def delete_webhook(webhook_id: WebhookId, auth: MerchantAuthDep, admin: Admin) -> Response:
     """Remove the endpoint; its pending deliveries are marked failed at their next attempt."""
     await admin.delete(auth.merchant_id, webhook_id)
     return Response(status_code=204)
 
 
-@router.post("/{webhook_id}/rotate-secret", response_model=EndpointWithSecret, responses=errors(NO_ENDPOINT))
+@router.post("/{webhook_id}/rotate-secret", response_model=EndpointWithSecret, responses=errors(NO_ENDPOINT),
+             dependencies=[audited(merchant_auth, "webhook.rotate_secret", "webhook", "webhook_id")])
 async def rotate_secret(webhook_id: WebhookId, auth: MerchantAuthDep, admin: Admin) -> EndpointWithSecret:
     """A new generated secret, shown in this answer only; every attempt from now on is signed with it."""
     return EndpointWithSecret.once(await admin.rotate_secret(auth.merchant_id, webhook_id))
@@ -192,7 +196,8 @@ async def test_webhook(webhook_id: WebhookId, auth: MerchantAuthDep, admin: Admi
     return AttemptOut.of(await admin.send_test(auth.merchant_id, webhook_id))
 
 
-@router.get("/{webhook_id}/deliveries", response_model=DeliveryList, responses=errors(NO_ENDPOINT))
+@router.get("/{webhook_id}/deliveries", response_model=DeliveryList, responses=errors(NO_ENDPOINT),
+            dependencies=[audited(merchant_auth, "webhook.deliveries.list", "webhook", "webhook_id")])
 async def list_deliveries(webhook_id: WebhookId, auth: MerchantAuthDep, admin: Admin,
                           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> DeliveryList:
     """The endpoint's delivery log, newest first, each with its status and the receiver's last answer."""
@@ -200,7 +205,8 @@ async def list_deliveries(webhook_id: WebhookId, auth: MerchantAuthDep, admin: A
     return DeliveryList(deliveries=[DeliveryOut.of(d) for d in found])
 
 
-@router.get("/{webhook_id}/deliveries/{delivery_id}", response_model=DeliveryDetail, responses=errors(NO_DELIVERY))
+@router.get("/{webhook_id}/deliveries/{delivery_id}", response_model=DeliveryDetail, responses=errors(NO_DELIVERY),
+            dependencies=[audited(merchant_auth, "webhook.delivery.read", "webhook_delivery", "delivery_id")])
 async def get_delivery(webhook_id: WebhookId, delivery_id: DeliveryId, auth: MerchantAuthDep,
                        admin: Admin) -> DeliveryDetail:
     delivery, attempts = await admin.delivery(auth.merchant_id, webhook_id, delivery_id)
