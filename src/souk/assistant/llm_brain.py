@@ -161,7 +161,8 @@ def llm_brain_factory(settings: Settings) -> Callable[[OfflineBrain], Brain]:
     def build(offline: OfflineBrain) -> Brain:
         llm = OpenAIChatLLM(base_url=settings.agent.llm_base_url, model=settings.agent.llm_model,
                             api_key=settings.agent.llm_api_key.get_secret_value(),
-                            timeout_s=settings.agent.llm_timeout_s)
+                            timeout_s=settings.agent.llm_timeout_s,
+                            redact_pii=settings.privacy.redact_llm_prompts)
         return LLMBrain(llm, offline)
 
     return build

@@ -344,6 +344,9 @@ class PrivacySettings(BaseModel):
     audit_log_days: int = Field(default=2190, ge=1, le=36500)  # six years
     purge_every_s: float = Field(default=3600.0, gt=0)  # the retention purge runs this often on each API node
     purge: bool = True  # False: no scheduled purge on this node (run `souk privacy purge` from cron instead)
+    # e-mails, phone numbers, card numbers and addresses replaced in every message sent to a remote LLM
+    # (the assistant's OpenAI-compatible endpoint); the model then answers without seeing them
+    redact_llm_prompts: bool = False
 
     def retention_days(self) -> dict[str, int]:
         return {name.removesuffix("_days"): int(getattr(self, name))

@@ -17,6 +17,7 @@ import httpx
 from souk.agent.llm.base import LLMProvider, RetryPolicy, TextSink
 from souk.agent.llm.types import ChatMessage, ChatResult, LLMMalformed, ToolCallRequest, ToolSpec
 from souk.core.errors import BadRequest, ConfigError, RateLimited, Unavailable
+from souk.privacy.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ class OpenAIChatLLM(LLMProvider):
 
     def __init__(self, *, base_url: str, model: str, api_key: str = "", timeout_s: float = 20.0,
                  retry: RetryPolicy | None = None, temperature: float = 0.2, max_tokens: int = 512,
-                 client: httpx.AsyncClient | None = None) -> None:
+                 client: httpx.AsyncClient | None = None, redact_pii: bool = False) -> None:
         super().__init__(timeout_s=timeout_s, retry=retry)
         if not base_url.startswith(("http://", "https://")):
             raise ConfigError(f"llm_base_url must be an http(s) URL, got {base_url!r}", code="bad_llm_url")
@@ -38,6 +39,7 @@ class OpenAIChatLLM(LLMProvider):
         self.model = model
         self.temperature = temperature
         self.max_tokens = max_tokens
+        self.redact_pii = redact_pii  # e-mails, phones, cards, addresses out of every message (souk.privacy.redact)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = client or httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(timeout_s, connect=5.0))
         self._own_client = client is None
@@ -48,7 +50,12 @@ class OpenAIChatLLM(LLMProvider):
             self._own_client = False
 
     def payload(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": self.model, "messages": [m.as_openai() for m in messages],
+        sent = [m.as_openai() for m in messages]
+        if self.redact_pii:
+            for m in sent:
+                if isinstance(m.get("content"), str):
+                    m["content"] = redact(m["content"]).text
+        body: dict[str, Any] = {"model": self.model, "messages": sent,
                                 "stream": True, "temperature": self.temperature, "max_tokens": self.max_tokens}
         if tools:
             body["tools"] = [t.as_openai() for t in tools]
