@@ -35,8 +35,8 @@ def test_page_capacity_by_minimum_tile_width() -> None:
     # a small phone (320 x 568): one column of tiles at least 160 px wide
     small = js("m.pageCapacity(320, 568)")
     assert 1 <= small < 9
-    assert js("m.packGrid(%d, 320, 568).w >= 160" % small) is True
-    assert js("m.packGrid(%d, 320, 568).w >= 160" % (small + 1)) is False
+    assert js(f"m.packGrid({small}, 320, 568).w >= 160") is True
+    assert js(f"m.packGrid({small + 1}, 320, 568).w >= 160") is False
     assert js("m.pageCapacity(100, 50)") == 1
 
 
@@ -152,3 +152,29 @@ def test_the_weak_link_adapter_leaves_a_hidden_tile_alone() -> None:
     """)
     assert out["hidden"] == {"asked": [], "kept": False}  # not measured, its old samples dropped
     assert out["shown"] == ["stats"]  # shown again: measured afresh (the first sample only starts the series)
+
+
+def test_the_weak_link_adapter_stays_under_the_grid_ceiling() -> None:
+    """A simulcast subscription with sub.maxLayer 1 (a mid-sized tile): heavy loss takes it down to 0; a clean
+    link brings it back up to 1 and never to 2."""
+    out = run_module("sdk/layers.js", """
+      let lost = 0, got = 0;
+      const pc = { connectionState: "connected", getStats: async () => new Map([["v", {
+        type: "inbound-rtp", kind: "video", packetsReceived: got, packetsLost: lost, bytesReceived: got * 1000 }]]) };
+      const sub = { id: "s1", participant: "a", pc, maxLayer: 1, layer: 1 };
+      const layers = [];
+      const room = { subs: new Map([["s1", sub]]), feeds: new Map([["a", {simulcast: true}]]),
+                     client: { request: async () => ({}) },
+                     layer: async (p, l) => { sub.layer = l; layers.push(l); }, emit: () => {} };
+      const adapter = new m.LayerAdapter(room, { intervalMs: 3600000,
+        policy: { settleMs: 0, downAfter: 1, upHoldMs: 0, offAfter: 99 } });
+      const step = async (lossy) => { got += 100; lost += lossy ? 30 : 0; await adapter.tick(); };
+      await step(false); await step(false);  // measured; then the ceiling taken
+      await step(true); await step(true);    // heavy loss: down
+      const down = [...layers];
+      for (let i = 0; i < 6; i++) await step(false);  // clean: back up, to the ceiling only
+      adapter.stop();
+      return { down, all: layers, last: sub.layer };
+    """)
+    assert out["down"] == [0]
+    assert out["last"] == 1 and max(out["all"]) == 1, out

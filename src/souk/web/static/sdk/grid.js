@@ -132,8 +132,9 @@ export function changes(have, next) {
 
 // Applies plans to a Room (souk.js): `receive` for video on/off, room.layer() for the layer, per subscription.
 // update() is serialised: a newer plan waits for the one being applied, then only its own changes go out.
-// With the SDK's weak-link adapter on (sdk/layers.js), a layer set here is the page's own: the adapter keeps it
-// and only falls back to audio on a collapsing link and back; a hidden tile (sub.paused) it leaves alone.
+// With the SDK's weak-link adapter on (sdk/layers.js), the layer set here is a ceiling (sub.maxLayer): the
+// adapter lowers it on a weak link and climbs back up to it, never above; a hidden tile (sub.paused) it leaves
+// alone.
 export class GridController {
   constructor(room) {
     this.room = room;
@@ -158,6 +159,7 @@ export class GridController {
         cur.video = c.video;
       }
       if (c.layer !== undefined) {
+        sub.maxLayer = c.layer; // the weak-link adapter (sdk/layers.js) adapts below it, never above
         await this.room.layer(c.id, c.layer);
         cur.layer = c.layer;
       }

@@ -139,7 +139,9 @@ export class LayerPolicy {
 
 // Runs a LayerPolicy per subscription of a Room every `intervalMs`: room.layer() for a simulcast feed's layer,
 // a `receive` request for video off/on. A layer the page picked itself (room.layer) is kept: that subscription
-// then only falls back to audio and back. Emits "adapt" on the room: {participant, sub, layer, video, reason}.
+// then only falls back to audio and back. A page that sets `sub.maxLayer` (the group call grid: the layer its
+// tile's size needs) gets adaptation below that ceiling instead; a `sub.paused` subscription (its video stopped
+// by the page) is left alone. Emits "adapt" on the room: {participant, sub, layer, video, reason}.
 export class LayerAdapter {
   constructor(room, { intervalMs = 1000, policy = {} } = {}) {
     this.room = room;
@@ -164,8 +166,18 @@ export class LayerAdapter {
     const snap = snapshot(await sub.pc.getStats(), now);
     if (!st) {
       const layers = this.room.feeds.get(sub.participant)?.simulcast ? LAYER_KBPS.length : 1;
-      st = { policy: new LayerPolicy({ layers, now, ...this.policyOpts }), last: snap, busy: false, layers };
+      st = { policy: new LayerPolicy({ layers, now, ...this.policyOpts }), last: snap, busy: false, layers,
+        simulcast: layers > 1 };
       this.state.set(sub.id, st);
+      return;
+    }
+    if (st.simulcast && sub.maxLayer !== undefined && sub.maxLayer !== st.ceiling && !st.busy) {
+      // the page's ceiling (a grid tile's size, sdk/grid.js): adapt from the layer it set, never above it
+      st.ceiling = sub.maxLayer;
+      st.layers = sub.maxLayer + 1;
+      st.applied = sub.maxLayer; // the page sets the layer to its ceiling with it (room.layer)
+      st.policy = new LayerPolicy({ layers: st.layers, now, ...this.policyOpts });
+      st.last = snap;
       return;
     }
     const sample = linkSample(st.last, snap);
