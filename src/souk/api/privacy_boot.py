@@ -21,7 +21,10 @@ async def start_retention(ctx: AppContext, stack: AsyncExitStack) -> RetentionPu
     async def merchants() -> list[str]:
         return [m.id for m in await storage.merchants.list()]
 
-    purge = RetentionPurge(storage.retention, storage_purgers(storage), merchants, p.retention_days(), ctx.clock,
+    # the recordings' folder: the media plane's rec_dir, or where it would be (the replay side's)
+    recordings = ctx.media.recordings_dir if ctx.media is not None else ctx.settings.data_path / "recordings"
+    purgers = storage_purgers(storage, recordings=recordings)
+    purge = RetentionPurge(storage.retention, purgers, merchants, p.retention_days(), ctx.clock,
                            audit=AuditLog(storage.audit), every_s=p.purge_every_s)
     stack.push_async_callback(purge.aclose)
     purge.start()

@@ -64,7 +64,8 @@ def run_purge(args: argparse.Namespace, settings: Settings) -> int:
         async def merchants() -> list[str]:
             return [m.id for m in await storage.merchants.list()]
 
-        purge = RetentionPurge(storage.retention, storage_purgers(storage), merchants,
+        purgers = storage_purgers(storage, recordings=settings.data_path / "recordings")
+        purge = RetentionPurge(storage.retention, purgers, merchants,
                                settings.privacy.retention_days(), SystemClock(), audit=AuditLog(storage.audit))
         if args.merchant:
             await storage.merchants.get(args.merchant)

@@ -1,19 +1,23 @@
 """The purgers of the data kinds this code base stores in its database (souk.privacy.retention).
 
 Not here yet (named in every pass's ``skipped``, docs/privacy.md): chat history (RTM history lives in Redis
-or memory with the broker's own length limit), transcripts and recordings (files under the data directory).
+or memory with the broker's own length limit) and transcripts. Recordings: souk.privacy.files.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from souk.domain.retention import DataKind
+from souk.privacy.files import recordings_purger
 from souk.privacy.retention import Purge, batched
 from souk.storage import Storage
 
 BATCH = 1000
 
 
-def storage_purgers(storage: Storage, *, batch: int = BATCH) -> dict[DataKind, Purge]:
+def storage_purgers(storage: Storage, *, batch: int = BATCH, recordings: Path | None = None) -> dict[DataKind, Purge]:
+    """The purgers of the database's kinds, and of recordings when ``recordings`` (their root folder) is given."""
     async def quality(merchant_id: str, before: float, n: int) -> int:
         return await storage.quality.purge(merchant_id, before, batch=n)
 
@@ -23,5 +27,8 @@ def storage_purgers(storage: Storage, *, batch: int = BATCH) -> dict[DataKind, P
     async def audit(merchant_id: str, before: float) -> int:
         return await storage.audit.purge_before(merchant_id, int(before * 1_000_000))
 
-    return {DataKind.QUALITY_RECORDS: batched(quality, batch), DataKind.DESK_CONVERSATIONS: batched(desk, batch),
-            DataKind.AUDIT_LOG: audit}
+    out: dict[DataKind, Purge] = {DataKind.QUALITY_RECORDS: batched(quality, batch),
+                                  DataKind.DESK_CONVERSATIONS: batched(desk, batch), DataKind.AUDIT_LOG: audit}
+    if recordings is not None:
+        out[DataKind.RECORDINGS] = recordings_purger(recordings)
+    return out
