@@ -21,7 +21,8 @@ from tests.integration.api.desk_app import B, b_store
 
 pytestmark = pytest.mark.timeout(120)
 
-FEATURES = (*CORE_FEATURES, "souk.api.routes.desk", "souk.api.routes.operator", "souk.api.routes.audit")
+FEATURES = (*CORE_FEATURES, "souk.api.routes.desk", "souk.api.routes.operator", "souk.api.routes.audit",
+            "souk.api.routes.privacy")
 OPERATOR = "operator-secret-for-tests"
 
 
@@ -113,3 +114,24 @@ async def test_the_app_serving_the_audit_api_runs_the_retention_purge(tmp_path: 
         assert left == 0
         entries = await souk.ctx.storage.audit.search(souk.merchant_id, AuditQuery(action="retention.purge"))
         assert [(e.actor, e.object_kind, e.detail["deleted"]) for e in entries] == [("system", "quality_records", "1")]
+
+
+async def test_retention_days_over_the_api(tmp_path: Path) -> None:
+    async with running_souk(tmp_path / "souk", features=FEATURES) as souk, \
+            httpx.AsyncClient(base_url=souk.base_url, timeout=30) as c:
+        key = bearer(souk.api_key)
+        r = await c.get("/v1/privacy/retention", headers=key)
+        assert r.status_code == 200 and r.json()["retention"]["recordings"] == {"days": 180, "own": False}
+        r = await c.put("/v1/privacy/retention/recordings", json={"days": 30}, headers=key)
+        assert r.status_code == 200 and r.json()["retention"]["recordings"] == {"days": 30, "own": True}
+        for bad in ({"days": 0}, {"days": 36501}, {}):
+            assert (await c.put("/v1/privacy/retention/recordings", json=bad, headers=key)).status_code == 422
+        assert (await c.put("/v1/privacy/retention/photos", json={"days": 3}, headers=key)).status_code == 422
+        agent = _token(souk, "ana")
+        r = await c.put("/v1/privacy/retention/recordings", json={"days": 1}, headers=bearer(agent))
+        assert r.status_code == 403 and r.json()["error"]["code"] == "admin_only"
+        r = await c.delete("/v1/privacy/retention/recordings", headers=key)
+        assert r.json()["retention"]["recordings"] == {"days": 180, "own": False}
+        got = await _entries(c, souk.api_key)
+        assert [(e["action"], e["object_id"]) for e in got] == [("retention.clear", "recordings"),
+                                                                ("retention.update", "recordings")]

@@ -50,3 +50,42 @@ async def audit_verify(t: Tenancy) -> Then:
         assert body["ok"] and body["head_hash"] != a_head.hash, body
     return then
 
+
+
+async def _a_retention(t: Tenancy) -> Then:
+    await t.ctx.storage.retention.set(A, "recordings", 7)
+
+    async def then() -> None:
+        assert (await t.ctx.storage.retention.own(A)) == {"recordings": 7}
+
+    return then
+
+
+@covers("GET", "/v1/privacy/retention")
+async def retention_get(t: Tenancy) -> Then:
+    then = await _a_retention(t)
+    async with t.http(b_key(t)) as c:
+        body = clean(t, await c.get("/v1/privacy/retention"))
+        assert body["retention"]["recordings"]["days"] != 7, body
+    return then
+
+
+@covers("PUT", "/v1/privacy/retention/{kind}")
+async def retention_put(t: Tenancy) -> Then:
+    then = await _a_retention(t)
+    for cred in (b_key(t), b_admin(t)):
+        async with t.http(cred) as c:
+            body = clean(t, await c.put("/v1/privacy/retention/recordings", json={"days": 9}))
+            assert body["retention"]["recordings"] == {"days": 9, "own": True}
+    async with t.http(b_key(t)) as c:
+        clean(t, await c.delete("/v1/privacy/retention/recordings"))
+    return then
+
+
+@covers("DELETE", "/v1/privacy/retention/{kind}")
+async def retention_clear(t: Tenancy) -> Then:
+    then = await _a_retention(t)
+    async with t.http(b_admin(t)) as c:
+        body = clean(t, await c.delete("/v1/privacy/retention/recordings"))
+        assert body["retention"]["recordings"]["own"] is False
+    return then
