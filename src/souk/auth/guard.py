@@ -68,6 +68,7 @@ class TokenGuard:
         self._clock = clock or SystemClock()
         self._poll_s = poll_s
         self._revoked: set[str] = set()
+        self._reading: list[set[str]] = []  # per refresh in flight: ids revoked here meanwhile (its read may miss them)
         self._watches: dict[str, set[Watch]] = {}
         self._tasks = TaskOwner("token-guard")
         self._closed = False
@@ -97,11 +98,21 @@ class TokenGuard:
         ``poll_s``. False when it was already revoked."""
         added = await self.store.revoke(jti, merchant_id, expires_at)
         self._revoked.add(jti)
+        for meanwhile in self._reading:
+            meanwhile.add(jti)
         self._end(jti)
         return added
 
     async def refresh(self) -> None:
-        live = set(await self.store.live())
+        """Replace the revoked set with the store's; a revocation made here while the read was in flight stays
+        (the read may have started before it was stored)."""
+        meanwhile: set[str] = set()
+        self._reading.append(meanwhile)
+        try:
+            live = set(await self.store.live())
+        finally:
+            self._reading.remove(meanwhile)
+        live |= meanwhile
         fresh = live - self._revoked
         self._revoked = live
         for jti in fresh:

@@ -83,6 +83,40 @@ async def test_polling_picks_up_a_revocation_made_elsewhere() -> None:
         await guard.aclose()
 
 
+class _SlowRead(MemoryRevocations):
+    """live() answers what the store held when the read started, after the test lets it finish."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def live(self) -> dict[str, str]:
+        snapshot = await super().live()
+        await self.release.wait()
+        return snapshot
+
+
+async def test_a_refresh_in_flight_does_not_undo_a_revocation_made_meanwhile() -> None:
+    store = _SlowRead()
+    guard = TokenGuard(store, poll_s=60)
+    tokens = TokenService(SECRET)
+    tokens.use_revocations(guard.is_revoked)
+    token = tokens.mint(merchant_id="m1", identity="a", room="r", role="member")
+    claims = tokens.verify(token)
+    reading = asyncio.create_task(guard.refresh())  # its read starts before the revocation is stored
+    await asyncio.sleep(0)
+    await guard.revoke(claims.token_id, "m1", claims.expires_at)
+    store.release.set()
+    await reading
+    assert guard.is_revoked(claims.token_id)
+    with pytest.raises(TokenRevoked):
+        tokens.verify(token)
+    ended: list[str] = []
+    guard.watch(claims, lambda e: ended.append(e.code))
+    await asyncio.sleep(0)
+    assert ended == ["token_revoked"]
+
+
 def test_token_ids_name_their_merchant() -> None:
     tokens = TokenService(SECRET)
     jti = tokens.verify(tokens.mint(merchant_id="m1", identity="a", room="r", role="member")).token_id
