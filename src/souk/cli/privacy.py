@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from souk.cli.purge import register_purge, with_storage
+from souk.core.errors import BadRequest
 from souk.core.settings import Settings
 from souk.domain.audit import Verdict
 from souk.privacy.audit import AuditLog
@@ -23,6 +24,9 @@ def register(sub: Any, bench: Any) -> None:
         dest="audit", required=True, metavar="ACTION")
     verify = audit.add_parser("verify", help="verify the audit log's hash chains; exit 1 if one fails")
     verify.add_argument("--merchant", default=None, help="only this merchant's chain (default: every merchant)")
+    verify.add_argument("--expect", action="append", default=[], metavar="SEQ:HASH",
+                        help="a head printed earlier (with --merchant): the chain must still hold that entry "
+                             "with that hash, or the history was rewritten (repeatable)")
     verify.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
     verify.set_defaults(func=run_verify)
     register_purge(sub)
@@ -35,17 +39,30 @@ def verdict_view(v: Verdict) -> dict[str, Any]:
 
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(storage: Storage) -> list[Verdict]:
+    expected = [_expected(e) for e in args.expect]
+    if expected and not args.merchant:
+        raise BadRequest("--expect needs --merchant: a head belongs to one merchant's chain", code="bad_args")
+
+    async def work(storage: Storage) -> tuple[list[Verdict], list[str]]:
         log = AuditLog(storage.audit)
         merchants = [args.merchant] if args.merchant else list(await log.merchants())
         if args.merchant:
             await storage.merchants.get(args.merchant)  # an unknown merchant is an error, not an empty chain
-        return [await log.verify(m) for m in merchants]
+        verdicts = [await log.verify(m) for m in merchants]
+        rewritten = []
+        for seq, digest in expected:
+            head = await storage.audit.head(args.merchant)
+            if seq <= head.anchor_seq:
+                continue  # purged by retention since: the anchor vouches for the rest
+            found = await storage.audit.page(args.merchant, seq - 1, 1)
+            if not found or found[0].seq != seq or found[0].hash != digest:
+                rewritten.append(f"entry {seq} is not the one noted ({digest[:12]}...): the history was rewritten")
+        return verdicts, rewritten
 
-    verdicts = with_storage(settings, work)
-    ok = all(v.ok for v in verdicts)
+    verdicts, rewritten = with_storage(settings, work)
+    ok = all(v.ok for v in verdicts) and not rewritten
     if args.json:
-        print(json.dumps({"ok": ok, "chains": [verdict_view(v) for v in verdicts]}))
+        print(json.dumps({"ok": ok, "chains": [verdict_view(v) for v in verdicts], "rewritten": rewritten}))
     else:
         for v in verdicts:
             state = "ok" if v.ok else "FAILED"
@@ -54,4 +71,14 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  row {f.seq}: {f.problem.value}: {f.message}")
         if not verdicts:
             print("no audit chains yet")
+        for line in rewritten:
+            print(f"  {line}")
     return 0 if ok else 1
+
+
+def _expected(text: str) -> tuple[int, str]:
+    seq, _, digest = text.partition(":")
+    if not seq.isdigit() or int(seq) < 1 or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise BadRequest(f"--expect takes SEQ:HASH (a head printed by souk audit verify), got {text!r}",
+                         code="bad_args")
+    return int(seq), digest

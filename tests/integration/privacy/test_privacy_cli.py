@@ -14,9 +14,10 @@ import pytest
 
 from souk.cli.main import main
 from souk.core.settings import load_settings
+from souk.domain.audit import GENESIS, AuditEvent, next_entry
 from souk.privacy.audit import AuditLog
 from souk.storage import open_storage
-from souk.storage.schema import audit_log, quality_records
+from souk.storage.schema import audit_heads, audit_log, quality_records
 
 
 def souk(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
@@ -41,6 +42,27 @@ async def _seed(data_dir: Path) -> None:
         await storage.aclose()
 
 
+async def _forge(data_dir: Path) -> None:
+    """Rewrite the whole chain consistently (what someone with write access to every table could do)."""
+    storage = await open_storage(load_settings(None, data_dir=str(data_dir)))
+    try:
+        rows = await storage.audit.page("lumen", 0, 100)
+        seq, digest = 0, GENESIS
+        async with storage.db.write() as conn:
+            for e in rows:
+                ev = AuditEvent(e.actor, e.role, e.action, e.object_kind,
+                                "c-forged" if e.seq == 2 else e.object_id, dict(e.detail))
+                new = next_entry("lumen", seq, digest, e.at_us, ev)
+                await conn.execute(audit_log.update().where(audit_log.c.merchant_id == "lumen",
+                                                            audit_log.c.seq == e.seq)
+                                   .values(object_id=new.object_id, prev_hash=new.prev_hash, hash=new.hash))
+                seq, digest = new.seq, new.hash
+            await conn.execute(audit_heads.update().where(audit_heads.c.merchant_id == "lumen")
+                               .values(seq=seq, hash=digest))
+    finally:
+        await storage.aclose()
+
+
 async def _tamper(data_dir: Path) -> None:
     storage = await open_storage(load_settings(None, data_dir=str(data_dir)))
     try:
@@ -60,6 +82,7 @@ def test_audit_verify_and_privacy_purge(tmp_path: Path, monkeypatch: pytest.Monk
     code, out = souk(capsys, "audit", "verify", "--json")
     assert code == 0 and out["ok"] and out["chains"][0]["merchant_id"] == "lumen"
     assert out["chains"][0]["head_seq"] == 3 and len(out["chains"][0]["head_hash"]) == 64
+    noted = f"3:{out['chains'][0]['head_hash']}"
     code, text = souk(capsys, "audit", "verify", "--merchant", "lumen")
     assert code == 0 and text[0].startswith("lumen\tok\t3 entries\thead 3 ")
 
@@ -79,6 +102,17 @@ def test_audit_verify_and_privacy_purge(tmp_path: Path, monkeypatch: pytest.Monk
 
     code, out = souk(capsys, "audit", "verify", "--json")  # the purge is in the chain, which verifies
     assert code == 0 and out["chains"][0]["head_seq"] == 4
+
+    code, out = souk(capsys, "audit", "verify", "--merchant", "lumen", "--expect", noted, "--json")
+    assert code == 0 and out["ok"] and out["rewritten"] == []
+    asyncio.run(_forge(tmp_path))
+    code, out = souk(capsys, "audit", "verify", "--json")  # a consistent rewrite passes on its own ...
+    assert code == 0 and out["ok"]
+    code, out = souk(capsys, "audit", "verify", "--merchant", "lumen", "--expect", noted, "--json")
+    assert code == 1 and not out["ok"] and "rewritten" in out["rewritten"][0]  # ... but not against a noted head
+    assert main(["audit", "verify", "--expect", noted]) == 2  # --expect needs --merchant
+    assert main(["audit", "verify", "--merchant", "lumen", "--expect", "3:xyz"]) == 2
+    capsys.readouterr()
 
     asyncio.run(_tamper(tmp_path))
     code, out = souk(capsys, "audit", "verify", "--json")
