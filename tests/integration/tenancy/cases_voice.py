@@ -82,8 +82,13 @@ async def voice_page(t: Tenancy) -> None:
     assert 'data-view="room"' in body
 
 
-@covers("GET", "/voice/{room}/host", public=PAGE)
+HOST_PAGE = ("the voice room host view of merchant ?m=: the page shell and that merchant's public catalog to pin "
+             "(no state of a room: pins and offers are fetched with the host token)")
+
+
+@covers("GET", "/voice/{room}/host", public=HOST_PAGE)
 async def voice_host_page(t: Tenancy) -> None:
     async with t.http(b_key(t)) as c:
         body = clean(t, await c.get(f"/voice/{VOICE}/host?m={B}"))
     assert 'data-view="host"' in body
+    assert 'id="products"' in body

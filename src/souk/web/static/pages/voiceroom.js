@@ -31,7 +31,7 @@ const explain = (e) => MESSAGES[e && e.code] || (e && e.message) || String(e);
 
 export const state = {
   token: null, me: null, host: false, room: null, version: -1, talking: new Set(), voice: null, client: null,
-  chat: null, channel: null, busy: false, again: false, offer: null, hostMuted: false,
+  chat: null, channel: null, busy: false, again: false, offer: null, hostMuted: false, shop: null,
 };
 window.soukVoice = state; // for tests and debugging
 
@@ -159,6 +159,7 @@ function onMessage(m) {
     showTalking();
   }
   if (state.offer) state.offer.onSystem(b);
+  if (state.shop) state.shop.onSystem(b);
 }
 
 async function startChat() {
@@ -242,8 +243,9 @@ async function main() {
   }
   state.offer = mountGroupBuy($("offer"), { room: ROOM, token: state.token });
   if (state.host && root.dataset.view === "host") {
-    const { mountHost } = await import("./voiceroom-host.js");
+    const { mountHost, mountCommerce } = await import("./voiceroom-host.js");
     mountHost({ state, act, api, explain });
+    state.shop = mountCommerce({ room: ROOM, token: state.token, explain });
   }
   await startChat().catch((e) => notice(explain(e)));
   await startMedia().catch((e) => notice(explain(e)));
