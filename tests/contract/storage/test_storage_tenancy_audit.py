@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from souk.domain.accounts import UserRole
+from souk.domain.audit import AuditEvent, AuditQuery
 from souk.domain.calls import CallOutcome
 from souk.domain.catalog_texts import CatalogText, TextStatus
 from souk.domain.checkout import CartLine, NewOrder
@@ -29,9 +30,11 @@ from tests.contract.storage.conftest import A, customer, merchant, product
 from tests.unit.domain.store_samples import small_store
 
 REPOS = ("merchants", "api_keys", "users", "catalog", "customers", "orders", "store_info", "reader", "rooms",
-         "calls", "store_files", "translations")
+         "calls", "store_files", "translations", "audit", "retention")
 TABLE_RE = re.compile(r"\b(?:FROM|UPDATE|INTO|JOIN)\s+\"?(\w+)\"?", re.IGNORECASE)
 GLOBAL_KEY_LOOKUP = re.compile(r"FROM api_keys\s+WHERE api_keys\.key_id = ", re.IGNORECASE)
+# the other: which merchants have an audit chain (souk audit verify over every merchant); ids only
+GLOBAL_CHAIN_LIST = re.compile(r"^SELECT audit_heads\.merchant_id FROM audit_heads ORDER BY", re.IGNORECASE)
 # filtered by the tenant: its merchant_id, or the merchant's own row (its currency, read by checkouts)
 WHERE_MERCHANT = re.compile(r"\bWHERE\b.*\b(?:merchant_id (?:=|IN)|merchants\.id =)\s", re.IGNORECASE)
 
@@ -117,6 +120,17 @@ async def _workload(s: Storage, r: dict[str, Any]) -> None:
     await r["translations"].put_texts(A, [CatalogText("P1", "fr", "name", "t", "en", "h", "apertium")])
     await r["translations"].texts(A, lang="fr", status=TextStatus.DRAFT)
     await r["translations"].review(A, "P1", "fr", "name", TextStatus.APPROVED)
+    await r["audit"].append(A, AuditEvent("ana", "agent", "conversation.read", "conversation", "c1"))
+    await r["audit"].head(A)
+    await r["audit"].search(A, AuditQuery(actor="ana", object_kind="conversation", object_id="c1", since_us=0,
+                                          until_us=2**62, before_seq=9))
+    await r["audit"].page(A, 0)
+    await r["audit"].chain_merchants()
+    await r["audit"].purge_before(A, 0)
+    await r["retention"].set(A, "recordings", 30)
+    await r["retention"].own(A)
+    await r["retention"].clear(A, "recordings")
+    await r["retention"].purge_desk(A, 0.0)
 
 
 async def test_every_repository_statement_on_tenant_data_filters_by_merchant(storage: Storage) -> None:
@@ -142,7 +156,7 @@ async def test_every_repository_statement_on_tenant_data_filters_by_merchant(sto
     tenant = {t.name for t in TENANT_TABLES}
     unscoped = [sql for sql in statements
                 if tenant & {m.lower() for m in TABLE_RE.findall(sql)}
-                and not scoped(sql) and not GLOBAL_KEY_LOOKUP.search(sql)]
+                and not scoped(sql) and not GLOBAL_KEY_LOOKUP.search(sql) and not GLOBAL_CHAIN_LIST.search(sql)]
     assert len(statements) > 80
     assert unscoped == []
 
