@@ -52,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         configure_logging(args.log_level or settings.log_level)
+        if settings.privacy.redact_logs:  # e-mails, phones, cards, addresses out of every log line
+            from souk.privacy.logs import install_log_redaction
+
+            install_log_redaction()
         return int(args.func(args, settings) or 0)
     except SoukError as exc:
         print(f"souk: {exc.code}: {exc.message}", file=sys.stderr)

@@ -347,6 +347,7 @@ class PrivacySettings(BaseModel):
     # e-mails, phone numbers, card numbers and addresses replaced in every message sent to a remote LLM
     # (the assistant's OpenAI-compatible endpoint); the model then answers without seeing them
     redact_llm_prompts: bool = False
+    redact_logs: bool = False  # the same in every log line the `souk` command writes (souk.privacy.logs)
 
     def retention_days(self) -> dict[str, int]:
         return {name.removesuffix("_days"): int(getattr(self, name))
