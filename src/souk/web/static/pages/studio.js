@@ -191,7 +191,10 @@ function onMessage(m) {
     case "hand_lowered": state.hands.delete(b.identity); renderHands(); break;
     case "stage_joined": case "stage_left": case "stage_declined": case "stage_muted": case "pk_start": case "pk_end": case "pk_invite":
       refresh().catch(() => {}); break;
-    case "pin": case "unpin": markPins(b.pinned || [...state.pinned, b.card && b.card.sku].filter(Boolean)); break;
+    case "pin": case "unpin":  // an unpin message names only its sku: read the room's pins again
+      if (b.pinned) markPins(b.pinned);
+      else call("GET", "/pins").then((r) => markPins(r.pinned || [])).catch(() => {});
+      break;
     case "group_buy_progress": case "group_buy_tier": if (state.groupBuy) state.groupBuy.onSystem(b); break;
     case "sale_start": case "sale_stock": case "sale_end": onSale(b); break;
     default: break;
