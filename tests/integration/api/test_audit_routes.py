@@ -135,3 +135,18 @@ async def test_retention_days_over_the_api(tmp_path: Path) -> None:
         got = await _entries(c, souk.api_key)
         assert [(e["action"], e["object_id"]) for e in got] == [("retention.clear", "recordings"),
                                                                 ("retention.update", "recordings")]
+
+
+async def test_room_close_and_token_revocation_are_audited(tmp_path: Path) -> None:
+    async with running_souk(tmp_path / "souk", features=FEATURES) as souk, \
+            httpx.AsyncClient(base_url=souk.base_url, timeout=30) as c:
+        key = bearer(souk.api_key)
+        assert (await c.post("/v1/rooms", json={"kind": "live", "room_id": "show-1"}, headers=key)).status_code == 201
+        r = await c.post("/v1/rooms/show-1/close", headers=key)
+        assert r.status_code == 200, r.text
+        assert (await c.post("/v1/rooms/nope/close", headers=key)).status_code == 404
+        token = _token(souk, "C-1", room="lobby", role="member")
+        r = await c.post("/v1/tokens/revoke", json={"token": token}, headers=key)
+        assert r.status_code == 200, r.text
+        got = await _entries(c, souk.api_key)
+        assert [(e["action"], e["object_id"]) for e in got] == [("token.revoke", ""), ("room.close", "show-1")]

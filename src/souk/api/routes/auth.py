@@ -18,7 +18,8 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from souk.api.auth import LOBBY_ROOM, ApiKeyMerchant, Ctx
+from souk.api.audit import audited
+from souk.api.auth import LOBBY_ROOM, ApiKeyMerchant, Ctx, api_key_merchant
 from souk.api.limit_deps import limits_of
 from souk.api.limits import Who, client_address
 from souk.api.openapi import errors
@@ -95,7 +96,7 @@ class RevokeResponse(BaseModel):
 
 
 @router.post("/v1/tokens/revoke", response_model=RevokeResponse, responses=errors(
-    {400: ["revoke_what"], 404: ["token_not_found"]}))
+    {400: ["revoke_what"], 404: ["token_not_found"]}), dependencies=[audited(api_key_merchant, "token.revoke", "token")])
 async def revoke_token(body: RevokeRequest, merchant_id: ApiKeyMerchant, ctx: Ctx) -> RevokeResponse:
     """Revoke one of the merchant's access tokens: it is refused from now on, and every socket it opened
     closes (4403 ``token_revoked``) on every node within Settings.limits.revocation_poll_s. Another merchant's

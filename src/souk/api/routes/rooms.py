@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from souk.api.audit import audited
 from souk.api.auth import LOBBY_ROOM, Ctx, MerchantAuth, MerchantAuthDep, bearer, get_ctx, merchant_auth
 from souk.api.context import AppContext
 from souk.api.openapi import errors, raises
@@ -105,7 +106,8 @@ async def get_room(room_id: RoomId, merchant_id: RoomReader, ctx: Ctx) -> RoomOu
 
 
 @router.post("/v1/rooms/{room_id}/close", response_model=RoomOut,
-             responses=errors({404: ["unknown_room"], 409: ["call_finished"]}))
+             responses=errors({404: ["unknown_room"], 409: ["call_finished"]}),
+             dependencies=[audited(merchant_auth, "room.close", "room", "room_id")])
 async def close_room(room_id: RoomId, auth: MerchantAuthDep, ctx: Ctx) -> RoomOut:
     await _room(ctx, auth.merchant_id, room_id)  # another merchant's room: 404 unknown_room
     key = RoomKey(auth.merchant_id, room_id)
