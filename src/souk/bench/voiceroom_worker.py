@@ -15,17 +15,14 @@ one reply line each (``"error"`` on failure):
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-import signal
 import sys
 import time
 from typing import Any
 
 from souk.bench.live.cheap import CheapIdentity, CheapViewer
 from souk.bench.voiceroom_bots import ListenerBot, SpeakerBot
-from souk.core.tasks import TaskOwner
+from souk.bench.worker_loop import run
 from souk.media.netns import VETH_ADDR
 from souk.media.types import Jsep
 
@@ -103,40 +100,8 @@ class Peers:
             await speaker.aclose()
 
 
-async def serve() -> None:
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    peers = Peers()
-    tasks = TaskOwner("voiceroom-bench-worker")
-
-    def reply(msg: dict[str, Any]) -> None:
-        sys.stdout.write(json.dumps(msg) + "\n")
-        sys.stdout.flush()
-
-    async def one(req: dict[str, Any]) -> None:
-        try:
-            reply({"id": req.get("id"), **await peers.handle(req)})
-        except Exception as exc:  # the orchestrator reports it; the worker goes on  # noqa: BLE001
-            reply({"id": req.get("id"), "error": f"{type(exc).__name__}: {exc}"})
-
-    try:
-        while line := await reader.readline():
-            req = json.loads(line)
-            if req.get("op") == "quit":
-                break
-            tasks.spawn(one(req), str(req.get("op")))
-    finally:
-        await tasks.aclose()
-        await peers.aclose()
-        reply({"id": None, "bye": True})
-
-
 def main() -> int:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(level=logging.WARNING)
-    asyncio.run(serve())
-    return 0
+    return run(Peers(), "voiceroom-bench-worker")
 
 
 if __name__ == "__main__":

@@ -18,10 +18,7 @@ Requests are ``{"id": n, "op": ..., ...}``; each gets one reply line ``{"id": n,
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-import signal
 import sys
 import time
 from typing import Any
@@ -30,7 +27,7 @@ from souk.bench.bots import PublisherBot, SubscriberBot, cap_vp8_bitrate
 from souk.bench.live.cheap import CheapIdentity, CheapViewer
 from souk.bench.live.probe import TracedProbe
 from souk.bench.live.rtpcount import FrameClock, first_payload_type
-from souk.core.tasks import TaskOwner
+from souk.bench.worker_loop import run
 from souk.media.netns import VETH_ADDR
 from souk.media.types import Jsep
 
@@ -131,40 +128,8 @@ class Peers:
             await self.publisher.aclose()
 
 
-async def serve() -> None:
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    peers = Peers()
-    tasks = TaskOwner("live-bench-worker")
-
-    def reply(msg: dict[str, Any]) -> None:
-        sys.stdout.write(json.dumps(msg) + "\n")
-        sys.stdout.flush()
-
-    async def one(req: dict[str, Any]) -> None:
-        try:
-            reply({"id": req.get("id"), **await peers.handle(req)})
-        except Exception as exc:  # the orchestrator reports it; the worker goes on  # noqa: BLE001
-            reply({"id": req.get("id"), "error": f"{type(exc).__name__}: {exc}"})
-
-    try:
-        while line := await reader.readline():
-            req = json.loads(line)
-            if req.get("op") == "quit":
-                break
-            tasks.spawn(one(req), str(req.get("op")))
-    finally:
-        await tasks.aclose()
-        await peers.aclose()
-        reply({"id": None, "bye": True})
-
-
 def main() -> int:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(level=logging.WARNING)
-    asyncio.run(serve())
-    return 0
+    return run(Peers(), "live-bench-worker")
 
 
 if __name__ == "__main__":
