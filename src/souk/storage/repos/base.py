@@ -74,3 +74,15 @@ def upsert(
     skip = set(keys) | set(insert_only)
     changes = {name: stmt.excluded[name] for name in values if name not in skip}
     return conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes))
+
+
+def in_room(table: sa.Table, merchant_id: str, room_id: str) -> sa.Select[Any]:
+    """A timed room offer's rows (flash sales, group buys) in one room, oldest start first."""
+    return (sa.select(table).where(table.c.merchant_id == merchant_id, table.c.room_id == room_id)
+            .order_by(table.c.starts_at, table.c.id))
+
+
+def still_running(table: sa.Table, merchant_id: str, now: dt.datetime) -> sa.Select[Any]:
+    """A timed room offer's rows not ended and not past their end time (in every room), soonest end first."""
+    return (sa.select(table).where(table.c.merchant_id == merchant_id, table.c.ended.is_(False),
+                                   table.c.ends_at > now).order_by(table.c.ends_at, table.c.id))

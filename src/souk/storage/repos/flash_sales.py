@@ -25,7 +25,7 @@ from souk.domain.flash_sales import FlashSale, FlashSaleSpec
 from souk.domain.models import Order, OrderLine, OrderStatus
 from souk.domain.pins import not_pinned
 from souk.domain.pricing import sale_totals
-from souk.storage.repos.base import Repo, require_text
+from souk.storage.repos.base import Repo, in_room, require_text, still_running
 from souk.storage.repos.catalog import check_qty, take_stock
 from souk.storage.repos.merchants import merchant_currency
 from souk.storage.repos.orders import line_values, load_orders, order_values
@@ -81,17 +81,13 @@ class SqlFlashSaleRepo(Repo):
 
     async def list(self, merchant_id: str, room_id: str) -> list[FlashSale]:
         async with self._db.read() as conn:
-            rows = (await conn.execute(sa.select(flash_sales).where(
-                flash_sales.c.merchant_id == merchant_id, flash_sales.c.room_id == room_id)
-                .order_by(flash_sales.c.starts_at, flash_sales.c.id))).all()
+            rows = (await conn.execute(in_room(flash_sales, merchant_id, room_id))).all()
         return [_record(r) for r in rows]
 
     async def running(self, merchant_id: str) -> builtins.list[FlashSale]:
         """The merchant's sales not ended and not past their end time (in every room), soonest end first."""
         async with self._db.read() as conn:
-            rows = (await conn.execute(sa.select(flash_sales).where(
-                flash_sales.c.merchant_id == merchant_id, flash_sales.c.ended.is_(False),
-                flash_sales.c.ends_at > self._now()).order_by(flash_sales.c.ends_at, flash_sales.c.id))).all()
+            rows = (await conn.execute(still_running(flash_sales, merchant_id, self._now()))).all()
         return [_record(r) for r in rows]
 
     async def end(self, merchant_id: str, sale_id: str) -> FlashSale:

@@ -38,7 +38,7 @@ from souk.domain.group_buys import (
 from souk.domain.models import Order, OrderLine, OrderStatus
 from souk.domain.pins import not_pinned
 from souk.domain.pricing import sale_totals
-from souk.storage.repos.base import Repo, require_text
+from souk.storage.repos.base import Repo, in_room, require_text, still_running
 from souk.storage.repos.catalog import take_stock
 from souk.storage.repos.merchants import merchant_currency
 from souk.storage.repos.orders import line_values, load_orders, order_values
@@ -110,16 +110,12 @@ class SqlGroupBuyRepo(Repo):
 
     async def list(self, merchant_id: str, room_id: str) -> builtins.list[GroupBuy]:
         async with self._db.read() as conn:
-            rows = (await conn.execute(sa.select(group_buys).where(
-                group_buys.c.merchant_id == merchant_id, group_buys.c.room_id == room_id)
-                .order_by(group_buys.c.starts_at, group_buys.c.id))).all()
+            rows = (await conn.execute(in_room(group_buys, merchant_id, room_id))).all()
         return [_record(r) for r in rows]
 
     async def running(self, merchant_id: str) -> builtins.list[GroupBuy]:
         async with self._db.read() as conn:
-            rows = (await conn.execute(sa.select(group_buys).where(
-                group_buys.c.merchant_id == merchant_id, group_buys.c.ended.is_(False),
-                group_buys.c.ends_at > self._now()).order_by(group_buys.c.ends_at, group_buys.c.id))).all()
+            rows = (await conn.execute(still_running(group_buys, merchant_id, self._now()))).all()
         return [_record(r) for r in rows]
 
     async def end(self, merchant_id: str, offer_id: str) -> GroupBuy:
