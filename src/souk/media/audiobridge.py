@@ -25,9 +25,9 @@ from souk.core.tenancy import RoomKey
 from souk.media import messages as m
 from souk.media.client import HandleItem, JanusHandle
 from souk.media.errors import JanusError, NoSuchRoom, RoomExists
-from souk.media.events import HandleGone, HangUp, MediaEvent, MediaState, RoomDestroyed, SlowLink, WebrtcUp
+from souk.media.events import HangUp, MediaEvent, RoomDestroyed
 from souk.media.types import Jsep
-from souk.media.videoroom import _Participant, check_sdp
+from souk.media.videoroom import _Participant, check_sdp, handle_state
 
 log = logging.getLogger(__name__)
 
@@ -176,18 +176,10 @@ def participant_from(data: dict[str, Any]) -> BridgeParticipant:
 
 def translate(room_id: str, item: HandleItem) -> list[BridgeEvent]:
     """Typed events for one message Janus sent an AudioBridge handle (possibly none, possibly several)."""
-    if isinstance(item, HandleGone):
-        return [item]
-    if isinstance(item, m.WebrtcUpMsg):
-        return [WebrtcUp()]
-    if isinstance(item, m.MediaMsg):
-        return [MediaState(kind=item.type, receiving=item.receiving, mid=item.mid or "")]
-    if isinstance(item, m.SlowLinkMsg):
-        return [SlowLink(uplink=item.uplink, lost=item.lost, kind=item.media or "")]
-    if isinstance(item, m.HangupMsg):
-        return [HangUp(reason=item.reason)]
-    if not isinstance(item, m.Event):
-        return []
+    state = handle_state(item)
+    if state is not None:
+        return list(state)
+    assert isinstance(item, m.Event)
     data = item.plugindata.data if item.plugindata else {}
     kind = data.get("audiobridge")
     out: list[BridgeEvent] = []

@@ -53,8 +53,9 @@ def feed_from(pub: dict[str, Any]) -> Feed:
                 video="video" in kinds)
 
 
-def translate(room_id: str, item: HandleItem) -> list[MediaEvent]:
-    """Typed events for one message Janus sent a VideoRoom handle (possibly none, possibly several)."""
+def handle_state(item: HandleItem) -> list[MediaEvent] | None:
+    """The events any plugin's handle gets (gone, webrtcup, media, slowlink, hangup; nothing for other
+    transport messages); None for a plugin event, which the plugin's own translation reads."""
     if isinstance(item, HandleGone):
         return [item]
     if isinstance(item, m.WebrtcUpMsg):
@@ -67,6 +68,15 @@ def translate(room_id: str, item: HandleItem) -> list[MediaEvent]:
         return [HangUp(reason=item.reason)]
     if not isinstance(item, m.Event):
         return []
+    return None
+
+
+def translate(room_id: str, item: HandleItem) -> list[MediaEvent]:
+    """Typed events for one message Janus sent a VideoRoom handle (possibly none, possibly several)."""
+    state = handle_state(item)
+    if state is not None:
+        return state
+    assert isinstance(item, m.Event)
     out: list[MediaEvent] = []
     data = item.plugindata.data if item.plugindata else {}
     kind = data.get("videoroom")
