@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from souk.translate.remote import check_url, get_json, post_json
+from souk.translate.remote import check_url, get_json, post_json, texts_of
 from souk.translate.types import ProviderMalformed, ProviderUnavailable
 
 
@@ -49,10 +49,7 @@ class LibreTranslateProvider:
         out = body.get("translatedText") if isinstance(body, dict) else None
         if isinstance(out, str) and len(texts) == 1:
             out = [out]
-        if not isinstance(out, list) or len(out) != len(texts) or not all(isinstance(t, str) for t in out):
-            raise ProviderMalformed("libretranslate answered no list of texts of the batch's length",
-                                    code="translate_malformed")
-        return out
+        return texts_of(out, len(texts), "libretranslate answered no list of texts")
 
     async def aclose(self) -> None:
         if self._own:

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from souk.core.errors import ConfigError
-from souk.translate.remote import check_url, post_json
+from souk.translate.remote import check_url, post_json, texts_of
 from souk.translate.types import ProviderMalformed, ProviderUnavailable
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
@@ -64,10 +64,7 @@ class OpenAITranslateProvider:
             out = json.loads(_FENCE.sub("", content.strip()))
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
             raise ProviderMalformed("the model's answer is not a JSON array", code="translate_malformed") from exc
-        if not isinstance(out, list) or len(out) != len(texts) or not all(isinstance(t, str) for t in out):
-            raise ProviderMalformed(f"the model answered {type(out).__name__} instead of {len(texts)} strings",
-                                    code="translate_malformed")
-        return out
+        return texts_of(out, len(texts), f"the model answered {type(out).__name__}")
 
     async def aclose(self) -> None:
         if self._own:

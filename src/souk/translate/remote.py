@@ -27,8 +27,16 @@ def http_error(provider: str, status: int, body: str) -> Exception:
 
 
 async def post_json(client: httpx.AsyncClient, provider: str, url: str, body: dict[str, Any]) -> Any:
+    return await _json(client, provider, "POST", url, body)
+
+
+async def get_json(client: httpx.AsyncClient, provider: str, url: str) -> Any:
+    return await _json(client, provider, "GET", url, None)
+
+
+async def _json(client: httpx.AsyncClient, provider: str, method: str, url: str, body: dict[str, Any] | None) -> Any:
     try:
-        resp = await client.post(url, json=body)
+        resp = await client.request(method, url, json=body)
     except httpx.TimeoutException as exc:
         raise ProviderUnavailable(f"{provider} timed out: {exc}", code="translate_timeout") from exc
     except httpx.HTTPError as exc:
@@ -41,14 +49,8 @@ async def post_json(client: httpx.AsyncClient, provider: str, url: str, body: di
         raise ProviderMalformed(f"{provider} answered no JSON", code="translate_malformed") from exc
 
 
-async def get_json(client: httpx.AsyncClient, provider: str, url: str) -> Any:
-    try:
-        resp = await client.get(url)
-    except httpx.HTTPError as exc:
-        raise ProviderUnavailable(f"{provider} unreachable: {exc}", code="translate_unreachable") from exc
-    if resp.status_code != 200:
-        raise http_error(provider, resp.status_code, resp.text)
-    try:
-        return resp.json()
-    except ValueError as exc:
-        raise ProviderMalformed(f"{provider} answered no JSON", code="translate_malformed") from exc
+def texts_of(out: Any, n: int, what: str) -> list[str]:
+    """The provider's batch answer: exactly ``n`` strings, else ProviderMalformed naming what came (``what``)."""
+    if not isinstance(out, list) or len(out) != n or not all(isinstance(t, str) for t in out):
+        raise ProviderMalformed(f"{what} instead of {n} strings", code="translate_malformed")
+    return out
