@@ -1,5 +1,5 @@
-"""Start what runs beside the quality API: record retention (souk.ops.upkeep) and, where webhooks are sent,
-the quality alerts (souk.ops.alerts)."""
+"""Start what runs beside the quality API where webhooks are sent: the quality alerts (souk.ops.alerts). The
+records' retention is the privacy purge's (souk.privacy.retention, kind quality_records)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,16 @@ from souk.api.context import AppContext
 from souk.api.routes.quality import quality_service
 from souk.domain.quality_agg import AlertRule
 from souk.ops.alerts import QualityAlerts
-from souk.ops.upkeep import QualityUpkeep
 
 
 async def start_quality_alerts(ctx: AppContext, stack: AsyncExitStack) -> QualityAlerts | None:
-    """Retention always; the alerts only where webhooks run (None otherwise: nowhere to send an alert)."""
+    """The alerts only where webhooks run (None otherwise: nowhere to send an alert)."""
     q = ctx.settings.quality
+    if ctx.webhooks is None:
+        return None
 
     async def merchants() -> list[str]:
         return [m.id for m in await ctx.storage.merchants.list()]
-
-    upkeep = QualityUpkeep(ctx.storage.quality, merchants, ctx.clock, retention_s=q.retention_days * 86400,
-                           every_s=q.upkeep_s)
-    stack.push_async_callback(upkeep.aclose)
-    upkeep.start()
-    if ctx.webhooks is None:
-        return None
 
     alerts = QualityAlerts(
         quality_service(ctx), merchants, ctx.webhooks.dispatcher, ctx.clock,

@@ -269,9 +269,7 @@ class QualitySettings(BaseModel):
     alert_failure_rate: float = Field(default=0.10, gt=0, le=1)  # failed joins above this share
     alert_min_participants: int = Field(default=10, ge=1)  # fewer joins in the window: no alert
     alert_repeat_s: float = Field(default=3600.0, gt=0)  # the same alert again at most this often
-    # records of joins older than this are deleted (checked every upkeep_s on each node serving the quality API)
-    retention_days: float = Field(default=400.0, gt=0)
-    upkeep_s: float = Field(default=3600.0, gt=0)
+    # how long records are kept: [privacy] quality_records_days (the one retention purge, souk.privacy.retention)
 
 
 class RateRule(BaseModel):
