@@ -10,7 +10,7 @@ const root = $("studio");
 const ROOM = root.dataset.room;
 const state = {
   token: null, client: null, room: null, chat: null, channel: null, stream: null, show: null,
-  hands: new Map(), stats: { viewers: 0, likes: 0, carts: 0, orders: 0, revenue: 0 }, sales: new Map(), pinned: new Set(),
+  hands: new Map(), stats: { viewers: 0, likes: 0, carts: 0, orders: 0, revenue: 0 }, sales: new Map(), pinned: new Set(), pinning: new Map(),
 };
 window.soukStudio = state; // for tests and debugging
 
@@ -145,8 +145,14 @@ function setStat(key, value) {
 function productRow(sku) { return root.querySelector(`#products li[data-sku="${CSS.escape(sku)}"]`); }
 
 async function pin(sku) {
-  if (state.pinned.has(sku)) await call("DELETE", `/pins/${encodeURIComponent(sku)}`);
-  else await call("POST", "/pins", { sku });
+  const change = state.pinned.has(sku) ? call("DELETE", `/pins/${encodeURIComponent(sku)}`) : call("POST", "/pins", { sku });
+  state.pinning.set(sku, change.catch(() => {}));  // a sale clicked right after waits for it (a sale needs the pin)
+  try {
+    const r = await change;
+    if (r && r.pinned) markPins(r.pinned);
+  } finally {
+    state.pinning.delete(sku);
+  }
 }
 
 function markPins(pinned) {
@@ -160,6 +166,7 @@ function markPins(pinned) {
 }
 
 async function startSale(li) {
+  await state.pinning.get(li.dataset.sku);
   const units = Number($("sale-units").value);
   const price = $("sale-price").value || li.dataset.price;
   const secs = Number($("sale-secs").value);
