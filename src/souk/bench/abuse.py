@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from souk.bench.rawws import connect, flood, rss_mb
+from souk.bench.serving import running_uvicorn
 from souk.core.settings import Settings
 from souk.core.stats import percentile
 
@@ -102,8 +103,6 @@ def _free_port() -> int:
 @asynccontextmanager
 async def serve(data_dir: Path) -> AsyncIterator[Served]:
     """A Souk with the demo store on free loopback ports, in this event loop."""
-    import uvicorn
-
     from souk.api.app import create_app
     from souk.api.bootstrap import build_context
     from souk.core.settings import load_settings
@@ -120,26 +119,12 @@ async def serve(data_dir: Path) -> AsyncIterator[Served]:
             raise RuntimeError("the fresh demo store minted no API key")
         ctx = await build_context(settings, stack, storage=storage, with_media=False)
         app = create_app(settings, ctx=ctx, features=FEATURES)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                               lifespan="on", ws_max_size=4 * settings.server.max_ws_message_bytes))
-        task = asyncio.create_task(server.serve(), name="bench-abuse-uvicorn")
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("uvicorn stopped before it started")
-            if time.monotonic() > deadline:
-                raise TimeoutError("uvicorn did not start within 30 s")
-            await asyncio.sleep(0.01)
-        try:
+        async with running_uvicorn(app, port, "bench-abuse-uvicorn", ws_max_size=4 * settings.server.max_ws_message_bytes):
             def mint(identity: str, room: str, role: str) -> str:
                 return ctx.tokens.mint(merchant_id=seed.merchant_id, identity=identity, room=room, role=role)
 
             yield Served(f"http://127.0.0.1:{port}", port, rtm_port, seed.api_key, seed.api_key_id,
                          seed.merchant_id, mint)
-        finally:
-            server.should_exit = True
-            await asyncio.wait_for(task, 15)
 
 
 # ---------------------------------------------------------------- the measurements

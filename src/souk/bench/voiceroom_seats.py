@@ -19,6 +19,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from souk.bench.serving import running_uvicorn
 from souk.bench.voiceroom_figures import percentile
 
 FEATURES = ("souk.api.routes.health", "souk.api.routes.rtm", "souk.api.routes.voice_rooms")
@@ -34,8 +35,6 @@ def _free_port() -> int:
 @asynccontextmanager
 async def serve(data_dir: Path) -> AsyncIterator[tuple[str, str, str, Any]]:
     """(base URL, merchant id, API key, token minter) of a Souk serving the voice-room API, in this loop."""
-    import uvicorn
-
     from souk.api.app import create_app
     from souk.api.bootstrap import build_context
     from souk.core.settings import load_settings
@@ -52,24 +51,11 @@ async def serve(data_dir: Path) -> AsyncIterator[tuple[str, str, str, Any]]:
             raise RuntimeError("the fresh demo store minted no API key")
         ctx = await build_context(settings, stack, storage=storage, with_media=False)
         app = create_app(settings, ctx=ctx, features=FEATURES)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-        task = asyncio.create_task(server.serve(), name="bench-seat-ops-uvicorn")
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("uvicorn stopped before it started")
-            if time.monotonic() > deadline:
-                raise TimeoutError("uvicorn did not start within 30 s")
-            await asyncio.sleep(0.01)
-        try:
+        async with running_uvicorn(app, port, "bench-seat-ops-uvicorn"):
             def mint(identity: str, role: str) -> str:
                 return ctx.tokens.mint(merchant_id=seed.merchant_id, identity=identity, room=ROOM, role=role)
 
             yield f"http://127.0.0.1:{port}", seed.merchant_id, seed.api_key, mint
-        finally:
-            server.should_exit = True
-            await asyncio.wait_for(task, 15)
 
 
 async def seat_ops(*, ops: int = 64, seats: int = 16) -> dict[str, Any]:
