@@ -1,0 +1,23 @@
+"""Consent records (issue 17). Filled by that work; until then no change.
+
+Revision ID: 0014_consent
+Revises: 0013_privacy
+Create Date: 2026-12-07 05:30:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = '0014_consent'
+down_revision: str | None = '0013_privacy'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
