@@ -26,18 +26,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from souk.bench.rawws import connect, flood, rss_mb
-from souk.bench.serving import running_uvicorn
+from souk.bench.serving import seeded_souk
 from souk.core.settings import Settings
 from souk.core.stats import percentile
 
@@ -94,37 +93,13 @@ class Served:
     mint: Callable[..., str]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @asynccontextmanager
 async def serve(data_dir: Path) -> AsyncIterator[Served]:
     """A Souk with the demo store on free loopback ports, in this event loop."""
-    from souk.api.app import create_app
-    from souk.api.bootstrap import build_context
-    from souk.core.settings import load_settings
-    from souk.storage import open_storage, seed_demo
-
-    port, rtm_port = _free_port(), _free_port()
-    settings = load_settings(None, data_dir=str(data_dir), demo=True, server={"host": "127.0.0.1", "port": port},
-                             rtm={"port": rtm_port}, limits={"mint_merchant": MANY, "mint_address": MANY})
-    async with AsyncExitStack() as stack:
-        storage = await open_storage(settings)
-        stack.push_async_callback(storage.aclose)
-        seed = await seed_demo(storage)
-        if seed.api_key is None:
-            raise RuntimeError("the fresh demo store minted no API key")
-        ctx = await build_context(settings, stack, storage=storage, with_media=False)
-        app = create_app(settings, ctx=ctx, features=FEATURES)
-        async with running_uvicorn(app, port, "bench-abuse-uvicorn", ws_max_size=4 * settings.server.max_ws_message_bytes):
-            def mint(identity: str, room: str, role: str) -> str:
-                return ctx.tokens.mint(merchant_id=seed.merchant_id, identity=identity, room=room, role=role)
-
-            yield Served(f"http://127.0.0.1:{port}", port, rtm_port, seed.api_key, seed.api_key_id,
-                         seed.merchant_id, mint)
+    async with seeded_souk(data_dir, FEATURES, "bench-abuse-uvicorn", ws_max_size_factor=4,
+                           limits={"mint_merchant": MANY, "mint_address": MANY}) as souk:
+        seed = souk.seed
+        yield Served(souk.url, souk.port, souk.rtm_port, seed.api_key, seed.api_key_id, seed.merchant_id, souk.mint)
 
 
 # ---------------------------------------------------------------- the measurements

@@ -11,51 +11,28 @@ are the voice-room service's own tests (tests/integration/voice).
 from __future__ import annotations
 
 import asyncio
-import socket
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from souk.bench.serving import running_uvicorn
+from souk.bench.serving import seeded_souk
 from souk.bench.voiceroom_figures import percentile
 
 FEATURES = ("souk.api.routes.health", "souk.api.routes.rtm", "souk.api.routes.voice_rooms")
 ROOM = "seat-ops-bench"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @asynccontextmanager
 async def serve(data_dir: Path) -> AsyncIterator[tuple[str, str, str, Any]]:
     """(base URL, merchant id, API key, token minter) of a Souk serving the voice-room API, in this loop."""
-    from souk.api.app import create_app
-    from souk.api.bootstrap import build_context
-    from souk.core.settings import load_settings
-    from souk.storage import open_storage, seed_demo
+    async with seeded_souk(data_dir, FEATURES, "bench-seat-ops-uvicorn") as souk:
+        def mint(identity: str, role: str) -> str:
+            return souk.mint(identity, ROOM, role)
 
-    port, rtm_port = _free_port(), _free_port()
-    settings = load_settings(None, data_dir=str(data_dir), demo=True, server={"host": "127.0.0.1", "port": port},
-                             rtm={"port": rtm_port})
-    async with AsyncExitStack() as stack:
-        storage = await open_storage(settings)
-        stack.push_async_callback(storage.aclose)
-        seed = await seed_demo(storage)
-        if seed.api_key is None:
-            raise RuntimeError("the fresh demo store minted no API key")
-        ctx = await build_context(settings, stack, storage=storage, with_media=False)
-        app = create_app(settings, ctx=ctx, features=FEATURES)
-        async with running_uvicorn(app, port, "bench-seat-ops-uvicorn"):
-            def mint(identity: str, role: str) -> str:
-                return ctx.tokens.mint(merchant_id=seed.merchant_id, identity=identity, room=ROOM, role=role)
-
-            yield f"http://127.0.0.1:{port}", seed.merchant_id, seed.api_key, mint
+        yield souk.url, souk.seed.merchant_id, str(souk.seed.api_key), mint
 
 
 async def seat_ops(*, ops: int = 64, seats: int = 16) -> dict[str, Any]:
