@@ -1,0 +1,173 @@
+// RFC 2198 audio redundancy (RED) through Janus 1.1.2's VideoRoom (docs/resilience.md "Audio: RED").
+//
+// With RED the sending browser puts each Opus frame twice on the wire: in its own packet and again in the next
+// one, so a lost packet is rebuilt from the next whatever loss the encoder was told of (Janus reports to a
+// publisher only its own uplink). The VideoRoom neither negotiates RED nor looks inside audio payloads: it
+// answers a publisher with Opus alone and relays every audio packet of a feed to subscribers with the payload
+// type it offered them for Opus, 111. So RED travels through it untouched if both ends agree on the numbers:
+//
+// - publisher: its offer carries RED on 111 and Opus on the type RED had (63 in Chromium); Janus answers
+//   Opus on 63; redPublishAnswer() adds RED back first into that answer, so the browser sends RED on 111;
+// - subscriber of a RED feed: Janus offers "opus" on 111; redSubscribeOffer() declares 111 as RED over an
+//   Opus type of its own, the browser answers with both, and redForJanus() turns that answer back into the
+//   plain Opus answer Janus expects.
+//
+// The server says which rooms publish with RED (`joined.red`), which publishes it accepted (`answer.red`) and
+// which feeds a subscription receives as RED (`offer.red`): non-browser readers (the AI attendant, recordings,
+// RTP forwarders) never get RED (souk.signal.red). Every function returns null when the SDP does not allow
+// it (a browser without RED, an unexpected answer); the caller then goes on with plain Opus.
+
+export const RED_PT = "111"; // Janus relays Opus with this payload type; RED takes it
+
+function lines(sdp) {
+  const eol = sdp.includes("\r\n") ? "\r\n" : "\n";
+  return { eol, ls: sdp.split(eol) };
+}
+
+// [start, end) of the first audio section
+function audioRange(ls) {
+  const start = ls.findIndex((l) => l.startsWith("m=audio "));
+  if (start < 0) return null;
+  let end = ls.findIndex((l, i) => i > start && l.startsWith("m="));
+  if (end < 0) end = ls.length && ls[ls.length - 1] === "" ? ls.length - 1 : ls.length;
+  return [start, end];
+}
+
+function codecPt(ls, [start, end], name) {
+  for (let i = start; i < end; i++) {
+    const m = new RegExp(`^a=rtpmap:(\\d+) ${name}/48000`, "i").exec(ls[i]);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+function mlinePts(mline) {
+  return mline.split(" ").slice(3);
+}
+
+function withPts(mline, pts) {
+  return [...mline.split(" ").slice(0, 3), ...pts].join(" ");
+}
+
+// payload type `pt` of an a=rtpmap / a=fmtp / a=rtcp-fb line, or null
+function linePt(l) {
+  const m = /^a=(rtpmap|fmtp|rtcp-fb):(\d+) /.exec(l);
+  return m ? m[2] : null;
+}
+
+function renumber(l, from, to) {
+  return l.replace(new RegExp(`^a=(rtpmap|fmtp|rtcp-fb):${from} `), `a=$1:${to} `);
+}
+
+// A publisher's offer with RED on 111 and Opus on the type RED had (`a=fmtp:111 63/63`), or null when the
+// browser offers no RED for Opus. Idempotent: an offer already in that shape (an ICE restart's re-offer)
+// comes back unchanged.
+export function redPublishOffer(sdp) {
+  const { eol, ls } = lines(sdp);
+  const range = audioRange(ls);
+  if (!range) return null;
+  const red = codecPt(ls, range, "red");
+  const opus = codecPt(ls, range, "opus");
+  if (!red || !opus) return null;
+  const fmtp = ls.find((l, i) => i >= range[0] && i < range[1] && l.startsWith(`a=fmtp:${red} `));
+  if (!fmtp || !fmtp.slice(`a=fmtp:${red} `.length).split("/").every((x) => x === opus)) return null;
+  if (red === RED_PT) return sdp;
+  if (opus !== RED_PT) return null;
+  const out = ls.map((l, i) => {
+    if (i < range[0] || i >= range[1]) return l;
+    if (i === range[0]) return withPts(l, mlinePts(l).map((p) => (p === red ? opus : p === opus ? red : p)));
+    const pt = linePt(l);
+    if (pt === opus) return renumber(l, opus, red);
+    if (pt === red) {
+      const swapped = renumber(l, red, opus);
+      return l.startsWith("a=fmtp:") ? `a=fmtp:${opus} ${red}/${red}` : swapped;
+    }
+    return l;
+  });
+  return out.join(eol);
+}
+
+// The RED payload type of a publish offer made by redPublishOffer (and the Opus type under it), or null.
+export function redOf(sdp) {
+  const { ls } = lines(sdp);
+  const range = audioRange(ls);
+  if (!range) return null;
+  const red = codecPt(ls, range, "red");
+  const opus = codecPt(ls, range, "opus");
+  if (red !== RED_PT || !opus) return null;
+  return { red, opus };
+}
+
+// Janus's answer to a RED publish offer, with RED added back as the first audio codec (the browser sends
+// what the answer lists first). Null when Janus answered Opus on another type than the offer's (then RED
+// would not be Opus's redundancy).
+export function redPublishAnswer(answer, offer) {
+  const want = redOf(offer);
+  if (!want) return null;
+  const { eol, ls } = lines(answer);
+  const range = audioRange(ls);
+  if (!range) return null;
+  const opus = codecPt(ls, range, "opus");
+  if (opus !== want.opus || mlinePts(ls[range[0]]).includes(want.red)) return null;
+  const out = [];
+  ls.forEach((l, i) => {
+    if (i === range[0]) { out.push(withPts(l, [want.red, ...mlinePts(l)])); return; }
+    if (i > range[0] && i < range[1] && l.startsWith(`a=rtpmap:${opus} `)) {
+      out.push(`a=rtpmap:${want.red} red/48000/2`, `a=fmtp:${want.red} ${opus}/${opus}`);
+    }
+    out.push(l);
+  });
+  return out.join(eol);
+}
+
+// Janus's offer of a RED feed as the browser must read it: the type Janus relays (Opus, 111) is RED, over
+// Opus on a free type (63 when free). Returns { sdp, red, opus } or null (no Opus on 111 in the offer).
+export function redSubscribeOffer(sdp) {
+  const { eol, ls } = lines(sdp);
+  const range = audioRange(ls);
+  if (!range) return null;
+  const red = codecPt(ls, range, "opus");
+  if (red !== RED_PT || codecPt(ls, range, "red")) return null;
+  const used = new Set(ls.filter((l) => /^(m=|a=rtpmap:)/.test(l)).flatMap((l) =>
+    l.startsWith("m=") ? mlinePts(l) : [linePt(l)]));
+  const opus = ["63", ...Array.from({ length: 32 }, (_, k) => String(96 + k))].find((p) => !used.has(p));
+  if (!opus) return null;
+  const out = [];
+  ls.forEach((l, i) => {
+    if (i < range[0] || i >= range[1]) { out.push(l); return; }
+    if (i === range[0]) {
+      const pts = mlinePts(l);
+      const at = pts.indexOf(red);
+      out.push(withPts(l, [...pts.slice(0, at + 1), opus, ...pts.slice(at + 1)]));
+      return;
+    }
+    if (linePt(l) !== red) { out.push(l); return; }
+    if (l.startsWith(`a=rtpmap:${red} `)) out.push(`a=rtpmap:${red} red/48000/2`, `a=fmtp:${red} ${opus}/${opus}`);
+    out.push(renumber(l, red, opus));
+  });
+  return { sdp: out.join(eol), red, opus };
+}
+
+// The browser's answer to a redSubscribeOffer offer, as Janus offered it: Opus on `red` (111) again, no RED.
+// Null when the browser did not accept RED (it answered Opus alone): that answer goes to Janus as it is.
+export function redForJanus(answer, { red, opus }) {
+  const { eol, ls } = lines(answer);
+  const range = audioRange(ls);
+  if (!range || codecPt(ls, range, "red") !== red || codecPt(ls, range, "opus") !== opus) return null;
+  const out = [];
+  ls.forEach((l, i) => {
+    if (i < range[0] || i >= range[1]) { out.push(l); return; }
+    if (i === range[0]) { out.push(withPts(l, mlinePts(l).filter((p) => p !== opus))); return; }
+    const pt = linePt(l);
+    if (pt === red) return; // RED's own rtpmap, fmtp, feedback
+    out.push(pt === opus ? renumber(l, opus, red) : l);
+  });
+  return out.join(eol);
+}
+
+// Whether a description's audio section receives or sends RED (for tests and the quality report).
+export function hasRed(sdp) {
+  const { ls } = lines(sdp || "");
+  const range = audioRange(ls);
+  return !!range && codecPt(ls, range, "red") !== null;
+}

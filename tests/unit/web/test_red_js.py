@@ -1,0 +1,96 @@
+"""The SDK's RFC 2198 RED rewriting through Janus 1.1.2's VideoRoom (sdk/red.js, docs/resilience.md), run with
+node: the publisher's offer puts RED on 111 over Opus 63, Janus's Opus-only answer gets RED back first, a
+subscriber reads Janus's "opus 111" as RED over an Opus type of its own, and its answer goes back to Janus as
+plain Opus on 111."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.fixtures.node import needs_node, run_module
+
+pytestmark = needs_node
+
+HEAD = ("v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0 1")
+VIDEO = ("m=video 9 UDP/TLS/RTP/SAVPF 96 97", "a=mid:1", "a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 nack",
+         "a=rtpmap:97 rtx/90000", "a=fmtp:97 apt=96")
+# what Chromium offers when publishing (Opus 111, RED 63 over it)
+OFFER = "\r\n".join((*HEAD, "m=audio 9 UDP/TLS/RTP/SAVPF 111 63 9", "a=mid:0", "a=rtpmap:111 opus/48000/2",
+                     "a=rtcp-fb:111 transport-cc", "a=fmtp:111 minptime=10;useinbandfec=1",
+                     "a=rtpmap:63 red/48000/2", "a=fmtp:63 111/111", "a=rtpmap:9 G722/8000", *VIDEO, ""))
+# what Janus 1.1.2 answers to the renumbered offer: Opus alone, on the offer's type
+JANUS_ANSWER = "\r\n".join((*HEAD, "m=audio 9 UDP/TLS/RTP/SAVPF 63", "a=mid:0", "a=rtpmap:63 opus/48000/2",
+                            "a=fmtp:63 useinbandfec=1;usedtx=1", "a=rtcp-fb:63 transport-cc", *VIDEO, ""))
+# what Janus offers a subscriber of any feed: Opus on 111
+JANUS_OFFER = "\r\n".join((*HEAD, "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=mid:0", "a=rtpmap:111 opus/48000/2",
+                           "a=fmtp:111 useinbandfec=1;usedtx=1", "a=rtcp-fb:111 transport-cc", *VIDEO, ""))
+
+
+def run(body: str, **values: Any) -> Any:
+    consts = "".join(f"const {k} = {json.dumps(v)};\n" for k, v in values.items())
+    return run_module("sdk/red.js", body, after_import=consts)
+
+
+def audio(sdp: str) -> list[str]:
+    ls = sdp.split("\r\n")
+    start = next(i for i, x in enumerate(ls) if x.startswith("m=audio"))
+    end = next(i for i, x in enumerate(ls) if x.startswith("m=video"))
+    return ls[start:end]
+
+
+def test_publish_offer_puts_red_on_111_over_opus_63_and_is_idempotent() -> None:
+    got = run("const a = m.redPublishOffer(o); return [a, m.redPublishOffer(a), m.redOf(a)];", o=OFFER)
+    assert audio(got[0]) == ["m=audio 9 UDP/TLS/RTP/SAVPF 63 111 9", "a=mid:0", "a=rtpmap:63 opus/48000/2",
+                             "a=rtcp-fb:63 transport-cc", "a=fmtp:63 minptime=10;useinbandfec=1",
+                             "a=rtpmap:111 red/48000/2", "a=fmtp:111 63/63", "a=rtpmap:9 G722/8000"]
+    assert got[0].split("m=video")[1] == OFFER.split("m=video")[1]  # video untouched
+    assert got[1] == got[0]  # an ICE restart's re-offer is already in shape
+    assert got[2] == {"red": "111", "opus": "63"}
+
+
+def test_publish_offer_without_red_or_with_odd_numbers_is_refused() -> None:
+    no_red = OFFER.replace("a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n", "")
+    other_opus = OFFER.replace(":111 ", ":110 ").replace("63 111/111", "63 110/110")
+    red_of_g722 = OFFER.replace("a=fmtp:63 111/111", "a=fmtp:63 9/9")
+    got = run("return [m.redPublishOffer(a), m.redPublishOffer(b), m.redPublishOffer(c), m.redOf(d)];",
+              a=no_red, b=other_opus, c=red_of_g722, d=OFFER)
+    assert got == [None, None, None, None]
+
+
+def test_janus_answer_gets_red_first_and_a_mismatched_answer_is_refused() -> None:
+    got = run("const o = m.redPublishOffer(offer); return [m.redPublishAnswer(a, o), m.redPublishAnswer(b, o),"
+              " m.redPublishAnswer(a, offer)];", offer=OFFER, a=JANUS_ANSWER,
+              b=JANUS_ANSWER.replace(":63 ", ":111 ").replace("SAVPF 63", "SAVPF 111"))
+    assert audio(got[0]) == ["m=audio 9 UDP/TLS/RTP/SAVPF 111 63", "a=mid:0", "a=rtpmap:111 red/48000/2",
+                             "a=fmtp:111 63/63", "a=rtpmap:63 opus/48000/2", "a=fmtp:63 useinbandfec=1;usedtx=1",
+                             "a=rtcp-fb:63 transport-cc"]
+    assert got[1] is None  # Janus answered Opus on 111: RED over 63 would be no one's redundancy
+    assert got[2] is None  # the offer sent was not a RED offer
+
+
+def test_subscriber_reads_111_as_red_and_answers_janus_in_plain_opus() -> None:
+    # what Chromium answers to the rewritten offer: RED 111 over Opus 63, with its own Opus settings
+    chromium = "\r\n".join((*HEAD, "m=audio 9 UDP/TLS/RTP/SAVPF 111 63", "a=mid:0", "a=rtpmap:111 red/48000/2",
+                            "a=fmtp:111 63/63", "a=rtpmap:63 opus/48000/2", "a=rtcp-fb:63 transport-cc",
+                            "a=fmtp:63 minptime=10;useinbandfec=1;usedtx=1", *VIDEO, ""))
+    got = run("const s = m.redSubscribeOffer(o); return [s, m.redForJanus(c, s), m.hasRed(s.sdp), m.hasRed(o),"
+              " m.redForJanus(o, s)];", o=JANUS_OFFER, c=chromium)
+    sub = got[0]
+    assert (sub["red"], sub["opus"]) == ("111", "63")
+    assert audio(sub["sdp"]) == ["m=audio 9 UDP/TLS/RTP/SAVPF 111 63", "a=mid:0", "a=rtpmap:111 red/48000/2",
+                                 "a=fmtp:111 63/63", "a=rtpmap:63 opus/48000/2", "a=fmtp:63 useinbandfec=1;usedtx=1",
+                                 "a=rtcp-fb:63 transport-cc"]
+    assert sub["sdp"].split("m=video")[1] == JANUS_OFFER.split("m=video")[1]
+    assert audio(got[1]) == ["m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=mid:0", "a=rtpmap:111 opus/48000/2",
+                             "a=rtcp-fb:111 transport-cc", "a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1"]
+    assert got[2] is True and got[3] is False
+    assert got[4] is None  # an answer without RED (the browser refused it) goes to Janus as it is
+
+
+def test_subscriber_offer_picks_a_free_opus_type_and_leaves_odd_offers() -> None:
+    taken = JANUS_OFFER.replace("SAVPF 96 97", "SAVPF 63 97").replace(":96 ", ":63 ").replace("apt=96", "apt=63")
+    got = run("return [m.redSubscribeOffer(a).opus, m.redSubscribeOffer(b), m.redSubscribeOffer(c)];", a=taken,
+              b=JANUS_OFFER.replace(":111 ", ":110 ").replace("SAVPF 111", "SAVPF 110"),
+              c="v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n")
+    assert got == ["96", None, None]
