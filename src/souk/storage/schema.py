@@ -685,6 +685,26 @@ retention_policies = sa.Table(
     sa.CheckConstraint("days > 0", name="days"),
 )
 
+# Migration 0014: consent records (issue 17 part 2). ``consent_records``: one row per answer (granted or
+# withdrawn) a shopper gave to a kind of processing, with time, wording version, language and channel; append
+# only, the newest per (merchant, subject, kind) stands (souk.domain.consent, souk.privacy.consent).
+consent_records = sa.Table(
+    "consent_records", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    _merchant_fk(),
+    sa.Column("subject", sa.String(128), nullable=False),
+    sa.Column("customer_id", sa.String(128), nullable=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("granted", sa.Boolean, nullable=False),
+    sa.Column("at_us", sa.BigInteger, nullable=False),
+    sa.Column("text_version", sa.String(64), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Index("ix_consent_records_subject", "merchant_id", "subject", "kind", "at_us"),
+    sa.Index("ix_consent_records_customer", "merchant_id", "customer_id"),
+    sa.Index("ix_consent_records_at", "merchant_id", "at_us"),
+)
+
 TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
                  rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts,
                  live_pins, flash_sale_buys, desk_conversations, desk_events, desk_agents, desk_settings,

@@ -19,6 +19,7 @@ from souk.storage.repos.audit import SqlAuditRepo
 from souk.storage.repos.calls import SqlCallRepo
 from souk.storage.repos.carts import SqlCartRepo
 from souk.storage.repos.catalog import SqlCatalogRepo
+from souk.storage.repos.consent import SqlConsentRepo
 from souk.storage.repos.coupons import SqlCouponRepo
 from souk.storage.repos.customers import SqlCustomerRepo
 from souk.storage.repos.desk import SqlConversationRepo, SqlDeskSettingsRepo, SqlStaffRepo
@@ -77,6 +78,7 @@ class Storage:
         self.voice_rooms = SqlVoiceRoomRepo(db, clock)  # voice rooms and their seats (souk.domain.voice_rooms)
         self.audit = SqlAuditRepo(db, clock)  # the audit log's hash chains (souk.domain.audit)
         self.retention = SqlRetentionRepo(db, clock)  # retention days per data kind, desk purge
+        self.consent = SqlConsentRepo(db, clock)  # consent records (souk.domain.consent)
 
     @property
     def backend(self) -> str:
