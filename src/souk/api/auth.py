@@ -18,6 +18,7 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 
 from souk.api.context import AppContext
+from souk.api.log_ids import bind_request
 from souk.api.openapi import raises
 from souk.auth.apikeys import PREFIX as API_KEY_PREFIX
 from souk.auth.tokens import ANY_ROOM, AccessClaims, Privilege
@@ -57,7 +58,9 @@ def access_claims(request: Request, ctx: Ctx) -> AccessClaims:
     token = bearer(request)
     if token is not None and token.startswith(API_KEY_PREFIX):
         raise Unauthenticated("this call takes an access token, not an API key", code="token_invalid")
-    return ctx.tokens.verify(token)
+    claims = ctx.tokens.verify(token)
+    bind_request(request, claims.merchant_id, claims.room)  # the ids of its log lines (souk.api.log_ids)
+    return claims
 
 
 Claims = Annotated[AccessClaims, Depends(access_claims)]
@@ -84,8 +87,11 @@ async def key_or_token(request: Request, ctx: AppContext, *,
     if token is None:
         raise Unauthenticated(missing, code="token_missing")
     if token.startswith(API_KEY_PREFIX):
-        return await ctx.api_keys.verify_api_key(token), None
+        merchant = await ctx.api_keys.verify_api_key(token)
+        bind_request(request, merchant)
+        return merchant, None
     claims = ctx.tokens.verify(token)
+    bind_request(request, claims.merchant_id, claims.room)
     return claims.merchant_id, claims
 
 
@@ -109,7 +115,9 @@ async def api_key_merchant(request: Request, ctx: Ctx) -> str:
                               code="api_key_missing")
     if not token.startswith(API_KEY_PREFIX):
         raise Unauthenticated("this call takes a merchant API key (sk_...)", code="api_key_invalid")
-    return await ctx.api_keys.verify_api_key(token)
+    merchant = await ctx.api_keys.verify_api_key(token)
+    bind_request(request, merchant)
+    return merchant
 
 
 ApiKeyMerchant = Annotated[str, Depends(api_key_merchant)]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from souk.core.errors import SoukError
 from souk.core.logging import configure_logging
+from souk.core.secrets_filter import register_settings_secrets
 from souk.core.settings import load_settings
 
 AREAS = ("souk.cli.server", "souk.cli.media", "souk.cli.agent", "souk.cli.rtm", "souk.cli.live",
@@ -27,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="souk", description="Souk: real-time commerce platform")
     parser.add_argument("--config", help="TOML settings file (or SOUK_CONFIG)")
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING...")
+    parser.add_argument("--log-format", choices=("json", "text"), default=None,
+                        help="JSON lines or text (default [logging] format: text in a terminal, else JSON)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     bench = sub.add_parser("bench", help="benchmarks that print JSON figures").add_subparsers(
         dest="bench", required=True, metavar="BENCH"
@@ -51,7 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config)
-        configure_logging(args.log_level or settings.log_level)
+        log_cfg = settings.logging.model_copy(update={"format": args.log_format}) if args.log_format else (
+            settings.logging)
+        configure_logging(args.log_level or settings.log_level, log_cfg)
+        register_settings_secrets(settings)  # every SecretStr of the settings masked in every log line
         if settings.privacy.redact_logs:  # e-mails, phones, cards, addresses out of every log line
             from souk.privacy.logs import install_log_redaction
 

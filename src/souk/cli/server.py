@@ -57,7 +57,10 @@ def run_server(settings: Settings) -> None:
     from souk.api.app import create_app
 
     app = create_app(settings)
+    # log_config=None: uvicorn's lines go through the root handler (souk.core.logging: JSON or text, secrets
+    # masked); its access log is off: souk.api.request_ids writes one without query strings (tokens)
     uvicorn.run(app, host=settings.server.host, port=settings.server.port, log_level="warning",
+                log_config=None, access_log=False,
                 ws_max_size=4 * settings.server.max_ws_message_bytes, lifespan="on")
 
 

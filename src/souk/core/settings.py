@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from souk.core.errors import ConfigError
+from souk.core.logsettings import LoggingSettings
 
 
 class ServerSettings(BaseModel):
@@ -378,6 +379,7 @@ class Settings(BaseSettings):
     quality: QualitySettings = Field(default_factory=QualitySettings)
     translate: TranslateSettings = Field(default_factory=TranslateSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)  # [logging]: format, levels per logger
 
     @classmethod
     def settings_customise_sources(

@@ -27,6 +27,7 @@ from souk.api import ws as ws_helpers
 from souk.api.auth import is_staff
 from souk.api.context import AppContext
 from souk.api.ice import ice_config
+from souk.api.log_ids import bind_request
 from souk.auth.tokens import AccessClaims
 from souk.core.errors import SoukError, TooLarge, Unauthenticated
 from souk.core.jsondepth import MAX_JSON_DEPTH, too_deep
@@ -56,6 +57,7 @@ async def signal(ws: WebSocket) -> None:
         return
     except WebSocketDisconnect:
         return
+    bind_request(ws, claims.merchant_id, claims.room)  # the ids of the socket's log lines
     session = SignalSession(claims=claims, hub=ctx.hub, media=ctx.media, rooms=ctx.signal_rooms, outbox=outbox,
                             gone=ctx.calls, stage=ctx.stage)
     session.voice = voice = VoiceSignals(session, ctx.voice_plane, ctx.voice_seats)
