@@ -347,6 +347,14 @@ class PrivacySettings(BaseModel):
     # (the assistant's OpenAI-compatible endpoint); the model then answers without seeing them
     redact_llm_prompts: bool = False
     redact_logs: bool = False  # the same in every log line the `souk` command writes (souk.privacy.logs)
+    # Encryption at rest (souk.privacy.keys, docs/privacy.md "Encryption"): recordings and transcripts under
+    # per-merchant data keys, wrapped by the master key: base64 of 32 bytes here or in master_key_file (keep it
+    # off the data disk); both empty: generated once into <data_dir>/master_key (protects copies of the
+    # database and recordings, not a stolen whole disk). previous_master_keys still unwrap during a rotation.
+    encrypt_at_rest: bool = True
+    master_key: SecretStr = SecretStr("")
+    master_key_file: str = ""
+    previous_master_keys: list[SecretStr] = Field(default_factory=list)
 
     def retention_days(self) -> dict[str, int]:
         return {name.removesuffix("_days"): int(getattr(self, name))

@@ -38,6 +38,8 @@ merchants = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("region", sa.String(64), nullable=False, server_default=""),  # migration 0005
     sa.Column("country", sa.String(2), nullable=False, server_default=""),  # migration 0005
+    # Migration 0016: the region whose backend holds the merchant's data (souk.privacy.residency); "" = default
+    sa.Column("data_region", sa.String(32), nullable=False, server_default=""),
 )
 
 api_keys = sa.Table(
@@ -705,9 +707,27 @@ consent_records = sa.Table(
     sa.Index("ix_consent_records_at", "merchant_id", "at_us"),
 )
 
+# Migration 0016: residency and encryption at rest (issue 17). ``merchant_keys``: a merchant's data keys
+# (souk.privacy.keys) wrapped by the master key ``master_id``; one ``active`` key encrypts new data, ``retired``
+# ones still decrypt, a ``destroyed`` one (crypto-shredding) holds no key material.
+merchant_keys = sa.Table(
+    "merchant_keys", metadata,
+    _merchant_fk(),
+    sa.Column("key_id", sa.String(32), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("master_id", sa.String(32), nullable=False),
+    sa.Column("wrapped", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("retired_at", UTCDateTime, nullable=True),
+    sa.PrimaryKeyConstraint("merchant_id", "key_id"),
+    sa.CheckConstraint("state IN ('active', 'retired', 'destroyed')", name="state"),
+    sa.Index("uq_merchant_keys_active", "merchant_id", unique=True,
+             sqlite_where=sa.text("state = 'active'"), postgresql_where=sa.text("state = 'active'")),
+)
+
 TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
                  rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts,
                  live_pins, flash_sale_buys, desk_conversations, desk_events, desk_agents, desk_settings,
                  webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked, order_actions, returns,
                  quality_records, group_buys, group_buy_joins, voice_rooms, translation_cache, catalog_texts,
-                 audit_log, audit_heads, retention_policies)
+                 audit_log, audit_heads, retention_policies, merchant_keys)
