@@ -13,7 +13,9 @@ from fastapi import FastAPI
 
 from souk.api.bootstrap import Service, build_context, provide
 from souk.api.context import AppContext
+from souk.api.metrics_mw import HttpMetrics
 from souk.api.webhooks_boot import start_webhooks
+from souk.core.metrics import Metrics
 from souk.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 # The route modules, in the order their routes are added.
 FEATURES = (
     "souk.api.routes.health",
+    "souk.api.routes.metrics",
     "souk.api.routes.auth",
     "souk.api.routes.operator",
     "souk.api.routes.rooms",
@@ -82,6 +85,7 @@ def create_app(
     names = FEATURES if features is None else tuple(features)
     features_ = _load_features(names)
     services = [service for name in names for service in SERVICES.get(name, ())]
+    metrics = Metrics(settings.node_id) if settings.metrics.enabled else None  # souk.core.metrics
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,6 +102,13 @@ def create_app(
                 from souk.api.privacy_boot import start_retention
 
                 await start_retention(context, stack)
+            if metrics is not None:  # the scrape-time series and the [metrics] bind listener
+                from souk.api.metrics_boot import install_sources, serve_bind
+
+                context.metrics = metrics
+                install_sources(context, metrics)
+                if settings.metrics.bind:
+                    app.state.metrics_port = await serve_bind(context, metrics, settings.metrics.bind, stack)
             app.state.ctx = context
             yield
 
@@ -115,6 +126,10 @@ def create_app(
     quality = BodyRule(re.compile(r"/v1/quality/reports"), MAX_REPORT_BYTES, "report_too_large")
     app.add_middleware(BodyLimits, max_bytes=settings.server.max_body_bytes,
                        max_depth=settings.server.max_json_depth, rules=(photo, quality))
+    # HTTP/WebSocket series by route template (souk.api.metrics_mw), inside the request-id middleware
+    if metrics is not None:
+        app.add_middleware(HttpMetrics, metrics=metrics)
+    app.state.metrics = metrics
     for mod in features_:
         app.include_router(mod.router)
     install_openapi(app)  # /openapi.json with every error, /docs and /redoc served offline

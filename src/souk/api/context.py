@@ -23,6 +23,7 @@ from souk.consult.attendant import AiAttendant
 from souk.consult.service import ConsultService
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import Unavailable
+from souk.core.metrics import Metrics
 from souk.core.settings import Settings
 from souk.desk.service import DeskService
 from souk.desk.webhook_admin import WebhookAdmin
@@ -96,6 +97,8 @@ class AppContext:
     webhooks: WebhookAdmin | None = None
     # chat and desk messages in each reader's language (souk.live.translation; docs/translation.md)
     translation: ReaderTranslation | None = None
+    # Prometheus metrics (souk.core.metrics; docs/operate.md): the app's registry, None with metrics off
+    metrics: Metrics | None = None
 
     def __post_init__(self) -> None:
         if self.limits is None:

@@ -361,6 +361,26 @@ class PrivacySettings(BaseModel):
                 for name in type(self).model_fields if name.endswith("_days")}
 
 
+class MetricsSettings(BaseModel):
+    """Prometheus metrics (docs/operate.md). ``GET /metrics`` on the API port takes ``Authorization: Bearer``
+    with ``token`` (a scrape-only secret) or the operator token, and answers 404 metrics_disabled while
+    neither is set; ``bind`` ("127.0.0.1:9464") also serves them, without a token, on a listener of its own
+    (keep that address private: a loopback, a private network or a firewalled port)."""
+
+    enabled: bool = True  # False: nothing recorded, no /metrics
+    token: SecretStr = SecretStr("")
+    bind: str = ""
+
+    @field_validator("bind")
+    @classmethod
+    def _check_bind(cls, v: str) -> str:
+        if v:
+            host, _, port = v.rpartition(":")
+            if not host or not port.isdigit() or not 0 <= int(port) < 65536:  # 0: a free port (tests)
+                raise ValueError(f"metrics.bind must look like 127.0.0.1:9464, got {v!r}")
+        return v
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SOUK_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -387,6 +407,7 @@ class Settings(BaseSettings):
     quality: QualitySettings = Field(default_factory=QualitySettings)
     translate: TranslateSettings = Field(default_factory=TranslateSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)  # [logging]: format, levels per logger
 
     @classmethod

@@ -286,6 +286,17 @@ class DeskCore:
                            for q, cs in sorted(by_queue.items())],
                 "agents": agents}
 
+    def waiting_now(self) -> dict[str, tuple[int, float]]:
+        """Every merchant's waiting conversations on this node: (how many, the oldest one's wait in s), for
+        the metrics (souk.api.metrics_boot)."""
+        now = self._now()
+        out: dict[str, tuple[int, float]] = {}
+        for c in self._state.conversations.values():
+            if c.waiting:
+                n, oldest = out.get(c.merchant_id, (0, 0.0))
+                out[c.merchant_id] = (n + 1, max(oldest, (now - c.enqueued_at).total_seconds()))
+        return out
+
     # ---------------------------------------------------------------- internals
     async def _get(self, merchant_id: str, conversation_id: str) -> Conversation:
         """The conversation's current state: this node writes every change of the merchants whose desk it

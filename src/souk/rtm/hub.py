@@ -100,7 +100,8 @@ class Hub:
         self._backlogged: set[Member] = set()
         self._tasks = TaskOwner("rtm-hub")
         self._on_kick: Callable[[Member, str], None] | None = None
-        self.stats = {"frames": 0, "deliveries": 0, "slow_disconnects": 0}
+        # read by the metrics at scrape time (souk.api.metrics_boot): plain ints, nothing else on the hot path
+        self.stats = {"frames": 0, "deliveries": 0, "slow_disconnects": 0, "aggregates_dropped": 0}
         broker.attach(self)
 
     async def start(self) -> None:
@@ -216,6 +217,10 @@ class Hub:
         chan = self._channels.get(key)
         return list(chan.members) if chan else []
 
+    def sizes(self) -> tuple[int, int, int]:
+        """(channels, channel memberships, members with a backlog) on this node, for the metrics."""
+        return len(self._channels), sum(len(c.members) for c in self._channels.values()), len(self._backlogged)
+
     # ---- ticking ----
     async def _tick_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -279,6 +284,7 @@ class Hub:
             return
         if m.conn.buffered() > self._high // 2:
             if len(m.backlog) > 2:  # step 2 of the policy: stale ephemeral aggregates are dropped
+                self.stats["aggregates_dropped"] += sum(1 for b in m.backlog if b.agg)
                 m.backlog = [Batch(b.first, b.last, b.items, None, b.frame) if b.agg else b for b in m.backlog]
             return
         self._backlogged.discard(m)
