@@ -108,7 +108,7 @@ def create_app(
                 context.metrics = metrics
                 install_sources(context, metrics)
                 if settings.metrics.bind:
-                    app.state.metrics_port = await serve_bind(context, metrics, settings.metrics.bind, stack)
+                    app.state.metrics_port = await serve_bind(metrics, settings.metrics.bind, stack)
             app.state.ctx = context
             yield
 

@@ -24,6 +24,7 @@ from prometheus_client.metrics_core import Metric
 from souk.api.context import AppContext
 from souk.core.errors import SoukError
 from souk.core.metrics import CONTENT_TYPE, Metrics, capped
+from souk.rtm.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,10 @@ def install_sources(ctx: AppContext, metrics: Metrics) -> None:
     metrics.add_source("janus", janus.collect)
     metrics.add_refresh(lambda: janus.refresh(ctx))
     metrics.add_source("janus-restarts", lambda: _restarts(ctx))
-    metrics.add_source("rtm", lambda: _rtm(ctx))
+    if ctx.rtm is not None:
+        hub = ctx.rtm.hub
+        ctx.rtm.service.metrics = metrics  # RTM frames in by type (souk.rtm.session)
+        metrics.add_source("rtm", lambda: rtm_series(hub))
     metrics.add_source("signal", lambda: _signal(ctx, metrics.node))
     metrics.add_source("desk", lambda: _desk(ctx))
 
@@ -81,10 +85,8 @@ def _restarts(ctx: AppContext) -> Iterator[Metric]:
     yield c
 
 
-def _rtm(ctx: AppContext) -> Iterator[Metric]:
-    if ctx.rtm is None:
-        return
-    hub = ctx.rtm.hub
+def rtm_series(hub: Hub) -> Iterator[Metric]:
+    """An RTM node's hub counters and sizes (also served by ``souk rtm node --metrics-bind``)."""
     stats = hub.stats
     for key, name, doc in (
         ("deliveries", "souk_rtm_deliveries", "messages delivered to RTM connections"),
@@ -139,7 +141,7 @@ def _desk(ctx: AppContext) -> Iterator[Metric]:
     yield from (size, wait)
 
 
-async def serve_bind(ctx: AppContext, metrics: Metrics, bind: str, stack: AsyncExitStack) -> int:
+async def serve_bind(metrics: Metrics, bind: str, stack: AsyncExitStack) -> int:
     """``[metrics] bind``: a listener of its own answering ``GET /metrics`` (no token: a private address).
     Returns the port (0 in the settings picks a free one, for tests)."""
     host, _, port = bind.rpartition(":")

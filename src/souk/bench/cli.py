@@ -61,6 +61,9 @@ def _rtm(bench: Any) -> None:
                         "lower counts a machine can load: see souk.bench.rtm.run.MULTI_NODE_STEPS)")
     b.add_argument("--sio-steps", default="80,120,160,220,300", help="client counts to probe (socketio)")
     b.add_argument("--skip-socketio", action="store_true")
+    b.add_argument("--metrics", choices=("ab", "on", "off"), default="ab",
+                   help="ab (default): after the search, hold its count off/on/off on fresh nodes and report "
+                        "metrics_overhead_pct; on/off: the search's nodes record metrics or not")
     b.add_argument("--nice", type=int, default=0,
                    help="niceness for every bench process alike (negative needs root): shields the run from "
                         "unrelated load on a shared machine")

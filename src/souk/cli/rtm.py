@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import signal
@@ -20,6 +21,9 @@ def register(sub: Any, bench: Any) -> None:
     node.add_argument("--port", type=int, default=None, help="listener port (default: settings rtm.port)")
     node.add_argument("--redis", default=None, help="Redis URL (default: settings redis_url; empty = embedded)")
     node.add_argument("--user-rate", type=float, default=None, help="messages a second per user")
+    node.add_argument("--metrics-bind", default=None, metavar="HOST:PORT",
+                      help="record metrics and serve GET /metrics there (default: settings metrics.bind; "
+                           "empty: no metrics)")
     node.set_defaults(func=run_node)
 
 
@@ -59,12 +63,15 @@ def run_node(args: argparse.Namespace, settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        stack = contextlib.AsyncExitStack()
+        metrics_port = await _metrics(node, settings, args.metrics_bind, stack)
         gc.collect()
         gc.freeze()  # start-up objects leave the collector's view: shorter GC pauses on the hot path
-        print(f"READY {node.port}", flush=True)
+        print(f"READY {node.port}" + (f" metrics {metrics_port}" if metrics_port else ""), flush=True)
         try:
             await stop.wait()
         finally:
+            await stack.aclose()
             await node.aclose()
             await guard.aclose()
 
@@ -76,3 +83,16 @@ def run_node(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(main())
     return 0
 
+
+async def _metrics(node: Any, settings: Settings, bind: str | None, stack: contextlib.AsyncExitStack) -> int:
+    """Metrics on this node (souk.core.metrics): frames in by type, the hub's counters; served on ``bind``."""
+    bind = settings.metrics.bind if bind is None else bind
+    if not bind or not settings.metrics.enabled:
+        return 0
+    from souk.api.metrics_boot import rtm_series, serve_bind
+    from souk.core.metrics import Metrics
+
+    metrics = Metrics(settings.node_id)
+    node.service.metrics = metrics
+    metrics.add_source("rtm", lambda: rtm_series(node.hub))
+    return await serve_bind(metrics, bind, stack)

@@ -16,6 +16,7 @@ from typing import Any
 from souk.auth.tokens import AccessClaims, Privilege, Role
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import BadRequest, Forbidden, RateLimited, TooLarge
+from souk.core.metrics import Metrics
 from souk.rtm.broker import Accepted, Broker, Draft
 from souk.rtm.config import RtmConfig
 from souk.rtm.envelope import EPHEMERAL, Kind, body_size, encode
@@ -59,6 +60,7 @@ class RtmService:
         self._chan_rl = RateLimiter(self._clock, config.channel_rate_per_s, config.channel_burst)
         self._eph_rl = RateLimiter(self._clock, config.ephemeral_rate_per_s, config.ephemeral_rate_per_s * 2)
         self._slow = SlowMode(self._clock)
+        self.metrics: Metrics | None = None  # set by the entry point when metrics are on (souk.core.metrics)
 
     async def check_join(self, claims: AccessClaims, ch: str) -> str:
         key = channel_key(claims, ch)

@@ -79,10 +79,14 @@ class Session:
             frame = decode_client(raw, self.service.config.max_frame_bytes)
             ref = getattr(frame, "id", "")
             self._bad = 0
+            if self.service.metrics is not None:  # souk.core.metrics: frames in by type
+                self.service.metrics.message("rtm", type(frame).__name__)
             await self._dispatch(frame)
         except SoukError as exc:
             if exc.code in ("malformed_frame", "bad_frame", "frame_too_large"):
                 self._bad += 1
+            if self.service.metrics is not None:
+                self.service.metrics.message_error("rtm", exc.code)
             self._error(ref, exc)
             if self._bad >= MAX_BAD_FRAMES:
                 self.conn.close(BadRequest("too many bad frames", code="bad_frames"))

@@ -37,6 +37,13 @@ def test_bench_rtm_prints_the_required_keys(nodes: int) -> None:
         assert result["single_node_clients"] == max(1, result["souk_clients_at_max"] // 2)
         assert result["per_node_vs_single_node"] == round(
             max(per_node) / result["single_node_server_us_per_delivery_at_max"], 2)
+    # metrics on vs off in the same run (--metrics ab, the default): the on node was scraped while loaded and
+    # its counters saw the run's frames and deliveries
+    assert isinstance(result["metrics_overhead_pct"], float), result
+    assert result["metrics_on_us_per_delivery"] > 0 and result["metrics_off_us_per_delivery"] > 0
+    scraped = result["metrics_scraped"]
+    assert scraped["scrapes_ok"] > 0 and scraped["scrapes_failed"] == 0, scraped
+    assert scraped["deliveries_counted"] > 0 and scraped["frames_in_counted"] > 0, scraped
     if nodes == 1:
         assert "socketio_max_deliveries_per_s" in result
         assert all(s["lost"] == 0 for s in result["socketio_steps"])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -28,6 +29,7 @@ from souk.api.auth import is_staff
 from souk.api.context import AppContext
 from souk.api.ice import ice_config
 from souk.api.log_ids import bind_request
+from souk.api.metrics_signal import MeteredOutbox, observe
 from souk.auth.tokens import AccessClaims
 from souk.core.errors import SoukError, TooLarge, Unauthenticated
 from souk.core.jsondepth import MAX_JSON_DEPTH, too_deep
@@ -49,7 +51,7 @@ async def signal(ws: WebSocket) -> None:
     ctx: AppContext = ws.app.state.ctx
     limit = ctx.settings.server.max_ws_message_bytes
     await ws.accept()
-    outbox = Outbox()
+    outbox = MeteredOutbox(ctx.metrics) if ctx.metrics is not None else Outbox()  # souk.api.metrics_signal
     try:
         claims = await _authenticate(ws, ctx, limit)
     except SoukError as exc:
@@ -58,6 +60,8 @@ async def signal(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         return
     bind_request(ws, claims.merchant_id, claims.room)  # the ids of the socket's log lines
+    if isinstance(outbox, MeteredOutbox):
+        outbox.identity = claims.identity
     session = SignalSession(claims=claims, hub=ctx.hub, media=ctx.media, rooms=ctx.signal_rooms, outbox=outbox,
                             gone=ctx.calls, stage=ctx.stage)
     session.voice = voice = VoiceSignals(session, ctx.voice_plane, ctx.voice_seats)
@@ -75,12 +79,12 @@ async def signal(ws: WebSocket) -> None:
         outbox.push(m.CallEvent(call=call_info(call, ctx.settings.calls.ring_timeout_s)))
     try:
         if early := _early_join(ws):
-            outbox.push_frame(v.encode(await _one(session, voice, early, limit, claims)))
+            outbox.push_frame(v.encode(await _one(session, voice, early, limit, claims, outbox)))
         while not writer.done():
             raw = await _receive(ws)
             if raw is None:
                 break
-            reply = await _one(session, voice, raw, limit, claims)
+            reply = await _one(session, voice, raw, limit, claims, outbox)
             if not outbox.push_frame(v.encode(reply)):
                 break
             if outbox.overflowed:
@@ -102,8 +106,8 @@ async def signal(ws: WebSocket) -> None:
             await asyncio.gather(writer, return_exceptions=True)
 
 
-async def _one(session: SignalSession, voice: VoiceSignals, raw: str | bytes, limit: int, claims: AccessClaims
-               ) -> m.ServerMessage | v.VoiceServerMessage:
+async def _one(session: SignalSession, voice: VoiceSignals, raw: str | bytes, limit: int, claims: AccessClaims,
+               outbox: Outbox) -> m.ServerMessage | v.VoiceServerMessage:
     if len(raw) > limit:
         return m.Error(code=m.ErrorCode.TOO_LARGE, message=f"message of {len(raw)} bytes exceeds {limit}")
     if too_deep(raw):
@@ -112,6 +116,14 @@ async def _one(session: SignalSession, voice: VoiceSignals, raw: str | bytes, li
         msg = v.decode(raw)  # the socket's messages and the voice-room ones (souk.signal.voice_messages)
     except m.DecodeFailure as exc:
         return m.Error(id=exc.request_id, code=exc.code, message=exc.message)
+    start = time.perf_counter()
+    reply = await _handle(session, voice, msg, claims)
+    observe(outbox, type(msg).__name__, reply, time.perf_counter() - start)  # metrics on: counted and timed
+    return reply
+
+
+async def _handle(session: SignalSession, voice: VoiceSignals, msg: m.ClientMessage | v.VoiceClientMessage,
+                  claims: AccessClaims) -> m.ServerMessage | v.VoiceServerMessage:
     try:
         if isinstance(msg, v.VOICE_TYPES):
             return await voice.handle(msg)

@@ -55,6 +55,9 @@ class BenchConfig:
     skip_socketio: bool = False
     tick_ms: int = 15
     nice: int = 0  # applied to every process of the bench alike (servers, load generator, Redis)
+    # off: no metrics; on: the search's nodes record them; ab: search off, then off/on/off holds at the held
+    # count (souk.bench.rtm.metrics_ab: metrics_overhead_pct)
+    metrics: str = "ab"
 
 
 Log = Callable[[str], None]
@@ -67,12 +70,18 @@ class Runner:
         self.secret = secrets.token_urlsafe(32)
         self.tokens = TokenService(self.secret)
         self.py = sys.executable
+        self.metrics_ports: list[int] = []
 
     def _token(self, identity: str) -> str:
         return self.tokens.mint(merchant_id="bench", identity=identity, room="*", role="member", ttl_s=3600)
 
     @contextlib.contextmanager
-    def souk_servers(self, redis_url: str, nodes: int) -> Iterator[tuple[list[str], list[int]]]:
+    def souk_servers(self, redis_url: str, nodes: int, metrics: bool | None = None
+                     ) -> Iterator[tuple[list[str], list[int]]]:
+        """``metrics`` (default: cfg.metrics == "on"): the nodes record metrics and serve them on a free
+        port each (``self.metrics_ports``)."""
+        metrics = self.cfg.metrics == "on" if metrics is None else metrics
+        self.metrics_ports = []
         procs = []
         tmp = tempfile.mkdtemp(prefix="souk-bench-")
         env = dict(os.environ, SOUK_AUTH__TOKEN_SECRET=self.secret, SOUK_DATA_DIR=tmp,
@@ -82,10 +91,13 @@ class Runner:
             for _ in range(nodes):
                 port = free_port()
                 p = subprocess.Popen(niced(self.cfg.nice, [self.py, "-m", "souk.cli.main", "rtm", "node", "--port",
-                                                           str(port), "--user-rate", "1000"]),
+                                                           str(port), "--user-rate", "1000", "--metrics-bind",
+                                                           "127.0.0.1:0" if metrics else ""]),
                                      env=env, stdout=subprocess.PIPE)
                 procs.append(p)
-                wait_ready(p, "souk rtm node")
+                ready = wait_ready(p, "souk rtm node").split()  # READY <port> [metrics <port>]
+                if metrics:
+                    self.metrics_ports.append(int(ready[3]))
                 urls.append(f"ws://127.0.0.1:{port}")
             yield urls, [p.pid for p in procs]
         finally:
@@ -187,6 +199,20 @@ class Runner:
         return {"held": held, "steps": probes}
 
 
+def _metrics_ab(runner: Runner, redis_url: str, basis: dict[str, Any], log: Log) -> dict[str, Any]:
+    from souk.bench.rtm.metrics_ab import ab
+
+    @contextlib.contextmanager
+    def servers(on: bool) -> Iterator[tuple[list[str], list[int], list[int]]]:
+        with runner.souk_servers(redis_url, runner.cfg.nodes, metrics=on) as (urls, pids):
+            yield urls, pids, list(runner.metrics_ports)
+
+    def step(urls: list[str], pids: list[int], clients: int, channel: str) -> dict[str, Any]:
+        return runner.step("souk", urls, pids, clients, runner.cfg.hold_s, channel)
+
+    return ab(servers, step, basis["clients"], log)
+
+
 def run_bench(cfg: BenchConfig, log: Log) -> dict[str, Any]:
     runner = Runner(cfg, log)
     result: dict[str, Any] = {"nodes": cfg.nodes, "inbound_per_s": cfg.rate, "hold_s": cfg.hold_s,
@@ -195,8 +221,10 @@ def run_bench(cfg: BenchConfig, log: Log) -> dict[str, Any]:
                               "souk_steps_probed": list(cfg.souk_steps)}
     with contextlib.ExitStack() as stack:
         redis_url = stack.enter_context(redis_server(cfg.nice)) if cfg.nodes > 1 else ""
-        urls, pids = stack.enter_context(runner.souk_servers(redis_url, cfg.nodes))
-        souk = runner.search("souk", urls, pids, cfg.souk_steps)
+        with runner.souk_servers(redis_url, cfg.nodes) as (urls, pids):
+            souk = runner.search("souk", urls, pids, cfg.souk_steps)
+        if cfg.metrics == "ab":  # the same clients, fresh nodes: off, on, off
+            result.update(_metrics_ab(runner, redis_url, souk["held"] or souk["steps"][-1], log))
     held = souk["held"]
     # the figures of the held step; when nothing held, those of the last step tried (souk_held says so)
     basis = held or souk["steps"][-1]
@@ -247,7 +275,7 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     cfg = BenchConfig(hold_s=args.hold, probe_s=args.probe, rate=args.rate, receivers=args.receivers,
                       nodes=args.nodes, skip_socketio=args.skip_socketio or args.nodes > 1,
                       tick_ms=settings.rtm.tick_ms, nice=args.nice, souk_steps=steps,
-                      sio_steps=tuple(int(x) for x in args.sio_steps.split(",")))
+                      sio_steps=tuple(int(x) for x in args.sio_steps.split(",")), metrics=args.metrics)
 
     def log(msg: str) -> None:
         print(f"[bench rtm] {msg}", file=sys.stderr, flush=True)
