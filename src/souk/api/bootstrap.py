@@ -24,6 +24,7 @@ from typing import Any, Literal, TypeVar, get_args
 
 from souk.agent.service import VoiceService
 from souk.api.cluster import start_cluster
+from souk.api.consent import consent_service
 from souk.api.context import AppContext, Core
 from souk.api.errors import ws_close_code
 from souk.api.limits import Limits, limits_from_settings
@@ -72,7 +73,7 @@ SECRET_FILE = "token_secret"
 
 # The optional services, in the order they are built (each after what it depends on).
 Service = Literal["rtm", "live", "stage", "shows", "recorder", "replays", "assistant", "voice", "desk", "photo",
-                  "translation",
+                  "translation", "captions",
                   "voice_rooms"]
 REQUIRES: dict[Service, tuple[Service, ...]] = {
     "shows": ("stage",),  # the show's life cycle drives the stage
@@ -81,6 +82,7 @@ REQUIRES: dict[Service, tuple[Service, ...]] = {
     "voice": ("assistant",),  # the voice route talks through the assistant's brain
     "photo": ("assistant",),  # a photo is a turn of an assistant conversation
     "voice_rooms": ("rtm",),  # seat changes and talking are announced on the room's channel
+    "captions": ("stage", "rtm", "translation"),  # captions of a show, on its channel, in each viewer's language
 }
 
 T = TypeVar("T")
@@ -194,6 +196,7 @@ async def build_context(
     ctx = AppContext(settings=settings, tokens=tokens, clock=clock, media=media, turn=turn, limits=limits,
                      guard=guard, core=Core(storage=storage, adapter=adapter, hub=hub, closer=closer, calls=calls),
                      cluster=cluster)
+    hub.consent = consent_service(ctx)  # recordings need the shopper's consent (souk.signal.consent_gate)
     if media is not None:  # voice rooms ride on the same nodes (souk.media.voice_plane); closed before the plane
         ctx.voice_plane = VoicePlane(media)
         stack.push_async_callback(ctx.voice_plane.aclose)
@@ -263,6 +266,10 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
         from souk.api.translation_boot import build_translation
 
         ctx.translation = build_translation(ctx, stack)
+    if "captions" in want and ctx.captions is None:
+        from souk.api.captions_boot import build_captions
+
+        ctx.captions = build_captions(ctx, stack)
     if "voice_rooms" in want and ctx.voice_rooms is None:  # the seats; the socket asks them who may speak
         ctx.voice_rooms = VoiceRooms(ctx.storage.voice_rooms, RtmChannel(ctx.rtm, "voice"), ctx.voice_plane,
                                      ctx.clock, talking_publisher=RtmChannel(ctx.rtm, "voice-talking"),
@@ -349,6 +356,7 @@ def _attendant(ctx: AppContext, stack: AsyncExitStack) -> AiAttendant:
                             node_id=ctx.settings.node_id, staff=getattr(ctx.storage, "desk_staff", None),
                             roster=HubRoster(ctx.hub))
     ctx.calls.add_listener(attendant)
+    ctx.hub.attendant = True  # it reads consult feeds with aiortc: those rooms stay plain Opus (souk.signal.red)
     stack.push_async_callback(attendant.aclose)  # before the calls and the media plane close
     return attendant
 

@@ -57,6 +57,7 @@ class Subscription:
     warm: bool = False  # held on our own feed (nothing relayed once primed) until a switch
     priming: asyncio.Task[None] | None = None  # a warm subscription still being held (see MediaPlane.hold_primed)
     answered: bool = False  # the client's SDP answer was applied (Janus can switch it)
+    red: bool = False  # the client reads its audio as RFC 2198 RED: only RED feeds (souk.signal.red)
 
 
 def sdp_error(exc: SoukError) -> SoukError:

@@ -27,7 +27,7 @@ from typing import Literal, Protocol, TypeVar
 from souk.core.errors import Conflict
 from souk.core.tenancy import RoomKey
 from souk.signal import messages as m
-from souk.signal.ports import CallView, PublisherPort
+from souk.signal.ports import CallView, ConsentPort, PublisherPort
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ class Member:
     quiet: bool = False  # a live-show viewer: gets feed events but is never announced to the room
     backstage: bool = False  # preparing for a call that rings: sees nobody, seen by nobody (module docstring)
     simulcast: bool = False  # its video is published as simulcast layers (a=simulcast in its offer)
+    red: bool = False  # its audio is published as RFC 2198 RED (souk.signal.red)
     hand: bool = False  # a raised hand (group calls: souk.signal.group)
     talking: bool = False  # the media server hears it talking (group calls: souk.signal.group)
     # a consult was answered: switch this member's warm subscription to the other side's feed, then push the
@@ -143,6 +144,10 @@ def call_info(call: CallView, ring_timeout_s: float = 0.0) -> m.CallInfo:
 class SignalHub:
     def __init__(self, ring_timeout_s: float = 0.0) -> None:
         self._ring_timeout_s = ring_timeout_s
+        self.attendant = False  # this node runs the AI attendant (aiortc reads feeds: no RED, souk.signal.red)
+        # consent to recording, checked at the recorder (souk.signal.consent_gate; None: only hosts are recorded)
+        self.consent: ConsentPort | None = None
+        self.recording_watches: dict[tuple[str, str, str], Callable[[], None]] = {}  # (merchant, room, identity)
         self._consoles: dict[str, set[Outbox]] = defaultdict(set)  # merchant id -> staff sockets
         self._watchers: dict[RoomKey, set[Outbox]] = defaultdict(set)  # room-scoped sockets (call events)
         self.rooms: dict[RoomKey, RoomState] = {}

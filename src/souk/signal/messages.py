@@ -234,6 +234,7 @@ class SdpOffer(_Msg, tag="offer"):
     sdp: str
     id: str = ""
     warm: bool = False  # a warm subscription: held (see Warm) until a switch
+    red: bool = False  # the feed's audio is RFC 2198 RED on Janus's Opus type (sdk/red.js, souk.signal.red)
 
 
 class Warmed(_Msg, tag="warmed"):
@@ -257,11 +258,13 @@ class Joined(_Msg, tag="joined"):
     feeds: list[FeedInfo]
     id: str = ""
     offers: list[SdpOffer] = msgspec.field(default_factory=list)  # with join.subscribe: one per feed
+    red: bool = False  # this room's feeds publish with RFC 2198 audio redundancy (souk.signal.red)
 
 
 class SdpAnswer(_Msg, tag="answer"):
     sdp: str
     id: str = ""
+    red: bool = False  # a publish: the feed is RED (the SDK adds RED back into Janus's answer)
 
 
 class ParticipantJoined(_Msg, tag="participant.joined"):

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from souk.core.errors import SoukError
+from souk.core.errors import Conflict, SoukError
 from souk.signal import messages as m
 
 if TYPE_CHECKING:
@@ -53,6 +53,10 @@ async def switch_to(sub: Subscription, member: Member) -> list[str]:
     publisher = member.session.publisher
     if sub.member is None or publisher is None or member.feed_id is None:
         raise SoukError(f"{member.identity!r} has no feed to switch to", code=m.ErrorCode.UNKNOWN_FEED)
+    if sub.red != member.red and member.audio:  # the client decodes this subscription's audio as RED or as Opus, not both
+        raise Conflict(f"{member.identity!r}'s audio is {'RED' if member.red else 'plain Opus'}, this subscription"
+                       f" is {'RED' if sub.red else 'plain Opus'}: subscribe instead",
+                       code=m.ErrorCode.SWITCH_INCOMPATIBLE)
     priming, sub.priming = sub.priming, None
     if priming is not None and not priming.done():  # switched before it was held: stop holding first
         priming.cancel()

@@ -33,7 +33,7 @@ from souk.signal.handles import (
     sdp_error,
 )
 from souk.signal.hub import BACKSTAGE_MAX, Member, Outbox, SignalHub
-from souk.signal.live_room import AUDIENCE_ROLES, partner_room, recording_file, require_stage
+from souk.signal.live_room import AUDIENCE_ROLES, partner_room, recorded_file, require_stage
 from souk.signal.ports import (
     GoneListener,
     MediaHandle,
@@ -42,6 +42,7 @@ from souk.signal.ports import (
     RoomDirectory,
     StagePort,
 )
+from souk.signal.red import feed_red, red_offer, room_red
 from souk.signal.reset import LOST_REASONS, lost_media, reset_after_loss
 from souk.signal.tuning import tune
 from souk.signal.voice import VoiceSignals
@@ -76,6 +77,7 @@ class SignalSession:
         self.stage = stage
         self.room: RoomKey | None = None
         self.live = False  # joined a live room: stage rules apply
+        self.red = False  # the room's feeds publish with RFC 2198 audio redundancy (souk.signal.red)
         self.publisher: PublisherPort | None = None
         self.subs: dict[str, Subscription] = {}
         self.voice: VoiceSignals | None = None  # voice-room connections, set by the socket
@@ -156,7 +158,7 @@ class SignalSession:
             if kind == "live" and self.stage is not None:
                 publishers = self.stage.max_publishers
             await media.ensure_room(room, kind=media_kind, max_publishers=publishers)
-        self.live = kind == "live"
+        self.live, self.red = kind == "live", room_red(kind, attendant=self.hub.attendant)
         old = self.hub.member(room, self.identity)
         if old is not None and old.session is not self:  # same identity reconnected: the new socket wins
             old.session.outbox.push(m.RoomClosed(room=msg.room, reason="replaced"))  # (another tab, say)
@@ -183,7 +185,7 @@ class SignalSession:
                 except SoukError as exc:  # the client can still subscribe to it on its own
                     log.warning("join-subscribe of %s to %s failed: %s", self.identity, feed.identity, exc)
         return m.Joined(id=msg.id, room=msg.room, participants=[x.info() for x in others],
-                        feeds=[x.feed() for x in feeds], offers=offers)
+                        feeds=[x.feed() for x in feeds], offers=offers, red=self.red)
 
     async def leave(self, reason: str) -> None:
         room = self.room
@@ -227,7 +229,7 @@ class SignalSession:
             raise Conflict("already publishing", code=m.ErrorCode.ALREADY_PUBLISHING)
         check_sdp(msg.sdp, "publish offer")
         media = self._media()
-        recording = recording_file(self.stage, room, self.identity, media.recordings_dir) if self.live else None
+        recording = await recorded_file(self, room, media.recordings_dir) if self.live else None  # consent too
         handle = await media.join_publisher(room, display=self.identity)
         self.publisher = handle
         try:
@@ -244,9 +246,9 @@ class SignalSession:
         member = self.hub.member(room, self.identity)
         if member is not None:
             member.audio, member.video = msg.audio, msg.video
-            member.simulcast = "\na=simulcast:" in msg.sdp
+            member.simulcast, member.red = "\na=simulcast:" in msg.sdp, self.red and red_offer(msg.sdp)
         self._tasks.spawn(self._pump(handle, "pub"), "pub-events")
-        return m.SdpAnswer(id=msg.id, sdp=answer.sdp)
+        return m.SdpAnswer(id=msg.id, sdp=answer.sdp, red=member is not None and member.red)
 
     async def leave_stage(self, reason: str) -> None:
         """The host removed this co-host (or they left the stage): stop publishing and tell the client."""
@@ -309,12 +311,12 @@ class SignalSession:
             sub = Subscription(id=new_id("sub"), feed=feed, handle=viewer, room=room)
         else:
             handle = await media.subscribe(room, [member.feed_id])
-            sub = Subscription(id=new_id("sub"), feed=feed, handle=handle, room=room, member=handle)
+            sub = Subscription(id=new_id("sub"), feed=feed, handle=handle, room=room, member=handle, red=member.red)
         self.subs[sub.id] = sub
         if room != self.room:
             self.hub.follow(room, self)
         self._tasks.spawn(self._pump(sub.handle, sub.id), f"sub-events-{sub.id}")
-        return m.SdpOffer(sub=sub.id, feed=feed, sdp=sub.handle.offer.sdp)
+        return m.SdpOffer(sub=sub.id, feed=feed, sdp=sub.handle.offer.sdp, red=sub.red)
 
     async def warm(self, msg: m.Warm) -> m.SdpOffer:
         """A subscriber connection opened before the other side publishes (a consult while it rings).
@@ -340,11 +342,11 @@ class SignalSession:
         except NoSuchFeed as exc:
             raise Conflict("your own feed did not come up in time", code=m.ErrorCode.NOT_PUBLISHING) from exc
         sub = Subscription(id=new_id("sub"), feed=self.identity, handle=handle, room=room, member=handle,
-                           warm=True)
+                           warm=True, red=feed_red(self.hub.member(room, self.identity)))
         self.subs[sub.id] = sub
         self._tasks.spawn(self._pump(handle, sub.id), f"sub-events-{sub.id}")
         sub.priming = self._tasks.spawn(seat.hold(self, self._media(), sub, handle), f"hold-{sub.id}")
-        return m.SdpOffer(id=msg.id, sub=sub.id, feed=self.identity, sdp=handle.offer.sdp, warm=True)
+        return m.SdpOffer(id=msg.id, sub=sub.id, feed=self.identity, sdp=handle.offer.sdp, warm=True, red=sub.red)
 
     async def switch(self, msg: m.Switch) -> m.Switched:
         """Point one of our subscriptions at ``msg.feed`` in the same room, on the same PeerConnection."""

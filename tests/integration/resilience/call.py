@@ -33,7 +33,7 @@ from tests.fixtures.linkem import need_link, next_index
 ROOM = "resilience-1"
 
 # joined and publishing; window.__r is the room, window.__ev the SDK events seen
-START = """async ([token, room, simulcast, policy]) => {
+START = """async ([token, room, simulcast, policy, red]) => {
   const souk = await import("/static/sdk/souk.js");
   window.__ev = [];
   const client = await souk.connect({ token });
@@ -50,7 +50,7 @@ START = """async ([token, room, simulcast, policy]) => {
     r.on(e, (m) => window.__ev.push({ e, t: performance.now(), ...(m && typeof m === "object" ? m : { m: String(m) }),
                                        code: m && m.code }));
   }
-  await r.publish({ audio: true, video: true, simulcast });
+  await r.publish({ audio: true, video: true, simulcast, red });
   window.__r = r;
   return client.welcome.identity;
 }"""
@@ -119,9 +119,10 @@ class Call:
 
 @asynccontextmanager
 async def call(tmp_path: Path, *, link: LinkProfile | None = None, seller_simulcast: bool = False,
-               policy: dict[str, Any] | None = None) -> AsyncIterator[Call]:
+               policy: dict[str, Any] | None = None, red: bool = True) -> AsyncIterator[Call]:
     """Seller (beside Souk) and shopper (beside Souk, or behind ``link``) in one consult room, both publishing
-    and each decoding the other."""
+    and each decoding the other. ``red``: publish audio with RFC 2198 RED where the room allows it
+    (sdk/red.js)."""
     need_media(browser=True)
     if link is not None:
         need_link()
@@ -161,8 +162,8 @@ async def call(tmp_path: Path, *, link: LinkProfile | None = None, seller_simulc
         await seller.goto(f"{souk.base_url}/static/sdk/souk.js")
         await shopper.goto(f"{shopper_url}/static/sdk/souk.js", timeout=30_000)
         try:
-            await asyncio.wait_for(seller.evaluate(START, [mint("seller-1", "host"), ROOM, seller_simulcast, policy]), 30)
-            await asyncio.wait_for(shopper.evaluate(START, [mint("shopper-1", "member"), ROOM, False, policy]), 30)
+            await asyncio.wait_for(seller.evaluate(START, [mint("seller-1", "host"), ROOM, seller_simulcast, policy, red]), 30)
+            await asyncio.wait_for(shopper.evaluate(START, [mint("shopper-1", "member"), ROOM, False, policy, red]), 30)
         except TimeoutError:
             raise AssertionError(f"a page did not join and publish in 30 s: {logs[-20:]}") from None
         c = Call(souk=souk, seller=seller, shopper=shopper, link=lk)

@@ -15,6 +15,7 @@
 // connection stays down (the signaling socket may itself be waiting for the link to come back).
 
 import { SoukError } from "./errors.js";
+import { redForJanus, redPublishAnswer, redPublishOffer, redSubscribeOffer } from "./red.js";
 
 const OPUS_WANTS = { useinbandfec: "1", usedtx: "1" };
 
@@ -105,11 +106,13 @@ export async function restartInPlace(room, target, pc) {
   if (target === "pub") {
     if (!room.pub || room.pub.pc !== pc) throw new SoukError("not_publishing", "the publisher was replaced");
     pc.restartIce();
-    const sdp = opusResilient((await pc.createOffer({ iceRestart: true })).sdp);
+    let sdp = opusResilient((await pc.createOffer({ iceRestart: true })).sdp);
+    if (room.pub.red) sdp = redPublishOffer(sdp) || sdp; // still RED on 111 over Opus (sdk/red.js)
     await pc.setLocalDescription({ type: "offer", sdp });
     try {
       const reply = await client.request({ type: "restart", target: "pub", sdp });
-      await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
+      const red = room.pub.red ? redPublishAnswer(reply.sdp, sdp) : null;
+      await pc.setRemoteDescription({ type: "answer", sdp: red || reply.sdp });
     } catch (e) {
       if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" }).catch(() => {});
       throw e;
@@ -119,10 +122,11 @@ export async function restartInPlace(room, target, pc) {
   const sub = room.subs.get(target);
   if (!sub || sub.pc !== pc) throw new SoukError("unknown_subscription", "the subscription was closed");
   const reply = await client.request({ type: "restart", target });
-  await pc.setRemoteDescription({ type: "offer", sdp: reply.sdp });
+  const red = sub.red ? redSubscribeOffer(reply.sdp) : null; // a RED feed stays RED (sdk/red.js)
+  await pc.setRemoteDescription({ type: "offer", sdp: red ? red.sdp : reply.sdp });
   const sdp = opusResilient((await pc.createAnswer()).sdp);
   await pc.setLocalDescription({ type: "answer", sdp });
-  await client.request({ type: "answer", sub: target, sdp });
+  await client.request({ type: "answer", sub: target, sdp: (red && redForJanus(sdp, red)) || sdp });
 }
 
 // Watches a Room's PeerConnections and restarts ICE on one that went down (`restart`, restartInPlace by

@@ -48,6 +48,7 @@ import { SoukError, mediaError } from "./errors.js";
 import { Emitter } from "./emitter.js";
 import { readQuality, reportRoom } from "./quality.js";
 import { IceRestarter, opusResilient, temporalLayers } from "./resilience.js";
+import { redForJanus, redPublishAnswer, redPublishOffer, redSubscribeOffer } from "./red.js";
 import { LayerAdapter } from "./layers.js";
 import { PlayoutAdapter } from "./playout.js";
 import { scheduleIceRefresh } from "./ice.js";
@@ -335,6 +336,7 @@ export class Room extends Emitter {
     this.participants = new Map((joined.participants || []).map((p) => [p.identity, p]));
     this.feeds = new Map((joined.feeds || []).map((f) => [f.participant, f]));
     this.autoSubscribe = autoSubscribe;
+    this.red = !!joined.red; // publish audio with RFC 2198 redundancy (sdk/red.js; the server decides per room)
     this.pub = null; // { pc, stream }
     // sub id -> { pc, participant, stream, id, warm }; a warm sub has participant null until it is switched
     this.subs = new Map();
@@ -438,14 +440,19 @@ export class Room extends Emitter {
       else early.push(cand);
     };
     pc.onconnectionstatechange = () => this.emit("connection", { target: "pub", state: pc.connectionState });
-    const offer = { type: "offer", sdp: opusResilient((await pc.createOffer()).sdp) }; // Opus FEC + DTX
+    let sdp = opusResilient((await pc.createOffer()).sdp); // Opus FEC + DTX
+    if (this.red && opts.red !== false) sdp = redPublishOffer(sdp) || sdp; // RED on 111 over Opus (sdk/red.js)
+    const offer = { type: "offer", sdp };
     await pc.setLocalDescription(offer);
     this._ice.watch(pc, "pub");
     const reply = await this.client.request({
       type: "publish", sdp: offer.sdp,
       audio: stream.getAudioTracks().length > 0, video: stream.getVideoTracks().length > 0,
     });
-    await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
+    const answer = reply.red ? redPublishAnswer(reply.sdp, offer.sdp) : null; // the server took it as a RED feed
+    if (reply.red && !answer) console.warn("souk: Janus's answer does not fit RED; publishing plain Opus");
+    this.pub.red = !!answer;
+    await pc.setRemoteDescription({ type: "answer", sdp: answer || reply.sdp });
     answered = true;
     for (const cand of early) this.client.send({ type: "trickle", target: "pub", candidate: cand });
     this.emit("local", { stream });
@@ -601,11 +608,13 @@ export class Room extends Emitter {
       else if (pc.connectionState === "failed" && !sub.claimed) this._closeSub(sub); // nothing to show: fall back quietly
     };
     try {
-      await pc.setRemoteDescription({ type: "offer", sdp: reply.sdp });
+      sub.red = reply.red ? redSubscribeOffer(reply.sdp) : null; // a RED feed: Janus's "opus 111" is RED (sdk/red.js)
+      await pc.setRemoteDescription({ type: "offer", sdp: sub.red ? sub.red.sdp : reply.sdp });
       const answer = { type: "answer", sdp: opusResilient((await pc.createAnswer()).sdp) }; // Opus FEC + DTX
       await pc.setLocalDescription(answer);
       this._ice.watch(pc, reply.sub);
-      await this.client.request({ type: "answer", sub: reply.sub, sdp: answer.sdp });
+      const forJanus = (sub.red && redForJanus(answer.sdp, sub.red)) || answer.sdp; // Janus knows Opus alone
+      await this.client.request({ type: "answer", sub: reply.sub, sdp: forJanus });
     } catch (e) {
       this._closeSub(sub);
       throw e;
@@ -671,6 +680,7 @@ export class Room extends Emitter {
     const joined = await this.client.request({ type: "join", room: this.id, subscribe: this.autoSubscribe });
     this.participants = new Map((joined.participants || []).map((p) => [p.identity, p]));
     this.feeds = new Map((joined.feeds || []).map((f) => [f.participant, f]));
+    this.red = !!joined.red;
     if (this.autoSubscribe) this._subscribeJoined(joined);
     if (republish && stream) await this._republish(stream);
   }
