@@ -52,9 +52,19 @@ def test_nacks_alone_count_as_repair_and_the_floor_covers_a_repair_upstream() ->
 
 
 def test_the_target_follows_the_round_trip_up_at_once_down_only_by_a_clear_step_and_is_capped() -> None:
-    got = policy([lossy(0, rtt=150), lossy(1_000, rtt=250), lossy(2_000, rtt=240), lossy(3_000, rtt=180),
-                  lossy(4_000, rtt=900)])
-    assert got == [250, 350, "keep", 280, 400]
+    got = policy([lossy(0, rtt=100), lossy(1_000, rtt=150), lossy(2_000, rtt=140), lossy(3_000, rtt=105),
+                  lossy(4_000, rtt=150)], budgetMs=1000)
+    assert got == [200, 250, "keep", 205, 250]
+    assert policy([lossy(0, rtt=350)], budgetMs=10_000) == [400]  # never over maxMs
+
+
+def test_the_round_trip_caps_the_hold_and_a_long_path_gets_none() -> None:
+    """Network one way + hold <= budgetMs (325): 150 ms keeps its 250 ms hold, 200 ms gets 225 instead of 300,
+    and from ~216 ms on no hold can cover a repair round trip within it: the voice is not delayed at all."""
+    got = policy([lossy(0, rtt=150), lossy(1_000, rtt=200), lossy(2_000, rtt=180), lossy(3_000, rtt=260),
+                  lossy(4_000, rtt=150), lossy(5_000, rtt=300)])
+    assert got == [250, 225, "keep", None, 250, None]
+    assert policy([lossy(0, rtt=300), lossy(1_000, rtt=300)]) == ["keep", "keep"]  # never raised at 300 ms
 
 
 def test_heavy_loss_releases_the_target_so_audio_is_not_delayed_for_video_that_cannot_be_repaired() -> None:
