@@ -11,6 +11,7 @@ import argparse
 import json
 from typing import Any
 
+from souk.cli.privacy_data import register_customer
 from souk.cli.purge import register_purge, with_storage
 from souk.core.errors import BadRequest
 from souk.core.settings import Settings
@@ -29,7 +30,7 @@ def register(sub: Any, bench: Any) -> None:
                              "with that hash, or the history was rewritten (repeatable)")
     verify.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
     verify.set_defaults(func=run_verify)
-    register_purge(sub)
+    register_customer(register_purge(sub))  # souk privacy purge|retention, export|erase|scan
 
 
 def verdict_view(v: Verdict) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from souk.storage import Storage
 T = TypeVar("T")
 
 
-def register_purge(sub: Any) -> None:
+def register_purge(sub: Any) -> Any:
+    """Add ``souk privacy`` with purge and retention; returns its sub-commands (souk.cli.privacy adds more)."""
     privacy = sub.add_parser("privacy", help="retention of personal data").add_subparsers(
         dest="privacy", required=True, metavar="ACTION")
     purge = privacy.add_parser("purge", help="delete what is past each merchant's retention now (idempotent)")
@@ -39,6 +40,7 @@ def register_purge(sub: Any) -> None:
     clear.add_argument("--merchant", required=True)
     clear.add_argument("kind", choices=[k.value for k in DataKind])
     clear.set_defaults(func=run_clear)
+    return privacy
 
 
 def with_storage(settings: Settings, work: Callable[[Storage], Awaitable[T]]) -> T:

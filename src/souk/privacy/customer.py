@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
-MIN_NEEDLE = 6  # shorter ids ("c1") match too much raw data by chance: left out of byte scans (DB still checked)
+MIN_NEEDLE = 4  # shorter ids ("c1") match too much by chance even as whole tokens: not searched in raw data
 
 _ID_FIELDS = ("emails", "phones", "names", "identities", "order_ids", "conversation_ids", "call_ids", "rooms")
 
@@ -56,7 +56,7 @@ class CustomerIds:
 
     def needles(self) -> frozenset[str]:
         """What a scan of raw data searches for: the customer's e-mails, phones, names, customer id and
-        identities (each at least MIN_NEEDLE characters). Order ids, conversation ids, call ids and rooms are
+        identities (each at least MIN_NEEDLE characters; matched as whole tokens). Order ids, conversation ids, call ids and rooms are
         not personal by themselves (anonymised orders keep their ids)."""
         out = set(self.emails) | set(self.phones) | set(self.names) | self.identities_all
         return frozenset(n for n in out if len(n) >= MIN_NEEDLE)

@@ -26,6 +26,7 @@ from souk.privacy.file_stores import (
     RtmHistoryStore,
     read_plain,
 )
+from souk.privacy.rawscan import text_pattern
 from souk.storage import Storage
 
 IDENTIFY_ROUNDS = 2  # ids found by a later store reach the earlier ones in the second round
@@ -90,10 +91,10 @@ def customer_stores(deps: StoreDeps) -> list[CustomerStore]:
 
 async def resolve_ids(storage: Storage, stores: Sequence[CustomerStore], merchant_id: str, customer: str, *,
                       emails: Sequence[str] = (), phones: Sequence[str] = (), names: Sequence[str] = (),
-                      identities: Sequence[str] = ()) -> CustomerIds:
+                      identities: Sequence[str] = (), require: bool = True) -> CustomerIds:
     """The customer's identifiers: ``customer`` is a customer id or an e-mail; the caller may add what it
     knows (a phone number the shop has elsewhere, a guest identity), then every store adds what it finds.
-    NotFound when the merchant does not exist, or nothing at all is known of the customer."""
+    NotFound when the merchant does not exist, or (``require``) nothing at all is known of the customer."""
     r = repo(storage)
     await r.merchant_exists(merchant_id)
     row = await r.find_customer(merchant_id, customer)
@@ -105,8 +106,8 @@ async def resolve_ids(storage: Storage, stores: Sequence[CustomerStore], merchan
     for _ in range(IDENTIFY_ROUNDS):
         for store in stores:
             ids = await store.identify(ids)
-    if row is None and not (ids.order_ids or ids.conversation_ids or ids.call_ids or ids.identities - {customer_id}
-                            or await r.containing(merchant_id, ids.needles(), only=_CHECKED)):
+    if require and row is None and not (ids.order_ids or ids.conversation_ids or ids.call_ids or ids.identities - {customer_id}
+                            or await r.containing(merchant_id, text_pattern(ids.needles()), only=_CHECKED)):
         raise NotFound(f"merchant {merchant_id} has no customer {customer!r} and no data naming it",
                        code="unknown_customer")
     return ids

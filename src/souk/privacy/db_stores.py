@@ -23,9 +23,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from souk.domain.desk.timeline import MAX_EVENTS, encode_event
 from souk.privacy.customer import CustomerIds, CustomerStore, Erased, Exported, StoreBase
+from souk.privacy.rawscan import text_pattern
 from souk.storage import Storage
-from souk.storage.repos.customer_data import NEVER_SCRUBBED, SqlCustomerDataRepo
+from souk.storage.repos.customer_data import NEVER_SCRUBBED, SqlCustomerDataRepo, plain
 
 ORDER_CHILDREN = ("order_lines", "order_actions", "returns")  # by order_id
 PURCHASES = ("coupon_redemptions", "flash_sale_buys", "group_buy_joins")  # by customer_id, kept with the orders
@@ -41,6 +43,7 @@ def repo(storage: Storage) -> SqlCustomerDataRepo:
 
 class _Db(StoreBase):
     def __init__(self, storage: Storage) -> None:
+        self._storage = storage
         self._repo = repo(storage)
 
 
@@ -109,14 +112,13 @@ class DeskStore(_Db):
                          identities=[c["shopper_identity"] for c in mine])
 
     async def export(self, ids: CustomerIds) -> Exported:
+        # the timeline through the desk repository: it opens bodies sealed at rest (souk.storage.sealing)
         m, r = ids.merchant_id, self._repo
         records: list[dict[str, Any]] = []
         for conv in await r.rows(m, "desk_conversations", "id", ids.conversation_ids):
-            events = await r.rows(m, "desk_events", "conversation_id", [conv["id"]])
-            events.sort(key=lambda e: e["seq"])
-            for e in events:
-                e["body"] = _json(e["body"])
-            records.append({"table": "desk_conversations", **conv, "timeline": events})
+            events = await self._storage.desk.events(m, conv["id"], limit=MAX_EVENTS)
+            timeline = [{"seq": seq, **encode_event(e)} for seq, e in events]
+            records.append({"table": "desk_conversations", **conv, "timeline": _plain(timeline)})
         return Exported(records)
 
     async def erase(self, ids: CustomerIds) -> Erased:
@@ -166,11 +168,11 @@ class WebhooksStore(_Db):
 
     @staticmethod
     def _needles(ids: CustomerIds) -> set[str]:
-        # ids as JSON strings: an order id "o-1" must not match "o-12"
-        return set(ids.needles()) | {json.dumps(i) for i in ids.order_ids | ids.conversation_ids | ids.call_ids}
+        # matched as whole tokens: order id "o-1" does not match "o-12"
+        return set(ids.needles()) | ids.order_ids | ids.conversation_ids | ids.call_ids
 
     async def _found(self, ids: CustomerIds) -> dict[str, list[dict[str, Any]]]:
-        return await self._repo.containing(ids.merchant_id, self._needles(ids),
+        return await self._repo.containing(ids.merchant_id, text_pattern(self._needles(ids)),
                                            only=("webhook_deliveries", "webhook_parked"))
 
     async def export(self, ids: CustomerIds) -> Exported:
@@ -196,7 +198,7 @@ class TranslationCacheStore(_Db):
     name = "translation_cache"
 
     async def _rows(self, ids: CustomerIds) -> list[dict[str, Any]]:
-        found = await self._repo.containing(ids.merchant_id, ids.needles(), only=("translation_cache",))
+        found = await self._repo.containing(ids.merchant_id, text_pattern(ids.needles()), only=("translation_cache",))
         return found.get("translation_cache", [])
 
     async def export(self, ids: CustomerIds) -> Exported:
@@ -217,13 +219,18 @@ class DatabaseLeftovers(_Db):
         self._skip = skip  # tables a registered store of another part handles itself (export only)
 
     async def export(self, ids: CustomerIds) -> Exported:
-        found = await self._repo.containing(ids.merchant_id, ids.needles(), skip=HANDLED | self._skip | NEVER_SCRUBBED)
+        found = await self._repo.containing(ids.merchant_id, text_pattern(ids.needles()),
+                                            skip=HANDLED | self._skip | NEVER_SCRUBBED)
         return Exported([{"table": t, **row} for t, rows in sorted(found.items()) for row in rows])
 
     async def erase(self, ids: CustomerIds) -> Erased:
-        deleted, rewritten = await self._repo.scrub(ids.merchant_id, ids.needles())
+        deleted, rewritten = await self._repo.scrub(ids.merchant_id, text_pattern(ids.needles()))
         return Erased(deleted=deleted, anonymised=rewritten,
                       kept="the audit log is not rewritten (hash chain); docs/privacy.md says what it holds")
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=lambda v: plain(v) if plain(v) is not v else str(v)))
 
 
 def _json(value: Any) -> Any:

@@ -2,7 +2,7 @@
 
 - ``rtm_history``: chat history of the merchant's channels (``merchant/room``): the embedded broker's SQLite
   log (``<data>/rtm.db``) and, in the app, its in-memory ring (deleted through the broker); with Redis, the
-  channels' streams. A message goes when the customer sent it (its ``frm`` is one of their identities) or its
+  channels' streams. A message goes when the customer sent it (its ``from`` is one of their identities) or its
   text names them.
 - ``redis``: other keys of the merchant in Redis naming the customer (dedupe keys carry the sender's
   identity in their name, presence hashes their name): the key or the hash field goes.
@@ -47,7 +47,7 @@ def _hit(raw: bytes, ids: CustomerIds) -> bool:
         msg = json.loads(raw)
     except ValueError:
         msg = {}
-    if isinstance(msg, dict) and msg.get("frm") in ids.identities_all:
+    if isinstance(msg, dict) and msg.get("from") in ids.identities_all:
         return True
     pat = rawscan.pattern(ids.needles())
     return bool(pat and pat.search(raw))

@@ -24,16 +24,30 @@ SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 TEXT_SUFFIXES = {".log", ".txt", ".json", ".jsonl", ".ndjson", ".csv", ".vtt", ".srt", ".md", ".out", ".err"}
 
 
+# an identifier matches as a whole token: "C-501" is not found inside "C-5012" or "XC-501", but is in
+# "conv-C-501" (ids made from it name the customer too)
+_EDGE_BEFORE = rb"(?<![A-Za-z0-9])"
+_EDGE_AFTER = rb"(?![A-Za-z0-9])"
+
+
 def forms(needle: str) -> set[bytes]:
     out = {needle.encode("utf-8"), json.dumps(needle)[1:-1].encode("ascii"), quote(needle, safe="").encode("ascii")}
     return {f for f in out if f}
 
 
 def pattern(needles: Iterable[str]) -> re.Pattern[bytes] | None:
+    """One case-insensitive pattern for every form of every needle, each matched as a whole token."""
     alts = sorted({f for n in needles for f in forms(n)}, key=len, reverse=True)
     if not alts:
         return None
-    return re.compile(b"|".join(re.escape(a) for a in alts), re.IGNORECASE)
+    return re.compile(_EDGE_BEFORE + b"(?:" + b"|".join(re.escape(a) for a in alts) + b")" + _EDGE_AFTER,
+                      re.IGNORECASE)
+
+
+def text_pattern(needles: Iterable[str]) -> re.Pattern[str] | None:
+    """The same for text (database values: JSON documents are searched as decoded values)."""
+    pat = pattern(needles)
+    return None if pat is None else re.compile(pat.pattern.decode("utf-8"), re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

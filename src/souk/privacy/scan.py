@@ -100,7 +100,7 @@ async def scan_customer(storage: Storage, ids: CustomerIds, *, data_dir: Path, r
     roots = [data_dir] + ([recordings_dir] if not recordings_dir.resolve().is_relative_to(data_dir.resolve()) else [])
     file_hits, files = await asyncio.to_thread(scan_files, roots, ids)
     report = ScanReport(searched=[f"{files} files under {', '.join(str(r) for r in roots)}"], hits=file_hits)
-    found = await SqlCustomerDataRepo(storage.db, storage.clock).containing(ids.merchant_id, ids.needles())
+    found = await SqlCustomerDataRepo(storage.db, storage.clock).containing(ids.merchant_id, rawscan.text_pattern(ids.needles()))
     report.searched.append(f"every table of merchant {ids.merchant_id} ({storage.backend})")
     report.hits += [Hit("table", table, len(rows), _row_keys(rows)) for table, rows in sorted(found.items())]
     if redis_url:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from collections.abc import Collection, Iterable
 from decimal import Decimal
 from typing import Any
@@ -56,31 +57,27 @@ def text_of(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) + "\n" + json.dumps(value)
 
 
-def contains(haystack: str, needles: Collection[str]) -> list[str]:
-    low = haystack.lower()
-    return [n for n in needles if n.lower() in low]
+Needle = re.Pattern[str]  # the customer's identifiers, one pattern (souk.privacy.rawscan.text_pattern)
 
 
-def scrub_value(value: Any, needles: Collection[str], replacement: str = ERASED) -> Any:
-    """``value`` with every needle (case-insensitive) replaced, inside JSON documents too."""
+def contains(haystack: str, pat: Needle) -> bool:
+    return bool(haystack) and pat.search(haystack) is not None
+
+
+def scrub_value(value: Any, pat: Needle, replacement: str = ERASED) -> Any:
+    """``value`` with every match replaced, inside JSON documents too."""
     if isinstance(value, str):
-        out = value
-        for n in sorted(needles, key=len, reverse=True):
-            start = out.lower().find(n.lower())
-            while start >= 0:
-                out = out[:start] + replacement + out[start + len(n):]
-                start = out.lower().find(n.lower(), start + len(replacement))
-        return out
+        return pat.sub(replacement, value)
     if isinstance(value, bytes | memoryview):
         raw = bytes(value)
         try:
-            return scrub_value(raw.decode("utf-8"), needles, replacement).encode("utf-8")
+            return pat.sub(replacement, raw.decode("utf-8")).encode("utf-8")
         except UnicodeDecodeError:
             return raw
     if isinstance(value, dict):
-        return {scrub_value(k, needles, replacement): scrub_value(v, needles, replacement) for k, v in value.items()}
+        return {scrub_value(k, pat, replacement): scrub_value(v, pat, replacement) for k, v in value.items()}
     if isinstance(value, list):
-        return [scrub_value(v, needles, replacement) for v in value]
+        return [scrub_value(v, pat, replacement) for v in value]
     return value
 
 
@@ -210,19 +207,19 @@ class SqlCustomerDataRepo(Repo):
                     total += 1
         return total
 
-    async def containing(self, merchant_id: str, needles: Collection[str], *, skip: Collection[str] = (),
+    async def containing(self, merchant_id: str, pat: Needle | None, *, skip: Collection[str] = (),
                          only: Collection[str] | None = None) -> dict[str, list[dict[str, Any]]]:
         """Every row of the merchant (every tenant table but ``skip``, or only the tables ``only``) whose text
-        holds one of ``needles``."""
+        matches ``pat``."""
         if only is not None:
             skip = set(skip) | {t.name for t in tenant_tables() if t.name not in only}
-        found = await self._hits(merchant_id, needles, skip)
+        found = await self._hits(merchant_id, pat, skip)
         return {name: [{k: plain(v) for k, v in m.items()} for m in rows] for name, rows in found.items()}
 
-    async def _hits(self, merchant_id: str, needles: Collection[str],
+    async def _hits(self, merchant_id: str, pat: Needle | None,
                     skip: Collection[str]) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
-        if not needles:
+        if pat is None:
             return out
         async with self._db.read() as conn:
             for t in tenant_tables():
@@ -231,17 +228,19 @@ class SqlCustomerDataRepo(Repo):
                 stream = await conn.stream(sa.select(t).where(t.c.merchant_id == merchant_id))
                 async for r in stream:
                     m = dict(r._mapping)
-                    if any(contains(text_of(v), needles) for k, v in m.items() if k != "merchant_id"):
+                    if any(contains(text_of(v), pat) for k, v in m.items() if k != "merchant_id"):
                         out.setdefault(t.name, []).append(m)
         return out
 
-    async def scrub(self, merchant_id: str, needles: Collection[str], *, skip: Collection[str] = ()) -> \
+    async def scrub(self, merchant_id: str, pat: Needle | None, *, skip: Collection[str] = ()) -> \
             tuple[int, int]:
-        """Take ``needles`` out of every row of the merchant that still holds one (tables but ``skip`` and the
-        audit chain): a row with a needle in its primary key goes (it is keyed by the customer), the others
+        """Take what ``pat`` matches out of every row of the merchant still holding it (tables but ``skip`` and
+        the audit chain): a row with a needle in its primary key goes (it is keyed by the customer), the others
         keep their row with each needle replaced. (deleted, rewritten)."""
         deleted = rewritten = 0
-        found = await self._hits(merchant_id, needles, set(skip) | NEVER_SCRUBBED)
+        if pat is None:
+            return 0, 0
+        found = await self._hits(merchant_id, pat, set(skip) | NEVER_SCRUBBED)
         for name, rows in found.items():
             t = _table(name)
             pk = [c.name for c in t.primary_key.columns]
@@ -253,12 +252,12 @@ class SqlCustomerDataRepo(Repo):
                     if now is None:
                         continue
                     m = now._mapping
-                    if any(contains(text_of(m[k]), needles) for k in pk if k != "merchant_id"):
+                    if any(contains(text_of(m[k]), pat) for k in pk if k != "merchant_id"):
                         await conn.execute(t.delete().where(where))
                         deleted += 1
                         continue
-                    changes = {k: scrub_value(v, needles) for k, v in m.items()
-                               if k not in pk and contains(text_of(v), needles)}
+                    changes = {k: scrub_value(v, pat) for k, v in m.items()
+                               if k not in pk and contains(text_of(v), pat)}
                     if changes:
                         await conn.execute(t.update().where(where).values(**changes))
                         rewritten += 1
