@@ -44,7 +44,7 @@ def register(bench: Any) -> None:
     p.add_argument("--consult-only", action="store_true",
                    help="run only the consult rounds (no matrix cells, no outage rows)")
     p.add_argument("--without", default="", help="take SDK answers away in both browsers to weigh them: "
-                                                 "playout, layers (souk.bench.links_ablate)")
+                                                 "playout, layers, red (souk.bench.links_ablate)")
     p.add_argument("--json", action="store_true", help="print only the JSON object")
     p.set_defaults(func=_bench)
 

@@ -6,7 +6,10 @@ its own code neutralises the browser API the answer uses:
 - ``playout``: assignments to ``RTCRtpReceiver.jitterBufferTarget`` are ignored (sdk/playout.js has no effect;
   its keyframe requests still go);
 - ``layers``: ``scalabilityMode`` is dropped from the encodings given to ``addTransceiver`` (video in one
-  temporal layer, as before round 6).
+  temporal layer, as before round 6);
+- ``red``: RFC 2198 RED is taken out of every offer the browser makes (``createOffer``), as from a browser
+  without it: sdk/red.js finds none, the server marks no feed RED and both sides send and hear plain Opus
+  (with in-band FEC), as before round 7.
 """
 
 from __future__ import annotations
@@ -25,6 +28,19 @@ WITHOUT: dict[str, str] = {
       init = { ...init, sendEncodings: encodings.some((e) => Object.keys(e).length) ? encodings : undefined };
     }
     return add.call(this, track, init);
+  };
+})();""",
+    "red": """(() => {
+  const offer = RTCPeerConnection.prototype.createOffer;
+  RTCPeerConnection.prototype.createOffer = async function (...args) {
+    const d = await offer.apply(this, args);
+    const eol = d.sdp.includes("\\r\\n") ? "\\r\\n" : "\\n";
+    const red = new Set([...d.sdp.matchAll(/a=rtpmap:(\\d+) red\\/48000/gi)].map((m) => m[1]));
+    if (!red.size) return d;
+    const sdp = d.sdp.split(eol).filter((l) => !red.has((/^a=(?:rtpmap|fmtp|rtcp-fb):(\\d+) /.exec(l) || [])[1]))
+      .map((l) => l.startsWith("m=audio ") ? l.split(" ").filter((x, i) => i < 3 || !red.has(x)).join(" ") : l)
+      .join(eol);
+    return { type: d.type, sdp };
   };
 })();""",
 }
