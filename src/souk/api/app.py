@@ -37,6 +37,7 @@ FEATURES = (
     "souk.api.routes.group_calls",
     "souk.api.routes.voice_rooms",
     "souk.api.routes.replay",
+    "souk.api.routes.captions",
     "souk.api.routes.agent",
     "souk.api.routes.photo",
     "souk.api.routes.voice",
@@ -63,6 +64,7 @@ SERVICES: dict[str, tuple[Service, ...]] = {
     "souk.api.routes.group_buys": ("live",),
     "souk.api.routes.stage": ("shows",),
     "souk.api.routes.replay": ("replays",),
+    "souk.api.routes.captions": ("captions", "replays"),
     "souk.api.routes.agent": ("assistant", "desk"),  # the assistant's conversations are the desk's
     "souk.api.routes.photo": ("assistant", "desk", "photo"),  # a photo turn lands on the desk like a text one
     "souk.api.routes.desk": ("desk",),

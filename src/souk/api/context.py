@@ -27,6 +27,7 @@ from souk.core.metrics import Metrics
 from souk.core.settings import Settings
 from souk.desk.service import DeskService
 from souk.desk.webhook_admin import WebhookAdmin
+from souk.live.captions import CaptionService
 from souk.live.group_buy import GroupBuys
 from souk.live.recording import Recorder
 from souk.live.replays import ReplayService
@@ -97,6 +98,8 @@ class AppContext:
     webhooks: WebhookAdmin | None = None
     # chat and desk messages in each reader's language (souk.live.translation; docs/translation.md)
     translation: ReaderTranslation | None = None
+    # live captions of shows and their replay (souk.live.captions; docs/translation.md "Live captions")
+    captions: CaptionService | None = None
     # Prometheus metrics (souk.core.metrics; docs/operate.md): the app's registry, None with metrics off
     metrics: Metrics | None = None
 

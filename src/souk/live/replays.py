@@ -68,6 +68,10 @@ class ReplayService:
                             details={"sku": sku})
         return await self._live.cart_add(claims, data["room"], sku, qty, require_pin=False)
 
+    def manifest(self, claims: AccessClaims, recording_id: str) -> dict[str, Any]:
+        """A recording's manifest (its room, show id, start) for a reader of the room (the replay's captions)."""
+        return self._manifest(claims, recording_id)[1]
+
     def _manifest(self, claims: AccessClaims, recording_id: str) -> tuple[Path, dict[str, Any]]:
         folder, data = self.recorder.get(claims.merchant_id, recording_id)
         claims.require_room(data["room"])

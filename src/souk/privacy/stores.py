@@ -1,17 +1,20 @@
 """The purgers of the data kinds this code base stores in its database (souk.privacy.retention).
 
 Not here yet (named in every pass's ``skipped``, docs/privacy.md): chat history (RTM history lives in Redis
-or memory with the broker's own length limit) and transcripts. Recordings: souk.privacy.files.
+or memory with the broker's own length limit). Transcripts: the live captions (the assistant's
+transcripts are desk events, purged with the conversations). Recordings: souk.privacy.files.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from souk.domain.retention import DataKind
 from souk.privacy.files import recordings_purger
 from souk.privacy.retention import Purge, batched
 from souk.storage import Storage
+from souk.storage.repos.captions import SqlCaptionRepo
 
 BATCH = 1000
 
@@ -29,6 +32,12 @@ def storage_purgers(storage: Storage, *, batch: int = BATCH, recordings: Path | 
 
     out: dict[DataKind, Purge] = {DataKind.QUALITY_RECORDS: batched(quality, batch),
                                   DataKind.DESK_CONVERSATIONS: batched(desk, batch), DataKind.AUDIT_LOG: audit}
+    captions = SqlCaptionRepo(storage.db, storage.clock)
+
+    async def transcripts(merchant_id: str, before: float) -> int:  # live captions (souk.live.captions)
+        return await captions.purge(merchant_id, before=dt.datetime.fromtimestamp(before, dt.UTC))
+
+    out[DataKind.TRANSCRIPTS] = transcripts
     if recordings is not None:
         out[DataKind.RECORDINGS] = recordings_purger(recordings)
     return out

@@ -687,6 +687,30 @@ retention_policies = sa.Table(
     sa.CheckConstraint("days > 0", name="days"),
 )
 
+# Migration 0015: live captions (issue 16, souk.live.captions). One row per final caption of a show: the
+# speaker's words in the source language, at offsets (ms) from the show's start (the replay's clock), and the
+# translations made live for the languages viewers asked for ({"es": "..."}). Erased with the show's
+# transcripts (retention kind ``transcripts``) and by customer erasure when the speaker is the customer.
+captions = sa.Table(
+    "captions", metadata,
+    _merchant_fk(),
+    sa.Column("show_id", sa.String(64), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("room_id", sa.String(128), nullable=False),
+    sa.Column("speaker", sa.String(128), nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("start_ms", sa.BigInteger, nullable=False),
+    sa.Column("end_ms", sa.BigInteger, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("translations", JSONDoc, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "show_id", "seq"),
+    sa.CheckConstraint("end_ms >= start_ms", name="span"),
+    sa.Index("ix_captions_merchant_room", "merchant_id", "room_id", "show_id"),
+    sa.Index("ix_captions_merchant_speaker", "merchant_id", "speaker"),
+    sa.Index("ix_captions_merchant_created", "merchant_id", "created_at"),
+)
+
 # Migration 0014: consent records (issue 17 part 2). ``consent_records``: one row per answer (granted or
 # withdrawn) a shopper gave to a kind of processing, with time, wording version, language and channel; append
 # only, the newest per (merchant, subject, kind) stands (souk.domain.consent, souk.privacy.consent).
@@ -725,7 +749,7 @@ merchant_keys = sa.Table(
              sqlite_where=sa.text("state = 'active'"), postgresql_where=sa.text("state = 'active'")),
 )
 
-TENANT_TABLES = (api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
+TENANT_TABLES = (captions, api_keys, users, products, customers, orders, order_lines, shipping_zones, policies, faq,
                  rooms, participants, call_records, flash_sales, coupons, coupon_redemptions, live_carts,
                  live_pins, flash_sale_buys, desk_conversations, desk_events, desk_agents, desk_settings,
                  webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked, order_actions, returns,
