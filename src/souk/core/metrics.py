@@ -20,7 +20,7 @@ Nothing here is global: ``prometheus_client``'s default registry is not used.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -37,6 +37,10 @@ OTHER = "_other"
 # seconds: HTTP and socket handling (sub-millisecond to seconds), media set-up and AI turns (up to a minute)
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 SLOW_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 60.0)
+
+# souk.agent.metrics.TurnMetrics' stages, in order: end of turn confirmed, transcript, answer, first clause
+# synthesized, first agent audio out
+VOICE_STAGES = ("vad_end", "stt_done", "brain_done", "tts_first", "first_audio_out")
 
 Source = Callable[[], Iterable[Metric]]
 Refresh = Callable[[], Awaitable[None]]
@@ -97,7 +101,8 @@ class Metrics:
         self.voice_latency = Histogram("souk_voice_latency_seconds",
                                        "voice turn: end of the user's speech to each stage", ("stage",),
                                        buckets=SLOW_BUCKETS, registry=r)
-        self.webhook_deliveries = Counter("souk_webhook_deliveries", "webhook delivery attempts by result",
+        self.webhook_deliveries = Counter("souk_webhook_deliveries",
+                                          "webhook attempts (delivered, failed) and fates (parked, given_up)",
                                           ("result",), registry=r)
         self.webhook_seconds = Histogram("souk_webhook_delivery_duration_seconds", "one delivery attempt",
                                          buckets=SLOW_BUCKETS, registry=r)
@@ -162,9 +167,22 @@ class Metrics:
     def voice_stage(self, stage: str, seconds: float) -> None:
         self._child(self.voice_latency, stage).observe(seconds)
 
-    def webhook(self, result: str, seconds: float) -> None:
+    def voice_turn(self, ms: Mapping[str, Any]) -> None:
+        """A voice turn's stage times (souk.agent.metrics.TurnMetrics.as_ms: ``<stage>_ms`` after the end of
+        the user's speech, 0 = did not happen); the turn also counts as an assistant turn on ``voice``."""
+        for stage in VOICE_STAGES:
+            value = ms.get(f"{stage}_ms")
+            if isinstance(value, (int, float)) and value > 0:
+                self.voice_stage(stage, value / 1000)
+        out = ms.get("first_audio_out_ms")
+        if isinstance(out, (int, float)) and out > 0:
+            self.assistant_turn("voice", "answered", out / 1000)
+
+    def webhook(self, result: str, seconds: float | None = None) -> None:
+        """An attempt (``delivered``/``failed``, with its time) or a fate (``parked``, ``given_up``)."""
         self._child(self.webhook_deliveries, result).inc()
-        self.webhook_seconds.observe(seconds)
+        if seconds is not None:
+            self.webhook_seconds.observe(seconds)
 
 
 def capped(values: dict[str, float], limit: int = MAX_LABELLED) -> list[tuple[str, float]]:

@@ -19,6 +19,7 @@ import httpx
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import Conflict, NotFound
 from souk.core.ids import new_id
+from souk.core.metrics import Metrics
 from souk.core.tasks import TaskOwner
 from souk.desk.webhook_schedule import RetrySchedule, Rng
 from souk.desk.webhook_signing import SIGNATURE_HEADER, sign
@@ -54,6 +55,7 @@ class Dispatcher:
         # WebhookAdmin calls forget() on every change, so this node sees its own changes at once.
         self._subscribed: dict[tuple[str, EventType], tuple[float, Sequence[Endpoint]]] = {}
         self._parked_seen_at: float | None = None
+        self.metrics: Metrics | None = None  # attempts by result (souk.core.metrics), set when metrics are on
         self._parked_here = False  # this node parked events since it last took them  # when the store's parked events were last taken
 
     def start(self) -> None:
@@ -70,6 +72,8 @@ class Dispatcher:
                                                                     "event": event.id})
             await self._store.park(event)
             self._parked_here = True
+            if self.metrics is not None:
+                self.metrics.webhook("parked")
         self._wake.set()
 
     async def send_test(self, merchant_id: str, endpoint_id: str) -> Attempt:
@@ -220,6 +224,8 @@ class Dispatcher:
         if wait is None:
             log.warning("webhook delivery gave up", extra={"merchant": delivery.merchant_id,
                                                            "delivery": delivery.id})
+            if self.metrics is not None:
+                self.metrics.webhook("given_up")
             await self._store.save(delivery.after(attempt, status=DeliveryStatus.FAILED,
                                                   next_attempt_at=attempt.at))
         else:
@@ -250,4 +256,6 @@ class Dispatcher:
                               (self._clock.now() - started) * 1000, response.status_code,
                               truncate(response.text))
         await self._store.record_attempt(attempt)
+        if self.metrics is not None:
+            self.metrics.webhook("delivered" if attempt.ok else "failed", attempt.duration_ms / 1000)
         return attempt

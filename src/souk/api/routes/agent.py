@@ -39,6 +39,7 @@ import contextlib
 import json
 import logging
 import re
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
@@ -145,7 +146,15 @@ async def _answer(ctx: AppContext, who: Who, claims: AccessClaims, conv: Convers
     anonymous = claims.customer_id is None
     if anonymous and _EMAIL.search(text):
         await limits.verify_allowed(who)
-    reply = await _reply(_service(ctx), conv, text, language)
+    start = time.perf_counter()
+    try:
+        reply = await _reply(_service(ctx), conv, text, language)
+    except SoukError as exc:
+        if ctx.metrics is not None:
+            ctx.metrics.assistant_turn("text", exc.code, time.perf_counter() - start)
+        raise
+    if ctx.metrics is not None:  # souk.core.metrics: turns by outcome, and their time
+        ctx.metrics.assistant_turn("text", "handoff" if reply.handoff else "answered", time.perf_counter() - start)
     if anonymous:
         failed = sum(1 for c in reply.tool_calls if c.name == "get_order" and c.arguments.get("email")
                      and isinstance(c.result, dict) and c.result.get("found") is False)

@@ -50,6 +50,7 @@ from souk.assistant.service import AssistantService
 from souk.core.errors import BadRequest, RateLimited, SoukError, TooLarge, Unavailable
 from souk.core.ids import new_id
 from souk.core.jsondepth import MAX_JSON_DEPTH, too_deep
+from souk.core.metrics import Metrics
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -69,6 +70,7 @@ class _SocketOutput:
         self.queue: asyncio.Queue[bytes | str | None] = asyncio.Queue(OUTBOX_LIMIT)
         self.overflowed = False
         self._on_overflow = on_overflow
+        self.metrics: Metrics | None = None  # the turn's stage times go to souk.core.metrics when set
 
     def _put(self, item: bytes | str) -> None:
         if self.overflowed:
@@ -87,6 +89,8 @@ class _SocketOutput:
         self._put(pcm)
 
     async def send_event(self, event: dict[str, Any]) -> None:
+        if self.metrics is not None and event.get("type") == "metrics":
+            self.metrics.voice_turn(event)
         self._put(json.dumps(event, ensure_ascii=False, default=str))
 
     def flush_audio(self) -> None:
@@ -152,6 +156,7 @@ async def voice(ws: WebSocket) -> None:
         return
     ending = ws_helpers.Ending(ws)  # token expired / revoked, or agent audio not read: close 4401/4403/4429
     out = _SocketOutput(ws, on_overflow=lambda exc: ending.end(exc, say=False))
+    out.metrics = ctx.metrics
     sid = new_id("voice")
     link = None
     if conv is not None and desk is not None and isinstance(brains, AssistantService):
