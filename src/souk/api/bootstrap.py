@@ -356,7 +356,6 @@ def _attendant(ctx: AppContext, stack: AsyncExitStack) -> AiAttendant:
                             node_id=ctx.settings.node_id, staff=getattr(ctx.storage, "desk_staff", None),
                             roster=HubRoster(ctx.hub))
     ctx.calls.add_listener(attendant)
-    ctx.hub.attendant = True  # it reads consult feeds with aiortc: those rooms stay plain Opus (souk.signal.red)
     stack.push_async_callback(attendant.aclose)  # before the calls and the media plane close
     return attendant
 

@@ -85,6 +85,10 @@ class RoomRoster(Protocol):
 
     def exit(self, room: RoomKey, identity: str) -> None: ...
 
+    def red(self, room: RoomKey, identity: str) -> bool:
+        """Whether ``identity`` publishes its audio as RFC 2198 RED there (souk.signal.red)."""
+        ...
+
 
 def voice_language(language: str) -> str | None:
     """The call's language as the voice session takes it (ISO 639-1: ``pt-BR`` -> ``pt``); None: detect it."""
@@ -186,7 +190,7 @@ class AiAttendant:
             self._announce(visit)
             text, lang = line("greeting", call.language)
             await p.say(text, lang)
-            p.follow(call.shopper, wait_s=self._listen_wait_s)
+            p.follow(call.shopper, wait_s=self._listen_wait_s, red=lambda: self._red(visit.room, call.shopper))
             log.info("call %s: the AI joined room %s (merchant=%s)", call.id, visit.room.room_id, call.merchant_id)
             await visit.accepted.wait()
             await self._hand_over(visit, p)
@@ -219,6 +223,10 @@ class AiAttendant:
             log.warning("call %s: the voice engine is busy; the AI does not join", call.id)
             return None
         return engine
+
+    def _red(self, room: RoomKey, identity: str) -> bool:
+        """The shopper's browser publishes RED in a consult room: the AI unwraps it (souk.agent.transports.red)."""
+        return self._roster is not None and self._roster.red(room, identity)
 
     def _announce(self, visit: _Visit) -> None:
         p = visit.participant

@@ -76,6 +76,10 @@ class HubRoster:
         member.feed_id, member.audio, member.video = feed_id, True, False
         self._hub.broadcast(room, m.Published(feed=member.feed()), exclude=identity)
 
+    def red(self, room: RoomKey, identity: str) -> bool:
+        member = self._hub.member(room, identity)
+        return member is not None and member.red
+
     def exit(self, room: RoomKey, identity: str) -> None:
         seat = self._seats.pop((room, identity), None)
         if seat is not None:

@@ -144,7 +144,6 @@ def call_info(call: CallView, ring_timeout_s: float = 0.0) -> m.CallInfo:
 class SignalHub:
     def __init__(self, ring_timeout_s: float = 0.0) -> None:
         self._ring_timeout_s = ring_timeout_s
-        self.attendant = False  # this node runs the AI attendant (aiortc reads feeds: no RED, souk.signal.red)
         # consent to recording, checked at the recorder (souk.signal.consent_gate; None: only hosts are recorded)
         self.consent: ConsentPort | None = None
         self.recording_watches: dict[tuple[str, str, str], Callable[[], None]] = {}  # (merchant, room, identity)

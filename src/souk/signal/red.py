@@ -8,9 +8,9 @@ payload for Opus and play noise, so RED is kept off every feed such a reader may
 
 - only consult rooms (1v1 calls of two browsers) publish with RED: live shows are recorded (``.mjr`` ->
   Opus) and forwarded over RTP to Streaming mountpoints and edge nodes, group calls may grow past browsers;
-- not while this node runs the AI attendant (souk.consult.attendant: aiortc, no RED), which listens to the
-  shopper's feed while the call rings: a consult room there stays plain Opus both ways (its warm
-  subscriptions are switched between the two sides' feeds, which must agree).
+- the AI attendant, which listens to a consult's shopper with aiortc (no RED) while the call rings, asks the
+  hub whether that feed is RED and keeps each packet's primary block (souk.agent.transports.red); its own
+  voice is published plain (its member is never RED), and the shopper's subscription to it is plain too.
 
 A room's policy is fixed when a member joins (``joined.red``); a publish is a RED feed only when its offer is
 in the SDK's RED shape (:func:`red_offer`; a browser without RED publishes plain Opus in a RED room), and a
@@ -33,10 +33,9 @@ RED_PT = 111  # the payload type Janus relays a feed's audio with, which RED tak
 _AUDIO = re.compile(r"^m=audio [^\r\n]*(?:\r?\n(?!m=)[^\r\n]*)*", re.MULTILINE)
 
 
-def room_red(kind: str | None, *, attendant: bool) -> bool:
-    """Whether the feeds of a room of Souk ``kind`` publish with RED (``attendant``: this node runs the AI
-    attendant, which reads a consult's shopper feed with aiortc)."""
-    return kind in RED_KINDS and not attendant
+def room_red(kind: str | None) -> bool:
+    """Whether the feeds of a room of Souk ``kind`` publish with RED."""
+    return kind in RED_KINDS
 
 
 def feed_red(member: Member | None) -> bool:

@@ -158,7 +158,7 @@ class SignalSession:
             if kind == "live" and self.stage is not None:
                 publishers = self.stage.max_publishers
             await media.ensure_room(room, kind=media_kind, max_publishers=publishers)
-        self.live, self.red = kind == "live", room_red(kind, attendant=self.hub.attendant)
+        self.live, self.red = kind == "live", room_red(kind)
         old = self.hub.member(room, self.identity)
         if old is not None and old.session is not self:  # same identity reconnected: the new socket wins
             old.session.outbox.push(m.RoomClosed(room=msg.room, reason="replaced"))  # (another tab, say)

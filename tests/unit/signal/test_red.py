@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 
 from souk.auth.tokens import Role
+from souk.consult.roster import HubRoster
 from souk.core.errors import Conflict
+from souk.core.tenancy import RoomKey
 from souk.signal import messages as m
+from souk.signal.hub import Member
 from souk.signal.red import red_offer, room_red
 from souk.signal.session import SignalSession
-from tests.unit.signal.test_backstage import ROOM, drain, types
+from tests.unit.signal.test_backstage import ROOM, A, drain, types
 from tests.unit.signal.test_seat import SDP, SeatEnv, settle
 
 AUDIO = ("m=audio 9 UDP/TLS/RTP/SAVPF 63 111 9\r\na=mid:0\r\na=rtpmap:63 opus/48000/2\r\n"
@@ -38,10 +41,9 @@ def test_the_offer_shape_and_the_room_policy() -> None:
     # RED in the video section does not count
     assert not red_offer("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 63\r\na=rtpmap:63 opus/48000/2\r\n"
                          "m=video 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 red/48000/2\r\na=fmtp:111 63/63\r\n")
-    assert room_red("consult", attendant=False)
-    assert not room_red("consult", attendant=True)
+    assert room_red("consult")
     for kind in ("live", "group", "voice", None):
-        assert not room_red(kind, attendant=False)
+        assert not room_red(kind)
 
 
 @pytest.fixture
@@ -74,13 +76,23 @@ async def test_a_consult_room_publishes_red_and_its_subscribers_receive_it(env: 
     assert b'"red":true' in m.encode(m.SdpOffer(sub="x", feed="y", sdp="v=0", red=True))
 
 
-async def test_no_red_where_the_attendant_listens_or_outside_consults(env: SeatEnv) -> None:
-    env.hub.attendant = True
+async def test_no_red_outside_consults(env: SeatEnv) -> None:
+    env.rooms.open[RoomKey(A, ROOM)] = "conference"
     shopper, joined, answer = await join_and_publish(env, "shopper", Role.MEMBER, RED_OFFER)
     assert not joined.red and not answer.red
     assert not env.hub.member(shopper.room, "shopper").red  # type: ignore[arg-type,union-attr]
     warm = await shopper.handle(m.Warm(id="w"))
     assert isinstance(warm, m.SdpOffer) and warm.warm and not warm.red
+
+
+def test_the_attendant_asks_the_hub_whether_the_shopper_publishes_red(env: SeatEnv) -> None:
+    roster = HubRoster(env.hub)
+    assert not roster.red(RoomKey(A, ROOM), "shopper")  # not there
+    member = Member(identity="shopper", role="member", name="", session=env.session("shopper", Role.MEMBER))
+    env.hub.add_member(RoomKey(A, ROOM), member)
+    assert not roster.red(RoomKey(A, ROOM), "shopper")
+    member.red = True
+    assert roster.red(RoomKey(A, ROOM), "shopper")
 
 
 async def test_a_switch_between_a_red_and_a_plain_feed_is_refused(env: SeatEnv) -> None:

@@ -28,6 +28,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from souk.agent.brain import BrainSession
 from souk.agent.frames import FRAME_BYTES, SAMPLE_RATE
 from souk.agent.session import VoiceEngine, VoiceSession
+from souk.agent.transports.red import unwrap_red
 from souk.core.clock import RealtimePacer
 from souk.core.errors import NotFound, SoukError, Timeout
 from souk.core.tasks import TaskOwner
@@ -124,6 +125,7 @@ class JanusVoiceParticipant:
         self.listening: int | None = None  # the feed id heard now
         self._hearing: asyncio.Task[None] | None = None
         self._existing: list[Any] = []
+        self._red_of: Callable[[], bool] | None = None  # follow(): is the followed feed RED?
         self._closed = False
 
     def _event(self, ev: dict[str, Any]) -> None:
@@ -157,11 +159,13 @@ class JanusVoiceParticipant:
             raise NotFound("join the room first", code="not_joined")
         await self.session.say(text, language)
 
-    def follow(self, display: str, *, wait_s: float = 10.0) -> None:
+    def follow(self, display: str, *, wait_s: float = 10.0, red: Callable[[], bool] | None = None) -> None:
         """Listen to whoever publishes as ``display``: the feed in the room now, or the first to come, and
-        the new one each time they publish again. Runs until :meth:`aclose`."""
+        the new one each time they publish again. Runs until :meth:`aclose`. ``red()``, asked at each
+        listen: that feed's audio is RFC 2198 RED (souk.signal.red), unwrapped to Opus here."""
         if self.session is None:
             raise NotFound("join the room first", code="not_joined")
+        self._red_of = red
         self._tasks.spawn(self._follow(display, wait_s), f"follow:{display}")
 
     async def _follow(self, display: str, wait_s: float) -> None:
@@ -181,12 +185,13 @@ class JanusVoiceParticipant:
 
     async def _try_listen(self, feed_id: int, wait_s: float) -> None:
         try:
-            await self.listen(feed_id, wait_s=wait_s)
+            await self.listen(feed_id, wait_s=wait_s, red=self._red_of is not None and self._red_of())
         except (SoukError, TimeoutError) as exc:  # they may publish again: keep following
             log.warning("%s: could not listen to feed %s: %s", self.room, feed_id, exc)
 
-    async def listen(self, feed_id: int, *, wait_s: float = 10.0) -> None:
-        """Subscribe to the feed whose audio is the user's voice."""
+    async def listen(self, feed_id: int, *, wait_s: float = 10.0, red: bool = False) -> None:
+        """Subscribe to the feed whose audio is the user's voice (``red``: sent as RFC 2198 RED, see
+        souk.agent.transports.red)."""
         if self.session is None:
             raise NotFound("join the room first", code="not_joined")
         await self._stop_listening()  # one feed at a time: a new one replaces the old
@@ -204,6 +209,8 @@ class JanusVoiceParticipant:
         await self._pc_sub.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type=offer.type))
         for tr in self._pc_sub.getTransceivers():
             tr.receiver.transport._set_role("server")  # DTLS server: no 1 s first-handshake stall (NOTES)
+            if red and tr.kind == "audio":
+                unwrap_red(tr.receiver)  # Janus relays the browser's RED as "opus": keep the primary block
         await self._pc_sub.setLocalDescription(await self._pc_sub.createAnswer())
         await self._sub.start(_jsep("answer", self._pc_sub.localDescription.sdp))
         try:
