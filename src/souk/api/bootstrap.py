@@ -28,6 +28,7 @@ from souk.api.consent import consent_service
 from souk.api.context import AppContext, Core
 from souk.api.errors import ws_close_code
 from souk.api.limits import Limits, limits_from_settings
+from souk.api.residency_boot import start_residency
 from souk.api.shopper_desk import session_gone
 from souk.api.stores import StorageAdapter
 from souk.assistant.actions import OrderActions
@@ -177,6 +178,7 @@ async def build_context(
     tokens = token_service(settings, clock if not isinstance(clock, SystemClock) else None)
     if storage is None:
         storage = await open_storage(settings, stack)
+    await start_residency(settings, stack, storage, tokens, clock)  # refuse other regions' merchants (issue 17)
     if media is None and with_media:
         media = await start_media(settings, stack)
     # the relay serves the media plane: coturn starts beside one (embedded); an external relay needs no start

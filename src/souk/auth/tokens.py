@@ -118,6 +118,7 @@ class TokenService:
         self._max_ttl = max_ttl_s
         self._now = now
         self._is_revoked: Callable[[str], bool] | None = None
+        self._admit: Callable[[str], None] | None = None
 
     def _tag(self, merchant_id: str, base: str) -> str:
         mac = hmac.new(self._secret.encode(), f"jti|{merchant_id}|{base}".encode(), hashlib.sha256)
@@ -143,6 +144,11 @@ class TokenService:
             return _claims(raw)
         except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
             raise Unauthenticated(f"invalid access token: {exc}", code="token_invalid") from exc
+
+    def use_admission(self, admit: Callable[[str], None]) -> None:
+        """Run ``admit(merchant_id)`` on every verified token; what it raises refuses the token (data residency:
+        souk.privacy.residency.RegionGuard.admit raises 403 ``wrong_region``)."""
+        self._admit = admit
 
     def use_revocations(self, is_revoked: Callable[[str], bool]) -> None:
         """Refuse tokens whose ``jti`` this check says are revoked (souk.auth.guard.TokenGuard.is_revoked)."""
@@ -220,9 +226,12 @@ class TokenService:
         if self._is_revoked is not None and self._is_revoked(str(raw.get("jti", ""))):
             raise TokenRevoked("access token was revoked", code="token_revoked")
         try:
-            return _claims(raw)
+            claims = _claims(raw)
         except (KeyError, ValueError) as exc:
             raise Unauthenticated("access token is missing claims", code="token_invalid") from exc
+        if self._admit is not None:
+            self._admit(claims.merchant_id)
+        return claims
 
 
 def _claims(raw: dict[str, Any]) -> AccessClaims:

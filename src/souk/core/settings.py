@@ -381,6 +381,20 @@ class MetricsSettings(BaseModel):
         return v
 
 
+class RegionSettings(BaseModel):
+    """One data region's backend (souk.privacy.residency, docs/privacy.md "Residency")."""
+
+    database_url: str = ""  # empty: sqlite under data_dir
+    data_dir: str = ""  # recordings, the embedded database, logs of merchants of this region
+
+
+class ResidencySettings(BaseModel):
+    """The data region this node serves (one of [regions.*]); empty: residency off, one backend for all."""
+
+    region: str = ""
+    refresh_s: float = Field(default=30.0, gt=0)  # how often the merchants' regions are re-read
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SOUK_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -407,6 +421,26 @@ class Settings(BaseSettings):
     quality: QualitySettings = Field(default_factory=QualitySettings)
     translate: TranslateSettings = Field(default_factory=TranslateSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    # data residency (issue 17): each region's backend, and the one this node serves; a node serving a region
+    # keeps its database and data_dir there (the region's values replace database_url and data_dir)
+    regions: dict[str, RegionSettings] = Field(default_factory=dict)
+    residency: ResidencySettings = Field(default_factory=ResidencySettings)
+
+    @model_validator(mode="after")
+    def _served_region(self) -> Settings:
+        name = self.residency.region
+        if not name:
+            return self
+        if name not in self.regions:
+            raise ValueError(f"residency.region {name!r} is not one of [regions.*]: {sorted(self.regions) or 'none'}")
+        region = self.regions[name]
+        for field, value in (("database_url", region.database_url), ("data_dir", region.data_dir)):
+            mine = getattr(self, field)
+            if value and field in self.model_fields_set and mine != value:
+                raise ValueError(f"{field} {mine!r} differs from regions.{name}.{field} {value!r}: set one")
+            if value:
+                object.__setattr__(self, field, value)
+        return self
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)  # [logging]: format, levels per logger
 

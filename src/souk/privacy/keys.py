@@ -12,12 +12,15 @@ made on another node reaches this one within that time.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -27,12 +30,39 @@ from souk.core.errors import ConfigError, Conflict, NotFound
 from souk.core.settings import Settings
 from souk.privacy import crypto
 from souk.privacy.crypto import CryptoError
-from souk.storage.repos.merchant_keys import DESTROYED, SqlMerchantKeyRepo, WrappedKey
 
 log = logging.getLogger(__name__)
 
 MASTER_FILE = "master_key"
 CACHE_S = 60.0
+ACTIVE, RETIRED, DESTROYED = "active", "retired", "destroyed"
+PURPOSE_DESK_EVENT = "desk_event"  # a desk event's JSON body (transcripts are desk events)
+
+
+@dataclass(frozen=True, slots=True)
+class WrappedKey:
+    """A stored data key: its material only wrapped by the master key ``master_id``."""
+
+    merchant_id: str
+    key_id: str
+    state: str
+    master_id: str
+    wrapped: bytes
+    created_at: dt.datetime
+    retired_at: dt.datetime | None
+
+
+class KeyStore(Protocol):
+    """Where wrapped keys live (souk.storage.repos.merchant_keys)."""
+
+    async def active(self, merchant_id: str) -> WrappedKey | None: ...
+    async def get(self, merchant_id: str, key_id: str) -> WrappedKey: ...
+    async def list(self, merchant_id: str) -> list[WrappedKey]: ...
+    async def create_active(self, merchant_id: str, key_id: str, master_id: str, wrapped: bytes, *,
+                            retire_current: bool) -> None: ...
+    async def rewrap(self, merchant_id: str, key_id: str, old_master_id: str, master_id: str,
+                     wrapped: bytes) -> bool: ...
+    async def destroy(self, merchant_id: str) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,19 +146,31 @@ class KeyInfo:
 class KeyRing:
     """A merchant's data keys: the active one for new data, any of theirs for old data."""
 
-    def __init__(self, repo: SqlMerchantKeyRepo, master: MasterKey, known: dict[str, MasterKey],
-                 clock: Clock | None = None) -> None:
+    def __init__(self, repo: KeyStore, master: MasterKey | Callable[[], tuple[MasterKey, dict[str, MasterKey]]],
+                 known: dict[str, MasterKey] | None = None, clock: Clock | None = None) -> None:
+        """``master``: the master key, or a loader called on first use (so opening storage never touches
+        key files until something is encrypted)."""
         self._repo = repo
-        self.master = master
-        self._known = dict(known) | {master.id: master}
+        self._loader = master if callable(master) else None
+        self._master = None if callable(master) else master
+        self._known = dict(known or {})
         self._clock = clock or SystemClock()
         self._cache: dict[tuple[str, str], tuple[float, bytes]] = {}
         self._active: dict[str, tuple[float, str]] = {}
 
     @classmethod
-    def from_settings(cls, repo: SqlMerchantKeyRepo, settings: Settings, clock: Clock | None = None) -> KeyRing:
-        current, known = master_keys(settings)
-        return cls(repo, current, known, clock)
+    def from_settings(cls, repo: KeyStore, settings: Settings, clock: Clock | None = None) -> KeyRing:
+        return cls(repo, lambda: master_keys(settings), clock=clock)
+
+    @property
+    def master(self) -> MasterKey:
+        if self._master is None:
+            assert self._loader is not None  # one of the two is always set (__init__)
+            current, known = self._loader()
+            self._known |= known
+            self._master = current
+        self._known.setdefault(self._master.id, self._master)
+        return self._master
 
     # ---- keys ----
     async def active(self, merchant_id: str) -> tuple[str, bytes]:
@@ -168,7 +210,7 @@ class KeyRing:
         if row.state == DESTROYED:
             raise CryptoError(f"data key {row.key_id} of {row.merchant_id} was destroyed (crypto-shredded)",
                               code="key_destroyed")
-        master = self._known.get(row.master_id)
+        master = self.master if row.master_id == self.master.id else self._known.get(row.master_id)
         if master is None:
             raise CryptoError(f"data key {row.key_id} of {row.merchant_id} is wrapped by master key "
                               f"{row.master_id}, which this node does not have (add it to "
@@ -217,6 +259,13 @@ class KeyRing:
                         r.retired_at.isoformat() if r.retired_at else None) for r in await self._repo.list(merchant_id)]
 
     # ---- values ----
+    async def seal(self, merchant_id: str, purpose: str, text: str) -> str:
+        """ValueSealer (souk.storage.repos.desk): the same as seal_text."""
+        return await self.seal_text(merchant_id, purpose, text)
+
+    async def open(self, merchant_id: str, purpose: str, value: str) -> str:
+        return await self.open_text(merchant_id, purpose, value)
+
     async def seal_text(self, merchant_id: str, purpose: str, text: str) -> str:
         key_id, key = await self.active(merchant_id)
         return crypto.seal_value(key, key_id, merchant_id, purpose, text)

@@ -12,6 +12,7 @@ from souk.core.errors import ConfigError
 from souk.core.settings import Settings
 from souk.domain.ports import StoragePort
 from souk.domain.store import StoreSnapshot
+from souk.privacy.keys import KeyRing
 from souk.storage import migrate
 from souk.storage.db import Database, create_engine
 from souk.storage.repos.apikeys import SqlApiKeyRepo
@@ -26,6 +27,7 @@ from souk.storage.repos.desk import SqlConversationRepo, SqlDeskSettingsRepo, Sq
 from souk.storage.repos.desk_webhooks import SqlWebhookDeliveryRepo, SqlWebhookEndpointRepo
 from souk.storage.repos.flash_sales import SqlFlashSaleRepo
 from souk.storage.repos.group_buys import SqlGroupBuyRepo
+from souk.storage.repos.merchant_keys import SqlMerchantKeyRepo
 from souk.storage.repos.merchants import SqlMerchantRepo
 from souk.storage.repos.order_actions import SqlOrderActionRepo
 from souk.storage.repos.orders import SqlOrderRepo
@@ -46,7 +48,8 @@ log = logging.getLogger(__name__)
 class Storage:
     """Repositories over one database. Every tenant-scoped call takes ``merchant_id`` first."""
 
-    def __init__(self, db: Database, clock: Clock | None = None, *, node_id: str = "") -> None:
+    def __init__(self, db: Database, clock: Clock | None = None, *, node_id: str = "",
+                 keys: KeyRing | None = None) -> None:
         clock = clock or SystemClock()
         self.db = db
         self.clock = clock
@@ -69,7 +72,10 @@ class Storage:
         self.group_buys = SqlGroupBuyRepo(db, clock)  # group buys in a room (souk.domain.group_buys)
         self.translations = SqlTranslationRepo(db, clock)  # translation cache, catalog drafts (souk.translate)
         # the customer-service desk (souk.desk.ports, souk.desk.webhook_store)
-        self.desk = SqlConversationRepo(db, clock)  # conversations and their timelines
+        # encryption at rest (souk.privacy.keys; None: off): merchants' data keys, wrapped
+        self.merchant_keys = SqlMerchantKeyRepo(db, clock)
+        self.keys = keys
+        self.desk = SqlConversationRepo(db, clock, sealer=keys)  # conversations and their timelines (bodies sealed)
         self.desk_staff = SqlStaffRepo(db, clock)
         self.desk_settings = SqlDeskSettingsRepo(db, clock)
         self.webhook_endpoints = SqlWebhookEndpointRepo(db, clock)
@@ -125,7 +131,10 @@ async def open_storage(
         await db.aclose()
         raise
     log.info("storage open (%s)", db.dialect)
-    return Storage(db, clock, node_id=settings.node_id)
+    clock = clock or SystemClock()
+    keys = (KeyRing.from_settings(SqlMerchantKeyRepo(db, clock), settings, clock)
+            if settings.privacy.encrypt_at_rest else None)
+    return Storage(db, clock, node_id=settings.node_id, keys=keys)
 
 
 def _implements_the_ports(storage: Storage) -> StoragePort:

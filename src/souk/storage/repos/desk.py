@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from souk.core.clock import Clock
 from souk.core.errors import BadRequest, Conflict, NotFound, SoukError
 from souk.domain.desk.routing import Skills
 from souk.domain.desk.settings import DeskSettings
@@ -37,8 +38,10 @@ from souk.domain.desk.timeline import (
     decode_event,
     encode_event,
 )
+from souk.storage.db import Database
 from souk.storage.repos.base import Repo, check_limit, require_text, upsert
 from souk.storage.schema import desk_agents, desk_conversations, desk_events, desk_settings
+from souk.storage.sealing import ValueSealer, seal, unseal
 
 MAX_TIMELINES = 20_000  # conversations one metrics read may take
 # the columns' lengths, checked before writing so that SQLite (which does not enforce them) refuses alike
@@ -94,10 +97,13 @@ def _body(event: Event) -> str:
     return json.dumps(encode_event(event), separators=(",", ":"), ensure_ascii=False)
 
 
-def _event(row: Any) -> Event:
-    """A stored event; one that no longer decodes is our fault (500), not the caller's."""
+PURPOSE = "desk_event"  # the sealed bodies' purpose (souk.privacy.keys.PURPOSE_DESK_EVENT)
+
+
+def _event(row: Any, body: str) -> Event:
+    """A stored event (``body``: its opened JSON); one that no longer decodes is our fault (500)."""
     try:
-        return decode_event(json.loads(row.body))
+        return decode_event(json.loads(body))
     except ValueError as exc:  # bad JSON, or decode_event's BadRequest (a ValueError too)
         raise SoukError(f"stored event {row.seq} of conversation {row.conversation_id!r} is unreadable: {exc}",
                         code="desk_event_unreadable") from exc
@@ -108,6 +114,13 @@ async def _exists(conn: AsyncConnection, merchant_id: str, conversation_id: str)
 
 
 class SqlConversationRepo(Repo):
+    """Events' bodies (transcript lines included) are sealed with the merchant's data key when a sealer is
+    given (encryption at rest, souk.storage.sealing); the conversation row's columns stay plain."""
+
+    def __init__(self, db: Database, clock: Clock, sealer: ValueSealer | None = None) -> None:
+        super().__init__(db, clock)
+        self._sealer = sealer
+
     async def create(self, conversation: Conversation) -> None:
         _check(conversation)
         async with self._db.write() as conn:
@@ -118,6 +131,7 @@ class SqlConversationRepo(Repo):
                 raise Conflict(f"conversation {conversation.id!r} exists", code="conversation_exists")
 
     async def append(self, merchant_id: str, conversation_id: str, events: Sequence[Event]) -> tuple[Conversation, int]:
+        bodies = [await seal(self._sealer, merchant_id, PURPOSE, _body(event)) for event in events]
         async with self._db.write() as conn:
             row = (await conn.execute(sa.select(T).where(*_key(merchant_id, conversation_id))
                                       .with_for_update())).first()
@@ -131,8 +145,8 @@ class SqlConversationRepo(Repo):
             _check(after)
             await conn.execute(desk_events.insert(), [
                 {"merchant_id": merchant_id, "conversation_id": conversation_id, "seq": before.events + i,
-                 "kind": event.kind, "at": event.at, "body": _body(event)}
-                for i, event in enumerate(events, start=1)])
+                 "kind": event.kind, "at": event.at, "body": body}
+                for i, (event, body) in enumerate(zip(events, bodies, strict=True), start=1)])
             await conn.execute(T.update().where(*_key(merchant_id, conversation_id)).values(**_state(after)))
         return after, after.events
 
@@ -155,7 +169,7 @@ class SqlConversationRepo(Repo):
                 sa.select(e.c.seq, e.c.conversation_id, e.c.body)
                 .where(e.c.merchant_id == merchant_id, e.c.conversation_id == conversation_id, e.c.seq > after)
                 .order_by(e.c.seq).limit(limit))).all()
-        return [(row.seq, _event(row)) for row in rows]
+        return [(row.seq, _event(row, await unseal(self._sealer, merchant_id, PURPOSE, row.body))) for row in rows]
 
     async def find(self, merchant_id: str, *, status: Status | None = None, agent_id: str | None = None,
                    shopper: str | None = None, limit: int = 100) -> list[Conversation]:
@@ -195,7 +209,8 @@ class SqlConversationRepo(Repo):
                 .order_by(e.c.conversation_id, e.c.seq))).all()
         by_conversation: dict[str, list[Event]] = {}
         for row in event_rows:
-            by_conversation.setdefault(row.conversation_id, []).append(_event(row))
+            body = await unseal(self._sealer, merchant_id, PURPOSE, row.body)
+            by_conversation.setdefault(row.conversation_id, []).append(_event(row, body))
         return [Timeline(_conversation(r), tuple(by_conversation.get(r.id, ()))) for r in rows]
 
 

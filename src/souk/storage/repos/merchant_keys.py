@@ -3,28 +3,13 @@ by a master key that never enters the database; ``destroy`` (crypto-shredding) o
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from souk.core.errors import Conflict, NotFound
+from souk.privacy.keys import ACTIVE, DESTROYED, RETIRED, WrappedKey
 from souk.storage.repos.base import Repo
 from souk.storage.schema import merchant_keys
-
-ACTIVE, RETIRED, DESTROYED = "active", "retired", "destroyed"
-
-
-@dataclass(frozen=True, slots=True)
-class WrappedKey:
-    merchant_id: str
-    key_id: str
-    state: str
-    master_id: str
-    wrapped: bytes
-    created_at: dt.datetime
-    retired_at: dt.datetime | None
 
 
 def _row(r: sa.Row[tuple[object, ...]]) -> WrappedKey:
@@ -34,6 +19,8 @@ def _row(r: sa.Row[tuple[object, ...]]) -> WrappedKey:
 
 
 class SqlMerchantKeyRepo(Repo):
+    """souk.privacy.keys.KeyStore on SQL."""
+
     async def active(self, merchant_id: str) -> WrappedKey | None:
         c = merchant_keys.c
         async with self._db.read() as conn:

@@ -23,6 +23,11 @@ async def merchant_currency(conn: AsyncConnection, merchant_id: str) -> str:
     return str(currency)
 
 
+# the columns a Merchant is made of (named, so that a database migrated only to an older revision still reads)
+_COLUMNS = tuple(merchants.c[n] for n in ("id", "name", "ships_from", "currency", "languages", "timezone", "region",
+                                          "country"))
+
+
 def merchant_record(row: Any) -> Merchant:
     return Merchant(id=row.id, name=row.name, ships_from=row.ships_from, currency=row.currency,
                     languages=tuple(row.languages), timezone=row.timezone, region=row.region, country=row.country)
@@ -56,12 +61,35 @@ class SqlMerchantRepo(Repo):
 
     async def get(self, merchant_id: str) -> Merchant:
         async with self._db.read() as conn:
-            row = (await conn.execute(sa.select(merchants).where(merchants.c.id == merchant_id))).first()
+            row = (await conn.execute(sa.select(*_COLUMNS).where(merchants.c.id == merchant_id))).first()
         if row is None:
             raise NotFound(f"merchant {merchant_id!r} not found", code="merchant_not_found")
         return merchant_record(row)
 
     async def list(self) -> list[Merchant]:
         async with self._db.read() as conn:
-            rows = (await conn.execute(sa.select(merchants).order_by(merchants.c.id))).all()
+            rows = (await conn.execute(sa.select(*_COLUMNS).order_by(merchants.c.id))).all()
         return [merchant_record(r) for r in rows]
+
+    # ---- data residency (souk.privacy.residency; migration 0016) ----
+    async def data_regions(self) -> dict[str, str]:
+        """Every merchant's data region ("" = none assigned: kept where it always was)."""
+        async with self._db.read() as conn:
+            rows = await conn.execute(sa.select(merchants.c.id, merchants.c.data_region))
+            return {r.id: r.data_region for r in rows}
+
+    async def data_region(self, merchant_id: str) -> str:
+        async with self._db.read() as conn:
+            region = await conn.scalar(sa.select(merchants.c.data_region).where(merchants.c.id == merchant_id))
+        if region is None:
+            raise NotFound(f"merchant {merchant_id!r} not found", code="merchant_not_found")
+        return str(region)
+
+    async def set_data_region(self, merchant_id: str, region: str) -> None:
+        """Record the merchant's data region (an operator's step of the documented move; docs/privacy.md)."""
+        require_text(region, "data region", max_len=32)
+        async with self._db.write() as conn:
+            done = await conn.execute(merchants.update().where(merchants.c.id == merchant_id)
+                                      .values(data_region=region))
+        if not done.rowcount:
+            raise NotFound(f"merchant {merchant_id!r} not found", code="merchant_not_found")
