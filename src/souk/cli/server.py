@@ -6,11 +6,15 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from souk.core.errors import SoukError
 from souk.core.settings import Settings
 from souk.data import demo_product_sku
+
+if TYPE_CHECKING:
+    from souk.ops.health import Component
 
 
 def register(sub: Any, bench: Any) -> None:
@@ -147,18 +151,52 @@ def doctor_checks(settings: Settings) -> list[dict[str, Any]]:
         add("server port free", False, f"{host}:{port}: {exc}", "check server.host")
     n = check_netns()
     add(n.name, n.ok, n.detail, n.hint, required=False)
-    try:
-        from souk.agent import models
-    except ImportError as exc:
-        add("offline models", False, f"souk.agent.models unavailable: {exc}", "", required=False)
-    else:
-        try:
-            for s in models.check(settings):
-                add(f"model {s.name}", s.ok, s.detail or s.path, "" if s.ok else "run `make setup` (or "
-                    "`python -m souk.agent.models install`)", required=False)
-        except (SoukError, OSError, ValueError) as exc:  # reported, not fatal to the doctor
-            add("offline models", False, f"check failed: {exc}", "run `make setup`", required=False)
+    # the readiness checks of GET /readyz (souk.ops.health): database, Redis, external Janus nodes, models
+    for r in asyncio.run(_ready_checks(settings)):
+        add(r.name, r.ok, r.detail, "" if r.ok else _HINTS.get(r.name.split(":", 1)[0], ""), r.required)
     return out
+
+
+_HINTS = {"database": "check database_url and that the server is up", "redis": "check redis_url and that Redis "
+          "is up", "janus": "check janus.urls and janus.api_secret, and that the node is up",
+          "model": "run `make setup` (or `python -m souk.agent.models install`)"}
+
+
+async def _ready_checks(settings: Settings) -> list[Component]:
+    """What /readyz checks, from the settings instead of a running server's services: the database (read
+    only: an SQLite file that does not exist yet is created by `souk serve`, not here), Redis, external Janus
+    nodes (the embedded one is checked above: binary and ports), and the model files with their hashes."""
+    from souk.ops.health import check_database, check_janus_urls, check_models, check_redis
+
+    out: list[Component] = []
+    out.append(await _database(settings, check_database))
+    if (redis := await check_redis(settings.redis_url)) is not None:
+        out.append(redis)
+    if settings.janus.mode == "external":
+        out += await check_janus_urls(settings.janus.urls, settings.janus.api_secret.get_secret_value())
+    out += await asyncio.to_thread(check_models, settings, verify=True, required=False)
+    return out
+
+
+async def _database(settings: Settings, check: Any) -> Component:
+    from souk.ops.health import Component
+    from souk.storage import open_storage
+
+    url = settings.db_url
+    if url.startswith("sqlite") and ":///" in url:
+        path = Path(url.split(":///", 1)[1])
+        if not path.exists():
+            return Component("database", True, f"{path} does not exist yet (souk serve creates it)")
+    try:
+        storage = await open_storage(settings, run_migrations=False)
+    except SoukError as exc:  # e.g. schema_outdated: the fix is in the message
+        return Component("database", False, f"{exc.code}: {exc.message}")
+    except OSError as exc:
+        return Component("database", False, f"{type(exc).__name__}: {exc}")
+    try:
+        return cast(Component, await check(storage))
+    finally:
+        await storage.aclose()
 
 
 def _doctor(args: argparse.Namespace, settings: Settings) -> int:

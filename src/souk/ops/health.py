@@ -100,11 +100,12 @@ def janus_components(nodes: Sequence[NodeHealth]) -> list[Component]:
     return [Component(f"janus:{n.node_id}", n.up, n.detail or ("up" if n.up else "down")) for n in nodes]
 
 
-async def check_janus(health: Callable[[], Awaitable[list[NodeHealth]]]) -> list[Component]:
+async def check_janus(health: Callable[[], Awaitable[list[NodeHealth]]], *,
+                      timeout: float = CHECK_TIMEOUT_S + 2) -> list[Component]:
     """Every node of the media plane (``MediaPlane.health``: a Janus ``info`` on each node's link)."""
     start = time.perf_counter()
     try:
-        nodes = await asyncio.wait_for(health(), CHECK_TIMEOUT_S + 2)
+        nodes = await asyncio.wait_for(health(), timeout)
     except (TimeoutError, SoukError, OSError) as exc:
         return [Component("janus", False, f"media plane health failed: {exc or type(exc).__name__}", True,
                           round((time.perf_counter() - start) * 1000, 1))]
