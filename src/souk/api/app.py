@@ -48,6 +48,7 @@ FEATURES = (
     "souk.api.routes.quality",
     "souk.api.routes.audit",
     "souk.api.routes.privacy",
+    "souk.api.routes.consent",
     "souk.api.routes.live_pages",
     "souk.api.routes.voice_pages",
     "souk.api.routes.pages",

@@ -38,6 +38,7 @@ from souk.live.translation import ReaderTranslation
 from souk.media.plane import MediaPlane
 from souk.media.turn import TurnRelay
 from souk.media.voice_plane import VoicePlane
+from souk.privacy.consent import ConsentService
 from souk.rtm.node import RtmNode
 from souk.signal.hub import SignalHub
 from souk.signal.ports import RoomDirectory
@@ -81,6 +82,8 @@ class AppContext:
     group_buys: GroupBuys | None = None  # group buys in a room (souk.live.group_buy), beside live
     stage: LiveStage | None = None
     shows: ShowService | None = None
+    # consent records; withdrawals reach the recorders in this process (souk.privacy.consent, souk.api.consent)
+    consent: ConsentService | None = None
     recorder: Recorder | None = None
     replays: ReplayService | None = None
     assistant: Brain | None = None  # souk.assistant.service.AssistantService (one brain per merchant) or any Brain

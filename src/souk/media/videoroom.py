@@ -296,6 +296,10 @@ class Publisher(_Participant):
             await self.set_media(audio=audio, video=video)
         return Jsep.from_dict(jsep)
 
+    async def stop_recording(self) -> None:
+        """Stop recording this feed (Janus closes its files; what was recorded so far stays)."""
+        await self.handle.message({"request": "configure", "record": False})
+
     async def restart_ice(self, offer: Jsep) -> Jsep:
         """Renegotiate with the browser's ICE-restart offer (new ufrag/pwd, same m-lines): Janus answers with
         new ICE credentials and keeps the feed, its id and its subscribers."""

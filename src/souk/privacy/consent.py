@@ -3,7 +3,7 @@ recorded or served by the AI, and tell whoever is recording them the moment they
 
 ``ConsentService`` is the one place that checks an answer (the wording version it names must exist in that
 language: souk/data/consent_texts.json) and stores it (souk.storage.repos.consent). Withdrawals of
-``recording`` are announced to watchers in this process (the signaling session that is recording the subject
+any kind are announced to watchers in this process (the signaling session that is recording the subject
 stops its recorder); a session on another node learns it when it next publishes (documented limit).
 ``ConsentCustomerStore`` plugs consent records into export and erasure (/work/notes/contract-C.md).
 """
@@ -17,8 +17,7 @@ from collections.abc import Callable, Coroutine
 from importlib import resources
 from typing import Any, Protocol
 
-from souk.core.errors import BadRequest
-from souk.core.tasks import TaskOwner
+from souk.core.errors import BadRequest, SoukError
 from souk.domain.consent import (
     Channel,
     ConsentError,
@@ -59,7 +58,6 @@ class ConsentService:
         self._repo = repo
         self.texts = texts or load_texts()
         self._watchers: dict[tuple[str, str], list[Watcher]] = defaultdict(list)
-        self._tasks = TaskOwner("consent")
 
     async def answer(self, merchant_id: str, subject: str, kind: ConsentKind, granted: bool, *, channel: Channel,
                      language: str, text_version: str | None = None,
@@ -75,9 +73,13 @@ class ConsentService:
                                                     channel, text.language, customer_id or None))
         log.info("consent: merchant=%s kind=%s %s via %s (%s, %s)", merchant_id, kind.value,
                  "granted" if granted else "withdrawn", channel.value, text.version, text.language)
-        if not granted:
+        if not granted:  # awaited: the answer to a withdrawal comes once the recorders stopped
             for watcher in list(self._watchers.get((merchant_id, subject), ())):
-                self._tasks.spawn(watcher(record), f"consent-withdrawn:{kind.value}")
+                try:
+                    await watcher(record)
+                except SoukError as exc:
+                    log.error("consent: acting on a withdrawal (merchant=%s kind=%s) failed: %s", merchant_id,
+                              kind.value, exc.message)
         return record
 
     async def standing(self, merchant_id: str, subject: str) -> dict[ConsentKind, ConsentRecord]:
@@ -106,7 +108,6 @@ class ConsentService:
 
     async def aclose(self) -> None:
         self._watchers.clear()
-        await self._tasks.aclose()
 
 
 class CustomerConsentRepo(Protocol):

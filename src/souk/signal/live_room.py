@@ -11,6 +11,7 @@ from souk.auth.tokens import Role
 from souk.core.errors import Forbidden, NotFound
 from souk.core.tenancy import RoomKey
 from souk.signal import messages as m
+from souk.signal.consent_gate import GateSession, admit
 from souk.signal.ports import StagePort
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,15 @@ def recording_file(stage: StagePort | None, room: RoomKey, identity: str, record
     # Janus writes into rec_dir/<name> but does not create the folders
     (Path(recordings_dir) / name).parent.mkdir(parents=True, exist_ok=True)
     return name
+
+
+async def recorded_file(session: GateSession, room: RoomKey, recordings_dir: Path) -> str | None:
+    """``recording_file`` for the session's identity, when they may be recorded: the host always; anyone else
+    (a co-host) with a standing consent to recording (souk.signal.consent_gate), else None (not recorded)."""
+    name = recording_file(session.stage, room, session.claims.identity, recordings_dir)
+    if name is None or session.claims.role in STAGE_OWNERS or await admit(session, room):
+        return name
+    return None
 
 
 def partner_room(stage: StagePort | None, room: RoomKey, partner: str, feed: str, identity: str) -> RoomKey:

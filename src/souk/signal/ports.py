@@ -6,7 +6,7 @@ nothing else of it. Every room is a :class:`~souk.core.tenancy.RoomKey`: the mer
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,6 +38,9 @@ class PublisherPort(MediaHandle, Protocol):
     async def restart_ice(self, offer: Jsep) -> Jsep: ...
 
     def mids(self, kind: str) -> list[str]: ...
+
+    async def stop_recording(self) -> None:
+        """Stop recording this feed (the participant withdrew consent: souk.signal.consent_gate)."""
 
 
 class ReceiverPort(MediaHandle, Protocol):
@@ -172,3 +175,17 @@ class StagePort(Protocol):
     def pk_partner(self, room: RoomKey) -> PkPartner | None: ...
 
     async def feed_published(self, room: RoomKey, identity: str, feed_id: int) -> None: ...
+
+
+class Withdrawal(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+
+class ConsentPort(Protocol):
+    """The shoppers' consent records (souk.privacy.consent.ConsentService): souk.signal.consent_gate."""
+
+    async def may_record(self, merchant_id: str, subject: str) -> bool: ...
+
+    def on_withdraw(self, merchant_id: str, subject: str,
+                    watcher: Callable[[Withdrawal], Coroutine[Any, Any, None]]) -> Callable[[], None]: ...

@@ -13,6 +13,7 @@ from __future__ import annotations
 from tests.integration.tenancy import (
     cases_access,
     cases_audit,
+    cases_consent,
     cases_captions,
     cases_desk,
     cases_group,
@@ -37,6 +38,8 @@ __all__ += ["cases_translate"]  # reader translation (issue 16)
 __all__ += ["cases_group_buys"]  # group buys in a room (issue 15)
 
 __all__ += ["cases_audit"]  # the audit log (issue 17)
+
+__all__ += ["cases_consent"]  # consent records (issue 17)
 
 __all__ += ["cases_captions"]  # live captions (issue 16)
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from souk.api.auth import Claims, Ctx
+from souk.api.consent import check_wording, record_stage_consent, standing_consent
 from souk.api.context import AppContext
 from souk.api.openapi import errors
 from souk.api.params import ROOM_ID_PATTERN
@@ -79,7 +80,11 @@ class WhoIn(BaseModel):
 
 
 class AcceptIn(BaseModel):
-    consent_recording: bool = False
+    # true: agreed on the recording banner now; false: did not; left out: a standing yes given before counts
+    consent_recording: bool | None = None
+    # the recording banner the viewer answered (souk.domain.consent): its language and wording version
+    language: Literal["en", "es", "zh", "ar", "id", "pt"] = "en"
+    text_version: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class MuteIn(BaseModel):
@@ -147,12 +152,19 @@ async def stage_approve(room: RoomPath, body: WhoIn, claims: Claims, ctx: Ctx) -
 
 
 @router.post("/v1/live/{room}/stage/accept", responses=errors({403: ["wrong_room", "not_invited"], 404: ["not_invited"],
-                    409: ["consent_required", "stage_full"]}, LIVE, ON_STAGE))
+                    409: ["consent_required", "stage_full"], 400: ["unknown_text_version"]}, LIVE, ON_STAGE))
 async def stage_accept(room: RoomPath, body: AcceptIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     """The invited viewer accepts: the answer carries a co-host token for the room."""
     claims.require_room(room)
+    consent = body.consent_recording
+    if consent:  # the banner's wording must be one we showed (400 unknown_text_version), before going on stage
+        check_wording(ctx, body.language, body.text_version)
+    if consent is None:
+        consent = await standing_consent(ctx, claims)
     show = await shows(ctx).accept(claims.merchant_id, room, claims.identity, claims.name,
-                                   consent_recording=body.consent_recording)
+                                   consent_recording=consent)
+    if body.consent_recording and show.recording:
+        await record_stage_consent(ctx, claims, body.language, body.text_version)
     token = ctx.tokens.mint(merchant_id=claims.merchant_id, identity=claims.identity, room=room, role=Role.COHOST,
                             name=claims.name)
     return {"token": token, "role": Role.COHOST.value, "identity": claims.identity, "recording": show.recording}

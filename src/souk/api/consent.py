@@ -1,0 +1,43 @@
+"""The app's one ConsentService (souk.privacy.consent): built on first use from the context's storage, so the
+stage, the signaling sessions, the assistant and the consent routes share it (a withdrawal reaches the
+recorders of this process)."""
+
+from __future__ import annotations
+
+from souk.api.context import AppContext
+from souk.auth.tokens import AccessClaims
+from souk.domain.consent import Channel, ConsentError, ConsentKind
+from souk.privacy.consent import ConsentService, bad_request
+
+
+def consent_service(ctx: AppContext) -> ConsentService:
+    if ctx.consent is None:
+        ctx.consent = ConsentService(ctx.storage.consent)
+    return ctx.consent
+
+
+def customer_of(claims: AccessClaims) -> str | None:
+    """The signed-in customer a token names (``metadata.customer_id``), kept beside the token subject."""
+    cid = claims.metadata.get("customer_id")
+    return str(cid)[:128] if cid else None
+
+
+async def standing_consent(ctx: AppContext, claims: AccessClaims) -> bool:
+    """Whether the token's subject has a standing yes to recording (given before, on any channel)."""
+    return await consent_service(ctx).may_record(claims.merchant_id, claims.identity)
+
+
+async def record_stage_consent(ctx: AppContext, claims: AccessClaims, language: str, text_version: str | None) -> None:
+    """A viewer agreed on the recording banner and is now on stage: store their yes (channel ``watch_page``)."""
+    await consent_service(ctx).answer(claims.merchant_id, claims.identity, ConsentKind.RECORDING, True,
+                                      channel=Channel.WATCH_PAGE, language=language, text_version=text_version,
+                                      customer_id=customer_of(claims))
+
+
+def check_wording(ctx: AppContext, language: str, text_version: str | None) -> None:
+    """BadRequest ``unknown_text_version`` unless the recording wording ``text_version`` exists in ``language``."""
+    texts = consent_service(ctx).texts
+    try:
+        texts.check(ConsentKind.RECORDING, text_version or texts.current[ConsentKind.RECORDING], language)
+    except ConsentError as exc:
+        raise bad_request(exc) from exc
