@@ -43,6 +43,7 @@ from souk.consult.roster import HubRoster
 from souk.consult.service import ConsultService
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import ConfigError, Unavailable
+from souk.core.secrets_filter import register_secret
 from souk.core.settings import Settings
 from souk.core.tasks import TaskOwner
 from souk.desk.memory import MemoryConversations, MemoryDeskSettings, MemoryStaff
@@ -117,7 +118,9 @@ def token_service(settings: Settings, clock: Clock | None = None) -> TokenServic
     kw: dict[str, Any] = {}
     if clock is not None:
         kw["now"] = clock.wall
-    return TokenService(load_token_secret(settings), issuer=settings.auth.issuer,
+    secret = load_token_secret(settings)
+    register_secret(secret)  # a generated one too: masked in every log line (souk.core.secrets_filter)
+    return TokenService(secret, issuer=settings.auth.issuer,
                         default_ttl_s=settings.auth.token_ttl_s, max_ttl_s=settings.auth.max_token_ttl_s, **kw)
 
 

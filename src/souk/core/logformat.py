@@ -36,6 +36,22 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class SqlParameters(logging.Filter):
+    """SQL parameters and result rows out of the database drivers' lines (SQLAlchemy's echo, aiosqlite's
+    debug): they carry customer data and stored secrets; the statements stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        name = record.name
+        if name.startswith("sqlalchemy.engine") and isinstance(record.args, tuple) and record.args:
+            if isinstance(record.msg, str) and record.msg.startswith("Row"):
+                record.msg, record.args = "Row [hidden]", None
+            elif record.msg == "[%s] %r":
+                record.msg, record.args = "[%s] [parameters hidden]", record.args[:1]
+        elif name == "aiosqlite" and record.args:
+            record.msg, record.args = f"{str(record.msg).split(' %s')[0]} [statement hidden]", None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {

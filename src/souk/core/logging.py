@@ -11,7 +11,7 @@ import logging
 import sys
 from typing import TextIO
 
-from souk.core.logformat import ContextFilter, JsonFormatter, TextFormatter
+from souk.core.logformat import ContextFilter, JsonFormatter, SqlParameters, TextFormatter
 from souk.core.logsettings import LoggingSettings
 
 NOISY = ("aioice", "aiortc", "websockets", "httpx", "faster_whisper")
@@ -32,6 +32,7 @@ def configure_logging(level: str = "INFO", cfg: LoggingSettings | None = None,
     handler = logging.StreamHandler(out)
     handler.setFormatter(JsonFormatter() if use_json(cfg, out) else TextFormatter())
     handler.addFilter(ContextFilter())
+    handler.addFilter(SqlParameters())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from souk.core.clock import Clock
+from souk.core.secrets_filter import register_secret
 from souk.core.settings import Settings
 from souk.media.client import JanusConnection
 from souk.media.config import BIND_IP, JanusLaunch, write_config
@@ -70,6 +71,8 @@ class JanusSupervisor(Supervised):
             admin_secret=js.admin_secret.get_secret_value() or secrets.token_urlsafe(24),
             admin_key=js.admin_key.get_secret_value() or secrets.token_urlsafe(24),
         )
+        for value in (self.launch.api_secret, self.launch.admin_secret, self.launch.admin_key):
+            register_secret(value)  # generated ones too: masked in every log line
         if settings.quality.janus_events:  # media statistics to this Souk (souk.media.evh)
             self.launch = replace(self.launch, events_url=events_url(settings), events_user=EVENTS_USER,
                                   events_secret=load_events_secret(settings))

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from souk.core.clock import Clock, SystemClock
 from souk.core.errors import ConfigError, Unavailable
+from souk.core.secrets_filter import register_secret
 from souk.core.settings import Settings, TurnSettings
 from souk.media.process import Supervised
 from souk.media.turnconf import TurnLaunch, render
@@ -48,6 +49,7 @@ class TurnRelay:
             raise ConfigError("a TURN relay needs at least one URL")
         self.urls = urls
         self._secret = secret
+        register_secret(secret)  # masked in every log line (souk.core.secrets_filter)
         self.ttl_s = ttl_s
         self.clock = clock or SystemClock()
 

@@ -142,3 +142,20 @@ def test_registered_and_settings_secrets_are_masked(out: io.StringIO) -> None:
     for secret in ("Sx9-verylongsigningsecret", "plainkeywithoutprefix42", "generated-janus-secret"):
         assert secret not in text
     assert len(lines(out)) == 2
+
+
+def test_sql_parameters_and_rows_are_hidden(out: io.StringIO) -> None:
+    engine = logging.getLogger("sqlalchemy.engine.Engine")
+    before = engine.level
+    configure_logging("DEBUG", LoggingSettings(format="json", levels={"sqlalchemy.engine.Engine": "DEBUG"}),
+                      stream=out)
+    try:
+        engine.info("INSERT INTO webhook_endpoints (secret) VALUES (?)")
+        engine.info("[%s] %r", "generated in 0.1s", ("lumen", "merchant-chosen-secret"))
+        engine.debug("Row %r", ("lumen", "merchant-chosen-secret"))
+        logging.getLogger("aiosqlite").debug("executing %s", "partial(..., ('merchant-chosen-secret',))")
+    finally:
+        engine.setLevel(before)
+    msgs = [line["msg"] for line in lines(out)]
+    assert msgs == ["INSERT INTO webhook_endpoints (secret) VALUES (?)", "[generated in 0.1s] [parameters hidden]",
+                    "Row [hidden]", "executing [statement hidden]"]

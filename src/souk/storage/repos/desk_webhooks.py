@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from souk.core.clock import Clock
 from souk.core.errors import Conflict, NotFound, SoukError, TooLarge
+from souk.core.secrets_filter import register_secret
 from souk.domain.desk.webhooks import (
     Attempt,
     Delivery,
@@ -36,6 +37,7 @@ E, D, A, P = webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_pa
 
 
 def _endpoint(row: Any) -> Endpoint:
+    register_secret(row.secret)  # masked in every log line from now on (souk.core.secrets_filter)
     return Endpoint(row.merchant_id, row.id, row.url, frozenset(EventType(e) for e in row.events), row.secret,
                     row.active)
 
@@ -71,6 +73,7 @@ class SqlWebhookEndpointRepo(Repo):
         require_text(endpoint.id, "endpoint id", max_len=64)
         require_text(endpoint.url, "endpoint url", max_len=2048)
         require_text(endpoint.secret, "endpoint secret", max_len=256)
+        register_secret(endpoint.secret)
         async with self._db.write() as conn:
             others = await conn.scalar(sa.select(sa.func.count()).select_from(E).where(
                 E.c.merchant_id == endpoint.merchant_id, E.c.id != endpoint.id))
