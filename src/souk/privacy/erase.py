@@ -18,14 +18,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from souk.core.errors import SoukError
 from souk.privacy.audit import AuditLog
 from souk.privacy.customer import CustomerIds, CustomerStore, Erased, new_pseudonym
 from souk.privacy.export import Progress
 from souk.privacy.rawscan import Compacted, compact_sqlite
-from souk.privacy.scan import ScanReport, scan_customer
+from souk.privacy.scan import ScanReport, scan_customer, sqlite_files
 from souk.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -59,19 +57,6 @@ class EraseResult:
             "compacted": [{"file": c.path.name, "ok": c.ok, "detail": c.detail} for c in self.compacted],
             "scan": self.scan.view() if self.scan is not None else None,
         }
-
-
-def sqlite_files(storage: Storage, data_dir: Path) -> list[Path]:
-    """The SQLite databases erasure wrote to: the store's (when SQLite) and the embedded RTM log."""
-    out = []
-    if storage.backend == "sqlite":
-        db = make_url(str(storage.db.engine.url)).database
-        if db and db != ":memory:":
-            out.append(Path(db))
-    rtm = data_dir / "rtm.db"
-    if rtm.exists():
-        out.append(rtm)
-    return out
 
 
 async def erase_customer(stores: Sequence[CustomerStore], ids: CustomerIds, *, storage: Storage,

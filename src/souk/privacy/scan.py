@@ -10,10 +10,15 @@ streams). A store with data elsewhere may add its own ``scan(ids) -> list[str]``
 from __future__ import annotations
 
 import asyncio
+import re
+import sqlite3
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from souk.privacy import rawscan
 from souk.privacy.customer import CustomerIds, CustomerStore
@@ -46,14 +51,14 @@ class ScanReport:
         return {"ok": self.ok, "searched": self.searched, "hits": [h.view() for h in self.hits]}
 
 
-def scan_files(roots: Sequence[Path], ids: CustomerIds) -> tuple[list[Hit], int]:
+def scan_files(roots: Sequence[Path], ids: CustomerIds, skip: Sequence[Path] = ()) -> tuple[list[Hit], int]:
     pat = rawscan.pattern(ids.needles())
     seen: set[Path] = set()
     hits: list[Hit] = []
     if pat is None:
         return hits, 0
     for root in roots:
-        for p in rawscan.files_under(root):
+        for p in rawscan.files_under(root, skip=skip):
             real = p.resolve()
             if real in seen:
                 continue
@@ -95,12 +100,30 @@ async def scan_redis(url: str, ids: CustomerIds) -> tuple[list[Hit], int]:
     return hits, keys
 
 
+def sqlite_files(storage: Storage, data_dir: Path) -> list[Path]:
+    """The SQLite databases erasure wrote to: the store's (when SQLite) and the embedded RTM log."""
+    out = []
+    if storage.backend == "sqlite":
+        db = make_url(str(storage.db.engine.url)).database
+        if db and db != ":memory:":
+            out.append(Path(db))
+    rtm = data_dir / "rtm.db"
+    if rtm.exists():
+        out.append(rtm)
+    return out
+
+
 async def scan_customer(storage: Storage, ids: CustomerIds, *, data_dir: Path, recordings_dir: Path,
                         redis_url: str | None, stores: Sequence[CustomerStore] = ()) -> ScanReport:
     roots = [data_dir] + ([recordings_dir] if not recordings_dir.resolve().is_relative_to(data_dir.resolve()) else [])
-    file_hits, files = await asyncio.to_thread(scan_files, roots, ids)
-    report = ScanReport(searched=[f"{files} files under {', '.join(str(r) for r in roots)}"], hits=file_hits)
-    found = await SqlCustomerDataRepo(storage.db, storage.clock).containing(ids.merchant_id, rawscan.text_pattern(ids.needles()))
+    skip = [data_dir / "models"]
+    file_hits, files = await asyncio.to_thread(scan_files, roots, ids, skip)
+    repo = SqlCustomerDataRepo(storage.db, storage.clock)
+    file_hits = [h for h in file_hits if not await _other_tenant(h, storage, repo, ids, data_dir)]
+    where = "the data folder" + (" and the recordings folder" if len(roots) > 1 else "")
+    report = ScanReport(searched=[(f"{files} files under {where} (models/ skipped; in shared SQLite files, "
+                                  "bytes other merchants' live rows hold are not counted)")], hits=file_hits)
+    found = await repo.containing(ids.merchant_id, rawscan.text_pattern(ids.needles()))
     report.searched.append(f"every table of merchant {ids.merchant_id} ({storage.backend})")
     report.hits += [Hit("table", table, len(rows), _row_keys(rows)) for table, rows in sorted(found.items())]
     if redis_url:
@@ -113,6 +136,30 @@ async def scan_customer(storage: Storage, ids: CustomerIds, *, data_dir: Path, r
             report.searched.append(f"store {store.name}")
             report.hits += [Hit("store", store.name, 1, d) for d in await extra(ids)]
     return report
+
+
+async def _other_tenant(hit: Hit, storage: Storage, repo: SqlCustomerDataRepo, ids: CustomerIds,
+                        data_dir: Path) -> bool:
+    """A hit in a SQLite file that other merchants' live data explains (the same e-mail at two shops)."""
+    path = Path(hit.what)
+    base = Path(str(path).removesuffix("-wal").removesuffix("-shm"))
+    pat = rawscan.text_pattern(ids.needles())
+    if pat is None:
+        return False
+    if base in sqlite_files(storage, data_dir) and base.name != "rtm.db":
+        return await repo.others_match(ids.merchant_id, pat)
+    if base == data_dir / "rtm.db":
+        return await asyncio.to_thread(_rtm_others_match, base, ids.merchant_id, pat)
+    return False
+
+
+def _rtm_others_match(path: Path, merchant_id: str, pat: re.Pattern[str]) -> bool:
+    with closing(sqlite3.connect(path, timeout=30)) as db:
+        for channel, raw in db.execute("SELECT channel, raw FROM rtm_messages WHERE NOT (channel >= ? AND "
+                                       "channel < ?)", (merchant_id + "/", merchant_id + "0")):
+            if pat.search(bytes(raw).decode("utf-8", "replace")) or pat.search(channel):
+                return True
+    return False
 
 
 def _mask(sample: str) -> str:

@@ -4,7 +4,7 @@ A's staff member (an identity carrying A's marker) reads A's desk first, so A's 
 from __future__ import annotations
 
 from souk.domain.audit import AuditQuery
-from tests.integration.tenancy.tenancy_app import MARK, A, B, Tenancy
+from tests.integration.tenancy.tenancy_app import A_ONLY_CUSTOMER, A_ONLY_EMAIL, MARK, A, B, Tenancy
 from tests.integration.tenancy.tenancy_registry import Then, b_key, b_staff, clean, covers
 
 A_AUDITED = f"{MARK}-staff"
@@ -88,4 +88,53 @@ async def retention_clear(t: Tenancy) -> Then:
     async with t.http(b_admin(t)) as c:
         body = clean(t, await c.delete("/v1/privacy/retention/recordings"))
         assert body["retention"]["recordings"]["own"] is False
+    return then
+
+
+# ---- a customer's export and erasure (souk.api.routes.privacy_customers) ----
+
+def _unzipped(body: bytes) -> str:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(body)) as z:
+        return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+
+
+@covers("POST", "/v1/privacy/customers/{customer}/export")
+async def customer_export(t: Tenancy) -> Then:
+    async with t.http(b_key(t)) as c:
+        for customer in (A_ONLY_CUSTOMER, A_ONLY_EMAIL):  # A's customer, by id and by e-mail: B has none
+            body = clean(t, await c.post(f"/v1/privacy/customers/{customer}/export"), 404)
+            assert body["error"]["code"] == "unknown_customer", body
+        r = await c.post("/v1/privacy/customers/C-502/export")  # B's own customer (A has one with that id too)
+        assert r.status_code == 200 and r.headers["x-souk-export-complete"] == "true", r.text[:300]
+        text = _unzipped(r.content)
+        assert "liam.tremblay@example.com" in text and not t.leaked(text), t.leaked(text)
+    async with t.http(b_staff(t)) as c:  # an agent token of B: not an admin
+        assert clean(t, await c.post("/v1/privacy/customers/C-502/export"), 403)["error"]["code"] == "admin_only"
+
+    async def then() -> None:
+        assert await t.ctx.storage.customers.get(A, A_ONLY_CUSTOMER)
+
+    return then
+
+
+@covers("POST", "/v1/privacy/customers/{customer}/erase")
+async def customer_erase(t: Tenancy) -> Then:
+    async with t.http(b_admin(t)) as c:
+        body = clean(t, await c.post(f"/v1/privacy/customers/{A_ONLY_CUSTOMER}/erase",
+                                     json={"confirm": A_ONLY_CUSTOMER}), 404)
+        assert body["error"]["code"] == "unknown_customer", body
+        body = clean(t, await c.post("/v1/privacy/customers/C-503/erase", json={"confirm": "C-502"}), 409)
+        assert body["error"]["code"] == "confirmation_mismatch", body
+        # B erases its own C-503: A's C-503 (same id, same e-mail, same database file) stays whole, and
+        # A's copy of the e-mail does not make B's erasure look incomplete
+        body = clean(t, await c.post("/v1/privacy/customers/C-503/erase", json={"confirm": "C-503"}))
+        assert body["ok"], body
+
+    async def then() -> None:
+        kept = await t.ctx.storage.customers.get(A, "C-503")
+        assert kept.email and kept.name != "[erased]"
+
     return then

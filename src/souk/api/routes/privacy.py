@@ -14,6 +14,7 @@ from souk.api.audit import audited
 from souk.api.auth import Ctx
 from souk.api.context import AppContext
 from souk.api.routes.audit import Auditor, auditor
+from souk.api.routes.privacy_customers import router as customers
 from souk.domain.retention import MAX_DAYS, DataKind, policy
 
 router = APIRouter(prefix="/v1/privacy", tags=["privacy"])
@@ -46,3 +47,6 @@ async def clear_retention(kind: Kind, who: Auditor, ctx: Ctx) -> dict[str, Any]:
     """Back to the [privacy] default for ``kind`` (idempotent)."""
     await ctx.storage.retention.clear(who.merchant_id, kind.value)
     return await _view(ctx, who.merchant_id)
+
+
+router.include_router(customers)  # /v1/privacy/customers/{customer}/export|erase (souk.api.routes.privacy_customers)

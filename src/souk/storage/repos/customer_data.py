@@ -263,6 +263,17 @@ class SqlCustomerDataRepo(Repo):
                         rewritten += 1
         return deleted, rewritten
 
+    async def others_match(self, merchant_id: str, pat: Needle) -> bool:
+        """Whether a live row of ANOTHER merchant matches ``pat`` (the same shopper at two shops in one
+        database file): the scan does not count such raw bytes against this merchant's erasure."""
+        async with self._db.read() as conn:
+            for t in tenant_tables():
+                stream = await conn.stream(sa.select(t).where(t.c.merchant_id != merchant_id))
+                async for r in stream:
+                    if any(contains(text_of(v), pat) for k, v in r._mapping.items() if k != "merchant_id"):
+                        return True
+        return False
+
     async def merchant_exists(self, merchant_id: str) -> None:
         t = metadata.tables["merchants"]
         async with self._db.read() as conn:
