@@ -2,6 +2,7 @@
 // Chat text goes through textContent (inert). The video is fetched with the token (a blob URL) since a
 // <video src> cannot send the Authorization header.
 import { $, explain, notice, pageToken, rest } from "./live-common.js";
+import { timedCaptions } from "./captions.js";
 
 const root = $("replay");
 const id = root.dataset.recording;
@@ -48,6 +49,8 @@ async function main() {
   const res = await fetch(rep.video_url, { headers: { Authorization: `Bearer ${token}` } });
   if (!res.ok) { notice("The video could not be loaded."); return; }
   video.src = URL.createObjectURL(await res.blob());
+  const captions = timedCaptions({ controls: $("caption-controls"), screen: $("replay-screen"), video,
+    load: async (lang) => (await rest("GET", `/v1/replays/${encodeURIComponent(id)}/captions?lang=${lang}`, token)).captions });
   const chat = rep.chat.slice();
   let shown = 0;
   video.addEventListener("timeupdate", () => {
@@ -61,7 +64,7 @@ async function main() {
     }
   });
   await video.play().catch(() => notice("Press play to watch the replay."));
-  window.soukReplay = { ready: true, replay: rep };
+  window.soukReplay = { ready: true, replay: rep, captions };
 }
 
 main().catch((err) => notice(explain(err)));

@@ -35,6 +35,8 @@ function render(show) {
   $("end-btn").disabled = !live;
   $("title").disabled = live;
   $("record").disabled = live;
+  $("captions-on").disabled = !live; // captions are per show: on only while live
+  if (!live) $("captions-on").checked = false;
   if (live && show.title) $("title").value = show.title;
   if (typeof show.viewers === "number") setStat("viewers", show.viewers);
   const ul = $("onstage");
@@ -238,6 +240,13 @@ async function main() {
   $("show-form").addEventListener("submit", act(goLive));
   state.groupBuy = mountGroupBuyHost($("group-buy-host"), { room: ROOM, token: state.token, skus: () => [...state.pinned] });
   $("end-btn").addEventListener("click", act(endShow));
+  $("captions-on").addEventListener("change", act(async () => {
+    const box = $("captions-on");
+    try {
+      const st = await call("POST", "/captions", { enabled: box.checked, lang: $("captions-src").value || null });
+      box.checked = st.enabled;
+    } catch (e) { box.checked = false; throw e; } // e.g. captions_unavailable: this node has no speech model
+  }));
   $("mic-btn").addEventListener("click", act(async () => {
     const muted = !(state.room && state.room.muted.audio);
     if (state.room) await state.room.mute("audio", muted);

@@ -6,6 +6,7 @@ import { chat } from "/static/rtm/chat.js";
 import { chatTranslation } from "./translate-ui.js";
 import { $, chatLine, dropTile, explain, notice, pageToken, rest, text, tile } from "./live-common.js";
 import { mountGroupBuy } from "./group-buy.js";
+import { mountCaptions } from "./captions.js";
 
 const root = $("watch");
 const ROOM = root.dataset.room;
@@ -102,6 +103,7 @@ function translatable(m) {
 }
 
 function onMessage(m) {
+  if (state.captions) state.captions.onMessage(m);
   chatLine($("messages"), m);
   translatable(m);
   if (m.k === "chat" || m.k === "danmaku") flyDanmaku(m);
@@ -135,6 +137,8 @@ async function startChat() {
   client.on("error", (e) => notice(explain(e)));
   const channel = await client.join(ROOM, { history: 50 });
   state.channel = channel;
+  state.captions = mountCaptions({ controls: $("caption-controls"), screen: document.querySelector(".screen"), room: ROOM,
+    post: (path, body) => rest("POST", path, state.token, body) });
   state.tr = chatTranslation({
     controlsEl: $("tr-controls"),
     fetchBatch: (seqs, to) => rest("POST", `/v1/rtm/channels/${encodeURIComponent(ROOM)}/translations`, state.token, { to, seqs }),

@@ -1,0 +1,113 @@
+"""Live captions in real headless Chromium through Janus: the host's fake microphone plays English speech
+(Piper -> WAV, Chromium's --use-file-for-fake-audio-capture), the host turns captions on in the studio, a
+viewer picks Spanish and reads Spanish captions (Apertium) of what the host says, over the video.
+
+Run alone with: python -m souk.media.netns run -- .venv/bin/python -m pytest tests/e2e -k captions
+"""
+
+from __future__ import annotations
+
+import asyncio
+import wave
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from souk.api.app import FEATURES as APP_FEATURES
+from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, Souk, need_media, running_souk
+
+pytestmark = [pytest.mark.browser, pytest.mark.janus, pytest.mark.models, pytest.mark.slow, pytest.mark.timeout(180)]
+
+FEATURES = tuple(f for f in APP_FEATURES if f not in ("souk.api.routes.agent", "souk.api.routes.voice"))
+ROOM = "live-demo"
+SPEECH = ["Welcome to our live show.", "This jacket is very warm and the price is good."]
+
+
+def speech_wav(path: Path) -> Path:
+    """The host's microphone: the sentences with 1.5 s pauses, 48 kHz mono 16-bit (looped by Chromium)."""
+    from souk.agent.audio import resample
+    from souk.bench.agent.utterances import Voices, synthesize
+
+    voices = Voices()
+    parts = [np.zeros(24000, np.float32)]
+    for s in SPEECH:
+        pcm = np.frombuffer(synthesize("en", s, voices=voices).pcm, "<i2").astype(np.float32) / 32768
+        parts += [pcm, np.zeros(24000, np.float32)]
+    y = resample(np.concatenate(parts), 16000, 48000)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes((np.clip(y, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+@pytest.fixture
+async def souk_live(tmp_path: Path) -> AsyncIterator[Souk]:
+    from souk.core.settings import load_settings
+
+    need_media()
+    models = load_settings().models_path  # the checkout's assembled models (make models), not the test's data dir
+    if not (models / "whisper-base" / "model.bin").is_file():
+        pytest.skip("needs the Whisper model: make models")
+    async with running_souk(tmp_path / "souk", media=True, features=FEATURES, agent={"models_dir": str(models)}) as s:
+        yield s
+
+
+@pytest.fixture
+async def speaking_chromium(tmp_path: Path) -> AsyncIterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (make test installs it)")
+    from playwright.async_api import async_playwright
+
+    wav = speech_wav(tmp_path / "host.wav")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM,
+                                           args=[*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={wav}"])
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def test_a_viewer_reads_spanish_captions_of_the_hosts_english(souk_live: Souk, speaking_chromium: Any) -> None:
+    base = souk_live.base_url
+    host = await (await speaking_chromium.new_context()).new_page()
+    viewer = await (await speaking_chromium.new_context()).new_page()
+    errors: list[str] = []
+    for p in (host, viewer):
+        p.on("pageerror", lambda e: errors.append(str(e)))
+    await host.goto(f"{base}/live/{ROOM}/studio")
+    await host.wait_for_function("() => window.soukStudio && window.soukStudio.ready", timeout=15_000)
+    assert await host.is_disabled("#captions-on")  # per show: off air, no captions
+    await host.click("#live-btn")
+    await host.locator("#show-status", has_text="LIVE").wait_for(timeout=10_000)
+    await host.wait_for_function("() => !!(window.soukStudio.room && window.soukStudio.room.pub)", timeout=15_000)
+    await host.select_option("#captions-src", "en")
+    await host.check("#captions-on")  # loads Whisper on first use
+    captions = souk_live.ctx.captions
+    assert captions is not None
+    for _ in range(150):
+        if captions.state(souk_live.merchant_id, ROOM)["enabled"]:
+            break
+        await asyncio.sleep(0.2)
+    assert captions.state(souk_live.merchant_id, ROOM)["enabled"], await host.inner_text("#notice")
+    assert await host.is_checked("#captions-on")
+
+    await viewer.goto(f"{base}/live/{ROOM}")
+    await viewer.wait_for_function("() => window.soukWatch && window.soukWatch.ready && window.soukWatch.captions",
+                                   timeout=15_000)
+    await viewer.select_option("#caption-lang", "es")
+    line = viewer.locator('#captions p[data-lang="es"][data-final="true"]')
+    await line.first.wait_for(timeout=60_000)
+    texts = [t.lower() for t in await line.all_inner_texts()]
+    spanish = {"bienvenido", "bienvenidos", "nuestro", "espectáculo", "chaqueta", "muy", "precio", "bueno", "caliente",
+               "cálido", "vivo", "en directo"}
+    assert any(w in t for t in texts for w in spanish), texts
+    assert not any("welcome" in t or "jacket" in t for t in texts), texts  # translated, not the source
+    # the server translates once per language: this viewer's Spanish is in the room's languages
+    assert "es" in captions.state(souk_live.merchant_id, ROOM)["languages"]
+    assert not errors, errors
