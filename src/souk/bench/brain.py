@@ -32,13 +32,14 @@ def command(args: argparse.Namespace, settings: Settings) -> int:
     from souk.assistant.replay import Case, read_cases
 
     cases = read_cases(args.cases) if args.cases else [Case(f"b{i}", c, tuple(t)) for i, (c, t) in enumerate(BUILTIN)]
-    result = asyncio.run(_run(cases, max(1, args.rounds)))
+    result = asyncio.run(_run(cases, max(1, args.rounds), quiet=args.json))
     print(json.dumps(result) if args.json else json.dumps(result, indent=1))
     return 0 if result["failed"] == 0 else 1
 
 
-async def _run(cases: list[Any], rounds: int) -> dict[str, Any]:
+async def _run(cases: list[Any], rounds: int, *, quiet: bool = True) -> dict[str, Any]:
     from souk.assistant.factory import build_offline
+    from souk.core.progress import progress
 
     brain = build_offline()
     t0 = time.perf_counter()
@@ -48,11 +49,13 @@ async def _run(cases: list[Any], rounds: int) -> dict[str, Any]:
     times: list[float] = []
     failed = 0
     errors: list[str] = []
+    bar = progress("brain bench", total=rounds * sum(len(c.turns) for c in cases), quiet=quiet)  # stderr, tty
     for _ in range(rounds):
         brain._embedder._cache.clear()  # type: ignore[attr-defined]  # measure uncached embeddings
         for case in cases:
             session = brain.new_session(customer_id=case.customer)
             for turn in case.turns:
+                bar.advance()
                 t = time.perf_counter()
                 try:
                     session.reply_sync(turn, snap)
@@ -63,6 +66,7 @@ async def _run(cases: list[Any], rounds: int) -> dict[str, Any]:
                     times.append(FAILED_MS)
                     continue
                 times.append((time.perf_counter() - t) * 1000)
+    bar.close()
     out: dict[str, Any] = {
         "turns": len(times), "failed": failed, "warm_s": round(warm_s, 2),
         "brain_p50_ms": percentile(times, 0.5, ndigits=2), "brain_p95_ms": percentile(times, 0.95, ndigits=2),
