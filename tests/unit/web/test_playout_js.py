@@ -162,3 +162,14 @@ def test_no_keyframe_requests_for_a_simulcast_feed() -> None:
       a.stop();
       return requests.length;""")
     assert got == 0
+
+
+def test_a_voice_losing_a_tenth_of_its_packets_releases_the_hold() -> None:
+    """Lip sync makes the voice wait for held video: on a link that loses >= 10 % of the audio (before RED or
+    FEC repair it) the voice matters more than the freezes."""
+    def audio(s: dict[str, Any], lost: int) -> dict[str, Any]:
+        return {**s, "audioPackets": 50 - lost, "audioLost": lost}
+
+    got = policy([audio(lossy(0), 2), audio(lossy(1_000), 6), audio(lossy(2_000), 2), audio(lossy(3_000, lost=0), 0)])
+    assert got == [250, None, 250, "keep"]
+    assert policy([{**lossy(0), "audioPackets": 5, "audioLost": 5}]) == [250]  # too few packets to judge

@@ -5,7 +5,7 @@
 // repair (its browser sends NACKs or loses video packets), the PlayoutAdapter raises that subscription's
 // video `RTCRtpReceiver.jitterBufferTarget` to cover one repair round trip plus a margin (the browser then
 // renders frames that much later); after `calmMs` without repair, or above `maxLossPct` (audio-only
-// territory), it hands the buffer back to the browser. The likely cost: Chromium keeps the voice in lip sync
+// territory, or when the voice itself loses `audioMaxLossPct`), it hands the buffer back to the browser. The likely cost: Chromium keeps the voice in lip sync
 // with the video, so the voice may wait as long, which the E-model counts as conversational delay (not yet
 // separated from load on a quiet machine: docs/resilience.md); `maxMs` bounds it, and `budgetMs` caps it by the
 // round trip (none at all on a path over ~216 ms, where the voice matters more). Pure parts (PlayoutPolicy,
@@ -23,6 +23,7 @@
 export const PLAYOUT = {
   repairLossPct: 0.5, // a sample with this much video loss (or any NACK sent) is "repairing"
   maxLossPct: 15, // above: repair cannot keep up (sdk/layers.js goes audio-only); no extra delay for audio to sync to
+  audioMaxLossPct: 10, // the voice itself loses this much: every ms it waits for the video costs more than a freeze
   rttFactor: 1, // target = rttFactor x RTT + marginMs, at most maxMs
   marginMs: 100, // reordering wait, the retransmission's own pacing, jitter
   floorMs: 150, // a repair upstream (Janus NACKing the publisher) takes the publisher's round trip, unseen here
@@ -52,7 +53,9 @@ export class PlayoutPolicy {
     const lossPct = expected > 0 ? (100 * (s.videoLost || 0)) / expected : 0;
     const repairing = (s.nacks || 0) > 0 || (expected > 0 && lossPct >= p.repairLossPct);
     let want = this.target;
-    if (expected > 0 && lossPct > p.maxLossPct) {
+    const heard = (s.audioPackets || 0) + (s.audioLost || 0);
+    const audioLossPct = heard > 0 ? (100 * (s.audioLost || 0)) / heard : 0;
+    if ((expected > 0 && lossPct > p.maxLossPct) || (heard >= 20 && audioLossPct >= p.audioMaxLossPct)) {
       want = null;
     } else if (repairing) {
       this.repairAt = s.t;
@@ -105,13 +108,16 @@ export class StallWatch {
 
 // The cumulative counters a sample is made of, from one getStats() report of a subscription.
 export function playoutSnapshot(stats, t) {
-  const out = { t, videoPackets: 0, videoLost: 0, nacks: 0, framesDecoded: 0, rttMs: null };
+  const out = { t, videoPackets: 0, videoLost: 0, nacks: 0, framesDecoded: 0, rttMs: null, audioPackets: 0, audioLost: 0 };
   stats.forEach((s) => {
     if (s.type === "inbound-rtp" && s.kind === "video") {
       out.videoPackets += s.packetsReceived || 0;
       out.videoLost += Math.max(0, s.packetsLost || 0);
       out.nacks += s.nackCount || 0;
       out.framesDecoded += s.framesDecoded || 0;
+    } else if (s.type === "inbound-rtp" && s.kind === "audio") {
+      out.audioPackets += s.packetsReceived || 0;
+      out.audioLost += Math.max(0, s.packetsLost || 0);
     } else if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded" &&
                typeof s.currentRoundTripTime === "number") {
       out.rttMs = s.currentRoundTripTime * 1000;
@@ -123,7 +129,8 @@ export function playoutSnapshot(stats, t) {
 // One sample from two snapshots.
 export function playoutSample(prev, cur) {
   const d = (k) => Math.max(0, (cur[k] || 0) - (prev[k] || 0));
-  return { t: cur.t, rttMs: cur.rttMs, videoPackets: d("videoPackets"), videoLost: d("videoLost"), nacks: d("nacks") };
+  return { t: cur.t, rttMs: cur.rttMs, videoPackets: d("videoPackets"), videoLost: d("videoLost"), nacks: d("nacks"),
+           audioPackets: d("audioPackets"), audioLost: d("audioLost") };
 }
 
 // Applies a PlayoutPolicy (once a second) and a StallWatch (every `pollMs`) to each subscription of a Room;
