@@ -61,6 +61,7 @@ from souk.live.stage_sync import StageSync
 from souk.media.plane import MediaPlane
 from souk.media.turn import TurnRelay, start_turn
 from souk.media.voice_plane import VoicePlane
+from souk.privacy.vault import FileVault
 from souk.rtm.config import RtmConfig
 from souk.rtm.envelope import Kind
 from souk.rtm.node import RtmNode, start_node
@@ -278,7 +279,8 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
     if "voice_rooms" in want and ctx.voice_rooms is None:  # the seats; the socket asks them who may speak
         ctx.voice_rooms = VoiceRooms(ctx.storage.voice_rooms, RtmChannel(ctx.rtm, "voice"), ctx.voice_plane,
                                      ctx.clock, talking_publisher=RtmChannel(ctx.rtm, "voice-talking"),
-                                     recordings_dir=ctx.media.recordings_dir if ctx.media is not None else None)
+                                     recordings_dir=ctx.media.recordings_dir if ctx.media is not None else None,
+                                     sealer=_vault(ctx))
         stack.push_async_callback(ctx.voice_rooms.aclose)
         ctx.voice_seats = ctx.voice_rooms
     if "voice" in want and ctx.attendant is None and ctx.voice is not None and ctx.media is not None \
@@ -298,13 +300,19 @@ async def _rtm(ctx: AppContext, stack: AsyncExitStack) -> RtmNode:
     return node
 
 
+def _vault(ctx: AppContext) -> FileVault | None:
+    """Encryption at rest of recordings (souk.privacy.vault) with the storage's key ring; None when off."""
+    keys = ctx.storage.keys
+    return None if keys is None else FileVault(keys)
+
+
 def _recorder(ctx: AppContext, stack: AsyncExitStack) -> Recorder:
     # the media plane's rec_dir; the same path when no plane runs (the replay side still serves old shows)
     root = ctx.media.recordings_dir if ctx.media is not None else ctx.settings.data_path / "recordings"
     live = ctx.settings.live
     ffmpeg = live.ffmpeg_binary
     ffprobe = ffmpeg[: -len("ffmpeg")] + "ffprobe" if ffmpeg.endswith("ffmpeg") else "ffprobe"
-    rec = Recorder(root, Binaries(pp_rec=live.pp_rec_binary, ffmpeg=ffmpeg, ffprobe=ffprobe))
+    rec = Recorder(root, Binaries(pp_rec=live.pp_rec_binary, ffmpeg=ffmpeg, ffprobe=ffprobe), sealer=_vault(ctx))
     _need(ctx.stage, "stage", "recorder").add_listener(rec)
     stack.push_async_callback(rec.aclose)
     return rec

@@ -14,11 +14,12 @@ import json
 import logging
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from souk.core.errors import NotFound
+from souk.core.errors import NotFound, SoukError
 from souk.core.tasks import TaskOwner
 from souk.live.stage import Show
 
@@ -30,6 +31,25 @@ TAIL = 400  # chars of converter stderr kept in a failure reason
 MIN_RATIO = 0.5  # an output shorter than half the show (minus slack) counts as short
 SLACK_S = 2.0
 CLOSE_WAIT_S = 10.0  # how long the .mjr.tmp files of a just-ended show may take to close
+
+
+class SealedReader(Protocol):
+    """An encrypted recording file opened for reading (souk.privacy.vault.SealedFile)."""
+
+    @property
+    def size(self) -> int: ...
+    def iter_range(self, start: int = 0, end: int | None = None) -> Iterator[bytes]: ...
+
+
+class FileSealer(Protocol):
+    """Encryption at rest of finished recordings (souk.privacy.vault.FileVault): ``seal`` replaces ``path`` by
+    ``path.enc`` under the merchant's data key; ``open`` reads one back."""
+
+    async def seal(self, merchant_id: str, path: Path, purpose: str = "recording") -> Path: ...
+    async def open(self, merchant_id: str, path: Path) -> SealedReader: ...
+
+
+SEALED_SUFFIX = ".enc"
 
 
 class ConversionError(Exception):
@@ -87,9 +107,11 @@ async def _step(args: list[str]) -> None:
 class Recorder:
     """Stage listener: ``show_started`` / ``feed_published`` / ``show_ended``; plus read access for the API."""
 
-    def __init__(self, root: Path, binaries: Binaries | None = None, *, max_jobs: int = 1) -> None:
+    def __init__(self, root: Path, binaries: Binaries | None = None, *, max_jobs: int = 1,
+                 sealer: FileSealer | None = None) -> None:
         self.root = Path(root)
         self.bin = binaries or Binaries()
+        self.sealer = sealer  # encryption at rest of finished recordings (None: files stay plain)
         self._tasks = TaskOwner("recorder")
         self._slots = asyncio.Semaphore(max_jobs)
 
@@ -147,6 +169,8 @@ class Recorder:
             data = read_manifest(folder)
             try:
                 data["participants"] = await self._convert(folder, data)
+                if self.sealer is not None:
+                    await self._seal(folder, data)
                 data.update(status="ready", reason=None)
                 log.info("recording %s: ready (%d files)", data["id"], len(data["participants"]))
             except ConversionError as exc:
@@ -190,6 +214,31 @@ class Recorder:
         if not any(p["main"] for p in out):
             out[0]["main"] = True
         return out
+
+    async def _seal(self, folder: Path, data: dict[str, Any]) -> None:
+        """Encrypt the playable files and Janus's .mjr sources; the intermediate per-track files go."""
+        assert self.sealer is not None  # the caller checked
+        finals = {p["file"] for p in data["participants"]}
+        try:
+            for f in sorted(folder.iterdir()):
+                if f.name in finals or f.suffix == ".mjr":
+                    await self.sealer.seal(data["merchant"], f)
+                elif f.name.endswith((".video.webm", ".audio.opus")):
+                    f.unlink()
+        except (SoukError, OSError) as exc:
+            raise ConversionError(f"encryption at rest failed: {exc}") from exc
+        data["encrypted"] = True
+
+    async def media(self, merchant_id: str, folder: Path, name: str) -> Path | SealedReader:
+        """A recording file: its path when plain, an opened reader when it was encrypted at rest."""
+        plain = folder / name
+        sealed = folder / (name + SEALED_SUFFIX)
+        if not plain.exists() and sealed.exists():
+            if self.sealer is None:
+                raise SoukError(f"recording file {name} is encrypted and this process has no keys",
+                                code="recording_sealed")
+            return await self.sealer.open(merchant_id, sealed)
+        return plain
 
     async def _check(self, f: Path, length: float) -> float:
         if not f.exists() or f.stat().st_size == 0:

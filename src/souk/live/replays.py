@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from souk.auth.tokens import AccessClaims
 from souk.core.errors import Forbidden, NotFound, SoukError
 from souk.live.access import require_host
-from souk.live.recording import Recorder
+from souk.live.recording import Recorder, SealedReader
 from souk.live.replay import assemble, decode
 from souk.live.service import LiveCommerce
 
@@ -57,6 +57,11 @@ class ReplayService:
             log.warning("replay %s: media %r refused (status %s)", recording_id, name, data["status"])
             raise NotFound("no such replay file", code="replay_media_not_found")
         return folder / name
+
+    async def media(self, claims: AccessClaims, recording_id: str, name: str) -> Path | SealedReader:
+        """A ready recording's file: its path, or a decrypting reader when it is encrypted at rest."""
+        path = self.media_file(claims, recording_id, name)
+        return await self.recorder.media(claims.merchant_id, path.parent, name)
 
     async def add_to_cart(self, claims: AccessClaims, recording_id: str, sku: str, qty: int) -> list[dict[str, Any]]:
         """Add a chapter's product to the viewer's cart of the room (403 ``not_a_chapter`` for any other)."""

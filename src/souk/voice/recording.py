@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from souk.domain.voice_rooms import VoiceRoom
-from souk.live.recording import read_manifest, write_manifest
+from souk.live.recording import FileSealer, read_manifest, write_manifest
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +66,12 @@ def finished(root: Path, room: VoiceRoom) -> dict[str, Any]:
         log.info("voice recording %s: ready, %.1f s of mix", data["id"], seconds)
     write_manifest(folder, data)
     return data
+
+
+async def seal(root: Path, room: VoiceRoom, sealer: FileSealer) -> None:
+    """Encrypt the finished mix at rest (``mix.wav.enc``; the replay decrypts it as it streams)."""
+    folder = _folder(root, room)
+    await sealer.seal(room.merchant_id, folder / MIX)
+    data = read_manifest(folder)
+    data["encrypted"] = True
+    write_manifest(folder, data)

@@ -30,6 +30,7 @@ from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
 from souk.domain.seats import Actor, Change, LeaveSeat, Op, media_delta
 from souk.domain.voice_rooms import VoiceRoom, VoiceRoomRepo, VoiceRoomSpec
+from souk.live.recording import FileSealer
 from souk.media.voice_plane import SpeakerJoined, SpeakerLeft, Talking, VoiceEvent
 from souk.voice import recording
 from souk.voice.announcer import DEFAULT_INTERVAL_S, Announcer
@@ -54,9 +55,10 @@ class VoiceRooms:
     def __init__(self, store: VoiceRoomRepo, publisher: Publisher, media: VoiceMedia | None, clock: Clock, *,
                  prebuffer: int = DEFAULT_PREBUFFER, announce_interval_s: float = DEFAULT_INTERVAL_S,
                  talking_publisher: Publisher | None = None, seat_grace_s: float = DEFAULT_SEAT_GRACE_S,
-                 recordings_dir: Path | None = None) -> None:
+                 recordings_dir: Path | None = None, sealer: FileSealer | None = None) -> None:
         self._store = store
         self._recordings = recordings_dir  # where the plane writes recorded mixes (None: rooms are not recorded)
+        self._sealer = sealer  # encryption at rest of finished mixes (souk.privacy.vault; None: plain)
         self._grace = seat_grace_s
         self._gone: dict[tuple[RoomKey, str], asyncio.Task[None]] = {}  # speakers whose connection left
         self._tasks = TaskOwner("voice-seats")
@@ -116,7 +118,9 @@ class VoiceRooms:
                                 room_id, exc)
                 if self._recording(room) is not None and self._recordings is not None:
                     try:
-                        recording.finished(self._recordings, room)
+                        done = recording.finished(self._recordings, room)
+                        if self._sealer is not None and done["status"] == "ready":
+                            await recording.seal(self._recordings, room, self._sealer)
                     except (SoukError, OSError) as exc:
                         log.warning("voice room %s/%s: recording not finished: %s", merchant_id, room_id, exc)
         return room

@@ -63,7 +63,7 @@ async def _duration(f: Path) -> float:
     return float(json.loads(out)["format"]["duration"])
 
 
-async def test_recorded_show_becomes_a_playable_file(souk_rec: Souk) -> None:
+async def test_recorded_show_becomes_a_playable_file(souk_rec: Souk, tmp_path: Path) -> None:
     souk, room = souk_rec, "live-rec"
     async with httpx.AsyncClient(base_url=souk.base_url, timeout=20) as http:
         rec = await _show(souk, http, room)
@@ -71,7 +71,21 @@ async def test_recorded_show_becomes_a_playable_file(souk_rec: Souk) -> None:
     [p] = rec["participants"]
     assert p["identity"] == "hana" and p["main"]
     show_id = rec["id"].split(".", 1)[1]
-    f = souk.ctx.media.recordings_dir / souk.merchant_id / room / show_id / p["file"]
+    folder = souk.ctx.media.recordings_dir / souk.merchant_id / room / show_id
+    # encrypted at rest (the default): only ciphertext on disk, no WebM/Opus/Janus headers, .mjr sources too
+    assert not (folder / p["file"]).exists() and (folder / (p["file"] + ".enc")).exists()
+    assert list(folder.glob("*.mjr.enc")) and not list(folder.glob("*.mjr"))
+    for f in folder.iterdir():
+        if f.name != "manifest.json":
+            blob = f.read_bytes()
+            assert not any(m in blob for m in (b"\x1aE\xdf\xa3", b"webm", b"OpusHead", b"MJR0")), f.name
+    # ... and the replay decrypts it into a playable file of about the show's length
+    viewer = souk.ctx.tokens.mint(merchant_id=souk.merchant_id, identity="ana", room=room, role="audience")
+    async with httpx.AsyncClient(base_url=souk.base_url, timeout=20) as http:
+        r = await http.get(f"/v1/replays/{rec['id']}/media/{p['file']}", headers={"Authorization": f"Bearer {viewer}"})
+    assert r.status_code == 200, r.text
+    f = tmp_path / "replayed.webm"
+    f.write_bytes(r.content)
     assert 1.5 < await _duration(f) < 6.0
 
 

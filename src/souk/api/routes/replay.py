@@ -7,16 +7,18 @@ requests served by FileResponse) give the replay. Recording ids are ``"{room}.{s
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
 from souk.api.openapi import errors
 from souk.api.params import RecordingId, RoomId
 from souk.api.routes.live import CartIn
+from souk.api.sealed_media import sealed_response
 from souk.core.errors import Unavailable
 from souk.live.replays import ReplayService
 from souk.web.render import page
@@ -46,8 +48,12 @@ async def replay(recording_id: RecordingId, claims: Claims, ctx: Ctx) -> dict[st
 
 @router.get("/v1/replays/{recording_id}/media/{name}", response_class=FileResponse,
             responses=errors(REPLAY, {404: ["replay_media_not_found"]}))
-async def media(recording_id: RecordingId, name: str, claims: Claims, ctx: Ctx) -> FileResponse:
-    return FileResponse(replays(ctx).media_file(claims, recording_id, name), media_type="video/webm")
+async def media(recording_id: RecordingId, name: str, claims: Claims, ctx: Ctx, request: Request) -> Response:
+    source = await replays(ctx).media(claims, recording_id, name)
+    if isinstance(source, Path):
+        return FileResponse(source, media_type="video/webm")
+    # encrypted at rest (souk.privacy.vault): decrypted as it streams, byte ranges served
+    return sealed_response(source, request.headers.get("range"), "video/webm")
 
 
 @router.post("/v1/replays/{recording_id}/cart", responses=errors(REPLAY, {
