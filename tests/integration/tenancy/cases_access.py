@@ -53,6 +53,21 @@ async def healthz(t: Tenancy) -> None:
     await _public_get(t, "/healthz")
 
 
+@covers("GET", "/readyz", public=NO_STATE)
+async def readyz(t: Tenancy) -> None:
+    await _public_get(t, "/readyz", 200, 503)  # per-component status of the node, nothing of a merchant's
+
+
+@covers("GET", "/metrics")
+async def metrics(t: Tenancy) -> None:
+    """The node's series (room and merchant labels of every merchant) are the operator's: no merchant
+    credential opens them (docs/operate.md)."""
+    for cred in (b_key(t), b_staff(t), b_host(t), t.keys[A]):
+        async with t.http(cred) as c:
+            r = await c.get("/metrics")
+        assert clean(t, r, 401)["error"]["code"] == "metrics_token_invalid", r.text
+
+
 @covers("GET", "/favicon.ico", public=NO_STATE)
 async def favicon(t: Tenancy) -> None:
     await _public_get(t, "/favicon.ico", 204)
