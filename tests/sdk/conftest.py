@@ -18,6 +18,10 @@ import pytest
 from tests.fixtures.browser import running_souk
 
 OPERATOR_TOKEN = "op-sdk-tests-0123456789abcdef"
+# the routes the SDK's resources call (not the assistant: its model warm-up holds a shutdown for ~30 s here)
+FEATURES = tuple(f"souk.api.routes.{name}" for name in (
+    "health", "auth", "operator", "rooms", "signaling", "calls", "live", "group_buys", "stage", "desk",
+    "webhooks"))
 START_TIMEOUT_S = 60.0
 
 
@@ -60,7 +64,7 @@ class ServerThread:
 
     async def _serve(self) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        async with running_souk(self._data_dir, features=None, **self._overrides) as souk:
+        async with running_souk(self._data_dir, features=FEATURES, **self._overrides) as souk:
             self.live = LiveSouk(souk.base_url, souk.api_key, souk.merchant_id,
                                  souk.settings.auth.operator_token.get_secret_value())
             self._ready.set()

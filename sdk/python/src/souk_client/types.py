@@ -226,6 +226,14 @@ class EndpointWithSecret(TypedDict):
     secret: str
 
 
+class EraseIn(TypedDict):
+    emails: NotRequired[list[str]]
+    phones: NotRequired[list[str]]
+    names: NotRequired[list[str]]
+    identities: NotRequired[list[str]]
+    confirm: str
+
+
 class ErrorBody(TypedDict):
     code: str
     kind: str
@@ -285,6 +293,15 @@ class IceServerOut(TypedDict):
 class IceServersOut(TypedDict):
     ice_servers: list[IceServerOut]
     expires_at: int | None
+
+
+class Identifiers(TypedDict):
+    """Identifiers the stores cannot know (a phone the shop keeps elsewhere, a guest identity)."""
+
+    emails: NotRequired[list[str]]
+    phones: NotRequired[list[str]]
+    names: NotRequired[list[str]]
+    identities: NotRequired[list[str]]
 
 
 class InviteIn(TypedDict):
@@ -688,6 +705,7 @@ ERROR_CODES: dict[str, tuple[int, ...]] = {
     'agent_full': (409,),
     'agent_not_found': (404,),
     'agent_not_online': (409,),
+    'ai_declined': (403,),
     'already_joined': (409,),
     'already_on_stage': (409,),
     'already_queued': (409,),
@@ -734,6 +752,7 @@ ERROR_CODES: dict[str, tuple[int, ...]] = {
     'cart_full': (413,),
     'cart_qty_limit': (413,),
     'channel_rate_limited': (429,),
+    'confirmation_mismatch': (409,),
     'consent_required': (409,),
     'conversation_closed': (409,),
     'conversation_not_found': (404,),
@@ -856,6 +875,7 @@ ERROR_CODES: dict[str, tuple[int, ...]] = {
     'unknown_canned_reply': (404,),
     'unknown_conversation': (404,),
     'unknown_currency': (400,),
+    'unknown_customer': (404,),
     'unknown_merchant': (404,),
     'unknown_product': (404,),
     'unknown_room': (404,),
@@ -882,6 +902,7 @@ ErrorCode = Literal[
     'agent_full',
     'agent_not_found',
     'agent_not_online',
+    'ai_declined',
     'already_joined',
     'already_on_stage',
     'already_queued',
@@ -928,6 +949,7 @@ ErrorCode = Literal[
     'cart_full',
     'cart_qty_limit',
     'channel_rate_limited',
+    'confirmation_mismatch',
     'consent_required',
     'conversation_closed',
     'conversation_not_found',
@@ -1050,6 +1072,7 @@ ErrorCode = Literal[
     'unknown_canned_reply',
     'unknown_conversation',
     'unknown_currency',
+    'unknown_customer',
     'unknown_merchant',
     'unknown_product',
     'unknown_room',
@@ -1186,6 +1209,8 @@ OPERATIONS: frozenset[tuple[str, str]] = frozenset({
     ('GET', '/v1/privacy/consents'),
     ('GET', '/v1/privacy/consents/{subject}'),
     ('POST', '/v1/privacy/consents/{subject}'),
+    ('POST', '/v1/privacy/customers/{customer}/erase'),
+    ('POST', '/v1/privacy/customers/{customer}/export'),
     ('GET', '/v1/privacy/retention'),
     ('DELETE', '/v1/privacy/retention/{kind}'),
     ('PUT', '/v1/privacy/retention/{kind}'),
