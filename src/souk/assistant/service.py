@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,6 +231,17 @@ class AssistantService:
         self._conversations.pop(conv.id, None)
         await conv.session.aclose()
         await self._tell_gone(conv)
+
+    async def forget_customer(self, merchant_id: str, identities: Collection[str]) -> int:
+        """Close the merchant's open conversations of these owners or customers (customer erasure: their
+        transcripts in memory go with them); how many."""
+        mine = [c for c in self._conversations.values() if c.merchant_id == merchant_id
+                and (c.owner in identities or (c.customer_id is not None and c.customer_id in identities))]
+        for conv in mine:
+            self._conversations.pop(conv.id, None)
+            await conv.session.aclose()
+            await self._tell_gone(conv)
+        return len(mine)
 
     def on_gone(self, listener: Callable[[Conversation], Awaitable[None]]) -> None:
         """``await listener(conv)`` after a conversation is closed, idles out or is evicted (not at shutdown):

@@ -1,5 +1,5 @@
 """Export and erasure through the API of a running Souk (embedded broker: its in-memory ring too): the zip
-holds each piece, erasure answers its report, the running broker no longer serves her messages to late
+holds each piece, erasure answers its report and closes her open assistant conversation, the running broker no longer serves her messages to late
 joiners while the other customer's stay, and the audit log names both requests by the customer reference only."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -23,6 +24,9 @@ async def test_export_and_erase_over_the_api(tmp_path: Path) -> None:
         broker = souk.ctx.rtm.service.broker
         for p in (EMILY, LIAM):
             await seed(souk.ctx.storage, souk.settings.data_path, p, broker=broker)
+        assistant: Any = souk.ctx.assistant
+        await assistant.open(M, EMILY.customer_id, EMILY.customer_id)  # her open conversation, in memory
+        await assistant.open(M, LIAM.customer_id, LIAM.customer_id)
         headers = {"Authorization": f"Bearer {souk.api_key}"}
         async with httpx.AsyncClient(base_url=souk.base_url, headers=headers, timeout=120) as c:
             r = await c.post(f"/v1/privacy/customers/{EMILY.customer_id}/export",
@@ -48,6 +52,7 @@ async def test_export_and_erase_over_the_api(tmp_path: Path) -> None:
             r = await c.post(f"/v1/privacy/customers/{EMILY.customer_id}/export")
             assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_customer"
 
+        assert assistant.open_count(M, EMILY.customer_id) == 0 and assistant.open_count(M, LIAM.customer_id) == 1
         history = b"".join(raw for _, raw in await broker.history(f"{M}/live-1", since=None, limit=100))
         assert EMILY.phone.encode() not in history and EMILY.email.encode() not in history
         assert LIAM.phone.encode() in history

@@ -7,7 +7,8 @@ store and answers the report (``ok`` false: a store failed or an identifier is s
 Both take the merchant's API key or an admin staff token and are recorded in the audit log before the answer
 (``privacy.export``/``privacy.erase``, the customer named by a one-way reference, never by an identifier; the
 path's customer id is not recorded). Erasure through the API also clears this node's in-memory copies (the
-embedded broker's recent messages, the assistant's store snapshot). Another merchant's customer is 404.
+embedded broker's recent messages, the assistant's open conversations of the customer and its store
+snapshot). Another merchant's customer is 404.
 """
 
 from __future__ import annotations
@@ -78,9 +79,17 @@ def _actor(request: Request, who: Any) -> tuple[str, str]:
     return f"api-key:{parse_key_id(bearer(request) or '') or '?'}", "api_key"
 
 
-def _forget(ctx: AppContext, merchant_id: str) -> None:
-    """This node's in-memory copies of the merchant's store (the assistant's snapshot cache)."""
-    invalidate = getattr(ctx.assistant, "invalidate", None)  # souk.assistant.service.AssistantService
+async def _forget(ctx: AppContext, ids: CustomerIds) -> None:
+    """This node's in-memory copies: the assistant's open conversations of the customer (their transcripts)
+    and its snapshot of the merchant's store (souk.assistant.service.AssistantService)."""
+    forget = getattr(ctx.assistant, "forget_customer", None)
+    if callable(forget):
+        await forget(ids.merchant_id, ids.identities_all)
+    _forget_snapshot(ctx, ids.merchant_id)
+
+
+def _forget_snapshot(ctx: AppContext, merchant_id: str) -> None:
+    invalidate = getattr(ctx.assistant, "invalidate", None)
     if callable(invalidate):
         invalidate(merchant_id)
 
@@ -120,10 +129,11 @@ async def erase(customer: Customer, body: EraseIn, who: Auditor, ctx: Ctx, reque
                        code="confirmation_mismatch")
     deps, stores, ids = await _resolve(ctx, who.merchant_id, customer, body)
     actor, role = _actor(request, who)
+    await _forget(ctx, ids)  # first: an open conversation would write its transcript again
     result = await erase_customer(stores, ids, storage=ctx.storage, data_dir=deps.data_dir,
                                   recordings_dir=deps.recordings_dir, redis_url=deps.redis_url,
                                   audit=AuditLog(ctx.storage.audit), actor=actor, role=role)
-    _forget(ctx, who.merchant_id)
+    _forget_snapshot(ctx, who.merchant_id)
     view = result.view()
     for c in view["compacted"]:
         c.pop("file", None)  # server paths stay on the server
