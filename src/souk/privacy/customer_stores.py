@@ -25,6 +25,7 @@ from souk.privacy.file_stores import (
     RedisKeysStore,
     RtmHistoryStore,
     read_plain,
+    vault_reader,
 )
 from souk.privacy.rawscan import text_pattern
 from souk.storage import Storage
@@ -40,13 +41,15 @@ class StoreDeps:
     recordings_dir: Path
     redis_url: str | None = None
     rtm: Any = None  # the app's RTM broker (souk.rtm.broker.Broker) when running inside the app, else None
-    read_recording: ReadFile = read_plain  # part E: decrypting reader of recordings encrypted at rest
+    read_recording: ReadFile = read_plain  # opens recordings encrypted at rest (vault_reader)
 
     @classmethod
     def of(cls, storage: Storage, settings: Settings, *, recordings_dir: Path | None = None, rtm: Any = None,
            read_recording: ReadFile | None = None) -> StoreDeps:
+        keys = getattr(storage, "keys", None)  # encryption at rest on: recordings are sealed files
+        reader = read_recording or (vault_reader(keys) if keys is not None else read_plain)
         return cls(storage, settings, settings.data_path, recordings_dir or settings.data_path / "recordings",
-                   settings.redis_url or None, rtm, read_recording or read_plain)
+                   settings.redis_url or None, rtm, reader)
 
 
 Factory = Callable[[StoreDeps], CustomerStore | None]

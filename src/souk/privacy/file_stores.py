@@ -28,7 +28,7 @@ from typing import Any
 from souk.privacy import rawscan
 from souk.privacy.customer import CustomerIds, Erased, Exported, ExportFile, StoreBase
 
-ReadFile = Callable[[Path], Awaitable[bytes]]
+ReadFile = Callable[[str, Path], Awaitable[bytes]]  # (merchant, file) -> plaintext
 
 
 def redis_client(url: str) -> Any:
@@ -38,8 +38,22 @@ def redis_client(url: str) -> Any:
     return from_url(url)
 
 
-async def read_plain(path: Path) -> bytes:
+async def read_plain(merchant_id: str, path: Path) -> bytes:
     return await asyncio.to_thread(path.read_bytes)
+
+
+def vault_reader(keys: Any) -> ReadFile:
+    """Recordings encrypted at rest (``*.enc``, souk.privacy.vault) opened with the storage's key ring."""
+    from souk.privacy.vault import SUFFIX, FileVault
+
+    vault = FileVault(keys)
+
+    async def read(merchant_id: str, path: Path) -> bytes:
+        if path.name.endswith(SUFFIX):
+            return await vault.read_bytes(merchant_id, path)
+        return await read_plain(merchant_id, path)
+
+    return read
 
 
 def _hit(raw: bytes, ids: CustomerIds) -> bool:
@@ -185,7 +199,7 @@ class RecordingsStore(StoreBase):
 
     def __init__(self, root: Path, read: ReadFile = read_plain) -> None:
         self._root = root
-        self._read = read  # part E: decrypts a recording encrypted at rest
+        self._read = read  # opens a recording encrypted at rest (vault_reader)
 
     def _files(self, ids: CustomerIds) -> list[Path]:
         base = self._root / ids.merchant_id
@@ -203,10 +217,14 @@ class RecordingsStore(StoreBase):
         files = await asyncio.to_thread(self._files, ids)
 
         def reader(p: Path) -> Callable[[], Awaitable[bytes]]:
-            return lambda: self._read(p)
+            return lambda: self._read(ids.merchant_id, p)
+
+        def name(p: Path) -> str:  # as the customer knows it: the plaintext's name
+            rel = p.relative_to(base).as_posix()
+            return rel.removesuffix(".enc") if self._read is not read_plain else rel
 
         return Exported([{"file": p.relative_to(base).as_posix(), "bytes": p.stat().st_size} for p in files],
-                        [ExportFile("recordings/" + p.relative_to(base).as_posix(), reader(p)) for p in files])
+                        [ExportFile("recordings/" + name(p), reader(p)) for p in files])
 
     async def erase(self, ids: CustomerIds) -> Erased:
         return Erased(deleted=await asyncio.to_thread(self._erase, ids))

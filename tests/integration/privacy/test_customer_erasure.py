@@ -15,6 +15,7 @@ import pytest
 
 from souk.cli.main import main
 from souk.core.settings import load_settings
+from souk.privacy.vault import FileVault
 from souk.rtm.memory import MemoryBroker
 from souk.rtm.sqlite_log import SqliteLog
 from souk.storage import open_storage
@@ -34,6 +35,10 @@ async def _seed(data_dir: Path, people: list[Person]) -> None:
     try:
         for p in people:
             await seed(storage, data_dir, p, broker=broker)
+        # recordings are encrypted at rest once finished (souk.privacy.vault): one of hers is
+        assert storage.keys is not None
+        show = data_dir / "recordings" / M / EMILY.room / "show-1"
+        await FileVault(storage.keys).seal(M, show / f"{EMILY.customer_id}-1.opus")
     finally:
         await broker.aclose()
         await storage.aclose()
@@ -81,6 +86,9 @@ def test_export_then_erase_leaves_nothing_but_anonymised_orders(
     assert files == [f"files/recordings/recordings/consult-c-501/show-1/{EMILY.customer_id}-1.mjr",
                      f"files/recordings/recordings/consult-c-501/show-1/{EMILY.customer_id}-1.opus",
                      f"files/recordings/recordings/live-1/show-9/{EMILY.customer_id}-2.mjr"]
+    opus = folder / "files" / "recordings" / "recordings" / "consult-c-501" / "show-1" / f"{EMILY.customer_id}-1.opus"
+    assert opus.read_bytes().startswith(b"OggS"), "the sealed recording is exported in plaintext"
+    assert (data / "recordings" / M / EMILY.room / "show-1" / f"{EMILY.customer_id}-1.opus.enc").exists()
     logs = json.loads((folder / "data_files.json").read_text())
     assert [r["file"] for r in logs] == ["logs/souk.log"]
     left = json.loads((folder / "database.json").read_text())
