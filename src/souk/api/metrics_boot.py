@@ -42,6 +42,8 @@ def install_sources(ctx: AppContext, metrics: Metrics) -> None:
         metrics.add_source("rtm", lambda: rtm_series(hub))
     metrics.add_source("signal", lambda: _signal(ctx, metrics.node))
     metrics.add_source("desk", lambda: _desk(ctx))
+    if ctx.desk is not None:  # waits in the queue until a person takes the conversation
+        ctx.desk.meter = metrics
     if ctx.webhooks is not None:  # deliveries by result (souk.desk.webhook_dispatch)
         ctx.webhooks.dispatcher.metrics = metrics
 

@@ -36,6 +36,7 @@ OTHER = "_other"
 
 # seconds: HTTP and socket handling (sub-millisecond to seconds), media set-up and AI turns (up to a minute)
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+DESK_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0)  # a human's pickup
 SLOW_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 60.0)
 
 # souk.agent.metrics.TurnMetrics' stages, in order: end of turn confirmed, transcript, answer, first clause
@@ -101,6 +102,8 @@ class Metrics:
         self.voice_latency = Histogram("souk_voice_latency_seconds",
                                        "voice turn: end of the user's speech to each stage", ("stage",),
                                        buckets=SLOW_BUCKETS, registry=r)
+        self.desk_waits = Histogram("souk_desk_wait_seconds", "how long a conversation waited in the desk "
+                                    "queue before a person took it", buckets=DESK_BUCKETS, registry=r)
         self.webhook_deliveries = Counter("souk_webhook_deliveries",
                                           "webhook attempts (delivered, failed) and fates (parked, given_up)",
                                           ("result",), registry=r)
@@ -177,6 +180,9 @@ class Metrics:
         out = ms.get("first_audio_out_ms")
         if isinstance(out, (int, float)) and out > 0:
             self.assistant_turn("voice", "answered", out / 1000)
+
+    def desk_wait(self, seconds: float) -> None:
+        self.desk_waits.observe(seconds)
 
     def webhook(self, result: str, seconds: float | None = None) -> None:
         """An attempt (``delivered``/``failed``, with its time) or a fate (``parked``, ``given_up``)."""

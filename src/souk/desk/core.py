@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from souk.core.clock import Clock
 from souk.core.errors import Conflict, NotFound
 from souk.core.ids import new_id
+from souk.core.metrics import Metrics
 from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
 from souk.desk.feeds import Frame, Listeners
@@ -86,6 +87,8 @@ class DeskCore:
         self._profiles: dict[Key, StaffProfile] = {}
         self._grace: dict[Key, asyncio.Task[Any]] = {}
         self._assigned_at: dict[Key, dt.datetime] = {}
+        # waits in the queue (souk.core.metrics), set when metrics are on (``metrics()`` is the desk's own report)
+        self.meter: Metrics | None = None
         self._handling: defaultdict[str, deque[float]] = defaultdict(lambda: deque(maxlen=HANDLING_SAMPLES))
         self._cache: OrderedDict[Key, Conversation] = OrderedDict()  # see _get
         self._packets: dict[Key, HandoffPacket | None] = {}  # the last hand-off's packet of open conversations
@@ -286,6 +289,16 @@ class DeskCore:
                            for q, cs in sorted(by_queue.items())],
                 "agents": agents}
 
+    def _waited(self, step: r.Step) -> None:
+        """Before ``step`` is adopted: how long each conversation it takes from the queue waited there."""
+        if self.meter is None or not step.assignments:
+            return
+        now = self._now()
+        for a in step.assignments:
+            c = self._state.conversations.get((a.merchant_id, a.conversation_id))
+            if c is not None and c.waiting:
+                self.meter.desk_wait((now - c.enqueued_at).total_seconds())
+
     def waiting_now(self) -> dict[str, tuple[int, float]]:
         """Every merchant's waiting conversations on this node: (how many, the oldest one's wait in s), for
         the metrics (souk.api.metrics_boot)."""
@@ -365,6 +378,7 @@ class DeskCore:
         order, and other hand-offs need not wait for these database writes)."""
         async with self._route_lock:
             step = compute()
+            self._waited(step)
             self._state = step.state
             keys: list[Key] = sorted({(a.merchant_id, a.conversation_id) for a in step.assignments}
                                      | {(merchant_id, cid) for cid in step.requeued if merchant_id is not None})
@@ -392,6 +406,7 @@ class DeskCore:
         what it decided: assignments, conversations taken back from an agent who left. Returns
         ``notify_key``'s conversation when it moved."""
         if adopt:
+            self._waited(step)
             self._state = step.state
         out: Conversation | None = None
         assigned = {a.conversation_id: a for a in step.assignments}
