@@ -44,6 +44,8 @@ DETAIL = """async (key) => {
     }
   }
   out.codecs = [...new Set(out.codecs)].sort();
+  // RFC 2198 RED (sdk/red.js: getStats names the codec Opus either way): sent, and received on every subscription
+  out.red = { sent: !!s.room.pub?.red, received: s.room.subs.size > 0 && [...s.room.subs.values()].every((x) => !!x.red) };
   return out;
 }"""
 
@@ -51,9 +53,9 @@ DETAIL = """async (key) => {
 def delta(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     """The counters of ``b`` minus those of ``a`` (two DETAIL results of one page), per group, plus a few ratios
     that explain the figures: Opus FEC used per lost packet, concealed share, mean audio/video buffer delay, mean
-    freeze length. Gauges (frameWidth) and the codecs are taken from ``b``."""
+    freeze length. Gauges (frameWidth), the codecs and the RED flags are taken from ``b``."""
     out: dict[str, Any] = {"seconds": round(max(1e-3, (b["t_ms"] - a["t_ms"]) / 1000), 3),
-                           "codecs": list(b.get("codecs", []))}
+                           "codecs": list(b.get("codecs", [])), "red": b.get("red")}
     for group in ("in_audio", "in_video", "out_audio", "out_video"):
         before, after = a.get(group, {}), b.get(group, {})
         d = {k: round(after[k] - before.get(k, 0), 4) for k in after if k != "frameWidth"}

@@ -28,8 +28,10 @@ def test_counts_over_the_window_and_the_ratios_that_explain_a_cell() -> None:
                in_video={"freezeCount": 3, "totalFreezesDuration": 0.9, "nackCount": 25, "frameWidth": 320,
                          "jitterBufferDelay": 41.0, "jitterBufferEmittedCount": 220},
                out_video={"retransmittedPacketsSent": 7})
+    b["red"] = {"sent": True, "received": True}
     d = delta(a, b)
     assert d["seconds"] == 10.0 and d["codecs"] == ["in audio/opus useinbandfec=1"]
+    assert d["red"] == {"sent": True, "received": True}  # flags of the page now (sdk/red.js), not differences
     assert d["in_audio"]["packetsLost"] == 50 and d["in_video"]["nackCount"] == 20
     assert d["in_video"]["frameWidth"] == 320  # a gauge: the latest, not a difference
     assert d["out_video"]["retransmittedPacketsSent"] == 7
@@ -41,5 +43,5 @@ def test_counts_over_the_window_and_the_ratios_that_explain_a_cell() -> None:
 
 def test_a_window_without_media_has_no_ratios() -> None:
     d = delta(detail(0), detail(2_000))
-    assert d["audio_fec_per_lost"] is None and d["audio_concealed_share"] is None
+    assert d["audio_fec_per_lost"] is None and d["audio_concealed_share"] is None and d["red"] is None
     assert d["audio_buffer_ms"] is None and d["mean_freeze_ms"] is None
