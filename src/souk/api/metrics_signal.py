@@ -24,6 +24,7 @@ class MeteredOutbox(Outbox):
         self.identity = ""
         self._joined_at: float | None = None
         self._timed: set[str] = set()
+        self._cut = False
 
     def joined(self) -> None:
         """A join succeeded: time the next media ups from now."""
@@ -38,6 +39,13 @@ class MeteredOutbox(Outbox):
                 self._timed.add(target)
                 self.metrics.media_up(target, time.perf_counter() - self._joined_at)
         return super().push(msg)
+
+    def push_frame(self, frame: bytes) -> bool:
+        queued = super().push_frame(frame)
+        if not queued and self.overflowed and not self._cut:  # the socket is closed 4429 for it
+            self._cut = True
+            self.metrics.message_error(SOCKET, "slow_consumer")
+        return queued
 
 
 def observe(outbox: Outbox, kind: str, reply: object, seconds: float) -> None:

@@ -143,3 +143,16 @@ def test_a_bad_bind_is_a_clear_settings_error(tmp_path: Path, bind: str) -> None
 
     with pytest.raises(ConfigError, match="metrics.bind"):
         load_settings(None, data_dir=str(tmp_path), metrics={"bind": bind})
+
+
+def test_a_signaling_outbox_that_overflows_counts_one_slow_consumer_cut() -> None:
+    from souk.api.metrics_signal import MeteredOutbox
+    from souk.signal import messages as m
+
+    metrics = Metrics()
+    outbox = MeteredOutbox(metrics)
+    outbox.identity = "shopper"
+    while outbox.push(m.Pong(id="p")):
+        pass
+    assert not outbox.push(m.Pong(id="p"))  # refused again: counted once
+    assert value(metrics.render(), "souk_socket_errors_total", socket="signal", code="slow_consumer") == 1
