@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from souk.core.errors import Unprocessable
+from souk.core.errors import BadRequest, Unprocessable
 from souk.core.settings import Settings
 from souk.domain.storefile import StoreInvalid, parse_json
 from souk.storage.onboarding import MerchantSpec, Onboarding, key_view, merchant_view
@@ -38,6 +38,9 @@ def register(sub: Any, bench: Any) -> None:
     create.add_argument("--timezone", default="UTC", help="IANA time zone, e.g. America/Mexico_City (default UTC)")
     create.add_argument("--ships-from", default="", help='"City, CC"')
     create.add_argument("--country", default="", help="the seller's country (ISO 3166-1 alpha-2)")
+    create.add_argument("--data-region", default=None, metavar="REGION",
+                        help="where its data is stored: one of [regions.*] (default: [residency] region); the "
+                             "merchant is created in that region's backend and listed in every region's")
     create.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
     create.set_defaults(func=run_create)
     listing = merchant.add_parser("list", help="list merchants")
@@ -97,7 +100,18 @@ def run_create(args: argparse.Namespace, settings: Settings) -> int:
                         languages=tuple(args.languages or ("en",)), timezone=args.timezone,
                         ships_from=args.ships_from, country=args.country)
     try:
-        merchant, key = _with_service(settings, lambda ob: ob.create_merchant(spec))
+        data_region = args.data_region or settings.residency.region
+        if settings.regions or data_region:
+            from souk.privacy.residency import check_region
+            from souk.privacy.residency_ops import create_in_region
+
+            if not data_region:
+                raise BadRequest(f"--data-region is required: regions {', '.join(sorted(settings.regions))} are "
+                                 "configured", code="data_region_required")
+            check_region(settings, data_region)
+            merchant, key = asyncio.run(create_in_region(settings, spec, data_region))
+        else:
+            merchant, key = _with_service(settings, lambda ob: ob.create_merchant(spec))
     except Unprocessable as exc:
         if not exc.details.get("problems"):
             raise

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from souk.cli.privacy_data import register_customer
+from souk.cli.privacy_keys import register_keys
 from souk.cli.purge import register_purge, with_storage
 from souk.core.errors import BadRequest
 from souk.core.settings import Settings
@@ -30,7 +31,9 @@ def register(sub: Any, bench: Any) -> None:
                              "with that hash, or the history was rewritten (repeatable)")
     verify.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
     verify.set_defaults(func=run_verify)
-    register_customer(register_purge(sub))  # souk privacy purge|retention, export|erase|scan
+    privacy = register_purge(sub)
+    register_customer(privacy)  # souk privacy purge|retention, export|erase|scan
+    register_keys(privacy)  # souk privacy keys|rotate-key|rewrap-keys|shred-keys|region (souk.cli.privacy_keys)
 
 
 def verdict_view(v: Verdict) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from tests.contract.storage.conftest import A, customer, merchant, product
 from tests.unit.domain.store_samples import small_store
 
 REPOS = ("merchants", "api_keys", "users", "catalog", "customers", "orders", "store_info", "reader", "rooms",
-         "calls", "store_files", "translations", "audit", "retention")
+         "calls", "store_files", "translations", "audit", "retention", "merchant_keys")
 TABLE_RE = re.compile(r"\b(?:FROM|UPDATE|INTO|JOIN)\s+\"?(\w+)\"?", re.IGNORECASE)
 GLOBAL_KEY_LOOKUP = re.compile(r"FROM api_keys\s+WHERE api_keys\.key_id = ", re.IGNORECASE)
 # the other: which merchants have an audit chain (souk audit verify over every merchant); ids only
@@ -131,6 +131,16 @@ async def _workload(s: Storage, r: dict[str, Any]) -> None:
     await r["retention"].own(A)
     await r["retention"].clear(A, "recordings")
     await r["retention"].purge_desk(A, 0.0)
+    await r["merchants"].set_data_region(A, "eu")  # residency (migration 0016)
+    await r["merchants"].data_region(A)
+    await r["merchants"].data_regions()  # the directory: merchant ids and regions only
+    await r["merchant_keys"].create_active(A, "k1", "m1", b"w1", retire_current=False)  # encryption at rest
+    await r["merchant_keys"].create_active(A, "k2", "m1", b"w2", retire_current=True)
+    await r["merchant_keys"].active(A)
+    await r["merchant_keys"].get(A, "k1")
+    await r["merchant_keys"].list(A)
+    await r["merchant_keys"].rewrap(A, "k1", "m1", "m2", b"w3")
+    await r["merchant_keys"].destroy(A)
 
 
 async def test_every_repository_statement_on_tenant_data_filters_by_merchant(storage: Storage) -> None:

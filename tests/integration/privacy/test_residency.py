@@ -115,3 +115,30 @@ async def test_a_move_reaches_the_nodes_and_bad_regions_are_refused(tmp_path: Pa
         fresh.admit("m-x")  # a node re-reading the regions (every [residency] refresh_s) now serves it
     with pytest.raises(ConfigError):
         load_settings(None, regions={"eu": {}}, residency={"region": "us"})
+
+
+def test_merchant_create_cli_places_the_merchant_in_its_region(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from souk.cli.main import main
+
+    config = tmp_path / "souk.toml"
+    config.write_text(f"""data_dir = "{tmp_path / 'default'}"
+[regions.eu]
+data_dir = "{tmp_path / 'eu'}"
+[regions.us]
+data_dir = "{tmp_path / 'us'}"
+""")
+    monkeypatch.setenv("SOUK_CONFIG", str(config))
+    assert main(["merchant", "create", "m-us", "--currency", "USD", "--json"]) != 0  # which region? refused
+    assert main(["merchant", "create", "m-us", "--currency", "USD", "--data-region", "mars", "--json"]) != 0
+    capsys.readouterr()
+    assert main(["merchant", "create", "m-us", "--currency", "USD", "--data-region", "us", "--json"]) == 0
+    assert capsys.readouterr().out.strip()
+    us_db, eu_db = tmp_path / "us" / "souk.db", tmp_path / "eu" / "souk.db"
+    assert _rows(us_db, "SELECT id, data_region FROM merchants") == [("m-us", "us")]
+    assert _rows(eu_db, "SELECT id, data_region FROM merchants") == [("m-us", "us")]
+    assert _rows(us_db, "SELECT merchant_id FROM api_keys") == [("m-us",)]
+    assert _rows(eu_db, "SELECT merchant_id FROM api_keys") == []
+    assert main(["privacy", "region", "--merchant", "m-us", "--move-to", "eu"]) != 0  # no --yes
+    assert main(["privacy", "region", "--merchant", "m-us", "--move-to", "eu", "--yes"]) != 0  # data not there
+    assert _rows(eu_db, "SELECT id, data_region FROM merchants") == [("m-us", "us")]
