@@ -46,6 +46,6 @@ def _load(settings: Settings, workers: int) -> CaptionEngine:
     return engine
 
 
-async def load_caption_engine(settings: Settings, *, workers: int = 1) -> CaptionEngine:
+async def load_caption_engine(settings: Settings, *, workers: int = 2) -> CaptionEngine:
     """Load the models off the event loop. ConfigError ``model_missing`` when this node has none."""
     return await asyncio.to_thread(_load, settings, workers)

@@ -4,9 +4,10 @@ final at the end of each utterance (issue 16).
 Fed 16 kHz mono s16le PCM with its stream time (ms, from the RTP clock), it cuts utterances with the Silero
 VAD (speech starts after ``start_windows`` speech windows; ends after ``end_silence_ms`` of non-speech, or is
 cut at ``max_utterance_ms``) and transcribes them through any :class:`SpeechToText` (Whisper base int8 with
-temperature 0 and capped tokens: souk.agent.providers.whisper). One worker decodes, in order, so captions
-leave in the order they were spoken: a partial is only asked for when the worker is idle (a busy machine
-gets fewer partials, never late finals), a final always.
+temperature 0 and capped tokens: souk.agent.providers.whisper). Finals go through one ordered lane, so they
+leave in the order they were spoken and never wait behind a partial; partials run beside it, one at a time
+(a busy machine gets fewer partials, never later finals), and a partial whose utterance's final has left is
+dropped. Give the recogniser two decode workers so both lanes run at once.
 """
 
 from __future__ import annotations
@@ -75,8 +76,10 @@ class StreamingCaptioner:
         self._silence_ms = 0
         self._last_partial_ms = 0
         self._n = 0
-        self._jobs: asyncio.Queue[_Job | None] = asyncio.Queue(self.cfg.queue)
-        self._busy = False
+        self._jobs: asyncio.Queue[_Job | None] = asyncio.Queue(self.cfg.queue)  # finals, in order
+        self._partial: asyncio.Task[None] | None = None
+        self._finals_out = 0  # utterances whose final has been emitted (finals leave in order)
+        self._name = name
         self._tasks = TaskOwner(name)
         self._tasks.spawn(self._work(), f"{name}:stt")
         self.dropped = 0  # decodes not done (queue full)
@@ -127,9 +130,10 @@ class StreamingCaptioner:
         end_ms = at_ms + win_ms
         if self._silence_ms >= cfg.end_silence_ms or end_ms - self._start_ms >= cfg.max_utterance_ms:
             await self._close(end_ms)
-        elif end_ms - self._last_partial_ms >= cfg.partial_every_ms and not self._busy and self._jobs.empty():
+        elif end_ms - self._last_partial_ms >= cfg.partial_every_ms and (self._partial is None or self._partial.done()):
             self._last_partial_ms = end_ms
-            self._offer(_Job(self._n, bytes(self._speech), self._start_ms, end_ms - self._silence_ms, False))
+            job = _Job(self._n, bytes(self._speech), self._start_ms, end_ms - self._silence_ms, False)
+            self._partial = self._tasks.spawn(self._decode(job), f"{self._name}:partial")
 
     async def _close(self, end_ms: int) -> None:
         """End the open utterance: its final goes to the worker (speech only, the trailing silence cut)."""
@@ -156,6 +160,8 @@ class StreamingCaptioner:
         if self._start_ms >= 0:
             await self._close(self._start_ms + len(self._speech) // BYTES_PER_MS)
         await self._jobs.join()
+        if self._partial is not None and not self._partial.done():
+            self._partial.cancel()
 
     async def _work(self) -> None:
         while True:
@@ -167,7 +173,6 @@ class StreamingCaptioner:
                 self._jobs.task_done()
 
     async def _decode(self, job: _Job) -> None:
-        self._busy = True
         try:
             result = await self._stt.transcribe(job.pcm, language=self.language)
             text, lang = result.text.strip(), result.language or (self.language or "")
@@ -176,8 +181,10 @@ class StreamingCaptioner:
             if not job.final:
                 return
             text, lang = "", self.language or ""
-        finally:
-            self._busy = False
+        if not job.final and job.n < self._finals_out:
+            return  # its final has left: a late partial would only flicker
+        if job.final:
+            self._finals_out = job.n + 1
         try:
             await self._emit(Segment(job.n, job.start_ms, job.end_ms, job.final, text, lang))
         except SoukError as exc:

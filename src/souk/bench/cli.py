@@ -15,10 +15,11 @@ from souk.core.settings import Settings
 
 
 def register(bench: Any) -> None:
-    from souk.bench import abuse, connect, consult, desk, links, storage, voiceroom
+    from souk.bench import abuse, captions, connect, consult, desk, links, storage, voiceroom
     from souk.bench.live import live
 
     abuse.register(bench)
+    captions.register(bench)
     connect.register(bench)
     consult.register(bench)
     desk.register(bench)
