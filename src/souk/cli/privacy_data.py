@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from souk.cli.purge import with_storage
+from souk.core.progress import progress
 from souk.core.settings import Settings
 from souk.storage import Storage
 
@@ -61,7 +62,8 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(storage: Storage) -> ExportResult:
         stores, ids = await _ids(storage, settings, args)
-        return await export_customer(stores, ids, args.out)
+        with progress("export", quiet=args.json) as bar:
+            return await export_customer(stores, ids, args.out, progress=bar)
 
     result = with_storage(settings, work)
     if args.json:
@@ -84,10 +86,11 @@ def run_erase(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(storage: Storage) -> EraseResult:
         stores, ids = await _ids(storage, settings, args)
-        return await erase_customer(stores, ids, storage=storage, data_dir=settings.data_path,
-                                    recordings_dir=settings.data_path / "recordings",
-                                    redis_url=settings.redis_url or None, audit=AuditLog(storage.audit),
-                                    actor="operator", role="operator")
+        with progress("erase", quiet=args.json) as bar:
+            return await erase_customer(stores, ids, storage=storage, data_dir=settings.data_path,
+                                        recordings_dir=settings.data_path / "recordings",
+                                        redis_url=settings.redis_url or None, audit=AuditLog(storage.audit),
+                                        actor="operator", role="operator", progress=bar)
 
     result = with_storage(settings, work)
     view = result.view()

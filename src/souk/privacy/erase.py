@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from souk.core.errors import SoukError
+from souk.core.progress import NO_PROGRESS, ProgressSink
 from souk.privacy.audit import AuditLog
 from souk.privacy.customer import CustomerIds, CustomerStore, Erased, new_pseudonym
-from souk.privacy.export import Progress
 from souk.privacy.rawscan import Compacted, compact_sqlite
 from souk.privacy.scan import ScanReport, scan_customer, sqlite_files
 from souk.storage import Storage
@@ -62,29 +62,26 @@ class EraseResult:
 async def erase_customer(stores: Sequence[CustomerStore], ids: CustomerIds, *, storage: Storage,
                          data_dir: Path, recordings_dir: Path, redis_url: str | None,
                          audit: AuditLog | None, actor: str, role: str,
-                         progress: Progress | None = None) -> EraseResult:
+                         progress: ProgressSink = NO_PROGRESS) -> EraseResult:
     ids = ids if ids.pseudonym else replace(ids, pseudonym=new_pseudonym())
     result = EraseResult(ids)
-    total = len(stores) + 2
-    for i, store in enumerate(stores):
-        if progress is not None:
-            progress(store.name, i, total)
+    progress.set_total(len(stores) + 2)
+    for store in stores:
         try:
             result.erased[store.name] = await store.erase(ids)
         except (SoukError, OSError, ValueError) as exc:
             log.error("erasure in %s: store %s failed: %s", ids.merchant_id, store.name, exc)
             result.failed[store.name] = str(exc)
-    if progress is not None:
-        progress("compact", len(stores), total)
+        progress.advance(label=store.name)
     for path in sqlite_files(storage, data_dir):
         try:
             result.compacted.append(await asyncio.to_thread(compact_sqlite, path))
         except (sqlite3.Error, OSError) as exc:  # the result says it; the scan still runs
             result.compacted.append(Compacted(path, False, f"{type(exc).__name__}: {exc}"))
-    if progress is not None:
-        progress("scan", len(stores) + 1, total)
+    progress.advance(label="compacted")
     result.scan = await scan_customer(storage, ids, data_dir=data_dir, recordings_dir=recordings_dir,
                                       redis_url=redis_url, stores=stores)
+    progress.advance(label="scanned")
     if audit is not None:
         counts = {name: f"{e.deleted}/{e.anonymised}" for name, e in result.erased.items() if e.deleted or e.anonymised}
         await audit.record(ids.merchant_id, actor=actor, role=role, action="privacy.erase", object_kind="customer",

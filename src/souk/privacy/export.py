@@ -14,17 +14,17 @@ import json
 import logging
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from souk.core.errors import SoukError
+from souk.core.progress import NO_PROGRESS, ProgressSink
 from souk.privacy.customer import CustomerIds, CustomerStore
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]  # (step, done, total): part G's progress bar plugs in here
 FORMAT = "souk-customer-export/1"
 
 
@@ -43,6 +43,19 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.@-]+", "_", text)[:80] or "_"
 
 
+def _new_folder(out: Path, name: str) -> Path:
+    """``out/name``, or ``out/name-2``... when an export of the same second is there: never mixed into it."""
+    out.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        folder = out / (name if n == 1 else f"{name}-{n}")
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free export folder name under {out}")
+
+
 def _inside(root: Path, name: str) -> Path:
     rel = PurePosixPath(name)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
@@ -51,16 +64,15 @@ def _inside(root: Path, name: str) -> Path:
 
 
 async def export_customer(stores: Sequence[CustomerStore], ids: CustomerIds, out: Path, *,
-                          now: dt.datetime | None = None, progress: Progress | None = None) -> ExportResult:
+                          now: dt.datetime | None = None, progress: ProgressSink = NO_PROGRESS) -> ExportResult:
     when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    folder = out / f"{_safe(ids.merchant_id)}-{_safe(ids.customer_id)}-{when.strftime('%Y%m%dT%H%M%SZ')}"
-    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=False)
+    folder = await asyncio.to_thread(
+        _new_folder, out, f"{_safe(ids.merchant_id)}-{_safe(ids.customer_id)}-{when.strftime('%Y%m%dT%H%M%SZ')}")
     manifest: dict[str, Any] = {"format": FORMAT, "exported_at": when.isoformat(), "identifiers": ids.view(),
                                 "stores": {}}
     result = ExportResult(folder, manifest)
-    for i, store in enumerate(stores):
-        if progress is not None:
-            progress(store.name, i, len(stores))
+    progress.set_total(len(stores))
+    for store in stores:
         try:
             part = await store.export(ids)
             await asyncio.to_thread(_write_json, folder / f"{store.name}.json", part.records)
@@ -74,8 +86,7 @@ async def export_customer(stores: Sequence[CustomerStore], ids: CustomerIds, out
             log.error("export of %s/%s: store %s failed: %s", ids.merchant_id, ids.customer_id, store.name, exc)
             manifest["stores"][store.name] = {"error": str(exc)}
             result.failed.append(store.name)
-    if progress is not None:
-        progress("done", len(stores), len(stores))
+        progress.advance(label=store.name)
     await asyncio.to_thread(_write_json, folder / "manifest.json", manifest)
     return result
 
