@@ -47,7 +47,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import HTTPConnection
 
 from souk.agent.brain import BrainReply
-from souk.api import shopper_desk
+from souk.api import consent, shopper_desk
 from souk.api import ws as ws_helpers
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
@@ -177,7 +177,7 @@ async def open_session(claims: Claims, ctx: Ctx, request: Request, body: OpenBod
 
 
 @router.post("/v1/agent/sessions/{session_id}/messages", responses=errors(
-    SESSION, {400: ["empty_text"], 409: ["conversation_closed"],
+    SESSION, {400: ["empty_text"], 403: ["ai_declined"], 409: ["conversation_closed"],
               413: ["message_too_large", "text_too_long", "timeline_full"], 429: ["rate_limited", "locked_out"],
               504: ["assistant_timeout"]}))
 async def send_message(session_id: SessionId, body: MessageBody, claims: Claims, ctx: Ctx,
@@ -194,6 +194,8 @@ async def _turn(ctx: AppContext, service: AssistantService, who: Who, claims: Ac
     if desk is not None and await shopper_desk.status_of(desk, claims, conv.id) is Status.ASSIGNED:
         await _limits(ctx).assistant_message(who, text)
         return await shopper_desk.to_person(desk, claims, conv, text)
+    if not await consent.may_use_ai(ctx, claims):  # the shopper said no to AI processing: a person, or refused
+        return await consent.without_ai(ctx, service, claims, conv, text, language)
     reply = await _answer(ctx, who, claims, conv, text, language)
     body = reply_body(reply)
     await shopper_desk.after_ai_turn(ctx, service, claims, conv, text, reply, body)
