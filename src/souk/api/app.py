@@ -51,6 +51,7 @@ FEATURES = (
     "souk.api.routes.consent",
     "souk.api.routes.live_pages",
     "souk.api.routes.voice_pages",
+    "souk.api.routes.embed",
     "souk.api.routes.pages",
 )
 
@@ -136,8 +137,10 @@ def create_app(
     for mod in features_:
         app.include_router(mod.router)
     install_openapi(app)  # /openapi.json with every error, /docs and /redoc served offline
+    from souk.api.cors import Cors
     from souk.api.request_ids import RequestIds
 
+    app.add_middleware(Cors, embed=settings.embed)  # shop pages of the merchants' [embed] origins
     # outermost: every request and socket gets a request id and its log scope, and one access line
     app.add_middleware(RequestIds, access_log=settings.logging.access_log)
     return app

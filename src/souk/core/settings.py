@@ -16,6 +16,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from souk.core.embedsettings import EmbedSettings
 from souk.core.errors import ConfigError
 from souk.core.logsettings import LoggingSettings
 from souk.core.metricsettings import MetricsSettings
@@ -424,6 +425,7 @@ class Settings(BaseSettings):
         return self
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)  # [logging]: format, levels per logger
+    embed: EmbedSettings = Field(default_factory=EmbedSettings)  # [embed]: shop origins per merchant (CORS)
 
     @classmethod
     def settings_customise_sources(
