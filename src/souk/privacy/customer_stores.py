@@ -16,6 +16,7 @@ from typing import Any
 
 from souk.core.errors import NotFound
 from souk.core.settings import Settings
+from souk.privacy.consent import ConsentCustomerStore
 from souk.privacy.customer import CustomerIds, CustomerStore
 from souk.privacy.db_stores import DatabaseLeftovers, database_stores, repo
 from souk.privacy.file_stores import (
@@ -69,7 +70,7 @@ def _rtm(d: StoreDeps) -> CustomerStore:
 
 FACTORIES: list[Factory] = [
     _captions,  # part B: captions a customer spoke on stage (souk.live.captions_store)
-    # part D: consent records
+    lambda d: ConsentCustomerStore(d.storage.consent),  # part D: consent records (erasure deletes them)
     # part E: keys
     _rtm,
     lambda d: RedisKeysStore(d.redis_url) if d.redis_url else None,
