@@ -162,7 +162,8 @@ export function attachDesk({ chat, log, add, lang, voice, target, status, person
   async function decline(frame, quiet = false) {
     stopRing();
     if (frame.token && frame.call_id) {
-      await fetch(`/v1/consults/${encodeURIComponent(frame.call_id)}/hangup`, {
+      // on the chat's node: a page of another origin (the storefront embed) has its Souk at chat.baseUrl
+      await fetch(new URL(`/v1/consults/${encodeURIComponent(frame.call_id)}/hangup`, chat.baseUrl || location.href), {
         method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${frame.token}` }, body: "{}",
       }).catch(() => {});
     }
