@@ -75,7 +75,7 @@ FACTORIES: list[Factory] = [
     _rtm,
     lambda d: RedisKeysStore(d.redis_url) if d.redis_url else None,
     lambda d: RecordingsStore(d.recordings_dir, d.read_recording),
-    lambda d: DataFilesStore(d.data_dir, [d.recordings_dir]),
+    lambda d: DataFilesStore(d.data_dir, [d.recordings_dir, d.data_dir / "models"]),  # models: downloaded weights
 ]
 
 

@@ -2,7 +2,8 @@
 Johnson, emily.johnson@example.com, order 1040) with a phone number, a consult call (call record, participant,
 quality record, recording files), a voice desk conversation whose transcript names her, chat messages in the
 room (RTM history: the embedded broker's SQLite log, or Redis), a live cart, a webhook delivery and a parked
-event carrying her e-mail, a cached translation of her message, a log line, and an order action naming her.
+event carrying her e-mail, a cached translation of her message, a log line, an order action naming her, a consent record and a
+live caption she spoke on stage.
 Another customer (C-502) gets the same kinds of data and must be untouched."""
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from souk.domain.captions import StoredCaption
+from souk.domain.consent import Channel as ConsentChannel
+from souk.domain.consent import ConsentKind, ConsentRecord
 from souk.domain.desk.timeline import AiMessage, Channel, ShopperMessage, open_conversation
 from souk.rtm.broker import Draft
 from souk.rtm.envelope import Kind
 from souk.storage import Storage
+from souk.storage.repos.captions import SqlCaptionRepo
 from souk.storage.schema import (
     call_records,
     live_carts,
@@ -84,6 +89,10 @@ async def seed(storage: Storage, data_dir: Path, p: Person, *, broker: Any = Non
                 refusal=None, idempotency_key=f"idem-{cid}", conversation_id=f"conv-{cid}", actor=cid,
                 channel="assistant", details={"to": f"{p.name}, 12 Main St", "phone": p.phone},
                 created_at=now))
+    await storage.consent.add(ConsentRecord(M, cid, ConsentKind.RECORDING, True, time.time(), "v1",
+                                            ConsentChannel.WATCH_PAGE, "en", customer_id=cid))
+    await SqlCaptionRepo(storage.db, storage.clock).put(M, StoredCaption(
+        "show-9", 1 if p is EMILY else 2, "live-1", cid, "en", 0, 900, f"hi, I am {p.name}", {"es": "hola"}))
     conv = open_conversation(M, f"conv-{cid}", Channel.ASSISTANT_VOICE, cid, "en", now, customer_id=cid)
     await storage.desk.create(conv)
     await storage.desk.append(M, conv.id, [

@@ -73,7 +73,7 @@ def test_export_then_erase_leaves_nothing_but_anonymised_orders(
     assert manifest["identifiers"]["emails"] == [EMILY.email]
     stores = manifest["stores"]
     for name in ("customers", "desk", "calls", "quality", "live_carts", "webhooks", "translation_cache",
-                 "rtm_history", "recordings", "data_files", "database"):
+                 "rtm_history", "recordings", "data_files", "database", "consent", "captions"):
         assert stores[name].get("records", 0) > 0, (name, stores[name])
     customers = json.loads((folder / "customers.json").read_text())
     assert {r["table"] for r in customers} >= {"customers", "orders", "order_lines", "order_actions"}
