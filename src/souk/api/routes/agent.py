@@ -53,12 +53,14 @@ from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
 from souk.api.errors import ws_close_code
 from souk.api.limits import Limits, Who, client_address
+from souk.api.log_ids import bind_request
 from souk.api.openapi import errors
 from souk.api.params import ID_PATTERN, SessionId
 from souk.assistant.service import AssistantService, Conversation
 from souk.auth.tokens import AccessClaims
 from souk.core.errors import BadRequest, NotFound, RateLimited, SoukError, Timeout, TooLarge, Unavailable
 from souk.core.jsondepth import MAX_JSON_DEPTH, too_deep
+from souk.core.logctx import bind
 from souk.desk.feeds import Feed
 from souk.domain.desk.timeline import Status
 
@@ -296,6 +298,8 @@ async def agent_ws(ws: WebSocket) -> None:
         return
     except WebSocketDisconnect:
         return
+    bind_request(ws, claims.merchant_id, claims.room)  # the ids of the socket's log lines
+    bind(conversation=conv.id)
     ending = ws_helpers.Ending(ws)  # the token expired or was revoked: error frame, close 4401 / 4403
     watch = ws_helpers.watch_token(ctx, claims, ending.end)
     keep = False  # a slow reader's conversation stays open for it to resume

@@ -23,6 +23,7 @@ from souk.api import ws as ws_helpers
 from souk.api.auth import Ctx, bearer
 from souk.api.context import AppContext
 from souk.api.errors import ws_close_code
+from souk.api.log_ids import bind_request
 from souk.api.openapi import errors
 from souk.api.params import Channel
 from souk.auth.apikeys import PREFIX as API_KEY_PREFIX
@@ -221,6 +222,7 @@ async def rtm_socket(ws: WebSocket) -> None:
         await _refuse(ws, exc)
         return
     await ws.accept()
+    bind_request(ws, claims.merchant_id, claims.room)  # the ids of the socket's log lines
     config = node.service.config
     conn = _AsgiConn(ws, config.high_water * MAX_BUFFERED_HIGH_WATERS)
     session = Session(node.service, claims, conn)
