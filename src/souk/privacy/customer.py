@@ -57,13 +57,18 @@ class CustomerIds:
     def needles(self) -> frozenset[str]:
         """What a scan of raw data searches for: the customer's e-mails, phones, names, customer id and
         identities (each at least MIN_NEEDLE characters; matched as whole tokens). Order ids, conversation ids, call ids and rooms are
-        not personal by themselves (anonymised orders keep their ids)."""
-        out = set(self.emails) | set(self.phones) | set(self.names) | self.identities_all
+        not personal by themselves (anonymised orders keep their ids). A one-word name ("Mary") is not searched:
+        it would match other customers' text (their records go by the other identifiers)."""
+        out = set(self.emails) | set(self.phones) | {n for n in self.names if _full_name(n)} | self.identities_all
         return frozenset(n for n in out if len(n) >= MIN_NEEDLE)
 
     def view(self) -> dict[str, Any]:
         return {"merchant_id": self.merchant_id, "customer_id": self.customer_id,
                 **{name: sorted(getattr(self, name)) for name in _ID_FIELDS}}
+
+
+def _full_name(name: str) -> bool:
+    return len(name.split()) >= 2 or len(name) >= 8
 
 
 def new_pseudonym() -> str:

@@ -66,3 +66,8 @@ def test_compaction_leaves_no_deleted_row_in_the_file_or_wal(tmp_path: Path) -> 
     done = rawscan.compact_sqlite(db)
     assert done.ok, done.detail
     assert b"bob@example.com" not in db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def test_a_one_word_name_is_not_searched() -> None:
+    ids = CustomerIds("m", "C-777").with_(names=["Mary", "Mary Jones", "Kristoffersen"])
+    assert ids.needles() == {"C-777", "Mary Jones", "Kristoffersen"}
