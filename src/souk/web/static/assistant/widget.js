@@ -15,6 +15,7 @@ import { renderCards } from "./cards.js";
 import { DESK_CSS, attachDesk } from "./desk-panel.js";
 import { LABELS, RTL } from "./labels.js";
 import { PHOTO_CSS, attachPhoto } from "./photo.js";
+import { aiNotice } from "../pages/consent.js";
 
 const CSS = `
 .souk-assistant{position:fixed;right:16px;bottom:16px;width:360px;max-height:70vh;display:flex;flex-direction:column;
@@ -108,6 +109,11 @@ export async function mountAssistant({ token, target = document.body, language =
   });
   desk = attachDesk({ chat, log, add, lang: () => lang, voice: () => voiceSession, target, status, person: personBtn });
   await chat.open();
+  // the AI notice, shown before the first AI turn (docs/privacy.md "Consent"): "I want a person" records the no
+  // and hands over (the server then never gives these messages to the AI); unanswered, the AI may answer
+  let aiConsent = "unanswered";
+  aiNotice({ token, container: log, language: lang, baseUrl: baseUrl || "" }).ready
+    .then((s) => { aiConsent = s; if (s === "withdrawn") personBtn.click(); }).catch(() => {});
   photo = attachPhoto({ chat, token, form, log, add, lang: () => lang, onReply: onAgent });
 
   const say = (text) => {
@@ -127,6 +133,7 @@ export async function mountAssistant({ token, target = document.body, language =
 
   voiceBtn.addEventListener("click", async () => {
     if (voiceSession) { const v = voiceSession; voiceSession = null; relabel(); await v.stop(); return; }
+    if (aiConsent === "withdrawn") { personBtn.click(); return; }  // no AI voice after a no to the AI
     try {
       const { startVoice } = await import("./voice.js");
       // the chat's session: text and voice stay one conversation (one desk conversation, one history), on

@@ -7,6 +7,7 @@ import { chatTranslation } from "./translate-ui.js";
 import { $, chatLine, dropTile, explain, notice, pageToken, rest, text, tile } from "./live-common.js";
 import { mountGroupBuy } from "./group-buy.js";
 import { mountCaptions } from "./captions.js";
+import { fillConsent, recordingText, withdrawConsent } from "./consent.js";
 
 const root = $("watch");
 const ROOM = root.dataset.room;
@@ -32,7 +33,7 @@ async function watch(token) {
   const client = await connect({ token });
   state.client = client;
   client.on("room.closed", (m) => { if (m.reason === "show_ended") showEnded(); });
-  client.on("stage", (m) => { if (m.event === "removed") leftStage("The host removed you from the stage."); });
+  client.on("stage", (m) => { if (m.event === "removed") leftStage("The host removed you from the stage."); else recordingEvent(m.event); });
   client.on("close", () => { if (!state.ended && state.client === client) notice("The connection to the show was lost. Reload to watch again."); });
   client.on("reconnecting", () => notice("Connection lost, reconnecting…"));
   client.on("reconnected", () => notice(""));
@@ -262,12 +263,17 @@ function showInvite() {
   state.invited = true;
   $("invite").classList.remove("hidden");
   $("invite-rec").classList.toggle("hidden", !(state.show && state.show.recording));
+  if (state.show && state.show.recording) {  // the banner in the viewer's language (pages/consent.js)
+    recordingText(state.token).then((t) => { state.recText = t; fillConsent($("invite-rec"), t); }).catch(() => {});
+  }
 }
 
 async function acceptInvite() {
   const consent = $("consent").checked;
   try {
-    const res = await call("POST", "/stage/accept", { consent_recording: consent });
+    const shown = consent && state.recText ? { language: state.recText.language, text_version: state.recText.version } : {};
+    const res = await call("POST", "/stage/accept", { consent_recording: consent, ...shown });
+    $("norec-btn").classList.toggle("hidden", !res.recording);
     state.cohostToken = res.token;
     $("invite").classList.add("hidden");
     // the co-host token replaces the viewer's socket: rejoin with it, then publish the camera
@@ -289,12 +295,19 @@ async function acceptInvite() {
   }
 }
 
+// the recorder's word on me (souk.signal.consent_gate): not recorded, or my recording stopped
+function recordingEvent(event) {
+  if (event === "not_recorded") notice("You are on stage and not recorded.");
+  if (event === "recording_stopped") { notice("Recording of you stopped."); $("norec-btn").classList.add("hidden"); }
+}
+
 async function leftStage(message) {
   state.onStage = false;
   if (state.room && state.room.pub) { state.room.pub.pc.close(); state.room.pub = null; }
   dropTile($("stage"), state.identity);
   $("hand-btn").classList.remove("hidden");
   $("leave-stage-btn").classList.add("hidden");
+  $("norec-btn").classList.add("hidden");
   if (message) notice(message);
 }
 
@@ -350,6 +363,10 @@ async function main() {
   $("decline-btn").addEventListener("click", async () => {
     $("invite").classList.add("hidden");
     try { await call("POST", "/stage/decline", {}); } catch (e) { notice(explain(e)); }
+  });
+  $("norec-btn").addEventListener("click", async () => {  // withdraw: the server stops recording me at once
+    const lang = state.recText ? state.recText.language : "en";
+    try { await withdrawConsent(state.cohostToken, "recording", lang, "watch_page"); } catch (e) { notice(explain(e)); }
   });
   $("leave-stage-btn").addEventListener("click", async () => {
     try { await rest("POST", `${base()}/stage/leave`, state.cohostToken, {}); } catch (e) { notice(explain(e)); }
