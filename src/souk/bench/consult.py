@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from souk.core.progress import progress
 from souk.core.settings import Settings
 from souk.core.stats import percentile
 from souk.data import demo_product_sku
@@ -110,8 +111,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             await wait_up(http, server)
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            bar = progress("consult bench", total=args.rounds, quiet=args.json)  # stderr, on a terminal only
             try:
                 for _ in range(args.rounds):
+                    bar.advance(label=f"{len(errors)} failed" if errors else "")
                     try:
                         ring, media, marks = await _round(browser, base, args.ring_ms / 1000)
                         ring_ms.append(ring)
@@ -126,6 +129,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                         ring_ms.append(TIMEOUT_MS)  # counted at the timeout in every percentile
                         media_ms.append(TIMEOUT_MS)
             finally:
+                bar.close()
                 await browser.close()
     finally:
         if server.returncode is None:

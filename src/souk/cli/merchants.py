@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from souk.core.errors import BadRequest, Unprocessable
+from souk.core.progress import progress
 from souk.core.settings import Settings
 from souk.domain.storefile import StoreInvalid, parse_json
 from souk.storage.onboarding import MerchantSpec, Onboarding, key_view, merchant_view
@@ -165,10 +166,14 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         print(f"souk: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    bar = progress(f"import {args.file}", total=2, quiet=args.json)  # stderr, on a terminal only
     try:
+        bar.advance(label="checking")
         data = parse_json(text)
         counts = _with_service(settings, lambda ob: ob.import_store(args.merchant, data))
+        bar.advance(label="written")
     except StoreInvalid as exc:
+        bar.close()  # its line ends before the problems are listed
         if args.json:
             print(json.dumps({"error": exc.to_dict() | {"details": {"count": len(exc.problems),
                                                                     "problems": [p.to_dict() for p in exc.problems]}}}))
@@ -177,6 +182,8 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             for problem in exc.problems:
                 print(f"  {problem}", file=sys.stderr)
         return 2
+    finally:
+        bar.close()
     summary = ", ".join(f"{table} +{c['added']} ~{c['replaced']}" for table, c in counts.items())
     _print(args, {"merchant": args.merchant, "imported": counts},
            f"store of {args.merchant} imported (+added ~replaced): {summary}")

@@ -74,6 +74,7 @@ class Progress:
         self._drawn_at: float | None = None
         self._width = 0
         self._label = ""
+        self._closed = False
 
     def advance(self, n: int = 1, *, label: str | None = None) -> None:
         self.done += n
@@ -86,7 +87,7 @@ class Progress:
         self._draw(force=True)
 
     def _draw(self, *, force: bool = False) -> None:
-        if not self.enabled:
+        if not self.enabled or self._closed:
             return
         now = self._clock()
         if not force and self._drawn_at is not None and now - self._drawn_at < MIN_REDRAW_S:
@@ -99,8 +100,10 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
-        if self.enabled and self._drawn_at is not None:
+        """End the bar's line (idempotent)."""
+        if self.enabled and self._drawn_at is not None and not self._closed:
             self._draw(force=True)
+            self._closed = True
             self.stream.write("\n")
             self.stream.flush()
 

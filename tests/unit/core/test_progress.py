@@ -62,3 +62,13 @@ def test_sinks() -> None:
     bar = Progress("x", stream=out, clock=Clock())
     walk(bar)
     assert bar.done == 2 and "2/2" in out.getvalue()
+
+
+def test_close_is_idempotent_and_ends_the_bar() -> None:
+    out = Tty()
+    bar = Progress("x", 2, stream=out, clock=Clock())
+    bar.advance()
+    bar.close()
+    bar.close()
+    bar.advance()  # after the end: nothing more
+    assert out.getvalue().count("\n") == 1 and out.getvalue().endswith("\n") and "2/2" not in out.getvalue()
