@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from souk.core.progress import progress
 from souk.core.settings import Settings
 from souk.core.stats import percentile
 from souk.core.tenancy import RoomKey
@@ -200,7 +201,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         await raw_bot.accept(await raw_pub.publish(await raw_bot.offer()))
         await raw_pub.wait_webrtcup(10.0)
         out["rounds"] = args.rounds
+        # stderr, on a terminal only: a step per worker (raw Janus, then Souk, per join kind)
+        bar = progress("connect bench", total=2 * len(joins), quiet=args.json)
         for join in joins:
+            bar.advance(0, label=f"{join}: raw Janus")
             raw_job = {"mode": "raw", "join": join, "url": node.url, "api_secret": node.api_secret,
                        "admin_key": node.admin_key, "admin_url": node.admin_url, "admin_secret": node.admin_secret,
                        "room": raw_room.room_id, "feed_id": raw_pub.feed_id,
@@ -208,11 +212,14 @@ async def _run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                        "ring_s": args.ring_s}
             raw = await _run_worker(raw_job)  # a process of its own, like the Souk subscribers
             errors += raw.get("errors", [])
+            bar.advance(label=f"{join}: Souk")
             job = {"join": join, "ws_url": f"ws://{link.core_addr if link else '127.0.0.1'}:{port}/v1/signal",
                    "room": room, "feed": "seller", "tokens": tokens[join], "shaping": shaping, "ring_s": args.ring_s}
             souk = await _run_worker(job, link.shopper_argv([]) if link else [])
             errors += souk.get("errors", [])
             out.update(join_figures(KEYS[join], args.rounds, souk, raw))
+            bar.advance(label=f"{join}: done")
+        bar.close()
         out.update({
             "rounds": args.rounds,
             "join": args.join,
