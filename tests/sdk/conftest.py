@@ -20,7 +20,7 @@ from tests.fixtures.browser import running_souk
 OPERATOR_TOKEN = "op-sdk-tests-0123456789abcdef"
 # the routes the SDK's resources call (not the assistant: its model warm-up holds a shutdown for ~30 s here)
 FEATURES = tuple(f"souk.api.routes.{name}" for name in (
-    "health", "auth", "operator", "rooms", "signaling", "calls", "live", "group_buys", "stage", "desk",
+    "health", "auth", "operator", "rooms", "signaling", "calls", "rtm", "live", "group_buys", "stage", "desk",
     "webhooks"))
 START_TIMEOUT_S = 60.0
 

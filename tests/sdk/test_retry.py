@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from souk_client import AsyncSouk, RateLimited, RetryPolicy, Souk, Unavailable
+from souk_client import AsyncSouk, ConnectionFailed, RateLimited, RetryPolicy, Souk, Unavailable
 from souk_client.retry import parse_retry_after
 
+from tests.fixtures.browser import free_port
 from tests.sdk.conftest import LiveSouk, ServerThread
 
 MINT_BURST = 2  # tokens at once, then one more every MINT_EVERY_S
@@ -96,3 +97,13 @@ async def test_a_503_is_retried_with_backoff_then_raised(live_souk: LiveSouk) ->
             await host.live.start_show("sdk-show", title="no media here")
     assert down.value.status == 503 and down.value.code.endswith("_unavailable")
     assert waits == [0.1, 0.2, 0.4]
+
+
+def test_a_refused_connection_is_retried_then_raised_as_connection_failed() -> None:
+    waits: list[float] = []
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    policy = RetryPolicy(max_retries=2, base_s=0.01, jitter=0)
+    with Souk(url, api_key="sk_x", retry=policy, sleep=waits.append) as souk, pytest.raises(ConnectionFailed) as refused:
+        souk.rooms.list()
+    assert refused.value.code == "connect_failed" and refused.value.status is None
+    assert isinstance(refused.value, ConnectionError) and waits == [0.01, 0.02]

@@ -32,7 +32,7 @@ def body(**fields: Any) -> dict[str, Any]:
 
 
 def jsonable(value: Any) -> Any:
-    """Amounts given as Decimal travel as their exact string (the API takes "12.50" or whole minor units)."""
+    """Amounts given as Decimal travel as their exact string (the API takes "12.50" or a whole number of currency units)."""
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, dict):

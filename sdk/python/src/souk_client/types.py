@@ -894,6 +894,7 @@ ERROR_CODES: dict[str, tuple[int, ...]] = {
     'webhook_url': (400,),
     'webhook_url_private': (400,),
     'webhooks_unavailable': (503,),
+    'wrong_region': (403,),
     'wrong_room': (403,),
 }
 
@@ -1091,6 +1092,7 @@ ErrorCode = Literal[
     'webhook_url',
     'webhook_url_private',
     'webhooks_unavailable',
+    'wrong_region',
     'wrong_room',
 ]
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from souk_client._async.client import AsyncSouk
 
 JsonObject = dict[str, Any]
-Amount = int | str | Decimal  # whole minor units, or a decimal string / Decimal such as "12.50"
+Amount = int | str | Decimal  # in the merchant's currency: 25 (whole units), "12.50" or Decimal("12.50")
 
 
 class AsyncLive:
