@@ -19,7 +19,7 @@ import pytest
 from souk.api.app import FEATURES as APP_FEATURES
 from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, Souk, need_media, running_souk
 
-pytestmark = [pytest.mark.browser, pytest.mark.janus, pytest.mark.models, pytest.mark.slow, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 FEATURES = tuple(f for f in APP_FEATURES if f not in ("souk.api.routes.agent", "souk.api.routes.voice"))
 ROOM = "live-demo"
@@ -73,6 +73,9 @@ async def speaking_chromium(tmp_path: Path) -> AsyncIterator[Any]:
             await browser.close()
 
 
+@pytest.mark.janus
+@pytest.mark.models
+@pytest.mark.slow
 async def test_a_viewer_reads_spanish_captions_of_the_hosts_english(souk_live: Souk, speaking_chromium: Any) -> None:
     base = souk_live.base_url
     host = await (await speaking_chromium.new_context()).new_page()
@@ -111,3 +114,52 @@ async def test_a_viewer_reads_spanish_captions_of_the_hosts_english(souk_live: S
     # the server translates once per language: this viewer's Spanish is in the room's languages
     assert "es" in captions.state(souk_live.merchant_id, ROOM)["languages"]
     assert not errors, errors
+
+
+async def test_the_replay_shows_its_captions_at_their_times_in_spanish(tmp_path: Path, chromium: Any) -> None:
+    """A recorded show's stored captions over its replay video: the one translated live as kept, the other
+    translated when the viewer picks Spanish, each shown while the video plays its moment."""
+    import shutil
+    import subprocess
+
+    from souk.domain.captions import StoredCaption
+    from souk.live.recording import write_manifest
+    from souk.storage.repos.captions import SqlCaptionRepo
+    from tests.fixtures.browser import CORE_FEATURES
+
+    if shutil.which("ffmpeg") is None or shutil.which("apertium") is None:
+        pytest.skip("needs ffmpeg and apertium")
+    features = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk.api.routes.stage",
+                "souk.api.routes.replay", "souk.api.routes.captions")
+    async with running_souk(tmp_path / "souk", features=features) as souk:
+        folder = souk.settings.data_path / "recordings" / souk.merchant_id / ROOM / "s9"
+        folder.mkdir(parents=True)
+        await asyncio.to_thread(subprocess.run, [
+            "ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15", "-t", "8", "-c:v",
+            "libvpx", "-b:v", "200k", str(folder / "host-1.webm")], check=True)
+        write_manifest(folder, {"id": f"{ROOM}.s9", "room": ROOM, "show_id": "s9", "title": "Jackets",
+                                "status": "ready", "reason": None, "started_at": 100.0, "ended_at": 108.0,
+                                "host": "host-demo", "participants": [{"identity": "host-demo", "file": "host-1.webm",
+                                                                       "duration_s": 8.0, "main": True}]})
+        repo = SqlCaptionRepo(souk.ctx.storage.db, souk.ctx.storage.clock)
+        await repo.put(souk.merchant_id, StoredCaption("s9", 0, ROOM, "host-demo", "en", 500, 2500,
+                                                       "Welcome to the show.", {"es": "Bienvenidos al programa."}))
+        await repo.put(souk.merchant_id, StoredCaption("s9", 1, ROOM, "host-demo", "en", 4000, 6500,
+                                                       "This jacket is very warm."))
+        token = souk.ctx.tokens.mint(merchant_id=souk.merchant_id, identity="viewer-9", room=ROOM, role="audience")
+        page = await (await chromium.new_context()).new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        await page.goto(f"{souk.base_url}/replay/{ROOM}.s9#token={token}")
+        await page.wait_for_function("() => window.soukReplay && window.soukReplay.ready", timeout=15_000)
+        await page.select_option("#caption-lang", "es")
+        await page.evaluate("() => { const v = document.getElementById('replay-video'); v.currentTime = 0; v.play(); }")
+        first = page.locator('#captions p[data-seq="0"]')
+        await first.wait_for(timeout=10_000)
+        assert await first.inner_text() == "Bienvenidos al programa."  # kept from the live translation
+        second = page.locator('#captions p[data-seq="1"]')
+        await second.wait_for(timeout=10_000)
+        said = (await second.inner_text()).lower()
+        assert "chaqueta" in said and "jacket" not in said, said  # translated now (Apertium)
+        await first.wait_for(state="detached", timeout=5_000)  # its moment is over
+        assert not errors, errors
