@@ -169,3 +169,31 @@ async def test_concurrent_calls_share_one_client(live_souk: LiveSouk) -> None:
         minted = await asyncio.gather(*(souk.tokens.mint(identity=f"u{i}", room="lobby", role="member")
                                         for i in range(10)))
     assert sorted(m["identity"] for m in minted) == sorted(f"u{i}" for i in range(10))
+
+
+async def test_a_consults_own_events_arrive_signed_and_verify_with_the_sdk(live_souk: LiveSouk) -> None:
+    """Not the test button: the events a consult lifecycle makes (conversation.created, call.started,
+    call.ended) reach the merchant's receiver, each verified with the SDK."""
+    async with AsyncSouk(live_souk.url, api_key=live_souk.api_key) as souk:
+        with Receiver() as receiver:
+            hook = await souk.webhooks.create(url=receiver.url, events=[
+                "conversation.created", "call.started", "call.ended"])
+            shopper = souk.with_credential((await souk.tokens.mint(identity="shopper-hooked", room="lobby",
+                                                                   role="member"))["token"])
+            staff = souk.with_credential((await souk.tokens.mint(identity="seller-hooked", room="*",
+                                                                 role="agent"))["token"])
+            rung = await shopper.consults.request(product_sku="AP-1001")
+            call_id = rung["call"]["call_id"]
+            await staff.consults.accept(call_id)
+            assert rung["token"] is not None
+            await souk.with_credential(rung["token"]).consults.hangup(call_id)
+            deadline = time.monotonic() + 15
+            while len(receiver.received) < 3 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            await souk.webhooks.delete(hook["id"])
+        events = {e.type: e for e in (construct_event(hook["secret"], h, raw) for h, raw in receiver.received)}
+    assert set(events) == {"conversation.created", "call.started", "call.ended"}, receiver.received
+    assert events["call.started"].data["call_id"] == call_id
+    assert events["call.ended"].data["call_id"] == call_id and events["call.ended"].data["outcome"] == "completed"
+    assert events["conversation.created"].data["conversation"]["shopper"] == "shopper-hooked"
+    assert {e.merchant_id for e in events.values()} == {live_souk.merchant_id}

@@ -171,7 +171,8 @@ def render_types(doc: dict[str, Any]) -> str:
 
 # async -> sync, word by word; order matters (longer first)
 UNASYNC: list[tuple[str, str]] = [
-    (r"import Awaitable, Callable$", "import Callable"), (r"\bAsyncIterator\b", "Iterator"), (r"\bAsyncClient\b", "Client"), (r"\bAwaitable\[None\]", "None"),
+    (r"import Awaitable, Callable$", "import Callable"), (r"\bAsyncIterator\b", "Iterator"),
+    (r"\bAsyncClient\b", "Client"), (r"\bAwaitable\[None\]", "None"),
     (r"\basync def\b", "def"), (r"\basync with\b", "with"), (r"\bawait ", ""),
     (r"\b__aenter__\b", "__enter__"), (r"\b__aexit__\b", "__exit__"), (r"\baclose\b", "close"),
     (r"\basyncio\.sleep\b", "time.sleep"), (r"^import asyncio$", "import time"),
