@@ -27,7 +27,8 @@ from souk.core.errors import Forbidden, Unauthenticated
 LOBBY_ROOM = "lobby"
 
 # What the credential checks answer (documented on every operation that uses them, see souk.api.openapi).
-TOKEN_ERRORS = {401: ["token_missing", "token_invalid", "token_expired"]}
+# 403 wrong_region: a node of another data region than the token's merchant (souk.privacy.residency)
+TOKEN_ERRORS = {401: ["token_missing", "token_invalid", "token_expired"], 403: ["wrong_region"]}
 API_KEY_ERRORS = {401: ["api_key_missing", "api_key_invalid", "bad_api_key"]}
 STAFF_ERRORS = {403: ["staff_only"]}
 

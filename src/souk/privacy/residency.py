@@ -16,7 +16,6 @@ regions were configured) is served where its data already is.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -87,7 +86,6 @@ async def keep_fresh(guard: RegionGuard, directory: RegionDirectory, every_s: fl
                 log.warning("merchant regions not re-read (kept the last known): %s", exc)
 
     tasks.spawn(loop(), name="residency:refresh")
-    await asyncio.sleep(0)
 
 
 def check_region(settings: Settings, region: str) -> str:
