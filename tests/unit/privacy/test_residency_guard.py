@@ -47,6 +47,8 @@ async def test_the_directory_is_reread() -> None:
         with pytest.raises(WrongRegion):
             guard.admit("m1")
         directory.regions["m1"] = "eu"  # moved by an operator
+        for _ in range(5):  # the refresh task starts and sleeps on the clock
+            await asyncio.sleep(0)
         await clock.advance(31.0)
         for _ in range(20):
             await asyncio.sleep(0)
