@@ -66,15 +66,15 @@ class Souk:
     def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
                       credential: str | None = None) -> Any:
         """One call: the answer's JSON, or a :class:`SoukError` subclass carrying the server's error code.
-        429 and 503 are retried per :attr:`retry` (honouring ``Retry-After``), and so is a connection that
-        could not be opened."""
+        429 and 503 are retried per :attr:`retry` (honouring ``Retry-After``), and so is a request that was
+        never sent (no connection opened in time). A timeout after sending is raised, never repeated."""
         bearer = credential if credential is not None else self.credential
         retry = 0
         while True:
             try:
                 response = self._http.request(method, path, json=json, params=params,
                                                     headers=_http.headers(bearer))
-            except httpx.ConnectError as exc:
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:  # nothing was sent
                 wait = self.retry.delay(retry, None, None)
                 if wait is None:
                     raise ConnectionFailed(f"cannot connect to {self.base_url}: {exc}", code="connect_failed",
