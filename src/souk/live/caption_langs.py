@@ -14,6 +14,7 @@ from souk.core.tenancy import RoomKey
 
 MAX_VIEWERS = 100_000  # choices kept per room
 MAX_LANGUAGES = 16  # distinct languages translated per room
+RECOUNT_S = 1.0  # a room's languages are recounted from its viewers at most this often (a new one at once)
 
 
 class ViewerLanguages:
@@ -21,6 +22,7 @@ class ViewerLanguages:
         self._now = now
         self.ttl_s = ttl_s
         self._rooms: dict[RoomKey, dict[str, tuple[str, float]]] = {}  # identity -> (lang, until)
+        self._counted: dict[RoomKey, tuple[float, frozenset[str]]] = {}  # room -> (when, languages)
 
     def choose(self, room: RoomKey, identity: str, lang: str) -> None:
         viewers = self._rooms.setdefault(room, {})
@@ -33,19 +35,31 @@ class ViewerLanguages:
             raise TooLarge(f"this room already translates captions into {MAX_LANGUAGES} languages",
                            code="too_many_caption_languages", details={"max": MAX_LANGUAGES})
         viewers[identity] = (lang, now + self.ttl_s)
+        counted = self._counted.get(room)
+        if counted is not None and lang not in counted[1]:
+            del self._counted[room]  # a new language is translated from the next caption on
 
     def leave(self, room: RoomKey, identity: str) -> None:
         self._rooms.get(room, {}).pop(identity, None)
+        self._counted.pop(room, None)
 
     def languages(self, room: RoomKey) -> frozenset[str]:
+        """The languages read in ``room`` now (recounted at most once a second: one pass over its viewers)."""
         viewers = self._rooms.get(room)
         if not viewers:
             return frozenset()
         now = self._now()
-        return frozenset(lang for lang, until in viewers.values() if until > now)
+        counted = self._counted.get(room)
+        if counted is not None and now - counted[0] < RECOUNT_S:
+            return counted[1]
+        self._expire(viewers, now)
+        langs = frozenset(lang for lang, _ in viewers.values())
+        self._counted[room] = (now, langs)
+        return langs
 
     def forget(self, room: RoomKey) -> None:
         self._rooms.pop(room, None)
+        self._counted.pop(room, None)
 
     @staticmethod
     def _expire(viewers: dict[str, tuple[str, float]], now: float) -> None:

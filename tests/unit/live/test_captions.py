@@ -233,6 +233,10 @@ def test_viewer_languages_lapse_unless_repeated() -> None:
     langs.choose(ROOM, "v1", "es")  # repeated while watching
     now[0] = 170.0
     assert langs.languages(ROOM) == {"es"}  # v2 stopped asking
+    langs.choose(ROOM, "v3", "fr")
+    assert langs.languages(ROOM) == {"es", "fr"}  # a new language counts from the next caption, not a second later
+    langs.leave(ROOM, "v3")
+    assert langs.languages(ROOM) == {"es"}
 
 
 def test_replay_view_orders_by_time_and_falls_back_to_the_source() -> None:

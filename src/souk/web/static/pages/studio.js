@@ -37,6 +37,11 @@ function render(show) {
   $("record").disabled = live;
   $("captions-on").disabled = !live; // captions are per show: on only while live
   if (!live) $("captions-on").checked = false;
+  if (live && state.captionsShow !== show.show_id) { // after a reload: the switch as the server has it
+    state.captionsShow = show.show_id;
+    call("GET", "/captions").then((st) => { $("captions-on").checked = st.enabled; $("captions-src").value = st.source_lang || ""; })
+      .catch(() => {});
+  }
   if (live && show.title) $("title").value = show.title;
   if (typeof show.viewers === "number") setStat("viewers", show.viewers);
   const ul = $("onstage");
