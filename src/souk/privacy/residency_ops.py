@@ -9,7 +9,7 @@ import logging
 from souk.core.errors import Conflict
 from souk.core.settings import Settings
 from souk.domain.models import Merchant
-from souk.privacy.residency import check_region, region_urls
+from souk.privacy.residency import WrongRegion, check_region, region_urls
 from souk.storage.onboarding import IssuedKey, MerchantSpec, Onboarding
 from souk.storage.storage import Storage, open_storage
 
@@ -24,7 +24,7 @@ def region_settings(settings: Settings, region: str) -> Settings:
                                        "data_dir": r.data_dir or settings.data_dir})
 
 
-async def _publish(settings: Settings, merchant: Merchant, region: str, *, home: Storage | None = None) -> None:
+async def publish(settings: Settings, merchant: Merchant, region: str, *, home: Storage | None = None) -> None:
     """Write the merchant's directory row (no keys, no data) with its region into every region's database."""
     for name, url in region_urls(settings).items():
         if home is not None and name == region:
@@ -43,7 +43,7 @@ async def create_in_region(settings: Settings, spec: MerchantSpec, region: str) 
     home = await open_storage(region_settings(settings, region))
     try:
         merchant, key = await Onboarding(home).create_merchant(spec)
-        await _publish(settings, merchant, region, home=home)
+        await publish(settings, merchant, region, home=home)
     finally:
         await home.aclose()
     log.info("merchant %s created in region %s", merchant.id, region)
@@ -61,5 +61,21 @@ async def set_region(settings: Settings, merchant_id: str, region: str) -> None:
                            "(docs/privacy.md \"Residency\")", code="region_not_ready")
     finally:
         await target.aclose()
-    await _publish(settings, source, region)
+    await publish(settings, source, region)
     log.warning("merchant %s now lives in region %s", merchant_id, region)
+
+
+async def create_on_node(settings: Settings, storage: Storage, spec: MerchantSpec,
+                         data_region: str = "") -> tuple[Merchant, IssuedKey, str]:
+    """The operator API's create: on this node's backend, which must be the merchant's region (403
+    ``wrong_region`` otherwise; 400 ``unknown_region``), then listed in every region. Returns the region."""
+    region = data_region or settings.residency.region
+    if region or settings.regions:
+        check_region(settings, region)
+    node = settings.residency.region
+    if node and region != node:
+        raise WrongRegion(spec.id, region, node)
+    merchant, key = await Onboarding(storage).create_merchant(spec)
+    if region:
+        await publish(settings, merchant, region, home=storage)
+    return merchant, key, region

@@ -21,14 +21,15 @@ from souk.core.settings import Settings, load_settings
 from souk.privacy.residency_ops import create_in_region, set_region
 from souk.storage.onboarding import MerchantSpec
 
-FEATURES = ("souk.api.routes.health", "souk.api.routes.auth", "souk.api.routes.rooms")
+FEATURES = ("souk.api.routes.health", "souk.api.routes.auth", "souk.api.routes.rooms", "souk.api.routes.operator")
+OPERATOR = "o" * 40
 SECRET = "s" * 40
 
 
 def _settings(tmp: Path, region: str = "") -> Settings:
     """The operator's settings (no region: a default data dir of its own) or a node's (its region's dir)."""
     where: dict[str, Any] = {"residency": {"region": region}} if region else {"data_dir": str(tmp / "default")}
-    return load_settings(None, auth={"token_secret": SECRET},
+    return load_settings(None, auth={"token_secret": SECRET, "operator_token": OPERATOR},
                          regions={"eu": {"data_dir": str(tmp / "eu")}, "us": {"data_dir": str(tmp / "us")}}, **where)
 
 
@@ -142,3 +143,21 @@ data_dir = "{tmp_path / 'us'}"
     assert main(["privacy", "region", "--merchant", "m-us", "--move-to", "eu"]) != 0  # no --yes
     assert main(["privacy", "region", "--merchant", "m-us", "--move-to", "eu", "--yes"]) != 0  # data not there
     assert _rows(eu_db, "SELECT id, data_region FROM merchants") == [("m-us", "us")]
+
+
+async def test_operator_api_creates_merchants_of_its_own_region_only(tmp_path: Path) -> None:
+    op = {"Authorization": f"Bearer {OPERATOR}"}
+    body = {"id": "m-new", "name": "New", "currency": "EUR", "region": "eu"}
+    async with _node(tmp_path, "eu") as (_, eu):
+        r = await eu.post("/v1/operator/merchants", json={**body, "data_region": "us"}, headers=op)
+        assert r.status_code == 403 and r.json()["error"]["details"] == {"merchant_region": "us", "node_region": "eu"}
+        r = await eu.post("/v1/operator/merchants", json={**body, "data_region": "mars"}, headers=op)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "unknown_region"
+        r = await eu.post("/v1/operator/merchants", json=body, headers=op)  # default: the node's region
+        assert r.status_code == 201 and r.json()["merchant"]["data_region"] == "eu", r.text
+        r = await eu.get("/v1/operator/merchants/m-new", headers=op)
+        assert r.status_code == 200 and r.json()["data_region"] == "eu"
+        r = await eu.get("/v1/operator/merchants", headers=op)
+        assert [(m["id"], m["data_region"]) for m in r.json()["merchants"]] == [("m-new", "eu")]
+    assert _rows(tmp_path / "us" / "souk.db", "SELECT id, data_region FROM merchants") == [("m-new", "eu")]
+    assert _rows(tmp_path / "us" / "souk.db", "SELECT merchant_id FROM api_keys") == []

@@ -22,6 +22,7 @@ from souk.domain.currencies import MINOR_UNITS
 from souk.domain.jsoncheck import LANGUAGE
 from souk.domain.merchants import REGION
 from souk.domain.storefile import parse_json
+from souk.privacy.residency_ops import create_on_node
 from souk.storage.onboarding import MerchantSpec, Onboarding, key_view, merchant_view
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
@@ -76,30 +77,39 @@ class MerchantIn(BaseModel):
     ships_from: str = Field(default="", max_length=200)
     country: str = Field(default="", max_length=2, description="ISO 3166-1 alpha-2, or empty",
                          json_schema_extra=_checked_by_domain(pattern=r"^([A-Z]{2})?$"))
+    data_region: str = Field(default="", max_length=32,
+                             description="where its data is stored: one of the configured [regions.*] (default: "
+                                         "this node's region); a node creates merchants of its own region only")
 
 
 class KeyIn(BaseModel):
     label: str = Field(default="", max_length=200)
 
 
-@router.post("/merchants", status_code=201, responses=errors({422: ["bad_merchant"], 409: ["merchant_exists"]}))
-async def create_merchant(body: MerchantIn, ob: Service) -> dict[str, Any]:
+@router.post("/merchants", status_code=201, responses=errors({
+    400: ["unknown_region"], 403: ["wrong_region"], 422: ["bad_merchant"], 409: ["merchant_exists"]}))
+async def create_merchant(body: MerchantIn, ob: Service, ctx: Ctx) -> dict[str, Any]:
     """Create a merchant and its first API key. ``api_key`` is in this answer only (422 ``bad_merchant`` lists
-    every problem; 409 ``merchant_exists``)."""
-    merchant, key = await ob.create_merchant(MerchantSpec(
+    every problem; 409 ``merchant_exists``). With data regions configured the merchant is created in this node's
+    region (``data_region``: 403 ``wrong_region`` for another, 400 ``unknown_region``) and listed in every
+    region's database (souk.privacy.residency_ops)."""
+    merchant, key, region = await create_on_node(ctx.settings, ctx.storage, MerchantSpec(
         id=body.id, name=body.name, currency=body.currency, region=body.region, languages=tuple(body.languages),
-        timezone=body.timezone, ships_from=body.ships_from, country=body.country))
-    return {"merchant": merchant_view(merchant), "api_key": key.key, "key_id": key.record.key_id}
+        timezone=body.timezone, ships_from=body.ships_from, country=body.country), body.data_region)
+    return {"merchant": {**merchant_view(merchant), "data_region": region}, "api_key": key.key,
+            "key_id": key.record.key_id}
 
 
 @router.get("/merchants")
-async def list_merchants(ob: Service) -> dict[str, Any]:
-    return {"merchants": [merchant_view(m) for m in await ob.merchants()]}
+async def list_merchants(ob: Service, ctx: Ctx) -> dict[str, Any]:
+    regions = await ctx.storage.merchants.data_regions()
+    return {"merchants": [{**merchant_view(m), "data_region": regions.get(m.id, "")} for m in await ob.merchants()]}
 
 
 @router.get("/merchants/{merchant_id}", responses=errors(NO_MERCHANT))
-async def get_merchant(merchant_id: MerchantId, ob: Service) -> dict[str, Any]:
-    return merchant_view(await ob.merchant(merchant_id))
+async def get_merchant(merchant_id: MerchantId, ob: Service, ctx: Ctx) -> dict[str, Any]:
+    merchant = await ob.merchant(merchant_id)
+    return {**merchant_view(merchant), "data_region": await ctx.storage.merchants.data_region(merchant_id)}
 
 
 @router.post("/merchants/{merchant_id}/keys", status_code=201, responses=errors(NO_MERCHANT),
