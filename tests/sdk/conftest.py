@@ -74,7 +74,8 @@ class ServerThread:
 @pytest.fixture(scope="session")
 def live_souk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSouk]:
     server = ServerThread(tmp_path_factory.mktemp("sdk") / "souk", auth={"operator_token": OPERATOR_TOKEN},
-                          webhooks={"allow_local_http": True, "timeout_s": 5.0})
+                          webhooks={"allow_local_http": True, "timeout_s": 5.0, "retry_base_s": 0.5,
+                                    "retry_cap_s": 1.0})
     live = server.start()
     try:
         yield live

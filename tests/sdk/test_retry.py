@@ -79,6 +79,7 @@ async def test_out_of_retries_the_429_is_raised_with_its_code_and_wait(limited_s
             for i in range(MINT_BURST + 3):
                 await souk.tokens.mint(identity=f"flood{i}", room="lobby", role="member")
     assert limited.value.code == "rate_limited" and limited.value.status == 429
+    assert limited.value.request_id is not None and limited.value.request_id.startswith("req_sdk_")
     assert limited.value.retry_after is not None and limited.value.retry_after >= 1
     assert len(waits) >= 2 and waits[-2:] == [limited.value.retry_after] * 2
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -12,6 +13,7 @@ from souk_client.errors import SoukError, error_from_response
 from souk_client.retry import parse_retry_after
 
 USER_AGENT = "souk-client-python/0.1.0"
+REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def path(template: str, **params: str) -> str:
@@ -63,11 +65,17 @@ def error_of(response: httpx.Response) -> SoukError:
         payload = response.text
     return error_from_response(response.status_code, payload,
                                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                               method=response.request.method, url=str(response.request.url))
+                               method=response.request.method, url=str(response.request.url),
+                               request_id=response.headers.get(REQUEST_ID_HEADER))
 
 
-def headers(credential: str | None) -> dict[str, str]:
-    out = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+def new_request_id() -> str:
+    """One id per call, sent on every attempt, so the server's logs tie a call's retries together."""
+    return "req_sdk_" + secrets.token_hex(8)
+
+
+def headers(credential: str | None, request_id: str) -> dict[str, str]:
+    out = {"User-Agent": USER_AGENT, "Accept": "application/json", REQUEST_ID_HEADER: request_id}
     if credential:
         out["Authorization"] = f"Bearer {credential}"
     return out

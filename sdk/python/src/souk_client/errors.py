@@ -19,7 +19,8 @@ class SoukError(Exception):
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
                  details: dict[str, Any] | None = None, retryable: bool = False,
-                 retry_after: float | None = None, method: str = "", url: str = "") -> None:
+                 retry_after: float | None = None, method: str = "", url: str = "",
+                 request_id: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code or self.kind
@@ -29,6 +30,7 @@ class SoukError(Exception):
         self.retry_after = retry_after
         self.method = method
         self.url = url
+        self.request_id = request_id  # the server's X-Request-ID: quote it to whoever reads the server's logs
 
     def __str__(self) -> str:
         where = f" ({self.method} {self.url} -> {self.status})" if self.status is not None else ""
@@ -119,7 +121,7 @@ _BY_STATUS: dict[int, type[SoukError]] = {
 
 
 def error_from_response(status: int, body: Any, *, retry_after: float | None = None, method: str = "",
-                        url: str = "") -> SoukError:
+                        url: str = "", request_id: str | None = None) -> SoukError:
     """The error for a non-2xx answer: from the envelope when there is one, else from the status alone."""
     envelope = body.get("error") if isinstance(body, dict) else None
     if isinstance(envelope, dict) and isinstance(envelope.get("code"), str):
@@ -129,8 +131,8 @@ def error_from_response(status: int, body: Any, *, retry_after: float | None = N
         return cls(str(envelope.get("message", "")), code=envelope["code"], status=status,
                    details=details if isinstance(details, dict) else {},
                    retryable=bool(envelope.get("retryable", False)), retry_after=retry_after,
-                   method=method, url=url)
+                   method=method, url=url, request_id=request_id)
     cls = _BY_STATUS.get(status, ServerError)
     text = body if isinstance(body, str) else ""
     return cls(f"HTTP {status}" + (f": {text[:200]}" if text else ""), code=f"http_{status}", status=status,
-               retry_after=retry_after, method=method, url=url)
+               retry_after=retry_after, method=method, url=url, request_id=request_id)

@@ -64,16 +64,19 @@ class Souk:
                          http=self._http, sleep=self._sleep)
 
     def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-                      credential: str | None = None) -> Any:
+                      credential: str | None = None, request_id: str | None = None) -> Any:
         """One call: the answer's JSON, or a :class:`SoukError` subclass carrying the server's error code.
         429 and 503 are retried per :attr:`retry` (honouring ``Retry-After``), and so is a request that was
-        never sent (no connection opened in time). A timeout after sending is raised, never repeated."""
+        never sent (no connection opened in time). A timeout after sending is raised, never repeated. Every
+        attempt carries the same ``X-Request-ID`` (``request_id``, or a new one); an error carries the
+        server's (``request_id``), which names the call in the server's logs."""
         bearer = credential if credential is not None else self.credential
+        sent_headers = _http.headers(bearer, request_id or _http.new_request_id())
         retry = 0
         while True:
             try:
                 response = self._http.request(method, path, json=json, params=params,
-                                                    headers=_http.headers(bearer))
+                                                    headers=sent_headers)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:  # nothing was sent
                 wait = self.retry.delay(retry, None, None)
                 if wait is None:
