@@ -1,0 +1,1 @@
+"""Tests of the Python SDK (sdk/python) against a real Souk."""
