@@ -27,7 +27,7 @@ async def test_ai_withdrawn_goes_to_a_person_and_back(tmp_path: Path, brain: Off
         shopper = await souk.ws("/v1/agent/ws", souk.token(SHOPPER), language="es")
         sid = (await shopper.wait_type("ready"))["session_id"]
         await shopper.send(type="message", text="¿Dónde está mi pedido 1036?")
-        assert (await shopper.wait_type("reply", timeout=30))["language"] == "es"  # the AI, before
+        assert (await shopper.wait_type("reply", timeout=90))["language"] == "es"  # the AI, before
 
         await consent.answer(A, SHOPPER, ConsentKind.AI_PROCESSING, False, channel=Channel.WIDGET, language="es")
         n = len(shopper.frames)

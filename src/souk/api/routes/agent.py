@@ -43,12 +43,12 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, Field
 from starlette.requests import HTTPConnection
 
 from souk.agent.brain import BrainReply
 from souk.api import consent, shopper_desk
 from souk.api import ws as ws_helpers
+from souk.api.agent_bodies import CsatBody, EmailBody, HumanBody, MessageBody, OpenBody
 from souk.api.auth import Claims, Ctx
 from souk.api.context import AppContext
 from souk.api.errors import ws_close_code
@@ -90,33 +90,6 @@ def reply_body(reply: BrainReply) -> dict[str, Any]:
         "cards": list(reply.cards),
         "metadata": {k: v for k, v in reply.metadata.items() if isinstance(v, (str, int, float, bool))},
     }
-
-
-class OpenBody(BaseModel):
-    language: str | None = Field(default=None, max_length=8)
-
-
-class MessageBody(BaseModel):
-    text: str  # its size limit (Settings.limits.assistant_message_chars) answers 413 message_too_large
-    language: str | None = Field(default=None, max_length=8)
-
-
-class HumanBody(BaseModel):
-    language: str | None = Field(default=None, max_length=8, description="the shopper's language, until the "
-                                                                          "conversation shows it")
-
-
-class CsatBody(BaseModel):
-    score: int = Field(ge=1, le=5)
-    comment: str = Field(default="", max_length=1000)
-
-
-# what souk.desk.service.DeskService.leave_email accepts, in printable ASCII: no blanks, an "@"
-EMAIL_PATTERN = r"^[!-~]*@[!-~]*$"
-
-
-class EmailBody(BaseModel):
-    email: str = Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN)
 
 
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
