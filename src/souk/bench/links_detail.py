@@ -45,7 +45,8 @@ DETAIL = """async (key) => {
   }
   out.codecs = [...new Set(out.codecs)].sort();
   // RFC 2198 RED (sdk/red.js: getStats names the codec Opus either way): sent, and received on every subscription
-  out.red = { sent: !!s.room.pub?.red, received: s.room.subs.size > 0 && [...s.room.subs.values()].every((x) => !!x.red) };
+  out.red = { sent: !!s.room.pub?.red, copies: s.room.pub?.redCopies || 0,
+    received: s.room.subs.size > 0 && [...s.room.subs.values()].every((x) => !!x.red) };
   return out;
 }"""
 

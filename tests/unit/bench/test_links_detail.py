@@ -28,10 +28,10 @@ def test_counts_over_the_window_and_the_ratios_that_explain_a_cell() -> None:
                in_video={"freezeCount": 3, "totalFreezesDuration": 0.9, "nackCount": 25, "frameWidth": 320,
                          "jitterBufferDelay": 41.0, "jitterBufferEmittedCount": 220},
                out_video={"retransmittedPacketsSent": 7})
-    b["red"] = {"sent": True, "received": True}
+    b["red"] = {"sent": True, "copies": 2, "received": True}
     d = delta(a, b)
     assert d["seconds"] == 10.0 and d["codecs"] == ["in audio/opus useinbandfec=1"]
-    assert d["red"] == {"sent": True, "received": True}  # flags of the page now (sdk/red.js), not differences
+    assert d["red"] == {"sent": True, "copies": 2, "received": True}  # flags of the page now (sdk/red.js), not differences
     assert d["in_audio"]["packetsLost"] == 50 and d["in_video"]["nackCount"] == 20
     assert d["in_video"]["frameWidth"] == 320  # a gauge: the latest, not a difference
     assert d["out_video"]["retransmittedPacketsSent"] == 7

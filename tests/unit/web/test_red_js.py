@@ -94,3 +94,41 @@ def test_subscriber_offer_picks_a_free_opus_type_and_leaves_odd_offers() -> None
               b=JANUS_OFFER.replace(":111 ", ":110 ").replace("SAVPF 111", "SAVPF 110"),
               c="v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n")
     assert got == ["96", None, None]
+
+
+def test_red_payloads_are_read_and_rebuilt_with_two_copies() -> None:
+    """What Chromium sends (one copy of the previous frame) comes out with the two previous primaries, oldest
+    first, with RFC 2198 headers (F|PT, 14-bit timestamp offset, 10-bit length) that the parser reads back."""
+    got = run("""
+      const f = (n, len) => Uint8Array.from({ length: len }, (_, i) => (n * 16 + i) & 0xff);
+      const chromium = (prev, cur) => { const o = new Uint8Array(5 + prev.length + cur.length);
+        o.set([0x80 | 63, 960 >> 6, ((960 & 0x3f) << 2) | (prev.length >> 8), prev.length & 0xff, 63], 0);
+        o.set(prev, 5); o.set(cur, 5 + prev.length); return o; };
+      const history = [];
+      const outs = [];
+      const frames = [f(1, 40), f(2, 50), f(3, 60), f(4, 70)];
+      frames.forEach((cur, k) => {
+        const red = m.parseRed(k ? chromium(frames[k - 1], cur) : Uint8Array.from([63, ...cur]));
+        const out = m.buildRed(red.pt, red.primary, 1000 + 960 * k, history, 2);
+        history.push({ ts: 1000 + 960 * k, data: red.primary.slice() });
+        while (history.length > 2) history.shift();
+        const back = m.parseRed(out);
+        outs.push({ len: out.length, pt: back.pt, primary: Array.from(back.primary),
+                    blocks: back.blocks.map((b) => ({ pt: b.pt, offset: b.offset, first: b.data[0], len: b.data.length })) });
+      });
+      const bad = [m.parseRed(new Uint8Array([0x80 | 63, 0, 0])), m.parseRed(new Uint8Array([0x80 | 63, 0, 4, 200, 63, 1])),
+                   m.buildRed(63, new Uint8Array(0), 0, [], 2)];
+      const old = m.buildRed(63, f(9, 10), 100000, [{ ts: 1000, data: f(8, 10) }, { ts: 99040, data: f(8, 2000) }], 2);
+      return { outs, frames: frames.map((x) => Array.from(x)), bad, old: Array.from(old) };
+    """)
+    outs, frames = got["outs"], got["frames"]
+    assert outs[0]["blocks"] == [] and outs[0]["primary"] == frames[0]
+    assert outs[1]["blocks"] == [{"pt": 63, "offset": 960, "first": frames[0][0], "len": 40}]
+    assert outs[2]["blocks"] == [{"pt": 63, "offset": 1920, "first": frames[0][0], "len": 40},
+                                 {"pt": 63, "offset": 960, "first": frames[1][0], "len": 50}]
+    assert outs[3]["blocks"] == [{"pt": 63, "offset": 1920, "first": frames[1][0], "len": 50},
+                                 {"pt": 63, "offset": 960, "first": frames[2][0], "len": 60}]
+    assert outs[3]["primary"] == frames[3] and outs[3]["pt"] == 63 and outs[3]["len"] == 4 * 2 + 1 + 50 + 60 + 70
+    assert got["bad"] == [None, None, None]
+    # a block too old (offset >= 2^14) or too long (>= 1024 bytes) is left out
+    assert got["old"] == [63, *range(9 * 16, 9 * 16 + 10)]

@@ -12,6 +12,8 @@
 //   Opus type of its own, the browser answers with both, and redForJanus() turns that answer back into the
 //   plain Opus answer Janus expects.
 //
+// Chromium sends one redundant copy; addCopies() rebuilds each RED payload with two (see below).
+//
 // The server says which rooms publish with RED (`joined.red`), which publishes it accepted (`answer.red`) and
 // which feeds a subscription receives as RED (`offer.red`): non-browser readers (the AI attendant, recordings,
 // RTP forwarders) never get RED (souk.signal.red). Every function returns null when the SDP does not allow
@@ -170,4 +172,91 @@ export function hasRed(sdp) {
   const { ls } = lines(sdp || "");
   const range = audioRange(ls);
   return !!range && codecPt(ls, range, "red") !== null;
+}
+
+// ---- a second redundant copy (Chromium's RED encoder sends one: kRedNumberOfRedundantEncodings = 1) ----
+//
+// Two packets lost in a row (9 % of them at 30 % random loss) are concealed with one copy. The publisher's
+// encoded audio frames (RED payloads made by Chromium) are rebuilt with the last `copies` primaries seen
+// (RFC 2198 section 3: 4-byte headers F|PT, timestamp offset, length for each redundant block, a 1-byte header
+// for the primary, then the blocks oldest first, then the primary); the receiving browser's RED splitter
+// takes any number of blocks. Uses encoded insertable streams (`encodedInsertableStreams: true`,
+// `createEncodedStreams()`), as Amazon Chime's SDK does for the same reason.
+
+// { pt, primary, blocks } of a RED payload (Uint8Array), or null when it is not one.
+export function parseRed(buf) {
+  const heads = [];
+  let i = 0;
+  for (;;) {
+    if (i >= buf.length) return null;
+    if ((buf[i] & 0x80) === 0) { heads.push({ pt: buf[i] & 0x7f }); i += 1; break; }
+    if (i + 4 > buf.length) return null;
+    heads.push({ pt: buf[i] & 0x7f, offset: (buf[i + 1] << 6) | (buf[i + 2] >> 2), len: ((buf[i + 2] & 0x03) << 8) | buf[i + 3] });
+    i += 4;
+  }
+  const blocks = [];
+  for (const h of heads.slice(0, -1)) {
+    if (i + h.len > buf.length) return null;
+    blocks.push({ pt: h.pt, offset: h.offset, data: buf.subarray(i, i + h.len) });
+    i += h.len;
+  }
+  return { pt: heads[heads.length - 1].pt, primary: buf.subarray(i), blocks };
+}
+
+// A RED payload of `primary` (payload type `pt`, RTP timestamp `ts`) with up to `copies` earlier primaries
+// from `history` ([{ ts, data }], oldest first) that fit RFC 2198's fields; null for an empty primary.
+export function buildRed(pt, primary, ts, history, copies) {
+  if (!primary.length) return null;
+  const older = history.slice(-copies).filter((h) => {
+    const offset = (ts - h.ts) >>> 0;
+    return offset > 0 && offset < 1 << 14 && h.data.length > 0 && h.data.length < 1 << 10;
+  });
+  const out = new Uint8Array(older.reduce((n, h) => n + 4 + h.data.length, 0) + 1 + primary.length);
+  let i = 0;
+  for (const h of older) {
+    const offset = (ts - h.ts) >>> 0;
+    out.set([0x80 | pt, offset >> 6, ((offset & 0x3f) << 2) | (h.data.length >> 8), h.data.length & 0xff], i);
+    i += 4;
+  }
+  out[i++] = pt;
+  for (const h of older) { out.set(h.data, i); i += h.data.length; }
+  out.set(primary, i);
+  return out;
+}
+
+// Whether this browser can rebuild its RED payloads (encoded insertable streams).
+export function canAddCopies() {
+  return typeof RTCRtpSender !== "undefined" && "createEncodedStreams" in RTCRtpSender.prototype;
+}
+
+// Pipe a publisher PeerConnection's senders (made with encodedInsertableStreams: true): audio frames whose
+// payload type is RED_PT get `copies` redundant blocks; everything else passes as it is. `stats` counts.
+export function addCopies(pc, copies = 2, stats = { frames: 0, rebuilt: 0 }) {
+  for (const sender of pc.getSenders()) {
+    if (!sender.track) continue;
+    const { readable, writable } = sender.createEncodedStreams();
+    if (sender.track.kind !== "audio") { readable.pipeTo(writable).catch(() => {}); continue; }
+    const history = [];
+    const t = new TransformStream({
+      transform(frame, controller) {
+        try {
+          stats.frames += 1;
+          const meta = frame.getMetadata ? frame.getMetadata() : {};
+          const ts = typeof meta.rtpTimestamp === "number" ? meta.rtpTimestamp : frame.timestamp;
+          const red = meta.payloadType === Number(RED_PT) ? parseRed(new Uint8Array(frame.data)) : null;
+          if (red && typeof ts === "number") {
+            const out = buildRed(red.pt, red.primary, ts, history, copies);
+            if (out) { frame.data = out.buffer; stats.rebuilt += 1; }
+            history.push({ ts, data: red.primary.slice() });
+            while (history.length > copies) history.shift();
+          }
+        } catch (e) {
+          stats.error = String(e);
+        }
+        controller.enqueue(frame);
+      },
+    });
+    readable.pipeThrough(t).pipeTo(writable).catch(() => {});
+  }
+  return stats;
 }

@@ -48,7 +48,7 @@ import { SoukError, mediaError } from "./errors.js";
 import { Emitter } from "./emitter.js";
 import { readQuality, reportRoom } from "./quality.js";
 import { IceRestarter, opusResilient, temporalLayers } from "./resilience.js";
-import { redForJanus, redPublishAnswer, redPublishOffer, redSubscribeOffer } from "./red.js";
+import { addCopies, canAddCopies, redForJanus, redPublishAnswer, redPublishOffer, redSubscribeOffer } from "./red.js";
 import { LayerAdapter } from "./layers.js";
 import { PlayoutAdapter } from "./playout.js";
 import { scheduleIceRefresh } from "./ice.js";
@@ -402,10 +402,10 @@ export class Room extends Emitter {
     }
   }
 
-  _pc() {
+  _pc(extra = {}) {
     // the page's own iceServers win; else what the server advertises (Settings.janus STUN/TURN); never Google's
     const servers = this.client.iceServers.length ? this.client.iceServers : (this.client.welcome.ice_servers || []);
-    return new RTCPeerConnection({ iceServers: servers });
+    return new RTCPeerConnection({ iceServers: servers, ...extra });
   }
 
   getMedia(opts = {}) {
@@ -416,7 +416,8 @@ export class Room extends Emitter {
     if (this.pub) throw new SoukError("already_publishing", "already publishing");
     const stream = opts.stream || (await this.getMedia(opts));
     this.localStream = stream;
-    const pc = this._pc();
+    const copies = this.red && opts.red !== false && (opts.redCopies ?? 2) > 1 && canAddCopies() ? (opts.redCopies ?? 2) : 1;
+    const pc = copies > 1 ? this._pc({ encodedInsertableStreams: true }) : this._pc(); // sdk/red.js addCopies
     this.pub = { pc, stream };
     this.simulcast = !!opts.simulcast;
     for (const track of stream.getTracks()) {
@@ -431,6 +432,7 @@ export class Room extends Emitter {
         pc.addTransceiver(track, init);
       }
     }
+    if (copies > 1) this.pub.redStats = addCopies(pc, copies); // RED: 2 copies a packet once it is RED
     const early = [];
     let answered = false;
     pc.onicecandidate = (ev) => {
@@ -452,6 +454,7 @@ export class Room extends Emitter {
     const answer = reply.red ? redPublishAnswer(reply.sdp, offer.sdp) : null; // the server took it as a RED feed
     if (reply.red && !answer) console.warn("souk: Janus's answer does not fit RED; publishing plain Opus");
     this.pub.red = !!answer;
+    this.pub.redCopies = answer ? copies : 0; // redundant copies of each frame in its RED packets
     await pc.setRemoteDescription({ type: "answer", sdp: answer || reply.sdp });
     answered = true;
     for (const cand of early) this.client.send({ type: "trickle", target: "pub", candidate: cand });
