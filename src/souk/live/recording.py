@@ -176,6 +176,8 @@ class Recorder:
             except ConversionError as exc:
                 data.update(status="failed", reason=exc.reason)
                 log.error("recording %s: failed: %s", data["id"], exc.reason)
+                if self.sealer is not None:  # no plaintext left behind by a failed one either
+                    await self._seal_failed(folder, data)
             write_manifest(folder, data)
             return data
 
@@ -227,6 +229,19 @@ class Recorder:
                     f.unlink()
         except (SoukError, OSError) as exc:
             raise ConversionError(f"encryption at rest failed: {exc}") from exc
+        data["encrypted"] = True
+
+    async def _seal_failed(self, folder: Path, data: dict[str, Any]) -> None:
+        """Encrypt what a failed conversion leaves (Janus's sources, partial outputs); a file that cannot be
+        sealed is logged and kept (the retention purge removes the folder)."""
+        assert self.sealer is not None  # the caller checked
+        for f in sorted(folder.iterdir()):
+            if f.name == MANIFEST or f.name.startswith(".") or f.name.endswith((SEALED_SUFFIX, ".tmp")):
+                continue
+            try:
+                await self.sealer.seal(data["merchant"], f)
+            except (SoukError, OSError) as exc:
+                log.error("recording %s: %s left unencrypted: %s", data["id"], f.name, exc)
         data["encrypted"] = True
 
     async def media(self, merchant_id: str, folder: Path, name: str) -> Path | SealedReader:

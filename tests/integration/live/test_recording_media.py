@@ -95,3 +95,6 @@ async def test_broken_converter_shows_failed_with_reason(souk_rec: Souk) -> None
     async with httpx.AsyncClient(base_url=souk.base_url, timeout=20) as http:
         rec = await _show(souk, http, room)
     assert rec["status"] == "failed" and "false exited 1" in rec["reason"], rec
+    folder = souk.ctx.media.recordings_dir / souk.merchant_id / room / rec["id"].split(".", 1)[1]
+    # what a failed conversion leaves is encrypted too: no plain Janus recording stays on disk
+    assert list(folder.glob("*.mjr.enc")) and not list(folder.glob("*.mjr"))
