@@ -16,6 +16,7 @@ from souk_client import (
     NotFound,
     RetryPolicy,
     Unauthenticated,
+    Unprocessable,
     construct_event,
     verify_signature,
 )
@@ -151,13 +152,24 @@ async def test_a_webhook_is_delivered_and_verified_with_the_sdk(live_souk: LiveS
 
 async def test_merchants_through_the_operator_api(live_souk: LiveSouk) -> None:
     async with AsyncSouk(live_souk.url, operator_token=live_souk.operator_token) as op:
-        made = await op.merchants.create(id="sdk-shop", name="SDK Shop", currency="EUR", region="eu",
+        made = await op.merchants.create(id="sdk-shop", name="SDK Shop", currency="USD", region="eu",
                                          languages=["en", "es"], country="ES")
         assert made["merchant"]["id"] == "sdk-shop" and made["api_key"].startswith("sk_")
         with pytest.raises(Conflict) as twice:
-            await op.merchants.create(id="sdk-shop", name="SDK Shop", currency="EUR", region="eu")
+            await op.merchants.create(id="sdk-shop", name="SDK Shop", currency="USD", region="eu")
         assert twice.value.code == "merchant_exists"
         assert "sdk-shop" in [m["id"] for m in await op.merchants.list()]
+        store = await op.merchants.export_store(live_souk.merchant_id)  # the demo store as a store file
+        store["store"]["id"] = "sdk-shop"
+        imported = await op.merchants.import_store("sdk-shop", store)
+        assert imported["merchant_id"] == "sdk-shop" and imported["imported"]
+        again = await op.merchants.export_store("sdk-shop")
+        assert {p["sku"] for p in again["products"]} == {p["sku"] for p in store["products"]}
+        store["store"]["currency"] = "EUR"
+        with pytest.raises(Unprocessable) as invalid:  # nothing changes; every problem with its JSON path
+            await op.merchants.import_store("sdk-shop", store)
+        assert invalid.value.code == "store_invalid"
+        assert "$.store.currency" in [p["path"] for p in invalid.value.details["problems"]]
         key = await op.merchants.issue_key("sdk-shop", label="backend")
         assert len(await op.merchants.keys("sdk-shop")) == 2
         # the new merchant's own key works, and sees none of the demo merchant's rooms
