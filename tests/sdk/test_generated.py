@@ -96,3 +96,16 @@ def test_the_generator_maps_schemas_to_typed_dicts(gen: ModuleType, tmp_path: Pa
     loaded = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(loaded)  # the generated module imports and runs
     assert loaded.API_VERSION == "9" and loaded.StageMuteIn.__required_keys__ == frozenset({"as"})
+
+
+def test_docs_sdk_lists_every_method_of_every_resource() -> None:
+    from souk_client import AsyncSouk
+
+    docs = (SDK.parents[1] / "docs" / "sdk.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.+?) \|", docs, flags=re.M))
+    client = AsyncSouk("http://127.0.0.1:9")
+    for name in ("tokens", "merchants", "rooms", "consults", "live", "desk", "webhooks"):
+        resource = getattr(client, name)
+        methods = {m for m in dir(resource) if not m.startswith("_") and callable(getattr(resource, m))}
+        listed = set(re.findall(r"`(\w+)", rows.get(name, "")))
+        assert methods == listed, (name, sorted(methods - listed), sorted(listed - methods))
