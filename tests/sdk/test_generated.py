@@ -102,7 +102,7 @@ def test_docs_sdk_lists_every_method_of_every_resource() -> None:
     from souk_client import AsyncSouk
 
     docs = (SDK.parents[1] / "docs" / "sdk.md").read_text(encoding="utf-8")
-    rows = dict(re.findall(r"^\| `(\w+)` \| (.+?) \|", docs, flags=re.M))
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.+?) \|", docs, flags=re.MULTILINE))
     client = AsyncSouk("http://127.0.0.1:9")
     for name in ("tokens", "merchants", "rooms", "consults", "live", "desk", "webhooks"):
         resource = getattr(client, name)
