@@ -9,13 +9,15 @@ from contextlib import AsyncExitStack
 from typing import Any, Protocol
 
 from souk.api.context import AppContext
+from souk.core.errors import Unavailable
 from souk.core.tenancy import RoomKey
 from souk.live.caption_langs import ViewerLanguages
 from souk.live.caption_show import Tap, Translate
-from souk.live.captions import CaptionEngine, CaptionService
+from souk.live.captions import CaptionEngine, CaptionService, VoiceRoomView
 from souk.live.translation import ReaderTranslation
 from souk.media.plane import MediaPlane
 from souk.media.tap import AudioTap
+from souk.media.voice_plane import VoicePlane
 from souk.storage.repos.captions import SqlCaptionRepo
 from souk.translate.types import Translation
 
@@ -29,6 +31,27 @@ class PlaneTaps:
 
     async def open(self, room: RoomKey, feed_id: int) -> Tap:
         return await AudioTap.open(self._plane, room, feed_id, host=self._host)
+
+
+class MixTaps:
+    def __init__(self, voice: VoicePlane, host: str = TAP_HOST) -> None:
+        self._voice = voice
+        self._host = host
+
+    async def open_mix(self, room: RoomKey) -> Tap:
+        return await AudioTap.open_mix(self._voice, room, host=self._host)
+
+
+class ServedVoiceRooms:
+    """The voice rooms of this process, read when asked (they are built after the captions)."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self._ctx = ctx
+
+    async def get(self, merchant_id: str, room_id: str) -> VoiceRoomView:
+        if self._ctx.voice_rooms is None:
+            raise Unavailable("voice rooms are not running", code="voice_rooms_unavailable")
+        return await self._ctx.voice_rooms.get(merchant_id, room_id)
 
 
 class Channel(Protocol):
@@ -70,7 +93,8 @@ def build_captions(ctx: AppContext, stack: AsyncExitStack, channel: Callable[[st
         ctx.stage, ctx.hub, PlaneTaps(ctx.media) if ctx.media is not None else None, engine, RtmCaptions(channel),
         SqlCaptionRepo(ctx.storage.db, ctx.storage.clock),
         reader_translate(ctx.translation) if ctx.translation is not None else None,
-        wall=ctx.clock.wall, languages=ViewerLanguages(ctx.clock.wall))
+        wall=ctx.clock.wall, languages=ViewerLanguages(ctx.clock.wall), voice_rooms=ServedVoiceRooms(ctx),
+        mix_taps=MixTaps(ctx.voice_plane) if ctx.voice_plane is not None else None)
     ctx.stage.add_listener(service)
     stack.push_async_callback(service.aclose)
     return service

@@ -11,12 +11,14 @@ speakers' signaling sessions are (one node per live room: docs/multinode.md).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from souk.agent.captioner import Segment, StreamingCaptioner
 from souk.core.errors import ConfigError, Conflict, SoukError, Unavailable
+from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
 from souk.domain.captions import StoredCaption, replay_view
 from souk.live.caption_langs import ViewerLanguages
@@ -27,6 +29,8 @@ from souk.translate.types import language
 log = logging.getLogger(__name__)
 
 MAX_SHOWS = 64  # captioned shows at once on a node (each decodes speech on the CPU)
+VOICE_CHECK_S = 5.0  # how often a captioned voice room is checked for its end
+MIX = "room"  # the speaker of a voice room's captions: the mix of every seat, not one person
 
 
 class CaptionEngine(Protocol):
@@ -52,6 +56,31 @@ class Members(Protocol):
     def participants(self, room: RoomKey) -> Sequence[Member]: ...
 
 
+class VoiceRoomView(Protocol):
+    @property
+    def live(self) -> bool: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def host_identity(self) -> str: ...
+
+    @property
+    def record(self) -> bool: ...
+
+    @property
+    def created_at(self) -> dt.datetime: ...
+
+
+class VoiceRoomsPort(Protocol):
+    async def get(self, merchant_id: str, room_id: str) -> VoiceRoomView: ...
+
+
+class MixTaps(Protocol):
+    async def open_mix(self, room: RoomKey) -> Tap: ...
+
+
 class CaptionRepo(CaptionStore, Protocol):
     async def of_show(self, merchant_id: str, show_id: str) -> list[StoredCaption]: ...
 
@@ -59,7 +88,8 @@ class CaptionRepo(CaptionStore, Protocol):
 class CaptionService:
     def __init__(self, stage: LiveStage, members: Members, taps: TapOpener | None,
                  engine: Callable[[], Awaitable[CaptionEngine]], publisher: CaptionPublisher, store: CaptionRepo,
-                 translate: Translate | None, *, wall: Callable[[], float], languages: ViewerLanguages) -> None:
+                 translate: Translate | None, *, wall: Callable[[], float], languages: ViewerLanguages,
+                 voice_rooms: VoiceRoomsPort | None = None, mix_taps: MixTaps | None = None) -> None:
         self._stage, self._members, self._taps = stage, members, taps
         self._load_engine = engine
         self._engine: CaptionEngine | None = None
@@ -69,6 +99,8 @@ class CaptionService:
         self.languages = languages
         self._shows: dict[RoomKey, ShowCaptions] = {}
         self._source_lang: dict[RoomKey, str | None] = {}
+        self._voice_rooms, self._mix_taps = voice_rooms, mix_taps
+        self._tasks = TaskOwner("captions")
 
     # ---- the host's switch ----
     async def set_enabled(self, merchant_id: str, room_id: str, on: bool, *, lang: str | None = None) -> dict[str, Any]:
@@ -87,20 +119,70 @@ class CaptionService:
             raise Unavailable("captions need the media plane, which this server does not run", code="media_unavailable")
         if len(self._shows) >= MAX_SHOWS:
             raise Unavailable(f"this node already captions {MAX_SHOWS} shows", code="captions_busy")
+        captions = await self._start(room, show, src)
+        for m in self._members.participants(room):
+            if m.feed_id is not None:
+                await self._add(captions, m.identity, m.feed_id)
+        return self.state(merchant_id, room_id)
+
+    async def _start(self, room: RoomKey, show: Show, src: str | None) -> ShowCaptions:
         engine = await self._engine_or_refuse()
         self._source_lang[room] = src
         captions = ShowCaptions(
             show, publisher=self._pub, store=self._store, translate=self._translate,
             languages=lambda: self.languages.languages(room),
             captioner=lambda emit: engine.captioner(emit, language=self._source_lang.get(room),
-                                                    name=f"captions:{room_id}"),
+                                                    name=f"captions:{room.room_id}"),
             wall=self._wall)
         self._shows[room] = captions
-        for m in self._members.participants(room):
-            if m.feed_id is not None:
-                await self._add(captions, m.identity, m.feed_id)
         log.info("captions on: room %s show %s (source %s)", room, show.show_id, src or "detected")
+        return captions
+
+    # ---- voice rooms: the AudioBridge mix, one "speaker" ----
+    async def set_voice_enabled(self, merchant_id: str, room_id: str, on: bool, *,
+                                lang: str | None = None) -> dict[str, Any]:
+        """Caption a live voice room's mix (every seat at once; its captions' speaker is ``room``). Its
+        session id is ``voice-<opened, Unix s>``; the room's end turns them off (checked every 5 s)."""
+        room = RoomKey(merchant_id, room_id)
+        if not on:
+            await self._stop(room)
+            return self.state(merchant_id, room_id)
+        if self._voice_rooms is None or self._mix_taps is None:
+            raise Unavailable("voice room captions need the voice plane, which this server does not run",
+                              code="media_unavailable")
+        vr = await self._voice_rooms.get(merchant_id, room_id)
+        if not vr.live:
+            raise Conflict(f"voice room {room_id} has ended", code="voice_room_ended")
+        src = language(lang) if lang else None
+        opened = vr.created_at.timestamp()
+        show = Show(merchant_id=merchant_id, room_id=room_id, show_id=f"voice-{int(opened)}", title=vr.title,
+                    started_at=opened, recording=vr.record, host=vr.host_identity)
+        if room in self._shows:
+            self._source_lang[room] = src
+            return self.state(merchant_id, room_id)
+        if len(self._shows) >= MAX_SHOWS:
+            raise Unavailable(f"this node already captions {MAX_SHOWS} shows", code="captions_busy")
+        captions = await self._start(room, show, src)
+        try:
+            tap = await self._mix_taps.open_mix(room)
+        except SoukError:
+            await self._stop(room)
+            raise
+        await captions.add_speaker(MIX, 0, tap)
+        self._tasks.spawn(self._voice_watch(room, captions), f"captions-voice:{room_id}")
         return self.state(merchant_id, room_id)
+
+    async def _voice_watch(self, room: RoomKey, captions: ShowCaptions) -> None:
+        assert self._voice_rooms is not None
+        while self._shows.get(room) is captions:
+            await asyncio.sleep(VOICE_CHECK_S)
+            try:
+                live = (await self._voice_rooms.get(room.merchant_id, room.room_id)).live
+            except SoukError as exc:
+                log.warning("captions: voice room %s not read: %s", room, exc)
+                continue
+            if not live and self._shows.get(room) is captions:
+                await self._stop(room)
 
     async def _engine_or_refuse(self) -> CaptionEngine:
         async with self._engine_lock:
@@ -184,6 +266,7 @@ class CaptionService:
         return out
 
     async def aclose(self) -> None:
+        await self._tasks.aclose()
         for room in list(self._shows):
             cap = self._shows.pop(room)
             await cap.aclose()

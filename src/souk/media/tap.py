@@ -1,5 +1,6 @@
 """An audio tap: one VideoRoom publisher's audio forwarded by Janus (``rtp_forward``, audio only) to a UDP
-port of this process and decoded from Opus to 16 kHz mono s16le PCM, without touching the video.
+port of this process and decoded from Opus to 16 kHz mono s16le PCM, without touching the video; or a voice
+room's AudioBridge mix (:meth:`AudioTap.open_mix`, the bridge's own ``rtp_forward``).
 
 The captions (souk.live.captions) read a host's speech this way. The forwarder goes to ``host`` (this
 process's address as Janus reaches it: loopback when Janus runs beside Souk). Packets are decoded in
@@ -27,6 +28,7 @@ from souk.media.links import node_room_pin, node_room_secret
 from souk.media.plane import MediaPlane
 from souk.media.roomids import janus_room_id
 from souk.media.streaming import MountpointPorts
+from souk.media.voice_plane import VoicePlane
 
 log = logging.getLogger(__name__)
 
@@ -103,20 +105,43 @@ class AudioTap:
         self._plane: MediaPlane | None = None
         self._node_id = ""
         self._forwarders: tuple[Forwarder, ...] = ()
+        self._mix: tuple[VoicePlane, str, int] | None = None  # (voice plane, node, stream id) of a mix tap
         self._closed = False
+
+    def _bind(self, host: str) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        sock.bind((host, 0))
+        self.port = sock.getsockname()[1]
+        return sock
+
+    @classmethod
+    async def open_mix(cls, voice: VoicePlane, room: RoomKey, *, host: str = "127.0.0.1") -> AudioTap:
+        """Bind a UDP port on ``host`` and forward the voice room's mix (every speaker) to it."""
+        tap = cls(room, 0)
+        sock = tap._bind(host)
+        tap._transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(lambda: _Receiver(tap), sock=sock)
+        try:
+            node_id = voice.pool.node_of(room)
+            if node_id is None:
+                raise NotFound(f"voice room {room} is not on the media plane", code="voice_room_not_found")
+            control = await voice.control(node_id)
+            stream = await control.forward(voice.janus_room(room), host=host, port=tap.port,
+                                           secret=voice.room_secret(room))
+            tap._mix = (voice, node_id, stream)
+        except BaseException:
+            await tap.aclose()
+            raise
+        log.info("audio tap: voice room %s mix -> %s:%d", room, host, tap.port)
+        return tap
 
     @classmethod
     async def open(cls, plane: MediaPlane, room: RoomKey, feed_id: int, *, host: str = "127.0.0.1") -> AudioTap:
         """Bind a UDP port on ``host`` and ask the room's Janus to forward the feed's audio to it.
         NotFound ``no_such_feed`` when the feed publishes no audio."""
         tap = cls(room, feed_id)
-        loop = asyncio.get_running_loop()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        sock.bind((host, 0))
-        transport, _ = await loop.create_datagram_endpoint(lambda: _Receiver(tap), sock=sock)
-        tap._transport = transport
-        tap.port = sock.getsockname()[1]
+        sock = tap._bind(host)
+        tap._transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(lambda: _Receiver(tap), sock=sock)
         try:
             node_id = plane.pool.node_of(room)
             if node_id is None:
@@ -167,6 +192,13 @@ class AudioTap:
             self._transport.close()
         with contextlib.suppress(asyncio.QueueFull):
             self._chunks.put_nowait(None)
+        if self._mix is not None:
+            voice, node_id, stream = self._mix
+            try:
+                await (await voice.control(node_id)).stop_forward(voice.janus_room(self.room), stream,
+                                                                  secret=voice.room_secret(self.room))
+            except SoukError as exc:
+                log.warning("audio tap: stop_rtp_forward of %s's mix failed: %s", self.room, exc)
         if self._plane is not None and self._forwarders:
             try:
                 node = self._plane.pool.get(self._node_id)

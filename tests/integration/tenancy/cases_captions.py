@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from souk.domain.captions import StoredCaption
 from souk.storage.repos.captions import SqlCaptionRepo
-from tests.integration.tenancy.tenancy_app import LIVE, MARK, A, B, Tenancy
+from tests.integration.tenancy.tenancy_app import LIVE, MARK, VOICE, A, B, Tenancy
 from tests.integration.tenancy.tenancy_registry import Then, b_host, b_viewer, clean, covers, not_found
 
 
@@ -65,4 +65,37 @@ async def replay_captions(t: Tenancy) -> Then:
             not_found(t, await c.get(f"/v1/replays/{t.ids['recording_id']}/captions", params={"lang": "es"}))
     svc = t.ctx.captions
     assert svc is not None and await svc.replay(B, "s1") == []
+    return then
+
+
+@covers("POST", "/v1/voice-rooms/{room_id}/captions")
+async def voice_captions_switch(t: Tenancy) -> Then:
+    svc = t.ctx.captions
+    assert svc is not None
+    svc.choose_language(A, VOICE, f"{MARK}-listener", "ar")
+    async with t.http(t.token(B, "host-1", VOICE, "host")) as c:
+        state = clean(t, await c.post(f"/v1/voice-rooms/{VOICE}/captions", json={"enabled": False}))
+    assert state["enabled"] is False and state["languages"] == [], state
+    async with t.http(t.token(B, "listener-1", VOICE, "audience")) as c:
+        r = await c.post(f"/v1/voice-rooms/{VOICE}/captions", json={"enabled": True})
+        assert clean(t, r, 403)["error"]["code"] == "not_host"
+
+    async def then() -> None:
+        assert svc.state(A, VOICE)["languages"] == ["ar"]
+
+    return then
+
+
+@covers("GET", "/v1/voice-rooms/{room_id}/captions")
+async def voice_captions_state(t: Tenancy) -> Then:
+    svc = t.ctx.captions
+    assert svc is not None
+    svc.choose_language(A, VOICE, f"{MARK}-listener", "ar")
+    async with t.http(t.token(B, "listener-1", VOICE, "audience")) as c:
+        state = clean(t, await c.get(f"/v1/voice-rooms/{VOICE}/captions"))
+    assert state["enabled"] is False and state["languages"] == [], state
+
+    async def then() -> None:
+        assert svc.state(A, VOICE)["languages"] == ["ar"]
+
     return then

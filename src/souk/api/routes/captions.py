@@ -4,7 +4,8 @@ tells the server its caption language, and a replay reads the show's stored capt
 ``POST /v1/live/{room}/captions`` (host side) ``{"enabled": true, "lang": "en"}`` (``lang``: the speakers'
 language, detected per utterance when left out); ``GET`` the same path: the state; ``POST
 /v1/live/{room}/captions/language`` ``{"lang": "es"}`` (any token for the room, repeated while watching);
-``GET /v1/replays/{id}/captions?lang=es``. Captions arrive on the room's RTM channel as ``system`` messages
+``GET /v1/replays/{id}/captions?lang=es``; ``POST``/``GET /v1/voice-rooms/{room}/captions`` for a voice room's
+mix (its listeners pick their language through the same ``captions/language`` route). Captions arrive on the room's RTM channel as ``system`` messages
 of ``type`` ``caption``.
 """
 
@@ -22,6 +23,8 @@ from souk.api.params import RecordingId
 from souk.api.params import RoomId as RoomPath
 from souk.api.routes.replay import REPLAY, replays
 from souk.api.routes.stage import SHOW_HOST, require_show_host
+from souk.api.routes.voice_rooms import VoiceRoomId
+from souk.api.routes.voice_rooms import require_host as require_voice_host
 from souk.core.errors import Unavailable
 from souk.live.captions import CaptionService
 
@@ -66,6 +69,21 @@ async def captions_language(room: RoomPath, body: LanguageIn, claims: Claims, ct
     """This viewer reads captions in ``lang`` (lapses after ``ttl_s`` unless repeated)."""
     claims.require_room(room)
     return captions(ctx).choose_language(claims.merchant_id, room, claims.identity, body.lang)
+
+
+@router.post("/v1/voice-rooms/{room_id}/captions", responses=errors(OFF, {
+    403: ["wrong_room", "not_host"], 404: ["voice_room_not_found"], 409: ["voice_room_ended"],
+    503: ["media_unavailable", "captions_busy", "voice_rooms_unavailable"]}))
+async def voice_captions_set(room_id: VoiceRoomId, body: CaptionsIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    """Caption the voice room's mix (every seat; the captions' speaker is ``room``) or stop."""
+    require_voice_host(claims, room_id, "turn captions on or off")
+    return await captions(ctx).set_voice_enabled(claims.merchant_id, room_id, body.enabled, lang=body.lang)
+
+
+@router.get("/v1/voice-rooms/{room_id}/captions", responses=errors({403: ["wrong_room"]}, OFF))
+async def voice_captions_get(room_id: VoiceRoomId, claims: Claims, ctx: Ctx) -> dict[str, Any]:
+    claims.require_room(room_id)
+    return captions(ctx).state(claims.merchant_id, room_id)
 
 
 @router.get("/v1/replays/{recording_id}/captions", responses=errors(REPLAY, OFF))

@@ -8,6 +8,7 @@ import { VoiceRoom } from "/static/sdk/voice.js";
 import { chat } from "/static/rtm/chat.js";
 import { tokenFromHash } from "./call-ui.js";
 import { mountGroupBuy } from "./group-buy.js";
+import { mountCaptions } from "./captions.js";
 import { $, chatLine, notice, rest, text } from "./live-common.js";
 
 const root = $("voiceroom");
@@ -148,6 +149,7 @@ function micOn(on) {
 
 // ---- the room channel
 function onMessage(m) {
+  if (state.captions) state.captions.onMessage(m);
   chatLine($("messages"), m);
   if (m.k !== "system" || !m.b || typeof m.b !== "object") return;
   const b = m.b;
@@ -168,6 +170,16 @@ async function startChat() {
   client.on("error", (e) => notice(explain(e)));
   const channel = await client.join(ROOM, { history: 50 });
   state.channel = channel;
+  state.captions = mountCaptions({ controls: $("caption-controls"), screen: $("voice-captions"), room: ROOM,
+    post: (path, body) => rest("POST", path, state.token, body) });
+  $("captions-on").addEventListener("change", async () => { // the host's switch (the panel is the host's only)
+    const box = $("captions-on");
+    try {
+      const st = await rest("POST", `/v1/voice-rooms/${encodeURIComponent(ROOM)}/captions`, state.token, { enabled: box.checked });
+      box.checked = st.enabled;
+      notice("");
+    } catch (e) { box.checked = false; notice(explain(e)); }
+  });
   for (const m of channel.messages) onMessage(m);
   channel.on("message", onMessage);
   channel.on("aggregate", (a) => { if (typeof a.online === "number") text($("listeners"), String(a.online)); });
