@@ -163,3 +163,58 @@ async def test_the_replay_shows_its_captions_at_their_times_in_spanish(tmp_path:
         assert "chaqueta" in said and "jacket" not in said, said  # translated now (Apertium)
         await first.wait_for(state="detached", timeout=5_000)  # its moment is over
         assert not errors, errors
+
+
+@pytest.mark.janus
+@pytest.mark.models
+@pytest.mark.slow
+async def test_a_listener_reads_spanish_captions_of_a_voice_room(tmp_path: Path, speaking_chromium: Any) -> None:
+    """The host of a voice room speaks English (the fake microphone), turns captions on in the host panel; a
+    listener picks Spanish and reads the mix's captions in Spanish under the seats."""
+    import httpx
+
+    from souk.core.settings import load_settings
+    from tests.fixtures.browser import CORE_FEATURES
+
+    need_media(browser=True)
+    models = load_settings().models_path
+    if not (models / "whisper-base" / "model.bin").is_file():
+        pytest.skip("needs the Whisper model: make models")
+    room = "voice-captions"
+    features = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk.api.routes.group_buys",
+                "souk.api.routes.replay", "souk.api.routes.voice_rooms", "souk.api.routes.voice_pages",
+                "souk.api.routes.captions")
+    async with running_souk(tmp_path / "souk", media=True, features=features,
+                            agent={"models_dir": str(models)}) as souk:
+        def url(identity: str, role: str, view: str = "") -> str:
+            token = souk.ctx.tokens.mint(merchant_id=souk.merchant_id, identity=identity, room=room, role=role,
+                                         name=identity.title())
+            return f"{souk.base_url}/voice/{room}{view}?m={souk.merchant_id}#token={token}"
+
+        async with httpx.AsyncClient(base_url=souk.base_url) as http:
+            r = await http.post("/v1/voice-rooms", headers={"Authorization": f"Bearer {souk.api_key}"}, json={
+                "room_id": room, "host_identity": "hana", "title": "Tea Q&A", "seats": 4})
+            assert r.status_code == 201, r.text
+        host = await (await speaking_chromium.new_context()).new_page()
+        listener = await (await speaking_chromium.new_context()).new_page()
+        errors: list[str] = []
+        for p in (host, listener):
+            p.on("pageerror", lambda e: errors.append(str(e)))
+        await host.goto(url("hana", "host", "/host"))
+        await host.wait_for_selector("#room-status.live", timeout=15_000)
+        await host.check("#captions-on")
+        captions = souk.ctx.captions
+        assert captions is not None
+        for _ in range(150):
+            if captions.state(souk.merchant_id, room)["enabled"]:
+                break
+            await asyncio.sleep(0.2)
+        assert captions.state(souk.merchant_id, room)["enabled"], await host.inner_text("#notice")
+        await listener.goto(url("ann", "audience"))
+        await listener.wait_for_selector("#room-status.live", timeout=15_000)
+        await listener.select_option("#caption-lang", "es")
+        line = listener.locator('#voice-captions p[data-lang="es"][data-final="true"]')
+        await line.first.wait_for(timeout=60_000)
+        texts = [t.lower() for t in await line.all_inner_texts()]
+        assert any(w in t for t in texts for w in ("bienvenid", "chaqueta", "muy", "precio", "nuestro")), texts
+        assert not errors, errors
