@@ -25,12 +25,17 @@ EndpointOuts = list[t.EndpointOut]
 DeliveryOuts = list[t.DeliveryOut]
 
 
-class AsyncResource:
+class Resource:
     def __init__(self, client: AsyncSouk) -> None:
         self._c = client
 
+    async def _call(self, method: str, template: str, *, json: Any = None, params: dict[str, Any] | None = None,
+                    **ids: str) -> JsonObject:
+        """One operation whose answer is a JSON object; ``ids`` fill the path template."""
+        return cast(JsonObject, await self._c.request(method, path(template, **ids), json=json, params=params))
 
-class AsyncTokens(AsyncResource):
+
+class AsyncTokens(Resource):
     """``POST /v1/tokens``: what a merchant's backend calls (with its API key) to let a shopper or staff in."""
 
     async def mint(self, *, identity: str, room: str, role: t.Role, privileges: Strings | None = None,
@@ -50,7 +55,7 @@ class AsyncTokens(AsyncResource):
                                                             json=body(jti=jti, token=token)))
 
 
-class AsyncMerchants(AsyncResource):
+class AsyncMerchants(Resource):
     """The operator API (``operator_token``): merchants, their API keys, their store files."""
 
     async def create(self, *, id: str, name: str, currency: str, region: str, languages: Strings | None = None,
@@ -94,7 +99,7 @@ class AsyncMerchants(AsyncResource):
             "GET", path("/v1/operator/merchants/{merchant_id}/store", merchant_id=merchant_id)))
 
 
-class AsyncRooms(AsyncResource):
+class AsyncRooms(Resource):
     async def create(self, kind: t.RoomKind, *, room_id: str | None = None,
                      metadata: dict[str, Any] | None = None) -> t.RoomOut:
         return cast(t.RoomOut, await self._c.request("POST", "/v1/rooms", json=body(
@@ -118,7 +123,7 @@ class AsyncRooms(AsyncResource):
             params=query(present_only=present_only)))
 
 
-class AsyncConsults(AsyncResource):
+class AsyncConsults(Resource):
     """Video consults: a shopper's token requests one, a staff token (room ``*``) accepts, declines, hangs up."""
 
     async def request(self, *, product_sku: str | None = None, language: str | None = None,
@@ -147,7 +152,7 @@ class AsyncConsults(AsyncResource):
             "POST", path("/v1/consults/{call_id}/hangup", call_id=call_id)))
 
 
-class AsyncWebhooks(AsyncResource):
+class AsyncWebhooks(Resource):
     """The merchant's webhook endpoints, the test event, the delivery log (docs/webhooks.md)."""
 
     async def list(self) -> EndpointOuts:

@@ -8,29 +8,19 @@ docs/desk.md). Arguments left as None are not sent.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import cast
 
+from souk_client import _http
 from souk_client import types as t
-from souk_client._http import body, path, query
+from souk_client._async.resources import JsonObject, Resource
 
-if TYPE_CHECKING:
-    from souk_client._async.client import AsyncSouk
-
-JsonObject = dict[str, Any]
 Amount = int | str | Decimal  # in the merchant's currency: 25 (whole units), "12.50" or Decimal("12.50")
 
 
-class AsyncLive:
-    def __init__(self, client: AsyncSouk) -> None:
-        self._c = client
-
-    async def _call(self, method: str, template: str, *, json: Any = None, params: dict[str, Any] | None = None,
-                    **ids: str) -> JsonObject:
-        return cast(JsonObject, await self._c.request(method, path(template, **ids), json=json, params=params))
-
+class AsyncLive(Resource):
     # the show
     async def start_show(self, room: str, *, title: str | None = None, record: bool | None = None) -> JsonObject:
-        return await self._call("POST", "/v1/live/{room}/show", room=room, json=body(title=title, record=record))
+        return await self._call("POST", "/v1/live/{room}/show", room=room, json=_http.body(title=title, record=record))
 
     async def show(self, room: str) -> JsonObject:
         return await self._call("GET", "/v1/live/{room}/show", room=room)
@@ -53,7 +43,7 @@ class AsyncLive:
 
     # flash sales
     async def start_sale(self, room: str, *, sku: str, units: int, price: Amount, duration_s: float) -> JsonObject:
-        return await self._call("POST", "/v1/live/{room}/sales", room=room, json=body(
+        return await self._call("POST", "/v1/live/{room}/sales", room=room, json=_http.body(
             sku=sku, units=units, price=price, duration_s=duration_s))
 
     async def sale(self, room: str, sale_id: str) -> JsonObject:
@@ -65,31 +55,31 @@ class AsyncLive:
     async def buy(self, room: str, sale_id: str, *, country: str, qty: int | None = None,
                   order_id: str | None = None) -> JsonObject:
         return await self._call("POST", "/v1/live/{room}/sales/{sale_id}/buy", room=room, sale_id=sale_id,
-                                json=body(country=country, qty=qty, order_id=order_id))
+                                json=_http.body(country=country, qty=qty, order_id=order_id))
 
     # the viewer's cart
     async def cart(self, room: str) -> JsonObject:
         return await self._call("GET", "/v1/live/{room}/cart", room=room)
 
     async def add_to_cart(self, room: str, sku: str, *, qty: int | None = None) -> JsonObject:
-        return await self._call("POST", "/v1/live/{room}/cart", room=room, json=body(sku=sku, qty=qty))
+        return await self._call("POST", "/v1/live/{room}/cart", room=room, json=_http.body(sku=sku, qty=qty))
 
     async def remove_from_cart(self, room: str, sku: str, *, qty: int | None = None) -> JsonObject:
-        return await self._call("DELETE", "/v1/live/{room}/cart/{sku}", room=room, sku=sku, params=query(qty=qty))
+        return await self._call("DELETE", "/v1/live/{room}/cart/{sku}", room=room, sku=sku, params=_http.query(qty=qty))
 
     async def checkout(self, room: str, *, country: str, coupon: str | None = None,
                        order_id: str | None = None) -> JsonObject:
-        return await self._call("POST", "/v1/live/{room}/checkout", room=room, json=body(
+        return await self._call("POST", "/v1/live/{room}/checkout", room=room, json=_http.body(
             country=country, coupon=coupon, order_id=order_id))
 
     async def quote(self, room: str, sku: str, *, country: str | None = None, currency: str | None = None,
                     coupon: str | None = None) -> JsonObject:
-        return await self._call("GET", "/v1/live/{room}/quote/{sku}", room=room, sku=sku, params=query(
+        return await self._call("GET", "/v1/live/{room}/quote/{sku}", room=room, sku=sku, params=_http.query(
             country=country, currency=currency, coupon=coupon))
 
     # coupons
     async def create_coupon(self, room: str, coupon: t.PercentCoupon | t.AmountCoupon) -> JsonObject:
-        return await self._call("POST", "/v1/live/{room}/coupons", room=room, json=body(**coupon))
+        return await self._call("POST", "/v1/live/{room}/coupons", room=room, json=_http.body(**coupon))
 
     async def coupons(self, room: str) -> JsonObject:
         return await self._call("GET", "/v1/live/{room}/coupons", room=room)
@@ -100,7 +90,7 @@ class AsyncLive:
     # group buys
     async def create_group_buy(self, room: str, *, sku: str, tiers: list[t.TierIn], cap: int,
                                duration_s: float, max_qty: int | None = None) -> JsonObject:
-        return await self._call("POST", "/v1/live/{room}/group-buys", room=room, json=body(
+        return await self._call("POST", "/v1/live/{room}/group-buys", room=room, json=_http.body(
             sku=sku, tiers=tiers, cap=cap, duration_s=duration_s, max_qty=max_qty))
 
     async def group_buys(self, room: str) -> JsonObject:
@@ -112,7 +102,7 @@ class AsyncLive:
     async def join_group_buy(self, room: str, offer_id: str, *, country: str, qty: int | None = None,
                              order_id: str | None = None) -> JsonObject:
         return await self._call("POST", "/v1/live/{room}/group-buys/{offer_id}/join", room=room,
-                                offer_id=offer_id, json=body(country=country, qty=qty, order_id=order_id))
+                                offer_id=offer_id, json=_http.body(country=country, qty=qty, order_id=order_id))
 
     async def end_group_buy(self, room: str, offer_id: str) -> JsonObject:
         return await self._call("POST", "/v1/live/{room}/group-buys/{offer_id}/end", room=room, offer_id=offer_id)
@@ -120,23 +110,16 @@ class AsyncLive:
     async def consult(self, room: str, *, note: str | None = None, lang: str | None = None,
                       sku: str | None = None) -> t.CallOut:
         """A viewer asks the show's host side for a video consult."""
-        return cast(t.CallOut, await self._call("POST", "/v1/live/{room}/consult", room=room, json=body(
+        return cast(t.CallOut, await self._call("POST", "/v1/live/{room}/consult", room=room, json=_http.body(
             note=note, lang=lang, sku=sku)))
 
 
-class AsyncDesk:
+class AsyncDesk(Resource):
     """The desk's inbox and the actions on a conversation; agents, queues, presence, settings, metrics."""
-
-    def __init__(self, client: AsyncSouk) -> None:
-        self._c = client
-
-    async def _call(self, method: str, template: str, *, json: Any = None, params: dict[str, Any] | None = None,
-                    **ids: str) -> JsonObject:
-        return cast(JsonObject, await self._c.request(method, path(template, **ids), json=json, params=params))
 
     async def conversations(self, *, status: t.StatusFilter | None = None, agent: str | None = None,
                             limit: int | None = None) -> JsonObject:
-        return await self._call("GET", "/v1/desk/conversations", params=query(status=status, agent=agent,
+        return await self._call("GET", "/v1/desk/conversations", params=_http.query(status=status, agent=agent,
                                                                                 limit=limit))
 
     async def conversation(self, conversation_id: str) -> JsonObject:
@@ -149,7 +132,7 @@ class AsyncDesk:
     async def reply(self, conversation_id: str, *, text: str | None = None, canned_id: str | None = None
                     ) -> JsonObject:
         return await self._call("POST", "/v1/desk/conversations/{conversation_id}/messages",
-                                conversation_id=conversation_id, json=body(text=text, canned_id=canned_id))
+                                conversation_id=conversation_id, json=_http.body(text=text, canned_id=canned_id))
 
     async def note(self, conversation_id: str, text: str) -> JsonObject:
         return await self._call("POST", "/v1/desk/conversations/{conversation_id}/notes",
@@ -158,7 +141,7 @@ class AsyncDesk:
     async def transfer(self, conversation_id: str, *, agent_id: str | None = None, queue: str | None = None,
                        reason: str | None = None) -> JsonObject:
         return await self._call("POST", "/v1/desk/conversations/{conversation_id}/transfer",
-                                conversation_id=conversation_id, json=body(agent_id=agent_id, queue=queue,
+                                conversation_id=conversation_id, json=_http.body(agent_id=agent_id, queue=queue,
                                                                            reason=reason))
 
     async def handback(self, conversation_id: str) -> JsonObject:
@@ -167,7 +150,7 @@ class AsyncDesk:
 
     async def close(self, conversation_id: str, *, resolution: t.Resolution | None = None) -> JsonObject:
         return await self._call("POST", "/v1/desk/conversations/{conversation_id}/close",
-                                conversation_id=conversation_id, json=body(resolution=resolution))
+                                conversation_id=conversation_id, json=_http.body(resolution=resolution))
 
     async def video(self, conversation_id: str) -> JsonObject:
         """Offer the shopper a video call from this conversation."""
@@ -181,7 +164,7 @@ class AsyncDesk:
         return await self._call("PUT", "/v1/desk/presence", json={"presence": presence})
 
     async def metrics(self, *, days: int | None = None) -> JsonObject:
-        return await self._call("GET", "/v1/desk/metrics", params=query(days=days))
+        return await self._call("GET", "/v1/desk/metrics", params=_http.query(days=days))
 
     async def sla(self) -> JsonObject:
         return await self._call("GET", "/v1/desk/sla")
@@ -194,7 +177,7 @@ class AsyncDesk:
 
     async def put_agent(self, agent_id: str, *, name: str | None = None, capacity: int | None = None,
                         skills: t.SkillsIn | None = None) -> JsonObject:
-        return await self._call("PUT", "/v1/desk/agents/{agent_id}", agent_id=agent_id, json=body(
+        return await self._call("PUT", "/v1/desk/agents/{agent_id}", agent_id=agent_id, json=_http.body(
             name=name, capacity=capacity, skills=skills))
 
     async def delete_agent(self, agent_id: str) -> JsonObject:
@@ -204,4 +187,4 @@ class AsyncDesk:
         return await self._call("GET", "/v1/desk/settings")
 
     async def put_settings(self, settings: t.SettingsIn) -> JsonObject:
-        return await self._call("PUT", "/v1/desk/settings", json=body(**settings))
+        return await self._call("PUT", "/v1/desk/settings", json=_http.body(**settings))

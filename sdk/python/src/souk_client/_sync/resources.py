@@ -30,6 +30,11 @@ class Resource:
     def __init__(self, client: Souk) -> None:
         self._c = client
 
+    def _call(self, method: str, template: str, *, json: Any = None, params: dict[str, Any] | None = None,
+                    **ids: str) -> JsonObject:
+        """One operation whose answer is a JSON object; ``ids`` fill the path template."""
+        return cast(JsonObject, self._c.request(method, path(template, **ids), json=json, params=params))
+
 
 class Tokens(Resource):
     """``POST /v1/tokens``: what a merchant's backend calls (with its API key) to let a shopper or staff in."""
