@@ -1,7 +1,8 @@
 """One show's live captions: a tap and a streaming recogniser per speaker (host, co-hosts), the caption
 messages on the room's channel, the translations per requested language and the stored finals.
 
-Every caption update goes out at once in the source language (``captions`` sender); its translations follow
+Every caption update goes out at once in the source language (``captions`` sender) when a viewer reads that
+language; its translations follow
 from one worker per show, in order, one batched provider call per language and caption (never per viewer):
 a partial already superseded by a newer update of the same caption is skipped, a final always translated.
 Finals are stored with the translations made for them. Times are ms from the show's start (the replay's
@@ -141,7 +142,8 @@ class ShowCaptions:
             return
         up = Update(seq, speaker, offset_ms + seg.start_ms, offset_ms + max(seg.end_ms, seg.start_ms), seg.final,
                     seg.lang or "und", text)
-        await self._send(up.body(up.lang, text, translated=False), SOURCE_SENDER)
+        if up.lang in self._languages():  # nobody reads the source language: nothing to send (still stored)
+            await self._send(up.body(up.lang, text, translated=False), SOURCE_SENDER)
         self._updates += 1
         self._latest[seq] = self._updates
         try:

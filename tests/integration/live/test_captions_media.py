@@ -68,6 +68,7 @@ async def test_a_hosts_speech_is_captioned_through_janus(media_plane: MediaPlane
         hub.members.append(Member("host-1", host.feed_id))
         await svc.set_enabled("shop", "live_captions", True, lang="en")
         svc.choose_language("shop", "live_captions", "viewer-1", "es")
+        svc.choose_language("shop", "live_captions", "viewer-2", "en")
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline and len([b for s, b in pub.sent if b["final"] and s == "captions"]) < 2:
             await asyncio.sleep(0.2)

@@ -94,6 +94,7 @@ async def test_a_voice_rooms_mix_is_captioned_and_stops_with_the_room(voice: Voi
         state = await svc.set_voice_enabled("shop", ROOM.room_id, True, lang="en")
         assert state["enabled"] and state["speakers"] == 1
         svc.choose_language("shop", ROOM.room_id, "listener-1", "es")
+        svc.choose_language("shop", ROOM.room_id, "listener-2", "en")
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline and not any(b["final"] for s, b in pub.sent if s == "captions"):
             await asyncio.sleep(0.2)

@@ -219,6 +219,7 @@ async def test_a_co_host_publishing_later_is_captioned_too(parts: dict[str, Any]
     await speak(parts["taps"].opened[22], "s" * 40 + "." * 20)
     await svc.set_enabled("shop", "live-1", False)
     assert [c.speaker for _, c in parts["store"].rows] == ["cohost-7"]
+    assert parts["pub"].sent == []  # nobody picked a caption language: nothing on the channel, the final stored
     await svc.aclose()
 
 
