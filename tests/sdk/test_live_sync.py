@@ -41,3 +41,13 @@ def test_sync_webhook_verified(live_souk: LiveSouk) -> None:
         event = construct_event("sdk-sync-secret-0123456789", headers, raw)
         assert event.type == "webhook.test" and event.id == headers["Souk-Event-Id"]
         souk.webhooks.delete(made["id"])
+
+
+def test_a_credential_view_shares_the_pool_and_leaves_it_open(live_souk: LiveSouk) -> None:
+    with Souk(live_souk.url, api_key=live_souk.api_key) as souk:
+        token = souk.tokens.mint(identity="view-user", room="lobby", role="member")["token"]
+        with souk.with_credential(token) as shopper:
+            assert shopper.credential == token and souk.credential == live_souk.api_key
+        assert souk.rooms.list(limit=1) is not None  # closing the view left the pool open
+    with pytest.raises(RuntimeError):
+        souk.rooms.list()  # closed with its `with`
