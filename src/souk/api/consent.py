@@ -43,7 +43,7 @@ async def record_stage_consent(ctx: AppContext, claims: AccessClaims, language: 
 
 
 def check_wording(ctx: AppContext, language: str, text_version: str | None) -> None:
-    """BadRequest ``unknown_text_version`` unless the recording wording ``text_version`` exists in ``language``."""
+    """NotFound ``unknown_text_version`` unless the recording wording ``text_version`` exists in ``language``."""
     texts = consent_service(ctx).texts
     try:
         texts.check(ConsentKind.RECORDING, text_version or texts.current[ConsentKind.RECORDING], language)

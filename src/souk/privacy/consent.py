@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine
 from importlib import resources
 from typing import Any, Protocol
 
-from souk.core.errors import BadRequest, SoukError
+from souk.core.errors import BadRequest, NotFound, SoukError
 from souk.domain.consent import (
     Channel,
     ConsentError,
@@ -49,7 +49,11 @@ def load_texts() -> ConsentTexts:
     return parse_texts(json.loads(raw))
 
 
-def bad_request(exc: ConsentError) -> BadRequest:
+def bad_request(exc: ConsentError) -> SoukError:
+    """NotFound for wording that does not exist (``unknown_text_version``: the reference names nothing we have),
+    BadRequest for the rest."""
+    if exc.code == "unknown_text_version":
+        return NotFound(str(exc), code=exc.code)
     return BadRequest(str(exc), code=exc.code)
 
 
@@ -63,7 +67,7 @@ class ConsentService:
                      language: str, text_version: str | None = None,
                      customer_id: str | None = None) -> ConsentRecord:
         """Store one answer to the wording ``text_version`` (default: the current one) in ``language``.
-        BadRequest ``unknown_text_version`` / ``bad_subject`` when the answer names wording we never showed."""
+        NotFound ``unknown_text_version`` when the answer names wording we never showed, BadRequest ``bad_subject``."""
         try:
             check_subject(subject)
             text = self.texts.check(kind, text_version or self.texts.current[kind], language)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from souk.core.clock import ManualClock
-from souk.core.errors import BadRequest
+from souk.core.errors import NotFound
 from souk.domain.consent import Channel, ConsentKind
 from souk.privacy.consent import ConsentCustomerStore, ConsentService
 from souk.privacy.customer import CustomerIds
@@ -45,10 +45,10 @@ async def test_answers_append_and_the_newest_stands(shops: Storage, storage_cloc
 
 async def test_an_answer_to_wording_never_shown_is_refused(shops: Storage) -> None:
     svc = ConsentService(shops.consent)
-    with pytest.raises(BadRequest) as exc:
+    with pytest.raises(NotFound) as exc:
         await svc.answer(A, "ana", REC, True, channel=Channel.API, language="en", text_version="made-up")
     assert exc.value.code == "unknown_text_version"
-    with pytest.raises(BadRequest):
+    with pytest.raises(NotFound):
         await svc.answer(A, "ana", REC, True, channel=Channel.API, language="fr")  # not one of ours
     assert await shops.consent.of_subject(A, "ana") == []  # nothing stored
     await svc.aclose()

@@ -29,7 +29,7 @@ ShopperChannel = Literal["widget", "watch_page", "voice_room", "api"]
 StaffChannel = Literal["console", "api"]
 Version = Field(default=None, min_length=1, max_length=64, description="the wording shown (default: the current)")
 Subject = Annotated[str, Path(min_length=1, max_length=128, description="the shopper's token identity")]
-BAD_ANSWER = {400: ["unknown_text_version", "bad_subject"]}
+BAD_ANSWER = {400: ["bad_subject"], 404: ["unknown_text_version"]}
 
 
 class AnswerIn(BaseModel):

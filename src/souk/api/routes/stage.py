@@ -152,12 +152,12 @@ async def stage_approve(room: RoomPath, body: WhoIn, claims: Claims, ctx: Ctx) -
 
 
 @router.post("/v1/live/{room}/stage/accept", responses=errors({403: ["wrong_room", "not_invited"], 404: ["not_invited"],
-                    409: ["consent_required", "stage_full"], 400: ["unknown_text_version"]}, LIVE, ON_STAGE))
+                    409: ["consent_required", "stage_full"]}, {404: ["unknown_text_version"]}, LIVE, ON_STAGE))
 async def stage_accept(room: RoomPath, body: AcceptIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     """The invited viewer accepts: the answer carries a co-host token for the room."""
     claims.require_room(room)
     consent = body.consent_recording
-    if consent:  # the banner's wording must be one we showed (400 unknown_text_version), before going on stage
+    if consent:  # the banner's wording must be one we showed (404 unknown_text_version), before going on stage
         check_wording(ctx, body.language, body.text_version)
     if consent is None:
         consent = await standing_consent(ctx, claims)
