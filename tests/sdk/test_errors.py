@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from souk_client import codes
 from souk_client import errors as e
 from souk_client._http import path
 
@@ -42,3 +43,24 @@ def test_path_parameters_are_quoted_whole() -> None:
         path("/v1/rooms/{room_id}", room_id="")
     with pytest.raises(ValueError):
         path("/v1/rooms/{room_id}/x/{other}", room_id="r")
+
+
+def test_a_documented_code_gets_its_own_class_under_its_kind() -> None:
+    envelope = {"error": {"code": "unknown_room", "kind": "not_found", "message": "no room 'x'"}}
+    made = e.error_from_response(404, envelope, by_code=codes.BY_CODE)
+    assert type(made) is codes.UnknownRoom and isinstance(made, e.NotFound) and made.code == "unknown_room"
+    invalid = e.error_from_response(422, {"error": {"code": "invalid_request", "kind": "bad_request",
+                                                    "message": "m"}}, by_code=codes.BY_CODE)
+    assert isinstance(invalid, codes.InvalidRequest) and isinstance(invalid, e.BadRequest)
+    expired = e.error_from_response(401, {"error": {"code": "token_expired", "kind": "token_expired",
+                                                    "message": "m"}}, by_code=codes.BY_CODE)
+    assert type(expired) is e.TokenExpired  # a code named like its kind is the kind's class
+
+
+def test_a_code_under_a_status_it_is_not_documented_for_gets_its_kinds_class() -> None:
+    made = e.error_from_response(409, {"error": {"code": "unknown_room", "kind": "conflict", "message": "m"}},
+                                 by_code=codes.BY_CODE)
+    assert type(made) is e.Conflict and made.code == "unknown_room"
+    unknown = e.error_from_response(404, {"error": {"code": "a_code_from_a_newer_server", "kind": "not_found",
+                                                    "message": "m"}}, by_code=codes.BY_CODE)
+    assert type(unknown) is e.NotFound and unknown.code == "a_code_from_a_newer_server"

@@ -41,6 +41,11 @@ def test_types_match_the_openapi_document(gen: ModuleType, document: dict[str, A
     assert on_disk == gen.render_types(document), f"souk_client/types.py is stale: {REGENERATE}"
 
 
+def test_error_classes_match_the_openapi_document(gen: ModuleType, document: dict[str, Any]) -> None:
+    on_disk = (SDK / "src" / "souk_client" / "codes.py").read_text(encoding="utf-8")
+    assert on_disk == gen.render_codes(document), f"souk_client/codes.py is stale: {REGENERATE}"
+
+
 def test_the_sync_client_is_the_async_one_unasynced(gen: ModuleType) -> None:
     rendered: dict[str, str] = gen.render_sync()
     on_disk = {p.name: p.read_text(encoding="utf-8") for p in (SDK / "src" / "souk_client" / "_sync").glob("*.py")}

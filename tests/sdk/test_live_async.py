@@ -20,6 +20,7 @@ from souk_client import (
     construct_event,
     verify_signature,
 )
+from souk_client.codes import UnknownRoom
 
 from tests.sdk.conftest import LiveSouk
 from tests.sdk.receiver import Receiver
@@ -77,9 +78,9 @@ async def test_rooms_create_get_list_participants_close(live_souk: LiveSouk) -> 
         closed = await souk.rooms.close("sdk-room-1")
         assert closed["status"] == "closed" and closed["closed_at"] is not None
         assert "sdk-room-1" not in [r["id"] for r in await souk.rooms.list(status="open")]
-        with pytest.raises(NotFound) as missing:
+        with pytest.raises(UnknownRoom) as missing:  # the code's own class, a NotFound
             await souk.rooms.get("sdk-no-such-room")
-        assert missing.value.code == "unknown_room"
+        assert missing.value.code == "unknown_room" and isinstance(missing.value, NotFound)
         with pytest.raises(ValueError):
             await souk.rooms.get("")  # refused before any request: an empty id would name another route
 

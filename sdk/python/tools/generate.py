@@ -22,6 +22,7 @@ from typing import Any
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "souk_client"
 TYPES = PACKAGE / "types.py"
+CODES = PACKAGE / "codes.py"
 ASYNC_DIR, SYNC_DIR = PACKAGE / "_async", PACKAGE / "_sync"
 
 HEADER = '''"""Types of the Souk REST API, generated from its OpenAPI document by sdk/python/tools/generate.py.
@@ -149,14 +150,8 @@ def render_types(doc: dict[str, Any]) -> str:
             if "anyOf" in schema or "oneOf" in schema:
                 alias = " | ".join(py_type(s) for s in schema.get("anyOf", schema.get("oneOf")))
             out += ["", f"{name} = {alias}", ""]
-    codes: dict[str, set[int]] = {}
-    operations: list[tuple[str, str]] = []
-    for path, ops in doc.get("paths", {}).items():
-        for method, op in ops.items():
-            operations.append((method.upper(), path))
-            for status, response in op.get("responses", {}).items():
-                for code in response.get("x-error-codes", []):
-                    codes.setdefault(code, set()).add(int(status))
+    codes = error_codes(doc)
+    operations = [(method.upper(), path) for path, ops in doc.get("paths", {}).items() for method in ops]
     out += ["", "", "# every error code the document declares, with the statuses it is answered under",
             "ERROR_CODES: dict[str, tuple[int, ...]] = {"]
     out += [f"    {code!r}: {tuple(sorted(statuses))!r}," for code, statuses in sorted(codes.items())]
@@ -167,6 +162,57 @@ def render_types(doc: dict[str, Any]) -> str:
     out += [f"    {op!r}," for op in sorted(operations, key=lambda o: (o[1], o[0]))]
     out += ["})", ""]
     return "\n".join(out)
+
+
+# the class a code's error derives from, by the status it is documented under (souk_client.errors)
+STATUS_BASE = {400: "BadRequest", 401: "Unauthenticated", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+               413: "TooLarge", 415: "UnsupportedMedia", 422: "Unprocessable", 429: "RateLimited",
+               503: "Unavailable", 504: "Timeout"}
+KIND_CLASSES = {"BadRequest", "Unprocessable", "Unauthenticated", "TokenExpired", "Forbidden", "NotFound",
+                "Conflict", "TooLarge", "UnsupportedMedia", "RateLimited", "Unavailable", "Timeout",
+                "ConfigError", "ServerError"}
+
+
+def error_codes(doc: dict[str, Any]) -> dict[str, set[int]]:
+    codes: dict[str, set[int]] = {}
+    for ops in doc.get("paths", {}).values():
+        for op in ops.values():
+            for status, response in op.get("responses", {}).items():
+                for code in response.get("x-error-codes", []):
+                    codes.setdefault(code, set()).add(int(status))
+    return codes
+
+
+def class_name(code: str) -> str:
+    return "".join(part.capitalize() for part in code.split("_"))
+
+
+def render_codes(doc: dict[str, Any]) -> str:
+    """One exception class per documented error code, derived from the class of its status; a code named like
+    a kind class (not_found, rate_limited, token_expired) is that class; a code documented under statuses of
+    different classes (e.g. 403 and 404) gets none (its kind's class is raised)."""
+    lines = ['"""Error classes by code, generated from the OpenAPI document by sdk/python/tools/generate.py.',
+             "",
+             "Over 500 lines because: generated, one class per documented error code; do not edit by hand.",
+             "``except UnknownRoom`` catches that code only; each class also derives from its status's class",
+             '(``UnknownRoom`` is a ``NotFound``), so broader handlers keep working.',
+             '"""', "# Over 500 lines because: generated", "", "from __future__ import annotations", "",
+             "from souk_client import errors as e", ""]
+    table = []
+    for code, statuses in sorted(error_codes(doc).items()):
+        bases = {STATUS_BASE.get(s) for s in statuses}
+        name = class_name(code)
+        if len(bases) != 1 or None in bases:
+            continue
+        base = bases.pop()
+        if name in KIND_CLASSES:
+            table.append(f"    {code!r}: e.{name},")
+            continue
+        listed = ", ".join(str(s) for s in sorted(statuses))
+        lines += ["", f"class {name}(e.{base}):", f'    """{listed} ``{code}``"""', ""]
+        table.append(f"    {code!r}: {name},")
+    lines += ["", "BY_CODE: dict[str, type[e.SoukError]] = {", *table, "}", ""]
+    return "\n".join(lines)
 
 
 # async -> sync, word by word; order matters (longer first)
@@ -207,10 +253,11 @@ def souk_document() -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     doc = json.loads(Path(argv[0]).read_text(encoding="utf-8")) if argv else souk_document()
     TYPES.write_text(render_types(doc), encoding="utf-8")
+    CODES.write_text(render_codes(doc), encoding="utf-8")
     SYNC_DIR.mkdir(exist_ok=True)
     for name, text in render_sync().items():
         (SYNC_DIR / name).write_text(text, encoding="utf-8")
-    print(f"wrote {TYPES} and {len(render_sync())} sync modules")
+    print(f"wrote {TYPES}, {CODES} and {len(render_sync())} sync modules")
     return 0
 
 

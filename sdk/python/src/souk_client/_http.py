@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import httpx
 
+from souk_client.codes import BY_CODE
 from souk_client.errors import SoukError, error_from_response
 from souk_client.retry import parse_retry_after
 
@@ -66,7 +67,7 @@ def error_of(response: httpx.Response) -> SoukError:
     return error_from_response(response.status_code, payload,
                                retry_after=parse_retry_after(response.headers.get("Retry-After")),
                                method=response.request.method, url=str(response.request.url),
-                               request_id=response.headers.get(REQUEST_ID_HEADER))
+                               request_id=response.headers.get(REQUEST_ID_HEADER), by_code=BY_CODE)
 
 
 def new_request_id() -> str:

@@ -9,6 +9,7 @@ inherits the matching built-in, so ``except LookupError`` catches a 404 and ``ex
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -41,7 +42,9 @@ class BadRequest(SoukError, ValueError):
     kind = "bad_request"
 
 
-class Unprocessable(SoukError, ValueError):
+class Unprocessable(BadRequest):
+    """422: well-formed input the server cannot take (also ``invalid_request``'s status)."""
+
     kind = "unprocessable"
 
 
@@ -121,12 +124,18 @@ _BY_STATUS: dict[int, type[SoukError]] = {
 
 
 def error_from_response(status: int, body: Any, *, retry_after: float | None = None, method: str = "",
-                        url: str = "", request_id: str | None = None) -> SoukError:
-    """The error for a non-2xx answer: from the envelope when there is one, else from the status alone."""
+                        url: str = "", request_id: str | None = None,
+                        by_code: Mapping[str, type[SoukError]] | None = None) -> SoukError:
+    """The error for a non-2xx answer: from the envelope when there is one, else from the status alone. The
+    class is the code's own (``by_code``: souk_client.codes.BY_CODE) when it is documented for that status,
+    else the kind's."""
     envelope = body.get("error") if isinstance(body, dict) else None
     if isinstance(envelope, dict) and isinstance(envelope.get("code"), str):
         kind = str(envelope.get("kind", ""))
         cls = BY_KIND.get(kind) or _BY_STATUS.get(status, ServerError)
+        own = (by_code or {}).get(envelope["code"])
+        if own is not None and issubclass(own, _BY_STATUS.get(status, ServerError)):
+            cls = own
         details = envelope.get("details")
         return cls(str(envelope.get("message", "")), code=envelope["code"], status=status,
                    details=details if isinstance(details, dict) else {},

@@ -881,7 +881,7 @@ ERROR_CODES: dict[str, tuple[int, ...]] = {
     'unknown_product': (404,),
     'unknown_region': (400,),
     'unknown_room': (404,),
-    'unknown_text_version': (400,),
+    'unknown_text_version': (404,),
     'unsupported_image_type': (415,),
     'user_rate_limited': (429,),
     'viewer_only': (403,),
