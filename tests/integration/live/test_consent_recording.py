@@ -97,6 +97,17 @@ async def test_withdrawn_consent_stops_and_prevents_recording(souk_live: Souk) -
             await asyncio.sleep(1.5)
             assert _files(show, "bo-shopper") == {}
 
+            # cy said yes before (any channel): accepting without the flag, that standing yes counts
+            cy = Peer(souk, http, "cy-shopper", room, "audience")
+            r = await http.post("/v1/consent", headers=bearer(cy.token),
+                                json={"kind": "recording", "granted": True, "language": "pt", "channel": "api"})
+            assert r.status_code == 200, r.text
+            assert (await host.call("POST", "stage/invite", {"identity": "cy-shopper"})).status_code == 200
+            r = await cy.call("POST", "stage/accept", {})
+            assert r.status_code == 200 and r.json()["recording"] is True, r.text
+            r = await bo.call("POST", "stage/accept", {"consent_recording": True, "text_version": "made-up"})
+            assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_text_version", r.text
+
             assert (await host.call("POST", "show/end")).status_code == 200
             await asyncio.sleep(0.5)
             assert _files(show, "bo-shopper") == {}
