@@ -10,11 +10,13 @@ import time
 import pytest
 from souk_client import (
     AsyncSouk,
+    ConfigError,
     Conflict,
     Forbidden,
     InvalidSignature,
     NotFound,
     RetryPolicy,
+    ServerError,
     Unauthenticated,
     Unprocessable,
     construct_event,
@@ -218,3 +220,15 @@ async def test_a_consults_own_events_arrive_signed_and_verify_with_the_sdk(live_
     assert events["call.ended"].data["call_id"] == call_id and events["call.ended"].data["outcome"] == "completed"
     assert events["conversation.created"].data["conversation"]["shopper"] == "shopper-hooked"
     assert {e.merchant_id for e in events.values()} == {live_souk.merchant_id}
+
+
+async def test_client_side_refusals_and_a_page_that_is_not_json(live_souk: LiveSouk) -> None:
+    async with AsyncSouk(live_souk.url, api_key=live_souk.api_key) as souk:
+        with pytest.raises(ConfigError) as no_operator:
+            await souk.merchants.list()  # no request: the client has no operator token
+        assert no_operator.value.code == "operator_token_missing"
+        with pytest.raises(ValueError):
+            await souk.tokens.revoke()  # neither jti nor token
+        with pytest.raises(ServerError) as page:
+            await souk.request("GET", "/docs")  # Swagger UI's HTML, 200: not an API answer
+        assert page.value.code == "bad_answer" and page.value.status == 200 and page.value.request_id

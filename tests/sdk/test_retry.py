@@ -108,3 +108,4 @@ def test_a_refused_connection_is_retried_then_raised_as_connection_failed() -> N
         souk.rooms.list()
     assert refused.value.code == "connect_failed" and refused.value.status is None
     assert isinstance(refused.value, ConnectionError) and waits == [0.01, 0.02]
+    assert refused.value.request_id is not None and refused.value.request_id.startswith("req_sdk_")

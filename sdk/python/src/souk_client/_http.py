@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 
 from souk_client.codes import BY_CODE
-from souk_client.errors import SoukError, error_from_response
+from souk_client.errors import ServerError, SoukError, error_from_response
 from souk_client.retry import parse_retry_after
 
 USER_AGENT = "souk-client-python/0.1.0"
@@ -55,7 +55,13 @@ def decode(response: httpx.Response) -> Any:
     if response.is_success:
         if response.status_code == 204 or not response.content:
             return None
-        return response.json()
+        try:
+            return response.json()
+        except ValueError as exc:  # a proxy's page answered 200: not Souk's answer
+            raise ServerError(f"the answer is not JSON: {response.text[:200]}", code="bad_answer",
+                              status=response.status_code, method=response.request.method,
+                              url=str(response.request.url),
+                              request_id=response.headers.get(REQUEST_ID_HEADER)) from exc
     raise error_of(response)
 
 

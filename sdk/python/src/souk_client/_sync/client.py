@@ -25,7 +25,7 @@ from souk_client._sync.resources import (
     Webhooks,
 )
 from souk_client._sync.resources_live import Desk, Live
-from souk_client.errors import ConnectionFailed, SoukError
+from souk_client.errors import ConfigError, ConnectionFailed
 from souk_client.retry import RetryPolicy
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -71,7 +71,8 @@ class Souk:
         attempt carries the same ``X-Request-ID`` (``request_id``, or a new one); an error carries the
         server's (``request_id``), which names the call in the server's logs."""
         bearer = credential if credential is not None else self.credential
-        sent_headers = _http.headers(bearer, request_id or _http.new_request_id())
+        call_id = request_id or _http.new_request_id()
+        sent_headers = _http.headers(bearer, call_id)
         retry = 0
         while True:
             try:
@@ -81,13 +82,13 @@ class Souk:
                 wait = self.retry.delay(retry, None, None)
                 if wait is None:
                     raise ConnectionFailed(f"cannot connect to {self.base_url}: {exc}", code="connect_failed",
-                                           method=method, url=self.base_url + path) from exc
+                                           method=method, url=self.base_url + path, request_id=call_id) from exc
             except httpx.TimeoutException as exc:
                 raise ConnectionFailed(f"no answer in time: {exc}", code="transport_timeout", method=method,
-                                       url=self.base_url + path) from exc
+                                       url=self.base_url + path, request_id=call_id) from exc
             except httpx.TransportError as exc:
                 raise ConnectionFailed(f"the connection failed: {exc}", code="transport_error", method=method,
-                                       url=self.base_url + path) from exc
+                                       url=self.base_url + path, request_id=call_id) from exc
             else:
                 if response.is_success:
                     return _http.decode(response)
@@ -100,7 +101,7 @@ class Souk:
 
     def operator_request(self, method: str, path: str, *, json: Any = None) -> Any:
         if not self.operator_token:
-            raise SoukError("the operator API needs operator_token", code="operator_token_missing")
+            raise ConfigError("the operator API needs the client's operator_token", code="operator_token_missing")
         return self.request(method, path, json=json, credential=self.operator_token)
 
     def close(self) -> None:
