@@ -275,7 +275,7 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
     if "captions" in want and ctx.captions is None:
         from souk.api.captions_boot import build_captions
 
-        ctx.captions = build_captions(ctx, stack)
+        ctx.captions = build_captions(ctx, stack, lambda sender: RtmChannel(ctx.rtm, sender))
     if "voice_rooms" in want and ctx.voice_rooms is None:  # the seats; the socket asks them who may speak
         ctx.voice_rooms = VoiceRooms(ctx.storage.voice_rooms, RtmChannel(ctx.rtm, "voice"), ctx.voice_plane,
                                      ctx.clock, talking_publisher=RtmChannel(ctx.rtm, "voice-talking"),

@@ -13,8 +13,8 @@ from __future__ import annotations
 from tests.integration.tenancy import (
     cases_access,
     cases_audit,
-    cases_consent,
     cases_captions,
+    cases_consent,
     cases_desk,
     cases_group,
     cases_group_buys,
@@ -39,9 +39,9 @@ __all__ += ["cases_group_buys"]  # group buys in a room (issue 15)
 
 __all__ += ["cases_audit"]  # the audit log (issue 17)
 
-__all__ += ["cases_consent"]  # consent records (issue 17)
-
 __all__ += ["cases_captions"]  # live captions (issue 16)
+
+__all__ += ["cases_consent"]  # consent records (issue 17)
 
 covered_elsewhere("WS", "/v1/signal", "test_signal_tenancy.py")  # H2's, with Janus
 covered_elsewhere("WS", "/v1/rtm/ws", "test_socket_tenancy.py")
