@@ -301,8 +301,9 @@ async def _rtm(ctx: AppContext, stack: AsyncExitStack) -> RtmNode:
 
 
 def _vault(ctx: AppContext) -> FileVault | None:
-    """Encryption at rest of recordings (souk.privacy.vault) with the storage's key ring; None when off."""
-    keys = ctx.storage.keys
+    """Encryption at rest of recordings (souk.privacy.vault) with the storage's key ring; None when off, and in a
+    process built without storage (a test's bare context: it has no keys to seal with; the app always has one)."""
+    keys = ctx.core.storage.keys if ctx.core is not None else None
     return None if keys is None else FileVault(keys)
 
 
