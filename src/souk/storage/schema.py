@@ -754,4 +754,4 @@ TENANT_TABLES = (captions, api_keys, users, products, customers, orders, order_l
                  live_pins, flash_sale_buys, desk_conversations, desk_events, desk_agents, desk_settings,
                  webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked, order_actions, returns,
                  quality_records, group_buys, group_buy_joins, voice_rooms, translation_cache, catalog_texts,
-                 audit_log, audit_heads, retention_policies, merchant_keys)
+                 audit_log, audit_heads, retention_policies, merchant_keys, consent_records)

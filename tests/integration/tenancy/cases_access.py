@@ -68,6 +68,11 @@ async def metrics(t: Tenancy) -> None:
         assert clean(t, r, 401)["error"]["code"] == "metrics_token_invalid", r.text
 
 
+@covers("GET", "/embed.js", public=NO_STATE)
+async def embed_js(t: Tenancy) -> None:
+    await _public_get(t, "/embed.js")  # the storefront embed's module: the same bytes for every merchant
+
+
 @covers("GET", "/favicon.ico", public=NO_STATE)
 async def favicon(t: Tenancy) -> None:
     await _public_get(t, "/favicon.ico", 204)
