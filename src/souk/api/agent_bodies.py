@@ -11,7 +11,9 @@ class OpenBody(BaseModel):
 
 
 class MessageBody(BaseModel):
-    text: str  # its size limit (Settings.limits.assistant_message_chars) answers 413 message_too_large
+    # at least one character that is not blank (a blank message is no turn: the desk's timeline refuses it too);
+    # its size limit (Settings.limits.assistant_message_chars) answers 413 message_too_large
+    text: str = Field(min_length=1, pattern=r"\S")
     language: str | None = Field(default=None, max_length=8)
 
 
