@@ -153,15 +153,34 @@ async def served_show(settings: Settings, data_dir: Path, room: str, langs: tupl
             raise RuntimeError(f"captions refused: {r.status_code} {r.text}")
         model_load_s = round(time.monotonic() - t0, 2)
         viewers: dict[str, TimedRtm] = {}
+        tokens: dict[str, str] = {}
         for i, lang in enumerate(langs):
-            token = mint(f"viewer-{i}", "audience")
+            tokens[lang] = token = mint(f"viewer-{i}", "audience")
             v = TimedRtm(f"ws://127.0.0.1:{port}/v1/rtm/ws", token)
             await v.connect()
             stack.push_async_callback(v.close)
             await v.join(room)
-            r = await http.post(f"/v1/live/{room}/captions/language", json={"lang": lang},
-                                headers={"Authorization": f"Bearer {token}"})
-            r.raise_for_status()
             viewers[lang] = v
+
+        async def tell_languages() -> float:
+            """Each viewer's language, repeated every ttl_s / 2 as the watch page does (a choice lapses unless
+            repeated); the server's ttl_s."""
+            ttl = 90.0
+            for lang, token in tokens.items():
+                r = await http.post(f"/v1/live/{room}/captions/language", json={"lang": lang},
+                                    headers={"Authorization": f"Bearer {token}"})
+                r.raise_for_status()
+                ttl = float(r.json().get("ttl_s", ttl))
+            return ttl
+
+        ttl_s = await tell_languages()
+
+        async def keep_telling() -> None:
+            while True:
+                await asyncio.sleep(max(1.0, ttl_s / 2))
+                await tell_languages()
+
+        repeat = asyncio.create_task(keep_telling(), name="bench-captions-languages")
+        stack.callback(repeat.cancel)
         await asyncio.sleep(1.0)  # the tap's first packets
         yield ServedShow(track, viewers, model_load_s)
