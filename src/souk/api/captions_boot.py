@@ -91,7 +91,7 @@ def build_captions(ctx: AppContext, stack: AsyncExitStack, channel: Callable[[st
         raise RuntimeError("captions are built after the stage")
     service = CaptionService(
         ctx.stage, ctx.hub, PlaneTaps(ctx.media) if ctx.media is not None else None, engine, RtmCaptions(channel),
-        SqlCaptionRepo(ctx.storage.db, ctx.storage.clock),
+        SqlCaptionRepo(ctx.storage.db, ctx.storage.clock, redaction=ctx.storage.redaction),
         reader_translate(ctx.translation) if ctx.translation is not None else None,
         wall=ctx.clock.wall, languages=ViewerLanguages(ctx.clock.wall), voice_rooms=ServedVoiceRooms(ctx),
         mix_taps=MixTaps(ctx.voice_plane) if ctx.voice_plane is not None else None)

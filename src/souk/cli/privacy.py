@@ -14,6 +14,7 @@ from typing import Any
 from souk.cli.privacy_data import register_customer
 from souk.cli.privacy_keys import register_keys
 from souk.cli.purge import register_purge, with_storage
+from souk.cli.redaction import register_redaction
 from souk.core.errors import BadRequest
 from souk.core.settings import Settings
 from souk.domain.audit import Verdict
@@ -34,6 +35,7 @@ def register(sub: Any, bench: Any) -> None:
     privacy = register_purge(sub)
     register_customer(privacy)  # souk privacy purge|retention, export|erase|scan
     register_keys(privacy)  # souk privacy keys|rotate-key|rewrap-keys|shred-keys|region (souk.cli.privacy_keys)
+    register_redaction(privacy)  # souk privacy redaction show|set|clear (souk.cli.redaction)
 
 
 def verdict_view(v: Verdict) -> dict[str, Any]:

@@ -349,6 +349,9 @@ class PrivacySettings(BaseModel):
     # (the assistant's OpenAI-compatible endpoint); the model then answers without seeing them
     redact_llm_prompts: bool = False
     redact_logs: bool = False  # the same in every log line the `souk` command writes (souk.privacy.logs)
+    # stored transcripts (desk voice conversations' lines, live captions) redacted before they are written;
+    # the default for merchants without their own choice (`souk privacy redaction set`)
+    redact_transcripts: bool = False
     # Encryption at rest (souk.privacy.keys, docs/privacy.md "Encryption"): recordings and transcripts under
     # per-merchant data keys, wrapped by the master key: base64 of 32 bytes here or in master_key_file (keep it
     # off the data disk); both empty: generated once into <data_dir>/master_key (protects copies of the

@@ -687,6 +687,17 @@ retention_policies = sa.Table(
     sa.CheckConstraint("days > 0", name="days"),
 )
 
+# Migration 0017: a merchant's own PII redaction choice per target (souk.privacy.redact; today ``transcripts``:
+# desk voice transcripts and live captions redacted before they are stored), where it differs from [privacy].
+redaction_policies = sa.Table(
+    "redaction_policies", metadata,
+    _merchant_fk(),
+    sa.Column("target", sa.String(32), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("merchant_id", "target"),
+)
+
 # Migration 0015: live captions (issue 16, souk.live.captions). One row per final caption of a show: the
 # speaker's words in the source language, at offsets (ms) from the show's start (the replay's clock), and the
 # translations made live for the languages viewers asked for ({"es": "..."}). Erased with the show's
@@ -754,4 +765,5 @@ TENANT_TABLES = (captions, api_keys, users, products, customers, orders, order_l
                  live_pins, flash_sale_buys, desk_conversations, desk_events, desk_agents, desk_settings,
                  webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_parked, order_actions, returns,
                  quality_records, group_buys, group_buy_joins, voice_rooms, translation_cache, catalog_texts,
-                 audit_log, audit_heads, retention_policies, merchant_keys, consent_records)
+                 audit_log, audit_heads, retention_policies, merchant_keys, consent_records,
+                 redaction_policies)

@@ -34,6 +34,7 @@ from souk.storage.repos.orders import SqlOrderRepo
 from souk.storage.repos.pins import SqlPinRepo
 from souk.storage.repos.quality import SqlQualityRepo
 from souk.storage.repos.reader import SqlStoreReader
+from souk.storage.repos.redaction import SqlRedactionRepo
 from souk.storage.repos.retention import SqlRetentionRepo
 from souk.storage.repos.rooms import SqlRoomRepo
 from souk.storage.repos.storefile import SqlStoreFileRepo
@@ -49,10 +50,12 @@ class Storage:
     """Repositories over one database. Every tenant-scoped call takes ``merchant_id`` first."""
 
     def __init__(self, db: Database, clock: Clock | None = None, *, node_id: str = "",
-                 keys: KeyRing | None = None) -> None:
+                 keys: KeyRing | None = None, redact_transcripts: bool = False) -> None:
         clock = clock or SystemClock()
         self.db = db
         self.clock = clock
+        # PII redaction of stored transcripts per merchant (default: [privacy] redact_transcripts)
+        self.redaction = SqlRedactionRepo(db, clock, transcripts_default=redact_transcripts)
         self.merchants = SqlMerchantRepo(db, clock)
         self.api_keys = SqlApiKeyRepo(db, clock)
         self.users = SqlUserRepo(db, clock)
@@ -75,7 +78,7 @@ class Storage:
         # encryption at rest (souk.privacy.keys; None: off): merchants' data keys, wrapped
         self.merchant_keys = SqlMerchantKeyRepo(db, clock)
         self.keys = keys
-        self.desk = SqlConversationRepo(db, clock, sealer=keys)  # conversations and their timelines (bodies sealed)
+        self.desk = SqlConversationRepo(db, clock, sealer=keys, redaction=self.redaction)  # conversations and their timelines (bodies sealed)
         self.desk_staff = SqlStaffRepo(db, clock)
         self.desk_settings = SqlDeskSettingsRepo(db, clock)
         self.webhook_endpoints = SqlWebhookEndpointRepo(db, clock)
@@ -134,7 +137,8 @@ async def open_storage(
     clock = clock or SystemClock()
     keys = (KeyRing.from_settings(SqlMerchantKeyRepo(db, clock), settings, clock)
             if settings.privacy.encrypt_at_rest else None)
-    return Storage(db, clock, node_id=settings.node_id, keys=keys)
+    return Storage(db, clock, node_id=settings.node_id, keys=keys,
+                   redact_transcripts=settings.privacy.redact_transcripts)
 
 
 def _implements_the_ports(storage: Storage) -> StoragePort:

@@ -8,8 +8,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from souk.core.clock import Clock
 from souk.domain.captions import StoredCaption
+from souk.storage.db import Database
 from souk.storage.repos.base import Repo, upsert
+from souk.storage.repos.redaction import TranscriptPolicy, redact_caption
 from souk.storage.schema import captions
 
 _CHUNK = 500
@@ -22,8 +25,15 @@ def _caption(row: Any) -> StoredCaption:
 
 
 class SqlCaptionRepo(Repo):
+    def __init__(self, db: Database, clock: Clock, redaction: TranscriptPolicy | None = None) -> None:
+        super().__init__(db, clock)
+        self._redaction = redaction  # the words (and their translations) redacted before they are stored
+
     async def put(self, merchant_id: str, caption: StoredCaption) -> None:
-        """Store one final caption (a repeat of the same (show, seq) replaces it: a retried write)."""
+        """Store one final caption (a repeat of the same (show, seq) replaces it: a retried write); with the
+        merchant's transcripts redacted (PII), its text and translations are stored redacted."""
+        if self._redaction is not None and await self._redaction.transcripts(merchant_id):
+            caption = redact_caption(caption)
         async with self._db.write() as conn:
             await upsert(conn, captions, {
                 "merchant_id": merchant_id, "show_id": caption.show_id, "seq": caption.seq,

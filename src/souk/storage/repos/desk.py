@@ -40,6 +40,7 @@ from souk.domain.desk.timeline import (
 )
 from souk.storage.db import Database
 from souk.storage.repos.base import Repo, check_limit, require_text, upsert
+from souk.storage.repos.redaction import TranscriptPolicy, redact_voice_events
 from souk.storage.schema import desk_agents, desk_conversations, desk_events, desk_settings
 from souk.storage.sealing import ValueSealer, seal, unseal
 
@@ -117,9 +118,11 @@ class SqlConversationRepo(Repo):
     """Events' bodies (transcript lines included) are sealed with the merchant's data key when a sealer is
     given (encryption at rest, souk.storage.sealing); the conversation row's columns stay plain."""
 
-    def __init__(self, db: Database, clock: Clock, sealer: ValueSealer | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock, sealer: ValueSealer | None = None,
+                 redaction: TranscriptPolicy | None = None) -> None:
         super().__init__(db, clock)
         self._sealer = sealer
+        self._redaction = redaction  # a voice conversation's spoken lines redacted before sealing (PII)
 
     async def create(self, conversation: Conversation) -> None:
         _check(conversation)
@@ -131,6 +134,11 @@ class SqlConversationRepo(Repo):
                 raise Conflict(f"conversation {conversation.id!r} exists", code="conversation_exists")
 
     async def append(self, merchant_id: str, conversation_id: str, events: Sequence[Event]) -> tuple[Conversation, int]:
+        if self._redaction is not None and events:
+            async with self._db.read() as conn:
+                channel = await conn.scalar(sa.select(T.c.channel).where(*_key(merchant_id, conversation_id)))
+            if channel is not None:  # a missing conversation is 404 below
+                events = await redact_voice_events(self._redaction, merchant_id, Channel(channel), events)
         bodies = [await seal(self._sealer, merchant_id, PURPOSE, _body(event)) for event in events]
         async with self._db.write() as conn:
             row = (await conn.execute(sa.select(T).where(*_key(merchant_id, conversation_id))
