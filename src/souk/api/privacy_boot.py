@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack
 
 from souk.api.context import AppContext
 from souk.privacy.audit import AuditLog
+from souk.privacy.customer_stores import StoreDeps, rtm_history_store
 from souk.privacy.retention import RetentionPurge
 from souk.privacy.stores import storage_purgers
 
@@ -23,7 +24,9 @@ async def start_retention(ctx: AppContext, stack: AsyncExitStack) -> RetentionPu
 
     # the recordings' folder: the media plane's rec_dir, or where it would be (the replay side's)
     recordings = ctx.media.recordings_dir if ctx.media is not None else ctx.settings.data_path / "recordings"
-    purgers = storage_purgers(storage, recordings=recordings)
+    broker = ctx.rtm.broker if ctx.rtm is not None else None  # its ring and log, or the Redis streams
+    chat = rtm_history_store(StoreDeps.of(storage, ctx.settings, rtm=broker))
+    purgers = storage_purgers(storage, recordings=recordings, chat_history=chat)
     purge = RetentionPurge(storage.retention, purgers, merchants, p.retention_days(), ctx.clock,
                            audit=AuditLog(storage.audit), every_s=p.purge_every_s)
     stack.push_async_callback(purge.aclose)

@@ -59,6 +59,7 @@ def with_storage(settings: Settings, work: Callable[[Storage], Awaitable[T]]) ->
 def run_purge(args: argparse.Namespace, settings: Settings) -> int:
     from souk.core.clock import SystemClock
     from souk.privacy.audit import AuditLog
+    from souk.privacy.customer_stores import StoreDeps, rtm_history_store
     from souk.privacy.retention import PassResult, RetentionPurge
     from souk.privacy.stores import storage_purgers
 
@@ -66,7 +67,8 @@ def run_purge(args: argparse.Namespace, settings: Settings) -> int:
         async def merchants() -> list[str]:
             return [m.id for m in await storage.merchants.list()]
 
-        purgers = storage_purgers(storage, recordings=settings.data_path / "recordings")
+        chat = rtm_history_store(StoreDeps.of(storage, settings))  # rtm.db, or the Redis streams
+        purgers = storage_purgers(storage, recordings=settings.data_path / "recordings", chat_history=chat)
         purge = RetentionPurge(storage.retention, purgers, merchants,
                                settings.privacy.retention_days(), SystemClock(), audit=AuditLog(storage.audit))
         if args.merchant:

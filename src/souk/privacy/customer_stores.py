@@ -63,9 +63,14 @@ def _captions(d: StoreDeps) -> CustomerStore:
     return CaptionCustomerStore(SqlCaptionRepo(d.storage.db, d.storage.clock))
 
 
-def _rtm(d: StoreDeps) -> CustomerStore:
+def rtm_history_store(d: StoreDeps) -> RtmHistoryStore:
+    """The chat history of RTM: erased per customer, purged per merchant past retention (souk.privacy.stores)."""
     log = None if d.redis_url else d.data_dir / "rtm.db"
     return RtmHistoryStore(log, d.redis_url, d.rtm)
+
+
+def _rtm(d: StoreDeps) -> CustomerStore:
+    return rtm_history_store(d)
 
 
 FACTORIES: list[Factory] = [

@@ -3,7 +3,7 @@
 - ``rtm_history``: chat history of the merchant's channels (``merchant/room``): the embedded broker's SQLite
   log (``<data>/rtm.db``) and, in the app, its in-memory ring (deleted through the broker); with Redis, the
   channels' streams. A message goes when the customer sent it (its ``from`` is one of their identities) or its
-  text names them.
+  text names them. The same store purges the merchant's chat history past retention (``purge``).
 - ``redis``: other keys of the merchant in Redis naming the customer (dedupe keys carry the sender's
   identity in their name, presence hashes their name): the key or the hash field goes.
 - ``recordings``: files under ``<recordings>/<merchant>/``: the customer's own call rooms whole, files named
@@ -54,6 +54,15 @@ def vault_reader(keys: Any) -> ReadFile:
         return await read_plain(merchant_id, path)
 
     return read
+
+
+def _ts(raw: bytes) -> float:
+    """A stored message's send time (wall seconds); one that does not say is kept (+inf)."""
+    try:
+        ts = json.loads(raw).get("ts")
+    except (ValueError, AttributeError):
+        return float("inf")
+    return float(ts) if isinstance(ts, int | float) else float("inf")
 
 
 def _hit(raw: bytes, ids: CustomerIds) -> bool:
@@ -115,13 +124,75 @@ class RtmHistoryStore(StoreBase):
             records.append({"channel": channel, "seq": seq, "message": message})
         return Exported(records)
 
+    def _sqlite_old(self, merchant_id: str, before: float, limit: int) -> list[tuple[str, int]]:
+        if self._log is None or not self._log.exists():
+            return []
+        with closing(sqlite3.connect(self._log, timeout=30)) as db:
+            rows = db.execute("SELECT channel, seq FROM rtm_messages WHERE channel >= ? AND channel < ? "
+                              "AND json_extract(CAST(raw AS TEXT), '$.ts') < ? ORDER BY channel, seq LIMIT ?",
+                              (merchant_id + "/", merchant_id + "0", before, limit)).fetchall()
+        return [(c, int(s)) for c, s in rows]
+
+    async def _redis_old(self, merchant_id: str, before: float, limit: int) -> list[tuple[str, int]]:
+        """Each of the merchant's streams from its start up to the first message at or after ``before`` (a
+        stream is in sequence order, and a channel's sequence follows its senders' clocks)."""
+        if self._redis_url is None:
+            return []
+        out: list[tuple[str, int]] = []
+        head = f"{self._prefix}:st:{merchant_id}/"
+        r = redis_client(self._redis_url)
+        try:
+            async for k in r.scan_iter(match=head.replace("*", r"\*") + "*", count=500):
+                key, start = k.decode(), "-"
+                while len(out) < limit:
+                    entries = await r.xrange(key, start, "+", count=min(500, limit - len(out)))
+                    newer = False
+                    for eid, fields in entries:
+                        if _ts(fields.get(b"m", b"")) >= before:
+                            newer = True
+                            break
+                        out.append((key[len(f"{self._prefix}:st:"):], int(eid.split(b"-")[0])))
+                    if newer or len(entries) < 500:
+                        break
+                    start = "(" + entries[-1][0].decode()
+                if len(out) >= limit:
+                    break
+        finally:
+            await r.aclose()
+        return out
+
+    async def purge(self, merchant_id: str, before: float, limit: int = 1000) -> int:
+        """Retention of chat history: delete up to ``limit`` of the merchant's messages sent before ``before``
+        (wall time, the messages' ``ts``) from the log, the streams and the app's in-memory ring; how many."""
+        old = await asyncio.to_thread(self._sqlite_old, merchant_id, before, limit)
+        old += await self._redis_old(merchant_id, before, limit - len(old))
+        ring_old = getattr(self._broker, "older_than", None)  # the embedded broker's ring (memory only too)
+        if ring_old is not None:
+            old += ring_old(merchant_id + "/", before, limit)
+        return await self._remove(list(dict.fromkeys(old)))
+
+    async def _remove(self, keys: list[tuple[str, int]]) -> int:
+        """Delete these (channel, seq): through the app's broker when there is one (its ring and its store at
+        once), else from the log file and the streams."""
+        if self._broker is not None:
+            n = 0
+            for channel, seq in keys:
+                n += bool(await self._broker.delete(channel, seq))
+            return n
+        n = await asyncio.to_thread(self._delete_sqlite, keys) if self._log is not None else 0
+        if self._redis_url is not None and keys:
+            r = redis_client(self._redis_url)
+            try:
+                for channel, seq in keys:
+                    n += int(await r.xdel(f"{self._prefix}:st:{channel}", f"{seq}-1"))
+            finally:
+                await r.aclose()
+        return n
+
     async def erase(self, ids: CustomerIds) -> Erased:
         hits = await self._hits(ids)
         if self._broker is not None:
-            n = 0
-            for channel, seq, _ in hits:
-                n += bool(await self._broker.delete(channel, seq))
-            return Erased(deleted=n)
+            return Erased(deleted=await self._remove([(c, s) for c, s, _ in hits]))
         n = await asyncio.to_thread(self._delete_sqlite, [(c, s) for c, s, _ in await asyncio.to_thread(
             self._sqlite_hits, ids)])
         if self._redis_url is not None:

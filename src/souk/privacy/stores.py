@@ -1,8 +1,8 @@
 """The purgers of the data kinds this code base stores in its database (souk.privacy.retention).
 
-Not here yet (named in every pass's ``skipped``, docs/privacy.md): chat history (RTM history lives in Redis
-or memory with the broker's own length limit). Transcripts: the live captions (the assistant's
-transcripts are desk events, purged with the conversations). Recordings: souk.privacy.files.
+Transcripts: the live captions (the assistant's transcripts are desk events, purged with the conversations).
+Recordings: souk.privacy.files. Chat history: the RTM channels' history (souk.privacy.file_stores
+RtmHistoryStore.purge: the embedded broker's log and ring, or the Redis streams) when ``chat_history`` is given.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from souk.domain.retention import DataKind
+from souk.privacy.file_stores import RtmHistoryStore
 from souk.privacy.files import recordings_purger
 from souk.privacy.retention import Purge, batched
 from souk.storage import Storage
@@ -19,8 +20,10 @@ from souk.storage.repos.captions import SqlCaptionRepo
 BATCH = 1000
 
 
-def storage_purgers(storage: Storage, *, batch: int = BATCH, recordings: Path | None = None) -> dict[DataKind, Purge]:
-    """The purgers of the database's kinds, and of recordings when ``recordings`` (their root folder) is given."""
+def storage_purgers(storage: Storage, *, batch: int = BATCH, recordings: Path | None = None,
+                    chat_history: RtmHistoryStore | None = None) -> dict[DataKind, Purge]:
+    """The purgers of the database's kinds, of recordings when ``recordings`` (their root folder) is given, and
+    of chat history when its store is."""
     async def quality(merchant_id: str, before: float, n: int) -> int:
         return await storage.quality.purge(merchant_id, before, batch=n)
 
@@ -40,4 +43,6 @@ def storage_purgers(storage: Storage, *, batch: int = BATCH, recordings: Path | 
     out[DataKind.TRANSCRIPTS] = transcripts
     if recordings is not None:
         out[DataKind.RECORDINGS] = recordings_purger(recordings)
+    if chat_history is not None:
+        out[DataKind.CHAT_HISTORY] = batched(chat_history.purge, batch)
     return out

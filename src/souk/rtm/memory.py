@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 
+import msgspec
+
 from souk.core.clock import Clock, SystemClock
 from souk.rtm.broker import Accepted, Draft, Policy, Sink
+from souk.rtm.envelope import Message
 from souk.rtm.sqlite_log import Entry, SqliteLog
 
 
@@ -115,6 +118,24 @@ class MemoryBroker:
         if self._log is not None and (oldest is None or oldest > since + 1):
             return await self._log.range(key, since, limit)
         return [(s, r) for s, r in ring if s > since][:limit]
+
+    def older_than(self, prefix: str, before: float, limit: int) -> list[tuple[str, int]]:
+        """(key, seq) of the ring's messages on keys starting with ``prefix`` sent before ``before`` (wall
+        seconds, the message's ``ts``): chat history past retention (souk.privacy.file_stores purges it)."""
+        out: list[tuple[str, int]] = []
+        for key, ring in self._ring.items():
+            if not key.startswith(prefix):
+                continue
+            for seq, raw in ring:
+                if len(out) >= limit:
+                    return out
+                try:
+                    ts = msgspec.json.decode(raw, type=Message).ts
+                except msgspec.DecodeError:
+                    continue
+                if ts < before:
+                    out.append((key, seq))
+        return out
 
     async def delete(self, key: str, seq: int) -> bool:
         found = False

@@ -16,6 +16,10 @@ from souk.cli.main import main
 from souk.core.settings import load_settings
 from souk.domain.audit import GENESIS, AuditEvent, next_entry
 from souk.privacy.audit import AuditLog
+from souk.rtm.broker import Draft
+from souk.rtm.envelope import Kind
+from souk.rtm.memory import MemoryBroker
+from souk.rtm.sqlite_log import SqliteLog
 from souk.storage import open_storage
 from souk.storage.schema import audit_heads, audit_log, quality_records
 
@@ -40,6 +44,24 @@ async def _seed(data_dir: Path) -> None:
                 updated_at=old, failure=None, record={}))
     finally:
         await storage.aclose()
+    now = dt.datetime.now(dt.UTC).timestamp()  # chat: one message past the default 365 days, one recent
+    rtm = MemoryBroker(log=SqliteLog(data_dir / "rtm.db"))
+    await rtm.start()
+    try:
+        for ts, text in ((now - 400 * 86_400, "old"), (now - 86_400, "recent")):
+            await rtm.publish(Draft(key="lumen/live-1", ch="live-1", id="", kind=Kind.CHAT, body={"text": text},
+                                    sender="u1", ts=ts))
+    finally:
+        await rtm.aclose()
+
+
+async def _chat(data_dir: Path) -> list[str]:
+    rtm = MemoryBroker(log=SqliteLog(data_dir / "rtm.db"))
+    await rtm.start()
+    try:
+        return [json.loads(raw)["b"]["text"] for _, raw in await rtm.history("lumen/live-1", since=None, limit=9)]
+    finally:
+        await rtm.aclose()
 
 
 async def _forge(data_dir: Path) -> None:
@@ -94,14 +116,16 @@ def test_audit_verify_and_privacy_purge(tmp_path: Path, monkeypatch: pytest.Monk
     capsys.readouterr()
 
     code, out = souk(capsys, "privacy", "purge", "--json")
-    assert code == 0 and out["deleted"] == 1
+    assert code == 0 and out["deleted"] == 2
     assert {"merchant_id": "lumen", "kind": "quality_records", "deleted": 1} in out["purged"]
-    assert out["skipped"] == ["chat_history"]  # transcripts: the live captions (desk transcripts go with their conversation)
+    assert {"merchant_id": "lumen", "kind": "chat_history", "deleted": 1} in out["purged"]  # rtm.db
+    assert out["skipped"] == []  # transcripts: the live captions (desk transcripts go with their conversation)
+    assert asyncio.run(_chat(tmp_path)) == ["recent"]
     code, out = souk(capsys, "privacy", "purge", "--json")
     assert code == 0 and out["deleted"] == 0  # idempotent
 
-    code, out = souk(capsys, "audit", "verify", "--json")  # the purge is in the chain, which verifies
-    assert code == 0 and out["chains"][0]["head_seq"] == 4
+    code, out = souk(capsys, "audit", "verify", "--json")  # the purges are in the chain, which verifies
+    assert code == 0 and out["chains"][0]["head_seq"] == 5
 
     code, out = souk(capsys, "audit", "verify", "--merchant", "lumen", "--expect", noted, "--json")
     assert code == 0 and out["ok"] and out["rewritten"] == []
