@@ -1,5 +1,6 @@
 """A voice room in real headless Chromium through Janus's AudioBridge: the host opens the room from the host
-view, two listeners join, one raises a hand, the host invites, the listener takes the seat and speaks; the
+view, two listeners join, one raises a hand, the host invites, the listener (refused until she ticks the
+recording banner: the room is recorded) takes the seat and speaks; the
 others hear both speakers (each speaker's fake microphone plays its own tone, measured as energy at that
 frequency with a WebAudio analyser on what each page plays), the talking rings follow who speaks, a host mute silences the
 speaker in the mix until the host unmutes it, and when the host removes the speaker its tone is gone. The
@@ -29,7 +30,8 @@ from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, CORE_FEATURES, Souk,
 pytestmark = [pytest.mark.browser, pytest.mark.janus, pytest.mark.slow]
 
 FEATURES = (*CORE_FEATURES, "souk.api.routes.rtm", "souk.api.routes.live", "souk.api.routes.group_buys",
-            "souk.api.routes.replay", "souk.api.routes.voice_rooms", "souk.api.routes.voice_pages")
+            "souk.api.routes.replay", "souk.api.routes.voice_rooms", "souk.api.routes.voice_pages",
+            "souk.api.routes.consent")
 ROOM = "voice-e2e"
 HOST_HZ, ANN_HZ = 440, 1250
 HEARD_DB = 20.0  # a tone is heard when its peak stands this far above the spectrum's median
@@ -132,8 +134,16 @@ async def test_hand_invite_seat_speak_hear_both_talking_rings_and_remove(souk_vo
         await ann.click("#hand-btn")
         await host.click('#hands li[data-identity="ann"] button.invite', timeout=10_000)
         await ann.wait_for_selector("#invite:not(.hidden)", timeout=10_000)
+        # the room is recorded: the recording banner in her language; without agreeing the seat is refused
+        await ann.wait_for_selector("#seat-rec:not(.hidden)", timeout=10_000)
+        await ann.wait_for_function("document.querySelector('#seat-rec').dataset.version", timeout=10_000)
+        await ann.click("#accept-btn")
+        await ann.wait_for_selector("#notice:has-text('recorded')", timeout=10_000)
+        assert (await souk.ctx.storage.voice_rooms.get(souk.merchant_id, ROOM)).seats.speakers == {}
+        await ann.check("#seat-consent")
         await ann.click("#accept-btn")
         await ann.wait_for_selector('li.seat.me[data-identity="ann"]', timeout=10_000)
+        assert await souk.ctx.storage.consent.of_subject(souk.merchant_id, "ann")  # her yes, stored
         assert (await souk.ctx.storage.voice_rooms.get(souk.merchant_id, ROOM)).seats.speakers == {"ann": False}
 
         print("bob", await heard(bob, host=True, ann=True))  # the other listener hears both speakers

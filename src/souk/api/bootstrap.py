@@ -280,7 +280,7 @@ async def provide(ctx: AppContext, stack: AsyncExitStack, services: Iterable[Ser
         ctx.voice_rooms = VoiceRooms(ctx.storage.voice_rooms, RtmChannel(ctx.rtm, "voice"), ctx.voice_plane,
                                      ctx.clock, talking_publisher=RtmChannel(ctx.rtm, "voice-talking"),
                                      recordings_dir=ctx.media.recordings_dir if ctx.media is not None else None,
-                                     sealer=_vault(ctx))
+                                     sealer=_vault(ctx), consent=consent_service(ctx))
         stack.push_async_callback(ctx.voice_rooms.aclose)
         ctx.voice_seats = ctx.voice_rooms
     if "voice" in want and ctx.attendant is None and ctx.voice is not None and ctx.media is not None \

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from souk.core.tenancy import RoomKey
@@ -30,3 +30,12 @@ class VoiceMedia(Protocol):
     async def speakers(self, room: RoomKey) -> list[SpeakerState]: ...
 
     def on_event(self, callback: Callable[[VoiceEvent], None]) -> None: ...
+
+
+class RecordingConsent(Protocol):
+    """The shoppers' consent records (souk.privacy.consent.ConsentService) as a recorded room needs them."""
+
+    async def may_record(self, merchant_id: str, subject: str) -> bool: ...
+
+    def on_withdraw(self, merchant_id: str, subject: str,
+                    watcher: Callable[[Any], Coroutine[Any, Any, None]]) -> Callable[[], None]: ...

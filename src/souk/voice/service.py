@@ -14,6 +14,13 @@ A speaker whose connection left the bridge (not kicked) keeps its seat for ``sea
 by then its seat is freed. The plane's talking events become ``{"type": "talking", "talking": [identities], "changed": {identity: bool}}``
 messages. Both kinds are paced per room (souk.voice.announcer) under RTM's per-sender rate limit.
 A failure to announce or to reach the plane is logged; the seat change stands (the database is the truth).
+
+Recording consent (issue 17 part 2, docs/privacy.md "Consent"): a recorded room records one mix, which cannot
+leave a speaker out, so nobody but the host side speaks there without a standing yes to ``recording``: taking
+a seat or accepting an invitation without it is refused (409 ``consent_required``; no consent records in the
+process: refused too, fail closed). A withdrawal while seated moves the speaker back to listening (their seat
+is left, the plane drops them) before the withdrawal is answered. Limit: the watches are per process, so a
+withdrawal made on another node moves them only when that node's API serves it.
 """
 
 from __future__ import annotations
@@ -21,20 +28,21 @@ from __future__ import annotations
 import asyncio
 import builtins
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from souk.core.clock import Clock
-from souk.core.errors import SoukError
+from souk.core.errors import Conflict, SoukError
 from souk.core.tasks import TaskOwner
 from souk.core.tenancy import RoomKey
-from souk.domain.seats import Actor, Change, LeaveSeat, Op, media_delta
+from souk.domain.seats import Actor, AnswerInvite, Change, LeaveSeat, Op, TakeSeat, media_delta
 from souk.domain.voice_rooms import VoiceRoom, VoiceRoomRepo, VoiceRoomSpec
 from souk.live.recording import FileSealer
 from souk.media.voice_plane import SpeakerJoined, SpeakerLeft, Talking, VoiceEvent
 from souk.voice import recording
 from souk.voice.announcer import DEFAULT_INTERVAL_S, Announcer
-from souk.voice.ports import Publisher, VoiceMedia
+from souk.voice.ports import Publisher, RecordingConsent, VoiceMedia
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +63,11 @@ class VoiceRooms:
     def __init__(self, store: VoiceRoomRepo, publisher: Publisher, media: VoiceMedia | None, clock: Clock, *,
                  prebuffer: int = DEFAULT_PREBUFFER, announce_interval_s: float = DEFAULT_INTERVAL_S,
                  talking_publisher: Publisher | None = None, seat_grace_s: float = DEFAULT_SEAT_GRACE_S,
-                 recordings_dir: Path | None = None, sealer: FileSealer | None = None) -> None:
+                 recordings_dir: Path | None = None, sealer: FileSealer | None = None,
+                 consent: RecordingConsent | None = None) -> None:
         self._store = store
+        self._consent = consent  # who may be recorded in a recorded room (None: only the host side)
+        self._consent_watches: dict[tuple[RoomKey, str], Callable[[], None]] = {}
         self._recordings = recordings_dir  # where the plane writes recorded mixes (None: rooms are not recorded)
         self._sealer = sealer  # encryption at rest of finished mixes (souk.privacy.vault; None: plain)
         self._grace = seat_grace_s
@@ -107,6 +118,7 @@ class VoiceRooms:
 
     async def end(self, merchant_id: str, room_id: str) -> VoiceRoom:
         room, change = await self._store.end(merchant_id, room_id)
+        self._unwatch_gone(RoomKey(merchant_id, room_id), room)
         if change.changed:
             self._announce(room, [e.to_doc() for e in change.events])
             self.announcer.forget(RoomKey(merchant_id, room_id))
@@ -130,13 +142,63 @@ class VoiceRooms:
     async def act(self, merchant_id: str, room_id: str, actor: Actor, op: Op) -> VoiceRoom:
         """Run one seat operation (souk.domain.seat_rules) atomically, then announce it and apply it to the
         plane. Raises the rules' errors; an operation that changes nothing announces nothing."""
+        seating = isinstance(op, TakeSeat) or (isinstance(op, AnswerInvite) and op.accept)
+        recorded = seating and not actor.host and await self._recorded(merchant_id, room_id, actor.identity)
+        if recorded and not await self._may_record(merchant_id, actor.identity):
+            log.info("voice room %s/%s is recorded: %s has no consent to recording; seat refused", merchant_id,
+                     room_id, actor.identity)
+            raise Conflict("this room is recorded: agree to be recorded to take a seat", code="consent_required")
         room, change = await self._store.apply(merchant_id, room_id, actor, op)
         if change.changed:
             log.info("voice room %s/%s: %s by %s -> version %d", merchant_id, room_id,
                      ",".join(e.kind for e in change.events), actor.identity, change.after.version)
             self._announce(room, [e.to_doc() for e in change.events])
             await self._follow(room, change)
+        key = RoomKey(merchant_id, room_id)
+        if recorded and actor.identity in room.seats.speakers:
+            self._watch_consent(key, actor.identity)
+        self._unwatch_gone(key, room)
         return room
+
+    # ---- recording consent ----------------------------------------------------------------------------
+
+    async def _recorded(self, merchant_id: str, room_id: str, identity: str) -> bool:
+        """The room is a recorded one (as it tells its listeners, whether or not this node writes the mix) and
+        ``identity`` is not its host."""
+        try:
+            room = await self._store.get(merchant_id, room_id)
+        except SoukError:
+            return False  # the operation itself says what is wrong (voice_room_not_found)
+        return room.record and identity != room.host_identity
+
+    async def _may_record(self, merchant_id: str, identity: str) -> bool:
+        return self._consent is not None and await self._consent.may_record(merchant_id, identity)
+
+    def _watch_consent(self, key: RoomKey, identity: str) -> None:
+        """Move ``identity`` back to listening when they withdraw consent to recording while seated."""
+        if self._consent is None or (key, identity) in self._consent_watches:
+            return
+
+        async def withdrawn(record: Any) -> None:
+            if str(getattr(record, "kind", "")) != "recording":
+                return
+            cancel = self._consent_watches.pop((key, identity), None)
+            if cancel is not None:
+                cancel()
+            try:
+                room = await self.act(key.merchant_id, key.room_id, Actor(identity, host=False), LeaveSeat())
+            except SoukError as exc:
+                log.info("voice room %s: %s withdrew consent to recording; seat not left: %s", key, identity, exc)
+                return
+            log.info("voice room %s: %s withdrew consent to recording: back to listening (version %d)", key,
+                     identity, room.seats.version)
+
+        self._consent_watches[(key, identity)] = self._consent.on_withdraw(key.merchant_id, identity, withdrawn)
+
+    def _unwatch_gone(self, key: RoomKey, room: VoiceRoom) -> None:
+        speakers = room.seats.speakers if room.live else {}
+        for k in [k for k in self._consent_watches if k[0] == key and k[1] not in speakers]:
+            self._consent_watches.pop(k)()
 
     async def _follow(self, room: VoiceRoom, change: Change) -> None:
         if self._media is None:
@@ -231,5 +293,8 @@ class VoiceRooms:
                 del self._gone[(key, who)]
 
     async def aclose(self) -> None:
+        for cancel in self._consent_watches.values():
+            cancel()
+        self._consent_watches.clear()
         await self._tasks.aclose()
         await self.announcer.aclose()

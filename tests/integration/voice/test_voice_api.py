@@ -121,3 +121,29 @@ async def test_64_concurrent_http_takes_seat_exactly_16(souk: Souk) -> None:
     assert seats[0]["version"] == 0 and seats[-1]["version"] == 16 and len(seats) < 10  # paced, newest last
     taken = sorted(e["identity"] for b in seats for e in b["events"] if e["kind"] == "seat_taken")
     assert taken == sorted(room.seats.speakers)  # every change announced once
+
+
+async def test_a_recorded_room_asks_for_consent_before_a_seat(tmp_path: Path) -> None:
+    """docs/privacy.md "Consent": the banner's yes goes with the seat request (stored, channel voice_room), a
+    seat without a standing yes is 409 consent_required, a withdrawal while seated moves the speaker back."""
+    features = (*FEATURES, "souk.api.routes.consent")
+    async with running_souk(tmp_path / "souk", features=features) as souk:
+        host, ann = token(souk, "hana", "host"), token(souk, "ann", "audience")
+        act = f"/v1/voice-rooms/{ROOM}/actions"
+        async with httpx.AsyncClient(base_url=souk.base_url) as http:
+            ok(await http.post(f"/v1/voice-rooms/{ROOM}/open", json={"seats": 4, "free_seating": True,
+                                                                      "record": True}, headers=host), 201)
+            refused(await http.post(act, json={"op": "take"}, headers=ann), 409, "consent_required")
+            refused(await http.post(act, json={"op": "take", "consent_recording": False}, headers=ann),
+                    409, "consent_required")
+            refused(await http.post(act, json={"op": "take", "consent_recording": True, "language": "es",
+                                               "text_version": "nope"}, headers=ann), 404, "unknown_text_version")
+            seated = ok(await http.post(act, json={"op": "take", "consent_recording": True, "language": "es"},
+                                        headers=ann))
+            assert any(s["identity"] == "ann" for s in seated["seats"])
+            mine = ok(await http.get("/v1/consent", headers=ann))["consents"]["recording"]
+            assert mine["state"] == "granted" and mine["record"]["channel"] == "voice_room"
+            ok(await http.delete("/v1/consent/recording?language=es&channel=voice_room", headers=ann))
+            room = ok(await http.get(f"/v1/voice-rooms/{ROOM}", headers=ann))
+            assert all(s["identity"] != "ann" for s in room["seats"])  # back to listening, before the answer
+            refused(await http.post(act, json={"op": "take"}, headers=ann), 409, "consent_required")

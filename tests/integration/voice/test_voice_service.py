@@ -16,6 +16,8 @@ import pytest
 from souk.core.clock import ManualClock
 from souk.core.errors import Conflict, Forbidden, Unavailable
 from souk.core.tenancy import RoomKey
+from souk.domain.consent import Channel as ConsentChannel
+from souk.domain.consent import ConsentKind
 from souk.domain.seats import (
     Actor,
     AnswerInvite,
@@ -30,6 +32,7 @@ from souk.domain.seats import (
 from souk.domain.voice_rooms import VoiceRoomSpec
 from souk.live.recording import Binaries, Recorder
 from souk.media.voice_plane import SpeakerJoined, SpeakerLeft, SpeakerState, Talking, VoiceEvent
+from souk.privacy.consent import ConsentService
 from souk.storage import Storage
 from souk.voice.recording import recording_name
 from souk.voice.service import VoiceRooms
@@ -103,7 +106,9 @@ async def shop(storage: Storage) -> Storage:
 async def test_open_hand_invite_seat_mute_kick_end(shop: Storage, tmp_path: Path) -> None:
     channel, plane = Channel(), Plane()
     clock = ManualClock()
-    voice = VoiceRooms(shop.voice_rooms, channel, plane, clock, recordings_dir=tmp_path)
+    consent = ConsentService(shop.consent)  # a recorded room: ann agreed to be recorded before
+    await consent.answer(A, "ann", ConsentKind.RECORDING, True, channel=ConsentChannel.VOICE_ROOM, language="en")
+    voice = VoiceRooms(shop.voice_rooms, channel, plane, clock, recordings_dir=tmp_path, consent=consent)
     try:
         await voice.open(A, "v1", VoiceRoomSpec(host_identity="host", seats=16, record=True))
         assert plane.calls[0][:4] == ("ensure", KEY, 16, 2)

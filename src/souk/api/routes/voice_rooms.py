@@ -20,12 +20,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, Field
 
 from souk.api.auth import TOKEN_ERRORS, Claims, Ctx, MerchantAuthDep, key_or_token, require_staff
+from souk.api.consent import check_wording, consent_service, customer_of
 from souk.api.context import AppContext
 from souk.api.openapi import errors, raises
 from souk.api.params import NOT_LOBBY, not_lobby
 from souk.auth.tokens import ANY_ROOM, AccessClaims, Privilege, Role
-from souk.core.errors import Unavailable
+from souk.core.errors import Conflict, Unavailable
 from souk.core.ids import new_id
+from souk.domain.consent import Channel, ConsentKind
 from souk.domain.seats import (
     MAX_NAME,
     MAX_SEATS,
@@ -62,6 +64,7 @@ RULES = {403: ["wrong_room", "not_host", "invite_only", "listener_only"],
                "invites_full", "no_invite", "seats_occupied", "no_such_seat", "room_ended"],
          503: ["seats_busy"]}
 OPEN = {409: ["room_exists"], 403: ["wrong_room", "not_host"]}
+CONSENT = {409: ["consent_required"], 404: ["unknown_text_version"], 400: ["bad_subject"]}
 
 Seat = Field(ge=0, le=MAX_SEATS - 1)
 Who = Field(min_length=1, max_length=128)
@@ -110,7 +113,16 @@ class CreateIn(_Settings):
     host_identity: str = Who
 
 
-class TakeIn(BaseModel):
+class _Consent(BaseModel):
+    # a recorded room (souk.voice.service): true: agreed on the recording banner now (stored, channel
+    # voice_room); false: did not (refused in a recorded room); left out: a standing yes given before counts
+    consent_recording: bool | None = None
+    # the recording banner the listener answered (souk.domain.consent): its language and wording version
+    language: Literal["en", "es", "zh", "ar", "id", "pt"] = "en"
+    text_version: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class TakeIn(_Consent):
     op: Literal["take"]
     seat: int | None = AnySeat
 
@@ -135,7 +147,7 @@ class InviteIn(BaseModel):
     seat: int | None = AnySeat
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(_Consent):
     op: Literal["answer"]
     accept: bool
 
@@ -260,11 +272,29 @@ async def get(room_id: VoiceRoomId, merchant: Annotated[str, Depends(reader)], c
     return room_view(await voice(ctx).get(merchant, room_id))
 
 
-@router.post("/v1/voice-rooms/{room_id}/actions", responses=errors(NOT_FOUND, RULES, UNAVAILABLE))
+@router.post("/v1/voice-rooms/{room_id}/actions", responses=errors(NOT_FOUND, RULES, UNAVAILABLE, CONSENT))
 async def act(room_id: VoiceRoomId, body: ActionIn, claims: Claims, ctx: Ctx) -> dict[str, Any]:
     claims.require_room(room_id)
-    room = await voice(ctx).act(claims.merchant_id, room_id, actor(claims), to_op(body))
+    rooms = voice(ctx)
+    if isinstance(body, TakeIn) or (isinstance(body, AnswerIn) and body.accept):
+        await seat_consent(ctx, rooms, claims, room_id, body)
+    room = await rooms.act(claims.merchant_id, room_id, actor(claims), to_op(body))
     return room_view(room)
+
+
+async def seat_consent(ctx: AppContext, rooms: VoiceRooms, claims: AccessClaims, room_id: str, body: _Consent) -> None:
+    """The recording banner's answer of a listener taking a seat: a yes is stored (after its wording is checked)
+    before the seat is taken, so the seat rules see it; a no in a recorded room is 409 consent_required."""
+    if body.consent_recording is None:
+        return  # a standing yes counts (souk.voice.service checks it)
+    if not body.consent_recording:
+        if (await rooms.get(claims.merchant_id, room_id)).record and not is_host(claims):
+            raise Conflict("this room is recorded: agree to be recorded to take a seat", code="consent_required")
+        return
+    check_wording(ctx, body.language, body.text_version)
+    await consent_service(ctx).answer(claims.merchant_id, claims.identity, ConsentKind.RECORDING, True,
+                                      channel=Channel.VOICE_ROOM, language=body.language,
+                                      text_version=body.text_version, customer_id=customer_of(claims))
 
 
 @router.post("/v1/voice-rooms/{room_id}/end", responses=errors(NOT_FOUND, UNAVAILABLE))

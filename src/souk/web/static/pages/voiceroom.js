@@ -10,6 +10,7 @@ import { tokenFromHash } from "./call-ui.js";
 import { mountGroupBuy } from "./group-buy.js";
 import { mountCaptions } from "./captions.js";
 import { $, chatLine, notice, rest, text } from "./live-common.js";
+import { fillConsent, recordingText, withdrawConsent } from "./consent.js";
 
 const root = $("voiceroom");
 const ROOM = root.dataset.room;
@@ -21,6 +22,7 @@ export const MESSAGES = {
   seat_locked: "That seat is locked.",
   seats_full: "Every seat is taken.",
   no_invite: "The invitation lapsed; raise your hand again.",
+  consent_required: "This room is recorded: tick \"I agree to be recorded\" to take a seat.",
   room_ended: "The room has ended.",
   not_seated: "You hold no seat.",
   host_muted: "The host muted you.",
@@ -32,7 +34,7 @@ const explain = (e) => MESSAGES[e && e.code] || (e && e.message) || String(e);
 
 export const state = {
   token: null, me: null, host: false, room: null, version: -1, talking: new Set(), voice: null, client: null,
-  chat: null, channel: null, busy: false, again: false, offer: null, hostMuted: false, shop: null,
+  chat: null, channel: null, busy: false, again: false, offer: null, hostMuted: false, shop: null, recText: null,
 };
 window.soukVoice = state; // for tests and debugging
 
@@ -86,7 +88,22 @@ function render() {
   $("mute-btn").classList.toggle("hidden", !seat && !hosting);
   text($("mute-btn"), (seat ? seat.self_muted : hosting && state.hostMuted) ? "Unmute" : "Mute");
   $("leave-btn").classList.toggle("hidden", !seat || state.host);
+  // a recorded room: the recording banner before a seat (pages/consent.js), "Stop recording me" on one
+  const asked = r.record && r.live && !seat && !state.host && state.me !== r.host && (invited || r.free_seating);
+  $("seat-rec").classList.toggle("hidden", !asked);
+  if (asked && !state.recText) {
+    state.recText = {};
+    recordingText(state.token).then((t) => { state.recText = t; fillConsent($("seat-rec"), t); }).catch(() => { state.recText = null; });
+  }
+  $("norec-btn").classList.toggle("hidden", !(r.record && seat && !state.host));
   if (!r.live) notice(MESSAGES.room_ended);
+}
+
+// take or accept a seat with the banner's answer: ticked, the yes is stored with the wording shown
+function seatBody(body) {
+  const t = state.recText;
+  if (!state.room || !state.room.record || !$("seat-consent").checked) return body;
+  return { ...body, consent_recording: true, ...(t && t.version ? { language: t.language, text_version: t.version } : {}) };
 }
 
 function seatEl(s) {
@@ -213,8 +230,16 @@ function wire() {
     const up = state.room && state.room.hands.some((h) => h.identity === state.me);
     act({ op: up ? "lower_hand" : "raise_hand" }).catch(() => {});
   });
-  $("take-btn").addEventListener("click", () => act({ op: "take" }).catch(() => {}));
-  $("accept-btn").addEventListener("click", () => act({ op: "answer", accept: true }).catch(() => {}));
+  $("take-btn").addEventListener("click", () => act(seatBody({ op: "take" })).catch(() => {}));
+  $("accept-btn").addEventListener("click", () => act(seatBody({ op: "answer", accept: true })).catch(() => {}));
+  $("norec-btn").addEventListener("click", async () => { // the server moves me back to listening first
+    try {
+      await withdrawConsent(state.token, "recording", (state.recText && state.recText.language) || "en", "voice_room");
+      $("seat-consent").checked = false;
+      notice("Recording of you stopped: you listen again.");
+      apply(await api("GET", ""));
+    } catch (e) { notice(explain(e)); }
+  });
   $("decline-btn").addEventListener("click", () => act({ op: "answer", accept: false }).catch(() => {}));
   $("leave-btn").addEventListener("click", () => act({ op: "leave" }).catch(() => {}));
   $("mute-btn").addEventListener("click", async () => {
