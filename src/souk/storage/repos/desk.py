@@ -134,8 +134,8 @@ class SqlConversationRepo(Repo):
                 raise Conflict(f"conversation {conversation.id!r} exists", code="conversation_exists")
 
     async def append(self, merchant_id: str, conversation_id: str, events: Sequence[Event]) -> tuple[Conversation, int]:
-        if self._redaction is not None and events:
-            async with self._db.read() as conn:
+        if self._redaction is not None and events and await self._redaction.transcripts(merchant_id):
+            async with self._db.read() as conn:  # only then: the channel says whether the lines were spoken
                 channel = await conn.scalar(sa.select(T.c.channel).where(*_key(merchant_id, conversation_id)))
             if channel is not None:  # a missing conversation is 404 below
                 events = await redact_voice_events(self._redaction, merchant_id, Channel(channel), events)
