@@ -91,6 +91,45 @@ async def retention_clear(t: Tenancy) -> Then:
     return then
 
 
+async def _a_redaction(t: Tenancy) -> Then:
+    await t.ctx.storage.redaction.set(A, "transcripts", True)
+
+    async def then() -> None:
+        assert (await t.ctx.storage.redaction.own(A)) == {"transcripts": True}
+
+    return then
+
+
+@covers("GET", "/v1/privacy/redaction")
+async def redaction_get(t: Tenancy) -> Then:
+    then = await _a_redaction(t)
+    async with t.http(b_key(t)) as c:
+        body = clean(t, await c.get("/v1/privacy/redaction"))
+        assert body["redaction"]["transcripts"]["own"] is False, body
+    return then
+
+
+@covers("PUT", "/v1/privacy/redaction/{target}")
+async def redaction_put(t: Tenancy) -> Then:
+    then = await _a_redaction(t)
+    for cred in (b_key(t), b_admin(t)):
+        async with t.http(cred) as c:
+            body = clean(t, await c.put("/v1/privacy/redaction/transcripts", json={"on": False}))
+            assert body["redaction"]["transcripts"] == {"on": False, "own": True}
+    async with t.http(b_key(t)) as c:
+        clean(t, await c.delete("/v1/privacy/redaction/transcripts"))
+    return then
+
+
+@covers("DELETE", "/v1/privacy/redaction/{target}")
+async def redaction_clear(t: Tenancy) -> Then:
+    then = await _a_redaction(t)
+    async with t.http(b_admin(t)) as c:
+        body = clean(t, await c.delete("/v1/privacy/redaction/transcripts"))
+        assert body["redaction"]["transcripts"]["own"] is False
+    return then
+
+
 # ---- a customer's export and erasure (souk.api.routes.privacy_customers) ----
 
 def _unzipped(body: bytes) -> str:

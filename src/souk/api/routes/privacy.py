@@ -1,7 +1,8 @@
 """A merchant's retention days per data kind (docs/privacy.md): ``GET /v1/privacy/retention`` shows every kind
 (its days and whether the merchant set them or the [privacy] default applies); ``PUT`` and ``DELETE
 /v1/privacy/retention/{kind}`` set or clear the merchant's own. The API key or an admin staff token; changes
-are recorded in the audit log."""
+are recorded in the audit log. ``/v1/privacy/redaction[/{target}]`` the same for a merchant's PII redaction of
+stored transcripts (on or off per target; docs/privacy.md "PII redaction")."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from souk.api.context import AppContext
 from souk.api.routes.audit import Auditor, auditor
 from souk.api.routes.privacy_customers import router as customers
 from souk.domain.retention import MAX_DAYS, DataKind, policy
+from souk.storage.repos.redaction import RedactionTarget
 
 router = APIRouter(prefix="/v1/privacy", tags=["privacy"])
 
@@ -47,6 +49,40 @@ async def clear_retention(kind: Kind, who: Auditor, ctx: Ctx) -> dict[str, Any]:
     """Back to the [privacy] default for ``kind`` (idempotent)."""
     await ctx.storage.retention.clear(who.merchant_id, kind.value)
     return await _view(ctx, who.merchant_id)
+
+
+# ---- PII redaction of stored transcripts (souk.storage.repos.redaction) ----
+
+Target = Annotated[RedactionTarget, Path(description="a redaction target: " + ", ".join(t.value for t in RedactionTarget))]
+
+
+class RedactionIn(BaseModel):
+    on: bool = Field(description="redact this target's PII (e-mails, phones, cards, addresses) before it is stored")
+
+
+async def _redaction(ctx: AppContext, merchant_id: str) -> dict[str, Any]:
+    own = await ctx.storage.redaction.own(merchant_id)
+    effective = await ctx.storage.redaction.effective(merchant_id)
+    return {"redaction": {t: {"on": on, "own": t in own} for t, on in effective.items()}}
+
+
+@router.get("/redaction")
+async def get_redaction(who: Auditor, ctx: Ctx) -> dict[str, Any]:
+    """Each target: on or off, and whether the merchant chose it or the [privacy] default applies."""
+    return await _redaction(ctx, who.merchant_id)
+
+
+@router.put("/redaction/{target}", dependencies=[audited(auditor, "redaction.update", "redaction_target", "target")])
+async def put_redaction(target: Target, body: RedactionIn, who: Auditor, ctx: Ctx) -> dict[str, Any]:
+    await ctx.storage.redaction.set(who.merchant_id, target.value, body.on)
+    return await _redaction(ctx, who.merchant_id)
+
+
+@router.delete("/redaction/{target}", dependencies=[audited(auditor, "redaction.clear", "redaction_target", "target")])
+async def clear_redaction(target: Target, who: Auditor, ctx: Ctx) -> dict[str, Any]:
+    """Back to the [privacy] default for ``target`` (idempotent)."""
+    await ctx.storage.redaction.clear(who.merchant_id, target.value)
+    return await _redaction(ctx, who.merchant_id)
 
 
 router.include_router(customers)  # /v1/privacy/customers/{customer}/export|erase (souk.api.routes.privacy_customers)
