@@ -52,7 +52,11 @@ def check_wording(ctx: AppContext, language: str, text_version: str | None) -> N
 
 
 async def may_use_ai(ctx: AppContext, claims: AccessClaims) -> bool:
-    """Unless the shopper said no to ``ai_processing`` (souk.domain.consent.may_process_with_ai)."""
+    """Unless the shopper said no to ``ai_processing`` (souk.domain.consent.may_process_with_ai). A process
+    without storage (the assistant alone on the bundled demo store) keeps no consent records, so nobody there
+    can have said no: the AI stops only on an explicit no."""
+    if ctx.core is None:
+        return True
     return await consent_service(ctx).may_use_ai(claims.merchant_id, claims.identity)
 
 

@@ -42,8 +42,10 @@ async def test_0006_to_0007_keeps_the_store_and_back_removes_only_the_desk(empty
         async with engine.connect() as conn:
             assert not DESK & await conn.run_sync(_tables)
         await storage.merchants.create(merchant(A))
-        await upgrade(engine, "0007_desk")
-        assert await current_revision(engine) == "0007_desk"
+        # up through 0007 to the head: the desk rows below are written by today's repositories, which read later
+        # revisions' tables too (redaction_policies on each append); the way back to 0006 still passes 0007
+        await upgrade(engine)
+        assert await current_revision(engine) == head_revision()
         assert (await storage.merchants.get(A)).name == merchant(A).name
         await storage.desk.create(open_conversation(A, "c1", Channel.ASSISTANT_TEXT, "s1", "es", T0))
         await storage.desk.append(A, "c1", [ShopperMessage(T0, "hola")])

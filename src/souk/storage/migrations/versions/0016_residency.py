@@ -47,5 +47,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('uq_merchant_keys_active', table_name='merchant_keys')
     op.drop_table('merchant_keys')
-    with op.batch_alter_table('merchants') as batch:
-        batch.drop_column('data_region')
+    # a plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35 has it): batch mode would rebuild `merchants`, which
+    # every tenant table references, and SQLite refuses to drop it under them
+    op.drop_column('merchants', 'data_region')
