@@ -471,6 +471,13 @@ class RecordOut(TypedDict):
     duration_s: float | None
 
 
+class RedactionIn(TypedDict):
+    on: bool
+
+
+RedactionTarget = Literal['transcripts']
+
+
 class ReplyIn(TypedDict):
     text: NotRequired[str | None]
     canned_id: NotRequired[str | None]
@@ -628,6 +635,9 @@ StatusFilter = Literal['ai', 'queued', 'assigned', 'closed']
 
 
 class TakeIn(TypedDict):
+    consent_recording: NotRequired[bool | None]
+    language: NotRequired[Literal['en', 'es', 'zh', 'ar', 'id', 'pt']]
+    text_version: NotRequired[str | None]
     op: Literal['take']
     seat: NotRequired[int | None]
 
@@ -685,6 +695,9 @@ class VideoIn(TypedDict):
 
 
 class VoiceRoomsAnswerIn(TypedDict):
+    consent_recording: NotRequired[bool | None]
+    language: NotRequired[Literal['en', 'es', 'zh', 'ar', 'id', 'pt']]
+    text_version: NotRequired[str | None]
     op: Literal['answer']
     accept: bool
 
@@ -1218,6 +1231,9 @@ OPERATIONS: frozenset[tuple[str, str]] = frozenset({
     ('POST', '/v1/privacy/consents/{subject}'),
     ('POST', '/v1/privacy/customers/{customer}/erase'),
     ('POST', '/v1/privacy/customers/{customer}/export'),
+    ('GET', '/v1/privacy/redaction'),
+    ('DELETE', '/v1/privacy/redaction/{target}'),
+    ('PUT', '/v1/privacy/redaction/{target}'),
     ('GET', '/v1/privacy/retention'),
     ('DELETE', '/v1/privacy/retention/{kind}'),
     ('PUT', '/v1/privacy/retention/{kind}'),
