@@ -39,7 +39,8 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(storage: Storage) -> tuple[dict[str, bool], dict[str, bool]]:
         await storage.merchants.get(args.merchant)
-        return await storage.redaction.own(args.merchant), await storage.redaction.effective(args.merchant)
+        own = await storage.redaction.own(args.merchant)
+        return own, storage.redaction.resolve(own)
 
     own, effective = with_storage(settings, work)
     view = {t: {"on": on, "own": t in own} for t, on in effective.items()}

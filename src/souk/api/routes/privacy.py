@@ -62,7 +62,7 @@ class RedactionIn(BaseModel):
 
 async def _redaction(ctx: AppContext, merchant_id: str) -> dict[str, Any]:
     own = await ctx.storage.redaction.own(merchant_id)
-    effective = await ctx.storage.redaction.effective(merchant_id)
+    effective = ctx.storage.redaction.resolve(own)
     return {"redaction": {t: {"on": on, "own": t in own} for t, on in effective.items()}}
 
 

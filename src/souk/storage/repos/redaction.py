@@ -59,7 +59,10 @@ class SqlRedactionRepo(Repo):
 
     async def effective(self, merchant_id: str) -> dict[str, bool]:
         """Every target: the merchant's own choice, else the default."""
-        own = await self.own(merchant_id)
+        return self.resolve(await self.own(merchant_id))
+
+    def resolve(self, own: dict[str, bool]) -> dict[str, bool]:
+        """Every target from the merchant's own choices (``own``), the default where it made none."""
         return {t.value: own.get(t.value, d) for t, d in self.defaults.items()}
 
     async def set(self, merchant_id: str, target: str, enabled: bool) -> None:
