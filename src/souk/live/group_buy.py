@@ -191,6 +191,7 @@ class GroupBuys:
         require_host(claims, room_id, "end a group buy")
         await self._in_room(claims.merchant_id, room_id, offer_id)
         offer = await self._storage.group_buys.end(claims.merchant_id, offer_id)
+        self._shop.ticker.forget(claims.merchant_id, room_id, f"group:{offer_id}")  # no stale count after the end
         body = {"type": "group_buy_end", **await self._view(claims.merchant_id, offer)}
         seq = await self._pub.publish(claims.merchant_id, room_id, body, cid=f"gb-end-{offer_id}")
         log.info("room %s: group buy %s ended by %s at %d buyers (price %s)", room_id, offer_id, claims.identity,

@@ -39,6 +39,10 @@ class StockTicker:
             return
         self._pending[key] = body
 
+    def forget(self, merchant_id: str, room_id: str, sale_id: str) -> None:
+        """Drop a sale's pending update (the sale is over: a stale value must not follow its end)."""
+        self._pending.pop((merchant_id, room_id, sale_id), None)
+
     async def flush(self) -> int:
         """Emit everything pending now; returns how many messages went out."""
         batch, self._pending = self._pending, {}

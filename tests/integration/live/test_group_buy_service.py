@@ -99,8 +99,11 @@ async def test_the_host_ends_it_or_the_clock_does_and_a_restart_rearms(groups: A
     first = await service.create(HOST, ROOM, "HOT", tiers=TIERS, cap=10, duration_s=600)
     with pytest.raises(Forbidden):
         await service.end(who("v0"), ROOM, first["offer_id"])
+    await service.join(who("v5"), ROOM, first["offer_id"], country="US")  # its count waits for the tick
     ended = await service.end(HOST, ROOM, first["offer_id"])
     assert ended["type"] == "group_buy_end" and ended["ended"] and not ended["active"]
+    await commerce.ticker.flush()  # the end dropped the pending count: nothing says "open" after the end
+    assert not [m for m in rec.of("group_buy_progress") if m["offer_id"] == first["offer_id"]]
     with pytest.raises(Conflict) as exc:
         await service.join(who("v0"), ROOM, first["offer_id"], country="US")
     assert exc.value.code == "group_buy_ended"

@@ -37,3 +37,18 @@ def test_the_sellers_tier_syntax() -> None:
                                                  (-4, "0:00")])
 def test_countdown(seconds: float, shown: str) -> None:
     assert run_module(MODULE, f"m.clock({seconds})", expression=True) == shown
+
+
+def test_an_ended_offer_takes_only_its_end_and_a_stale_count_is_dropped() -> None:
+    out = run_module(MODULE, f"""const o = {{...{json.dumps(OFFER)}, offer_id: "g1"}};
+        const over = {{...o, active: false, ended: true}};
+        const msg = (type, extra = {{}}) => ({{type, offer_id: "g1", buyers: 2, ...extra}});
+        return [m.takes(o, msg("group_buy_progress", {{buyers: 3}})),
+                m.takes(o, msg("group_buy_progress", {{buyers: 1}})),
+                m.takes(over, msg("group_buy_progress", {{buyers: 3, active: true}})),
+                m.takes(over, msg("group_buy_tier")),
+                m.takes(over, msg("group_buy_end")),
+                m.takes(null, msg("group_buy_progress")),
+                m.takes(null, msg("group_buy_start")),
+                m.takes(over, {{type: "group_buy_start", offer_id: "g2"}})];""")
+    assert out == [True, False, False, False, True, False, True, True]

@@ -78,6 +78,18 @@ export function progressText(o) {
   return `${joined} · ${more} more for ${o.currency} ${o.next.price}`;
 }
 
+// Whether a room message changes the offer shown: another offer only when it starts; a coalesced count
+// older than a tier already shown never; and nothing but its end once an offer is over (a count sent before
+// the end may arrive after it, from another node's ticker or the history replay: an ended offer never opens
+// again).
+export function takes(offer, b) {
+  const current = Boolean(offer) && offer.offer_id === b.offer_id;
+  if (!current) return b.type === "group_buy_start";
+  if (b.type === "group_buy_progress" && b.buyers < offer.buyers) return false;
+  if (b.type !== "group_buy_end" && (offer.ended || !offer.active)) return false;
+  return true;
+}
+
 export function mountGroupBuy(root, { room, token, country = () => "US", onOrder = null } = {}) {
   styles();
   const base = `/v1/live/${encodeURIComponent(room)}/group-buys`;
@@ -185,11 +197,8 @@ export function mountGroupBuy(root, { room, token, country = () => "US", onOrder
 
   function onSystem(b) {
     if (!b || !TYPES.has(b.type) || state.closed) return;
-    const current = state.offer && state.offer.offer_id === b.offer_id;
-    if (!current && b.type !== "group_buy_start") return;
+    if (!takes(state.offer, b)) return;
     if (b.type === "group_buy_start") news.textContent = "";
-    // a coalesced progress may be older than a tier announcement already shown
-    if (current && b.type === "group_buy_progress" && b.buyers < state.offer.buyers) return;
     const { type, ...view } = b;
     show(view);
     if (type === "group_buy_tier") news.textContent = `Tier unlocked: everyone pays ${b.currency} ${b.price}`;
