@@ -2,7 +2,9 @@
 
 The shopper's page loads on a clean link (a shopper already on the product page); the cell's impairments
 are set just before she presses "Video call the seller", so signaling, ICE, DTLS and media all cross them.
-Connect time: the seller's accept click (as its page saw it) -> both pages decoding the other's video.
+Connect time: the seller's accept click (as its page saw it) -> both pages decoding the other's video, or, on a
+side where the SDK's weak-link adapter took the video away before its first frame (30 % loss), hearing the other
+(``connected_audio_only`` names such sides).
 """
 
 from __future__ import annotations
@@ -75,9 +77,13 @@ class CallResult:
     ring_ms: float | None = None  # call button -> ring shown on the console (as the driver saw it)
     steps: dict[str, float] | None = None  # each page's steps relative to the accept (souk.bench.consult)
     detail: dict[str, Any] | None = None  # per side, the repair counters over the window (souk.bench.links_detail)
+    # the sides whose first media from the other was the voice: the SDK took the video away before a frame came
+    audio_only: list[str] | None = None
 
     def figures(self) -> dict[str, Any]:
         out: dict[str, Any] = {"connect_ms": round(self.connect_ms, 1), "call_up": self.in_call_after}
+        if self.audio_only:
+            out["connected_audio_only"] = self.audio_only
         if self.steps is not None:  # the connect's trace: ring, then each step relative to the accept
             out.update({"ring_ms": None if self.ring_ms is None else round(self.ring_ms, 1),
                         "steps": {k: round(v, 1) for k, v in sorted(self.steps.items(), key=lambda kv: kv[1])}})
@@ -148,7 +154,9 @@ async def call(b: Browsers, links: tuple[Link, Link], profiles: tuple[LinkProfil
         await accept.wait_for(timeout=TIMEOUT_MS)
         t_ring = time.time() * 1000
         connect_ms, steps = await accept_and_time(seller, shopper, accept, ring_s, timeout_ms=TIMEOUT_MS)
-        result = CallResult(connect_ms=connect_ms, ring_ms=t_ring - t_call, steps=steps)
+        audio_only = [name for name, page in (("seller", seller), ("shopper", shopper))
+                      if await page.evaluate("() => window.__audioOnly")]
+        result = CallResult(connect_ms=connect_ms, ring_ms=t_ring - t_call, steps=steps, audio_only=audio_only)
         if not impair_first:
             await _impair(links, profiles)
         if window_s > 0:

@@ -173,3 +173,32 @@ def test_a_voice_losing_a_tenth_of_its_packets_releases_the_hold() -> None:
     got = policy([audio(lossy(0), 2), audio(lossy(1_000), 6), audio(lossy(2_000), 2), audio(lossy(3_000, lost=0), 0)])
     assert got == [250, None, 250, "keep"]
     assert policy([{**lossy(0), "audioPackets": 5, "audioLost": 5}]) == [250]  # too few packets to judge
+
+
+def test_decoupled_video_holds_past_the_voice_budget_and_learns_from_freezes_while_held() -> None:
+    """Video out of lip sync with the voice (unsyncVideo) is held for a repair round trip however long the
+    path: 300 ms gets 400 where a synced subscription gets none; a freeze while held adds 100 ms (a repair
+    upstream took longer than this side's round trip), up to 700; heavy voice loss no longer releases it."""
+    got = policy([lossy(0, rtt=300), {**lossy(1_000, rtt=300), "freezes": 1}, {**lossy(2_000, rtt=300), "freezes": 2},
+                  lossy(3_000, rtt=300), {**lossy(4_000, rtt=300), "freezes": 1}, {**lossy(5_000, rtt=300), "freezes": 1},
+                  {**lossy(6_000, rtt=300), "freezes": 1}, {**lossy(7_000, rtt=300), "audioPackets": 35,
+                                                            "audioLost": 15}], decoupled=True)
+    assert got == [400, 500, 600, "keep", 700, "keep", "keep", "keep"]
+    assert policy([lossy(0, rtt=300)]) == ["keep"]  # in lip sync: no hold at 300 ms (the voice would wait)
+    # a freeze before any hold teaches nothing (the hold was not there to fail)
+    assert policy([{**lossy(0, rtt=2, lost=0), "freezes": 1}, lossy(1_000, rtt=2)], decoupled=True) == [150, "keep"]
+    # video that cannot be repaired (over 15 % lost) is still let go
+    assert policy([lossy(0), lossy(1_000, lost=20)], decoupled=True) == [250, None]
+
+
+def test_unsync_video_moves_the_video_alone_to_a_stream_of_its_own() -> None:
+    lines = ["v=0", "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=mid:0", "a=msid:janus janusa", "a=ssrc:11 msid:janus janusa",
+             "m=video 9 UDP/TLS/RTP/SAVPF 96", "a=mid:1", "a=msid:janus janusv", "a=ssrc:22 cname:x",
+             "a=ssrc:22 msid:janus janusv", "m=video 0 x 96", "a=msid:- t3", ""]
+    sdp = "\r\n".join(lines)
+    got = run("return [m.unsyncVideo(a), m.unsyncVideo(b)];", a=sdp, b="v=0\nm=video 9 x 96\na=mid:1\n")
+    assert got[0].split("\r\n") == ["v=0", "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=mid:0", "a=msid:janus janusa",
+                                    "a=ssrc:11 msid:janus janusa", "m=video 9 UDP/TLS/RTP/SAVPF 96", "a=mid:1",
+                                    "a=msid:janus-video janusv", "a=ssrc:22 cname:x",
+                                    "a=ssrc:22 msid:janus-video janusv", "m=video 0 x 96", "a=msid:- t3", ""]
+    assert got[1] == "v=0\nm=video 9 x 96\na=mid:1\n"

@@ -132,3 +132,28 @@ def test_red_payloads_are_read_and_rebuilt_with_two_copies() -> None:
     assert got["bad"] == [None, None, None]
     # a block too old (offset >= 2^14) or too long (>= 1024 bytes) is left out
     assert got["old"] == [63, *range(9 * 16, 9 * 16 + 10)]
+
+
+def test_the_rebuilder_works_from_its_source_text_as_the_red_worker_runs_it() -> None:
+    """The RED worker is made from the functions' source text (a blob: same origin as any page): rebuilt from
+    that text alone, the rebuilder turns RED frames into two-copy payloads, counts them, and passes frames of
+    another payload type (video never reaches it in a worker; on the main thread it passes) untouched."""
+    got = run("""
+      const make = new Function(`${m.parseRed}\\n${m.buildRed}\\n${m.redRebuilder}\\nreturn redRebuilder;`)();
+      const stats = { frames: 0, rebuilt: 0 };
+      const rebuild = make(2, m.RED_PT, stats);
+      const frame = (pt, ts, bytes) => ({ data: Uint8Array.from(bytes).buffer, getMetadata: () => ({ payloadType: pt, rtpTimestamp: ts }) });
+      const outs = [];
+      for (let k = 0; k < 3; k++) {
+        const f = rebuild(frame(111, 1000 + 960 * k, [63, k + 1, k + 1, k + 1]));
+        outs.push(Array.from(new Uint8Array(f.data)));
+      }
+      const other = rebuild(frame(96, 5, [1, 2, 3]));
+      return { outs, other: Array.from(new Uint8Array(other.data)), stats };
+    """)
+    assert got["outs"][0] == [63, 1, 1, 1]
+    # third frame: two 4-byte headers (offsets 1920 and 960, 3 bytes each), the primary's header, oldest first
+    assert got["outs"][2] == [0x80 | 63, 1920 >> 6, (1920 & 0x3f) << 2, 3, 0x80 | 63, 960 >> 6, (960 & 0x3f) << 2, 3,
+                              63, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert got["other"] == [1, 2, 3]
+    assert got["stats"] == {"frames": 4, "rebuilt": 3}

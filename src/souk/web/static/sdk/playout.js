@@ -36,6 +36,13 @@ export const PLAYOUT = {
   defaultRttMs: 150, // when the browser reports no RTT yet
   stepMs: 20, // smaller changes are not applied
   calmMs: 10000, // no repair for this long: the browser's own buffer again
+  // A subscription whose video is kept out of lip sync with its voice (`decoupled`: unsyncVideo below) holds the
+  // video alone, so the voice budget does not apply: the hold covers the round trip, and each freeze seen
+  // while holding adds `learnMs` (a repair upstream, Janus NACKing the publisher, takes a round trip this
+  // side cannot see), up to `decoupledMaxMs`.
+  decoupled: false,
+  decoupledMaxMs: 700,
+  learnMs: 100,
 };
 
 export class PlayoutPolicy {
@@ -43,6 +50,7 @@ export class PlayoutPolicy {
     this.p = { ...PLAYOUT, ...opts };
     this.target = null; // ms, or null = the browser's own
     this.repairAt = null;
+    this.learned = 0; // decoupled: ms added for freezes seen while holding
   }
 
   // A sample {t, rttMs, videoPackets, videoLost, nacks}: the new target (ms, or null) when it changes, else
@@ -55,16 +63,20 @@ export class PlayoutPolicy {
     let want = this.target;
     const heard = (s.audioPackets || 0) + (s.audioLost || 0);
     const audioLossPct = heard > 0 ? (100 * (s.audioLost || 0)) / heard : 0;
-    if ((expected > 0 && lossPct > p.maxLossPct) || (heard >= 20 && audioLossPct >= p.audioMaxLossPct)) {
+    const voiceLost = !p.decoupled && heard >= 20 && audioLossPct >= p.audioMaxLossPct; // the voice waits for nothing
+    if ((expected > 0 && lossPct > p.maxLossPct) || voiceLost) {
       want = null;
     } else if (repairing) {
       this.repairAt = s.t;
       const rtt = typeof s.rttMs === "number" && s.rttMs > 0 ? s.rttMs : p.defaultRttMs;
-      const cap = Math.min(p.maxMs, Math.round(p.budgetMs - rtt / 2));
+      const cap = p.decoupled ? p.decoupledMaxMs : Math.min(p.maxMs, Math.round(p.budgetMs - rtt / 2));
+      if (p.decoupled && this.target !== null && (s.freezes || 0) > 0) {
+        this.learned = Math.min(p.decoupledMaxMs, this.learned + p.learnMs); // held, and still froze
+      }
       if (cap < p.rttFactor * rtt) {
         want = null; // too long a path: a hold that covers a repair costs the voice more than the freeze
       } else {
-        const need = Math.min(cap, Math.max(p.floorMs, Math.round(p.rttFactor * rtt + p.marginMs)));
+        const need = Math.min(cap, Math.max(p.floorMs, Math.round(p.rttFactor * rtt + p.marginMs)) + this.learned);
         // up at once; down only by a clear step (the RTT estimate wobbles), or at once to the cap
         if (want === null || need > want || want - need >= 2 * p.stepMs || want > cap) want = need;
       }
@@ -108,13 +120,15 @@ export class StallWatch {
 
 // The cumulative counters a sample is made of, from one getStats() report of a subscription.
 export function playoutSnapshot(stats, t) {
-  const out = { t, videoPackets: 0, videoLost: 0, nacks: 0, framesDecoded: 0, rttMs: null, audioPackets: 0, audioLost: 0 };
+  const out = { t, videoPackets: 0, videoLost: 0, nacks: 0, framesDecoded: 0, freezes: 0, rttMs: null, audioPackets: 0,
+    audioLost: 0 };
   stats.forEach((s) => {
     if (s.type === "inbound-rtp" && s.kind === "video") {
       out.videoPackets += s.packetsReceived || 0;
       out.videoLost += Math.max(0, s.packetsLost || 0);
       out.nacks += s.nackCount || 0;
       out.framesDecoded += s.framesDecoded || 0;
+      out.freezes += s.freezeCount || 0;
     } else if (s.type === "inbound-rtp" && s.kind === "audio") {
       out.audioPackets += s.packetsReceived || 0;
       out.audioLost += Math.max(0, s.packetsLost || 0);
@@ -130,7 +144,26 @@ export function playoutSnapshot(stats, t) {
 export function playoutSample(prev, cur) {
   const d = (k) => Math.max(0, (cur[k] || 0) - (prev[k] || 0));
   return { t: cur.t, rttMs: cur.rttMs, videoPackets: d("videoPackets"), videoLost: d("videoLost"), nacks: d("nacks"),
-           audioPackets: d("audioPackets"), audioLost: d("audioLost") };
+           audioPackets: d("audioPackets"), audioLost: d("audioLost"), freezes: d("freezes") };
+}
+
+// A subscriber offer with its video in a stream of its own (the msid's stream id + "-video", in the video
+// sections only): Chromium keeps lip sync only between tracks of one stream, so the video's playout hold then
+// never delays the voice (the voice comes first on a long lossy path; the picture may trail it by the hold).
+// The SDK does this for feeds that are not simulcast (consults, group calls): a live show's viewers keep lip
+// sync. An offer without msids is returned as it is.
+export function unsyncVideo(sdp) {
+  const eol = sdp.includes("\r\n") ? "\r\n" : "\n";
+  let video = false;
+  return sdp.split(eol).map((l) => {
+    if (l.startsWith("m=")) video = l.startsWith("m=video ");
+    if (!video) return l;
+    let m = /^a=msid:(\S+)(.*)$/.exec(l);
+    if (m && m[1] !== "-") return `a=msid:${m[1]}-video${m[2]}`;
+    m = /^(a=ssrc:\d+ msid:)(\S+)(.*)$/.exec(l);
+    if (m && m[2] !== "-") return `${m[1]}${m[2]}-video${m[3]}`;
+    return l;
+  }).join(eol);
 }
 
 // Applies a PlayoutPolicy (once a second) and a StallWatch (every `pollMs`) to each subscription of a Room;
@@ -154,7 +187,8 @@ export class PlayoutAdapter {
     const snap = playoutSnapshot(await sub.pc.getStats(), performance.now());
     let st = this.state.get(sub.id);
     if (!st) {
-      st = { policy: new PlayoutPolicy(this.opts.policy), watch: new StallWatch(this.opts.stall), last: snap, asking: false };
+      st = { policy: new PlayoutPolicy({ ...this.opts.policy, decoupled: sub.lipSync === false }),
+        watch: new StallWatch(this.opts.stall), last: snap, asking: false };
       this.state.set(sub.id, st);
     }
     // Not for simulcast feeds (live shows, group calls): Janus forwards every keyframe request to the publisher

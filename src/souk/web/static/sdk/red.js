@@ -224,38 +224,119 @@ export function buildRed(pt, primary, ts, history, copies) {
   return out;
 }
 
-// Whether this browser can rebuild its RED payloads (encoded insertable streams).
-export function canAddCopies() {
-  return typeof RTCRtpSender !== "undefined" && "createEncodedStreams" in RTCRtpSender.prototype;
+// Each RED payload of a sender's audio frames rebuilt with the last `copies` primaries; frames of another payload
+// type pass as they are. `stats` counts. Self-contained (it runs in the RED worker too, from its source text).
+export function redRebuilder(copies, redPt, stats) {
+  const history = [];
+  return (frame) => {
+    try {
+      stats.frames += 1;
+      const meta = frame.getMetadata ? frame.getMetadata() : {};
+      const ts = typeof meta.rtpTimestamp === "number" ? meta.rtpTimestamp : frame.timestamp;
+      const red = meta.payloadType === Number(redPt) ? parseRed(new Uint8Array(frame.data)) : null;
+      if (red && typeof ts === "number") {
+        const out = buildRed(red.pt, red.primary, ts, history, copies);
+        if (out) { frame.data = out.buffer; stats.rebuilt += 1; }
+        history.push({ ts, data: red.primary.slice() });
+        while (history.length > copies) history.shift();
+      }
+    } catch (e) {
+      stats.error = String(e);
+    }
+    return frame;
+  };
 }
 
-// Pipe a publisher PeerConnection's senders (made with encodedInsertableStreams: true): audio frames whose
-// payload type is RED_PT get `copies` redundant blocks; everything else passes as it is. `stats` counts.
-export function addCopies(pc, copies = 2, stats = { frames: 0, rebuilt: 0 }) {
+// The RED worker's own code: each audio sender given to it (RTCRtpScriptTransform) is rebuilt there, off the
+// page's main thread; its counts go back to the page a few times a second.
+function redWorkerMain() {
+  self.onrtctransform = (ev) => {
+    const { readable, writable, options } = ev.transformer;
+    const stats = { frames: 0, rebuilt: 0 };
+    const rebuild = redRebuilder(options.copies, options.pt, stats);
+    let told = 0;
+    readable.pipeThrough(new TransformStream({
+      transform(frame, controller) {
+        controller.enqueue(rebuild(frame));
+        const now = Date.now();
+        if (now - told >= 250) { told = now; self.postMessage({ id: options.id, stats }); }
+      },
+    })).pipeTo(writable).catch(() => {});
+  };
+  self.postMessage({ ready: true });
+}
+
+const WORKER_WAIT_MS = 1000;
+let worker; // the page's one RED worker: a Promise of it, or of null where none can run (undefined: not tried)
+const workerStats = new Map(); // transform id -> the stats object addCopies returned
+let transforms = 0;
+
+// The RED worker, made once from a blob of its source (same origin as the page, whatever origin the SDK came
+// from: an embed on a shop's page); null when this browser or the page's content-security-policy allows none.
+function redWorker() {
+  if (worker !== undefined) return worker;
+  worker = new Promise((resolve) => {
+    if (typeof RTCRtpScriptTransform === "undefined" || typeof Worker === "undefined" || typeof Blob === "undefined") {
+      resolve(null);
+      return;
+    }
+    let w;
+    const give = (x) => { clearTimeout(timer); resolve(x); };
+    const timer = setTimeout(() => { if (w) w.terminate(); give(null); }, WORKER_WAIT_MS);
+    try {
+      const src = `"use strict";\n${parseRed}\n${buildRed}\n${redRebuilder}\n(${redWorkerMain})();\n`;
+      w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
+    } catch (e) {
+      give(null);
+      return;
+    }
+    w.onerror = () => { w.terminate(); give(null); };
+    w.onmessage = (ev) => {
+      if (ev.data && ev.data.ready) { give(w); return; }
+      const stats = ev.data && workerStats.get(ev.data.id);
+      if (stats) Object.assign(stats, ev.data.stats);
+    };
+  });
+  return worker;
+}
+
+// Whether this browser can rebuild its RED payloads (a worker transform, or encoded insertable streams).
+export function canAddCopies() {
+  return (typeof RTCRtpScriptTransform !== "undefined" && typeof Worker !== "undefined") ||
+    (typeof RTCRtpSender !== "undefined" && "createEncodedStreams" in RTCRtpSender.prototype);
+}
+
+// Where a publisher's copies will be made, decided before its PeerConnection exists: "worker" (the audio sender
+// alone, through RTCRtpScriptTransform in the RED worker: video never leaves the browser's own pipeline),
+// "main" (encoded insertable streams: the PeerConnection needs `encodedInsertableStreams: true`, and every
+// sender, video too, passes through the page's main thread, where a busy page delays frames and past Chromium's
+// queue limit drops one, which freezes the picture until the next keyframe), or null (one copy, Chromium's own).
+export async function copiesMode() {
+  if (await redWorker()) return "worker";
+  return typeof RTCRtpSender !== "undefined" && "createEncodedStreams" in RTCRtpSender.prototype ? "main" : null;
+}
+
+// Rebuild a publisher PeerConnection's RED audio with `copies` redundant blocks: in the RED worker (`mode`
+// "worker"), or piping its senders on the main thread ("main": the PeerConnection was made with
+// encodedInsertableStreams: true; frames of other senders pass as they are). `stats` counts.
+export async function addCopies(pc, copies = 2, mode = "main", stats = { frames: 0, rebuilt: 0 }) {
+  stats.mode = mode;
+  if (mode === "worker") {
+    const w = await redWorker();
+    for (const sender of pc.getSenders()) {
+      if (!sender.track || sender.track.kind !== "audio") continue;
+      const id = ++transforms;
+      workerStats.set(id, stats);
+      sender.transform = new RTCRtpScriptTransform(w, { copies, pt: RED_PT, id });
+    }
+    return stats;
+  }
   for (const sender of pc.getSenders()) {
     if (!sender.track) continue;
     const { readable, writable } = sender.createEncodedStreams();
     if (sender.track.kind !== "audio") { readable.pipeTo(writable).catch(() => {}); continue; }
-    const history = [];
-    const t = new TransformStream({
-      transform(frame, controller) {
-        try {
-          stats.frames += 1;
-          const meta = frame.getMetadata ? frame.getMetadata() : {};
-          const ts = typeof meta.rtpTimestamp === "number" ? meta.rtpTimestamp : frame.timestamp;
-          const red = meta.payloadType === Number(RED_PT) ? parseRed(new Uint8Array(frame.data)) : null;
-          if (red && typeof ts === "number") {
-            const out = buildRed(red.pt, red.primary, ts, history, copies);
-            if (out) { frame.data = out.buffer; stats.rebuilt += 1; }
-            history.push({ ts, data: red.primary.slice() });
-            while (history.length > copies) history.shift();
-          }
-        } catch (e) {
-          stats.error = String(e);
-        }
-        controller.enqueue(frame);
-      },
-    });
+    const rebuild = redRebuilder(copies, RED_PT, stats);
+    const t = new TransformStream({ transform(frame, controller) { controller.enqueue(rebuild(frame)); } });
     readable.pipeThrough(t).pipeTo(writable).catch(() => {});
   }
   return stats;

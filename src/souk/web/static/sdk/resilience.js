@@ -15,6 +15,7 @@
 // connection stays down (the signaling socket may itself be waiting for the link to come back).
 
 import { SoukError } from "./errors.js";
+import { unsyncVideo } from "./playout.js";
 import { redForJanus, redPublishAnswer, redPublishOffer, redSubscribeOffer } from "./red.js";
 
 const OPUS_WANTS = { useinbandfec: "1", usedtx: "1" };
@@ -122,8 +123,9 @@ export async function restartInPlace(room, target, pc) {
   const sub = room.subs.get(target);
   if (!sub || sub.pc !== pc) throw new SoukError("unknown_subscription", "the subscription was closed");
   const reply = await client.request({ type: "restart", target });
-  const red = sub.red ? redSubscribeOffer(reply.sdp) : null; // a RED feed stays RED (sdk/red.js)
-  await pc.setRemoteDescription({ type: "offer", sdp: red ? red.sdp : reply.sdp });
+  const offered = sub.lipSync === false ? unsyncVideo(reply.sdp) : reply.sdp; // as when it was made (souk.js)
+  const red = sub.red ? redSubscribeOffer(offered) : null; // a RED feed stays RED (sdk/red.js)
+  await pc.setRemoteDescription({ type: "offer", sdp: red ? red.sdp : offered });
   const sdp = opusResilient((await pc.createAnswer()).sdp);
   await pc.setLocalDescription({ type: "answer", sdp });
   await client.request({ type: "answer", sub: target, sdp: (red && redForJanus(sdp, red)) || sdp });

@@ -25,7 +25,9 @@
 // Weak links (sdk/resilience.js, sdk/layers.js, docs/resilience.md): Opus FEC and DTX asked for in every SDP;
 // each subscription's simulcast layer follows its measured bandwidth, loss and freezes, falling back to audio
 // only when even the lowest layer does not get through (connect({ adapt: false }): never); a PeerConnection
-// whose ICE stays down is restarted in place (same ids, same call), not re-dialled.
+// whose ICE stays down is restarted in place (same ids, same call), not re-dialled. Outside live shows a
+// subscription's video is kept out of lip sync with its voice (connect({ lipSync: true }): kept), so video held
+// for its repairs (sdk/playout.js) never delays the voice.
 //
 // Several Souk nodes: a room's media lives on one node; a join that reaches another node is refused
 // room_elsewhere with details.signal_url, and join() moves the socket there (same token) and joins once more
@@ -48,9 +50,9 @@ import { SoukError, mediaError } from "./errors.js";
 import { Emitter } from "./emitter.js";
 import { readQuality, reportRoom } from "./quality.js";
 import { IceRestarter, opusResilient, temporalLayers } from "./resilience.js";
-import { addCopies, canAddCopies, redForJanus, redPublishAnswer, redPublishOffer, redSubscribeOffer } from "./red.js";
+import { addCopies, canAddCopies, copiesMode, redForJanus, redPublishAnswer, redPublishOffer, redSubscribeOffer } from "./red.js";
 import { LayerAdapter } from "./layers.js";
-import { PlayoutAdapter } from "./playout.js";
+import { PlayoutAdapter, unsyncVideo } from "./playout.js";
 import { scheduleIceRefresh } from "./ice.js";
 
 // Messaging (chat, danmaku, likes, gifts, presence) lives in /static/rtm/chat.js; re-exported here.
@@ -75,13 +77,16 @@ function wsUrl(base, token) {
 // join: a room id the server joins (?join=) as soon as the socket is up, its reply right after the welcome:
 // a round trip less on a slow link; client.join(that room) then takes that reply.
 export async function connect({ token, baseUrl = "", timeoutMs = DEFAULT_TIMEOUT_MS, iceServers, quality = true,
-  adapt = true, join = null } = {}) {
+  adapt = true, join = null, lipSync = "auto" } = {}) {
   const url = wsUrl(baseUrl, token);
   const early = join ? new URL(url) : null;
   if (early) early.searchParams.set("join", join);
   const client = new Client(early ? early.toString() : url, timeoutMs, iceServers);
   client.qualityReports = quality; // upload call-quality reports (sdk/quality.js, docs/quality.md)
   client.adapt = adapt; // pick each subscription's layer / audio-only from its own stats (sdk/layers.js)
+  // keep voice and video of a subscription in lip sync: "auto" (simulcast feeds, i.e. live shows, only), true,
+  // false (sdk/playout.js unsyncVideo: elsewhere the voice never waits for video held for its repairs)
+  client.lipSync = lipSync;
   if (join) {
     client._early = { roomId: join, reply: client._expect("join") };
     client._early.reply.catch(() => {}); // client.join reports it
@@ -337,6 +342,9 @@ export class Room extends Emitter {
     this.feeds = new Map((joined.feeds || []).map((f) => [f.participant, f]));
     this.autoSubscribe = autoSubscribe;
     this.red = !!joined.red; // publish audio with RFC 2198 redundancy (sdk/red.js; the server decides per room)
+    // keep each subscription's voice in lip sync with its video: "auto" (simulcast feeds only), true or false
+    // (sdk/playout.js unsyncVideo)
+    this.lipSync = client.lipSync ?? "auto";
     this.pub = null; // { pc, stream }
     // sub id -> { pc, participant, stream, id, warm }; a warm sub has participant null until it is switched
     this.subs = new Map();
@@ -416,8 +424,10 @@ export class Room extends Emitter {
     if (this.pub) throw new SoukError("already_publishing", "already publishing");
     const stream = opts.stream || (await this.getMedia(opts));
     this.localStream = stream;
-    const copies = this.red && opts.red !== false && (opts.redCopies ?? 2) > 1 && canAddCopies() ? (opts.redCopies ?? 2) : 1;
-    const pc = copies > 1 ? this._pc({ encodedInsertableStreams: true }) : this._pc(); // sdk/red.js addCopies
+    const wanted = this.red && opts.red !== false && (opts.redCopies ?? 2) > 1 && canAddCopies();
+    const mode = wanted ? await copiesMode() : null; // sdk/red.js: in a worker, else on the main thread
+    const copies = mode ? (opts.redCopies ?? 2) : 1;
+    const pc = mode === "main" ? this._pc({ encodedInsertableStreams: true }) : this._pc();
     this.pub = { pc, stream };
     this.simulcast = !!opts.simulcast;
     for (const track of stream.getTracks()) {
@@ -432,7 +442,7 @@ export class Room extends Emitter {
         pc.addTransceiver(track, init);
       }
     }
-    if (copies > 1) this.pub.redStats = addCopies(pc, copies); // RED: 2 copies a packet once it is RED
+    if (mode) this.pub.redStats = await addCopies(pc, copies, mode); // RED: 2 copies a packet once it is RED
     const early = [];
     let answered = false;
     pc.onicecandidate = (ev) => {
@@ -592,7 +602,10 @@ export class Room extends Emitter {
     const pc = this._pc();
     const stream = new MediaStream();
     const warm = !!reply.warm;
-    const sub = { pc, participant: warm ? null : reply.feed, stream, id: reply.sub, warm };
+    // lip sync kept for simulcast feeds (a live show) only; a warm subscription relays our own feed
+    const feed = reply.feed ? this.feeds.get(reply.feed) : null;
+    const lipSync = this.lipSync === "auto" ? !!(feed ? feed.simulcast : this.simulcast) : !!this.lipSync;
+    const sub = { pc, participant: warm ? null : reply.feed, stream, id: reply.sub, warm, lipSync };
     this.subs.set(reply.sub, sub);
     pc.ontrack = (ev) => {
       stream.addTrack(ev.track);
@@ -611,8 +624,9 @@ export class Room extends Emitter {
       else if (pc.connectionState === "failed" && !sub.claimed) this._closeSub(sub); // nothing to show: fall back quietly
     };
     try {
-      sub.red = reply.red ? redSubscribeOffer(reply.sdp) : null; // a RED feed: Janus's "opus 111" is RED (sdk/red.js)
-      await pc.setRemoteDescription({ type: "offer", sdp: sub.red ? sub.red.sdp : reply.sdp });
+      const offered = lipSync ? reply.sdp : unsyncVideo(reply.sdp); // the voice never waits for held video
+      sub.red = reply.red ? redSubscribeOffer(offered) : null; // a RED feed: Janus's "opus 111" is RED (sdk/red.js)
+      await pc.setRemoteDescription({ type: "offer", sdp: sub.red ? sub.red.sdp : offered });
       const answer = { type: "answer", sdp: opusResilient((await pc.createAnswer()).sdp) }; // Opus FEC + DTX
       await pc.setLocalDescription(answer);
       this._ice.watch(pc, reply.sub);
