@@ -72,8 +72,10 @@ def test_heavy_loss_releases_the_target_so_audio_is_not_delayed_for_video_that_c
     assert got == [250, None, 250]
 
 
-def test_no_rtt_yet_uses_a_default() -> None:
+def test_no_rtt_yet_uses_a_default_and_a_sample_without_one_keeps_the_last() -> None:
     assert policy([{"t": 0, "rttMs": None, "videoPackets": 50, "videoLost": 2, "nacks": 1}]) == [250]
+    # a report without the pair's round trip does not swing the hold to the default and back
+    assert policy([lossy(0, rtt=2), {**lossy(1_000), "rttMs": None}, lossy(2_000, rtt=2)]) == [150, "keep", "keep"]
 
 
 def test_a_stuck_picture_asks_for_a_keyframe_once_per_hold() -> None:
@@ -141,6 +143,20 @@ def test_the_adapter_sets_the_video_receivers_target_and_asks_for_keyframes() ->
     assert ["keyframe", {"participant": "shopper", "sub": 7}] in got["events"]
 
 
+def test_the_first_repair_raises_the_hold_at_once_and_a_decoupled_subscription_holds_for_a_retry() -> None:
+    """Not a second after the first NACK: at the poll that sees it (the first losses of a call freeze
+    otherwise); a subscription out of lip sync (lipSync false) holds for a second try (150 + 200 + 100)."""
+    got = run(ADAPTER + """
+      sub.lipSync = false;
+      await step(0, (v) => ({}));
+      await step(250, (v) => ({ packetsReceived: 15, framesDecoded: 5 }));           // clean: nothing yet
+      const before = receiver.jitterBufferTarget;
+      await step(250, (v) => ({ packetsReceived: 30, packetsLost: 1, nackCount: 1, framesDecoded: 10 }));
+      a.stop();
+      return { before, after: receiver.jitterBufferTarget, at: clock.t };""")
+    assert got == {"before": None, "after": 450, "at": 500}
+
+
 def test_the_adapter_leaves_a_subscription_alone_that_cannot_be_asked() -> None:
     got = run(ADAPTER + """
       room.client.request = async (msg) => { requests.push(msg); throw Object.assign(new Error("no"), { code: "pause_unsupported" }); };
@@ -175,20 +191,24 @@ def test_a_voice_losing_a_tenth_of_its_packets_releases_the_hold() -> None:
     assert policy([{**lossy(0), "audioPackets": 5, "audioLost": 5}]) == [250]  # too few packets to judge
 
 
-def test_decoupled_video_holds_past_the_voice_budget_and_learns_from_freezes_while_held() -> None:
-    """Video out of lip sync with the voice (unsyncVideo) is held for a repair round trip however long the
-    path: 300 ms gets 400 where a synced subscription gets none; a freeze while held adds 100 ms (a repair
-    upstream took longer than this side's round trip), up to 700; heavy voice loss no longer releases it."""
-    got = policy([lossy(0, rtt=300), {**lossy(1_000, rtt=300), "freezes": 1}, {**lossy(2_000, rtt=300), "freezes": 2},
-                  lossy(3_000, rtt=300), {**lossy(4_000, rtt=300), "freezes": 1}, {**lossy(5_000, rtt=300), "freezes": 1},
-                  {**lossy(6_000, rtt=300), "freezes": 1}, {**lossy(7_000, rtt=300), "audioPackets": 35,
-                                                            "audioLost": 15}], decoupled=True)
-    assert got == [400, 500, 600, "keep", 700, "keep", "keep", "keep"]
+def test_decoupled_video_holds_for_a_second_try_past_the_voice_budget_and_learns_from_freezes() -> None:
+    """Video out of lip sync with the voice (unsyncVideo) is held for a repair that needed a second try: the
+    round trip, then the retry that Janus answers no sooner than 200 ms after its first resend, plus 100 ms:
+    350 on a 50 ms path, 450 on 150, 700 (the cap) on 300, where a synced subscription gets none; a freeze
+    while held adds 100 ms, up to 700; heavy voice loss no longer releases it."""
+    got = policy([lossy(0, rtt=50), {**lossy(1_000, rtt=50), "freezes": 1}, {**lossy(2_000, rtt=50), "freezes": 2},
+                  lossy(3_000, rtt=50), {**lossy(4_000, rtt=50), "freezes": 1}, {**lossy(5_000, rtt=50), "freezes": 1},
+                  {**lossy(6_000, rtt=50), "freezes": 1}, {**lossy(7_000, rtt=50), "audioPackets": 35,
+                                                          "audioLost": 15}], decoupled=True)
+    assert got == [350, 450, 550, "keep", 650, 700, "keep", "keep"]
+    assert policy([lossy(0, rtt=150)], decoupled=True) == [450]
+    assert policy([lossy(0, rtt=300)], decoupled=True) == [700]
     assert policy([lossy(0, rtt=300)]) == ["keep"]  # in lip sync: no hold at 300 ms (the voice would wait)
-    # a freeze before any hold teaches nothing (the hold was not there to fail)
-    assert policy([{**lossy(0, rtt=2, lost=0), "freezes": 1}, lossy(1_000, rtt=2)], decoupled=True) == [150, "keep"]
+    # a freeze before any hold teaches nothing (the hold was not there to fail); a clean leg holds 300 ms, which
+    # lets Janus's second NACK upstream (155 ms after the gap) land
+    assert policy([{**lossy(0, rtt=2, lost=0), "freezes": 1}, lossy(1_000, rtt=2)], decoupled=True) == [302, "keep"]
     # video that cannot be repaired (over 15 % lost) is still let go
-    assert policy([lossy(0), lossy(1_000, lost=20)], decoupled=True) == [250, None]
+    assert policy([lossy(0), lossy(1_000, lost=20)], decoupled=True) == [450, None]
 
 
 def test_unsync_video_moves_the_video_alone_to_a_stream_of_its_own() -> None:

@@ -37,11 +37,15 @@ export const PLAYOUT = {
   stepMs: 20, // smaller changes are not applied
   calmMs: 10000, // no repair for this long: the browser's own buffer again
   // A subscription whose video is kept out of lip sync with its voice (`decoupled`: unsyncVideo below) holds the
-  // video alone, so the voice budget does not apply: the hold covers the round trip, and each freeze seen
-  // while holding adds `learnMs` (a repair upstream, Janus NACKing the publisher, takes a round trip this
-  // side cannot see), up to `decoupledMaxMs`.
+  // video alone, so the voice budget does not apply. The hold covers a repair that needed a second try: the
+  // round trip, then the retry, which Janus 1.1.2 (compiled in) answers no sooner than `retryMs` after its
+  // first resend of that packet (it ignores repeated NACKs for 200 ms), plus the margin: 350 ms on a 50 ms
+  // path, 450 on 150, 700 (the cap) on 300. On a clean leg the same 300 ms lets a repair upstream land: Janus
+  // NACKs a publisher 12 and 155 ms after a gap, on a path this side cannot see. Each freeze seen while
+  // holding adds `learnMs`, up to `decoupledMaxMs`.
   decoupled: false,
   decoupledMaxMs: 700,
+  retryMs: 200,
   learnMs: 100,
 };
 
@@ -51,6 +55,7 @@ export class PlayoutPolicy {
     this.target = null; // ms, or null = the browser's own
     this.repairAt = null;
     this.learned = 0; // decoupled: ms added for freezes seen while holding
+    this.rttMs = null; // the last round trip the browser reported (a sample without one keeps it)
   }
 
   // A sample {t, rttMs, videoPackets, videoLost, nacks}: the new target (ms, or null) when it changes, else
@@ -68,7 +73,9 @@ export class PlayoutPolicy {
       want = null;
     } else if (repairing) {
       this.repairAt = s.t;
-      const rtt = typeof s.rttMs === "number" && s.rttMs > 0 ? s.rttMs : p.defaultRttMs;
+      if (typeof s.rttMs === "number" && s.rttMs > 0) this.rttMs = s.rttMs;
+      const rtt = this.rttMs ?? p.defaultRttMs;
+      const base = p.decoupled ? rtt + Math.max(rtt, p.retryMs) : p.rttFactor * rtt; // decoupled: a second try
       const cap = p.decoupled ? p.decoupledMaxMs : Math.min(p.maxMs, Math.round(p.budgetMs - rtt / 2));
       if (p.decoupled && this.target !== null && (s.freezes || 0) > 0) {
         this.learned = Math.min(p.decoupledMaxMs, this.learned + p.learnMs); // held, and still froze
@@ -76,7 +83,7 @@ export class PlayoutPolicy {
       if (cap < p.rttFactor * rtt) {
         want = null; // too long a path: a hold that covers a repair costs the voice more than the freeze
       } else {
-        const need = Math.min(cap, Math.max(p.floorMs, Math.round(p.rttFactor * rtt + p.marginMs)) + this.learned);
+        const need = Math.min(cap, Math.max(p.floorMs, Math.round(base + p.marginMs)) + this.learned);
         // up at once; down only by a clear step (the RTT estimate wobbles), or at once to the cap
         if (want === null || need > want || want - need >= 2 * p.stepMs || want > cap) want = need;
       }
@@ -195,7 +202,9 @@ export class PlayoutAdapter {
     // unthrottled, and a large audience on bad links must not make the host send keyframes back to back.
     const simulcast = !!this.room.feeds?.get(sub.participant)?.simulcast;
     if (!sub.warm && !simulcast && sub.video !== false && st.asking !== "never" && st.watch.check(snap)) this._keyframe(sub, st);
-    if (snap.t - st.last.t < this.opts.sampleMs) return;
+    // once a second; but the first repair seen while the browser holds nothing raises the hold at once
+    const first = st.policy.target === null && (snap.nacks > st.last.nacks || snap.videoLost > st.last.videoLost);
+    if (snap.t - st.last.t < this.opts.sampleMs && !first) return;
     const target = st.policy.sample(playoutSample(st.last, snap));
     st.last = snap;
     if (target === undefined) return;
