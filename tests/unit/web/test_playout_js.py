@@ -202,6 +202,10 @@ def test_decoupled_video_holds_for_a_second_try_past_the_voice_budget_and_learns
                                                           "audioLost": 15}], decoupled=True)
     assert got == [350, 450, 550, "keep", 650, 700, "keep", "keep"]
     assert policy([lossy(0, rtt=150)], decoupled=True) == [450]
+    # a freeze a keyframe ended (a loss no repair brought back) teaches nothing: a longer hold would only delay
+    # the next keyframe
+    assert policy([lossy(0, rtt=50), {**lossy(1_000, rtt=50), "freezes": 1, "keyframes": 1}],
+                  decoupled=True) == [350, "keep"]
     assert policy([lossy(0, rtt=300)], decoupled=True) == [700]
     assert policy([lossy(0, rtt=300)]) == ["keep"]  # in lip sync: no hold at 300 ms (the voice would wait)
     # a freeze before any hold teaches nothing (the hold was not there to fail); a clean leg holds 300 ms, which

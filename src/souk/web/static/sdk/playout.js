@@ -5,10 +5,14 @@
 // repair (its browser sends NACKs or loses video packets), the PlayoutAdapter raises that subscription's
 // video `RTCRtpReceiver.jitterBufferTarget` to cover one repair round trip plus a margin (the browser then
 // renders frames that much later); after `calmMs` without repair, or above `maxLossPct` (audio-only
-// territory, or when the voice itself loses `audioMaxLossPct`), it hands the buffer back to the browser. The likely cost: Chromium keeps the voice in lip sync
-// with the video, so the voice may wait as long, which the E-model counts as conversational delay (not yet
-// separated from load on a quiet machine: docs/resilience.md); `maxMs` bounds it, and `budgetMs` caps it by the
-// round trip (none at all on a path over ~216 ms, where the voice matters more). Pure parts (PlayoutPolicy,
+// territory), it hands the buffer back to the browser.
+//
+// Where the subscription keeps lip sync (a live show's viewers: connect({ lipSync })), Chromium holds the voice
+// as long as the video, which the E-model counts as conversational delay: `maxMs` bounds the hold, `budgetMs`
+// caps it by the round trip (none at all on a path over ~216 ms), and a voice that itself loses
+// `audioMaxLossPct` gets no hold. Elsewhere (consults, group calls: `decoupled`, unsyncVideo) the video is
+// held alone: long enough for a repair's second try, learning from freezes, up to `decoupledMaxMs`; the
+// picture then trails the voice by the hold while the link repairs. Pure parts (PlayoutPolicy,
 // StallWatch) take numbers and a clock and are tested under node.
 //
 // A picture stuck on a lost reference (a packet no repair brought back: Janus NACKs a publisher only twice)
@@ -18,7 +22,8 @@
 // once per `holdMs`.
 //
 // Per one-second sample of a subscription: rttMs (its nominated candidate pair: the round trip a repair
-// takes), videoPackets / videoLost (inbound video received / lost in the interval), nacks (NACKs it sent).
+// takes), videoPackets / videoLost (inbound video received / lost in the interval), nacks (NACKs it sent),
+// freezes / keyframes (W3C freezes counted, keyframes decoded in the interval).
 
 export const PLAYOUT = {
   repairLossPct: 0.5, // a sample with this much video loss (or any NACK sent) is "repairing"
@@ -77,8 +82,10 @@ export class PlayoutPolicy {
       const rtt = this.rttMs ?? p.defaultRttMs;
       const base = p.decoupled ? rtt + Math.max(rtt, p.retryMs) : p.rttFactor * rtt; // decoupled: a second try
       const cap = p.decoupled ? p.decoupledMaxMs : Math.min(p.maxMs, Math.round(p.budgetMs - rtt / 2));
-      if (p.decoupled && this.target !== null && (s.freezes || 0) > 0) {
-        this.learned = Math.min(p.decoupledMaxMs, this.learned + p.learnMs); // held, and still froze
+      // held, and still froze: a repair came too late (a freeze that a keyframe ended was a loss no repair
+      // brought back, where a longer hold only delays the keyframe)
+      if (p.decoupled && this.target !== null && (s.freezes || 0) > 0 && !((s.keyframes || 0) > 0)) {
+        this.learned = Math.min(p.decoupledMaxMs, this.learned + p.learnMs);
       }
       if (cap < p.rttFactor * rtt) {
         want = null; // too long a path: a hold that covers a repair costs the voice more than the freeze
@@ -127,8 +134,8 @@ export class StallWatch {
 
 // The cumulative counters a sample is made of, from one getStats() report of a subscription.
 export function playoutSnapshot(stats, t) {
-  const out = { t, videoPackets: 0, videoLost: 0, nacks: 0, framesDecoded: 0, freezes: 0, rttMs: null, audioPackets: 0,
-    audioLost: 0 };
+  const out = { t, videoPackets: 0, videoLost: 0, nacks: 0, framesDecoded: 0, freezes: 0, keyframes: 0, rttMs: null,
+    audioPackets: 0, audioLost: 0 };
   stats.forEach((s) => {
     if (s.type === "inbound-rtp" && s.kind === "video") {
       out.videoPackets += s.packetsReceived || 0;
@@ -136,6 +143,7 @@ export function playoutSnapshot(stats, t) {
       out.nacks += s.nackCount || 0;
       out.framesDecoded += s.framesDecoded || 0;
       out.freezes += s.freezeCount || 0;
+      out.keyframes += s.keyFramesDecoded || 0;
     } else if (s.type === "inbound-rtp" && s.kind === "audio") {
       out.audioPackets += s.packetsReceived || 0;
       out.audioLost += Math.max(0, s.packetsLost || 0);
@@ -151,7 +159,7 @@ export function playoutSnapshot(stats, t) {
 export function playoutSample(prev, cur) {
   const d = (k) => Math.max(0, (cur[k] || 0) - (prev[k] || 0));
   return { t: cur.t, rttMs: cur.rttMs, videoPackets: d("videoPackets"), videoLost: d("videoLost"), nacks: d("nacks"),
-           audioPackets: d("audioPackets"), audioLost: d("audioLost"), freezes: d("freezes") };
+           audioPackets: d("audioPackets"), audioLost: d("audioLost"), freezes: d("freezes"), keyframes: d("keyframes") };
 }
 
 // A subscriber offer with its video in a stream of its own (the msid's stream id + "-video", in the video
