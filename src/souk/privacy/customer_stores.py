@@ -69,15 +69,11 @@ def rtm_history_store(d: StoreDeps) -> RtmHistoryStore:
     return RtmHistoryStore(log, d.redis_url, d.rtm)
 
 
-def _rtm(d: StoreDeps) -> CustomerStore:
-    return rtm_history_store(d)
-
-
 FACTORIES: list[Factory] = [
     _captions,  # part B: captions a customer spoke on stage (souk.live.captions_store)
     lambda d: ConsentCustomerStore(d.storage.consent),  # part D: consent records (erasure deletes them)
     # part E: keys
-    _rtm,
+    rtm_history_store,
     lambda d: RedisKeysStore(d.redis_url) if d.redis_url else None,
     lambda d: RecordingsStore(d.recordings_dir, d.read_recording),
     lambda d: DataFilesStore(d.data_dir, [d.recordings_dir, d.data_dir / "models"]),  # models: downloaded weights

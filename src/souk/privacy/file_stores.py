@@ -190,20 +190,10 @@ class RtmHistoryStore(StoreBase):
         return n
 
     async def erase(self, ids: CustomerIds) -> Erased:
-        hits = await self._hits(ids)
-        if self._broker is not None:
-            return Erased(deleted=await self._remove([(c, s) for c, s, _ in hits]))
-        n = await asyncio.to_thread(self._delete_sqlite, [(c, s) for c, s, _ in await asyncio.to_thread(
-            self._sqlite_hits, ids)])
-        if self._redis_url is not None:
-            r = redis_client(self._redis_url)
-            try:
-                for channel, seq, _ in await self._redis_hits(ids):
-                    n += int(await r.xdel(f"{self._prefix}:st:{channel}", f"{seq}-1"))
-            finally:
-                await r.aclose()
-        kept = "" if self._redis_url else ("a running node's in-memory ring keeps recent messages until it "
-                                           "restarts: erase through the API to clear it too")
+        n = await self._remove([(c, s) for c, s, _ in await self._hits(ids)])
+        if self._broker is not None or self._redis_url is not None:
+            return Erased(deleted=n)
+        kept = "a running node's in-memory ring keeps recent messages until it restarts: erase through the API to clear it too"
         return Erased(deleted=n, kept=kept if n else "")
 
     def _delete_sqlite(self, keys: list[tuple[str, int]]) -> int:

@@ -40,7 +40,7 @@ from souk.domain.desk.timeline import (
 )
 from souk.storage.db import Database
 from souk.storage.repos.base import Repo, check_limit, require_text, upsert
-from souk.storage.repos.redaction import TranscriptPolicy, redact_voice_events
+from souk.storage.repos.redaction import TranscriptPolicy, redact_spoken
 from souk.storage.schema import desk_agents, desk_conversations, desk_events, desk_settings
 from souk.storage.sealing import ValueSealer, seal, unseal
 
@@ -137,8 +137,8 @@ class SqlConversationRepo(Repo):
         if self._redaction is not None and events and await self._redaction.transcripts(merchant_id):
             async with self._db.read() as conn:  # only then: the channel says whether the lines were spoken
                 channel = await conn.scalar(sa.select(T.c.channel).where(*_key(merchant_id, conversation_id)))
-            if channel is not None:  # a missing conversation is 404 below
-                events = await redact_voice_events(self._redaction, merchant_id, Channel(channel), events)
+            if channel == Channel.ASSISTANT_VOICE:  # spoken lines (a missing conversation is 404 below)
+                events = [redact_spoken(e) for e in events]
         bodies = [await seal(self._sealer, merchant_id, PURPOSE, _body(event)) for event in events]
         async with self._db.write() as conn:
             row = (await conn.execute(sa.select(T).where(*_key(merchant_id, conversation_id))

@@ -9,7 +9,6 @@ cached per merchant for ``ttl_s`` (a change made on this node applies at once, o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from enum import StrEnum
 from typing import Protocol
@@ -19,7 +18,7 @@ import sqlalchemy as sa
 from souk.core.clock import Clock
 from souk.domain.captions import StoredCaption
 from souk.domain.desk.handoff import HandoffPacket
-from souk.domain.desk.timeline import AiMessage, Channel, Event, Handoff, ShopperMessage
+from souk.domain.desk.timeline import AiMessage, Event, Handoff, ShopperMessage
 from souk.privacy.redact import redact
 from souk.storage.db import Database
 from souk.storage.repos.base import Repo, upsert
@@ -123,15 +122,6 @@ def redact_spoken(event: Event) -> Event:
             lines = tuple(replace(line, text=_clean(line.text)) for line in packet.transcript)
             return replace(event, packet=replace(packet, summary=_clean(packet.summary), transcript=lines))
     return event
-
-
-async def redact_voice_events(policy: TranscriptPolicy | None, merchant_id: str, channel: Channel,
-                              events: Sequence[Event]) -> Sequence[Event]:
-    """The events as they are to be stored: redacted when they are speech (a voice conversation) and the
-    merchant's transcripts are redacted."""
-    if policy is None or channel is not Channel.ASSISTANT_VOICE or not await policy.transcripts(merchant_id):
-        return events
-    return [redact_spoken(e) for e in events]
 
 
 def redact_caption(caption: StoredCaption) -> StoredCaption:
