@@ -197,3 +197,22 @@ def test_a_publishers_video_goes_in_three_temporal_layers_unless_told_otherwise(
               "m.temporalLayers(9), m.temporalLayers('x') ?? null];")
     assert got == [[{"scalabilityMode": "L1T3"}], [{"scalabilityMode": "L1T2"}], None, [{"scalabilityMode": "L1T3"}],
                    None]
+
+
+def test_a_subscriber_offer_is_taken_the_same_way_when_made_and_at_each_restart() -> None:
+    """subscriberOffer: the video out of lip sync unless the subscription keeps it, and 111 declared RED for a
+    RED feed; souk.js (a new subscription) and restartInPlace (an ICE restart) both take offers through it."""
+    lines = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0 1", "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+             "a=mid:0", "a=msid:janus janusa", "a=rtpmap:111 opus/48000/2", "a=fmtp:111 useinbandfec=1;usedtx=1",
+             "m=video 9 UDP/TLS/RTP/SAVPF 96", "a=mid:1", "a=msid:janus janusv", "a=rtpmap:96 VP8/90000", ""]
+    janus = "\r\n".join(lines)
+    got = run("resilience.js", """
+      const plain = m.subscriberOffer(sdp, { lipSync: true, red: false });
+      const apart = m.subscriberOffer(sdp, { lipSync: false, red: null });
+      const red = m.subscriberOffer(sdp, { lipSync: false, red: true });
+      return { plain, apart, red: { sdp: red.sdp, opus: red.red && red.red.opus } };""", sdp=janus)
+    assert got["plain"] == {"sdp": janus, "red": None}
+    assert "a=msid:janus-video janusv" in got["apart"]["sdp"].split("\r\n") and got["apart"]["red"] is None
+    assert "a=msid:janus janusa" in got["apart"]["sdp"].split("\r\n")
+    lines = got["red"]["sdp"].split("\r\n")
+    assert "a=msid:janus-video janusv" in lines and "a=rtpmap:111 red/48000/2" in lines and got["red"]["opus"]

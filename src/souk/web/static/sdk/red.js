@@ -300,12 +300,6 @@ function redWorker() {
   return worker;
 }
 
-// Whether this browser can rebuild its RED payloads (a worker transform, or encoded insertable streams).
-export function canAddCopies() {
-  return (typeof RTCRtpScriptTransform !== "undefined" && typeof Worker !== "undefined") ||
-    (typeof RTCRtpSender !== "undefined" && "createEncodedStreams" in RTCRtpSender.prototype);
-}
-
 // Where a publisher's copies will be made, decided before its PeerConnection exists: "worker" (the audio sender
 // alone, through RTCRtpScriptTransform in the RED worker: video never leaves the browser's own pipeline),
 // "main" (encoded insertable streams: the PeerConnection needs `encodedInsertableStreams: true`, and every

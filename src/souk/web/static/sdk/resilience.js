@@ -93,6 +93,15 @@ export function temporalLayers(n = 3) {
 
 const RESTART_BACKOFF_MS = [0, 1000, 2000, 4000, 8000, 8000];
 
+// A Janus subscriber offer as a subscription takes it, when it is made and at each restart: its video out of
+// lip sync unless the subscription keeps it (`lipSync` false: sdk/playout.js unsyncVideo), and 111 declared RED
+// for a RED feed (`red`: sdk/red.js redSubscribeOffer). Returns { sdp, red } (red null: plain Opus).
+export function subscriberOffer(sdp, { lipSync, red }) {
+  const offered = lipSync === false ? unsyncVideo(sdp) : sdp;
+  const r = red ? redSubscribeOffer(offered) : null;
+  return { sdp: r ? r.sdp : offered, red: r };
+}
+
 // Restart ICE on one of a Room's PeerConnections, in place: the publisher ("pub") offers anew; a subscription
 // asks Janus for a new offer and answers it. Same ids, same call. The connection takes the client's current
 // ICE servers first (TURN credentials may have been refreshed since it was made: sdk/ice.js).
@@ -123,9 +132,8 @@ export async function restartInPlace(room, target, pc) {
   const sub = room.subs.get(target);
   if (!sub || sub.pc !== pc) throw new SoukError("unknown_subscription", "the subscription was closed");
   const reply = await client.request({ type: "restart", target });
-  const offered = sub.lipSync === false ? unsyncVideo(reply.sdp) : reply.sdp; // as when it was made (souk.js)
-  const red = sub.red ? redSubscribeOffer(offered) : null; // a RED feed stays RED (sdk/red.js)
-  await pc.setRemoteDescription({ type: "offer", sdp: red ? red.sdp : offered });
+  const { sdp: offered, red } = subscriberOffer(reply.sdp, sub); // as when it was made
+  await pc.setRemoteDescription({ type: "offer", sdp: offered });
   const sdp = opusResilient((await pc.createAnswer()).sdp);
   await pc.setLocalDescription({ type: "answer", sdp });
   await client.request({ type: "answer", sub: target, sdp: (red && redForJanus(sdp, red)) || sdp });

@@ -49,10 +49,10 @@ export { SoukError } from "./errors.js";
 import { SoukError, mediaError } from "./errors.js";
 import { Emitter } from "./emitter.js";
 import { readQuality, reportRoom } from "./quality.js";
-import { IceRestarter, opusResilient, temporalLayers } from "./resilience.js";
-import { addCopies, canAddCopies, copiesMode, redForJanus, redPublishAnswer, redPublishOffer, redSubscribeOffer } from "./red.js";
+import { IceRestarter, opusResilient, subscriberOffer, temporalLayers } from "./resilience.js";
+import { addCopies, copiesMode, redForJanus, redPublishAnswer, redPublishOffer } from "./red.js";
 import { LayerAdapter } from "./layers.js";
-import { PlayoutAdapter, unsyncVideo } from "./playout.js";
+import { PlayoutAdapter } from "./playout.js";
 import { scheduleIceRefresh } from "./ice.js";
 
 // Messaging (chat, danmaku, likes, gifts, presence) lives in /static/rtm/chat.js; re-exported here.
@@ -424,8 +424,8 @@ export class Room extends Emitter {
     if (this.pub) throw new SoukError("already_publishing", "already publishing");
     const stream = opts.stream || (await this.getMedia(opts));
     this.localStream = stream;
-    const wanted = this.red && opts.red !== false && (opts.redCopies ?? 2) > 1 && canAddCopies();
-    const mode = wanted ? await copiesMode() : null; // sdk/red.js: in a worker, else on the main thread
+    const wanted = this.red && opts.red !== false && (opts.redCopies ?? 2) > 1;
+    const mode = wanted ? await copiesMode() : null; // sdk/red.js: in a worker, else on the main thread, else none
     const copies = mode ? (opts.redCopies ?? 2) : 1;
     const pc = mode === "main" ? this._pc({ encodedInsertableStreams: true }) : this._pc();
     this.pub = { pc, stream };
@@ -624,9 +624,9 @@ export class Room extends Emitter {
       else if (pc.connectionState === "failed" && !sub.claimed) this._closeSub(sub); // nothing to show: fall back quietly
     };
     try {
-      const offered = lipSync ? reply.sdp : unsyncVideo(reply.sdp); // the voice never waits for held video
-      sub.red = reply.red ? redSubscribeOffer(offered) : null; // a RED feed: Janus's "opus 111" is RED (sdk/red.js)
-      await pc.setRemoteDescription({ type: "offer", sdp: sub.red ? sub.red.sdp : offered });
+      const offer = subscriberOffer(reply.sdp, { lipSync, red: reply.red }); // sdk/resilience.js
+      sub.red = offer.red;
+      await pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
       const answer = { type: "answer", sdp: opusResilient((await pc.createAnswer()).sdp) }; // Opus FEC + DTX
       await pc.setLocalDescription(answer);
       this._ice.watch(pc, reply.sub);
