@@ -20,7 +20,7 @@ from souk.assistant.offline import OfflineBrain
 from souk.assistant.service import AssistantService, CachedStore
 from souk.core.settings import Settings, load_settings
 from souk.data import demo_store_json
-from tests.fixtures.browser import CORE_FEATURES, free_port
+from tests.fixtures.browser import CORE_FEATURES, bound_listener
 
 A, B = "lumen", "acme"
 DESK_FEATURES = (*CORE_FEATURES, "souk.api.routes.agent", "souk.api.routes.desk")
@@ -121,7 +121,7 @@ async def desk_souk(data_dir: Path, brain: OfflineBrain, *, keys: dict[str, str]
     from souk.api.bootstrap import build_context
     from souk.storage import open_storage, seed_demo
 
-    port = free_port()
+    listener, port = bound_listener()
     settings = load_settings(None, data_dir=str(data_dir), demo=True,
                              server={"host": "127.0.0.1", "port": port}, **overrides)
     async with AsyncExitStack() as stack:
@@ -145,7 +145,7 @@ async def desk_souk(data_dir: Path, brain: OfflineBrain, *, keys: dict[str, str]
         app = create_app(settings, ctx=ctx, features=features)
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         server = uvicorn.Server(config)
-        task = asyncio.create_task(server._serve(), name="uvicorn-desk")
+        task = asyncio.create_task(server._serve(sockets=[listener]), name="uvicorn-desk")
         deadline = time.monotonic() + 15
         while not server.started:
             if task.done():

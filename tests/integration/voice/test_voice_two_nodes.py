@@ -16,7 +16,7 @@ import pytest
 from souk.api.context import AppContext
 from souk.core.settings import load_settings
 from souk.core.tenancy import RoomKey
-from tests.fixtures.browser import CORE_FEATURES, bearer, free_port
+from tests.fixtures.browser import CORE_FEATURES, bearer, bound_listener
 
 pytestmark = pytest.mark.postgres
 
@@ -33,7 +33,7 @@ async def node(data_dir: Path, db_url: str, name: str) -> AsyncIterator[tuple[st
     from souk.api.bootstrap import build_context
     from souk.storage import open_storage, seed_demo
 
-    port = free_port()
+    listener, port = bound_listener()
     settings = load_settings(None, data_dir=str(data_dir), demo=True, database_url=db_url, node_id=name,
                              server={"host": "127.0.0.1", "port": port}, auth={"token_secret": SECRET})
     async with AsyncExitStack() as stack:
@@ -43,7 +43,7 @@ async def node(data_dir: Path, db_url: str, name: str) -> AsyncIterator[tuple[st
         ctx = await build_context(settings, stack, storage=storage, with_media=False)
         server = uvicorn.Server(uvicorn.Config(create_app(settings, ctx=ctx, features=FEATURES), host="127.0.0.1",
                                                port=port, log_level="warning", lifespan="on"))
-        task = asyncio.create_task(server._serve(), name=f"uvicorn-{name}")
+        task = asyncio.create_task(server._serve(sockets=[listener]), name=f"uvicorn-{name}")
         deadline = time.monotonic() + 15
         while not server.started:
             if task.done():
