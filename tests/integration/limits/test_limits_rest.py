@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from souk.core.clock import ManualClock
 from tests.fixtures.browser import running_souk
 
 
@@ -34,8 +35,10 @@ async def test_a_shopper_rings_consoles_a_few_times_a_minute(tmp_path: Path) -> 
 
 
 async def test_demo_shoppers_from_one_address_cannot_flood_the_consoles(tmp_path: Path) -> None:
-    """The issue's 300 rings in 8 s from demo shoppers: with the default limits the address runs dry after 60."""
-    async with running_souk(tmp_path / "souk") as s, httpx.AsyncClient(base_url=s.base_url) as http:
+    """The issue's 300 rings in 8 s from demo shoppers: with the default limits the address runs dry after 60.
+    The clock stands still, so no refill lets a slow run (a busy CI machine) ring more."""
+    async with running_souk(tmp_path / "souk", clock=ManualClock()) as s, \
+            httpx.AsyncClient(base_url=s.base_url) as http:
         rung = 0
         for _ in range(80):
             shopper = (await http.post("/v1/demo/tokens", json={"as": "shopper"})).json()["token"]
@@ -46,8 +49,7 @@ async def test_demo_shoppers_from_one_address_cannot_flood_the_consoles(tmp_path
                 break
             assert r.status_code == 201, r.text
             rung += 1
-        count = s.settings.limits.ring_address.count
-        assert count <= rung <= count + 3  # (one more a second refills while the loop runs)
+        assert rung == s.settings.limits.ring_address.count
         assert len(s.ctx.calls.active(s.merchant_id)) == rung
 
 

@@ -5,8 +5,8 @@ drives it over its pipe, so the browser's only network is the veth.
 
     test ns: turnT 10.77.0.1/30  <---- veth ---->  shopper ns: turnS 10.77.0.2/30, UDP dropped
 
-The shopper's pages load Souk through a TCP forwarder on 10.77.0.1:<port> (Souk listens on 127.0.0.1);
-Chromium is told that origin is secure, so getUserMedia works on it. Janus's only candidate (127.0.0.2 on
+Souk serves on 10.77.0.1:<port> as well as on 127.0.0.1 (running_souk's ``also_on``), and the shopper's pages
+load it there; Chromium is told that origin is secure, so getUserMedia works on it. Janus's only candidate (127.0.0.2 on
 vA) cannot be reached from the shopper namespace at all, so media can only flow through TURN over TCP/TLS.
 """
 
@@ -87,39 +87,3 @@ async def udp_blocked_shopper(workdir: Path) -> AsyncIterator[ShopperNs]:
     finally:
         holder.kill()
         await holder.wait()
-
-
-@asynccontextmanager
-async def tcp_forwarder(listen: tuple[str, int], target: tuple[str, int]) -> AsyncIterator[None]:
-    """Forward TCP connections made to ``listen`` to ``target`` (both ways, until either side closes)."""
-    pipes: set[asyncio.Task[None]] = set()
-
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            writer.close()
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*target)
-        except OSError:
-            writer.close()
-            return
-        for t in (asyncio.create_task(pipe(reader, up_writer)), asyncio.create_task(pipe(up_reader, writer))):
-            pipes.add(t)
-            t.add_done_callback(pipes.discard)
-
-    server = await asyncio.start_server(handle, *listen)
-    try:
-        yield
-    finally:
-        server.close()
-        for t in list(pipes):
-            t.cancel()
-        await asyncio.gather(*pipes, return_exceptions=True)
-        await server.wait_closed()

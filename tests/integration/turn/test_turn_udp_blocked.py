@@ -29,7 +29,7 @@ from souk.bench.signal_client import SignalClient
 from souk.media.types import Jsep
 from tests.fixtures.browser import CHROMIUM_ARGS, CORE_FEATURES, bearer, need_media, running_souk
 from tests.integration.turn.coturn import need_coturn
-from tests.integration.turn.shopper_ns import T_ADDR, ShopperNs, tcp_forwarder, udp_blocked_shopper
+from tests.integration.turn.shopper_ns import T_ADDR, ShopperNs, udp_blocked_shopper
 
 pytestmark = [pytest.mark.browser, pytest.mark.janus, pytest.mark.timeout(120)]
 
@@ -100,7 +100,8 @@ async def test_shopper_without_udp_calls_through_turn(tmp_path: Path, transports
     async with udp_blocked_shopper(tmp_path / "shopper") as ns:
         # coturn listens where the shopper can reach it and relays from Janus's address (vA, 127.0.0.2)
         turn = {"listen_ip": T_ADDR, "relay_ip": "127.0.0.2", "transports": transports}
-        async with running_souk(tmp_path / "souk", media=True, features=CORE_FEATURES, turn=turn) as s:
+        async with running_souk(tmp_path / "souk", media=True, features=CORE_FEATURES, turn=turn,
+                                also_on=(T_ADDR,)) as s:
             relay = s.ctx.turn
             assert relay is not None and all(T_ADDR in u for u in relay.urls)
             port = int(s.base_url.rsplit(":", 1)[1])
@@ -113,7 +114,7 @@ async def test_shopper_without_udp_calls_through_turn(tmp_path: Path, transports
             seller, bot = await _seller(s.base_url, s.ws_url, mint("seller", "host"), s.api_key)
             sub_bot = SubscriberBot()
             try:
-                async with tcp_forwarder((T_ADDR, port), ("127.0.0.1", port)), async_playwright() as pw:
+                async with async_playwright() as pw:
                     browser = await pw.chromium.launch(
                         executable_path=str(ns.chromium),
                         args=[*CHROMIUM_ARGS, f"--unsafely-treat-insecure-origin-as-secure={origin}",
