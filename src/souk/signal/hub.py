@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 256
 BACKSTAGE_MAX = 3  # sellers preparing for one call at once (each one holds a publisher in the media room)
+# a publisher's reported round trip is told to the room when it moved this much (a live room may hold thousands)
+UPLINK_STEP = 0.2
+UPLINK_STEP_MS = 20
 K = TypeVar("K")
 
 
@@ -97,6 +100,7 @@ class Member:
     backstage: bool = False  # preparing for a call that rings: sees nobody, seen by nobody (module docstring)
     simulcast: bool = False  # its video is published as simulcast layers (a=simulcast in its offer)
     red: bool = False  # its audio is published as RFC 2198 RED (souk.signal.red)
+    rtt_ms: int = 0  # its publishing connection's round trip, as it last reported it (``uplink``)
     hand: bool = False  # a raised hand (group calls: souk.signal.group)
     talking: bool = False  # the media server hears it talking (group calls: souk.signal.group)
     # a consult was answered: switch this member's warm subscription to the other side's feed, then push the
@@ -121,7 +125,8 @@ class Member:
 
     def feed(self) -> m.FeedInfo:
         return m.FeedInfo(participant=self.identity, audio=self.audio, video=self.video,
-                          audio_muted=self.audio_muted, video_muted=self.video_muted, simulcast=self.simulcast)
+                          audio_muted=self.audio_muted, video_muted=self.video_muted, simulcast=self.simulcast,
+                          rtt_ms=self.rtt_ms)
 
 
 @dataclass
@@ -293,6 +298,21 @@ class SignalHub:
     def tell(self, room: RoomKey, identity: str, msg: m.ServerMessage) -> bool:
         member = self.member(room, identity)
         return member is not None and member.session.outbox.push(msg)
+
+    def set_uplink(self, room: RoomKey, identity: str, rtt_ms: int) -> bool:
+        """Record the round trip of ``identity``'s publishing connection; the room hears ``feed.link`` when it
+        moved by ``UPLINK_STEP`` (a fraction, at least ``UPLINK_STEP_MS``) from what the room last heard.
+        True when the room was told."""
+        member = self.member(room, identity)
+        if member is None:
+            return False
+        moved = abs(rtt_ms - member.rtt_ms) >= max(UPLINK_STEP_MS, UPLINK_STEP * member.rtt_ms)
+        if not moved:
+            return False
+        member.rtt_ms = rtt_ms
+        if member.seen and member.feed_id is not None:
+            self.broadcast(room, m.FeedLink(participant=identity, rtt_ms=rtt_ms), exclude=identity)
+        return True
 
     def set_muted(self, room: RoomKey, identity: str, kind: Literal["audio", "video"], muted: bool) -> None:
         """Record that ``identity``'s audio or video is muted (or not) and tell the room."""

@@ -28,9 +28,11 @@ Errors: ``{"type":"error","id":...,"code":"...","message":"..."}`` with a stable
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+
+MAX_UPLINK_RTT_MS = 60_000  # an ``uplink`` report above this is malformed
 
 MediaKind = Literal["audio", "video"]
 CallState = Literal["ringing", "accepted", "declined", "missed", "cancelled", "ended", "failed", "interrupted"]
@@ -164,9 +166,19 @@ class Hand(_Msg, tag="hand"):
     id: str = ""
 
 
+class Uplink(_Msg, tag="uplink"):
+    """The round trip of this client's publishing connection (ms), as its browser measures it: the room hears
+    ``feed.link`` when it changed enough. Its subscribers' SDKs size their video hold and their stuck-picture
+    watch by it, since a packet the publisher's link lost comes back only after a repair on that link (Janus
+    asks the publisher again), which they cannot see (sdk/playout.js)."""
+
+    rtt_ms: Annotated[int, msgspec.Meta(ge=0, le=MAX_UPLINK_RTT_MS)]
+    id: str = ""
+
+
 ClientMessage = (
     Auth | Join | Publish | Subscribe | Warm | Switch | Answer | Trickle | Mute | Layer | Receive | Restart
-    | Unsubscribe | Unpublish | Leave | Ping | Hand
+    | Unsubscribe | Unpublish | Leave | Ping | Hand | Uplink
 )
 
 # ---- server -> client ---------------------------------------------------------------------------
@@ -187,6 +199,7 @@ class FeedInfo(msgspec.Struct):
     audio_muted: bool = False
     video_muted: bool = False
     simulcast: bool = False  # the video comes as simulcast layers: subscribers pick one (``layer``)
+    rtt_ms: int = 0  # the publisher's round trip as it last reported it (``uplink``); 0: not reported
 
 
 class CallInfo(msgspec.Struct, omit_defaults=True):
@@ -329,6 +342,13 @@ class HandEvent(_Msg, tag="hand", omit_defaults=False):
     by: str = ""
 
 
+class FeedLink(_Msg, tag="feed.link", omit_defaults=False):
+    """The publisher of ``participant``'s feed reported a new round trip for its publishing connection."""
+
+    participant: str
+    rtt_ms: int
+
+
 class Speaking(_Msg, tag="speaking", omit_defaults=False):
     """The media server heard ``participant`` start (``talking``) or stop talking (group calls' active
     speaker); ``level``: the average dBov of the window that decided (0 loudest, 127 silence)."""
@@ -348,6 +368,7 @@ class Error(_Msg, tag="error"):
 ServerMessage = (
     Welcome | Ack | Pong | Joined | SdpAnswer | SdpOffer | Switched | Warmed | ParticipantJoined | ParticipantLeft | Published
     | Unpublished | MediaState | MediaReset | RoomClosed | StageEvent | CallEvent | Error | HandEvent | Speaking
+    | FeedLink
 )
 
 

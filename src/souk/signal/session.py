@@ -121,6 +121,8 @@ class SignalSession:
                 return await self.mute(msg)
             case m.Hand():
                 return group.hand(self.hub, self._joined(), self.identity, msg)
+            case m.Uplink():
+                return self.uplink(msg)
             case m.Layer() | m.Receive() | m.Restart():  # souk.signal.tuning: weak links, ICE restarts
                 self._joined()
                 return await tune(msg, self.publisher, self._sub, self.identity)
@@ -280,6 +282,13 @@ class SignalSession:
         else:
             await self.publisher.set_media(video=not msg.muted)
         self.hub.set_muted(room, self.identity, msg.kind, msg.muted)
+        return m.Ack(id=msg.id)
+
+    def uplink(self, msg: m.Uplink) -> m.Ack:
+        room = self._joined()
+        if self.publisher is None:
+            raise Conflict("not publishing", code=m.ErrorCode.NOT_PUBLISHING)
+        self.hub.set_uplink(room, self.identity, msg.rtt_ms)
         return m.Ack(id=msg.id)
 
     # ---- subscribing ----

@@ -4,7 +4,8 @@ Janus's queue; video the shopper sends up is asked for again by Janus and resent
 from both sides' getStats after some seconds of the call; the audio's concealment per lost packet is printed
 (what Opus FEC rebuilt; see docs/resilience.md). The playout side (sdk/playout.js) is seen at work: the
 shopper's video receiver waits a repair round trip (jitterBufferTarget raised, a `playout` event), and both
-publishers send their video in three temporal layers (sdk/resilience.js temporalLayers)."""
+publishers send their video in three temporal layers (sdk/resilience.js temporalLayers), and each tells the
+other its publishing round trip (`uplink` -> the feed's `rtt_ms`)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ REPAIR = """async () => {
     .filter((x) => x.track && x.track.kind === "video").map((x) => x.jitterBufferTarget);
   out.playout = window.__ev.filter((e) => e.e === "playout").map((e) => e.targetMs);
   out.keyframes = window.__ev.filter((e) => e.e === "keyframe").length;
+  out.feedRtt = [...r.feeds.values()].filter((f) => f.participant !== r.identity).map((f) => f.rtt_ms || 0);
   return out;
 }"""
 
@@ -61,6 +63,10 @@ async def test_nack_rtx_and_opus_fec_repair_losses_both_ways(tmp_path: Path) -> 
         # video waits for its repairs: the shopper's receiver buffers a repair round trip (RTT 100 + 100 ms)
         assert any(t is not None and t >= 150 for t in got["videoTargets"]), got
         assert got["playout"] and got["playout"][0] >= 150, got
+        # each publisher tells its round trip (uplink): the seller reads the shopper's 100 ms leg on its feed
+        # (its hold and stall watch cover that leg's repairs), the shopper the seller's loopback
+        assert len(seller["feedRtt"]) == 1 and 70 <= seller["feedRtt"][0] <= 250, seller
+        assert len(got["feedRtt"]) == 1 and got["feedRtt"][0] < 50, got
         # both publishers send VP8 in three temporal layers (a lost T1/T2 frame costs a frame, not a freeze)
         assert up["scalabilityMode"] == "L1T3" and seller["up"]["scalabilityMode"] == "L1T3", (got, seller)
         # audio: played out and losing packets, its concealment counted (docs/resilience.md: what Opus FEC

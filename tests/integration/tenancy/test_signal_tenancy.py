@@ -351,6 +351,7 @@ async def test_every_signaling_message_of_b_reaches_nothing_of_a(two: Two) -> No
         await refused({"type": "warm"}, "not_publishing")
         await refused({"type": "mute", "kind": "audio", "muted": True}, "not_publishing")
         await refused({"type": "unpublish"}, "not_publishing")
+        await refused({"type": "uplink", "rtt_ms": 120}, "not_publishing")
         await refused({"type": "restart", "target": "pub", "sdp": (await PublisherBot().offer()).sdp},
                       "not_publishing")
         driven.add("hand")  # B's hand is raised in B's room of the same id: A's room hears nothing (below)

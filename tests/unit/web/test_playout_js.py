@@ -76,6 +76,8 @@ def test_no_rtt_yet_uses_a_default_and_a_sample_without_one_keeps_the_last() -> 
     assert policy([{"t": 0, "rttMs": None, "videoPackets": 50, "videoLost": 2, "nacks": 1}]) == [250]
     # a report without the pair's round trip does not swing the hold to the default and back
     assert policy([lossy(0, rtt=2), {**lossy(1_000), "rttMs": None}, lossy(2_000, rtt=2)]) == [150, "keep", "keep"]
+    # decoupled: the cap until a round trip is measured, then the hold it needs
+    assert policy([{**lossy(0), "rttMs": None}, lossy(1_000, rtt=50)], decoupled=True) == [700, 350]
 
 
 def test_a_stuck_picture_asks_for_a_keyframe_once_per_hold() -> None:
@@ -226,3 +228,53 @@ def test_unsync_video_moves_the_video_alone_to_a_stream_of_its_own() -> None:
                                     "a=msid:janus-video janusv", "a=ssrc:22 cname:x",
                                     "a=ssrc:22 msid:janus-video janusv", "m=video 0 x 96", "a=msid:- t3", ""]
     assert got[1] == "v=0\nm=video 9 x 96\na=mid:1\n"
+
+
+def test_a_loss_on_the_publishers_leg_can_come_back_until_its_last_answered_nack() -> None:
+    """Janus NACKs a publisher 12 and 155 ms after a gap; the second is answered only under a 143 ms round trip."""
+    got = run("return [50, 150, 300, 0, null, undefined].map((r) => m.upstreamRepairMs(r));")
+    assert got == [205, 162, 312, None, None, None]
+
+
+def test_a_decoupled_hold_covers_the_publishers_leg_when_its_round_trip_is_known() -> None:
+    """Behind a 300 ms publisher a clean-leg subscriber (2 ms) holds 312 + 100 from the first repair, not 302
+    (a freeze per late repair until it learned); behind a 150 ms one its own retry already covers it."""
+    def up(s: dict[str, Any], rtt: float) -> dict[str, Any]:
+        return {**s, "upstreamRttMs": rtt}
+
+    assert policy([up(lossy(0, rtt=2), 300)], decoupled=True) == [412]
+    assert policy([up(lossy(0, rtt=2), 150)], decoupled=True) == [302]
+    assert policy([lossy(0, rtt=2)], decoupled=True) == [302]
+    assert policy([up(lossy(0, rtt=150), 300)]) == [250]  # in lip sync: unchanged (the voice budget rules)
+
+
+def test_a_picture_stuck_on_a_packet_gone_upstream_is_asked_for_when_frames_stop_completing() -> None:
+    """Frames stop completing at 500 ms while packets arrive; decoding runs on through the hold (300 ms). With
+    the publisher's round trip known (150 ms: its repair lands by 162 ms; this leg's second try by 201 ms) the
+    keyframe is asked for 351 ms after the last completed frame, not 250 ms after decoding ran dry."""
+    body = """
+      const w = new m.StallWatch();
+      const out = [];
+      for (let t = 0; t <= 2000; t += 50) {
+        const received = 20 + Math.min(t, 500) / 50, decoded = 14 + Math.min(t, 800) / 50;  // 300 ms behind
+        if (w.check({ t, framesReceived: received, framesDecoded: decoded, videoPackets: t, rttMs: 1,
+                      upstreamRttMs: UP })) out.push(t);
+      }
+      return out;"""
+    assert run(body, UP=150) == [900, 1900]  # 500 + 351 -> the 900 poll; then once per second
+    assert run(body, UP=None) == [1100]  # decoding stands from 800: 800 + 250 + 1 -> 1100 (then 2100 > 2000)
+
+
+def test_the_adapter_tells_the_server_its_publishing_round_trip_when_it_moves_a_step() -> None:
+    got = run(ADAPTER + """
+      let pubRtt = 0.15;
+      room.pub = { pc: { connectionState: "connected", getStats: async () => new Map([
+        ["p", { type: "candidate-pair", nominated: true, state: "succeeded", currentRoundTripTime: pubRtt }]]) } };
+      const sent = [];
+      for (const [ms, rtt] of [[0, 0.15], [250, 0.15], [1000, 0.16], [1000, 0.2], [1000, 0.2], [1000, 0.05]]) {
+        pubRtt = rtt;
+        await step(ms, (v) => ({}));
+      }
+      a.stop();
+      return requests.filter((r) => r.type === "uplink").map((r) => r.rtt_ms);""")
+    assert got == [150, 200, 50]  # 160 is within a step of 150 (20 ms, 20 %); once a second at most

@@ -21,6 +21,15 @@
 // asks Janus for a keyframe at once (`receive {sub, video: true}`: Janus sends the publisher a PLI), at most
 // once per `holdMs`.
 //
+// The publisher's leg. A packet the publisher's link lost comes back only when Janus NACKs the publisher
+// (12 and 155 ms after the gap, compiled in; Chromium ignores the second NACK when it comes within its round
+// trip of its first resend, so above ~143 ms only the first counts), a round trip of *that* link later, which
+// the subscriber cannot see. Each publishing SDK reports its connection's round trip (`uplink`; the room hears
+// `feed.link`, the feed's `rtt_ms`). With it a decoupled hold covers the upstream repair too (312 ms + margin
+// behind a 300 ms publisher), and the StallWatch also watches frames being *completed* (framesReceived): once
+// none completed for longer than every repair still possible (upstream and its own leg's two tries) + a margin,
+// the packet is gone and the keyframe is asked for then, not a hold later when decoding runs dry.
+//
 // Per one-second sample of a subscription: rttMs (its nominated candidate pair: the round trip a repair
 // takes), videoPackets / videoLost (inbound video received / lost in the interval), nacks (NACKs it sent),
 // freezes / keyframes (W3C freezes counted, keyframes decoded in the interval).
@@ -52,7 +61,17 @@ export const PLAYOUT = {
   decoupledMaxMs: 700,
   retryMs: 200,
   learnMs: 100,
+  upstreamNackMs: [12, 155], // when Janus 1.1.2 NACKs a publisher after a gap (SEQ_MISSING_WAIT, SEQ_NACKED_WAIT)
 };
+
+// How long after a gap a packet lost on the publisher's leg can still arrive at Janus: the last NACK the
+// publisher's browser answers (the second only when the publisher's round trip is under the gap between the
+// two: Chromium does not resend a packet twice within a round trip), plus that round trip. null: not known.
+export function upstreamRepairMs(publisherRttMs, nackMs = PLAYOUT.upstreamNackMs) {
+  if (!(typeof publisherRttMs === "number" && publisherRttMs > 0)) return null;
+  const [first, second] = nackMs;
+  return (publisherRttMs < second - first ? second : first) + publisherRttMs;
+}
 
 export class PlayoutPolicy {
   constructor(opts = {}) {
@@ -80,7 +99,14 @@ export class PlayoutPolicy {
       this.repairAt = s.t;
       if (typeof s.rttMs === "number" && s.rttMs > 0) this.rttMs = s.rttMs;
       const rtt = this.rttMs ?? p.defaultRttMs;
-      const base = p.decoupled ? rtt + Math.max(rtt, p.retryMs) : p.rttFactor * rtt; // decoupled: a second try
+      let base = p.decoupled ? rtt + Math.max(rtt, p.retryMs) : p.rttFactor * rtt; // decoupled: a second try
+      // decoupled, no round trip measured yet (a first loss comes before it on a long path): the cap at once.
+      // Chromium moves its playout delay toward a new target by at most 100 ms per second of video, so a hold
+      // set too high is lowered smoothly once the round trip is known (the picture plays a little faster), where
+      // one set too low leaves the next late repair a freeze.
+      if (p.decoupled && this.rttMs === null) base = p.decoupledMaxMs;
+      const upstream = upstreamRepairMs(s.upstreamRttMs, p.upstreamNackMs);
+      if (p.decoupled && upstream !== null) base = Math.max(base, upstream); // or the publisher's leg's repair
       const cap = p.decoupled ? p.decoupledMaxMs : Math.min(p.maxMs, Math.round(p.budgetMs - rtt / 2));
       // held, and still froze: a repair came too late (a freeze that a keyframe ended was a loss no repair
       // brought back, where a longer hold only delays the keyframe)
@@ -104,44 +130,77 @@ export class PlayoutPolicy {
   }
 }
 
-export const STALL = { stallMs: 250, holdMs: 1000 };
+// The publishing round trip is told again when it moved this much (the server tells the room on the same step).
+export const UPLINK_STEP = { fraction: 0.2, ms: 20 };
 
-// Decides when a subscription's video is stuck: check({t, framesDecoded, videoPackets, rttMs}) with
-// cumulative counters, polled a few times a second; true = ask for a keyframe now.
+export function uplinkMoved(sent, rttMs) {
+  return sent === null || Math.abs(rttMs - sent) >= Math.max(UPLINK_STEP.ms, UPLINK_STEP.fraction * sent);
+}
+
+export const STALL = { stallMs: 250, holdMs: 1000, marginMs: 150, retryMs: PLAYOUT.retryMs };
+
+// Decides when a subscription's video is stuck: check({t, framesDecoded, framesReceived, videoPackets, rttMs,
+// upstreamRttMs}) with cumulative counters, polled a few times a second; true = ask for a keyframe now.
+// Stuck: packets arrive while no frame was decoded for `stallMs` + the round trip; or, when the publisher's
+// round trip is known, while no frame was completed for longer than any repair still possible (the
+// publisher's leg: upstreamRepairMs; this leg: a resend and its retry, `retryMs` later) + `marginMs`.
 export class StallWatch {
   constructor(opts = {}) {
     this.p = { ...STALL, ...opts };
-    this.decoded = null; // framesDecoded at the last change
-    this.decodedAt = null;
-    this.packetsAt = null; // videoPackets when the decoded count last changed
+    this.decoded = new Since(); // framesDecoded
+    this.received = new Since(); // framesReceived (completed frames)
     this.askedAt = null;
   }
 
   check(s) {
-    if (this.decoded === null || s.framesDecoded !== this.decoded) {
-      this.decoded = s.framesDecoded;
-      this.decodedAt = s.t;
-      this.packetsAt = s.videoPackets;
-      return false;
-    }
+    const decodedMoved = this.decoded.see(s.framesDecoded, s);
+    const receivedMoved = this.received.see(s.framesReceived, s);
     const rtt = typeof s.rttMs === "number" && s.rttMs > 0 ? s.rttMs : 0;
-    const stuck = s.framesDecoded > 0 && s.videoPackets > this.packetsAt && s.t - this.decodedAt >= this.p.stallMs + rtt;
+    let stuck = !decodedMoved && this.decoded.stuck(s, this.p.stallMs + rtt);
+    const upstream = upstreamRepairMs(s.upstreamRttMs);
+    if (!stuck && !receivedMoved && upstream !== null && typeof s.framesReceived === "number") {
+      stuck = this.received.stuck(s, Math.max(upstream, rtt + Math.max(rtt, this.p.retryMs)) + this.p.marginMs);
+    }
     if (!stuck || (this.askedAt !== null && s.t - this.askedAt < this.p.holdMs)) return false;
     this.askedAt = s.t;
     return true;
   }
 }
 
+// A cumulative frame counter and when it last moved (with the packet count then).
+class Since {
+  constructor() {
+    this.value = null;
+    this.at = null;
+    this.packets = null;
+  }
+
+  // true when the counter moved (or is seen for the first time)
+  see(value, s) {
+    if (this.value !== null && value === this.value) return false;
+    this.value = value;
+    this.at = s.t;
+    this.packets = s.videoPackets;
+    return true;
+  }
+
+  // stuck for `ms`: frames had come, packets still arrive, the counter stands still
+  stuck(s, ms) {
+    return this.value > 0 && s.videoPackets > this.packets && s.t - this.at >= ms;
+  }
+}
+
 // The cumulative counters a sample is made of, from one getStats() report of a subscription.
 export function playoutSnapshot(stats, t) {
-  const out = { t, videoPackets: 0, videoLost: 0, nacks: 0, framesDecoded: 0, freezes: 0, keyframes: 0, rttMs: null,
-    audioPackets: 0, audioLost: 0 };
+  const out = { t, videoPackets: 0, videoLost: 0, nacks: 0, framesDecoded: 0, framesReceived: 0, freezes: 0,
+    keyframes: 0, rttMs: null, audioPackets: 0, audioLost: 0 };
   stats.forEach((s) => {
     if (s.type === "inbound-rtp" && s.kind === "video") {
       out.videoPackets += s.packetsReceived || 0;
       out.videoLost += Math.max(0, s.packetsLost || 0);
       out.nacks += s.nackCount || 0;
       out.framesDecoded += s.framesDecoded || 0;
+      out.framesReceived += s.framesReceived || 0;
       out.freezes += s.freezeCount || 0;
       out.keyframes += s.keyFramesDecoded || 0;
     } else if (s.type === "inbound-rtp" && s.kind === "audio") {
@@ -158,7 +217,7 @@ export function playoutSnapshot(stats, t) {
 // One sample from two snapshots.
 export function playoutSample(prev, cur) {
   const d = (k) => Math.max(0, (cur[k] || 0) - (prev[k] || 0));
-  return { t: cur.t, rttMs: cur.rttMs, videoPackets: d("videoPackets"), videoLost: d("videoLost"), nacks: d("nacks"),
+  return { t: cur.t, rttMs: cur.rttMs, upstreamRttMs: cur.upstreamRttMs, videoPackets: d("videoPackets"), videoLost: d("videoLost"), nacks: d("nacks"),
            audioPackets: d("audioPackets"), audioLost: d("audioLost"), freezes: d("freezes"), keyframes: d("keyframes") };
 }
 
@@ -189,6 +248,8 @@ export class PlayoutAdapter {
     this.room = room;
     this.opts = { sampleMs, policy, stall };
     this.state = new Map(); // sub id -> { policy, watch, last, asking }
+    this.uplinkAt = -Infinity; // when the publishing round trip was last read
+    this.uplinkSent = null; // the round trip last told to the server (ms)
     this.timer = setInterval(() => this.tick().catch((e) => console.warn("souk: playout adapter", e)), pollMs);
   }
 
@@ -196,10 +257,30 @@ export class PlayoutAdapter {
     for (const id of this.state.keys()) if (!this.room.subs.has(id)) this.state.delete(id);
     await Promise.all([...this.room.subs.values()].filter((s) => s.pc && s.pc.connectionState === "connected")
       .map((s) => this._one(s)));
+    await this._uplink();
+  }
+
+  // Once a sample, this client's publishing round trip to the server when it moved by a step (UPLINK_STEP),
+  // for its subscribers' holds and stall watches.
+  async _uplink() {
+    const pub = this.room.pub;
+    const now = performance.now();
+    if (!pub || !pub.pc || pub.pc.connectionState !== "connected" || now - this.uplinkAt < this.opts.sampleMs) return;
+    this.uplinkAt = now;
+    const rtt = playoutSnapshot(await pub.pc.getStats(), now).rttMs;
+    if (rtt === null || !uplinkMoved(this.uplinkSent, rtt)) return;
+    this.uplinkSent = Math.round(rtt);
+    try {
+      await this.room.client.request({ type: "uplink", rtt_ms: this.uplinkSent });
+    } catch (e) {
+      this.uplinkSent = null; // told again at the next sample (a publish being replaced, a reconnect)
+    }
   }
 
   async _one(sub) {
     const snap = playoutSnapshot(await sub.pc.getStats(), performance.now());
+    const feed = sub.participant ? this.room.feeds?.get(sub.participant) : null;
+    snap.upstreamRttMs = feed && feed.rtt_ms > 0 ? feed.rtt_ms : null; // its publisher's report (feed.link)
     let st = this.state.get(sub.id);
     if (!st) {
       st = { policy: new PlayoutPolicy({ ...this.opts.policy, decoupled: sub.lipSync === false }),

@@ -363,10 +363,18 @@ export class Room extends Emitter {
       client.on("published", (m) => this._onPublished(m.feed)),
       client.on("unpublished", (m) => this._dropFeed(m.participant)),
       client.on("media", (m) => this.emit("media", m)),
+      client.on("feed.link", (m) => this._onFeedLink(m)),
       client.on("media.reset", (m) => { if (m.room === this.id) this._mediaReset(); }),
       client.on("switched", (m) => this._onSwitched(m)), // the server switched our warm sub at an accept
     ];
     if (autoSubscribe) this._subscribeJoined(joined);
+  }
+
+  // A publisher's connection round trip changed (its SDK's `uplink` report): the feed's rtt_ms (sdk/playout.js).
+  _onFeedLink(m) {
+    const feed = this.feeds.get(m.participant);
+    if (feed) feed.rtt_ms = m.rtt_ms;
+    this.emit("feed.link", m);
   }
 
   // The join reply: accept the offers the server made for feeds already up, subscribe to the others.
