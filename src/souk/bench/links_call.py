@@ -18,10 +18,11 @@ from souk.bench.consult import accept_and_time
 from souk.bench.linkem.link import Link
 from souk.bench.linkem.profile import LinkProfile
 from souk.bench.links_detail import DETAIL, delta
-from souk.bench.links_figures import Snapshot, Window, path_rtt_ms, recovery_ms, window
+from souk.bench.links_figures import Snapshot, Window, freeze_events, path_rtt_ms, recovery_ms, window
 
 TIMEOUT_MS = 30_000  # each wait of a call (page up, ring, first frames); a failed connect counts as this
 POLL_S = 0.05
+FREEZE_POLL_S = 0.5  # the measured window: both sides' counters this often, to say when each freeze ended
 
 # The receiving side's counters (sums over its subscriptions) and its nominated pair's round trip.
 SNAPSHOT = """async (key) => {
@@ -122,6 +123,17 @@ async def _both(seller: Any, shopper: Any) -> tuple[Snapshot, Snapshot]:
     return a, b
 
 
+async def _poll(seller: Any, shopper: Any, polled: list[tuple[Snapshot, Snapshot]],
+                seconds: float) -> list[tuple[Snapshot, Snapshot]]:
+    """Both sides' snapshots every FREEZE_POLL_S for ``seconds`` (to time the freezes), after ``polled``."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        await asyncio.sleep(min(FREEZE_POLL_S, left))
+        if end - time.monotonic() > FREEZE_POLL_S / 2:
+            polled.append(await _both(seller, shopper))
+    return polled
+
+
 async def _details(seller: Any, shopper: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     a, b = await asyncio.gather(seller.evaluate(DETAIL, "soukConsole"), shopper.evaluate(DETAIL, "soukCall"))
     return a, b
@@ -162,10 +174,13 @@ async def call(b: Browsers, links: tuple[Link, Link], profiles: tuple[LinkProfil
         if window_s > 0:
             await asyncio.sleep(1.0)  # past the first frames' start-up
             start, d0 = await _both(seller, shopper), await _details(seller, shopper)
-            await asyncio.sleep(window_s)
+            polled = await _poll(seller, shopper, [start], window_s)
             end, d1 = await _both(seller, shopper), await _details(seller, shopper)
+            polled.append(end)
             result.sides = (window(start[0], end[0]), window(start[1], end[1]))
             result.detail = {"seller": delta(d0[0], d1[0]), "shopper": delta(d0[1], d1[1])}
+            for i, side in enumerate(("seller", "shopper")):  # when in the window each freeze ended
+                result.detail[side]["freezes"] = freeze_events([p[i] for p in polled])
         if outage_s > 0:
             result.recovery_ms = await _outage(seller, shopper, links[0], outage_s)
         before = await _both(seller, shopper)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from souk.domain.quality import mos
@@ -106,6 +107,16 @@ def window(a: Snapshot, b: Snapshot) -> Window:
 def path_rtt_ms(sides: Sequence[Window]) -> float:
     """The voice path's round trip: the sum of both legs to Janus (a leg without a figure counts 0)."""
     return round(sum(w.rtt_ms or 0.0 for w in sides), 1)
+
+
+def freeze_events(samples: Sequence[Snapshot]) -> list[tuple[float, float]]:
+    """The W3C freezes that ended between consecutive snapshots of one side, as (seconds from the first
+    snapshot to the one that counted it, seconds frozen); several ending in one interval share its entry."""
+    out: list[tuple[float, float]] = []
+    for a, b in pairwise(samples):
+        if b.freeze_count > a.freeze_count:
+            out.append((round((b.t_ms - samples[0].t_ms) / 1000, 2), round(b.freezes_s - a.freezes_s, 3)))
+    return out
 
 
 def recovery_ms(samples: Sequence[tuple[float, Snapshot, Snapshot]], outage_end_ms: float) -> float | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from souk.bench.links_figures import Snapshot, path_rtt_ms, recovery_ms, summary, window
+from souk.bench.links_figures import Snapshot, freeze_events, path_rtt_ms, recovery_ms, summary, window
 from souk.domain.quality import mos
 
 
@@ -84,3 +84,10 @@ def test_summary_keys_count_failures_at_their_worst() -> None:
 def test_a_window_without_a_new_frame_is_frozen_throughout() -> None:
     a = Snapshot(t_ms=0, frames_decoded=50, freezes_s=1.0)
     assert window(a, Snapshot(t_ms=4_000, frames_decoded=50, freezes_s=1.0)).video_freeze_ratio == 1.0
+
+
+def test_each_freeze_is_placed_in_the_window_where_it_ended() -> None:
+    snaps = [Snapshot.of({"t_ms": t, "freeze_count": n, "freezes_s": f})
+             for t, n, f in [(1_000, 2, 0.4), (1_500, 2, 0.4), (2_000, 3, 1.1), (2_500, 3, 1.1), (3_000, 5, 1.6)]]
+    assert freeze_events(snaps) == [(1.0, 0.7), (2.0, 0.5)]  # the last interval counted two (0.5 s together)
+    assert freeze_events(snaps[:1]) == [] and freeze_events([]) == []

@@ -154,9 +154,21 @@ def test_the_first_repair_raises_the_hold_at_once_and_a_decoupled_subscription_h
       await step(250, (v) => ({ packetsReceived: 15, framesDecoded: 5 }));           // clean: nothing yet
       const before = receiver.jitterBufferTarget;
       await step(250, (v) => ({ packetsReceived: 30, packetsLost: 1, nackCount: 1, framesDecoded: 10 }));
+      const ramp = [receiver.jitterBufferTarget];  // raised toward the hold 100 ms a poll (RAMP)
+      for (let i = 0; i < 5; i++) {
+        await step(250, (v) => ({ packetsReceived: v.packetsReceived + 15, framesDecoded: v.framesDecoded + 5 }));
+        ramp.push(receiver.jitterBufferTarget);
+      }
       a.stop();
-      return { before, after: receiver.jitterBufferTarget, at: clock.t };""")
-    assert got == {"before": None, "after": 450, "at": 500}
+      const held = events.filter(([e]) => e === "playout").map(([, d]) => d.targetMs);
+      return { before, held, ramp };""")
+    assert got == {"before": None, "held": [450], "ramp": [100, 200, 300, 400, 450, 450]}
+
+
+def test_a_raised_target_is_reached_in_steps_and_a_lowered_one_at_once() -> None:
+    got = run("""return [[null, 450], [100, 450], [400, 450], [450, 300], [300, null], [null, null], [200, 50]]
+      .map(([a, w]) => m.rampTarget(a, w));""")
+    assert got == [100, 200, 450, 300, None, None, 50]
 
 
 def test_the_adapter_leaves_a_subscription_alone_that_cannot_be_asked() -> None:

@@ -130,6 +130,20 @@ export class PlayoutPolicy {
   }
 }
 
+// Chromium applies a raised jitterBufferTarget at once: the picture stops for the difference (a hold raised from
+// the browser's ~10 ms to 600 ms froze a clean call for 0.6 s, one W3C freeze), while 100 ms steps half a second
+// apart froze nothing (a 100 ms longer frame interval is under the freeze threshold, max(3 x the mean interval,
+// the mean + 150 ms)). So the adapter raises the receiver's target toward the policy's by `stepMs` a poll;
+// lowering (and letting go, null) is applied at once: the picture then plays a little faster.
+export const RAMP = { stepMs: 100 };
+
+// The target to set now, from the one set (null: the browser's own) and the one wanted.
+export function rampTarget(applied, wanted, stepMs = RAMP.stepMs) {
+  if (wanted === null || wanted === undefined) return null;
+  if (applied !== null && wanted <= applied) return wanted;
+  return Math.min(wanted, (applied ?? 0) + stepMs);
+}
+
 // The publishing round trip is told again when it moved this much (the server tells the room on the same step).
 export const UPLINK_STEP = { fraction: 0.2, ms: 20 };
 
@@ -284,7 +298,7 @@ export class PlayoutAdapter {
     let st = this.state.get(sub.id);
     if (!st) {
       st = { policy: new PlayoutPolicy({ ...this.opts.policy, decoupled: sub.lipSync === false }),
-        watch: new StallWatch(this.opts.stall), last: snap, asking: false };
+        watch: new StallWatch(this.opts.stall), last: snap, asking: false, applied: null };
       this.state.set(sub.id, st);
     }
     // Not for simulcast feeds (live shows, group calls): Janus forwards every keyframe request to the publisher
@@ -293,14 +307,17 @@ export class PlayoutAdapter {
     if (!sub.warm && !simulcast && sub.video !== false && st.asking !== "never" && st.watch.check(snap)) this._keyframe(sub, st);
     // once a second; but the first repair seen while the browser holds nothing raises the hold at once
     const first = st.policy.target === null && (snap.nacks > st.last.nacks || snap.videoLost > st.last.videoLost);
-    if (snap.t - st.last.t < this.opts.sampleMs && !first) return;
-    const target = st.policy.sample(playoutSample(st.last, snap));
-    st.last = snap;
-    if (target === undefined) return;
-    for (const r of sub.pc.getReceivers()) {
-      if (r.track && r.track.kind === "video" && "jitterBufferTarget" in r) r.jitterBufferTarget = target;
+    if (snap.t - st.last.t >= this.opts.sampleMs || first) {
+      const target = st.policy.sample(playoutSample(st.last, snap));
+      st.last = snap;
+      if (target !== undefined && !sub.warm) this.room.emit("playout", { participant: sub.participant, sub: sub.id, targetMs: target });
     }
-    if (!sub.warm) this.room.emit("playout", { participant: sub.participant, sub: sub.id, targetMs: target });
+    const next = rampTarget(st.applied, st.policy.target);
+    if (next === st.applied) return;
+    st.applied = next;
+    for (const r of sub.pc.getReceivers()) {
+      if (r.track && r.track.kind === "video" && "jitterBufferTarget" in r) r.jitterBufferTarget = next;
+    }
   }
 
   async _keyframe(sub, st) {
