@@ -1,11 +1,11 @@
 """One client's signaling session: join, publish, subscribe, trickle, mute, leave, over the media plane.
 
-Every Janus handle this session opens is tracked here and released on leave, on error and on
-disconnect (``aclose``), so a client can never leak a handle, whatever it sends.
+Every Janus handle this session opens is tracked here and released on leave, on error and on disconnect
+(``aclose``), so a client can never leak a handle, whatever it sends.
 
-A session's room is always its token's merchant's (:class:`~souk.core.tenancy.RoomKey`): a token of merchant
-B naming a room id that merchant A also uses joins B's room (or gets ``unknown_room``), never A's. The media
-plane, the room store and the live stage are reached through the Protocols of :mod:`souk.signal.ports`.
+A session's room is always its token's merchant's (:class:`~souk.core.tenancy.RoomKey`): a token of merchant B
+naming a room id that merchant A also uses joins B's room (or gets ``unknown_room``), never A's. The media plane,
+the room store and the live stage are reached through the Protocols of :mod:`souk.signal.ports`.
 """
 
 from __future__ import annotations
@@ -121,11 +121,10 @@ class SignalSession:
                 return await self.mute(msg)
             case m.Hand():
                 return group.hand(self.hub, self._joined(), self.identity, msg)
-            case m.Uplink():
-                return self.uplink(msg)
-            case m.Layer() | m.Receive() | m.Restart():  # souk.signal.tuning: weak links, ICE restarts
-                self._joined()
-                return await tune(msg, self.publisher, self._sub, self.identity)
+            case m.Layer() | m.Receive() | m.Restart() | m.Uplink():  # souk.signal.tuning: weak links, ICE restarts
+                room = self._joined()
+                return await tune(msg, self.publisher, self._sub, self.identity,
+                                  lambda rtt_ms: self.hub.set_uplink(room, self.identity, rtt_ms))
             case m.Unsubscribe():
                 await self._drop_sub(self._sub(msg.sub))
                 return m.Ack(id=msg.id)
@@ -282,13 +281,6 @@ class SignalSession:
         else:
             await self.publisher.set_media(video=not msg.muted)
         self.hub.set_muted(room, self.identity, msg.kind, msg.muted)
-        return m.Ack(id=msg.id)
-
-    def uplink(self, msg: m.Uplink) -> m.Ack:
-        room = self._joined()
-        if self.publisher is None:
-            raise Conflict("not publishing", code=m.ErrorCode.NOT_PUBLISHING)
-        self.hub.set_uplink(room, self.identity, msg.rtt_ms)
         return m.Ack(id=msg.id)
 
     # ---- subscribing ----

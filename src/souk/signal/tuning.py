@@ -3,7 +3,8 @@ messages of a signaling session (docs/resilience.md).
 
 The SDK picks a simulcast layer from the subscriber's measured bandwidth (``layer``), stops the video when the
 link collapses and resumes it when it recovers (``receive``), and after an outage restarts ICE on the same
-PeerConnections (``restart``): same Janus handles, same feed and subscription ids, so the call goes on.
+PeerConnections (``restart``): same Janus handles, same feed and subscription ids, so the call goes on. A
+publisher reports its connection's round trip (``uplink``) for its subscribers' repair timing.
 """
 
 from __future__ import annotations
@@ -19,14 +20,21 @@ from souk.signal.ports import PublisherPort
 
 log = logging.getLogger(__name__)
 
-Tuning = m.Layer | m.Receive | m.Restart
+Tuning = m.Layer | m.Receive | m.Restart | m.Uplink
 
 
 async def tune(msg: Tuning, publisher: PublisherPort | None, sub_of: Callable[[str], Subscription],
-               who: str) -> m.Ack | m.SdpAnswer | m.SdpOffer:
+               who: str, uplink: Callable[[int], object] | None = None) -> m.Ack | m.SdpAnswer | m.SdpOffer:
     """Apply one tuning message of ``who`` (the session's identity; ``sub_of`` finds its subscription or
-    raises ``unknown_subscription``)."""
+    raises ``unknown_subscription``; ``uplink`` records its publishing round trip for the room:
+    SignalHub.set_uplink, which tells the room ``feed.link`` when it moved by a step)."""
     match msg:
+        case m.Uplink():  # its subscribers size their video hold and stall watch by it (sdk/playout.js)
+            if publisher is None:
+                raise Conflict("not publishing", code=m.ErrorCode.NOT_PUBLISHING)
+            if uplink is not None:
+                uplink(msg.rtt_ms)
+            return m.Ack(id=msg.id)
         case m.Layer():
             await sub_of(msg.sub).handle.configure_layer(msg.substream, msg.temporal)
             return m.Ack(id=msg.id)
