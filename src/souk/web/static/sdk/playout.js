@@ -73,6 +73,12 @@ export function upstreamRepairMs(publisherRttMs, nackMs = PLAYOUT.upstreamNackMs
   return (publisherRttMs < second - first ? second : first) + publisherRttMs;
 }
 
+// A repair on this subscription's own leg that needed a second try: the round trip, then the retry that Janus
+// answers no sooner than `retryMs` after its first resend.
+export function retriedRepairMs(rttMs, retryMs = PLAYOUT.retryMs) {
+  return rttMs + Math.max(rttMs, retryMs);
+}
+
 export class PlayoutPolicy {
   constructor(opts = {}) {
     this.p = { ...PLAYOUT, ...opts };
@@ -99,7 +105,7 @@ export class PlayoutPolicy {
       this.repairAt = s.t;
       if (typeof s.rttMs === "number" && s.rttMs > 0) this.rttMs = s.rttMs;
       const rtt = this.rttMs ?? p.defaultRttMs;
-      let base = p.decoupled ? rtt + Math.max(rtt, p.retryMs) : p.rttFactor * rtt; // decoupled: a second try
+      let base = p.decoupled ? retriedRepairMs(rtt, p.retryMs) : p.rttFactor * rtt; // decoupled: a second try
       // decoupled, no round trip measured yet (a first loss comes before it on a long path): the cap at once.
       // Chromium moves its playout delay toward a new target by at most 100 ms per second of video, so a hold
       // set too high is lowered smoothly once the round trip is known (the picture plays a little faster), where
@@ -173,7 +179,7 @@ export class StallWatch {
     let stuck = !decodedMoved && this.decoded.stuck(s, this.p.stallMs + rtt);
     const upstream = upstreamRepairMs(s.upstreamRttMs);
     if (!stuck && !receivedMoved && upstream !== null && typeof s.framesReceived === "number") {
-      stuck = this.received.stuck(s, Math.max(upstream, rtt + Math.max(rtt, this.p.retryMs)) + this.p.marginMs);
+      stuck = this.received.stuck(s, Math.max(upstream, retriedRepairMs(rtt, this.p.retryMs)) + this.p.marginMs);
     }
     if (!stuck || (this.askedAt !== null && s.t - this.askedAt < this.p.holdMs)) return false;
     this.askedAt = s.t;
